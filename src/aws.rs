@@ -1,0 +1,57 @@
+//! The AWS clients, built once from the standard environment, with retry and timeouts set here only.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// Attempts per AWS call for throttling, 5xx and connection errors (SDK standard mode).
+pub const SDK_MAX_ATTEMPTS: u32 = 5;
+/// Connecting to an AWS endpoint.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// One attempt of one AWS call.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// One AWS call with all its retries.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// One client per AWS service prod-e calls.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub ecs: aws_sdk_ecs::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+}
+
+impl Clients {
+    /// Region, credentials and `AWS_ENDPOINT_URL` come from the environment, as for any AWS tool.
+    pub async fn from_env() -> Self {
+        Self::new(&config_loader().load().await)
+    }
+
+    /// Clients for an already loaded configuration.
+    pub fn new(config: &SdkConfig) -> Self {
+        Clients {
+            ecs: aws_sdk_ecs::Client::new(config),
+            ec2: aws_sdk_ec2::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+        }
+    }
+}
+
+/// The loader with prod-e's retry and timeout settings; callers may override more.
+pub fn config_loader() -> aws_config::ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(CALL_TIMEOUT)
+                .build(),
+        )
+}

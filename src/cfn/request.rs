@@ -1,0 +1,180 @@
+//! Custom-resource events: the envelope needed to answer, and the typed request.
+
+use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest as Typed;
+use serde_json::Value;
+
+/// Resource types this provider serves.
+pub const RESOURCE_TYPES: [&str; 2] = [
+    "Custom::ProdEService",
+    "AWS::CloudFormation::CustomResource",
+];
+
+/// The fields every answer needs, read before anything else can go wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub response_url: String,
+    pub stack_id: String,
+    pub request_id: String,
+    pub logical_id: String,
+    pub physical_id: Option<String>,
+}
+
+/// What CloudFormation asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    Create,
+    Update {
+        physical_id: String,
+        old_properties: Value,
+    },
+    Delete {
+        physical_id: String,
+    },
+}
+
+/// A well-formed request for a resource type we serve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub envelope: Envelope,
+    pub operation: Operation,
+    pub properties: Value,
+}
+
+impl Envelope {
+    /// Reads the envelope; an event without one cannot be answered at all.
+    pub fn read(event: &Value) -> Result<Envelope, String> {
+        let text = |key: &str| {
+            event
+                .get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let missing: Vec<&str> = ["ResponseURL", "StackId", "RequestId", "LogicalResourceId"]
+            .into_iter()
+            .filter(|k| text(k).is_none())
+            .collect();
+        if !event.is_object() {
+            return Err("the event is not a JSON object".to_string());
+        }
+        if !missing.is_empty() {
+            return Err(format!(
+                "not a CloudFormation custom resource event: missing {}",
+                missing.join(", ")
+            ));
+        }
+        Ok(Envelope {
+            response_url: text("ResponseURL").unwrap_or_default(),
+            stack_id: text("StackId").unwrap_or_default(),
+            request_id: text("RequestId").unwrap_or_default(),
+            logical_id: text("LogicalResourceId").unwrap_or_default(),
+            physical_id: text("PhysicalResourceId"),
+        })
+    }
+}
+
+impl Request {
+    /// Parses a whole event with `aws_lambda_events`' types. The error is a Reason for FAILED.
+    pub fn parse(event: Value, envelope: Envelope) -> Result<Request, String> {
+        let typed: Typed = serde_json::from_value(event)
+            .map_err(|e| format!("malformed CloudFormation event: {e}"))?;
+        let (resource_type, operation, properties) = match typed {
+            Typed::Create(r) => (r.resource_type, Operation::Create, r.resource_properties),
+            Typed::Update(r) => (
+                r.resource_type,
+                Operation::Update {
+                    physical_id: r.physical_resource_id,
+                    old_properties: r.old_resource_properties,
+                },
+                r.resource_properties,
+            ),
+            Typed::Delete(r) => (
+                r.resource_type,
+                Operation::Delete {
+                    physical_id: r.physical_resource_id,
+                },
+                r.resource_properties,
+            ),
+            _ => return Err("unsupported RequestType".to_string()),
+        };
+        if !RESOURCE_TYPES.contains(&resource_type.as_str()) {
+            return Err(format!(
+                "this provider serves {}, not {resource_type:?}",
+                RESOURCE_TYPES.join(" and ")
+            ));
+        }
+        Ok(Request {
+            envelope,
+            operation,
+            properties,
+        })
+    }
+
+    /// The RequestType, for logs.
+    pub fn kind(&self) -> &'static str {
+        match self.operation {
+            Operation::Create => "Create",
+            Operation::Update { .. } => "Update",
+            Operation::Delete { .. } => "Delete",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(kind: &str) -> Value {
+        json!({
+            "RequestType": kind,
+            "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?X-Amz-Signature=s",
+            "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
+            "RequestId": "r1",
+            "ResourceType": "Custom::ProdEService",
+            "LogicalResourceId": "Svc",
+            "PhysicalResourceId": "prod-e-0123456789",
+            "ResourceProperties": {"VpcId": "vpc-1"},
+            "OldResourceProperties": {"VpcId": "vpc-0"},
+        })
+    }
+
+    fn parse(e: Value) -> Result<Request, String> {
+        let env = Envelope::read(&e)?;
+        Request::parse(e, env)
+    }
+
+    #[test]
+    fn reads_each_operation() {
+        assert_eq!(parse(event("Create")).unwrap().operation, Operation::Create);
+        assert_eq!(
+            parse(event("Update")).unwrap().operation,
+            Operation::Update {
+                physical_id: "prod-e-0123456789".into(),
+                old_properties: json!({"VpcId": "vpc-0"})
+            }
+        );
+        assert_eq!(
+            parse(event("Delete")).unwrap().operation,
+            Operation::Delete {
+                physical_id: "prod-e-0123456789".into()
+            }
+        );
+    }
+
+    #[test]
+    fn an_event_without_envelope_cannot_be_answered() {
+        assert!(Envelope::read(&json!("hello")).is_err());
+        let mut e = event("Create");
+        e.as_object_mut().unwrap().remove("ResponseURL");
+        assert!(Envelope::read(&e).unwrap_err().contains("ResponseURL"));
+    }
+
+    #[test]
+    fn unknown_request_type_and_resource_type_are_reasons() {
+        assert!(parse(event("Explode")).unwrap_err().contains("malformed"));
+        let mut e = event("Create");
+        e["ResourceType"] = json!("AWS::S3::Bucket");
+        assert!(parse(e).unwrap_err().contains("AWS::S3::Bucket"));
+    }
+}

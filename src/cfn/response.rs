@@ -1,0 +1,169 @@
+//! The response document: its fields, and CloudFormation's 4096-byte limit.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Envelope;
+
+/// CloudFormation rejects larger response bodies.
+pub const MAX_BODY_BYTES: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Success,
+    Failed,
+}
+
+/// One answer to one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub physical_resource_id: String,
+    pub stack_id: String,
+    pub request_id: String,
+    pub logical_resource_id: String,
+    pub data: BTreeMap<String, String>,
+}
+
+impl Response {
+    pub fn success(envelope: &Envelope, physical_id: &str, data: BTreeMap<String, String>) -> Self {
+        Self::new(envelope, Status::Success, None, physical_id, data)
+    }
+
+    pub fn failed(envelope: &Envelope, physical_id: &str, reason: impl Into<String>) -> Self {
+        Self::new(
+            envelope,
+            Status::Failed,
+            Some(reason.into()),
+            physical_id,
+            BTreeMap::new(),
+        )
+    }
+
+    fn new(
+        e: &Envelope,
+        status: Status,
+        reason: Option<String>,
+        physical_id: &str,
+        data: BTreeMap<String, String>,
+    ) -> Self {
+        Response {
+            status,
+            reason,
+            physical_resource_id: physical_id.to_string(),
+            stack_id: e.stack_id.clone(),
+            request_id: e.request_id.clone(),
+            logical_resource_id: e.logical_id.clone(),
+            data,
+        }
+    }
+
+    /// The JSON body, at most [`MAX_BODY_BYTES`]: a long Reason keeps its head and ends by
+    /// pointing at the log stream (`log_hint`), where the whole text is.
+    pub fn body(&self, log_hint: &str) -> Vec<u8> {
+        let full = self.to_json();
+        if full.len() <= MAX_BODY_BYTES {
+            return full;
+        }
+        let Some(reason) = &self.reason else {
+            return Response::failed(
+                &self.envelope(),
+                &self.physical_resource_id,
+                "response too large",
+            )
+            .to_json();
+        };
+        let tail = format!(" … (truncated; full text in {log_hint})");
+        let with_head = |keep: usize| {
+            Response {
+                reason: Some(format!("{}{tail}", &reason[..keep])),
+                ..self.clone()
+            }
+            .to_json()
+        };
+        // The longest head (on a char boundary) whose JSON fits: escaping makes it non-linear.
+        let (mut fits, mut too_long) = (0, reason.len());
+        while too_long - fits > 1 {
+            let mut mid = (fits + too_long) / 2;
+            while !reason.is_char_boundary(mid) {
+                mid -= 1;
+            }
+            if mid <= fits {
+                break;
+            }
+            if with_head(mid).len() <= MAX_BODY_BYTES {
+                fits = mid;
+            } else {
+                too_long = mid;
+            }
+        }
+        with_head(fits)
+    }
+
+    fn envelope(&self) -> Envelope {
+        Envelope {
+            response_url: String::new(),
+            stack_id: self.stack_id.clone(),
+            request_id: self.request_id.clone(),
+            logical_id: self.logical_resource_id.clone(),
+            physical_id: Some(self.physical_resource_id.clone()),
+        }
+    }
+
+    fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope() -> Envelope {
+        Envelope {
+            response_url: "https://x".into(),
+            stack_id: "arn:aws:cloudformation:us-east-1:1:stack/s/1".into(),
+            request_id: "r".into(),
+            logical_id: "Svc".into(),
+            physical_id: None,
+        }
+    }
+
+    #[test]
+    fn success_has_no_reason_field() {
+        let body = Response::success(
+            &envelope(),
+            "prod-e-1",
+            BTreeMap::from([("A".into(), "b".into())]),
+        )
+        .body("log");
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["Status"], "SUCCESS");
+        assert!(v.get("Reason").is_none());
+        assert_eq!(v["Data"]["A"], "b");
+        assert_eq!(v["PhysicalResourceId"], "prod-e-1");
+    }
+
+    #[test]
+    fn long_reasons_are_cut_to_fit_and_point_at_the_log() {
+        for reason in ["x".repeat(10_000), "\"é\n".repeat(3000)] {
+            let body = Response::failed(&envelope(), "p", reason.clone())
+                .body("log stream 2026/11/26/abc");
+            assert!(body.len() <= MAX_BODY_BYTES, "{}", body.len());
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let cut = v["Reason"].as_str().unwrap();
+            assert!(cut.ends_with("(truncated; full text in log stream 2026/11/26/abc)"));
+            assert!(reason.starts_with(cut.split(" … ").next().unwrap()));
+            assert!(
+                body.len() > MAX_BODY_BYTES - 16,
+                "cut too much: {}",
+                body.len()
+            );
+        }
+    }
+}

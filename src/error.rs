@@ -1,0 +1,196 @@
+//! The one error type of provisioning, and the named checks on AWS error codes.
+
+use std::fmt;
+
+/// A provisioning failure, phrased for a CloudFormation `Reason`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// An AWS API call failed: `doing` reads "creating ECS cluster (prod-e-cluster)".
+    Aws {
+        doing: String,
+        code: Option<String>,
+        message: String,
+    },
+    /// A resource with one of our names exists but carries no ownership tag of ours.
+    NotOurs { kind: &'static str, name: String },
+    /// A resource this deployment needs is gone (e.g. deleted out of band before an Update).
+    Missing { kind: &'static str, name: String },
+    /// A wait or retry ran out of its bound.
+    GaveUp { doing: String, after: String },
+    /// Several independent steps failed; each is reported.
+    Several(Vec<Error>),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Aws {
+                doing,
+                code: Some(code),
+                message,
+            } => write!(f, "{doing}: {code}: {message}"),
+            Error::Aws {
+                doing,
+                code: None,
+                message,
+            } => write!(f, "{doing}: {message}"),
+            Error::NotOurs { kind, name } => write!(
+                f,
+                "{kind} {name} already exists and is not owned by this resource \
+                 (no matching prod-e:physical-id tag); it was left untouched"
+            ),
+            Error::Missing { kind, name } => write!(f, "{kind} {name} no longer exists"),
+            Error::GaveUp { doing, after } => write!(f, "{doing}: gave up after {after}"),
+            Error::Several(errors) => {
+                let all: Vec<String> = errors.iter().map(Error::to_string).collect();
+                write!(f, "{}", all.join("; "))
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Error {
+    /// Wraps an SDK error with what we were doing when it happened.
+    pub fn aws<E>(doing: impl Into<String>, err: E) -> Self
+    where
+        E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error,
+    {
+        let message = match err.message() {
+            Some(m) => m.to_string(),
+            None => aws_sdk_ecs::error::DisplayErrorContext(&err).to_string(),
+        };
+        Error::Aws {
+            doing: doing.into(),
+            code: err.code().map(str::to_string),
+            message,
+        }
+    }
+
+    /// The errors among `results`, as one error (`None` if all succeeded).
+    pub fn all(errors: impl IntoIterator<Item = Option<Error>>) -> Option<Error> {
+        let mut errors: Vec<Error> = errors.into_iter().flatten().collect();
+        match errors.len() {
+            0 => None,
+            1 => errors.pop(),
+            _ => Some(Error::Several(errors)),
+        }
+    }
+
+    /// The AWS error code, if this is an AWS error that carried one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Aws { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    fn code_is(&self, codes: &[&str]) -> bool {
+        self.code().is_some_and(|c| codes.contains(&c))
+    }
+
+    fn message_has(&self, needle: &str) -> bool {
+        matches!(self, Error::Aws { message, .. } if message.contains(needle))
+    }
+}
+
+/// EC2: the security group is still referenced by an ENI or another group.
+pub fn is_dependency_violation(err: &Error) -> bool {
+    err.code_is(&["DependencyViolation", "InvalidGroup.InUse"])
+}
+
+/// ELBv2: the target group is still used by a listener rule.
+pub fn is_resource_in_use(err: &Error) -> bool {
+    err.code_is(&["ResourceInUse"])
+}
+
+/// IAM: a just-created role is not yet visible to ECS (eventual consistency).
+pub fn is_role_not_assumable(err: &Error) -> bool {
+    err.code_is(&["ClientException", "InvalidParameterException"])
+        && (err.message_has("assume") || err.message_has("role"))
+}
+
+/// ECS: the cluster still holds services or tasks, or an update is running.
+pub fn is_cluster_busy(err: &Error) -> bool {
+    err.code_is(&[
+        "ClusterContainsServicesException",
+        "ClusterContainsTasksException",
+        "ClusterContainsContainerInstancesException",
+        "UpdateInProgressException",
+    ])
+}
+
+/// ECS: a service cannot be deleted while its deployments are active.
+pub fn is_service_busy(err: &Error) -> bool {
+    err.code_is(&["InvalidParameterException"]) && err.message_has("deployments")
+}
+
+/// IAM: a role still has policies attached.
+pub fn is_delete_conflict(err: &Error) -> bool {
+    err.code_is(&["DeleteConflict"])
+}
+
+/// "Not found" codes, per service; a resource that is gone counts as deleted.
+pub fn is_not_found(err: &Error) -> bool {
+    err.code_is(&[
+        "NoSuchEntity",
+        "ResourceNotFoundException",
+        "ClusterNotFoundException",
+        "ServiceNotFoundException",
+        "InvalidGroup.NotFound",
+        "InvalidPermission.NotFound",
+        "TargetGroupNotFound",
+        "RuleNotFound",
+        "ListenerNotFound",
+    ])
+}
+
+/// "Already exists" codes: a concurrent or re-delivered Create got there first.
+pub fn is_already_exists(err: &Error) -> bool {
+    err.code_is(&[
+        "EntityAlreadyExists",
+        "ResourceAlreadyExistsException",
+        "InvalidGroup.Duplicate",
+        "DuplicateTargetGroupName",
+        "InvalidPermission.Duplicate",
+        // ELBv2: the priority is taken, possibly by our own rule from a concurrent Create.
+        "PriorityInUse",
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws(code: &str, message: &str) -> Error {
+        Error::Aws {
+            doing: "x".into(),
+            code: Some(code.into()),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn predicates_match_only_their_codes() {
+        assert!(is_dependency_violation(&aws("DependencyViolation", "")));
+        assert!(!is_dependency_violation(&aws("Throttling", "")));
+        assert!(is_role_not_assumable(&aws(
+            "ClientException",
+            "ECS was unable to assume the role 'arn:aws:iam::1:role/x'"
+        )));
+        assert!(!is_role_not_assumable(&aws("ClientException", "bad image")));
+        assert!(is_service_busy(&aws(
+            "InvalidParameterException",
+            "The service cannot be stopped while deployments are active."
+        )));
+    }
+
+    #[test]
+    fn display_reads_as_a_sentence() {
+        let e = aws("Boom", "it broke");
+        assert_eq!(e.to_string(), "x: Boom: it broke");
+    }
+}

@@ -1,0 +1,23 @@
+//! prod-e: a CloudFormation custom resource that provisions a production ECS Fargate service
+//! behind an existing Application Load Balancer.
+//!
+//! The layout, outside in:
+//! - [`cfn`] speaks CloudFormation's custom-resource protocol (events in, responses PUT out)
+//!   and nothing else; [`handler`] is the Lambda entry that joins it to provisioning.
+//! - [`spec`] turns Properties into a validated [`spec::Spec`] and diffs old → new.
+//! - [`naming`] derives every name and the ownership tags from the PhysicalResourceId.
+//! - [`plan`] runs Create, Update and Delete over the dependency graph, concurrently where
+//!   the graph allows.
+//! - [`resources`] holds one file per AWS resource kind with the same verbs; only these
+//!   files call the AWS SDK. [`aws`] builds the clients, [`retry`] bounds every retry.
+//! - The binaries are thin: `prod-e-provisioner` (the Lambda) and `prod-e` (the operator CLI).
+
+pub mod aws;
+pub mod cfn;
+pub mod error;
+pub mod handler;
+pub mod naming;
+pub mod plan;
+pub mod resources;
+pub mod retry;
+pub mod spec;

@@ -1,0 +1,215 @@
+//! Create: every resource in dependency order, independent ones concurrently; adopts what a
+//! previous attempt of the same deployment made, and removes everything again on failure.
+
+use std::future::Future;
+
+use super::{delete, Outputs, Owner};
+use crate::aws::Clients;
+use crate::error::{is_already_exists, Error, Result};
+use crate::naming::Deployment;
+use crate::resources::{
+    claim, cluster, listener_rule, log_group, role, security_group, service, target_group,
+    task_definition, Tagged,
+};
+use crate::spec::{Locator, Spec};
+
+/// A failed Create: the cause, and whether everything it made has been removed again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateFailed {
+    pub error: Error,
+    /// `None` if the rollback removed everything; otherwise why it could not.
+    pub rollback_error: Option<Error>,
+}
+
+/// Creates the deployment; on failure removes what this deployment owns before returning.
+pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, CreateFailed> {
+    match build(c, owner, spec).await {
+        Ok(outputs) => Ok(outputs),
+        Err(error) => {
+            tracing::warn!(%error, "create failed: removing what it made");
+            let rollback = delete(c, &owner.deployment, &Locator::from(spec)).await;
+            Err(CreateFailed {
+                error,
+                rollback_error: rollback.err(),
+            })
+        }
+    }
+}
+
+async fn build(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs> {
+    let d = &owner.deployment;
+    let tags = owner.tags(&spec.tags);
+    let execution_policy = format!(
+        "arn:{}:iam::aws:policy/{}",
+        owner.partition(),
+        role::EXECUTION_POLICY
+    );
+    let log_group_name = d.log_group();
+
+    // Roles and log group → task definition.
+    let task_definition = async {
+        let (exec, task, logs) = tokio::join!(
+            async {
+                let name = d.execution_role();
+                let r = ensure(
+                    d,
+                    || role::find(&c.iam, &name),
+                    || role::create(&c.iam, &name, &tags),
+                )
+                .await?;
+                role::attach_policy(&c.iam, &name, &execution_policy).await?;
+                Ok::<_, Error>(r)
+            },
+            async {
+                let name = d.task_role();
+                ensure(
+                    d,
+                    || role::find(&c.iam, &name),
+                    || role::create(&c.iam, &name, &tags),
+                )
+                .await
+            },
+            async {
+                match claim(d, log_group::find(&c.logs, &log_group_name).await?)? {
+                    Some(g) if g.retention_days == Some(spec.log_retention_days) => Ok(()),
+                    Some(_) => {
+                        log_group::set_retention(&c.logs, &log_group_name, spec.log_retention_days)
+                            .await
+                    }
+                    None => {
+                        log_group::create(&c.logs, &log_group_name, spec.log_retention_days, &tags)
+                            .await
+                    }
+                }
+            },
+        );
+        if let Some(err) = Error::all([
+            exec.as_ref().err().cloned(),
+            task.as_ref().err().cloned(),
+            logs.err(),
+        ]) {
+            return Err(err);
+        }
+        let (exec, task) = (exec?, task?);
+        let links = task_definition::Links {
+            execution_role_arn: &exec.arn,
+            task_role_arn: &task.arn,
+            log_group: &log_group_name,
+        };
+        let existing = task_definition::find_all(&c.ecs, &spec.task_family).await?;
+        let def = match existing.into_iter().find(|t| d.owns(&t.tags)) {
+            Some(def) => def,
+            None => task_definition::create(&c.ecs, spec, links, &tags).await?,
+        };
+        Ok((exec, task, def))
+    };
+
+    // Target group → listener rule.
+    let traffic = async {
+        let name = d.target_group();
+        let tg = ensure(
+            d,
+            || target_group::find(&c.elb, &name),
+            || target_group::create(&c.elb, &name, spec, &tags),
+        )
+        .await?;
+        let rule = ensure(
+            d,
+            || listener_rule::find(&c.elb, &spec.listener_arn, d),
+            || {
+                listener_rule::create(
+                    &c.elb,
+                    &spec.listener_arn,
+                    spec.rule_priority,
+                    &spec.path_pattern,
+                    &tg.arn,
+                    &tags,
+                )
+            },
+        )
+        .await?;
+        Ok::<_, Error>((tg, rule))
+    };
+
+    let security_group = async {
+        let name = d.security_group();
+        let vpc = Some(spec.vpc_id.as_str());
+        let port = i32::from(spec.container_port);
+        let source = spec.load_balancer_security_group_id.as_str();
+        let sg = ensure(
+            d,
+            || security_group::find(&c.ec2, vpc, &name),
+            || security_group::create(&c.ec2, &spec.vpc_id, &name, port, source, &tags),
+        )
+        .await?;
+        if !sg.ingress.contains(&(port, source.to_string())) {
+            security_group::allow(&c.ec2, &sg, port, source).await?;
+        }
+        Ok::<_, Error>(sg)
+    };
+
+    let cluster = ensure(
+        d,
+        || cluster::find(&c.ecs, &spec.cluster_name),
+        || cluster::create(&c.ecs, &spec.cluster_name, &tags),
+    );
+
+    let (defs, traffic, sg, cluster) =
+        tokio::join!(task_definition, traffic, security_group, cluster);
+    let errors = [
+        defs.as_ref().err().cloned(),
+        traffic.as_ref().err().cloned(),
+        sg.as_ref().err().cloned(),
+        cluster.as_ref().err().cloned(),
+    ];
+    if let Some(err) = Error::all(errors) {
+        return Err(err);
+    }
+    let ((exec, task, def), (tg, rule), sg, cluster) = (defs?, traffic?, sg?, cluster?);
+
+    let links = service::Links {
+        cluster: &cluster.name,
+        task_definition_arn: &def.arn,
+        security_group_id: &sg.id,
+        target_group_arn: &tg.arn,
+    };
+    let svc = ensure(
+        d,
+        || service::find(&c.ecs, &cluster.name, &spec.service_name),
+        || service::create(&c.ecs, spec, links, &tags, d.physical_id()),
+    )
+    .await?;
+
+    Ok(Outputs {
+        cluster_arn: cluster.arn,
+        cluster_name: cluster.name,
+        service_arn: svc.arn,
+        service_name: svc.name,
+        task_definition_arn: def.arn,
+        target_group_arn: tg.arn,
+        listener_rule_arn: rule.arn,
+        security_group_id: sg.id,
+        execution_role_arn: exec.arn,
+        task_role_arn: task.arn,
+        log_group_name,
+    })
+}
+
+/// Find, then claim or create. A create that loses a race to a concurrent attempt of the
+/// same deployment ("already exists") adopts the winner's resource if it is ours.
+async fn ensure<T, F, FFut, C, CFut>(d: &Deployment, find: F, create: C) -> Result<T>
+where
+    T: Tagged,
+    F: Fn() -> FFut,
+    FFut: Future<Output = Result<Option<T>>>,
+    C: FnOnce() -> CFut,
+    CFut: Future<Output = Result<T>>,
+{
+    if let Some(existing) = claim(d, find().await?)? {
+        return Ok(existing);
+    }
+    match create().await {
+        Err(err) if is_already_exists(&err) => claim(d, find().await?)?.ok_or(err),
+        other => other,
+    }
+}

@@ -1,0 +1,85 @@
+//! Finding every resource of a deployment, concurrently, as AWS has it now.
+
+use crate::aws::Clients;
+use crate::error::{Error, Result};
+use crate::naming::Deployment;
+use crate::resources::cluster::{self, Cluster};
+use crate::resources::listener_rule::{self, ListenerRule};
+use crate::resources::log_group::{self, LogGroup};
+use crate::resources::role::{self, Role};
+use crate::resources::security_group::{self, SecurityGroup};
+use crate::resources::service::{self, Service};
+use crate::resources::target_group::{self, TargetGroup};
+use crate::resources::task_definition::{self, TaskDefinition};
+use crate::spec::Locator;
+
+/// Everything found under a deployment's names. Foreign resources are included here;
+/// callers decide with [`crate::resources::claim`] or [`crate::resources::ours`].
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    pub execution_role: Option<Role>,
+    pub task_role: Option<Role>,
+    pub security_group: Option<SecurityGroup>,
+    pub log_group: Option<LogGroup>,
+    pub cluster: Option<Cluster>,
+    /// Revisions of the family that carry our ownership tag, newest first.
+    pub task_definitions: Vec<TaskDefinition>,
+    pub target_group: Option<TargetGroup>,
+    pub listener_rule: Option<ListenerRule>,
+    pub service: Option<Service>,
+}
+
+/// Reads every resource of `deployment` at once (one round of concurrent calls).
+pub async fn inventory(c: &Clients, deployment: &Deployment, at: &Locator) -> Result<Inventory> {
+    let rule = async {
+        match &at.listener_arn {
+            Some(listener) => listener_rule::find(&c.elb, listener, deployment).await,
+            None => Ok(None),
+        }
+    };
+    let (exec_name, task_name) = (deployment.execution_role(), deployment.task_role());
+    let (sg_name, log_name, tg_name) = (
+        deployment.security_group(),
+        deployment.log_group(),
+        deployment.target_group(),
+    );
+    let (exec, task, sg, logs, cluster, defs, tg, rule, service) = tokio::join!(
+        role::find(&c.iam, &exec_name),
+        role::find(&c.iam, &task_name),
+        security_group::find(&c.ec2, at.vpc_id.as_deref(), &sg_name),
+        log_group::find(&c.logs, &log_name),
+        cluster::find(&c.ecs, &at.cluster_name),
+        task_definition::find_all(&c.ecs, &at.task_family),
+        target_group::find(&c.elb, &tg_name),
+        rule,
+        service::find(&c.ecs, &at.cluster_name, &at.service_name),
+    );
+    let errors = [
+        exec.as_ref().err(),
+        task.as_ref().err(),
+        sg.as_ref().err(),
+        logs.as_ref().err(),
+        cluster.as_ref().err(),
+        defs.as_ref().err(),
+        tg.as_ref().err(),
+        rule.as_ref().err(),
+        service.as_ref().err(),
+    ];
+    if let Some(err) = Error::all(errors.into_iter().map(|e| e.cloned())) {
+        return Err(err);
+    }
+    Ok(Inventory {
+        execution_role: exec?,
+        task_role: task?,
+        security_group: sg?,
+        log_group: logs?,
+        cluster: cluster?,
+        task_definitions: defs?
+            .into_iter()
+            .filter(|d| deployment.owns(&d.tags))
+            .collect(),
+        target_group: tg?,
+        listener_rule: rule?,
+        service: service?,
+    })
+}

@@ -1,0 +1,65 @@
+//! Create, Update and Delete of a whole deployment over the dependency graph, one file per
+//! operation. Independent steps run concurrently; nothing here knows CloudFormation.
+
+mod create;
+mod delete;
+mod inventory;
+mod update;
+
+pub use create::{create, CreateFailed};
+pub use delete::delete;
+pub use inventory::{inventory, Inventory};
+pub use update::update;
+
+use serde::Serialize;
+
+use crate::naming::{Deployment, Tags};
+
+/// Who a deployment belongs to: its id and the stack resource that asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub deployment: Deployment,
+    pub stack_id: String,
+    pub logical_id: String,
+}
+
+impl Owner {
+    pub fn new(stack_id: &str, logical_id: &str) -> Self {
+        Owner {
+            deployment: Deployment::for_resource(stack_id, logical_id),
+            stack_id: stack_id.to_string(),
+            logical_id: logical_id.to_string(),
+        }
+    }
+
+    /// Ownership tags plus the user's tags.
+    pub fn tags(&self, user: &Tags) -> Tags {
+        self.deployment.tags(&self.stack_id, &self.logical_id, user)
+    }
+
+    /// The ARN partition (`aws`, `aws-cn`, `aws-us-gov`) of the stack.
+    pub fn partition(&self) -> &str {
+        self.stack_id
+            .split(':')
+            .nth(1)
+            .filter(|p| !p.is_empty())
+            .unwrap_or("aws")
+    }
+}
+
+/// What a finished Create or Update reports (CloudFormation's `Fn::GetAtt` attributes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Outputs {
+    pub cluster_arn: String,
+    pub cluster_name: String,
+    pub service_arn: String,
+    pub service_name: String,
+    pub task_definition_arn: String,
+    pub target_group_arn: String,
+    pub listener_rule_arn: String,
+    pub security_group_id: String,
+    pub execution_role_arn: String,
+    pub task_role_arn: String,
+    pub log_group_name: String,
+}

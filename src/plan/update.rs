@@ -1,0 +1,168 @@
+//! Update in place: only the writes the diff calls for, each on the resource it concerns.
+
+use super::{inventory, Outputs, Owner};
+use crate::aws::Clients;
+use crate::error::{Error, Result};
+use crate::resources::{
+    claim, cluster, listener_rule, log_group, role, security_group, service, target_group,
+    task_definition, Tagged,
+};
+use crate::spec::{Diff, Locator, Spec};
+
+/// Properties that make a new task definition revision.
+const TASK_DEFINITION_PROPERTIES: [&str; 5] =
+    ["Image", "Cpu", "Memory", "Environment", "TaskFamily"];
+/// Properties of the service's network configuration.
+const NETWORK_PROPERTIES: [&str; 2] = ["SubnetIds", "AssignPublicIp"];
+
+/// Applies the in-place changes from `old` to `new`. The caller has checked that no
+/// property needing replacement changed.
+pub async fn update(
+    c: &Clients,
+    owner: &Owner,
+    old: &Spec,
+    new: &Spec,
+    diff: &Diff,
+) -> Result<Outputs> {
+    let d = &owner.deployment;
+    let found = inventory(c, d, &Locator::from(old)).await?;
+    let exec = require(d, found.execution_role, || d.execution_role())?;
+    let task = require(d, found.task_role, || d.task_role())?;
+    let sg = require(d, found.security_group, || d.security_group())?;
+    let logs = require(d, found.log_group, || d.log_group())?;
+    let cl = require(d, found.cluster, || old.cluster_name.clone())?;
+    let tg = require(d, found.target_group, || d.target_group())?;
+    let rule = require(d, found.listener_rule, || {
+        format!("on {}", old.listener_arn)
+    })?;
+    let svc = require(d, found.service, || old.service_name.clone())?;
+    let current_def = found
+        .task_definitions
+        .iter()
+        .find(|t| t.arn == svc.task_definition)
+        .cloned();
+
+    let (old_tags, new_tags) = (owner.tags(&old.tags), owner.tags(&new.tags));
+    let retag = diff.any(&["Tags"]);
+
+    let roles = async {
+        if retag {
+            role::update_tags(&c.iam, &exec.name, &old_tags, &new_tags).await?;
+            role::update_tags(&c.iam, &task.name, &old_tags, &new_tags).await?;
+        }
+        Ok::<_, Error>(())
+    };
+    let network = async {
+        let port = i32::from(new.container_port);
+        if diff.any(&["LoadBalancerSecurityGroupId"]) {
+            security_group::allow(&c.ec2, &sg, port, &new.load_balancer_security_group_id).await?;
+            if old.load_balancer_security_group_id != new.load_balancer_security_group_id {
+                security_group::revoke(&c.ec2, &sg, port, &old.load_balancer_security_group_id)
+                    .await?;
+            }
+        }
+        if retag {
+            security_group::update_tags(&c.ec2, &sg, &old_tags, &new_tags).await?;
+        }
+        Ok::<_, Error>(())
+    };
+    let logging = async {
+        if diff.any(&["LogRetentionDays"]) {
+            log_group::set_retention(&c.logs, &logs.name, new.log_retention_days).await?;
+        }
+        if retag {
+            log_group::update_tags(&c.logs, &logs, &old_tags, &new_tags).await?;
+        }
+        Ok::<_, Error>(())
+    };
+    let traffic = async {
+        if diff.any(&["HealthCheckPath"]) {
+            target_group::set_health_check_path(&c.elb, &tg, &new.health_check_path).await?;
+        }
+        if diff.any(&["RulePriority"]) {
+            listener_rule::set_priority(&c.elb, &rule, new.rule_priority).await?;
+        }
+        if diff.any(&["PathPattern"]) {
+            listener_rule::set_path_pattern(&c.elb, &rule, &new.path_pattern).await?;
+        }
+        if retag {
+            target_group::update_tags(&c.elb, &tg.arn, &old_tags, &new_tags).await?;
+            target_group::update_tags(&c.elb, &rule.arn, &old_tags, &new_tags).await?;
+        }
+        Ok::<_, Error>(())
+    };
+    let compute = async {
+        if retag {
+            cluster::update_tags(&c.ecs, &cl.arn, &old_tags, &new_tags).await?;
+            cluster::update_tags(&c.ecs, &svc.arn, &old_tags, &new_tags).await?;
+        }
+        let new_def = if diff.any(&TASK_DEFINITION_PROPERTIES) || (retag && current_def.is_some()) {
+            let links = task_definition::Links {
+                execution_role_arn: &exec.arn,
+                task_role_arn: &task.arn,
+                log_group: &logs.name,
+            };
+            Some(task_definition::create(&c.ecs, new, links, &new_tags).await?)
+        } else {
+            None
+        };
+        let change = service::Change {
+            desired_count: diff.any(&["DesiredCount"]).then_some(new.desired_count),
+            task_definition_arn: new_def.as_ref().map(|t| t.arn.as_str()),
+            network: diff
+                .any(&NETWORK_PROPERTIES)
+                .then_some((new, sg.id.as_str())),
+        };
+        if change.desired_count.is_some()
+            || change.task_definition_arn.is_some()
+            || change.network.is_some()
+        {
+            service::update(&c.ecs, &cl.name, &svc.name, change).await?;
+        }
+        // The service now runs the new revision: retire the ones we registered before it.
+        if let Some(def) = &new_def {
+            for old_def in found.task_definitions.iter().filter(|t| t.arn != def.arn) {
+                task_definition::delete(&c.ecs, &old_def.arn).await?;
+            }
+        }
+        Ok::<_, Error>(new_def.map_or(svc.task_definition.clone(), |t| t.arn))
+    };
+
+    let (roles, network, logging, traffic, compute) =
+        tokio::join!(roles, network, logging, traffic, compute);
+    let errors = [
+        roles.err(),
+        network.err(),
+        logging.err(),
+        traffic.err(),
+        compute.as_ref().err().cloned(),
+    ];
+    if let Some(err) = Error::all(errors) {
+        return Err(err);
+    }
+    Ok(Outputs {
+        cluster_arn: cl.arn.clone(),
+        cluster_name: cl.name.clone(),
+        service_arn: svc.arn.clone(),
+        service_name: svc.name.clone(),
+        task_definition_arn: compute?,
+        target_group_arn: tg.arn.clone(),
+        listener_rule_arn: rule.arn.clone(),
+        security_group_id: sg.id.clone(),
+        execution_role_arn: exec.arn.clone(),
+        task_role_arn: task.arn.clone(),
+        log_group_name: logs.name.clone(),
+    })
+}
+
+/// An Update needs every resource to exist and be ours.
+fn require<T: Tagged>(
+    d: &crate::naming::Deployment,
+    found: Option<T>,
+    name: impl Fn() -> String,
+) -> Result<T> {
+    claim(d, found)?.ok_or_else(|| Error::Missing {
+        kind: T::KIND,
+        name: name(),
+    })
+}

@@ -1,0 +1,120 @@
+//! The ECS cluster.
+
+use aws_sdk_ecs::types::{ClusterField, Tag};
+use aws_sdk_ecs::Client;
+
+use super::{gone, Tagged};
+use crate::error::{is_cluster_busy, Error, Result};
+use crate::naming::Tags;
+use crate::retry::{retry, CLUSTER_BUSY};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cluster {
+    pub name: String,
+    pub arn: String,
+    pub tags: Tags,
+}
+
+impl Tagged for Cluster {
+    const KIND: &'static str = "ECS cluster";
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+    fn label(&self) -> &str {
+        &self.name
+    }
+}
+
+/// The ACTIVE cluster of that name; an INACTIVE (deleted) one counts as absent.
+pub async fn find(ecs: &Client, name: &str) -> Result<Option<Cluster>> {
+    let out = ecs
+        .describe_clusters()
+        .clusters(name)
+        .include(ClusterField::Tags)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("reading ECS cluster ({name})"), e))?;
+    Ok(out
+        .clusters()
+        .iter()
+        .find(|c| c.status() == Some("ACTIVE"))
+        .map(|c| Cluster {
+            name: name.to_string(),
+            arn: c.cluster_arn().unwrap_or_default().to_string(),
+            tags: tags_of(c.tags()),
+        }))
+}
+
+pub async fn create(ecs: &Client, name: &str, tags: &Tags) -> Result<Cluster> {
+    let out = ecs
+        .create_cluster()
+        .cluster_name(name)
+        .set_tags(Some(tag_list(tags)))
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("creating ECS cluster ({name})"), e))?;
+    Ok(Cluster {
+        name: name.to_string(),
+        arn: out
+            .cluster()
+            .and_then(|c| c.cluster_arn())
+            .unwrap_or_default()
+            .to_string(),
+        tags: tags.clone(),
+    })
+}
+
+/// Tags any ECS resource (cluster, service, task definition) by ARN.
+pub async fn update_tags(ecs: &Client, arn: &str, old: &Tags, new: &Tags) -> Result<()> {
+    let doing = format!("tagging ECS resource ({arn})");
+    let (set, remove) = super::tag_changes(old, new);
+    if !set.is_empty() {
+        ecs.tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(tag_list(&set)))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    if !remove.is_empty() {
+        ecs.untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    Ok(())
+}
+
+/// Deletes the cluster, waiting (bounded) while services or tasks drain out of it.
+pub async fn delete(ecs: &Client, name: &str) -> Result<()> {
+    retry(CLUSTER_BUSY, is_cluster_busy, || async {
+        let deleted = ecs.delete_cluster().cluster(name).send().await;
+        gone(
+            deleted
+                .map(|_| ())
+                .map_err(|e| Error::aws(format!("deleting ECS cluster ({name})"), e)),
+        )
+    })
+    .await
+}
+
+/// ECS tags in our map form (shared by the ECS resource files).
+pub fn tags_of(tags: &[Tag]) -> Tags {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Our tags in ECS form (shared by the ECS resource files).
+pub fn tag_list(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}

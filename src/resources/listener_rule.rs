@@ -1,0 +1,177 @@
+//! The listener rule: PathPattern on the existing ALB listener → forward to our target group.
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, PathPatternConditionConfig, RuleCondition, RulePriorityPair,
+};
+use aws_sdk_elasticloadbalancingv2::Client;
+
+use super::target_group::{tag_list, tags_of};
+use super::{found, gone, Tagged};
+use crate::error::{Error, Result};
+use crate::naming::{Deployment, Tags};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListenerRule {
+    pub arn: String,
+    pub priority: String,
+    pub path_patterns: Vec<String>,
+    pub target_group_arns: Vec<String>,
+    pub tags: Tags,
+}
+
+impl Tagged for ListenerRule {
+    const KIND: &'static str = "listener rule";
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+    fn label(&self) -> &str {
+        &self.arn
+    }
+}
+
+/// The rule on `listener_arn` that carries this deployment's ownership tag. Rules have no
+/// names, so ours is recognised by its tag alone; a missing listener means no rule.
+pub async fn find(
+    elb: &Client,
+    listener_arn: &str,
+    deployment: &Deployment,
+) -> Result<Option<ListenerRule>> {
+    let doing = format!("reading rules of listener ({listener_arn})");
+    let mut rules = Vec::new();
+    let mut marker = None;
+    loop {
+        let out = elb
+            .describe_rules()
+            .listener_arn(listener_arn)
+            .set_marker(marker)
+            .send()
+            .await;
+        let Some(out) = found(out.map_err(|e| Error::aws(&doing, e)))? else {
+            return Ok(None);
+        };
+        rules.extend(
+            out.rules()
+                .iter()
+                .filter(|r| !r.is_default().unwrap_or(false))
+                .cloned(),
+        );
+        marker = out.next_marker().map(str::to_string);
+        if marker.is_none() {
+            break;
+        }
+    }
+    for rule in rules {
+        let arn = rule.rule_arn().unwrap_or_default().to_string();
+        let tags = tags_of(elb, &arn, &doing).await?;
+        if deployment.owns(&tags) {
+            return Ok(Some(ListenerRule {
+                priority: rule.priority().unwrap_or_default().to_string(),
+                path_patterns: rule
+                    .conditions()
+                    .iter()
+                    .filter_map(|c| c.path_pattern_config())
+                    .flat_map(|p| p.values().to_vec())
+                    .collect(),
+                target_group_arns: rule
+                    .actions()
+                    .iter()
+                    .filter_map(|a| a.target_group_arn().map(str::to_string))
+                    .collect(),
+                arn,
+                tags,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+pub async fn create(
+    elb: &Client,
+    listener_arn: &str,
+    priority: u32,
+    path_pattern: &str,
+    target_group_arn: &str,
+    tags: &Tags,
+) -> Result<ListenerRule> {
+    let out = elb
+        .create_rule()
+        .listener_arn(listener_arn)
+        .priority(priority as i32)
+        .conditions(condition(path_pattern))
+        .actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(target_group_arn)
+                .build(),
+        )
+        .set_tags(Some(tag_list(tags)))
+        .send()
+        .await
+        .map_err(|e| {
+            Error::aws(
+                format!("creating rule at priority {priority} on listener ({listener_arn})"),
+                e,
+            )
+        })?;
+    Ok(ListenerRule {
+        arn: out
+            .rules()
+            .first()
+            .and_then(|r| r.rule_arn())
+            .unwrap_or_default()
+            .to_string(),
+        priority: priority.to_string(),
+        path_patterns: vec![path_pattern.to_string()],
+        target_group_arns: vec![target_group_arn.to_string()],
+        tags: tags.clone(),
+    })
+}
+
+pub async fn set_priority(elb: &Client, rule: &ListenerRule, priority: u32) -> Result<()> {
+    elb.set_rule_priorities()
+        .rule_priorities(
+            RulePriorityPair::builder()
+                .rule_arn(&rule.arn)
+                .priority(priority as i32)
+                .build(),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            Error::aws(
+                format!("moving rule ({}) to priority {priority}", rule.arn),
+                e,
+            )
+        })
+}
+
+pub async fn set_path_pattern(elb: &Client, rule: &ListenerRule, path_pattern: &str) -> Result<()> {
+    elb.modify_rule()
+        .rule_arn(&rule.arn)
+        .conditions(condition(path_pattern))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::aws(format!("changing path of rule ({})", rule.arn), e))
+}
+
+pub async fn delete(elb: &Client, rule: &ListenerRule) -> Result<()> {
+    let deleted = elb.delete_rule().rule_arn(&rule.arn).send().await;
+    gone(
+        deleted
+            .map(|_| ())
+            .map_err(|e| Error::aws(format!("deleting rule ({})", rule.arn), e)),
+    )
+}
+
+fn condition(path_pattern: &str) -> RuleCondition {
+    RuleCondition::builder()
+        .field("path-pattern")
+        .path_pattern_config(
+            PathPatternConditionConfig::builder()
+                .values(path_pattern)
+                .build(),
+        )
+        .build()
+}

@@ -1,0 +1,112 @@
+//! The container's CloudWatch log group, created explicitly so that teardown removes it.
+
+use aws_sdk_cloudwatchlogs::Client;
+
+use super::{gone, tag_changes, Tagged};
+use crate::error::{Error, Result};
+use crate::naming::Tags;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogGroup {
+    pub name: String,
+    pub arn: String,
+    pub retention_days: Option<i32>,
+    pub tags: Tags,
+}
+
+impl Tagged for LogGroup {
+    const KIND: &'static str = "log group";
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+    fn label(&self) -> &str {
+        &self.name
+    }
+}
+
+pub async fn find(logs: &Client, name: &str) -> Result<Option<LogGroup>> {
+    let doing = format!("reading log group ({name})");
+    let out = logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .map_err(|e| Error::aws(&doing, e))?;
+    let Some(group) = out
+        .log_groups()
+        .iter()
+        .find(|g| g.log_group_name() == Some(name))
+    else {
+        return Ok(None);
+    };
+    let arn = group.log_group_arn().unwrap_or_default().to_string();
+    let tags = logs
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| Error::aws(&doing, e))?;
+    Ok(Some(LogGroup {
+        name: name.to_string(),
+        arn,
+        retention_days: group.retention_in_days(),
+        tags: tags
+            .tags()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+    }))
+}
+
+/// Creates the group with its retention. CreateLogGroup returns nothing to read.
+pub async fn create(logs: &Client, name: &str, retention_days: i32, tags: &Tags) -> Result<()> {
+    logs.create_log_group()
+        .log_group_name(name)
+        .set_tags(Some(tags.clone().into_iter().collect()))
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("creating log group ({name})"), e))?;
+    set_retention(logs, name, retention_days).await
+}
+
+pub async fn set_retention(logs: &Client, name: &str, days: i32) -> Result<()> {
+    logs.put_retention_policy()
+        .log_group_name(name)
+        .retention_in_days(days)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::aws(format!("setting retention of log group ({name})"), e))
+}
+
+pub async fn update_tags(logs: &Client, group: &LogGroup, old: &Tags, new: &Tags) -> Result<()> {
+    let doing = format!("tagging log group ({})", group.name);
+    let (set, remove) = tag_changes(old, new);
+    if !set.is_empty() {
+        logs.tag_resource()
+            .resource_arn(&group.arn)
+            .set_tags(Some(set.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    if !remove.is_empty() {
+        logs.untag_resource()
+            .resource_arn(&group.arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete(logs: &Client, name: &str) -> Result<()> {
+    let deleted = logs.delete_log_group().log_group_name(name).send().await;
+    gone(
+        deleted
+            .map(|_| ())
+            .map_err(|e| Error::aws(format!("deleting log group ({name})"), e)),
+    )
+}

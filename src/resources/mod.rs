@@ -1,0 +1,114 @@
+//! One file per AWS resource kind, each with the same verbs (`find`, `create`, `update_*`,
+//! `delete`, `wait_*`). These files, and only these, call the AWS SDK.
+
+pub mod cluster;
+pub mod listener_rule;
+pub mod log_group;
+pub mod role;
+pub mod security_group;
+pub mod service;
+pub mod target_group;
+pub mod task_definition;
+
+use crate::error::{Error, Result};
+use crate::naming::{Deployment, Tags};
+
+/// A resource as found in AWS, with the tags that decide whether it is ours.
+pub trait Tagged {
+    /// What the resource is called in messages ("ECS cluster").
+    const KIND: &'static str;
+    fn tags(&self) -> &Tags;
+    /// Its name or id, for messages.
+    fn label(&self) -> &str;
+}
+
+/// The ownership rule, in one place: a found resource is usable only if it carries our tag.
+/// `Ok(None)` means "not there, create it"; a foreign resource is an error naming it.
+pub fn claim<T: Tagged>(deployment: &Deployment, found: Option<T>) -> Result<Option<T>> {
+    match found {
+        Some(r) if deployment.owns(r.tags()) => Ok(Some(r)),
+        Some(r) => Err(Error::NotOurs {
+            kind: T::KIND,
+            name: r.label().to_string(),
+        }),
+        None => Ok(None),
+    }
+}
+
+/// For Delete: keeps only what is ours, logging what is skipped.
+pub fn ours<T: Tagged>(deployment: &Deployment, found: Option<T>) -> Option<T> {
+    match found {
+        Some(r) if deployment.owns(r.tags()) => Some(r),
+        Some(r) => {
+            tracing::warn!(
+                kind = T::KIND,
+                name = r.label(),
+                "not ours (no matching ownership tag): left untouched"
+            );
+            None
+        }
+        None => None,
+    }
+}
+
+/// Tags to set and tag keys to remove to go from `old` to `new`.
+pub fn tag_changes(old: &Tags, new: &Tags) -> (Tags, Vec<String>) {
+    let set = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    (set, remove)
+}
+
+/// Turns "not found" into `None`: a missing resource is a value, not an error.
+pub fn found<T>(result: Result<T>) -> Result<Option<T>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if crate::error::is_not_found(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Turns "not found" into success: deleting what is already gone is done.
+pub fn gone(result: Result<()>) -> Result<()> {
+    found(result).map(|_| ())
+}
+
+/// A stand-in for a resource whose build step failed in the SDK's own builder.
+fn build_error(doing: &str, err: impl std::fmt::Display) -> Error {
+    Error::Aws {
+        doing: doing.to_string(),
+        code: None,
+        message: err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_changes_sets_new_and_changed_and_removes_dropped() {
+        let old = Tags::from([("a".into(), "1".into()), ("b".into(), "2".into())]);
+        let new = Tags::from([
+            ("a".into(), "1".into()),
+            ("b".into(), "3".into()),
+            ("c".into(), "4".into()),
+        ]);
+        let (set, remove) = tag_changes(&old, &new);
+        assert_eq!(
+            set,
+            Tags::from([("b".into(), "3".into()), ("c".into(), "4".into())])
+        );
+        assert!(remove.is_empty());
+        let (set, remove) = tag_changes(&new, &old);
+        assert_eq!(set, Tags::from([("b".into(), "2".into())]));
+        assert_eq!(remove, vec!["c".to_string()]);
+    }
+}

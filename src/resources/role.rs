@@ -1,0 +1,170 @@
+//! IAM roles of the task: the execution role (pulls images, writes logs) and the task role.
+
+use aws_sdk_iam::types::Tag;
+use aws_sdk_iam::Client;
+
+use super::{build_error, found, gone, tag_changes, Tagged};
+use crate::error::{is_delete_conflict, Error, Result};
+use crate::naming::Tags;
+use crate::retry::{retry, ROLE_DELETE_CONFLICT};
+
+/// Only ECS tasks may assume our roles.
+pub const TRUST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+/// The AWS managed policy for the execution role, under `arn:{partition}:iam::aws:policy/`.
+pub const EXECUTION_POLICY: &str = "service-role/AmazonECSTaskExecutionRolePolicy";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    pub name: String,
+    pub arn: String,
+    pub tags: Tags,
+}
+
+impl Tagged for Role {
+    const KIND: &'static str = "IAM role";
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+    fn label(&self) -> &str {
+        &self.name
+    }
+}
+
+pub async fn find(iam: &Client, name: &str) -> Result<Option<Role>> {
+    let out = iam.get_role().role_name(name).send().await;
+    let Some(out) = found(out.map_err(|e| Error::aws(format!("reading IAM role ({name})"), e)))?
+    else {
+        return Ok(None);
+    };
+    Ok(out.role().map(|r| Role {
+        name: r.role_name().to_string(),
+        arn: r.arn().to_string(),
+        tags: r
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
+    }))
+}
+
+pub async fn create(iam: &Client, name: &str, tags: &Tags) -> Result<Role> {
+    let doing = format!("creating IAM role ({name})");
+    let out = iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(TRUST_POLICY)
+        .description("prod-e ECS task role")
+        .set_tags(Some(tag_list(tags).map_err(|e| build_error(&doing, e))?))
+        .send()
+        .await
+        .map_err(|e| Error::aws(&doing, e))?;
+    let arn = out.role().map(|r| r.arn().to_string()).unwrap_or_default();
+    Ok(Role {
+        name: name.to_string(),
+        arn,
+        tags: tags.clone(),
+    })
+}
+
+/// Attaches a managed policy; attaching one that is already attached is a no-op in IAM.
+pub async fn attach_policy(iam: &Client, name: &str, policy_arn: &str) -> Result<()> {
+    iam.attach_role_policy()
+        .role_name(name)
+        .policy_arn(policy_arn)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::aws(format!("attaching {policy_arn} to IAM role ({name})"), e))
+}
+
+/// The managed policies attached to a role.
+pub async fn attached_policies(iam: &Client, name: &str) -> Result<Vec<String>> {
+    let out = iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("listing policies of IAM role ({name})"), e))?;
+    Ok(out
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect())
+}
+
+pub async fn update_tags(iam: &Client, name: &str, old: &Tags, new: &Tags) -> Result<()> {
+    let doing = format!("tagging IAM role ({name})");
+    let (set, remove) = tag_changes(old, new);
+    if !set.is_empty() {
+        let tags = tag_list(&set).map_err(|e| build_error(&doing, e))?;
+        iam.tag_role()
+            .role_name(name)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    if !remove.is_empty() {
+        iam.untag_role()
+            .role_name(name)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    Ok(())
+}
+
+/// Detaches managed policies, deletes inline ones, then deletes the role.
+pub async fn delete(iam: &Client, name: &str) -> Result<()> {
+    let Some(attached) = found(attached_policies(iam, name).await)? else {
+        return Ok(());
+    };
+    for arn in attached {
+        let detached = iam
+            .detach_role_policy()
+            .role_name(name)
+            .policy_arn(&arn)
+            .send()
+            .await;
+        gone(
+            detached
+                .map(|_| ())
+                .map_err(|e| Error::aws(format!("detaching {arn} from IAM role ({name})"), e)),
+        )?;
+    }
+    let inline = iam
+        .list_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("listing inline policies of IAM role ({name})"), e))?;
+    for policy in inline.policy_names() {
+        let deleted = iam
+            .delete_role_policy()
+            .role_name(name)
+            .policy_name(policy)
+            .send()
+            .await;
+        gone(
+            deleted.map(|_| ()).map_err(|e| {
+                Error::aws(format!("deleting policy {policy} of IAM role ({name})"), e)
+            }),
+        )?;
+    }
+    retry(ROLE_DELETE_CONFLICT, is_delete_conflict, || async {
+        let deleted = iam.delete_role().role_name(name).send().await;
+        gone(
+            deleted
+                .map(|_| ())
+                .map_err(|e| Error::aws(format!("deleting IAM role ({name})"), e)),
+        )
+    })
+    .await
+}
+
+fn tag_list(tags: &Tags) -> Result<Vec<Tag>, aws_sdk_iam::error::BuildError> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}

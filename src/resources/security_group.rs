@@ -1,0 +1,214 @@
+//! The service's security group: ingress on the container port from the load balancer's group only.
+
+use aws_sdk_ec2::types::{
+    Filter, IpPermission, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+};
+use aws_sdk_ec2::Client;
+
+use super::{gone, tag_changes, Tagged};
+use crate::error::{is_already_exists, is_dependency_violation, Error, Result};
+use crate::naming::Tags;
+use crate::retry::{retry, SECURITY_GROUP_IN_USE};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub tags: Tags,
+    /// (port, source security group) of each TCP ingress rule that names a group.
+    pub ingress: Vec<(i32, String)>,
+}
+
+impl Tagged for SecurityGroup {
+    const KIND: &'static str = "security group";
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+    fn label(&self) -> &str {
+        &self.name
+    }
+}
+
+/// The group named `name`, in `vpc_id` when it is known (Delete may not know it).
+pub async fn find(ec2: &Client, vpc_id: Option<&str>, name: &str) -> Result<Option<SecurityGroup>> {
+    let mut filters = vec![Filter::builder().name("group-name").values(name).build()];
+    filters.extend(vpc_id.map(|v| Filter::builder().name("vpc-id").values(v).build()));
+    let out = ec2
+        .describe_security_groups()
+        .set_filters(Some(filters))
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("reading security group ({name})"), e))?;
+    Ok(out.security_groups().first().map(|g| SecurityGroup {
+        id: g.group_id().unwrap_or_default().to_string(),
+        name: g.group_name().unwrap_or_default().to_string(),
+        tags: g
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        ingress: g
+            .ip_permissions()
+            .iter()
+            .flat_map(|p| {
+                let port = p.from_port().unwrap_or_default();
+                p.user_id_group_pairs()
+                    .iter()
+                    .filter_map(move |pair| pair.group_id().map(|g| (port, g.to_string())))
+            })
+            .collect(),
+    }))
+}
+
+/// Creates the group (egress stays AWS's default: all traffic) and its one ingress rule.
+pub async fn create(
+    ec2: &Client,
+    vpc_id: &str,
+    name: &str,
+    port: i32,
+    source_group: &str,
+    tags: &Tags,
+) -> Result<SecurityGroup> {
+    let out = ec2
+        .create_security_group()
+        .group_name(name)
+        .description("prod-e service: container port from the load balancer only")
+        .vpc_id(vpc_id)
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::SecurityGroup)
+                .set_tags(Some(tag_list(tags)))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("creating security group ({name})"), e))?;
+    let group = SecurityGroup {
+        id: out.group_id().unwrap_or_default().to_string(),
+        name: name.to_string(),
+        tags: tags.clone(),
+        ingress: Vec::new(),
+    };
+    allow(ec2, &group, port, source_group).await?;
+    Ok(SecurityGroup {
+        ingress: vec![(port, source_group.to_string())],
+        ..group
+    })
+}
+
+/// Allows TCP `port` from `source_group`; a rule that already exists counts as allowed.
+pub async fn allow(
+    ec2: &Client,
+    group: &SecurityGroup,
+    port: i32,
+    source_group: &str,
+) -> Result<()> {
+    let added = ec2
+        .authorize_security_group_ingress()
+        .group_id(&group.id)
+        .ip_permissions(permission(port, source_group))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            Error::aws(
+                format!(
+                    "allowing {source_group} into security group ({})",
+                    group.name
+                ),
+                e,
+            )
+        });
+    match added {
+        Err(e) if is_already_exists(&e) => Ok(()),
+        other => other,
+    }
+}
+
+/// Removes the rule allowing TCP `port` from `source_group`; a missing rule counts as removed.
+pub async fn revoke(
+    ec2: &Client,
+    group: &SecurityGroup,
+    port: i32,
+    source_group: &str,
+) -> Result<()> {
+    let removed = ec2
+        .revoke_security_group_ingress()
+        .group_id(&group.id)
+        .ip_permissions(permission(port, source_group))
+        .send()
+        .await;
+    gone(removed.map(|_| ()).map_err(|e| {
+        Error::aws(
+            format!(
+                "revoking {source_group} from security group ({})",
+                group.name
+            ),
+            e,
+        )
+    }))
+}
+
+pub async fn update_tags(
+    ec2: &Client,
+    group: &SecurityGroup,
+    old: &Tags,
+    new: &Tags,
+) -> Result<()> {
+    let doing = format!("tagging security group ({})", group.name);
+    let (set, remove) = tag_changes(old, new);
+    if !set.is_empty() {
+        ec2.create_tags()
+            .resources(&group.id)
+            .set_tags(Some(tag_list(&set)))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    if !remove.is_empty() {
+        let keys = remove
+            .iter()
+            .map(|k| Tag::builder().key(k).build())
+            .collect();
+        ec2.delete_tags()
+            .resources(&group.id)
+            .set_tags(Some(keys))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    Ok(())
+}
+
+/// Deletes the group, waiting (bounded) while task ENIs still use it.
+pub async fn delete(ec2: &Client, group: &SecurityGroup) -> Result<()> {
+    retry(SECURITY_GROUP_IN_USE, is_dependency_violation, || async {
+        let deleted = ec2.delete_security_group().group_id(&group.id).send().await;
+        gone(
+            deleted
+                .map(|_| ())
+                .map_err(|e| Error::aws(format!("deleting security group ({})", group.name), e)),
+        )
+    })
+    .await
+}
+
+fn permission(port: i32, source_group: &str) -> IpPermission {
+    IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(port)
+        .to_port(port)
+        .user_id_group_pairs(UserIdGroupPair::builder().group_id(source_group).build())
+        .build()
+}
+
+fn tag_list(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}

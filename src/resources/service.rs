@@ -1,0 +1,222 @@
+//! The ECS service: Fargate, REPLICA, in the private subnets, registered with our target group.
+
+use aws_sdk_ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
+    LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, SchedulingStrategy,
+    ServiceField,
+};
+use aws_sdk_ecs::Client;
+
+use super::cluster::{tag_list, tags_of};
+use super::{build_error, gone, Tagged};
+use crate::error::{is_role_not_assumable, is_service_busy, Error, Result};
+use crate::naming::Tags;
+use crate::retry::{poll_until, retry, ROLE_PROPAGATION, SERVICE_BUSY, SERVICE_INACTIVE};
+use crate::spec::Spec;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub name: String,
+    pub arn: String,
+    pub status: String,
+    pub desired_count: i32,
+    pub running_count: i32,
+    pub task_definition: String,
+    pub tags: Tags,
+}
+
+impl Tagged for Service {
+    const KIND: &'static str = "ECS service";
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+    fn label(&self) -> &str {
+        &self.name
+    }
+}
+
+/// What the service is wired to.
+#[derive(Debug, Clone, Copy)]
+pub struct Links<'a> {
+    pub cluster: &'a str,
+    pub task_definition_arn: &'a str,
+    pub security_group_id: &'a str,
+    pub target_group_arn: &'a str,
+}
+
+/// The service unless it is INACTIVE (deleted) or its cluster is gone.
+pub async fn find(ecs: &Client, cluster: &str, name: &str) -> Result<Option<Service>> {
+    let out = ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(name)
+        .include(ServiceField::Tags)
+        .send()
+        .await;
+    let Some(out) =
+        super::found(out.map_err(|e| Error::aws(format!("reading ECS service ({name})"), e)))?
+    else {
+        return Ok(None);
+    };
+    Ok(out
+        .services()
+        .iter()
+        .find(|s| s.status() != Some("INACTIVE"))
+        .map(|s| Service {
+            name: name.to_string(),
+            arn: s.service_arn().unwrap_or_default().to_string(),
+            status: s.status().unwrap_or_default().to_string(),
+            desired_count: s.desired_count(),
+            running_count: s.running_count(),
+            task_definition: s.task_definition().unwrap_or_default().to_string(),
+            tags: tags_of(s.tags()),
+        }))
+}
+
+/// Creates the service. `client_token` makes a re-delivered create idempotent on AWS.
+pub async fn create(
+    ecs: &Client,
+    spec: &Spec,
+    links: Links<'_>,
+    tags: &Tags,
+    client_token: &str,
+) -> Result<Service> {
+    let doing = format!("creating ECS service ({})", spec.service_name);
+    let network = network(spec, links.security_group_id).map_err(|e| build_error(&doing, e))?;
+    let breaker = DeploymentCircuitBreaker::builder()
+        .enable(true)
+        .rollback(true)
+        .build();
+    let deployment = DeploymentConfiguration::builder()
+        .deployment_circuit_breaker(breaker)
+        .maximum_percent(200)
+        .minimum_healthy_percent(100)
+        .build();
+    let balancer = LoadBalancer::builder()
+        .target_group_arn(links.target_group_arn)
+        .container_name(&spec.container_name)
+        .container_port(i32::from(spec.container_port))
+        .build();
+    retry(ROLE_PROPAGATION, is_role_not_assumable, || async {
+        let out = ecs
+            .create_service()
+            .cluster(links.cluster)
+            .service_name(&spec.service_name)
+            .task_definition(links.task_definition_arn)
+            .desired_count(spec.desired_count as i32)
+            .launch_type(LaunchType::Fargate)
+            .scheduling_strategy(SchedulingStrategy::Replica)
+            .network_configuration(network.clone())
+            .load_balancers(balancer.clone())
+            .health_check_grace_period_seconds(60)
+            .deployment_configuration(deployment.clone())
+            .propagate_tags(PropagateTags::Service)
+            .enable_ecs_managed_tags(true)
+            .client_token(client_token)
+            .set_tags(Some(tag_list(tags)))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+        let s = out.service();
+        Ok(Service {
+            name: spec.service_name.clone(),
+            arn: s
+                .and_then(|s| s.service_arn())
+                .unwrap_or_default()
+                .to_string(),
+            status: s.and_then(|s| s.status()).unwrap_or_default().to_string(),
+            desired_count: spec.desired_count as i32,
+            running_count: s.map_or(0, |s| s.running_count()),
+            task_definition: links.task_definition_arn.to_string(),
+            tags: tags.clone(),
+        })
+    })
+    .await
+}
+
+/// One UpdateService call with only the fields that change.
+#[derive(Debug, Clone, Default)]
+pub struct Change<'a> {
+    pub desired_count: Option<u32>,
+    pub task_definition_arn: Option<&'a str>,
+    /// New subnets / public IP / security group, as a whole network configuration.
+    pub network: Option<(&'a Spec, &'a str)>,
+}
+
+pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>) -> Result<()> {
+    let doing = format!("updating ECS service ({name})");
+    let network = match change.network {
+        Some((spec, sg)) => Some(network(spec, sg).map_err(|e| build_error(&doing, e))?),
+        None => None,
+    };
+    ecs.update_service()
+        .cluster(cluster)
+        .service(name)
+        .set_desired_count(change.desired_count.map(|n| n as i32))
+        .set_task_definition(change.task_definition_arn.map(str::to_string))
+        .set_network_configuration(network)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::aws(&doing, e))
+}
+
+/// Scales to zero, deletes, and waits (bounded) until the service is INACTIVE.
+pub async fn delete(ecs: &Client, cluster: &str, service: &Service) -> Result<()> {
+    let name = service.name.as_str();
+    if service.desired_count != 0 {
+        let scaled = update(
+            ecs,
+            cluster,
+            name,
+            Change {
+                desired_count: Some(0),
+                ..Change::default()
+            },
+        )
+        .await;
+        gone(scaled)?;
+    }
+    retry(SERVICE_BUSY, is_service_busy, || async {
+        let deleted = ecs
+            .delete_service()
+            .cluster(cluster)
+            .service(name)
+            .send()
+            .await;
+        gone(
+            deleted
+                .map(|_| ())
+                .map_err(|e| Error::aws(format!("deleting ECS service ({name})"), e)),
+        )
+    })
+    .await?;
+    wait_inactive(ecs, cluster, name).await
+}
+
+pub async fn wait_inactive(ecs: &Client, cluster: &str, name: &str) -> Result<()> {
+    let doing = format!("waiting for ECS service ({name}) to be deleted");
+    poll_until(SERVICE_INACTIVE, &doing, || async {
+        Ok(find(ecs, cluster, name).await?.is_none().then_some(()))
+    })
+    .await
+}
+
+fn network(
+    spec: &Spec,
+    security_group_id: &str,
+) -> Result<NetworkConfiguration, aws_sdk_ecs::error::BuildError> {
+    let public_ip = if spec.assign_public_ip {
+        AssignPublicIp::Enabled
+    } else {
+        AssignPublicIp::Disabled
+    };
+    let vpc = AwsVpcConfiguration::builder()
+        .set_subnets(Some(spec.subnet_ids.clone()))
+        .security_groups(security_group_id)
+        .assign_public_ip(public_ip)
+        .build()?;
+    Ok(NetworkConfiguration::builder()
+        .awsvpc_configuration(vpc)
+        .build())
+}

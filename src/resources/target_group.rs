@@ -1,0 +1,181 @@
+//! The ALB target group (type `ip`, HTTP on the container port) the listener rule forwards to.
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    ProtocolEnum, Tag, TargetGroupAttribute, TargetTypeEnum,
+};
+use aws_sdk_elasticloadbalancingv2::Client;
+
+use super::{build_error, found, gone, Tagged};
+use crate::error::{is_resource_in_use, Error, Result};
+use crate::naming::Tags;
+use crate::retry::{retry, TARGET_GROUP_IN_USE};
+use crate::spec::Spec;
+
+/// Seconds a draining target keeps connections; short so that teardown is quick.
+pub const DEREGISTRATION_DELAY_SECONDS: &str = "30";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetGroup {
+    pub name: String,
+    pub arn: String,
+    pub health_check_path: String,
+    pub load_balancer_arns: Vec<String>,
+    pub tags: Tags,
+}
+
+impl Tagged for TargetGroup {
+    const KIND: &'static str = "target group";
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+    fn label(&self) -> &str {
+        &self.name
+    }
+}
+
+pub async fn find(elb: &Client, name: &str) -> Result<Option<TargetGroup>> {
+    let doing = format!("reading target group ({name})");
+    let out = elb.describe_target_groups().names(name).send().await;
+    let Some(out) = found(out.map_err(|e| Error::aws(&doing, e)))? else {
+        return Ok(None);
+    };
+    let Some(group) = out.target_groups().first() else {
+        return Ok(None);
+    };
+    let arn = group.target_group_arn().unwrap_or_default().to_string();
+    Ok(Some(TargetGroup {
+        name: name.to_string(),
+        tags: tags_of(elb, &arn, &doing).await?,
+        health_check_path: group.health_check_path().unwrap_or_default().to_string(),
+        load_balancer_arns: group.load_balancer_arns().to_vec(),
+        arn,
+    }))
+}
+
+pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Result<TargetGroup> {
+    let doing = format!("creating target group ({name})");
+    let out = elb
+        .create_target_group()
+        .name(name)
+        .protocol(ProtocolEnum::Http)
+        .port(i32::from(spec.container_port))
+        .vpc_id(&spec.vpc_id)
+        .target_type(TargetTypeEnum::Ip)
+        .health_check_protocol(ProtocolEnum::Http)
+        .health_check_path(&spec.health_check_path)
+        .set_tags(Some(tag_list(tags)))
+        .send()
+        .await
+        .map_err(|e| Error::aws(&doing, e))?;
+    let group = out
+        .target_groups()
+        .first()
+        .ok_or_else(|| build_error(&doing, "no target group in the response"))?;
+    let arn = group.target_group_arn().unwrap_or_default().to_string();
+    elb.modify_target_group_attributes()
+        .target_group_arn(&arn)
+        .attributes(
+            TargetGroupAttribute::builder()
+                .key("deregistration_delay.timeout_seconds")
+                .value(DEREGISTRATION_DELAY_SECONDS)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            Error::aws(
+                format!("setting deregistration delay of target group ({name})"),
+                e,
+            )
+        })?;
+    Ok(TargetGroup {
+        name: name.to_string(),
+        arn,
+        health_check_path: spec.health_check_path.clone(),
+        load_balancer_arns: Vec::new(),
+        tags: tags.clone(),
+    })
+}
+
+pub async fn set_health_check_path(elb: &Client, group: &TargetGroup, path: &str) -> Result<()> {
+    elb.modify_target_group()
+        .target_group_arn(&group.arn)
+        .health_check_path(path)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            Error::aws(
+                format!("changing health check of target group ({})", group.name),
+                e,
+            )
+        })
+}
+
+/// Deletes the group, waiting (bounded) while a rule being deleted still uses it.
+pub async fn delete(elb: &Client, group: &TargetGroup) -> Result<()> {
+    retry(TARGET_GROUP_IN_USE, is_resource_in_use, || async {
+        let deleted = elb
+            .delete_target_group()
+            .target_group_arn(&group.arn)
+            .send()
+            .await;
+        gone(
+            deleted
+                .map(|_| ())
+                .map_err(|e| Error::aws(format!("deleting target group ({})", group.name), e)),
+        )
+    })
+    .await
+}
+
+/// Tags of one ELBv2 resource (target group or rule).
+pub async fn tags_of(elb: &Client, arn: &str, doing: &str) -> Result<Tags> {
+    let out = elb
+        .describe_tags()
+        .resource_arns(arn)
+        .send()
+        .await
+        .map_err(|e| Error::aws(doing, e))?;
+    Ok(out
+        .tag_descriptions()
+        .iter()
+        .flat_map(|d| d.tags())
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
+}
+
+/// Changes the tags of one ELBv2 resource (target group or rule).
+pub async fn update_tags(elb: &Client, arn: &str, old: &Tags, new: &Tags) -> Result<()> {
+    let doing = format!("tagging load balancer resource ({arn})");
+    let (set, remove) = super::tag_changes(old, new);
+    if !set.is_empty() {
+        elb.add_tags()
+            .resource_arns(arn)
+            .set_tags(Some(tag_list(&set)))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    if !remove.is_empty() {
+        elb.remove_tags()
+            .resource_arns(arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    Ok(())
+}
+
+/// Our tags in ELBv2 form (shared with the listener rule).
+pub fn tag_list(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}

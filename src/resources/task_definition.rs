@@ -1,0 +1,183 @@
+//! The Fargate task definition: one container, awsvpc networking, awslogs logging, our two roles.
+
+use aws_sdk_ecs::types::{
+    Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
+    PortMapping, TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
+};
+use aws_sdk_ecs::Client;
+
+use super::cluster::{tag_list, tags_of};
+use super::{build_error, gone, Tagged};
+use crate::error::{is_role_not_assumable, Error, Result};
+use crate::naming::Tags;
+use crate::retry::{retry, ROLE_PROPAGATION};
+use crate::spec::Spec;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskDefinition {
+    pub arn: String,
+    pub tags: Tags,
+}
+
+impl Tagged for TaskDefinition {
+    const KIND: &'static str = "task definition";
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+    fn label(&self) -> &str {
+        &self.arn
+    }
+}
+
+/// What the task definition references besides the spec.
+#[derive(Debug, Clone, Copy)]
+pub struct Links<'a> {
+    pub execution_role_arn: &'a str,
+    pub task_role_arn: &'a str,
+    pub log_group: &'a str,
+}
+
+/// Every ACTIVE revision of exactly `family`, newest first, with its tags.
+pub async fn find_all(ecs: &Client, family: &str) -> Result<Vec<TaskDefinition>> {
+    let doing = format!("listing task definitions ({family})");
+    let mut arns = Vec::new();
+    let mut next = None;
+    loop {
+        let out = ecs
+            .list_task_definitions()
+            .family_prefix(family)
+            .status(TaskDefinitionStatus::Active)
+            .sort(aws_sdk_ecs::types::SortOrder::Desc)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+        arns.extend(
+            out.task_definition_arns()
+                .iter()
+                .filter(|a| family_of(a) == family)
+                .cloned(),
+        );
+        next = out.next_token().map(str::to_string);
+        if next.is_none() {
+            break;
+        }
+    }
+    let mut found = Vec::with_capacity(arns.len());
+    for arn in arns {
+        let out = ecs
+            .describe_task_definition()
+            .task_definition(&arn)
+            .include(TaskDefinitionField::Tags)
+            .send()
+            .await
+            .map_err(|e| Error::aws(format!("reading task definition ({arn})"), e))?;
+        found.push(TaskDefinition {
+            arn,
+            tags: tags_of(out.tags()),
+        });
+    }
+    Ok(found)
+}
+
+/// Registers a new revision, retrying (bounded) while ECS cannot yet assume a fresh role.
+pub async fn create(
+    ecs: &Client,
+    spec: &Spec,
+    links: Links<'_>,
+    tags: &Tags,
+) -> Result<TaskDefinition> {
+    let doing = format!("registering task definition ({})", spec.task_family);
+    let region = ecs
+        .config()
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    let logging = LogConfiguration::builder()
+        .log_driver(LogDriver::Awslogs)
+        .options("awslogs-group", links.log_group)
+        .options("awslogs-region", region)
+        .options("awslogs-stream-prefix", "ecs")
+        .build()
+        .map_err(|e| build_error(&doing, e))?;
+    let port = i32::from(spec.container_port);
+    let container = ContainerDefinition::builder()
+        .name(&spec.container_name)
+        .image(&spec.image)
+        .essential(true)
+        .port_mappings(
+            PortMapping::builder()
+                .container_port(port)
+                .host_port(port)
+                .protocol(TransportProtocol::Tcp)
+                .build(),
+        )
+        .set_environment(Some(
+            spec.environment
+                .iter()
+                .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
+                .collect(),
+        ))
+        .log_configuration(logging)
+        .build();
+    retry(ROLE_PROPAGATION, is_role_not_assumable, || async {
+        let out = ecs
+            .register_task_definition()
+            .family(&spec.task_family)
+            .requires_compatibilities(Compatibility::Fargate)
+            .network_mode(NetworkMode::Awsvpc)
+            .cpu(spec.cpu.to_string())
+            .memory(spec.memory.to_string())
+            .execution_role_arn(links.execution_role_arn)
+            .task_role_arn(links.task_role_arn)
+            .container_definitions(container.clone())
+            .set_tags(Some(tag_list(tags)))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+        let arn = out
+            .task_definition()
+            .and_then(|t| t.task_definition_arn())
+            .unwrap_or_default();
+        Ok(TaskDefinition {
+            arn: arn.to_string(),
+            tags: tags.clone(),
+        })
+    })
+    .await
+}
+
+/// Deregisters a revision; tasks already running keep it until they are replaced.
+pub async fn delete(ecs: &Client, arn: &str) -> Result<()> {
+    let deregistered = ecs
+        .deregister_task_definition()
+        .task_definition(arn)
+        .send()
+        .await;
+    gone(
+        deregistered
+            .map(|_| ())
+            .map_err(|e| Error::aws(format!("deregistering task definition ({arn})"), e)),
+    )
+}
+
+/// `arn:…:task-definition/FAMILY:REV` → `FAMILY`.
+fn family_of(arn: &str) -> &str {
+    let tail = arn.rsplit('/').next().unwrap_or(arn);
+    tail.rsplit_once(':').map_or(tail, |(family, _)| family)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn family_is_exact() {
+        assert_eq!(
+            super::family_of("arn:aws:ecs:us-east-1:1:task-definition/prod-e-task:12"),
+            "prod-e-task"
+        );
+        assert_ne!(
+            super::family_of("arn:aws:ecs:us-east-1:1:task-definition/prod-e-task2:1"),
+            "prod-e-task"
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! Named, bounded retries for the AWS errors we know to be temporary, and polling.
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// How often and how long one named case may be retried.
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    pub what: &'static str,
+    pub attempts: u32,
+    pub delay: Duration,
+}
+
+/// A fresh IAM role is not yet assumable by ECS (seconds, usually).
+pub const ROLE_PROPAGATION: Bound = Bound {
+    what: "IAM role propagation",
+    attempts: 12,
+    delay: Duration::from_secs(5),
+};
+/// Task ENIs still hold the security group after the service is gone (minutes on Fargate).
+pub const SECURITY_GROUP_IN_USE: Bound = Bound {
+    what: "security group still in use",
+    attempts: 40,
+    delay: Duration::from_secs(15),
+};
+/// The target group is used by a rule that is being deleted.
+pub const TARGET_GROUP_IN_USE: Bound = Bound {
+    what: "target group still in use",
+    attempts: 20,
+    delay: Duration::from_secs(3),
+};
+/// The cluster still lists services or tasks that are draining.
+pub const CLUSTER_BUSY: Bound = Bound {
+    what: "cluster still has services or tasks",
+    attempts: 40,
+    delay: Duration::from_secs(15),
+};
+/// The service still has active deployments.
+pub const SERVICE_BUSY: Bound = Bound {
+    what: "service deployments still active",
+    attempts: 20,
+    delay: Duration::from_secs(5),
+};
+/// A role still has policies attached (detached a moment ago).
+pub const ROLE_DELETE_CONFLICT: Bound = Bound {
+    what: "role policies still attached",
+    attempts: 10,
+    delay: Duration::from_secs(2),
+};
+/// Waiting for a deleted service to become INACTIVE.
+pub const SERVICE_INACTIVE: Bound = Bound {
+    what: "service to become INACTIVE",
+    attempts: 60,
+    delay: Duration::from_secs(5),
+};
+
+/// Runs `call` until it succeeds, fails with an error `retryable` does not accept,
+/// or `bound.attempts` are used up. Each retry is logged.
+pub async fn retry<T, F, Fut>(bound: Bound, retryable: fn(&Error) -> bool, mut call: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(err) if retryable(&err) && attempt < bound.attempts => {
+                tracing::warn!(retry = bound.what, attempt, error = %err, "retrying");
+                tokio::time::sleep(scaled(bound.delay)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Polls `probe` until it yields `Some`, at most `bound.attempts` times.
+pub async fn poll_until<T, F, Fut>(bound: Bound, doing: &str, mut probe: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>>>,
+{
+    for attempt in 1..=bound.attempts {
+        if let Some(done) = probe().await? {
+            return Ok(done);
+        }
+        tracing::info!(wait = bound.what, attempt, "waiting");
+        tokio::time::sleep(scaled(bound.delay)).await;
+    }
+    Err(Error::GaveUp {
+        doing: doing.to_string(),
+        after: format!("{} checks for {}", bound.attempts, bound.what),
+    })
+}
+
+/// Delays are multiplied by `PROD_E_DELAY_SCALE` (default 1) so that tests against the
+/// emulator need not sleep for minutes; the bounds (attempt counts) stay as they are.
+fn scaled(delay: Duration) -> Duration {
+    static SCALE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    let scale = *SCALE.get_or_init(|| {
+        std::env::var("PROD_E_DELAY_SCALE")
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .unwrap_or(1.0)
+    });
+    delay.mul_f64(scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    const FAST: Bound = Bound {
+        what: "test",
+        attempts: 3,
+        delay: Duration::from_millis(1),
+    };
+
+    fn busy() -> Error {
+        Error::Aws {
+            doing: "deleting".into(),
+            code: Some("DependencyViolation".into()),
+            message: "in use".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn retries_listed_errors_up_to_the_bound() {
+        let calls = AtomicU32::new(0);
+        let out: Result<()> = retry(FAST, crate::error::is_dependency_violation, || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(busy())
+        })
+        .await;
+        assert_eq!(out, Err(busy()));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn does_not_retry_other_errors() {
+        let calls = AtomicU32::new(0);
+        let out: Result<()> = retry(FAST, crate::error::is_resource_in_use, || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(busy())
+        })
+        .await;
+        assert!(out.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn poll_gives_up_with_what_it_waited_for() {
+        let out: Result<()> = poll_until(FAST, "waiting for x", || async { Ok(None) }).await;
+        assert_eq!(
+            out.map_err(|e| e.to_string()),
+            Err("waiting for x: gave up after 3 checks for test".into())
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Reading what exists in the emulator, for assertions (tests only; the provider never uses this).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ecs::types::{ClusterField, ServiceField, TaskDefinitionField};
+use prod_e::aws::Clients;
+use prod_e::naming::Deployment;
+use prod_e::plan::{inventory, Inventory};
+use prod_e::spec::Locator;
+use serde_json::Value;
+
+/// Everything found under a deployment's names (ours or not).
+pub async fn everything(c: &Clients, physical_id: &str, properties: &Value) -> Inventory {
+    let d = Deployment::parse(physical_id)
+        .unwrap_or_else(|| panic!("not a deployment id: {physical_id}"));
+    inventory(c, &d, &Locator::from_properties(properties))
+        .await
+        .expect("inventory")
+}
+
+/// Asserts that nothing of the deployment is left, naming what is.
+pub async fn assert_nothing_left(c: &Clients, physical_id: &str, properties: &Value) {
+    let inv = everything(c, physical_id, properties).await;
+    let d = Deployment::parse(physical_id).expect("id");
+    let mut left = Vec::new();
+    if inv.execution_role.is_some() || inv.task_role.is_some() {
+        left.push("role");
+    }
+    if inv.security_group.is_some() {
+        left.push("security group");
+    }
+    if inv.log_group.is_some() {
+        left.push("log group");
+    }
+    if inv.cluster.as_ref().is_some_and(|c| d.owns(&c.tags)) {
+        left.push("cluster");
+    }
+    if !inv.task_definitions.is_empty() {
+        left.push("task definition");
+    }
+    if inv.target_group.is_some() {
+        left.push("target group");
+    }
+    if inv.listener_rule.is_some() {
+        left.push("listener rule");
+    }
+    if inv.service.is_some() {
+        left.push("service");
+    }
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+pub struct TaskDef {
+    pub cpu: String,
+    pub memory: String,
+    pub network_mode: String,
+    pub compatibilities: Vec<String>,
+    pub execution_role_arn: String,
+    pub task_role_arn: String,
+    pub image: String,
+    pub container_name: String,
+    pub port: i32,
+    pub log_options: BTreeMap<String, String>,
+    pub log_driver: String,
+    pub environment: BTreeMap<String, String>,
+    pub status: String,
+}
+
+pub async fn task_definition(c: &Clients, arn: &str) -> TaskDef {
+    let out = c
+        .ecs
+        .describe_task_definition()
+        .task_definition(arn)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await
+        .expect("describe td");
+    let td = out.task_definition().expect("td");
+    let container = &td.container_definitions()[0];
+    let log = container.log_configuration().expect("log configuration");
+    TaskDef {
+        cpu: td.cpu().unwrap_or_default().into(),
+        memory: td.memory().unwrap_or_default().into(),
+        network_mode: td
+            .network_mode()
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default(),
+        compatibilities: td
+            .requires_compatibilities()
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect(),
+        execution_role_arn: td.execution_role_arn().unwrap_or_default().into(),
+        task_role_arn: td.task_role_arn().unwrap_or_default().into(),
+        image: container.image().unwrap_or_default().into(),
+        container_name: container.name().unwrap_or_default().into(),
+        port: container.port_mappings()[0]
+            .container_port()
+            .unwrap_or_default(),
+        log_driver: log.log_driver().as_str().to_string(),
+        log_options: log
+            .options()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+        environment: container
+            .environment()
+            .iter()
+            .map(|kv| {
+                (
+                    kv.name().unwrap_or_default().into(),
+                    kv.value().unwrap_or_default().into(),
+                )
+            })
+            .collect(),
+        status: td
+            .status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+    }
+}
+
+pub struct ServiceView {
+    pub desired: i32,
+    pub launch_type: String,
+    pub scheduling: String,
+    pub task_definition: String,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub public_ip: String,
+    pub target_group_arn: String,
+    pub container_name: String,
+    pub container_port: i32,
+}
+
+pub async fn service(c: &Clients, cluster: &str, name: &str) -> ServiceView {
+    let out = c
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(name)
+        .include(ServiceField::Tags)
+        .send()
+        .await
+        .expect("describe service");
+    let s = &out.services()[0];
+    let vpc = s
+        .network_configuration()
+        .and_then(|n| n.awsvpc_configuration())
+        .expect("awsvpc");
+    let lb = &s.load_balancers()[0];
+    ServiceView {
+        desired: s.desired_count(),
+        launch_type: s
+            .launch_type()
+            .map(|l| l.as_str().to_string())
+            .unwrap_or_default(),
+        scheduling: s
+            .scheduling_strategy()
+            .map(|l| l.as_str().to_string())
+            .unwrap_or_default(),
+        task_definition: s.task_definition().unwrap_or_default().into(),
+        subnets: vpc.subnets().to_vec(),
+        security_groups: vpc.security_groups().to_vec(),
+        public_ip: vpc
+            .assign_public_ip()
+            .map(|a| a.as_str().to_string())
+            .unwrap_or_default(),
+        target_group_arn: lb.target_group_arn().unwrap_or_default().into(),
+        container_name: lb.container_name().unwrap_or_default().into(),
+        container_port: lb.container_port().unwrap_or_default(),
+    }
+}
+
+/// Status and tags of a cluster by name ("ACTIVE" / "INACTIVE" / "" if unknown).
+pub async fn cluster(c: &Clients, name: &str) -> (String, String, BTreeMap<String, String>) {
+    let out = c
+        .ecs
+        .describe_clusters()
+        .clusters(name)
+        .include(ClusterField::Tags)
+        .send()
+        .await
+        .expect("describe cluster");
+    match out.clusters().first() {
+        Some(cl) => (
+            cl.status().unwrap_or_default().into(),
+            cl.cluster_arn().unwrap_or_default().into(),
+            cl.tags()
+                .iter()
+                .map(|t| {
+                    (
+                        t.key().unwrap_or_default().into(),
+                        t.value().unwrap_or_default().into(),
+                    )
+                })
+                .collect(),
+        ),
+        None => (String::new(), String::new(), BTreeMap::new()),
+    }
+}
+
+/// The role's trust policy (decoded) and attached managed policy ARNs.
+pub async fn role(c: &Clients, name: &str) -> (Value, Vec<String>) {
+    let out = c
+        .iam
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .expect("get role");
+    let doc = out
+        .role()
+        .and_then(|r| r.assume_role_policy_document())
+        .unwrap_or_default();
+    let decoded = percent_decode(doc);
+    let trust: Value = serde_json::from_str(&decoded).unwrap_or(Value::Null);
+    let attached = c
+        .iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .expect("list policies");
+    (
+        trust,
+        attached
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn().map(String::from))
+            .collect(),
+    )
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).to_string()
+}

@@ -1,0 +1,202 @@
+//! The test harness: moto server, a VPC with an ALB to deploy behind, and CloudFormation
+//! played by hand (events with presigned S3 ResponseURLs, responses read back from S3).
+
+pub mod capture;
+pub mod moto;
+pub mod network;
+pub mod s3;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_credential_types::Credentials;
+use lambda_runtime::{Context, LambdaEvent};
+use prod_e::aws::{config_loader, Clients};
+use prod_e::cfn::Responder;
+use prod_e::handler::{handle, Provider};
+use serde_json::{json, Value};
+
+pub use network::Network;
+
+pub const REGION: &str = "us-east-1";
+pub const ACCOUNT: &str = "123456789012";
+/// The Lambda timeout tests run under unless they say otherwise.
+pub const LAMBDA_TIME: Duration = Duration::from_secs(300);
+
+/// Clients, a provider wired to moto, and the stack-wide names of one test.
+pub struct Harness {
+    pub clients: Clients,
+    pub provider: Provider,
+    pub network: Network,
+}
+
+impl Harness {
+    /// A fresh VPC, subnets and ALB with a listener in the shared moto server.
+    pub async fn new() -> Harness {
+        let config = config_loader()
+            .endpoint_url(moto::endpoint())
+            .region(aws_config::Region::new(REGION))
+            .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+            .load()
+            .await;
+        let clients = Clients::new(&config);
+        s3::ensure_bucket().await;
+        let network = Network::create(&clients).await;
+        let provider = Provider {
+            clients: clients.clone(),
+            responder: Responder::new(true).expect("responder"),
+        };
+        Harness {
+            clients,
+            provider,
+            network,
+        }
+    }
+
+    /// The four required properties for this harness's network, plus `extra`.
+    pub fn properties(&self, extra: Value) -> Value {
+        let mut props = json!({
+            "ServiceToken": format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:prod-e-provisioner"),
+            "VpcId": self.network.vpc_id,
+            "SubnetIds": self.network.subnet_ids,
+            "ListenerArn": self.network.listener_arn,
+            "LoadBalancerSecurityGroupId": self.network.alb_security_group_id,
+        });
+        if let (Some(p), Value::Object(extra)) = (props.as_object_mut(), extra) {
+            p.extend(extra);
+        }
+        props
+    }
+
+    /// Invokes the handler as Lambda would; returns its result and the response PUT to S3.
+    pub async fn invoke(&self, event: Value) -> Outcome {
+        self.invoke_with_time(event, LAMBDA_TIME).await
+    }
+
+    pub async fn invoke_with_time(&self, event: Value, time: Duration) -> Outcome {
+        let url = event["ResponseURL"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut context = Context::default();
+        context.request_id = format!("lambda-{}", unique());
+        context.deadline = (SystemTime::now() + time)
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let returned = handle(&self.provider, LambdaEvent::new(event, context))
+            .await
+            .map_err(|e| e.to_string());
+        let response = s3::read_response(&url).await;
+        Outcome { returned, response }
+    }
+}
+
+/// What one invocation produced.
+#[derive(Debug)]
+pub struct Outcome {
+    pub returned: Result<Value, String>,
+    /// The JSON that reached the ResponseURL, if any.
+    pub response: Option<Value>,
+}
+
+impl Outcome {
+    /// The response, which must exist.
+    pub fn response(&self) -> &Value {
+        self.response.as_ref().unwrap_or_else(|| {
+            panic!(
+                "no response reached S3; handler returned {:?}",
+                self.returned
+            )
+        })
+    }
+
+    pub fn status(&self) -> &str {
+        self.response()["Status"].as_str().unwrap_or_default()
+    }
+
+    pub fn reason(&self) -> &str {
+        self.response()["Reason"].as_str().unwrap_or_default()
+    }
+
+    pub fn physical_id(&self) -> String {
+        self.response()["PhysicalResourceId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub fn data(&self, key: &str) -> String {
+        self.response()["Data"][key]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Panics with the reason unless the response is SUCCESS.
+    pub fn assert_success(&self) -> &Self {
+        assert_eq!(self.status(), "SUCCESS", "reason: {}", self.reason());
+        assert!(self.returned.is_ok(), "{:?}", self.returned);
+        self
+    }
+}
+
+/// A CloudFormation stack in a test: its ARN and the logical id of our resource.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub id: String,
+    pub logical_id: String,
+}
+
+impl Stack {
+    pub fn new(name: &str) -> Stack {
+        Stack {
+            id: format!(
+                "arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{name}/{}",
+                unique()
+            ),
+            logical_id: "ProdEService".to_string(),
+        }
+    }
+
+    fn event(&self, kind: &str, properties: &Value) -> Value {
+        let request_id = format!("req-{}", unique());
+        json!({
+            "RequestType": kind,
+            "ServiceToken": properties["ServiceToken"],
+            "ResponseURL": s3::response_url(&self.id, &self.logical_id, &request_id),
+            "StackId": self.id,
+            "RequestId": request_id,
+            "LogicalResourceId": self.logical_id,
+            "ResourceType": "Custom::ProdEService",
+            "ResourceProperties": properties,
+        })
+    }
+
+    pub fn create(&self, properties: &Value) -> Value {
+        self.event("Create", properties)
+    }
+
+    pub fn update(&self, physical_id: &str, old: &Value, new: &Value) -> Value {
+        let mut e = self.event("Update", new);
+        e["PhysicalResourceId"] = json!(physical_id);
+        e["OldResourceProperties"] = old.clone();
+        e
+    }
+
+    pub fn delete(&self, physical_id: &str, properties: &Value) -> Value {
+        let mut e = self.event("Delete", properties);
+        e["PhysicalResourceId"] = json!(physical_id);
+        e
+    }
+}
+
+/// A short string unique within this test run.
+pub fn unique() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{:x}{:04x}", nanos, COUNTER.fetch_add(1, Ordering::SeqCst))
+}

@@ -1,0 +1,230 @@
+//! Update in place: each group of in-place properties, same PhysicalResourceId, no stray writes.
+
+use serde_json::{json, Value};
+
+use crate::inspect;
+use crate::support::{unique, Harness, Outcome, Stack};
+
+struct Live {
+    h: Harness,
+    stack: Stack,
+    id: String,
+    props: Value,
+    cluster: String,
+}
+
+impl Live {
+    async fn new(name: &str) -> Live {
+        let h = Harness::new().await;
+        let stack = Stack::new(name);
+        let cluster = format!("{name}-{}", unique());
+        let props =
+            h.properties(json!({"ClusterName": cluster, "Tags": {"team": "a", "old": "x"}}));
+        let out = h.invoke(stack.create(&props)).await;
+        out.assert_success();
+        Live {
+            id: out.physical_id(),
+            h,
+            stack,
+            props,
+            cluster,
+        }
+    }
+
+    /// Sends an Update to `changes` merged over the current properties.
+    async fn update(&mut self, changes: Value) -> Outcome {
+        let mut new = self.props.clone();
+        if let (Some(n), Value::Object(c)) = (new.as_object_mut(), changes) {
+            n.extend(c);
+        }
+        let out = self
+            .h
+            .invoke(self.stack.update(&self.id, &self.props, &new))
+            .await;
+        if out.status() == "SUCCESS" {
+            self.props = new;
+        }
+        out
+    }
+}
+
+#[tokio::test]
+async fn image_and_desired_count_roll_a_new_revision() {
+    let mut live = Live::new("upd-image").await;
+    let c = &live.h.clients.clone();
+    let before = inspect::service(c, &live.cluster, "prod-e-service").await;
+    let out = live
+        .update(json!({"Image": "nginx:1.27", "DesiredCount": "2"}))
+        .await;
+    out.assert_success();
+    assert_eq!(out.physical_id(), live.id);
+    let after = inspect::service(c, &live.cluster, "prod-e-service").await;
+    assert_eq!(after.desired, 2);
+    assert_ne!(after.task_definition, before.task_definition);
+    assert_eq!(out.data("TaskDefinitionArn"), after.task_definition);
+    assert_eq!(
+        inspect::task_definition(c, &after.task_definition)
+            .await
+            .image,
+        "nginx:1.27"
+    );
+    assert_eq!(
+        inspect::task_definition(c, &before.task_definition)
+            .await
+            .status,
+        "INACTIVE"
+    );
+    let inv = inspect::everything(c, &live.id, &live.props).await;
+    assert_eq!(
+        inv.task_definitions.len(),
+        1,
+        "only the live revision stays registered"
+    );
+}
+
+#[tokio::test]
+async fn size_and_environment_change_the_task_definition() {
+    let mut live = Live::new("upd-size").await;
+    let c = &live.h.clients.clone();
+    live.update(json!({"Cpu": 1024, "Memory": "3072", "Environment": {"A": "1"}}))
+        .await
+        .assert_success();
+    let svc = inspect::service(c, &live.cluster, "prod-e-service").await;
+    let td = inspect::task_definition(c, &svc.task_definition).await;
+    assert_eq!((td.cpu.as_str(), td.memory.as_str()), ("1024", "3072"));
+    assert_eq!(td.environment.get("A").map(String::as_str), Some("1"));
+}
+
+#[tokio::test]
+async fn traffic_settings_change_where_they_live() {
+    let mut live = Live::new("upd-traffic").await;
+    let c = &live.h.clients.clone();
+    let out = live.update(json!({"HealthCheckPath": "/health", "RulePriority": 42, "PathPattern": "/api/*", "LogRetentionDays": 7})).await;
+    out.assert_success();
+    let inv = inspect::everything(c, &live.id, &live.props).await;
+    assert_eq!(inv.target_group.expect("tg").health_check_path, "/health");
+    let rule = inv.listener_rule.expect("rule");
+    assert_eq!(
+        (rule.priority.as_str(), rule.path_patterns.clone()),
+        ("42", vec!["/api/*".to_string()])
+    );
+    assert_eq!(inv.log_group.expect("logs").retention_days, Some(7));
+    assert_eq!(out.data("ListenerRuleArn"), rule.arn);
+}
+
+#[tokio::test]
+async fn network_settings_change_in_place() {
+    let mut live = Live::new("upd-net").await;
+    let c = &live.h.clients.clone();
+    let new_alb_sg = live.h.network.another_security_group(c).await;
+    let one_subnet = vec![live.h.network.subnet_ids[0].clone()];
+    live.update(json!({"LoadBalancerSecurityGroupId": new_alb_sg, "SubnetIds": one_subnet, "AssignPublicIp": "true"}))
+        .await
+        .assert_success();
+    let inv = inspect::everything(c, &live.id, &live.props).await;
+    assert_eq!(
+        inv.security_group.expect("sg").ingress,
+        vec![(80, new_alb_sg)]
+    );
+    let svc = inspect::service(c, &live.cluster, "prod-e-service").await;
+    assert_eq!(svc.subnets, one_subnet);
+    assert_eq!(svc.public_ip, "ENABLED");
+}
+
+#[tokio::test]
+async fn tags_change_on_every_resource() {
+    let mut live = Live::new("upd-tags").await;
+    let c = &live.h.clients.clone();
+    live.update(json!({"Tags": {"team": "b", "new": "y"}}))
+        .await
+        .assert_success();
+    let inv = inspect::everything(c, &live.id, &live.props).await;
+    let (_, _, cluster_tags) = inspect::cluster(c, &live.cluster).await;
+    let all = [
+        ("execution role", inv.execution_role.map(|r| r.tags)),
+        ("task role", inv.task_role.map(|r| r.tags)),
+        ("security group", inv.security_group.map(|r| r.tags)),
+        ("log group", inv.log_group.map(|r| r.tags)),
+        ("cluster", Some(cluster_tags)),
+        ("target group", inv.target_group.map(|r| r.tags)),
+        ("rule", inv.listener_rule.map(|r| r.tags)),
+        ("service", inv.service.map(|r| r.tags)),
+        (
+            "task definition",
+            inv.task_definitions.first().map(|t| t.tags.clone()),
+        ),
+    ];
+    for (what, tags) in all {
+        let tags = tags.unwrap_or_else(|| panic!("{what} missing"));
+        assert_eq!(tags.get("team").map(String::as_str), Some("b"), "{what}");
+        assert_eq!(tags.get("new").map(String::as_str), Some("y"), "{what}");
+        assert!(!tags.contains_key("old"), "{what} kept a removed tag");
+        assert_eq!(
+            tags.get("prod-e:physical-id"),
+            Some(&live.id),
+            "{what} lost ownership"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unchanged_update_changes_nothing() {
+    let mut live = Live::new("upd-same").await;
+    let c = &live.h.clients.clone();
+    let before = inspect::service(c, &live.cluster, "prod-e-service").await;
+    let out = live.update(json!({})).await;
+    out.assert_success();
+    let after = inspect::service(c, &live.cluster, "prod-e-service").await;
+    assert_eq!(after.task_definition, before.task_definition);
+    let inv = inspect::everything(c, &live.id, &live.props).await;
+    assert_eq!(inv.task_definitions.len(), 1);
+    assert_eq!(out.data("TaskDefinitionArn"), before.task_definition);
+}
+
+#[tokio::test]
+async fn a_replacement_property_is_refused_and_nothing_changes() {
+    let mut live = Live::new("upd-repl").await;
+    let c = &live.h.clients.clone();
+    let out = live
+        .update(json!({"ContainerPort": 8080, "Image": "nginx"}))
+        .await;
+    assert_eq!(out.status(), "FAILED");
+    assert!(
+        out.reason()
+            .contains("ContainerPort cannot change in place"),
+        "{}",
+        out.reason()
+    );
+    assert_eq!(out.physical_id(), live.id);
+    let svc = inspect::service(c, &live.cluster, "prod-e-service").await;
+    assert_eq!(
+        inspect::task_definition(c, &svc.task_definition)
+            .await
+            .image,
+        "node:16"
+    );
+}
+
+#[tokio::test]
+async fn invalid_new_properties_change_nothing() {
+    let mut live = Live::new("upd-bad").await;
+    let c = &live.h.clients.clone();
+    let out = live
+        .update(json!({"DesiredCount": "many", "Image": "nginx"}))
+        .await;
+    assert_eq!(out.status(), "FAILED");
+    assert!(
+        out.reason()
+            .contains("DesiredCount: must be a whole number"),
+        "{}",
+        out.reason()
+    );
+    let svc = inspect::service(c, &live.cluster, "prod-e-service").await;
+    assert_eq!(
+        inspect::task_definition(c, &svc.task_definition)
+            .await
+            .image,
+        "node:16"
+    );
+    assert_eq!(svc.desired, 1);
+}
