@@ -2,7 +2,8 @@
 //! answers CloudFormation exactly once, whatever happens (errors, panics, time running out).
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
@@ -82,8 +83,7 @@ pub async fn handle(
     .await
 }
 
-/// Runs the request in its own task, so that a panic becomes FAILED, and stops waiting for
-/// it when the Lambda deadline comes near.
+/// Runs the request under the deadline guard.
 async fn guarded(
     provider: &Provider,
     request: Request,
@@ -92,20 +92,50 @@ async fn guarded(
 ) -> Response {
     let envelope = request.envelope.clone();
     let kind = request.kind();
-    let remaining = match context.deadline {
+    let remaining = remaining(context.deadline);
+    tracing::info!(
+        remaining_s = remaining.as_secs_f64(),
+        "time before the Lambda deadline"
+    );
+    let started = std::time::Instant::now();
+    let work = execute(provider.clients.clone(), request).in_current_span();
+    let response = guard(work, remaining, &envelope, kind, log_hint).await;
+    tracing::info!(operation = kind, duration_s = started.elapsed().as_secs_f64(), status = ?response.status, "done");
+    response
+}
+
+/// Time left before the Lambda deadline (`Lambda-Runtime-Deadline-Ms`). Lambda sends epoch
+/// milliseconds; `cargo lambda watch` sends a fixed 600000, which can only mean a relative
+/// budget, so values before 2001 are read as one. No deadline at all means Lambda's maximum.
+pub fn remaining(deadline_ms: u64) -> Duration {
+    const YEAR_2001_MS: u64 = 1_000_000_000_000;
+    match deadline_ms {
         0 => DEFAULT_TIME,
-        _ => context
-            .deadline()
+        relative if relative < YEAR_2001_MS => Duration::from_millis(relative),
+        epoch => (UNIX_EPOCH + Duration::from_millis(epoch))
             .duration_since(SystemTime::now())
             .unwrap_or_default(),
-    };
+    }
+}
+
+/// Runs `work` in its own task, so that a panic becomes FAILED, and stops waiting for it
+/// (answering FAILED) when less than a safety margin of `remaining` is left.
+pub async fn guard<W>(
+    work: W,
+    remaining: Duration,
+    envelope: &Envelope,
+    kind: &str,
+    log_hint: &str,
+) -> Response
+where
+    W: Future<Output = Response> + Send + 'static,
+{
     let margin = (remaining / 4).clamp(MIN_DEADLINE_MARGIN, MAX_DEADLINE_MARGIN);
     let budget = remaining.saturating_sub(margin);
-    let clients = provider.clients.clone();
     let started = std::time::Instant::now();
-    let task = tokio::spawn(execute(clients, request).in_current_span());
+    let task = tokio::spawn(work);
     let abort = task.abort_handle();
-    let response = match tokio::time::timeout(budget, task).await {
+    match tokio::time::timeout(budget, task).await {
         Ok(Ok(response)) => response,
         Ok(Err(joined)) => {
             let cause = joined
@@ -119,27 +149,22 @@ async fn guarded(
                 .unwrap_or_else(|| "task ended abnormally".to_string());
             tracing::error!(%cause, "provisioning panicked");
             Response::failed(
-                &envelope,
-                &fallback_id(&envelope),
+                envelope,
+                &fallback_id(envelope),
                 format!("internal error during {kind}: {cause}; see {log_hint}"),
             )
         }
         Err(_) => {
             abort.abort();
-            tracing::error!(
-                elapsed_s = started.elapsed().as_secs_f64(),
-                "deadline near: answering FAILED"
-            );
+            let elapsed = started.elapsed().as_secs_f64();
+            tracing::error!(elapsed_s = elapsed, "deadline near: answering FAILED");
             let reason = format!(
-                "timed out during {kind} after {:.1} s, with {:.1} s left before the Lambda deadline; see {log_hint}",
-                started.elapsed().as_secs_f64(),
+                "timed out during {kind} after {elapsed:.1} s, with {:.1} s left before the Lambda deadline; see {log_hint}",
                 margin.as_secs_f64()
             );
-            Response::failed(&envelope, &fallback_id(&envelope), reason)
+            Response::failed(envelope, &fallback_id(envelope), reason)
         }
-    };
-    tracing::info!(operation = kind, duration_s = started.elapsed().as_secs_f64(), status = ?response.status, "done");
-    response
+    }
 }
 
 /// The PhysicalResourceId for a failure before we know better: the one CloudFormation sent,
@@ -159,13 +184,25 @@ async fn execute(clients: Clients, request: Request) -> Response {
         physical_id = owner.deployment.physical_id(),
         "start"
     );
+    // Boxed: the operations are deep futures, and boxing keeps the handler's type shallow.
     match &request.operation {
-        Operation::Create => create(&clients, &owner, &request).await,
+        Operation::Create => Box::pin(create(&clients, &owner, &request)).await,
         Operation::Update {
             physical_id,
             old_properties,
-        } => update(&clients, &owner, &request, physical_id, old_properties).await,
-        Operation::Delete { physical_id } => delete(&clients, &owner, &request, physical_id).await,
+        } => {
+            Box::pin(update(
+                &clients,
+                &owner,
+                &request,
+                physical_id,
+                old_properties,
+            ))
+            .await
+        }
+        Operation::Delete { physical_id } => {
+            Box::pin(delete(&clients, &owner, &request, physical_id)).await
+        }
     }
 }
 
@@ -296,5 +333,90 @@ fn data(outputs: &Outputs) -> BTreeMap<String, String> {
             .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
             .collect(),
         _ => BTreeMap::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::Status;
+
+    fn envelope() -> Envelope {
+        Envelope {
+            response_url: "https://x.s3.amazonaws.com/k".into(),
+            stack_id: "arn:aws:cloudformation:us-east-1:1:stack/s/1".into(),
+            request_id: "r1".into(),
+            logical_id: "Svc".into(),
+            physical_id: None,
+        }
+    }
+
+    #[test]
+    fn deadlines_read_as_lambda_and_cargo_lambda_send_them() {
+        assert_eq!(remaining(0), DEFAULT_TIME);
+        assert_eq!(remaining(600_000), Duration::from_secs(600));
+        let in_a_minute = SystemTime::now() + Duration::from_secs(60);
+        let ms = in_a_minute
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let left = remaining(ms);
+        assert!(
+            left > Duration::from_secs(58) && left <= Duration::from_secs(60),
+            "{left:?}"
+        );
+        assert_eq!(remaining(ms - 120_000), Duration::ZERO);
+    }
+
+    #[tokio::test]
+    async fn a_panic_becomes_failed_with_a_nothing_to_do_id() {
+        let work = async {
+            let items: Vec<u32> = Vec::new();
+            Response::failed(&envelope(), "never", format!("{}", items[3]))
+        };
+        let r = guard(
+            work,
+            Duration::from_secs(30),
+            &envelope(),
+            "Create",
+            "log stream L",
+        )
+        .await;
+        assert_eq!(r.status, Status::Failed);
+        let reason = r.reason.unwrap_or_default();
+        assert!(
+            reason.starts_with("internal error during Create: index out of bounds"),
+            "{reason}"
+        );
+        assert!(reason.ends_with("see log stream L"), "{reason}");
+        assert_eq!(r.physical_resource_id, Deployment::nothing_created("r1"));
+    }
+
+    #[tokio::test]
+    async fn a_hung_operation_is_answered_before_the_deadline() {
+        let started = std::time::Instant::now();
+        let work = async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Response::success(&envelope(), "late", BTreeMap::new())
+        };
+        let r = guard(
+            work,
+            Duration::from_secs(3),
+            &envelope(),
+            "Delete",
+            "log stream L",
+        )
+        .await;
+        assert!(started.elapsed() < Duration::from_secs(3));
+        assert_eq!(r.status, Status::Failed);
+        let reason = r.reason.unwrap_or_default();
+        assert!(
+            reason.starts_with("timed out during Delete after 2."),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("s left before the Lambda deadline; see log stream L"),
+            "{reason}"
+        );
     }
 }

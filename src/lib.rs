@@ -10,6 +10,7 @@
 //!   the graph allows.
 //! - [`resources`] holds one file per AWS resource kind with the same verbs; only these
 //!   files call the AWS SDK. [`aws`] builds the clients, [`retry`] bounds every retry.
+//! - [`report`] renders what exists for people (the CLI and the demo).
 //! - The binaries are thin: `prod-e-provisioner` (the Lambda) and `prod-e` (the operator CLI).
 
 pub mod aws;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod handler;
 pub mod naming;
 pub mod plan;
+pub mod report;
 pub mod resources;
 pub mod retry;
 pub mod spec;

@@ -1,0 +1,43 @@
+# prod-e: the developer entry points. Each target installs what it needs.
+# CI runs `make lint test` through .ci/run.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+CARGO ?= cargo
+MIN_RUST := 1.94.1
+
+.PHONY: help demo test lint fmt deps-rust deps-moto deps-lambda
+
+help:
+	@echo "make demo   run the Lambda under cargo lambda watch against moto: Create, Update, Delete"
+	@echo "make test   unit and integration tests (starts its own moto server)"
+	@echo "make lint   rustfmt, clippy -D warnings, cfn-lint on the template"
+
+demo: deps-rust deps-moto deps-lambda
+	$(CARGO) build --quiet --bin prod-e-provisioner
+	$(CARGO) run --quiet --example demo
+
+test: deps-rust deps-moto
+	$(CARGO) test --all-targets
+
+lint: deps-rust
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	command -v cfn-lint >/dev/null || $(PYTHON) -m pip install --quiet cfn-lint
+	cfn-lint bootstrap-template.yaml
+
+fmt:
+	$(CARGO) fmt
+
+deps-rust:
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust $(MIN_RUST) or newer (rustup)"; exit 1; }
+	@have=$$(rustc --version | cut -d' ' -f2); \
+	  if [ "$$(printf '%s\n' $(MIN_RUST) $$have | sort -V | head -1)" != "$(MIN_RUST)" ]; then \
+	    echo "rustc $$have is older than $(MIN_RUST), which the AWS SDK needs: rustup update stable"; exit 1; fi
+
+deps-moto:
+	@command -v moto_server >/dev/null || $(PYTHON) -m pip install --quiet 'moto[server]'
+
+deps-lambda:
+	@command -v cargo-lambda >/dev/null || $(PYTHON) -m pip install --quiet cargo-lambda

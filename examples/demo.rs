@@ -1,0 +1,193 @@
+//! `make demo`: the real Lambda binary under `cargo lambda watch`, against moto server, driven
+//! through Create → Update → Delete with the sample events in `events/`, the way
+//! CloudFormation would drive it. Prints each response and the live resources after each step.
+
+#[allow(dead_code)]
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::error::Error;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use prod_e::naming::Deployment;
+use prod_e::plan::inventory;
+use prod_e::report;
+use prod_e::spec::Locator;
+use serde_json::{json, Value};
+use support::{moto, s3, Harness};
+
+/// The first invoke may compile the function; moto makes the rest quick.
+const READY: Duration = Duration::from_secs(600);
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let endpoint = moto::endpoint();
+    println!("moto server (AWS emulator) at {endpoint}");
+    let h = Harness::new().await;
+    let n = &h.network;
+    println!(
+        "network: {} with private subnets {}, ALB security group {}",
+        n.vpc_id,
+        n.subnet_ids.join(", "),
+        n.alb_security_group_id
+    );
+    println!("listener: {}\n", n.listener_arn);
+
+    let port = moto::free_port();
+    let mut watch = Watch::start(endpoint, port)?;
+    let mut physical_id = String::new();
+    for step in ["create", "update", "delete"] {
+        let event = sample_event(step, &h)?;
+        println!(
+            "=== {} (events/{step}.json, ResponseURL and network ids rewritten for the emulator)",
+            event["RequestType"]
+        );
+        let started = Instant::now();
+        let returned = watch.invoke(&event)?;
+        let response = s3::read_response(event["ResponseURL"].as_str().unwrap_or_default())
+            .await
+            .ok_or("no response reached the ResponseURL")?;
+        println!(
+            "function returned {returned} in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        println!(
+            "CloudFormation received:\n{}",
+            serde_json::to_string_pretty(&response)?
+        );
+        if response["Status"] != "SUCCESS" {
+            return Err(format!("{step} failed: {}", response["Reason"]).into());
+        }
+        physical_id = response["PhysicalResourceId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let d = Deployment::parse(&physical_id).ok_or("unexpected physical id")?;
+        let live = inventory(
+            &h.clients,
+            &d,
+            &Locator::from_properties(&event["ResourceProperties"]),
+        )
+        .await?;
+        println!(
+            "\nlive resources of {physical_id}:\n{}",
+            report::table(&report::rows(&d, &live))
+        );
+    }
+    watch.stop();
+    println!("done: {physical_id} was created, updated in place and deleted; moto and cargo lambda watch stopped.");
+    Ok(())
+}
+
+/// A sample event with the emulator's network and a presigned local ResponseURL.
+fn sample_event(step: &str, h: &Harness) -> Result<Value, Box<dyn Error>> {
+    let path = format!("{}/events/{step}.json", env!("CARGO_MANIFEST_DIR"));
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+    let n = &h.network;
+    for key in ["ResourceProperties", "OldResourceProperties"] {
+        if let Some(props) = event.get_mut(key).and_then(Value::as_object_mut) {
+            props.insert("VpcId".into(), json!(n.vpc_id));
+            props.insert("SubnetIds".into(), json!(n.subnet_ids));
+            props.insert("ListenerArn".into(), json!(n.listener_arn));
+            props.insert(
+                "LoadBalancerSecurityGroupId".into(),
+                json!(n.alb_security_group_id),
+            );
+        }
+    }
+    let text = |k: &str| event[k].as_str().unwrap_or_default().to_string();
+    event["ResponseURL"] = json!(s3::response_url(
+        &text("StackId"),
+        &text("LogicalResourceId"),
+        &text("RequestId")
+    ));
+    Ok(event)
+}
+
+/// `cargo lambda watch`, serving the provisioner with the emulator's environment.
+struct Watch {
+    child: Child,
+    port: u16,
+}
+
+impl Watch {
+    fn start(endpoint: &str, port: u16) -> Result<Watch, Box<dyn Error>> {
+        let log_path = std::env::temp_dir().join("prod-e-demo-lambda.log");
+        let log = std::fs::File::create(&log_path)?;
+        println!("the function's own log: {}\n", log_path.display());
+        let child = Command::new("cargo")
+            .args([
+                "lambda",
+                "watch",
+                "--quiet",
+                "--ignore-changes",
+                "--bin",
+                "prod-e-provisioner",
+            ])
+            .args([
+                "--invoke-address",
+                "127.0.0.1",
+                "--invoke-port",
+                &port.to_string(),
+            ])
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_REGION", support::REGION)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("PROD_E_ALLOW_LOCAL_RESPONSE_URL", "true")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| {
+                format!("cannot run cargo lambda watch (pip install cargo-lambda): {e}")
+            })?;
+        let deadline = Instant::now() + READY;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err("cargo lambda watch did not start".into());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Ok(Watch { child, port })
+    }
+
+    /// `cargo lambda invoke --data-file`, as a developer would type it.
+    fn invoke(&mut self, event: &Value) -> Result<String, Box<dyn Error>> {
+        let file = std::env::temp_dir().join(format!("prod-e-demo-{}.json", std::process::id()));
+        std::fs::write(&file, serde_json::to_vec(event)?)?;
+        let out = Command::new("cargo")
+            .args([
+                "lambda",
+                "invoke",
+                "prod-e-provisioner",
+                "--invoke-address",
+                "127.0.0.1",
+            ])
+            .args(["--invoke-port", &self.port.to_string(), "--data-file"])
+            .arg(&file)
+            .output()?;
+        let _ = std::fs::remove_file(&file);
+        if !out.status.success() {
+            return Err(format!(
+                "cargo lambda invoke failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
