@@ -13,6 +13,7 @@ use crate::aws::Clients;
 use crate::cfn::{Envelope, Operation, Request, Responder, Response};
 use crate::naming::Deployment;
 use crate::plan::{self, CreateFailed, Outputs, Owner};
+use crate::progress::Steps;
 use crate::spec::{Diff, Locator, Spec};
 
 /// Time kept back from the Lambda deadline for answering: at most this much…
@@ -133,7 +134,8 @@ where
     let margin = (remaining / 4).clamp(MIN_DEADLINE_MARGIN, MAX_DEADLINE_MARGIN);
     let budget = remaining.saturating_sub(margin);
     let started = std::time::Instant::now();
-    let task = tokio::spawn(work);
+    let steps = Steps::default();
+    let task = tokio::spawn(steps.scope(work));
     let abort = task.abort_handle();
     match tokio::time::timeout(budget, task).await {
         Ok(Ok(response)) => response,
@@ -158,8 +160,13 @@ where
             abort.abort();
             let elapsed = started.elapsed().as_secs_f64();
             tracing::error!(elapsed_s = elapsed, "deadline near: answering FAILED");
+            let pending = steps.in_flight();
+            let waiting = match pending.is_empty() {
+                true => String::new(),
+                false => format!(" while {}", pending.join(", ")),
+            };
             let reason = format!(
-                "timed out during {kind} after {elapsed:.1} s, with {:.1} s left before the Lambda deadline; see {log_hint}",
+                "timed out during {kind}{waiting} after {elapsed:.1} s, with {:.1} s left before the Lambda deadline; see {log_hint}",
                 margin.as_secs_f64()
             );
             Response::failed(envelope, &fallback_id(envelope), reason)
@@ -340,6 +347,7 @@ fn data(outputs: &Outputs) -> BTreeMap<String, String> {
 mod tests {
     use super::*;
     use crate::cfn::Status;
+    use crate::progress::step;
 
     fn envelope() -> Envelope {
         Envelope {
@@ -396,7 +404,11 @@ mod tests {
     async fn a_hung_operation_is_answered_before_the_deadline() {
         let started = std::time::Instant::now();
         let work = async {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
+            let hung = step("creating ECS cluster (c)", async {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Ok(())
+            });
+            let _ = hung.await;
             Response::success(&envelope(), "late", BTreeMap::new())
         };
         let r = guard(
@@ -411,7 +423,7 @@ mod tests {
         assert_eq!(r.status, Status::Failed);
         let reason = r.reason.unwrap_or_default();
         assert!(
-            reason.starts_with("timed out during Delete after 2."),
+            reason.starts_with("timed out during Delete while creating ECS cluster (c) after 2"),
             "{reason}"
         );
         assert!(

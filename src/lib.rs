@@ -10,6 +10,8 @@
 //!   the graph allows.
 //! - [`resources`] holds one file per AWS resource kind with the same verbs; only these
 //!   files call the AWS SDK. [`aws`] builds the clients, [`retry`] bounds every retry.
+//! - [`progress`] names the steps of an operation: structured logs, and what was still in
+//!   flight when the deadline came near.
 //! - [`report`] renders what exists for people (the CLI and the demo).
 //! - The binaries are thin: `prod-e-provisioner` (the Lambda) and `prod-e` (the operator CLI).
 
@@ -19,6 +21,7 @@ pub mod error;
 pub mod handler;
 pub mod naming;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod resources;
 pub mod retry;

@@ -95,18 +95,31 @@ where
     })
 }
 
-/// Delays are multiplied by `PROD_E_DELAY_SCALE` (default 1) so that tests against the
-/// emulator need not sleep for minutes; the bounds (attempt counts) stay as they are.
+static DELAY_SCALE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+
+/// Environment variable read by [`set_delay_scale_from_env`].
+pub const DELAY_SCALE_ENV: &str = "PROD_E_DELAY_SCALE";
+
+/// Multiplies every retry and poll delay by `scale` (never the attempt counts), so that tests
+/// and benchmarks against the emulator need not sleep for minutes. Only the first call counts.
+pub fn set_delay_scale(scale: f64) {
+    if scale.is_finite() && scale >= 0.0 {
+        let _ = DELAY_SCALE.set(scale);
+    }
+}
+
+/// [`set_delay_scale`] from `PROD_E_DELAY_SCALE`, if it is set.
+pub fn set_delay_scale_from_env() {
+    if let Some(scale) = std::env::var(DELAY_SCALE_ENV)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
+        set_delay_scale(scale);
+    }
+}
+
 fn scaled(delay: Duration) -> Duration {
-    static SCALE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    let scale = *SCALE.get_or_init(|| {
-        std::env::var("PROD_E_DELAY_SCALE")
-            .ok()
-            .and_then(|s| s.parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .unwrap_or(1.0)
-    });
-    delay.mul_f64(scale)
+    delay.mul_f64(*DELAY_SCALE.get_or_init(|| 1.0))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{is_already_exists, Error, Result};
 use crate::naming::Deployment;
+use crate::progress::step;
 use crate::resources::{
     claim, cluster, listener_rule, log_group, role, security_group, service, target_group,
     task_definition, Tagged,
@@ -96,11 +97,11 @@ async fn build(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs> {
             task_role_arn: &task.arn,
             log_group: &log_group_name,
         };
-        let existing = task_definition::find_all(&c.ecs, &spec.task_family).await?;
-        let def = match existing.into_iter().find(|t| d.owns(&t.tags)) {
-            Some(def) => def,
-            None => task_definition::create(&c.ecs, spec, links, &tags).await?,
-        };
+        let def = step(
+            format!("registering task definition ({})", spec.task_family),
+            task_definition_once(c, d, spec, links, &tags),
+        )
+        .await?;
         Ok((exec, task, def))
     };
 
@@ -131,27 +132,33 @@ async fn build(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs> {
         Ok::<_, Error>((tg, rule))
     };
 
-    let security_group = async {
-        let name = d.security_group();
-        let vpc = Some(spec.vpc_id.as_str());
-        let port = i32::from(spec.container_port);
-        let source = spec.load_balancer_security_group_id.as_str();
-        let sg = ensure(
-            d,
-            || security_group::find(&c.ec2, vpc, &name),
-            || security_group::create(&c.ec2, &spec.vpc_id, &name, port, source, &tags),
-        )
-        .await?;
-        if !sg.ingress.contains(&(port, source.to_string())) {
-            security_group::allow(&c.ec2, &sg, port, source).await?;
-        }
-        Ok::<_, Error>(sg)
-    };
+    let security_group = step(
+        format!("creating security group ({})", d.security_group()),
+        async {
+            let name = d.security_group();
+            let vpc = Some(spec.vpc_id.as_str());
+            let port = i32::from(spec.container_port);
+            let source = spec.load_balancer_security_group_id.as_str();
+            let sg = ensure(
+                d,
+                || security_group::find(&c.ec2, vpc, &name),
+                || security_group::create(&c.ec2, &spec.vpc_id, &name, port, source, &tags),
+            )
+            .await?;
+            if !sg.ingress.contains(&(port, source.to_string())) {
+                security_group::allow(&c.ec2, &sg, port, source).await?;
+            }
+            Ok(sg)
+        },
+    );
 
-    let cluster = ensure(
-        d,
-        || cluster::find(&c.ecs, &spec.cluster_name),
-        || cluster::create(&c.ecs, &spec.cluster_name, &tags),
+    let cluster = step(
+        format!("creating ECS cluster ({})", spec.cluster_name),
+        ensure(
+            d,
+            || cluster::find(&c.ecs, &spec.cluster_name),
+            || cluster::create(&c.ecs, &spec.cluster_name, &tags),
+        ),
     );
 
     let (defs, traffic, sg, cluster) =
@@ -173,10 +180,13 @@ async fn build(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs> {
         security_group_id: &sg.id,
         target_group_arn: &tg.arn,
     };
-    let svc = ensure(
-        d,
-        || service::find(&c.ecs, &cluster.name, &spec.service_name),
-        || service::create(&c.ecs, spec, links, &tags, d.physical_id()),
+    let svc = step(
+        format!("creating ECS service ({})", spec.service_name),
+        ensure(
+            d,
+            || service::find(&c.ecs, &cluster.name, &spec.service_name),
+            || service::create(&c.ecs, spec, links, &tags, d.physical_id()),
+        ),
     )
     .await?;
 
@@ -193,6 +203,32 @@ async fn build(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs> {
         task_role_arn: task.arn,
         log_group_name,
     })
+}
+
+/// The deployment's task definition: the oldest revision of ours, registering one if there is
+/// none. Concurrent attempts each register one, then all settle on the oldest and retire
+/// their own extra revision, so they converge to one.
+async fn task_definition_once(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    links: task_definition::Links<'_>,
+    tags: &crate::naming::Tags,
+) -> Result<task_definition::TaskDefinition> {
+    let ours = |all: Vec<task_definition::TaskDefinition>| {
+        all.into_iter().rev().find(|t| d.owns(&t.tags))
+    };
+    if let Some(oldest) = ours(task_definition::find_all(&c.ecs, &spec.task_family).await?) {
+        return Ok(oldest);
+    }
+    let mine = task_definition::create(&c.ecs, spec, links, tags).await?;
+    match ours(task_definition::find_all(&c.ecs, &spec.task_family).await?) {
+        Some(oldest) if oldest.arn != mine.arn => {
+            task_definition::delete(&c.ecs, &mine.arn).await?;
+            Ok(oldest)
+        }
+        _ => Ok(mine),
+    }
 }
 
 /// Find, then claim or create. A create that loses a race to a concurrent attempt of the

@@ -4,6 +4,7 @@ use super::inventory;
 use crate::aws::Clients;
 use crate::error::{Error, Result};
 use crate::naming::Deployment;
+use crate::progress::step;
 use crate::resources::{
     cluster, listener_rule, log_group, ours, role, security_group, service, target_group,
     task_definition,
@@ -18,58 +19,93 @@ pub async fn delete(c: &Clients, deployment: &Deployment, at: &Locator) -> Resul
 
     // The service first: nothing else can go while tasks run.
     if let Some(svc) = ours(d, found.service) {
-        service::delete(&c.ecs, &at.cluster_name, &svc).await?;
+        step(
+            format!("deleting ECS service ({})", svc.name),
+            service::delete(&c.ecs, &at.cluster_name, &svc),
+        )
+        .await?;
     }
 
-    let (traffic, task, cluster, sg, logs) = tokio::join!(
-        async {
-            if let Some(rule) = ours(d, found.listener_rule) {
-                listener_rule::delete(&c.elb, &rule).await?;
+    let traffic = async {
+        if let Some(rule) = ours(d, found.listener_rule) {
+            step(
+                format!("deleting listener rule ({})", rule.arn),
+                listener_rule::delete(&c.elb, &rule),
+            )
+            .await?;
+        }
+        match ours(d, found.target_group) {
+            Some(tg) => {
+                step(
+                    format!("deleting target group ({})", tg.name),
+                    target_group::delete(&c.elb, &tg),
+                )
+                .await
             }
-            match ours(d, found.target_group) {
-                Some(tg) => target_group::delete(&c.elb, &tg).await,
+            None => Ok(()),
+        }
+    };
+    let task = async {
+        for def in &found.task_definitions {
+            step(
+                format!("deregistering task definition ({})", def.arn),
+                task_definition::delete(&c.ecs, &def.arn),
+            )
+            .await?;
+        }
+        let roles = [ours(d, found.execution_role), ours(d, found.task_role)];
+        let [exec, task] = roles.map(|r| async move {
+            match r {
+                Some(r) => {
+                    step(
+                        format!("deleting IAM role ({})", r.name),
+                        role::delete(&c.iam, &r.name),
+                    )
+                    .await
+                }
                 None => Ok(()),
             }
-        },
-        async {
-            for def in &found.task_definitions {
-                task_definition::delete(&c.ecs, &def.arn).await?;
+        });
+        let (exec, task) = tokio::join!(exec, task);
+        Error::all([exec.err(), task.err()]).map_or(Ok(()), Err)
+    };
+    let cluster = async {
+        match ours(d, found.cluster) {
+            Some(cl) => {
+                step(
+                    format!("deleting ECS cluster ({})", cl.name),
+                    cluster::delete(&c.ecs, &cl.name),
+                )
+                .await
             }
-            let (exec, task) = tokio::join!(
-                async {
-                    match ours(d, found.execution_role) {
-                        Some(r) => role::delete(&c.iam, &r.name).await,
-                        None => Ok(()),
-                    }
-                },
-                async {
-                    match ours(d, found.task_role) {
-                        Some(r) => role::delete(&c.iam, &r.name).await,
-                        None => Ok(()),
-                    }
-                },
-            );
-            Error::all([exec.err(), task.err()]).map_or(Ok(()), Err)
-        },
-        async {
-            match ours(d, found.cluster) {
-                Some(cl) => cluster::delete(&c.ecs, &cl.name).await,
-                None => Ok(()),
+            None => Ok(()),
+        }
+    };
+    let sg = async {
+        match ours(d, found.security_group) {
+            Some(sg) => {
+                step(
+                    format!("deleting security group ({})", sg.name),
+                    security_group::delete(&c.ec2, &sg),
+                )
+                .await
             }
-        },
-        async {
-            match ours(d, found.security_group) {
-                Some(sg) => security_group::delete(&c.ec2, &sg).await,
-                None => Ok(()),
+            None => Ok(()),
+        }
+    };
+    let logs = async {
+        match ours(d, found.log_group) {
+            Some(g) => {
+                step(
+                    format!("deleting log group ({})", g.name),
+                    log_group::delete(&c.logs, &g.name),
+                )
+                .await
             }
-        },
-        async {
-            match ours(d, found.log_group) {
-                Some(g) => log_group::delete(&c.logs, &g.name).await,
-                None => Ok(()),
-            }
-        },
-    );
+            None => Ok(()),
+        }
+    };
+    let (traffic, task, cluster, sg, logs) = tokio::join!(traffic, task, cluster, sg, logs);
     Error::all([
         traffic.err(),
         task.err(),

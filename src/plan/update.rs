@@ -3,6 +3,7 @@
 use super::{inventory, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{Error, Result};
+use crate::progress::step;
 use crate::resources::{
     claim, cluster, listener_rule, log_group, role, security_group, service, target_group,
     task_definition, Tagged,
@@ -128,8 +129,19 @@ pub async fn update(
         Ok::<_, Error>(new_def.map_or(svc.task_definition.clone(), |t| t.arn))
     };
 
-    let (roles, network, logging, traffic, compute) =
-        tokio::join!(roles, network, logging, traffic, compute);
+    let (roles, network, logging, traffic, compute) = tokio::join!(
+        step(
+            format!("updating IAM roles ({}, {})", exec.name, task.name),
+            roles
+        ),
+        step(format!("updating security group ({})", sg.name), network),
+        step(format!("updating log group ({})", logs.name), logging),
+        step(
+            format!("updating target group and rule ({})", tg.name),
+            traffic
+        ),
+        step(format!("updating ECS service ({})", svc.name), compute),
+    );
     let errors = [
         roles.err(),
         network.err(),
