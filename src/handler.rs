@@ -70,7 +70,8 @@ pub async fn handle(
             Ok(request) => guarded(provider, request, &context, &log_hint).await,
             Err(reason) => {
                 tracing::error!(%reason, "event cannot be processed");
-                Response::failed(&envelope, &fallback_id(&envelope), reason)
+                let id = envelope.physical_id.clone().unwrap_or_else(|| Deployment::nothing_created(&envelope.request_id));
+                Response::failed(&envelope, &id, reason)
             }
         };
         if let Some(reason) = &response.reason {
@@ -174,13 +175,15 @@ where
     }
 }
 
-/// The PhysicalResourceId for a failure before we know better: the one CloudFormation sent,
-/// or (on Create) an id that Delete recognises as "nothing to do".
+/// The PhysicalResourceId when an operation was cut short (panic, deadline): the one
+/// CloudFormation sent, or on Create the deployment's own id, since resources may exist and
+/// the rollback Delete must find them.
 fn fallback_id(envelope: &Envelope) -> String {
-    envelope
-        .physical_id
-        .clone()
-        .unwrap_or_else(|| Deployment::nothing_created(&envelope.request_id))
+    envelope.physical_id.clone().unwrap_or_else(|| {
+        Deployment::for_resource(&envelope.stack_id, &envelope.logical_id)
+            .physical_id()
+            .to_string()
+    })
 }
 
 async fn execute(clients: Clients, request: Request) -> Response {
@@ -377,7 +380,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_panic_becomes_failed_with_a_nothing_to_do_id() {
+    async fn a_panic_becomes_failed_with_the_deployment_id() {
         let work = async {
             let items: Vec<u32> = Vec::new();
             Response::failed(&envelope(), "never", format!("{}", items[3]))
@@ -397,7 +400,11 @@ mod tests {
             "{reason}"
         );
         assert!(reason.ends_with("see log stream L"), "{reason}");
-        assert_eq!(r.physical_resource_id, Deployment::nothing_created("r1"));
+        let e = envelope();
+        assert_eq!(
+            r.physical_resource_id,
+            Deployment::for_resource(&e.stack_id, &e.logical_id).physical_id()
+        );
     }
 
     #[tokio::test]

@@ -49,6 +49,12 @@ pub const ROLE_DELETE_CONFLICT: Bound = Bound {
     attempts: 10,
     delay: Duration::from_secs(2),
 };
+/// A resource another attempt just created is not yet visible to reads.
+pub const ADOPT_AFTER_CONFLICT: Bound = Bound {
+    what: "a concurrently created resource to become visible",
+    attempts: 5,
+    delay: Duration::from_secs(1),
+};
 /// Waiting for a deleted service to become INACTIVE.
 pub const SERVICE_INACTIVE: Bound = Bound {
     what: "service to become INACTIVE",

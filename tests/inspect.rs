@@ -250,3 +250,96 @@ fn percent_decode(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).to_string()
 }
+
+/// Asserts that exactly one complete set of the deployment exists, naming what is off.
+pub async fn assert_one_set(h: &crate::support::Harness, physical_id: &str, properties: &Value) {
+    let c = &h.clients;
+    let d = Deployment::parse(physical_id).expect("id");
+    let inv = everything(c, physical_id, properties).await;
+    let mut off = Vec::new();
+    let owned = |tags: Option<&BTreeMap<String, String>>| tags.is_some_and(|t| d.owns(t));
+    for (what, ok) in [
+        (
+            "execution role",
+            owned(inv.execution_role.as_ref().map(|r| &r.tags)),
+        ),
+        ("task role", owned(inv.task_role.as_ref().map(|r| &r.tags))),
+        (
+            "security group",
+            owned(inv.security_group.as_ref().map(|r| &r.tags)),
+        ),
+        ("log group", owned(inv.log_group.as_ref().map(|r| &r.tags))),
+        ("cluster", owned(inv.cluster.as_ref().map(|r| &r.tags))),
+        (
+            "target group",
+            owned(inv.target_group.as_ref().map(|r| &r.tags)),
+        ),
+        (
+            "listener rule",
+            owned(inv.listener_rule.as_ref().map(|r| &r.tags)),
+        ),
+        ("service", owned(inv.service.as_ref().map(|r| &r.tags))),
+    ] {
+        if !ok {
+            off.push(format!("{what} missing or not ours"));
+        }
+    }
+    if inv.task_definitions.len() != 1 {
+        off.push(format!("{} task definitions", inv.task_definitions.len()));
+    }
+    let sgs = h
+        .network
+        .security_groups_named(c, &d.security_group())
+        .await;
+    if sgs != 1 {
+        off.push(format!("{sgs} security groups"));
+    }
+    let rules = rules_of(c, &h.network.listener_arn, &d).await;
+    if rules != 1 {
+        off.push(format!("{rules} listener rules"));
+    }
+    if let Some(cluster) = &inv.cluster {
+        let services = c
+            .ecs
+            .list_services()
+            .cluster(&cluster.name)
+            .send()
+            .await
+            .expect("list services");
+        if services.service_arns().len() != 1 {
+            off.push(format!("{} services", services.service_arns().len()));
+        }
+    }
+    assert!(off.is_empty(), "not exactly one set: {off:?}");
+}
+
+/// How many rules on `listener` carry the deployment's tag.
+pub async fn rules_of(c: &Clients, listener: &str, d: &Deployment) -> usize {
+    let rules = c
+        .elb
+        .describe_rules()
+        .listener_arn(listener)
+        .send()
+        .await
+        .expect("describe rules");
+    let mut n = 0;
+    for rule in rules.rules() {
+        let arn = rule.rule_arn().unwrap_or_default();
+        let tags = c
+            .elb
+            .describe_tags()
+            .resource_arns(arn)
+            .send()
+            .await
+            .expect("describe tags");
+        let ours = tags
+            .tag_descriptions()
+            .iter()
+            .flat_map(|t| t.tags())
+            .any(|t| {
+                t.key() == Some(prod_e::naming::OWNER_TAG) && t.value() == Some(d.physical_id())
+            });
+        n += usize::from(ours);
+    }
+    n
+}

@@ -8,5 +8,6 @@ mod delete;
 mod events;
 mod inspect;
 mod protocol;
+mod reliability;
 mod update;
 mod validation;

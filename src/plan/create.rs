@@ -12,6 +12,7 @@ use crate::resources::{
     claim, cluster, listener_rule, log_group, role, security_group, service, target_group,
     task_definition, Tagged,
 };
+use crate::retry::{poll_until, ADOPT_AFTER_CONFLICT};
 use crate::spec::{Locator, Spec};
 
 /// A failed Create: the cause, and whether everything it made has been removed again.
@@ -49,46 +50,34 @@ async fn build(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs> {
 
     // Roles and log group → task definition.
     let task_definition = async {
+        let exec_name = d.execution_role();
+        let task_name = d.task_role();
         let (exec, task, logs) = tokio::join!(
-            async {
-                let name = d.execution_role();
-                let r = ensure(
-                    d,
-                    || role::find(&c.iam, &name),
-                    || role::create(&c.iam, &name, &tags),
-                )
-                .await?;
-                role::attach_policy(&c.iam, &name, &execution_policy).await?;
-                Ok::<_, Error>(r)
-            },
-            async {
-                let name = d.task_role();
+            step(format!("creating IAM role ({exec_name})"), async {
+                let find = || role::find(&c.iam, &exec_name);
+                let r = ensure(d, find, || role::create(&c.iam, &exec_name, &tags)).await?;
+                role::attach_policy(&c.iam, &exec_name, &execution_policy).await?;
+                Ok(r)
+            }),
+            step(
+                format!("creating IAM role ({task_name})"),
                 ensure(
                     d,
-                    || role::find(&c.iam, &name),
-                    || role::create(&c.iam, &name, &tags),
-                )
-                .await
-            },
-            async {
-                match claim(d, log_group::find(&c.logs, &log_group_name).await?)? {
-                    Some(g) if g.retention_days == Some(spec.log_retention_days) => Ok(()),
-                    Some(_) => {
-                        log_group::set_retention(&c.logs, &log_group_name, spec.log_retention_days)
-                            .await
-                    }
-                    None => {
-                        log_group::create(&c.logs, &log_group_name, spec.log_retention_days, &tags)
-                            .await
-                    }
-                }
-            },
+                    || role::find(&c.iam, &task_name),
+                    || role::create(&c.iam, &task_name, &tags)
+                ),
+            ),
+            step(
+                format!("creating log group ({log_group_name})"),
+                ensure_log_group(c, d, &log_group_name, spec.log_retention_days, &tags),
+            ),
         );
-        if let Some(err) = Error::all([
+        let errors = [
             exec.as_ref().err().cloned(),
             task.as_ref().err().cloned(),
             logs.err(),
-        ]) {
+        ];
+        if let Some(err) = Error::all(errors) {
             return Err(err);
         }
         let (exec, task) = (exec?, task?);
@@ -108,25 +97,35 @@ async fn build(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs> {
     // Target group → listener rule.
     let traffic = async {
         let name = d.target_group();
-        let tg = ensure(
-            d,
-            || target_group::find(&c.elb, &name),
-            || target_group::create(&c.elb, &name, spec, &tags),
+        let tg = step(
+            format!("creating target group ({name})"),
+            ensure(
+                d,
+                || target_group::find(&c.elb, &name),
+                || target_group::create(&c.elb, &name, spec, &tags),
+            ),
         )
         .await?;
-        let rule = ensure(
-            d,
-            || listener_rule::find(&c.elb, &spec.listener_arn, d),
-            || {
-                listener_rule::create(
-                    &c.elb,
-                    &spec.listener_arn,
-                    spec.rule_priority,
-                    &spec.path_pattern,
-                    &tg.arn,
-                    &tags,
-                )
-            },
+        let listener = &spec.listener_arn;
+        let rule = step(
+            format!(
+                "creating rule at priority {} on listener ({listener})",
+                spec.rule_priority
+            ),
+            ensure(
+                d,
+                || listener_rule::find(&c.elb, listener, d),
+                || {
+                    listener_rule::create(
+                        &c.elb,
+                        listener,
+                        spec.rule_priority,
+                        &spec.path_pattern,
+                        &tg.arn,
+                        &tags,
+                    )
+                },
+            ),
         )
         .await?;
         Ok::<_, Error>((tg, rule))
@@ -205,6 +204,28 @@ async fn build(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs> {
     })
 }
 
+/// The log group with its retention; a group made by a concurrent attempt is adopted.
+async fn ensure_log_group(
+    c: &Clients,
+    d: &Deployment,
+    name: &str,
+    days: i32,
+    tags: &crate::naming::Tags,
+) -> Result<()> {
+    let find = || log_group::find(&c.logs, name);
+    let existing = match claim(d, find().await?)? {
+        Some(group) => group,
+        None => match log_group::create(&c.logs, name, days, tags).await {
+            Err(e) if is_already_exists(&e) => adopt(d, find, e).await?,
+            other => return other,
+        },
+    };
+    match existing.retention_days == Some(days) {
+        true => Ok(()),
+        false => log_group::set_retention(&c.logs, name, days).await,
+    }
+}
+
 /// The deployment's task definition: the oldest revision of ours, registering one if there is
 /// none. Concurrent attempts each register one, then all settle on the oldest and retire
 /// their own extra revision, so they converge to one.
@@ -215,9 +236,8 @@ async fn task_definition_once(
     links: task_definition::Links<'_>,
     tags: &crate::naming::Tags,
 ) -> Result<task_definition::TaskDefinition> {
-    let ours = |all: Vec<task_definition::TaskDefinition>| {
-        all.into_iter().rev().find(|t| d.owns(&t.tags))
-    };
+    let ours =
+        |all: Vec<task_definition::TaskDefinition>| all.into_iter().rev().find(|t| d.owns(&t.tags));
     if let Some(oldest) = ours(task_definition::find_all(&c.ecs, &spec.task_family).await?) {
         return Ok(oldest);
     }
@@ -245,7 +265,29 @@ where
         return Ok(existing);
     }
     match create().await {
-        Err(err) if is_already_exists(&err) => claim(d, find().await?)?.ok_or(err),
+        Err(err) if is_already_exists(&err) => adopt(d, find, err).await,
         other => other,
+    }
+}
+
+/// After "already exists": a concurrent attempt of the same deployment got there first. Its
+/// resource is adopted once it is visible (reads lag writes) and if it carries our tag;
+/// otherwise the conflict stands.
+async fn adopt<T, F, Fut>(d: &Deployment, find: F, conflict: Error) -> Result<T>
+where
+    T: Tagged,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Option<T>>>,
+{
+    match poll_until(
+        ADOPT_AFTER_CONFLICT,
+        "finding the resource a concurrent attempt created",
+        &find,
+    )
+    .await
+    {
+        Ok(found) => claim(d, Some(found))?.ok_or(conflict),
+        Err(Error::GaveUp { .. }) => Err(conflict),
+        Err(other) => Err(other),
     }
 }

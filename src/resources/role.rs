@@ -133,12 +133,13 @@ pub async fn delete(iam: &Client, name: &str) -> Result<()> {
                 .map_err(|e| Error::aws(format!("detaching {arn} from IAM role ({name})"), e)),
         )?;
     }
-    let inline = iam
-        .list_role_policies()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| Error::aws(format!("listing inline policies of IAM role ({name})"), e))?;
+    let inline = iam.list_role_policies().role_name(name).send().await;
+    let Some(inline) = found(
+        inline.map_err(|e| Error::aws(format!("listing inline policies of IAM role ({name})"), e)),
+    )?
+    else {
+        return Ok(());
+    };
     for policy in inline.policy_names() {
         let deleted = iam
             .delete_role_policy()

@@ -37,7 +37,7 @@ pub struct Links<'a> {
     pub log_group: &'a str,
 }
 
-/// Every ACTIVE revision of exactly `family`, newest first, with its tags.
+/// Every ACTIVE revision of exactly `family`, newest (highest revision) first, with its tags.
 pub async fn find_all(ecs: &Client, family: &str) -> Result<Vec<TaskDefinition>> {
     let doing = format!("listing task definitions ({family})");
     let mut arns = Vec::new();
@@ -63,6 +63,7 @@ pub async fn find_all(ecs: &Client, family: &str) -> Result<Vec<TaskDefinition>>
             break;
         }
     }
+    arns.sort_by_key(|arn| std::cmp::Reverse(revision_of(arn)));
     let mut found = Vec::with_capacity(arns.len());
     for arn in arns {
         let out = ecs
@@ -161,6 +162,14 @@ pub async fn delete(ecs: &Client, arn: &str) -> Result<()> {
     )
 }
 
+/// `arn:…:task-definition/FAMILY:REV` → `REV` (0 if unreadable).
+fn revision_of(arn: &str) -> u64 {
+    arn.rsplit(':')
+        .next()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
+}
+
 /// `arn:…:task-definition/FAMILY:REV` → `FAMILY`.
 fn family_of(arn: &str) -> &str {
     let tail = arn.rsplit('/').next().unwrap_or(arn);
@@ -169,6 +178,15 @@ fn family_of(arn: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn revisions_sort_numerically() {
+        assert_eq!(
+            super::revision_of("arn:aws:ecs:us-east-1:1:task-definition/f:12"),
+            12
+        );
+        assert!(super::revision_of("x:f:9") < super::revision_of("x:f:10"));
+    }
+
     #[test]
     fn family_is_exact() {
         assert_eq!(

@@ -2,8 +2,15 @@
 //! played by hand (events with presigned S3 ResponseURLs, responses read back from S3).
 
 pub mod capture;
+pub mod http;
+pub mod logs;
 pub mod moto;
 pub mod network;
+/// Only for tests (the demo needs neither).
+#[cfg(test)]
+pub mod proxy;
+#[cfg(test)]
+pub mod runtime;
 pub mod s3;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -31,19 +38,30 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// A fresh VPC, subnets and ALB with a listener in the shared moto server.
+    /// A fresh VPC, subnets and ALB with a listener in the shared moto server; the provider
+    /// talks to moto directly.
     pub async fn new() -> Harness {
-        let config = config_loader()
-            .endpoint_url(moto::endpoint())
-            .region(aws_config::Region::new(REGION))
-            .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-            .load()
-            .await;
-        let clients = Clients::new(&config);
+        Self::build(moto::endpoint()).await
+    }
+
+    /// The same, with the provider's AWS calls going through `proxy`.
+    #[cfg(test)]
+    pub async fn through(proxy: &proxy::Proxy) -> Harness {
+        Self::build(&proxy.endpoint).await
+    }
+
+    async fn build(provider_endpoint: &str) -> Harness {
+        logs::capture();
+        prod_e::retry::set_delay_scale(DELAY_SCALE);
+        let clients = clients(moto::endpoint()).await;
         s3::ensure_bucket().await;
         let network = Network::create(&clients).await;
         let provider = Provider {
-            clients: clients.clone(),
+            clients: if provider_endpoint == moto::endpoint() {
+                clients.clone()
+            } else {
+                self::clients(provider_endpoint).await
+            },
             responder: Responder::new(true).expect("responder"),
         };
         Harness {
@@ -190,6 +208,26 @@ impl Stack {
         e
     }
 }
+
+/// Clients for `endpoint`, with prod-e's retry settings; only the first backoff is shortened
+/// (the attempt counts are the provider's own), so that injected throttling does not make
+/// tests sleep for seconds.
+pub async fn clients(endpoint: &str) -> Clients {
+    let retry = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(prod_e::aws::SDK_MAX_ATTEMPTS)
+        .with_initial_backoff(Duration::from_millis(5));
+    let config = config_loader()
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .retry_config(retry)
+        .load()
+        .await;
+    Clients::new(&config)
+}
+
+/// Retry and poll delays in tests are 1 % of production's (attempt counts unchanged).
+pub const DELAY_SCALE: f64 = 0.01;
 
 /// A short string unique within this test run.
 pub fn unique() -> String {

@@ -1,0 +1,634 @@
+//! Never hang a stack, never leak, never touch what is not ours: the provider under crashes,
+//! flaky and eventually consistent AWS, duplicates, bad input, foreign resources and deadlines.
+//! Lines starting with `FIGURE` are the README's reliability figures (`make reliability`).
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::inspect;
+use crate::support::proxy::{Fault, Proxy};
+use crate::support::runtime::{Function, Reported};
+use crate::support::{logs, moto, s3, unique, Harness, Stack};
+
+/// Longest a single invocation may take in these tests.
+const INVOCATION: Duration = Duration::from_secs(120);
+
+async fn response_of(event: &Value) -> Value {
+    s3::read_response(event["ResponseURL"].as_str().unwrap_or_default())
+        .await
+        .unwrap_or(Value::Null)
+}
+
+fn cluster_props(h: &Harness, prefix: &str) -> Value {
+    h.properties(json!({"ClusterName": format!("{prefix}-{}", unique())}))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_any_call_converges_on_redelivery() {
+    let h = Harness::new().await;
+    let proxy = Proxy::start(moto::endpoint()).await;
+    let spawn = || Function::start(&proxy.endpoint, INVOCATION);
+    let done = |r: Option<Reported>| matches!(r, Some(Reported::Response(_)));
+
+    // How many AWS calls does an uninterrupted Create, and Delete, make?
+    let (props, stack) = (cluster_props(&h, "sweep"), Stack::new("sweep"));
+    let mut f = spawn().await;
+    let start = proxy.calls().len();
+    assert!(done(f.invoke(&stack.create(&props), INVOCATION).await));
+    let create_calls = proxy.calls().len() - start;
+    let pid = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id)
+        .physical_id()
+        .to_string();
+    let start = proxy.calls().len();
+    assert!(done(
+        f.invoke(&stack.delete(&pid, &props), INVOCATION).await
+    ));
+    let delete_calls = proxy.calls().len() - start;
+    drop(f);
+
+    let mut converged = 0;
+    for k in 1..=create_calls {
+        let (props, stack) = (
+            cluster_props(&h, &format!("kc{k}")),
+            Stack::new(&format!("kill-create-{k}")),
+        );
+        let event = stack.create(&props);
+        let mut first = spawn().await;
+        proxy.kill_after(k, first.pid());
+        let interrupted = first.invoke(&event, INVOCATION).await;
+        proxy.calm();
+        assert_eq!(
+            interrupted, None,
+            "the process was not killed after call {k}"
+        );
+        let mut second = spawn().await;
+        assert!(
+            done(second.invoke(&event, INVOCATION).await),
+            "re-delivery after kill at call {k}"
+        );
+        let answer = response_of(&event).await;
+        assert_eq!(answer["Status"], "SUCCESS", "kill after call {k}: {answer}");
+        let log = second.log();
+        assert!(
+            log.contains("response delivered") && !log.contains("X-Amz-Signature"),
+            "k={k}: {log}"
+        );
+        let pid = answer["PhysicalResourceId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        inspect::assert_one_set(&h, &pid, &props).await;
+        let delete = stack.delete(&pid, &props);
+        assert!(done(second.invoke(&delete, INVOCATION).await), "k={k}");
+        assert_eq!(response_of(&delete).await["Status"], "SUCCESS");
+        inspect::assert_nothing_left(&h.clients, &pid, &props).await;
+        converged += 1;
+    }
+    println!("FIGURE crash sweep, Create: {converged} of {create_calls} kill points converged (one set, SUCCESS, then nothing left after Delete)");
+
+    let mut converged = 0;
+    for k in 1..=delete_calls {
+        let (props, stack) = (
+            cluster_props(&h, &format!("kd{k}")),
+            Stack::new(&format!("kill-delete-{k}")),
+        );
+        let mut first = spawn().await;
+        assert!(done(first.invoke(&stack.create(&props), INVOCATION).await));
+        let pid = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id)
+            .physical_id()
+            .to_string();
+        let delete = stack.delete(&pid, &props);
+        proxy.kill_after(k, first.pid());
+        let interrupted = first.invoke(&delete, INVOCATION).await;
+        proxy.calm();
+        assert_eq!(
+            interrupted, None,
+            "the process was not killed after call {k}"
+        );
+        let mut second = spawn().await;
+        assert!(
+            done(second.invoke(&delete, INVOCATION).await),
+            "re-delivery after kill at call {k}"
+        );
+        assert_eq!(
+            response_of(&delete).await["Status"],
+            "SUCCESS",
+            "kill after call {k}"
+        );
+        inspect::assert_nothing_left(&h.clients, &pid, &props).await;
+        converged += 1;
+    }
+    println!("FIGURE crash sweep, Delete: {converged} of {delete_calls} kill points converged (nothing left)");
+}
+
+#[tokio::test]
+async fn flaky_aws_is_survived() {
+    let proxy = Proxy::start(moto::endpoint()).await;
+    let h = Harness::through(&proxy).await;
+    let mut survived = 0;
+    let seeds = [7_u64, 1234, 99991];
+    for seed in seeds {
+        proxy.flaky(0.3, seed);
+        proxy.fail_first("CreateLogGroup", 1, Fault::Reset);
+        let stack = Stack::new("flaky");
+        let props = cluster_props(&h, "flaky");
+        let created = h.invoke(stack.create(&props)).await;
+        created.assert_success();
+        let pid = created.physical_id();
+        let mut new = props.clone();
+        new["Image"] = json!("nginx:1.27");
+        new["DesiredCount"] = json!("2");
+        h.invoke(stack.update(&pid, &props, &new))
+            .await
+            .assert_success();
+        proxy.calm();
+        inspect::assert_one_set(&h, &pid, &new).await;
+        proxy.flaky(0.3, seed + 1);
+        h.invoke(stack.delete(&pid, &new)).await.assert_success();
+        proxy.calm();
+        inspect::assert_nothing_left(&h.clients, &pid, &new).await;
+        survived += 1;
+    }
+    let (calls, faults) = (proxy.calls().len(), proxy.faults());
+    println!("FIGURE flaky AWS: {survived} of {} Create/Update/Delete runs succeeded with 30 % of calls throttled or 5xx ({faults} faults in {calls} calls); leaks 0, duplicates 0", seeds.len());
+}
+
+#[tokio::test]
+async fn eventual_consistency_errors_are_waited_out() {
+    let proxy = Proxy::start(moto::endpoint()).await;
+    let h = Harness::through(&proxy).await;
+    let cases: [(&str, u32, Fault); 8] = [
+        ("RegisterTaskDefinition", 2, Fault::Error { status: 400, code: "ClientException", message: "ECS was unable to assume the role 'arn:aws:iam::123456789012:role/x' that was provided for this task." }),
+        ("CreateService", 2, Fault::Error { status: 400, code: "InvalidParameterException", message: "Unable to assume role and validate the specified targetGroupArn." }),
+        ("DeleteService", 2, Fault::Error { status: 400, code: "InvalidParameterException", message: "The service cannot be stopped while deployments are active." }),
+        ("DeleteSecurityGroup", 3, Fault::Error { status: 400, code: "DependencyViolation", message: "resource sg-1 has a dependent object" }),
+        ("DeleteTargetGroup", 2, Fault::Error { status: 400, code: "ResourceInUse", message: "Target group is currently in use by a listener or a rule" }),
+        ("DeleteCluster", 2, Fault::Error { status: 400, code: "ClusterContainsServicesException", message: "The Cluster cannot be deleted while Services are active." }),
+        ("DeleteCluster", 1, Fault::Error { status: 400, code: "ClusterContainsTasksException", message: "The Cluster cannot be deleted while Tasks are active." }),
+        ("DeleteRole", 2, Fault::Error { status: 409, code: "DeleteConflict", message: "Cannot delete entity, must detach all policies first." }),
+    ];
+    for (action, n, fault) in &cases {
+        proxy.fail_first(action, *n, fault.clone());
+    }
+    let stack = Stack::new("eventual");
+    let props = cluster_props(&h, "eventual");
+    let created = h.invoke(stack.create(&props)).await;
+    created.assert_success();
+    h.invoke(stack.delete(&created.physical_id(), &props))
+        .await
+        .assert_success();
+    inspect::assert_nothing_left(&h.clients, &created.physical_id(), &props).await;
+    let calls = proxy.calls();
+    for (action, n, _) in &cases {
+        let faulted = calls
+            .iter()
+            .filter(|c| c.action == *action && c.faulted)
+            .count();
+        assert!(faulted >= *n as usize, "{action}: {faulted} faults");
+    }
+    println!("FIGURE eventual consistency: {} injected error kinds, each for its first N calls, all waited out", cases.len());
+}
+
+#[tokio::test]
+async fn the_same_create_three_times_at_once_makes_one_set() {
+    let h = Harness::new().await;
+    let stack = Stack::new("dupes");
+    let props = cluster_props(&h, "dupes");
+    let event = stack.create(&props);
+    let (a, b, c) = tokio::join!(
+        h.invoke(event.clone()),
+        h.invoke(event.clone()),
+        h.invoke(event.clone())
+    );
+    let answers: Vec<Value> = [&a, &b, &c]
+        .iter()
+        .map(|o| o.returned.clone().expect("handler result"))
+        .collect();
+    for answer in &answers {
+        assert_eq!(answer["Status"], "SUCCESS", "{answers:?}: {}", a.reason());
+        assert_eq!(
+            answer["PhysicalResourceId"],
+            answers[0]["PhysicalResourceId"]
+        );
+    }
+    let pid = a.physical_id();
+    inspect::assert_one_set(&h, &pid, &props).await;
+    h.invoke(stack.delete(&pid, &props)).await.assert_success();
+    inspect::assert_nothing_left(&h.clients, &pid, &props).await;
+    println!("FIGURE duplicates: 3 concurrent deliveries of one Create gave 3 SUCCESS with one PhysicalResourceId and one set");
+}
+
+#[tokio::test]
+async fn foreign_resources_with_our_names_are_never_touched() {
+    let h = Harness::new().await;
+    let c = &h.clients;
+    let stack = Stack::new("foreign-all");
+    let d = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id);
+    let cluster = format!("foreign-{}", unique());
+    c.ecs
+        .create_cluster()
+        .cluster_name(&cluster)
+        .send()
+        .await
+        .expect("cluster");
+    let trust = prod_e::resources::role::TRUST_POLICY;
+    for role in [d.execution_role(), d.task_role()] {
+        c.iam
+            .create_role()
+            .role_name(role)
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+            .expect("role");
+    }
+    let sg = c
+        .ec2
+        .create_security_group()
+        .group_name(d.security_group())
+        .description("theirs")
+        .vpc_id(&h.network.vpc_id)
+        .send()
+        .await
+        .expect("sg");
+    let sg_id = sg.group_id().unwrap_or_default().to_string();
+    c.elb
+        .create_target_group()
+        .name(d.target_group())
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+        .port(80)
+        .vpc_id(&h.network.vpc_id)
+        .target_type(aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::Ip)
+        .send()
+        .await
+        .expect("tg");
+    let props = h.properties(json!({"ClusterName": cluster}));
+    let out = h.invoke(stack.create(&props)).await;
+    assert_eq!(out.status(), "FAILED");
+    for name in [
+        cluster.clone(),
+        d.execution_role(),
+        d.task_role(),
+        d.security_group(),
+        d.target_group(),
+    ] {
+        assert!(
+            out.reason().contains(&format!(
+                "{name} already exists and is not owned by this resource"
+            )),
+            "{name}: {}",
+            out.reason()
+        );
+    }
+    h.invoke(stack.delete(&out.physical_id(), &props))
+        .await
+        .assert_success();
+    // The same Delete with our own id (as after a cleanup failure) must leave them too.
+    h.invoke(stack.delete(d.physical_id(), &props))
+        .await
+        .assert_success();
+    let inv = inspect::everything(c, d.physical_id(), &props).await;
+    assert!(inv.execution_role.is_some() && inv.task_role.is_some() && inv.target_group.is_some());
+    assert_eq!(inv.security_group.map(|g| g.id), Some(sg_id));
+    assert_eq!(inspect::cluster(c, &cluster).await.0, "ACTIVE");
+    println!("FIGURE foreign resources: 5 of 5 untagged resources with our names named in the Reason and left untouched");
+}
+
+#[tokio::test]
+async fn a_hung_aws_call_is_answered_before_the_deadline() {
+    let proxy = Proxy::start(moto::endpoint()).await;
+    let h = Harness::through(&proxy).await;
+    proxy.fail_first("CreateCluster", 1, Fault::Hang);
+    let stack = Stack::new("deadline");
+    let props = cluster_props(&h, "deadline");
+    let started = Instant::now();
+    let out = h
+        .invoke_with_time(stack.create(&props), Duration::from_secs(3))
+        .await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert_eq!(out.status(), "FAILED");
+    assert!(
+        out.reason()
+            .starts_with("timed out during Create while creating ECS cluster"),
+        "{}",
+        out.reason()
+    );
+    // The FAILED Create names the real deployment, so the rollback Delete cleans up.
+    proxy.calm();
+    let pid = out.physical_id();
+    h.invoke(stack.delete(&pid, &props)).await.assert_success();
+    inspect::assert_nothing_left(&h.clients, &pid, &props).await;
+    println!("FIGURE deadline: with a 3 s Lambda deadline and a hung AWS call, FAILED arrived after {:.2} s", took.as_secs_f64());
+}
+
+#[tokio::test]
+async fn the_logs_never_hold_a_signature() {
+    let h = Harness::new().await;
+    let stack = Stack::new("logs");
+    let props = cluster_props(&h, "logs");
+    let created = h.invoke(stack.create(&props)).await;
+    created.assert_success();
+    h.invoke(stack.delete(&created.physical_id(), &props))
+        .await
+        .assert_success();
+    let mut rejected = stack.create(&props);
+    rejected["ResponseURL"] = json!("https://example.com/x?X-Amz-Signature=secret");
+    assert!(h.invoke(rejected).await.returned.is_err());
+    let text = logs::text();
+    assert!(
+        text.contains("response delivered"),
+        "logs were not captured"
+    );
+    assert!(
+        !text.contains("X-Amz-Signature"),
+        "a signature reached the logs"
+    );
+}
+
+/// A change that spoils an event.
+type Edit = Box<dyn Fn(&mut Value)>;
+
+/// Property sets that must each be answered FAILED with the named problem, creating nothing.
+fn bad_properties() -> Vec<(Value, &'static str)> {
+    vec![
+        (json!({"VpcId": null}), "VpcId: is required"),
+        (json!({"VpcId": 5}), "VpcId: must be a string"),
+        (
+            json!({"VpcId": "subnet-1"}),
+            "VpcId: \"subnet-1\" is not a valid id",
+        ),
+        (
+            json!({"VpcId": "vpc-"}),
+            "VpcId: \"vpc-\" is not a valid id",
+        ),
+        (json!({"SubnetIds": null}), "SubnetIds: is required"),
+        (
+            json!({"SubnetIds": []}),
+            "SubnetIds: must list at least one subnet",
+        ),
+        (
+            json!({"SubnetIds": ""}),
+            "SubnetIds: must list at least one subnet",
+        ),
+        (
+            json!({"SubnetIds": [1, 2]}),
+            "SubnetIds: must be a list of subnet ids",
+        ),
+        (
+            json!({"SubnetIds": ["sg-1"]}),
+            "SubnetIds: \"sg-1\" is not a subnet id",
+        ),
+        (
+            json!({"SubnetIds": (0..17).map(|i| format!("subnet-{i}")).collect::<Vec<_>>()}),
+            "SubnetIds: lists more than 16 subnets",
+        ),
+        (
+            json!({"SubnetIds": {"a": "b"}}),
+            "SubnetIds: must be a list of subnet ids",
+        ),
+        (
+            json!({"ListenerArn": "arn:aws:s3:::bucket"}),
+            "ListenerArn: \"arn:aws:s3:::bucket\" is not an ELBv2 listener ARN",
+        ),
+        (
+            json!({"ListenerArn": ["x"]}),
+            "ListenerArn: must be a string",
+        ),
+        (
+            json!({"LoadBalancerSecurityGroupId": "vpc-1"}),
+            "LoadBalancerSecurityGroupId: \"vpc-1\" is not a valid id",
+        ),
+        (
+            json!({"ClusterName": ""}),
+            "ClusterName: \"\" must be 1–255 letters",
+        ),
+        (
+            json!({"ClusterName": "has space"}),
+            "ClusterName: \"has space\" must be 1–255 letters",
+        ),
+        (json!({"ClusterName": "x".repeat(256)}), "ClusterName:"),
+        (
+            json!({"ServiceName": "a/b"}),
+            "ServiceName: \"a/b\" must be 1–255 letters",
+        ),
+        (
+            json!({"TaskFamily": "fam:1"}),
+            "TaskFamily: \"fam:1\" must be 1–255 letters",
+        ),
+        (
+            json!({"ContainerName": 7}),
+            "ContainerName: must be a string",
+        ),
+        (json!({"Image": ""}), "Image: must be an image reference"),
+        (
+            json!({"Image": "node 16"}),
+            "Image: must be an image reference",
+        ),
+        (
+            json!({"ContainerPort": 0}),
+            "ContainerPort: 0 is out of range 1–65535",
+        ),
+        (
+            json!({"ContainerPort": "http"}),
+            "ContainerPort: must be a whole number",
+        ),
+        (
+            json!({"ContainerPort": 80.5}),
+            "ContainerPort: must be a whole number",
+        ),
+        (
+            json!({"Cpu": 300}),
+            "Cpu/Memory: Cpu 300 is not a Fargate size",
+        ),
+        (
+            json!({"Cpu": 512, "Memory": 512}),
+            "Cpu/Memory: Cpu 512 allows Memory 1024–4096",
+        ),
+        (
+            json!({"Cpu": "4096", "Memory": "4096"}),
+            "Cpu/Memory: Cpu 4096 allows Memory 8192–30720",
+        ),
+        (json!({"Memory": -1}), "Memory: -1 is out of range"),
+        (
+            json!({"DesiredCount": -1}),
+            "DesiredCount: -1 is out of range 0–5000",
+        ),
+        (
+            json!({"DesiredCount": "1e3"}),
+            "DesiredCount: must be a whole number",
+        ),
+        (
+            json!({"DesiredCount": 5001}),
+            "DesiredCount: 5001 is out of range",
+        ),
+        (
+            json!({"AssignPublicIp": "yes"}),
+            "AssignPublicIp: must be true or false",
+        ),
+        (
+            json!({"AssignPublicIp": 1}),
+            "AssignPublicIp: must be true or false",
+        ),
+        (
+            json!({"HealthCheckPath": "health"}),
+            "HealthCheckPath: \"health\" must start with /",
+        ),
+        (
+            json!({"RulePriority": 50001}),
+            "RulePriority: 50001 is out of range 1–50000",
+        ),
+        (
+            json!({"RulePriority": "first"}),
+            "RulePriority: must be a whole number",
+        ),
+        (
+            json!({"PathPattern": ""}),
+            "PathPattern: \"\" must be 1–128 characters",
+        ),
+        (
+            json!({"PathPattern": "/a b"}),
+            "PathPattern: \"/a b\" must be 1–128 characters",
+        ),
+        (
+            json!({"LogRetentionDays": 4}),
+            "LogRetentionDays: 4 is not one of",
+        ),
+        (
+            json!({"LogRetentionDays": 0}),
+            "LogRetentionDays: 0 is out of range",
+        ),
+        (
+            json!({"Environment": ["A=1"]}),
+            "Environment: must be a map of string to string",
+        ),
+        (
+            json!({"Environment": {"A": {"nested": 1}}}),
+            "Environment: value of \"A\" must be a string",
+        ),
+        (
+            json!({"Tags": {"prod-e:physical-id": "x"}}),
+            "Tags: tag key \"prod-e:physical-id\" uses the reserved prefix",
+        ),
+        (
+            json!({"Tags": {"aws:cloudformation:stack-name": "x"}}),
+            "Tags: tag key \"aws:cloudformation:stack-name\" uses the reserved prefix",
+        ),
+        (
+            json!({"Tags": (0..41).map(|i| (format!("k{i}"), json!("v"))).collect::<serde_json::Map<_, _>>()}),
+            "Tags: at most 40 tags",
+        ),
+        (
+            json!({"Tags": "team=a"}),
+            "Tags: must be a map of string to string",
+        ),
+        (json!({"Colour": "blue"}), "Colour: unknown property"),
+        (json!({"vpcid": "vpc-1"}), "vpcid: unknown property"),
+    ]
+}
+
+#[tokio::test]
+async fn bad_input_is_rejected_without_creating_anything() {
+    let h = Harness::new().await;
+    let mut rejected = 0;
+    for (extra, want) in bad_properties() {
+        let stack = Stack::new("bad");
+        let props = h.properties(extra.clone());
+        let out = h.invoke(stack.create(&props)).await;
+        assert_eq!(out.status(), "FAILED", "{extra}");
+        assert!(
+            out.reason().contains(want),
+            "{extra}: {:?} lacks {want:?}",
+            out.reason()
+        );
+        assert!(
+            !out.reason().contains("internal error"),
+            "{extra}: panicked"
+        );
+        let would_be = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id);
+        inspect::assert_nothing_left(&h.clients, would_be.physical_id(), &props).await;
+        rejected += 1;
+    }
+    // Whole events: answered FAILED when they carry a usable envelope, else a logged rejection.
+    let stack = Stack::new("bad-event");
+    let good = stack.create(&h.properties(json!({})));
+    let edits: Vec<(&str, Edit, Option<&str>)> = vec![
+        ("not JSON object", Box::new(|e| *e = json!("Create")), None),
+        ("array", Box::new(|e| *e = json!([1, 2])), None),
+        (
+            "no ResponseURL",
+            Box::new(|e| drop(e.as_object_mut().map(|o| o.remove("ResponseURL")))),
+            None,
+        ),
+        (
+            "ResponseURL not a string",
+            Box::new(|e| e["ResponseURL"] = json!(7)),
+            None,
+        ),
+        (
+            "no StackId",
+            Box::new(|e| drop(e.as_object_mut().map(|o| o.remove("StackId")))),
+            None,
+        ),
+        (
+            "no RequestId",
+            Box::new(|e| e["RequestId"] = json!("")),
+            None,
+        ),
+        (
+            "ResponseURL to another host",
+            Box::new(|e| e["ResponseURL"] = json!("https://example.com/x?X-Amz-Signature=s")),
+            None,
+        ),
+        (
+            "ResponseURL plain http to S3",
+            Box::new(|e| e["ResponseURL"] = json!("http://bucket.s3.amazonaws.com/k")),
+            None,
+        ),
+        (
+            "unknown RequestType",
+            Box::new(|e| e["RequestType"] = json!("Replace")),
+            Some("malformed CloudFormation event"),
+        ),
+        (
+            "no RequestType",
+            Box::new(|e| drop(e.as_object_mut().map(|o| o.remove("RequestType")))),
+            Some("malformed CloudFormation event"),
+        ),
+        (
+            "wrong ResourceType",
+            Box::new(|e| e["ResourceType"] = json!("AWS::EC2::Instance")),
+            Some("not \"AWS::EC2::Instance\""),
+        ),
+        (
+            "Update without PhysicalResourceId",
+            Box::new(|e| e["RequestType"] = json!("Update")),
+            Some("malformed CloudFormation event"),
+        ),
+        (
+            "Properties not an object",
+            Box::new(|e| e["ResourceProperties"] = json!("VpcId=vpc-1")),
+            Some("Properties: must be an object"),
+        ),
+    ];
+    for (what, edit, want) in edits {
+        let mut event = good.clone();
+        edit(&mut event);
+        let out = h.invoke(event).await;
+        match want {
+            Some(want) => {
+                assert_eq!(out.status(), "FAILED", "{what}");
+                assert!(out.reason().contains(want), "{what}: {}", out.reason());
+            }
+            None => assert!(
+                out.returned.is_err() && out.response.is_none(),
+                "{what}: {out:?}"
+            ),
+        }
+        rejected += 1;
+    }
+    let would_be = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id);
+    inspect::assert_nothing_left(&h.clients, would_be.physical_id(), &h.properties(json!({})))
+        .await;
+    println!("FIGURE bad input: {rejected} of {rejected} bad properties and events rejected with the problem named; 0 resources created; 0 panics");
+}

@@ -1,0 +1,231 @@
+//! The real `prod-e-provisioner` binary as a process, fed by a minimal Lambda Runtime API on
+//! loopback (`/next`, `/response`, `/error`), as Lambda runs it. Used where a test must kill
+//! the process mid-flight or read its own log.
+
+use std::collections::VecDeque;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use super::http::read_request;
+
+/// What the function reported for one invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reported {
+    Response(Value),
+    Error(String),
+}
+
+#[derive(Default)]
+struct Queue {
+    pending: VecDeque<(String, Value)>,
+    reported: Vec<(String, Reported)>,
+    next_id: u64,
+}
+
+/// The Runtime API, serving events to the process that asks.
+struct RuntimeApi {
+    address: String,
+    queue: Arc<Mutex<Queue>>,
+    arrived: Arc<Notify>,
+    reported: Arc<Notify>,
+}
+
+impl RuntimeApi {
+    /// Each invocation gets `timeout` from when a process picks it up.
+    async fn start(timeout: Duration) -> RuntimeApi {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind runtime api");
+        let address = listener.local_addr().expect("runtime addr").to_string();
+        let queue = Arc::new(Mutex::new(Queue::default()));
+        let (arrived, reported) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let (q, a, r) = (queue.clone(), arrived.clone(), reported.clone());
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let (q, a, r) = (q.clone(), a.clone(), r.clone());
+                tokio::spawn(async move {
+                    while let Some(req) = read_request(&mut sock).await {
+                        let reply =
+                            route(&req.method, &req.target, &req.body, &q, &a, &r, timeout).await;
+                        if sock.write_all(&reply).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        RuntimeApi {
+            address,
+            queue,
+            arrived,
+            reported,
+        }
+    }
+
+    /// Queues `event` for the next process that asks; returns its invocation id.
+    fn submit(&self, event: &Value) -> String {
+        let id = {
+            let mut q = self.queue.lock().expect("queue");
+            q.next_id += 1;
+            let id = format!("invocation-{}", q.next_id);
+            q.pending.push_back((id.clone(), event.clone()));
+            id
+        };
+        self.arrived.notify_waiters();
+        id
+    }
+
+    fn reported(&self, id: &str) -> Option<Reported> {
+        self.queue
+            .lock()
+            .expect("queue")
+            .reported
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, r)| r.clone())
+    }
+}
+
+async fn route(
+    method: &str,
+    target: &str,
+    body: &[u8],
+    q: &Mutex<Queue>,
+    arrived: &Notify,
+    reported: &Notify,
+    timeout: Duration,
+) -> Vec<u8> {
+    let path = target.trim_start_matches("/2018-06-01/runtime/");
+    if method == "GET" && path == "invocation/next" {
+        loop {
+            // Register for the wake-up before looking, so an event queued in between is not missed.
+            let arrival = arrived.notified();
+            tokio::pin!(arrival);
+            arrival.as_mut().enable();
+            let next = q.lock().expect("queue").pending.pop_front();
+            if let Some((id, event)) = next {
+                let deadline = (SystemTime::now() + timeout)
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_millis())
+                    .unwrap_or(0);
+                let body = serde_json::to_vec(&event).unwrap_or_default();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nlambda-runtime-aws-request-id: {id}\r\n\
+                     lambda-runtime-deadline-ms: {deadline}\r\n\
+                     lambda-runtime-invoked-function-arn: arn:aws:lambda:us-east-1:123456789012:function:prod-e-provisioner\r\n\
+                     content-length: {}\r\n\r\n",
+                    body.len()
+                );
+                let mut reply = head.into_bytes();
+                reply.extend_from_slice(&body);
+                return reply;
+            }
+            arrival.await;
+        }
+    }
+    let parts: Vec<&str> = path.split('/').collect();
+    if let ["invocation", id, kind] = parts.as_slice() {
+        let text = String::from_utf8_lossy(body).to_string();
+        let report = match *kind {
+            "response" => {
+                Reported::Response(serde_json::from_str(&text).unwrap_or(Value::String(text)))
+            }
+            _ => Reported::Error(text),
+        };
+        q.lock()
+            .expect("queue")
+            .reported
+            .push((id.to_string(), report));
+        reported.notify_waiters();
+    }
+    b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n".to_vec()
+}
+
+/// One `prod-e-provisioner` process with a Runtime API of its own (so that a killed
+/// process can never take another's event), its log going to a file.
+pub struct Function {
+    child: Child,
+    api: RuntimeApi,
+    pub log_path: std::path::PathBuf,
+}
+
+impl Function {
+    /// Starts the binary with `AWS_ENDPOINT_URL` = `endpoint`; each invocation gets `timeout`.
+    pub async fn start(endpoint: &str, timeout: Duration) -> Function {
+        let api = RuntimeApi::start(timeout).await;
+        let log_path = std::env::temp_dir().join(format!("prod-e-fn-{}.log", super::unique()));
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_prod-e-provisioner"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+            .env("AWS_LAMBDA_FUNCTION_NAME", "prod-e-provisioner")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                "/aws/lambda/prod-e-provisioner",
+            )
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/26/[$LATEST]test")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_REGION", super::REGION)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("PROD_E_ALLOW_LOCAL_RESPONSE_URL", "true")
+            .env("PROD_E_DELAY_SCALE", "0.01")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("start prod-e-provisioner");
+        Function {
+            child,
+            api,
+            log_path,
+        }
+    }
+
+    /// Runs `event` to the end; `None` if the process died first or `wait` passed.
+    pub async fn invoke(&mut self, event: &Value, wait: Duration) -> Option<Reported> {
+        let id = self.api.submit(event);
+        let deadline = Instant::now() + wait;
+        loop {
+            if let Some(r) = self.api.reported(&id) {
+                return Some(r);
+            }
+            if self.exited() || Instant::now() > deadline {
+                return None;
+            }
+            let _ =
+                tokio::time::timeout(Duration::from_millis(20), self.api.reported.notified()).await;
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process has ended (e.g. was killed).
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log_path);
+    }
+}
