@@ -7,11 +7,12 @@ PYTHON ?= python3
 CARGO ?= cargo
 MIN_RUST := 1.94.1
 
-.PHONY: help demo test lint fmt deps-rust deps-moto deps-lambda
+.PHONY: help demo test reliability lint fmt deps-rust deps-moto deps-lambda
 
 help:
 	@echo "make demo   run the Lambda under cargo lambda watch against moto: Create, Update, Delete"
 	@echo "make test   unit and integration tests (starts its own moto server)"
+	@echo "make reliability   the fault, crash and bad-input tests, printing their figures"
 	@echo "make lint   rustfmt, clippy -D warnings, cfn-lint on the template"
 
 demo: deps-rust deps-moto deps-lambda
@@ -20,6 +21,9 @@ demo: deps-rust deps-moto deps-lambda
 
 test: deps-rust deps-moto
 	$(CARGO) test --all-targets
+
+reliability: deps-rust deps-moto
+	$(CARGO) test --test integration reliability -- --nocapture 2>&1 | tee /dev/stderr | sed -n 's/^.*FIGURE //p'
 
 lint: deps-rust
 	$(CARGO) fmt --check

@@ -26,6 +26,8 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// Only the operator CLI reads stacks (to find orphans).
+    pub cloudformation: aws_sdk_cloudformation::Client,
 }
 
 impl Clients {
@@ -41,32 +43,22 @@ impl Clients {
         let partition = RetryPartition::custom("prod-e")
             .token_bucket(TokenBucket::unlimited())
             .build();
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(config)
+                        .retry_partition(partition.clone())
+                        .build(),
+                )
+            };
+        }
         Clients {
-            ecs: aws_sdk_ecs::Client::from_conf(
-                aws_sdk_ecs::config::Builder::from(config)
-                    .retry_partition(partition.clone())
-                    .build(),
-            ),
-            ec2: aws_sdk_ec2::Client::from_conf(
-                aws_sdk_ec2::config::Builder::from(config)
-                    .retry_partition(partition.clone())
-                    .build(),
-            ),
-            iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(config)
-                    .retry_partition(partition.clone())
-                    .build(),
-            ),
-            elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(
-                aws_sdk_elasticloadbalancingv2::config::Builder::from(config)
-                    .retry_partition(partition.clone())
-                    .build(),
-            ),
-            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
-                aws_sdk_cloudwatchlogs::config::Builder::from(config)
-                    .retry_partition(partition)
-                    .build(),
-            ),
+            ecs: client!(aws_sdk_ecs),
+            ec2: client!(aws_sdk_ec2),
+            iam: client!(aws_sdk_iam),
+            elb: client!(aws_sdk_elasticloadbalancingv2),
+            logs: client!(aws_sdk_cloudwatchlogs),
+            cloudformation: client!(aws_sdk_cloudformation),
         }
     }
 }

@@ -13,10 +13,12 @@
 //! - [`progress`] names the steps of an operation: structured logs, and what was still in
 //!   flight when the deadline came near.
 //! - [`report`] renders what exists for people (the CLI and the demo).
+//! - [`cli`] is the operator CLI `prod-e`, one file per command, on the same library.
 //! - The binaries are thin: `prod-e-provisioner` (the Lambda) and `prod-e` (the operator CLI).
 
 pub mod aws;
 pub mod cfn;
+pub mod cli;
 pub mod error;
 pub mod handler;
 pub mod naming;

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod cli;
 mod create;
 mod delete;
 mod events;

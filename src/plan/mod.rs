@@ -3,13 +3,14 @@
 
 mod create;
 mod delete;
+pub mod discover;
 mod inventory;
 mod update;
 
 pub use create::{create, CreateFailed};
 pub use delete::delete;
 pub use inventory::{inventory, Inventory};
-pub use update::update;
+pub use update::{effects, update};
 
 use serde::Serialize;
 

@@ -10,11 +10,68 @@ use crate::resources::{
 };
 use crate::spec::{Diff, Locator, Spec};
 
-/// Properties that make a new task definition revision.
-const TASK_DEFINITION_PROPERTIES: [&str; 5] =
-    ["Image", "Cpu", "Memory", "Environment", "TaskFamily"];
+/// Properties that make a new task definition revision (and roll the service onto it).
+const TASK_DEFINITION: &[&str] = &["Image", "Cpu", "Memory", "Environment", "TaskFamily"];
 /// Properties of the service's network configuration.
-const NETWORK_PROPERTIES: [&str; 2] = ["SubnetIds", "AssignPublicIp"];
+const NETWORK: &[&str] = &["SubnetIds", "AssignPublicIp"];
+const DESIRED_COUNT: &[&str] = &["DesiredCount"];
+const SOURCE_GROUP: &[&str] = &["LoadBalancerSecurityGroupId"];
+const HEALTH_CHECK: &[&str] = &["HealthCheckPath"];
+const PRIORITY: &[&str] = &["RulePriority"];
+const PATH: &[&str] = &["PathPattern"];
+const RETENTION: &[&str] = &["LogRetentionDays"];
+const TAGS: &[&str] = &["Tags"];
+
+/// What an in-place Update does, per resource, and which properties make it do it (for
+/// `prod-e plan`; `update` below acts on the same lists).
+pub const EFFECTS: &[(&str, &str, &[&str])] = &[
+    (
+        "task definition",
+        "register a new revision",
+        TASK_DEFINITION,
+    ),
+    (
+        "ECS service",
+        "roll onto the new revision (UpdateService)",
+        TASK_DEFINITION,
+    ),
+    (
+        "ECS service",
+        "change the task count (UpdateService)",
+        DESIRED_COUNT,
+    ),
+    (
+        "ECS service",
+        "change subnets / public IP (UpdateService)",
+        NETWORK,
+    ),
+    (
+        "security group",
+        "allow the new source, revoke the old one",
+        SOURCE_GROUP,
+    ),
+    ("target group", "change the health check path", HEALTH_CHECK),
+    ("listener rule", "change the priority", PRIORITY),
+    ("listener rule", "change the path pattern", PATH),
+    ("log group", "change the retention", RETENTION),
+    ("every resource", "change the tags", TAGS),
+];
+
+/// The effects an Update with `diff` has: (resource, action, the changed properties that cause it).
+pub fn effects(diff: &Diff) -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
+    EFFECTS
+        .iter()
+        .filter(|(_, _, props)| diff.any(props))
+        .map(|(resource, action, props)| {
+            let why = props
+                .iter()
+                .copied()
+                .filter(|p| diff.changed.contains(p))
+                .collect();
+            (*resource, *action, why)
+        })
+        .collect()
+}
 
 /// Applies the in-place changes from `old` to `new`. The caller has checked that no
 /// property needing replacement changed.
@@ -44,7 +101,7 @@ pub async fn update(
         .cloned();
 
     let (old_tags, new_tags) = (owner.tags(&old.tags), owner.tags(&new.tags));
-    let retag = diff.any(&["Tags"]);
+    let retag = diff.any(TAGS);
 
     let roles = async {
         if retag {
@@ -55,7 +112,7 @@ pub async fn update(
     };
     let network = async {
         let port = i32::from(new.container_port);
-        if diff.any(&["LoadBalancerSecurityGroupId"]) {
+        if diff.any(SOURCE_GROUP) {
             security_group::allow(&c.ec2, &sg, port, &new.load_balancer_security_group_id).await?;
             if old.load_balancer_security_group_id != new.load_balancer_security_group_id {
                 security_group::revoke(&c.ec2, &sg, port, &old.load_balancer_security_group_id)
@@ -68,7 +125,7 @@ pub async fn update(
         Ok::<_, Error>(())
     };
     let logging = async {
-        if diff.any(&["LogRetentionDays"]) {
+        if diff.any(RETENTION) {
             log_group::set_retention(&c.logs, &logs.name, new.log_retention_days).await?;
         }
         if retag {
@@ -77,13 +134,13 @@ pub async fn update(
         Ok::<_, Error>(())
     };
     let traffic = async {
-        if diff.any(&["HealthCheckPath"]) {
+        if diff.any(HEALTH_CHECK) {
             target_group::set_health_check_path(&c.elb, &tg, &new.health_check_path).await?;
         }
-        if diff.any(&["RulePriority"]) {
+        if diff.any(PRIORITY) {
             listener_rule::set_priority(&c.elb, &rule, new.rule_priority).await?;
         }
-        if diff.any(&["PathPattern"]) {
+        if diff.any(PATH) {
             listener_rule::set_path_pattern(&c.elb, &rule, &new.path_pattern).await?;
         }
         if retag {
@@ -97,7 +154,7 @@ pub async fn update(
             cluster::update_tags(&c.ecs, &cl.arn, &old_tags, &new_tags).await?;
             cluster::update_tags(&c.ecs, &svc.arn, &old_tags, &new_tags).await?;
         }
-        let new_def = if diff.any(&TASK_DEFINITION_PROPERTIES) || (retag && current_def.is_some()) {
+        let new_def = if diff.any(TASK_DEFINITION) || (retag && current_def.is_some()) {
             let links = task_definition::Links {
                 execution_role_arn: &exec.arn,
                 task_role_arn: &task.arn,
@@ -108,11 +165,9 @@ pub async fn update(
             None
         };
         let change = service::Change {
-            desired_count: diff.any(&["DesiredCount"]).then_some(new.desired_count),
+            desired_count: diff.any(DESIRED_COUNT).then_some(new.desired_count),
             task_definition_arn: new_def.as_ref().map(|t| t.arn.as_str()),
-            network: diff
-                .any(&NETWORK_PROPERTIES)
-                .then_some((new, sg.id.as_str())),
+            network: diff.any(NETWORK).then_some((new, sg.id.as_str())),
         };
         if change.desired_count.is_some()
             || change.task_definition_arn.is_some()

@@ -118,3 +118,44 @@ pub fn tag_list(tags: &Tags) -> Vec<Tag> {
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
 }
+
+/// Every ACTIVE cluster in the region, with its tags.
+pub async fn list(ecs: &Client) -> Result<Vec<Cluster>> {
+    let doing = "listing ECS clusters";
+    let mut arns = Vec::new();
+    let mut next = None;
+    loop {
+        let out = ecs
+            .list_clusters()
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| Error::aws(doing, e))?;
+        arns.extend(out.cluster_arns().iter().cloned());
+        next = out.next_token().map(str::to_string);
+        if next.is_none() {
+            break;
+        }
+    }
+    let mut clusters = Vec::new();
+    for batch in arns.chunks(100) {
+        let out = ecs
+            .describe_clusters()
+            .set_clusters(Some(batch.to_vec()))
+            .include(ClusterField::Tags)
+            .send()
+            .await
+            .map_err(|e| Error::aws(doing, e))?;
+        clusters.extend(
+            out.clusters()
+                .iter()
+                .filter(|c| c.status() == Some("ACTIVE"))
+                .map(|c| Cluster {
+                    name: c.cluster_name().unwrap_or_default().to_string(),
+                    arn: c.cluster_arn().unwrap_or_default().to_string(),
+                    tags: tags_of(c.tags()),
+                }),
+        );
+    }
+    Ok(clusters)
+}

@@ -175,3 +175,23 @@ fn condition(path_pattern: &str) -> RuleCondition {
         )
         .build()
 }
+
+/// The listeners of a load balancer (to find our rule when the properties do not say).
+pub async fn listeners_of(elb: &Client, load_balancer_arn: &str) -> Result<Vec<String>> {
+    let out = elb
+        .describe_listeners()
+        .load_balancer_arn(load_balancer_arn)
+        .send()
+        .await;
+    let Some(out) = found(
+        out.map_err(|e| Error::aws(format!("listing listeners of ({load_balancer_arn})"), e)),
+    )?
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(out
+        .listeners()
+        .iter()
+        .filter_map(|l| l.listener_arn().map(str::to_string))
+        .collect())
+}

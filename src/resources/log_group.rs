@@ -110,3 +110,33 @@ pub async fn delete(logs: &Client, name: &str) -> Result<()> {
             .map_err(|e| Error::aws(format!("deleting log group ({name})"), e)),
     )
 }
+
+/// Every log group whose name starts with `prefix`, with its tags.
+pub async fn list(logs: &Client, prefix: &str) -> Result<Vec<LogGroup>> {
+    let doing = format!("listing log groups ({prefix}*)");
+    let mut names = Vec::new();
+    let mut next = None;
+    loop {
+        let out = logs
+            .describe_log_groups()
+            .log_group_name_prefix(prefix)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+        names.extend(
+            out.log_groups()
+                .iter()
+                .filter_map(|g| g.log_group_name().map(str::to_string)),
+        );
+        next = out.next_token().map(str::to_string);
+        if next.is_none() {
+            break;
+        }
+    }
+    let mut groups = Vec::with_capacity(names.len());
+    for name in names {
+        groups.extend(find(logs, &name).await?);
+    }
+    Ok(groups)
+}

@@ -7,6 +7,7 @@ pub mod log_group;
 pub mod role;
 pub mod security_group;
 pub mod service;
+pub mod stack;
 pub mod target_group;
 pub mod task_definition;
 
@@ -20,6 +21,10 @@ pub trait Tagged {
     fn tags(&self) -> &Tags;
     /// Its name or id, for messages.
     fn label(&self) -> &str;
+    /// [`Self::KIND`], callable on a value.
+    fn kind(&self) -> &'static str {
+        Self::KIND
+    }
 }
 
 /// The ownership rule, in one place: a found resource is usable only if it carries our tag.

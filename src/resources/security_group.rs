@@ -39,7 +39,11 @@ pub async fn find(ec2: &Client, vpc_id: Option<&str>, name: &str) -> Result<Opti
         .send()
         .await
         .map_err(|e| Error::aws(format!("reading security group ({name})"), e))?;
-    Ok(out.security_groups().first().map(|g| SecurityGroup {
+    Ok(out.security_groups().first().map(from_sdk))
+}
+
+fn from_sdk(g: &aws_sdk_ec2::types::SecurityGroup) -> SecurityGroup {
+    SecurityGroup {
         id: g.group_id().unwrap_or_default().to_string(),
         name: g.group_name().unwrap_or_default().to_string(),
         tags: g
@@ -62,7 +66,7 @@ pub async fn find(ec2: &Client, vpc_id: Option<&str>, name: &str) -> Result<Opti
                     .filter_map(move |pair| pair.group_id().map(|g| (port, g.to_string())))
             })
             .collect(),
-    }))
+    }
 }
 
 /// Creates the group (egress stays AWS's default: all traffic) and its one ingress rule.
@@ -211,4 +215,30 @@ fn tag_list(tags: &Tags) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
+}
+
+/// Every security group carrying the tag `key`, in any VPC.
+pub async fn list_tagged(ec2: &Client, key: &str) -> Result<Vec<SecurityGroup>> {
+    let out = ec2
+        .describe_security_groups()
+        .filters(Filter::builder().name("tag-key").values(key).build())
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("listing security groups tagged {key}"), e))?;
+    Ok(out.security_groups().iter().map(from_sdk).collect())
+}
+
+/// The VPC a group is in.
+pub async fn vpc_of(ec2: &Client, group: &SecurityGroup) -> Result<Option<String>> {
+    let out = ec2
+        .describe_security_groups()
+        .group_ids(&group.id)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("reading security group ({})", group.name), e))?;
+    Ok(out
+        .security_groups()
+        .first()
+        .and_then(|g| g.vpc_id())
+        .map(str::to_string))
 }

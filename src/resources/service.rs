@@ -14,14 +14,21 @@ use crate::naming::Tags;
 use crate::retry::{poll_until, retry, ROLE_PROPAGATION, SERVICE_BUSY, SERVICE_INACTIVE};
 use crate::spec::Spec;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Service {
     pub name: String,
     pub arn: String,
     pub status: String,
     pub desired_count: i32,
     pub running_count: i32,
+    pub pending_count: i32,
     pub task_definition: String,
+    /// How many deployments the service has (one when it is steady).
+    pub deployments: usize,
+    /// The PRIMARY deployment's rollout state (IN_PROGRESS, COMPLETED, FAILED).
+    pub rollout: Option<String>,
+    /// The latest service events, newest first.
+    pub events: Vec<String>,
     pub tags: Tags,
 }
 
@@ -62,15 +69,34 @@ pub async fn find(ecs: &Client, cluster: &str, name: &str) -> Result<Option<Serv
         .services()
         .iter()
         .find(|s| s.status() != Some("INACTIVE"))
-        .map(|s| Service {
-            name: name.to_string(),
-            arn: s.service_arn().unwrap_or_default().to_string(),
-            status: s.status().unwrap_or_default().to_string(),
-            desired_count: s.desired_count(),
-            running_count: s.running_count(),
-            task_definition: s.task_definition().unwrap_or_default().to_string(),
-            tags: tags_of(s.tags()),
-        }))
+        .map(from_sdk))
+}
+
+fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Service {
+    let primary = s
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"));
+    Service {
+        name: s.service_name().unwrap_or_default().to_string(),
+        arn: s.service_arn().unwrap_or_default().to_string(),
+        status: s.status().unwrap_or_default().to_string(),
+        desired_count: s.desired_count(),
+        running_count: s.running_count(),
+        pending_count: s.pending_count(),
+        task_definition: s.task_definition().unwrap_or_default().to_string(),
+        deployments: s.deployments().len(),
+        rollout: primary
+            .and_then(|d| d.rollout_state())
+            .map(|r| r.as_str().to_string()),
+        events: s
+            .events()
+            .iter()
+            .take(3)
+            .filter_map(|e| e.message().map(str::to_string))
+            .collect(),
+        tags: tags_of(s.tags()),
+    }
 }
 
 /// Creates the service. `client_token` makes a re-delivered create idempotent on AWS.
@@ -117,19 +143,9 @@ pub async fn create(
             .send()
             .await
             .map_err(|e| Error::aws(&doing, e))?;
-        let s = out.service();
-        Ok(Service {
-            name: spec.service_name.clone(),
-            arn: s
-                .and_then(|s| s.service_arn())
-                .unwrap_or_default()
-                .to_string(),
-            status: s.and_then(|s| s.status()).unwrap_or_default().to_string(),
-            desired_count: spec.desired_count as i32,
-            running_count: s.map_or(0, |s| s.running_count()),
-            task_definition: links.task_definition_arn.to_string(),
-            tags: tags.clone(),
-        })
+        let mut created = out.service().map(from_sdk).unwrap_or_default();
+        created.tags = tags.clone();
+        Ok(created)
     })
     .await
 }
@@ -219,4 +235,45 @@ fn network(
     Ok(NetworkConfiguration::builder()
         .awsvpc_configuration(vpc)
         .build())
+}
+
+/// Every service in `cluster` that is not INACTIVE, with its tags.
+pub async fn list(ecs: &Client, cluster: &str) -> Result<Vec<Service>> {
+    let doing = format!("listing services of ECS cluster ({cluster})");
+    let mut arns = Vec::new();
+    let mut next = None;
+    loop {
+        let out = ecs
+            .list_services()
+            .cluster(cluster)
+            .set_next_token(next)
+            .send()
+            .await;
+        let Some(out) = super::found(out.map_err(|e| Error::aws(&doing, e)))? else {
+            return Ok(Vec::new());
+        };
+        arns.extend(out.service_arns().iter().cloned());
+        next = out.next_token().map(str::to_string);
+        if next.is_none() {
+            break;
+        }
+    }
+    let mut services = Vec::new();
+    for batch in arns.chunks(10) {
+        let out = ecs
+            .describe_services()
+            .cluster(cluster)
+            .set_services(Some(batch.to_vec()))
+            .include(ServiceField::Tags)
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+        services.extend(
+            out.services()
+                .iter()
+                .filter(|s| s.status() != Some("INACTIVE"))
+                .map(from_sdk),
+        );
+    }
+    Ok(services)
 }

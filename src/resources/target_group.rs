@@ -179,3 +179,64 @@ pub fn tag_list(tags: &Tags) -> Vec<Tag> {
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
 }
+
+/// Every target group whose name starts with `prefix`, with its tags.
+pub async fn list(elb: &Client, prefix: &str) -> Result<Vec<TargetGroup>> {
+    let doing = format!("listing target groups ({prefix}*)");
+    let mut groups = Vec::new();
+    let mut marker = None;
+    loop {
+        let out = elb
+            .describe_target_groups()
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+        for g in out
+            .target_groups()
+            .iter()
+            .filter(|g| g.target_group_name().is_some_and(|n| n.starts_with(prefix)))
+        {
+            let arn = g.target_group_arn().unwrap_or_default().to_string();
+            groups.push(TargetGroup {
+                name: g.target_group_name().unwrap_or_default().to_string(),
+                tags: tags_of(elb, &arn, &doing).await?,
+                health_check_path: g.health_check_path().unwrap_or_default().to_string(),
+                load_balancer_arns: g.load_balancer_arns().to_vec(),
+                arn,
+            });
+        }
+        marker = out.next_marker().map(str::to_string);
+        if marker.is_none() {
+            break;
+        }
+    }
+    Ok(groups)
+}
+
+/// How many targets are in each health state ("healthy", "unhealthy", …).
+pub async fn health(
+    elb: &Client,
+    group: &TargetGroup,
+) -> Result<std::collections::BTreeMap<String, usize>> {
+    let out = elb
+        .describe_target_health()
+        .target_group_arn(&group.arn)
+        .send()
+        .await
+        .map_err(|e| {
+            Error::aws(
+                format!("reading target health of target group ({})", group.name),
+                e,
+            )
+        })?;
+    let mut counts = std::collections::BTreeMap::new();
+    for d in out.target_health_descriptions() {
+        let state = d
+            .target_health()
+            .and_then(|h| h.state())
+            .map_or("unknown", |s| s.as_str());
+        *counts.entry(state.to_string()).or_insert(0) += 1;
+    }
+    Ok(counts)
+}

@@ -1,0 +1,138 @@
+//! The operator CLI `prod-e`, one file per command. It uses the same library as the Lambda:
+//! the same validation, names, ownership rule, inventory and Delete.
+
+pub mod orphans;
+pub mod plan;
+pub mod status;
+pub mod teardown;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::aws::Clients;
+use crate::naming::Deployment;
+use crate::plan::discover;
+use crate::spec::Locator;
+
+/// Exit codes scripts can rely on.
+pub mod exit {
+    /// Done; for `status`, everything present and as specified.
+    pub const OK: i32 = 0;
+    /// An AWS call or a file read failed.
+    pub const FAILED: i32 = 1;
+    /// The command line was wrong (clap's own code).
+    pub const USAGE: i32 = 2;
+    /// The properties are invalid (`plan`).
+    pub const INVALID: i32 = 3;
+    /// Nothing was done: teardown declined, or refused without a terminal and without `--yes`.
+    pub const DECLINED: i32 = 4;
+    /// `status`: something is missing or differs from the properties; `teardown`: the
+    /// deployment was not found.
+    pub const DRIFT: i32 = 5;
+}
+
+/// Text for people, JSON for scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+/// A command's result: what to print and the exit code.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub text: String,
+    pub json: Value,
+}
+
+/// A failure that ends the command with [`exit::FAILED`] (or another code).
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            code: exit::FAILED,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Reads a properties file: YAML or JSON (JSON is YAML), the shape of the custom resource's
+/// `Properties`.
+pub fn read_properties(path: &Path) -> Result<Value, Failure> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let value: Value =
+        serde_norway::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))?;
+    Ok(value)
+}
+
+/// Which deployment a command is about.
+#[derive(Debug, Clone, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct Target {
+    /// The CloudFormation stack name (the deployment is found by its tags).
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// The PhysicalResourceId (`prod-e-<hash>`).
+    #[arg(long)]
+    pub physical_id: Option<String>,
+}
+
+impl Target {
+    /// The deployment, and where its resources are (from `properties` if given, else from tags).
+    pub async fn resolve(
+        &self,
+        c: &Clients,
+        properties: Option<&Path>,
+    ) -> Result<(Deployment, Locator), Failure> {
+        let d = match (&self.physical_id, &self.stack) {
+            (Some(id), _) => Deployment::parse(id).ok_or_else(|| Failure {
+                code: exit::USAGE,
+                message: format!(
+                    "{id:?} is not a prod-e PhysicalResourceId (prod-e-<10 hex digits>)"
+                ),
+            })?,
+            (None, Some(stack)) => by_stack(c, stack).await?,
+            (None, None) => return Err("give --stack or --physical-id".into()),
+        };
+        let at = match properties {
+            Some(path) => Locator::from_properties(&read_properties(path)?),
+            None => discover::locate(c, &d).await?,
+        };
+        Ok((d, at))
+    }
+}
+
+async fn by_stack(c: &Clients, stack: &str) -> Result<Deployment, Failure> {
+    let needle = format!(":stack/{stack}/");
+    let matching: Vec<_> = discover::deployments(c)
+        .await?
+        .into_iter()
+        .filter(|f| f.stack_id.contains(&needle))
+        .collect();
+    match matching.as_slice() {
+        [one] => Deployment::parse(&one.physical_id)
+            .ok_or_else(|| format!("bad id {}", one.physical_id).into()),
+        [] => Err(Failure {
+            code: exit::DRIFT,
+            message: format!(
+                "no prod-e deployment of stack {stack} found (by the prod-e:stack-id tag)"
+            ),
+        }),
+        many => {
+            let ids: Vec<&str> = many.iter().map(|f| f.physical_id.as_str()).collect();
+            Err(format!(
+                "stack {stack} has several deployments ({}); pick one with --physical-id",
+                ids.join(", ")
+            )
+            .into())
+        }
+    }
+}

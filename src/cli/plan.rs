@@ -1,0 +1,144 @@
+//! `prod-e plan`: validate properties offline and show what Create, or an Update, would do.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use super::{exit, read_properties, Failure, Outcome};
+use crate::naming::Deployment;
+use crate::plan::effects;
+use crate::spec::Spec;
+
+/// Validate a properties file and show the resources Create would make, in order.
+#[derive(Debug, clap::Args)]
+pub struct Plan {
+    /// The custom resource's Properties, as YAML or JSON.
+    #[arg(long, value_name = "FILE")]
+    pub properties: PathBuf,
+    /// The previous Properties: show what an Update from them would do.
+    #[arg(long, value_name = "FILE")]
+    pub old: Option<PathBuf>,
+    /// The stack ARN, to show the real derived names.
+    #[arg(long, value_name = "ARN")]
+    pub stack_id: Option<String>,
+    /// The custom resource's logical id in the stack.
+    #[arg(long, default_value = "ProdEService")]
+    pub logical_id: String,
+}
+
+impl Plan {
+    pub fn run(&self) -> Result<Outcome, Failure> {
+        let spec = match Spec::parse(&read_properties(&self.properties)?) {
+            Ok(spec) => spec,
+            Err(invalid) => {
+                let problems: Vec<_> = invalid
+                    .0
+                    .iter()
+                    .map(|p| json!({"property": p.property, "problem": p.message}))
+                    .collect();
+                return Ok(Outcome {
+                    code: exit::INVALID,
+                    text: format!("{invalid}\n"),
+                    json: json!({"valid": false, "problems": problems}),
+                });
+            }
+        };
+        let names = Names::new(self.stack_id.as_deref(), &self.logical_id);
+        let stages = stages(&names, &spec);
+        let mut text = format!("Properties are valid. PhysicalResourceId: {}\n", names.id);
+        if self.stack_id.is_none() {
+            text.push_str("(names use <id>, a hash of the stack ARN and logical id: pass --stack-id to see them)\n");
+        }
+        text.push_str(
+            "Create makes, stage by stage (the resources of one stage are made concurrently):\n",
+        );
+        for (i, stage) in stages.iter().enumerate() {
+            text.push_str(&format!("  {}. {}\n", i + 1, stage.join("\n     ")));
+        }
+        let mut out = json!({"valid": true, "physical_id": names.id, "create": stages});
+        if let Some(old) = &self.old {
+            let old = Spec::parse(&read_properties(old)?).map_err(|e| Failure {
+                code: exit::INVALID,
+                message: format!("--old: {e}"),
+            })?;
+            let diff = old.diff(&spec);
+            let replaced = diff.needs_replacement();
+            let changes: Vec<_> = effects(&diff)
+                .into_iter()
+                .map(|(resource, action, why)| json!({"resource": resource, "action": action, "because": why}))
+                .collect();
+            text.push_str(&match (diff.is_empty(), replaced.is_empty()) {
+                (true, _) => "Update: nothing changed; no AWS writes.\n".to_string(),
+                (false, false) => format!(
+                    "Update: replacement, because {} cannot change in place (they need a new set of resources).\n",
+                    replaced.join(", ")
+                ),
+                (false, true) => {
+                    let lines: Vec<String> = effects(&diff)
+                        .into_iter()
+                        .map(|(resource, action, why)| format!("  {resource}: {action} ({})", why.join(", ")))
+                        .collect();
+                    format!("Update in place, same PhysicalResourceId:\n{}\n", lines.join("\n"))
+                }
+            });
+            out["update"] = json!({
+                "changed": diff.changed,
+                "replacement": !replaced.is_empty(),
+                "replacement_because": replaced,
+                "in_place": if replaced.is_empty() { changes } else { Vec::new() },
+            });
+        }
+        Ok(Outcome {
+            code: exit::OK,
+            text,
+            json: out,
+        })
+    }
+}
+
+/// Derived names, real when the stack is known, with `<id>` otherwise.
+struct Names {
+    id: String,
+    d: Deployment,
+}
+
+impl Names {
+    fn new(stack_id: Option<&str>, logical_id: &str) -> Self {
+        let d = Deployment::for_resource(stack_id.unwrap_or_default(), logical_id);
+        let id = match stack_id {
+            Some(_) => d.physical_id().to_string(),
+            None => "prod-e-<id>".to_string(),
+        };
+        Names { id, d }
+    }
+
+    fn of(&self, name: String) -> String {
+        name.replace(self.d.physical_id(), &self.id)
+    }
+}
+
+/// The Create graph as `plan::create` runs it, one line per resource.
+fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
+    let d = &n.d;
+    vec![
+        vec![
+            format!("IAM role {} (trusted by ecs-tasks.amazonaws.com, AmazonECSTaskExecutionRolePolicy)", n.of(d.execution_role())),
+            format!("IAM role {} (trusted by ecs-tasks.amazonaws.com, no permissions)", n.of(d.task_role())),
+            format!("log group {} (retention {} days)", n.of(d.log_group()), s.log_retention_days),
+            format!("security group {} in {} (tcp/{} from {} only)", n.of(d.security_group()), s.vpc_id, s.container_port, s.load_balancer_security_group_id),
+            format!("ECS cluster {}", s.cluster_name),
+            format!("target group {} (ip, HTTP:{}, health check {})", n.of(d.target_group()), s.container_port, s.health_check_path),
+        ],
+        vec![
+            format!("task definition {} (Fargate, awsvpc, {} CPU / {} MiB, {} as {} on port {}) after the roles and log group", s.task_family, s.cpu, s.memory, s.image, s.container_name, s.container_port),
+            format!("listener rule priority {} path {} → the target group, after the target group", s.rule_priority, s.path_pattern),
+        ],
+        vec![format!(
+            "ECS service {} ({} task(s), FARGATE, subnets {}, public IP {}) after everything else",
+            s.service_name,
+            s.desired_count,
+            s.subnet_ids.join(","),
+            if s.assign_public_ip { "yes" } else { "no" }
+        )],
+    ]
+}

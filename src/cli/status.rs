@@ -1,0 +1,155 @@
+//! `prod-e status`: a deployment's resources, their state, and what is missing or drifted.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use super::{exit, read_properties, Failure, Outcome, Target};
+use crate::aws::Clients;
+use crate::plan::inventory;
+use crate::report;
+use crate::resources::target_group;
+use crate::spec::Spec;
+
+/// Show every resource of a deployment with its state, and flag what is missing or drifted.
+#[derive(Debug, clap::Args)]
+pub struct Status {
+    #[command(flatten)]
+    pub target: Target,
+    /// The Properties the deployment should match (else only missing resources are flagged).
+    #[arg(long, value_name = "FILE")]
+    pub properties: Option<PathBuf>,
+}
+
+impl Status {
+    pub async fn run(&self, c: &Clients) -> Result<Outcome, Failure> {
+        let (d, at) = self.target.resolve(c, self.properties.as_deref()).await?;
+        let inv = inventory(c, &d, &at).await?;
+        let rows = report::rows(&d, &inv);
+        let mut problems: Vec<String> = rows
+            .iter()
+            .filter(|r| r.detail == "missing" || !r.owned)
+            .map(|r| match r.detail.as_str() {
+                "missing" => format!("{} is missing", r.kind),
+                _ => format!(
+                    "{} {} is not ours (no matching ownership tag)",
+                    r.kind, r.name
+                ),
+            })
+            .collect();
+        let mut text = format!("deployment {}\n{}", d.physical_id(), report::table(&rows));
+        let mut details = json!({});
+        if let Some(svc) = &inv.service {
+            text.push_str(&format!(
+                "\nservice: running {} / desired {} / pending {}, {} deployment(s), rollout {}\n",
+                svc.running_count,
+                svc.desired_count,
+                svc.pending_count,
+                svc.deployments,
+                svc.rollout.as_deref().unwrap_or("unknown")
+            ));
+            for event in &svc.events {
+                text.push_str(&format!("  event: {event}\n"));
+            }
+            details["service"] = json!({
+                "running": svc.running_count, "desired": svc.desired_count, "pending": svc.pending_count,
+                "deployments": svc.deployments, "rollout": svc.rollout, "events": svc.events,
+            });
+        }
+        if let Some(tg) = &inv.target_group {
+            let health = target_group::health(&c.elb, tg).await?;
+            let counts: Vec<String> = health
+                .iter()
+                .map(|(state, n)| format!("{n} {state}"))
+                .collect();
+            text.push_str(&format!(
+                "targets: {}\n",
+                if counts.is_empty() {
+                    "none registered".to_string()
+                } else {
+                    counts.join(", ")
+                }
+            ));
+            details["targets"] = json!(health);
+        }
+        if let Some(rule) = &inv.listener_rule {
+            text.push_str(&format!(
+                "rule: priority {}, path {}\n",
+                rule.priority,
+                rule.path_patterns.join(",")
+            ));
+        }
+        if let Some(path) = &self.properties {
+            let spec = Spec::parse(&read_properties(path)?).map_err(|e| Failure {
+                code: exit::INVALID,
+                message: e.to_string(),
+            })?;
+            problems.extend(drift(&spec, &inv));
+        }
+        for p in &problems {
+            text.push_str(&format!("! {p}\n"));
+        }
+        let code = if problems.is_empty() {
+            exit::OK
+        } else {
+            exit::DRIFT
+        };
+        let json = json!({"physical_id": d.physical_id(), "resources": rows, "details": details, "problems": problems});
+        Ok(Outcome { code, text, json })
+    }
+}
+
+/// Where the live resources differ from the properties.
+fn drift(spec: &Spec, inv: &crate::plan::Inventory) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut check = |what: &str, live: Option<String>, want: String| {
+        if let Some(live) = live {
+            if live != want {
+                out.push(format!("{what} is {live}, the properties say {want}"));
+            }
+        }
+    };
+    check(
+        "DesiredCount",
+        inv.service.as_ref().map(|s| s.desired_count.to_string()),
+        spec.desired_count.to_string(),
+    );
+    check(
+        "RulePriority",
+        inv.listener_rule.as_ref().map(|r| r.priority.clone()),
+        spec.rule_priority.to_string(),
+    );
+    check(
+        "PathPattern",
+        inv.listener_rule
+            .as_ref()
+            .map(|r| r.path_patterns.join(",")),
+        spec.path_pattern.clone(),
+    );
+    check(
+        "HealthCheckPath",
+        inv.target_group
+            .as_ref()
+            .map(|t| t.health_check_path.clone()),
+        spec.health_check_path.clone(),
+    );
+    check(
+        "LogRetentionDays",
+        inv.log_group
+            .as_ref()
+            .map(|g| g.retention_days.map_or("none".into(), |d| d.to_string())),
+        spec.log_retention_days.to_string(),
+    );
+    check(
+        "LoadBalancerSecurityGroupId",
+        inv.security_group.as_ref().map(|g| {
+            g.ingress
+                .iter()
+                .map(|(_, s)| s.clone())
+                .collect::<Vec<_>>()
+                .join(",")
+        }),
+        spec.load_balancer_security_group_id.clone(),
+    );
+    out
+}

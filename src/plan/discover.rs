@@ -1,0 +1,120 @@
+//! Finding deployments by their ownership tags, for when the properties are not at hand
+//! (the operator CLI): which deployments exist, and where one's resources are.
+
+use std::collections::BTreeMap;
+
+use crate::aws::Clients;
+use crate::error::{Error, Result};
+use crate::naming::{Deployment, Tags, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
+use crate::resources::{
+    cluster, listener_rule, log_group, role, security_group, service, target_group, Tagged,
+};
+use crate::spec::{Locator, DEFAULT_CLUSTER_NAME, DEFAULT_SERVICE_NAME, DEFAULT_TASK_FAMILY};
+
+/// A deployment seen through the tags of its resources.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Found {
+    pub physical_id: String,
+    pub stack_id: String,
+    pub logical_id: String,
+    /// Which kinds of resource were seen, e.g. "IAM role", "ECS cluster".
+    pub resources: Vec<String>,
+}
+
+/// Every deployment with at least one tagged resource in this account and region.
+pub async fn deployments(c: &Clients) -> Result<Vec<Found>> {
+    let (roles, groups, clusters, targets, logs) = tokio::join!(
+        role::list(&c.iam, "prod-e-"),
+        security_group::list_tagged(&c.ec2, OWNER_TAG),
+        cluster::list(&c.ecs),
+        target_group::list(&c.elb, "prod-e-"),
+        log_group::list(&c.logs, "/ecs/prod-e-"),
+    );
+    let errors = [
+        roles.as_ref().err().cloned(),
+        groups.as_ref().err().cloned(),
+        clusters.as_ref().err().cloned(),
+        targets.as_ref().err().cloned(),
+        logs.as_ref().err().cloned(),
+    ];
+    if let Some(err) = Error::all(errors) {
+        return Err(err);
+    }
+    let mut found: BTreeMap<String, Found> = BTreeMap::new();
+    let mut add = |kind: &str, name: &str, tags: &Tags| {
+        let Some(id) = tags.get(OWNER_TAG) else {
+            return;
+        };
+        let entry = found.entry(id.clone()).or_insert_with(|| Found {
+            physical_id: id.clone(),
+            stack_id: tags.get(STACK_TAG).cloned().unwrap_or_default(),
+            logical_id: tags.get(LOGICAL_TAG).cloned().unwrap_or_default(),
+            resources: Vec::new(),
+        });
+        entry.resources.push(format!("{kind} {name}"));
+    };
+    for r in roles? {
+        add(Tagged::kind(&r), r.label(), r.tags());
+    }
+    for g in groups? {
+        add(Tagged::kind(&g), g.label(), g.tags());
+    }
+    for cl in clusters? {
+        add(Tagged::kind(&cl), cl.label(), cl.tags());
+    }
+    for t in targets? {
+        add(Tagged::kind(&t), t.label(), t.tags());
+    }
+    for l in logs? {
+        add(Tagged::kind(&l), l.label(), l.tags());
+    }
+    Ok(found.into_values().collect())
+}
+
+/// Where `d`'s resources are: its cluster, service, task family, listener and VPC, read from
+/// the tagged resources themselves. What cannot be found falls back to the defaults.
+pub async fn locate(c: &Clients, d: &Deployment) -> Result<Locator> {
+    let (sg_name, tg_name) = (d.security_group(), d.target_group());
+    let (clusters, group, target) = tokio::join!(
+        cluster::list(&c.ecs),
+        security_group::find(&c.ec2, None, &sg_name),
+        target_group::find(&c.elb, &tg_name),
+    );
+    let cluster_name = clusters?
+        .into_iter()
+        .find(|cl| d.owns(&cl.tags))
+        .map(|cl| cl.name);
+    let svc = match &cluster_name {
+        Some(name) => service::list(&c.ecs, name)
+            .await?
+            .into_iter()
+            .find(|s| d.owns(&s.tags)),
+        None => None,
+    };
+    let vpc_id = match group?.filter(|g| d.owns(&g.tags)) {
+        Some(g) => security_group::vpc_of(&c.ec2, &g).await?,
+        None => None,
+    };
+    let mut listener_arn = None;
+    if let Some(tg) = target?.filter(|t| d.owns(&t.tags)) {
+        'search: for lb in &tg.load_balancer_arns {
+            for listener in listener_rule::listeners_of(&c.elb, lb).await? {
+                if listener_rule::find(&c.elb, &listener, d).await?.is_some() {
+                    listener_arn = Some(listener);
+                    break 'search;
+                }
+            }
+        }
+    }
+    let family = svc.as_ref().and_then(|s| {
+        let tail = s.task_definition.rsplit('/').next()?;
+        tail.rsplit_once(':').map(|(family, _)| family.to_string())
+    });
+    Ok(Locator {
+        cluster_name: cluster_name.unwrap_or_else(|| DEFAULT_CLUSTER_NAME.to_string()),
+        service_name: svc.map_or_else(|| DEFAULT_SERVICE_NAME.to_string(), |s| s.name),
+        task_family: family.unwrap_or_else(|| DEFAULT_TASK_FAMILY.to_string()),
+        listener_arn,
+        vpc_id,
+    })
+}

@@ -1,0 +1,298 @@
+//! The operator CLI `prod-e`, run as a process against moto: plan, status, teardown (dry run,
+//! typed yes and no on a terminal, --yes, refusal without a terminal), orphans.
+
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value};
+
+use crate::inspect;
+use crate::support::{moto, unique, Harness, Stack};
+
+/// Runs `prod-e ARGS` with moto as AWS; returns (exit code, stdout, stderr).
+fn prod_e(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_prod-e"))
+        .args(args)
+        .envs(aws_env())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run prod-e");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+/// Runs `prod-e ARGS` on a pseudo-terminal (util-linux `script`), typing `input`.
+fn prod_e_on_terminal(args: &[&str], input: &str) -> (i32, String) {
+    let command = std::iter::once(env!("CARGO_BIN_EXE_prod-e").to_string())
+        .chain(args.iter().map(|a| a.to_string()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .envs(aws_env())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run script (util-linux)");
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    let out = child.wait_with_output().expect("script output");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+    )
+}
+
+fn aws_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", moto::endpoint().to_string()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+    ]
+}
+
+/// A live deployment to look at.
+async fn deployed(name: &str) -> (Harness, Stack, Value, String) {
+    let h = Harness::new().await;
+    let stack = Stack::new(name);
+    let props = h.properties(json!({"ClusterName": format!("{name}-{}", unique())}));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let id = out.physical_id();
+    (h, stack, props, id)
+}
+
+fn write_properties(props: &Value) -> String {
+    let path = std::env::temp_dir().join(format!("prod-e-props-{}.json", unique()));
+    std::fs::write(&path, props.to_string()).expect("write properties");
+    path.display().to_string()
+}
+
+#[test]
+fn plan_shows_the_create_graph_and_the_update() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/events/properties.yaml");
+    let (code, out, _) = prod_e(&[
+        "plan",
+        "--properties",
+        sample,
+        "--stack-id",
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let id = prod_e::naming::Deployment::for_resource(
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1",
+        "ProdEService",
+    );
+    assert!(
+        out.contains(&format!("PhysicalResourceId: {}", id.physical_id())),
+        "{out}"
+    );
+    for line in [
+        format!("  1. IAM role {} (trusted by ecs-tasks.amazonaws.com, AmazonECSTaskExecutionRolePolicy)", id.execution_role()),
+        format!("target group {} (ip, HTTP:80, health check /)", id.target_group()),
+        "  2. task definition prod-e-task (Fargate, awsvpc, 256 CPU / 512 MiB, node:16".to_string(),
+        "  3. ECS service prod-e-service (1 task(s), FARGATE".to_string(),
+    ] {
+        assert!(out.contains(&line), "{line:?} not in:\n{out}");
+    }
+    let mut new: Value =
+        serde_norway::from_str(&std::fs::read_to_string(sample).expect("sample")).expect("yaml");
+    new["Image"] = json!("nginx");
+    let new_path = write_properties(&new);
+    let (code, out, _) = prod_e(&["plan", "--properties", &new_path, "--old", sample]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Update in place, same PhysicalResourceId:\n  task definition: register a new revision (Image)"), "{out}");
+    new["ClusterName"] = json!("other");
+    let new_path = write_properties(&new);
+    let (_, out, _) = prod_e(&[
+        "plan",
+        "--properties",
+        &new_path,
+        "--old",
+        sample,
+        "--output",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(report["update"]["replacement"], true);
+    assert_eq!(
+        report["update"]["replacement_because"],
+        json!(["ClusterName"])
+    );
+}
+
+#[test]
+fn plan_reports_every_validation_error_as_the_lambda_would() {
+    let bad = json!({"VpcId": 1, "SubnetIds": [], "Cpu": 256, "Memory": 4096, "Colour": "x"});
+    let (code, out, _) = prod_e(&["plan", "--properties", &write_properties(&bad)]);
+    assert_eq!(code, 3);
+    let lambda = prod_e::spec::Spec::parse(&bad)
+        .expect_err("invalid")
+        .to_string();
+    assert_eq!(out.trim(), lambda);
+    let (code, _, err) = prod_e(&["plan", "--properties", "/nonexistent.yaml"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("reading /nonexistent.yaml"), "{err}");
+}
+
+#[tokio::test]
+async fn status_shows_a_live_deployment_and_flags_drift() {
+    let (_h, stack, props, id) = deployed("cli-status").await;
+    let (code, out, err) = prod_e(&["status", "--physical-id", &id]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&format!("deployment {id}")), "{out}");
+    assert!(
+        out.contains("ECS service           prod-e-service"),
+        "{out}"
+    );
+    assert!(
+        out.contains("service: running 1 / desired 1 / pending 0"),
+        "{out}"
+    );
+    assert!(out.contains("rule: priority 100, path /*"), "{out}");
+    assert!(!out.contains("missing"), "{out}");
+    // By stack name, with the properties it should match: all as specified.
+    let stack_name = stack.id.split('/').nth(1).expect("stack name");
+    let (code, _, err) = prod_e(&[
+        "status",
+        "--stack",
+        stack_name,
+        "--properties",
+        &write_properties(&props),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut drifted = props.clone();
+    drifted["DesiredCount"] = json!(3);
+    drifted["RulePriority"] = json!(7);
+    let (code, out, _) = prod_e(&[
+        "status",
+        "--physical-id",
+        &id,
+        "--properties",
+        &write_properties(&drifted),
+    ]);
+    assert_eq!(code, 5);
+    assert!(
+        out.contains("! DesiredCount is 1, the properties say 3"),
+        "{out}"
+    );
+    assert!(
+        out.contains("! RulePriority is 100, the properties say 7"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn teardown_dry_run_and_declined_delete_nothing() {
+    let (h, _stack, props, id) = deployed("cli-keep").await;
+    let (code, out, _) = prod_e(&["teardown", "--physical-id", &id, "--dry-run"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("9 resource(s) to delete, in this order:\n   1. ECS service prod-e-service"),
+        "{out}"
+    );
+    assert!(out.contains("dry run: nothing deleted"), "{out}");
+    let (code, _, err) = prod_e(&["teardown", "--physical-id", &id]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("refusing to delete without a terminal to confirm on: pass --yes"),
+        "{err}"
+    );
+    let (code, out) = prod_e_on_terminal(&["teardown", "--physical-id", &id], "no\n");
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("Type yes to delete these 9 resources:"),
+        "{out}"
+    );
+    assert!(out.contains("nothing deleted"), "{out}");
+    inspect::assert_one_set(&h, &id, &props).await;
+}
+
+#[tokio::test]
+async fn teardown_with_a_typed_yes_deletes_everything() {
+    let (h, _stack, props, id) = deployed("cli-yes").await;
+    let (code, out) = prod_e_on_terminal(&["teardown", "--physical-id", &id], "yes\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("done: deleting ECS service (prod-e-service)"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("deleted 9 resource(s) in")), "{out}");
+    inspect::assert_nothing_left(&h.clients, &id, &props).await;
+}
+
+#[tokio::test]
+async fn teardown_with_yes_flag_deletes_everything_found_by_tags() {
+    let (h, _stack, props, id) = deployed("cli-flag").await;
+    let (code, out, err) = prod_e(&["teardown", "--physical-id", &id, "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("done: ")).collect();
+    assert_eq!(lines.len(), 9, "{out}");
+    inspect::assert_nothing_left(&h.clients, &id, &props).await;
+}
+
+#[tokio::test]
+async fn orphans_lists_deployments_whose_stack_is_gone() {
+    let h = Harness::new().await;
+    let template = r#"{"Resources":{"H":{"Type":"AWS::CloudFormation::WaitConditionHandle"}}}"#;
+    let mut ids = Vec::new();
+    for (name, priority) in [("orphan-gone", 10), ("orphan-live", 20)] {
+        let made = h
+            .clients
+            .cloudformation
+            .create_stack()
+            .stack_name(format!("{name}-{}", unique()))
+            .template_body(template)
+            .send()
+            .await
+            .expect("stack");
+        let stack = crate::support::Stack {
+            id: made.stack_id().expect("id").to_string(),
+            logical_id: "ProdEService".into(),
+        };
+        let props = h.properties(
+            json!({"ClusterName": format!("{name}-{}", unique()), "RulePriority": priority}),
+        );
+        let out = h.invoke(stack.create(&props)).await;
+        out.assert_success();
+        ids.push((stack.id.clone(), out.physical_id()));
+    }
+    h.clients
+        .cloudformation
+        .delete_stack()
+        .stack_name(&ids[0].0)
+        .send()
+        .await
+        .expect("delete stack");
+    let (code, out, err) = prod_e(&["orphans"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!(
+            "{} (stack {}, DELETE_COMPLETE",
+            ids[0].1, ids[0].0
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  remove with: prod-e teardown --physical-id {}",
+            ids[0].1
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("  ECS cluster orphan-gone-")),
+        "{out}"
+    );
+    assert!(
+        !out.contains(&ids[1].1),
+        "a live stack's deployment was listed:\n{out}"
+    );
+}
