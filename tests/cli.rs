@@ -224,7 +224,7 @@ async fn teardown_with_a_typed_yes_deletes_everything() {
         out.contains("done: deleting ECS service (prod-e-service)"),
         "{out}"
     );
-    assert!(out.contains(&format!("deleted 9 resource(s) in")), "{out}");
+    assert!(out.contains("deleted 9 resource(s) in"), "{out}");
     inspect::assert_nothing_left(&h.clients, &id, &props).await;
 }
 
@@ -287,10 +287,7 @@ async fn orphans_lists_deployments_whose_stack_is_gone() {
         )),
         "{out}"
     );
-    assert!(
-        out.contains(&format!("  ECS cluster orphan-gone-")),
-        "{out}"
-    );
+    assert!(out.contains("  ECS cluster orphan-gone-"), "{out}");
     assert!(
         !out.contains(&ids[1].1),
         "a live stack's deployment was listed:\n{out}"
