@@ -16,7 +16,7 @@ help:
 	@echo "make lint   rustfmt, clippy -D warnings, cfn-lint on the template"
 
 demo: deps-rust deps-moto deps-lambda
-	$(CARGO) build --quiet --bin prod-e-provisioner
+	$(CARGO) build --quiet --bins
 	$(CARGO) run --quiet --example demo
 
 test: deps-rust deps-moto

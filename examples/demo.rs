@@ -74,10 +74,41 @@ async fn main() -> Result<(), Box<dyn Error>> {
             "\nlive resources of {physical_id}:\n{}",
             report::table(&report::rows(&d, &live))
         );
+        if step == "update" {
+            operator(endpoint, &["status", "--physical-id", &physical_id]);
+            operator(
+                endpoint,
+                &["teardown", "--physical-id", &physical_id, "--dry-run"],
+            );
+        }
     }
     watch.stop();
     println!("done: {physical_id} was created, updated in place and deleted; moto and cargo lambda watch stopped.");
     Ok(())
+}
+
+/// Runs the operator CLI `prod-e` (built beside this example) and prints what it says.
+fn operator(endpoint: &str, args: &[&str]) {
+    let cli = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("prod-e")))
+        .unwrap_or_else(|| "prod-e".into());
+    println!("$ prod-e {}", args.join(" "));
+    let out = Command::new(cli)
+        .args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", support::REGION)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .output();
+    match out {
+        Ok(out) => println!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => println!("(could not run prod-e: {e})"),
+    }
 }
 
 /// A sample event with the emulator's network and a presigned local ResponseURL.
