@@ -28,7 +28,8 @@ fn cluster_props(h: &Harness, prefix: &str) -> Value {
 async fn a_crash_after_any_call_converges_on_redelivery() {
     let h = Harness::new().await;
     let proxy = Proxy::start(moto::endpoint()).await;
-    let spawn = || Function::start(&proxy.endpoint, INVOCATION);
+    let binary = env!("CARGO_BIN_EXE_prod-e-provisioner");
+    let spawn = || Function::start(binary, &proxy.endpoint, INVOCATION, &[]);
     let done = |r: Option<Reported>| matches!(r, Some(Reported::Response(_)));
 
     // How many AWS calls does an uninterrupted Create, and Delete, make?

@@ -6,10 +6,7 @@ pub mod http;
 pub mod logs;
 pub mod moto;
 pub mod network;
-/// Only for tests (the demo needs neither).
-#[cfg(test)]
 pub mod proxy;
-#[cfg(test)]
 pub mod runtime;
 pub mod s3;
 
@@ -45,7 +42,6 @@ impl Harness {
     }
 
     /// The same, with the provider's AWS calls going through `proxy`.
-    #[cfg(test)]
     pub async fn through(proxy: &proxy::Proxy) -> Harness {
         Self::build(&proxy.endpoint).await
     }

@@ -1,5 +1,5 @@
-//! A fault-injecting loopback proxy between the AWS SDK and moto: per AWS action it can
-//! answer throttling, 5xx or any named error in the service's own wire format (JSON
+//! A fault-injecting loopback proxy between the AWS SDK and moto: it can add latency, and per
+//! AWS action answer throttling, 5xx or any named error in the service's own wire format (JSON
 //! for ECS and Logs, query XML for EC2, IAM and ELBv2), reset the connection, hang, count
 //! calls, and kill a process right after the k-th call reached moto.
 
@@ -35,6 +35,9 @@ pub enum Fault {
 pub struct Call {
     pub service: String,
     pub action: String,
+    /// When the call arrived and when it was answered (after any latency).
+    pub arrived: std::time::Instant,
+    pub answered: Option<std::time::Instant>,
     /// The request body (JSON or form), for checks on what was asked.
     pub body: String,
     pub faulted: bool,
@@ -52,6 +55,8 @@ struct State {
     rules: Vec<Rule>,
     calls: Vec<Call>,
     flaky: Option<(f64, u64)>,
+    latency: Duration,
+    serial: bool,
     kill: Option<(usize, u32)>,
 }
 
@@ -60,6 +65,9 @@ pub struct Proxy {
     pub endpoint: String,
     state: Arc<Mutex<State>>,
 }
+
+/// Held while a call is served when the proxy is serialized.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl Proxy {
     /// Starts a proxy in front of `upstream` on a free loopback port.
@@ -100,6 +108,17 @@ impl Proxy {
         self.with(|s| s.flaky = Some((rate, seed.max(1))));
     }
 
+    /// Every call waits this long before it is forwarded (a round trip to a real region).
+    pub fn latency(&self, latency: Duration) {
+        self.with(|s| s.latency = latency);
+    }
+
+    /// Answers one call at a time, so that nothing overlaps: the benchmark's "concurrency
+    /// switched off", without touching the code under test.
+    pub fn serialize(&self, on: bool) {
+        self.with(|s| s.serial = on);
+    }
+
     /// Kill `pid` right after the `k`-th call (from now, 1-based) reached moto, before it is answered.
     pub fn kill_after(&self, k: usize, pid: u32) {
         self.with(|s| s.kill = Some((s.calls.len() + k, pid)));
@@ -110,6 +129,8 @@ impl Proxy {
         self.with(|s| {
             s.rules.clear();
             s.flaky = None;
+            s.latency = Duration::ZERO;
+            s.serial = false;
             s.kill = None;
         });
     }
@@ -137,18 +158,30 @@ async fn serve(
 ) {
     while let Some(req) = read_request(&mut sock).await {
         let (service, action) = identify(&req);
-        let decision = {
+        let (decision, index, latency, serial) = {
             let mut s = state.lock().expect("proxy state");
             let decision = decide(&mut s, &action);
             let faulted = matches!(decision, Decision::Fault(_));
-            s.calls.push(Call {
+            let body = String::from_utf8_lossy(&req.body).into();
+            let arrived = std::time::Instant::now();
+            let call = Call {
                 service: service.clone(),
                 action: action.clone(),
-                body: String::from_utf8_lossy(&req.body).into(),
+                arrived,
+                answered: None,
+                body,
                 faulted,
-            });
-            decision
+            };
+            s.calls.push(call);
+            (decision, s.calls.len() - 1, s.latency, s.serial)
         };
+        let _turn = match serial {
+            true => Some(ONE_AT_A_TIME.lock().await),
+            false => None,
+        };
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
         let reply = match decision {
             Decision::Fault(Fault::Reset) => return,
             Decision::Fault(Fault::Hang) => {
@@ -167,6 +200,9 @@ async fn serve(
                 reply
             }
         };
+        if let Some(call) = state.lock().expect("proxy state").calls.get_mut(index) {
+            call.answered = Some(std::time::Instant::now());
+        }
         if sock.write_all(&reply).await.is_err() {
             return;
         }

@@ -31,6 +31,7 @@ struct Queue {
 /// The Runtime API, serving events to the process that asks.
 struct RuntimeApi {
     address: String,
+    first_poll: Arc<Mutex<Option<Instant>>>,
     queue: Arc<Mutex<Queue>>,
     arrived: Arc<Notify>,
     reported: Arc<Notify>,
@@ -45,12 +46,21 @@ impl RuntimeApi {
         let address = listener.local_addr().expect("runtime addr").to_string();
         let queue = Arc::new(Mutex::new(Queue::default()));
         let (arrived, reported) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-        let (q, a, r) = (queue.clone(), arrived.clone(), reported.clone());
+        let first_poll = Arc::new(Mutex::new(None));
+        let (q, a, r, first) = (
+            queue.clone(),
+            arrived.clone(),
+            reported.clone(),
+            first_poll.clone(),
+        );
         tokio::spawn(async move {
             while let Ok((mut sock, _)) = listener.accept().await {
-                let (q, a, r) = (q.clone(), a.clone(), r.clone());
+                let (q, a, r, first) = (q.clone(), a.clone(), r.clone(), first.clone());
                 tokio::spawn(async move {
                     while let Some(req) = read_request(&mut sock).await {
+                        if let Ok(mut seen) = first.lock() {
+                            seen.get_or_insert_with(Instant::now);
+                        }
                         let reply =
                             route(&req.method, &req.target, &req.body, &q, &a, &r, timeout).await;
                         if sock.write_all(&reply).await.is_err() {
@@ -62,6 +72,7 @@ impl RuntimeApi {
         });
         RuntimeApi {
             address,
+            first_poll,
             queue,
             arrived,
             reported,
@@ -153,15 +164,24 @@ pub struct Function {
     child: Child,
     api: RuntimeApi,
     pub log_path: std::path::PathBuf,
+    /// When the process was spawned.
+    pub started: Instant,
 }
 
 impl Function {
-    /// Starts the binary with `AWS_ENDPOINT_URL` = `endpoint`; each invocation gets `timeout`.
-    pub async fn start(endpoint: &str, timeout: Duration) -> Function {
+    /// Starts `binary` (a `prod-e-provisioner` build) with `AWS_ENDPOINT_URL` = `endpoint`;
+    /// each invocation gets `timeout`. `extra` adds environment variables.
+    pub async fn start(
+        binary: &str,
+        endpoint: &str,
+        timeout: Duration,
+        extra: &[(&str, &str)],
+    ) -> Function {
         let api = RuntimeApi::start(timeout).await;
+        let started = Instant::now();
         let log_path = std::env::temp_dir().join(format!("prod-e-fn-{}.log", super::unique()));
         let log = std::fs::File::create(&log_path).expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_prod-e-provisioner"))
+        let child = Command::new(binary)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("AWS_LAMBDA_RUNTIME_API", &api.address)
@@ -180,6 +200,7 @@ impl Function {
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("PROD_E_ALLOW_LOCAL_RESPONSE_URL", "true")
             .env("PROD_E_DELAY_SCALE", "0.01")
+            .envs(extra.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)
@@ -189,6 +210,7 @@ impl Function {
             child,
             api,
             log_path,
+            started,
         }
     }
 
@@ -206,6 +228,18 @@ impl Function {
             let _ =
                 tokio::time::timeout(Duration::from_millis(20), self.api.reported.notified()).await;
         }
+    }
+
+    /// When the process first asked the Runtime API for an event.
+    pub fn first_poll(&self) -> Option<Instant> {
+        *self.api.first_poll.lock().expect("first poll")
+    }
+
+    /// The process's peak resident memory so far, in KiB (`VmHWM`).
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
     }
 
     pub fn pid(&self) -> u32 {
