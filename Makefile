@@ -7,12 +7,19 @@ PYTHON ?= python3
 CARGO ?= cargo
 MIN_RUST := 1.94.1
 
-.PHONY: help demo test reliability lint fmt deps-rust deps-moto deps-lambda
+.PHONY: help demo test reliability bench build package lint fmt deps-rust deps-moto deps-lambda
+
+# Where cargo puts things (CI sets CARGO_TARGET_DIR outside the clone).
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+ZIP := $(TARGET_DIR)/lambda/prod-e-provisioner/bootstrap.zip
 
 help:
 	@echo "make demo   run the Lambda under cargo lambda watch against moto: Create, Update, Delete"
 	@echo "make test   unit and integration tests (starts its own moto server)"
 	@echo "make reliability   the fault, crash and bad-input tests, printing their figures"
+	@echo "make bench  release build; cold start, wall time vs critical path, calls, RSS, sizes"
+	@echo "make build  cargo lambda build --release --arm64 (the deployable bootstrap)"
+	@echo "make package  the arm64 deployment zip, and its size"
 	@echo "make lint   rustfmt, clippy -D warnings, cfn-lint on the template"
 
 demo: deps-rust deps-moto deps-lambda
@@ -24,6 +31,18 @@ test: deps-rust deps-moto
 
 reliability: deps-rust deps-moto
 	$(CARGO) test --test integration reliability -- --nocapture 2>&1 | tee /dev/stderr | sed -n 's/^.*FIGURE //p'
+
+bench: deps-rust deps-moto
+	PROD_E_ZIP=$(ZIP) $(CARGO) bench --bench bench
+
+build: deps-rust deps-lambda
+	rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
+	$(CARGO) lambda build --release --arm64 --bin prod-e-provisioner
+
+package: deps-rust deps-lambda
+	rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
+	$(CARGO) lambda build --release --arm64 --bin prod-e-provisioner --output-format zip
+	@ls -l $(ZIP) | awk '{printf "%s: %.2f MB\n", $$9, $$5 / 1000000}'
 
 lint: deps-rust
 	$(CARGO) fmt --check

@@ -76,16 +76,11 @@ async fn main() {
     report["operations"] = json!(runs);
 
     proxy.latency(Duration::from_millis(50));
-    let mut sequential = Function::start(
-        BINARY,
-        &proxy.endpoint,
-        INVOCATION,
-        &[("PROD_E_SEQUENTIAL", "true")],
-    )
-    .await;
+    proxy.serialize(true);
+    let mut sequential = Function::start(BINARY, &proxy.endpoint, INVOCATION, &[]).await;
     let seq = run_set(&h, &mut sequential, &proxy, "seq").await;
     proxy.calm();
-    println!("\nConcurrency switched off (PROD_E_SEQUENTIAL=true), 50 ms per call:");
+    println!("\nConcurrency switched off (the proxy answers one call at a time), 50 ms per call:");
     let concurrent: BTreeMap<String, f64> = runs
         .iter()
         .filter(|r| r["latency_ms"] == 50)

@@ -115,3 +115,31 @@ async fn unanswerable_and_malformed_events() {
         out.reason()
     );
 }
+
+#[tokio::test]
+async fn a_hanging_response_url_is_given_up_on_and_retried() {
+    let h = Harness::new().await;
+    let quick = prod_e::handler::Provider {
+        clients: h.clients.clone(),
+        responder: prod_e::cfn::Responder::with_timeouts(
+            true,
+            std::time::Duration::from_millis(500),
+            std::time::Duration::from_millis(500),
+        )
+        .expect("responder"),
+    };
+    let capture = Capture::start("/b/k?X-Amz-Signature=s", vec![0, 200]).await;
+    let mut event = Stack::new("hang").delete("made-up", &h.properties(json!({})));
+    event["ResponseURL"] = json!(capture.url);
+    let result = prod_e::handler::handle(
+        &quick,
+        lambda_runtime::LambdaEvent::new(event, Default::default()),
+    )
+    .await;
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(
+        capture.requests().len(),
+        2,
+        "one hung attempt, one delivered"
+    );
+}

@@ -16,6 +16,9 @@ fn main() -> Result<(), Error> {
         .build()?;
     runtime.block_on(async {
         let provider = Provider::from_env().await?;
-        run(service_fn(|event: LambdaEvent<Value>| handle(&provider, event))).await
+        run(service_fn(|event: LambdaEvent<Value>| {
+            handle(&provider, event)
+        }))
+        .await
     })
 }

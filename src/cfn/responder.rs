@@ -27,9 +27,18 @@ pub struct Responder {
 
 impl Responder {
     pub fn new(allow_local: bool) -> Result<Self, String> {
+        Self::with_timeouts(allow_local, CONNECT_TIMEOUT, ATTEMPT_TIMEOUT)
+    }
+
+    /// With other timeouts (tests use short ones to exercise a hanging ResponseURL).
+    pub fn with_timeouts(
+        allow_local: bool,
+        connect: Duration,
+        attempt: Duration,
+    ) -> Result<Self, String> {
         let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(ATTEMPT_TIMEOUT)
+            .connect_timeout(connect)
+            .timeout(attempt)
             .no_proxy()
             .build()
             .map_err(|e| format!("building the HTTP client: {e}"))?;

@@ -15,7 +15,7 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// Answers the n-th request with `statuses[n]` (the last one repeats).
+    /// Answers the n-th request with `statuses[n]` (the last one repeats); 0 means never answer.
     pub async fn start(path_and_query: &str, statuses: Vec<u16>) -> Capture {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -32,6 +32,13 @@ impl Capture {
                 log.lock().expect("capture log").push(req);
                 let status = statuses.get(n).or(statuses.last()).copied().unwrap_or(200);
                 n += 1;
+                if status == 0 {
+                    tokio::spawn(async move {
+                        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                        drop(sock);
+                    });
+                    continue;
+                }
                 let reply = format!(
                     "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
                 );
