@@ -28,46 +28,28 @@ fn cluster_props(h: &Harness, prefix: &str) -> Value {
 async fn a_crash_after_any_call_converges_on_redelivery() {
     let h = Harness::new().await;
     let proxy = Proxy::start(moto::endpoint()).await;
-    let binary = env!("CARGO_BIN_EXE_prod-e-provisioner");
-    let spawn = || Function::start(binary, &proxy.endpoint, INVOCATION, &[]);
-    let done = |r: Option<Reported>| matches!(r, Some(Reported::Response(_)));
 
     // How many AWS calls does an uninterrupted Create, and Delete, make?
     let (props, stack) = (cluster_props(&h, "sweep"), Stack::new("sweep"));
-    let mut f = spawn().await;
+    let pid = deployment_of(&stack);
+    let mut f = process(&proxy).await;
     let start = proxy.calls().len();
-    assert!(done(f.invoke(&stack.create(&props), INVOCATION).await));
+    assert!(finished(f.invoke(&stack.create(&props), INVOCATION).await));
     let create_calls = proxy.calls().len() - start;
-    let pid = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id)
-        .physical_id()
-        .to_string();
     let start = proxy.calls().len();
-    assert!(done(
+    assert!(finished(
         f.invoke(&stack.delete(&pid, &props), INVOCATION).await
     ));
     let delete_calls = proxy.calls().len() - start;
     drop(f);
 
-    let mut converged = 0;
     for k in 1..=create_calls {
         let (props, stack) = (
             cluster_props(&h, &format!("kc{k}")),
             Stack::new(&format!("kill-create-{k}")),
         );
         let event = stack.create(&props);
-        let mut first = spawn().await;
-        proxy.kill_after(k, first.pid());
-        let interrupted = first.invoke(&event, INVOCATION).await;
-        proxy.calm();
-        assert_eq!(
-            interrupted, None,
-            "the process was not killed after call {k}"
-        );
-        let mut second = spawn().await;
-        assert!(
-            done(second.invoke(&event, INVOCATION).await),
-            "re-delivery after kill at call {k}"
-        );
+        let mut second = kill_then_redeliver(&proxy, process(&proxy).await, &event, k).await;
         let answer = response_of(&event).await;
         assert_eq!(answer["Status"], "SUCCESS", "kill after call {k}: {answer}");
         let log = second.log();
@@ -81,46 +63,75 @@ async fn a_crash_after_any_call_converges_on_redelivery() {
             .to_string();
         inspect::assert_one_set(&h, &pid, &props).await;
         let delete = stack.delete(&pid, &props);
-        assert!(done(second.invoke(&delete, INVOCATION).await), "k={k}");
+        assert!(finished(second.invoke(&delete, INVOCATION).await), "k={k}");
         assert_eq!(response_of(&delete).await["Status"], "SUCCESS");
         inspect::assert_nothing_left(&h.clients, &pid, &props).await;
-        converged += 1;
     }
-    println!("FIGURE crash sweep, Create: {converged} of {create_calls} kill points converged (one set, SUCCESS, then nothing left after Delete)");
+    println!("FIGURE crash sweep, Create: {create_calls} of {create_calls} kill points converged (one set, SUCCESS, then nothing left after Delete)");
 
-    let mut converged = 0;
     for k in 1..=delete_calls {
         let (props, stack) = (
             cluster_props(&h, &format!("kd{k}")),
             Stack::new(&format!("kill-delete-{k}")),
         );
-        let mut first = spawn().await;
-        assert!(done(first.invoke(&stack.create(&props), INVOCATION).await));
-        let pid = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id)
-            .physical_id()
-            .to_string();
-        let delete = stack.delete(&pid, &props);
-        proxy.kill_after(k, first.pid());
-        let interrupted = first.invoke(&delete, INVOCATION).await;
-        proxy.calm();
-        assert_eq!(
-            interrupted, None,
-            "the process was not killed after call {k}"
-        );
-        let mut second = spawn().await;
-        assert!(
-            done(second.invoke(&delete, INVOCATION).await),
-            "re-delivery after kill at call {k}"
-        );
+        let mut first = process(&proxy).await;
+        assert!(finished(
+            first.invoke(&stack.create(&props), INVOCATION).await
+        ));
+        let delete = stack.delete(&deployment_of(&stack), &props);
+        kill_then_redeliver(&proxy, first, &delete, k).await;
         assert_eq!(
             response_of(&delete).await["Status"],
             "SUCCESS",
             "kill after call {k}"
         );
-        inspect::assert_nothing_left(&h.clients, &pid, &props).await;
-        converged += 1;
+        inspect::assert_nothing_left(&h.clients, &deployment_of(&stack), &props).await;
     }
-    println!("FIGURE crash sweep, Delete: {converged} of {delete_calls} kill points converged (nothing left)");
+    println!("FIGURE crash sweep, Delete: {delete_calls} of {delete_calls} kill points converged (nothing left)");
+}
+
+/// A fresh `prod-e-provisioner` process whose AWS calls go through `proxy`.
+async fn process(proxy: &Proxy) -> Function {
+    Function::start(
+        env!("CARGO_BIN_EXE_prod-e-provisioner"),
+        &proxy.endpoint,
+        INVOCATION,
+        &[],
+    )
+    .await
+}
+
+fn finished(r: Option<Reported>) -> bool {
+    matches!(r, Some(Reported::Response(_)))
+}
+
+fn deployment_of(stack: &Stack) -> String {
+    prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id)
+        .physical_id()
+        .to_string()
+}
+
+/// Kills `first` right after its `k`-th AWS call while it runs `event`, then delivers `event`
+/// again to a new process, which must finish it; returns that process.
+async fn kill_then_redeliver(
+    proxy: &Proxy,
+    mut first: Function,
+    event: &Value,
+    k: usize,
+) -> Function {
+    proxy.kill_after(k, first.pid());
+    let interrupted = first.invoke(event, INVOCATION).await;
+    proxy.calm();
+    assert_eq!(
+        interrupted, None,
+        "the process was not killed after call {k}"
+    );
+    let mut second = process(proxy).await;
+    assert!(
+        finished(second.invoke(event, INVOCATION).await),
+        "re-delivery after kill at call {k}"
+    );
+    second
 }
 
 #[tokio::test]

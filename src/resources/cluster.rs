@@ -3,7 +3,7 @@
 use aws_sdk_ecs::types::{ClusterField, Tag};
 use aws_sdk_ecs::Client;
 
-use super::{gone, Tagged};
+use super::gone;
 use crate::error::{is_cluster_busy, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{retry, CLUSTER_BUSY};
@@ -15,15 +15,7 @@ pub struct Cluster {
     pub tags: Tags,
 }
 
-impl Tagged for Cluster {
-    const KIND: &'static str = "ECS cluster";
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-    fn label(&self) -> &str {
-        &self.name
-    }
-}
+tagged!(Cluster, "ECS cluster", name);
 
 /// The ACTIVE cluster of that name; an INACTIVE (deleted) one counts as absent.
 pub async fn find(ecs: &Client, name: &str) -> Result<Option<Cluster>> {

@@ -6,7 +6,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::target_group::{tag_list, tags_of};
-use super::{found, gone, Tagged};
+use super::{found, gone};
 use crate::error::{Error, Result};
 use crate::naming::{Deployment, Tags};
 
@@ -19,15 +19,7 @@ pub struct ListenerRule {
     pub tags: Tags,
 }
 
-impl Tagged for ListenerRule {
-    const KIND: &'static str = "listener rule";
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-    fn label(&self) -> &str {
-        &self.arn
-    }
-}
+tagged!(ListenerRule, "listener rule", arn);
 
 /// The rule on `listener_arn` that carries this deployment's ownership tag. Rules have no
 /// names, so ours is recognised by its tag alone; a missing listener means no rule.

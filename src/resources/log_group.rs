@@ -2,7 +2,7 @@
 
 use aws_sdk_cloudwatchlogs::Client;
 
-use super::{gone, tag_changes, Tagged};
+use super::{gone, tag_changes};
 use crate::error::{Error, Result};
 use crate::naming::Tags;
 
@@ -14,15 +14,7 @@ pub struct LogGroup {
     pub tags: Tags,
 }
 
-impl Tagged for LogGroup {
-    const KIND: &'static str = "log group";
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-    fn label(&self) -> &str {
-        &self.name
-    }
-}
+tagged!(LogGroup, "log group", name);
 
 pub async fn find(logs: &Client, name: &str) -> Result<Option<LogGroup>> {
     let doing = format!("reading log group ({name})");

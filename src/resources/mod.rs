@@ -1,6 +1,21 @@
 //! One file per AWS resource kind, each with the same verbs (`find`, `create`, `update_*`,
 //! `delete`, `wait_*`). These files, and only these, call the AWS SDK.
 
+/// Implements [`Tagged`] for a resource struct with a `tags` field.
+macro_rules! tagged {
+    ($ty:ty, $kind:literal, $label:ident) => {
+        impl $crate::resources::Tagged for $ty {
+            const KIND: &'static str = $kind;
+            fn tags(&self) -> &$crate::naming::Tags {
+                &self.tags
+            }
+            fn label(&self) -> &str {
+                &self.$label
+            }
+        }
+    };
+}
+
 pub mod cluster;
 pub mod listener_rule;
 pub mod log_group;

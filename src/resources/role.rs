@@ -3,7 +3,7 @@
 use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 
-use super::{build_error, found, gone, tag_changes, Tagged};
+use super::{build_error, found, gone, tag_changes};
 use crate::error::{is_delete_conflict, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{retry, ROLE_DELETE_CONFLICT};
@@ -20,15 +20,7 @@ pub struct Role {
     pub tags: Tags,
 }
 
-impl Tagged for Role {
-    const KIND: &'static str = "IAM role";
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-    fn label(&self) -> &str {
-        &self.name
-    }
-}
+tagged!(Role, "IAM role", name);
 
 pub async fn find(iam: &Client, name: &str) -> Result<Option<Role>> {
     let out = iam.get_role().role_name(name).send().await;

@@ -5,7 +5,7 @@ use aws_sdk_ec2::types::{
 };
 use aws_sdk_ec2::Client;
 
-use super::{gone, tag_changes, Tagged};
+use super::{gone, tag_changes};
 use crate::error::{is_already_exists, is_dependency_violation, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{retry, SECURITY_GROUP_IN_USE};
@@ -19,15 +19,7 @@ pub struct SecurityGroup {
     pub ingress: Vec<(i32, String)>,
 }
 
-impl Tagged for SecurityGroup {
-    const KIND: &'static str = "security group";
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-    fn label(&self) -> &str {
-        &self.name
-    }
-}
+tagged!(SecurityGroup, "security group", name);
 
 /// The group named `name`, in `vpc_id` when it is known (Delete may not know it).
 pub async fn find(ec2: &Client, vpc_id: Option<&str>, name: &str) -> Result<Option<SecurityGroup>> {

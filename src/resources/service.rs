@@ -8,7 +8,7 @@ use aws_sdk_ecs::types::{
 use aws_sdk_ecs::Client;
 
 use super::cluster::{tag_list, tags_of};
-use super::{build_error, gone, Tagged};
+use super::{build_error, gone};
 use crate::error::{is_role_not_assumable, is_service_busy, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{poll_until, retry, ROLE_PROPAGATION, SERVICE_BUSY, SERVICE_INACTIVE};
@@ -32,15 +32,7 @@ pub struct Service {
     pub tags: Tags,
 }
 
-impl Tagged for Service {
-    const KIND: &'static str = "ECS service";
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-    fn label(&self) -> &str {
-        &self.name
-    }
-}
+tagged!(Service, "ECS service", name);
 
 /// What the service is wired to.
 #[derive(Debug, Clone, Copy)]

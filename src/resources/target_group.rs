@@ -5,7 +5,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use aws_sdk_elasticloadbalancingv2::Client;
 
-use super::{build_error, found, gone, Tagged};
+use super::{build_error, found, gone};
 use crate::error::{is_resource_in_use, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{retry, TARGET_GROUP_IN_USE};
@@ -23,15 +23,7 @@ pub struct TargetGroup {
     pub tags: Tags,
 }
 
-impl Tagged for TargetGroup {
-    const KIND: &'static str = "target group";
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-    fn label(&self) -> &str {
-        &self.name
-    }
-}
+tagged!(TargetGroup, "target group", name);
 
 pub async fn find(elb: &Client, name: &str) -> Result<Option<TargetGroup>> {
     let doing = format!("reading target group ({name})");

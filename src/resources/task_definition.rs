@@ -7,7 +7,7 @@ use aws_sdk_ecs::types::{
 use aws_sdk_ecs::Client;
 
 use super::cluster::{tag_list, tags_of};
-use super::{build_error, gone, Tagged};
+use super::{build_error, gone};
 use crate::error::{is_role_not_assumable, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{retry, ROLE_PROPAGATION};
@@ -19,15 +19,7 @@ pub struct TaskDefinition {
     pub tags: Tags,
 }
 
-impl Tagged for TaskDefinition {
-    const KIND: &'static str = "task definition";
-    fn tags(&self) -> &Tags {
-        &self.tags
-    }
-    fn label(&self) -> &str {
-        &self.arn
-    }
-}
+tagged!(TaskDefinition, "task definition", arn);
 
 /// What the task definition references besides the spec.
 #[derive(Debug, Clone, Copy)]
