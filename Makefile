@@ -27,7 +27,7 @@ demo: deps-rust deps-moto deps-lambda
 	$(CARGO) run --quiet --example demo
 
 test: deps-rust deps-moto
-	$(CARGO) test --all-targets
+	$(CARGO) test --lib --bins --tests --examples
 
 reliability: deps-rust deps-moto
 	$(CARGO) test --test integration reliability -- --nocapture 2>&1 | tee /dev/stderr | sed -n 's/^.*FIGURE //p'

@@ -23,6 +23,10 @@ const BINARY: &str = env!("CARGO_BIN_EXE_prod-e-provisioner");
 
 #[tokio::main]
 async fn main() {
+    if cfg!(debug_assertions) {
+        eprintln!("this is a debug build: run `make bench` (cargo bench) for meaningful figures");
+        return;
+    }
     let h = Harness::new().await;
     let proxy = Proxy::start(moto::endpoint()).await;
     let mut report = json!({"machine": machine()});
