@@ -10,6 +10,7 @@ mod create;
 mod delete;
 mod events;
 mod inspect;
+mod policy;
 mod protocol;
 mod reliability;
 mod update;
