@@ -7,7 +7,7 @@ PYTHON ?= python3
 CARGO ?= cargo
 MIN_RUST := 1.94.1
 
-.PHONY: help demo test reliability bench build package lint fmt deps-rust deps-moto deps-lambda
+.PHONY: help demo test reliability bench build package deploy destroy lint fmt deps-rust deps-moto deps-lambda
 
 # Where cargo puts things (CI sets CARGO_TARGET_DIR outside the clone).
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
@@ -20,6 +20,7 @@ help:
 	@echo "make bench  release build; cold start, wall time vs critical path, calls, RSS, sizes"
 	@echo "make build  cargo lambda build --release --arm64 (the deployable bootstrap)"
 	@echo "make package  the arm64 deployment zip, and its size"
+	@echo "make deploy / destroy   sam build + sam deploy --guided / sam delete (needs an AWS account)"
 	@echo "make lint   rustfmt, clippy -D warnings, cfn-lint on the template"
 
 demo: deps-rust deps-moto deps-lambda
@@ -43,6 +44,14 @@ package: deps-rust deps-lambda
 	rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
 	$(CARGO) lambda build --release --arm64 --bin prod-e-provisioner --output-format zip
 	@ls -l $(ZIP) | awk '{printf "%s: %.2f MB\n", $$9, $$5 / 1000000}'
+
+# Not run here (no AWS account): needs the AWS SAM CLI and credentials, see the README.
+deploy: deps-lambda
+	sam build
+	sam deploy --guided
+
+destroy:
+	sam delete
 
 lint: deps-rust
 	$(CARGO) fmt --check
