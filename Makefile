@@ -21,7 +21,7 @@ help:
 	@echo "make build  cargo lambda build --release --arm64 (the deployable bootstrap)"
 	@echo "make package  the arm64 deployment zip, and its size"
 	@echo "make deploy / destroy   sam build + sam deploy --guided / sam delete (needs an AWS account)"
-	@echo "make lint   rustfmt, clippy -D warnings, cfn-lint on the template"
+	@echo "make lint   rustfmt, clippy -D warnings; cfn-lint, sam validate --lint and checkov on the template"
 
 demo: deps-rust deps-moto deps-lambda
 	$(CARGO) build --quiet --bins
@@ -53,11 +53,26 @@ deploy: deps-lambda
 destroy:
 	sam delete
 
-lint: deps-rust
+# Template checkers, each in its own virtualenv (their dependencies conflict).
+VENVS := $(HOME)/.cache/prod-e/venvs
+SAM_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0
+
+$(VENVS)/%/bin/pip:
+	$(PYTHON) -m venv $(VENVS)/$*
+
+$(VENVS)/sam/bin/sam: $(VENVS)/sam/bin/pip
+	$(VENVS)/sam/bin/pip install --quiet aws-sam-cli
+
+$(VENVS)/checkov/bin/checkov: $(VENVS)/checkov/bin/pip
+	$(VENVS)/checkov/bin/pip install --quiet checkov
+
+lint: deps-rust $(VENVS)/sam/bin/sam $(VENVS)/checkov/bin/checkov
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	command -v cfn-lint >/dev/null || $(PYTHON) -m pip install --quiet cfn-lint
 	cfn-lint bootstrap-template.yaml
+	$(SAM_ENV) $(VENVS)/sam/bin/sam validate --lint -t bootstrap-template.yaml
+	$(VENVS)/checkov/bin/checkov -f bootstrap-template.yaml --framework cloudformation --skip-download --compact --quiet
 
 fmt:
 	$(CARGO) fmt
