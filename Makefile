@@ -7,7 +7,7 @@ PYTHON ?= python3
 CARGO ?= cargo
 MIN_RUST := 1.94.1
 
-.PHONY: help demo test reliability bench build package deploy destroy lint fmt deps-rust deps-moto deps-lambda
+.PHONY: help demo invoke test reliability bench build package deploy destroy lint fmt deps-rust deps-moto deps-lambda
 
 # Where cargo puts things (CI sets CARGO_TARGET_DIR outside the clone).
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
@@ -16,6 +16,7 @@ ZIP := $(TARGET_DIR)/lambda/prod-e-provisioner/bootstrap.zip
 help:
 	@echo "make demo   run the Lambda under cargo lambda watch against moto: Create, Update, Delete"
 	@echo "make test   unit and integration tests (starts its own moto server)"
+	@echo "make invoke EVENT=events/create.json   cargo lambda invoke with a sample event, against the emulator"
 	@echo "make reliability   the fault, crash and bad-input tests, printing their figures"
 	@echo "make bench  release build; cold start, wall time vs critical path, calls, RSS, sizes"
 	@echo "make build  cargo lambda build --release --arm64 (the deployable bootstrap)"
@@ -29,6 +30,13 @@ demo: deps-rust deps-moto deps-lambda
 
 test: deps-rust deps-moto
 	$(CARGO) test --lib --bins --tests --examples
+
+# Sends the given event files (in order, against one fresh emulator) to the function under
+# cargo lambda watch with cargo lambda invoke; each ResponseURL becomes a local presigned one.
+EVENT ?= events/create.json events/delete.json
+invoke: deps-rust deps-moto deps-lambda
+	$(CARGO) build --quiet --bins
+	$(CARGO) run --quiet --example demo -- $(EVENT)
 
 reliability: deps-rust deps-moto
 	$(CARGO) test --test integration reliability -- --nocapture 2>&1 | tee /dev/stderr | sed -n 's/^.*FIGURE //p'

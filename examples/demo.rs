@@ -1,6 +1,7 @@
 //! `make demo`: the real Lambda binary under `cargo lambda watch`, against moto server, driven
 //! through Create → Update → Delete with the sample events in `events/`, the way
 //! CloudFormation would drive it. Prints each response and the live resources after each step.
+//! `make invoke EVENT="events/create.json events/delete.json"` sends only the given events.
 
 #[allow(dead_code)]
 #[path = "../tests/support/mod.rs"]
@@ -36,11 +37,22 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let port = moto::free_port();
     let mut watch = Watch::start(endpoint, port)?;
-    let mut physical_id = String::new();
-    for step in ["create", "update", "delete"] {
-        let event = sample_event(step, &h)?;
+    // `make invoke EVENT="..."` passes its own event files; `make demo` runs all three.
+    let given: Vec<String> = std::env::args().skip(1).collect();
+    let files = match given.is_empty() {
+        true => ["create", "update", "delete"]
+            .map(|s| format!("events/{s}.json"))
+            .to_vec(),
+        false => given,
+    };
+    for file in &files {
+        let event = sample_event(file, &h)?;
+        let step = event["RequestType"]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase();
         println!(
-            "=== {} (events/{step}.json, ResponseURL and network ids rewritten for the emulator)",
+            "=== {} ({file}, ResponseURL and network ids rewritten for the emulator)",
             event["RequestType"]
         );
         let started = Instant::now();
@@ -59,7 +71,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         if response["Status"] != "SUCCESS" {
             return Err(format!("{step} failed: {}", response["Reason"]).into());
         }
-        physical_id = response["PhysicalResourceId"]
+        let physical_id = response["PhysicalResourceId"]
             .as_str()
             .unwrap_or_default()
             .to_string();
@@ -83,7 +95,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     watch.stop();
-    println!("done: {physical_id} was created, updated in place and deleted; moto and cargo lambda watch stopped.");
+    println!(
+        "done ({}); moto and cargo lambda watch stopped.",
+        files.join(", ")
+    );
     Ok(())
 }
 
@@ -112,8 +127,8 @@ fn operator(endpoint: &str, args: &[&str]) {
 }
 
 /// A sample event with the emulator's network and a presigned local ResponseURL.
-fn sample_event(step: &str, h: &Harness) -> Result<Value, Box<dyn Error>> {
-    let path = format!("{}/events/{step}.json", env!("CARGO_MANIFEST_DIR"));
+fn sample_event(file: &str, h: &Harness) -> Result<Value, Box<dyn Error>> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let mut event: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
     let n = &h.network;
     for key in ["ResourceProperties", "OldResourceProperties"] {
