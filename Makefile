@@ -7,11 +7,15 @@ PYTHON ?= python3
 CARGO ?= cargo
 MIN_RUST := 1.94.1
 
-.PHONY: help demo invoke test reliability bench build package deploy destroy lint fmt deps-rust deps-moto deps-lambda
+.PHONY: help demo invoke test reliability bench build package sam-build deploy destroy lint fmt deps-rust deps-moto deps-lambda
 
 # Where cargo puts things (CI sets CARGO_TARGET_DIR outside the clone).
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 ZIP := $(TARGET_DIR)/lambda/prod-e-provisioner/bootstrap.zip
+# Template checkers, each in its own virtualenv (their dependencies conflict).
+VENVS := $(HOME)/.cache/prod-e/venvs
+SAM_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0
+
 
 help:
 	@echo "make demo   run the Lambda under cargo lambda watch against moto: Create, Update, Delete"
@@ -21,6 +25,7 @@ help:
 	@echo "make bench  release build; cold start, wall time vs critical path, calls, RSS, sizes"
 	@echo "make build  cargo lambda build --release --arm64 (the deployable bootstrap)"
 	@echo "make package  the arm64 deployment zip, and its size"
+	@echo "make sam-build  sam build (rust-cargolambda), offline"
 	@echo "make deploy / destroy   sam build + sam deploy --guided / sam delete (needs an AWS account)"
 	@echo "make lint   rustfmt, clippy -D warnings; cfn-lint, sam validate --lint and checkov on the template"
 
@@ -53,6 +58,10 @@ package: deps-rust deps-lambda
 	$(CARGO) lambda build --release --arm64 --bin prod-e-provisioner --output-format zip
 	@ls -l $(ZIP) | awk '{printf "%s: %.2f MB\n", $$9, $$5 / 1000000}'
 
+# sam build with the rust-cargolambda method (offline); shares the arm64 build with `make package`.
+sam-build: deps-lambda $(VENVS)/sam/bin/sam
+	$(SAM_ENV) $(VENVS)/sam/bin/sam build --build-dir $(TARGET_DIR)/sam
+
 # Not run here (no AWS account): needs the AWS SAM CLI and credentials, see the README.
 deploy: deps-lambda
 	sam build
@@ -61,9 +70,6 @@ deploy: deps-lambda
 destroy:
 	sam delete
 
-# Template checkers, each in its own virtualenv (their dependencies conflict).
-VENVS := $(HOME)/.cache/prod-e/venvs
-SAM_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0
 
 $(VENVS)/%/bin/pip:
 	$(PYTHON) -m venv $(VENVS)/$*
