@@ -1,5 +1,5 @@
 # prod-e: the developer entry points. Each target installs what it needs.
-# CI runs `make lint test` through .ci/run.
+# CI (.ci/run) runs lint, package, sam-build, invoke and test.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
