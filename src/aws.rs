@@ -18,7 +18,7 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 /// One AWS call with all its retries.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// One client per AWS service prod-e calls.
+/// One client per AWS service the provider calls.
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub ecs: aws_sdk_ecs::Client,
@@ -26,41 +26,54 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
-    /// Only the operator CLI reads stacks (to find orphans).
-    pub cloudformation: aws_sdk_cloudformation::Client,
+}
+
+/// A client of SDK crate `$sdk` for `$config`, in prod-e's retry partition.
+macro_rules! client {
+    ($sdk:ident, $config:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from($config)
+                .retry_partition(partition())
+                .build(),
+        )
+    };
 }
 
 impl Clients {
     /// Region, credentials and `AWS_ENDPOINT_URL` come from the environment, as for any AWS tool.
     pub async fn from_env() -> Self {
-        Self::new(&config_loader().load().await)
+        Self::new(&load_config().await)
     }
 
-    /// Clients for an already loaded configuration. The SDK's retry token bucket is
-    /// unlimited: prod-e makes few calls, and a bucket drained by sustained throttling would
-    /// fail a deployment outright; [`SDK_MAX_ATTEMPTS`] and the backoff still bound each call.
+    /// Clients for an already loaded configuration.
     pub fn new(config: &SdkConfig) -> Self {
-        let partition = RetryPartition::custom("prod-e")
-            .token_bucket(TokenBucket::unlimited())
-            .build();
-        macro_rules! client {
-            ($sdk:ident) => {
-                $sdk::Client::from_conf(
-                    $sdk::config::Builder::from(config)
-                        .retry_partition(partition.clone())
-                        .build(),
-                )
-            };
-        }
         Clients {
-            ecs: client!(aws_sdk_ecs),
-            ec2: client!(aws_sdk_ec2),
-            iam: client!(aws_sdk_iam),
-            elb: client!(aws_sdk_elasticloadbalancingv2),
-            logs: client!(aws_sdk_cloudwatchlogs),
-            cloudformation: client!(aws_sdk_cloudformation),
+            ecs: client!(aws_sdk_ecs, config),
+            ec2: client!(aws_sdk_ec2, config),
+            iam: client!(aws_sdk_iam, config),
+            elb: client!(aws_sdk_elasticloadbalancingv2, config),
+            logs: client!(aws_sdk_cloudwatchlogs, config),
         }
     }
+}
+
+/// CloudFormation, read by the operator CLI only (to find orphans): the Lambda never builds it.
+pub fn stacks(config: &SdkConfig) -> aws_sdk_cloudformation::Client {
+    client!(aws_sdk_cloudformation, config)
+}
+
+/// The standard environment's configuration with prod-e's retry and timeout settings.
+pub async fn load_config() -> SdkConfig {
+    config_loader().load().await
+}
+
+/// The SDK's retry token bucket is unlimited: prod-e makes few calls, and a bucket drained by
+/// sustained throttling would fail a deployment outright; [`SDK_MAX_ATTEMPTS`] and the
+/// backoff still bound each call.
+fn partition() -> RetryPartition {
+    RetryPartition::custom("prod-e")
+        .token_bucket(TokenBucket::unlimited())
+        .build()
 }
 
 /// The loader with prod-e's retry and timeout settings; callers may override more.

@@ -109,8 +109,9 @@ pub fn is_resource_in_use(err: &Error) -> bool {
 
 /// IAM: a just-created role is not yet visible to ECS (eventual consistency).
 pub fn is_role_not_assumable(err: &Error) -> bool {
-    err.code_is(&["ClientException", "InvalidParameterException"])
-        && (err.message_has("assume") || err.message_has("role"))
+    // "ECS was unable to assume the role …", "Unable to assume role and validate …": any other
+    // ClientException that merely mentions a role is permanent and must not be retried.
+    err.code_is(&["ClientException", "InvalidParameterException"]) && err.message_has("assume")
 }
 
 /// ECS: the cluster still holds services or tasks, or an update is running.
@@ -182,6 +183,10 @@ mod tests {
             "ECS was unable to assume the role 'arn:aws:iam::1:role/x'"
         )));
         assert!(!is_role_not_assumable(&aws("ClientException", "bad image")));
+        assert!(!is_role_not_assumable(&aws(
+            "ClientException",
+            "Role is not valid"
+        )));
         assert!(is_service_busy(&aws(
             "InvalidParameterException",
             "The service cannot be stopped while deployments are active."

@@ -99,11 +99,8 @@ async fn guarded(
         remaining_s = remaining.as_secs_f64(),
         "time before the Lambda deadline"
     );
-    let started = std::time::Instant::now();
     let work = execute(provider.clients.clone(), request).in_current_span();
-    let response = guard(work, remaining, &envelope, kind, log_hint).await;
-    tracing::info!(operation = kind, duration_s = started.elapsed().as_secs_f64(), status = ?response.status, "done");
-    response
+    guard(work, remaining, &envelope, kind, log_hint).await
 }
 
 /// Time left before the Lambda deadline (`Lambda-Runtime-Deadline-Ms`). Lambda sends epoch
@@ -138,7 +135,7 @@ where
     let steps = Steps::default();
     let task = tokio::spawn(steps.scope(work));
     let abort = task.abort_handle();
-    match tokio::time::timeout(budget, task).await {
+    let response = match tokio::time::timeout(budget, task).await {
         Ok(Ok(response)) => response,
         Ok(Err(joined)) => {
             let cause = joined
@@ -172,7 +169,10 @@ where
             );
             Response::failed(envelope, &fallback_id(envelope), reason)
         }
-    }
+    };
+    let duration_s = started.elapsed().as_secs_f64();
+    tracing::info!(operation = kind, duration_s, status = ?response.status, "done");
+    response
 }
 
 /// The PhysicalResourceId when an operation was cut short (panic, deadline): the one

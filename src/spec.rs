@@ -46,6 +46,9 @@ pub const DEFAULT_CLUSTER_NAME: &str = "prod-e-cluster";
 pub const DEFAULT_SERVICE_NAME: &str = "prod-e-service";
 pub const DEFAULT_TASK_FAMILY: &str = "prod-e-task";
 
+/// User tags allowed beside prod-e's three (IAM allows 50 per role).
+pub const MAX_USER_TAGS: usize = 40;
+
 /// The retention values CloudWatch Logs accepts.
 pub const LOG_RETENTION_DAYS: [i64; 22] = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -140,7 +143,7 @@ impl Spec {
             path_pattern: r.string("PathPattern", Some("/*"), path_pattern),
             log_retention_days: r.retention(),
             environment: r.map("Environment", |_| Ok(())),
-            tags: r.map("Tags", user_tag),
+            tags: r.tags(),
         };
         if let Err(message) = fargate_size(spec.cpu, spec.memory) {
             if !r
@@ -422,14 +425,17 @@ impl Reader<'_> {
             }
             out.insert(key.clone(), text);
         }
-        if name == "Tags" && out.len() > 40 {
-            return self.fail(
-                name,
-                "at most 40 tags (prod-e adds 3 of its own; IAM allows 50)",
-                BTreeMap::new(),
-            );
-        }
         out
+    }
+
+    fn tags(&mut self) -> Tags {
+        let tags = self.map("Tags", user_tag);
+        if tags.len() > MAX_USER_TAGS {
+            let message =
+                format!("at most {MAX_USER_TAGS} tags (prod-e adds 3 of its own; IAM allows 50)");
+            return self.fail("Tags", &message, Tags::new());
+        }
+        tags
     }
 }
 

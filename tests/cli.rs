@@ -241,12 +241,11 @@ async fn teardown_with_yes_flag_deletes_everything_found_by_tags() {
 #[tokio::test]
 async fn orphans_lists_deployments_whose_stack_is_gone() {
     let h = Harness::new().await;
+    let stacks = prod_e::aws::stacks(&crate::support::config(moto::endpoint()).await);
     let template = r#"{"Resources":{"H":{"Type":"AWS::CloudFormation::WaitConditionHandle"}}}"#;
     let mut ids = Vec::new();
     for (name, priority) in [("orphan-gone", 10), ("orphan-live", 20)] {
-        let made = h
-            .clients
-            .cloudformation
+        let made = stacks
             .create_stack()
             .stack_name(format!("{name}-{}", unique()))
             .template_body(template)
@@ -264,8 +263,7 @@ async fn orphans_lists_deployments_whose_stack_is_gone() {
         out.assert_success();
         ids.push((stack.id.clone(), out.physical_id()));
     }
-    h.clients
-        .cloudformation
+    stacks
         .delete_stack()
         .stack_name(&ids[0].0)
         .send()

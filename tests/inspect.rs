@@ -214,7 +214,7 @@ pub async fn role(c: &Clients, name: &str) -> (Value, Vec<String>) {
         .role()
         .and_then(|r| r.assume_role_policy_document())
         .unwrap_or_default();
-    let decoded = percent_decode(doc);
+    let decoded = crate::support::http::percent_decode(doc);
     let trust: Value = serde_json::from_str(&decoded).unwrap_or(Value::Null);
     let attached = c
         .iam
@@ -231,24 +231,6 @@ pub async fn role(c: &Clients, name: &str) -> (Value, Vec<String>) {
             .filter_map(|p| p.policy_arn().map(String::from))
             .collect(),
     )
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).to_string()
 }
 
 /// Asserts that exactly one complete set of the deployment exists, naming what is off.

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 use serde_norway::Value as Yaml;
 
+use crate::support::http::percent_decode;
 use crate::support::proxy::{Call, Proxy};
 use crate::support::{moto, unique, Harness, Stack, ACCOUNT, REGION};
 
@@ -83,7 +84,7 @@ fn evaluated(call: &Call) -> Vec<(String, String)> {
         .body
         .split('&')
         .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), decode(v)))
+        .map(|(k, v)| (k.to_string(), percent_decode(v)))
         .collect();
     let body: Value = serde_json::from_str(&call.body).unwrap_or(Value::Null);
     let field = |k: &str| {
@@ -218,28 +219,6 @@ fn evaluated(call: &Call) -> Vec<(String, String)> {
         resource.unwrap_or_else(|| format!("(no resource read from {})", call.body)),
     ));
     pairs
-}
-
-fn decode(v: &str) -> String {
-    let bytes = v.replace('+', " ").into_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = std::str::from_utf8(bytes.get(i + 1..i + 3).unwrap_or_default())
-            .ok()
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).to_string()
 }
 
 #[tokio::test]

@@ -71,12 +71,13 @@ impl Response {
             return full;
         }
         let Some(reason) = &self.reason else {
-            return Response::failed(
-                &self.envelope(),
-                &self.physical_resource_id,
-                "response too large",
-            )
-            .to_json();
+            let failed = Response {
+                status: Status::Failed,
+                reason: Some("response too large".into()),
+                data: BTreeMap::new(),
+                ..self.clone()
+            };
+            return failed.to_json();
         };
         let tail = format!(" … (truncated; full text in {log_hint})");
         let with_head = |keep: usize| {
@@ -103,16 +104,6 @@ impl Response {
             }
         }
         with_head(fits)
-    }
-
-    fn envelope(&self) -> Envelope {
-        Envelope {
-            response_url: String::new(),
-            stack_id: self.stack_id.clone(),
-            request_id: self.request_id.clone(),
-            logical_id: self.logical_resource_id.clone(),
-            physical_id: Some(self.physical_resource_id.clone()),
-        }
     }
 
     fn to_json(&self) -> Vec<u8> {
@@ -147,6 +138,25 @@ mod tests {
         assert!(v.get("Reason").is_none());
         assert_eq!(v["Data"]["A"], "b");
         assert_eq!(v["PhysicalResourceId"], "prod-e-1");
+    }
+
+    #[test]
+    fn a_success_too_large_to_send_becomes_failed() {
+        let data = (0..200)
+            .map(|i| (format!("Key{i}"), "v".repeat(40)))
+            .collect();
+        let body = Response::success(&envelope(), "prod-e-1", data).body("log");
+        assert!(body.len() <= MAX_BODY_BYTES);
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (v["Status"].as_str(), v["Reason"].as_str()),
+            (Some("FAILED"), Some("response too large"))
+        );
+        assert_eq!(
+            (v["PhysicalResourceId"].as_str(), v["RequestId"].as_str()),
+            (Some("prod-e-1"), Some("r"))
+        );
+        assert!(v["Data"].as_object().is_some_and(|d| d.is_empty()));
     }
 
     #[test]

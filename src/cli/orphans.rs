@@ -12,13 +12,17 @@ use crate::resources::stack;
 pub struct Orphans {}
 
 impl Orphans {
-    pub async fn run(&self, c: &Clients) -> Result<Outcome, Failure> {
+    pub async fn run(
+        &self,
+        c: &Clients,
+        stacks: &aws_sdk_cloudformation::Client,
+    ) -> Result<Outcome, Failure> {
         let mut text = String::new();
         let mut orphans = Vec::new();
         for found in discover::deployments(c).await? {
             let status = match found.stack_id.as_str() {
                 "" => None,
-                id => stack::status(&c.cloudformation, id).await?,
+                id => stack::status(stacks, id).await?,
             };
             if status.as_deref().is_some_and(|s| s != "DELETE_COMPLETE") {
                 continue;

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{exit, Failure, Outcome, Output, Target};
 use crate::aws::Clients;
 use crate::naming::Deployment;
-use crate::plan::{delete, inventory, Inventory};
+use crate::plan::{delete_found, inventory, Inventory};
 use crate::progress::{Event, Steps};
 use crate::report;
 
@@ -90,7 +90,7 @@ impl Teardown {
             }
         }
         let started = Instant::now();
-        let result = with_progress(output, delete(c, &d, &at)).await;
+        let result = with_progress(output, delete_found(c, &d, &at, inv)).await;
         let left = inventory(c, &d, &at).await?;
         let (remaining, _) = order(&d, &left);
         let took = started.elapsed().as_secs_f64();

@@ -1,111 +1,77 @@
 //! Delete: removes exactly what this deployment owns, in reverse dependency order.
 
-use super::inventory;
+use std::future::Future;
+
+use super::{inventory, Inventory};
 use crate::aws::Clients;
 use crate::error::{Error, Result};
 use crate::naming::Deployment;
 use crate::progress::step;
 use crate::resources::{
     cluster, listener_rule, log_group, ours, role, security_group, service, target_group,
-    task_definition,
+    task_definition, Tagged,
 };
 use crate::spec::Locator;
 
 /// Deletes every resource of `deployment` that carries its ownership tag. What is gone
 /// counts as deleted; what is not ours is logged and left alone.
 pub async fn delete(c: &Clients, deployment: &Deployment, at: &Locator) -> Result<()> {
-    let found = inventory(c, deployment, at).await?;
-    let d = deployment;
+    delete_found(c, deployment, at, inventory(c, deployment, at).await?).await
+}
 
+/// [`delete`] of resources already found (the CLI shows them before it deletes them).
+pub async fn delete_found(
+    c: &Clients,
+    d: &Deployment,
+    at: &Locator,
+    found: Inventory,
+) -> Result<()> {
     // The service first: nothing else can go while tasks run.
-    if let Some(svc) = ours(d, found.service) {
-        step(
-            format!("deleting ECS service ({})", svc.name),
-            service::delete(&c.ecs, &at.cluster_name, &svc),
-        )
-        .await?;
-    }
+    remove(d, found.service, |svc| async move {
+        service::delete(&c.ecs, &at.cluster_name, &svc).await
+    })
+    .await?;
 
     let traffic = async {
-        if let Some(rule) = ours(d, found.listener_rule) {
-            step(
-                format!("deleting listener rule ({})", rule.arn),
-                listener_rule::delete(&c.elb, &rule),
-            )
-            .await?;
-        }
-        match ours(d, found.target_group) {
-            Some(tg) => {
-                step(
-                    format!("deleting target group ({})", tg.name),
-                    target_group::delete(&c.elb, &tg),
-                )
-                .await
-            }
-            None => Ok(()),
-        }
+        remove(d, found.listener_rule, |rule| async move {
+            listener_rule::delete(&c.elb, &rule).await
+        })
+        .await?;
+        remove(d, found.target_group, |tg| async move {
+            target_group::delete(&c.elb, &tg).await
+        })
+        .await
     };
     let task = async {
-        for def in &found.task_definitions {
-            step(
-                format!("deregistering task definition ({})", def.arn),
-                task_definition::delete(&c.ecs, &def.arn),
-            )
+        for def in found.task_definitions {
+            remove(d, Some(def), |def| async move {
+                task_definition::delete(&c.ecs, &def.arn).await
+            })
             .await?;
         }
-        let roles = [ours(d, found.execution_role), ours(d, found.task_role)];
-        let [exec, task] = roles.map(|r| async move {
-            match r {
-                Some(r) => {
-                    step(
-                        format!("deleting IAM role ({})", r.name),
-                        role::delete(&c.iam, &r.name),
-                    )
-                    .await
-                }
-                None => Ok(()),
-            }
-        });
-        let (exec, task) = tokio::join!(exec, task);
+        let (exec, task) = tokio::join!(
+            remove(d, found.execution_role, |r| async move {
+                role::delete(&c.iam, &r.name).await
+            }),
+            remove(d, found.task_role, |r| async move {
+                role::delete(&c.iam, &r.name).await
+            }),
+        );
         Error::all([exec.err(), task.err()]).map_or(Ok(()), Err)
     };
-    let cluster = async {
-        match ours(d, found.cluster) {
-            Some(cl) => {
-                step(
-                    format!("deleting ECS cluster ({})", cl.name),
-                    cluster::delete(&c.ecs, &cl.name),
-                )
-                .await
-            }
-            None => Ok(()),
-        }
-    };
-    let sg = async {
-        match ours(d, found.security_group) {
-            Some(sg) => {
-                step(
-                    format!("deleting security group ({})", sg.name),
-                    security_group::delete(&c.ec2, &sg),
-                )
-                .await
-            }
-            None => Ok(()),
-        }
-    };
-    let logs = async {
-        match ours(d, found.log_group) {
-            Some(g) => {
-                step(
-                    format!("deleting log group ({})", g.name),
-                    log_group::delete(&c.logs, &g.name),
-                )
-                .await
-            }
-            None => Ok(()),
-        }
-    };
-    let (traffic, task, cluster, sg, logs) = tokio::join!(traffic, task, cluster, sg, logs);
+    let (traffic, task, cluster, sg, logs) = tokio::join!(
+        traffic,
+        task,
+        remove(d, found.cluster, |cl| async move {
+            cluster::delete(&c.ecs, &cl.name).await
+        }),
+        remove(d, found.security_group, |sg| async move {
+            security_group::delete(&c.ec2, &sg).await
+        }),
+        remove(d, found.log_group, |g| async move {
+            log_group::delete(&c.logs, &g.name).await
+        }),
+    );
     Error::all([
         traffic.err(),
         task.err(),
@@ -114,4 +80,17 @@ pub async fn delete(c: &Clients, deployment: &Deployment, at: &Locator) -> Resul
         logs.err(),
     ])
     .map_or(Ok(()), Err)
+}
+
+/// Deletes `found` as a named step if it is ours; absent or foreign counts as done.
+async fn remove<T, F, Fut>(d: &Deployment, found: Option<T>, delete: F) -> Result<()>
+where
+    T: Tagged,
+    F: FnOnce(T) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    match ours(d, found) {
+        Some(r) => step(format!("deleting {} ({})", T::KIND, r.label()), delete(r)).await,
+        None => Ok(()),
+    }
 }

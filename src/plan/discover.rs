@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::aws::Clients;
 use crate::error::{Error, Result};
-use crate::naming::{Deployment, Tags, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
+use crate::naming::{Deployment, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
 use crate::resources::{
     cluster, listener_rule, log_group, role, security_group, service, target_group, Tagged,
 };
@@ -41,9 +41,20 @@ pub async fn deployments(c: &Clients) -> Result<Vec<Found>> {
         return Err(err);
     }
     let mut found: BTreeMap<String, Found> = BTreeMap::new();
-    let mut add = |kind: &str, name: &str, tags: &Tags| {
+    add(&mut found, roles?);
+    add(&mut found, groups?);
+    add(&mut found, clusters?);
+    add(&mut found, targets?);
+    add(&mut found, logs?);
+    Ok(found.into_values().collect())
+}
+
+/// Files each tagged resource under the deployment its ownership tag names.
+fn add<T: Tagged>(found: &mut BTreeMap<String, Found>, resources: Vec<T>) {
+    for r in resources {
+        let tags = r.tags();
         let Some(id) = tags.get(OWNER_TAG) else {
-            return;
+            continue;
         };
         let entry = found.entry(id.clone()).or_insert_with(|| Found {
             physical_id: id.clone(),
@@ -51,24 +62,8 @@ pub async fn deployments(c: &Clients) -> Result<Vec<Found>> {
             logical_id: tags.get(LOGICAL_TAG).cloned().unwrap_or_default(),
             resources: Vec::new(),
         });
-        entry.resources.push(format!("{kind} {name}"));
-    };
-    for r in roles? {
-        add(Tagged::kind(&r), r.label(), r.tags());
+        entry.resources.push(format!("{} {}", T::KIND, r.label()));
     }
-    for g in groups? {
-        add(Tagged::kind(&g), g.label(), g.tags());
-    }
-    for cl in clusters? {
-        add(Tagged::kind(&cl), cl.label(), cl.tags());
-    }
-    for t in targets? {
-        add(Tagged::kind(&t), t.label(), t.tags());
-    }
-    for l in logs? {
-        add(Tagged::kind(&l), l.label(), l.tags());
-    }
-    Ok(found.into_values().collect())
 }
 
 /// Where `d`'s resources are: its cluster, service, task family, listener and VPC, read from
@@ -91,10 +86,7 @@ pub async fn locate(c: &Clients, d: &Deployment) -> Result<Locator> {
             .find(|s| d.owns(&s.tags)),
         None => None,
     };
-    let vpc_id = match group?.filter(|g| d.owns(&g.tags)) {
-        Some(g) => security_group::vpc_of(&c.ec2, &g).await?,
-        None => None,
-    };
+    let vpc_id = group?.filter(|g| d.owns(&g.tags)).map(|g| g.vpc_id);
     let mut listener_arn = None;
     if let Some(tg) = target?.filter(|t| d.owns(&t.tags)) {
         'search: for lb in &tg.load_balancer_arns {

@@ -8,7 +8,7 @@ mod inventory;
 mod update;
 
 pub use create::{create, CreateFailed};
-pub use delete::delete;
+pub use delete::{delete, delete_found};
 pub use inventory::{inventory, Inventory};
 pub use update::{effects, update};
 

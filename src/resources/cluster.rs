@@ -26,15 +26,16 @@ pub async fn find(ecs: &Client, name: &str) -> Result<Option<Cluster>> {
         .send()
         .await
         .map_err(|e| Error::aws(format!("reading ECS cluster ({name})"), e))?;
-    Ok(out
-        .clusters()
-        .iter()
-        .find(|c| c.status() == Some("ACTIVE"))
-        .map(|c| Cluster {
-            name: name.to_string(),
-            arn: c.cluster_arn().unwrap_or_default().to_string(),
-            tags: tags_of(c.tags()),
-        }))
+    Ok(out.clusters().iter().find_map(active))
+}
+
+/// The cluster, if it is ACTIVE (a deleted one is INACTIVE).
+fn active(c: &aws_sdk_ecs::types::Cluster) -> Option<Cluster> {
+    (c.status() == Some("ACTIVE")).then(|| Cluster {
+        name: c.cluster_name().unwrap_or_default().to_string(),
+        arn: c.cluster_arn().unwrap_or_default().to_string(),
+        tags: tags_of(c.tags()),
+    })
 }
 
 pub async fn create(ecs: &Client, name: &str, tags: &Tags) -> Result<Cluster> {
@@ -114,21 +115,14 @@ pub fn tag_list(tags: &Tags) -> Vec<Tag> {
 /// Every ACTIVE cluster in the region, with its tags.
 pub async fn list(ecs: &Client) -> Result<Vec<Cluster>> {
     let doing = "listing ECS clusters";
-    let mut arns = Vec::new();
-    let mut next = None;
-    loop {
-        let out = ecs
-            .list_clusters()
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|e| Error::aws(doing, e))?;
-        arns.extend(out.cluster_arns().iter().cloned());
-        next = out.next_token().map(str::to_string);
-        if next.is_none() {
-            break;
-        }
-    }
+    let arns = ecs
+        .list_clusters()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let arns = arns.map_err(|e| Error::aws(doing, e))?;
     let mut clusters = Vec::new();
     for batch in arns.chunks(100) {
         let out = ecs
@@ -138,16 +132,7 @@ pub async fn list(ecs: &Client) -> Result<Vec<Cluster>> {
             .send()
             .await
             .map_err(|e| Error::aws(doing, e))?;
-        clusters.extend(
-            out.clusters()
-                .iter()
-                .filter(|c| c.status() == Some("ACTIVE"))
-                .map(|c| Cluster {
-                    name: c.cluster_name().unwrap_or_default().to_string(),
-                    arn: c.cluster_arn().unwrap_or_default().to_string(),
-                    tags: tags_of(c.tags()),
-                }),
-        );
+        clusters.extend(out.clusters().iter().filter_map(active));
     }
     Ok(clusters)
 }

@@ -29,30 +29,22 @@ pub async fn find(
     deployment: &Deployment,
 ) -> Result<Option<ListenerRule>> {
     let doing = format!("reading rules of listener ({listener_arn})");
-    let mut rules = Vec::new();
-    let mut marker = None;
-    loop {
-        let out = elb
-            .describe_rules()
-            .listener_arn(listener_arn)
-            .set_marker(marker)
-            .send()
-            .await;
-        let Some(out) = found(out.map_err(|e| Error::aws(&doing, e)))? else {
-            return Ok(None);
-        };
-        rules.extend(
-            out.rules()
-                .iter()
-                .filter(|r| !r.is_default().unwrap_or(false))
-                .cloned(),
-        );
-        marker = out.next_marker().map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
-    }
-    for rule in rules {
+    let listed = elb
+        .describe_rules()
+        .listener_arn(listener_arn)
+        .into_paginator()
+        .items()
+        .send();
+    let Some(rules) = found(
+        listed
+            .try_collect()
+            .await
+            .map_err(|e| Error::aws(&doing, e)),
+    )?
+    else {
+        return Ok(None);
+    };
+    for rule in rules.iter().filter(|r| !r.is_default().unwrap_or(false)) {
         let arn = rule.rule_arn().unwrap_or_default().to_string();
         let tags = tags_of(elb, &arn, &doing).await?;
         if deployment.owns(&tags) {

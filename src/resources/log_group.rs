@@ -17,38 +17,46 @@ pub struct LogGroup {
 tagged!(LogGroup, "log group", name);
 
 pub async fn find(logs: &Client, name: &str) -> Result<Option<LogGroup>> {
-    let doing = format!("reading log group ({name})");
     let out = logs
         .describe_log_groups()
         .log_group_name_prefix(name)
         .send()
         .await
-        .map_err(|e| Error::aws(&doing, e))?;
-    let Some(group) = out
+        .map_err(|e| Error::aws(format!("reading log group ({name})"), e))?;
+    match out
         .log_groups()
         .iter()
         .find(|g| g.log_group_name() == Some(name))
-    else {
-        return Ok(None);
-    };
+    {
+        Some(group) => Ok(Some(with_tags(logs, group).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A described group with its tags (DescribeLogGroups carries none).
+async fn with_tags(
+    logs: &Client,
+    group: &aws_sdk_cloudwatchlogs::types::LogGroup,
+) -> Result<LogGroup> {
+    let name = group.log_group_name().unwrap_or_default().to_string();
     let arn = group.log_group_arn().unwrap_or_default().to_string();
     let tags = logs
         .list_tags_for_resource()
         .resource_arn(&arn)
         .send()
         .await
-        .map_err(|e| Error::aws(&doing, e))?;
-    Ok(Some(LogGroup {
-        name: name.to_string(),
-        arn,
-        retention_days: group.retention_in_days(),
+        .map_err(|e| Error::aws(format!("reading tags of log group ({name})"), e))?;
+    Ok(LogGroup {
         tags: tags
             .tags()
             .cloned()
             .unwrap_or_default()
             .into_iter()
             .collect(),
-    }))
+        retention_days: group.retention_in_days(),
+        name,
+        arn,
+    })
 }
 
 /// Creates the group with its retention. CreateLogGroup returns nothing to read.
@@ -105,30 +113,19 @@ pub async fn delete(logs: &Client, name: &str) -> Result<()> {
 
 /// Every log group whose name starts with `prefix`, with its tags.
 pub async fn list(logs: &Client, prefix: &str) -> Result<Vec<LogGroup>> {
-    let doing = format!("listing log groups ({prefix}*)");
-    let mut names = Vec::new();
-    let mut next = None;
-    loop {
-        let out = logs
-            .describe_log_groups()
-            .log_group_name_prefix(prefix)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-        names.extend(
-            out.log_groups()
-                .iter()
-                .filter_map(|g| g.log_group_name().map(str::to_string)),
-        );
-        next = out.next_token().map(str::to_string);
-        if next.is_none() {
-            break;
-        }
-    }
-    let mut groups = Vec::with_capacity(names.len());
-    for name in names {
-        groups.extend(find(logs, &name).await?);
+    let listed = logs
+        .describe_log_groups()
+        .log_group_name_prefix(prefix)
+        .into_paginator()
+        .items()
+        .send();
+    let listed = listed
+        .try_collect()
+        .await
+        .map_err(|e| Error::aws(format!("listing log groups ({prefix}*)"), e))?;
+    let mut groups = Vec::with_capacity(listed.len());
+    for group in &listed {
+        groups.push(with_tags(logs, group).await?);
     }
     Ok(groups)
 }

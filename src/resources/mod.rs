@@ -36,10 +36,6 @@ pub trait Tagged {
     fn tags(&self) -> &Tags;
     /// Its name or id, for messages.
     fn label(&self) -> &str;
-    /// [`Self::KIND`], callable on a value.
-    fn kind(&self) -> &'static str {
-        Self::KIND
-    }
 }
 
 /// The ownership rule, in one place: a found resource is usable only if it carries our tag.

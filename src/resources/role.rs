@@ -164,30 +164,21 @@ fn tag_list(tags: &Tags) -> Result<Vec<Tag>, aws_sdk_iam::error::BuildError> {
 
 /// Every role whose name starts with `prefix`, with its tags (ListRoles carries none).
 pub async fn list(iam: &Client, prefix: &str) -> Result<Vec<Role>> {
-    let doing = format!("listing IAM roles ({prefix}*)");
-    let mut names = Vec::new();
-    let mut marker = None;
-    loop {
-        let out = iam
-            .list_roles()
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-        names.extend(
-            out.roles()
-                .iter()
-                .map(|r| r.role_name().to_string())
-                .filter(|n| n.starts_with(prefix)),
-        );
-        marker = out.marker().map(str::to_string);
-        if !out.is_truncated() || marker.is_none() {
-            break;
-        }
-    }
-    let mut roles = Vec::with_capacity(names.len());
-    for name in names {
-        roles.extend(find(iam, &name).await?);
+    let listed = iam
+        .list_roles()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let listed = listed.map_err(|e| Error::aws(format!("listing IAM roles ({prefix}*)"), e))?;
+    let mut roles = Vec::new();
+    for name in listed
+        .iter()
+        .map(|r| r.role_name())
+        .filter(|n| n.starts_with(prefix))
+    {
+        roles.extend(find(iam, name).await?);
     }
     Ok(roles)
 }

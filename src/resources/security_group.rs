@@ -14,6 +14,7 @@ use crate::retry::{retry, SECURITY_GROUP_IN_USE};
 pub struct SecurityGroup {
     pub id: String,
     pub name: String,
+    pub vpc_id: String,
     pub tags: Tags,
     /// (port, source security group) of each TCP ingress rule that names a group.
     pub ingress: Vec<(i32, String)>,
@@ -38,6 +39,7 @@ fn from_sdk(g: &aws_sdk_ec2::types::SecurityGroup) -> SecurityGroup {
     SecurityGroup {
         id: g.group_id().unwrap_or_default().to_string(),
         name: g.group_name().unwrap_or_default().to_string(),
+        vpc_id: g.vpc_id().unwrap_or_default().to_string(),
         tags: g
             .tags()
             .iter()
@@ -87,6 +89,7 @@ pub async fn create(
     let group = SecurityGroup {
         id: out.group_id().unwrap_or_default().to_string(),
         name: name.to_string(),
+        vpc_id: vpc_id.to_string(),
         tags: tags.clone(),
         ingress: Vec::new(),
     };
@@ -218,19 +221,4 @@ pub async fn list_tagged(ec2: &Client, key: &str) -> Result<Vec<SecurityGroup>> 
         .await
         .map_err(|e| Error::aws(format!("listing security groups tagged {key}"), e))?;
     Ok(out.security_groups().iter().map(from_sdk).collect())
-}
-
-/// The VPC a group is in.
-pub async fn vpc_of(ec2: &Client, group: &SecurityGroup) -> Result<Option<String>> {
-    let out = ec2
-        .describe_security_groups()
-        .group_ids(&group.id)
-        .send()
-        .await
-        .map_err(|e| Error::aws(format!("reading security group ({})", group.name), e))?;
-    Ok(out
-        .security_groups()
-        .first()
-        .and_then(|g| g.vpc_id())
-        .map(str::to_string))
 }

@@ -232,24 +232,21 @@ fn network(
 /// Every service in `cluster` that is not INACTIVE, with its tags.
 pub async fn list(ecs: &Client, cluster: &str) -> Result<Vec<Service>> {
     let doing = format!("listing services of ECS cluster ({cluster})");
-    let mut arns = Vec::new();
-    let mut next = None;
-    loop {
-        let out = ecs
-            .list_services()
-            .cluster(cluster)
-            .set_next_token(next)
-            .send()
-            .await;
-        let Some(out) = super::found(out.map_err(|e| Error::aws(&doing, e)))? else {
-            return Ok(Vec::new());
-        };
-        arns.extend(out.service_arns().iter().cloned());
-        next = out.next_token().map(str::to_string);
-        if next.is_none() {
-            break;
-        }
-    }
+    let listed = ecs
+        .list_services()
+        .cluster(cluster)
+        .into_paginator()
+        .items()
+        .send();
+    let Some(arns) = super::found(
+        listed
+            .try_collect()
+            .await
+            .map_err(|e| Error::aws(&doing, e)),
+    )?
+    else {
+        return Ok(Vec::new());
+    };
     let mut services = Vec::new();
     for batch in arns.chunks(10) {
         let out = ecs

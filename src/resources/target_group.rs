@@ -26,22 +26,28 @@ pub struct TargetGroup {
 tagged!(TargetGroup, "target group", name);
 
 pub async fn find(elb: &Client, name: &str) -> Result<Option<TargetGroup>> {
-    let doing = format!("reading target group ({name})");
     let out = elb.describe_target_groups().names(name).send().await;
-    let Some(out) = found(out.map_err(|e| Error::aws(&doing, e)))? else {
-        return Ok(None);
-    };
-    let Some(group) = out.target_groups().first() else {
-        return Ok(None);
-    };
-    let arn = group.target_group_arn().unwrap_or_default().to_string();
-    Ok(Some(TargetGroup {
-        name: name.to_string(),
-        tags: tags_of(elb, &arn, &doing).await?,
-        health_check_path: group.health_check_path().unwrap_or_default().to_string(),
-        load_balancer_arns: group.load_balancer_arns().to_vec(),
+    let out = found(out.map_err(|e| Error::aws(format!("reading target group ({name})"), e)))?;
+    match out.as_ref().and_then(|o| o.target_groups().first()) {
+        Some(group) => Ok(Some(with_tags(elb, group).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A described target group with its tags (DescribeTargetGroups carries none).
+async fn with_tags(
+    elb: &Client,
+    g: &aws_sdk_elasticloadbalancingv2::types::TargetGroup,
+) -> Result<TargetGroup> {
+    let name = g.target_group_name().unwrap_or_default().to_string();
+    let arn = g.target_group_arn().unwrap_or_default().to_string();
+    Ok(TargetGroup {
+        tags: tags_of(elb, &arn, &format!("reading tags of target group ({name})")).await?,
+        health_check_path: g.health_check_path().unwrap_or_default().to_string(),
+        load_balancer_arns: g.load_balancer_arns().to_vec(),
+        name,
         arn,
-    }))
+    })
 }
 
 pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Result<TargetGroup> {
@@ -174,34 +180,20 @@ pub fn tag_list(tags: &Tags) -> Vec<Tag> {
 
 /// Every target group whose name starts with `prefix`, with its tags.
 pub async fn list(elb: &Client, prefix: &str) -> Result<Vec<TargetGroup>> {
-    let doing = format!("listing target groups ({prefix}*)");
+    let listed = elb
+        .describe_target_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let listed = listed.map_err(|e| Error::aws(format!("listing target groups ({prefix}*)"), e))?;
     let mut groups = Vec::new();
-    let mut marker = None;
-    loop {
-        let out = elb
-            .describe_target_groups()
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-        for g in out
-            .target_groups()
-            .iter()
-            .filter(|g| g.target_group_name().is_some_and(|n| n.starts_with(prefix)))
-        {
-            let arn = g.target_group_arn().unwrap_or_default().to_string();
-            groups.push(TargetGroup {
-                name: g.target_group_name().unwrap_or_default().to_string(),
-                tags: tags_of(elb, &arn, &doing).await?,
-                health_check_path: g.health_check_path().unwrap_or_default().to_string(),
-                load_balancer_arns: g.load_balancer_arns().to_vec(),
-                arn,
-            });
-        }
-        marker = out.next_marker().map(str::to_string);
-        if marker.is_none() {
-            break;
-        }
+    for g in listed
+        .iter()
+        .filter(|g| g.target_group_name().is_some_and(|n| n.starts_with(prefix)))
+    {
+        groups.push(with_tags(elb, g).await?);
     }
     Ok(groups)
 }

@@ -31,30 +31,20 @@ pub struct Links<'a> {
 
 /// Every ACTIVE revision of exactly `family`, newest (highest revision) first, with its tags.
 pub async fn find_all(ecs: &Client, family: &str) -> Result<Vec<TaskDefinition>> {
-    let doing = format!("listing task definitions ({family})");
-    let mut arns = Vec::new();
-    let mut next = None;
-    loop {
-        let out = ecs
-            .list_task_definitions()
-            .family_prefix(family)
-            .status(TaskDefinitionStatus::Active)
-            .sort(aws_sdk_ecs::types::SortOrder::Desc)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-        arns.extend(
-            out.task_definition_arns()
-                .iter()
-                .filter(|a| family_of(a) == family)
-                .cloned(),
-        );
-        next = out.next_token().map(str::to_string);
-        if next.is_none() {
-            break;
-        }
-    }
+    let listed = ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(TaskDefinitionStatus::Active)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| Error::aws(format!("listing task definitions ({family})"), e))?;
+    let mut arns: Vec<String> = listed
+        .into_iter()
+        .filter(|a| family_of(a) == family)
+        .collect();
     arns.sort_by_key(|arn| std::cmp::Reverse(revision_of(arn)));
     let mut found = Vec::with_capacity(arns.len());
     for arn in arns {

@@ -1,4 +1,5 @@
-//! Reading one HTTP/1.1 request off a socket (for the loopback stand-ins; content-length bodies only).
+//! Reading one HTTP/1.1 request off a socket (for the loopback stand-ins; content-length bodies
+//! only), and decoding its form values.
 
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
@@ -63,4 +64,27 @@ pub async fn read_request(sock: &mut TcpStream) -> Option<Request> {
         headers,
         body,
     })
+}
+
+/// Decodes a form or URL-encoded value (`%XX` escapes, `+` for space).
+pub fn percent_decode(v: &str) -> String {
+    let bytes = v.replace('+', " ").into_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = std::str::from_utf8(bytes.get(i + 1..i + 3).unwrap_or_default())
+            .ok()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).to_string()
 }

@@ -205,21 +205,25 @@ impl Stack {
     }
 }
 
-/// Clients for `endpoint`, with prod-e's retry settings; only the first backoff is shortened
-/// (the attempt counts are the provider's own), so that injected throttling does not make
-/// tests sleep for seconds.
+/// Clients for `endpoint` (see [`config`]).
 pub async fn clients(endpoint: &str) -> Clients {
+    Clients::new(&config(endpoint).await)
+}
+
+/// The SDK configuration for `endpoint`, with prod-e's retry settings; only the first backoff
+/// is shortened (the attempt counts are the provider's own), so that injected throttling does
+/// not make tests sleep for seconds.
+pub async fn config(endpoint: &str) -> aws_config::SdkConfig {
     let retry = aws_config::retry::RetryConfig::standard()
         .with_max_attempts(prod_e::aws::SDK_MAX_ATTEMPTS)
         .with_initial_backoff(Duration::from_millis(5));
-    let config = config_loader()
+    config_loader()
         .endpoint_url(endpoint)
         .region(aws_config::Region::new(REGION))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .retry_config(retry)
         .load()
-        .await;
-    Clients::new(&config)
+        .await
 }
 
 /// Retry and poll delays in tests are 1 % of production's (attempt counts unchanged).
