@@ -18,7 +18,7 @@ SAM_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACC
 
 
 help:
-	@echo "make demo   run the Lambda under cargo lambda watch against moto: Create, Update, Delete"
+	@echo "make demo   run the Lambda under cargo lambda watch against moto: Create, Update, replacement, Delete"
 	@echo "make test   unit and integration tests (starts its own moto server)"
 	@echo "make invoke EVENT=events/create.json   cargo lambda invoke with a sample event, against the emulator"
 	@echo "make reliability   the fault, crash and bad-input tests, printing their figures"

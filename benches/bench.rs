@@ -176,9 +176,7 @@ async fn run_set(h: &Harness, f: &mut Function, proxy: &Proxy, name: &str) -> Ve
     let props = h.properties(json!({"ClusterName": format!("{name}-{}", unique())}));
     let mut new = props.clone();
     new["Image"] = json!("nginx:1.27");
-    let pid = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id)
-        .physical_id()
-        .to_string();
+    let pid = stack.deployment(&props).physical_id().to_string();
     let events = [
         ("Create", stack.create(&props)),
         ("Update", stack.update(&pid, &props, &new)),

@@ -1,6 +1,8 @@
-//! `make demo`: the real Lambda binary under `cargo lambda watch`, against moto server, driven
-//! through Create → Update → Delete with the sample events in `events/`, the way
-//! CloudFormation would drive it. Prints each response and the live resources after each step.
+//! `make demo`: the real Lambda binary under `cargo lambda watch`, against moto server (behind
+//! the test proxy, which plays the ECS rollouts moto does not), driven through a stack's life
+//! with the sample events in `events/`, the way CloudFormation would drive it: Create, an
+//! in-place Update, a replacement, the cleanup Delete of the replaced set, the stack's Delete.
+//! Prints each response and the live resources after each step.
 //! `make invoke EVENT="events/create.json events/delete.json"` sends only the given events.
 
 #[allow(dead_code)]
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 use prod_e::naming::Deployment;
 use prod_e::plan::inventory;
 use prod_e::report;
-use prod_e::spec::Locator;
+use prod_e::spec::{Locator, Spec};
 use serde_json::{json, Value};
 use support::{moto, s3, Harness};
 
@@ -23,8 +25,7 @@ const READY: Duration = Duration::from_secs(600);
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let endpoint = moto::endpoint();
-    println!("moto server (AWS emulator) at {endpoint}");
+    println!("moto server (AWS emulator) at {}", moto::endpoint());
     let h = Harness::new().await;
     let n = &h.network;
     println!(
@@ -35,12 +36,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
     println!("listener: {}\n", n.listener_arn);
 
+    // The function and the operator CLI see moto through the proxy that plays ECS rollouts.
+    let endpoint = h.proxy.endpoint.as_str();
     let port = moto::free_port();
     let mut watch = Watch::start(endpoint, port)?;
     // `make invoke EVENT="..."` passes its own event files; `make demo` runs all three.
     let given: Vec<String> = std::env::args().skip(1).collect();
     let files = match given.is_empty() {
-        true => ["create", "update", "delete"]
+        true => ["create", "update", "replace", "cleanup", "delete"]
             .map(|s| format!("events/{s}.json"))
             .to_vec(),
         false => given,
@@ -86,7 +89,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
             "\nlive resources of {physical_id}:\n{}",
             report::table(&report::rows(&d, &live))
         );
-        if step == "update" {
+        // The operator's view of the set an in-place Update left (after a replacement moto
+        // would hide the rule: it does not move TargetGroup.LoadBalancerArns on ModifyRule).
+        if file.ends_with("update.json") {
             operator(endpoint, &["status", "--physical-id", &physical_id]);
             operator(
                 endpoint,
@@ -143,11 +148,23 @@ fn sample_event(file: &str, h: &Harness) -> Result<Value, Box<dyn Error>> {
         }
     }
     let text = |k: &str| event[k].as_str().unwrap_or_default().to_string();
-    event["ResponseURL"] = json!(s3::response_url(
-        &text("StackId"),
-        &text("LogicalResourceId"),
-        &text("RequestId")
-    ));
+    let (stack_id, logical_id, request_id) = (
+        text("StackId"),
+        text("LogicalResourceId"),
+        text("RequestId"),
+    );
+    // The PhysicalResourceId names the set the properties describe, and those changed above.
+    let acts_on = match event["RequestType"].as_str().unwrap_or_default() {
+        "Update" => Some("OldResourceProperties"),
+        "Delete" => Some("ResourceProperties"),
+        _ => None,
+    };
+    if let Some(key) = acts_on {
+        let spec = Spec::parse(&event[key]).map_err(|e| format!("{file}: {e}"))?;
+        let d = Deployment::new(&stack_id, &logical_id, &spec.fingerprint());
+        event["PhysicalResourceId"] = json!(d.physical_id());
+    }
+    event["ResponseURL"] = json!(s3::response_url(&stack_id, &logical_id, &request_id));
     Ok(event)
 }
 

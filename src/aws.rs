@@ -26,6 +26,8 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// The provider's own function, invoked to continue a long operation.
+    pub lambda: aws_sdk_lambda::Client,
 }
 
 /// A client of SDK crate `$sdk` for `$config`, in prod-e's retry partition.
@@ -53,6 +55,7 @@ impl Clients {
             iam: client!(aws_sdk_iam, config),
             elb: client!(aws_sdk_elasticloadbalancingv2, config),
             logs: client!(aws_sdk_cloudwatchlogs, config),
+            lambda: client!(aws_sdk_lambda, config),
         }
     }
 }

@@ -17,6 +17,13 @@ pub enum Error {
     Missing { kind: &'static str, name: String },
     /// A wait or retry ran out of its bound.
     GaveUp { doing: String, after: String },
+    /// The ECS deployment circuit breaker stopped a rollout (and rolled it back).
+    DeploymentFailed {
+        service: String,
+        events: Vec<String>,
+    },
+    /// A wait reached the time this invocation had for it; the work goes on in the next one.
+    Pending { waiting_for: String },
     /// Several independent steps failed; each is reported.
     Several(Vec<Error>),
 }
@@ -43,6 +50,15 @@ impl fmt::Display for Error {
             ),
             Error::Missing { kind, name } => write!(f, "{kind} {name} no longer exists"),
             Error::GaveUp { doing, after } => write!(f, "{doing}: gave up after {after}"),
+            Error::Pending { waiting_for } => write!(f, "still waiting for {waiting_for}"),
+            Error::DeploymentFailed { service, events } => write!(
+                f,
+                "the deployment of ECS service ({service}) failed and the circuit breaker rolled it back; latest service events: {}",
+                match events.is_empty() {
+                    true => "none".to_string(),
+                    false => events.join(" | "),
+                }
+            ),
             Error::Several(errors) => {
                 let all: Vec<String> = errors.iter().map(Error::to_string).collect();
                 write!(f, "{}", all.join("; "))
@@ -67,6 +83,19 @@ impl Error {
             doing: doing.into(),
             code: err.code().map(str::to_string),
             message,
+        }
+    }
+
+    /// What is still being waited for, if this error is nothing but unfinished waits (a real
+    /// failure beside a wait makes the whole a failure).
+    pub fn pending(&self) -> Option<Vec<String>> {
+        match self {
+            Error::Pending { waiting_for } => Some(vec![waiting_for.clone()]),
+            Error::Several(errors) => errors.iter().try_fold(Vec::new(), |mut all, e| {
+                all.extend(e.pending()?);
+                Some(all)
+            }),
+            _ => None,
         }
     }
 

@@ -1,9 +1,11 @@
 //! The Lambda handler: reads the event, runs the operation under a deadline guard, and
 //! answers CloudFormation exactly once, whatever happens (errors, panics, time running out).
+//! A wait that outlasts the invocation continues in a new one ([`crate::continuation`]);
+//! whichever invocation finishes answers.
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
@@ -11,9 +13,13 @@ use tracing::Instrument;
 
 use crate::aws::Clients;
 use crate::cfn::{Envelope, Operation, Request, Responder, Response};
+use crate::continuation::{self, Progress};
+use crate::error::Error;
 use crate::naming::Deployment;
 use crate::plan::{self, CreateFailed, Outputs, Owner};
 use crate::progress::Steps;
+use crate::resources::function;
+use crate::retry;
 use crate::spec::{Diff, Locator, Spec};
 
 /// Time kept back from the Lambda deadline for answering: at most this much…
@@ -40,6 +46,25 @@ impl Provider {
     }
 }
 
+/// How one invocation ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The answer for CloudFormation.
+    Answer(Response),
+    /// Only waits remain, and this invocation has no time for them: a new one continues.
+    Continue(Pending),
+}
+
+/// What a continued operation still waits for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub waiting_for: Vec<String>,
+    /// An in-place Update's writes are done (see [`Progress::applied`]).
+    pub applied: bool,
+    /// The id to answer FAILED with if the operation cannot go on.
+    pub physical_id: String,
+}
+
 /// Handles one invocation. Returns an error only when no answer could be delivered (so that
 /// Lambda retries) or the event cannot be answered at all.
 pub async fn handle(
@@ -47,6 +72,8 @@ pub async fn handle(
     event: LambdaEvent<Value>,
 ) -> Result<Value, lambda_runtime::Error> {
     let (payload, context) = event.into_parts();
+    let (payload, progress) = continuation::split(payload);
+    let progress = progress.unwrap_or_else(Progress::first);
     let envelope = Envelope::read(&payload).map_err(|reason| {
         tracing::error!(%reason, "event rejected");
         reason
@@ -56,6 +83,7 @@ pub async fn handle(
         request_id = %envelope.request_id,
         stack = %envelope.stack_id,
         logical_id = %envelope.logical_id,
+        invocation = progress.invocation,
     );
     async {
         if let Err(reason) = provider.responder.check(&envelope.response_url) {
@@ -66,12 +94,32 @@ pub async fn handle(
             "" => "the function's CloudWatch logs".to_string(),
             stream => format!("log stream {stream}"),
         };
-        let response = match Request::parse(payload, envelope.clone()) {
-            Ok(request) => guarded(provider, request, &context, &log_hint).await,
+        let outcome = match Request::parse(payload.clone(), envelope.clone()) {
+            Ok(request) => guarded(provider, request, &context, &log_hint, progress).await,
             Err(reason) => {
                 tracing::error!(%reason, "event cannot be processed");
                 let id = envelope.physical_id.clone().unwrap_or_else(|| Deployment::nothing_created(&envelope.request_id));
-                Response::failed(&envelope, &id, reason)
+                Outcome::Answer(Response::failed(&envelope, &id, reason))
+            }
+        };
+        let response = match outcome {
+            Outcome::Answer(response) => response,
+            Outcome::Continue(pending) => {
+                let next = progress.next(pending.applied);
+                match hand_over(provider, &context, &payload, next).await {
+                    Ok(()) => {
+                        tracing::info!(next = next.invocation, waiting_for = ?pending.waiting_for, "continuing in a new invocation");
+                        return Ok(json!({ "Continued": next.invocation, "WaitingFor": pending.waiting_for }));
+                    }
+                    Err(reason) => {
+                        tracing::error!(%reason, "cannot continue in a new invocation");
+                        let reason = format!(
+                            "still waiting for {}, but continuing in a new invocation failed: {reason}",
+                            pending.waiting_for.join(", ")
+                        );
+                        Response::failed(&envelope, &pending.physical_id, reason)
+                    }
+                }
             }
         };
         if let Some(reason) = &response.reason {
@@ -85,22 +133,70 @@ pub async fn handle(
     .await
 }
 
-/// Runs the request under the deadline guard.
+/// Queues the next invocation of this function with the same event and `next` progress.
+async fn hand_over(
+    provider: &Provider,
+    context: &Context,
+    event: &Value,
+    next: Progress,
+) -> Result<(), String> {
+    let payload = continuation::payload(event, next)?;
+    let arn = context.invoked_function_arn.as_str();
+    function::invoke_later(&provider.clients.lambda, arn, payload)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Runs the request under the deadline guard, with waits stopping in time to hand over, or
+/// at the overall limit (`ServiceTimeout`), past which the operation is answered FAILED.
 async fn guarded(
     provider: &Provider,
     request: Request,
     context: &Context,
     log_hint: &str,
-) -> Response {
+    progress: Progress,
+) -> Outcome {
     let envelope = request.envelope.clone();
     let kind = request.kind();
+    let fallback = fallback_id(&request);
     let remaining = remaining(context.deadline);
+    let service_timeout = continuation::service_timeout(&request.properties);
+    let overall_left = progress.overall_left(service_timeout);
+    // Waits stop one margin before the guard does, which leaves time to hand over and answer.
+    let wait_budget = remaining.saturating_sub(margin(remaining) * 2);
+    let last_round = overall_left <= wait_budget;
     tracing::info!(
         remaining_s = remaining.as_secs_f64(),
-        "time before the Lambda deadline"
+        overall_left_s = overall_left.as_secs_f64(),
+        "time before the Lambda deadline and the overall limit"
     );
-    let work = execute(provider.clients.clone(), request).in_current_span();
-    guard(work, remaining, &envelope, kind, log_hint).await
+    let stop_waiting = Instant::now() + wait_budget.min(overall_left);
+    let work = retry::hand_over_at(
+        stop_waiting,
+        execute(provider.clients.clone(), request, progress.applied),
+    );
+    match guard(
+        work.in_current_span(),
+        remaining,
+        &envelope,
+        kind,
+        &fallback,
+        log_hint,
+    )
+    .await
+    {
+        Outcome::Continue(pending) if last_round => {
+            let reason = format!(
+                "gave up after {:.0} s over {} invocation(s), the overall limit (ServiceTimeout {} s, less a margin to answer): still waiting for {}",
+                progress.elapsed().as_secs_f64(),
+                progress.invocation,
+                service_timeout.as_secs(),
+                pending.waiting_for.join(", ")
+            );
+            Outcome::Answer(Response::failed(&envelope, &pending.physical_id, reason))
+        }
+        other => other,
+    }
 }
 
 /// Time left before the Lambda deadline (`Lambda-Runtime-Deadline-Ms`). Lambda sends epoch
@@ -117,26 +213,32 @@ pub fn remaining(deadline_ms: u64) -> Duration {
     }
 }
 
+/// Time kept back from `remaining` for answering.
+fn margin(remaining: Duration) -> Duration {
+    (remaining / 4).clamp(MIN_DEADLINE_MARGIN, MAX_DEADLINE_MARGIN)
+}
+
 /// Runs `work` in its own task, so that a panic becomes FAILED, and stops waiting for it
-/// (answering FAILED) when less than a safety margin of `remaining` is left.
+/// (answering FAILED with `fallback_id`) when less than a safety margin of `remaining` is left.
 pub async fn guard<W>(
     work: W,
     remaining: Duration,
     envelope: &Envelope,
     kind: &str,
+    fallback_id: &str,
     log_hint: &str,
-) -> Response
+) -> Outcome
 where
-    W: Future<Output = Response> + Send + 'static,
+    W: Future<Output = Outcome> + Send + 'static,
 {
-    let margin = (remaining / 4).clamp(MIN_DEADLINE_MARGIN, MAX_DEADLINE_MARGIN);
+    let margin = margin(remaining);
     let budget = remaining.saturating_sub(margin);
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let steps = Steps::default();
     let task = tokio::spawn(steps.scope(work));
     let abort = task.abort_handle();
-    let response = match tokio::time::timeout(budget, task).await {
-        Ok(Ok(response)) => response,
+    let outcome = match tokio::time::timeout(budget, task).await {
+        Ok(Ok(outcome)) => outcome,
         Ok(Err(joined)) => {
             let cause = joined
                 .try_into_panic()
@@ -148,11 +250,11 @@ where
                 })
                 .unwrap_or_else(|| "task ended abnormally".to_string());
             tracing::error!(%cause, "provisioning panicked");
-            Response::failed(
+            Outcome::Answer(Response::failed(
                 envelope,
-                &fallback_id(envelope),
+                fallback_id,
                 format!("internal error during {kind}: {cause}; see {log_hint}"),
-            )
+            ))
         }
         Err(_) => {
             abort.abort();
@@ -167,171 +269,221 @@ where
                 "timed out during {kind}{waiting} after {elapsed:.1} s, with {:.1} s left before the Lambda deadline; see {log_hint}",
                 margin.as_secs_f64()
             );
-            Response::failed(envelope, &fallback_id(envelope), reason)
+            Outcome::Answer(Response::failed(envelope, fallback_id, reason))
         }
     };
     let duration_s = started.elapsed().as_secs_f64();
-    tracing::info!(operation = kind, duration_s, status = ?response.status, "done");
-    response
+    match &outcome {
+        Outcome::Answer(r) => {
+            tracing::info!(operation = kind, duration_s, status = ?r.status, "done")
+        }
+        Outcome::Continue(p) => {
+            tracing::info!(operation = kind, duration_s, waiting_for = ?p.waiting_for, "to be continued")
+        }
+    }
+    outcome
 }
 
-/// The PhysicalResourceId when an operation was cut short (panic, deadline): the one
-/// CloudFormation sent, or on Create the deployment's own id, since resources may exist and
-/// the rollback Delete must find them.
-fn fallback_id(envelope: &Envelope) -> String {
-    envelope.physical_id.clone().unwrap_or_else(|| {
-        Deployment::for_resource(&envelope.stack_id, &envelope.logical_id)
-            .physical_id()
-            .to_string()
-    })
-}
-
-async fn execute(clients: Clients, request: Request) -> Response {
+/// The PhysicalResourceId when an operation is cut short (panic, deadline): the one
+/// CloudFormation sent, or on Create the set's own id, since resources may exist and the
+/// rollback Delete must find them.
+fn fallback_id(request: &Request) -> String {
     let e = &request.envelope;
-    let owner = Owner::new(&e.stack_id, &e.logical_id);
-    tracing::info!(
-        operation = request.kind(),
-        physical_id = owner.deployment.physical_id(),
-        "start"
-    );
+    e.physical_id
+        .clone()
+        .unwrap_or_else(|| match Spec::parse(&request.properties) {
+            Ok(spec) => Owner::new(&e.stack_id, &e.logical_id, &spec.fingerprint())
+                .deployment
+                .physical_id()
+                .to_string(),
+            Err(_) => Deployment::nothing_created(&e.request_id),
+        })
+}
+
+async fn execute(clients: Clients, request: Request, applied: bool) -> Outcome {
+    tracing::info!(operation = request.kind(), "start");
     // Boxed: the operations are deep futures, and boxing keeps the handler's type shallow.
     match &request.operation {
-        Operation::Create => Box::pin(create(&clients, &owner, &request)).await,
+        Operation::Create => Box::pin(create(&clients, &request)).await,
         Operation::Update {
             physical_id,
             old_properties,
         } => {
             Box::pin(update(
                 &clients,
-                &owner,
                 &request,
                 physical_id,
                 old_properties,
+                applied,
             ))
             .await
         }
         Operation::Delete { physical_id } => {
-            Box::pin(delete(&clients, &owner, &request, physical_id)).await
+            Box::pin(delete(&clients, &request, physical_id)).await
         }
     }
 }
 
-async fn create(clients: &Clients, owner: &Owner, request: &Request) -> Response {
+/// `Continue` if `error` is nothing but waits that must go on in another invocation.
+fn continue_if_pending(error: &Error, applied: bool, physical_id: &str) -> Option<Outcome> {
+    error.pending().map(|waiting_for| {
+        Outcome::Continue(Pending {
+            waiting_for,
+            applied,
+            physical_id: physical_id.to_string(),
+        })
+    })
+}
+
+async fn create(clients: &Clients, request: &Request) -> Outcome {
     let e = &request.envelope;
     let spec = match Spec::parse(&request.properties) {
         Ok(spec) => spec,
         Err(invalid) => {
-            return Response::failed(
-                e,
-                &Deployment::nothing_created(&e.request_id),
-                invalid.to_string(),
-            )
+            let id = Deployment::nothing_created(&e.request_id);
+            return Outcome::Answer(Response::failed(e, &id, invalid.to_string()));
         }
     };
-    match plan::create(clients, owner, &spec).await {
-        Ok(outputs) => Response::success(e, owner.deployment.physical_id(), data(&outputs)),
-        Err(CreateFailed {
+    let owner = Owner::new(&e.stack_id, &e.logical_id, &spec.fingerprint());
+    let id = owner.deployment.physical_id();
+    tracing::info!(physical_id = id, "creating");
+    let failed = match plan::create(clients, &owner, &spec).await {
+        Ok(outputs) => return Outcome::Answer(Response::success(e, id, data(&outputs))),
+        Err(failed) => failed,
+    };
+    if let Some(next) = continue_if_pending(&failed.error, false, id) {
+        return next;
+    }
+    Outcome::Answer(match failed {
+        CreateFailed {
             error,
             rollback_error: None,
-        }) => Response::failed(
+        } => Response::failed(
             e,
             &Deployment::nothing_created(&e.request_id),
             format!("{error} (everything created was removed again)"),
         ),
-        Err(CreateFailed {
+        CreateFailed {
             error,
             rollback_error: Some(rollback),
-        }) => Response::failed(
+        } => Response::failed(
             e,
-            owner.deployment.physical_id(),
+            id,
             format!("{error}; removing what was created also failed ({rollback}); the rollback Delete will retry"),
         ),
-    }
+    })
 }
 
 async fn update(
     clients: &Clients,
-    owner: &Owner,
     request: &Request,
     physical_id: &str,
     old: &Value,
-) -> Response {
+    applied: bool,
+) -> Outcome {
     let e = &request.envelope;
-    if Deployment::parse(physical_id).as_ref() != Some(&owner.deployment) {
-        return Response::failed(
-            e,
-            physical_id,
-            format!("{physical_id:?} is not a prod-e deployment of this stack resource"),
-        );
-    }
+    let failed = |reason: String| Outcome::Answer(Response::failed(e, physical_id, reason));
+    let ours = Deployment::parse(physical_id).filter(|d| d.belongs_to(&e.stack_id, &e.logical_id));
+    let Some(current) = ours else {
+        return failed(format!(
+            "{physical_id:?} is not a prod-e deployment of this stack resource"
+        ));
+    };
     let new = match Spec::parse(&request.properties) {
         Ok(spec) => spec,
-        Err(invalid) => {
-            return Response::failed(e, physical_id, format!("{invalid}; nothing was changed"))
-        }
+        Err(invalid) => return failed(format!("{invalid}; nothing was changed")),
     };
-    // Old properties that no longer validate (e.g. the failed Update being rolled back):
-    // re-apply every in-place property, which converges whatever state the resources are in.
+    let owner = Owner::new(&e.stack_id, &e.logical_id, &new.fingerprint());
+    if owner.deployment != current {
+        return replace(clients, request, &current, &owner, &new).await;
+    }
     let (old, diff) = match Spec::parse(old) {
-        Ok(old) => {
+        Ok(old) if old.fingerprint() == new.fingerprint() => {
             let diff = old.diff(&new);
             (old, diff)
         }
-        Err(_) if Locator::from_properties(old) == Locator::from(&new) => {
-            (new.clone(), Diff::all_in_place())
+        // The old properties describe another set: this is CloudFormation rolling back a
+        // replacement that failed, and that set is the half-built one.
+        Ok(old) => {
+            let half_built = Deployment::new(&e.stack_id, &e.logical_id, &old.fingerprint());
+            tracing::info!(
+                half_built = half_built.physical_id(),
+                "rolling back a replacement"
+            );
+            let restored =
+                plan::restore(clients, &owner, &new, &half_built, &Locator::from(&old)).await;
+            return match restored {
+                Ok(outputs) => Outcome::Answer(Response::success(e, physical_id, data(&outputs))),
+                Err(error) => continue_if_pending(&error, false, physical_id)
+                    .unwrap_or_else(|| failed(error.to_string())),
+            };
         }
-        Err(_) => (
-            new.clone(),
-            Diff::replacing(&Locator::from_properties(old), &Locator::from(&new)),
-        ),
+        // Old properties that no longer validate (e.g. the failed Update being rolled back):
+        // re-apply every in-place property, which converges whatever state the resources are in.
+        Err(_) => (new.clone(), Diff::all_in_place()),
     };
-    let replaced = diff.needs_replacement();
-    if !replaced.is_empty() {
-        let reason = format!(
-            "{} cannot change in place: it needs a new set of resources, which this version of prod-e does not build; nothing was changed",
-            replaced.join(", ")
-        );
-        return Response::failed(e, physical_id, reason);
-    }
-    if diff.is_empty() {
-        tracing::info!("no property changed");
-    }
-    match plan::update(clients, owner, &old, &new, &diff).await {
-        Ok(outputs) => Response::success(e, physical_id, data(&outputs)),
-        Err(error) => Response::failed(e, physical_id, error.to_string()),
+    let diff = match applied {
+        true => Diff::default(),
+        false => diff,
+    };
+    match plan::update(clients, &owner, &old, &new, &diff).await {
+        Ok(outputs) => Outcome::Answer(Response::success(e, physical_id, data(&outputs))),
+        // Only the final wait can be pending: the writes are done.
+        Err(error) => continue_if_pending(&error, true, physical_id)
+            .unwrap_or_else(|| failed(error.to_string())),
     }
 }
 
-async fn delete(
+/// An Update that changes a replacement property: a new set, a new PhysicalResourceId.
+async fn replace(
     clients: &Clients,
-    owner: &Owner,
     request: &Request,
-    physical_id: &str,
-) -> Response {
+    current: &Deployment,
+    owner: &Owner,
+    new: &Spec,
+) -> Outcome {
     let e = &request.envelope;
-    match Deployment::parse(physical_id) {
-        Some(d) if d == owner.deployment => {}
+    let (from, to) = (current.physical_id(), owner.deployment.physical_id());
+    tracing::info!(
+        from,
+        to,
+        "replacement: building a new set beside the current one"
+    );
+    match plan::replace(clients, owner, new).await {
+        Ok(outputs) => Outcome::Answer(Response::success(e, to, data(&outputs))),
+        Err(failed) => continue_if_pending(&failed.error, false, from).unwrap_or_else(|| {
+            let cleanup = match failed.rollback_error {
+                None => String::new(),
+                Some(err) => format!("; removing the new set {to} also failed ({err}), the rollback Update will retry"),
+            };
+            let reason = format!("{}{cleanup}; {from} still serves", failed.error);
+            Outcome::Answer(Response::failed(e, from, reason))
+        }),
+    }
+}
+
+async fn delete(clients: &Clients, request: &Request, physical_id: &str) -> Outcome {
+    let e = &request.envelope;
+    let done = || Outcome::Answer(Response::success(e, physical_id, BTreeMap::new()));
+    let d = match Deployment::parse(physical_id) {
+        Some(d) if d.belongs_to(&e.stack_id, &e.logical_id) => d,
         Some(_) => {
             tracing::warn!(
                 physical_id,
                 "physical id belongs to another stack resource: nothing touched"
             );
-            return Response::success(e, physical_id, BTreeMap::new());
+            return done();
         }
         None => {
             tracing::info!(physical_id, "not a prod-e deployment id: nothing to delete");
-            return Response::success(e, physical_id, BTreeMap::new());
+            return done();
         }
-    }
-    match plan::delete(
-        clients,
-        &owner.deployment,
-        &Locator::from_properties(&request.properties),
-    )
-    .await
-    {
-        Ok(()) => Response::success(e, physical_id, BTreeMap::new()),
-        Err(error) => Response::failed(e, physical_id, error.to_string()),
+    };
+    match plan::delete(clients, &d, &Locator::from_properties(&request.properties)).await {
+        Ok(()) => done(),
+        Err(error) => continue_if_pending(&error, false, physical_id).unwrap_or_else(|| {
+            Outcome::Answer(Response::failed(e, physical_id, error.to_string()))
+        }),
     }
 }
 
@@ -379,20 +531,34 @@ mod tests {
         assert_eq!(remaining(ms - 120_000), Duration::ZERO);
     }
 
+    fn answer(outcome: Outcome) -> Response {
+        match outcome {
+            Outcome::Answer(r) => r,
+            Outcome::Continue(p) => panic!("continued: {p:?}"),
+        }
+    }
+
     #[tokio::test]
-    async fn a_panic_becomes_failed_with_the_deployment_id() {
+    async fn a_panic_becomes_failed_with_the_fallback_id() {
         let work = async {
             let items: Vec<u32> = Vec::new();
-            Response::failed(&envelope(), "never", format!("{}", items[3]))
+            Outcome::Answer(Response::failed(
+                &envelope(),
+                "never",
+                format!("{}", items[3]),
+            ))
         };
-        let r = guard(
-            work,
-            Duration::from_secs(30),
-            &envelope(),
-            "Create",
-            "log stream L",
-        )
-        .await;
+        let r = answer(
+            guard(
+                work,
+                Duration::from_secs(30),
+                &envelope(),
+                "Create",
+                "prod-e-1",
+                "log stream L",
+            )
+            .await,
+        );
         assert_eq!(r.status, Status::Failed);
         let reason = r.reason.unwrap_or_default();
         assert!(
@@ -400,11 +566,7 @@ mod tests {
             "{reason}"
         );
         assert!(reason.ends_with("see log stream L"), "{reason}");
-        let e = envelope();
-        assert_eq!(
-            r.physical_resource_id,
-            Deployment::for_resource(&e.stack_id, &e.logical_id).physical_id()
-        );
+        assert_eq!(r.physical_resource_id, "prod-e-1");
     }
 
     #[tokio::test]
@@ -416,16 +578,19 @@ mod tests {
                 Ok(())
             });
             let _ = hung.await;
-            Response::success(&envelope(), "late", BTreeMap::new())
+            Outcome::Answer(Response::success(&envelope(), "late", BTreeMap::new()))
         };
-        let r = guard(
-            work,
-            Duration::from_secs(3),
-            &envelope(),
-            "Delete",
-            "log stream L",
-        )
-        .await;
+        let r = answer(
+            guard(
+                work,
+                Duration::from_secs(3),
+                &envelope(),
+                "Delete",
+                "prod-e-1",
+                "log stream L",
+            )
+            .await,
+        );
         assert!(started.elapsed() < Duration::from_secs(3));
         assert_eq!(r.status, Status::Failed);
         let reason = r.reason.unwrap_or_default();

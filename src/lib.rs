@@ -19,6 +19,7 @@
 pub mod aws;
 pub mod cfn;
 pub mod cli;
+pub mod continuation;
 pub mod error;
 pub mod handler;
 pub mod naming;

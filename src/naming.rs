@@ -18,35 +18,55 @@ pub const RESERVED_TAG_PREFIXES: [&str; 2] = ["aws:", "prod-e:"];
 
 const PREFIX: &str = "prod-e-";
 const HASH_LEN: usize = 10;
+/// Hex digits of the fingerprint of the replacement-class properties in a PhysicalResourceId.
+pub const FINGERPRINT_LEN: usize = 8;
 
-/// One deployment: the PhysicalResourceId and every name derived from it.
+/// One deployment (one complete set of resources): the PhysicalResourceId
+/// `prod-e-<stack resource>-<fingerprint>` and every name derived from it. The first part
+/// hashes stack ARN and logical id; the second hashes the properties that need replacement,
+/// so the id changes exactly when a replacement builds a new set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deployment {
     physical_id: String,
 }
 
 impl Deployment {
-    /// The deployment of logical resource `logical_id` in stack `stack_id`. The stack ARN
-    /// holds region and account, so two stacks, or one stack name in two regions, never
-    /// share a deployment (IAM role names are global).
-    pub fn for_resource(stack_id: &str, logical_id: &str) -> Self {
-        let digest = Sha256::digest(format!("{stack_id}|{logical_id}").as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    /// The deployment of logical resource `logical_id` in stack `stack_id` whose
+    /// replacement-class properties have `fingerprint`. The stack ARN holds region and
+    /// account, so two stacks, or one stack name in two regions, never share a deployment
+    /// (IAM role names are global).
+    pub fn new(stack_id: &str, logical_id: &str, fingerprint: &str) -> Self {
         Deployment {
-            physical_id: format!("{PREFIX}{}", &hex[..HASH_LEN]),
+            physical_id: format!("{}-{fingerprint}", resource_key(stack_id, logical_id)),
         }
     }
 
     /// Recognises a PhysicalResourceId we issued; anything else is `None` ("nothing to do").
     pub fn parse(physical_id: &str) -> Option<Self> {
-        let hash = physical_id.strip_prefix(PREFIX)?;
-        let ok = hash.len() == HASH_LEN
-            && hash
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-        ok.then(|| Deployment {
+        let rest = physical_id.strip_prefix(PREFIX)?;
+        let (hash, fingerprint) = rest.split_once('-')?;
+        let hex = |s: &str, len: usize| {
+            s.len() == len
+                && s.bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        };
+        (hex(hash, HASH_LEN) && hex(fingerprint, FINGERPRINT_LEN)).then(|| Deployment {
             physical_id: physical_id.to_string(),
         })
+    }
+
+    /// Whether this deployment is one of the sets of logical resource `logical_id` in `stack_id`.
+    pub fn belongs_to(&self, stack_id: &str, logical_id: &str) -> bool {
+        self.physical_id
+            .starts_with(&format!("{}-", resource_key(stack_id, logical_id)))
+    }
+
+    /// Another set of the same stack resource (the one a replacement replaces, or a
+    /// half-built one).
+    pub fn is_sibling(&self, other: &Deployment) -> bool {
+        self != other
+            && self.physical_id[..PREFIX.len() + HASH_LEN]
+                == other.physical_id[..PREFIX.len() + HASH_LEN]
     }
 
     /// The id returned to CloudFormation when a Create fails with nothing left behind;
@@ -93,6 +113,32 @@ impl Deployment {
     pub fn owns(&self, tags: &Tags) -> bool {
         tags.get(OWNER_TAG) == Some(&self.physical_id)
     }
+
+    /// Whether a resource with these tags belongs to another set of the same stack resource:
+    /// such a resource may be handed over in a replacement, never taken without one.
+    pub fn sibling_owns(&self, tags: &Tags) -> bool {
+        tags.get(OWNER_TAG)
+            .and_then(|id| Deployment::parse(id))
+            .is_some_and(|owner| self.is_sibling(&owner))
+    }
+
+    /// The ECS service name for this set: the user's name, or, when another set of the same
+    /// stack resource holds that name in the same cluster (a replacement), the name with
+    /// this set's fingerprint appended.
+    pub fn service_names(&self, service_name: &str) -> [String; 2] {
+        let fingerprint = &self.physical_id[self.physical_id.len() - FINGERPRINT_LEN..];
+        [
+            service_name.to_string(),
+            format!("{service_name}-{fingerprint}"),
+        ]
+    }
+}
+
+/// `prod-e-<10 hex>`: what every set of one stack resource has in common.
+fn resource_key(stack_id: &str, logical_id: &str) -> String {
+    let digest = Sha256::digest(format!("{stack_id}|{logical_id}").as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{PREFIX}{}", &hex[..HASH_LEN])
 }
 
 #[cfg(test)]
@@ -100,29 +146,38 @@ mod tests {
     use super::*;
 
     const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1111";
+    const FP: &str = "0123abcd";
 
     #[test]
-    fn ids_are_stable_and_distinct_per_stack_and_region() {
-        let a = Deployment::for_resource(STACK, "Svc");
-        assert_eq!(a, Deployment::for_resource(STACK, "Svc"));
-        assert_ne!(a, Deployment::for_resource(STACK, "Other"));
+    fn ids_are_stable_and_distinct_per_stack_region_and_set() {
+        let a = Deployment::new(STACK, "Svc", FP);
+        assert_eq!(a, Deployment::new(STACK, "Svc", FP));
+        assert_ne!(a, Deployment::new(STACK, "Other", FP));
         let west = STACK.replace("us-east-1", "eu-west-1");
         assert_ne!(
             a.execution_role(),
-            Deployment::for_resource(&west, "Svc").execution_role()
+            Deployment::new(&west, "Svc", FP).execution_role()
         );
-        assert_eq!(Deployment::parse(a.physical_id()), Some(a));
+        assert_eq!(Deployment::parse(a.physical_id()), Some(a.clone()));
+        let b = Deployment::new(STACK, "Svc", "ffff0000");
+        assert!(a.is_sibling(&b) && b.is_sibling(&a) && !a.is_sibling(&a));
+        assert!(!a.is_sibling(&Deployment::new(STACK, "Other", "ffff0000")));
+        assert!(a.belongs_to(STACK, "Svc") && !a.belongs_to(STACK, "Other"));
     }
 
     #[test]
     fn names_fit_service_limits() {
-        let d = Deployment::for_resource(STACK, "Svc");
+        let d = Deployment::new(STACK, "Svc", FP);
         assert!(d.target_group().len() <= 32);
         assert!(d.execution_role().len() <= 64 && d.task_role().len() <= 64);
         assert!(d
             .target_group()
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        assert_eq!(
+            d.service_names("web"),
+            ["web".to_string(), format!("web-{FP}")]
+        );
     }
 
     #[test]
@@ -131,7 +186,10 @@ mod tests {
             "",
             "made-up",
             "prod-e-XYZ",
-            "prod-e-0123456789a",
+            "prod-e-0123456789",
+            "prod-e-0123456789-0123abc",
+            "prod-e-0123456789a-0123abcd",
+            "prod-e-0123456789-0123ABCD",
             &Deployment::nothing_created("r"),
         ] {
             assert_eq!(Deployment::parse(id), None, "{id}");
@@ -140,11 +198,14 @@ mod tests {
 
     #[test]
     fn ownership_is_the_physical_id_tag() {
-        let d = Deployment::for_resource(STACK, "Svc");
+        let d = Deployment::new(STACK, "Svc", FP);
         let tags = d.tags(STACK, "Svc", &Tags::from([("team".into(), "a".into())]));
         assert!(d.owns(&tags));
         assert_eq!(tags.get("team").map(String::as_str), Some("a"));
         assert!(!d.owns(&Tags::new()));
-        assert!(!Deployment::for_resource(STACK, "Other").owns(&tags));
+        assert!(!Deployment::new(STACK, "Other", FP).owns(&tags));
+        let next = Deployment::new(STACK, "Svc", "ffff0000");
+        assert!(!next.owns(&tags) && next.sibling_owns(&tags));
+        assert!(!Deployment::new(STACK, "Other", FP).sibling_owns(&tags));
     }
 }

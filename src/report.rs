@@ -152,7 +152,11 @@ mod tests {
 
     #[test]
     fn an_empty_inventory_lists_every_kind_as_missing() {
-        let d = Deployment::for_resource("arn:aws:cloudformation:us-east-1:1:stack/s/1", "Svc");
+        let d = Deployment::new(
+            "arn:aws:cloudformation:us-east-1:1:stack/s/1",
+            "Svc",
+            "0123abcd",
+        );
         let rows = rows(&d, &Inventory::default());
         assert_eq!(rows.len(), 9);
         assert!(rows.iter().all(|r| r.detail == "missing" && !r.owned));

@@ -6,7 +6,9 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::naming::{Tags, RESERVED_TAG_PREFIXES};
+use sha2::{Digest, Sha256};
+
+use crate::naming::{Tags, FINGERPRINT_LEN, RESERVED_TAG_PREFIXES};
 
 /// How a change of a property is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +39,7 @@ pub const PROPERTIES: &[(&str, OnChange)] = &[
     ("LogRetentionDays", OnChange::InPlace),
     ("Environment", OnChange::InPlace),
     ("Tags", OnChange::InPlace),
+    ("WaitForSteadyState", OnChange::InPlace),
 ];
 
 /// CloudFormation's own properties, always allowed and never ours to interpret here.
@@ -79,6 +82,7 @@ pub struct Spec {
     pub log_retention_days: i32,
     pub environment: BTreeMap<String, String>,
     pub tags: Tags,
+    pub wait_for_steady_state: bool,
 }
 
 /// One bad property and why.
@@ -129,7 +133,7 @@ impl Spec {
             load_balancer_security_group_id: r
                 .string("LoadBalancerSecurityGroupId", None, |s| prefixed(s, "sg-")),
             cluster_name: r.string("ClusterName", Some(DEFAULT_CLUSTER_NAME), ecs_name),
-            service_name: r.string("ServiceName", Some(DEFAULT_SERVICE_NAME), ecs_name),
+            service_name: r.string("ServiceName", Some(DEFAULT_SERVICE_NAME), service_name),
             task_family: r.string("TaskFamily", Some(DEFAULT_TASK_FAMILY), ecs_name),
             container_name: r.string("ContainerName", Some("dummy-container"), ecs_name),
             image: r.string("Image", Some("node:16"), image),
@@ -144,6 +148,7 @@ impl Spec {
             log_retention_days: r.retention(),
             environment: r.map("Environment", |_| Ok(())),
             tags: r.tags(),
+            wait_for_steady_state: r.boolean("WaitForSteadyState", true),
         };
         if let Err(message) = fargate_size(spec.cpu, spec.memory) {
             if !r
@@ -170,6 +175,28 @@ impl Spec {
             .filter(|name| old.get(*name) != new.get(*name))
             .collect();
         Diff { changed }
+    }
+
+    /// 8 hex digits of a hash of the replacement-class properties: part of the
+    /// PhysicalResourceId, so that a replacement gets a new id and its own names.
+    pub fn fingerprint(&self) -> String {
+        let all = as_map(self);
+        let fixed: Map<String, Value> = PROPERTIES
+            .iter()
+            .filter(|(_, how)| *how == OnChange::Replacement)
+            .map(|(name, _)| {
+                (
+                    name.to_string(),
+                    all.get(*name).cloned().unwrap_or(Value::Null),
+                )
+            })
+            .collect();
+        let digest = Sha256::digest(Value::Object(fixed).to_string().as_bytes());
+        digest
+            .iter()
+            .take(FINGERPRINT_LEN / 2)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -206,23 +233,6 @@ impl Diff {
             .map(|(name, _)| *name)
             .collect();
         Diff { changed }
-    }
-
-    /// The replacement properties that differ between two locators.
-    pub fn replacing(old: &Locator, new: &Locator) -> Self {
-        let pairs = [
-            ("ClusterName", old.cluster_name != new.cluster_name),
-            ("ServiceName", old.service_name != new.service_name),
-            ("ListenerArn", old.listener_arn != new.listener_arn),
-            ("VpcId", old.vpc_id != new.vpc_id),
-        ];
-        Diff {
-            changed: pairs
-                .into_iter()
-                .filter(|(_, differs)| *differs)
-                .map(|(name, _)| name)
-                .collect(),
-        }
     }
 }
 
@@ -469,6 +479,16 @@ fn ecs_name(s: &str) -> Result<(), String> {
     }
 }
 
+/// A replacement may append `-<fingerprint>` to the service name (see `naming`).
+fn service_name(s: &str) -> Result<(), String> {
+    ecs_name(s)?;
+    let max = 255 - 1 - FINGERPRINT_LEN;
+    match s.len() <= max {
+        true => Ok(()),
+        false => Err(format!("must have at most {max} characters")),
+    }
+}
+
 fn image(s: &str) -> Result<(), String> {
     if !s.is_empty() && s.len() <= 255 && !s.chars().any(char::is_whitespace) {
         Ok(())
@@ -641,6 +661,26 @@ mod tests {
         new.container_port = 8080;
         assert_eq!(old.diff(&new).needs_replacement(), vec!["ContainerPort"]);
         assert!(old.diff(&old).is_empty());
+    }
+
+    #[test]
+    fn the_fingerprint_changes_exactly_with_a_replacement_property() {
+        let old = Spec::parse(&required()).unwrap();
+        let fp = old.fingerprint();
+        assert_eq!(fp.len(), FINGERPRINT_LEN);
+        assert!(fp.bytes().all(|b| b.is_ascii_hexdigit()));
+        let mut in_place = old.clone();
+        in_place.image = "nginx".into();
+        in_place.desired_count = 3;
+        in_place.wait_for_steady_state = false;
+        assert_eq!(in_place.fingerprint(), fp);
+        let mut port = old.clone();
+        port.container_port = 8080;
+        let mut cluster = old.clone();
+        cluster.cluster_name = "other".into();
+        assert_ne!(port.fingerprint(), fp);
+        assert_ne!(cluster.fingerprint(), fp);
+        assert_ne!(cluster.fingerprint(), port.fingerprint());
     }
 
     #[test]

@@ -86,10 +86,12 @@ fn plan_shows_the_create_graph_and_the_update() {
         "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1",
     ]);
     assert_eq!(code, 0, "{out}");
-    let id = prod_e::naming::Deployment::for_resource(
-        "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1",
-        "ProdEService",
-    );
+    let stack = crate::support::Stack {
+        id: "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1".into(),
+        logical_id: "ProdEService".into(),
+    };
+    let yaml = std::fs::read_to_string(sample).expect("sample");
+    let id = stack.deployment(&serde_norway::from_str(&yaml).expect("yaml"));
     assert!(
         out.contains(&format!("PhysicalResourceId: {}", id.physical_id())),
         "{out}"

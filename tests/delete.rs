@@ -83,8 +83,7 @@ async fn a_foreign_cluster_with_our_name_survives_create_and_rollback() {
         "{failed_id}"
     );
     // What the failed Create made besides is gone again.
-    let would_be = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id);
-    inspect::assert_nothing_left(c, would_be.physical_id(), &props).await;
+    inspect::assert_nothing_left(c, stack.deployment(&props).physical_id(), &props).await;
     // CloudFormation's rollback Delete of the failed resource.
     h.invoke(stack.delete(&failed_id, &props))
         .await

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{ClusterField, ServiceField, TaskDefinitionField};
 use prod_e::aws::Clients;
-use prod_e::naming::Deployment;
+use prod_e::naming::{Deployment, OWNER_TAG};
 use prod_e::plan::{inventory, Inventory};
 use prod_e::spec::Locator;
 use serde_json::Value;
@@ -41,13 +41,96 @@ pub async fn assert_nothing_left(c: &Clients, physical_id: &str, properties: &Va
     if inv.target_group.is_some() {
         left.push("target group");
     }
-    if inv.listener_rule.is_some() {
+    if inv.listener_rule.as_ref().is_some_and(|r| d.owns(&r.tags)) {
         left.push("listener rule");
     }
-    if inv.service.is_some() {
+    if inv.service.as_ref().is_some_and(|s| d.owns(&s.tags)) {
         left.push("service");
     }
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Asserts that no resource is tagged as part of any set of `stack`'s resource.
+pub async fn assert_nothing_of(c: &Clients, stack: &crate::support::Stack) {
+    let found = prod_e::plan::discover::deployments(c)
+        .await
+        .expect("discover");
+    let left: Vec<_> = found
+        .iter()
+        .filter(|f| f.stack_id == stack.id && f.logical_id == stack.logical_id)
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Everything a stack resource has in AWS, one line per fact, for before/after comparisons:
+/// every set seen by its ownership tags, every service of its cluster, and of the set
+/// `physical_id` each resource's identity and wiring.
+pub async fn snapshot(
+    c: &Clients,
+    stack: &crate::support::Stack,
+    physical_id: &str,
+    properties: &Value,
+) -> Vec<String> {
+    let mut lines: Vec<String> = prod_e::plan::discover::deployments(c)
+        .await
+        .expect("discover")
+        .into_iter()
+        .filter(|f| f.stack_id == stack.id)
+        .map(|f| format!("set {} with {:?}", f.physical_id, f.resources))
+        .collect();
+    let at = Locator::from_properties(properties);
+    let services = prod_e::resources::service::list(&c.ecs, &at.cluster_name)
+        .await
+        .expect("services");
+    lines.extend(services.iter().map(|s| {
+        format!(
+            "service {} runs {} ×{} owned by {:?}",
+            s.name,
+            s.task_definition,
+            s.desired_count,
+            s.tags.get(OWNER_TAG)
+        )
+    }));
+    let inv = everything(c, physical_id, properties).await;
+    lines.push(format!(
+        "roles {:?} {:?}",
+        inv.execution_role.map(|r| r.arn),
+        inv.task_role.map(|r| r.arn)
+    ));
+    lines.push(format!(
+        "security group {:?}",
+        inv.security_group.map(|g| (g.id, g.ingress))
+    ));
+    lines.push(format!(
+        "log group {:?}",
+        inv.log_group.map(|g| (g.name, g.retention_days))
+    ));
+    lines.push(format!(
+        "cluster {:?}",
+        inv.cluster.map(|k| (k.arn, k.tags))
+    ));
+    lines.push(format!(
+        "task definitions {:?}",
+        inv.task_definitions
+            .iter()
+            .map(|t| &t.arn)
+            .collect::<Vec<_>>()
+    ));
+    lines.push(format!(
+        "target group {:?}",
+        inv.target_group.map(|t| t.arn)
+    ));
+    lines.push(format!(
+        "rule {:?}",
+        inv.listener_rule.map(|r| (
+            r.arn,
+            r.priority,
+            r.path_patterns,
+            r.target_group_arns,
+            r.tags
+        ))
+    ));
+    lines
 }
 
 pub struct TaskDef {

@@ -13,5 +13,7 @@ mod inspect;
 mod policy;
 mod protocol;
 mod reliability;
+mod replace;
+mod steady;
 mod update;
 mod validation;

@@ -4,12 +4,14 @@
 //! action the policy grants is used by some call.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use serde_norway::Value as Yaml;
 
 use crate::support::http::percent_decode;
 use crate::support::proxy::{Call, Proxy};
+use crate::support::rollout::Rollout;
 use crate::support::{moto, unique, Harness, Stack, ACCOUNT, REGION};
 
 /// One statement, with `!Sub` and `!Ref` resolved for the test's account, region and network.
@@ -38,6 +40,7 @@ fn statements(h: &Harness) -> Vec<Statement> {
             .replace("${AWS::AccountId}", ACCOUNT)
             .replace("${VpcId}", &h.network.vpc_id)
             .replace("${ListenerArn}", &h.network.listener_arn)
+            .replace("${AWS::StackName}", "prod-e")
     };
     let list = |v: &Yaml| -> Vec<String> {
         match v {
@@ -79,7 +82,7 @@ fn evaluated(call: &Call) -> Vec<(String, String)> {
     } else {
         call.service.as_str()
     };
-    let action = format!("{svc}:{}", call.action);
+    let mut action = format!("{svc}:{}", call.action);
     let form: BTreeMap<String, String> = call
         .body
         .split('&')
@@ -212,6 +215,10 @@ fn evaluated(call: &Call) -> Vec<(String, String)> {
         ("elasticloadbalancing", "AddTags" | "RemoveTags") => field("ResourceArns.member.1"),
         ("elasticloadbalancing", "SetRulePriorities") => field("RulePriorities.member.1.RuleArn"),
         ("elasticloadbalancing", _) => field("TargetGroupArn").or_else(|| field("RuleArn")),
+        ("lambda", "Invoke") => {
+            action = "lambda:InvokeFunction".into();
+            call.target.split('/').nth(3).map(percent_decode)
+        }
         _ => None,
     };
     pairs.push((
@@ -225,12 +232,24 @@ fn evaluated(call: &Call) -> Vec<(String, String)> {
 async fn the_function_policy_allows_exactly_what_the_code_calls() {
     let proxy = Proxy::start(moto::endpoint()).await;
     let h = Harness::through(&proxy).await;
-    // A whole lifecycle: Create, an Update of every in-place group, Delete.
+    // A whole lifecycle: a Create whose rollout outlasts its invocation (so that it goes on
+    // in another), an Update of every in-place group, a replacement, CloudFormation's cleanup
+    // Delete of the replaced set, and the stack's Delete.
     let stack = Stack::new("policy");
     let props =
         h.properties(json!({"ClusterName": format!("policy-{}", unique()), "Tags": {"a": "1"}}));
-    let created = h.invoke(stack.create(&props)).await;
+    proxy
+        .rollouts
+        .set_for_new(Rollout::Slow(Duration::from_secs(5)));
+    let (created, invocations) = h
+        .invoke_to_the_end(stack.create(&props), Duration::from_secs(8))
+        .await;
     created.assert_success();
+    assert!(
+        invocations >= 2,
+        "the Create did not continue in another invocation"
+    );
+    proxy.rollouts.set_for_new(Rollout::Done);
     let id = created.physical_id();
     let other_sg = h.network.another_security_group(&h.clients).await;
     let mut new = props.clone();
@@ -262,8 +281,17 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         .send()
         .await
         .expect("inline policy");
+    let mut replaced = new.clone();
+    replaced["ContainerPort"] = json!(8080);
+    let out = h.invoke(stack.update(&id, &new, &replaced)).await;
+    out.assert_success();
+    let new_id = out.physical_id();
     h.invoke(stack.delete(&id, &new)).await.assert_success();
     crate::inspect::assert_nothing_left(&h.clients, &id, &new).await;
+    h.invoke(stack.delete(&new_id, &replaced))
+        .await
+        .assert_success();
+    crate::inspect::assert_nothing_of(&h.clients, &stack).await;
 
     let statements = statements(&h);
     let mut denied = BTreeSet::new();

@@ -31,7 +31,7 @@ async fn a_crash_after_any_call_converges_on_redelivery() {
 
     // How many AWS calls does an uninterrupted Create, and Delete, make?
     let (props, stack) = (cluster_props(&h, "sweep"), Stack::new("sweep"));
-    let pid = deployment_of(&stack);
+    let pid = deployment_of(&stack, &props);
     let mut f = process(&proxy).await;
     let start = proxy.calls().len();
     assert!(finished(f.invoke(&stack.create(&props), INVOCATION).await));
@@ -78,14 +78,14 @@ async fn a_crash_after_any_call_converges_on_redelivery() {
         assert!(finished(
             first.invoke(&stack.create(&props), INVOCATION).await
         ));
-        let delete = stack.delete(&deployment_of(&stack), &props);
+        let delete = stack.delete(&deployment_of(&stack, &props), &props);
         kill_then_redeliver(&proxy, first, &delete, k).await;
         assert_eq!(
             response_of(&delete).await["Status"],
             "SUCCESS",
             "kill after call {k}"
         );
-        inspect::assert_nothing_left(&h.clients, &deployment_of(&stack), &props).await;
+        inspect::assert_nothing_left(&h.clients, &deployment_of(&stack, &props), &props).await;
     }
     println!("FIGURE crash sweep, Delete: {delete_calls} of {delete_calls} kill points converged (nothing left)");
 }
@@ -105,10 +105,8 @@ fn finished(r: Option<Reported>) -> bool {
     matches!(r, Some(Reported::Response(_)))
 }
 
-fn deployment_of(stack: &Stack) -> String {
-    prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id)
-        .physical_id()
-        .to_string()
+fn deployment_of(stack: &Stack, props: &Value) -> String {
+    stack.deployment(props).physical_id().to_string()
 }
 
 /// Kills `first` right after its `k`-th AWS call while it runs `event`, then delivers `event`
@@ -236,8 +234,9 @@ async fn foreign_resources_with_our_names_are_never_touched() {
     let h = Harness::new().await;
     let c = &h.clients;
     let stack = Stack::new("foreign-all");
-    let d = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id);
     let cluster = format!("foreign-{}", unique());
+    let props = h.properties(json!({"ClusterName": cluster}));
+    let d = stack.deployment(&props);
     c.ecs
         .create_cluster()
         .cluster_name(&cluster)
@@ -274,7 +273,6 @@ async fn foreign_resources_with_our_names_are_never_touched() {
         .send()
         .await
         .expect("tg");
-    let props = h.properties(json!({"ClusterName": cluster}));
     let out = h.invoke(stack.create(&props)).await;
     assert_eq!(out.status(), "FAILED");
     for name in [
@@ -557,8 +555,7 @@ async fn bad_input_is_rejected_without_creating_anything() {
             !out.reason().contains("internal error"),
             "{extra}: panicked"
         );
-        let would_be = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id);
-        inspect::assert_nothing_left(&h.clients, would_be.physical_id(), &props).await;
+        inspect::assert_nothing_of(&h.clients, &stack).await;
         rejected += 1;
     }
     // Whole events: answered FAILED when they carry a usable envelope, else a logged rejection.
@@ -639,8 +636,6 @@ async fn bad_input_is_rejected_without_creating_anything() {
         }
         rejected += 1;
     }
-    let would_be = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id);
-    inspect::assert_nothing_left(&h.clients, would_be.physical_id(), &h.properties(json!({})))
-        .await;
+    inspect::assert_nothing_of(&h.clients, &stack).await;
     println!("FIGURE bad input: {rejected} of {rejected} bad properties and events rejected with the problem named; 0 resources created; 0 panics");
 }

@@ -184,15 +184,14 @@ async fn an_unchanged_update_changes_nothing() {
 #[tokio::test]
 async fn a_refused_update_changes_nothing() {
     let cases = [
-        // A replacement-class property (not built yet) alongside an in-place one.
-        (
-            json!({"ContainerPort": 8080, "Image": "nginx"}),
-            "ContainerPort cannot change in place",
-        ),
         // Invalid new properties.
         (
             json!({"DesiredCount": "many", "Image": "nginx"}),
             "DesiredCount: must be a whole number",
+        ),
+        (
+            json!({"ServiceName": "x".repeat(250), "Image": "nginx"}),
+            "ServiceName: must have at most 246 characters",
         ),
     ];
     for (change, reason) in cases {

@@ -18,8 +18,7 @@ async fn every_bad_property_is_named_at_once() {
         "invalid properties: Colour: unknown property; ContainerPort: 70000 is out of range 1–65535; \
          RulePriority: 0 is out of range 1–50000; Cpu/Memory: Cpu 256 allows Memory 512, 1024 or 2048, not 4096"
     );
-    let would_be = prod_e::naming::Deployment::for_resource(&stack.id, &stack.logical_id);
-    inspect::assert_nothing_left(&h.clients, would_be.physical_id(), &props).await;
+    inspect::assert_nothing_of(&h.clients, &stack).await;
     // The rollback Delete of the failed resource succeeds and touches nothing.
     h.invoke(stack.delete(&out.physical_id(), &props))
         .await

@@ -43,7 +43,11 @@ impl Plan {
                 });
             }
         };
-        let names = Names::new(self.stack_id.as_deref(), &self.logical_id);
+        let names = Names::new(
+            self.stack_id.as_deref(),
+            &self.logical_id,
+            &spec.fingerprint(),
+        );
         let stages = stages(&names, &spec);
         let mut text = format!("Properties are valid. PhysicalResourceId: {}\n", names.id);
         if self.stack_id.is_none() {
@@ -70,15 +74,22 @@ impl Plan {
             text.push_str(&match (diff.is_empty(), replaced.is_empty()) {
                 (true, _) => "Update: nothing changed; no AWS writes.\n".to_string(),
                 (false, false) => format!(
-                    "Update: replacement, because {} cannot change in place (they need a new set of resources).\n",
+                    "Update: replacement, because {} cannot change in place: a new set with a new \
+                     PhysicalResourceId is built beside the old one, traffic moves to it once its \
+                     service is steady, and CloudFormation then deletes the old set.\n",
                     replaced.join(", ")
                 ),
                 (false, true) => {
                     let lines: Vec<String> = effects(&diff)
                         .into_iter()
-                        .map(|(resource, action, why)| format!("  {resource}: {action} ({})", why.join(", ")))
+                        .map(|(resource, action, why)| {
+                            format!("  {resource}: {action} ({})", why.join(", "))
+                        })
                         .collect();
-                    format!("Update in place, same PhysicalResourceId:\n{}\n", lines.join("\n"))
+                    format!(
+                        "Update in place, same PhysicalResourceId:\n{}\n",
+                        lines.join("\n")
+                    )
                 }
             });
             out["update"] = json!({
@@ -103,11 +114,11 @@ struct Names {
 }
 
 impl Names {
-    fn new(stack_id: Option<&str>, logical_id: &str) -> Self {
-        let d = Deployment::for_resource(stack_id.unwrap_or_default(), logical_id);
+    fn new(stack_id: Option<&str>, logical_id: &str, fingerprint: &str) -> Self {
+        let d = Deployment::new(stack_id.unwrap_or_default(), logical_id, fingerprint);
         let id = match stack_id {
             Some(_) => d.physical_id().to_string(),
-            None => "prod-e-<id>".to_string(),
+            None => format!("prod-e-<id>-{fingerprint}"),
         };
         Names { id, d }
     }
@@ -131,14 +142,18 @@ fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
         ],
         vec![
             format!("task definition {} (Fargate, awsvpc, {} CPU / {} MiB, {} as {} on port {}) after the roles and log group", s.task_family, s.cpu, s.memory, s.image, s.container_name, s.container_port),
-            format!("listener rule priority {} path {} → the target group, after the target group", s.rule_priority, s.path_pattern),
         ],
         vec![format!(
-            "ECS service {} ({} task(s), FARGATE, subnets {}, public IP {}) after everything else",
+            "ECS service {} ({} task(s), FARGATE, subnets {}, public IP {}) after everything else{}",
             s.service_name,
             s.desired_count,
             s.subnet_ids.join(","),
-            if s.assign_public_ip { "yes" } else { "no" }
+            if s.assign_public_ip { "yes" } else { "no" },
+            if s.wait_for_steady_state { ", then wait until it is steady" } else { "" }
+        )],
+        vec![format!(
+            "listener rule priority {} path {} → the target group, last: traffic only reaches a ready service",
+            s.rule_priority, s.path_pattern
         )],
     ]
 }

@@ -9,7 +9,7 @@ use crate::error::{is_already_exists, Error, Result};
 use crate::naming::Deployment;
 use crate::progress::step;
 use crate::resources::{
-    claim, cluster, listener_rule, log_group, role, security_group, service, target_group,
+    borrow, claim, cluster, listener_rule, log_group, role, security_group, service, target_group,
     task_definition, Tagged,
 };
 use crate::retry::{poll_until, ADOPT_AFTER_CONFLICT};
@@ -24,21 +24,57 @@ pub struct CreateFailed {
 }
 
 /// Creates the deployment; on failure removes what this deployment owns before returning.
+/// A wait that must go on in another invocation ([`Error::pending`]) removes nothing.
 pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, CreateFailed> {
-    match build(c, owner, spec).await {
+    let set_up = async {
+        let built = Box::pin(prepare(c, owner, spec, spec.wait_for_steady_state)).await?;
+        Box::pin(commit(c, owner, spec, built)).await
+    };
+    match set_up.await {
         Ok(outputs) => Ok(outputs),
-        Err(error) => {
-            tracing::warn!(%error, "create failed: removing what it made");
-            let rollback = delete(c, &owner.deployment, &Locator::from(spec)).await;
-            Err(CreateFailed {
-                error,
-                rollback_error: rollback.err(),
-            })
-        }
+        Err(error) => Err(remove_unless_pending(c, owner, spec, error).await),
     }
 }
 
-async fn build(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs> {
+/// What [`create`] and a replacement do when building fails: remove what the new set owns
+/// (never what it borrowed from the set it replaces), unless the work only has to go on later.
+pub(super) async fn remove_unless_pending(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    error: Error,
+) -> CreateFailed {
+    if error.pending().is_some() {
+        return CreateFailed {
+            error,
+            rollback_error: None,
+        };
+    }
+    tracing::warn!(%error, "building the set failed: removing what it made");
+    let rollback = Box::pin(delete(c, &owner.deployment, &Locator::from(spec))).await;
+    CreateFailed {
+        error,
+        rollback_error: rollback.err(),
+    }
+}
+
+/// A set built but not yet receiving traffic.
+pub(super) struct Built {
+    execution_role: role::Role,
+    task_role: role::Role,
+    task_definition: task_definition::TaskDefinition,
+    target_group: target_group::TargetGroup,
+    security_group: security_group::SecurityGroup,
+    cluster: cluster::Cluster,
+    service: service::Service,
+    log_group_name: String,
+}
+
+/// Builds every resource but the listener rule, in dependency order and concurrently where
+/// independent, then (if `wait`) waits until the service is steady. What exists and is ours
+/// is adopted, so a repeated or continued attempt converges. The cluster of another set of
+/// the same stack resource (same ClusterName) is used as it is and handed over in [`commit`].
+pub(super) async fn prepare(c: &Clients, owner: &Owner, spec: &Spec, wait: bool) -> Result<Built> {
     let d = &owner.deployment;
     let tags = owner.tags(&spec.tags);
     let execution_policy = format!(
@@ -94,42 +130,15 @@ async fn build(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs> {
         Ok((exec, task, def))
     };
 
-    // Target group → listener rule.
-    let traffic = async {
-        let name = d.target_group();
-        let tg = step(
-            format!("creating target group ({name})"),
-            ensure(
-                d,
-                || target_group::find(&c.elb, &name),
-                || target_group::create(&c.elb, &name, spec, &tags),
-            ),
-        )
-        .await?;
-        let listener = &spec.listener_arn;
-        let rule = step(
-            format!(
-                "creating rule at priority {} on listener ({listener})",
-                spec.rule_priority
-            ),
-            ensure(
-                d,
-                || listener_rule::find(&c.elb, listener, d),
-                || {
-                    listener_rule::create(
-                        &c.elb,
-                        listener,
-                        spec.rule_priority,
-                        &spec.path_pattern,
-                        &tg.arn,
-                        &tags,
-                    )
-                },
-            ),
-        )
-        .await?;
-        Ok::<_, Error>((tg, rule))
-    };
+    let tg_name = d.target_group();
+    let target_group = step(
+        format!("creating target group ({tg_name})"),
+        ensure(
+            d,
+            || target_group::find(&c.elb, &tg_name),
+            || target_group::create(&c.elb, &tg_name, spec, &tags),
+        ),
+    );
 
     let security_group = step(
         format!("creating security group ({})", d.security_group()),
@@ -153,25 +162,32 @@ async fn build(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs> {
 
     let cluster = step(
         format!("creating ECS cluster ({})", spec.cluster_name),
-        ensure(
-            d,
-            || cluster::find(&c.ecs, &spec.cluster_name),
-            || cluster::create(&c.ecs, &spec.cluster_name, &tags),
-        ),
+        async {
+            let find = || cluster::find(&c.ecs, &spec.cluster_name);
+            match borrow(d, find().await?)? {
+                Some(shared) => Ok(shared),
+                None => {
+                    ensure(d, find, || {
+                        cluster::create(&c.ecs, &spec.cluster_name, &tags)
+                    })
+                    .await
+                }
+            }
+        },
     );
 
-    let (defs, traffic, sg, cluster) =
-        tokio::join!(task_definition, traffic, security_group, cluster);
+    let (defs, tg, sg, cluster) =
+        tokio::join!(task_definition, target_group, security_group, cluster);
     let errors = [
         defs.as_ref().err().cloned(),
-        traffic.as_ref().err().cloned(),
+        tg.as_ref().err().cloned(),
         sg.as_ref().err().cloned(),
         cluster.as_ref().err().cloned(),
     ];
     if let Some(err) = Error::all(errors) {
         return Err(err);
     }
-    let ((exec, task, def), (tg, rule), sg, cluster) = (defs?, traffic?, sg?, cluster?);
+    let ((exec, task, def), tg, sg, cluster) = (defs?, tg?, sg?, cluster?);
 
     let links = service::Links {
         cluster: &cluster.name,
@@ -181,27 +197,127 @@ async fn build(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs> {
     };
     let svc = step(
         format!("creating ECS service ({})", spec.service_name),
-        ensure(
-            d,
-            || service::find(&c.ecs, &cluster.name, &spec.service_name),
-            || service::create(&c.ecs, spec, links, &tags, d.physical_id()),
-        ),
+        ensure_service(c, d, spec, links, &tags),
     )
     .await?;
+    if wait {
+        step(
+            format!("waiting for ECS service ({}) to be steady", svc.name),
+            service::wait_steady(&c.ecs, &cluster.name, &svc.name),
+        )
+        .await?;
+    }
+    Ok(Built {
+        execution_role: exec,
+        task_role: task,
+        task_definition: def,
+        target_group: tg,
+        security_group: sg,
+        cluster,
+        service: svc,
+        log_group_name,
+    })
+}
 
+/// Routes traffic to a built set: the listener rule forwards to its target group (created,
+/// or taken over from the set it replaces in one ModifyRule, so traffic switches at once),
+/// and a borrowed cluster becomes this set's. Converges when repeated.
+pub(super) async fn commit(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    built: Built,
+) -> Result<Outputs> {
+    let d = &owner.deployment;
+    let tags = owner.tags(&spec.tags);
+    let listener = &spec.listener_arn;
+    let tg = &built.target_group.arn;
+    let rule = step(
+        format!(
+            "routing rule at priority {} on listener ({listener}) to ({})",
+            spec.rule_priority, built.target_group.name
+        ),
+        async {
+            let find = || listener_rule::find(&c.elb, listener, d);
+            let Some(rule) = find().await? else {
+                let create = || {
+                    let (priority, path) = (spec.rule_priority, &spec.path_pattern);
+                    listener_rule::create(&c.elb, listener, priority, path, tg, &tags)
+                };
+                return ensure(d, find, create).await;
+            };
+            if rule.target_group_arns != [tg.clone()]
+                || rule.path_patterns != [spec.path_pattern.clone()]
+            {
+                listener_rule::point(&c.elb, &rule, &spec.path_pattern, tg).await?;
+            }
+            if rule.priority != spec.rule_priority.to_string() {
+                listener_rule::set_priority(&c.elb, &rule, spec.rule_priority).await?;
+            }
+            if !d.owns(&rule.tags) {
+                target_group::update_tags(&c.elb, &rule.arn, &rule.tags, &tags).await?;
+            }
+            Ok(rule)
+        },
+    )
+    .await?;
+    let cluster = built.cluster;
+    if !d.owns(&cluster.tags) {
+        step(
+            format!("handing ECS cluster ({}) over", cluster.name),
+            cluster::update_tags(&c.ecs, &cluster.arn, &cluster.tags, &tags),
+        )
+        .await?;
+    }
     Ok(Outputs {
         cluster_arn: cluster.arn,
         cluster_name: cluster.name,
-        service_arn: svc.arn,
-        service_name: svc.name,
-        task_definition_arn: def.arn,
-        target_group_arn: tg.arn,
+        service_arn: built.service.arn,
+        service_name: built.service.name,
+        task_definition_arn: built.task_definition.arn,
+        target_group_arn: built.target_group.arn,
         listener_rule_arn: rule.arn,
-        security_group_id: sg.id,
-        execution_role_arn: exec.arn,
-        task_role_arn: task.arn,
-        log_group_name,
+        security_group_id: built.security_group.id,
+        execution_role_arn: built.execution_role.arn,
+        task_role_arn: built.task_role.arn,
+        log_group_name: built.log_group_name,
     })
+}
+
+/// The set's service: ours if it exists; else created under the user's name, or, if another
+/// set of this stack resource holds that name in the cluster, under the name with this set's
+/// fingerprint ([`Deployment::service_names`]).
+async fn ensure_service(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    links: service::Links<'_>,
+    tags: &crate::naming::Tags,
+) -> Result<service::Service> {
+    let names = d.service_names(&spec.service_name);
+    let found = service::find_named(&c.ecs, links.cluster, &names).await?;
+    if let Some(ours) = found.iter().find(|s| d.owns(&s.tags)) {
+        return Ok(ours.clone());
+    }
+    let holder = |name: &str| found.iter().find(|s| s.name == name);
+    let not_ours = |s: &service::Service| Error::NotOurs {
+        kind: service::Service::KIND,
+        name: s.name.clone(),
+    };
+    let name = match holder(&names[0]) {
+        Some(held) if d.sibling_owns(&held.tags) => &names[1],
+        Some(foreign) => return Err(not_ours(foreign)),
+        None => &names[0],
+    };
+    if let Some(foreign) = holder(name) {
+        return Err(not_ours(foreign));
+    }
+    ensure(
+        d,
+        || service::find(&c.ecs, links.cluster, name),
+        || service::create(&c.ecs, name, spec, links, tags, d.physical_id()),
+    )
+    .await
 }
 
 /// The log group with its retention; a group made by a concurrent attempt is adopted.

@@ -66,6 +66,7 @@ pub async fn delete_found(
             cluster::delete(&c.ecs, &cl.name).await
         }),
         remove(d, found.security_group, |sg| async move {
+            security_group::wait_unused(&c.ec2, &sg).await?;
             security_group::delete(&c.ec2, &sg).await
         }),
         remove(d, found.log_group, |g| async move {

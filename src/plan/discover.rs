@@ -91,7 +91,8 @@ pub async fn locate(c: &Clients, d: &Deployment) -> Result<Locator> {
     if let Some(tg) = target?.filter(|t| d.owns(&t.tags)) {
         'search: for lb in &tg.load_balancer_arns {
             for listener in listener_rule::listeners_of(&c.elb, lb).await? {
-                if listener_rule::find(&c.elb, &listener, d).await?.is_some() {
+                let rule = listener_rule::find(&c.elb, &listener, d).await?;
+                if rule.is_some_and(|r| d.owns(&r.tags)) {
                     listener_arn = Some(listener);
                     break 'search;
                 }

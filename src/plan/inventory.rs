@@ -43,6 +43,7 @@ pub async fn inventory(c: &Clients, deployment: &Deployment, at: &Locator) -> Re
         deployment.log_group(),
         deployment.target_group(),
     );
+    let service_names = deployment.service_names(&at.service_name);
     let (exec, task, sg, logs, cluster, defs, tg, rule, service) = tokio::join!(
         role::find(&c.iam, &exec_name),
         role::find(&c.iam, &task_name),
@@ -52,7 +53,7 @@ pub async fn inventory(c: &Clients, deployment: &Deployment, at: &Locator) -> Re
         task_definition::find_all(&c.ecs, &at.task_family),
         target_group::find(&c.elb, &tg_name),
         rule,
-        service::find(&c.ecs, &at.cluster_name, &at.service_name),
+        service::find_named(&c.ecs, &at.cluster_name, &service_names),
     );
     let errors = [
         exec.as_ref().err(),
@@ -80,6 +81,10 @@ pub async fn inventory(c: &Clients, deployment: &Deployment, at: &Locator) -> Re
             .collect(),
         target_group: tg?,
         listener_rule: rule?,
-        service: service?,
+        // Ours under either name, else whoever holds the user's name (to be named, not touched).
+        service: service.map(|found| {
+            let i = found.iter().position(|s| deployment.owns(&s.tags));
+            found.into_iter().nth(i.unwrap_or(0))
+        })?,
     })
 }

@@ -1,15 +1,17 @@
-//! Create, Update and Delete of a whole deployment over the dependency graph, one file per
-//! operation. Independent steps run concurrently; nothing here knows CloudFormation.
+//! Create, Update (in place or by replacement) and Delete of a whole deployment over the
+//! dependency graph, one file per operation. Independent steps run concurrently; nothing here knows CloudFormation.
 
 mod create;
 mod delete;
 pub mod discover;
 mod inventory;
+mod replace;
 mod update;
 
 pub use create::{create, CreateFailed};
 pub use delete::{delete, delete_found};
 pub use inventory::{inventory, Inventory};
+pub use replace::{replace, restore};
 pub use update::{effects, update};
 
 use serde::Serialize;
@@ -25,9 +27,11 @@ pub struct Owner {
 }
 
 impl Owner {
-    pub fn new(stack_id: &str, logical_id: &str) -> Self {
+    /// The set of stack resource `logical_id` in `stack_id` for properties with `fingerprint`
+    /// ([`crate::spec::Spec::fingerprint`]).
+    pub fn new(stack_id: &str, logical_id: &str, fingerprint: &str) -> Self {
         Owner {
-            deployment: Deployment::for_resource(stack_id, logical_id),
+            deployment: Deployment::new(stack_id, logical_id, fingerprint),
             stack_id: stack_id.to_string(),
             logical_id: logical_id.to_string(),
         }

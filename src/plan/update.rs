@@ -73,8 +73,9 @@ pub fn effects(diff: &Diff) -> Vec<(&'static str, &'static str, Vec<&'static str
         .collect()
 }
 
-/// Applies the in-place changes from `old` to `new`. The caller has checked that no
-/// property needing replacement changed.
+/// Applies the in-place changes from `old` to `new`, then (if `new` asks) waits until the
+/// service is steady. The caller has checked that no property needing replacement changed;
+/// an empty `diff` writes nothing (a continuation whose writes were done only waits).
 pub async fn update(
     c: &Clients,
     owner: &Owner,
@@ -206,6 +207,13 @@ pub async fn update(
     ];
     if let Some(err) = Error::all(errors) {
         return Err(err);
+    }
+    if new.wait_for_steady_state {
+        step(
+            format!("waiting for ECS service ({}) to be steady", svc.name),
+            service::wait_steady(&c.ecs, &cl.name, &svc.name),
+        )
+        .await?;
     }
     Ok(Outputs {
         cluster_arn: cl.arn.clone(),

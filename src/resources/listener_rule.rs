@@ -21,8 +21,9 @@ pub struct ListenerRule {
 
 tagged!(ListenerRule, "listener rule", arn);
 
-/// The rule on `listener_arn` that carries this deployment's ownership tag. Rules have no
-/// names, so ours is recognised by its tag alone; a missing listener means no rule.
+/// The rule on `listener_arn` that carries this deployment's ownership tag, or else one of
+/// another set of the same stack resource (which a replacement takes over). Rules have no
+/// names, so they are recognised by their tags alone; a missing listener means no rule.
 pub async fn find(
     elb: &Client,
     listener_arn: &str,
@@ -44,11 +45,13 @@ pub async fn find(
     else {
         return Ok(None);
     };
+    let mut sibling = None;
     for rule in rules.iter().filter(|r| !r.is_default().unwrap_or(false)) {
         let arn = rule.rule_arn().unwrap_or_default().to_string();
         let tags = tags_of(elb, &arn, &doing).await?;
-        if deployment.owns(&tags) {
-            return Ok(Some(ListenerRule {
+        let (owned, sibling_owned) = (deployment.owns(&tags), deployment.sibling_owns(&tags));
+        if owned || (sibling_owned && sibling.is_none()) {
+            let found = ListenerRule {
                 priority: rule.priority().unwrap_or_default().to_string(),
                 path_patterns: rule
                     .conditions()
@@ -63,10 +66,14 @@ pub async fn find(
                     .collect(),
                 arn,
                 tags,
-            }));
+            };
+            match owned {
+                true => return Ok(Some(found)),
+                false => sibling = Some(found),
+            }
         }
     }
-    Ok(None)
+    Ok(sibling)
 }
 
 pub async fn create(
@@ -82,12 +89,7 @@ pub async fn create(
         .listener_arn(listener_arn)
         .priority(priority as i32)
         .conditions(condition(path_pattern))
-        .actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .target_group_arn(target_group_arn)
-                .build(),
-        )
+        .actions(forward(target_group_arn))
         .set_tags(Some(tag_list(tags)))
         .send()
         .await
@@ -130,6 +132,29 @@ pub async fn set_priority(elb: &Client, rule: &ListenerRule, priority: u32) -> R
         })
 }
 
+/// Forwards the rule to `target_group_arn` with `path_pattern`, in one call: the switch of
+/// traffic from one set to another is atomic.
+pub async fn point(
+    elb: &Client,
+    rule: &ListenerRule,
+    path_pattern: &str,
+    target_group_arn: &str,
+) -> Result<()> {
+    elb.modify_rule()
+        .rule_arn(&rule.arn)
+        .conditions(condition(path_pattern))
+        .actions(forward(target_group_arn))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            Error::aws(
+                format!("forwarding rule ({}) to ({target_group_arn})", rule.arn),
+                e,
+            )
+        })
+}
+
 pub async fn set_path_pattern(elb: &Client, rule: &ListenerRule, path_pattern: &str) -> Result<()> {
     elb.modify_rule()
         .rule_arn(&rule.arn)
@@ -147,6 +172,13 @@ pub async fn delete(elb: &Client, rule: &ListenerRule) -> Result<()> {
             .map(|_| ())
             .map_err(|e| Error::aws(format!("deleting rule ({})", rule.arn), e)),
     )
+}
+
+fn forward(target_group_arn: &str) -> Action {
+    Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .target_group_arn(target_group_arn)
+        .build()
 }
 
 fn condition(path_pattern: &str) -> RuleCondition {

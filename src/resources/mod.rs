@@ -17,6 +17,7 @@ macro_rules! tagged {
 }
 
 pub mod cluster;
+pub mod function;
 pub mod listener_rule;
 pub mod log_group;
 pub mod role;
@@ -48,6 +49,15 @@ pub fn claim<T: Tagged>(deployment: &Deployment, found: Option<T>) -> Result<Opt
             name: r.label().to_string(),
         }),
         None => Ok(None),
+    }
+}
+
+/// [`claim`], except that a resource of another set of the same stack resource is usable
+/// too: a replacement shares it until it takes it over (the cluster when ClusterName stays).
+pub fn borrow<T: Tagged>(deployment: &Deployment, found: Option<T>) -> Result<Option<T>> {
+    match found {
+        Some(r) if deployment.sibling_owns(r.tags()) => Ok(Some(r)),
+        other => claim(deployment, other),
     }
 }
 

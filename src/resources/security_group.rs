@@ -8,7 +8,7 @@ use aws_sdk_ec2::Client;
 use super::{gone, tag_changes};
 use crate::error::{is_already_exists, is_dependency_violation, Error, Result};
 use crate::naming::Tags;
-use crate::retry::{retry, SECURITY_GROUP_IN_USE};
+use crate::retry::{retry, wait, SECURITY_GROUP_IN_USE};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityGroup {
@@ -184,7 +184,26 @@ pub async fn update_tags(
     Ok(())
 }
 
-/// Deletes the group, waiting (bounded) while task ENIs still use it.
+/// Waits until no network interface uses the group: Fargate releases task ENIs minutes after
+/// the service is gone, and until then the group cannot be deleted.
+pub async fn wait_unused(ec2: &Client, group: &SecurityGroup) -> Result<()> {
+    let waiting_for = format!(
+        "the task network interfaces to release security group ({})",
+        group.name
+    );
+    wait(&waiting_for, || async {
+        let out = ec2
+            .describe_network_interfaces()
+            .filters(Filter::builder().name("group-id").values(&group.id).build())
+            .send()
+            .await
+            .map_err(|e| Error::aws(format!("listing network interfaces of ({})", group.id), e))?;
+        Ok(out.network_interfaces().is_empty().then_some(()))
+    })
+    .await
+}
+
+/// Deletes the group, retrying (bounded) while AWS still reports it in use.
 pub async fn delete(ec2: &Client, group: &SecurityGroup) -> Result<()> {
     retry(SECURITY_GROUP_IN_USE, is_dependency_violation, || async {
         let deleted = ec2.delete_security_group().group_id(&group.id).send().await;

@@ -11,7 +11,7 @@ use super::cluster::{tag_list, tags_of};
 use super::{build_error, gone};
 use crate::error::{is_role_not_assumable, is_service_busy, Error, Result};
 use crate::naming::Tags;
-use crate::retry::{poll_until, retry, ROLE_PROPAGATION, SERVICE_BUSY, SERVICE_INACTIVE};
+use crate::retry::{retry, wait, ROLE_PROPAGATION, SERVICE_BUSY};
 use crate::spec::Spec;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,23 +45,58 @@ pub struct Links<'a> {
 
 /// The service unless it is INACTIVE (deleted) or its cluster is gone.
 pub async fn find(ecs: &Client, cluster: &str, name: &str) -> Result<Option<Service>> {
+    Ok(find_named(ecs, cluster, &[name.to_string()]).await?.pop())
+}
+
+/// Those of `names` that exist and are not INACTIVE, in one call (a missing cluster means none).
+pub async fn find_named(ecs: &Client, cluster: &str, names: &[String]) -> Result<Vec<Service>> {
     let out = ecs
         .describe_services()
         .cluster(cluster)
-        .services(name)
+        .set_services(Some(names.to_vec()))
         .include(ServiceField::Tags)
         .send()
         .await;
-    let Some(out) =
-        super::found(out.map_err(|e| Error::aws(format!("reading ECS service ({name})"), e)))?
-    else {
-        return Ok(None);
+    let doing = format!("reading ECS service ({})", names.join(", "));
+    let Some(out) = super::found(out.map_err(|e| Error::aws(doing, e)))? else {
+        return Ok(Vec::new());
     };
     Ok(out
         .services()
         .iter()
-        .find(|s| s.status() != Some("INACTIVE"))
-        .map(from_sdk))
+        .filter(|s| s.status() != Some("INACTIVE"))
+        .map(from_sdk)
+        .collect())
+}
+
+/// Steady as CloudFormation's AWS::ECS::Service means it: one deployment, rolled out, with
+/// every desired task running.
+pub fn is_steady(s: &Service) -> bool {
+    s.deployments == 1
+        && s.running_count == s.desired_count
+        && s.rollout.as_deref().is_none_or(|r| r == "COMPLETED")
+}
+
+/// Waits until the service is steady; a rollout the circuit breaker stopped is an error
+/// carrying the service's latest events.
+pub async fn wait_steady(ecs: &Client, cluster: &str, name: &str) -> Result<Service> {
+    let waiting_for = format!("ECS service ({name}) to reach a steady state");
+    wait(&waiting_for, || async {
+        let Some(service) = find(ecs, cluster, name).await? else {
+            return Err(Error::Missing {
+                kind: "ECS service",
+                name: name.to_string(),
+            });
+        };
+        if service.rollout.as_deref() == Some("FAILED") {
+            return Err(Error::DeploymentFailed {
+                service: name.to_string(),
+                events: service.events,
+            });
+        }
+        Ok(is_steady(&service).then_some(service))
+    })
+    .await
 }
 
 fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Service {
@@ -94,12 +129,13 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Service {
 /// Creates the service. `client_token` makes a re-delivered create idempotent on AWS.
 pub async fn create(
     ecs: &Client,
+    name: &str,
     spec: &Spec,
     links: Links<'_>,
     tags: &Tags,
     client_token: &str,
 ) -> Result<Service> {
-    let doing = format!("creating ECS service ({})", spec.service_name);
+    let doing = format!("creating ECS service ({name})");
     let network = network(spec, links.security_group_id).map_err(|e| build_error(&doing, e))?;
     let breaker = DeploymentCircuitBreaker::builder()
         .enable(true)
@@ -119,7 +155,7 @@ pub async fn create(
         let out = ecs
             .create_service()
             .cluster(links.cluster)
-            .service_name(&spec.service_name)
+            .service_name(name)
             .task_definition(links.task_definition_arn)
             .desired_count(spec.desired_count as i32)
             .launch_type(LaunchType::Fargate)
@@ -203,8 +239,8 @@ pub async fn delete(ecs: &Client, cluster: &str, service: &Service) -> Result<()
 }
 
 pub async fn wait_inactive(ecs: &Client, cluster: &str, name: &str) -> Result<()> {
-    let doing = format!("waiting for ECS service ({name}) to be deleted");
-    poll_until(SERVICE_INACTIVE, &doing, || async {
+    let waiting_for = format!("ECS service ({name}) to be INACTIVE");
+    wait(&waiting_for, || async {
         Ok(find(ecs, cluster, name).await?.is_none().then_some(()))
     })
     .await

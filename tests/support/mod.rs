@@ -7,6 +7,7 @@ pub mod logs;
 pub mod moto;
 pub mod network;
 pub mod proxy;
+pub mod rollout;
 pub mod runtime;
 pub mod s3;
 
@@ -24,46 +25,44 @@ pub use network::Network;
 
 pub const REGION: &str = "us-east-1";
 pub const ACCOUNT: &str = "123456789012";
+/// The function's own ARN, as Lambda gives it in the context.
+pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:prod-e-provisioner";
 /// The Lambda timeout tests run under unless they say otherwise.
 pub const LAMBDA_TIME: Duration = Duration::from_secs(300);
 
 /// Clients, a provider wired to moto, and the stack-wide names of one test.
 pub struct Harness {
+    /// Straight to moto: what the tests look at.
     pub clients: Clients,
+    /// The provider's clients go through [`Harness::proxy`].
     pub provider: Provider,
     pub network: Network,
+    pub proxy: proxy::Proxy,
 }
 
 impl Harness {
     /// A fresh VPC, subnets and ALB with a listener in the shared moto server; the provider
-    /// talks to moto directly.
+    /// talks to moto through a proxy of its own that plays ECS rollouts.
     pub async fn new() -> Harness {
-        Self::build(moto::endpoint()).await
+        Self::through(&proxy::Proxy::start(moto::endpoint()).await).await
     }
 
     /// The same, with the provider's AWS calls going through `proxy`.
     pub async fn through(proxy: &proxy::Proxy) -> Harness {
-        Self::build(&proxy.endpoint).await
-    }
-
-    async fn build(provider_endpoint: &str) -> Harness {
         logs::capture();
         prod_e::retry::set_delay_scale(DELAY_SCALE);
         let clients = clients(moto::endpoint()).await;
         s3::ensure_bucket().await;
         let network = Network::create(&clients).await;
         let provider = Provider {
-            clients: if provider_endpoint == moto::endpoint() {
-                clients.clone()
-            } else {
-                self::clients(provider_endpoint).await
-            },
+            clients: self::clients(&proxy.endpoint).await,
             responder: Responder::new(true).expect("responder"),
         };
         Harness {
             clients,
             provider,
             network,
+            proxy: proxy.clone(),
         }
     }
 
@@ -94,6 +93,7 @@ impl Harness {
             .to_string();
         let mut context = Context::default();
         context.request_id = format!("lambda-{}", unique());
+        context.invoked_function_arn = FUNCTION_ARN.to_string();
         context.deadline = (SystemTime::now() + time)
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
@@ -103,6 +103,26 @@ impl Harness {
             .map_err(|e| e.to_string());
         let response = s3::read_response(&url).await;
         Outcome { returned, response }
+    }
+}
+
+impl Harness {
+    /// Invokes `event` with `time` for each invocation and delivers every continuation the
+    /// provider queued (the proxy keeps them) as Lambda would, until an invocation answers;
+    /// returns that outcome and how many invocations it took.
+    pub async fn invoke_to_the_end(&self, event: Value, time: Duration) -> (Outcome, usize) {
+        let (mut payload, mut invocations) = (event, 1);
+        loop {
+            let queued = self.proxy.invocations().len();
+            let out = self.invoke_with_time(payload, time).await;
+            match self.proxy.invocations().get(queued) {
+                Some(next) => {
+                    payload = next.clone();
+                    invocations += 1;
+                }
+                None => return (out, invocations),
+            }
+        }
     }
 }
 
@@ -185,6 +205,12 @@ impl Stack {
             "ResourceType": "Custom::ProdEService",
             "ResourceProperties": properties,
         })
+    }
+
+    /// The deployment a Create with these (valid) properties makes.
+    pub fn deployment(&self, properties: &Value) -> prod_e::naming::Deployment {
+        let spec = prod_e::spec::Spec::parse(properties).expect("valid properties");
+        prod_e::naming::Deployment::new(&self.id, &self.logical_id, &spec.fingerprint())
     }
 
     pub fn create(&self, properties: &Value) -> Value {

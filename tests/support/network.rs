@@ -78,35 +78,26 @@ impl Network {
             .load_balancer_arn()
             .expect("alb arn")
             .to_string();
-        let listener = c
-            .elb
-            .create_listener()
-            .load_balancer_arn(&load_balancer_arn)
-            .protocol(ProtocolEnum::Http)
-            .port(80)
-            .default_actions(
-                Action::builder()
-                    .r#type(ActionTypeEnum::FixedResponse)
-                    .fixed_response_config(
-                        FixedResponseActionConfig::builder()
-                            .status_code("404")
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("create listener");
-        let listener_arn = listener.listeners()[0]
-            .listener_arn()
-            .expect("listener arn")
-            .to_string();
+        let listener_arn = listener(c, &load_balancer_arn, 80).await;
         Network {
             vpc_id,
             subnet_ids,
             alb_security_group_id,
             listener_arn,
         }
+    }
+
+    /// A second listener (port 8080) on the same ALB.
+    pub async fn another_listener(&self, c: &Clients) -> String {
+        let out = c
+            .elb
+            .describe_listeners()
+            .listener_arns(&self.listener_arn)
+            .send()
+            .await
+            .expect("describe listener");
+        let alb = out.listeners()[0].load_balancer_arn().expect("alb arn");
+        listener(c, alb, 8080).await
     }
 
     /// A second security group in the same VPC (to move the ALB's group in an Update).
@@ -146,4 +137,31 @@ impl Network {
             .expect("describe sgs");
         out.security_groups().len()
     }
+}
+
+/// An HTTP listener on `port` whose default action answers 404.
+async fn listener(c: &Clients, load_balancer_arn: &str, port: i32) -> String {
+    let out = c
+        .elb
+        .create_listener()
+        .load_balancer_arn(load_balancer_arn)
+        .protocol(ProtocolEnum::Http)
+        .port(port)
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::FixedResponse)
+                .fixed_response_config(
+                    FixedResponseActionConfig::builder()
+                        .status_code("404")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create listener");
+    out.listeners()[0]
+        .listener_arn()
+        .expect("listener arn")
+        .to_string()
 }

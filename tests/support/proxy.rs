@@ -1,7 +1,8 @@
 //! A fault-injecting loopback proxy between the AWS SDK and moto: it can add latency, and per
 //! AWS action answer throttling, 5xx or any named error in the service's own wire format (JSON
 //! for ECS and Logs, query XML for EC2, IAM and ELBv2), reset the connection, hang, count
-//! calls, and kill a process right after the k-th call reached moto.
+//! calls, and kill a process right after the k-th call reached moto. It also plays ECS
+//! rollouts, which moto does not ([`super::rollout`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,6 +11,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 use super::http::{read_request, Request};
+use super::rollout::Rollouts;
 
 /// What to do instead of (or besides) forwarding a call.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +26,8 @@ pub enum Fault {
         code: &'static str,
         message: &'static str,
     },
+    /// HTTP 200 with this body instead of moto's answer (e.g. what AWS shows and moto cannot).
+    Answer(&'static str),
     /// Close the connection without answering.
     Reset,
     /// Never answer.
@@ -38,6 +42,8 @@ pub struct Call {
     /// When the call arrived and when it was answered (after any latency).
     pub arrived: std::time::Instant,
     pub answered: Option<std::time::Instant>,
+    /// The request path and query.
+    pub target: String,
     /// The request body (JSON or form), for checks on what was asked.
     pub body: String,
     pub faulted: bool,
@@ -63,6 +69,8 @@ struct State {
 #[derive(Clone)]
 pub struct Proxy {
     pub endpoint: String,
+    /// How the ECS services seen through this proxy roll out.
+    pub rollouts: Arc<Rollouts>,
     state: Arc<Mutex<State>>,
 }
 
@@ -75,17 +83,29 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let endpoint = format!("http://{}", listener.local_addr().expect("proxy addr"));
         let state = Arc::new(Mutex::new(State::default()));
-        let (shared, upstream) = (state.clone(), upstream.to_string());
+        let rollouts = Arc::new(Rollouts::default());
+        let (shared, upstream, played) = (state.clone(), upstream.to_string(), rollouts.clone());
         let http = reqwest::Client::builder()
             .no_proxy()
             .build()
             .expect("proxy client");
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
-                tokio::spawn(serve(sock, shared.clone(), upstream.clone(), http.clone()));
+                let served = serve(
+                    sock,
+                    shared.clone(),
+                    played.clone(),
+                    upstream.clone(),
+                    http.clone(),
+                );
+                tokio::spawn(served);
             }
         });
-        Proxy { endpoint, state }
+        Proxy {
+            endpoint,
+            rollouts,
+            state,
+        }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
@@ -139,6 +159,17 @@ impl Proxy {
         self.with(|s| s.calls.clone())
     }
 
+    /// The payloads of the asynchronous Lambda invocations the provider made, in order.
+    pub fn invocations(&self) -> Vec<serde_json::Value> {
+        self.with(|s| {
+            s.calls
+                .iter()
+                .filter(|c| c.action == "Invoke")
+                .map(|c| serde_json::from_str(&c.body).unwrap_or_default())
+                .collect()
+        })
+    }
+
     pub fn faults(&self) -> usize {
         self.with(|s| s.calls.iter().filter(|c| c.faulted).count())
     }
@@ -153,6 +184,7 @@ enum Decision {
 async fn serve(
     mut sock: TcpStream,
     state: Arc<Mutex<State>>,
+    rollouts: Arc<Rollouts>,
     upstream: String,
     http: reqwest::Client,
 ) {
@@ -169,6 +201,7 @@ async fn serve(
                 action: action.clone(),
                 arrived,
                 answered: None,
+                target: req.target.clone(),
                 body,
                 faulted,
             };
@@ -189,8 +222,16 @@ async fn serve(
                 return;
             }
             Decision::Fault(fault) => error_reply(&service, &fault),
+            // Lambda's asynchronous Invoke (moto would need Docker): accepted and kept, for the
+            // test to deliver as the next invocation.
+            Decision::Forward { .. } if action == "Invoke" => {
+                b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n".to_vec()
+            }
             Decision::Forward { kill } => {
-                let reply = forward(&http, &upstream, &req).await;
+                let mut reply = forward(&http, &upstream, &req).await;
+                if action == "DescribeServices" {
+                    reply = rollouts.rewrite(reply);
+                }
                 if let Some(pid) = kill {
                     let _ = std::process::Command::new("kill")
                         .args(["-9", &pid.to_string()])
@@ -252,6 +293,9 @@ fn identify(req: &Request) -> (String, String) {
         .and_then(|c| c.split('/').nth(3))
         .unwrap_or("unknown")
         .to_string();
+    if req.target.starts_with("/2015-03-31/functions/") {
+        return (service, "Invoke".to_string());
+    }
     let action = match req.header("x-amz-target") {
         Some(target) => target.rsplit('.').next().unwrap_or(target).to_string(),
         None => String::from_utf8_lossy(&req.body)
@@ -278,6 +322,18 @@ fn error_reply(service: &str, fault: &Fault) -> Vec<u8> {
             code,
             message,
         } => (*status, *code, *message),
+        Fault::Answer(body) => {
+            let kind = if json {
+                "application/x-amz-json-1.1"
+            } else {
+                "text/xml"
+            };
+            return format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: {kind}\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes();
+        }
         Fault::Reset | Fault::Hang => (500, "InternalFailure", "unreachable"),
     };
     let (content_type, body, extra) = if json {

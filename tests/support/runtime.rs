@@ -1,6 +1,8 @@
 //! The real `prod-e-provisioner` binary as a process, fed by a minimal Lambda Runtime API on
-//! loopback (`/next`, `/response`, `/error`), as Lambda runs it. Used where a test must kill
-//! the process mid-flight or read its own log.
+//! loopback (`/next`, `/response`, `/error`), as Lambda runs it. The same server plays
+//! Lambda's Invoke API for asynchronous invocations (`InvocationType: Event` queues the
+//! payload as a new invocation), which the function uses to continue long operations. Used
+//! where a test must kill the process mid-flight, read its log, or follow continuations.
 
 use std::collections::VecDeque;
 use std::process::{Child, Command, Stdio};
@@ -26,6 +28,17 @@ struct Queue {
     pending: VecDeque<(String, Value)>,
     reported: Vec<(String, Reported)>,
     next_id: u64,
+    /// Payloads that came in through the Invoke API.
+    invoked: Vec<Value>,
+}
+
+impl Queue {
+    fn push(&mut self, event: Value) -> String {
+        self.next_id += 1;
+        let id = format!("invocation-{}", self.next_id);
+        self.pending.push_back((id.clone(), event));
+        id
+    }
 }
 
 /// The Runtime API, serving events to the process that asks.
@@ -81,13 +94,7 @@ impl RuntimeApi {
 
     /// Queues `event` for the next process that asks; returns its invocation id.
     fn submit(&self, event: &Value) -> String {
-        let id = {
-            let mut q = self.queue.lock().expect("queue");
-            q.next_id += 1;
-            let id = format!("invocation-{}", q.next_id);
-            q.pending.push_back((id.clone(), event.clone()));
-            id
-        };
+        let id = self.queue.lock().expect("queue").push(event.clone());
         self.arrived.notify_waiters();
         id
     }
@@ -112,6 +119,17 @@ async fn route(
     reported: &Notify,
     timeout: Duration,
 ) -> Vec<u8> {
+    if method == "POST" && target.starts_with("/2015-03-31/functions/") {
+        // Lambda's Invoke API; prod-e only ever invokes asynchronously.
+        let event = serde_json::from_slice(body).unwrap_or(Value::Null);
+        {
+            let mut queue = q.lock().expect("queue");
+            queue.invoked.push(event.clone());
+            queue.push(event);
+        }
+        arrived.notify_waiters();
+        return b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n".to_vec();
+    }
     let path = target.trim_start_matches("/2018-06-01/runtime/");
     if method == "GET" && path == "invocation/next" {
         loop {
@@ -195,6 +213,7 @@ impl Function {
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/26/[$LATEST]test")
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
             .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_ENDPOINT_URL_LAMBDA", format!("http://{}", api.address))
             .env("AWS_REGION", super::REGION)
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
@@ -228,6 +247,27 @@ impl Function {
             let _ =
                 tokio::time::timeout(Duration::from_millis(20), self.api.reported.notified()).await;
         }
+    }
+
+    /// Queues `event` without waiting; returns its invocation id.
+    pub fn submit(&self, event: &Value) -> String {
+        self.api.submit(event)
+    }
+
+    /// Every invocation's report so far, in order.
+    pub fn reports(&self) -> Vec<(String, Reported)> {
+        self.api.queue.lock().expect("queue").reported.clone()
+    }
+
+    /// The payloads the function sent to the Invoke API (its continuations).
+    pub fn continuations(&self) -> Vec<Value> {
+        self.api.queue.lock().expect("queue").invoked.clone()
+    }
+
+    /// Whether no invocation is queued or running.
+    pub fn idle(&self) -> bool {
+        let q = self.api.queue.lock().expect("queue");
+        q.pending.is_empty() && q.reported.len() as u64 == q.next_id
     }
 
     /// When the process first asked the Runtime API for an event.

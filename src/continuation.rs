@@ -1,0 +1,179 @@
+//! Operations longer than one invocation: the payload of the asynchronous self-invocation
+//! that continues one, and the overall time limit (`ServiceTimeout`) that bounds them all.
+//!
+//! The payload is the original CloudFormation event plus one key, [`KEY`], holding
+//! [`Progress`]. Everything else an operation needs to resume it reads back from AWS (every
+//! step adopts what exists), so the payload stays the size of the event.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The key of [`Progress`] in a continuation payload.
+pub const KEY: &str = "ProdEContinuation";
+/// Lambda's limit for an asynchronous invocation's payload.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+/// CloudFormation's default (and largest) `ServiceTimeout` for a custom resource.
+pub const DEFAULT_SERVICE_TIMEOUT: Duration = Duration::from_secs(3600);
+/// Time kept back from `ServiceTimeout` to answer FAILED before CloudFormation gives up:
+/// a twentieth of it, between these bounds.
+pub const MIN_OVERALL_MARGIN: Duration = Duration::from_secs(1);
+pub const MAX_OVERALL_MARGIN: Duration = Duration::from_secs(60);
+
+/// How far an operation got, carried from one invocation to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Progress {
+    /// When the first invocation started (epoch milliseconds): the overall limit counts from here.
+    pub started_ms: u64,
+    /// 1 for the invocation CloudFormation made, 2 for the first continuation, …
+    pub invocation: u32,
+    /// An in-place Update's writes are done: later invocations only wait (its writes are the
+    /// one step that is not safe to repeat: each would register another task definition).
+    pub applied: bool,
+}
+
+impl Progress {
+    /// The progress of an invocation CloudFormation made itself.
+    pub fn first() -> Self {
+        Progress {
+            started_ms: now_ms(),
+            invocation: 1,
+            applied: false,
+        }
+    }
+
+    /// The progress handed to the next invocation.
+    pub fn next(self, applied: bool) -> Self {
+        Progress {
+            invocation: self.invocation + 1,
+            applied: self.applied || applied,
+            ..self
+        }
+    }
+
+    /// Time since the first invocation started.
+    pub fn elapsed(&self) -> Duration {
+        Duration::from_millis(now_ms().saturating_sub(self.started_ms))
+    }
+
+    /// Time left before the overall limit: `service_timeout` from the start, less the margin.
+    pub fn overall_left(&self, service_timeout: Duration) -> Duration {
+        let margin = (service_timeout / 20).clamp(MIN_OVERALL_MARGIN, MAX_OVERALL_MARGIN);
+        service_timeout
+            .saturating_sub(margin)
+            .saturating_sub(self.elapsed())
+    }
+}
+
+/// Takes the progress out of a payload: `None` for an event straight from CloudFormation.
+pub fn split(mut payload: Value) -> (Value, Option<Progress>) {
+    let progress = payload
+        .as_object_mut()
+        .and_then(|event| event.remove(KEY))
+        .and_then(|p| serde_json::from_value(p).ok());
+    (payload, progress)
+}
+
+/// The payload that continues `event` with `progress`, if it fits Lambda's limit.
+pub fn payload(event: &Value, progress: Progress) -> Result<Vec<u8>, String> {
+    let mut event = event.clone();
+    if let Some(map) = event.as_object_mut() {
+        map.insert(
+            KEY.into(),
+            serde_json::to_value(progress).unwrap_or(Value::Null),
+        );
+    }
+    let bytes = serde_json::to_vec(&event).map_err(|e| e.to_string())?;
+    match bytes.len() <= MAX_PAYLOAD_BYTES {
+        true => Ok(bytes),
+        false => Err(format!(
+            "the event ({} bytes) is too large to continue in another invocation (limit {MAX_PAYLOAD_BYTES})",
+            bytes.len()
+        )),
+    }
+}
+
+/// `ServiceTimeout` from the properties (seconds, 1–3600, string or number), else the default.
+pub fn service_timeout(properties: &Value) -> Duration {
+    let seconds = match properties.get("ServiceTimeout") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    seconds
+        .filter(|s| (1..=DEFAULT_SERVICE_TIMEOUT.as_secs()).contains(s))
+        .map_or(DEFAULT_SERVICE_TIMEOUT, Duration::from_secs)
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_payload_is_the_event_plus_progress() {
+        let event = json!({"RequestType": "Create", "ResponseURL": "https://s3/x?sig"});
+        let progress = Progress::first().next(true);
+        let bytes = payload(&event, progress).unwrap();
+        let (back, read) = split(serde_json::from_slice(&bytes).unwrap());
+        assert_eq!(back, event);
+        assert_eq!(read, Some(progress));
+        assert_eq!((progress.invocation, progress.applied), (2, true));
+        assert_eq!(split(event.clone()), (event, None));
+    }
+
+    #[test]
+    fn an_event_too_large_cannot_continue() {
+        let event =
+            json!({"ResourceProperties": {"Environment": {"A": "x".repeat(MAX_PAYLOAD_BYTES)}}});
+        assert!(payload(&event, Progress::first())
+            .unwrap_err()
+            .contains("too large"));
+    }
+
+    #[test]
+    fn service_timeout_is_read_leniently() {
+        assert_eq!(
+            service_timeout(&json!({"ServiceTimeout": "120"})),
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            service_timeout(&json!({"ServiceTimeout": 5})),
+            Duration::from_secs(5)
+        );
+        for bad in [
+            json!({}),
+            json!({"ServiceTimeout": "0"}),
+            json!({"ServiceTimeout": 7200}),
+            json!({"ServiceTimeout": "x"}),
+        ] {
+            assert_eq!(service_timeout(&bad), DEFAULT_SERVICE_TIMEOUT, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_overall_limit_keeps_a_margin() {
+        let p = Progress::first();
+        let left = p.overall_left(Duration::from_secs(3600));
+        assert!(
+            left <= Duration::from_secs(3540) && left > Duration::from_secs(3530),
+            "{left:?}"
+        );
+        let long_ago = Progress {
+            started_ms: p.started_ms - 10_000,
+            ..p
+        };
+        assert_eq!(
+            long_ago.overall_left(Duration::from_secs(5)),
+            Duration::ZERO
+        );
+    }
+}

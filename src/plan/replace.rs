@@ -1,0 +1,44 @@
+//! Replacement: a complete new set beside the old one, steady before traffic moves to it;
+//! and its undoing, when CloudFormation rolls a failed replacement back.
+
+use super::create::{commit, prepare, remove_unless_pending};
+use super::{delete, CreateFailed, Outputs, Owner};
+use crate::aws::Clients;
+use crate::error::Result;
+use crate::naming::Deployment;
+use crate::spec::{Locator, Spec};
+
+/// Builds the set of `owner` for `spec` beside the set it replaces, which keeps serving;
+/// waits until the new service is steady (always: zero downtime is the point), then moves the
+/// listener rule, and a shared cluster, to the new set. The old set is left for
+/// CloudFormation's Delete of the old PhysicalResourceId. If building fails, what the new
+/// set made is removed again and the old set was never touched.
+pub async fn replace(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, CreateFailed> {
+    // Boxed, like every operation's top future: these are deep, and debug builds keep them on the stack.
+    let built = match Box::pin(prepare(c, owner, spec, true)).await {
+        Ok(built) => built,
+        Err(error) => return Err(remove_unless_pending(c, owner, spec, error).await),
+    };
+    commit(c, owner, spec, built)
+        .await
+        .map_err(|error| CreateFailed {
+            error,
+            rollback_error: None,
+        })
+}
+
+/// CloudFormation's rollback Update after a failed replacement: the original set of `owner`
+/// is made whole and given back whatever the half-built set `half_built` (found at `at`)
+/// had taken over, then the half-built set is removed.
+pub async fn restore(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    half_built: &Deployment,
+    at: &Locator,
+) -> Result<Outputs> {
+    let built = Box::pin(prepare(c, owner, spec, spec.wait_for_steady_state)).await?;
+    let outputs = Box::pin(commit(c, owner, spec, built)).await?;
+    Box::pin(delete(c, half_built, at)).await?;
+    Ok(outputs)
+}

@@ -1,0 +1,281 @@
+//! Replacement: an Update of a replacement property builds a new set beside the old one,
+//! moves traffic once it is steady and answers a new PhysicalResourceId; CloudFormation's
+//! cleanup Delete of the old id then removes only the old set. A failed replacement is
+//! undone by CloudFormation's rollback Update.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::inspect;
+use crate::support::proxy::Fault;
+use crate::support::rollout::Rollout;
+use crate::support::{unique, Harness, Network, Stack};
+
+/// `changes` merged over `props`.
+fn merged(props: &Value, changes: Value) -> Value {
+    let mut new = props.clone();
+    if let (Some(n), Value::Object(c)) = (new.as_object_mut(), changes) {
+        n.extend(c);
+    }
+    new
+}
+
+/// Create, replace with `changes`, clean up the old id as CloudFormation does, then delete
+/// the stack; checks each set at every point.
+async fn replaces(h: Harness, name: &str, changes: Value) {
+    let c = &h.clients;
+    let stack = Stack::new(name);
+    let props = h.properties(json!({"ClusterName": format!("{name}-{}", unique())}));
+    let created = h.invoke(stack.create(&props)).await;
+    created.assert_success();
+    let old_id = created.physical_id();
+    let new = merged(&props, changes);
+
+    let out = h.invoke(stack.update(&old_id, &props, &new)).await;
+    out.assert_success();
+    let new_id = out.physical_id();
+    assert_ne!(
+        new_id, old_id,
+        "a replacement answers a new PhysicalResourceId"
+    );
+    assert_eq!(new_id, stack.deployment(&new).physical_id());
+
+    // The new set is whole and ours, and the rule forwards to its target group.
+    let d = prod_e::naming::Deployment::parse(&new_id).expect("id");
+    let inv = inspect::everything(c, &new_id, &new).await;
+    let tg = inv.target_group.as_ref().expect("new target group");
+    assert_eq!(out.data("TargetGroupArn"), tg.arn);
+    assert_ne!(out.data("TargetGroupArn"), created.data("TargetGroupArn"));
+    let rule = inv.listener_rule.as_ref().expect("rule");
+    assert!(d.owns(&rule.tags), "the rule belongs to the new set");
+    assert_eq!(rule.target_group_arns, vec![tg.arn.clone()]);
+    assert_eq!(out.data("ListenerRuleArn"), rule.arn);
+    let cluster = out.data("ClusterName");
+    let svc = inspect::service(c, &cluster, &out.data("ServiceName")).await;
+    assert_eq!(svc.target_group_arn, tg.arn);
+    assert!(inv.service.as_ref().is_some_and(|s| d.owns(&s.tags)));
+    assert!(inv.cluster.as_ref().is_some_and(|k| d.owns(&k.tags)));
+
+    // CloudFormation's cleanup: Delete of the old id, with the old properties.
+    h.invoke(stack.delete(&old_id, &props))
+        .await
+        .assert_success();
+    inspect::assert_nothing_left(c, &old_id, &props).await;
+    let after = inspect::everything(c, &new_id, &new).await;
+    for (what, ours) in [
+        (
+            "roles",
+            after.execution_role.is_some() && after.task_role.is_some(),
+        ),
+        ("security group", after.security_group.is_some()),
+        ("log group", after.log_group.is_some()),
+        (
+            "cluster",
+            after.cluster.as_ref().is_some_and(|k| d.owns(&k.tags)),
+        ),
+        ("target group", after.target_group.is_some()),
+        (
+            "rule",
+            after
+                .listener_rule
+                .as_ref()
+                .is_some_and(|r| d.owns(&r.tags)),
+        ),
+        (
+            "service",
+            after.service.as_ref().is_some_and(|s| d.owns(&s.tags)),
+        ),
+        ("task definition", after.task_definitions.len() == 1),
+    ] {
+        assert!(
+            ours,
+            "the cleanup Delete of the old set touched the new set's {what}"
+        );
+    }
+
+    // Stack deletion.
+    h.invoke(stack.delete(&new_id, &new)).await.assert_success();
+    inspect::assert_nothing_of(c, &stack).await;
+}
+
+#[tokio::test]
+async fn container_port_shares_the_cluster_and_renames_the_new_service() {
+    let h = Harness::new().await;
+    replaces(h, "rp-port", json!({"ContainerPort": "8080"})).await;
+}
+
+#[tokio::test]
+async fn container_name() {
+    let h = Harness::new().await;
+    replaces(h, "rp-container", json!({"ContainerName": "web"})).await;
+}
+
+#[tokio::test]
+async fn service_name() {
+    let h = Harness::new().await;
+    replaces(h, "rp-service", json!({"ServiceName": "renamed"})).await;
+}
+
+#[tokio::test]
+async fn cluster_name() {
+    let h = Harness::new().await;
+    let cluster = format!("rp-other-{}", unique());
+    replaces(h, "rp-cluster", json!({"ClusterName": cluster})).await;
+}
+
+#[tokio::test]
+async fn listener_arn() {
+    let h = Harness::new().await;
+    let listener = h.network.another_listener(&h.clients).await;
+    replaces(h, "rp-listener", json!({"ListenerArn": listener})).await;
+}
+
+#[tokio::test]
+async fn vpc_id_with_its_subnets_load_balancer_and_listener() {
+    let h = Harness::new().await;
+    let other = Network::create(&h.clients).await;
+    let changes = json!({
+        "VpcId": other.vpc_id,
+        "SubnetIds": other.subnet_ids,
+        "LoadBalancerSecurityGroupId": other.alb_security_group_id,
+        "ListenerArn": other.listener_arn,
+    });
+    replaces(h, "rp-vpc", changes).await;
+}
+
+/// The rule's target group and whether the service behind it is steady, as the rollouts
+/// the proxy plays show it.
+async fn sample(h: &Harness, cluster: &str) -> (String, bool) {
+    let c = &h.clients;
+    let rules = c
+        .elb
+        .describe_rules()
+        .listener_arn(&h.network.listener_arn)
+        .send()
+        .await
+        .expect("rules");
+    let target = rules
+        .rules()
+        .iter()
+        .find(|r| !r.is_default().unwrap_or(false))
+        .and_then(|r| r.actions().first())
+        .and_then(|a| a.target_group_arn())
+        .unwrap_or_default()
+        .to_string();
+    let services = prod_e::resources::service::list(&c.ecs, cluster)
+        .await
+        .expect("services");
+    let mut steady = false;
+    for s in services {
+        let view = inspect::service(c, cluster, &s.name).await;
+        if view.target_group_arn == target {
+            steady = h.proxy.rollouts.is_steady(&s.arn);
+        }
+    }
+    (target, steady)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traffic_only_ever_reaches_a_steady_service() {
+    let h = Arc::new(Harness::new().await);
+    let stack = Stack::new("zero-downtime");
+    let cluster = format!("zd-{}", unique());
+    let props = h.properties(json!({"ClusterName": cluster}));
+    let created = h.invoke(stack.create(&props)).await;
+    created.assert_success();
+    // The new service takes a while to roll out; the old one keeps serving meanwhile.
+    h.proxy
+        .rollouts
+        .set_for_new(Rollout::Slow(Duration::from_millis(1500)));
+    let samples = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (h, samples, stop, cluster) =
+            (h.clone(), samples.clone(), stop.clone(), cluster.clone());
+        tokio::spawn(async move {
+            while !stop.load(Ordering::SeqCst) {
+                let s = sample(&h, &cluster).await;
+                samples.lock().expect("samples").push(s);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let new = merged(&props, json!({"ContainerPort": 8080}));
+    let out = h
+        .invoke(stack.update(&created.physical_id(), &props, &new))
+        .await;
+    let last = sample(&h, &cluster).await;
+    stop.store(true, Ordering::SeqCst);
+    sampler.await.expect("sampler");
+    out.assert_success();
+    let mut samples = samples.lock().expect("samples").clone();
+    samples.push(last);
+    let bad: Vec<_> = samples.iter().filter(|(_, steady)| !steady).collect();
+    assert!(
+        bad.is_empty(),
+        "{} of {} samples forwarded to a service not steady: {bad:?}",
+        bad.len(),
+        samples.len()
+    );
+    let (old_tg, new_tg) = (created.data("TargetGroupArn"), out.data("TargetGroupArn"));
+    assert!(samples.len() >= 10, "only {} samples", samples.len());
+    assert!(
+        samples.iter().any(|(tg, _)| *tg == old_tg),
+        "never saw the old target group"
+    );
+    assert_eq!(samples.last().map(|(tg, _)| tg.clone()), Some(new_tg));
+    println!(
+        "FIGURE zero downtime: {} of {} listener samples during a replacement forwarded to a steady service",
+        samples.len(),
+        samples.len()
+    );
+}
+
+#[tokio::test]
+async fn a_replacement_cut_short_is_rolled_back_to_the_state_before() {
+    let h = Harness::new().await;
+    let c = &h.clients;
+    let stack = Stack::new("rp-rollback");
+    let props = h.properties(json!({"ClusterName": format!("rb-{}", unique())}));
+    let created = h.invoke(stack.create(&props)).await;
+    created.assert_success();
+    let id = created.physical_id();
+    let before = inspect::snapshot(c, &stack, &id, &props).await;
+
+    // The new service's creation never answers: the Update is cut short half-way.
+    let new = merged(&props, json!({"ContainerPort": 8080}));
+    h.proxy.fail_first("CreateService", 1, Fault::Hang);
+    let out = h
+        .invoke_with_time(stack.update(&id, &props, &new), Duration::from_secs(8))
+        .await;
+    assert_eq!(out.status(), "FAILED");
+    assert_eq!(out.physical_id(), id);
+    assert!(
+        out.reason().contains("while creating ECS service"),
+        "{}",
+        out.reason()
+    );
+    let half_built = stack.deployment(&new);
+    let left = inspect::everything(c, half_built.physical_id(), &new).await;
+    assert!(
+        left.execution_role.is_some() && left.target_group.is_some(),
+        "nothing was half-built"
+    );
+    h.proxy.calm();
+
+    // CloudFormation's rollback Update: old and new properties swapped, the original id.
+    let rollback = h.invoke(stack.update(&id, &new, &props)).await;
+    rollback.assert_success();
+    assert_eq!(rollback.physical_id(), id);
+    assert_eq!(
+        rollback.data("TargetGroupArn"),
+        created.data("TargetGroupArn")
+    );
+    inspect::assert_nothing_left(c, half_built.physical_id(), &new).await;
+    assert_eq!(inspect::snapshot(c, &stack, &id, &props).await, before);
+    h.invoke(stack.delete(&id, &props)).await.assert_success();
+    inspect::assert_nothing_of(c, &stack).await;
+}
