@@ -44,7 +44,7 @@ invoke: deps-rust deps-moto deps-lambda
 	$(CARGO) run --quiet --example demo -- $(EVENT)
 
 reliability: deps-rust deps-moto
-	$(CARGO) test --test integration reliability -- --nocapture 2>&1 | tee /dev/stderr | sed -n 's/^.*FIGURE //p'
+	$(CARGO) test --test integration -- reliability:: replace:: steady:: --nocapture 2>&1 | tee /dev/stderr | sed -n 's/^.*FIGURE //p'
 
 bench: deps-rust deps-moto
 	PROD_E_ZIP=$(ZIP) $(CARGO) bench --bench bench

@@ -3,13 +3,15 @@
 //!
 //! The layout, outside in:
 //! - [`cfn`] speaks CloudFormation's custom-resource protocol (events in, responses PUT out)
-//!   and nothing else; [`handler`] is the Lambda entry that joins it to provisioning.
+//!   and nothing else; [`handler`] is the Lambda entry that joins it to provisioning;
+//!   [`continuation`] carries an operation that outlasts one invocation to the next.
 //! - [`spec`] turns Properties into a validated [`spec::Spec`] and diffs old → new.
 //! - [`naming`] derives every name and the ownership tags from the PhysicalResourceId.
-//! - [`plan`] runs Create, Update and Delete over the dependency graph, concurrently where
-//!   the graph allows.
+//! - [`plan`] runs Create, Update (in place or by replacement) and Delete over the dependency
+//!   graph, concurrently where the graph allows.
 //! - [`resources`] holds one file per AWS resource kind with the same verbs; only these
-//!   files call the AWS SDK. [`aws`] builds the clients, [`retry`] bounds every retry.
+//!   files call the AWS SDK. [`aws`] builds the clients, [`retry`] bounds every retry and
+//!   every wait.
 //! - [`progress`] names the steps of an operation: structured logs, and what was still in
 //!   flight when the deadline came near.
 //! - [`report`] renders what exists for people (the CLI and the demo).

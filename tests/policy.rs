@@ -1,7 +1,10 @@
 //! The function's IAM policy in `bootstrap-template.yaml` is least privilege, judged against
-//! what the code really calls: every AWS call a full lifecycle makes (recorded by the proxy,
-//! with the resource it acts on) is allowed by a statement for that resource, and every
-//! action the policy grants is used by some call.
+//! what the code really calls: every AWS call a whole life of a stack resource makes (recorded
+//! by the proxy, with the resource it acts on) is allowed by a statement for that resource
+//! whose conditions hold — the tags in the request (`aws:RequestTag`), the tags the resource
+//! carried when the call was made (`aws:ResourceTag`, read from moto by a probe before the
+//! call is forwarded), the role's target service, the policy attached — and every action each
+//! statement grants is used by some call.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -10,9 +13,10 @@ use serde_json::{json, Value};
 use serde_norway::Value as Yaml;
 
 use crate::support::http::percent_decode;
-use crate::support::proxy::{Call, Proxy};
+use crate::support::proxy::{Call, Fault, Proxy};
 use crate::support::rollout::Rollout;
 use crate::support::{moto, unique, Harness, Stack, ACCOUNT, REGION};
+use prod_e::aws::Clients;
 
 /// One statement, with `!Sub` and `!Ref` resolved for the test's account, region and network.
 #[derive(Debug)]
@@ -20,6 +24,36 @@ struct Statement {
     sid: String,
     actions: Vec<String>,
     resources: Vec<String>,
+    /// (condition key, pattern): all must hold. Operators are StringLike, StringEquals and
+    /// ArnEquals, all matched as globs here (the values have no wildcards of their own).
+    conditions: Vec<(String, String)>,
+}
+
+/// What IAM would know about one (action, resource) pair when it evaluates the conditions.
+#[derive(Debug, Default)]
+struct Context {
+    /// The ownership tag in the request, if it sets one.
+    request_owner: Option<String>,
+    /// The ownership tag the resource carried when the call was made.
+    resource_owner: Option<String>,
+    /// Other condition keys (iam:PassedToService, iam:PolicyARN).
+    values: BTreeMap<String, String>,
+}
+
+impl Context {
+    fn holds(&self, key: &str, pattern: &str) -> bool {
+        match key {
+            "aws:RequestTag/prod-e:physical-id" => self
+                .request_owner
+                .as_deref()
+                .is_some_and(|v| glob(pattern, v)),
+            "aws:ResourceTag/prod-e:physical-id" => self
+                .resource_owner
+                .as_deref()
+                .is_some_and(|v| glob(pattern, v)),
+            other => self.values.get(other).is_some_and(|v| glob(pattern, v)),
+        }
+    }
 }
 
 fn statements(h: &Harness) -> Vec<Statement> {
@@ -51,10 +85,18 @@ fn statements(h: &Harness) -> Vec<Statement> {
     let mut out = Vec::new();
     for policy in policies.as_sequence().into_iter().flatten() {
         for s in policy["Statement"].as_sequence().into_iter().flatten() {
+            let mut conditions = Vec::new();
+            for (_operator, pairs) in s["Condition"].as_mapping().into_iter().flatten() {
+                for (key, value) in pairs.as_mapping().into_iter().flatten() {
+                    let key = key.as_str().unwrap_or_default().to_string();
+                    conditions.push((key, resolve(value)));
+                }
+            }
             out.push(Statement {
                 sid: s["Sid"].as_str().unwrap_or_default().to_string(),
                 actions: list(&s["Action"]),
                 resources: list(&s["Resource"]),
+                conditions,
             });
         }
     }
@@ -74,32 +116,177 @@ fn glob(pattern: &str, text: &str) -> bool {
     }
 }
 
-/// The (action, resource ARN) pairs IAM evaluates for one recorded call, implied ones included
-/// (tagging on create, passing roles).
-fn evaluated(call: &Call) -> Vec<(String, String)> {
+/// The value of the ownership tag a request sets, in any of the wire formats: form
+/// (`...Key=prod-e:physical-id&...Value=v`) or JSON (`{"key": ..., "value": v}` lists, or maps).
+fn request_owner(call: &Call) -> Option<String> {
+    const KEY: &str = "prod-e:physical-id";
+    let Fields { form, body } = Fields::of(call);
+    let in_form = form
+        .iter()
+        .find(|(name, value)| name.ends_with("Key") && value.as_str() == KEY)
+        .and_then(|(name, _)| form.get(&format!("{}Value", name.trim_end_matches("Key"))))
+        .cloned();
+    fn in_json(v: &Value) -> Option<String> {
+        match v {
+            Value::Object(map) => {
+                let key = map.get("key").or_else(|| map.get("Key"));
+                if key.and_then(Value::as_str) == Some(KEY) {
+                    let value = map.get("value").or_else(|| map.get("Value"));
+                    return value.and_then(Value::as_str).map(str::to_string);
+                }
+                if let Some(v) = map.get(KEY).and_then(Value::as_str) {
+                    return Some(v.to_string());
+                }
+                map.values().find_map(in_json)
+            }
+            Value::Array(items) => items.iter().find_map(in_json),
+            _ => None,
+        }
+    }
+    in_form.or_else(|| in_json(&body))
+}
+
+/// A request's parameters: form fields (query protocols) or top-level JSON strings.
+struct Fields {
+    form: BTreeMap<String, String>,
+    body: Value,
+}
+
+impl Fields {
+    fn of(call: &Call) -> Fields {
+        Fields {
+            form: call
+                .body
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), percent_decode(v)))
+                .collect(),
+            body: serde_json::from_str(&call.body).unwrap_or(Value::Null),
+        }
+    }
+
+    fn get(&self, k: &str) -> Option<String> {
+        self.form
+            .get(k)
+            .cloned()
+            .or_else(|| self.body[k].as_str().map(str::to_string))
+    }
+}
+
+/// The probe: the ownership tag the resource a changing call acts on carries now (read from
+/// moto before the call is forwarded); `None` for calls that create or only read.
+async fn resource_owner(c: &Clients, call: &Call) -> Option<String> {
+    use prod_e::naming::OWNER_TAG;
+    let fields = Fields::of(call);
+    let field = |k: &str| fields.get(k);
+    let role_owned = |name: String| async move {
+        let out = c.iam.list_role_tags().role_name(name).send().await.ok()?;
+        let tag = out.tags().iter().find(|t| t.key() == OWNER_TAG)?;
+        Some(tag.value().to_string())
+    };
+    let elb_owned = |arn: String| async move {
+        let out = c.elb.describe_tags().resource_arns(arn).send().await.ok()?;
+        let tags = out.tag_descriptions().first()?.tags();
+        let tag = tags.iter().find(|t| t.key() == Some(OWNER_TAG))?;
+        tag.value().map(str::to_string)
+    };
+    let ecs_owned = |arn: String| async move {
+        let out = c
+            .ecs
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .ok()?;
+        let tag = out.tags().iter().find(|t| t.key() == Some(OWNER_TAG))?;
+        tag.value().map(str::to_string)
+    };
+    let logs_owned = |arn: String| async move {
+        let out = c
+            .logs
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .ok()?;
+        out.tags()?.get(OWNER_TAG).cloned()
+    };
+    let sg_owned = |id: String| async move {
+        let out = c
+            .ec2
+            .describe_security_groups()
+            .group_ids(id)
+            .send()
+            .await
+            .ok()?;
+        let group = out.security_groups().first()?;
+        let tag = group.tags().iter().find(|t| t.key() == Some(OWNER_TAG))?;
+        tag.value().map(str::to_string)
+    };
+    let log_arn = |name: String| format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}");
+    let ecs_arn = |tail: String| format!("arn:aws:ecs:{REGION}:{ACCOUNT}:{tail}");
+    let short = |arn: String| arn.rsplit('/').next().unwrap_or(&arn).to_string();
+    match (call.service.as_str(), call.action.as_str()) {
+        ("iam", "CreateRole" | "GetRole" | "ListAttachedRolePolicies" | "ListRolePolicies") => None,
+        ("iam", _) => role_owned(field("RoleName")?).await,
+        ("ecs", "RegisterTaskDefinition") => {
+            // The roles it passes: both must carry the tag (the execution role's value stands
+            // for both).
+            let task = role_owned(short(field("taskRoleArn")?)).await;
+            role_owned(short(field("executionRoleArn")?))
+                .await
+                .filter(|_| task.is_some())
+        }
+        ("ecs", "DeleteCluster") => {
+            ecs_owned(ecs_arn(format!("cluster/{}", short(field("cluster")?)))).await
+        }
+        ("ecs", "UpdateService" | "DeleteService") => {
+            let (cluster, service) = (short(field("cluster")?), field("service")?);
+            ecs_owned(ecs_arn(format!("service/{cluster}/{service}"))).await
+        }
+        ("ecs", "TagResource" | "UntagResource") => ecs_owned(field("resourceArn")?).await,
+        ("ec2", "CreateTags" | "DeleteTags") => sg_owned(field("ResourceId.1")?).await,
+        (
+            "ec2",
+            "AuthorizeSecurityGroupIngress" | "RevokeSecurityGroupIngress" | "DeleteSecurityGroup",
+        ) => sg_owned(field("GroupId")?).await,
+        ("logs", "PutRetentionPolicy" | "DeleteLogGroup") => {
+            logs_owned(log_arn(field("logGroupName")?)).await
+        }
+        ("logs", "TagResource" | "UntagResource") => logs_owned(field("resourceArn")?).await,
+        ("elasticloadbalancing", a) if !a.starts_with("Describe") && !a.starts_with("Create") => {
+            let arn = field("TargetGroupArn")
+                .or_else(|| field("RuleArn"))
+                .or_else(|| field("ResourceArns.member.1"))
+                .or_else(|| field("RulePriorities.member.1.RuleArn"))?;
+            elb_owned(arn).await
+        }
+        _ => None,
+    }
+}
+
+/// The (action, resource ARN, context) triples IAM evaluates for one recorded call, implied
+/// ones included (tagging on create, passing roles).
+fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
     let svc = if call.service == "elasticloadbalancing" {
         "elasticloadbalancing"
     } else {
         call.service.as_str()
     };
     let mut action = format!("{svc}:{}", call.action);
-    let form: BTreeMap<String, String> = call
-        .body
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), percent_decode(v)))
-        .collect();
-    let body: Value = serde_json::from_str(&call.body).unwrap_or(Value::Null);
-    let field = |k: &str| {
-        form.get(k)
-            .cloned()
-            .or_else(|| body[k].as_str().map(str::to_string))
-    };
+    let fields = Fields::of(call);
+    let field = |k: &str| fields.get(k);
     let arn = |kind: &str, tail: String| format!("arn:aws:{kind}:{REGION}:{ACCOUNT}:{tail}");
     let role = |name: String| format!("arn:aws:iam::{ACCOUNT}:role/{name}");
     let cluster_of = |c: String| c.rsplit('/').next().unwrap_or(&c).to_string();
     let mut pairs = vec![];
     let resource = match (svc, call.action.as_str()) {
+        ("iam", "CreateRole") => {
+            // Tags on create also need TagRole (IAM's tag-on-create, as for the other services).
+            let r = field("RoleName").map(role);
+            pairs.push(("iam:TagRole".into(), r.clone().unwrap_or_default()));
+            r
+        }
         ("iam", _) => field("RoleName").map(role),
         ("ec2", "CreateSecurityGroup") => {
             pairs.push((
@@ -157,7 +344,7 @@ fn evaluated(call: &Call) -> Vec<(String, String)> {
             pairs.push(("ecs:TagResource".into(), c.clone()));
             Some(c)
         }
-        ("ecs", "DescribeClusters") => body["clusters"][0]
+        ("ecs", "DescribeClusters") => fields.body["clusters"][0]
             .as_str()
             .map(|c| arn("ecs", format!("cluster/{}", cluster_of(c.into())))),
         ("ecs", "DeleteCluster") => {
@@ -176,7 +363,7 @@ fn evaluated(call: &Call) -> Vec<(String, String)> {
             Some(s)
         }
         ("ecs", "DescribeServices") => {
-            let name = body["services"][0].as_str().unwrap_or_default();
+            let name = fields.body["services"][0].as_str().unwrap_or_default();
             Some(arn(
                 "ecs",
                 format!(
@@ -226,15 +413,41 @@ fn evaluated(call: &Call) -> Vec<(String, String)> {
         resource.unwrap_or_else(|| format!("(no resource read from {})", call.body)),
     ));
     pairs
+        .into_iter()
+        .map(|(action, resource)| {
+            let mut values = BTreeMap::new();
+            if action == "iam:PassRole" {
+                // RegisterTaskDefinition passes the roles to ECS tasks.
+                values.insert(
+                    "iam:PassedToService".to_string(),
+                    "ecs-tasks.amazonaws.com".to_string(),
+                );
+            }
+            if let Some(policy) = field("PolicyArn") {
+                values.insert("iam:PolicyARN".to_string(), policy);
+            }
+            let context = Context {
+                request_owner: request_owner(call),
+                resource_owner: call.probed.clone(),
+                values,
+            };
+            (action, resource, context)
+        })
+        .collect()
 }
 
 #[tokio::test]
 async fn the_function_policy_allows_exactly_what_the_code_calls() {
     let proxy = Proxy::start(moto::endpoint()).await;
     let h = Harness::through(&proxy).await;
-    // A whole lifecycle: a Create whose rollout outlasts its invocation (so that it goes on
-    // in another), an Update of every in-place group, a replacement, CloudFormation's cleanup
-    // Delete of the replaced set, and the stack's Delete.
+    let moto = h.clients.clone();
+    proxy.probe(std::sync::Arc::new(move |call| {
+        let c = moto.clone();
+        Box::pin(async move { resource_owner(&c, &call).await })
+    }));
+    // A whole life: a Create whose rollout outlasts its invocation (so that it goes on in
+    // another), an Update of every in-place group, a replacement cut short and rolled back, a
+    // replacement, CloudFormation's cleanup Delete of the replaced set, the stack's Delete.
     let stack = Stack::new("policy");
     let props =
         h.properties(json!({"ClusterName": format!("policy-{}", unique()), "Tags": {"a": "1"}}));
@@ -281,6 +494,18 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         .send()
         .await
         .expect("inline policy");
+    // A replacement cut short half-way, then CloudFormation's rollback Update.
+    let mut broken = new.clone();
+    broken["ContainerName"] = json!("web");
+    proxy.fail_first("CreateService", 1, Fault::Hang);
+    let failed = h
+        .invoke_with_time(stack.update(&id, &new, &broken), Duration::from_secs(8))
+        .await;
+    assert_eq!(failed.status(), "FAILED");
+    proxy.calm();
+    h.invoke(stack.update(&id, &broken, &new))
+        .await
+        .assert_success();
     let mut replaced = new.clone();
     replaced["ContainerPort"] = json!(8080);
     let out = h.invoke(stack.update(&id, &new, &replaced)).await;
@@ -294,21 +519,29 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
     crate::inspect::assert_nothing_of(&h.clients, &stack).await;
 
     let statements = statements(&h);
+    let calls = proxy.calls();
+    let probed = calls.iter().filter(|c| c.probed.is_some()).count();
+    assert!(
+        probed >= 20,
+        "only {probed} calls on resources seen carrying the ownership tag"
+    );
     let mut denied = BTreeSet::new();
     let mut used: BTreeSet<(String, String)> = BTreeSet::new();
-    for call in proxy.calls() {
-        for (action, resource) in evaluated(&call) {
-            let allowing = statements.iter().find(|s| {
-                s.actions.iter().any(|a| glob(a, &action))
-                    && s.resources.iter().any(|r| glob(r, &resource))
-            });
-            match allowing {
-                Some(s) => {
-                    used.insert((s.sid.clone(), action.clone()));
-                }
-                None => {
-                    denied.insert(format!("{action} on {resource}"));
-                }
+    for call in &calls {
+        for (action, resource, context) in evaluated(call) {
+            let allowing: Vec<&Statement> = statements
+                .iter()
+                .filter(|s| {
+                    s.actions.iter().any(|a| glob(a, &action))
+                        && s.resources.iter().any(|r| glob(r, &resource))
+                        && s.conditions.iter().all(|(k, v)| context.holds(k, v))
+                })
+                .collect();
+            if allowing.is_empty() {
+                denied.insert(format!("{action} on {resource} with {context:?}"));
+            }
+            for s in allowing {
+                used.insert((s.sid.clone(), action.clone()));
             }
         }
     }

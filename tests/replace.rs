@@ -99,6 +99,7 @@ async fn replaces(h: Harness, name: &str, changes: Value) {
     // Stack deletion.
     h.invoke(stack.delete(&new_id, &new)).await.assert_success();
     inspect::assert_nothing_of(c, &stack).await;
+    println!("FIGURE replacement ({name}): new id, traffic on the new set, the cleanup Delete removed only the old set");
 }
 
 #[tokio::test]
@@ -276,6 +277,10 @@ async fn a_replacement_cut_short_is_rolled_back_to_the_state_before() {
     );
     inspect::assert_nothing_left(c, half_built.physical_id(), &new).await;
     assert_eq!(inspect::snapshot(c, &stack, &id, &props).await, before);
+    println!(
+        "FIGURE rollback: a replacement cut short half-way, then CloudFormation's rollback Update: the half-built set removed, {} facts of the stack identical to before",
+        before.len()
+    );
     h.invoke(stack.delete(&id, &props)).await.assert_success();
     inspect::assert_nothing_of(c, &stack).await;
 }

@@ -38,6 +38,7 @@ async fn a_create_whose_rollout_the_circuit_breaker_stops_fails_with_the_events(
         )
     );
     inspect::assert_nothing_of(&h.clients, &stack).await;
+    println!("FIGURE circuit breaker: a Create whose rollout the breaker stops is FAILED with the service's events, and nothing is left");
 }
 
 #[tokio::test]
@@ -216,6 +217,10 @@ async fn past_the_overall_limit_the_operation_fails_naming_what_was_pending() {
     let invocations = f.reports().len();
     assert!(invocations >= 3, "{invocations} invocation(s)");
     assert_eq!(f.continuations().len(), invocations - 1);
+    println!(
+        "FIGURE overall limit: ServiceTimeout 8 s, a rollout that never completes, 4 s invocations: FAILED after {:.1} s over {invocations} invocations naming the pending wait; 1 answer, no invocation after it",
+        started.elapsed().as_secs_f64()
+    );
 
     h.invoke(stack.delete(&id, &props)).await.assert_success();
     inspect::assert_nothing_of(&h.clients, &stack).await;

@@ -167,10 +167,8 @@ pub(super) async fn prepare(c: &Clients, owner: &Owner, spec: &Spec, wait: bool)
             match borrow(d, find().await?)? {
                 Some(shared) => Ok(shared),
                 None => {
-                    ensure(d, find, || {
-                        cluster::create(&c.ecs, &spec.cluster_name, &tags)
-                    })
-                    .await
+                    let create = || cluster::create(&c.ecs, &spec.cluster_name, &tags);
+                    create_or_adopt(d, find, create).await
                 }
             }
         },
@@ -244,7 +242,7 @@ pub(super) async fn commit(
                     let (priority, path) = (spec.rule_priority, &spec.path_pattern);
                     listener_rule::create(&c.elb, listener, priority, path, tg, &tags)
                 };
-                return ensure(d, find, create).await;
+                return create_or_adopt(d, find, create).await;
             };
             if rule.target_group_arns != [tg.clone()]
                 || rule.path_patterns != [spec.path_pattern.clone()]
@@ -312,7 +310,7 @@ async fn ensure_service(
     if let Some(foreign) = holder(name) {
         return Err(not_ours(foreign));
     }
-    ensure(
+    create_or_adopt(
         d,
         || service::find(&c.ecs, links.cluster, name),
         || service::create(&c.ecs, name, spec, links, tags, d.physical_id()),
@@ -377,9 +375,22 @@ where
     C: FnOnce() -> CFut,
     CFut: Future<Output = Result<T>>,
 {
-    if let Some(existing) = claim(d, find().await?)? {
-        return Ok(existing);
+    match claim(d, find().await?)? {
+        Some(existing) => Ok(existing),
+        None => create_or_adopt(d, find, create).await,
     }
+}
+
+/// Creates what a find has just shown to be absent; if a concurrent attempt of the same
+/// deployment created it in between ("already exists"), adopts that one.
+async fn create_or_adopt<T, F, FFut, C, CFut>(d: &Deployment, find: F, create: C) -> Result<T>
+where
+    T: Tagged,
+    F: Fn() -> FFut,
+    FFut: Future<Output = Result<Option<T>>>,
+    C: FnOnce() -> CFut,
+    CFut: Future<Output = Result<T>>,
+{
     match create().await {
         Err(err) if is_already_exists(&err) => adopt(d, find, err).await,
         other => other,

@@ -205,9 +205,13 @@ pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>)
         .map_err(|e| Error::aws(&doing, e))
 }
 
-/// Scales to zero, deletes, and waits (bounded) until the service is INACTIVE.
+/// Scales to zero, deletes, and waits until the service is INACTIVE. A service already
+/// DRAINING (deleted by an earlier invocation) is only waited for.
 pub async fn delete(ecs: &Client, cluster: &str, service: &Service) -> Result<()> {
     let name = service.name.as_str();
+    if service.status == "DRAINING" {
+        return wait_inactive(ecs, cluster, name).await;
+    }
     if service.desired_count != 0 {
         let scaled = update(
             ecs,

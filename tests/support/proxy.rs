@@ -47,7 +47,16 @@ pub struct Call {
     /// The request body (JSON or form), for checks on what was asked.
     pub body: String,
     pub faulted: bool,
+    /// What the [`Probe`], if one is set, saw before the call was forwarded.
+    pub probed: Option<String>,
 }
+
+/// Looks at each call before it is forwarded (e.g. at the tags of the resource it acts on).
+pub type Probe = Arc<
+    dyn Fn(Call) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send>>
+        + Send
+        + Sync,
+>;
 
 #[derive(Debug)]
 struct Rule {
@@ -56,7 +65,7 @@ struct Rule {
     fault: Fault,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct State {
     rules: Vec<Rule>,
     calls: Vec<Call>,
@@ -64,6 +73,7 @@ struct State {
     latency: Duration,
     serial: bool,
     kill: Option<(usize, u32)>,
+    probe: Option<Probe>,
 }
 
 #[derive(Clone)]
@@ -144,6 +154,11 @@ impl Proxy {
         self.with(|s| s.kill = Some((s.calls.len() + k, pid)));
     }
 
+    /// Runs `probe` on every call before it is forwarded.
+    pub fn probe(&self, probe: Probe) {
+        self.with(|s| s.probe = Some(probe));
+    }
+
     /// Stops every fault, latency and kill.
     pub fn calm(&self) {
         self.with(|s| {
@@ -204,10 +219,17 @@ async fn serve(
                 target: req.target.clone(),
                 body,
                 faulted,
+                probed: None,
             };
             s.calls.push(call);
             (decision, s.calls.len() - 1, s.latency, s.serial)
         };
+        let probe = state.lock().expect("proxy state").probe.clone();
+        if let Some(probe) = probe {
+            let call = state.lock().expect("proxy state").calls[index].clone();
+            let probed = probe(call).await;
+            state.lock().expect("proxy state").calls[index].probed = probed;
+        }
         let _turn = match serial {
             true => Some(ONE_AT_A_TIME.lock().await),
             false => None,
