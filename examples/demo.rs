@@ -80,7 +80,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .to_string();
         let d = Deployment::parse(&physical_id).ok_or("unexpected physical id")?;
         let live = inventory(
-            &h.clients,
+            &h.provider.clients, // through the proxy: the rollouts as the function saw them
             &d,
             &Locator::from_properties(&event["ResourceProperties"]),
         )

@@ -67,6 +67,30 @@ impl Progress {
     }
 }
 
+/// The overall limit of one operation: `ServiceTimeout` from its first invocation, less a margin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub progress: Progress,
+    pub service_timeout: Duration,
+}
+
+impl Limit {
+    /// Time left before the operation must be answered.
+    pub fn left(&self) -> Duration {
+        self.progress.overall_left(self.service_timeout)
+    }
+
+    /// The Reason of an operation stopped by the limit, `what` saying what was still going on.
+    pub fn gave_up(&self, what: &str) -> String {
+        format!(
+            "gave up after {:.0} s over {} invocation(s), the overall limit (ServiceTimeout {} s, less a margin to answer): {what}",
+            self.progress.elapsed().as_secs_f64(),
+            self.progress.invocation,
+            self.service_timeout.as_secs()
+        )
+    }
+}
+
 /// Takes the progress out of a payload: `None` for an event straight from CloudFormation.
 pub fn split(mut payload: Value) -> (Value, Option<Progress>) {
     let progress = payload

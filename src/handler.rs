@@ -13,7 +13,7 @@ use tracing::Instrument;
 
 use crate::aws::Clients;
 use crate::cfn::{Envelope, Operation, Request, Responder, Response};
-use crate::continuation::{self, Progress};
+use crate::continuation::{self, Limit, Progress};
 use crate::error::Error;
 use crate::naming::Deployment;
 use crate::plan::{self, CreateFailed, Outputs, Owner};
@@ -160,8 +160,11 @@ async fn guarded(
     let kind = request.kind();
     let fallback = fallback_id(&request);
     let remaining = remaining(context.deadline);
-    let service_timeout = continuation::service_timeout(&request.properties);
-    let overall_left = progress.overall_left(service_timeout);
+    let limit = Limit {
+        progress,
+        service_timeout: continuation::service_timeout(&request.properties),
+    };
+    let overall_left = limit.left();
     // Waits stop one margin before the guard does, which leaves time to hand over and answer.
     let wait_budget = remaining.saturating_sub(margin(remaining) * 2);
     let last_round = overall_left <= wait_budget;
@@ -175,24 +178,19 @@ async fn guarded(
         stop_waiting,
         execute(provider.clients.clone(), request, progress.applied),
     );
-    match guard(
+    let time = Time { remaining, limit };
+    let outcome = guard(
         work.in_current_span(),
-        remaining,
+        time,
         &envelope,
         kind,
         &fallback,
         log_hint,
-    )
-    .await
-    {
+    );
+    match outcome.await {
         Outcome::Continue(pending) if last_round => {
-            let reason = format!(
-                "gave up after {:.0} s over {} invocation(s), the overall limit (ServiceTimeout {} s, less a margin to answer): still waiting for {}",
-                progress.elapsed().as_secs_f64(),
-                progress.invocation,
-                service_timeout.as_secs(),
-                pending.waiting_for.join(", ")
-            );
+            let what = format!("still waiting for {}", pending.waiting_for.join(", "));
+            let reason = limit.gave_up(&what);
             Outcome::Answer(Response::failed(&envelope, &pending.physical_id, reason))
         }
         other => other,
@@ -218,11 +216,20 @@ fn margin(remaining: Duration) -> Duration {
     (remaining / 4).clamp(MIN_DEADLINE_MARGIN, MAX_DEADLINE_MARGIN)
 }
 
+/// The time one invocation has: before the Lambda deadline, and before the operation's
+/// overall limit.
+#[derive(Debug, Clone, Copy)]
+pub struct Time {
+    pub remaining: Duration,
+    pub limit: Limit,
+}
+
 /// Runs `work` in its own task, so that a panic becomes FAILED, and stops waiting for it
-/// (answering FAILED with `fallback_id`) when less than a safety margin of `remaining` is left.
+/// (answering FAILED with `fallback_id`) when less than a safety margin of the remaining time
+/// is left, or when the operation's overall limit comes, whichever is first.
 pub async fn guard<W>(
     work: W,
-    remaining: Duration,
+    time: Time,
     envelope: &Envelope,
     kind: &str,
     fallback_id: &str,
@@ -231,8 +238,10 @@ pub async fn guard<W>(
 where
     W: Future<Output = Outcome> + Send + 'static,
 {
-    let margin = margin(remaining);
-    let budget = remaining.saturating_sub(margin);
+    let margin = margin(time.remaining);
+    let lambda_budget = time.remaining.saturating_sub(margin);
+    let overall_budget = time.limit.left();
+    let budget = lambda_budget.min(overall_budget);
     let started = Instant::now();
     let steps = Steps::default();
     let task = tokio::spawn(steps.scope(work));
@@ -265,10 +274,13 @@ where
                 true => String::new(),
                 false => format!(" while {}", pending.join(", ")),
             };
-            let reason = format!(
-                "timed out during {kind}{waiting} after {elapsed:.1} s, with {:.1} s left before the Lambda deadline; see {log_hint}",
-                margin.as_secs_f64()
-            );
+            let reason = match overall_budget < lambda_budget {
+                true => time.limit.gave_up(&format!("still {}", pending.join(", "))),
+                false => format!(
+                    "timed out during {kind}{waiting} after {elapsed:.1} s, with {:.1} s left before the Lambda deadline; see {log_hint}",
+                    margin.as_secs_f64()
+                ),
+            };
             Outcome::Answer(Response::failed(envelope, fallback_id, reason))
         }
     };
@@ -531,6 +543,17 @@ mod tests {
         assert_eq!(remaining(ms - 120_000), Duration::ZERO);
     }
 
+    /// `seconds` before the Lambda deadline, an hour's overall limit.
+    fn time(seconds: u64) -> Time {
+        Time {
+            remaining: Duration::from_secs(seconds),
+            limit: Limit {
+                progress: Progress::first(),
+                service_timeout: continuation::DEFAULT_SERVICE_TIMEOUT,
+            },
+        }
+    }
+
     fn answer(outcome: Outcome) -> Response {
         match outcome {
             Outcome::Answer(r) => r,
@@ -551,7 +574,7 @@ mod tests {
         let r = answer(
             guard(
                 work,
-                Duration::from_secs(30),
+                time(30),
                 &envelope(),
                 "Create",
                 "prod-e-1",
@@ -583,7 +606,7 @@ mod tests {
         let r = answer(
             guard(
                 work,
-                Duration::from_secs(3),
+                time(3),
                 &envelope(),
                 "Delete",
                 "prod-e-1",
@@ -601,6 +624,33 @@ mod tests {
         assert!(
             reason.contains("s left before the Lambda deadline; see log stream L"),
             "{reason}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_overall_limit_cuts_the_last_round_short() {
+        let started = std::time::Instant::now();
+        let work = async {
+            let hung = step("creating ECS service (s)", async {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Ok(())
+            });
+            let _ = hung.await;
+            Outcome::Answer(Response::success(&envelope(), "late", BTreeMap::new()))
+        };
+        let mut time = time(30);
+        time.limit.service_timeout = Duration::from_secs(3);
+        let r = answer(guard(work, time, &envelope(), "Create", "prod-e-1", "L").await);
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(r.status, Status::Failed);
+        let reason = r.reason.unwrap_or_default();
+        assert_eq!(
+            reason,
+            "gave up after 2 s over 1 invocation(s), the overall limit (ServiceTimeout 3 s, less a margin to answer): still creating ECS service (s)"
         );
     }
 }

@@ -68,6 +68,8 @@ pub(super) struct Built {
     cluster: cluster::Cluster,
     service: service::Service,
     log_group_name: String,
+    /// The listener rule of this set, or of a sibling, as found while the service rolled out.
+    rule: Option<listener_rule::ListenerRule>,
 }
 
 /// Builds every resource but the listener rule, in dependency order and concurrently where
@@ -193,26 +195,35 @@ pub(super) async fn prepare(c: &Clients, owner: &Owner, spec: &Spec, wait: bool)
         security_group_id: &sg.id,
         target_group_arn: &tg.arn,
     };
-    let svc = step(
-        format!("creating ECS service ({})", spec.service_name),
-        ensure_service(c, d, spec, links, &tags),
-    )
-    .await?;
-    if wait {
-        step(
-            format!("waiting for ECS service ({}) to be steady", svc.name),
-            service::wait_steady(&c.ecs, &cluster.name, &svc.name),
+    let service = async {
+        let svc = step(
+            format!("creating ECS service ({})", spec.service_name),
+            ensure_service(c, d, spec, links, &tags),
         )
         .await?;
+        if wait {
+            step(
+                format!("waiting for ECS service ({}) to be steady", svc.name),
+                service::wait_steady(&c.ecs, &cluster.name, &svc.name),
+            )
+            .await?;
+        }
+        Ok::<_, Error>(svc)
+    };
+    // The rule is only read here (commit writes it), at the same time as the service.
+    let (svc, rule) = tokio::join!(service, listener_rule::find(&c.elb, &spec.listener_arn, d));
+    if let Some(err) = Error::all([svc.as_ref().err().cloned(), rule.as_ref().err().cloned()]) {
+        return Err(err);
     }
     Ok(Built {
+        rule: rule?,
         execution_role: exec,
         task_role: task,
         task_definition: def,
         target_group: tg,
         security_group: sg,
         cluster,
-        service: svc,
+        service: svc?,
         log_group_name,
     })
 }
@@ -237,7 +248,7 @@ pub(super) async fn commit(
         ),
         async {
             let find = || listener_rule::find(&c.elb, listener, d);
-            let Some(rule) = find().await? else {
+            let Some(rule) = built.rule else {
                 let create = || {
                     let (priority, path) = (spec.rule_priority, &spec.path_pattern);
                     listener_rule::create(&c.elb, listener, priority, path, tg, &tags)
