@@ -1,7 +1,8 @@
 //! `make demo`: the real Lambda binary under `cargo lambda watch`, against moto server (behind
 //! the test proxy, which plays the ECS rollouts moto does not), driven through a stack's life
 //! with the sample events in `events/`, the way CloudFormation would drive it: Create, an
-//! in-place Update, a replacement, the cleanup Delete of the replaced set, the stack's Delete.
+//! in-place Update, a replacement, the cleanup Delete of the replaced set (`delete.json`), the
+//! stack's Delete (`delete-replaced.json`).
 //! Prints each response and the live resources after each step.
 //! `make invoke EVENT="events/create.json events/delete.json"` sends only the given events.
 
@@ -43,7 +44,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // `make invoke EVENT="..."` passes its own event files; `make demo` runs all three.
     let given: Vec<String> = std::env::args().skip(1).collect();
     let files = match given.is_empty() {
-        true => ["create", "update", "replace", "cleanup", "delete"]
+        true => ["create", "update", "replace", "delete", "delete-replaced"]
             .map(|s| format!("events/{s}.json"))
             .to_vec(),
         false => given,
@@ -100,6 +101,24 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     watch.stop();
+    // A run that ends with a Delete must leave nothing of the stack resource behind.
+    if let Some(last) = files.last() {
+        let event = sample_event(last, &h)?;
+        if event["RequestType"] == "Delete" {
+            let left: Vec<String> = prod_e::plan::discover::deployments(&h.clients)
+                .await?
+                .into_iter()
+                .filter(|f| event["StackId"] == f.stack_id.as_str())
+                .map(|f| format!("{} ({})", f.physical_id, f.resources.join(", ")))
+                .collect();
+            if !left.is_empty() {
+                return Err(
+                    format!("left behind after the last Delete: {}", left.join("; ")).into(),
+                );
+            }
+            println!("nothing of the stack is left.");
+        }
+    }
     println!(
         "done ({}); moto and cargo lambda watch stopped.",
         files.join(", ")

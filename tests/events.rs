@@ -6,9 +6,10 @@ use prod_e::cfn::{Envelope, Operation, Request};
 use prod_e::naming::Deployment;
 use prod_e::spec::Spec;
 
-/// CloudFormation's order: create, update in place, replace, the cleanup Delete of the
-/// replaced set, and the stack's deletion.
-pub const SAMPLES: [&str; 5] = ["create", "update", "replace", "cleanup", "delete"];
+/// CloudFormation's order for a stack's life with one replacement: create, update in place,
+/// replace, the cleanup Delete of the replaced set (`delete`, which also deletes what `create`
+/// made on its own), and the stack's deletion after the replacement.
+pub const SAMPLES: [&str; 5] = ["create", "update", "replace", "delete", "delete-replaced"];
 
 #[test]
 fn sample_events_parse_and_name_the_sets_they_act_on() {
