@@ -1,5 +1,7 @@
-//! Create: every resource in dependency order, independent ones concurrently; adopts what a
-//! previous attempt of the same deployment made, and removes everything again on failure.
+//! Create, and the building of a new set in a replacement: `prepare` makes every resource but
+//! the rule in dependency order (independent ones concurrently, adopting what an earlier
+//! attempt made) and waits for the service; `commit` then routes traffic to it. A failed
+//! Create removes everything it made again.
 
 use std::future::Future;
 

@@ -1,0 +1,228 @@
+//! What each CloudFormation request does, as an answer: the operation for the request type,
+//! its PhysicalResourceId, and whether it is done, failed, or goes on in another invocation.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::{Outcome, Pending};
+use crate::aws::Clients;
+use crate::cfn::{Operation, Request, Response};
+use crate::error::Error;
+use crate::naming::Deployment;
+use crate::plan::{self, CreateFailed, Outputs, Owner};
+use crate::spec::{Diff, Locator, Spec};
+
+/// The PhysicalResourceId when an operation is cut short (panic, deadline): the one
+/// CloudFormation sent, or on Create the set's own id, since resources may exist and the
+/// rollback Delete must find them.
+pub(super) fn fallback_id(request: &Request) -> String {
+    let e = &request.envelope;
+    e.physical_id
+        .clone()
+        .unwrap_or_else(|| match Spec::parse(&request.properties) {
+            Ok(spec) => Owner::new(&e.stack_id, &e.logical_id, &spec.fingerprint())
+                .deployment
+                .physical_id()
+                .to_string(),
+            Err(_) => Deployment::nothing_created(&e.request_id),
+        })
+}
+
+pub(super) async fn execute(clients: Clients, request: Request, applied: bool) -> Outcome {
+    tracing::info!(operation = request.kind(), "start");
+    // Boxed: the operations are deep futures, and boxing keeps the handler's type shallow.
+    match &request.operation {
+        Operation::Create => Box::pin(create(&clients, &request)).await,
+        Operation::Update {
+            physical_id,
+            old_properties,
+        } => {
+            Box::pin(update(
+                &clients,
+                &request,
+                physical_id,
+                old_properties,
+                applied,
+            ))
+            .await
+        }
+        Operation::Delete { physical_id } => {
+            Box::pin(delete(&clients, &request, physical_id)).await
+        }
+    }
+}
+
+/// `Continue` if `error` is nothing but waits that must go on in another invocation.
+fn continue_if_pending(error: &Error, applied: bool, physical_id: &str) -> Option<Outcome> {
+    error.pending().map(|waiting_for| {
+        Outcome::Continue(Pending {
+            waiting_for,
+            applied,
+            physical_id: physical_id.to_string(),
+        })
+    })
+}
+
+async fn create(clients: &Clients, request: &Request) -> Outcome {
+    let e = &request.envelope;
+    let spec = match Spec::parse(&request.properties) {
+        Ok(spec) => spec,
+        Err(invalid) => {
+            let id = Deployment::nothing_created(&e.request_id);
+            return Outcome::Answer(Response::failed(e, &id, invalid.to_string()));
+        }
+    };
+    let owner = Owner::new(&e.stack_id, &e.logical_id, &spec.fingerprint());
+    let id = owner.deployment.physical_id();
+    tracing::info!(physical_id = id, "creating");
+    let failed = match plan::create(clients, &owner, &spec).await {
+        Ok(outputs) => return Outcome::Answer(Response::success(e, id, data(&outputs))),
+        Err(failed) => failed,
+    };
+    if let Some(next) = continue_if_pending(&failed.error, false, id) {
+        return next;
+    }
+    Outcome::Answer(match failed {
+        CreateFailed {
+            error,
+            rollback_error: None,
+        } => Response::failed(
+            e,
+            &Deployment::nothing_created(&e.request_id),
+            format!("{error} (everything created was removed again)"),
+        ),
+        CreateFailed {
+            error,
+            rollback_error: Some(rollback),
+        } => Response::failed(
+            e,
+            id,
+            format!("{error}; removing what was created also failed ({rollback}); the rollback Delete will retry"),
+        ),
+    })
+}
+
+async fn update(
+    clients: &Clients,
+    request: &Request,
+    physical_id: &str,
+    old: &Value,
+    applied: bool,
+) -> Outcome {
+    let e = &request.envelope;
+    let failed = |reason: String| Outcome::Answer(Response::failed(e, physical_id, reason));
+    let ours = Deployment::parse(physical_id).filter(|d| d.belongs_to(&e.stack_id, &e.logical_id));
+    let Some(current) = ours else {
+        return failed(format!(
+            "{physical_id:?} is not a prod-e deployment of this stack resource"
+        ));
+    };
+    let new = match Spec::parse(&request.properties) {
+        Ok(spec) => spec,
+        Err(invalid) => return failed(format!("{invalid}; nothing was changed")),
+    };
+    let owner = Owner::new(&e.stack_id, &e.logical_id, &new.fingerprint());
+    if owner.deployment != current {
+        return replace(clients, request, &current, &owner, &new).await;
+    }
+    let (old, diff) = match Spec::parse(old) {
+        Ok(old) if old.fingerprint() == new.fingerprint() => {
+            let diff = old.diff(&new);
+            (old, diff)
+        }
+        // The old properties describe another set: this is CloudFormation rolling back a
+        // replacement that failed, and that set is the half-built one.
+        Ok(old) => {
+            let half_built = Deployment::new(&e.stack_id, &e.logical_id, &old.fingerprint());
+            tracing::info!(
+                half_built = half_built.physical_id(),
+                "rolling back a replacement"
+            );
+            let restored =
+                plan::restore(clients, &owner, &new, &half_built, &Locator::from(&old)).await;
+            return match restored {
+                Ok(outputs) => Outcome::Answer(Response::success(e, physical_id, data(&outputs))),
+                Err(error) => continue_if_pending(&error, false, physical_id)
+                    .unwrap_or_else(|| failed(error.to_string())),
+            };
+        }
+        // Old properties that no longer validate (e.g. the failed Update being rolled back):
+        // re-apply every in-place property, which converges whatever state the resources are in.
+        Err(_) => (new.clone(), Diff::all_in_place()),
+    };
+    let diff = match applied {
+        true => Diff::default(),
+        false => diff,
+    };
+    match plan::update(clients, &owner, &old, &new, &diff).await {
+        Ok(outputs) => Outcome::Answer(Response::success(e, physical_id, data(&outputs))),
+        // Only the final wait can be pending: the writes are done.
+        Err(error) => continue_if_pending(&error, true, physical_id)
+            .unwrap_or_else(|| failed(error.to_string())),
+    }
+}
+
+/// An Update that changes a replacement property: a new set, a new PhysicalResourceId.
+async fn replace(
+    clients: &Clients,
+    request: &Request,
+    current: &Deployment,
+    owner: &Owner,
+    new: &Spec,
+) -> Outcome {
+    let e = &request.envelope;
+    let (from, to) = (current.physical_id(), owner.deployment.physical_id());
+    tracing::info!(
+        from,
+        to,
+        "replacement: building a new set beside the current one"
+    );
+    match plan::replace(clients, owner, new).await {
+        Ok(outputs) => Outcome::Answer(Response::success(e, to, data(&outputs))),
+        Err(failed) => continue_if_pending(&failed.error, false, from).unwrap_or_else(|| {
+            let cleanup = match failed.rollback_error {
+                None => String::new(),
+                Some(err) => format!("; removing the new set {to} also failed ({err}), the rollback Update will retry"),
+            };
+            let reason = format!("{}{cleanup}; {from} still serves", failed.error);
+            Outcome::Answer(Response::failed(e, from, reason))
+        }),
+    }
+}
+
+async fn delete(clients: &Clients, request: &Request, physical_id: &str) -> Outcome {
+    let e = &request.envelope;
+    let done = || Outcome::Answer(Response::success(e, physical_id, BTreeMap::new()));
+    let d = match Deployment::parse(physical_id) {
+        Some(d) if d.belongs_to(&e.stack_id, &e.logical_id) => d,
+        Some(_) => {
+            tracing::warn!(
+                physical_id,
+                "physical id belongs to another stack resource: nothing touched"
+            );
+            return done();
+        }
+        None => {
+            tracing::info!(physical_id, "not a prod-e deployment id: nothing to delete");
+            return done();
+        }
+    };
+    match plan::delete(clients, &d, &Locator::from_properties(&request.properties)).await {
+        Ok(()) => done(),
+        Err(error) => continue_if_pending(&error, false, physical_id).unwrap_or_else(|| {
+            Outcome::Answer(Response::failed(e, physical_id, error.to_string()))
+        }),
+    }
+}
+
+/// The `Fn::GetAtt` attributes.
+fn data(outputs: &Outputs) -> BTreeMap<String, String> {
+    match serde_json::to_value(outputs) {
+        Ok(Value::Object(map)) => map
+            .into_iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
