@@ -33,8 +33,13 @@ demo: deps-rust deps-moto deps-lambda
 	$(CARGO) build --quiet --bins
 	$(CARGO) run --quiet --example demo
 
+# Every AWS call the suite makes is logged by the test proxies, then judged against the
+# function's policy in the template (examples/policy.rs).
+CALL_LOG ?= $(or $(CARGO_TARGET_DIR),target)/prod-e-calls.jsonl
 test: deps-rust deps-moto
-	$(CARGO) test --lib --bins --tests --examples
+	rm -f $(CALL_LOG)
+	PROD_E_CALL_LOG=$(abspath $(CALL_LOG)) $(CARGO) test --lib --bins --tests --examples
+	$(CARGO) run --quiet --example policy -- $(CALL_LOG)
 
 # Sends the given event files (in order, against one fresh emulator) to the function under
 # cargo lambda watch with cargo lambda invoke; each ResponseURL becomes a local presigned one.

@@ -3,9 +3,11 @@
 
 pub mod capture;
 pub mod http;
+pub mod iam;
 pub mod logs;
 pub mod moto;
 pub mod network;
+pub mod ownership;
 pub mod proxy;
 pub mod rollout;
 pub mod runtime;

@@ -2,7 +2,9 @@
 //! AWS action answer throttling, 5xx or any named error in the service's own wire format (JSON
 //! for ECS and Logs, query XML for EC2, IAM and ELBv2), reset the connection, hang, count
 //! calls, and kill a process right after the k-th call reached moto. It also plays ECS
-//! rollouts, which moto does not ([`super::rollout`]).
+//! rollouts, which moto does not ([`super::rollout`]). With `PROD_E_CALL_LOG` set (as
+//! `make test` does) every proxy also reads the ownership tag of the resource each call acts
+//! on ([`super::ownership`]) and appends every call to that file, for `examples/policy.rs`.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -74,6 +76,41 @@ struct State {
     serial: bool,
     kill: Option<(usize, u32)>,
     probe: Option<Probe>,
+    /// Where every call is appended (`PROD_E_CALL_LOG`).
+    log: Option<std::path::PathBuf>,
+}
+
+/// The environment variable naming the file every proxy appends its calls to.
+pub const CALL_LOG: &str = "PROD_E_CALL_LOG";
+
+impl Call {
+    /// One line of the call log.
+    fn logged(&self) -> String {
+        let line = serde_json::json!({
+            "service": self.service,
+            "action": self.action,
+            "target": self.target,
+            "body": self.body,
+            "probed": self.probed,
+        });
+        format!("{line}\n")
+    }
+
+    /// A call read back from the call log.
+    pub fn from_log(line: &str) -> Option<Call> {
+        let v: serde_json::Value = serde_json::from_str(line).ok()?;
+        let text = |k: &str| v[k].as_str().map(str::to_string);
+        Some(Call {
+            service: text("service")?,
+            action: text("action")?,
+            arrived: std::time::Instant::now(),
+            answered: None,
+            target: text("target")?,
+            body: text("body")?,
+            faulted: false,
+            probed: text("probed"),
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -92,7 +129,16 @@ impl Proxy {
     pub async fn start(upstream: &str) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let endpoint = format!("http://{}", listener.local_addr().expect("proxy addr"));
-        let state = Arc::new(Mutex::new(State::default()));
+        let log = std::env::var_os(CALL_LOG).map(std::path::PathBuf::from);
+        let probe = match log {
+            Some(_) => Some(super::ownership::probe(super::clients(upstream).await)),
+            None => None,
+        };
+        let state = Arc::new(Mutex::new(State {
+            log,
+            probe,
+            ..State::default()
+        }));
         let rollouts = Arc::new(Rollouts::default());
         let (shared, upstream, played) = (state.clone(), upstream.to_string(), rollouts.clone());
         let http = reqwest::Client::builder()
@@ -224,11 +270,18 @@ async fn serve(
             s.calls.push(call);
             (decision, s.calls.len() - 1, s.latency, s.serial)
         };
-        let probe = state.lock().expect("proxy state").probe.clone();
+        let (probe, log) = {
+            let s = state.lock().expect("proxy state");
+            (s.probe.clone(), s.log.clone())
+        };
         if let Some(probe) = probe {
             let call = state.lock().expect("proxy state").calls[index].clone();
             let probed = probe(call).await;
             state.lock().expect("proxy state").calls[index].probed = probed;
+        }
+        if let Some(path) = log {
+            let line = state.lock().expect("proxy state").calls[index].logged();
+            append(&path, &line);
         }
         let _turn = match serial {
             true => Some(ONE_AT_A_TIME.lock().await),
@@ -269,6 +322,18 @@ async fn serve(
         if sock.write_all(&reply).await.is_err() {
             return;
         }
+    }
+}
+
+/// Appends one line with one write (O_APPEND: lines of concurrent proxies do not interleave).
+fn append(path: &std::path::Path, line: &str) {
+    use std::io::Write;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path);
+    if let Ok(mut file) = file {
+        let _ = file.write_all(line.as_bytes());
     }
 }
 

@@ -1,0 +1,400 @@
+//! The function's IAM policy as the template states it, and IAM's judgement of recorded AWS
+//! calls against it: every (action, resource) pair a call needs, implied ones included
+//! (tagging on create, passing roles), with the condition keys IAM would see — the tags in the
+//! request, the ownership tag the resource carried (read by the [`super::ownership`] probe), the
+//! service a role is passed to, the policy attached. Used by `tests/policy.rs` (one whole life)
+//! and `examples/policy.rs` (every call of the whole suite).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use serde_norway::Value as Yaml;
+
+use super::http::percent_decode;
+use super::proxy::Call;
+use super::{ACCOUNT, REGION};
+
+/// One statement, with `!Sub` and `!Ref` resolved for the test's account, region and network.
+#[derive(Debug)]
+pub struct Statement {
+    pub sid: String,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+    /// (condition key, pattern): all must hold. Operators are StringLike, StringEquals and
+    /// ArnEquals, all matched as globs here (the values have no wildcards of their own).
+    pub conditions: Vec<(String, String)>,
+}
+
+/// What IAM would know about one (action, resource) pair when it evaluates the conditions.
+#[derive(Debug, Default)]
+pub struct Context {
+    /// The ownership tag in the request, if it sets one.
+    request_owner: Option<String>,
+    /// The ownership tag the resource carried when the call was made.
+    resource_owner: Option<String>,
+    /// Other condition keys (iam:PassedToService, iam:PolicyARN).
+    values: BTreeMap<String, String>,
+}
+
+impl Context {
+    fn holds(&self, key: &str, pattern: &str) -> bool {
+        match key {
+            "aws:RequestTag/prod-e:physical-id" => self
+                .request_owner
+                .as_deref()
+                .is_some_and(|v| glob(pattern, v)),
+            "aws:ResourceTag/prod-e:physical-id" => self
+                .resource_owner
+                .as_deref()
+                .is_some_and(|v| glob(pattern, v)),
+            other => self.values.get(other).is_some_and(|v| glob(pattern, v)),
+        }
+    }
+}
+
+/// The stack parameters the statements refer to; `None` stands for any value (the suite's
+/// tests each deploy behind a network of their own).
+pub struct Parameters<'a> {
+    pub vpc_id: Option<&'a str>,
+    pub listener_arn: Option<&'a str>,
+}
+
+/// The template's statements, with `!Sub` and `!Ref` resolved for the tests' account and region.
+pub fn statements(parameters: &Parameters) -> Vec<Statement> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/bootstrap-template.yaml");
+    let template: Yaml =
+        serde_norway::from_str(&std::fs::read_to_string(path).expect("template")).expect("yaml");
+    let policies = &template["Resources"]["ProvisionerFunction"]["Properties"]["Policies"];
+    let resolve = |v: &Yaml| -> String {
+        let text = match v {
+            Yaml::Tagged(t) if t.tag == "Ref" => {
+                format!("${{{}}}", t.value.as_str().unwrap_or_default())
+            }
+            Yaml::Tagged(t) => t.value.as_str().unwrap_or_default().to_string(),
+            other => other.as_str().unwrap_or_default().to_string(),
+        };
+        text.replace("${AWS::Partition}", "aws")
+            .replace("${AWS::Region}", REGION)
+            .replace("${AWS::AccountId}", ACCOUNT)
+            .replace("${VpcId}", parameters.vpc_id.unwrap_or("vpc-*"))
+            .replace(
+                "${ListenerArn}",
+                parameters
+                    .listener_arn
+                    .unwrap_or("arn:aws:elasticloadbalancing:*:listener/*"),
+            )
+            .replace("${AWS::StackName}", "prod-e")
+    };
+    let list = |v: &Yaml| -> Vec<String> {
+        match v {
+            Yaml::Sequence(items) => items.iter().map(resolve).collect(),
+            other => vec![resolve(other)],
+        }
+    };
+    let mut out = Vec::new();
+    for policy in policies.as_sequence().into_iter().flatten() {
+        for s in policy["Statement"].as_sequence().into_iter().flatten() {
+            let mut conditions = Vec::new();
+            for (_operator, pairs) in s["Condition"].as_mapping().into_iter().flatten() {
+                for (key, value) in pairs.as_mapping().into_iter().flatten() {
+                    let key = key.as_str().unwrap_or_default().to_string();
+                    conditions.push((key, resolve(value)));
+                }
+            }
+            out.push(Statement {
+                sid: s["Sid"].as_str().unwrap_or_default().to_string(),
+                actions: list(&s["Action"]),
+                resources: list(&s["Resource"]),
+                conditions,
+            });
+        }
+    }
+    out
+}
+
+/// `*` matches any run of characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            text.starts_with(head)
+                && (0..=text.len() - head.len()).any(|i| {
+                    text.is_char_boundary(head.len() + i) && glob(rest, &text[head.len() + i..])
+                })
+        }
+    }
+}
+
+/// The value of the ownership tag a request sets, in any of the wire formats: form
+/// (`...Key=prod-e:physical-id&...Value=v`) or JSON (`{"key": ..., "value": v}` lists, or maps).
+fn request_owner(call: &Call) -> Option<String> {
+    const KEY: &str = "prod-e:physical-id";
+    let Fields { form, body } = Fields::of(call);
+    let in_form = form
+        .iter()
+        .find(|(name, value)| name.ends_with("Key") && value.as_str() == KEY)
+        .and_then(|(name, _)| form.get(&format!("{}Value", name.trim_end_matches("Key"))))
+        .cloned();
+    fn in_json(v: &Value) -> Option<String> {
+        match v {
+            Value::Object(map) => {
+                let key = map.get("key").or_else(|| map.get("Key"));
+                if key.and_then(Value::as_str) == Some(KEY) {
+                    let value = map.get("value").or_else(|| map.get("Value"));
+                    return value.and_then(Value::as_str).map(str::to_string);
+                }
+                if let Some(v) = map.get(KEY).and_then(Value::as_str) {
+                    return Some(v.to_string());
+                }
+                map.values().find_map(in_json)
+            }
+            Value::Array(items) => items.iter().find_map(in_json),
+            _ => None,
+        }
+    }
+    in_form.or_else(|| in_json(&body))
+}
+
+/// A request's parameters: form fields (query protocols) or top-level JSON strings.
+pub struct Fields {
+    pub form: BTreeMap<String, String>,
+    pub body: Value,
+}
+
+impl Fields {
+    pub fn of(call: &Call) -> Fields {
+        Fields {
+            form: call
+                .body
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), percent_decode(v)))
+                .collect(),
+            body: serde_json::from_str(&call.body).unwrap_or(Value::Null),
+        }
+    }
+
+    pub fn get(&self, k: &str) -> Option<String> {
+        self.form
+            .get(k)
+            .cloned()
+            .or_else(|| self.body[k].as_str().map(str::to_string))
+    }
+}
+
+/// The (action, resource ARN, context) triples IAM evaluates for one recorded call, implied
+/// ones included (tagging on create, passing roles).
+fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
+    let svc = if call.service == "elasticloadbalancing" {
+        "elasticloadbalancing"
+    } else {
+        call.service.as_str()
+    };
+    let mut action = format!("{svc}:{}", call.action);
+    let fields = Fields::of(call);
+    let field = |k: &str| fields.get(k);
+    let arn = |kind: &str, tail: String| format!("arn:aws:{kind}:{REGION}:{ACCOUNT}:{tail}");
+    let role = |name: String| format!("arn:aws:iam::{ACCOUNT}:role/{name}");
+    let cluster_of = |c: String| c.rsplit('/').next().unwrap_or(&c).to_string();
+    let mut pairs = vec![];
+    let resource = match (svc, call.action.as_str()) {
+        ("iam", "CreateRole") => {
+            // Tags on create also need TagRole (IAM's tag-on-create, as for the other services).
+            let r = field("RoleName").map(role);
+            pairs.push(("iam:TagRole".into(), r.clone().unwrap_or_default()));
+            r
+        }
+        ("iam", _) => field("RoleName").map(role),
+        ("ec2", "CreateSecurityGroup") => {
+            pairs.push((
+                action.clone(),
+                arn("ec2", format!("vpc/{}", field("VpcId").unwrap_or_default())),
+            ));
+            pairs.push((
+                "ec2:CreateTags".into(),
+                arn("ec2", "security-group/sg-new".into()),
+            ));
+            Some(arn("ec2", "security-group/sg-new".into()))
+        }
+        ("ec2", "CreateTags" | "DeleteTags") => {
+            field("ResourceId.1").map(|g| arn("ec2", format!("security-group/{g}")))
+        }
+        ("ec2", a) if a.starts_with("Describe") => Some("*".into()),
+        ("ec2", _) => field("GroupId").map(|g| arn("ec2", format!("security-group/{g}"))),
+        ("logs", "DescribeLogGroups") => Some("*".into()),
+        ("logs", "CreateLogGroup") => {
+            let g = arn(
+                "logs",
+                format!("log-group:{}", field("logGroupName").unwrap_or_default()),
+            );
+            pairs.push(("logs:TagResource".into(), g.clone()));
+            Some(g)
+        }
+        ("logs", "TagResource" | "UntagResource" | "ListTagsForResource") => field("resourceArn"),
+        ("logs", _) => field("logGroupName").map(|g| arn("logs", format!("log-group:{g}"))),
+        (
+            "ecs",
+            "ListTaskDefinitions"
+            | "DescribeTaskDefinition"
+            | "RegisterTaskDefinition"
+            | "DeregisterTaskDefinition",
+        ) => {
+            if call.action == "RegisterTaskDefinition" {
+                for key in ["executionRoleArn", "taskRoleArn"] {
+                    pairs.push(("iam:PassRole".into(), field(key).unwrap_or_default()));
+                }
+                pairs.push((
+                    "ecs:TagResource".into(),
+                    arn(
+                        "ecs",
+                        format!("task-definition/{}:1", field("family").unwrap_or_default()),
+                    ),
+                ));
+            }
+            Some("*".into())
+        }
+        ("ecs", "CreateCluster") => {
+            let c = arn(
+                "ecs",
+                format!("cluster/{}", field("clusterName").unwrap_or_default()),
+            );
+            pairs.push(("ecs:TagResource".into(), c.clone()));
+            Some(c)
+        }
+        ("ecs", "DescribeClusters") => fields.body["clusters"][0]
+            .as_str()
+            .map(|c| arn("ecs", format!("cluster/{}", cluster_of(c.into())))),
+        ("ecs", "DeleteCluster") => {
+            field("cluster").map(|c| arn("ecs", format!("cluster/{}", cluster_of(c))))
+        }
+        ("ecs", "CreateService") => {
+            let s = arn(
+                "ecs",
+                format!(
+                    "service/{}/{}",
+                    cluster_of(field("cluster").unwrap_or_default()),
+                    field("serviceName").unwrap_or_default()
+                ),
+            );
+            pairs.push(("ecs:TagResource".into(), s.clone()));
+            Some(s)
+        }
+        ("ecs", "DescribeServices") => {
+            let name = fields.body["services"][0].as_str().unwrap_or_default();
+            Some(arn(
+                "ecs",
+                format!(
+                    "service/{}/{}",
+                    cluster_of(field("cluster").unwrap_or_default()),
+                    name
+                ),
+            ))
+        }
+        ("ecs", "UpdateService" | "DeleteService") => Some(arn(
+            "ecs",
+            format!(
+                "service/{}/{}",
+                cluster_of(field("cluster").unwrap_or_default()),
+                field("service").unwrap_or_default()
+            ),
+        )),
+        ("ecs", "TagResource" | "UntagResource") => field("resourceArn"),
+        ("elasticloadbalancing", a) if a.starts_with("Describe") => Some("*".into()),
+        ("elasticloadbalancing", "CreateTargetGroup") => {
+            let tg = arn(
+                "elasticloadbalancing",
+                format!("targetgroup/{}/new", field("Name").unwrap_or_default()),
+            );
+            pairs.push(("elasticloadbalancing:AddTags".into(), tg.clone()));
+            Some(tg)
+        }
+        ("elasticloadbalancing", "CreateRule") => {
+            let rule = field("ListenerArn")
+                .unwrap_or_default()
+                .replace(":listener/", ":listener-rule/")
+                + "/new";
+            pairs.push(("elasticloadbalancing:AddTags".into(), rule));
+            field("ListenerArn")
+        }
+        ("elasticloadbalancing", "AddTags" | "RemoveTags") => field("ResourceArns.member.1"),
+        ("elasticloadbalancing", "SetRulePriorities") => field("RulePriorities.member.1.RuleArn"),
+        ("elasticloadbalancing", _) => field("TargetGroupArn").or_else(|| field("RuleArn")),
+        ("lambda", "Invoke") => {
+            action = "lambda:InvokeFunction".into();
+            call.target.split('/').nth(3).map(percent_decode)
+        }
+        _ => None,
+    };
+    pairs.push((
+        action,
+        resource.unwrap_or_else(|| format!("(no resource read from {})", call.body)),
+    ));
+    pairs
+        .into_iter()
+        .map(|(action, resource)| {
+            let mut values = BTreeMap::new();
+            if action == "iam:PassRole" {
+                // RegisterTaskDefinition passes the roles to ECS tasks.
+                values.insert(
+                    "iam:PassedToService".to_string(),
+                    "ecs-tasks.amazonaws.com".to_string(),
+                );
+            }
+            if let Some(policy) = field("PolicyArn") {
+                values.insert("iam:PolicyARN".to_string(), policy);
+            }
+            let context = Context {
+                request_owner: request_owner(call),
+                resource_owner: call.probed.clone(),
+                values,
+            };
+            (action, resource, context)
+        })
+        .collect()
+}
+
+/// What IAM would make of `calls` under `statements`.
+pub struct Verdict {
+    /// Each call IAM would deny: action, resource and the condition keys it saw.
+    pub denied: BTreeSet<String>,
+    /// Each (statement, action) no call needed.
+    pub unused: Vec<String>,
+    /// How many (action, resource) pairs were judged.
+    pub judged: usize,
+}
+
+pub fn judge(statements: &[Statement], calls: &[Call]) -> Verdict {
+    let mut denied = BTreeSet::new();
+    let mut used: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut judged = 0;
+    for call in calls {
+        for (action, resource, context) in evaluated(call) {
+            judged += 1;
+            let allowing: Vec<&Statement> = statements
+                .iter()
+                .filter(|s| {
+                    s.actions.iter().any(|a| glob(a, &action))
+                        && s.resources.iter().any(|r| glob(r, &resource))
+                        && s.conditions.iter().all(|(k, v)| context.holds(k, v))
+                })
+                .collect();
+            if allowing.is_empty() {
+                denied.insert(format!("{action} on {resource} with {context:?}"));
+            }
+            for s in allowing {
+                used.insert((s.sid.clone(), action.clone()));
+            }
+        }
+    }
+    let unused = statements
+        .iter()
+        .flat_map(|s| s.actions.iter().map(move |a| (s.sid.clone(), a.clone())))
+        .filter(|grant| !used.contains(grant))
+        .map(|(sid, a)| format!("{sid}: {a}"))
+        .collect();
+    Verdict {
+        denied,
+        unused,
+        judged,
+    }
+}

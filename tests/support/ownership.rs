@@ -1,0 +1,111 @@
+//! The probe the proxy runs before forwarding a call: the ownership tag that the resource
+//! a changing call acts on carries at that moment, read straight from moto (what IAM's
+//! `aws:ResourceTag` condition key would see).
+
+use std::sync::Arc;
+
+use prod_e::aws::Clients;
+
+use super::iam::Fields;
+use super::proxy::{Call, Probe};
+use super::{ACCOUNT, REGION};
+
+/// A [`Probe`] reading from moto with `c`.
+pub fn probe(c: Clients) -> Probe {
+    Arc::new(move |call| {
+        let c = c.clone();
+        Box::pin(async move { resource_owner(&c, &call).await })
+    })
+}
+
+/// The probe: the ownership tag the resource a changing call acts on carries now (read from
+/// moto before the call is forwarded); `None` for calls that create or only read.
+pub async fn resource_owner(c: &Clients, call: &Call) -> Option<String> {
+    use prod_e::naming::OWNER_TAG;
+    let fields = Fields::of(call);
+    let field = |k: &str| fields.get(k);
+    let role_owned = |name: String| async move {
+        let out = c.iam.list_role_tags().role_name(name).send().await.ok()?;
+        let tag = out.tags().iter().find(|t| t.key() == OWNER_TAG)?;
+        Some(tag.value().to_string())
+    };
+    let elb_owned = |arn: String| async move {
+        let out = c.elb.describe_tags().resource_arns(arn).send().await.ok()?;
+        let tags = out.tag_descriptions().first()?.tags();
+        let tag = tags.iter().find(|t| t.key() == Some(OWNER_TAG))?;
+        tag.value().map(str::to_string)
+    };
+    let ecs_owned = |arn: String| async move {
+        let out = c
+            .ecs
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .ok()?;
+        let tag = out.tags().iter().find(|t| t.key() == Some(OWNER_TAG))?;
+        tag.value().map(str::to_string)
+    };
+    let logs_owned = |arn: String| async move {
+        let out = c
+            .logs
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .ok()?;
+        out.tags()?.get(OWNER_TAG).cloned()
+    };
+    let sg_owned = |id: String| async move {
+        let out = c
+            .ec2
+            .describe_security_groups()
+            .group_ids(id)
+            .send()
+            .await
+            .ok()?;
+        let group = out.security_groups().first()?;
+        let tag = group.tags().iter().find(|t| t.key() == Some(OWNER_TAG))?;
+        tag.value().map(str::to_string)
+    };
+    let log_arn = |name: String| format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}");
+    let ecs_arn = |tail: String| format!("arn:aws:ecs:{REGION}:{ACCOUNT}:{tail}");
+    let short = |arn: String| arn.rsplit('/').next().unwrap_or(&arn).to_string();
+    match (call.service.as_str(), call.action.as_str()) {
+        ("iam", "CreateRole" | "GetRole" | "ListAttachedRolePolicies" | "ListRolePolicies") => None,
+        ("iam", _) => role_owned(field("RoleName")?).await,
+        ("ecs", "RegisterTaskDefinition") => {
+            // The roles it passes: both must carry the tag (the execution role's value stands
+            // for both).
+            let task = role_owned(short(field("taskRoleArn")?)).await;
+            role_owned(short(field("executionRoleArn")?))
+                .await
+                .filter(|_| task.is_some())
+        }
+        ("ecs", "DeleteCluster") => {
+            ecs_owned(ecs_arn(format!("cluster/{}", short(field("cluster")?)))).await
+        }
+        ("ecs", "UpdateService" | "DeleteService") => {
+            let (cluster, service) = (short(field("cluster")?), field("service")?);
+            ecs_owned(ecs_arn(format!("service/{cluster}/{service}"))).await
+        }
+        ("ecs", "TagResource" | "UntagResource") => ecs_owned(field("resourceArn")?).await,
+        ("ec2", "CreateTags" | "DeleteTags") => sg_owned(field("ResourceId.1")?).await,
+        (
+            "ec2",
+            "AuthorizeSecurityGroupIngress" | "RevokeSecurityGroupIngress" | "DeleteSecurityGroup",
+        ) => sg_owned(field("GroupId")?).await,
+        ("logs", "PutRetentionPolicy" | "DeleteLogGroup") => {
+            logs_owned(log_arn(field("logGroupName")?)).await
+        }
+        ("logs", "TagResource" | "UntagResource") => logs_owned(field("resourceArn")?).await,
+        ("elasticloadbalancing", a) if !a.starts_with("Describe") && !a.starts_with("Create") => {
+            let arn = field("TargetGroupArn")
+                .or_else(|| field("RuleArn"))
+                .or_else(|| field("ResourceArns.member.1"))
+                .or_else(|| field("RulePriorities.member.1.RuleArn"))?;
+            elb_owned(arn).await
+        }
+        _ => None,
+    }
+}
