@@ -284,3 +284,29 @@ async fn a_replacement_cut_short_is_rolled_back_to_the_state_before() {
     h.invoke(stack.delete(&id, &props)).await.assert_success();
     inspect::assert_nothing_of(c, &stack).await;
 }
+
+#[tokio::test]
+async fn a_rollback_after_a_successful_replacement_returns_to_the_original_set() {
+    let h = Harness::new().await;
+    let c = &h.clients;
+    let stack = Stack::new("rp-back");
+    let props = h.properties(json!({"ClusterName": format!("back-{}", unique())}));
+    let created = h.invoke(stack.create(&props)).await;
+    created.assert_success();
+    let a = created.physical_id();
+    let before = inspect::snapshot(c, &stack, &a, &props).await;
+    let new = merged(&props, json!({"ContainerPort": 8080}));
+    let replaced = h.invoke(stack.update(&a, &props, &new)).await;
+    replaced.assert_success();
+    let b = replaced.physical_id();
+    // Another resource of the stack failed: CloudFormation rolls this one back to A's
+    // properties, then deletes B in its cleanup.
+    let back = h.invoke(stack.update(&b, &new, &props)).await;
+    back.assert_success();
+    assert_eq!(back.physical_id(), a, "the original set, adopted as it is");
+    assert_eq!(back.data("TargetGroupArn"), created.data("TargetGroupArn"));
+    h.invoke(stack.delete(&b, &new)).await.assert_success();
+    assert_eq!(inspect::snapshot(c, &stack, &a, &props).await, before);
+    h.invoke(stack.delete(&a, &props)).await.assert_success();
+    inspect::assert_nothing_of(c, &stack).await;
+}

@@ -230,3 +230,72 @@ async fn past_the_overall_limit_the_operation_fails_naming_what_was_pending() {
     h.invoke(stack.delete(&id, &props)).await.assert_success();
     inspect::assert_nothing_of(&h.clients, &stack).await;
 }
+
+#[tokio::test]
+async fn an_update_continued_in_another_invocation_writes_once() {
+    let h = Harness::new().await;
+    let stack = Stack::new("continued-update");
+    let cluster = format!("cont-{}", unique());
+    let props = h.properties(json!({"ClusterName": cluster}));
+    let created = h.invoke(stack.create(&props)).await;
+    created.assert_success();
+    let id = created.physical_id();
+    // The new revision rolls out for longer than an invocation has.
+    h.proxy
+        .rollouts
+        .set_for_all(Rollout::Slow(Duration::from_secs(5)));
+    let mut new = props.clone();
+    new["Image"] = json!("nginx:1.27");
+    let start = h.proxy.calls().len();
+    let (out, invocations) = h
+        .invoke_to_the_end(stack.update(&id, &props, &new), Duration::from_secs(8))
+        .await;
+    out.assert_success();
+    assert!(invocations >= 2, "{invocations} invocation(s)");
+    let writes: Vec<String> = h.proxy.calls()[start..]
+        .iter()
+        .map(|c| c.action.clone())
+        .filter(|a| a == "RegisterTaskDefinition" || a == "UpdateService")
+        .collect();
+    assert_eq!(writes, ["RegisterTaskDefinition", "UpdateService"]);
+    let svc = inspect::service(&h.clients, &cluster, "prod-e-service").await;
+    assert_eq!(svc.task_definition, out.data("TaskDefinitionArn"));
+    assert_eq!(
+        inspect::task_definition(&h.clients, &svc.task_definition)
+            .await
+            .image,
+        "nginx:1.27"
+    );
+    h.invoke(stack.delete(&id, &new)).await.assert_success();
+    inspect::assert_nothing_of(&h.clients, &stack).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_waiting_for_enis_longer_than_an_invocation_continues() {
+    let h = Harness::new().await;
+    let proxy = Proxy::start(moto::endpoint()).await;
+    let f = function(&proxy, Duration::from_secs(4)).await;
+    let capture = Capture::start("/cfn/answer", vec![200]).await;
+    let stack = Stack::new("eni-delete");
+    let props = h.properties(json!({"ClusterName": format!("enid-{}", unique())}));
+    h.invoke(stack.create(&props)).await.assert_success();
+    // Fargate holds the task ENIs for a while: 30 checks (15 s each in AWS, 150 ms here).
+    const ONE_ENI: &str = "<DescribeNetworkInterfacesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r</requestId><networkInterfaceSet><item><networkInterfaceId>eni-0task</networkInterfaceId><status>in-use</status></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>";
+    proxy.fail_first("DescribeNetworkInterfaces", 30, Fault::Answer(ONE_ENI));
+    let id = stack.deployment(&props).physical_id().to_string();
+    let (answers, _) = run(&f, &capture, stack.delete(&id, &props)).await;
+    assert_eq!(answers.len(), 1, "exactly one answer: {answers:?}");
+    assert_eq!(answers[0]["Status"], "SUCCESS", "{}", answers[0]);
+    assert!(
+        f.reports().len() >= 2,
+        "{} invocation(s)",
+        f.reports().len()
+    );
+    let deletes = proxy
+        .calls()
+        .iter()
+        .filter(|c| c.action == "DeleteSecurityGroup")
+        .count();
+    assert_eq!(deletes, 1);
+    inspect::assert_nothing_of(&h.clients, &stack).await;
+}
