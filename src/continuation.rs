@@ -57,14 +57,6 @@ impl Progress {
     pub fn elapsed(&self) -> Duration {
         Duration::from_millis(now_ms().saturating_sub(self.started_ms))
     }
-
-    /// Time left before the overall limit: `service_timeout` from the start, less the margin.
-    pub fn overall_left(&self, service_timeout: Duration) -> Duration {
-        let margin = (service_timeout / 20).clamp(MIN_OVERALL_MARGIN, MAX_OVERALL_MARGIN);
-        service_timeout
-            .saturating_sub(margin)
-            .saturating_sub(self.elapsed())
-    }
 }
 
 /// The overall limit of one operation: `ServiceTimeout` from its first invocation, less a margin.
@@ -75,9 +67,13 @@ pub struct Limit {
 }
 
 impl Limit {
-    /// Time left before the operation must be answered.
+    /// Time left before the operation must be answered: `service_timeout` from the first
+    /// invocation, less the margin.
     pub fn left(&self) -> Duration {
-        self.progress.overall_left(self.service_timeout)
+        let margin = (self.service_timeout / 20).clamp(MIN_OVERALL_MARGIN, MAX_OVERALL_MARGIN);
+        self.service_timeout
+            .saturating_sub(margin)
+            .saturating_sub(self.progress.elapsed())
     }
 
     /// The Reason of an operation stopped by the limit, `what` saying what was still going on.
@@ -186,7 +182,11 @@ mod tests {
     #[test]
     fn the_overall_limit_keeps_a_margin() {
         let p = Progress::first();
-        let left = p.overall_left(Duration::from_secs(3600));
+        let limit = |progress, seconds| Limit {
+            progress,
+            service_timeout: Duration::from_secs(seconds),
+        };
+        let left = limit(p, 3600).left();
         assert!(
             left <= Duration::from_secs(3540) && left > Duration::from_secs(3530),
             "{left:?}"
@@ -195,9 +195,6 @@ mod tests {
             started_ms: p.started_ms - 10_000,
             ..p
         };
-        assert_eq!(
-            long_ago.overall_left(Duration::from_secs(5)),
-            Duration::ZERO
-        );
+        assert_eq!(limit(long_ago, 5).left(), Duration::ZERO);
     }
 }

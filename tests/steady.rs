@@ -14,6 +14,9 @@ use crate::support::rollout::Rollout;
 use crate::support::runtime::{Function, Reported};
 use crate::support::{moto, unique, Harness, Stack};
 
+/// What DescribeNetworkInterfaces answers while Fargate still holds a task ENI (moto has none).
+const ONE_ENI: &str = "<DescribeNetworkInterfacesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r</requestId><networkInterfaceSet><item><networkInterfaceId>eni-0task</networkInterfaceId><status>in-use</status></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>";
+
 const EVENTS: [&str; 2] = [
     "(service prod-e-service) failed to launch a task with (error ECS was unable to assume the role).",
     "(service prod-e-service) deployment ecs-svc/123 deployment failed: tasks failed to start.",
@@ -75,7 +78,6 @@ async fn delete_waits_for_the_task_network_interfaces_before_the_security_group(
     let created = h.invoke(stack.create(&props)).await;
     created.assert_success();
     // Fargate releases task ENIs minutes after the service is gone; moto has none.
-    const ONE_ENI: &str = "<DescribeNetworkInterfacesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r</requestId><networkInterfaceSet><item><networkInterfaceId>eni-0task</networkInterfaceId><status>in-use</status></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>";
     h.proxy
         .fail_first("DescribeNetworkInterfaces", 3, Fault::Answer(ONE_ENI));
     let start = h.proxy.calls().len();
@@ -280,7 +282,6 @@ async fn a_delete_waiting_for_enis_longer_than_an_invocation_continues() {
     let props = h.properties(json!({"ClusterName": format!("enid-{}", unique())}));
     h.invoke(stack.create(&props)).await.assert_success();
     // Fargate holds the task ENIs for a while: 30 checks (15 s each in AWS, 150 ms here).
-    const ONE_ENI: &str = "<DescribeNetworkInterfacesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r</requestId><networkInterfaceSet><item><networkInterfaceId>eni-0task</networkInterfaceId><status>in-use</status></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>";
     proxy.fail_first("DescribeNetworkInterfaces", 30, Fault::Answer(ONE_ENI));
     let id = stack.deployment(&props).physical_id().to_string();
     let (answers, _) = run(&f, &capture, stack.delete(&id, &props)).await;

@@ -105,20 +105,9 @@ pub async fn handle(
         let response = match outcome {
             Outcome::Answer(response) => response,
             Outcome::Continue(pending) => {
-                let next = progress.next(pending.applied);
-                match hand_over(provider, &context, &payload, next).await {
-                    Ok(()) => {
-                        tracing::info!(next = next.invocation, waiting_for = ?pending.waiting_for, "continuing in a new invocation");
-                        return Ok(json!({ "Continued": next.invocation, "WaitingFor": pending.waiting_for }));
-                    }
-                    Err(reason) => {
-                        tracing::error!(%reason, "cannot continue in a new invocation");
-                        let reason = format!(
-                            "still waiting for {}, but continuing in a new invocation failed: {reason}",
-                            pending.waiting_for.join(", ")
-                        );
-                        Response::failed(&envelope, &pending.physical_id, reason)
-                    }
+                match hand_over(provider, &context, &payload, &envelope, progress, pending).await {
+                    Ok(handed_over) => return Ok(handed_over),
+                    Err(failed) => failed,
                 }
             }
         };
@@ -133,18 +122,45 @@ pub async fn handle(
     .await
 }
 
-/// Queues the next invocation of this function with the same event and `next` progress.
+/// Queues the next invocation of this function with the same event and the next progress;
+/// returns what this invocation gives back to Lambda, or, if the operation cannot go on, its
+/// FAILED answer.
 async fn hand_over(
     provider: &Provider,
     context: &Context,
     event: &Value,
-    next: Progress,
-) -> Result<(), String> {
-    let payload = continuation::payload(event, next)?;
-    let arn = context.invoked_function_arn.as_str();
-    function::invoke_later(&provider.clients.lambda, arn, payload)
-        .await
-        .map_err(|e| e.to_string())
+    envelope: &Envelope,
+    progress: Progress,
+    pending: Pending,
+) -> Result<Value, Response> {
+    let next = progress.next(pending.applied);
+    let queued = match continuation::payload(event, next) {
+        Ok(payload) => {
+            let arn = context.invoked_function_arn.as_str();
+            let invoked = function::invoke_later(&provider.clients.lambda, arn, payload).await;
+            invoked.map_err(|e| e.to_string())
+        }
+        Err(reason) => Err(reason),
+    };
+    let waiting_for = pending.waiting_for;
+    match queued {
+        Ok(()) => {
+            tracing::info!(
+                next = next.invocation,
+                ?waiting_for,
+                "continuing in a new invocation"
+            );
+            Ok(json!({ "Continued": next.invocation, "WaitingFor": waiting_for }))
+        }
+        Err(reason) => {
+            tracing::error!(%reason, "cannot continue in a new invocation");
+            let reason = format!(
+                "still waiting for {}, but continuing in a new invocation failed: {reason}",
+                waiting_for.join(", ")
+            );
+            Err(Response::failed(envelope, &pending.physical_id, reason))
+        }
+    }
 }
 
 /// Runs the request under the deadline guard, with waits stopping in time to hand over, or

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Outcome, Pending};
 use crate::aws::Clients;
-use crate::cfn::{Operation, Request, Response};
+use crate::cfn::{Envelope, Operation, Request, Response};
 use crate::error::Error;
 use crate::naming::Deployment;
 use crate::plan::{self, CreateFailed, Outputs, Owner};
@@ -141,11 +141,7 @@ async fn update(
             );
             let restored =
                 plan::restore(clients, &owner, &new, &half_built, &Locator::from(&old)).await;
-            return match restored {
-                Ok(outputs) => Outcome::Answer(Response::success(e, physical_id, data(&outputs))),
-                Err(error) => continue_if_pending(&error, false, physical_id)
-                    .unwrap_or_else(|| failed(error.to_string())),
-            };
+            return answer(e, physical_id, restored.map(|o| data(&o)), false);
         }
         // Old properties that no longer validate (e.g. the failed Update being rolled back):
         // re-apply every in-place property, which converges whatever state the resources are in.
@@ -155,12 +151,9 @@ async fn update(
         true => Diff::default(),
         false => diff,
     };
-    match plan::update(clients, &owner, &old, &new, &diff).await {
-        Ok(outputs) => Outcome::Answer(Response::success(e, physical_id, data(&outputs))),
-        // Only the final wait can be pending: the writes are done.
-        Err(error) => continue_if_pending(&error, true, physical_id)
-            .unwrap_or_else(|| failed(error.to_string())),
-    }
+    let updated = plan::update(clients, &owner, &old, &new, &diff).await;
+    // Only the final wait can be pending, so the writes are done (`applied`).
+    answer(e, physical_id, updated.map(|o| data(&o)), true)
 }
 
 /// An Update that changes a replacement property: a new set, a new PhysicalResourceId.
@@ -193,7 +186,7 @@ async fn replace(
 
 async fn delete(clients: &Clients, request: &Request, physical_id: &str) -> Outcome {
     let e = &request.envelope;
-    let done = || Outcome::Answer(Response::success(e, physical_id, BTreeMap::new()));
+    let done = || answer(e, physical_id, Ok(BTreeMap::new()), false);
     let d = match Deployment::parse(physical_id) {
         Some(d) if d.belongs_to(&e.stack_id, &e.logical_id) => d,
         Some(_) => {
@@ -208,9 +201,21 @@ async fn delete(clients: &Clients, request: &Request, physical_id: &str) -> Outc
             return done();
         }
     };
-    match plan::delete(clients, &d, &Locator::from_properties(&request.properties)).await {
-        Ok(()) => done(),
-        Err(error) => continue_if_pending(&error, false, physical_id).unwrap_or_else(|| {
+    let deleted = plan::delete(clients, &d, &Locator::from_properties(&request.properties)).await;
+    answer(e, physical_id, deleted.map(|()| BTreeMap::new()), false)
+}
+
+/// The answer to an operation on `physical_id`: SUCCESS with its attributes, FAILED, or, if
+/// it only has waits left, a continuation (`applied`: an in-place Update's writes are done).
+fn answer(
+    e: &Envelope,
+    physical_id: &str,
+    result: Result<BTreeMap<String, String>, Error>,
+    applied: bool,
+) -> Outcome {
+    match result {
+        Ok(data) => Outcome::Answer(Response::success(e, physical_id, data)),
+        Err(error) => continue_if_pending(&error, applied, physical_id).unwrap_or_else(|| {
             Outcome::Answer(Response::failed(e, physical_id, error.to_string()))
         }),
     }

@@ -5,7 +5,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use aws_sdk_elasticloadbalancingv2::Client;
 
-use super::target_group::{tag_list, tags_of};
+use super::target_group::{tag_list, tags_by_arn};
 use super::{found, gone};
 use crate::error::{Error, Result};
 use crate::naming::{Deployment, Tags};
@@ -45,13 +45,20 @@ pub async fn find(
     else {
         return Ok(None);
     };
-    let mut sibling = None;
-    for rule in rules.iter().filter(|r| !r.is_default().unwrap_or(false)) {
-        let arn = rule.rule_arn().unwrap_or_default().to_string();
-        let tags = tags_of(elb, &arn, &doing).await?;
-        let (owned, sibling_owned) = (deployment.owns(&tags), deployment.sibling_owns(&tags));
-        if owned || (sibling_owned && sibling.is_none()) {
-            let found = ListenerRule {
+    let rules: Vec<_> = rules
+        .iter()
+        .filter(|r| !r.is_default().unwrap_or(false))
+        .collect();
+    let arns: Vec<String> = rules
+        .iter()
+        .filter_map(|r| r.rule_arn().map(str::to_string))
+        .collect();
+    let mut tags = tags_by_arn(elb, &arns, &doing).await?;
+    let mut rules: Vec<ListenerRule> = rules
+        .into_iter()
+        .map(|rule| {
+            let arn = rule.rule_arn().unwrap_or_default().to_string();
+            ListenerRule {
                 priority: rule.priority().unwrap_or_default().to_string(),
                 path_patterns: rule
                     .conditions()
@@ -64,16 +71,14 @@ pub async fn find(
                     .iter()
                     .filter_map(|a| a.target_group_arn().map(str::to_string))
                     .collect(),
+                tags: tags.remove(&arn).unwrap_or_default(),
                 arn,
-                tags,
-            };
-            match owned {
-                true => return Ok(Some(found)),
-                false => sibling = Some(found),
             }
-        }
-    }
-    Ok(sibling)
+        })
+        .collect();
+    let ours = rules.iter().position(|r| deployment.owns(&r.tags));
+    let sibling = || rules.iter().position(|r| deployment.sibling_owns(&r.tags));
+    Ok(ours.or_else(sibling).map(|i| rules.swap_remove(i)))
 }
 
 pub async fn create(

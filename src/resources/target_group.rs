@@ -7,6 +7,8 @@ use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::{build_error, found, gone};
 use crate::error::{is_resource_in_use, Error, Result};
+use std::collections::BTreeMap;
+
 use crate::naming::Tags;
 use crate::retry::{retry, TARGET_GROUP_IN_USE};
 use crate::spec::Spec;
@@ -28,26 +30,24 @@ tagged!(TargetGroup, "target group", name);
 pub async fn find(elb: &Client, name: &str) -> Result<Option<TargetGroup>> {
     let out = elb.describe_target_groups().names(name).send().await;
     let out = found(out.map_err(|e| Error::aws(format!("reading target group ({name})"), e)))?;
-    match out.as_ref().and_then(|o| o.target_groups().first()) {
-        Some(group) => Ok(Some(with_tags(elb, group).await?)),
-        None => Ok(None),
-    }
+    let Some(group) = out.as_ref().and_then(|o| o.target_groups().first()) else {
+        return Ok(None);
+    };
+    let arn = group.target_group_arn().unwrap_or_default().to_string();
+    let doing = format!("reading tags of target group ({name})");
+    let mut tags = tags_by_arn(elb, std::slice::from_ref(&arn), &doing).await?;
+    Ok(Some(from_sdk(group, tags.remove(&arn).unwrap_or_default())))
 }
 
 /// A described target group with its tags (DescribeTargetGroups carries none).
-async fn with_tags(
-    elb: &Client,
-    g: &aws_sdk_elasticloadbalancingv2::types::TargetGroup,
-) -> Result<TargetGroup> {
-    let name = g.target_group_name().unwrap_or_default().to_string();
-    let arn = g.target_group_arn().unwrap_or_default().to_string();
-    Ok(TargetGroup {
-        tags: tags_of(elb, &arn, &format!("reading tags of target group ({name})")).await?,
+fn from_sdk(g: &aws_sdk_elasticloadbalancingv2::types::TargetGroup, tags: Tags) -> TargetGroup {
+    TargetGroup {
+        name: g.target_group_name().unwrap_or_default().to_string(),
+        arn: g.target_group_arn().unwrap_or_default().to_string(),
         health_check_path: g.health_check_path().unwrap_or_default().to_string(),
         load_balancer_arns: g.load_balancer_arns().to_vec(),
-        name,
-        arn,
-    })
+        tags,
+    }
 }
 
 pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Result<TargetGroup> {
@@ -127,25 +127,36 @@ pub async fn delete(elb: &Client, group: &TargetGroup) -> Result<()> {
     .await
 }
 
-/// Tags of one ELBv2 resource (target group or rule).
-pub async fn tags_of(elb: &Client, arn: &str, doing: &str) -> Result<Tags> {
-    let out = elb
-        .describe_tags()
-        .resource_arns(arn)
-        .send()
-        .await
-        .map_err(|e| Error::aws(doing, e))?;
-    Ok(out
-        .tag_descriptions()
-        .iter()
-        .flat_map(|d| d.tags())
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_string(),
-                t.value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect())
+/// DescribeTags takes at most this many ARNs per call.
+const TAGS_PER_CALL: usize = 20;
+
+/// Tags of ELBv2 resources (target groups, rules) by ARN, 20 per call.
+pub async fn tags_by_arn(
+    elb: &Client,
+    arns: &[String],
+    doing: &str,
+) -> Result<BTreeMap<String, Tags>> {
+    let mut all = BTreeMap::new();
+    for batch in arns.chunks(TAGS_PER_CALL) {
+        let out = elb
+            .describe_tags()
+            .set_resource_arns(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| Error::aws(doing, e))?;
+        for d in out.tag_descriptions() {
+            let tags = d
+                .tags()
+                .iter()
+                .map(|t| {
+                    let key = t.key().unwrap_or_default().to_string();
+                    (key, t.value().unwrap_or_default().to_string())
+                })
+                .collect();
+            all.insert(d.resource_arn().unwrap_or_default().to_string(), tags);
+        }
+    }
+    Ok(all)
 }
 
 /// Changes the tags of one ELBv2 resource (target group or rule).
@@ -187,15 +198,24 @@ pub async fn list(elb: &Client, prefix: &str) -> Result<Vec<TargetGroup>> {
         .send()
         .try_collect()
         .await;
-    let listed = listed.map_err(|e| Error::aws(format!("listing target groups ({prefix}*)"), e))?;
-    let mut groups = Vec::new();
-    for g in listed
+    let doing = format!("listing target groups ({prefix}*)");
+    let listed = listed.map_err(|e| Error::aws(&doing, e))?;
+    let ours: Vec<_> = listed
         .iter()
         .filter(|g| g.target_group_name().is_some_and(|n| n.starts_with(prefix)))
-    {
-        groups.push(with_tags(elb, g).await?);
-    }
-    Ok(groups)
+        .collect();
+    let arns: Vec<String> = ours
+        .iter()
+        .filter_map(|g| g.target_group_arn().map(str::to_string))
+        .collect();
+    let mut tags = tags_by_arn(elb, &arns, &doing).await?;
+    Ok(ours
+        .into_iter()
+        .map(|g| {
+            let arn = g.target_group_arn().unwrap_or_default();
+            from_sdk(g, tags.remove(arn).unwrap_or_default())
+        })
+        .collect())
 }
 
 /// How many targets are in each health state ("healthy", "unhealthy", …).

@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 /// How the rollout of a service goes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Rollout {
     /// Completed by the time anyone looks.
+    #[default]
     Done,
     /// In progress (a second deployment draining, tasks pending) for this long after the
     /// service is first seen, then completed.
@@ -31,8 +32,8 @@ pub struct Rollouts {
 
 #[derive(Debug, Default)]
 struct State {
-    /// For services first seen from now on; `None` means [`Rollout::Done`].
-    next: Option<Rollout>,
+    /// For services first seen from now on.
+    next: Rollout,
     /// Service ARN → (its rollout, when it was first seen).
     seen: HashMap<String, (Rollout, Instant)>,
 }
@@ -40,7 +41,7 @@ struct State {
 impl Rollouts {
     /// Services first seen from now on roll out like this.
     pub fn set_for_new(&self, rollout: Rollout) {
-        self.state.lock().expect("rollouts").next = Some(rollout);
+        self.state.lock().expect("rollouts").next = rollout;
     }
 
     /// Every service, seen or not, rolls out like this from now on (a new deployment of each).
@@ -49,7 +50,7 @@ impl Rollouts {
         for seen in state.seen.values_mut() {
             *seen = (rollout.clone(), Instant::now());
         }
-        state.next = Some(rollout);
+        state.next = rollout;
     }
 
     /// Whether the service with this ARN is, as presented, steady.
@@ -76,7 +77,7 @@ impl Rollouts {
         let mut state = self.state.lock().expect("rollouts");
         for s in services.iter_mut() {
             let arn = s["serviceArn"].as_str().unwrap_or_default().to_string();
-            let next = state.next.clone().unwrap_or(Rollout::Done);
+            let next = state.next.clone();
             let (rollout, since) = state
                 .seen
                 .entry(arn)
