@@ -1,6 +1,7 @@
 //! The test harness: moto server, a VPC with an ALB to deploy behind, and CloudFormation
 //! played by hand (events with presigned S3 ResponseURLs, responses read back from S3).
 
+pub mod aws_rules;
 pub mod capture;
 pub mod http;
 pub mod iam;

@@ -2,7 +2,8 @@
 //! AWS action answer throttling, 5xx or any named error in the service's own wire format (JSON
 //! for ECS and Logs, query XML for EC2, IAM and ELBv2), reset the connection, hang, count
 //! calls, and kill a process right after the k-th call reached moto. It also plays ECS
-//! rollouts, which moto does not ([`super::rollout`]). With `PROD_E_CALL_LOG` set (as
+//! rollouts, which moto does not ([`super::rollout`]), and refuses what AWS refuses and moto
+//! accepts ([`super::aws_rules`], on for every proxy: one proxy is one AWS account). With `PROD_E_CALL_LOG` set (as
 //! `make test` does) every proxy also reads the ownership tag of the resource each call acts
 //! on ([`super::ownership`]) and appends every call to that file, for `examples/policy.rs`.
 
@@ -12,6 +13,8 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
+use super::aws_rules::wire::{self, identify};
+use super::aws_rules::{AwsRules, Upstream};
 use super::http::{read_request, Request};
 use super::rollout::Rollouts;
 
@@ -48,6 +51,7 @@ pub struct Call {
     pub target: String,
     /// The request body (JSON or form), for checks on what was asked.
     pub body: String,
+    /// Answered by an injected fault or a read-after-write delay of the AWS rules.
     pub faulted: bool,
     /// What the [`Probe`], if one is set, saw before the call was forwarded.
     pub probed: Option<String>,
@@ -118,7 +122,18 @@ pub struct Proxy {
     pub endpoint: String,
     /// How the ECS services seen through this proxy roll out.
     pub rollouts: Arc<Rollouts>,
+    /// What this proxy's AWS account refuses that moto accepts (all on).
+    pub rules: Arc<AwsRules>,
     state: Arc<Mutex<State>>,
+}
+
+/// Everything a connection is served with.
+struct Shared {
+    state: Arc<Mutex<State>>,
+    rollouts: Arc<Rollouts>,
+    rules: Arc<AwsRules>,
+    /// Moto: calls are forwarded to it, and the rules read it.
+    moto: Upstream,
 }
 
 /// Held while a call is served when the proxy is serialized.
@@ -129,39 +144,47 @@ impl Proxy {
     pub async fn start(upstream: &str) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let endpoint = format!("http://{}", listener.local_addr().expect("proxy addr"));
+        let clients = super::clients(upstream).await;
         let log = std::env::var_os(CALL_LOG).map(std::path::PathBuf::from);
-        let probe = match log {
-            Some(_) => Some(super::ownership::probe(super::clients(upstream).await)),
-            None => None,
-        };
+        let probe = log
+            .as_ref()
+            .map(|_| super::ownership::probe(clients.clone()));
         let state = Arc::new(Mutex::new(State {
             log,
             probe,
             ..State::default()
         }));
-        let rollouts = Arc::new(Rollouts::default());
-        let (shared, upstream, played) = (state.clone(), upstream.to_string(), rollouts.clone());
+        let (rollouts, rules) = (Arc::new(Rollouts::default()), Arc::new(AwsRules::default()));
         let http = reqwest::Client::builder()
             .no_proxy()
             .build()
             .expect("proxy client");
+        let shared = Arc::new(Shared {
+            state: state.clone(),
+            rollouts: rollouts.clone(),
+            rules: rules.clone(),
+            moto: Upstream::new(&clients, http, upstream, rollouts.clone()),
+        });
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
-                let served = serve(
-                    sock,
-                    shared.clone(),
-                    played.clone(),
-                    upstream.clone(),
-                    http.clone(),
-                );
-                tokio::spawn(served);
+                tokio::spawn(serve(sock, shared.clone()));
             }
         });
         Proxy {
             endpoint,
             rollouts,
+            rules,
             state,
         }
+    }
+
+    /// The calls through this proxy are a test's own, not the provider's: they stay out of
+    /// the call log (`PROD_E_CALL_LOG`) that the policy judgement reads.
+    pub fn not_the_provider(&self) {
+        self.with(|s| {
+            s.log = None;
+            s.probe = None;
+        });
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
@@ -205,7 +228,7 @@ impl Proxy {
         self.with(|s| s.probe = Some(probe));
     }
 
-    /// Stops every fault, latency and kill.
+    /// Stops every fault, latency and kill (the AWS rules stay: they are AWS).
     pub fn calm(&self) {
         self.with(|s| {
             s.rules.clear();
@@ -242,47 +265,27 @@ enum Decision {
     Fault(Fault),
 }
 
-async fn serve(
-    mut sock: TcpStream,
-    state: Arc<Mutex<State>>,
-    rollouts: Arc<Rollouts>,
-    upstream: String,
-    http: reqwest::Client,
-) {
+async fn serve(mut sock: TcpStream, shared: Arc<Shared>) {
     while let Some(req) = read_request(&mut sock).await {
-        let (service, action) = identify(&req);
-        let (decision, index, latency, serial) = {
-            let mut s = state.lock().expect("proxy state");
-            let decision = decide(&mut s, &action);
-            let faulted = matches!(decision, Decision::Fault(_));
-            let body = String::from_utf8_lossy(&req.body).into();
-            let arrived = std::time::Instant::now();
-            let call = Call {
-                service: service.clone(),
-                action: action.clone(),
-                arrived,
-                answered: None,
-                target: req.target.clone(),
-                body,
-                faulted,
-                probed: None,
-            };
-            s.calls.push(call);
-            (decision, s.calls.len() - 1, s.latency, s.serial)
+        let Some(reply) = shared.answer(req).await else {
+            return;
         };
-        let (probe, log) = {
-            let s = state.lock().expect("proxy state");
-            (s.probe.clone(), s.log.clone())
-        };
-        if let Some(probe) = probe {
-            let call = state.lock().expect("proxy state").calls[index].clone();
-            let probed = probe(call).await;
-            state.lock().expect("proxy state").calls[index].probed = probed;
+        if sock.write_all(&reply).await.is_err() {
+            return;
         }
-        if let Some(path) = log {
-            let line = state.lock().expect("proxy state").calls[index].logged();
-            append(&path, &line);
-        }
+    }
+}
+
+impl Shared {
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut self.state.lock().expect("proxy state"))
+    }
+
+    /// The answer to one call; `None` when the connection is to close without one.
+    async fn answer(&self, req: Request) -> Option<Vec<u8>> {
+        let (decision, index, latency, serial) = self.record(&req);
+        self.probe_and_log(index).await;
+        let call = self.with(|s| s.calls[index].clone());
         let _turn = match serial {
             true => Some(ONE_AT_A_TIME.lock().await),
             false => None,
@@ -291,37 +294,93 @@ async fn serve(
             tokio::time::sleep(latency).await;
         }
         let reply = match decision {
-            Decision::Fault(Fault::Reset) => return,
+            Decision::Fault(Fault::Reset) => return None,
             Decision::Fault(Fault::Hang) => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
-                return;
+                return None;
             }
-            Decision::Fault(fault) => error_reply(&service, &fault),
+            Decision::Fault(fault) => error_reply(&call.service, &fault),
             // Lambda's asynchronous Invoke (moto would need Docker): accepted and kept, for the
             // test to deliver as the next invocation.
-            Decision::Forward { .. } if action == "Invoke" => {
+            Decision::Forward { .. } if call.action == "Invoke" => {
                 b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n".to_vec()
             }
-            Decision::Forward { kill } => {
-                let mut reply = forward(&http, &upstream, &req).await;
-                if action == "DescribeServices" {
-                    reply = rollouts.rewrite(reply);
-                }
-                if let Some(pid) = kill {
-                    let _ = std::process::Command::new("kill")
-                        .args(["-9", &pid.to_string()])
-                        .status();
-                    return;
-                }
-                reply
+            Decision::Forward { kill } => self.under_rules(&call, index, &req, kill).await?,
+        };
+        self.with(|s| {
+            if let Some(call) = s.calls.get_mut(index) {
+                call.answered = Some(std::time::Instant::now());
+            }
+        });
+        Some(reply)
+    }
+
+    /// Decides the call's fate and records it; (decision, its index, latency, serial).
+    fn record(&self, req: &Request) -> (Decision, usize, Duration, bool) {
+        let (service, action) = identify(req);
+        self.with(|s| {
+            let decision = decide(s, &action);
+            let call = Call {
+                service,
+                action,
+                arrived: std::time::Instant::now(),
+                answered: None,
+                target: req.target.clone(),
+                body: String::from_utf8_lossy(&req.body).into(),
+                faulted: matches!(decision, Decision::Fault(_)),
+                probed: None,
+            };
+            s.calls.push(call);
+            (decision, s.calls.len() - 1, s.latency, s.serial)
+        })
+    }
+
+    async fn probe_and_log(&self, index: usize) {
+        let (probe, log) = self.with(|s| (s.probe.clone(), s.log.clone()));
+        if let Some(probe) = probe {
+            let call = self.with(|s| s.calls[index].clone());
+            let probed = probe(call).await;
+            self.with(|s| s.calls[index].probed = probed);
+        }
+        if let Some(path) = log {
+            append(&path, &self.with(|s| s.calls[index].logged()));
+        }
+    }
+
+    /// A call for moto, through the AWS rules (which may answer it themselves) and the
+    /// rollouts; `None` if `kill` was carried out instead of answering (after the call took
+    /// effect).
+    async fn under_rules(
+        &self,
+        call: &Call,
+        index: usize,
+        req: &Request,
+        kill: Option<u32>,
+    ) -> Option<Vec<u8>> {
+        let _exclusive = self.rules.exclusive(&call.action).await;
+        let verdict = self.rules.before(&self.moto, call).await;
+        let (reply, faulted) = match verdict.reply(&call.service) {
+            Some(answered) => answered,
+            None => {
+                let reply = self.moto.forward(req).await;
+                let (reply, faulted) = self.rules.after(call, reply);
+                (
+                    self.rollouts.after(&call.action, &call.body, reply),
+                    faulted,
+                )
             }
         };
-        if let Some(call) = state.lock().expect("proxy state").calls.get_mut(index) {
-            call.answered = Some(std::time::Instant::now());
+        // AWS has acted on the call (and the rules recorded it); its caller never hears back.
+        if let Some(pid) = kill {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+            return None;
         }
-        if sock.write_all(&reply).await.is_err() {
-            return;
+        if faulted {
+            self.with(|s| s.calls[index].faulted = true);
         }
+        Some(reply)
     }
 }
 
@@ -371,29 +430,6 @@ fn decide(s: &mut State, action: &str) -> Decision {
     Decision::Forward { kill }
 }
 
-/// (service, action): the service from the SigV4 credential scope, the action from
-/// `X-Amz-Target` (JSON protocols) or the form's `Action=` (query protocols).
-fn identify(req: &Request) -> (String, String) {
-    let service = req
-        .header("authorization")
-        .and_then(|a| a.split("Credential=").nth(1))
-        .and_then(|c| c.split('/').nth(3))
-        .unwrap_or("unknown")
-        .to_string();
-    if req.target.starts_with("/2015-03-31/functions/") {
-        return (service, "Invoke".to_string());
-    }
-    let action = match req.header("x-amz-target") {
-        Some(target) => target.rsplit('.').next().unwrap_or(target).to_string(),
-        None => String::from_utf8_lossy(&req.body)
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("Action="))
-            .unwrap_or("unknown")
-            .to_string(),
-    };
-    (service, action)
-}
-
 fn error_reply(service: &str, fault: &Fault) -> Vec<u8> {
     let json = matches!(service, "ecs" | "logs");
     let (status, code, message) = match fault {
@@ -409,74 +445,8 @@ fn error_reply(service: &str, fault: &Fault) -> Vec<u8> {
             code,
             message,
         } => (*status, *code, *message),
-        Fault::Answer(body) => {
-            let kind = if json {
-                "application/x-amz-json-1.1"
-            } else {
-                "text/xml"
-            };
-            return format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: {kind}\r\ncontent-length: {}\r\n\r\n{body}",
-                body.len()
-            )
-            .into_bytes();
-        }
+        Fault::Answer(body) => return wire::answer(service, body),
         Fault::Reset | Fault::Hang => (500, "InternalFailure", "unreachable"),
     };
-    let (content_type, body, extra) = if json {
-        let body = format!(r#"{{"__type":"{code}","message":"{message}"}}"#);
-        (
-            "application/x-amz-json-1.1",
-            body,
-            format!("x-amzn-errortype: {code}\r\n"),
-        )
-    } else if service == "ec2" {
-        let body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>injected</RequestID></Response>");
-        ("text/xml", body, String::new())
-    } else {
-        let body = format!("<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>injected</RequestId></ErrorResponse>");
-        ("text/xml", body, String::new())
-    };
-    format!("HTTP/1.1 {status} Injected\r\ncontent-type: {content_type}\r\n{extra}x-amzn-requestid: injected\r\ncontent-length: {}\r\n\r\n{body}", body.len()).into_bytes()
-}
-
-async fn forward(http: &reqwest::Client, upstream: &str, req: &Request) -> Vec<u8> {
-    let method =
-        reqwest::Method::from_bytes(req.method.as_bytes()).unwrap_or(reqwest::Method::POST);
-    let mut out = http
-        .request(method, format!("{upstream}{}", req.target))
-        .body(req.body.clone());
-    for (name, value) in &req.headers {
-        if !matches!(
-            name.to_ascii_lowercase().as_str(),
-            "host" | "content-length" | "connection" | "transfer-encoding"
-        ) {
-            out = out.header(name, value);
-        }
-    }
-    let Ok(resp) = out.send().await else {
-        return b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n".to_vec();
-    };
-    let status = resp.status();
-    let mut head = format!(
-        "HTTP/1.1 {} {}\r\n",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("X")
-    );
-    for (name, value) in resp.headers() {
-        if !matches!(
-            name.as_str(),
-            "content-length" | "connection" | "transfer-encoding"
-        ) {
-            head.push_str(&format!(
-                "{name}: {}\r\n",
-                value.to_str().unwrap_or_default()
-            ));
-        }
-    }
-    let body = resp.bytes().await.unwrap_or_default();
-    head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
-    let mut bytes = head.into_bytes();
-    bytes.extend_from_slice(&body);
-    bytes
+    wire::error(service, status, code, message)
 }

@@ -1,14 +1,26 @@
 //! ECS rollouts as AWS runs them, played in front of moto (whose deployments stay
-//! IN_PROGRESS forever): the proxy rewrites every DescribeServices answer. A service's
-//! rollout is fixed when the proxy first sees it: by default it has completed (one PRIMARY
-//! deployment, COMPLETED, every desired task running); a test can make the rollouts of
-//! services seen from then on slow, stuck, or failed by the deployment circuit breaker.
+//! IN_PROGRESS on the first revision for ever): the proxy rewrites every DescribeServices
+//! answer. A service's rollout is fixed when the proxy first sees it: by default it has
+//! completed (one PRIMARY deployment, COMPLETED, every desired task running); a test can make
+//! the rollouts of services seen from then on slow, stuck, or failed by the circuit breaker.
+//!
+//! Rollouts also follow the task definition (rule 9 of [`super::aws_rules`]; which tasks crash
+//! and which revisions a service was asked to run: [`super::aws_rules::revisions`]). The
+//! PRIMARY deployment runs the latest revision; if that crashes, a create fails, and an update
+//! is rolled back by the circuit breaker to the last revision that did not crash.
+//! Sources: <https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DeploymentCircuitBreaker>,
+//! <https://docs.amazonaws.cn/en_us/AmazonECS/latest/developerguide/deployment-failure-detection.html>.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+use super::aws_rules::revisions::{Course, Revisions};
+use super::aws_rules::upstream::text;
+use super::aws_rules::wire;
 
 /// How the rollout of a service goes.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -36,6 +48,8 @@ struct State {
     next: Rollout,
     /// Service ARN → (its rollout, when it was first seen).
     seen: HashMap<String, (Rollout, Instant)>,
+    /// The task definitions each service was asked to run, and which crash.
+    revisions: Revisions,
 }
 
 impl Rollouts {
@@ -53,6 +67,12 @@ impl Rollouts {
         state.next = rollout;
     }
 
+    /// Tasks of task definitions whose essential container runs `image` ("repo:tag") crash.
+    pub fn crash_image(&self, image: &str) {
+        let mut state = self.state.lock().expect("rollouts");
+        state.revisions.crash_image(image);
+    }
+
     /// Whether the service with this ARN is, as presented, steady.
     pub fn is_steady(&self, arn: &str) -> bool {
         let state = self.state.lock().expect("rollouts");
@@ -62,13 +82,28 @@ impl Rollouts {
             .is_some_and(|(r, since)| completed(r, *since))
     }
 
-    /// Rewrites a DescribeServices answer (a whole HTTP response) as ECS would have it.
-    pub fn rewrite(&self, reply: Vec<u8>) -> Vec<u8> {
-        let Some(split) = reply.windows(4).position(|w| w == b"\r\n\r\n") else {
+    /// Reads an ECS call moto answered (`request` its body); rewrites DescribeServices.
+    pub fn after(&self, action: &str, request: &str, reply: Vec<u8>) -> Vec<u8> {
+        if action == "DescribeServices" {
+            return self.rewrite(reply);
+        }
+        let (Ok(asked), Some(answer)) = (serde_json::from_str(request), wire::ok_json(&reply))
+        else {
             return reply;
         };
-        let (head, body) = (&reply[..split], &reply[split + 4..]);
-        let Ok(mut doc) = serde_json::from_slice::<Value>(body) else {
+        let mut state = self.state.lock().expect("rollouts");
+        state.revisions.observe(action, &asked, &answer);
+        reply
+    }
+
+    /// Shows one service (as moto gave it) as ECS would now.
+    pub fn present(&self, service: &mut Value) {
+        self.state.lock().expect("rollouts").show(service);
+    }
+
+    /// Rewrites a DescribeServices answer (a whole HTTP response) as ECS would have it.
+    fn rewrite(&self, reply: Vec<u8>) -> Vec<u8> {
+        let Some(mut doc) = wire::ok_json(&reply) else {
             return reply;
         };
         let Some(services) = doc.get_mut("services").and_then(Value::as_array_mut) else {
@@ -76,23 +111,34 @@ impl Rollouts {
         };
         let mut state = self.state.lock().expect("rollouts");
         for s in services.iter_mut() {
-            let arn = s["serviceArn"].as_str().unwrap_or_default().to_string();
-            let next = state.next.clone();
-            let (rollout, since) = state
-                .seen
-                .entry(arn)
-                .or_insert_with(|| (next, Instant::now()))
-                .clone();
-            present(s, &rollout, since);
+            state.show(s);
         }
         drop(state);
-        let body = doc.to_string();
-        let head: String = String::from_utf8_lossy(head)
-            .split("\r\n")
-            .filter(|l| !l.to_ascii_lowercase().starts_with("content-length:"))
-            .map(|l| format!("{l}\r\n"))
-            .collect();
-        format!("{head}content-length: {}\r\n\r\n{body}", body.len()).into_bytes()
+        wire::with_body(&reply, &doc.to_string())
+    }
+}
+
+impl State {
+    /// Sets deployments, counts and events of one service to what ECS shows now.
+    fn show(&mut self, s: &mut Value) {
+        if s["status"] != "ACTIVE" {
+            return;
+        }
+        let arn = text(&s["serviceArn"]);
+        let next = self.next.clone();
+        let (rollout, since) = self
+            .seen
+            .entry(arn.clone())
+            .or_insert_with(|| (next, Instant::now()))
+            .clone();
+        match self.revisions.course(&arn) {
+            Course::Runs { latest, previous } => {
+                present(s, &rollout, since);
+                on_revisions(s, &arn, latest, previous);
+            }
+            Course::Failed(revision) => failed(s, &arn, revision),
+            Course::RollsBack { to, from, done } => rolls_back(s, &arn, to, from, done),
+        }
     }
 }
 
@@ -106,9 +152,6 @@ fn completed(rollout: &Rollout, since: Instant) -> bool {
 
 /// Sets deployments, counts and events of one service to what `rollout` shows now.
 fn present(s: &mut Value, rollout: &Rollout, since: Instant) {
-    if s["status"] != "ACTIVE" {
-        return;
-    }
     let desired = s["desiredCount"].as_i64().unwrap_or(0);
     let mut primary = s["deployments"]
         .as_array()
@@ -124,16 +167,112 @@ fn present(s: &mut Value, rollout: &Rollout, since: Instant) {
     primary["pendingCount"] = json!(desired - running);
     let mut all = vec![primary];
     if deployments == 2 {
-        all.push(json!({"id": "ecs-svc/previous", "status": "ACTIVE", "rolloutState": "COMPLETED", "desiredCount": 0, "runningCount": 0}));
+        let id = deployment_id(&text(&s["serviceArn"]), usize::MAX);
+        all.push(json!({"id": id, "status": "ACTIVE", "rolloutState": "COMPLETED", "desiredCount": 0, "runningCount": 0}));
     }
     s["deployments"] = json!(all);
     s["runningCount"] = json!(running);
     s["pendingCount"] = json!(desired - running);
-    if let Rollout::Failed(events) = rollout {
-        s["events"] = json!(events
-            .iter()
-            .enumerate()
-            .map(|(i, m)| json!({"id": format!("e{i}"), "message": m}))
-            .collect::<Vec<_>>());
+    if let Rollout::Failed(messages) = rollout {
+        s["events"] = events(messages);
     }
+}
+
+/// Names the deployments after the revisions they run: PRIMARY the latest, the draining one
+/// (if any) the one before.
+fn on_revisions(
+    s: &mut Value,
+    service: &str,
+    latest: Option<(usize, String)>,
+    previous: Option<(usize, String)>,
+) {
+    let Some((i, task_definition)) = latest else {
+        return;
+    };
+    s["taskDefinition"] = json!(task_definition);
+    let runs = [Some((i, task_definition)), previous];
+    let deployments = s["deployments"].as_array_mut().into_iter().flatten();
+    for (d, revision) in deployments.zip(runs) {
+        if let Some((i, task_definition)) = revision {
+            d["id"] = json!(deployment_id(service, i));
+            d["taskDefinition"] = json!(task_definition);
+        }
+    }
+}
+
+/// A create whose tasks crash: one PRIMARY deployment, FAILED, nothing running.
+fn failed(s: &mut Value, service: &str, (i, task_definition): (usize, String)) {
+    let (name, desired) = (text(&s["serviceName"]), s["desiredCount"].clone());
+    let id = deployment_id(service, i);
+    let task = format!("{:016x}{:016x}", digits(&(service, i, "task")), digits(&i));
+    s["deployments"] = json!([{
+        "id": id, "status": "PRIMARY", "taskDefinition": task_definition,
+        "rolloutState": "FAILED", "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start.",
+        "desiredCount": desired, "runningCount": 0, "pendingCount": 0, "failedTasks": 1,
+    }]);
+    s["taskDefinition"] = json!(task_definition);
+    s["runningCount"] = json!(0);
+    s["pendingCount"] = json!(0);
+    s["events"] = events(&[
+        format!("(service {name}) (deployment {id}) deployment failed: tasks failed to start."),
+        format!("(service {name}) (task {task}) essential container in task exited"),
+    ]);
+}
+
+/// An update whose tasks crash, rolled back by the circuit breaker to revision `to`.
+fn rolls_back(
+    s: &mut Value,
+    service: &str,
+    to: (usize, String),
+    from: (usize, String),
+    done: bool,
+) {
+    let (name, desired) = (text(&s["serviceName"]), s["desiredCount"].clone());
+    let (to_id, from_id) = (deployment_id(service, to.0), deployment_id(service, from.0));
+    let (state, running, pending) = match done {
+        true => ("COMPLETED", desired.clone(), json!(0)),
+        false => ("IN_PROGRESS", json!(0), desired.clone()),
+    };
+    let mut deployments = vec![json!({
+        "id": to_id, "status": "PRIMARY", "taskDefinition": to.1, "rolloutState": state,
+        "desiredCount": desired, "runningCount": running, "pendingCount": pending,
+    })];
+    let mut messages = vec![
+        format!("(service {name}) rolling back to deployment {to_id}."),
+        format!(
+            "(service {name}) (deployment {from_id}) deployment failed: tasks failed to start."
+        ),
+    ];
+    match done {
+        true => messages.insert(0, format!("(service {name}) has reached a steady state.")),
+        false => deployments.push(json!({
+            "id": from_id, "status": "ACTIVE", "taskDefinition": from.1, "rolloutState": "FAILED",
+            "desiredCount": 0, "runningCount": 0, "pendingCount": 0, "failedTasks": 1,
+        })),
+    }
+    s["deployments"] = json!(deployments);
+    s["taskDefinition"] = json!(to.1);
+    s["runningCount"] = desired;
+    s["pendingCount"] = json!(0);
+    s["events"] = events(&messages);
+}
+
+/// Service events, newest first.
+fn events(messages: &[String]) -> Value {
+    json!(messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| json!({"id": format!("e{i}"), "message": m}))
+        .collect::<Vec<_>>())
+}
+
+fn digits(of: &impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    of.hash(&mut h);
+    h.finish()
+}
+
+/// `ecs-svc/` and digits, stable for a service's `i`-th revision.
+fn deployment_id(service: &str, i: usize) -> String {
+    format!("ecs-svc/{}", digits(&(service, i)) % 10u64.pow(19))
 }

@@ -1,0 +1,118 @@
+//! Rules 1 and 2: target groups and the listeners and rules that forward to them.
+
+use aws_sdk_ecs::types::LoadBalancer;
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, ForwardActionConfig, ProtocolEnum, RuleCondition, TargetGroupTuple,
+    TargetTypeEnum,
+};
+use prod_e::aws::Clients;
+
+use super::{cluster, error, refusal, service, task_definition, Account};
+use crate::support::{unique, Network};
+
+async fn target_group(c: &Clients, vpc: &str) -> String {
+    let out = c
+        .elb
+        .create_target_group()
+        .name(format!("tg-{}", unique()))
+        .protocol(ProtocolEnum::Http)
+        .port(8080)
+        .vpc_id(vpc)
+        .target_type(TargetTypeEnum::Ip)
+        .send()
+        .await
+        .expect("create target group");
+    let arn = out.target_groups()[0].target_group_arn();
+    arn.expect("target group arn").to_string()
+}
+
+/// A forward to `groups` ((ARN, weight); a plain forward for one of weight 1).
+fn forward(groups: &[(&str, i32)]) -> Action {
+    let action = Action::builder().r#type(ActionTypeEnum::Forward);
+    if let [(arn, 1)] = groups {
+        return action.target_group_arn(*arn).build();
+    }
+    let tuples = groups.iter().map(|(arn, weight)| {
+        let tuple = TargetGroupTuple::builder().target_group_arn(*arn);
+        tuple.weight(*weight).build()
+    });
+    let config = ForwardActionConfig::builder().set_target_groups(Some(tuples.collect()));
+    action.forward_config(config.build()).build()
+}
+
+/// A listener rule (path `/<unique>`) forwarding to `groups`; its ARN.
+async fn rule(c: &Clients, listener: &str, groups: &[(&str, i32)]) -> String {
+    let path = RuleCondition::builder().field("path-pattern");
+    let out = c
+        .elb
+        .create_rule()
+        .listener_arn(listener)
+        .priority(1)
+        .conditions(path.values(format!("/{}", unique())).build())
+        .actions(forward(groups))
+        .send()
+        .await
+        .expect("create rule");
+    out.rules()[0].rule_arn().expect("rule arn").to_string()
+}
+
+async fn modify_rule(c: &Clients, rule: &str, groups: &[(&str, i32)]) {
+    let modifying = c.elb.modify_rule().rule_arn(rule).actions(forward(groups));
+    modifying.send().await.expect("modify rule");
+}
+
+#[tokio::test]
+async fn a_target_group_nothing_forwards_to_cannot_serve() {
+    let a = Account::with_ecs_role().await;
+    let net = Network::create(&a.moto).await;
+    let (tg, other) = (
+        target_group(&a.moto, &net.vpc_id).await,
+        target_group(&a.moto, &net.vpc_id).await,
+    );
+    let (cluster, td) = (
+        cluster(&a.moto).await,
+        task_definition(&a.aws, "nginx:1.27").await,
+    );
+    let balancer = |tg: &str| {
+        let b = LoadBalancer::builder().target_group_arn(tg);
+        b.container_name("web").container_port(8080).build()
+    };
+    let unassociated = |tg: &str| {
+        let message = format!(
+            "The target group with targetGroupArn {tg} does not have an associated load balancer."
+        );
+        error("InvalidParameterException", &message)
+    };
+    let create = service(&a.aws, &cluster, "web", &td).load_balancers(balancer(&tg));
+    assert_eq!(refusal(create.clone().send().await), unassociated(&tg));
+    // A rule forwarding to it at weight 0 associates it.
+    rule(&a.moto, &net.listener_arn, &[(&other, 1), (&tg, 0)]).await;
+    create
+        .send()
+        .await
+        .expect("an associated target group serves");
+    let lonely = target_group(&a.moto, &net.vpc_id).await;
+    let update = a.aws.ecs.update_service().cluster(&cluster).service("web");
+    let moved = update.load_balancers(balancer(&lonely)).send().await;
+    assert_eq!(refusal(moved), unassociated(&lonely));
+}
+
+#[tokio::test]
+async fn a_target_group_a_rule_forwards_to_cannot_be_deleted() {
+    let a = Account::new().await;
+    let net = Network::create(&a.moto).await;
+    let kept = target_group(&a.moto, &net.vpc_id).await;
+    let joined = target_group(&a.moto, &net.vpc_id).await;
+    let rule = rule(&a.moto, &net.listener_arn, &[(&kept, 1)]).await;
+    modify_rule(&a.moto, &rule, &[(&kept, 1), (&joined, 0)]).await;
+    let delete = a.aws.elb.delete_target_group().target_group_arn(&joined);
+    let message = format!("Target group '{joined}' is currently in use by a listener or a rule");
+    let refused = refusal(delete.clone().send().await);
+    assert_eq!(refused, error("ResourceInUse", &message));
+    // Once the rule forwards to the other group alone, this one can go.
+    modify_rule(&a.moto, &rule, &[(&kept, 1)]).await;
+    delete
+        .send()
+        .await
+        .expect("a target group nothing forwards to is deleted");
+}

@@ -1,0 +1,143 @@
+//! Rule 8: read-after-write delays. After a create reaches moto, the first N uses of the new
+//! resource (`proxy.rules.fresh_reads(n)`, default 1) do not find it, as on AWS where reads
+//! are eventually consistent: a security group for AuthorizeSecurityGroupIngress, a cluster for
+//! CreateService, a service for DescribeServices (left out, `MISSING`), a role passed by
+//! RegisterTaskDefinition (iam:PassRole denied), and the ECS service-linked role (rule 7).
+//!
+//! Sources: <https://docs.amazonaws.cn/ec2/latest/devguide/eventual-consistency.html>,
+//! <https://github.com/hashicorp/terraform/pull/15066>,
+//! <https://github.com/hashicorp/terraform-provider-aws/pull/11701>,
+//! <https://docs.aws.amazon.com/AmazonECS/latest/userguide/api_failures_messages.html>,
+//! <https://github.com/hashicorp/terraform-provider-aws/pull/3387>,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency>.
+
+use serde_json::{json, Value};
+
+use super::ecs::cluster_of;
+use super::upstream::text;
+use super::wire;
+use super::{AwsRules, Fields, Refusal, Rule, Verdict};
+use crate::support::proxy::Call;
+use crate::support::ACCOUNT;
+
+/// A resource whose first uses do not find it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    SecurityGroup(String),
+    /// By name.
+    Cluster(String),
+    /// By ARN.
+    Service(String),
+    /// By ARN.
+    Role(String),
+    ServiceLinkedRole,
+}
+
+impl AwsRules {
+    /// `key` was just made: its first N uses will not find it.
+    pub(super) fn made(&self, key: Key) {
+        self.with(|s| {
+            if !s.off.contains(&Rule::FreshReads) && s.fresh_reads > 0 {
+                s.fresh.insert(key, s.fresh_reads);
+            }
+        });
+    }
+
+    /// Whether this use of `key` is one that does not find it yet (and counts it).
+    pub(super) fn take(&self, key: &Key) -> bool {
+        self.with(|s| {
+            let Some(left) = s.fresh.get_mut(key) else {
+                return false;
+            };
+            *left -= 1;
+            if *left == 0 {
+                s.fresh.remove(key);
+            }
+            true
+        })
+    }
+}
+
+/// Remembers what a create that reached moto made.
+pub fn record(rules: &AwsRules, call: &Call, reply: &[u8]) {
+    let Some(body) = wire::ok_body(reply) else {
+        return;
+    };
+    let json = || serde_json::from_str::<Value>(&body).unwrap_or_default();
+    let key = match (call.service.as_str(), call.action.as_str()) {
+        ("ec2", "CreateSecurityGroup") => wire::xml_text(&body, "groupId").map(Key::SecurityGroup),
+        ("iam", "CreateRole") => wire::xml_text(&body, "Arn").map(Key::Role),
+        ("ecs", "CreateCluster") => Some(Key::Cluster(text(&json()["cluster"]["clusterName"]))),
+        ("ecs", "CreateService") => Some(Key::Service(text(&json()["service"]["serviceArn"]))),
+        _ => None,
+    };
+    if let Some(key) = key {
+        rules.made(key);
+    }
+}
+
+/// AuthorizeSecurityGroupIngress of a new group.
+pub fn security_group(rules: &AwsRules, fields: &Fields) -> Option<Verdict> {
+    let id = fields.get("GroupId")?;
+    let message = format!("The security group '{id}' does not exist");
+    rules
+        .take(&Key::SecurityGroup(id))
+        .then(|| Verdict::Delay(Refusal::new("InvalidGroup.NotFound", message)))
+}
+
+/// CreateService in a new cluster.
+pub fn cluster(rules: &AwsRules, body: &Value) -> Option<Verdict> {
+    rules.take(&Key::Cluster(cluster_of(body))).then(|| {
+        Verdict::Delay(Refusal::new(
+            "ClusterNotFoundException",
+            "Cluster not found.",
+        ))
+    })
+}
+
+/// RegisterTaskDefinition passing a new role (each named role's use counts once).
+pub fn passed_roles(rules: &AwsRules, body: &Value) -> Option<Verdict> {
+    let mut roles: Vec<&str> = ["executionRoleArn", "taskRoleArn"]
+        .iter()
+        .filter_map(|k| body[k].as_str())
+        .collect();
+    roles.dedup();
+    let fresh: Vec<&str> = roles
+        .into_iter()
+        .filter(|arn| rules.take(&Key::Role(arn.to_string())))
+        .collect();
+    let message = format!(
+        "User: arn:aws:sts::{ACCOUNT}:assumed-role/prod-e-provisioner/prod-e-provisioner is not authorized to perform: iam:PassRole on resource: {}",
+        fresh.first()?
+    );
+    Some(Verdict::Delay(Refusal::new(
+        "AccessDeniedException",
+        message,
+    )))
+}
+
+/// DescribeServices: new services are left out and reported `MISSING`; true if any was.
+pub fn leave_out_services(rules: &AwsRules, doc: &mut Value) -> bool {
+    let Some(services) = doc["services"].as_array_mut() else {
+        return false;
+    };
+    let mut missing = Vec::new();
+    services.retain(|s| {
+        let arn = text(&s["serviceArn"]);
+        let fresh = rules.take(&Key::Service(arn.clone()));
+        if fresh {
+            missing.push(json!({"arn": arn, "reason": "MISSING"}));
+        }
+        !fresh
+    });
+    if missing.is_empty() {
+        return false;
+    }
+    if !doc["failures"].is_array() {
+        doc["failures"] = json!([]);
+    }
+    if let Some(failures) = doc["failures"].as_array_mut() {
+        failures.extend(missing);
+    }
+    true
+}

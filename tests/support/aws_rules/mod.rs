@@ -1,0 +1,246 @@
+//! The AWS rules layer of the test proxy: what real AWS refuses (or answers otherwise) and
+//! moto accepts, played in front of moto. Every rule is on for every
+//! [`super::proxy::Proxy`]; one proxy's rules state is one AWS account. A test changes it
+//! through `proxy.rules` ([`AwsRules`]: `set(Rule, bool)`, `service_linked_role_exists(bool)`,
+//! `fresh_reads(u32)`, `draining_for(Duration)`); rule 9 lives in [`super::rollout`]
+//! (`proxy.rollouts.crash_image(&str)`). Each rule's module cites its AWS sources in full.
+//!
+//! | # | Rule | AWS source | Test (`aws_rules::`, in `tests/aws_rules/`) |
+//! |---|------|------------|-----------------------------|
+//! | 1 | CreateService/UpdateService: a target group in `loadBalancers` must be forwarded to by a listener or rule (`InvalidParameterException` … does not have an associated load balancer) | umotif-public/terraform-aws-ecs-fargate#43, hashicorp/terraform#32908 | `elbv2::a_target_group_nothing_forwards_to_cannot_serve` |
+//! | 2 | DeleteTargetGroup while a listener or rule forwards to it: `ResourceInUse` | ELBv2 API reference, DeleteTargetGroup | `elbv2::a_target_group_a_rule_forwards_to_cannot_be_deleted` |
+//! | 3 | DeleteCluster with ACTIVE or DRAINING services: `ClusterContainsServicesException` | ECS ClusterContainsServicesException (botocore reference) | `ecs::a_cluster_with_services_cannot_be_deleted` |
+//! | 4 | A deleted service is DRAINING (for [`DRAINING_FOR`]) before INACTIVE | AWS CLI delete-service; hashicorp/terraform-provider-aws#2283 | `ecs::a_deleted_service_drains_before_it_is_inactive` |
+//! | 5 | CreateService of an ACTIVE or DRAINING name: `InvalidParameterException` (still Draining / not idempotent), unless the same clientToken and request (then the existing service) | DeleteService doc; ECS API Idempotency; terraform-provider-aws#23462 | `ecs::a_service_name_in_use_is_not_created_again` |
+//! | 6 | CreateCluster of an existing ACTIVE name returns that cluster unchanged | terraform-provider-aws#38875, #44817 | `ecs::an_existing_cluster_is_returned_unchanged` |
+//! | 7 | The ECS service-linked role: none in a new account; GetRole / CreateServiceLinkedRole played (`NoSuchEntity`, `InvalidInput`); CreateService without it: `InvalidParameterException` … Unable to assume the service linked role; CreateCluster does not make it | aws-modern-application-workshop#69, IAM CreateServiceLinkedRole, terraform-aws-hasura#17, ECS CreateCluster | `iam::ecs_needs_its_service_linked_role` |
+//! | 8 | Read-after-write: the first N uses of a new security group (`InvalidGroup.NotFound`), cluster (`ClusterNotFoundException`), service (DescribeServices `MISSING`), role (`AccessDeniedException` on iam:PassRole) or service-linked role fail | EC2 eventual consistency; terraform#15066, terraform-provider-aws#11701, #3387; ECS API failure reasons; IAM troubleshooting | `fresh::new_resources_are_not_found_at_first` |
+//! | 9 | Rollouts follow the task definition: a crashing one fails a create, and the circuit breaker rolls an update back | ECS DeploymentCircuitBreaker; ECS deployment failure detection | `rollouts::a_crashing_task_definition_fails_or_is_rolled_back` |
+//! | 10 | UpdateService of a service that is not ACTIVE (DRAINING or INACTIVE): `ServiceNotActiveException` | ECS API reference, UpdateService errors | `ecs::a_deleted_service_cannot_be_updated` |
+
+pub mod ecs;
+pub mod elbv2;
+pub mod fresh;
+pub mod iam;
+pub mod revisions;
+pub mod upstream;
+pub mod wire;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::iam::Fields;
+use super::proxy::Call;
+pub use upstream::Upstream;
+
+/// A rule that can be switched off (rule 9 is the rollouts' and always on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    TargetGroupAssociated,
+    TargetGroupInUse,
+    ClusterWithServices,
+    Draining,
+    ServiceNameTaken,
+    ClusterExists,
+    ServiceLinkedRole,
+    FreshReads,
+    ServiceNotActive,
+}
+
+/// An AWS error: HTTP status, code and message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Refusal {
+    /// A 400 error.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Refusal {
+        Refusal {
+            status: 400,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// What the rules make of a call before it reaches moto.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Forward,
+    /// Refused as AWS refuses it.
+    Refuse(Refusal),
+    /// Refused for now: a read-after-write delay (a faulted call in the proxy's log).
+    Delay(Refusal),
+    /// HTTP 200 with this body, without moto.
+    Answer(String),
+}
+
+impl Verdict {
+    /// The HTTP answer in `service`'s wire format and whether it counts as a fault; `None`
+    /// for [`Verdict::Forward`] (moto answers).
+    pub fn reply(&self, service: &str) -> Option<(Vec<u8>, bool)> {
+        let error = |r: &Refusal| wire::error(service, r.status, r.code, &r.message);
+        match self {
+            Verdict::Forward => None,
+            Verdict::Refuse(r) => Some((error(r), false)),
+            Verdict::Delay(r) => Some((error(r), true)),
+            Verdict::Answer(body) => Some((wire::answer(service, body), false)),
+        }
+    }
+}
+
+/// How long a deleted service stays DRAINING (tests poll every 150 ms: 1 % of 15 s).
+pub const DRAINING_FOR: Duration = Duration::from_millis(300);
+
+/// One AWS account's rules and what they remember.
+pub struct AwsRules {
+    state: Mutex<State>,
+    /// Held from check to record by calls that create or delete ECS services and clusters, so
+    /// that concurrent ones meet each other's results as on AWS.
+    writes: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug)]
+struct State {
+    off: HashSet<Rule>,
+    /// Uses of a new resource that do not find it yet (rule 8).
+    fresh_reads: u32,
+    draining_for: Duration,
+    /// Whether the ECS service-linked role exists (rule 7).
+    service_linked_role: bool,
+    /// New resources → uses left that will not find them (rule 8).
+    fresh: HashMap<fresh::Key, u32>,
+    ecs: ecs::Memory,
+}
+
+impl Default for AwsRules {
+    fn default() -> Self {
+        AwsRules {
+            state: Mutex::new(State {
+                off: HashSet::new(),
+                fresh_reads: 1,
+                draining_for: DRAINING_FOR,
+                service_linked_role: false,
+                fresh: HashMap::new(),
+                ecs: ecs::Memory::default(),
+            }),
+            writes: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl AwsRules {
+    /// Switches `rule` on (the default) or off (moto answers as it would).
+    pub fn set(&self, rule: Rule, on: bool) {
+        self.with(|s| match on {
+            true => s.off.remove(&rule),
+            false => s.off.insert(rule),
+        });
+    }
+
+    /// Whether the account already has the ECS service-linked role (a new one has not).
+    pub fn service_linked_role_exists(&self, exists: bool) {
+        self.with(|s| {
+            s.service_linked_role = exists;
+            s.fresh.remove(&fresh::Key::ServiceLinkedRole);
+        });
+    }
+
+    /// How many uses of each resource created from now on do not find it yet (0: none).
+    pub fn fresh_reads(&self, n: u32) {
+        self.with(|s| s.fresh_reads = n);
+    }
+
+    /// How long a deleted service stays DRAINING, counted from its deletion; it applies to
+    /// services already deleted too (`Duration::ZERO` ends every drain at once).
+    pub fn draining_for(&self, time: Duration) {
+        self.with(|s| s.draining_for = time);
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut self.state.lock().expect("aws rules"))
+    }
+
+    fn on(&self, rule: Rule) -> bool {
+        self.with(|s| !s.off.contains(&rule))
+    }
+
+    /// For calls that create or delete services or clusters: a turn, held until recorded.
+    pub async fn exclusive(&self, action: &str) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        let writes = [
+            "CreateService",
+            "UpdateService",
+            "DeleteService",
+            "CreateCluster",
+            "DeleteCluster",
+        ];
+        match writes.contains(&action) {
+            true => Some(self.writes.lock().await),
+            false => None,
+        }
+    }
+
+    /// What the rules make of `call`, reading moto where they must.
+    pub async fn before(&self, moto: &Upstream, call: &Call) -> Verdict {
+        let fields = Fields::of(call);
+        let body = &fields.body;
+        let verdict = match (call.service.as_str(), call.action.as_str()) {
+            ("iam", action) => iam::play(self, action, &fields),
+            ("ec2", "AuthorizeSecurityGroupIngress") => fresh::security_group(self, &fields),
+            ("ecs", "RegisterTaskDefinition") => fresh::passed_roles(self, body),
+            ("ecs", "CreateService") => self.create_service(moto, body).await,
+            ("ecs", "UpdateService") => match ecs::not_active(self, moto, body).await {
+                None => elbv2::unassociated(self, moto, body).await,
+                refused => refused,
+            },
+            ("ecs", "CreateCluster") => ecs::existing_cluster(self, moto, body).await,
+            ("ecs", "DeleteCluster") => ecs::cluster_with_services(self, moto, body).await,
+            ("elasticloadbalancing", "DeleteTargetGroup") => {
+                elbv2::in_use(self, moto, &fields).await
+            }
+            _ => None,
+        };
+        verdict.unwrap_or(Verdict::Forward)
+    }
+
+    async fn create_service(&self, moto: &Upstream, body: &Value) -> Option<Verdict> {
+        if let Some(refused) = iam::unassumable(self) {
+            return Some(refused);
+        }
+        if let Some(delayed) = fresh::cluster(self, body) {
+            return Some(delayed);
+        }
+        if let Some(v) = ecs::name_taken(self, moto, body).await {
+            return Some(v);
+        }
+        elbv2::unassociated(self, moto, body).await
+    }
+
+    /// Records what a forwarded call did and rewrites moto's answer as AWS would give it;
+    /// true if the answer now counts as a fault (a read-after-write delay).
+    pub fn after(&self, call: &Call, reply: Vec<u8>) -> (Vec<u8>, bool) {
+        match (call.service.as_str(), call.action.as_str()) {
+            ("ecs", "DescribeServices") => return self.describe_services(reply),
+            ("ecs", "CreateService") => ecs::created(self, call, &reply),
+            ("ecs", "DeleteService") => ecs::deleted(self, &reply),
+            _ => {}
+        }
+        fresh::record(self, call, &reply);
+        (reply, false)
+    }
+
+    fn describe_services(&self, reply: Vec<u8>) -> (Vec<u8>, bool) {
+        let Some(mut doc) = wire::ok_json(&reply) else {
+            return (reply, false);
+        };
+        ecs::show_draining(self, &mut doc);
+        let delayed = fresh::leave_out_services(self, &mut doc);
+        (wire::with_body(&reply, &doc.to_string()), delayed)
+    }
+}

@@ -1,0 +1,144 @@
+//! Moto behind the proxy: where calls are forwarded, and what the rules read straight (not
+//! through the proxy, so a read neither meets a rule nor counts as a call). ECS is read as
+//! raw JSON, to answer with moto's own documents; ELBv2 through the SDK.
+
+use std::sync::Arc;
+
+use prod_e::aws::Clients;
+use serde_json::{json, Value};
+
+use super::super::http::Request;
+use super::super::rollout::Rollouts;
+use super::wire;
+
+/// Moto, for forwarding calls and for the rules to read.
+#[derive(Clone)]
+pub struct Upstream {
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    http: reqwest::Client,
+    url: String,
+    /// Shows a service as the proxy's DescribeServices would.
+    rollouts: Arc<Rollouts>,
+}
+
+/// An unverified SigV4 header: moto reads only the region and service from it.
+const AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=0";
+
+impl Upstream {
+    pub fn new(c: &Clients, http: reqwest::Client, url: &str, rollouts: Arc<Rollouts>) -> Self {
+        Upstream {
+            elb: c.elb.clone(),
+            http,
+            url: url.to_string(),
+            rollouts,
+        }
+    }
+
+    /// Forwards a request as it came; moto's whole HTTP answer.
+    pub async fn forward(&self, req: &Request) -> Vec<u8> {
+        let method =
+            reqwest::Method::from_bytes(req.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+        let mut out = self
+            .http
+            .request(method, format!("{}{}", self.url, req.target))
+            .body(req.body.clone());
+        for (name, value) in &req.headers {
+            if !matches!(
+                name.to_ascii_lowercase().as_str(),
+                "host" | "content-length" | "connection" | "transfer-encoding"
+            ) {
+                out = out.header(name, value);
+            }
+        }
+        let Ok(resp) = out.send().await else {
+            return b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n".to_vec();
+        };
+        let status = resp.status();
+        let mut head = format!(
+            "HTTP/1.1 {} {}\r\n",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("X")
+        );
+        for (name, value) in resp.headers() {
+            if !matches!(
+                name.as_str(),
+                "content-length" | "connection" | "transfer-encoding"
+            ) {
+                head.push_str(&format!(
+                    "{name}: {}\r\n",
+                    value.to_str().unwrap_or_default()
+                ));
+            }
+        }
+        let body = resp.bytes().await.unwrap_or_default();
+        head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(&body);
+        bytes
+    }
+
+    /// One ECS call; its answer if moto answered 200.
+    pub async fn ecs(&self, action: &str, body: Value) -> Option<Value> {
+        let resp = self
+            .http
+            .post(format!("{}/", self.url))
+            .header("content-type", "application/x-amz-json-1.1")
+            .header(
+                "x-amz-target",
+                format!("AmazonEC2ContainerServiceV20141113.{action}"),
+            )
+            .header("authorization", AUTHORIZATION)
+            .body(body.to_string())
+            .send()
+            .await
+            .ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        serde_json::from_slice(&resp.bytes().await.ok()?).ok()
+    }
+
+    /// The service (with its tags) as moto has it; `None` if moto knows no such service.
+    pub async fn service(&self, cluster: &str, service: &str) -> Option<Value> {
+        let body = json!({"cluster": cluster, "services": [service], "include": ["TAGS"]});
+        let out = self.ecs("DescribeServices", body).await?;
+        out["services"].get(0).cloned()
+    }
+
+    /// Shows a service moto gave as the proxy's DescribeServices would (rollouts played).
+    pub fn present(&self, service: &mut Value) {
+        self.rollouts.present(service);
+    }
+
+    /// The statuses moto gives the services of `cluster` (INACTIVE ones included).
+    pub async fn service_statuses(&self, cluster: &str) -> Vec<String> {
+        let listed = self.ecs("ListServices", json!({"cluster": cluster})).await;
+        let arns: Vec<Value> = listed
+            .and_then(|l| l["serviceArns"].as_array().cloned())
+            .unwrap_or_default();
+        let mut statuses = Vec::new();
+        for batch in arns.chunks(10) {
+            let body = json!({"cluster": cluster, "services": batch});
+            let Some(out) = self.ecs("DescribeServices", body).await else {
+                continue;
+            };
+            let services = out["services"].as_array().cloned().unwrap_or_default();
+            statuses.extend(services.iter().map(|s| text(&s["status"])));
+        }
+        statuses
+    }
+
+    /// The cluster (with its tags) if it is ACTIVE in moto.
+    pub async fn active_cluster(&self, cluster: &str) -> Option<Value> {
+        let body = json!({"clusters": [cluster], "include": ["TAGS"]});
+        let out = self.ecs("DescribeClusters", body).await?;
+        let found = out["clusters"].get(0)?;
+        (found["status"] == "ACTIVE" && text(&found["clusterName"]) == wire::short(cluster))
+            .then(|| found.clone())
+    }
+}
+
+/// A JSON string as text ("" if it is none).
+pub fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
