@@ -7,7 +7,7 @@ PYTHON ?= python3
 CARGO ?= cargo
 MIN_RUST := 1.94.1
 
-.PHONY: help demo invoke test reliability bench build package sam-build deploy destroy lint fmt deps-rust deps-moto deps-lambda
+.PHONY: help demo invoke test reliability bench build package sam-build deploy destroy lint fmt deps-rust deps-moto deps-node deps-lambda
 
 # Where cargo puts things (CI sets CARGO_TARGET_DIR outside the clone).
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
@@ -36,7 +36,7 @@ demo: deps-rust deps-moto deps-lambda
 # Every AWS call the suite makes is logged by the test proxies, then judged against the
 # function's policy in the template (examples/policy.rs).
 CALL_LOG ?= $(or $(CARGO_TARGET_DIR),target)/prod-e-calls.jsonl
-test: deps-rust deps-moto
+test: deps-rust deps-moto deps-node
 	rm -f $(CALL_LOG)
 	PROD_E_CALL_LOG=$(abspath $(CALL_LOG)) $(CARGO) test --lib --bins --tests --examples
 	$(CARGO) run --quiet --example policy -- $(CALL_LOG)
@@ -104,6 +104,10 @@ deps-rust:
 
 deps-moto:
 	@command -v moto_server >/dev/null || $(PYTHON) -m pip install --quiet 'moto[server]'
+
+# The default container's server is plain Node; a test runs it (Debian's nodejs).
+deps-node:
+	@command -v node >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq nodejs >/dev/null; } || { echo "node not found: install Node.js (Debian: apt-get install nodejs)"; exit 1; }
 
 deps-lambda:
 	@command -v cargo-lambda >/dev/null || $(PYTHON) -m pip install --quiet cargo-lambda

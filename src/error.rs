@@ -143,6 +143,46 @@ pub fn is_role_not_assumable(err: &Error) -> bool {
     err.code_is(&["ClientException", "InvalidParameterException"]) && err.message_has("assume")
 }
 
+/// IAM: ECS is refused `iam:PassRole` on a role created a moment ago, because the role (or
+/// the ownership tag the function's policy matches on) is not yet visible to authorization.
+/// Source: IAM User Guide, "Changes that I make are not always immediately visible".
+pub fn is_pass_role_denied(err: &Error) -> bool {
+    err.code_is(&["AccessDeniedException"]) && err.message_has("iam:PassRole")
+}
+
+/// A fresh role (a task role, an execution role or the ECS service-linked role) that ECS
+/// cannot use yet: [`is_role_not_assumable`] or [`is_pass_role_denied`].
+pub fn is_fresh_role_unusable(err: &Error) -> bool {
+    is_role_not_assumable(err) || is_pass_role_denied(err)
+}
+
+/// ECS CreateService right after CreateCluster: `ClusterNotFoundException` ("Cluster not
+/// found.") while the new cluster propagates (public reports: hashicorp/terraform#15066,
+/// terraform-provider-aws#11701). Only retried where the cluster was just found or created.
+pub fn is_cluster_not_yet_visible(err: &Error) -> bool {
+    err.code_is(&["ClusterNotFoundException"])
+}
+
+/// EC2 AuthorizeSecurityGroupIngress right after CreateSecurityGroup: `InvalidGroup.NotFound`
+/// (EC2 Developer Guide, "Eventual consistency"). Only retried on a group just created.
+pub fn is_group_not_yet_visible(err: &Error) -> bool {
+    err.code_is(&["InvalidGroup.NotFound"])
+}
+
+/// ECS CreateService with the name of a service that is still DRAINING: "Unable to Start a
+/// service that is still Draining." (ECS DeleteService reference: a name in ACTIVE or
+/// DRAINING status cannot be reused).
+pub fn is_service_draining(err: &Error) -> bool {
+    err.code_is(&["InvalidParameterException"]) && err.message_has("Draining")
+}
+
+/// IAM CreateServiceLinkedRole when the role exists: `InvalidInput`, "Service role name
+/// AWSServiceRoleForECS has been taken in this account" (IAM API reference,
+/// CreateServiceLinkedRole).
+pub fn is_service_linked_role_taken(err: &Error) -> bool {
+    err.code_is(&["InvalidInput"]) && err.message_has("has been taken")
+}
+
 /// ECS: the cluster still holds services or tasks, or an update is running.
 pub fn is_cluster_busy(err: &Error) -> bool {
     err.code_is(&[
@@ -215,6 +255,26 @@ mod tests {
         assert!(!is_role_not_assumable(&aws(
             "ClientException",
             "Role is not valid"
+        )));
+        assert!(is_pass_role_denied(&aws(
+            "AccessDeniedException",
+            "User: arn:aws:sts::1:assumed-role/f/f is not authorized to perform: iam:PassRole on resource: r"
+        )));
+        assert!(!is_pass_role_denied(&aws(
+            "AccessDeniedException",
+            "ecs:CreateService"
+        )));
+        assert!(is_service_draining(&aws(
+            "InvalidParameterException",
+            "Unable to Start a service that is still Draining."
+        )));
+        assert!(!is_service_draining(&aws(
+            "InvalidParameterException",
+            "Creation of service was not idempotent."
+        )));
+        assert!(is_service_linked_role_taken(&aws(
+            "InvalidInput",
+            "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix."
         )));
         assert!(is_service_busy(&aws(
             "InvalidParameterException",

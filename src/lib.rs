@@ -22,6 +22,7 @@ pub mod aws;
 pub mod cfn;
 pub mod cli;
 pub mod continuation;
+pub mod default_server;
 pub mod error;
 pub mod handler;
 pub mod naming;

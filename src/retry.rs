@@ -19,6 +19,25 @@ pub const ROLE_PROPAGATION: Bound = Bound {
     attempts: 12,
     delay: Duration::from_secs(5),
 };
+/// A resource created a moment ago is not yet visible to the next call that uses it: the
+/// security group to AuthorizeSecurityGroupIngress (EC2 Developer Guide, "Eventual
+/// consistency"), the cluster to CreateService (public reports: hashicorp/terraform#15066).
+pub const NEW_RESOURCE_VISIBLE: Bound = Bound {
+    what: "a new resource to become visible",
+    attempts: 8,
+    delay: Duration::from_secs(2),
+};
+/// A service just created is missing from DescribeServices (`failures: MISSING`) for a few
+/// reads (ECS API failure reasons; terraform-provider-aws#3387 retries it the same way).
+/// Counted in steady-state checks, one per [`WAIT_INTERVAL`].
+pub const NEW_SERVICE_MISSING_READS: u32 = 3;
+/// A service of the same name is still DRAINING (its deletion goes on until its tasks have
+/// stopped): CreateService refuses the name meanwhile (ECS DeleteService reference).
+pub const SERVICE_DRAINING: Bound = Bound {
+    what: "a service of the same name to finish draining",
+    attempts: 24,
+    delay: Duration::from_secs(5),
+};
 /// The security group is still reported in use just after its last ENI went away.
 pub const SECURITY_GROUP_IN_USE: Bound = Bound {
     what: "security group still in use",

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use sha2::{Digest, Sha256};
 
+use crate::default_server::DEFAULT_IMAGE;
 use crate::naming::{Tags, FINGERPRINT_LEN, RESERVED_TAG_PREFIXES};
 
 /// How a change of a property is applied.
@@ -28,6 +29,8 @@ pub const PROPERTIES: &[(&str, OnChange)] = &[
     ("TaskFamily", OnChange::InPlace),
     ("ContainerName", OnChange::Replacement),
     ("Image", OnChange::InPlace),
+    ("Command", OnChange::InPlace),
+    ("EntryPoint", OnChange::InPlace),
     ("ContainerPort", OnChange::Replacement),
     ("Cpu", OnChange::InPlace),
     ("Memory", OnChange::InPlace),
@@ -71,6 +74,11 @@ pub struct Spec {
     pub task_family: String,
     pub container_name: String,
     pub image: String,
+    /// The container's command, as in an ECS container definition (empty: see
+    /// [`crate::default_server::command`]).
+    pub command: Vec<String>,
+    /// The container's entry point (empty: the image's own).
+    pub entry_point: Vec<String>,
     pub container_port: u16,
     pub cpu: u32,
     pub memory: u32,
@@ -136,7 +144,9 @@ impl Spec {
             service_name: r.string("ServiceName", Some(DEFAULT_SERVICE_NAME), service_name),
             task_family: r.string("TaskFamily", Some(DEFAULT_TASK_FAMILY), ecs_name),
             container_name: r.string("ContainerName", Some("dummy-container"), ecs_name),
-            image: r.string("Image", Some("node:16"), image),
+            image: r.string("Image", Some(DEFAULT_IMAGE), image),
+            command: r.strings("Command"),
+            entry_point: r.strings("EntryPoint"),
             container_port: r.integer("ContainerPort", 80, 1, 65535) as u16,
             cpu: r.integer("Cpu", 256, 0, i64::from(u32::MAX)) as u32,
             memory: r.integer("Memory", 512, 0, i64::from(u32::MAX)) as u32,
@@ -376,16 +386,10 @@ impl Reader<'_> {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect(),
-            Some(Value::Array(items)) => {
-                let strings: Option<Vec<String>> = items
-                    .iter()
-                    .map(|v| v.as_str().map(str::to_string))
-                    .collect();
-                match strings {
-                    Some(s) => s,
-                    None => return self.fail(NAME, "must be a list of subnet ids", Vec::new()),
-                }
-            }
+            Some(Value::Array(items)) => match all_strings(items) {
+                Some(s) => s,
+                None => return self.fail(NAME, "must be a list of subnet ids", Vec::new()),
+            },
             Some(_) => return self.fail(NAME, "must be a list of subnet ids", Vec::new()),
         };
         if items.is_empty() {
@@ -399,6 +403,19 @@ impl Reader<'_> {
             return self.fail(NAME, &message, items);
         }
         items
+    }
+
+    /// A list of strings (ECS's `command` / `entryPoint`); absent or null is empty.
+    fn strings(&mut self, name: &str) -> Vec<String> {
+        let items = match self.props.get(name) {
+            None | Some(Value::Null) => return Vec::new(),
+            Some(Value::Array(items)) => items,
+            Some(_) => return self.fail(name, "must be a list of strings", Vec::new()),
+        };
+        match all_strings(items) {
+            Some(s) => s,
+            None => self.fail(name, "must be a list of strings", Vec::new()),
+        }
     }
 
     fn map(
@@ -447,6 +464,14 @@ impl Reader<'_> {
         }
         tags
     }
+}
+
+/// The items as strings, if every one is a string.
+fn all_strings(items: &[Value]) -> Option<Vec<String>> {
+    items
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect()
 }
 
 fn prefixed(s: &str, prefix: &str) -> Result<(), String> {
@@ -637,6 +662,24 @@ mod tests {
         assert!(err
             .to_string()
             .starts_with("invalid properties: Colour: unknown property; VpcId: is required"));
+    }
+
+    #[test]
+    fn command_and_entry_point_are_lists_of_strings() {
+        let mut props = required();
+        props["Command"] = json!(["node", "server.js"]);
+        props["EntryPoint"] = json!(["/bin/sh", "-c"]);
+        let spec = Spec::parse(&props).unwrap();
+        assert_eq!(spec.command, ["node", "server.js"]);
+        assert_eq!(spec.entry_point, ["/bin/sh", "-c"]);
+        props["Command"] = json!("node server.js");
+        props["EntryPoint"] = json!([1]);
+        let err = Spec::parse(&props).unwrap_err().to_string();
+        assert!(err.contains("Command: must be a list of strings"), "{err}");
+        assert!(
+            err.contains("EntryPoint: must be a list of strings"),
+            "{err}"
+        );
     }
 
     #[test]

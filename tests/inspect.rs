@@ -146,6 +146,8 @@ pub struct TaskDef {
     pub log_options: BTreeMap<String, String>,
     pub log_driver: String,
     pub environment: BTreeMap<String, String>,
+    pub command: Vec<String>,
+    pub entry_point: Vec<String>,
     pub status: String,
 }
 
@@ -197,6 +199,8 @@ pub async fn task_definition(c: &Clients, arn: &str) -> TaskDef {
                 )
             })
             .collect(),
+        command: container.command().to_vec(),
+        entry_point: container.entry_point().to_vec(),
         status: td
             .status()
             .map(|s| s.as_str().to_string())

@@ -5,6 +5,7 @@
 #[allow(dead_code)]
 mod support;
 
+mod aws_rules;
 mod cli;
 mod create;
 mod delete;
@@ -12,6 +13,7 @@ mod events;
 mod inspect;
 mod policy;
 mod protocol;
+mod real_aws;
 mod reliability;
 mod replace;
 mod steady;

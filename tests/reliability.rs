@@ -32,6 +32,9 @@ fn cluster_props(h: &Harness, prefix: &str) -> Value {
 async fn a_crash_after_any_call_converges_on_redelivery() {
     let h = Harness::new().await;
     let proxy = Proxy::start(moto::endpoint()).await;
+    // The account's ECS service-linked role exists already: every Create of the sweep then
+    // makes the same calls (a fresh account's first Create makes it, see real_aws::).
+    proxy.rules.service_linked_role_exists(true);
 
     // How many AWS calls does an uninterrupted Create, and Delete, make?
     let (props, stack) = (cluster_props(&h, "sweep"), Stack::new("sweep"));

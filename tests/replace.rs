@@ -158,12 +158,22 @@ async fn sample(h: &Harness, cluster: &str) -> (String, bool) {
         .send()
         .await
         .expect("rules");
-    let target = rules
+    let action = rules
         .rules()
         .iter()
         .find(|r| !r.is_default().unwrap_or(false))
-        .and_then(|r| r.actions().first())
-        .and_then(|a| a.target_group_arn())
+        .and_then(|r| r.actions().first());
+    // Where requests go: the group of a plain forward, or the weighted groups with weight > 0
+    // (a replacement's new group joins the rule at weight 0 before its service exists).
+    let weighted = action
+        .and_then(|a| a.forward_config())
+        .map(|f| f.target_groups())
+        .unwrap_or_default()
+        .iter()
+        .filter(|t| t.weight().unwrap_or(1) > 0)
+        .find_map(|t| t.target_group_arn());
+    let target = weighted
+        .or_else(|| action.and_then(|a| a.target_group_arn()))
         .unwrap_or_default()
         .to_string();
     let services = prod_e::resources::service::list(&c.ecs, cluster)

@@ -3,11 +3,17 @@
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest as Typed;
 use serde_json::Value;
 
-/// Resource types this provider serves.
-pub const RESOURCE_TYPES: [&str; 2] = [
-    "Custom::ProdEService",
-    "AWS::CloudFormation::CustomResource",
-];
+/// Resource types this provider serves: any `Custom::` name (a template chooses it freely;
+/// `Custom::ProdEService` is the documented one) and the generic type.
+pub const RESOURCE_TYPES: [&str; 2] = ["Custom::*", "AWS::CloudFormation::CustomResource"];
+
+/// Whether a `ResourceType` is one this provider serves ([`RESOURCE_TYPES`]).
+pub fn serves(resource_type: &str) -> bool {
+    let custom = resource_type
+        .strip_prefix("Custom::")
+        .is_some_and(|name| !name.is_empty());
+    custom || resource_type == RESOURCE_TYPES[1]
+}
 
 /// The fields every answer needs, read before anything else can go wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +103,7 @@ impl Request {
             ),
             _ => return Err("unsupported RequestType".to_string()),
         };
-        if !RESOURCE_TYPES.contains(&resource_type.as_str()) {
+        if !serves(&resource_type) {
             return Err(format!(
                 "this provider serves {}, not {resource_type:?}",
                 RESOURCE_TYPES.join(" and ")
@@ -176,5 +182,21 @@ mod tests {
         let mut e = event("Create");
         e["ResourceType"] = json!("AWS::S3::Bucket");
         assert!(parse(e).unwrap_err().contains("AWS::S3::Bucket"));
+    }
+
+    #[test]
+    fn any_custom_type_name_is_served() {
+        for served in [
+            "Custom::ProdEService",
+            "Custom::MyService",
+            "AWS::CloudFormation::CustomResource",
+        ] {
+            let mut e = event("Create");
+            e["ResourceType"] = json!(served);
+            assert!(parse(e).is_ok(), "{served}");
+        }
+        for refused in ["Custom::", "AWS::ECS::Service", "custom::x"] {
+            assert!(!serves(refused), "{refused}");
+        }
     }
 }

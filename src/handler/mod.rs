@@ -96,11 +96,7 @@ pub async fn handle(
         };
         let outcome = match Request::parse(payload.clone(), envelope.clone()) {
             Ok(request) => guarded(provider, request, &context, &log_hint, progress).await,
-            Err(reason) => {
-                tracing::error!(%reason, "event cannot be processed");
-                let id = envelope.physical_id.clone().unwrap_or_else(|| Deployment::nothing_created(&envelope.request_id));
-                Outcome::Answer(Response::failed(&envelope, &id, reason))
-            }
+            Err(reason) => Outcome::Answer(unprocessable(&payload, &envelope, reason)),
         };
         let response = match outcome {
             Outcome::Answer(response) => response,
@@ -120,6 +116,24 @@ pub async fn handle(
     }
     .instrument(span)
     .await
+}
+
+/// The answer to an event that cannot be processed: FAILED with `reason`, except a Delete of
+/// something that is not a prod-e deployment, which is SUCCESS whatever else is odd about the
+/// event, so that a stack can always be deleted (nothing of ours can exist under that id).
+fn unprocessable(payload: &Value, envelope: &Envelope, reason: String) -> Response {
+    let id = envelope.physical_id.clone();
+    let is_delete = payload.get("RequestType").and_then(Value::as_str) == Some("Delete");
+    if let Some(id) = id
+        .as_deref()
+        .filter(|id| is_delete && Deployment::parse(id).is_none())
+    {
+        tracing::warn!(%reason, physical_id = id, "not a prod-e deployment: nothing to delete");
+        return Response::success(envelope, id, Default::default());
+    }
+    tracing::error!(%reason, "event cannot be processed");
+    let id = id.unwrap_or_else(|| Deployment::nothing_created(&envelope.request_id));
+    Response::failed(envelope, &id, reason)
 }
 
 /// Queues the next invocation of this function with the same event and the next progress;

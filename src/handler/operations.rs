@@ -73,7 +73,7 @@ async fn create(clients: &Clients, request: &Request) -> Outcome {
             return Outcome::Answer(Response::failed(e, &id, invalid.to_string()));
         }
     };
-    let owner = Owner::new(&e.stack_id, &e.logical_id, &spec.fingerprint());
+    let owner = Owner::new(&e.stack_id, &e.logical_id, &spec.fingerprint()).serving(&e.request_id);
     let id = owner.deployment.physical_id();
     tracing::info!(physical_id = id, "creating");
     let failed = match plan::create(clients, &owner, &spec).await {
@@ -122,7 +122,7 @@ async fn update(
         Ok(spec) => spec,
         Err(invalid) => return failed(format!("{invalid}; nothing was changed")),
     };
-    let owner = Owner::new(&e.stack_id, &e.logical_id, &new.fingerprint());
+    let owner = Owner::new(&e.stack_id, &e.logical_id, &new.fingerprint()).serving(&e.request_id);
     if owner.deployment != current {
         return replace(clients, request, &current, &owner, &new).await;
     }

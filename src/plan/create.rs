@@ -1,20 +1,18 @@
-//! Create, and the building of a new set in a replacement: `prepare` makes every resource but
-//! the rule in dependency order (independent ones concurrently, adopting what an earlier
-//! attempt made) and waits for the service; `commit` then routes traffic to it. A failed
-//! Create removes everything it made again.
+//! Create, and the building of a new set in a replacement: `prepare` makes every resource in
+//! dependency order (independent ones concurrently, adopting what an earlier attempt made),
+//! with the target group joined to the listener but sent no traffic, and waits for the
+//! service; `commit` then routes traffic to it. A failed Create removes everything it made.
 
-use std::future::Future;
-
+use super::adopt::{create_or_adopt, ensure, ensure_log_group, task_definition_once};
 use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
-use crate::error::{is_already_exists, Error, Result};
-use crate::naming::Deployment;
+use crate::error::{Error, Result};
+use crate::naming::{Deployment, Tags};
 use crate::progress::step;
 use crate::resources::{
-    borrow, claim, cluster, listener_rule, log_group, role, security_group, service, target_group,
-    task_definition, Tagged,
+    borrow, cluster, listener_rule, role, security_group, service, service_linked_role,
+    target_group, task_definition, Tagged,
 };
-use crate::retry::{poll_until, ADOPT_AFTER_CONFLICT};
 use crate::spec::{Locator, Spec};
 
 /// A failed Create: the cause, and whether everything it made has been removed again.
@@ -70,169 +68,225 @@ pub(super) struct Built {
     cluster: cluster::Cluster,
     service: service::Service,
     log_group_name: String,
-    /// The listener rule of this set, or of a sibling, as found while the service rolled out.
-    rule: Option<listener_rule::ListenerRule>,
+    /// The listener rule that forwards to the target group, matching no request yet (or, in a
+    /// replacement, the old set's rule, where the new group has weight 0).
+    rule: listener_rule::ListenerRule,
 }
 
-/// Builds every resource but the listener rule, in dependency order and concurrently where
-/// independent, then (if `wait`) waits until the service is steady. What exists and is ours
-/// is adopted, so a repeated or continued attempt converges. The cluster of another set of
-/// the same stack resource (same ClusterName) is used as it is and handed over in [`commit`].
+/// Builds every resource in dependency order, concurrently where independent: the target
+/// group joins the listener before the service is created (AWS requires it), but receives no
+/// traffic until [`commit`]. Then (if `wait`) waits until the service is steady. What exists
+/// and is ours is adopted, so a repeated or continued attempt converges. The cluster of
+/// another set of the same stack resource (same ClusterName) is used as it is and handed over
+/// in [`commit`].
 pub(super) async fn prepare(c: &Clients, owner: &Owner, spec: &Spec, wait: bool) -> Result<Built> {
-    let d = &owner.deployment;
     let tags = owner.tags(&spec.tags);
-    let execution_policy = format!(
-        "arn:{}:iam::aws:policy/{}",
-        owner.partition(),
-        role::EXECUTION_POLICY
+    let (task, traffic, sg, cluster) = tokio::join!(
+        task_definition_set(c, owner, spec, &tags),
+        traffic(c, &owner.deployment, spec, &tags),
+        security_group_for(c, &owner.deployment, spec, &tags),
+        cluster_for(c, &owner.deployment, spec, &tags),
     );
-    let log_group_name = d.log_group();
-
-    // Roles and log group → task definition.
-    let task_definition = async {
-        let exec_name = d.execution_role();
-        let task_name = d.task_role();
-        let (exec, task, logs) = tokio::join!(
-            step(format!("creating IAM role ({exec_name})"), async {
-                let find = || role::find(&c.iam, &exec_name);
-                let r = ensure(d, find, || role::create(&c.iam, &exec_name, &tags)).await?;
-                role::attach_policy(&c.iam, &exec_name, &execution_policy).await?;
-                Ok(r)
-            }),
-            step(
-                format!("creating IAM role ({task_name})"),
-                ensure(
-                    d,
-                    || role::find(&c.iam, &task_name),
-                    || role::create(&c.iam, &task_name, &tags)
-                ),
-            ),
-            step(
-                format!("creating log group ({log_group_name})"),
-                ensure_log_group(c, d, &log_group_name, spec.log_retention_days, &tags),
-            ),
-        );
-        let errors = [
-            exec.as_ref().err().cloned(),
-            task.as_ref().err().cloned(),
-            logs.err(),
-        ];
-        if let Some(err) = Error::all(errors) {
-            return Err(err);
-        }
-        let (exec, task) = (exec?, task?);
-        let links = task_definition::Links {
-            execution_role_arn: &exec.arn,
-            task_role_arn: &task.arn,
-            log_group: &log_group_name,
-        };
-        let def = step(
-            format!("registering task definition ({})", spec.task_family),
-            task_definition_once(c, d, spec, links, &tags),
-        )
-        .await?;
-        Ok((exec, task, def))
-    };
-
-    let tg_name = d.target_group();
-    let target_group = step(
-        format!("creating target group ({tg_name})"),
-        ensure(
-            d,
-            || target_group::find(&c.elb, &tg_name),
-            || target_group::create(&c.elb, &tg_name, spec, &tags),
-        ),
-    );
-
-    let security_group = step(
-        format!("creating security group ({})", d.security_group()),
-        async {
-            let name = d.security_group();
-            let vpc = Some(spec.vpc_id.as_str());
-            let port = i32::from(spec.container_port);
-            let source = spec.load_balancer_security_group_id.as_str();
-            let sg = ensure(
-                d,
-                || security_group::find(&c.ec2, vpc, &name),
-                || security_group::create(&c.ec2, &spec.vpc_id, &name, port, source, &tags),
-            )
-            .await?;
-            if !sg.ingress.contains(&(port, source.to_string())) {
-                security_group::allow(&c.ec2, &sg, port, source).await?;
-            }
-            Ok(sg)
-        },
-    );
-
-    let cluster = step(
-        format!("creating ECS cluster ({})", spec.cluster_name),
-        async {
-            let find = || cluster::find(&c.ecs, &spec.cluster_name);
-            match borrow(d, find().await?)? {
-                Some(shared) => Ok(shared),
-                None => {
-                    let create = || cluster::create(&c.ecs, &spec.cluster_name, &tags);
-                    create_or_adopt(d, find, create).await
-                }
-            }
-        },
-    );
-
-    let (defs, tg, sg, cluster) =
-        tokio::join!(task_definition, target_group, security_group, cluster);
     let errors = [
-        defs.as_ref().err().cloned(),
-        tg.as_ref().err().cloned(),
+        task.as_ref().err().cloned(),
+        traffic.as_ref().err().cloned(),
         sg.as_ref().err().cloned(),
         cluster.as_ref().err().cloned(),
     ];
     if let Some(err) = Error::all(errors) {
         return Err(err);
     }
-    let ((exec, task, def), tg, sg, cluster) = (defs?, tg?, sg?, cluster?);
-
+    let ((exec, task, def), (tg, rule), sg, cluster) = (task?, traffic?, sg?, cluster?);
     let links = service::Links {
         cluster: &cluster.name,
         task_definition_arn: &def.arn,
         security_group_id: &sg.id,
         target_group_arn: &tg.arn,
     };
-    let service = async {
-        let svc = step(
-            format!("creating ECS service ({})", spec.service_name),
-            ensure_service(c, d, spec, links, &tags),
+    let svc = step(
+        format!("creating ECS service ({})", spec.service_name),
+        ensure_service(c, owner, spec, links, &tags),
+    )
+    .await?;
+    if wait {
+        step(
+            format!("waiting for ECS service ({}) to be steady", svc.name),
+            service::wait_steady(&c.ecs, &cluster.name, &svc.name, &svc.task_definition),
         )
         .await?;
-        if wait {
-            step(
-                format!("waiting for ECS service ({}) to be steady", svc.name),
-                service::wait_steady(&c.ecs, &cluster.name, &svc.name),
-            )
-            .await?;
-        }
-        Ok::<_, Error>(svc)
-    };
-    // The rule is only read here (commit writes it), at the same time as the service.
-    let (svc, rule) = tokio::join!(service, listener_rule::find(&c.elb, &spec.listener_arn, d));
-    if let Some(err) = Error::all([svc.as_ref().err().cloned(), rule.as_ref().err().cloned()]) {
-        return Err(err);
     }
     Ok(Built {
-        rule: rule?,
+        rule,
         execution_role: exec,
         task_role: task,
         task_definition: def,
         target_group: tg,
         security_group: sg,
         cluster,
-        service: svc?,
-        log_group_name,
+        service: svc,
+        log_group_name: owner.deployment.log_group(),
     })
 }
 
-/// Routes traffic to a built set: the listener rule forwards to its target group (created,
-/// or taken over from the set it replaces in one ModifyRule, so traffic switches at once),
-/// and a borrowed cluster becomes this set's. Converges when repeated.
+/// The roles and the log group, then the task definition that links them.
+async fn task_definition_set(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    tags: &Tags,
+) -> Result<(role::Role, role::Role, task_definition::TaskDefinition)> {
+    let d = &owner.deployment;
+    let execution_policy = format!(
+        "arn:{}:iam::aws:policy/{}",
+        owner.partition(),
+        role::EXECUTION_POLICY
+    );
+    let (exec_name, task_name, log_group_name) = (d.execution_role(), d.task_role(), d.log_group());
+    let (exec, task, logs) = tokio::join!(
+        step(format!("creating IAM role ({exec_name})"), async {
+            let find = || role::find(&c.iam, &exec_name);
+            let r = ensure(d, find, || role::create(&c.iam, &exec_name, tags)).await?;
+            role::attach_policy(&c.iam, &exec_name, &execution_policy).await?;
+            Ok(r)
+        }),
+        step(
+            format!("creating IAM role ({task_name})"),
+            ensure(
+                d,
+                || role::find(&c.iam, &task_name),
+                || role::create(&c.iam, &task_name, tags)
+            ),
+        ),
+        step(
+            format!("creating log group ({log_group_name})"),
+            ensure_log_group(c, d, &log_group_name, spec.log_retention_days, tags),
+        ),
+    );
+    let errors = [
+        exec.as_ref().err().cloned(),
+        task.as_ref().err().cloned(),
+        logs.err(),
+    ];
+    if let Some(err) = Error::all(errors) {
+        return Err(err);
+    }
+    let (exec, task) = (exec?, task?);
+    let links = task_definition::Links {
+        execution_role_arn: &exec.arn,
+        task_role_arn: &task.arn,
+        log_group: &log_group_name,
+    };
+    let def = step(
+        format!("registering task definition ({})", spec.task_family),
+        task_definition_once(c, d, spec, links, tags),
+    )
+    .await?;
+    Ok((exec, task, def))
+}
+
+/// The target group, associated with the listener through a rule that sends it no traffic
+/// yet: a new rule that matches no request, or (in a replacement) the old set's rule with
+/// the new group at weight 0.
+async fn traffic(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    tags: &Tags,
+) -> Result<(target_group::TargetGroup, listener_rule::ListenerRule)> {
+    let tg_name = d.target_group();
+    let tg = step(
+        format!("creating target group ({tg_name})"),
+        ensure(
+            d,
+            || target_group::find(&c.elb, &tg_name),
+            || target_group::create(&c.elb, &tg_name, spec, tags),
+        ),
+    )
+    .await?;
+    let listener = &spec.listener_arn;
+    let associate = async {
+        let find = || listener_rule::find(&c.elb, listener, d);
+        match find().await? {
+            Some(rule) if rule.target_group_arns.contains(&tg.arn) => Ok(rule),
+            Some(rule) => listener_rule::join(&c.elb, &rule, &tg.arn).await,
+            None => {
+                let (priority, arn) = (spec.rule_priority, &tg.arn);
+                let create =
+                    || listener_rule::create_unrouted(&c.elb, listener, priority, arn, tags);
+                create_or_adopt(d, find, create).await
+            }
+        }
+    };
+    let rule = step(
+        format!("associating target group ({tg_name}) with listener ({listener})"),
+        associate,
+    )
+    .await?;
+    Ok((tg, rule))
+}
+
+/// The service's security group, open to the load balancer's group on the container port.
+async fn security_group_for(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    tags: &Tags,
+) -> Result<security_group::SecurityGroup> {
+    let name = d.security_group();
+    let vpc = Some(spec.vpc_id.as_str());
+    let port = i32::from(spec.container_port);
+    let source = spec.load_balancer_security_group_id.as_str();
+    step(format!("creating security group ({name})"), async {
+        let sg = ensure(
+            d,
+            || security_group::find(&c.ec2, vpc, &name),
+            || security_group::create(&c.ec2, &spec.vpc_id, &name, port, source, tags),
+        )
+        .await?;
+        if !sg.ingress.contains(&(port, source.to_string())) {
+            security_group::allow(&c.ec2, &sg, port, source).await?;
+        }
+        Ok(sg)
+    })
+    .await
+}
+
+/// The ECS service-linked role (the account's; made if missing), then the cluster: ours,
+/// a sibling's (borrowed), or created.
+async fn cluster_for(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    tags: &Tags,
+) -> Result<cluster::Cluster> {
+    step(
+        format!(
+            "ensuring the ECS service-linked role ({})",
+            service_linked_role::ECS_ROLE_NAME
+        ),
+        service_linked_role::ensure(&c.iam),
+    )
+    .await?;
+    let find = || cluster::find(&c.ecs, &spec.cluster_name);
+    step(
+        format!("creating ECS cluster ({})", spec.cluster_name),
+        async {
+            match borrow(d, find().await?)? {
+                Some(shared) => Ok(shared),
+                None => {
+                    let create = || cluster::create(&c.ecs, &spec.cluster_name, tags);
+                    create_or_adopt(d, find, create).await
+                }
+            }
+        },
+    )
+    .await
+}
+
+/// Routes traffic to a built set: the listener rule forwards to its target group alone and
+/// matches the set's path (one ModifyRule, so traffic switches at once, from nothing on a
+/// Create or from the set it replaces), and a borrowed cluster and rule become this set's.
+/// Converges when repeated.
 pub(super) async fn commit(
     c: &Clients,
     owner: &Owner,
@@ -242,34 +296,25 @@ pub(super) async fn commit(
     let d = &owner.deployment;
     let tags = owner.tags(&spec.tags);
     let listener = &spec.listener_arn;
-    let tg = &built.target_group.arn;
-    let rule = step(
+    let (rule, tg) = (built.rule, &built.target_group.arn);
+    let route = async {
+        if !rule.routes_only(&spec.path_pattern, tg) {
+            listener_rule::route(&c.elb, &rule, &spec.path_pattern, tg).await?;
+        }
+        if rule.priority != spec.rule_priority.to_string() {
+            listener_rule::set_priority(&c.elb, &rule, spec.rule_priority).await?;
+        }
+        if !d.owns(&rule.tags) {
+            target_group::update_tags(&c.elb, &rule.arn, &rule.tags, &tags).await?;
+        }
+        Ok::<_, Error>(())
+    };
+    step(
         format!(
             "routing rule at priority {} on listener ({listener}) to ({})",
             spec.rule_priority, built.target_group.name
         ),
-        async {
-            let find = || listener_rule::find(&c.elb, listener, d);
-            let Some(rule) = built.rule else {
-                let create = || {
-                    let (priority, path) = (spec.rule_priority, &spec.path_pattern);
-                    listener_rule::create(&c.elb, listener, priority, path, tg, &tags)
-                };
-                return create_or_adopt(d, find, create).await;
-            };
-            if rule.target_group_arns != [tg.clone()]
-                || rule.path_patterns != [spec.path_pattern.clone()]
-            {
-                listener_rule::point(&c.elb, &rule, &spec.path_pattern, tg).await?;
-            }
-            if rule.priority != spec.rule_priority.to_string() {
-                listener_rule::set_priority(&c.elb, &rule, spec.rule_priority).await?;
-            }
-            if !d.owns(&rule.tags) {
-                target_group::update_tags(&c.elb, &rule.arn, &rule.tags, &tags).await?;
-            }
-            Ok(rule)
-        },
+        route,
     )
     .await?;
     let cluster = built.cluster;
@@ -297,16 +342,22 @@ pub(super) async fn commit(
 
 /// The set's service: ours if it exists; else created under the user's name, or, if another
 /// set of this stack resource holds that name in the cluster, under the name with this set's
-/// fingerprint ([`Deployment::service_names`]).
+/// fingerprint ([`Deployment::service_names`]). A name still held by a DRAINING service (one
+/// being deleted) is waited for: ECS refuses it until the service is INACTIVE.
 async fn ensure_service(
     c: &Clients,
-    d: &Deployment,
+    owner: &Owner,
     spec: &Spec,
     links: service::Links<'_>,
-    tags: &crate::naming::Tags,
+    tags: &Tags,
 ) -> Result<service::Service> {
+    let d = &owner.deployment;
     let names = d.service_names(&spec.service_name);
-    let found = service::find_named(&c.ecs, links.cluster, &names).await?;
+    let mut found = service::find_named(&c.ecs, links.cluster, &names).await?;
+    for draining in found.iter().filter(|s| s.status == "DRAINING") {
+        service::wait_inactive(&c.ecs, links.cluster, &draining.name).await?;
+    }
+    found.retain(|s| s.status != "DRAINING");
     if let Some(ours) = found.iter().find(|s| d.owns(&s.tags)) {
         return Ok(ours.clone());
     }
@@ -323,111 +374,11 @@ async fn ensure_service(
     if let Some(foreign) = holder(name) {
         return Err(not_ours(foreign));
     }
+    let token = owner.client_token();
     create_or_adopt(
         d,
         || service::find(&c.ecs, links.cluster, name),
-        || service::create(&c.ecs, name, spec, links, tags, d.physical_id()),
+        || service::create(&c.ecs, name, spec, links, tags, &token),
     )
     .await
-}
-
-/// The log group with its retention; a group made by a concurrent attempt is adopted.
-async fn ensure_log_group(
-    c: &Clients,
-    d: &Deployment,
-    name: &str,
-    days: i32,
-    tags: &crate::naming::Tags,
-) -> Result<()> {
-    let find = || log_group::find(&c.logs, name);
-    let existing = match claim(d, find().await?)? {
-        Some(group) => group,
-        None => match log_group::create(&c.logs, name, days, tags).await {
-            Err(e) if is_already_exists(&e) => adopt(d, find, e).await?,
-            other => return other,
-        },
-    };
-    match existing.retention_days == Some(days) {
-        true => Ok(()),
-        false => log_group::set_retention(&c.logs, name, days).await,
-    }
-}
-
-/// The deployment's task definition: the oldest revision of ours, registering one if there is
-/// none. Concurrent attempts each register one, then all settle on the oldest and retire
-/// their own extra revision, so they converge to one.
-async fn task_definition_once(
-    c: &Clients,
-    d: &Deployment,
-    spec: &Spec,
-    links: task_definition::Links<'_>,
-    tags: &crate::naming::Tags,
-) -> Result<task_definition::TaskDefinition> {
-    let ours =
-        |all: Vec<task_definition::TaskDefinition>| all.into_iter().rev().find(|t| d.owns(&t.tags));
-    if let Some(oldest) = ours(task_definition::find_all(&c.ecs, &spec.task_family).await?) {
-        return Ok(oldest);
-    }
-    let mine = task_definition::create(&c.ecs, spec, links, tags).await?;
-    match ours(task_definition::find_all(&c.ecs, &spec.task_family).await?) {
-        Some(oldest) if oldest.arn != mine.arn => {
-            task_definition::delete(&c.ecs, &mine.arn).await?;
-            Ok(oldest)
-        }
-        _ => Ok(mine),
-    }
-}
-
-/// Find, then claim or create. A create that loses a race to a concurrent attempt of the
-/// same deployment ("already exists") adopts the winner's resource if it is ours.
-async fn ensure<T, F, FFut, C, CFut>(d: &Deployment, find: F, create: C) -> Result<T>
-where
-    T: Tagged,
-    F: Fn() -> FFut,
-    FFut: Future<Output = Result<Option<T>>>,
-    C: FnOnce() -> CFut,
-    CFut: Future<Output = Result<T>>,
-{
-    match claim(d, find().await?)? {
-        Some(existing) => Ok(existing),
-        None => create_or_adopt(d, find, create).await,
-    }
-}
-
-/// Creates what a find has just shown to be absent; if a concurrent attempt of the same
-/// deployment created it in between ("already exists"), adopts that one.
-async fn create_or_adopt<T, F, FFut, C, CFut>(d: &Deployment, find: F, create: C) -> Result<T>
-where
-    T: Tagged,
-    F: Fn() -> FFut,
-    FFut: Future<Output = Result<Option<T>>>,
-    C: FnOnce() -> CFut,
-    CFut: Future<Output = Result<T>>,
-{
-    match create().await {
-        Err(err) if is_already_exists(&err) => adopt(d, find, err).await,
-        other => other,
-    }
-}
-
-/// After "already exists": a concurrent attempt of the same deployment got there first. Its
-/// resource is adopted once it is visible (reads lag writes) and if it carries our tag;
-/// otherwise the conflict stands.
-async fn adopt<T, F, Fut>(d: &Deployment, find: F, conflict: Error) -> Result<T>
-where
-    T: Tagged,
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<Option<T>>>,
-{
-    match poll_until(
-        ADOPT_AFTER_CONFLICT,
-        "finding the resource a concurrent attempt created",
-        &find,
-    )
-    .await
-    {
-        Ok(found) => claim(d, Some(found))?.ok_or(conflict),
-        Err(Error::GaveUp { .. }) => Err(conflict),
-        Err(other) => Err(other),
-    }
 }

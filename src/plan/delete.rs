@@ -7,6 +7,8 @@ use crate::aws::Clients;
 use crate::error::{Error, Result};
 use crate::naming::Deployment;
 use crate::progress::step;
+use crate::resources::listener_rule::ListenerRule;
+use crate::resources::target_group::TargetGroup;
 use crate::resources::{
     cluster, listener_rule, log_group, ours, role, security_group, service, target_group,
     task_definition, Tagged,
@@ -33,6 +35,13 @@ pub async fn delete_found(
     .await?;
 
     let traffic = async {
+        release_target_group(
+            c,
+            d,
+            found.listener_rule.as_ref(),
+            found.target_group.as_ref(),
+        )
+        .await?;
         remove(d, found.listener_rule, |rule| async move {
             listener_rule::delete(&c.elb, &rule).await
         })
@@ -81,6 +90,31 @@ pub async fn delete_found(
         logs.err(),
     ])
     .map_or(Ok(()), Err)
+}
+
+/// A half-built replacement's target group sits at weight 0 in the rule of the set it was to
+/// replace (see `create::traffic`); ELBv2 refuses to delete a group that a rule forwards to
+/// (DeleteTargetGroup reference: `ResourceInUse`), so it is taken out of that rule first.
+async fn release_target_group(
+    c: &Clients,
+    d: &Deployment,
+    rule: Option<&ListenerRule>,
+    tg: Option<&TargetGroup>,
+) -> Result<()> {
+    let (Some(rule), Some(tg)) = (rule, tg) else {
+        return Ok(());
+    };
+    if d.owns(&rule.tags) || !d.owns(&tg.tags) || !rule.target_group_arns.contains(&tg.arn) {
+        return Ok(());
+    }
+    step(
+        format!(
+            "taking target group ({}) out of rule ({})",
+            tg.name, rule.arn
+        ),
+        listener_rule::release(&c.elb, rule, &tg.arn),
+    )
+    .await
 }
 
 /// Deletes `found` as a named step if it is ours; absent or foreign counts as done.

@@ -1,6 +1,7 @@
 //! Create, Update (in place or by replacement) and Delete of a whole deployment over the
 //! dependency graph, one file per operation. Independent steps run concurrently; nothing here knows CloudFormation.
 
+mod adopt;
 mod create;
 mod delete;
 pub mod discover;
@@ -24,6 +25,8 @@ pub struct Owner {
     pub deployment: Deployment,
     pub stack_id: String,
     pub logical_id: String,
+    /// The CloudFormation request being served (empty outside one, e.g. in the CLI).
+    pub request_id: String,
 }
 
 impl Owner {
@@ -34,7 +37,30 @@ impl Owner {
             deployment: Deployment::new(stack_id, logical_id, fingerprint),
             stack_id: stack_id.to_string(),
             logical_id: logical_id.to_string(),
+            request_id: String::new(),
         }
+    }
+
+    /// The same owner, serving CloudFormation request `request_id`.
+    pub fn serving(self, request_id: &str) -> Self {
+        Owner {
+            request_id: request_id.to_string(),
+            ..self
+        }
+    }
+
+    /// The ECS `clientToken` for creating this set's service: unique to the set and the
+    /// request (a later Create of the same set after a Delete gets another one, as ECS
+    /// requires), the same when that request is re-delivered or continued. 32 hex digits
+    /// (ECS allows up to 36 ASCII characters: CreateService API reference).
+    pub fn client_token(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let seed = format!("{}\n{}", self.deployment.physical_id(), self.request_id);
+        Sha256::digest(seed.as_bytes())
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Ownership tags plus the user's tags.

@@ -11,7 +11,15 @@ use crate::resources::{
 use crate::spec::{Diff, Locator, Spec};
 
 /// Properties that make a new task definition revision (and roll the service onto it).
-const TASK_DEFINITION: &[&str] = &["Image", "Cpu", "Memory", "Environment", "TaskFamily"];
+const TASK_DEFINITION: &[&str] = &[
+    "Image",
+    "Command",
+    "EntryPoint",
+    "Cpu",
+    "Memory",
+    "Environment",
+    "TaskFamily",
+];
 /// Properties of the service's network configuration.
 const NETWORK: &[&str] = &["SubnetIds", "AssignPublicIp"];
 const DESIRED_COUNT: &[&str] = &["DesiredCount"];
@@ -176,13 +184,7 @@ pub async fn update(
         {
             service::update(&c.ecs, &cl.name, &svc.name, change).await?;
         }
-        // The service now runs the new revision: retire the ones we registered before it.
-        if let Some(def) = &new_def {
-            for old_def in found.task_definitions.iter().filter(|t| t.arn != def.arn) {
-                task_definition::delete(&c.ecs, &old_def.arn).await?;
-            }
-        }
-        Ok::<_, Error>(new_def.map_or(svc.task_definition.clone(), |t| t.arn))
+        Ok::<_, Error>(new_def.map(|t| t.arn))
     };
 
     let (roles, network, logging, traffic, compute) = tokio::join!(
@@ -208,10 +210,29 @@ pub async fn update(
     if let Some(err) = Error::all(errors) {
         return Err(err);
     }
+    // The revision this Update means the service to run: the one it registered, else (a
+    // continuation whose writes were done) our newest, else the one the service runs.
+    let revision = match compute? {
+        Some(registered) => registered,
+        None if diff.is_empty() => found
+            .task_definitions
+            .first()
+            .map_or(svc.task_definition.clone(), |t| t.arn.clone()),
+        None => svc.task_definition.clone(),
+    };
     if new.wait_for_steady_state {
         step(
             format!("waiting for ECS service ({}) to be steady", svc.name),
-            service::wait_steady(&c.ecs, &cl.name, &svc.name),
+            service::wait_steady(&c.ecs, &cl.name, &svc.name, &revision),
+        )
+        .await?;
+    }
+    // Only now, with the service steady on `revision`, are the earlier revisions no longer
+    // needed: until then CloudFormation's rollback Update may return to them.
+    for old_def in found.task_definitions.iter().filter(|t| t.arn != revision) {
+        step(
+            format!("deregistering task definition ({})", old_def.arn),
+            task_definition::delete(&c.ecs, &old_def.arn),
         )
         .await?;
     }
@@ -220,7 +241,7 @@ pub async fn update(
         cluster_name: cl.name.clone(),
         service_arn: svc.arn.clone(),
         service_name: svc.name.clone(),
-        task_definition_arn: compute?,
+        task_definition_arn: revision,
         target_group_arn: tg.arn.clone(),
         listener_rule_arn: rule.arn.clone(),
         security_group_id: sg.id.clone(),

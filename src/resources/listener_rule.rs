@@ -1,7 +1,15 @@
-//! The listener rule: PathPattern on the existing ALB listener → forward to our target group.
+//! The listener rule on the existing ALB listener: PathPattern → forward to our target group.
+//!
+//! AWS refuses an ECS service whose target group no listener or rule forwards to yet
+//! ("The target group … does not have an associated load balancer", public reports:
+//! terraform-aws-ecs-fargate#43, hashicorp/terraform#32908), so the rule exists before the
+//! service: on Create it first matches no request ([`UNROUTED_HOST`]), and in a replacement
+//! the new target group joins the old set's rule at weight 0 (ELBv2 `TargetGroupTuple`:
+//! weights 0–999). [`route`] then moves traffic in one ModifyRule once the service is steady.
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, PathPatternConditionConfig, RuleCondition, RulePriorityPair,
+    Action, ActionTypeEnum, ForwardActionConfig, HostHeaderConditionConfig,
+    PathPatternConditionConfig, RuleCondition, RulePriorityPair, TargetGroupTuple,
 };
 use aws_sdk_elasticloadbalancingv2::Client;
 
@@ -10,16 +18,34 @@ use super::{found, gone};
 use crate::error::{Error, Result};
 use crate::naming::{Deployment, Tags};
 
+/// The host-header value of a rule that must match no request yet: `.invalid` is reserved and
+/// never resolves (RFC 2606), so no client sends it by accident.
+pub const UNROUTED_HOST: &str = "prod-e.unrouted.invalid";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListenerRule {
     pub arn: String,
     pub priority: String,
     pub path_patterns: Vec<String>,
+    /// Every target group the rule forwards to, whatever its weight.
     pub target_group_arns: Vec<String>,
+    /// Weight of each of `target_group_arns` (1 for a plain forward).
+    pub weights: Vec<i32>,
+    /// Whether it matches requests (false while it only holds [`UNROUTED_HOST`]).
+    pub routed: bool,
     pub tags: Tags,
 }
 
 tagged!(ListenerRule, "listener rule", arn);
+
+impl ListenerRule {
+    /// Whether it sends every request to `target_group_arn` alone, matching `path_pattern`.
+    pub fn routes_only(&self, path_pattern: &str, target_group_arn: &str) -> bool {
+        self.routed
+            && self.target_group_arns == [target_group_arn]
+            && self.path_patterns == [path_pattern]
+    }
+}
 
 /// The rule on `listener_arn` that carries this deployment's ownership tag, or else one of
 /// another set of the same stack resource (which a replacement takes over). Rules have no
@@ -56,36 +82,64 @@ pub async fn find(
     let mut tags = tags_by_arn(elb, &arns, &doing).await?;
     let mut rules: Vec<ListenerRule> = rules
         .into_iter()
-        .map(|rule| {
-            let arn = rule.rule_arn().unwrap_or_default().to_string();
-            ListenerRule {
-                priority: rule.priority().unwrap_or_default().to_string(),
-                path_patterns: rule
-                    .conditions()
-                    .iter()
-                    .filter_map(|c| c.path_pattern_config())
-                    .flat_map(|p| p.values().to_vec())
-                    .collect(),
-                target_group_arns: rule
-                    .actions()
-                    .iter()
-                    .filter_map(|a| a.target_group_arn().map(str::to_string))
-                    .collect(),
-                tags: tags.remove(&arn).unwrap_or_default(),
-                arn,
-            }
-        })
+        .map(|rule| from_sdk(rule, &mut tags))
         .collect();
     let ours = rules.iter().position(|r| deployment.owns(&r.tags));
     let sibling = || rules.iter().position(|r| deployment.sibling_owns(&r.tags));
     Ok(ours.or_else(sibling).map(|i| rules.swap_remove(i)))
 }
 
-pub async fn create(
+fn from_sdk(
+    rule: &aws_sdk_elasticloadbalancingv2::types::Rule,
+    tags: &mut std::collections::BTreeMap<String, Tags>,
+) -> ListenerRule {
+    let arn = rule.rule_arn().unwrap_or_default().to_string();
+    let conditions = rule.conditions();
+    let (target_group_arns, weights) = forwards(rule.actions()).into_iter().unzip();
+    ListenerRule {
+        priority: rule.priority().unwrap_or_default().to_string(),
+        path_patterns: conditions
+            .iter()
+            .filter_map(|c| c.path_pattern_config())
+            .flat_map(|p| p.values().to_vec())
+            .collect(),
+        target_group_arns,
+        weights,
+        routed: !conditions
+            .iter()
+            .filter_map(|c| c.host_header_config())
+            .any(|h| h.values().iter().any(|v| v == UNROUTED_HOST)),
+        tags: tags.remove(&arn).unwrap_or_default(),
+        arn,
+    }
+}
+
+/// (target group, weight) of each forward, from `ForwardConfig` or the plain `TargetGroupArn`
+/// (AWS shows both for one group, moto one or the other).
+fn forwards(actions: &[Action]) -> Vec<(String, i32)> {
+    let mut out: Vec<(String, i32)> = Vec::new();
+    for action in actions {
+        let tuples = action.forward_config().map(|f| f.target_groups());
+        for t in tuples.unwrap_or_default() {
+            if let Some(arn) = t.target_group_arn() {
+                out.push((arn.to_string(), t.weight().unwrap_or(1)));
+            }
+        }
+        match action.target_group_arn() {
+            Some(arn) if !out.iter().any(|(a, _)| a == arn) => out.push((arn.to_string(), 1)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Creates the rule at `priority`, forwarding to `target_group_arn` but matching no request
+/// yet ([`UNROUTED_HOST`]): the target group is then associated with the load balancer, as
+/// CreateService requires, while traffic still goes where it went before.
+pub async fn create_unrouted(
     elb: &Client,
     listener_arn: &str,
     priority: u32,
-    path_pattern: &str,
     target_group_arn: &str,
     tags: &Tags,
 ) -> Result<ListenerRule> {
@@ -93,7 +147,7 @@ pub async fn create(
         .create_rule()
         .listener_arn(listener_arn)
         .priority(priority as i32)
-        .conditions(condition(path_pattern))
+        .conditions(unrouted())
         .actions(forward(target_group_arn))
         .set_tags(Some(tag_list(tags)))
         .send()
@@ -104,18 +158,90 @@ pub async fn create(
                 e,
             )
         })?;
+    let arn = out.rules().first().and_then(|r| r.rule_arn());
+    let Some(arn) = arn else {
+        return Err(Error::Missing {
+            kind: "listener rule",
+            name: format!("just created at priority {priority} (no ARN in the answer)"),
+        });
+    };
     Ok(ListenerRule {
-        arn: out
-            .rules()
-            .first()
-            .and_then(|r| r.rule_arn())
-            .unwrap_or_default()
-            .to_string(),
+        arn: arn.to_string(),
         priority: priority.to_string(),
-        path_patterns: vec![path_pattern.to_string()],
+        path_patterns: Vec::new(),
         target_group_arns: vec![target_group_arn.to_string()],
+        weights: vec![1],
+        routed: false,
         tags: tags.clone(),
     })
+}
+
+/// Adds `target_group_arn` to the rule's forward at weight 0, beside the groups it serves:
+/// associated with the load balancer, receiving no traffic. Returns the rule as it now is.
+pub async fn join(
+    elb: &Client,
+    rule: &ListenerRule,
+    target_group_arn: &str,
+) -> Result<ListenerRule> {
+    let mut joined = rule.clone();
+    joined.target_group_arns.push(target_group_arn.to_string());
+    joined.weights.push(0);
+    let doing = format!(
+        "adding ({target_group_arn}) at weight 0 to rule ({})",
+        rule.arn
+    );
+    set_forwards(elb, &joined, &doing).await?;
+    Ok(joined)
+}
+
+/// Takes `target_group_arn` out of the rule's forward (a half-built replacement's group,
+/// before it is deleted). A rule that forwards to nothing else is left as it is.
+pub async fn release(elb: &Client, rule: &ListenerRule, target_group_arn: &str) -> Result<()> {
+    let (arns, weights): (Vec<String>, Vec<i32>) = rule
+        .target_group_arns
+        .iter()
+        .cloned()
+        .zip(rule.weights.iter().copied())
+        .filter(|(arn, _)| arn != target_group_arn)
+        .unzip();
+    if arns.is_empty() || arns.len() == rule.target_group_arns.len() {
+        return Ok(());
+    }
+    let kept = ListenerRule {
+        target_group_arns: arns,
+        weights,
+        ..rule.clone()
+    };
+    let doing = format!("taking ({target_group_arn}) out of rule ({})", rule.arn);
+    set_forwards(elb, &kept, &doing).await
+}
+
+async fn set_forwards(elb: &Client, rule: &ListenerRule, doing: &str) -> Result<()> {
+    let tuples = rule
+        .target_group_arns
+        .iter()
+        .zip(&rule.weights)
+        .map(|(arn, weight)| {
+            TargetGroupTuple::builder()
+                .target_group_arn(arn)
+                .weight(*weight)
+                .build()
+        });
+    let forward = Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .forward_config(
+            ForwardActionConfig::builder()
+                .set_target_groups(Some(tuples.collect()))
+                .build(),
+        )
+        .build();
+    elb.modify_rule()
+        .rule_arn(&rule.arn)
+        .actions(forward)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::aws(doing, e))
 }
 
 pub async fn set_priority(elb: &Client, rule: &ListenerRule, priority: u32) -> Result<()> {
@@ -137,9 +263,9 @@ pub async fn set_priority(elb: &Client, rule: &ListenerRule, priority: u32) -> R
         })
 }
 
-/// Forwards the rule to `target_group_arn` with `path_pattern`, in one call: the switch of
-/// traffic from one set to another is atomic.
-pub async fn point(
+/// Forwards the rule to `target_group_arn` alone, matching `path_pattern`, in one call: the
+/// switch of traffic (from nothing, or from another set) is atomic.
+pub async fn route(
     elb: &Client,
     rule: &ListenerRule,
     path_pattern: &str,
@@ -183,6 +309,17 @@ fn forward(target_group_arn: &str) -> Action {
     Action::builder()
         .r#type(ActionTypeEnum::Forward)
         .target_group_arn(target_group_arn)
+        .build()
+}
+
+fn unrouted() -> RuleCondition {
+    RuleCondition::builder()
+        .field("host-header")
+        .host_header_config(
+            HostHeaderConditionConfig::builder()
+                .values(UNROUTED_HOST)
+                .build(),
+        )
         .build()
 }
 

@@ -23,6 +23,7 @@ pub mod log_group;
 pub mod role;
 pub mod security_group;
 pub mod service;
+pub mod service_linked_role;
 pub mod stack;
 pub mod target_group;
 pub mod task_definition;

@@ -6,9 +6,11 @@ use aws_sdk_ec2::types::{
 use aws_sdk_ec2::Client;
 
 use super::{gone, tag_changes};
-use crate::error::{is_already_exists, is_dependency_violation, Error, Result};
+use crate::error::{
+    is_already_exists, is_dependency_violation, is_group_not_yet_visible, Error, Result,
+};
 use crate::naming::Tags;
-use crate::retry::{retry, wait, SECURITY_GROUP_IN_USE};
+use crate::retry::{retry, wait, NEW_RESOURCE_VISIBLE, SECURITY_GROUP_IN_USE};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityGroup {
@@ -86,8 +88,14 @@ pub async fn create(
         .send()
         .await
         .map_err(|e| Error::aws(format!("creating security group ({name})"), e))?;
+    let Some(id) = out.group_id() else {
+        return Err(Error::Missing {
+            kind: "security group",
+            name: format!("{name} (CreateSecurityGroup answered without its id)"),
+        });
+    };
     let group = SecurityGroup {
-        id: out.group_id().unwrap_or_default().to_string(),
+        id: id.to_string(),
         name: name.to_string(),
         vpc_id: vpc_id.to_string(),
         tags: tags.clone(),
@@ -100,29 +108,29 @@ pub async fn create(
     })
 }
 
-/// Allows TCP `port` from `source_group`; a rule that already exists counts as allowed.
+/// Allows TCP `port` from `source_group`; a rule that already exists counts as allowed. A
+/// group created a moment ago may not be visible yet (EC2 eventual consistency:
+/// `InvalidGroup.NotFound`), which is retried ([`NEW_RESOURCE_VISIBLE`]).
 pub async fn allow(
     ec2: &Client,
     group: &SecurityGroup,
     port: i32,
     source_group: &str,
 ) -> Result<()> {
-    let added = ec2
-        .authorize_security_group_ingress()
-        .group_id(&group.id)
-        .ip_permissions(permission(port, source_group))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            Error::aws(
-                format!(
-                    "allowing {source_group} into security group ({})",
-                    group.name
-                ),
-                e,
-            )
-        });
+    let doing = format!(
+        "allowing {source_group} into security group ({})",
+        group.name
+    );
+    let added = retry(NEW_RESOURCE_VISIBLE, is_group_not_yet_visible, || async {
+        ec2.authorize_security_group_ingress()
+            .group_id(&group.id)
+            .ip_permissions(permission(port, source_group))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::aws(&doing, e))
+    })
+    .await;
     match added {
         Err(e) if is_already_exists(&e) => Ok(()),
         other => other,

@@ -9,9 +9,15 @@ use aws_sdk_ecs::Client;
 
 use super::cluster::{tag_list, tags_of};
 use super::{build_error, gone};
-use crate::error::{is_role_not_assumable, is_service_busy, Error, Result};
+use crate::error::{
+    is_cluster_not_yet_visible, is_fresh_role_unusable, is_service_busy, is_service_draining,
+    Error, Result,
+};
 use crate::naming::Tags;
-use crate::retry::{retry, wait, ROLE_PROPAGATION, SERVICE_BUSY};
+use crate::retry::{
+    retry, wait, NEW_RESOURCE_VISIBLE, NEW_SERVICE_MISSING_READS, ROLE_PROPAGATION, SERVICE_BUSY,
+    SERVICE_DRAINING,
+};
 use crate::spec::Spec;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -27,6 +33,12 @@ pub struct Service {
     pub deployments: usize,
     /// The PRIMARY deployment's rollout state (IN_PROGRESS, COMPLETED, FAILED).
     pub rollout: Option<String>,
+    /// The task definition revision the PRIMARY deployment runs.
+    pub primary_task_definition: String,
+    /// The revision of every deployment, PRIMARY first.
+    pub revisions: Vec<String>,
+    /// Whether a deployment was stopped by the circuit breaker (rolloutState FAILED).
+    pub failed_deployment: bool,
     /// The latest service events, newest first.
     pub events: Vec<String>,
     pub tags: Tags,
@@ -69,32 +81,55 @@ pub async fn find_named(ecs: &Client, cluster: &str, names: &[String]) -> Result
         .collect())
 }
 
-/// Steady as CloudFormation's AWS::ECS::Service means it: one deployment, rolled out, with
-/// every desired task running.
-pub fn is_steady(s: &Service) -> bool {
+/// Steady as this operation asked for it: one deployment, PRIMARY, on `revision` (the task
+/// definition the operation registered or kept), rolled out, with every desired task running.
+/// CloudFormation's own AWS::ECS::Service checks less (not the revision), which is how a
+/// rolled-back deployment passes for steady.
+pub fn is_steady(s: &Service, revision: &str) -> bool {
     s.deployments == 1
+        && s.primary_task_definition == revision
         && s.running_count == s.desired_count
         && s.rollout.as_deref().is_none_or(|r| r == "COMPLETED")
 }
 
-/// Waits until the service is steady; a rollout the circuit breaker stopped is an error
-/// carrying the service's latest events.
-pub async fn wait_steady(ecs: &Client, cluster: &str, name: &str) -> Result<Service> {
+/// Whether the deployment of `revision` failed: the circuit breaker marked a deployment FAILED,
+/// or rolled back to another revision (a PRIMARY on it, with no deployment of `revision` left).
+/// Source: ECS Developer Guide, "deployment circuit breaker": a failed deployment rolls back to
+/// the last deployment that completed.
+pub fn has_failed(s: &Service, revision: &str) -> bool {
+    s.failed_deployment
+        || (s.primary_task_definition != revision && !s.revisions.iter().any(|r| r == revision))
+}
+
+/// Waits until the service is steady on `revision` ([`is_steady`]); a rollout the circuit
+/// breaker stopped or rolled back is an error carrying the service's latest events. A new
+/// service may be missing from the first reads ([`NEW_SERVICE_MISSING_READS`]).
+pub async fn wait_steady(
+    ecs: &Client,
+    cluster: &str,
+    name: &str,
+    revision: &str,
+) -> Result<Service> {
     let waiting_for = format!("ECS service ({name}) to reach a steady state");
+    let missing = std::sync::atomic::AtomicU32::new(0);
     wait(&waiting_for, || async {
         let Some(service) = find(ecs, cluster, name).await? else {
+            let reads = missing.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if reads <= NEW_SERVICE_MISSING_READS {
+                return Ok(None);
+            }
             return Err(Error::Missing {
                 kind: "ECS service",
                 name: name.to_string(),
             });
         };
-        if service.rollout.as_deref() == Some("FAILED") {
+        if has_failed(&service, revision) {
             return Err(Error::DeploymentFailed {
                 service: name.to_string(),
                 events: service.events,
             });
         }
-        Ok(is_steady(&service).then_some(service))
+        Ok(is_steady(&service, revision).then_some(service))
     })
     .await
 }
@@ -116,6 +151,19 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Service {
         rollout: primary
             .and_then(|d| d.rollout_state())
             .map(|r| r.as_str().to_string()),
+        primary_task_definition: primary
+            .and_then(|d| d.task_definition())
+            .unwrap_or_default()
+            .to_string(),
+        revisions: s
+            .deployments()
+            .iter()
+            .filter_map(|d| d.task_definition().map(str::to_string))
+            .collect(),
+        failed_deployment: s
+            .deployments()
+            .iter()
+            .any(|d| d.rollout_state().is_some_and(|r| r.as_str() == "FAILED")),
         events: s
             .events()
             .iter()
@@ -126,7 +174,10 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Service {
     }
 }
 
-/// Creates the service. `client_token` makes a re-delivered create idempotent on AWS.
+/// Creates the service. `client_token` ([`crate::plan::Owner::client_token`]: unique to this
+/// creation, the same when the same request is re-delivered) makes a repeated create return
+/// the service the first one made. Retries, each bounded: a fresh role or service-linked role
+/// ECS cannot use yet, a cluster created a moment ago, a name still held by a DRAINING service.
 pub async fn create(
     ecs: &Client,
     name: &str,
@@ -151,7 +202,7 @@ pub async fn create(
         .container_name(&spec.container_name)
         .container_port(i32::from(spec.container_port))
         .build();
-    retry(ROLE_PROPAGATION, is_role_not_assumable, || async {
+    let attempt = || async {
         let out = ecs
             .create_service()
             .cluster(links.cluster)
@@ -171,11 +222,20 @@ pub async fn create(
             .send()
             .await
             .map_err(|e| Error::aws(&doing, e))?;
-        let mut created = out.service().map(from_sdk).unwrap_or_default();
-        created.tags = tags.clone();
-        Ok(created)
-    })
-    .await
+        let Some(created) = out.service() else {
+            return Err(Error::Missing {
+                kind: "ECS service",
+                name: format!("{name} (CreateService answered without it)"),
+            });
+        };
+        Ok(Service {
+            tags: tags.clone(),
+            ..from_sdk(created)
+        })
+    };
+    let fresh_role = || retry(ROLE_PROPAGATION, is_fresh_role_unusable, &attempt);
+    let draining = || retry(SERVICE_DRAINING, is_service_draining, &fresh_role);
+    retry(NEW_RESOURCE_VISIBLE, is_cluster_not_yet_visible, &draining).await
 }
 
 /// One UpdateService call with only the fields that change.
@@ -242,6 +302,7 @@ pub async fn delete(ecs: &Client, cluster: &str, service: &Service) -> Result<()
     wait_inactive(ecs, cluster, name).await
 }
 
+/// Waits until the service is INACTIVE (gone): a DRAINING service still holds its name.
 pub async fn wait_inactive(ecs: &Client, cluster: &str, name: &str) -> Result<()> {
     let waiting_for = format!("ECS service ({name}) to be INACTIVE");
     wait(&waiting_for, || async {

@@ -8,7 +8,8 @@ use aws_sdk_ecs::Client;
 
 use super::cluster::{tag_list, tags_of};
 use super::{build_error, gone};
-use crate::error::{is_role_not_assumable, Error, Result};
+use crate::default_server;
+use crate::error::{is_fresh_role_unusable, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{retry, ROLE_PROPAGATION};
 use crate::spec::Spec;
@@ -63,7 +64,8 @@ pub async fn find_all(ecs: &Client, family: &str) -> Result<Vec<TaskDefinition>>
     Ok(found)
 }
 
-/// Registers a new revision, retrying (bounded) while ECS cannot yet assume a fresh role.
+/// Registers a new revision, retrying (bounded) while ECS cannot yet use a fresh role
+/// (not assumable, or `iam:PassRole` not yet granted on it).
 pub async fn create(
     ecs: &Client,
     spec: &Spec,
@@ -95,15 +97,17 @@ pub async fn create(
                 .protocol(TransportProtocol::Tcp)
                 .build(),
         )
+        .set_command(Some(default_server::command(spec)).filter(|c| !c.is_empty()))
+        .set_entry_point(Some(spec.entry_point.clone()).filter(|e| !e.is_empty()))
         .set_environment(Some(
-            spec.environment
-                .iter()
+            default_server::environment(spec)
+                .into_iter()
                 .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
                 .collect(),
         ))
         .log_configuration(logging)
         .build();
-    retry(ROLE_PROPAGATION, is_role_not_assumable, || async {
+    retry(ROLE_PROPAGATION, is_fresh_role_unusable, || async {
         let out = ecs
             .register_task_definition()
             .family(&spec.task_family)
@@ -118,10 +122,16 @@ pub async fn create(
             .send()
             .await
             .map_err(|e| Error::aws(&doing, e))?;
-        let arn = out
-            .task_definition()
-            .and_then(|t| t.task_definition_arn())
-            .unwrap_or_default();
+        let arn = out.task_definition().and_then(|t| t.task_definition_arn());
+        let Some(arn) = arn else {
+            return Err(Error::Missing {
+                kind: "task definition",
+                name: format!(
+                    "{} (registered without an ARN in the answer)",
+                    spec.task_family
+                ),
+            });
+        };
         Ok(TaskDefinition {
             arn: arn.to_string(),
             tags: tags.clone(),

@@ -32,7 +32,7 @@ pub struct Context {
     request_owner: Option<String>,
     /// The ownership tag the resource carried when the call was made.
     resource_owner: Option<String>,
-    /// Other condition keys (iam:PassedToService, iam:PolicyARN).
+    /// Other condition keys (iam:PassedToService, iam:PolicyARN, iam:AWSServiceName).
     values: BTreeMap<String, String>,
 }
 
@@ -204,6 +204,11 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
             pairs.push(("iam:TagRole".into(), r.clone().unwrap_or_default()));
             r
         }
+        ("iam", "CreateServiceLinkedRole") => field("AWSServiceName")
+            .map(|svc| role(format!("aws-service-role/{svc}/AWSServiceRoleForECS"))),
+        ("iam", _) if field("RoleName").as_deref() == Some("AWSServiceRoleForECS") => Some(role(
+            "aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS".into(),
+        )),
         ("iam", _) => field("RoleName").map(role),
         ("ec2", "CreateSecurityGroup") => {
             pairs.push((
@@ -342,6 +347,9 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
             }
             if let Some(policy) = field("PolicyArn") {
                 values.insert("iam:PolicyARN".to_string(), policy);
+            }
+            if let Some(service) = field("AWSServiceName") {
+                values.insert("iam:AWSServiceName".to_string(), service);
             }
             let context = Context {
                 request_owner: request_owner(call),
