@@ -22,8 +22,8 @@ fn position(calls: &[Call], action: &str, body_has: &str) -> Option<usize> {
         .position(|c| c.action == action && !c.faulted && c.body.contains(body_has))
 }
 
-/// 1. ECS refuses a target group no listener forwards to: the rule exists (matching no
-/// request) before CreateService, and matches the path only after the steady wait.
+/// Failure 1 of the issue: ECS refuses a target group no listener forwards to: the rule exists
+/// (matching no request) before CreateService, and matches the path only after the steady wait.
 #[tokio::test]
 async fn the_target_group_joins_the_listener_before_the_service_and_gets_traffic_once_steady() {
     let h = Harness::new().await;
@@ -51,8 +51,8 @@ async fn the_target_group_joins_the_listener_before_the_service_and_gets_traffic
     println!("FIGURE order: rule (unrouted) at call {rule}, CreateService at {service}, routed at {routed} after the last steady read {last_read}");
 }
 
-/// 2. The default image's command is the Node REPL, which exits at once: with no Command,
-/// the container runs the built-in server, which answers 200 on the health-check path.
+/// Failure 2 of the issue: The default image's command is the Node REPL, which exits at once: with
+/// no Command, the container runs the built-in server, which answers 200 on the health-check path.
 #[tokio::test]
 async fn the_default_container_runs_a_server_that_answers_the_health_check() {
     let h = Harness::new().await;
@@ -104,9 +104,9 @@ async fn serve(command: &[String], port: &str, path: &str) -> u16 {
     status
 }
 
-/// 3. An image whose tasks crash: the circuit breaker rolls back to the previous revision,
-/// which completes. The Update is FAILED with the service's events, and the previous revision
-/// is still registered for CloudFormation's rollback Update.
+/// Failure 3 of the issue: An image whose tasks crash: the circuit breaker rolls back to the
+/// previous revision, which completes. The Update is FAILED with the service's events, and the
+/// previous revision is still registered for CloudFormation's rollback Update.
 #[tokio::test]
 async fn an_update_rolled_back_by_the_circuit_breaker_is_failed() {
     let h = Harness::new().await;
@@ -142,8 +142,8 @@ async fn an_update_rolled_back_by_the_circuit_breaker_is_failed() {
     );
 }
 
-/// 4. A new account has no ECS service-linked role and the function may not rely on
-/// CreateCluster to make it: prod-e makes it (once per account).
+/// Failure 4 of the issue: A new account has no ECS service-linked role and the function may not
+/// rely on CreateCluster to make it: prod-e makes it (once per account).
 #[tokio::test]
 async fn a_fresh_account_gets_the_ecs_service_linked_role_once() {
     let proxy = Proxy::start(moto::endpoint()).await;
@@ -165,8 +165,8 @@ async fn a_fresh_account_gets_the_ecs_service_linked_role_once() {
     assert!(made[0].body.contains("AWSServiceName=ecs.amazonaws.com"));
 }
 
-/// 5. Lambda keeps a minimum of the account's concurrency unreserved (10 on new accounts
-/// whose quota may be 10): the template reserves none unless its parameter asks.
+/// Failure 5 of the issue: Lambda keeps a minimum of the account's concurrency unreserved (10 on
+/// new accounts whose quota may be 10): the template reserves none unless its parameter asks.
 #[test]
 fn the_template_reserves_no_concurrency_unless_asked() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/bootstrap-template.yaml");
