@@ -8,7 +8,7 @@ use crate::spec::Spec;
 /// The image used when the properties name none.
 pub const DEFAULT_IMAGE: &str = "node:16";
 
-/// The environment variable the container's port is given in (when the user sets none).
+/// The environment variable the default server's port is given in.
 pub const PORT_VARIABLE: &str = "PORT";
 
 /// The server: answers 200 with a short text on every path (the health-check path included)
@@ -21,24 +21,30 @@ res.end('prod-e default container: ' + req.url + '\\n'); \
 }).listen(port, () => console.log('listening on port ' + port)); \
 process.on('SIGTERM', () => process.exit(0));";
 
-/// The container's command: the user's `Command`; else, for the default image without an
-/// `EntryPoint`, `node -e` [`SCRIPT`]; else none (the image's own).
-pub fn command(spec: &Spec) -> Vec<String> {
-    if !spec.command.is_empty() || spec.image != DEFAULT_IMAGE || !spec.entry_point.is_empty() {
-        return spec.command.clone();
-    }
-    ["node", "-e", SCRIPT].map(str::to_string).to_vec()
+/// Whether the container runs the default server: the default image, with neither `Command`
+/// nor `EntryPoint`.
+pub fn runs_default_server(spec: &Spec) -> bool {
+    spec.image == DEFAULT_IMAGE && spec.command.is_empty() && spec.entry_point.is_empty()
 }
 
-/// The container's environment: the user's `Environment`, plus `PORT` = ContainerPort unless
-/// the user set it.
+/// The container's command: `node -e` [`SCRIPT`] for the default server, else the user's
+/// `Command` (empty: the image's own).
+pub fn command(spec: &Spec) -> Vec<String> {
+    match runs_default_server(spec) {
+        true => ["node", "-e", SCRIPT].map(str::to_string).to_vec(),
+        false => spec.command.clone(),
+    }
+}
+
+/// The container's environment: the user's `Environment`, plus, for the default server,
+/// `PORT` = ContainerPort unless the user set it.
 pub fn environment(spec: &Spec) -> Vec<(String, String)> {
     let mut all: Vec<(String, String)> = spec
         .environment
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    if !spec.environment.contains_key(PORT_VARIABLE) {
+    if runs_default_server(spec) && !spec.environment.contains_key(PORT_VARIABLE) {
         all.push((PORT_VARIABLE.to_string(), spec.container_port.to_string()));
     }
     all

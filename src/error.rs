@@ -163,6 +163,16 @@ pub fn is_cluster_not_yet_visible(err: &Error) -> bool {
     err.code_is(&["ClusterNotFoundException"])
 }
 
+/// ECS CreateService right after the rule that forwards to its target group was created or
+/// modified: "The target group with targetGroupArn … does not have an associated load
+/// balancer." while the association propagates (terraform-provider-aws retries CreateService
+/// on it: `retryServiceCreate`, internal/service/ecs/service.go). Only retried where prod-e has
+/// just associated the group.
+pub fn is_target_group_not_yet_associated(err: &Error) -> bool {
+    err.code_is(&["InvalidParameterException"])
+        && err.message_has("does not have an associated load balancer")
+}
+
 /// EC2 AuthorizeSecurityGroupIngress right after CreateSecurityGroup: `InvalidGroup.NotFound`
 /// (EC2 Developer Guide, "Eventual consistency"). Only retried on a group just created.
 pub fn is_group_not_yet_visible(err: &Error) -> bool {

@@ -21,7 +21,8 @@ pub const ROLE_PROPAGATION: Bound = Bound {
 };
 /// A resource created a moment ago is not yet visible to the next call that uses it: the
 /// security group to AuthorizeSecurityGroupIngress (EC2 Developer Guide, "Eventual
-/// consistency"), the cluster to CreateService (public reports: hashicorp/terraform#15066).
+/// consistency"), the cluster to CreateService (public reports: hashicorp/terraform#15066),
+/// the target group's new rule to CreateService (terraform-provider-aws `retryServiceCreate`).
 pub const NEW_RESOURCE_VISIBLE: Bound = Bound {
     what: "a new resource to become visible",
     attempts: 8,
@@ -31,13 +32,6 @@ pub const NEW_RESOURCE_VISIBLE: Bound = Bound {
 /// reads (ECS API failure reasons; terraform-provider-aws#3387 retries it the same way).
 /// Counted in steady-state checks, one per [`WAIT_INTERVAL`].
 pub const NEW_SERVICE_MISSING_READS: u32 = 3;
-/// A service of the same name is still DRAINING (its deletion goes on until its tasks have
-/// stopped): CreateService refuses the name meanwhile (ECS DeleteService reference).
-pub const SERVICE_DRAINING: Bound = Bound {
-    what: "a service of the same name to finish draining",
-    attempts: 24,
-    delay: Duration::from_secs(5),
-};
 /// The security group is still reported in use just after its last ENI went away.
 pub const SECURITY_GROUP_IN_USE: Bound = Bound {
     what: "security group still in use",
@@ -139,6 +133,33 @@ where
     }
 }
 
+/// A named, bounded retry and the errors it applies to.
+pub type Case = (Bound, fn(&Error) -> bool);
+
+/// [`retry`] for several named cases at once: an error is retried under the first case whose
+/// predicate accepts it, each case with its own attempt count and delay.
+pub async fn retry_each<T, F, Fut>(cases: &[Case], mut call: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut used = vec![1u32; cases.len()];
+    loop {
+        let err = match call().await {
+            Err(err) => err,
+            done => return done,
+        };
+        let case = cases.iter().position(|(_, retryable)| retryable(&err));
+        let Some(i) = case.filter(|&i| used[i] < cases[i].0.attempts) else {
+            return Err(err);
+        };
+        let bound = cases[i].0;
+        tracing::warn!(retry = bound.what, attempt = used[i], error = %err, "retrying");
+        tokio::time::sleep(scaled(bound.delay)).await;
+        used[i] += 1;
+    }
+}
+
 /// Polls `probe` until it yields `Some`, at most `bound.attempts` times.
 pub async fn poll_until<T, F, Fut>(bound: Bound, doing: &str, mut probe: F) -> Result<T>
 where
@@ -202,6 +223,29 @@ mod tests {
             code: Some("DependencyViolation".into()),
             message: "in use".into(),
         }
+    }
+
+    #[tokio::test]
+    async fn each_case_has_its_own_bound() {
+        let conflict = || Error::Aws {
+            doing: "deleting".into(),
+            code: Some("DeleteConflict".into()),
+            message: "attached".into(),
+        };
+        let calls = AtomicU32::new(0);
+        let cases: [Case; 2] = [
+            (FAST, crate::error::is_dependency_violation),
+            (FAST, crate::error::is_delete_conflict),
+        ];
+        // Alternating kinds: each may be tried 3 times; the third "busy" (call 5) ends it,
+        // although "conflict" has a try left.
+        let out: Result<()> = retry_each(&cases, || async {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            Err(if n % 2 == 0 { busy() } else { conflict() })
+        })
+        .await;
+        assert_eq!(out, Err(busy()));
+        assert_eq!(calls.load(Ordering::SeqCst), 5);
     }
 
     #[tokio::test]

@@ -36,19 +36,19 @@ async fn the_target_group_joins_the_listener_before_the_service_and_gets_traffic
     let rule = position(&calls, "CreateRule", "host-header").expect("an unrouted CreateRule");
     let service = position(&calls, "CreateService", "").expect("CreateService");
     let routed = position(&calls, "ModifyRule", "path-pattern").expect("a routing ModifyRule");
-    let last_read = calls
+    assert!(rule < service && service < routed, "{:?}", actions(&calls));
+    let steady_read = calls[service..routed]
         .iter()
-        .rposition(|c| c.action == "DescribeServices")
-        .expect("steady wait");
-    assert!(rule < service, "{:?}", actions(&calls));
-    assert!(routed > last_read, "{:?}", actions(&calls));
+        .rposition(|c| c.action == "DescribeServices" && !c.faulted)
+        .map(|i| service + i)
+        .expect("a steady-state read between CreateService and the routing ModifyRule");
     let d = stack.deployment(&props);
     let found = prod_e::resources::listener_rule::find(&h.clients.elb, &h.network.listener_arn, &d)
         .await
         .expect("rules")
         .expect("our rule");
     assert!(found.routes_only("/*", &tg), "{found:?}");
-    println!("FIGURE order: rule (unrouted) at call {rule}, CreateService at {service}, routed at {routed} after the last steady read {last_read}");
+    println!("FIGURE order: rule (unrouted) at call {rule}, CreateService at {service}, last steady read {steady_read}, routed at {routed}");
 }
 
 /// Failure 2 of the issue: The default image's command is the Node REPL, which exits at once: with
@@ -56,10 +56,11 @@ async fn the_target_group_joins_the_listener_before_the_service_and_gets_traffic
 #[tokio::test]
 async fn the_default_container_runs_a_server_that_answers_the_health_check() {
     let h = Harness::new().await;
+    let other = moto::free_port();
     for (extra, path) in [
         (json!({}), "/"),
         (
-            json!({"ContainerPort": 8080, "HealthCheckPath": "/health"}),
+            json!({"ContainerPort": other, "HealthCheckPath": "/health"}),
             "/health",
         ),
     ] {
@@ -79,7 +80,8 @@ async fn the_default_container_runs_a_server_that_answers_the_health_check() {
     }
 }
 
-/// Runs `command` with this machine's Node and `PORT`, then GETs `path` (status code).
+/// Runs `command` with this machine's Node and `PORT`, then GETs `path` (status code) from the
+/// server while it runs (a server that exited — e.g. port 80 taken or not allowed — fails).
 async fn serve(command: &[String], port: &str, path: &str) -> u16 {
     let mut child = std::process::Command::new(&command[0])
         .args(&command[1..])
@@ -93,11 +95,16 @@ async fn serve(command: &[String], port: &str, path: &str) -> u16 {
         .expect("client");
     let mut status = 0;
     for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let exited = child.try_wait().expect("node process");
+        assert!(
+            exited.is_none(),
+            "the server exited ({exited:?}) on port {port}"
+        );
         if let Ok(resp) = http.get(&url).send().await {
             status = resp.status().as_u16();
             break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let _ = child.kill();
     let _ = child.wait();
@@ -181,6 +188,26 @@ fn the_template_reserves_no_concurrency_unless_asked() {
     };
     assert_eq!(choice.tag, "If");
     assert_eq!(choice.value[0].as_str(), Some("HasReservedConcurrency"));
+    let tagged = |v: &serde_norway::Value| match v {
+        serde_norway::Value::Tagged(t) => (t.tag.to_string().replace('!', ""), t.value.clone()),
+        other => panic!("not an intrinsic: {other:?}"),
+    };
+    let (tag, value) = tagged(&choice.value[1]);
+    assert_eq!(
+        (tag.as_str(), value.as_str()),
+        ("Ref", Some("ReservedConcurrency"))
+    );
+    let (tag, value) = tagged(&choice.value[2]);
+    assert_eq!(
+        (tag.as_str(), value.as_str()),
+        ("Ref", Some("AWS::NoValue"))
+    );
+    // Set only when the parameter is not empty.
+    let (tag, not) = tagged(&template["Conditions"]["HasReservedConcurrency"]);
+    assert_eq!(tag, "Not");
+    let (tag, equals) = tagged(&not[0]);
+    assert_eq!(tag, "Equals");
+    assert_eq!(equals[1].as_str(), Some(""));
 }
 
 /// A Delete of something that is not a prod-e deployment never blocks a stack's deletion,
@@ -219,6 +246,7 @@ async fn a_set_created_again_gets_a_new_client_token_and_waits_for_its_draining_
     first.assert_success();
     let ecs = crate::support::clients(&h.proxy.endpoint).await.ecs;
     let (cluster, name) = (first.data("ClusterName"), first.data("ServiceName"));
+    h.proxy.rules.draining_for(Duration::from_secs(2));
     ecs.update_service()
         .cluster(&cluster)
         .service(&name)
@@ -234,9 +262,18 @@ async fn a_set_created_again_gets_a_new_client_token_and_waits_for_its_draining_
         .expect("someone deletes the service");
     let again = h.invoke(stack.create(&props)).await;
     again.assert_success();
-    let tokens: Vec<String> = h
-        .proxy
-        .calls()
+    let calls = h.proxy.calls();
+    let deleted = position(&calls, "DeleteService", "").expect("DeleteService");
+    let created = deleted + position(&calls[deleted..], "CreateService", "").expect("created");
+    let polls = calls[deleted..created]
+        .iter()
+        .filter(|c| c.action == "DescribeServices")
+        .count();
+    assert!(
+        polls >= 2,
+        "the DRAINING name was not waited for: {polls} read(s)"
+    );
+    let tokens: Vec<String> = calls
         .iter()
         .filter(|c| c.action == "CreateService" && !c.faulted)
         .filter_map(|c| token_of(&c.body))

@@ -235,6 +235,15 @@ async fn past_the_overall_limit_the_operation_fails_naming_what_was_pending() {
 
 #[tokio::test]
 async fn an_update_continued_in_another_invocation_writes_once() {
+    continued_update(json!({"Image": "nginx:1.27"})).await;
+    // A new family: the continuation must wait for the revision registered there.
+    continued_update(json!({"Image": "nginx:1.27", "TaskFamily": format!("fam-{}", unique())}))
+        .await;
+}
+
+/// An in-place Update with `changes` whose rollout outlasts an invocation: one registration,
+/// one UpdateService, SUCCESS once the service runs the new revision.
+async fn continued_update(changes: Value) {
     let h = Harness::new().await;
     let stack = Stack::new("continued-update");
     let cluster = format!("cont-{}", unique());
@@ -247,7 +256,9 @@ async fn an_update_continued_in_another_invocation_writes_once() {
         .rollouts
         .set_for_all(Rollout::Slow(Duration::from_secs(5)));
     let mut new = props.clone();
-    new["Image"] = json!("nginx:1.27");
+    if let (Some(n), Value::Object(c)) = (new.as_object_mut(), changes) {
+        n.extend(c);
+    }
     let start = h.proxy.calls().len();
     let (out, invocations) = h
         .invoke_to_the_end(stack.update(&id, &props, &new), Duration::from_secs(8))
@@ -267,6 +278,11 @@ async fn an_update_continued_in_another_invocation_writes_once() {
             .await
             .image,
         "nginx:1.27"
+    );
+    let first = created.data("TaskDefinitionArn");
+    assert_eq!(
+        inspect::task_definition(&h.clients, &first).await.status,
+        "INACTIVE"
     );
     h.invoke(stack.delete(&id, &new)).await.assert_success();
     inspect::assert_nothing_of(&h.clients, &stack).await;

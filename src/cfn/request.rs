@@ -3,16 +3,24 @@
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest as Typed;
 use serde_json::Value;
 
-/// Resource types this provider serves: any `Custom::` name (a template chooses it freely;
-/// `Custom::ProdEService` is the documented one) and the generic type.
-pub const RESOURCE_TYPES: [&str; 2] = ["Custom::*", "AWS::CloudFormation::CustomResource"];
+/// The prefix of the resource types a template may give a custom resource; this provider
+/// serves any of them (`Custom::ProdEService` is the documented one).
+pub const CUSTOM_TYPE_PREFIX: &str = "Custom::";
+/// The generic custom resource type, also served.
+pub const GENERIC_TYPE: &str = "AWS::CloudFormation::CustomResource";
 
-/// Whether a `ResourceType` is one this provider serves ([`RESOURCE_TYPES`]).
+/// Whether a `ResourceType` is one this provider serves: `Custom::<name>` or [`GENERIC_TYPE`].
 pub fn serves(resource_type: &str) -> bool {
     let custom = resource_type
-        .strip_prefix("Custom::")
+        .strip_prefix(CUSTOM_TYPE_PREFIX)
         .is_some_and(|name| !name.is_empty());
-    custom || resource_type == RESOURCE_TYPES[1]
+    custom || resource_type == GENERIC_TYPE
+}
+
+/// Whether the event asks for a Delete, read from its raw JSON (for an event that does not
+/// parse, whose Delete must still never block a stack's deletion).
+pub fn is_delete(event: &Value) -> bool {
+    event.get("RequestType").and_then(Value::as_str) == Some("Delete")
 }
 
 /// The fields every answer needs, read before anything else can go wrong.
@@ -105,8 +113,7 @@ impl Request {
         };
         if !serves(&resource_type) {
             return Err(format!(
-                "this provider serves {}, not {resource_type:?}",
-                RESOURCE_TYPES.join(" and ")
+                "this provider serves {CUSTOM_TYPE_PREFIX}<name> and {GENERIC_TYPE}, not {resource_type:?}"
             ));
         }
         Ok(Request {

@@ -123,7 +123,7 @@ pub async fn handle(
 /// event, so that a stack can always be deleted (nothing of ours can exist under that id).
 fn unprocessable(payload: &Value, envelope: &Envelope, reason: String) -> Response {
     let id = envelope.physical_id.clone();
-    let is_delete = payload.get("RequestType").and_then(Value::as_str) == Some("Delete");
+    let is_delete = crate::cfn::request::is_delete(payload);
     if let Some(id) = id
         .as_deref()
         .filter(|id| is_delete && Deployment::parse(id).is_none())

@@ -6,7 +6,7 @@
 use super::adopt::{create_or_adopt, ensure, ensure_log_group, task_definition_once};
 use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
-use crate::error::{Error, Result};
+use crate::error::{is_service_draining, Error, Result};
 use crate::naming::{Deployment, Tags};
 use crate::progress::step;
 use crate::resources::{
@@ -244,7 +244,8 @@ async fn security_group_for(
         )
         .await?;
         if !sg.ingress.contains(&(port, source.to_string())) {
-            security_group::allow(&c.ec2, &sg, port, source).await?;
+            // An earlier attempt may have created it a moment ago.
+            security_group::allow_new(&c.ec2, &sg, port, source).await?;
         }
         Ok(sg)
     })
@@ -375,10 +376,14 @@ async fn ensure_service(
         return Err(not_ours(foreign));
     }
     let token = owner.client_token();
-    create_or_adopt(
-        d,
-        || service::find(&c.ecs, links.cluster, name),
-        || service::create(&c.ecs, name, spec, links, tags, &token),
-    )
-    .await
+    let find = || service::find(&c.ecs, links.cluster, name);
+    let create = || service::create(&c.ecs, name, spec, links, tags, &token);
+    match create_or_adopt(d, find, create).await {
+        // DRAINING since the read above: wait until ECS lets the name go, then create.
+        Err(err) if is_service_draining(&err) => {
+            service::wait_inactive(&c.ecs, links.cluster, name).await?;
+            create_or_adopt(d, find, create).await
+        }
+        other => other,
+    }
 }

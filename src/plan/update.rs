@@ -1,14 +1,16 @@
 //! Update in place: only the writes the diff calls for, each on the resource it concerns.
 
-use super::{inventory, Outputs, Owner};
+use super::{inventory, Inventory, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{Error, Result};
+use crate::naming::{Deployment, Tags};
 use crate::progress::step;
 use crate::resources::{
     claim, cluster, listener_rule, log_group, role, security_group, service, target_group,
     task_definition, Tagged,
 };
 use crate::spec::{Diff, Locator, Spec};
+use task_definition::family_of;
 
 /// Properties that make a new task definition revision (and roll the service onto it).
 const TASK_DEFINITION: &[&str] = &[
@@ -81,9 +83,76 @@ pub fn effects(diff: &Diff) -> Vec<(&'static str, &'static str, Vec<&'static str
         .collect()
 }
 
-/// Applies the in-place changes from `old` to `new`, then (if `new` asks) waits until the
-/// service is steady. The caller has checked that no property needing replacement changed;
-/// an empty `diff` writes nothing (a continuation whose writes were done only waits).
+/// The resources of the set an Update works on, each required to exist and be ours.
+struct Set {
+    exec: role::Role,
+    task: role::Role,
+    sg: security_group::SecurityGroup,
+    logs: log_group::LogGroup,
+    cluster: cluster::Cluster,
+    tg: target_group::TargetGroup,
+    rule: listener_rule::ListenerRule,
+    service: service::Service,
+    /// Our revisions of the old properties' family, newest first.
+    revisions: Vec<task_definition::TaskDefinition>,
+}
+
+impl Set {
+    /// The set in `found`, or [`Error::Missing`] / [`Error::NotOurs`] naming what is not.
+    fn require(d: &Deployment, found: Inventory, old: &Spec) -> Result<Set> {
+        Ok(Set {
+            exec: require(d, found.execution_role, || d.execution_role())?,
+            task: require(d, found.task_role, || d.task_role())?,
+            sg: require(d, found.security_group, || d.security_group())?,
+            logs: require(d, found.log_group, || d.log_group())?,
+            cluster: require(d, found.cluster, || old.cluster_name.clone())?,
+            tg: require(d, found.target_group, || d.target_group())?,
+            rule: require(d, found.listener_rule, || {
+                format!("on {}", old.listener_arn)
+            })?,
+            service: require(d, found.service, || old.service_name.clone())?,
+            revisions: found.task_definitions,
+        })
+    }
+
+    fn outputs(self, task_definition_arn: String) -> Outputs {
+        Outputs {
+            cluster_arn: self.cluster.arn,
+            cluster_name: self.cluster.name,
+            service_arn: self.service.arn,
+            service_name: self.service.name,
+            task_definition_arn,
+            target_group_arn: self.tg.arn,
+            listener_rule_arn: self.rule.arn,
+            security_group_id: self.sg.id,
+            execution_role_arn: self.exec.arn,
+            task_role_arn: self.task.arn,
+            log_group_name: self.logs.name,
+        }
+    }
+}
+
+/// One Update's inputs, shared by its steps.
+struct Change<'a> {
+    c: &'a Clients,
+    old: &'a Spec,
+    new: &'a Spec,
+    diff: &'a Diff,
+    old_tags: Tags,
+    new_tags: Tags,
+}
+
+impl Change<'_> {
+    fn retag(&self) -> bool {
+        self.diff.any(TAGS)
+    }
+}
+
+/// Applies the in-place changes from `old` to `new` (each resource's writes concurrently),
+/// then (if `new` asks) waits until the service is steady on the revision this Update means
+/// it to run, and only then retires our earlier revisions. The caller has checked that no
+/// property needing replacement changed; an empty `diff` writes nothing (a continuation
+/// whose writes were done only waits).
 pub async fn update(
     c: &Clients,
     owner: &Owner,
@@ -92,113 +161,55 @@ pub async fn update(
     diff: &Diff,
 ) -> Result<Outputs> {
     let d = &owner.deployment;
-    let found = inventory(c, d, &Locator::from(old)).await?;
-    let exec = require(d, found.execution_role, || d.execution_role())?;
-    let task = require(d, found.task_role, || d.task_role())?;
-    let sg = require(d, found.security_group, || d.security_group())?;
-    let logs = require(d, found.log_group, || d.log_group())?;
-    let cl = require(d, found.cluster, || old.cluster_name.clone())?;
-    let tg = require(d, found.target_group, || d.target_group())?;
-    let rule = require(d, found.listener_rule, || {
-        format!("on {}", old.listener_arn)
-    })?;
-    let svc = require(d, found.service, || old.service_name.clone())?;
-    let current_def = found
-        .task_definitions
-        .iter()
-        .find(|t| t.arn == svc.task_definition)
-        .cloned();
+    let set = Set::require(d, inventory(c, d, &Locator::from(old)).await?, old)?;
+    let change = Change {
+        c,
+        old,
+        new,
+        diff,
+        old_tags: owner.tags(&old.tags),
+        new_tags: owner.tags(&new.tags),
+    };
+    let registered = write(&change, &set).await?;
+    let ours = our_revisions(&change, d, &set).await?;
+    let revision = match registered {
+        Some(arn) => arn,
+        // A continuation (writes done): the revision its first invocation registered is our
+        // newest in the new family. Otherwise nothing was registered: the one running.
+        None if diff.is_empty() => ours
+            .iter()
+            .find(|t| family_of(&t.arn) == new.task_family)
+            .map_or(set.service.task_definition.clone(), |t| t.arn.clone()),
+        None => set.service.task_definition.clone(),
+    };
+    settle(&change, &set, &revision, &ours).await?;
+    Ok(set.outputs(revision))
+}
 
-    let (old_tags, new_tags) = (owner.tags(&old.tags), owner.tags(&new.tags));
-    let retag = diff.any(TAGS);
-
-    let roles = async {
-        if retag {
-            role::update_tags(&c.iam, &exec.name, &old_tags, &new_tags).await?;
-            role::update_tags(&c.iam, &task.name, &old_tags, &new_tags).await?;
-        }
-        Ok::<_, Error>(())
-    };
-    let network = async {
-        let port = i32::from(new.container_port);
-        if diff.any(SOURCE_GROUP) {
-            security_group::allow(&c.ec2, &sg, port, &new.load_balancer_security_group_id).await?;
-            if old.load_balancer_security_group_id != new.load_balancer_security_group_id {
-                security_group::revoke(&c.ec2, &sg, port, &old.load_balancer_security_group_id)
-                    .await?;
-            }
-        }
-        if retag {
-            security_group::update_tags(&c.ec2, &sg, &old_tags, &new_tags).await?;
-        }
-        Ok::<_, Error>(())
-    };
-    let logging = async {
-        if diff.any(RETENTION) {
-            log_group::set_retention(&c.logs, &logs.name, new.log_retention_days).await?;
-        }
-        if retag {
-            log_group::update_tags(&c.logs, &logs, &old_tags, &new_tags).await?;
-        }
-        Ok::<_, Error>(())
-    };
-    let traffic = async {
-        if diff.any(HEALTH_CHECK) {
-            target_group::set_health_check_path(&c.elb, &tg, &new.health_check_path).await?;
-        }
-        if diff.any(PRIORITY) {
-            listener_rule::set_priority(&c.elb, &rule, new.rule_priority).await?;
-        }
-        if diff.any(PATH) {
-            listener_rule::set_path_pattern(&c.elb, &rule, &new.path_pattern).await?;
-        }
-        if retag {
-            target_group::update_tags(&c.elb, &tg.arn, &old_tags, &new_tags).await?;
-            target_group::update_tags(&c.elb, &rule.arn, &old_tags, &new_tags).await?;
-        }
-        Ok::<_, Error>(())
-    };
-    let compute = async {
-        if retag {
-            cluster::update_tags(&c.ecs, &cl.arn, &old_tags, &new_tags).await?;
-            cluster::update_tags(&c.ecs, &svc.arn, &old_tags, &new_tags).await?;
-        }
-        let new_def = if diff.any(TASK_DEFINITION) || (retag && current_def.is_some()) {
-            let links = task_definition::Links {
-                execution_role_arn: &exec.arn,
-                task_role_arn: &task.arn,
-                log_group: &logs.name,
-            };
-            Some(task_definition::create(&c.ecs, new, links, &new_tags).await?)
-        } else {
-            None
-        };
-        let change = service::Change {
-            desired_count: diff.any(DESIRED_COUNT).then_some(new.desired_count),
-            task_definition_arn: new_def.as_ref().map(|t| t.arn.as_str()),
-            network: diff.any(NETWORK).then_some((new, sg.id.as_str())),
-        };
-        if change.desired_count.is_some()
-            || change.task_definition_arn.is_some()
-            || change.network.is_some()
-        {
-            service::update(&c.ecs, &cl.name, &svc.name, change).await?;
-        }
-        Ok::<_, Error>(new_def.map(|t| t.arn))
-    };
-
+/// Every write the diff calls for, concurrently per resource; every failure is reported.
+/// Returns the task definition revision it registered, if any.
+async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
     let (roles, network, logging, traffic, compute) = tokio::join!(
         step(
-            format!("updating IAM roles ({}, {})", exec.name, task.name),
-            roles
+            format!("updating IAM roles ({}, {})", set.exec.name, set.task.name),
+            update_roles(change, set)
         ),
-        step(format!("updating security group ({})", sg.name), network),
-        step(format!("updating log group ({})", logs.name), logging),
         step(
-            format!("updating target group and rule ({})", tg.name),
-            traffic
+            format!("updating security group ({})", set.sg.name),
+            update_network(change, set)
         ),
-        step(format!("updating ECS service ({})", svc.name), compute),
+        step(
+            format!("updating log group ({})", set.logs.name),
+            update_logging(change, set)
+        ),
+        step(
+            format!("updating target group and rule ({})", set.tg.name),
+            update_traffic(change, set)
+        ),
+        step(
+            format!("updating ECS service ({})", set.service.name),
+            update_compute(change, set)
+        ),
     );
     let errors = [
         roles.err(),
@@ -207,56 +218,158 @@ pub async fn update(
         traffic.err(),
         compute.as_ref().err().cloned(),
     ];
-    if let Some(err) = Error::all(errors) {
-        return Err(err);
+    match Error::all(errors) {
+        Some(err) => Err(err),
+        None => compute,
     }
-    // The revision this Update means the service to run: the one it registered, else (a
-    // continuation whose writes were done) our newest, else the one the service runs.
-    let revision = match compute? {
-        Some(registered) => registered,
-        None if diff.is_empty() => found
-            .task_definitions
-            .first()
-            .map_or(svc.task_definition.clone(), |t| t.arn.clone()),
-        None => svc.task_definition.clone(),
+}
+
+async fn update_roles(change: &Change<'_>, set: &Set) -> Result<()> {
+    if change.retag() {
+        let (iam, old, new) = (&change.c.iam, &change.old_tags, &change.new_tags);
+        role::update_tags(iam, &set.exec.name, old, new).await?;
+        role::update_tags(iam, &set.task.name, old, new).await?;
+    }
+    Ok(())
+}
+
+async fn update_network(change: &Change<'_>, set: &Set) -> Result<()> {
+    let (ec2, old, new) = (&change.c.ec2, change.old, change.new);
+    let port = i32::from(new.container_port);
+    if change.diff.any(SOURCE_GROUP) {
+        security_group::allow(ec2, &set.sg, port, &new.load_balancer_security_group_id).await?;
+        if old.load_balancer_security_group_id != new.load_balancer_security_group_id {
+            let source = &old.load_balancer_security_group_id;
+            security_group::revoke(ec2, &set.sg, port, source).await?;
+        }
+    }
+    if change.retag() {
+        security_group::update_tags(ec2, &set.sg, &change.old_tags, &change.new_tags).await?;
+    }
+    Ok(())
+}
+
+async fn update_logging(change: &Change<'_>, set: &Set) -> Result<()> {
+    let logs = &change.c.logs;
+    if change.diff.any(RETENTION) {
+        log_group::set_retention(logs, &set.logs.name, change.new.log_retention_days).await?;
+    }
+    if change.retag() {
+        log_group::update_tags(logs, &set.logs, &change.old_tags, &change.new_tags).await?;
+    }
+    Ok(())
+}
+
+async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
+    let (elb, new) = (&change.c.elb, change.new);
+    if change.diff.any(HEALTH_CHECK) {
+        target_group::set_health_check_path(elb, &set.tg, &new.health_check_path).await?;
+    }
+    if change.diff.any(PRIORITY) {
+        listener_rule::set_priority(elb, &set.rule, new.rule_priority).await?;
+    }
+    if change.diff.any(PATH) {
+        listener_rule::set_path_pattern(elb, &set.rule, &new.path_pattern).await?;
+    }
+    if change.retag() {
+        let (old_tags, new_tags) = (&change.old_tags, &change.new_tags);
+        target_group::update_tags(elb, &set.tg.arn, old_tags, new_tags).await?;
+        target_group::update_tags(elb, &set.rule.arn, old_tags, new_tags).await?;
+    }
+    Ok(())
+}
+
+/// Tags, a new revision if the task definition changes (or its tags must), and one
+/// UpdateService with what changed. Returns the revision registered.
+async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
+    let (ecs, diff, new) = (&change.c.ecs, change.diff, change.new);
+    if change.retag() {
+        let (old_tags, new_tags) = (&change.old_tags, &change.new_tags);
+        cluster::update_tags(ecs, &set.cluster.arn, old_tags, new_tags).await?;
+        cluster::update_tags(ecs, &set.service.arn, old_tags, new_tags).await?;
+    }
+    let runs_ours = set
+        .revisions
+        .iter()
+        .any(|t| t.arn == set.service.task_definition);
+    let registered = match diff.any(TASK_DEFINITION) || (change.retag() && runs_ours) {
+        true => {
+            let links = task_definition::Links {
+                execution_role_arn: &set.exec.arn,
+                task_role_arn: &set.task.arn,
+                log_group: &set.logs.name,
+            };
+            Some(
+                task_definition::create(ecs, new, links, &change.new_tags)
+                    .await?
+                    .arn,
+            )
+        }
+        false => None,
     };
-    if new.wait_for_steady_state {
+    let service_change = service::Change {
+        desired_count: diff.any(DESIRED_COUNT).then_some(new.desired_count),
+        task_definition_arn: registered.as_deref(),
+        network: diff.any(NETWORK).then_some((new, set.sg.id.as_str())),
+    };
+    if service_change.desired_count.is_some()
+        || service_change.task_definition_arn.is_some()
+        || service_change.network.is_some()
+    {
+        let (cluster, name) = (&set.cluster.name, &set.service.name);
+        service::update(ecs, cluster, name, service_change).await?;
+    }
+    Ok(registered)
+}
+
+/// Our revisions in the old family and, if TaskFamily changed, in the new one; newest first.
+async fn our_revisions(
+    change: &Change<'_>,
+    d: &Deployment,
+    set: &Set,
+) -> Result<Vec<task_definition::TaskDefinition>> {
+    let mut ours = set.revisions.clone();
+    if change.new.task_family != change.old.task_family {
+        let listed = task_definition::find_all(&change.c.ecs, &change.new.task_family).await?;
+        let mut new_family: Vec<_> = listed.into_iter().filter(|t| d.owns(&t.tags)).collect();
+        new_family.append(&mut ours);
+        ours = new_family;
+    }
+    Ok(ours)
+}
+
+/// Waits (if asked) until the service is steady on `revision`, then deregisters our other
+/// revisions (`ours`): until the new one is steady, the circuit breaker may roll the service
+/// back to the one it ran before. Without the wait, that one is kept too (the next Update or
+/// the Delete retires it).
+async fn settle(
+    change: &Change<'_>,
+    set: &Set,
+    revision: &str,
+    ours: &[task_definition::TaskDefinition],
+) -> Result<()> {
+    let (ecs, svc) = (&change.c.ecs, &set.service);
+    let waited = change.new.wait_for_steady_state;
+    if waited {
         step(
             format!("waiting for ECS service ({}) to be steady", svc.name),
-            service::wait_steady(&c.ecs, &cl.name, &svc.name, &revision),
+            service::wait_steady(ecs, &set.cluster.name, &svc.name, revision),
         )
         .await?;
     }
-    // Only now, with the service steady on `revision`, are the earlier revisions no longer
-    // needed: until then CloudFormation's rollback Update may return to them.
-    for old_def in found.task_definitions.iter().filter(|t| t.arn != revision) {
+    let keep = |arn: &str| arn == revision || (!waited && arn == svc.task_definition);
+    for old in ours.iter().filter(|t| !keep(&t.arn)) {
         step(
-            format!("deregistering task definition ({})", old_def.arn),
-            task_definition::delete(&c.ecs, &old_def.arn),
+            format!("deregistering task definition ({})", old.arn),
+            task_definition::delete(ecs, &old.arn),
         )
         .await?;
     }
-    Ok(Outputs {
-        cluster_arn: cl.arn.clone(),
-        cluster_name: cl.name.clone(),
-        service_arn: svc.arn.clone(),
-        service_name: svc.name.clone(),
-        task_definition_arn: revision,
-        target_group_arn: tg.arn.clone(),
-        listener_rule_arn: rule.arn.clone(),
-        security_group_id: sg.id.clone(),
-        execution_role_arn: exec.arn.clone(),
-        task_role_arn: task.arn.clone(),
-        log_group_name: logs.name.clone(),
-    })
+    Ok(())
 }
 
 /// An Update needs every resource to exist and be ours.
-fn require<T: Tagged>(
-    d: &crate::naming::Deployment,
-    found: Option<T>,
-    name: impl Fn() -> String,
-) -> Result<T> {
+fn require<T: Tagged>(d: &Deployment, found: Option<T>, name: impl Fn() -> String) -> Result<T> {
     claim(d, found)?.ok_or_else(|| Error::Missing {
         kind: T::KIND,
         name: name(),

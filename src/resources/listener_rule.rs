@@ -244,6 +244,8 @@ async fn set_forwards(elb: &Client, rule: &ListenerRule, doing: &str) -> Result<
         .map_err(|e| Error::aws(doing, e))
 }
 
+/// Moves the rule to `priority` (1–50000). Errors: `PriorityInUse` if another rule of the
+/// listener holds it (ELBv2 SetRulePriorities reference).
 pub async fn set_priority(elb: &Client, rule: &ListenerRule, priority: u32) -> Result<()> {
     elb.set_rule_priorities()
         .rule_priorities(
@@ -286,6 +288,7 @@ pub async fn route(
         })
 }
 
+/// Replaces the rule's conditions with one path-pattern condition (its forward unchanged).
 pub async fn set_path_pattern(elb: &Client, rule: &ListenerRule, path_pattern: &str) -> Result<()> {
     elb.modify_rule()
         .rule_arn(&rule.arn)
@@ -296,6 +299,7 @@ pub async fn set_path_pattern(elb: &Client, rule: &ListenerRule, path_pattern: &
         .map_err(|e| Error::aws(format!("changing path of rule ({})", rule.arn), e))
 }
 
+/// Deletes the rule; a rule already gone counts as deleted.
 pub async fn delete(elb: &Client, rule: &ListenerRule) -> Result<()> {
     let deleted = elb.delete_rule().rule_arn(&rule.arn).send().await;
     gone(

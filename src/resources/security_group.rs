@@ -101,40 +101,52 @@ pub async fn create(
         tags: tags.clone(),
         ingress: Vec::new(),
     };
-    allow(ec2, &group, port, source_group).await?;
+    allow_new(ec2, &group, port, source_group).await?;
     Ok(SecurityGroup {
         ingress: vec![(port, source_group.to_string())],
         ..group
     })
 }
 
-/// Allows TCP `port` from `source_group`; a rule that already exists counts as allowed. A
-/// group created a moment ago may not be visible yet (EC2 eventual consistency:
-/// `InvalidGroup.NotFound`), which is retried ([`NEW_RESOURCE_VISIBLE`]).
+/// Allows TCP `port` from `source_group`; a rule that already exists counts as allowed.
 pub async fn allow(
     ec2: &Client,
     group: &SecurityGroup,
     port: i32,
     source_group: &str,
 ) -> Result<()> {
-    let doing = format!(
-        "allowing {source_group} into security group ({})",
-        group.name
-    );
-    let added = retry(NEW_RESOURCE_VISIBLE, is_group_not_yet_visible, || async {
-        ec2.authorize_security_group_ingress()
-            .group_id(&group.id)
-            .ip_permissions(permission(port, source_group))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| Error::aws(&doing, e))
-    })
-    .await;
+    let added = ec2
+        .authorize_security_group_ingress()
+        .group_id(&group.id)
+        .ip_permissions(permission(port, source_group))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            let doing = format!(
+                "allowing {source_group} into security group ({})",
+                group.name
+            );
+            Error::aws(doing, e)
+        });
     match added {
         Err(e) if is_already_exists(&e) => Ok(()),
         other => other,
     }
+}
+
+/// [`allow`] on a group created a moment ago, which may not be visible yet (EC2 eventual
+/// consistency: `InvalidGroup.NotFound`, retried within [`NEW_RESOURCE_VISIBLE`]).
+pub async fn allow_new(
+    ec2: &Client,
+    group: &SecurityGroup,
+    port: i32,
+    source_group: &str,
+) -> Result<()> {
+    retry(NEW_RESOURCE_VISIBLE, is_group_not_yet_visible, || {
+        allow(ec2, group, port, source_group)
+    })
+    .await
 }
 
 /// Removes the rule allowing TCP `port` from `source_group`; a missing rule counts as removed.

@@ -10,13 +10,13 @@ use aws_sdk_ecs::Client;
 use super::cluster::{tag_list, tags_of};
 use super::{build_error, gone};
 use crate::error::{
-    is_cluster_not_yet_visible, is_fresh_role_unusable, is_service_busy, is_service_draining,
-    Error, Result,
+    is_cluster_not_yet_visible, is_fresh_role_unusable, is_service_busy,
+    is_target_group_not_yet_associated, Error, Result,
 };
 use crate::naming::Tags;
 use crate::retry::{
-    retry, wait, NEW_RESOURCE_VISIBLE, NEW_SERVICE_MISSING_READS, ROLE_PROPAGATION, SERVICE_BUSY,
-    SERVICE_DRAINING,
+    retry, retry_each, wait, Case, NEW_RESOURCE_VISIBLE, NEW_SERVICE_MISSING_READS,
+    ROLE_PROPAGATION, SERVICE_BUSY,
 };
 use crate::spec::Spec;
 
@@ -37,8 +37,8 @@ pub struct Service {
     pub primary_task_definition: String,
     /// The revision of every deployment, PRIMARY first.
     pub revisions: Vec<String>,
-    /// Whether a deployment was stopped by the circuit breaker (rolloutState FAILED).
-    pub failed_deployment: bool,
+    /// The revisions of the deployments the circuit breaker stopped (rolloutState FAILED).
+    pub failed_revisions: Vec<String>,
     /// The latest service events, newest first.
     pub events: Vec<String>,
     pub tags: Tags,
@@ -92,12 +92,14 @@ pub fn is_steady(s: &Service, revision: &str) -> bool {
         && s.rollout.as_deref().is_none_or(|r| r == "COMPLETED")
 }
 
-/// Whether the deployment of `revision` failed: the circuit breaker marked a deployment FAILED,
-/// or rolled back to another revision (a PRIMARY on it, with no deployment of `revision` left).
-/// Source: ECS Developer Guide, "deployment circuit breaker": a failed deployment rolls back to
-/// the last deployment that completed.
+/// Whether the deployment of `revision` failed: the circuit breaker marked it FAILED, or rolled
+/// the service back to another revision (a PRIMARY on it, with no deployment of `revision`
+/// left). A FAILED deployment of another revision (an earlier Update's, still listed while
+/// this one replaces its rollback) is not this operation's failure.
+/// Source: ECS Developer Guide, "deployment circuit breaker": a failed deployment is marked
+/// FAILED and the service rolls back to the last deployment that completed.
 pub fn has_failed(s: &Service, revision: &str) -> bool {
-    s.failed_deployment
+    s.failed_revisions.iter().any(|r| r == revision)
         || (s.primary_task_definition != revision && !s.revisions.iter().any(|r| r == revision))
 }
 
@@ -160,10 +162,12 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Service {
             .iter()
             .filter_map(|d| d.task_definition().map(str::to_string))
             .collect(),
-        failed_deployment: s
+        failed_revisions: s
             .deployments()
             .iter()
-            .any(|d| d.rollout_state().is_some_and(|r| r.as_str() == "FAILED")),
+            .filter(|d| d.rollout_state().is_some_and(|r| r.as_str() == "FAILED"))
+            .filter_map(|d| d.task_definition().map(str::to_string))
+            .collect(),
         events: s
             .events()
             .iter()
@@ -176,8 +180,10 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Service {
 
 /// Creates the service. `client_token` ([`crate::plan::Owner::client_token`]: unique to this
 /// creation, the same when the same request is re-delivered) makes a repeated create return
-/// the service the first one made. Retries, each bounded: a fresh role or service-linked role
-/// ECS cannot use yet, a cluster created a moment ago, a name still held by a DRAINING service.
+/// the service the first one made. Retries, each bounded ([`retry_each`]): a fresh role or
+/// service-linked role ECS cannot use yet, a cluster created a moment ago, a target group whose
+/// rule was just made. A name still held by a DRAINING service is an error
+/// ([`crate::error::is_service_draining`]) for the caller to wait out.
 pub async fn create(
     ecs: &Client,
     name: &str,
@@ -188,15 +194,6 @@ pub async fn create(
 ) -> Result<Service> {
     let doing = format!("creating ECS service ({name})");
     let network = network(spec, links.security_group_id).map_err(|e| build_error(&doing, e))?;
-    let breaker = DeploymentCircuitBreaker::builder()
-        .enable(true)
-        .rollback(true)
-        .build();
-    let deployment = DeploymentConfiguration::builder()
-        .deployment_circuit_breaker(breaker)
-        .maximum_percent(200)
-        .minimum_healthy_percent(100)
-        .build();
     let balancer = LoadBalancer::builder()
         .target_group_arn(links.target_group_arn)
         .container_name(&spec.container_name)
@@ -214,7 +211,7 @@ pub async fn create(
             .network_configuration(network.clone())
             .load_balancers(balancer.clone())
             .health_check_grace_period_seconds(60)
-            .deployment_configuration(deployment.clone())
+            .deployment_configuration(rollout())
             .propagate_tags(PropagateTags::Service)
             .enable_ecs_managed_tags(true)
             .client_token(client_token)
@@ -233,9 +230,26 @@ pub async fn create(
             ..from_sdk(created)
         })
     };
-    let fresh_role = || retry(ROLE_PROPAGATION, is_fresh_role_unusable, &attempt);
-    let draining = || retry(SERVICE_DRAINING, is_service_draining, &fresh_role);
-    retry(NEW_RESOURCE_VISIBLE, is_cluster_not_yet_visible, &draining).await
+    let cases: [Case; 3] = [
+        (ROLE_PROPAGATION, is_fresh_role_unusable),
+        (NEW_RESOURCE_VISIBLE, is_cluster_not_yet_visible),
+        (NEW_RESOURCE_VISIBLE, is_target_group_not_yet_associated),
+    ];
+    retry_each(&cases, attempt).await
+}
+
+/// Rolling deployments with the circuit breaker and its rollback on (ECS Developer Guide,
+/// "deployment circuit breaker"): up to twice the tasks during a rollout, never fewer.
+fn rollout() -> DeploymentConfiguration {
+    let breaker = DeploymentCircuitBreaker::builder()
+        .enable(true)
+        .rollback(true)
+        .build();
+    DeploymentConfiguration::builder()
+        .deployment_circuit_breaker(breaker)
+        .maximum_percent(200)
+        .minimum_healthy_percent(100)
+        .build()
 }
 
 /// One UpdateService call with only the fields that change.

@@ -163,7 +163,7 @@ fn revision_of(arn: &str) -> u64 {
 }
 
 /// `arn:…:task-definition/FAMILY:REV` → `FAMILY`.
-fn family_of(arn: &str) -> &str {
+pub fn family_of(arn: &str) -> &str {
     let tail = arn.rsplit('/').next().unwrap_or(arn);
     tail.rsplit_once(':').map_or(tail, |(family, _)| family)
 }

@@ -132,9 +132,16 @@ impl State {
             .or_insert_with(|| (next, Instant::now()))
             .clone();
         match self.revisions.course(&arn) {
-            Course::Runs { latest, previous } => {
+            Course::Runs {
+                latest,
+                previous,
+                failed,
+            } => {
                 present(s, &rollout, since);
                 on_revisions(s, &arn, latest, previous);
+                if let Some(failed) = failed {
+                    still_failed(s, &arn, failed);
+                }
             }
             Course::Failed(revision) => failed(s, &arn, revision),
             Course::RollsBack { to, from, done } => rolls_back(s, &arn, to, from, done),
@@ -197,6 +204,17 @@ fn on_revisions(
             d["id"] = json!(deployment_id(service, i));
             d["taskDefinition"] = json!(task_definition);
         }
+    }
+}
+
+/// Lists a deployment the circuit breaker failed earlier, ACTIVE and FAILED, beside the others.
+fn still_failed(s: &mut Value, service: &str, (i, task_definition): (usize, String)) {
+    let failed = json!({
+        "id": deployment_id(service, i), "status": "ACTIVE", "taskDefinition": task_definition,
+        "rolloutState": "FAILED", "desiredCount": 0, "runningCount": 0, "pendingCount": 0,
+    });
+    if let Some(all) = s["deployments"].as_array_mut() {
+        all.push(failed);
     }
 }
 

@@ -2,7 +2,10 @@
 //! resource (`proxy.rules.fresh_reads(n)`, default 1) do not find it, as on AWS where reads
 //! are eventually consistent: a security group for AuthorizeSecurityGroupIngress, a cluster for
 //! CreateService, a service for DescribeServices (left out, `MISSING`), a role passed by
-//! RegisterTaskDefinition (iam:PassRole denied), and the ECS service-linked role (rule 7).
+//! RegisterTaskDefinition (iam:PassRole denied), the ECS service-linked role (rule 7), and a
+//! target group's new association with the load balancer through a rule just created or
+//! modified, for CreateService (rule 1's error; terraform-provider-aws retries CreateService on
+//! it for the same reason, `retryServiceCreate` in `internal/service/ecs/service.go`).
 //!
 //! Sources: <https://docs.amazonaws.cn/ec2/latest/devguide/eventual-consistency.html>,
 //! <https://github.com/hashicorp/terraform/pull/15066>,
@@ -31,6 +34,8 @@ pub enum Key {
     /// By ARN.
     Role(String),
     ServiceLinkedRole,
+    /// A target group a rule was just made to forward to, by ARN.
+    Association(String),
 }
 
 impl AwsRules {
@@ -64,16 +69,44 @@ pub fn record(rules: &AwsRules, call: &Call, reply: &[u8]) {
         return;
     };
     let json = || serde_json::from_str::<Value>(&body).unwrap_or_default();
-    let key = match (call.service.as_str(), call.action.as_str()) {
-        ("ec2", "CreateSecurityGroup") => wire::xml_text(&body, "groupId").map(Key::SecurityGroup),
-        ("iam", "CreateRole") => wire::xml_text(&body, "Arn").map(Key::Role),
-        ("ecs", "CreateCluster") => Some(Key::Cluster(text(&json()["cluster"]["clusterName"]))),
-        ("ecs", "CreateService") => Some(Key::Service(text(&json()["service"]["serviceArn"]))),
-        _ => None,
+    let keys = match (call.service.as_str(), call.action.as_str()) {
+        ("ec2", "CreateSecurityGroup") => wire::xml_text(&body, "groupId")
+            .map(Key::SecurityGroup)
+            .into_iter()
+            .collect(),
+        ("iam", "CreateRole") => wire::xml_text(&body, "Arn")
+            .map(Key::Role)
+            .into_iter()
+            .collect(),
+        ("ecs", "CreateCluster") => vec![Key::Cluster(text(&json()["cluster"]["clusterName"]))],
+        ("ecs", "CreateService") => vec![Key::Service(text(&json()["service"]["serviceArn"]))],
+        ("elasticloadbalancing", "CreateRule" | "ModifyRule") => Fields::of(call)
+            .form
+            .iter()
+            .filter(|(k, _)| k.ends_with("TargetGroupArn"))
+            .map(|(_, arn)| Key::Association(arn.clone()))
+            .collect(),
+        _ => Vec::new(),
     };
-    if let Some(key) = key {
+    for key in keys {
         rules.made(key);
     }
+}
+
+/// CreateService naming a target group whose rule was made a moment ago.
+pub fn association(rules: &AwsRules, body: &Value) -> Option<Verdict> {
+    let arns = body["loadBalancers"].as_array()?;
+    let fresh = arns
+        .iter()
+        .filter_map(|b| b["targetGroupArn"].as_str())
+        .find(|arn| rules.take(&Key::Association(arn.to_string())))?;
+    let message = format!(
+        "The target group with targetGroupArn {fresh} does not have an associated load balancer."
+    );
+    Some(Verdict::Delay(Refusal::new(
+        "InvalidParameterException",
+        message,
+    )))
 }
 
 /// AuthorizeSecurityGroupIngress of a new group.

@@ -14,7 +14,7 @@
 //! | 5 | CreateService of an ACTIVE or DRAINING name: `InvalidParameterException` (still Draining / not idempotent), unless the same clientToken and request (then the existing service) | DeleteService doc; ECS API Idempotency; terraform-provider-aws#23462 | `ecs::a_service_name_in_use_is_not_created_again` |
 //! | 6 | CreateCluster of an existing ACTIVE name returns that cluster unchanged | terraform-provider-aws#38875, #44817 | `ecs::an_existing_cluster_is_returned_unchanged` |
 //! | 7 | The ECS service-linked role: none in a new account; GetRole / CreateServiceLinkedRole played (`NoSuchEntity`, `InvalidInput`); CreateService without it: `InvalidParameterException` … Unable to assume the service linked role; CreateCluster does not make it | aws-modern-application-workshop#69, IAM CreateServiceLinkedRole, terraform-aws-hasura#17, ECS CreateCluster | `iam::ecs_needs_its_service_linked_role` |
-//! | 8 | Read-after-write: the first N uses of a new security group (`InvalidGroup.NotFound`), cluster (`ClusterNotFoundException`), service (DescribeServices `MISSING`), role (`AccessDeniedException` on iam:PassRole) or service-linked role fail | EC2 eventual consistency; terraform#15066, terraform-provider-aws#11701, #3387; ECS API failure reasons; IAM troubleshooting | `fresh::new_resources_are_not_found_at_first` |
+//! | 8 | Read-after-write: the first N uses of a new security group (`InvalidGroup.NotFound`), cluster (`ClusterNotFoundException`), service (DescribeServices `MISSING`), role (`AccessDeniedException` on iam:PassRole), service-linked role, or target group association (CreateService: … does not have an associated load balancer) fail | EC2 eventual consistency; terraform#15066, terraform-provider-aws#11701, #3387; ECS API failure reasons; IAM troubleshooting | `fresh::new_resources_are_not_found_at_first` |
 //! | 9 | Rollouts follow the task definition: a crashing one fails a create, and the circuit breaker rolls an update back | ECS DeploymentCircuitBreaker; ECS deployment failure detection | `rollouts::a_crashing_task_definition_fails_or_is_rolled_back` |
 //! | 10 | UpdateService of a service that is not ACTIVE (DRAINING or INACTIVE): `ServiceNotActiveException` | ECS API reference, UpdateService errors | `ecs::a_deleted_service_cannot_be_updated` |
 
@@ -219,7 +219,10 @@ impl AwsRules {
         if let Some(v) = ecs::name_taken(self, moto, body).await {
             return Some(v);
         }
-        elbv2::unassociated(self, moto, body).await
+        match elbv2::unassociated(self, moto, body).await {
+            None => fresh::association(self, body),
+            refused => refused,
+        }
     }
 
     /// Records what a forwarded call did and rewrites moto's answer as AWS would give it;

@@ -40,14 +40,25 @@ struct Asked {
     arns: Vec<String>,
     /// DescribeServices reads since the latest was asked for.
     reads: u32,
+    /// The revision the circuit breaker last rolled back from.
+    rolled_back: Option<(usize, String)>,
+    /// Reads that still list that FAILED deployment after a newer UpdateService.
+    lingering: u32,
 }
+
+/// How many reads after an UpdateService a deployment the circuit breaker failed is still
+/// listed (ACTIVE, rolloutState FAILED): ECS drops it only once the new deployment has
+/// replaced the tasks of the rollback.
+const FAILED_LISTED_FOR: u32 = 2;
 
 /// What ECS shows of a service's revisions now (a revision is (index, task definition ARN)).
 pub enum Course {
-    /// Runs its latest revision, if the proxy saw it, after the one before.
+    /// Runs its latest revision, if the proxy saw it, after the one before; `failed` is an
+    /// earlier deployment the circuit breaker failed that is still listed.
     Runs {
         latest: Option<(usize, String)>,
         previous: Option<(usize, String)>,
+        failed: Option<(usize, String)>,
     },
     /// Its revision crashes and there is none to go back to: the deployment failed.
     Failed((usize, String)),
@@ -104,7 +115,7 @@ impl Revisions {
     fn created(&mut self, service: &Value) {
         let first = Asked {
             arns: vec![self.resolve(&text(&service["taskDefinition"]))],
-            reads: 0,
+            ..Asked::default()
         };
         self.services.insert(text(&service["serviceArn"]), first);
     }
@@ -119,6 +130,9 @@ impl Revisions {
         if revisions.arns.last() != Some(&named) {
             revisions.arns.push(named);
             revisions.reads = 0;
+            if revisions.rolled_back.is_some() {
+                revisions.lingering = FAILED_LISTED_FOR;
+            }
         }
     }
 
@@ -144,15 +158,24 @@ impl Revisions {
     pub fn course(&mut self, service: &str) -> Course {
         let arns = self.services.get(service).map(|r| r.arns.clone());
         let Some(arns) = arns.filter(|a| !a.is_empty()) else {
-            let (latest, previous) = (None, None);
-            return Course::Runs { latest, previous };
+            let (latest, previous, failed) = (None, None, None);
+            return Course::Runs {
+                latest,
+                previous,
+                failed,
+            };
         };
         let n = arns.len() - 1;
         let revision = |i: usize| (i, arns[i].clone());
         if !self.crashes(&arns[n]) {
             let previous = n.checked_sub(1).map(revision);
             let latest = Some(revision(n));
-            return Course::Runs { latest, previous };
+            let failed = self.services.get_mut(service).and_then(still_listed);
+            return Course::Runs {
+                latest,
+                previous,
+                failed,
+            };
         }
         let Some(to) = arns[..n].iter().rposition(|a| !self.crashes(a)) else {
             return Course::Failed(revision(n));
@@ -161,10 +184,20 @@ impl Revisions {
         if let Some(r) = self.services.get_mut(service) {
             r.reads += 1;
             reads = r.reads;
+            r.rolled_back = Some(revision(n));
         }
         let (to, from, done) = (revision(to), revision(n), reads > 1);
         Course::RollsBack { to, from, done }
     }
+}
+
+/// The failed deployment a read still lists (counting the read), if any.
+fn still_listed(asked: &mut Asked) -> Option<(usize, String)> {
+    if asked.lingering == 0 {
+        return None;
+    }
+    asked.lingering -= 1;
+    asked.rolled_back.clone()
 }
 
 /// Images whose default command is an interactive REPL (it exits at once without a terminal).
