@@ -1,5 +1,10 @@
 # prod-e: the developer entry points. Each target installs what it needs.
 # CI (.ci/run) runs lint, package, sam-build, invoke and test.
+#
+# Prerequisites, once: Rust 1.94.1 or newer by rustup (the arm64 target is added on demand),
+# Python 3 with venv, and for `make test` Node.js (Debian's nodejs, installed here as root).
+# Every Python tool lives in its own virtualenv under $(VENVS); nothing goes into the system
+# interpreter.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -7,13 +12,17 @@ PYTHON ?= python3
 CARGO ?= cargo
 MIN_RUST := 1.94.1
 
-.PHONY: help demo invoke test reliability bench build package sam-build deploy destroy lint fmt deps-rust deps-moto deps-node deps-lambda
+.SECONDARY:
+.PHONY: help demo invoke test reliability bench build package sam-build deploy destroy lint fmt \
+	deps-rust deps-moto deps-node deps-lambda deps-arm64
 
 # Where cargo puts things (CI sets CARGO_TARGET_DIR outside the clone).
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 ZIP := $(TARGET_DIR)/lambda/prod-e-provisioner/bootstrap.zip
-# Template checkers, each in its own virtualenv (their dependencies conflict).
+# One virtualenv per Python tool (their dependencies conflict), found first on PATH.
 VENVS := $(HOME)/.cache/prod-e/venvs
+TOOLS := moto lambda cfn-lint sam checkov
+export PATH := $(subst $(eval) ,:,$(foreach t,$(TOOLS),$(VENVS)/$(t)/bin)):$(PATH)
 SAM_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0
 
 
@@ -27,7 +36,7 @@ help:
 	@echo "make package  the arm64 deployment zip, and its size"
 	@echo "make sam-build  sam build (rust-cargolambda), offline"
 	@echo "make deploy / destroy   sam build + sam deploy --guided / sam delete (needs an AWS account)"
-	@echo "make lint   rustfmt, clippy -D warnings; cfn-lint, sam validate --lint and checkov on the template"
+	@echo "make lint   rustfmt, clippy -D warnings; then cfn-lint, sam validate --lint and checkov on the template"
 
 demo: deps-rust deps-moto deps-lambda
 	$(CARGO) build --quiet --bins
@@ -35,7 +44,7 @@ demo: deps-rust deps-moto deps-lambda
 
 # Every AWS call the suite makes is logged by the test proxies, then judged against the
 # function's policy in the template (examples/policy.rs).
-CALL_LOG ?= $(or $(CARGO_TARGET_DIR),target)/prod-e-calls.jsonl
+CALL_LOG ?= $(TARGET_DIR)/prod-e-calls.jsonl
 test: deps-rust deps-moto deps-node
 	rm -f $(CALL_LOG)
 	PROD_E_CALL_LOG=$(abspath $(CALL_LOG)) $(CARGO) test --lib --bins --tests --examples
@@ -52,32 +61,50 @@ reliability: deps-rust deps-moto
 	$(CARGO) test --test integration -- reliability:: replace:: steady:: --nocapture 2>&1 | tee /dev/stderr | sed -n 's/^.*FIGURE //p'
 
 bench: deps-rust deps-moto
-	PROD_E_ZIP=$(ZIP) $(CARGO) bench --bench bench
+	PROD_E_ZIP=$(ZIP) PROD_E_BENCH_JSON=$(TARGET_DIR)/bench-results.json $(CARGO) bench --bench bench
 
-build: deps-rust deps-lambda
-	rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
+build: deps-rust deps-lambda deps-arm64
 	$(CARGO) lambda build --release --arm64 --bin prod-e-provisioner
 
-package: deps-rust deps-lambda
-	rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
+package: deps-rust deps-lambda deps-arm64
 	$(CARGO) lambda build --release --arm64 --bin prod-e-provisioner --output-format zip
 	@ls -l $(ZIP) | awk '{printf "%s: %.2f MB\n", $$9, $$5 / 1000000}'
 
 # sam build with the rust-cargolambda method (offline); shares the arm64 build with `make package`.
 sam-build: deps-lambda $(VENVS)/sam/bin/sam
-	$(SAM_ENV) $(VENVS)/sam/bin/sam build --build-dir $(TARGET_DIR)/sam
+	$(SAM_ENV) sam build --build-dir $(TARGET_DIR)/sam
 
-# Not run here (no AWS account): needs the AWS SAM CLI and credentials, see the README.
-deploy: deps-lambda
+# Not run here (no AWS account): the SAM CLI installed above and your credentials, see the README.
+deploy: deps-lambda $(VENVS)/sam/bin/sam
 	sam build
 	sam deploy --guided
 
-destroy:
+destroy: $(VENVS)/sam/bin/sam
 	sam delete
 
+# The fast Rust checks first, then the template checkers.
+lint: deps-rust
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	@$(MAKE) --no-print-directory $(VENVS)/cfn-lint/bin/cfn-lint $(VENVS)/sam/bin/sam $(VENVS)/checkov/bin/checkov
+	cfn-lint bootstrap-template.yaml
+	$(SAM_ENV) sam validate --lint -t bootstrap-template.yaml
+	checkov -f bootstrap-template.yaml --framework cloudformation --skip-download --compact --quiet
+
+fmt:
+	$(CARGO) fmt
 
 $(VENVS)/%/bin/pip:
 	$(PYTHON) -m venv $(VENVS)/$*
+
+$(VENVS)/moto/bin/moto_server: $(VENVS)/moto/bin/pip
+	$(VENVS)/moto/bin/pip install --quiet 'moto[server]'
+
+$(VENVS)/lambda/bin/cargo-lambda: $(VENVS)/lambda/bin/pip
+	$(VENVS)/lambda/bin/pip install --quiet cargo-lambda
+
+$(VENVS)/cfn-lint/bin/cfn-lint: $(VENVS)/cfn-lint/bin/pip
+	$(VENVS)/cfn-lint/bin/pip install --quiet cfn-lint
 
 $(VENVS)/sam/bin/sam: $(VENVS)/sam/bin/pip
 	$(VENVS)/sam/bin/pip install --quiet aws-sam-cli
@@ -85,29 +112,19 @@ $(VENVS)/sam/bin/sam: $(VENVS)/sam/bin/pip
 $(VENVS)/checkov/bin/checkov: $(VENVS)/checkov/bin/pip
 	$(VENVS)/checkov/bin/pip install --quiet checkov
 
-lint: deps-rust $(VENVS)/sam/bin/sam $(VENVS)/checkov/bin/checkov
-	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
-	command -v cfn-lint >/dev/null || $(PYTHON) -m pip install --quiet cfn-lint
-	cfn-lint bootstrap-template.yaml
-	$(SAM_ENV) $(VENVS)/sam/bin/sam validate --lint -t bootstrap-template.yaml
-	$(VENVS)/checkov/bin/checkov -f bootstrap-template.yaml --framework cloudformation --skip-download --compact --quiet
-
-fmt:
-	$(CARGO) fmt
-
 deps-rust:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust $(MIN_RUST) or newer (rustup)"; exit 1; }
 	@have=$$(rustc --version | cut -d' ' -f2); \
 	  if [ "$$(printf '%s\n' $(MIN_RUST) $$have | sort -V | head -1)" != "$(MIN_RUST)" ]; then \
 	    echo "rustc $$have is older than $(MIN_RUST), which the AWS SDK needs: rustup update stable"; exit 1; fi
 
-deps-moto:
-	@command -v moto_server >/dev/null || $(PYTHON) -m pip install --quiet 'moto[server]'
+deps-moto: $(VENVS)/moto/bin/moto_server
+
+deps-lambda: $(VENVS)/lambda/bin/cargo-lambda
+
+deps-arm64:
+	@rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
 
 # The default container's server is plain Node; a test runs it (Debian's nodejs).
 deps-node:
 	@command -v node >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq nodejs >/dev/null; } || { echo "node not found: install Node.js (Debian: apt-get install nodejs)"; exit 1; }
-
-deps-lambda:
-	@command -v cargo-lambda >/dev/null || $(PYTHON) -m pip install --quiet cargo-lambda
