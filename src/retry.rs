@@ -241,7 +241,11 @@ mod tests {
         // although "conflict" has a try left.
         let out: Result<()> = retry_each(&cases, || async {
             let n = calls.fetch_add(1, Ordering::SeqCst);
-            Err(if n.is_multiple_of(2) { busy() } else { conflict() })
+            Err(if n.is_multiple_of(2) {
+                busy()
+            } else {
+                conflict()
+            })
         })
         .await;
         assert_eq!(out, Err(busy()));
