@@ -60,6 +60,9 @@ impl Clients {
     }
 }
 
+/// The CloudFormation client (only the CLI's `orphans` reads stacks).
+pub type Stacks = aws_sdk_cloudformation::Client;
+
 /// CloudFormation, read by the operator CLI only (to find orphans): the Lambda never builds it.
 pub fn stacks(config: &SdkConfig) -> aws_sdk_cloudformation::Client {
     client!(aws_sdk_cloudformation, config)

@@ -2,148 +2,157 @@
 
 use crate::naming::{Deployment, Tags};
 use crate::plan::Inventory;
+use crate::resources::cluster::Cluster;
+use crate::resources::listener_rule::ListenerRule;
+use crate::resources::log_group::LogGroup;
+use crate::resources::role::Role;
+use crate::resources::security_group::SecurityGroup;
+use crate::resources::service::Service;
+use crate::resources::target_group::TargetGroup;
+use crate::resources::task_definition::TaskDefinition;
+use crate::resources::Tagged;
 
 /// One row: what, which, its state, and whether it is ours.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Row {
+    /// What it is, for people ("IAM role (task)").
     pub kind: &'static str,
+    /// Its kind of resource ([`crate::resources::Tagged::KIND`]).
+    #[serde(skip)]
+    pub resource: &'static str,
     pub name: String,
     pub detail: String,
     pub owned: bool,
 }
 
+/// A found resource: its name or id, its state, and its tags.
+type Found<'a> = Option<(String, String, &'a Tags)>;
+
+impl Row {
+    fn new<T: Tagged>(d: &Deployment, kind: &'static str, found: Found) -> Row {
+        let resource = T::KIND;
+        match found {
+            Some((name, detail, tags)) => Row {
+                kind,
+                resource,
+                name,
+                detail,
+                owned: d.owns(tags),
+            },
+            None => Row {
+                kind,
+                resource,
+                name: "-".into(),
+                detail: "missing".into(),
+                owned: false,
+            },
+        }
+    }
+}
+
 /// The rows of an inventory, in creation order; a missing resource is a row saying so.
 pub fn rows(d: &Deployment, inv: &Inventory) -> Vec<Row> {
-    let row = |kind, found: Option<(String, String, &Tags)>| match found {
-        Some((name, detail, tags)) => Row {
-            kind,
-            name,
-            detail,
-            owned: d.owns(tags),
-        },
-        None => Row {
-            kind,
-            name: "-".into(),
-            detail: "missing".into(),
-            owned: false,
-        },
-    };
+    let cluster = inv.cluster.as_ref();
     let mut rows = vec![
-        row(
-            "IAM role (execution)",
-            inv.execution_role
-                .as_ref()
-                .map(|r| (r.name.clone(), r.arn.clone(), &r.tags)),
-        ),
-        row(
-            "IAM role (task)",
-            inv.task_role
-                .as_ref()
-                .map(|r| (r.name.clone(), r.arn.clone(), &r.tags)),
-        ),
-        row(
-            "security group",
-            inv.security_group.as_ref().map(|g| {
-                let ingress: Vec<String> = g
-                    .ingress
-                    .iter()
-                    .map(|(port, src)| format!("tcp/{port} from {src}"))
-                    .collect();
-                (
-                    g.id.clone(),
-                    format!("{} ({})", g.name, ingress.join(", ")),
-                    &g.tags,
-                )
-            }),
-        ),
-        row(
-            "log group",
-            inv.log_group.as_ref().map(|g| {
-                let retention = g.retention_days.map_or("never expires".to_string(), |d| {
-                    format!("retention {d} days")
-                });
-                (g.name.clone(), retention, &g.tags)
-            }),
-        ),
-        row(
+        Row::new::<Role>(d, "IAM role (execution)", role(inv.execution_role.as_ref())),
+        Row::new::<Role>(d, "IAM role (task)", role(inv.task_role.as_ref())),
+        Row::new::<SecurityGroup>(d, "security group", security_group(inv)),
+        Row::new::<LogGroup>(d, "log group", log_group(inv)),
+        Row::new::<Cluster>(
+            d,
             "ECS cluster",
-            inv.cluster
-                .as_ref()
-                .map(|c| (c.name.clone(), c.arn.clone(), &c.tags)),
+            cluster.map(|c| (c.name.clone(), c.arn.clone(), &c.tags)),
         ),
     ];
-    if inv.task_definitions.is_empty() {
-        rows.push(row("task definition", None));
-    }
-    for t in &inv.task_definitions {
-        let revision = t.arn.rsplit('/').next().unwrap_or(&t.arn).to_string();
-        rows.push(row(
-            "task definition",
-            Some((revision, "ACTIVE".into(), &t.tags)),
-        ));
+    let revision = |t: &TaskDefinition| t.arn.rsplit('/').next().unwrap_or(&t.arn).to_string();
+    let revisions = inv.task_definitions.iter();
+    let found: Vec<Found> = match inv.task_definitions.is_empty() {
+        true => vec![None],
+        false => revisions
+            .map(|t| Some((revision(t), "ACTIVE".into(), &t.tags)))
+            .collect(),
+    };
+    for f in found {
+        rows.push(Row::new::<TaskDefinition>(d, "task definition", f));
     }
     rows.extend([
-        row(
-            "target group",
-            inv.target_group.as_ref().map(|t| {
-                (
-                    t.name.clone(),
-                    format!("health check {}", t.health_check_path),
-                    &t.tags,
-                )
-            }),
-        ),
-        row(
-            "listener rule",
-            inv.listener_rule.as_ref().map(|r| {
-                let tail = r.arn.rsplit('/').next().unwrap_or(&r.arn).to_string();
-                (
-                    tail,
-                    format!("priority {} path {}", r.priority, r.path_patterns.join(",")),
-                    &r.tags,
-                )
-            }),
-        ),
-        row(
-            "ECS service",
-            inv.service.as_ref().map(|s| {
-                let state = format!(
-                    "{} running {}/{} desired",
-                    s.status, s.running_count, s.desired_count
-                );
-                (s.name.clone(), state, &s.tags)
-            }),
-        ),
+        Row::new::<TargetGroup>(d, "target group", target_group(inv)),
+        Row::new::<ListenerRule>(d, "listener rule", listener_rule(inv)),
+        Row::new::<Service>(d, "ECS service", service(inv)),
     ]);
     rows
 }
 
-/// The rows as an aligned text table.
+fn role(r: Option<&Role>) -> Found<'_> {
+    r.map(|r| (r.name.clone(), r.arn.clone(), &r.tags))
+}
+
+fn security_group(inv: &Inventory) -> Found<'_> {
+    let g = inv.security_group.as_ref()?;
+    let ingress: Vec<String> = g
+        .ingress
+        .iter()
+        .map(|(port, src)| format!("tcp/{port} from {src}"))
+        .collect();
+    let detail = format!("{} ({})", g.name, ingress.join(", "));
+    Some((g.id.clone(), detail, &g.tags))
+}
+
+fn log_group(inv: &Inventory) -> Found<'_> {
+    let g = inv.log_group.as_ref()?;
+    let retention = g.retention_days.map_or("never expires".to_string(), |d| {
+        format!("retention {d} days")
+    });
+    Some((g.name.clone(), retention, &g.tags))
+}
+
+fn target_group(inv: &Inventory) -> Found<'_> {
+    let t = inv.target_group.as_ref()?;
+    let detail = format!("health check {}", t.health_check_path);
+    Some((t.name.clone(), detail, &t.tags))
+}
+
+fn listener_rule(inv: &Inventory) -> Found<'_> {
+    let r = inv.listener_rule.as_ref()?;
+    let tail = r.arn.rsplit('/').next().unwrap_or(&r.arn).to_string();
+    let detail = format!("priority {} path {}", r.priority, r.path_patterns.join(","));
+    Some((tail, detail, &r.tags))
+}
+
+fn service(inv: &Inventory) -> Found<'_> {
+    let s = inv.service.as_ref()?;
+    let state = format!(
+        "{} running {}/{} desired",
+        s.status, s.running_count, s.desired_count
+    );
+    Some((s.name.clone(), state, &s.tags))
+}
+
+/// The rows as an aligned text table (comfy-table, without borders).
 pub fn table(rows: &[Row]) -> String {
-    let width =
-        |f: fn(&Row) -> usize, title: &str| rows.iter().map(f).max().unwrap_or(0).max(title.len());
-    let (k, n) = (
-        width(|r| r.kind.len(), "RESOURCE"),
-        width(|r| r.name.chars().count(), "NAME / ID"),
-    );
-    let mut out = format!(
-        "{:k$}  {:n$}  {:5}  STATE\n",
-        "RESOURCE", "NAME / ID", "OURS"
-    );
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::presets::NOTHING).set_header([
+        "RESOURCE",
+        "NAME / ID",
+        "OURS",
+        "STATE",
+    ]);
     for r in rows {
-        let ours = if r.detail == "missing" {
-            ""
-        } else if r.owned {
-            "yes"
-        } else {
-            "NO"
+        let ours = match (r.detail.as_str(), r.owned) {
+            ("missing", _) => "",
+            (_, true) => "yes",
+            (_, false) => "NO",
         };
-        out.push_str(&format!(
-            "{:k$}  {:n$}  {:5}  {}\n",
-            r.kind, r.name, ours, r.detail
-        ));
+        table.add_row([r.kind, r.name.as_str(), ours, r.detail.as_str()]);
     }
-    out
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    let text: Vec<String> = table
+        .lines()
+        .map(|line| line.trim_end().to_string())
+        .collect();
+    text.join("\n") + "\n"
 }
 
 #[cfg(test)]

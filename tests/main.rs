@@ -17,5 +17,6 @@ mod real_aws;
 mod reliability;
 mod replace;
 mod steady;
+mod tidy;
 mod update;
 mod validation;

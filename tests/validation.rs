@@ -24,18 +24,3 @@ async fn every_bad_property_is_named_at_once() {
         .await
         .assert_success();
 }
-
-#[tokio::test]
-async fn missing_required_properties_are_all_named() {
-    let h = Harness::new().await;
-    let stack = Stack::new("missing");
-    let out = h
-        .invoke(stack.create(&json!({"ServiceToken": "arn:aws:lambda:us-east-1:1:function:x"})))
-        .await;
-    assert_eq!(out.status(), "FAILED");
-    assert_eq!(
-        out.reason(),
-        "invalid properties: VpcId: is required; SubnetIds: is required; ListenerArn: is required; \
-         LoadBalancerSecurityGroupId: is required"
-    );
-}

@@ -65,6 +65,12 @@ impl Response {
 
     /// The JSON body, at most [`MAX_BODY_BYTES`]: a long Reason keeps its head and ends by
     /// pointing at the log stream (`log_hint`), where the whole text is.
+    /// What the function returns to Lambda once this response is delivered (for logs and
+    /// `cargo lambda invoke`): `{"Status", "PhysicalResourceId"}`.
+    pub fn summary(&self) -> serde_json::Value {
+        serde_json::json!({ "Status": self.status, "PhysicalResourceId": self.physical_resource_id })
+    }
+
     pub fn body(&self, log_hint: &str) -> Vec<u8> {
         let full = self.to_json();
         if full.len() <= MAX_BODY_BYTES {

@@ -12,11 +12,7 @@ use crate::resources::stack;
 pub struct Orphans {}
 
 impl Orphans {
-    pub async fn run(
-        &self,
-        c: &Clients,
-        stacks: &aws_sdk_cloudformation::Client,
-    ) -> Result<Outcome, Failure> {
+    pub async fn run(&self, c: &Clients, stacks: &crate::aws::Stacks) -> Result<Outcome, Failure> {
         let mut text = String::new();
         let mut orphans = Vec::new();
         for found in discover::deployments(c).await? {

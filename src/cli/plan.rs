@@ -7,14 +7,21 @@ use serde_json::json;
 use super::{exit, read_properties, Failure, Outcome};
 use crate::naming::Deployment;
 use crate::plan::effects;
-use crate::spec::Spec;
+use crate::spec::{documents, Diff, Spec};
 
-/// Validate a properties file and show the resources Create would make, in order.
+/// Validate a properties file and show the resources Create would make, in order; or print
+/// the Properties' JSON Schema or README table.
 #[derive(Debug, clap::Args)]
 pub struct Plan {
     /// The custom resource's Properties, as YAML or JSON.
-    #[arg(long, value_name = "FILE")]
-    pub properties: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["schema", "properties_table"])]
+    pub properties: Option<PathBuf>,
+    /// Print the JSON Schema of the Properties (schema/prod-e-service.schema.json) and exit.
+    #[arg(long, conflicts_with = "properties")]
+    pub schema: bool,
+    /// Print the README's table of properties (Markdown) and exit.
+    #[arg(long, conflicts_with_all = ["properties", "schema"])]
+    pub properties_table: bool,
     /// The previous Properties: show what an Update from them would do.
     #[arg(long, value_name = "FILE")]
     pub old: Option<PathBuf>,
@@ -27,8 +34,12 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Validates and plans, or prints the schema or the table.
     pub fn run(&self) -> Result<Outcome, Failure> {
-        let spec = match Spec::parse(&read_properties(&self.properties)?) {
+        let Some(properties) = &self.properties else {
+            return Ok(self.reference());
+        };
+        let spec = match Spec::parse(&read_properties(properties)?) {
             Ok(spec) => spec,
             Err(invalid) => {
                 let problems: Vec<_> = invalid
@@ -65,39 +76,9 @@ impl Plan {
                 code: exit::INVALID,
                 message: format!("--old: {e}"),
             })?;
-            let diff = old.diff(&spec);
-            let replaced = diff.needs_replacement();
-            let changes: Vec<_> = effects(&diff)
-                .into_iter()
-                .map(|(resource, action, why)| json!({"resource": resource, "action": action, "because": why}))
-                .collect();
-            text.push_str(&match (diff.is_empty(), replaced.is_empty()) {
-                (true, _) => "Update: nothing changed; no AWS writes.\n".to_string(),
-                (false, false) => format!(
-                    "Update: replacement, because {} cannot change in place: a new set with a new \
-                     PhysicalResourceId is built beside the old one, traffic moves to it once its \
-                     service is steady, and CloudFormation then deletes the old set.\n",
-                    replaced.join(", ")
-                ),
-                (false, true) => {
-                    let lines: Vec<String> = effects(&diff)
-                        .into_iter()
-                        .map(|(resource, action, why)| {
-                            format!("  {resource}: {action} ({})", why.join(", "))
-                        })
-                        .collect();
-                    format!(
-                        "Update in place, same PhysicalResourceId:\n{}\n",
-                        lines.join("\n")
-                    )
-                }
-            });
-            out["update"] = json!({
-                "changed": diff.changed,
-                "replacement": !replaced.is_empty(),
-                "replacement_because": replaced,
-                "in_place": if replaced.is_empty() { changes } else { Vec::new() },
-            });
+            let (update_text, update_json) = update(&old.diff(&spec));
+            text.push_str(&update_text);
+            out["update"] = update_json;
         }
         Ok(Outcome {
             code: exit::OK,
@@ -105,6 +86,47 @@ impl Plan {
             json: out,
         })
     }
+}
+
+/// What an Update with `diff` would do: in words, and as JSON.
+fn update(diff: &Diff) -> (String, serde_json::Value) {
+    let replaced = diff.needs_replacement();
+    let changes = effects(diff);
+    let text = match (diff.is_empty(), replaced.is_empty()) {
+        (true, _) => "Update: nothing changed; no AWS writes.\n".to_string(),
+        (false, false) => format!(
+            "Update: replacement, because {} cannot change in place: a new set with a new \
+             PhysicalResourceId is built beside the old one, traffic moves to it once its \
+             service is steady, and CloudFormation then deletes the old set.\n",
+            replaced.join(", ")
+        ),
+        (false, true) => {
+            let lines: Vec<String> = changes
+                .iter()
+                .map(|(resource, action, why)| {
+                    format!("  {resource}: {action} ({})", why.join(", "))
+                })
+                .collect();
+            format!(
+                "Update in place, same PhysicalResourceId:\n{}\n",
+                lines.join("\n")
+            )
+        }
+    };
+    let in_place: Vec<_> = match replaced.is_empty() {
+        true => changes
+            .iter()
+            .map(|(resource, action, why)| json!({"resource": resource, "action": action, "because": why}))
+            .collect(),
+        false => Vec::new(),
+    };
+    let json = json!({
+        "changed": diff.changed,
+        "replacement": !replaced.is_empty(),
+        "replacement_because": replaced,
+        "in_place": in_place,
+    });
+    (text, json)
 }
 
 /// Derived names, real when the stack is known, with `<id>` otherwise.
@@ -156,4 +178,23 @@ fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
             s.rule_priority, s.path_pattern
         )],
     ]
+}
+
+impl Plan {
+    /// The JSON Schema (`--schema`) or the README's table (`--properties-table`).
+    fn reference(&self) -> Outcome {
+        let schema = documents::json_schema();
+        let text = match self.properties_table {
+            true => documents::markdown_table(),
+            false => format!(
+                "{}\n",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            ),
+        };
+        Outcome {
+            code: exit::OK,
+            text,
+            json: schema,
+        }
+    }
 }

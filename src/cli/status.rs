@@ -22,35 +22,17 @@ pub struct Status {
 }
 
 impl Status {
+    /// Shows every resource, the service's rollout and events, target health, the rule, and
+    /// what is missing, foreign or (with `--properties`) drifted.
     pub async fn run(&self, c: &Clients) -> Result<Outcome, Failure> {
         let (d, at) = self.target.resolve(c, self.properties.as_deref()).await?;
         let inv = inventory(c, &d, &at).await?;
         let rows = report::rows(&d, &inv);
-        let mut problems: Vec<String> = rows
-            .iter()
-            .filter(|r| r.detail == "missing" || !r.owned)
-            .map(|r| match r.detail.as_str() {
-                "missing" => format!("{} is missing", r.kind),
-                _ => format!(
-                    "{} {} is not ours (no matching ownership tag)",
-                    r.kind, r.name
-                ),
-            })
-            .collect();
+        let mut problems = unhealthy(&rows);
         let mut text = format!("deployment {}\n{}", d.physical_id(), report::table(&rows));
         let mut details = json!({});
         if let Some(svc) = &inv.service {
-            text.push_str(&format!(
-                "\nservice: running {} / desired {} / pending {}, {} deployment(s), rollout {}\n",
-                svc.running_count,
-                svc.desired_count,
-                svc.pending_count,
-                svc.deployments,
-                svc.rollout.as_deref().unwrap_or("unknown")
-            ));
-            for event in &svc.events {
-                text.push_str(&format!("  event: {event}\n"));
-            }
+            text.push_str(&service_lines(svc));
             details["service"] = json!({
                 "running": svc.running_count, "desired": svc.desired_count, "pending": svc.pending_count,
                 "deployments": svc.deployments, "rollout": svc.rollout, "events": svc.events,
@@ -58,26 +40,17 @@ impl Status {
         }
         if let Some(tg) = &inv.target_group {
             let health = target_group::health(&c.elb, tg).await?;
-            let counts: Vec<String> = health
-                .iter()
-                .map(|(state, n)| format!("{n} {state}"))
-                .collect();
-            text.push_str(&format!(
-                "targets: {}\n",
-                if counts.is_empty() {
-                    "none registered".to_string()
-                } else {
-                    counts.join(", ")
-                }
-            ));
+            let counts: Vec<String> = health.iter().map(|(s, n)| format!("{n} {s}")).collect();
+            let targets = match counts.is_empty() {
+                true => "none registered".to_string(),
+                false => counts.join(", "),
+            };
+            text.push_str(&format!("targets: {targets}\n"));
             details["targets"] = json!(health);
         }
         if let Some(rule) = &inv.listener_rule {
-            text.push_str(&format!(
-                "rule: priority {}, path {}\n",
-                rule.priority,
-                rule.path_patterns.join(",")
-            ));
+            let path = rule.path_patterns.join(",");
+            text.push_str(&format!("rule: priority {}, path {path}\n", rule.priority));
         }
         if let Some(path) = &self.properties {
             let spec = Spec::parse(&read_properties(path)?).map_err(|e| Failure {
@@ -89,14 +62,43 @@ impl Status {
         for p in &problems {
             text.push_str(&format!("! {p}\n"));
         }
-        let code = if problems.is_empty() {
-            exit::OK
-        } else {
-            exit::DRIFT
+        let code = match problems.is_empty() {
+            true => exit::OK,
+            false => exit::DRIFT,
         };
         let json = json!({"physical_id": d.physical_id(), "resources": rows, "details": details, "problems": problems});
         Ok(Outcome { code, text, json })
     }
+}
+
+/// What is missing or not ours.
+fn unhealthy(rows: &[report::Row]) -> Vec<String> {
+    rows.iter()
+        .filter(|r| r.detail == "missing" || !r.owned)
+        .map(|r| match r.detail.as_str() {
+            "missing" => format!("{} is missing", r.kind),
+            _ => format!(
+                "{} {} is not ours (no matching ownership tag)",
+                r.kind, r.name
+            ),
+        })
+        .collect()
+}
+
+/// The service's counts, rollout and latest events.
+fn service_lines(svc: &crate::resources::service::Service) -> String {
+    let mut text = format!(
+        "\nservice: running {} / desired {} / pending {}, {} deployment(s), rollout {}\n",
+        svc.running_count,
+        svc.desired_count,
+        svc.pending_count,
+        svc.deployments,
+        svc.rollout.as_deref().unwrap_or("unknown")
+    );
+    for event in &svc.events {
+        text.push_str(&format!("  event: {event}\n"));
+    }
+    text
 }
 
 /// Where the live resources differ from the properties.

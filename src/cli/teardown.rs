@@ -3,15 +3,16 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use serde_json::json;
 
 use super::{exit, Failure, Outcome, Output, Target};
 use crate::aws::Clients;
 use crate::naming::Deployment;
-use crate::plan::{delete_found, inventory, Inventory};
+use crate::plan::{delete_found, inventory, Inventory, DELETION_ORDER};
 use crate::progress::{Event, Steps};
 use crate::report;
 
@@ -32,28 +33,18 @@ pub struct Teardown {
 }
 
 impl Teardown {
+    /// Lists, confirms, deletes and checks that nothing is left.
     pub async fn run(&self, c: &Clients, output: Output) -> Result<Outcome, Failure> {
         let (d, at) = self.target.resolve(c, self.properties.as_deref()).await?;
         let inv = inventory(c, &d, &at).await?;
         let (doomed, spared) = order(&d, &inv);
-        let mut text = format!(
-            "deployment {}: {} resource(s) to delete, in this order:\n",
-            d.physical_id(),
-            doomed.len()
-        );
-        for (i, (kind, name)) in doomed.iter().enumerate() {
-            text.push_str(&format!("  {:>2}. {kind} {name}\n", i + 1));
-        }
-        for (kind, name) in &spared {
-            text.push_str(&format!("  left alone (not ours): {kind} {name}\n"));
-        }
+        let text = listing(&d, &doomed, &spared);
         let listed =
             json!({"physical_id": d.physical_id(), "delete": doomed, "left_alone": spared});
         if doomed.is_empty() || self.dry_run {
-            let note = if doomed.is_empty() {
-                "nothing to delete\n"
-            } else {
-                "dry run: nothing deleted\n"
+            let note = match doomed.is_empty() {
+                true => "nothing to delete\n",
+                false => "dry run: nothing deleted\n",
             };
             return Ok(Outcome {
                 code: exit::OK,
@@ -61,38 +52,20 @@ impl Teardown {
                 json: listed,
             });
         }
-        let speak = |s: &str| match output {
-            Output::Text => print!("{s}"),
-            Output::Json => eprint!("{s}"),
-        };
-        speak(&text);
-        if !self.yes {
-            if !std::io::stdin().is_terminal() {
-                return Err(Failure {
-                    code: exit::DECLINED,
-                    message: "refusing to delete without a terminal to confirm on: pass --yes"
-                        .into(),
-                });
-            }
-            speak(&format!(
-                "Type yes to delete these {} resources: ",
-                doomed.len()
-            ));
-            let _ = std::io::stdout().flush();
-            let mut answer = String::new();
-            std::io::stdin().lock().read_line(&mut answer)?;
-            if answer.trim() != "yes" {
-                return Ok(Outcome {
-                    code: exit::DECLINED,
-                    text: "nothing deleted\n".into(),
-                    json: listed,
-                });
-            }
+        match output {
+            Output::Text => print!("{text}"),
+            Output::Json => eprint!("{text}"),
+        }
+        if !self.yes && !confirmed(doomed.len(), output)? {
+            return Ok(Outcome {
+                code: exit::DECLINED,
+                text: "nothing deleted\n".into(),
+                json: listed,
+            });
         }
         let started = Instant::now();
         let result = with_progress(output, delete_found(c, &d, &at, inv)).await;
-        let left = inventory(c, &d, &at).await?;
-        let (remaining, _) = order(&d, &left);
+        let (remaining, _) = order(&d, &inventory(c, &d, &at).await?);
         let took = started.elapsed().as_secs_f64();
         let json = json!({"physical_id": d.physical_id(), "deleted": doomed, "remaining": remaining, "seconds": took});
         match result {
@@ -111,24 +84,50 @@ impl Teardown {
     }
 }
 
+/// What will be deleted, in order, and what is left alone.
+fn listing(d: &Deployment, doomed: &Listed, spared: &Listed) -> String {
+    let mut text = format!(
+        "deployment {}: {} resource(s) to delete, in this order:\n",
+        d.physical_id(),
+        doomed.len()
+    );
+    for (i, (kind, name)) in doomed.iter().enumerate() {
+        text.push_str(&format!("  {:>2}. {kind} {name}\n", i + 1));
+    }
+    for (kind, name) in spared {
+        text.push_str(&format!("  left alone (not ours): {kind} {name}\n"));
+    }
+    text
+}
+
+/// Asks for a typed `yes` on the terminal; without one, refuses ([`exit::DECLINED`]).
+fn confirmed(count: usize, output: Output) -> Result<bool, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure {
+            code: exit::DECLINED,
+            message: "refusing to delete without a terminal to confirm on: pass --yes".into(),
+        });
+    }
+    let question = format!("Type yes to delete these {count} resources: ");
+    match output {
+        Output::Text => print!("{question}"),
+        Output::Json => eprint!("{question}"),
+    }
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
 /// (kind, name) of resources, in order.
 type Listed = Vec<(String, String)>;
 
 /// Ours in deletion order, and what carries our names but is not ours.
 fn order(d: &Deployment, inv: &Inventory) -> (Listed, Listed) {
     let rows = report::rows(d, inv);
-    let rank = |kind: &str| match kind {
-        "ECS service" => 0,
-        "listener rule" => 1,
-        "target group" => 2,
-        "task definition" => 3,
-        k if k.starts_with("IAM role") => 4,
-        "ECS cluster" => 5,
-        "security group" => 6,
-        _ => 7,
-    };
+    let rank = |r: &&report::Row| DELETION_ORDER.iter().position(|k| *k == r.resource);
     let mut present: Vec<&report::Row> = rows.iter().filter(|r| r.detail != "missing").collect();
-    present.sort_by_key(|r| rank(r.kind));
+    present.sort_by_key(rank);
     let pick = |owned: bool| {
         present
             .iter()
@@ -139,48 +138,40 @@ fn order(d: &Deployment, inv: &Inventory) -> (Listed, Listed) {
     (pick(true), pick(false))
 }
 
-/// Runs `work` printing a line per finished step; on a terminal a spinner shows what is in
-/// flight and for how long.
+/// Runs `work` printing a line per finished step; on a terminal an indicatif spinner shows
+/// what is in flight and for how long.
 async fn with_progress<T>(output: Output, work: impl std::future::Future<Output = T>) -> T {
-    let terminal = output == Output::Text && std::io::stdout().is_terminal();
-    let started = Instant::now();
-    let line = move |s: String| match output {
-        Output::Text if terminal => print!("\r\x1b[2K{s}\n"),
-        Output::Text => println!("{s}"),
-        Output::Json => eprintln!("{s}"),
+    let spinner = match output == Output::Text && std::io::stdout().is_terminal() {
+        true => ProgressBar::with_draw_target(None, ProgressDrawTarget::stdout()),
+        false => ProgressBar::hidden(),
     };
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
+        spinner.set_style(style);
+    }
+    let shown = spinner.clone();
     let steps = Steps::with_listener(move |e| {
         if let Event::Finished { step, took, ok } = e {
             let mark = if *ok { "done" } else { "FAILED" };
-            line(format!("{mark}: {step} ({:.1} s)", took.as_secs_f64()));
+            let line = format!("{mark}: {step} ({:.1} s)", took.as_secs_f64());
+            match output {
+                Output::Json => eprintln!("{line}"),
+                Output::Text if shown.is_hidden() => println!("{line}"),
+                Output::Text => shown.println(line),
+            }
         }
     });
-    let spinning = Arc::new(Mutex::new(true));
-    let spinner = terminal.then(|| {
-        let (steps, spinning) = (steps.clone(), spinning.clone());
+    spinner.enable_steady_tick(Duration::from_millis(100));
+    let ticker = {
+        let (steps, spinner) = (steps.clone(), spinner.clone());
         tokio::spawn(async move {
-            let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-            for frame in frames.iter().cycle() {
-                if !spinning.lock().map(|s| *s).unwrap_or(false) {
-                    break;
-                }
-                let doing = steps.in_flight().join(", ");
-                print!(
-                    "\r\x1b[2K{frame} {:.1} s {doing}",
-                    started.elapsed().as_secs_f64()
-                );
-                let _ = std::io::stdout().flush();
+            while !spinner.is_finished() {
+                spinner.set_message(steps.in_flight().join(", "));
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })
-    });
+    };
     let out = steps.scope(work).await;
-    if let Ok(mut s) = spinning.lock() {
-        *s = false;
-    }
-    if let Some(spinner) = spinner {
-        let _ = spinner.await;
-        print!("\r\x1b[2K");
-    }
+    spinner.finish_and_clear();
+    let _ = ticker.await;
     out
 }

@@ -10,7 +10,7 @@ use crate::error::{is_service_draining, Error, Result};
 use crate::naming::{Deployment, Tags};
 use crate::progress::step;
 use crate::resources::{
-    borrow, cluster, listener_rule, role, security_group, service, service_linked_role,
+    borrow, cluster, listener_rule, role, security_group, service, service_linked_role, tags,
     target_group, task_definition, Tagged,
 };
 use crate::spec::{Locator, Spec};
@@ -306,7 +306,7 @@ pub(super) async fn commit(
             listener_rule::set_priority(&c.elb, &rule, spec.rule_priority).await?;
         }
         if !d.owns(&rule.tags) {
-            target_group::update_tags(&c.elb, &rule.arn, &rule.tags, &tags).await?;
+            tags::elbv2::update(&c.elb, &rule.arn, &rule.tags, &tags).await?;
         }
         Ok::<_, Error>(())
     };
@@ -322,7 +322,7 @@ pub(super) async fn commit(
     if !d.owns(&cluster.tags) {
         step(
             format!("handing ECS cluster ({}) over", cluster.name),
-            cluster::update_tags(&c.ecs, &cluster.arn, &cluster.tags, &tags),
+            tags::ecs::update(&c.ecs, &cluster.arn, &cluster.tags, &tags),
         )
         .await?;
     }

@@ -15,6 +15,20 @@ use crate::resources::{
 };
 use crate::spec::Locator;
 
+/// The kinds of resource ([`Tagged::KIND`]) in the order Delete removes them: the service
+/// first, then the rest (concurrently, but the rule before its target group and the task
+/// definitions before the roles they name). `prod-e teardown` lists them in this order.
+pub const DELETION_ORDER: [&str; 8] = [
+    service::Service::KIND,
+    listener_rule::ListenerRule::KIND,
+    target_group::TargetGroup::KIND,
+    task_definition::TaskDefinition::KIND,
+    role::Role::KIND,
+    cluster::Cluster::KIND,
+    security_group::SecurityGroup::KIND,
+    log_group::LogGroup::KIND,
+];
+
 /// Deletes every resource of `deployment` that carries its ownership tag. What is gone
 /// counts as deleted; what is not ours is logged and left alone.
 pub async fn delete(c: &Clients, deployment: &Deployment, at: &Locator) -> Result<()> {
@@ -28,68 +42,91 @@ pub async fn delete_found(
     at: &Locator,
     found: Inventory,
 ) -> Result<()> {
+    let Inventory {
+        execution_role,
+        task_role,
+        security_group,
+        log_group,
+        cluster,
+        task_definitions,
+        target_group,
+        listener_rule,
+        service: running,
+    } = found;
     // The service first: nothing else can go while tasks run.
-    remove(d, found.service, |svc| async move {
+    remove(d, running, |svc| async move {
         service::delete(&c.ecs, &at.cluster_name, &svc).await
     })
     .await?;
-
-    let traffic = async {
-        release_target_group(
-            c,
-            d,
-            found.listener_rule.as_ref(),
-            found.target_group.as_ref(),
-        )
-        .await?;
-        remove(d, found.listener_rule, |rule| async move {
-            listener_rule::delete(&c.elb, &rule).await
-        })
-        .await?;
-        remove(d, found.target_group, |tg| async move {
-            target_group::delete(&c.elb, &tg).await
-        })
-        .await
-    };
-    let task = async {
-        for def in found.task_definitions {
-            remove(d, Some(def), |def| async move {
-                task_definition::delete(&c.ecs, &def.arn).await
-            })
-            .await?;
-        }
-        let (exec, task) = tokio::join!(
-            remove(d, found.execution_role, |r| async move {
-                role::delete(&c.iam, &r.name).await
-            }),
-            remove(d, found.task_role, |r| async move {
-                role::delete(&c.iam, &r.name).await
-            }),
-        );
-        Error::all([exec.err(), task.err()]).map_or(Ok(()), Err)
-    };
     let (traffic, task, cluster, sg, logs) = tokio::join!(
-        traffic,
-        task,
-        remove(d, found.cluster, |cl| async move {
+        remove_traffic(c, d, listener_rule, target_group),
+        remove_task(c, d, task_definitions, [execution_role, task_role]),
+        remove(d, cluster, |cl| async move {
             cluster::delete(&c.ecs, &cl.name).await
         }),
-        remove(d, found.security_group, |sg| async move {
+        remove(d, security_group, |sg| async move {
             security_group::wait_unused(&c.ec2, &sg).await?;
             security_group::delete(&c.ec2, &sg).await
         }),
-        remove(d, found.log_group, |g| async move {
+        remove(d, log_group, |g| async move {
             log_group::delete(&c.logs, &g.name).await
         }),
     );
-    Error::all([
+    let errors = [
         traffic.err(),
         task.err(),
         cluster.err(),
         sg.err(),
         logs.err(),
-    ])
-    .map_or(Ok(()), Err)
+    ];
+    Error::all(errors).map_or(Ok(()), Err)
+}
+
+/// The rule (ours), else our target group's place in a sibling's rule; then the target group.
+async fn remove_traffic(
+    c: &Clients,
+    d: &Deployment,
+    rule: Option<ListenerRule>,
+    tg: Option<TargetGroup>,
+) -> Result<()> {
+    release_target_group(c, d, rule.as_ref(), tg.as_ref()).await?;
+    remove(d, rule, |rule| async move {
+        listener_rule::delete(&c.elb, &rule).await
+    })
+    .await?;
+    remove(d, tg, |tg| async move {
+        target_group::delete(&c.elb, &tg).await
+    })
+    .await
+}
+
+/// The task definition revisions, then the roles they named.
+async fn remove_task(
+    c: &Clients,
+    d: &Deployment,
+    revisions: Vec<task_definition::TaskDefinition>,
+    roles: [Option<role::Role>; 2],
+) -> Result<()> {
+    for def in revisions {
+        remove(d, Some(def), |def| async move {
+            task_definition::delete(&c.ecs, &def.arn).await
+        })
+        .await?;
+    }
+    let [exec, task] = roles;
+    let (exec, task) = tokio::join!(
+        remove(
+            d,
+            exec,
+            |r| async move { role::delete(&c.iam, &r.name).await }
+        ),
+        remove(
+            d,
+            task,
+            |r| async move { role::delete(&c.iam, &r.name).await }
+        ),
+    );
+    Error::all([exec.err(), task.err()]).map_or(Ok(()), Err)
 }
 
 /// A half-built replacement's target group sits at weight 0 in the rule of the set it was to

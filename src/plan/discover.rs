@@ -9,7 +9,8 @@ use crate::naming::{Deployment, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
 use crate::resources::{
     cluster, listener_rule, log_group, role, security_group, service, target_group, Tagged,
 };
-use crate::spec::{Locator, DEFAULT_CLUSTER_NAME, DEFAULT_SERVICE_NAME, DEFAULT_TASK_FAMILY};
+use crate::spec::schema::{CLUSTER_NAME, SERVICE_NAME, TASK_FAMILY};
+use crate::spec::{default_text, Locator};
 
 /// A deployment seen through the tags of its resources.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -104,9 +105,9 @@ pub async fn locate(c: &Clients, d: &Deployment) -> Result<Locator> {
         tail.rsplit_once(':').map(|(family, _)| family.to_string())
     });
     Ok(Locator {
-        cluster_name: cluster_name.unwrap_or_else(|| DEFAULT_CLUSTER_NAME.to_string()),
-        service_name: svc.map_or_else(|| DEFAULT_SERVICE_NAME.to_string(), |s| s.name),
-        task_family: family.unwrap_or_else(|| DEFAULT_TASK_FAMILY.to_string()),
+        cluster_name: cluster_name.unwrap_or_else(|| default_text(&CLUSTER_NAME).to_string()),
+        service_name: svc.map_or_else(|| default_text(&SERVICE_NAME).to_string(), |s| s.name),
+        task_family: family.unwrap_or_else(|| default_text(&TASK_FAMILY).to_string()),
         listener_arn,
         vpc_id,
     })

@@ -10,7 +10,7 @@ mod replace;
 mod update;
 
 pub use create::{create, CreateFailed};
-pub use delete::{delete, delete_found};
+pub use delete::{delete, delete_found, DELETION_ORDER};
 pub use inventory::{inventory, Inventory};
 pub use replace::{replace, restore};
 pub use update::{effects, update};

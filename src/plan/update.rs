@@ -6,80 +6,58 @@ use crate::error::{Error, Result};
 use crate::naming::{Deployment, Tags};
 use crate::progress::step;
 use crate::resources::{
-    claim, cluster, listener_rule, log_group, role, security_group, service, target_group,
+    claim, cluster, listener_rule, log_group, role, security_group, service, tags, target_group,
     task_definition, Tagged,
 };
+use crate::spec::schema::Effect;
 use crate::spec::{Diff, Locator, Spec};
 use task_definition::family_of;
 
-/// Properties that make a new task definition revision (and roll the service onto it).
-const TASK_DEFINITION: &[&str] = &[
-    "Image",
-    "Command",
-    "EntryPoint",
-    "Cpu",
-    "Memory",
-    "Environment",
-    "TaskFamily",
-];
-/// Properties of the service's network configuration.
-const NETWORK: &[&str] = &["SubnetIds", "AssignPublicIp"];
-const DESIRED_COUNT: &[&str] = &["DesiredCount"];
-const SOURCE_GROUP: &[&str] = &["LoadBalancerSecurityGroupId"];
-const HEALTH_CHECK: &[&str] = &["HealthCheckPath"];
-const PRIORITY: &[&str] = &["RulePriority"];
-const PATH: &[&str] = &["PathPattern"];
-const RETENTION: &[&str] = &["LogRetentionDays"];
-const TAGS: &[&str] = &["Tags"];
-
-/// What an in-place Update does, per resource, and which properties make it do it (for
-/// `prod-e plan`; `update` below acts on the same lists).
-pub const EFFECTS: &[(&str, &str, &[&str])] = &[
+/// What an in-place Update does, per resource, for the properties with each [`Effect`] (for
+/// `prod-e plan`; `update` below acts on the same effects).
+pub const EFFECTS: &[(Effect, &str, &str)] = &[
     (
+        Effect::TaskDefinition,
         "task definition",
         "register a new revision",
-        TASK_DEFINITION,
     ),
     (
+        Effect::TaskDefinition,
         "ECS service",
         "roll onto the new revision (UpdateService)",
-        TASK_DEFINITION,
     ),
     (
+        Effect::DesiredCount,
         "ECS service",
         "change the task count (UpdateService)",
-        DESIRED_COUNT,
     ),
     (
+        Effect::Network,
         "ECS service",
         "change subnets / public IP (UpdateService)",
-        NETWORK,
     ),
     (
+        Effect::SourceGroup,
         "security group",
         "allow the new source, revoke the old one",
-        SOURCE_GROUP,
     ),
-    ("target group", "change the health check path", HEALTH_CHECK),
-    ("listener rule", "change the priority", PRIORITY),
-    ("listener rule", "change the path pattern", PATH),
-    ("log group", "change the retention", RETENTION),
-    ("every resource", "change the tags", TAGS),
+    (
+        Effect::HealthCheck,
+        "target group",
+        "change the health check path",
+    ),
+    (Effect::Priority, "listener rule", "change the priority"),
+    (Effect::Path, "listener rule", "change the path pattern"),
+    (Effect::Retention, "log group", "change the retention"),
+    (Effect::Tags, "every resource", "change the tags"),
 ];
 
 /// The effects an Update with `diff` has: (resource, action, the changed properties that cause it).
 pub fn effects(diff: &Diff) -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
     EFFECTS
         .iter()
-        .filter(|(_, _, props)| diff.any(props))
-        .map(|(resource, action, props)| {
-            let why = props
-                .iter()
-                .copied()
-                .filter(|p| diff.changed.contains(p))
-                .collect();
-            (*resource, *action, why)
-        })
+        .filter(|(effect, _, _)| diff.any(*effect))
+        .map(|(effect, resource, action)| (*resource, *action, diff.with(|p| p.effect == *effect)))
         .collect()
 }
 
@@ -144,7 +122,7 @@ struct Change<'a> {
 
 impl Change<'_> {
     fn retag(&self) -> bool {
-        self.diff.any(TAGS)
+        self.diff.any(Effect::Tags)
     }
 }
 
@@ -227,8 +205,8 @@ async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
 async fn update_roles(change: &Change<'_>, set: &Set) -> Result<()> {
     if change.retag() {
         let (iam, old, new) = (&change.c.iam, &change.old_tags, &change.new_tags);
-        role::update_tags(iam, &set.exec.name, old, new).await?;
-        role::update_tags(iam, &set.task.name, old, new).await?;
+        tags::iam::update_role(iam, &set.exec.name, old, new).await?;
+        tags::iam::update_role(iam, &set.task.name, old, new).await?;
     }
     Ok(())
 }
@@ -236,7 +214,7 @@ async fn update_roles(change: &Change<'_>, set: &Set) -> Result<()> {
 async fn update_network(change: &Change<'_>, set: &Set) -> Result<()> {
     let (ec2, old, new) = (&change.c.ec2, change.old, change.new);
     let port = i32::from(new.container_port);
-    if change.diff.any(SOURCE_GROUP) {
+    if change.diff.any(Effect::SourceGroup) {
         security_group::allow(ec2, &set.sg, port, &new.load_balancer_security_group_id).await?;
         if old.load_balancer_security_group_id != new.load_balancer_security_group_id {
             let source = &old.load_balancer_security_group_id;
@@ -244,37 +222,37 @@ async fn update_network(change: &Change<'_>, set: &Set) -> Result<()> {
         }
     }
     if change.retag() {
-        security_group::update_tags(ec2, &set.sg, &change.old_tags, &change.new_tags).await?;
+        tags::ec2::update(ec2, &set.sg.id, &change.old_tags, &change.new_tags).await?;
     }
     Ok(())
 }
 
 async fn update_logging(change: &Change<'_>, set: &Set) -> Result<()> {
     let logs = &change.c.logs;
-    if change.diff.any(RETENTION) {
+    if change.diff.any(Effect::Retention) {
         log_group::set_retention(logs, &set.logs.name, change.new.log_retention_days).await?;
     }
     if change.retag() {
-        log_group::update_tags(logs, &set.logs, &change.old_tags, &change.new_tags).await?;
+        tags::logs::update(logs, &set.logs.arn, &change.old_tags, &change.new_tags).await?;
     }
     Ok(())
 }
 
 async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     let (elb, new) = (&change.c.elb, change.new);
-    if change.diff.any(HEALTH_CHECK) {
+    if change.diff.any(Effect::HealthCheck) {
         target_group::set_health_check_path(elb, &set.tg, &new.health_check_path).await?;
     }
-    if change.diff.any(PRIORITY) {
+    if change.diff.any(Effect::Priority) {
         listener_rule::set_priority(elb, &set.rule, new.rule_priority).await?;
     }
-    if change.diff.any(PATH) {
+    if change.diff.any(Effect::Path) {
         listener_rule::set_path_pattern(elb, &set.rule, &new.path_pattern).await?;
     }
     if change.retag() {
         let (old_tags, new_tags) = (&change.old_tags, &change.new_tags);
-        target_group::update_tags(elb, &set.tg.arn, old_tags, new_tags).await?;
-        target_group::update_tags(elb, &set.rule.arn, old_tags, new_tags).await?;
+        tags::elbv2::update(elb, &set.tg.arn, old_tags, new_tags).await?;
+        tags::elbv2::update(elb, &set.rule.arn, old_tags, new_tags).await?;
     }
     Ok(())
 }
@@ -285,14 +263,14 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
     let (ecs, diff, new) = (&change.c.ecs, change.diff, change.new);
     if change.retag() {
         let (old_tags, new_tags) = (&change.old_tags, &change.new_tags);
-        cluster::update_tags(ecs, &set.cluster.arn, old_tags, new_tags).await?;
-        cluster::update_tags(ecs, &set.service.arn, old_tags, new_tags).await?;
+        tags::ecs::update(ecs, &set.cluster.arn, old_tags, new_tags).await?;
+        tags::ecs::update(ecs, &set.service.arn, old_tags, new_tags).await?;
     }
     let runs_ours = set
         .revisions
         .iter()
         .any(|t| t.arn == set.service.task_definition);
-    let registered = match diff.any(TASK_DEFINITION) || (change.retag() && runs_ours) {
+    let registered = match diff.any(Effect::TaskDefinition) || (change.retag() && runs_ours) {
         true => {
             let links = task_definition::Links {
                 execution_role_arn: &set.exec.arn,
@@ -308,9 +286,11 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         false => None,
     };
     let service_change = service::Change {
-        desired_count: diff.any(DESIRED_COUNT).then_some(new.desired_count),
+        desired_count: diff.any(Effect::DesiredCount).then_some(new.desired_count),
         task_definition_arn: registered.as_deref(),
-        network: diff.any(NETWORK).then_some((new, set.sg.id.as_str())),
+        network: diff
+            .any(Effect::Network)
+            .then_some((new, set.sg.id.as_str())),
     };
     if service_change.desired_count.is_some()
         || service_change.task_definition_arn.is_some()

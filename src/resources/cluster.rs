@@ -1,9 +1,10 @@
 //! The ECS cluster.
 
-use aws_sdk_ecs::types::{ClusterField, Tag};
+use aws_sdk_ecs::types::ClusterField;
 use aws_sdk_ecs::Client;
 
 use super::gone;
+use super::tags;
 use crate::error::{is_cluster_busy, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{retry, CLUSTER_BUSY};
@@ -34,7 +35,7 @@ fn active(c: &aws_sdk_ecs::types::Cluster) -> Option<Cluster> {
     (c.status() == Some("ACTIVE")).then(|| Cluster {
         name: c.cluster_name().unwrap_or_default().to_string(),
         arn: c.cluster_arn().unwrap_or_default().to_string(),
-        tags: tags_of(c.tags()),
+        tags: tags::ecs::read(c.tags()),
     })
 }
 
@@ -42,7 +43,7 @@ pub async fn create(ecs: &Client, name: &str, tags: &Tags) -> Result<Cluster> {
     let out = ecs
         .create_cluster()
         .cluster_name(name)
-        .set_tags(Some(tag_list(tags)))
+        .set_tags(Some(tags::ecs::list(tags)))
         .send()
         .await
         .map_err(|e| Error::aws(format!("creating ECS cluster ({name})"), e))?;
@@ -57,29 +58,6 @@ pub async fn create(ecs: &Client, name: &str, tags: &Tags) -> Result<Cluster> {
     })
 }
 
-/// Tags any ECS resource (cluster, service, task definition) by ARN.
-pub async fn update_tags(ecs: &Client, arn: &str, old: &Tags, new: &Tags) -> Result<()> {
-    let doing = format!("tagging ECS resource ({arn})");
-    let (set, remove) = super::tag_changes(old, new);
-    if !set.is_empty() {
-        ecs.tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(tag_list(&set)))
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-    }
-    if !remove.is_empty() {
-        ecs.untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-    }
-    Ok(())
-}
-
 /// Deletes the cluster, waiting (bounded) while services or tasks drain out of it.
 pub async fn delete(ecs: &Client, name: &str) -> Result<()> {
     retry(CLUSTER_BUSY, is_cluster_busy, || async {
@@ -91,25 +69,6 @@ pub async fn delete(ecs: &Client, name: &str) -> Result<()> {
         )
     })
     .await
-}
-
-/// ECS tags in our map form (shared by the ECS resource files).
-pub fn tags_of(tags: &[Tag]) -> Tags {
-    tags.iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_string(),
-                t.value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-/// Our tags in ECS form (shared by the ECS resource files).
-pub fn tag_list(tags: &Tags) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
 }
 
 /// Every ACTIVE cluster in the region, with its tags.

@@ -13,7 +13,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use aws_sdk_elasticloadbalancingv2::Client;
 
-use super::target_group::{tag_list, tags_by_arn};
+use super::tags;
 use super::{found, gone};
 use crate::error::{Error, Result};
 use crate::naming::{Deployment, Tags};
@@ -79,7 +79,7 @@ pub async fn find(
         .iter()
         .filter_map(|r| r.rule_arn().map(str::to_string))
         .collect();
-    let mut tags = tags_by_arn(elb, &arns, &doing).await?;
+    let mut tags = tags::elbv2::by_arn(elb, &arns, &doing).await?;
     let mut rules: Vec<ListenerRule> = rules
         .into_iter()
         .map(|rule| from_sdk(rule, &mut tags))
@@ -149,7 +149,7 @@ pub async fn create_unrouted(
         .priority(priority as i32)
         .conditions(unrouted())
         .actions(forward(target_group_arn))
-        .set_tags(Some(tag_list(tags)))
+        .set_tags(Some(tags::elbv2::list(tags)))
         .send()
         .await
         .map_err(|e| {

@@ -2,7 +2,7 @@
 
 use aws_sdk_cloudwatchlogs::Client;
 
-use super::{gone, tag_changes};
+use super::gone;
 use crate::error::{Error, Result};
 use crate::naming::Tags;
 
@@ -78,28 +78,6 @@ pub async fn set_retention(logs: &Client, name: &str, days: i32) -> Result<()> {
         .await
         .map(|_| ())
         .map_err(|e| Error::aws(format!("setting retention of log group ({name})"), e))
-}
-
-pub async fn update_tags(logs: &Client, group: &LogGroup, old: &Tags, new: &Tags) -> Result<()> {
-    let doing = format!("tagging log group ({})", group.name);
-    let (set, remove) = tag_changes(old, new);
-    if !set.is_empty() {
-        logs.tag_resource()
-            .resource_arn(&group.arn)
-            .set_tags(Some(set.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-    }
-    if !remove.is_empty() {
-        logs.untag_resource()
-            .resource_arn(&group.arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-    }
-    Ok(())
 }
 
 pub async fn delete(logs: &Client, name: &str) -> Result<()> {

@@ -25,6 +25,7 @@ pub mod security_group;
 pub mod service;
 pub mod service_linked_role;
 pub mod stack;
+pub mod tags;
 pub mod target_group;
 pub mod task_definition;
 
@@ -78,21 +79,6 @@ pub fn ours<T: Tagged>(deployment: &Deployment, found: Option<T>) -> Option<T> {
     }
 }
 
-/// Tags to set and tag keys to remove to go from `old` to `new`.
-pub fn tag_changes(old: &Tags, new: &Tags) -> (Tags, Vec<String>) {
-    let set = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let remove = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    (set, remove)
-}
-
 /// Turns "not found" into `None`: a missing resource is a value, not an error.
 pub fn found<T>(result: Result<T>) -> Result<Option<T>> {
     match result {
@@ -108,34 +94,10 @@ pub fn gone(result: Result<()>) -> Result<()> {
 }
 
 /// A stand-in for a resource whose build step failed in the SDK's own builder.
-fn build_error(doing: &str, err: impl std::fmt::Display) -> Error {
+pub(crate) fn build_error(doing: &str, err: impl std::fmt::Display) -> Error {
     Error::Aws {
         doing: doing.to_string(),
         code: None,
         message: err.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tag_changes_sets_new_and_changed_and_removes_dropped() {
-        let old = Tags::from([("a".into(), "1".into()), ("b".into(), "2".into())]);
-        let new = Tags::from([
-            ("a".into(), "1".into()),
-            ("b".into(), "3".into()),
-            ("c".into(), "4".into()),
-        ]);
-        let (set, remove) = tag_changes(&old, &new);
-        assert_eq!(
-            set,
-            Tags::from([("b".into(), "3".into()), ("c".into(), "4".into())])
-        );
-        assert!(remove.is_empty());
-        let (set, remove) = tag_changes(&new, &old);
-        assert_eq!(set, Tags::from([("b".into(), "2".into())]));
-        assert_eq!(remove, vec!["c".to_string()]);
     }
 }

@@ -1,9 +1,8 @@
 //! IAM roles of the task: the execution role (pulls images, writes logs) and the task role.
 
-use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 
-use super::{build_error, found, gone, tag_changes};
+use super::{found, gone, tags};
 use crate::error::{is_delete_conflict, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{retry, ROLE_DELETE_CONFLICT};
@@ -31,11 +30,7 @@ pub async fn find(iam: &Client, name: &str) -> Result<Option<Role>> {
     Ok(out.role().map(|r| Role {
         name: r.role_name().to_string(),
         arn: r.arn().to_string(),
-        tags: r
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect(),
+        tags: tags::iam::read(r.tags()),
     }))
 }
 
@@ -46,7 +41,7 @@ pub async fn create(iam: &Client, name: &str, tags: &Tags) -> Result<Role> {
         .role_name(name)
         .assume_role_policy_document(TRUST_POLICY)
         .description("prod-e ECS task role")
-        .set_tags(Some(tag_list(tags).map_err(|e| build_error(&doing, e))?))
+        .set_tags(Some(tags::iam::list(tags, &doing)?))
         .send()
         .await
         .map_err(|e| Error::aws(&doing, e))?;
@@ -82,29 +77,6 @@ pub async fn attached_policies(iam: &Client, name: &str) -> Result<Vec<String>> 
         .iter()
         .filter_map(|p| p.policy_arn().map(str::to_string))
         .collect())
-}
-
-pub async fn update_tags(iam: &Client, name: &str, old: &Tags, new: &Tags) -> Result<()> {
-    let doing = format!("tagging IAM role ({name})");
-    let (set, remove) = tag_changes(old, new);
-    if !set.is_empty() {
-        let tags = tag_list(&set).map_err(|e| build_error(&doing, e))?;
-        iam.tag_role()
-            .role_name(name)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-    }
-    if !remove.is_empty() {
-        iam.untag_role()
-            .role_name(name)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-    }
-    Ok(())
 }
 
 /// Detaches managed policies, deletes inline ones, then deletes the role.
@@ -154,12 +126,6 @@ pub async fn delete(iam: &Client, name: &str) -> Result<()> {
         )
     })
     .await
-}
-
-fn tag_list(tags: &Tags) -> Result<Vec<Tag>, aws_sdk_iam::error::BuildError> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
 }
 
 /// Every role whose name starts with `prefix`, with its tags (ListRoles carries none).

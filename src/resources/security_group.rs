@@ -1,11 +1,9 @@
 //! The service's security group: ingress on the container port from the load balancer's group only.
 
-use aws_sdk_ec2::types::{
-    Filter, IpPermission, ResourceType, Tag, TagSpecification, UserIdGroupPair,
-};
+use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType, TagSpecification, UserIdGroupPair};
 use aws_sdk_ec2::Client;
 
-use super::{gone, tag_changes};
+use super::{gone, tags};
 use crate::error::{
     is_already_exists, is_dependency_violation, is_group_not_yet_visible, Error, Result,
 };
@@ -42,16 +40,7 @@ fn from_sdk(g: &aws_sdk_ec2::types::SecurityGroup) -> SecurityGroup {
         id: g.group_id().unwrap_or_default().to_string(),
         name: g.group_name().unwrap_or_default().to_string(),
         vpc_id: g.vpc_id().unwrap_or_default().to_string(),
-        tags: g
-            .tags()
-            .iter()
-            .map(|t| {
-                (
-                    t.key().unwrap_or_default().to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect(),
+        tags: tags::ec2::read(g.tags()),
         ingress: g
             .ip_permissions()
             .iter()
@@ -82,7 +71,7 @@ pub async fn create(
         .tag_specifications(
             TagSpecification::builder()
                 .resource_type(ResourceType::SecurityGroup)
-                .set_tags(Some(tag_list(tags)))
+                .set_tags(Some(tags::ec2::list(tags)))
                 .build(),
         )
         .send()
@@ -173,37 +162,6 @@ pub async fn revoke(
     }))
 }
 
-pub async fn update_tags(
-    ec2: &Client,
-    group: &SecurityGroup,
-    old: &Tags,
-    new: &Tags,
-) -> Result<()> {
-    let doing = format!("tagging security group ({})", group.name);
-    let (set, remove) = tag_changes(old, new);
-    if !set.is_empty() {
-        ec2.create_tags()
-            .resources(&group.id)
-            .set_tags(Some(tag_list(&set)))
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-    }
-    if !remove.is_empty() {
-        let keys = remove
-            .iter()
-            .map(|k| Tag::builder().key(k).build())
-            .collect();
-        ec2.delete_tags()
-            .resources(&group.id)
-            .set_tags(Some(keys))
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-    }
-    Ok(())
-}
-
 /// Waits until no network interface uses the group: Fargate releases task ENIs minutes after
 /// the service is gone, and until then the group cannot be deleted.
 pub async fn wait_unused(ec2: &Client, group: &SecurityGroup) -> Result<()> {
@@ -243,12 +201,6 @@ fn permission(port: i32, source_group: &str) -> IpPermission {
         .to_port(port)
         .user_id_group_pairs(UserIdGroupPair::builder().group_id(source_group).build())
         .build()
-}
-
-fn tag_list(tags: &Tags) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
 }
 
 /// Every security group carrying the tag `key`, in any VPC.

@@ -7,7 +7,7 @@ use aws_sdk_ecs::types::{
 };
 use aws_sdk_ecs::Client;
 
-use super::cluster::{tag_list, tags_of};
+use super::tags;
 use super::{build_error, gone};
 use crate::error::{
     is_cluster_not_yet_visible, is_fresh_role_unusable, is_service_busy,
@@ -174,7 +174,7 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Service {
             .take(3)
             .filter_map(|e| e.message().map(str::to_string))
             .collect(),
-        tags: tags_of(s.tags()),
+        tags: tags::ecs::read(s.tags()),
     }
 }
 
@@ -215,7 +215,7 @@ pub async fn create(
             .propagate_tags(PropagateTags::Service)
             .enable_ecs_managed_tags(true)
             .client_token(client_token)
-            .set_tags(Some(tag_list(tags)))
+            .set_tags(Some(tags::ecs::list(tags)))
             .send()
             .await
             .map_err(|e| Error::aws(&doing, e))?;

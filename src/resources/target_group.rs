@@ -1,13 +1,11 @@
 //! The ALB target group (type `ip`, HTTP on the container port) the listener rule forwards to.
 
-use aws_sdk_elasticloadbalancingv2::types::{
-    ProtocolEnum, Tag, TargetGroupAttribute, TargetTypeEnum,
-};
+use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetGroupAttribute, TargetTypeEnum};
 use aws_sdk_elasticloadbalancingv2::Client;
 
+use super::tags;
 use super::{build_error, found, gone};
 use crate::error::{is_resource_in_use, Error, Result};
-use std::collections::BTreeMap;
 
 use crate::naming::Tags;
 use crate::retry::{retry, TARGET_GROUP_IN_USE};
@@ -35,7 +33,7 @@ pub async fn find(elb: &Client, name: &str) -> Result<Option<TargetGroup>> {
     };
     let arn = group.target_group_arn().unwrap_or_default().to_string();
     let doing = format!("reading tags of target group ({name})");
-    let mut tags = tags_by_arn(elb, std::slice::from_ref(&arn), &doing).await?;
+    let mut tags = tags::elbv2::by_arn(elb, std::slice::from_ref(&arn), &doing).await?;
     Ok(Some(from_sdk(group, tags.remove(&arn).unwrap_or_default())))
 }
 
@@ -61,7 +59,7 @@ pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Resul
         .target_type(TargetTypeEnum::Ip)
         .health_check_protocol(ProtocolEnum::Http)
         .health_check_path(&spec.health_check_path)
-        .set_tags(Some(tag_list(tags)))
+        .set_tags(Some(tags::elbv2::list(tags)))
         .send()
         .await
         .map_err(|e| Error::aws(&doing, e))?;
@@ -127,68 +125,6 @@ pub async fn delete(elb: &Client, group: &TargetGroup) -> Result<()> {
     .await
 }
 
-/// DescribeTags takes at most this many ARNs per call.
-const TAGS_PER_CALL: usize = 20;
-
-/// Tags of ELBv2 resources (target groups, rules) by ARN, 20 per call.
-pub async fn tags_by_arn(
-    elb: &Client,
-    arns: &[String],
-    doing: &str,
-) -> Result<BTreeMap<String, Tags>> {
-    let mut all = BTreeMap::new();
-    for batch in arns.chunks(TAGS_PER_CALL) {
-        let out = elb
-            .describe_tags()
-            .set_resource_arns(Some(batch.to_vec()))
-            .send()
-            .await
-            .map_err(|e| Error::aws(doing, e))?;
-        for d in out.tag_descriptions() {
-            let tags = d
-                .tags()
-                .iter()
-                .map(|t| {
-                    let key = t.key().unwrap_or_default().to_string();
-                    (key, t.value().unwrap_or_default().to_string())
-                })
-                .collect();
-            all.insert(d.resource_arn().unwrap_or_default().to_string(), tags);
-        }
-    }
-    Ok(all)
-}
-
-/// Changes the tags of one ELBv2 resource (target group or rule).
-pub async fn update_tags(elb: &Client, arn: &str, old: &Tags, new: &Tags) -> Result<()> {
-    let doing = format!("tagging load balancer resource ({arn})");
-    let (set, remove) = super::tag_changes(old, new);
-    if !set.is_empty() {
-        elb.add_tags()
-            .resource_arns(arn)
-            .set_tags(Some(tag_list(&set)))
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-    }
-    if !remove.is_empty() {
-        elb.remove_tags()
-            .resource_arns(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| Error::aws(&doing, e))?;
-    }
-    Ok(())
-}
-
-/// Our tags in ELBv2 form (shared with the listener rule).
-pub fn tag_list(tags: &Tags) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
 /// Every target group whose name starts with `prefix`, with its tags.
 pub async fn list(elb: &Client, prefix: &str) -> Result<Vec<TargetGroup>> {
     let listed = elb
@@ -208,7 +144,7 @@ pub async fn list(elb: &Client, prefix: &str) -> Result<Vec<TargetGroup>> {
         .iter()
         .filter_map(|g| g.target_group_arn().map(str::to_string))
         .collect();
-    let mut tags = tags_by_arn(elb, &arns, &doing).await?;
+    let mut tags = tags::elbv2::by_arn(elb, &arns, &doing).await?;
     Ok(ours
         .into_iter()
         .map(|g| {

@@ -6,7 +6,7 @@ use aws_sdk_ecs::types::{
 };
 use aws_sdk_ecs::Client;
 
-use super::cluster::{tag_list, tags_of};
+use super::tags;
 use super::{build_error, gone};
 use crate::default_server;
 use crate::error::{is_fresh_role_unusable, Error, Result};
@@ -58,7 +58,7 @@ pub async fn find_all(ecs: &Client, family: &str) -> Result<Vec<TaskDefinition>>
             .map_err(|e| Error::aws(format!("reading task definition ({arn})"), e))?;
         found.push(TaskDefinition {
             arn,
-            tags: tags_of(out.tags()),
+            tags: tags::ecs::read(out.tags()),
         });
     }
     Ok(found)
@@ -73,40 +73,9 @@ pub async fn create(
     tags: &Tags,
 ) -> Result<TaskDefinition> {
     let doing = format!("registering task definition ({})", spec.task_family);
-    let region = ecs
-        .config()
-        .region()
-        .map(|r| r.to_string())
-        .unwrap_or_default();
-    let logging = LogConfiguration::builder()
-        .log_driver(LogDriver::Awslogs)
-        .options("awslogs-group", links.log_group)
-        .options("awslogs-region", region)
-        .options("awslogs-stream-prefix", "ecs")
-        .build()
-        .map_err(|e| build_error(&doing, e))?;
-    let port = i32::from(spec.container_port);
-    let container = ContainerDefinition::builder()
-        .name(&spec.container_name)
-        .image(&spec.image)
-        .essential(true)
-        .port_mappings(
-            PortMapping::builder()
-                .container_port(port)
-                .host_port(port)
-                .protocol(TransportProtocol::Tcp)
-                .build(),
-        )
-        .set_command(Some(default_server::command(spec)).filter(|c| !c.is_empty()))
-        .set_entry_point(Some(spec.entry_point.clone()).filter(|e| !e.is_empty()))
-        .set_environment(Some(
-            default_server::environment(spec)
-                .into_iter()
-                .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
-                .collect(),
-        ))
-        .log_configuration(logging)
-        .build();
+    let region = ecs.config().region().map(|r| r.to_string());
+    let container =
+        container(spec, links, &region.unwrap_or_default()).map_err(|e| build_error(&doing, e))?;
     retry(ROLE_PROPAGATION, is_fresh_role_unusable, || async {
         let out = ecs
             .register_task_definition()
@@ -118,7 +87,7 @@ pub async fn create(
             .execution_role_arn(links.execution_role_arn)
             .task_role_arn(links.task_role_arn)
             .container_definitions(container.clone())
-            .set_tags(Some(tag_list(tags)))
+            .set_tags(Some(tags::ecs::list(tags)))
             .send()
             .await
             .map_err(|e| Error::aws(&doing, e))?;
@@ -138,6 +107,42 @@ pub async fn create(
         })
     })
     .await
+}
+
+/// The one container: the image, its command (see [`default_server`]), the port, the
+/// environment, and awslogs into the set's log group.
+fn container(
+    spec: &Spec,
+    links: Links<'_>,
+    region: &str,
+) -> Result<ContainerDefinition, aws_sdk_ecs::error::BuildError> {
+    let logging = LogConfiguration::builder()
+        .log_driver(LogDriver::Awslogs)
+        .options("awslogs-group", links.log_group)
+        .options("awslogs-region", region)
+        .options("awslogs-stream-prefix", "ecs")
+        .build()?;
+    let port = i32::from(spec.container_port);
+    let environment = default_server::environment(spec)
+        .into_iter()
+        .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
+        .collect();
+    Ok(ContainerDefinition::builder()
+        .name(&spec.container_name)
+        .image(&spec.image)
+        .essential(true)
+        .port_mappings(
+            PortMapping::builder()
+                .container_port(port)
+                .host_port(port)
+                .protocol(TransportProtocol::Tcp)
+                .build(),
+        )
+        .set_command(Some(default_server::command(spec)).filter(|c| !c.is_empty()))
+        .set_entry_point(Some(spec.entry_point.clone()).filter(|e| !e.is_empty()))
+        .set_environment(Some(environment))
+        .log_configuration(logging)
+        .build())
 }
 
 /// Deregisters a revision; tasks already running keep it until they are replaced.

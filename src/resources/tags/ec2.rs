@@ -1,0 +1,51 @@
+//! EC2 tags (security groups): CreateTags / DeleteTags by resource id.
+
+use aws_sdk_ec2::types::Tag;
+use aws_sdk_ec2::Client;
+
+use crate::error::{Error, Result};
+use crate::naming::Tags;
+
+/// Our tags in EC2 form.
+pub fn list(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// EC2 tags in our form.
+pub fn read(tags: &[Tag]) -> Tags {
+    tags.iter()
+        .map(|t| {
+            let key = t.key().unwrap_or_default().to_string();
+            (key, t.value().unwrap_or_default().to_string())
+        })
+        .collect()
+}
+
+/// Changes the tags of the EC2 resource `id` from `old` to `new`.
+pub async fn update(ec2: &Client, id: &str, old: &Tags, new: &Tags) -> Result<()> {
+    let doing = format!("tagging EC2 resource ({id})");
+    let (set, remove) = super::changes(old, new);
+    if !set.is_empty() {
+        ec2.create_tags()
+            .resources(id)
+            .set_tags(Some(list(&set)))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    if !remove.is_empty() {
+        let keys = remove
+            .iter()
+            .map(|k| Tag::builder().key(k).build())
+            .collect();
+        ec2.delete_tags()
+            .resources(id)
+            .set_tags(Some(keys))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! ELBv2 tags (target groups, listener rules): AddTags / RemoveTags / DescribeTags by ARN.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_elasticloadbalancingv2::types::Tag;
+use aws_sdk_elasticloadbalancingv2::Client;
+
+use crate::error::{Error, Result};
+use crate::naming::Tags;
+
+/// DescribeTags takes at most this many ARNs per call (ELBv2 API reference).
+const TAGS_PER_CALL: usize = 20;
+
+/// Our tags in ELBv2 form.
+pub fn list(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// The tags of each of `arns`, [`TAGS_PER_CALL`] per call; `doing` names the errors.
+pub async fn by_arn(elb: &Client, arns: &[String], doing: &str) -> Result<BTreeMap<String, Tags>> {
+    let mut all = BTreeMap::new();
+    for batch in arns.chunks(TAGS_PER_CALL) {
+        let out = elb
+            .describe_tags()
+            .set_resource_arns(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| Error::aws(doing, e))?;
+        for d in out.tag_descriptions() {
+            let tags = d
+                .tags()
+                .iter()
+                .map(|t| {
+                    let key = t.key().unwrap_or_default().to_string();
+                    (key, t.value().unwrap_or_default().to_string())
+                })
+                .collect();
+            all.insert(d.resource_arn().unwrap_or_default().to_string(), tags);
+        }
+    }
+    Ok(all)
+}
+
+/// Changes the tags of the ELBv2 resource `arn` from `old` to `new`.
+pub async fn update(elb: &Client, arn: &str, old: &Tags, new: &Tags) -> Result<()> {
+    let doing = format!("tagging load balancer resource ({arn})");
+    let (set, remove) = super::changes(old, new);
+    if !set.is_empty() {
+        elb.add_tags()
+            .resource_arns(arn)
+            .set_tags(Some(list(&set)))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    if !remove.is_empty() {
+        elb.remove_tags()
+            .resource_arns(arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&doing, e))?;
+    }
+    Ok(())
+}

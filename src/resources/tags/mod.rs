@@ -1,0 +1,50 @@
+//! Tagging, one path per AWS service (as Terraform's `tags_gen.go`): each file converts our
+//! tag map to and from its service's form and applies a change (tag what is new or different,
+//! untag what is gone), for every resource of that service.
+
+pub mod ec2;
+pub mod ecs;
+pub mod elbv2;
+pub mod iam;
+pub mod logs;
+
+use crate::naming::Tags;
+
+/// Tags to set and tag keys to remove to go from `old` to `new`.
+pub fn changes(old: &Tags, new: &Tags) -> (Tags, Vec<String>) {
+    let set = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    (set, remove)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_set_new_and_changed_and_remove_dropped() {
+        let old = Tags::from([("a".into(), "1".into()), ("b".into(), "2".into())]);
+        let new = Tags::from([
+            ("a".into(), "1".into()),
+            ("b".into(), "3".into()),
+            ("c".into(), "4".into()),
+        ]);
+        let (set, remove) = changes(&old, &new);
+        assert_eq!(
+            set,
+            Tags::from([("b".into(), "3".into()), ("c".into(), "4".into())])
+        );
+        assert!(remove.is_empty());
+        let (set, remove) = changes(&new, &old);
+        assert_eq!(set, Tags::from([("b".into(), "2".into())]));
+        assert_eq!(remove, vec!["c".to_string()]);
+    }
+}

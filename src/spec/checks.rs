@@ -1,0 +1,149 @@
+//! The validation rules of single property values (AWS's formats and limits). Each returns the
+//! message that names what is wrong, for the FAILED Reason.
+
+use crate::naming::{FINGERPRINT_LEN, RESERVED_TAG_PREFIXES};
+
+/// User tags allowed beside prod-e's three (IAM allows 50 per role).
+pub const MAX_USER_TAGS: usize = 40;
+
+/// The retention values CloudWatch Logs accepts (PutRetentionPolicy reference).
+pub const LOG_RETENTION_DAYS: [i64; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// A VPC id (`vpc-…`).
+pub fn vpc_id(s: &str) -> Result<(), String> {
+    prefixed(s, "vpc-")
+}
+
+/// A security group id (`sg-…`).
+pub fn security_group_id(s: &str) -> Result<(), String> {
+    prefixed(s, "sg-")
+}
+
+/// Any key (the container environment: ECS sets no rule of its own; empty keys are refused
+/// for every map).
+pub fn any_key(_key: &str) -> Result<(), String> {
+    Ok(())
+}
+
+/// An AWS id `<prefix><letters and digits>`.
+pub fn prefixed(s: &str, prefix: &str) -> Result<(), String> {
+    let rest = s.strip_prefix(prefix).unwrap_or_default();
+    if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not a valid id ({prefix}…)"))
+    }
+}
+
+/// An ELBv2 listener ARN.
+pub fn listener_arn(s: &str) -> Result<(), String> {
+    if s.starts_with("arn:") && s.contains(":elasticloadbalancing:") && s.contains(":listener/") {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not an ELBv2 listener ARN"))
+    }
+}
+
+/// An ECS name: 1–255 letters, digits, hyphens or underscores.
+pub fn ecs_name(s: &str) -> Result<(), String> {
+    let ok = (1..=255).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} must be 1–255 letters, digits, hyphens or underscores"
+        ))
+    }
+}
+
+/// An ECS service name short enough for a replacement to append `-<fingerprint>` (see
+/// `naming`).
+pub fn service_name(s: &str) -> Result<(), String> {
+    ecs_name(s)?;
+    let max = 255 - 1 - FINGERPRINT_LEN;
+    match s.len() <= max {
+        true => Ok(()),
+        false => Err(format!("must have at most {max} characters")),
+    }
+}
+
+/// An image reference: 1–255 characters without spaces.
+pub fn image(s: &str) -> Result<(), String> {
+    if !s.is_empty() && s.len() <= 255 && !s.chars().any(char::is_whitespace) {
+        Ok(())
+    } else {
+        Err("must be an image reference of 1–255 characters without spaces".to_string())
+    }
+}
+
+/// A health check path: starts with `/`, at most 1024 characters.
+pub fn health_check_path(s: &str) -> Result<(), String> {
+    if s.starts_with('/') && s.len() <= 1024 {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} must start with / and have at most 1024 characters"
+        ))
+    }
+}
+
+/// An ALB path pattern: 1–128 of the characters ALB allows.
+pub fn path_pattern(s: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_-.$/~\"'@:+*?&".contains(c);
+    if (1..=128).contains(&s.len()) && s.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} must be 1–128 characters of A–Z a–z 0–9 _ - . $ / ~ \" ' @ : + * ? &"
+        ))
+    }
+}
+
+/// A user tag key: not under a reserved prefix, at most 128 characters.
+pub fn user_tag(key: &str) -> Result<(), String> {
+    match RESERVED_TAG_PREFIXES.iter().find(|p| key.starts_with(*p)) {
+        Some(prefix) => Err(format!(
+            "tag key {key:?} uses the reserved prefix {prefix:?}"
+        )),
+        None if key.len() > 128 => Err(format!("tag key {key:?} is longer than 128 characters")),
+        None => Ok(()),
+    }
+}
+
+/// The Cpu/Memory pairs Fargate accepts.
+pub fn fargate_size(cpu: u32, memory: u32) -> Result<(), String> {
+    let (min, max, step) = match cpu {
+        256 => {
+            return if [512, 1024, 2048].contains(&memory) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "Cpu 256 allows Memory 512, 1024 or 2048, not {memory}"
+                ))
+            }
+        }
+        512 => (1024, 4096, 1024),
+        1024 => (2048, 8192, 1024),
+        2048 => (4096, 16384, 1024),
+        4096 => (8192, 30720, 1024),
+        8192 => (16384, 61440, 4096),
+        16384 => (32768, 122880, 8192),
+        _ => {
+            return Err(format!(
+                "Cpu {cpu} is not a Fargate size (256, 512, 1024, 2048, 4096, 8192, 16384)"
+            ))
+        }
+    };
+    if (min..=max).contains(&memory) && memory.is_multiple_of(step) {
+        Ok(())
+    } else {
+        Err(format!(
+            "Cpu {cpu} allows Memory {min}–{max} in steps of {step}, not {memory}"
+        ))
+    }
+}

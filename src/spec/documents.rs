@@ -1,0 +1,118 @@
+//! The documents made from the property table ([`super::schema`]): the README's table of
+//! properties and the JSON Schema shipped as `schema/prod-e-service.schema.json` (both printed
+//! by `prod-e plan`, both checked against the table by the unit tests).
+
+use serde_json::{json, Map, Value};
+
+use super::schema::{Default, Effect, Kind, Property, CLOUDFORMATION_PROPERTIES, PROPERTIES};
+
+/// The README's property table (Markdown).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| Property | Meaning | Default | On change |\n|---|---|---|---|\n");
+    for p in &PROPERTIES {
+        let default = match p.default {
+            Default::Required => "required".to_string(),
+            Default::Text(t) => format!("`{t}`"),
+            Default::Integer(n) => format!("`{n}`"),
+            Default::Boolean(b) => format!("`{b}`"),
+            Default::Empty if matches!(p.kind, Kind::Map { .. }) => "`{}`".to_string(),
+            Default::Empty => "`[]`".to_string(),
+        };
+        let change = match p.effect {
+            Effect::Replacement => "replacement",
+            Effect::Behaviour => "in place (no AWS write)",
+            _ => "in place",
+        };
+        let doc = format!("{}{}", p.doc, range_note(&p.kind));
+        out.push_str(&format!("| {} | {doc} | {default} | {change} |\n", p.name));
+    }
+    out
+}
+
+/// ", 1–65535" and the like, for the README.
+fn range_note(kind: &Kind) -> String {
+    match kind {
+        Kind::Integer { min, max } if *max < i64::from(u32::MAX) => format!(", {min}–{max}"),
+        Kind::Map {
+            max: Some((max, _)),
+            ..
+        } => format!(" (at most {max})"),
+        _ => String::new(),
+    }
+}
+
+/// A JSON Schema (draft 2020-12) of the Properties of `Custom::ProdEService`. Values may be
+/// strings where CloudFormation passes scalars as strings.
+pub fn json_schema() -> Value {
+    let mut properties: Map<String, Value> = PROPERTIES
+        .iter()
+        .map(|p| (p.name.to_string(), property_schema(p)))
+        .collect();
+    for name in CLOUDFORMATION_PROPERTIES {
+        let doc = "CloudFormation's own property";
+        properties.insert(name.to_string(), json!({"description": doc}));
+    }
+    let required: Vec<&str> = PROPERTIES
+        .iter()
+        .filter(|p| p.default == Default::Required)
+        .map(|p| p.name)
+        .collect();
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Custom::ProdEService Properties",
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+fn property_schema(p: &Property) -> Value {
+    let mut schema = match p.kind {
+        Kind::Text { pattern, .. } => match pattern {
+            Some(pattern) => json!({"type": "string", "pattern": pattern}),
+            None => json!({"type": "string"}),
+        },
+        Kind::Integer { min, max } => json!({
+            "anyOf": [
+                {"type": "integer", "minimum": min, "maximum": max},
+                {"type": "string", "pattern": "^[0-9]+$"},
+            ]
+        }),
+        Kind::OneOf(values) => {
+            let strings: Vec<String> = values.iter().map(i64::to_string).collect();
+            json!({"anyOf": [{"enum": values}, {"enum": strings}]})
+        }
+        Kind::Boolean => json!({"enum": [true, false, "true", "false"]}),
+        Kind::Strings => json!({"type": "array", "items": {"type": "string"}}),
+        Kind::Subnets => json!({
+            "anyOf": [
+                {"type": "array", "items": {"type": "string", "pattern": "^subnet-[0-9A-Za-z]+$"}, "minItems": 1, "maxItems": 16},
+                {"type": "string"},
+            ]
+        }),
+        Kind::Map { max, .. } => {
+            let mut map = json!({
+                "type": "object",
+                "additionalProperties": {"type": ["string", "number", "boolean"]},
+            });
+            if let Some((max, _)) = max {
+                map["maxProperties"] = json!(max);
+            }
+            map
+        }
+    };
+    schema["description"] = json!(p.doc);
+    let default = match p.default {
+        Default::Required => None,
+        Default::Text(t) => Some(json!(t)),
+        Default::Integer(n) => Some(json!(n)),
+        Default::Boolean(b) => Some(json!(b)),
+        Default::Empty if matches!(p.kind, Kind::Map { .. }) => Some(json!({})),
+        Default::Empty => Some(json!([])),
+    };
+    if let Some(default) = default {
+        schema["default"] = default;
+    }
+    schema
+}

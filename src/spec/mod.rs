@@ -1,0 +1,284 @@
+//! The custom resource's Properties: typed and validated (every problem at once) as the table
+//! in [`schema`] describes them, the diff old → new, and the lenient [`Locator`] for Delete.
+
+pub mod checks;
+pub mod documents;
+mod reader;
+pub mod schema;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::naming::{Tags, FINGERPRINT_LEN};
+use reader::Reader;
+use schema::{Default, Effect, Property, CLOUDFORMATION_PROPERTIES, PROPERTIES};
+
+/// What a deployment should be. Serialized field names are the property names ([`schema`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Spec {
+    pub vpc_id: String,
+    pub subnet_ids: Vec<String>,
+    pub listener_arn: String,
+    pub load_balancer_security_group_id: String,
+    pub cluster_name: String,
+    pub service_name: String,
+    pub task_family: String,
+    pub container_name: String,
+    pub image: String,
+    /// The container's command, as in an ECS container definition (empty: see
+    /// [`crate::default_server::command`]).
+    pub command: Vec<String>,
+    /// The container's entry point (empty: the image's own).
+    pub entry_point: Vec<String>,
+    pub container_port: u16,
+    /// Fargate CPU units.
+    pub cpu: u32,
+    /// Fargate memory, MiB.
+    pub memory: u32,
+    pub desired_count: u32,
+    pub assign_public_ip: bool,
+    pub health_check_path: String,
+    pub rule_priority: u32,
+    pub path_pattern: String,
+    pub log_retention_days: i32,
+    pub environment: BTreeMap<String, String>,
+    pub tags: Tags,
+    pub wait_for_steady_state: bool,
+}
+
+/// One bad property and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub property: String,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(property: &str, message: &str) -> Problem {
+        Problem {
+            property: property.to_string(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Every problem found in a set of properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub Vec<Problem>);
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid properties: ")?;
+        for (i, p) in self.0.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "; " };
+            write!(f, "{sep}{}: {}", p.property, p.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+impl Spec {
+    /// Validates `properties` (a JSON object as CloudFormation sends it: scalars may be strings,
+    /// `""` is "not set"). Errors: every problem found, each naming its property.
+    pub fn parse(properties: &Value) -> Result<Spec, Invalid> {
+        let empty = Map::new();
+        let (props, mut problems) = match properties {
+            Value::Object(map) => (map, Vec::new()),
+            Value::Null => (&empty, Vec::new()),
+            _ => (
+                &empty,
+                vec![Problem::new("Properties", "must be an object")],
+            ),
+        };
+        for name in props.keys() {
+            let known = schema::property(name).is_some()
+                || CLOUDFORMATION_PROPERTIES.contains(&name.as_str());
+            if !known {
+                problems.push(Problem::new(name, "unknown property"));
+            }
+        }
+        let mut r = Reader { props, problems };
+        let spec = read(&mut r);
+        if let Err(message) = checks::fargate_size(spec.cpu, spec.memory) {
+            let named = |p: &Problem| p.property == "Cpu" || p.property == "Memory";
+            if !r.problems.iter().any(named) {
+                r.problems.push(Problem::new("Cpu/Memory", &message));
+            }
+        }
+        match r.problems.is_empty() {
+            true => Ok(spec),
+            false => Err(Invalid(r.problems)),
+        }
+    }
+
+    /// Names of the properties whose values differ between `self` (old) and `new`.
+    pub fn diff(&self, new: &Spec) -> Diff {
+        let (old, new) = (as_map(self), as_map(new));
+        let changed = PROPERTIES
+            .iter()
+            .map(|p| p.name)
+            .filter(|name| old.get(*name) != new.get(*name))
+            .collect();
+        Diff { changed }
+    }
+
+    /// 8 hex digits of a hash of the replacement-class properties: part of the
+    /// PhysicalResourceId, so that a replacement gets a new id and its own names.
+    pub fn fingerprint(&self) -> String {
+        let all = as_map(self);
+        let fixed: Map<String, Value> = PROPERTIES
+            .iter()
+            .filter(|p| p.needs_replacement())
+            .map(|p| {
+                let value = all.get(p.name).cloned().unwrap_or(Value::Null);
+                (p.name.to_string(), value)
+            })
+            .collect();
+        let digest = Sha256::digest(Value::Object(fixed).to_string().as_bytes());
+        digest
+            .iter()
+            .take(FINGERPRINT_LEN / 2)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Every property, read in the table's order (problems are reported in this order).
+fn read(r: &mut Reader) -> Spec {
+    use schema::*;
+    Spec {
+        vpc_id: r.text(&VPC_ID),
+        subnet_ids: r.subnets(&SUBNET_IDS),
+        listener_arn: r.text(&LISTENER_ARN),
+        load_balancer_security_group_id: r.text(&LOAD_BALANCER_SECURITY_GROUP_ID),
+        cluster_name: r.text(&CLUSTER_NAME),
+        service_name: r.text(&SERVICE_NAME),
+        task_family: r.text(&TASK_FAMILY),
+        container_name: r.text(&CONTAINER_NAME),
+        image: r.text(&IMAGE),
+        command: r.strings(&COMMAND),
+        entry_point: r.strings(&ENTRY_POINT),
+        container_port: r.integer(&CONTAINER_PORT) as u16,
+        cpu: r.integer(&CPU) as u32,
+        memory: r.integer(&MEMORY) as u32,
+        desired_count: r.integer(&DESIRED_COUNT) as u32,
+        assign_public_ip: r.boolean(&ASSIGN_PUBLIC_IP),
+        health_check_path: r.text(&HEALTH_CHECK_PATH),
+        rule_priority: r.integer(&RULE_PRIORITY) as u32,
+        path_pattern: r.text(&PATH_PATTERN),
+        log_retention_days: r.integer(&LOG_RETENTION_DAYS) as i32,
+        environment: r.map(&ENVIRONMENT),
+        tags: r.map(&TAGS),
+        wait_for_steady_state: r.boolean(&WAIT_FOR_STEADY_STATE),
+    }
+}
+
+/// The properties an Update changes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Diff {
+    pub changed: BTreeSet<&'static str>,
+}
+
+impl Diff {
+    /// Changed properties that need a new set of resources.
+    pub fn needs_replacement(&self) -> Vec<&'static str> {
+        self.with(|p| p.needs_replacement())
+    }
+
+    /// Whether a changed property has `effect`.
+    pub fn any(&self, effect: Effect) -> bool {
+        !self.with(|p| p.effect == effect).is_empty()
+    }
+
+    /// The changed properties `keep` accepts, in the table's order.
+    pub fn with(&self, keep: impl Fn(&Property) -> bool) -> Vec<&'static str> {
+        PROPERTIES
+            .iter()
+            .filter(|p| keep(p) && self.changed.contains(p.name))
+            .map(|p| p.name)
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty()
+    }
+
+    /// Every in-place property, for re-applying a spec whose previous values are unknown.
+    pub fn all_in_place() -> Self {
+        let changed = PROPERTIES
+            .iter()
+            .filter(|p| !p.needs_replacement())
+            .map(|p| p.name)
+            .collect();
+        Diff { changed }
+    }
+}
+
+/// What Delete needs to find a deployment's resources, read leniently from properties that
+/// may no longer be valid: a property that is missing or malformed falls back to its default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locator {
+    pub cluster_name: String,
+    pub service_name: String,
+    pub task_family: String,
+    pub listener_arn: Option<String>,
+    pub vpc_id: Option<String>,
+}
+
+impl Locator {
+    /// The locator of whatever `properties` hold, valid or not.
+    pub fn from_properties(properties: &Value) -> Self {
+        let text = |p: &Property| {
+            let value = properties.get(p.name).and_then(Value::as_str);
+            let valid = |s: &&str| match p.kind {
+                schema::Kind::Text { check, .. } => !s.is_empty() && check(s).is_ok(),
+                _ => false,
+            };
+            value.filter(valid).map(str::to_string)
+        };
+        let named = |p: &Property| text(p).unwrap_or_else(|| default_text(p).to_string());
+        Locator {
+            cluster_name: named(&schema::CLUSTER_NAME),
+            service_name: named(&schema::SERVICE_NAME),
+            task_family: named(&schema::TASK_FAMILY),
+            listener_arn: text(&schema::LISTENER_ARN),
+            vpc_id: text(&schema::VPC_ID),
+        }
+    }
+}
+
+impl From<&Spec> for Locator {
+    fn from(spec: &Spec) -> Self {
+        Locator {
+            cluster_name: spec.cluster_name.clone(),
+            service_name: spec.service_name.clone(),
+            task_family: spec.task_family.clone(),
+            listener_arn: Some(spec.listener_arn.clone()),
+            vpc_id: Some(spec.vpc_id.clone()),
+        }
+    }
+}
+
+/// The default of a text property (`""` if it has none).
+pub fn default_text(p: &Property) -> &'static str {
+    match p.default {
+        Default::Text(t) => t,
+        _ => "",
+    }
+}
+
+fn as_map(spec: &Spec) -> Map<String, Value> {
+    match serde_json::to_value(spec) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}

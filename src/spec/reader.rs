@@ -1,0 +1,191 @@
+//! Reads property values as [`super::schema`] describes them, recording a problem (and
+//! yielding a placeholder) for each bad one, so that every problem is reported at once. Scalars
+//! may be strings, as CloudFormation sends them; `null` or an empty string means "not set".
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::schema::{Default, Kind, Property};
+use super::Problem;
+
+/// The Properties being read and the problems found so far.
+pub struct Reader<'a> {
+    pub props: &'a Map<String, Value>,
+    pub problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    /// Records that `name` is wrong because of `message`; returns `placeholder`.
+    pub fn fail<T>(&mut self, name: &str, message: &str, placeholder: T) -> T {
+        self.problems.push(Problem::new(name, message));
+        placeholder
+    }
+
+    /// The value of `p`, or `None` if it is not set (absent, `null` or `""`); a required
+    /// property that is not set is a problem.
+    fn given(&mut self, p: &Property) -> Option<&Value> {
+        let value = match self.props.get(p.name) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.is_empty() => None,
+            Some(v) => Some(v),
+        };
+        if value.is_none() && p.default == Default::Required {
+            self.problems.push(Problem::new(p.name, "is required"));
+        }
+        value
+    }
+
+    /// A string property ([`Kind::Text`]).
+    pub fn text(&mut self, p: &Property) -> String {
+        let default = match p.default {
+            Default::Text(d) => d,
+            _ => "",
+        };
+        let value = match self.given(p) {
+            None => return default.to_string(),
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => return self.fail(p.name, "must be a string", String::new()),
+        };
+        let Kind::Text { check, .. } = p.kind else {
+            return value;
+        };
+        match check(&value) {
+            Ok(()) => value,
+            Err(message) => self.fail(p.name, &message, value),
+        }
+    }
+
+    /// A whole number ([`Kind::Integer`] or [`Kind::OneOf`]).
+    pub fn integer(&mut self, p: &Property) -> i64 {
+        let default = match p.default {
+            Default::Integer(n) => n,
+            _ => 0,
+        };
+        let parsed = match self.given(p) {
+            None => return default,
+            Some(Value::Number(n)) => n.as_i64(),
+            Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+            Some(_) => None,
+        };
+        let Some(n) = parsed else {
+            return self.fail(p.name, "must be a whole number", default);
+        };
+        match p.kind {
+            Kind::Integer { min, max } if !(min..=max).contains(&n) => {
+                self.fail(p.name, &format!("{n} is out of range {min}–{max}"), default)
+            }
+            Kind::OneOf(allowed) if !allowed.contains(&n) => {
+                let min = allowed.iter().min().copied().unwrap_or(n);
+                let max = allowed.iter().max().copied().unwrap_or(n);
+                if !(min..=max).contains(&n) {
+                    let message = format!("{n} is out of range {min}–{max}");
+                    return self.fail(p.name, &message, default);
+                }
+                let list: Vec<String> = allowed.iter().map(i64::to_string).collect();
+                let message = format!("{n} is not one of {}", list.join(", "));
+                self.fail(p.name, &message, default)
+            }
+            _ => n,
+        }
+    }
+
+    /// `true` or `false` ([`Kind::Boolean`]).
+    pub fn boolean(&mut self, p: &Property) -> bool {
+        let default = matches!(p.default, Default::Boolean(true));
+        match self.given(p) {
+            None => default,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => true,
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => false,
+            Some(_) => self.fail(p.name, "must be true or false", default),
+        }
+    }
+
+    /// A list of strings ([`Kind::Strings`]).
+    pub fn strings(&mut self, p: &Property) -> Vec<String> {
+        match self.given(p) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => match all_strings(items) {
+                Some(s) => s,
+                None => self.fail(p.name, "must be a list of strings", Vec::new()),
+            },
+            Some(_) => self.fail(p.name, "must be a list of strings", Vec::new()),
+        }
+    }
+
+    /// Subnet ids ([`Kind::Subnets`]): a list, or a comma-separated string.
+    pub fn subnets(&mut self, p: &Property) -> Vec<String> {
+        let name = p.name;
+        let items: Vec<String> = match self.given(p) {
+            None => return Vec::new(),
+            Some(Value::String(s)) => s
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            Some(Value::Array(items)) => match all_strings(items) {
+                Some(s) => s,
+                None => return self.fail(name, "must be a list of subnet ids", Vec::new()),
+            },
+            Some(_) => return self.fail(name, "must be a list of subnet ids", Vec::new()),
+        };
+        if items.is_empty() {
+            return self.fail(name, "must list at least one subnet", items);
+        }
+        if items.len() > 16 {
+            return self.fail(name, "lists more than 16 subnets (the ECS limit)", items);
+        }
+        if let Some(bad) = items
+            .iter()
+            .find(|s| super::checks::prefixed(s, "subnet-").is_err())
+        {
+            let message = format!("{bad:?} is not a subnet id (subnet-…)");
+            return self.fail(name, &message, items);
+        }
+        items
+    }
+
+    /// A map of string to string ([`Kind::Map`]); numbers and booleans become strings.
+    pub fn map(&mut self, p: &Property) -> BTreeMap<String, String> {
+        let (name, empty) = (p.name, BTreeMap::new());
+        let object = match self.given(p) {
+            None => return empty,
+            Some(Value::Object(o)) => o.clone(),
+            Some(_) => return self.fail(name, "must be a map of string to string", empty),
+        };
+        let Kind::Map { check_key, max } = p.kind else {
+            return empty;
+        };
+        let mut out = BTreeMap::new();
+        for (key, value) in &object {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => return self.fail(name, &format!("value of {key:?} must be a string"), empty),
+            };
+            if key.is_empty() {
+                return self.fail(name, "keys must not be empty", empty);
+            }
+            if let Err(message) = check_key(key) {
+                return self.fail(name, &message, empty);
+            }
+            out.insert(key.clone(), text);
+        }
+        match max {
+            Some((max, why)) if out.len() > max => {
+                self.fail(name, &format!("at most {max} {why}"), empty)
+            }
+            _ => out,
+        }
+    }
+}
+
+/// The items as strings, if every one is a string.
+fn all_strings(items: &[Value]) -> Option<Vec<String>> {
+    items
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect()
+}

@@ -1,0 +1,409 @@
+//! Unit tests of the Properties: defaults, coercion, every bad input named, the schema and the
+//! documents generated from it.
+
+use super::checks::fargate_size;
+use super::*;
+use serde_json::json;
+
+fn required() -> Value {
+    json!({
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p",
+        "VpcId": "vpc-0abc",
+        "SubnetIds": ["subnet-a1", "subnet-b2"],
+        "ListenerArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/alb/1/2",
+        "LoadBalancerSecurityGroupId": "sg-0alb",
+    })
+}
+
+#[test]
+fn defaults_are_the_production_values() {
+    let spec = Spec::parse(&required()).unwrap();
+    assert_eq!(spec.cluster_name, "prod-e-cluster");
+    assert_eq!(spec.service_name, "prod-e-service");
+    assert_eq!(spec.task_family, "prod-e-task");
+    assert_eq!(spec.container_name, "dummy-container");
+    assert_eq!(spec.image, "node:16");
+    assert_eq!((spec.container_port, spec.cpu, spec.memory), (80, 256, 512));
+    assert_eq!((spec.desired_count, spec.assign_public_ip), (1, false));
+    assert_eq!(
+        (spec.health_check_path.as_str(), spec.path_pattern.as_str()),
+        ("/", "/*")
+    );
+    assert_eq!((spec.rule_priority, spec.log_retention_days), (100, 30));
+}
+
+#[test]
+fn strings_and_numbers_mean_the_same() {
+    let mut a = required();
+    let mut b = required();
+    for (k, s, n) in [
+        ("DesiredCount", json!("2"), json!(2)),
+        ("Cpu", json!("512"), json!(512)),
+        ("Memory", json!("1024"), json!(1024)),
+        ("AssignPublicIp", json!("true"), json!(true)),
+    ] {
+        a[k] = s;
+        b[k] = n;
+    }
+    assert_eq!(Spec::parse(&a).unwrap(), Spec::parse(&b).unwrap());
+}
+
+#[test]
+fn every_problem_is_named_at_once() {
+    let bad = json!({
+        "SubnetIds": [],
+        "ListenerArn": 5,
+        "LoadBalancerSecurityGroupId": "sg-1",
+        "Cpu": "256", "Memory": "4096",
+        "RulePriority": 0,
+        "ContainerPort": "70000",
+        "Colour": "blue",
+    });
+    let err = Spec::parse(&bad).unwrap_err();
+    let named: Vec<&str> = err.0.iter().map(|p| p.property.as_str()).collect();
+    for want in [
+        "Colour",
+        "VpcId",
+        "SubnetIds",
+        "ListenerArn",
+        "ContainerPort",
+        "RulePriority",
+        "Cpu/Memory",
+    ] {
+        assert!(named.contains(&want), "{want} missing from {err}");
+    }
+    assert_eq!(named.len(), 7, "{err}");
+    assert!(err
+        .to_string()
+        .starts_with("invalid properties: Colour: unknown property; VpcId: is required"));
+}
+
+#[test]
+fn command_and_entry_point_are_lists_of_strings() {
+    let mut props = required();
+    props["Command"] = json!(["node", "server.js"]);
+    props["EntryPoint"] = json!(["/bin/sh", "-c"]);
+    let spec = Spec::parse(&props).unwrap();
+    assert_eq!(spec.command, ["node", "server.js"]);
+    assert_eq!(spec.entry_point, ["/bin/sh", "-c"]);
+    props["Command"] = json!("node server.js");
+    props["EntryPoint"] = json!([1]);
+    let err = Spec::parse(&props).unwrap_err().to_string();
+    assert!(err.contains("Command: must be a list of strings"), "{err}");
+    assert!(
+        err.contains("EntryPoint: must be a list of strings"),
+        "{err}"
+    );
+}
+
+#[test]
+fn fargate_pairs() {
+    assert!(fargate_size(256, 2048).is_ok());
+    assert!(fargate_size(256, 4096).is_err());
+    assert!(fargate_size(1024, 3072).is_ok());
+    assert!(fargate_size(8192, 20480).is_ok());
+    assert!(fargate_size(8192, 17408).is_err());
+    assert!(fargate_size(300, 512).is_err());
+}
+
+#[test]
+fn diff_classifies_changes() {
+    let old = Spec::parse(&required()).unwrap();
+    let mut new = old.clone();
+    new.image = "nginx".into();
+    new.desired_count = 2;
+    let diff = old.diff(&new);
+    assert_eq!(diff.changed, BTreeSet::from(["Image", "DesiredCount"]));
+    assert!(diff.needs_replacement().is_empty());
+    new.container_port = 8080;
+    assert_eq!(old.diff(&new).needs_replacement(), vec!["ContainerPort"]);
+    assert!(old.diff(&old).is_empty());
+}
+
+#[test]
+fn the_fingerprint_changes_exactly_with_a_replacement_property() {
+    let old = Spec::parse(&required()).unwrap();
+    let fp = old.fingerprint();
+    assert_eq!(fp.len(), FINGERPRINT_LEN);
+    assert!(fp.bytes().all(|b| b.is_ascii_hexdigit()));
+    let mut in_place = old.clone();
+    in_place.image = "nginx".into();
+    in_place.desired_count = 3;
+    in_place.wait_for_steady_state = false;
+    assert_eq!(in_place.fingerprint(), fp);
+    let mut port = old.clone();
+    port.container_port = 8080;
+    let mut cluster = old.clone();
+    cluster.cluster_name = "other".into();
+    assert_ne!(port.fingerprint(), fp);
+    assert_ne!(cluster.fingerprint(), fp);
+    assert_ne!(cluster.fingerprint(), port.fingerprint());
+}
+
+#[test]
+fn locator_survives_invalid_properties() {
+    let loc = Locator::from_properties(
+        &json!({"ClusterName": 7, "ServiceName": "svc", "ListenerArn": "nope"}),
+    );
+    assert_eq!(loc.cluster_name, "prod-e-cluster");
+    assert_eq!(loc.service_name, "svc");
+    assert_eq!(loc.listener_arn, None);
+}
+
+/// Property sets that must each be refused with the named problem (merged into [`required`]).
+fn bad_properties() -> Vec<(Value, &'static str)> {
+    vec![
+        (json!({"VpcId": null}), "VpcId: is required"),
+        (json!({"VpcId": 5}), "VpcId: must be a string"),
+        (
+            json!({"VpcId": "subnet-1"}),
+            "VpcId: \"subnet-1\" is not a valid id",
+        ),
+        (
+            json!({"VpcId": "vpc-"}),
+            "VpcId: \"vpc-\" is not a valid id",
+        ),
+        (json!({"SubnetIds": null}), "SubnetIds: is required"),
+        (
+            json!({"SubnetIds": []}),
+            "SubnetIds: must list at least one subnet",
+        ),
+        (json!({"SubnetIds": ""}), "SubnetIds: is required"),
+        (
+            json!({"SubnetIds": [1, 2]}),
+            "SubnetIds: must be a list of subnet ids",
+        ),
+        (
+            json!({"SubnetIds": ["sg-1"]}),
+            "SubnetIds: \"sg-1\" is not a subnet id",
+        ),
+        (
+            json!({"SubnetIds": (0..17).map(|i| format!("subnet-{i}")).collect::<Vec<_>>()}),
+            "SubnetIds: lists more than 16 subnets",
+        ),
+        (
+            json!({"SubnetIds": {"a": "b"}}),
+            "SubnetIds: must be a list of subnet ids",
+        ),
+        (
+            json!({"ListenerArn": "arn:aws:s3:::bucket"}),
+            "ListenerArn: \"arn:aws:s3:::bucket\" is not an ELBv2 listener ARN",
+        ),
+        (
+            json!({"ListenerArn": ["x"]}),
+            "ListenerArn: must be a string",
+        ),
+        (
+            json!({"LoadBalancerSecurityGroupId": "vpc-1"}),
+            "LoadBalancerSecurityGroupId: \"vpc-1\" is not a valid id",
+        ),
+        (
+            json!({"ClusterName": "has space"}),
+            "ClusterName: \"has space\" must be 1–255 letters",
+        ),
+        (json!({"ClusterName": "x".repeat(256)}), "ClusterName:"),
+        (
+            json!({"ServiceName": "a/b"}),
+            "ServiceName: \"a/b\" must be 1–255 letters",
+        ),
+        (
+            json!({"TaskFamily": "fam:1"}),
+            "TaskFamily: \"fam:1\" must be 1–255 letters",
+        ),
+        (
+            json!({"ContainerName": 7}),
+            "ContainerName: must be a string",
+        ),
+        (
+            json!({"Image": "x".repeat(256)}),
+            "Image: must be an image reference",
+        ),
+        (
+            json!({"Image": "node 16"}),
+            "Image: must be an image reference",
+        ),
+        (
+            json!({"ContainerPort": 0}),
+            "ContainerPort: 0 is out of range 1–65535",
+        ),
+        (
+            json!({"ContainerPort": "http"}),
+            "ContainerPort: must be a whole number",
+        ),
+        (
+            json!({"ContainerPort": 80.5}),
+            "ContainerPort: must be a whole number",
+        ),
+        (
+            json!({"Cpu": 300}),
+            "Cpu/Memory: Cpu 300 is not a Fargate size",
+        ),
+        (
+            json!({"Cpu": 512, "Memory": 512}),
+            "Cpu/Memory: Cpu 512 allows Memory 1024–4096",
+        ),
+        (
+            json!({"Cpu": "4096", "Memory": "4096"}),
+            "Cpu/Memory: Cpu 4096 allows Memory 8192–30720",
+        ),
+        (json!({"Memory": -1}), "Memory: -1 is out of range"),
+        (
+            json!({"DesiredCount": -1}),
+            "DesiredCount: -1 is out of range 0–5000",
+        ),
+        (
+            json!({"DesiredCount": "1e3"}),
+            "DesiredCount: must be a whole number",
+        ),
+        (
+            json!({"DesiredCount": 5001}),
+            "DesiredCount: 5001 is out of range",
+        ),
+        (
+            json!({"AssignPublicIp": "yes"}),
+            "AssignPublicIp: must be true or false",
+        ),
+        (
+            json!({"AssignPublicIp": 1}),
+            "AssignPublicIp: must be true or false",
+        ),
+        (
+            json!({"HealthCheckPath": "health"}),
+            "HealthCheckPath: \"health\" must start with /",
+        ),
+        (
+            json!({"RulePriority": 50001}),
+            "RulePriority: 50001 is out of range 1–50000",
+        ),
+        (
+            json!({"RulePriority": "first"}),
+            "RulePriority: must be a whole number",
+        ),
+        (
+            json!({"PathPattern": "x".repeat(129)}),
+            "must be 1–128 characters",
+        ),
+        (
+            json!({"PathPattern": "/a b"}),
+            "PathPattern: \"/a b\" must be 1–128 characters",
+        ),
+        (
+            json!({"LogRetentionDays": 4}),
+            "LogRetentionDays: 4 is not one of",
+        ),
+        (
+            json!({"LogRetentionDays": 0}),
+            "LogRetentionDays: 0 is out of range",
+        ),
+        (
+            json!({"Environment": ["A=1"]}),
+            "Environment: must be a map of string to string",
+        ),
+        (
+            json!({"Environment": {"A": {"nested": 1}}}),
+            "Environment: value of \"A\" must be a string",
+        ),
+        (
+            json!({"Tags": {"prod-e:physical-id": "x"}}),
+            "Tags: tag key \"prod-e:physical-id\" uses the reserved prefix",
+        ),
+        (
+            json!({"Tags": {"aws:cloudformation:stack-name": "x"}}),
+            "Tags: tag key \"aws:cloudformation:stack-name\" uses the reserved prefix",
+        ),
+        (
+            json!({"Tags": (0..41).map(|i| (format!("k{i}"), json!("v"))).collect::<serde_json::Map<_, _>>()}),
+            "Tags: at most 40 tags",
+        ),
+        (
+            json!({"Tags": "team=a"}),
+            "Tags: must be a map of string to string",
+        ),
+        (json!({"Colour": "blue"}), "Colour: unknown property"),
+        (json!({"vpcid": "vpc-1"}), "vpcid: unknown property"),
+    ]
+}
+
+#[test]
+fn every_bad_input_is_refused_with_its_problem_named() {
+    let cases = bad_properties();
+    for (extra, want) in &cases {
+        let mut props = required();
+        if let (Some(p), Value::Object(extra)) = (props.as_object_mut(), extra) {
+            p.extend(extra.clone());
+        }
+        let err = Spec::parse(&props)
+            .expect_err(&extra.to_string())
+            .to_string();
+        assert!(err.contains(want), "{extra}: {err:?} lacks {want:?}");
+    }
+    assert!(cases.len() >= 48, "{} cases", cases.len());
+}
+
+#[test]
+fn an_empty_string_means_not_set() {
+    let mut props = required();
+    for name in [
+        "ClusterName",
+        "Image",
+        "PathPattern",
+        "Cpu",
+        "AssignPublicIp",
+        "Command",
+        "Tags",
+    ] {
+        props[name] = json!("");
+    }
+    assert_eq!(
+        Spec::parse(&props).unwrap(),
+        Spec::parse(&required()).unwrap()
+    );
+    props["VpcId"] = json!("");
+    let err = Spec::parse(&props).unwrap_err().to_string();
+    assert_eq!(err, "invalid properties: VpcId: is required");
+}
+
+#[test]
+fn every_property_of_the_table_is_a_field_of_the_spec() {
+    let spec = Spec::parse(&required()).unwrap();
+    let fields: BTreeSet<String> = as_map(&spec).keys().cloned().collect();
+    let table: BTreeSet<String> = PROPERTIES.iter().map(|p| p.name.to_string()).collect();
+    assert_eq!(fields, table);
+}
+
+#[test]
+fn the_readme_table_is_the_schema() {
+    let readme = include_str!("../../README.md");
+    let begin = readme.find("<!-- properties:begin").expect("begin marker");
+    let table = &readme[begin..];
+    let table = &table[table.find('\n').expect("marker line") + 1..];
+    let end = table.find("<!-- properties:end -->").expect("end marker");
+    assert_eq!(
+        table[..end].trim(),
+        documents::markdown_table().trim(),
+        "README's table differs from src/spec/schema.rs: paste `prod-e plan --properties-table`"
+    );
+}
+
+#[test]
+fn the_shipped_json_schema_is_the_schema() {
+    let shipped: Value =
+        serde_json::from_str(include_str!("../../schema/prod-e-service.schema.json"))
+            .expect("schema/prod-e-service.schema.json is JSON");
+    assert_eq!(
+        shipped,
+        documents::json_schema(),
+        "schema/prod-e-service.schema.json differs: regenerate it with `prod-e plan --schema`"
+    );
+}
+
+#[test]
+fn missing_required_properties_are_all_named() {
+    let err =
+        Spec::parse(&json!({"ServiceToken": "arn:aws:lambda:us-east-1:1:function:x"})).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid properties: VpcId: is required; SubnetIds: is required; ListenerArn: is required; \
+         LoadBalancerSecurityGroupId: is required"
+    );
+}
