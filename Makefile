@@ -19,9 +19,10 @@ MIN_RUST := 1.94.1
 # Where cargo puts things (CI sets CARGO_TARGET_DIR outside the clone).
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 ZIP := $(TARGET_DIR)/lambda/prod-e-provisioner/bootstrap.zip
-# One virtualenv per Python tool (their dependencies conflict), found first on PATH.
+# One virtualenv per Python tool (their dependencies conflict), found first on PATH. cargo-lambda's
+# comes first: it runs zig as `python3 -m ziglang`, from the ziglang wheel in its virtualenv.
 VENVS := $(HOME)/.cache/prod-e/venvs
-TOOLS := moto lambda cfn-lint sam checkov
+TOOLS := lambda moto cfn-lint sam checkov
 export PATH := $(subst $(eval) ,:,$(foreach t,$(TOOLS),$(VENVS)/$(t)/bin)):$(PATH)
 SAM_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0
 
@@ -47,7 +48,7 @@ demo: deps-rust deps-moto deps-lambda
 CALL_LOG ?= $(TARGET_DIR)/prod-e-calls.jsonl
 test: deps-rust deps-moto deps-node
 	rm -f $(CALL_LOG)
-	PROD_E_CALL_LOG=$(abspath $(CALL_LOG)) $(CARGO) test --lib --bins --tests --examples
+	PROD_E_CALL_LOG=$(abspath $(CALL_LOG)) $(CARGO) test --workspace --lib --bins --tests --examples
 	$(CARGO) run --quiet --example policy -- $(CALL_LOG)
 
 # Sends the given event files (in order, against one fresh emulator) to the function under
@@ -85,7 +86,7 @@ destroy: $(VENVS)/sam/bin/sam
 # The fast Rust checks first, then the template checkers.
 lint: deps-rust
 	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	@$(MAKE) --no-print-directory $(VENVS)/cfn-lint/bin/cfn-lint $(VENVS)/sam/bin/sam $(VENVS)/checkov/bin/checkov
 	cfn-lint bootstrap-template.yaml
 	$(SAM_ENV) sam validate --lint -t bootstrap-template.yaml

@@ -4,9 +4,7 @@
 //! next to the critical-path bound; AWS calls per operation; peak RSS; binary and zip sizes;
 //! and the same operations with concurrency switched off (the proxy serializes the calls).
 
-#[allow(dead_code)]
-#[path = "../tests/support/mod.rs"]
-mod support;
+use prod_e_testkit as support;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

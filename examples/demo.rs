@@ -6,17 +6,15 @@
 //! Prints each response and the live resources after each step.
 //! `make invoke EVENT="events/create.json events/delete.json"` sends only the given events.
 
-#[allow(dead_code)]
-#[path = "../tests/support/mod.rs"]
-mod support;
+use prod_e_testkit as support;
 
 use std::error::Error;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use prod_e::cli::report;
 use prod_e::naming::Deployment;
 use prod_e::plan::inventory;
-use prod_e::report;
 use prod_e::spec::{Locator, Spec};
 use serde_json::{json, Value};
 use support::{moto, s3, Harness};
@@ -105,7 +103,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     if let Some(last) = files.last() {
         let event = sample_event(last, &h)?;
         if event["RequestType"] == "Delete" {
-            let left: Vec<String> = prod_e::plan::discover::deployments(&h.clients)
+            let left: Vec<String> = prod_e::cli::discover::deployments(&h.clients)
                 .await?
                 .into_iter()
                 .filter(|f| event["StackId"] == f.stack_id.as_str())

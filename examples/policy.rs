@@ -6,9 +6,7 @@
 //!
 //! `cargo run --example policy -- FILE`
 
-#[allow(dead_code)]
-#[path = "../tests/support/mod.rs"]
-mod support;
+use prod_e_testkit as support;
 
 use std::process::ExitCode;
 

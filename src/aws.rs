@@ -21,10 +21,15 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(120);
 /// One client per AWS service the provider calls.
 #[derive(Clone, Debug)]
 pub struct Clients {
+    /// ECS: clusters, services, task definitions.
     pub ecs: aws_sdk_ecs::Client,
+    /// EC2: the security group and the network it lives in.
     pub ec2: aws_sdk_ec2::Client,
+    /// IAM: the task roles and the ECS service-linked role.
     pub iam: aws_sdk_iam::Client,
+    /// ELBv2: the target group and the listener rule.
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    /// CloudWatch Logs: the container log group.
     pub logs: aws_sdk_cloudwatchlogs::Client,
     /// The provider's own function, invoked to continue a long operation.
     pub lambda: aws_sdk_lambda::Client,

@@ -19,6 +19,7 @@ pub const DEFAULT_SERVICE_TIMEOUT: Duration = Duration::from_secs(3600);
 /// Time kept back from `ServiceTimeout` to answer FAILED before CloudFormation gives up:
 /// a twentieth of it, between these bounds.
 pub const MIN_OVERALL_MARGIN: Duration = Duration::from_secs(1);
+/// Default ServiceTimeout (seconds), as CloudFormation's own default for custom resources.
 pub const MAX_OVERALL_MARGIN: Duration = Duration::from_secs(60);
 
 /// How far an operation got, carried from one invocation to the next.
@@ -62,7 +63,9 @@ impl Progress {
 /// The overall limit of one operation: `ServiceTimeout` from its first invocation, less a margin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
+    /// How far the operation got in earlier invocations.
     pub progress: Progress,
+    /// The resource's `ServiceTimeout`: the overall limit of the operation.
     pub service_timeout: Duration,
 }
 

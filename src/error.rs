@@ -7,27 +7,58 @@ use std::fmt;
 pub enum Error {
     /// An AWS API call failed: `doing` reads "creating ECS cluster (prod-e-cluster)".
     Aws {
+        /// What was being done.
         doing: String,
+        /// AWS's error code, if the answer had one.
         code: Option<String>,
+        /// AWS's message (or the SDK's, without one).
         message: String,
     },
     /// A resource with one of our names exists but carries no ownership tag of ours.
-    NotOurs { kind: &'static str, name: String },
+    NotOurs {
+        /// What kind of resource.
+        kind: &'static str,
+        /// Its name or id.
+        name: String,
+    },
     /// A resource this deployment needs is gone (e.g. deleted out of band before an Update).
-    Missing { kind: &'static str, name: String },
+    Missing {
+        /// What kind of resource.
+        kind: &'static str,
+        /// Its name or id.
+        name: String,
+    },
+    /// An AWS answer lacked a field its API reference always sends (an id or ARN).
+    Incomplete {
+        /// What kind of resource.
+        kind: &'static str,
+        /// The missing field, as the API reference names it.
+        field: &'static str,
+    },
     /// A wait or retry ran out of its bound.
-    GaveUp { doing: String, after: String },
+    GaveUp {
+        /// What was being done.
+        doing: String,
+        /// How many tries of what.
+        after: String,
+    },
     /// The ECS deployment circuit breaker stopped a rollout (and rolled it back).
     DeploymentFailed {
+        /// The service's name.
         service: String,
+        /// The service's latest events, newest first.
         events: Vec<String>,
     },
     /// A wait reached the time this invocation had for it; the work goes on in the next one.
-    Pending { waiting_for: String },
+    Pending {
+        /// What is still awaited.
+        waiting_for: String,
+    },
     /// Several independent steps failed; each is reported.
     Several(Vec<Error>),
 }
 
+/// A provisioning result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl fmt::Display for Error {
@@ -49,6 +80,9 @@ impl fmt::Display for Error {
                  (no matching prod-e:physical-id tag); it was left untouched"
             ),
             Error::Missing { kind, name } => write!(f, "{kind} {name} no longer exists"),
+            Error::Incomplete { kind, field } => {
+                write!(f, "AWS answered without the {field} of the {kind}")
+            }
             Error::GaveUp { doing, after } => write!(f, "{doing}: gave up after {after}"),
             Error::Pending { waiting_for } => write!(f, "still waiting for {waiting_for}"),
             Error::DeploymentFailed { service, events } => write!(
@@ -125,6 +159,36 @@ impl Error {
         matches!(self, Error::Aws { message, .. } if message.contains(needle))
     }
 }
+
+/// The results of steps run together (`tokio::join!`) as one: every output, or every failure
+/// ([`Error::all`]). `let (a, b) = tokio::join!(x, y).all_ok()?;`
+pub trait AllOk {
+    /// The outputs, in order.
+    type Output;
+    /// Every output if all succeeded, else all the errors as one.
+    fn all_ok(self) -> Result<Self::Output>;
+}
+
+macro_rules! all_ok {
+    ($($t:ident $r:ident),+) => {
+        impl<$($t),+> AllOk for ($(Result<$t>,)+) {
+            type Output = ($($t,)+);
+            fn all_ok(self) -> Result<Self::Output> {
+                let ($($r,)+) = self;
+                match Error::all([$($r.as_ref().err().cloned()),+]) {
+                    Some(err) => Err(err),
+                    None => Ok(($($r?,)+)),
+                }
+            }
+        }
+    };
+}
+
+all_ok!(A a, B b);
+all_ok!(A a, B b, C c);
+all_ok!(A a, B b, C c, D d);
+all_ok!(A a, B b, C c, D d, E e);
+all_ok!(A a, B b, C c, D d, E e, F f, G g, H h, I i);
 
 /// EC2: the security group is still referenced by an ENI or another group.
 pub fn is_dependency_violation(err: &Error) -> bool {

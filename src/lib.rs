@@ -11,12 +11,14 @@
 //!   graph, concurrently where the graph allows.
 //! - [`resources`] holds one file per AWS resource kind with the same verbs; only these
 //!   files call the AWS SDK. [`aws`] builds the clients, [`retry`] bounds every retry and
-//!   every wait.
+//!   [`wait`] every wait that may go on in another invocation.
 //! - [`progress`] names the steps of an operation: structured logs, and what was still in
 //!   flight when the deadline came near.
-//! - [`report`] renders what exists for people (the CLI and the demo).
-//! - [`cli`] is the operator CLI `prod-e`, one file per command, on the same library.
+//! - [`cli`] is the operator CLI `prod-e`, one file per command, on the same library, with
+//!   what only it needs (finding deployments by their tags, rendering them for people).
 //! - The binaries are thin: `prod-e-provisioner` (the Lambda) and `prod-e` (the operator CLI).
+
+#![warn(missing_docs)]
 
 pub mod aws;
 pub mod cfn;
@@ -28,7 +30,7 @@ pub mod handler;
 pub mod naming;
 pub mod plan;
 pub mod progress;
-pub mod report;
 pub mod resources;
 pub mod retry;
 pub mod spec;
+pub mod wait;

@@ -75,22 +75,27 @@ impl Deployment {
         format!("prod-e-nothing-created-{request_id}")
     }
 
+    /// The PhysicalResourceId (`prod-e-<10 hex>-<8 hex>`).
     pub fn physical_id(&self) -> &str {
         &self.physical_id
     }
 
+    /// The execution role's name (`<id>-execution`).
     pub fn execution_role(&self) -> String {
         format!("{}-execution", self.physical_id)
     }
 
+    /// The task role's name (`<id>-task`).
     pub fn task_role(&self) -> String {
         format!("{}-task", self.physical_id)
     }
 
+    /// The security group's name (`<id>-service`).
     pub fn security_group(&self) -> String {
         format!("{}-service", self.physical_id)
     }
 
+    /// The log group's name (`/ecs/<id>`).
     pub fn log_group(&self) -> String {
         format!("/ecs/{}", self.physical_id)
     }

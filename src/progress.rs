@@ -15,10 +15,15 @@ tokio::task_local! {
 /// A step that started or ended, for listeners such as the CLI's progress lines.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// A step began.
     Started(String),
+    /// A step ended.
     Finished {
+        /// The step's name.
         step: String,
+        /// How long it took.
         took: Duration,
+        /// Whether it succeeded.
         ok: bool,
     },
 }

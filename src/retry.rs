@@ -1,15 +1,20 @@
-//! Named, bounded retries for the AWS errors we know to be temporary, and polling.
+//! Named, bounded retries for the AWS errors we know to be temporary, bounded polling, and
+//! the delay scale tests and benchmarks shrink every delay with. Waits that may outlast an
+//! invocation are in [`crate::wait`].
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 
 /// How often and how long one named case may be retried.
 #[derive(Debug, Clone, Copy)]
 pub struct Bound {
+    /// What is waited out, for logs ("IAM role propagation").
     pub what: &'static str,
+    /// Tries in all, the first included.
     pub attempts: u32,
+    /// Pause between tries (scaled by the delay scale in tests).
     pub delay: Duration,
 }
 
@@ -30,7 +35,7 @@ pub const NEW_RESOURCE_VISIBLE: Bound = Bound {
 };
 /// A service just created is missing from DescribeServices (`failures: MISSING`) for a few
 /// reads (ECS API failure reasons; terraform-provider-aws#3387 retries it the same way).
-/// Counted in steady-state checks, one per [`WAIT_INTERVAL`].
+/// Counted in steady-state checks, one per [`crate::wait::WAIT_INTERVAL`].
 pub const NEW_SERVICE_MISSING_READS: u32 = 3;
 /// The security group is still reported in use just after its last ENI went away.
 pub const SECURITY_GROUP_IN_USE: Bound = Bound {
@@ -68,51 +73,6 @@ pub const ADOPT_AFTER_CONFLICT: Bound = Bound {
     attempts: 5,
     delay: Duration::from_secs(1),
 };
-/// How often a wait that may outlast the invocation checks again (ECS's own waiters poll
-/// every 15 s).
-pub const WAIT_INTERVAL: Duration = Duration::from_secs(15);
-/// How long a wait may take where no handler set a hand-over time (the operator CLI).
-pub const WAIT_WITHOUT_HAND_OVER: Duration = Duration::from_secs(30 * 60);
-
-tokio::task_local! {
-    /// When waits in this invocation must stop so that the handler can hand over.
-    static HAND_OVER: Instant;
-}
-
-/// Runs `work` with waits stopping at `at`.
-pub async fn hand_over_at<F: Future>(at: Instant, work: F) -> F::Output {
-    HAND_OVER.scope(at, work).await
-}
-
-/// Polls `probe` every [`WAIT_INTERVAL`] until it yields `Some`. At the hand-over time it
-/// stops with [`Error::Pending`] naming `waiting_for`, so that the handler can continue the
-/// operation in a new invocation; any error of `probe` ends the wait at once.
-pub async fn wait<T, F, Fut>(waiting_for: &str, mut probe: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Option<T>>>,
-{
-    let stop = HAND_OVER
-        .try_with(|at| *at)
-        .unwrap_or_else(|_| Instant::now() + WAIT_WITHOUT_HAND_OVER);
-    let mut checks = 0u32;
-    loop {
-        if let Some(done) = probe().await? {
-            return Ok(done);
-        }
-        checks += 1;
-        let pause = scaled(WAIT_INTERVAL);
-        if Instant::now() + pause > stop {
-            tracing::info!(waiting_for, checks, "handing the wait over");
-            return Err(Error::Pending {
-                waiting_for: waiting_for.to_string(),
-            });
-        }
-        tracing::info!(waiting_for, checks, "waiting");
-        tokio::time::sleep(pause).await;
-    }
-}
-
 /// Runs `call` until it succeeds, fails with an error `retryable` does not accept,
 /// or `bound.attempts` are used up. Each retry is logged.
 pub async fn retry<T, F, Fut>(bound: Bound, retryable: fn(&Error) -> bool, mut call: F) -> Result<T>
@@ -202,7 +162,7 @@ pub fn set_delay_scale_from_env() {
     }
 }
 
-fn scaled(delay: Duration) -> Duration {
+pub(crate) fn scaled(delay: Duration) -> Duration {
     delay.mul_f64(*DELAY_SCALE.get_or_init(|| 1.0))
 }
 
@@ -274,33 +234,6 @@ mod tests {
         .await;
         assert!(out.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), 1);
-    }
-
-    #[tokio::test]
-    async fn a_wait_stops_at_the_hand_over_time_naming_what_it_waited_for() {
-        let calls = AtomicU32::new(0);
-        let at = Instant::now() + Duration::from_millis(50);
-        let out: Result<()> = hand_over_at(
-            at,
-            wait("service s to be steady", || async {
-                calls.fetch_add(1, Ordering::SeqCst);
-                Ok(None)
-            }),
-        )
-        .await;
-        assert_eq!(
-            out,
-            Err(Error::Pending {
-                waiting_for: "service s to be steady".into()
-            })
-        );
-        assert_eq!(
-            calls.load(Ordering::SeqCst),
-            1,
-            "15 s interval: one check fits"
-        );
-        let done = hand_over_at(at, wait("x", || async { Ok(Some(7)) })).await;
-        assert_eq!(done, Ok(7));
     }
 
     #[test]

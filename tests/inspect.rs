@@ -52,7 +52,7 @@ pub async fn assert_nothing_left(c: &Clients, physical_id: &str, properties: &Va
 
 /// Asserts that no resource is tagged as part of any set of `stack`'s resource.
 pub async fn assert_nothing_of(c: &Clients, stack: &crate::support::Stack) {
-    let found = prod_e::plan::discover::deployments(c)
+    let found = prod_e::cli::discover::deployments(c)
         .await
         .expect("discover");
     let left: Vec<_> = found
@@ -71,7 +71,7 @@ pub async fn snapshot(
     physical_id: &str,
     properties: &Value,
 ) -> Vec<String> {
-    let mut lines: Vec<String> = prod_e::plan::discover::deployments(c)
+    let mut lines: Vec<String> = prod_e::cli::discover::deployments(c)
         .await
         .expect("discover")
         .into_iter()

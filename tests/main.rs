@@ -1,9 +1,8 @@
 //! Integration tests: the real handler against moto server, CloudFormation played by hand.
 //! One test crate with modules, so the SDK is linked once.
 
-/// Shared with the demo and the benchmark, which each use a different part of it.
-#[allow(dead_code)]
-mod support;
+/// The test world (`testkit/`), under the name the tests use.
+use prod_e_testkit as support;
 
 mod aws_rules;
 mod cli;

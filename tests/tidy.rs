@@ -89,7 +89,7 @@ fn only_src_cfn_knows_the_wire_format() {
 
 #[test]
 fn every_rust_file_says_what_it_owns() {
-    for dir in ["src", "tests", "examples", "benches"] {
+    for dir in ["src", "tests", "examples", "benches", "testkit"] {
         for (path, text) in rust_files(dir) {
             assert!(
                 text.starts_with("//!"),

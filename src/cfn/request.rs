@@ -26,22 +26,33 @@ pub fn is_delete(event: &Value) -> bool {
 /// The fields every answer needs, read before anything else can go wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
+    /// The presigned S3 URL the answer is PUT to (never logged: it carries a signature).
     pub response_url: String,
+    /// The stack's ARN.
     pub stack_id: String,
+    /// CloudFormation's id of this request (the same when it is re-delivered).
     pub request_id: String,
+    /// The resource's logical id in the template.
     pub logical_id: String,
+    /// The PhysicalResourceId, on Update and Delete.
     pub physical_id: Option<String>,
 }
 
 /// What CloudFormation asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operation {
+    /// Create the resource.
     Create,
+    /// Update the resource `physical_id` from `old_properties` to the request's properties.
     Update {
+        /// The id the resource has now.
         physical_id: String,
+        /// The properties before this Update.
         old_properties: Value,
     },
+    /// Delete the resource `physical_id`.
     Delete {
+        /// The id the resource has now.
         physical_id: String,
     },
 }
@@ -49,8 +60,11 @@ pub enum Operation {
 /// A well-formed request for a resource type we serve.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
+    /// What every answer needs.
     pub envelope: Envelope,
+    /// What is asked for.
     pub operation: Operation,
+    /// `ResourceProperties`, as sent (scalars may be strings).
     pub properties: Value,
 }
 

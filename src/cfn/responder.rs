@@ -26,6 +26,7 @@ pub struct Responder {
 }
 
 impl Responder {
+    /// A responder; `allow_local` admits loopback `http://` ResponseURLs (the emulator's presigned S3). Errors: the HTTP client could not be built.
     pub fn new(allow_local: bool) -> Result<Self, String> {
         Self::with_timeouts(allow_local, CONNECT_TIMEOUT, ATTEMPT_TIMEOUT)
     }

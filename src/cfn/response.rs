@@ -11,8 +11,11 @@ pub const MAX_BODY_BYTES: usize = 4096;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+/// The outcome CloudFormation is told.
 pub enum Status {
+    /// The operation succeeded.
     Success,
+    /// The operation failed; `Reason` says why.
     Failed,
 }
 
@@ -20,21 +23,30 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Response {
+    /// SUCCESS or FAILED.
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why (FAILED), cut to fit CloudFormation's 4096-byte limit.
     pub reason: Option<String>,
+    /// The resource's PhysicalResourceId.
     pub physical_resource_id: String,
+    /// Echoed from the request.
     pub stack_id: String,
+    /// Echoed from the request.
     pub request_id: String,
+    /// Echoed from the request.
     pub logical_resource_id: String,
+    /// The `Fn::GetAtt` attributes (SUCCESS only).
     pub data: BTreeMap<String, String>,
 }
 
 impl Response {
+    /// SUCCESS for `physical_id`, with attributes `data`.
     pub fn success(envelope: &Envelope, physical_id: &str, data: BTreeMap<String, String>) -> Self {
         Self::new(envelope, Status::Success, None, physical_id, data)
     }
 
+    /// FAILED for `physical_id`, with `reason`.
     pub fn failed(envelope: &Envelope, physical_id: &str, reason: impl Into<String>) -> Self {
         Self::new(
             envelope,
@@ -71,6 +83,7 @@ impl Response {
         serde_json::json!({ "Status": self.status, "PhysicalResourceId": self.physical_resource_id })
     }
 
+    /// The JSON PUT to the ResponseURL; a Reason that does not fit is cut and ends with `log_hint` (where the whole story is).
     pub fn body(&self, log_hint: &str) -> Vec<u8> {
         let full = self.to_json();
         if full.len() <= MAX_BODY_BYTES {

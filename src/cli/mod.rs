@@ -1,8 +1,10 @@
 //! The operator CLI `prod-e`, one file per command. It uses the same library as the Lambda:
 //! the same validation, names, ownership rule, inventory and Delete.
 
+pub mod discover;
 pub mod orphans;
 pub mod plan;
+pub mod report;
 pub mod status;
 pub mod teardown;
 
@@ -12,7 +14,6 @@ use serde_json::Value;
 
 use crate::aws::Clients;
 use crate::naming::Deployment;
-use crate::plan::discover;
 use crate::spec::Locator;
 
 /// Exit codes scripts can rely on.
@@ -35,22 +36,29 @@ pub mod exit {
 /// Text for people, JSON for scripts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
+    /// Text for people.
     Text,
+    /// One JSON document on stdout; progress on stderr.
     Json,
 }
 
 /// A command's result: what to print and the exit code.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The exit code ([`exit`]).
     pub code: i32,
+    /// The result for people.
     pub text: String,
+    /// The result for `--output json`.
     pub json: Value,
 }
 
 /// A failure that ends the command with [`exit::FAILED`] (or another code).
 #[derive(Debug)]
 pub struct Failure {
+    /// The exit code ([`exit`]).
     pub code: i32,
+    /// What went wrong, for stderr.
     pub message: String,
 }
 

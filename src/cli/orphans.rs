@@ -2,9 +2,9 @@
 
 use serde_json::json;
 
+use super::discover;
 use super::{exit, Failure, Outcome};
 use crate::aws::Clients;
-use crate::plan::discover;
 use crate::resources::stack;
 
 /// List resources carrying prod-e ownership tags whose stack no longer exists.
@@ -12,6 +12,7 @@ use crate::resources::stack;
 pub struct Orphans {}
 
 impl Orphans {
+    /// Lists deployments whose stack is gone or no longer has the resource.
     pub async fn run(&self, c: &Clients, stacks: &crate::aws::Stacks) -> Result<Outcome, Failure> {
         let mut text = String::new();
         let mut orphans = Vec::new();

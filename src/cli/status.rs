@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
+use super::report;
 use super::{exit, read_properties, Failure, Outcome, Target};
 use crate::aws::Clients;
 use crate::plan::inventory;
-use crate::report;
 use crate::resources::target_group;
 use crate::spec::Spec;
 
@@ -15,6 +15,7 @@ use crate::spec::Spec;
 #[derive(Debug, clap::Args)]
 pub struct Status {
     #[command(flatten)]
+    /// Which deployment.
     pub target: Target,
     /// The Properties the deployment should match (else only missing resources are flagged).
     #[arg(long, value_name = "FILE")]

@@ -9,17 +9,18 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use serde_json::json;
 
+use super::report;
 use super::{exit, Failure, Outcome, Output, Target};
 use crate::aws::Clients;
 use crate::naming::Deployment;
 use crate::plan::{delete_found, inventory, Inventory, DELETION_ORDER};
 use crate::progress::{Event, Steps};
-use crate::report;
 
 /// Delete a deployment's resources after showing them and asking for a typed `yes`.
 #[derive(Debug, clap::Args)]
 pub struct Teardown {
     #[command(flatten)]
+    /// Which deployment.
     pub target: Target,
     /// The Properties it was deployed with (else its resources are found by their tags).
     #[arg(long, value_name = "FILE")]

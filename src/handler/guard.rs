@@ -40,7 +40,9 @@ pub(super) fn margin(remaining: Duration) -> Duration {
 /// overall limit.
 #[derive(Debug, Clone, Copy)]
 pub struct Time {
+    /// Time left before the Lambda deadline.
     pub remaining: Duration,
+    /// The operation's overall limit (`ServiceTimeout`).
     pub limit: Limit,
 }
 

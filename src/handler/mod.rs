@@ -22,12 +22,13 @@ use crate::cfn::{Envelope, Request, Responder, Response};
 use crate::continuation::{self, Limit, Progress};
 use crate::naming::Deployment;
 use crate::resources::function;
-use crate::retry;
 
 /// Everything the handler needs, built once per process.
 #[derive(Debug, Clone)]
 pub struct Provider {
+    /// The AWS clients.
     pub clients: Clients,
+    /// Delivers the answers to the ResponseURL.
     pub responder: Responder,
 }
 
@@ -53,6 +54,7 @@ pub enum Outcome {
 /// What a continued operation still waits for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
+    /// What the operation still waits for.
     pub waiting_for: Vec<String>,
     /// An in-place Update's writes are done (see [`Progress::applied`]).
     pub applied: bool,
@@ -202,7 +204,7 @@ async fn guarded(
         "time before the Lambda deadline and the overall limit"
     );
     let stop_waiting = Instant::now() + wait_budget.min(overall_left);
-    let work = retry::hand_over_at(
+    let work = crate::wait::hand_over_at(
         stop_waiting,
         execute(provider.clients.clone(), request, progress.applied),
     );

@@ -6,7 +6,7 @@
 use super::adopt::{create_or_adopt, ensure, ensure_log_group, task_definition_once};
 use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
-use crate::error::{is_service_draining, Error, Result};
+use crate::error::{is_service_draining, AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
 use crate::progress::step;
 use crate::resources::{
@@ -18,6 +18,7 @@ use crate::spec::{Locator, Spec};
 /// A failed Create: the cause, and whether everything it made has been removed again.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateFailed {
+    /// Why the Create failed.
     pub error: Error,
     /// `None` if the rollback removed everything; otherwise why it could not.
     pub rollback_error: Option<Error>,
@@ -81,22 +82,13 @@ pub(super) struct Built {
 /// in [`commit`].
 pub(super) async fn prepare(c: &Clients, owner: &Owner, spec: &Spec, wait: bool) -> Result<Built> {
     let tags = owner.tags(&spec.tags);
-    let (task, traffic, sg, cluster) = tokio::join!(
+    let ((exec, task, def), (tg, rule), sg, cluster) = tokio::join!(
         task_definition_set(c, owner, spec, &tags),
         traffic(c, &owner.deployment, spec, &tags),
         security_group_for(c, &owner.deployment, spec, &tags),
         cluster_for(c, &owner.deployment, spec, &tags),
-    );
-    let errors = [
-        task.as_ref().err().cloned(),
-        traffic.as_ref().err().cloned(),
-        sg.as_ref().err().cloned(),
-        cluster.as_ref().err().cloned(),
-    ];
-    if let Some(err) = Error::all(errors) {
-        return Err(err);
-    }
-    let ((exec, task, def), (tg, rule), sg, cluster) = (task?, traffic?, sg?, cluster?);
+    )
+    .all_ok()?;
     let links = service::Links {
         cluster: &cluster.name,
         task_definition_arn: &def.arn,
@@ -142,7 +134,7 @@ async fn task_definition_set(
         role::EXECUTION_POLICY
     );
     let (exec_name, task_name, log_group_name) = (d.execution_role(), d.task_role(), d.log_group());
-    let (exec, task, logs) = tokio::join!(
+    let (exec, task, ()) = tokio::join!(
         step(format!("creating IAM role ({exec_name})"), async {
             let find = || role::find(&c.iam, &exec_name);
             let r = ensure(d, find, || role::create(&c.iam, &exec_name, tags)).await?;
@@ -161,16 +153,8 @@ async fn task_definition_set(
             format!("creating log group ({log_group_name})"),
             ensure_log_group(c, d, &log_group_name, spec.log_retention_days, tags),
         ),
-    );
-    let errors = [
-        exec.as_ref().err().cloned(),
-        task.as_ref().err().cloned(),
-        logs.err(),
-    ];
-    if let Some(err) = Error::all(errors) {
-        return Err(err);
-    }
-    let (exec, task) = (exec?, task?);
+    )
+    .all_ok()?;
     let links = task_definition::Links {
         execution_role_arn: &exec.arn,
         task_role_arn: &task.arn,

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use super::{inventory, Inventory};
 use crate::aws::Clients;
-use crate::error::{Error, Result};
+use crate::error::{AllOk, Result};
 use crate::naming::Deployment;
 use crate::progress::step;
 use crate::resources::listener_rule::ListenerRule;
@@ -58,7 +58,7 @@ pub async fn delete_found(
         service::delete(&c.ecs, &at.cluster_name, &svc).await
     })
     .await?;
-    let (traffic, task, cluster, sg, logs) = tokio::join!(
+    tokio::join!(
         remove_traffic(c, d, listener_rule, target_group),
         remove_task(c, d, task_definitions, [execution_role, task_role]),
         remove(d, cluster, |cl| async move {
@@ -71,15 +71,9 @@ pub async fn delete_found(
         remove(d, log_group, |g| async move {
             log_group::delete(&c.logs, &g.name).await
         }),
-    );
-    let errors = [
-        traffic.err(),
-        task.err(),
-        cluster.err(),
-        sg.err(),
-        logs.err(),
-    ];
-    Error::all(errors).map_or(Ok(()), Err)
+    )
+    .all_ok()
+    .map(|_| ())
 }
 
 /// The rule (ours), else our target group's place in a sibling's rule; then the target group.
@@ -114,7 +108,7 @@ async fn remove_task(
         .await?;
     }
     let [exec, task] = roles;
-    let (exec, task) = tokio::join!(
+    tokio::join!(
         remove(
             d,
             exec,
@@ -125,8 +119,9 @@ async fn remove_task(
             task,
             |r| async move { role::delete(&c.iam, &r.name).await }
         ),
-    );
-    Error::all([exec.err(), task.err()]).map_or(Ok(()), Err)
+    )
+    .all_ok()
+    .map(|_| ())
 }
 
 /// A half-built replacement's target group sits at weight 0 in the rule of the set it was to

@@ -1,7 +1,7 @@
 //! Finding every resource of a deployment, concurrently, as AWS has it now.
 
 use crate::aws::Clients;
-use crate::error::{Error, Result};
+use crate::error::{AllOk, Result};
 use crate::naming::Deployment;
 use crate::resources::cluster::{self, Cluster};
 use crate::resources::listener_rule::{self, ListenerRule};
@@ -17,15 +17,23 @@ use crate::spec::Locator;
 /// callers decide with [`crate::resources::claim`] or [`crate::resources::ours`].
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
+    /// The execution role.
     pub execution_role: Option<Role>,
+    /// The task role.
     pub task_role: Option<Role>,
+    /// The service's security group.
     pub security_group: Option<SecurityGroup>,
+    /// The log group the container writes to.
     pub log_group: Option<LogGroup>,
+    /// The ECS cluster (ours, or a sibling set's it shares).
     pub cluster: Option<Cluster>,
     /// Revisions of the family that carry our ownership tag, newest first.
     pub task_definitions: Vec<TaskDefinition>,
+    /// The target group.
     pub target_group: Option<TargetGroup>,
+    /// The listener rule (ours, else a sibling set's).
     pub listener_rule: Option<ListenerRule>,
+    /// The ECS service.
     pub service: Option<Service>,
 }
 
@@ -54,37 +62,22 @@ pub async fn inventory(c: &Clients, deployment: &Deployment, at: &Locator) -> Re
         target_group::find(&c.elb, &tg_name),
         rule,
         service::find_named(&c.ecs, &at.cluster_name, &service_names),
-    );
-    let errors = [
-        exec.as_ref().err(),
-        task.as_ref().err(),
-        sg.as_ref().err(),
-        logs.as_ref().err(),
-        cluster.as_ref().err(),
-        defs.as_ref().err(),
-        tg.as_ref().err(),
-        rule.as_ref().err(),
-        service.as_ref().err(),
-    ];
-    if let Some(err) = Error::all(errors.into_iter().map(|e| e.cloned())) {
-        return Err(err);
-    }
+    )
+    .all_ok()?;
+    // Ours under either name, else whoever holds the user's name (to be named, not touched).
+    let i = service.iter().position(|s| deployment.owns(&s.tags));
     Ok(Inventory {
-        execution_role: exec?,
-        task_role: task?,
-        security_group: sg?,
-        log_group: logs?,
-        cluster: cluster?,
-        task_definitions: defs?
+        execution_role: exec,
+        task_role: task,
+        security_group: sg,
+        log_group: logs,
+        cluster,
+        task_definitions: defs
             .into_iter()
             .filter(|d| deployment.owns(&d.tags))
             .collect(),
-        target_group: tg?,
-        listener_rule: rule?,
-        // Ours under either name, else whoever holds the user's name (to be named, not touched).
-        service: service.map(|found| {
-            let i = found.iter().position(|s| deployment.owns(&s.tags));
-            found.into_iter().nth(i.unwrap_or(0))
-        })?,
+        target_group: tg,
+        listener_rule: rule,
+        service: service.into_iter().nth(i.unwrap_or(0)),
     })
 }

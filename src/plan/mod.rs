@@ -4,7 +4,6 @@
 mod adopt;
 mod create;
 mod delete;
-pub mod discover;
 mod inventory;
 mod replace;
 mod update;
@@ -22,8 +21,11 @@ use crate::naming::{Deployment, Tags};
 /// Who a deployment belongs to: its id and the stack resource that asked for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owner {
+    /// The set of resources, by its PhysicalResourceId.
     pub deployment: Deployment,
+    /// The stack's ARN.
     pub stack_id: String,
+    /// The stack resource's logical id.
     pub logical_id: String,
     /// The CloudFormation request being served (empty outside one, e.g. in the CLI).
     pub request_id: String,
@@ -82,15 +84,26 @@ impl Owner {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Outputs {
+    /// The ECS cluster.
     pub cluster_arn: String,
+    /// The ECS cluster's name.
     pub cluster_name: String,
+    /// The ECS service.
     pub service_arn: String,
+    /// The ECS service's name.
     pub service_name: String,
+    /// The task definition revision it runs.
     pub task_definition_arn: String,
+    /// The target group it registers with.
     pub target_group_arn: String,
+    /// The listener rule.
     pub listener_rule_arn: String,
+    /// Its security group.
     pub security_group_id: String,
+    /// The role ECS pulls images and writes logs with.
     pub execution_role_arn: String,
+    /// The role the application runs with.
     pub task_role_arn: String,
+    /// The container log group.
     pub log_group_name: String,
 }

@@ -2,7 +2,7 @@
 
 use super::{inventory, Inventory, Outputs, Owner};
 use crate::aws::Clients;
-use crate::error::{Error, Result};
+use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
 use crate::progress::step;
 use crate::resources::{
@@ -167,7 +167,7 @@ pub async fn update(
 /// Every write the diff calls for, concurrently per resource; every failure is reported.
 /// Returns the task definition revision it registered, if any.
 async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
-    let (roles, network, logging, traffic, compute) = tokio::join!(
+    let ((), (), (), (), registered) = tokio::join!(
         step(
             format!("updating IAM roles ({}, {})", set.exec.name, set.task.name),
             update_roles(change, set)
@@ -188,18 +188,9 @@ async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
             format!("updating ECS service ({})", set.service.name),
             update_compute(change, set)
         ),
-    );
-    let errors = [
-        roles.err(),
-        network.err(),
-        logging.err(),
-        traffic.err(),
-        compute.as_ref().err().cloned(),
-    ];
-    match Error::all(errors) {
-        Some(err) => Err(err),
-        None => compute,
-    }
+    )
+    .all_ok()?;
+    Ok(registered)
 }
 
 async fn update_roles(change: &Change<'_>, set: &Set) -> Result<()> {

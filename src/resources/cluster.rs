@@ -5,14 +5,19 @@ use aws_sdk_ecs::Client;
 
 use super::gone;
 use super::tags;
+use super::{required, Tagged};
 use crate::error::{is_cluster_busy, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{retry, CLUSTER_BUSY};
 
 #[derive(Debug, Clone, PartialEq)]
+/// An ECS cluster as found or created.
 pub struct Cluster {
+    /// Its name.
     pub name: String,
+    /// Its ARN.
     pub arn: String,
+    /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
 
@@ -27,18 +32,27 @@ pub async fn find(ecs: &Client, name: &str) -> Result<Option<Cluster>> {
         .send()
         .await
         .map_err(|e| Error::aws(format!("reading ECS cluster ({name})"), e))?;
-    Ok(out.clusters().iter().find_map(active))
+    Ok(actives(out.clusters())?.pop())
 }
 
-/// The cluster, if it is ACTIVE (a deleted one is INACTIVE).
-fn active(c: &aws_sdk_ecs::types::Cluster) -> Option<Cluster> {
-    (c.status() == Some("ACTIVE")).then(|| Cluster {
-        name: c.cluster_name().unwrap_or_default().to_string(),
-        arn: c.cluster_arn().unwrap_or_default().to_string(),
+/// The ACTIVE ones of `clusters` (a deleted cluster is INACTIVE).
+fn actives(clusters: &[aws_sdk_ecs::types::Cluster]) -> Result<Vec<Cluster>> {
+    clusters
+        .iter()
+        .filter(|c| c.status() == Some("ACTIVE"))
+        .map(from_sdk)
+        .collect()
+}
+
+fn from_sdk(c: &aws_sdk_ecs::types::Cluster) -> Result<Cluster> {
+    Ok(Cluster {
+        name: required(c.cluster_name(), Cluster::KIND, "clusterName")?,
+        arn: required(c.cluster_arn(), Cluster::KIND, "clusterArn")?,
         tags: tags::ecs::read(c.tags()),
     })
 }
 
+/// Creates it with `tags`; errors are AWS's (an "already exists" is adopted by the caller).
 pub async fn create(ecs: &Client, name: &str, tags: &Tags) -> Result<Cluster> {
     let out = ecs
         .create_cluster()
@@ -47,13 +61,10 @@ pub async fn create(ecs: &Client, name: &str, tags: &Tags) -> Result<Cluster> {
         .send()
         .await
         .map_err(|e| Error::aws(format!("creating ECS cluster ({name})"), e))?;
+    let arn = out.cluster().and_then(|c| c.cluster_arn());
     Ok(Cluster {
         name: name.to_string(),
-        arn: out
-            .cluster()
-            .and_then(|c| c.cluster_arn())
-            .unwrap_or_default()
-            .to_string(),
+        arn: required(arn, Cluster::KIND, "clusterArn")?,
         tags: tags.clone(),
     })
 }
@@ -91,7 +102,7 @@ pub async fn list(ecs: &Client) -> Result<Vec<Cluster>> {
             .send()
             .await
             .map_err(|e| Error::aws(doing, e))?;
-        clusters.extend(out.clusters().iter().filter_map(active));
+        clusters.extend(actives(out.clusters())?);
     }
     Ok(clusters)
 }

@@ -14,7 +14,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::tags;
-use super::{found, gone};
+use super::{found, gone, required, Tagged};
 use crate::error::{Error, Result};
 use crate::naming::{Deployment, Tags};
 
@@ -23,9 +23,13 @@ use crate::naming::{Deployment, Tags};
 pub const UNROUTED_HOST: &str = "prod-e.unrouted.invalid";
 
 #[derive(Debug, Clone, PartialEq)]
+/// A listener rule as found or created.
 pub struct ListenerRule {
+    /// Its ARN.
     pub arn: String,
+    /// Its priority on the listener (a string, as ELBv2 returns it).
     pub priority: String,
+    /// Its path-pattern values.
     pub path_patterns: Vec<String>,
     /// Every target group the rule forwards to, whatever its weight.
     pub target_group_arns: Vec<String>,
@@ -33,6 +37,7 @@ pub struct ListenerRule {
     pub weights: Vec<i32>,
     /// Whether it matches requests (false while it only holds [`UNROUTED_HOST`]).
     pub routed: bool,
+    /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
 
@@ -83,7 +88,7 @@ pub async fn find(
     let mut rules: Vec<ListenerRule> = rules
         .into_iter()
         .map(|rule| from_sdk(rule, &mut tags))
-        .collect();
+        .collect::<Result<_>>()?;
     let ours = rules.iter().position(|r| deployment.owns(&r.tags));
     let sibling = || rules.iter().position(|r| deployment.sibling_owns(&r.tags));
     Ok(ours.or_else(sibling).map(|i| rules.swap_remove(i)))
@@ -92,12 +97,12 @@ pub async fn find(
 fn from_sdk(
     rule: &aws_sdk_elasticloadbalancingv2::types::Rule,
     tags: &mut std::collections::BTreeMap<String, Tags>,
-) -> ListenerRule {
-    let arn = rule.rule_arn().unwrap_or_default().to_string();
+) -> Result<ListenerRule> {
+    let arn = required(rule.rule_arn(), ListenerRule::KIND, "RuleArn")?;
     let conditions = rule.conditions();
     let (target_group_arns, weights) = forwards(rule.actions()).into_iter().unzip();
-    ListenerRule {
-        priority: rule.priority().unwrap_or_default().to_string(),
+    Ok(ListenerRule {
+        priority: required(rule.priority(), ListenerRule::KIND, "Priority")?,
         path_patterns: conditions
             .iter()
             .filter_map(|c| c.path_pattern_config())
@@ -111,7 +116,7 @@ fn from_sdk(
             .any(|h| h.values().iter().any(|v| v == UNROUTED_HOST)),
         tags: tags.remove(&arn).unwrap_or_default(),
         arn,
-    }
+    })
 }
 
 /// (target group, weight) of each forward, from `ForwardConfig` or the plain `TargetGroupArn`
@@ -159,14 +164,8 @@ pub async fn create_unrouted(
             )
         })?;
     let arn = out.rules().first().and_then(|r| r.rule_arn());
-    let Some(arn) = arn else {
-        return Err(Error::Missing {
-            kind: "listener rule",
-            name: format!("just created at priority {priority} (no ARN in the answer)"),
-        });
-    };
     Ok(ListenerRule {
-        arn: arn.to_string(),
+        arn: required(arn, ListenerRule::KIND, "RuleArn")?,
         priority: priority.to_string(),
         path_patterns: Vec::new(),
         target_group_arns: vec![target_group_arn.to_string()],

@@ -2,20 +2,26 @@
 
 use aws_sdk_cloudwatchlogs::Client;
 
-use super::gone;
+use super::{gone, required, Tagged};
 use crate::error::{Error, Result};
 use crate::naming::Tags;
 
 #[derive(Debug, Clone, PartialEq)]
+/// A log group as found.
 pub struct LogGroup {
+    /// Its name.
     pub name: String,
+    /// Its ARN.
     pub arn: String,
+    /// Its retention in days (`None`: never expires).
     pub retention_days: Option<i32>,
+    /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
 
 tagged!(LogGroup, "log group", name);
 
+/// The resource called `name` if it exists (`None`, not an error, if it does not).
 pub async fn find(logs: &Client, name: &str) -> Result<Option<LogGroup>> {
     let out = logs
         .describe_log_groups()
@@ -38,8 +44,8 @@ async fn with_tags(
     logs: &Client,
     group: &aws_sdk_cloudwatchlogs::types::LogGroup,
 ) -> Result<LogGroup> {
-    let name = group.log_group_name().unwrap_or_default().to_string();
-    let arn = group.log_group_arn().unwrap_or_default().to_string();
+    let name = required(group.log_group_name(), LogGroup::KIND, "logGroupName")?;
+    let arn = required(group.log_group_arn(), LogGroup::KIND, "logGroupArn")?;
     let tags = logs
         .list_tags_for_resource()
         .resource_arn(&arn)
@@ -70,6 +76,7 @@ pub async fn create(logs: &Client, name: &str, retention_days: i32, tags: &Tags)
     set_retention(logs, name, retention_days).await
 }
 
+/// Sets the retention to `days` (one of CloudWatch Logs' values).
 pub async fn set_retention(logs: &Client, name: &str, days: i32) -> Result<()> {
     logs.put_retention_policy()
         .log_group_name(name)
@@ -80,6 +87,7 @@ pub async fn set_retention(logs: &Client, name: &str, days: i32) -> Result<()> {
         .map_err(|e| Error::aws(format!("setting retention of log group ({name})"), e))
 }
 
+/// Deletes it; what is already gone counts as deleted.
 pub async fn delete(logs: &Client, name: &str) -> Result<()> {
     let deleted = logs.delete_log_group().log_group_name(name).send().await;
     gone(

@@ -36,6 +36,7 @@ use crate::naming::{Deployment, Tags};
 pub trait Tagged {
     /// What the resource is called in messages ("ECS cluster").
     const KIND: &'static str;
+    /// Its tags.
     fn tags(&self) -> &Tags;
     /// Its name or id, for messages.
     fn label(&self) -> &str;
@@ -77,6 +78,19 @@ pub fn ours<T: Tagged>(deployment: &Deployment, found: Option<T>) -> Option<T> {
         }
         None => None,
     }
+}
+
+/// `value`, which AWS always sends in this answer (an id, a name, an ARN), or
+/// [`Error::Incomplete`] naming it: an empty result is an error, not a zero value.
+pub(crate) fn required(
+    value: Option<&str>,
+    kind: &'static str,
+    field: &'static str,
+) -> Result<String> {
+    value
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .ok_or(Error::Incomplete { kind, field })
 }
 
 /// Turns "not found" into `None`: a missing resource is a value, not an error.

@@ -2,7 +2,7 @@
 
 use aws_sdk_iam::Client;
 
-use super::{found, gone, tags};
+use super::{found, gone, required, tags, Tagged};
 use crate::error::{is_delete_conflict, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{retry, ROLE_DELETE_CONFLICT};
@@ -13,14 +13,19 @@ pub const TRUST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect"
 pub const EXECUTION_POLICY: &str = "service-role/AmazonECSTaskExecutionRolePolicy";
 
 #[derive(Debug, Clone, PartialEq)]
+/// An IAM role as found or created.
 pub struct Role {
+    /// Its name.
     pub name: String,
+    /// Its ARN.
     pub arn: String,
+    /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
 
 tagged!(Role, "IAM role", name);
 
+/// The resource called `name` if it exists (`None`, not an error, if it does not).
 pub async fn find(iam: &Client, name: &str) -> Result<Option<Role>> {
     let out = iam.get_role().role_name(name).send().await;
     let Some(out) = found(out.map_err(|e| Error::aws(format!("reading IAM role ({name})"), e)))?
@@ -34,6 +39,7 @@ pub async fn find(iam: &Client, name: &str) -> Result<Option<Role>> {
     }))
 }
 
+/// Creates it with `tags`; errors are AWS's (an "already exists" is adopted by the caller).
 pub async fn create(iam: &Client, name: &str, tags: &Tags) -> Result<Role> {
     let doing = format!("creating IAM role ({name})");
     let out = iam
@@ -45,7 +51,7 @@ pub async fn create(iam: &Client, name: &str, tags: &Tags) -> Result<Role> {
         .send()
         .await
         .map_err(|e| Error::aws(&doing, e))?;
-    let arn = out.role().map(|r| r.arn().to_string()).unwrap_or_default();
+    let arn = required(out.role().map(|r| r.arn()), Role::KIND, "Arn")?;
     Ok(Role {
         name: name.to_string(),
         arn,

@@ -3,18 +3,24 @@
 use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType, TagSpecification, UserIdGroupPair};
 use aws_sdk_ec2::Client;
 
-use super::{gone, tags};
+use super::{gone, required, tags, Tagged};
 use crate::error::{
     is_already_exists, is_dependency_violation, is_group_not_yet_visible, Error, Result,
 };
 use crate::naming::Tags;
-use crate::retry::{retry, wait, NEW_RESOURCE_VISIBLE, SECURITY_GROUP_IN_USE};
+use crate::retry::{retry, NEW_RESOURCE_VISIBLE, SECURITY_GROUP_IN_USE};
+use crate::wait::wait;
 
 #[derive(Debug, Clone, PartialEq)]
+/// A security group as found or created.
 pub struct SecurityGroup {
+    /// Its id.
     pub id: String,
+    /// Its name.
     pub name: String,
+    /// Its VPC.
     pub vpc_id: String,
+    /// Its tags (the ownership tags among them).
     pub tags: Tags,
     /// (port, source security group) of each TCP ingress rule that names a group.
     pub ingress: Vec<(i32, String)>,
@@ -32,14 +38,15 @@ pub async fn find(ec2: &Client, vpc_id: Option<&str>, name: &str) -> Result<Opti
         .send()
         .await
         .map_err(|e| Error::aws(format!("reading security group ({name})"), e))?;
-    Ok(out.security_groups().first().map(from_sdk))
+    out.security_groups().first().map(from_sdk).transpose()
 }
 
-fn from_sdk(g: &aws_sdk_ec2::types::SecurityGroup) -> SecurityGroup {
-    SecurityGroup {
-        id: g.group_id().unwrap_or_default().to_string(),
-        name: g.group_name().unwrap_or_default().to_string(),
-        vpc_id: g.vpc_id().unwrap_or_default().to_string(),
+fn from_sdk(g: &aws_sdk_ec2::types::SecurityGroup) -> Result<SecurityGroup> {
+    const KIND: &str = SecurityGroup::KIND;
+    Ok(SecurityGroup {
+        id: required(g.group_id(), KIND, "groupId")?,
+        name: required(g.group_name(), KIND, "groupName")?,
+        vpc_id: required(g.vpc_id(), KIND, "vpcId")?,
         tags: tags::ec2::read(g.tags()),
         ingress: g
             .ip_permissions()
@@ -51,7 +58,7 @@ fn from_sdk(g: &aws_sdk_ec2::types::SecurityGroup) -> SecurityGroup {
                     .filter_map(move |pair| pair.group_id().map(|g| (port, g.to_string())))
             })
             .collect(),
-    }
+    })
 }
 
 /// Creates the group (egress stays AWS's default: all traffic) and its one ingress rule.
@@ -77,14 +84,8 @@ pub async fn create(
         .send()
         .await
         .map_err(|e| Error::aws(format!("creating security group ({name})"), e))?;
-    let Some(id) = out.group_id() else {
-        return Err(Error::Missing {
-            kind: "security group",
-            name: format!("{name} (CreateSecurityGroup answered without its id)"),
-        });
-    };
     let group = SecurityGroup {
-        id: id.to_string(),
+        id: required(out.group_id(), SecurityGroup::KIND, "GroupId")?,
         name: name.to_string(),
         vpc_id: vpc_id.to_string(),
         tags: tags.clone(),
@@ -211,5 +212,5 @@ pub async fn list_tagged(ec2: &Client, key: &str) -> Result<Vec<SecurityGroup>> 
         .send()
         .await
         .map_err(|e| Error::aws(format!("listing security groups tagged {key}"), e))?;
-    Ok(out.security_groups().iter().map(from_sdk).collect())
+    out.security_groups().iter().map(from_sdk).collect()
 }

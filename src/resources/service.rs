@@ -8,26 +8,35 @@ use aws_sdk_ecs::types::{
 use aws_sdk_ecs::Client;
 
 use super::tags;
-use super::{build_error, gone};
+use super::{build_error, gone, required, Tagged};
 use crate::error::{
     is_cluster_not_yet_visible, is_fresh_role_unusable, is_service_busy,
     is_target_group_not_yet_associated, Error, Result,
 };
 use crate::naming::Tags;
 use crate::retry::{
-    retry, retry_each, wait, Case, NEW_RESOURCE_VISIBLE, NEW_SERVICE_MISSING_READS,
-    ROLE_PROPAGATION, SERVICE_BUSY,
+    retry, retry_each, Case, NEW_RESOURCE_VISIBLE, NEW_SERVICE_MISSING_READS, ROLE_PROPAGATION,
+    SERVICE_BUSY,
 };
 use crate::spec::Spec;
+use crate::wait::wait;
 
 #[derive(Debug, Clone, PartialEq, Default)]
+/// An ECS service as found or created, with its rollout as DescribeServices shows it.
 pub struct Service {
+    /// Its name.
     pub name: String,
+    /// Its ARN.
     pub arn: String,
+    /// Its status (`ACTIVE`, `DRAINING`, `INACTIVE`).
     pub status: String,
+    /// Tasks it should run.
     pub desired_count: i32,
+    /// Tasks running.
     pub running_count: i32,
+    /// Tasks starting.
     pub pending_count: i32,
+    /// The task definition revision (ARN) it runs.
     pub task_definition: String,
     /// How many deployments the service has (one when it is steady).
     pub deployments: usize,
@@ -41,6 +50,7 @@ pub struct Service {
     pub failed_revisions: Vec<String>,
     /// The latest service events, newest first.
     pub events: Vec<String>,
+    /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
 
@@ -49,9 +59,13 @@ tagged!(Service, "ECS service", name);
 /// What the service is wired to.
 #[derive(Debug, Clone, Copy)]
 pub struct Links<'a> {
+    /// The cluster it runs in.
     pub cluster: &'a str,
+    /// The task definition revision it runs.
     pub task_definition_arn: &'a str,
+    /// Its security group.
     pub security_group_id: &'a str,
+    /// The target group it registers with.
     pub target_group_arn: &'a str,
 }
 
@@ -73,12 +87,16 @@ pub async fn find_named(ecs: &Client, cluster: &str, names: &[String]) -> Result
     let Some(out) = super::found(out.map_err(|e| Error::aws(doing, e)))? else {
         return Ok(Vec::new());
     };
-    Ok(out
-        .services()
+    live(out.services())
+}
+
+/// The services that are not INACTIVE (deleted).
+fn live(services: &[aws_sdk_ecs::types::Service]) -> Result<Vec<Service>> {
+    services
         .iter()
         .filter(|s| s.status() != Some("INACTIVE"))
         .map(from_sdk)
-        .collect())
+        .collect()
 }
 
 /// Steady as this operation asked for it: one deployment, PRIMARY, on `revision` (the task
@@ -136,19 +154,20 @@ pub async fn wait_steady(
     .await
 }
 
-fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Service {
+fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
+    const KIND: &str = Service::KIND;
     let primary = s
         .deployments()
         .iter()
         .find(|d| d.status() == Some("PRIMARY"));
-    Service {
-        name: s.service_name().unwrap_or_default().to_string(),
-        arn: s.service_arn().unwrap_or_default().to_string(),
-        status: s.status().unwrap_or_default().to_string(),
+    Ok(Service {
+        name: required(s.service_name(), KIND, "serviceName")?,
+        arn: required(s.service_arn(), KIND, "serviceArn")?,
+        status: required(s.status(), KIND, "status")?,
         desired_count: s.desired_count(),
         running_count: s.running_count(),
         pending_count: s.pending_count(),
-        task_definition: s.task_definition().unwrap_or_default().to_string(),
+        task_definition: required(s.task_definition(), KIND, "taskDefinition")?,
         deployments: s.deployments().len(),
         rollout: primary
             .and_then(|d| d.rollout_state())
@@ -175,7 +194,7 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Service {
             .filter_map(|e| e.message().map(str::to_string))
             .collect(),
         tags: tags::ecs::read(s.tags()),
-    }
+    })
 }
 
 /// Creates the service. `client_token` ([`crate::plan::Owner::client_token`]: unique to this
@@ -220,14 +239,12 @@ pub async fn create(
             .await
             .map_err(|e| Error::aws(&doing, e))?;
         let Some(created) = out.service() else {
-            return Err(Error::Missing {
-                kind: "ECS service",
-                name: format!("{name} (CreateService answered without it)"),
-            });
+            let (kind, field) = (Service::KIND, "service");
+            return Err(Error::Incomplete { kind, field });
         };
         Ok(Service {
             tags: tags.clone(),
-            ..from_sdk(created)
+            ..from_sdk(created)?
         })
     };
     let cases: [Case; 3] = [
@@ -255,12 +272,15 @@ fn rollout() -> DeploymentConfiguration {
 /// One UpdateService call with only the fields that change.
 #[derive(Debug, Clone, Default)]
 pub struct Change<'a> {
+    /// Tasks it should run.
     pub desired_count: Option<u32>,
+    /// The task definition revision it runs.
     pub task_definition_arn: Option<&'a str>,
     /// New subnets / public IP / security group, as a whole network configuration.
     pub network: Option<(&'a Spec, &'a str)>,
 }
 
+/// One UpdateService with the fields of `change` that are set.
 pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>) -> Result<()> {
     let doing = format!("updating ECS service ({name})");
     let network = match change.network {
@@ -372,12 +392,7 @@ pub async fn list(ecs: &Client, cluster: &str) -> Result<Vec<Service>> {
             .send()
             .await
             .map_err(|e| Error::aws(&doing, e))?;
-        services.extend(
-            out.services()
-                .iter()
-                .filter(|s| s.status() != Some("INACTIVE"))
-                .map(from_sdk),
-        );
+        services.extend(live(out.services())?);
     }
     Ok(services)
 }

@@ -4,7 +4,7 @@ use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetGroupAttribute, 
 use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::tags;
-use super::{build_error, found, gone};
+use super::{build_error, found, gone, required, Tagged};
 use crate::error::{is_resource_in_use, Error, Result};
 
 use crate::naming::Tags;
@@ -15,39 +15,55 @@ use crate::spec::Spec;
 pub const DEREGISTRATION_DELAY_SECONDS: &str = "30";
 
 #[derive(Debug, Clone, PartialEq)]
+/// A target group as found or created.
 pub struct TargetGroup {
+    /// Its name.
     pub name: String,
+    /// Its ARN.
     pub arn: String,
+    /// The health check path.
     pub health_check_path: String,
+    /// The load balancers that forward to it (as DescribeTargetGroups reports them).
     pub load_balancer_arns: Vec<String>,
+    /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
 
 tagged!(TargetGroup, "target group", name);
 
+/// The resource called `name` if it exists (`None`, not an error, if it does not).
 pub async fn find(elb: &Client, name: &str) -> Result<Option<TargetGroup>> {
     let out = elb.describe_target_groups().names(name).send().await;
     let out = found(out.map_err(|e| Error::aws(format!("reading target group ({name})"), e)))?;
     let Some(group) = out.as_ref().and_then(|o| o.target_groups().first()) else {
         return Ok(None);
     };
-    let arn = group.target_group_arn().unwrap_or_default().to_string();
+    let arn = required(
+        group.target_group_arn(),
+        TargetGroup::KIND,
+        "TargetGroupArn",
+    )?;
     let doing = format!("reading tags of target group ({name})");
     let mut tags = tags::elbv2::by_arn(elb, std::slice::from_ref(&arn), &doing).await?;
-    Ok(Some(from_sdk(group, tags.remove(&arn).unwrap_or_default())))
+    from_sdk(group, tags.remove(&arn).unwrap_or_default()).map(Some)
 }
 
 /// A described target group with its tags (DescribeTargetGroups carries none).
-fn from_sdk(g: &aws_sdk_elasticloadbalancingv2::types::TargetGroup, tags: Tags) -> TargetGroup {
-    TargetGroup {
-        name: g.target_group_name().unwrap_or_default().to_string(),
-        arn: g.target_group_arn().unwrap_or_default().to_string(),
-        health_check_path: g.health_check_path().unwrap_or_default().to_string(),
+fn from_sdk(
+    g: &aws_sdk_elasticloadbalancingv2::types::TargetGroup,
+    tags: Tags,
+) -> Result<TargetGroup> {
+    const KIND: &str = TargetGroup::KIND;
+    Ok(TargetGroup {
+        name: required(g.target_group_name(), KIND, "TargetGroupName")?,
+        arn: required(g.target_group_arn(), KIND, "TargetGroupArn")?,
+        health_check_path: g.health_check_path().unwrap_or("/").to_string(),
         load_balancer_arns: g.load_balancer_arns().to_vec(),
         tags,
-    }
+    })
 }
 
+/// Creates it with `tags`; errors are AWS's (an "already exists" is adopted by the caller).
 pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Result<TargetGroup> {
     let doing = format!("creating target group ({name})");
     let out = elb
@@ -67,7 +83,11 @@ pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Resul
         .target_groups()
         .first()
         .ok_or_else(|| build_error(&doing, "no target group in the response"))?;
-    let arn = group.target_group_arn().unwrap_or_default().to_string();
+    let arn = required(
+        group.target_group_arn(),
+        TargetGroup::KIND,
+        "TargetGroupArn",
+    )?;
     elb.modify_target_group_attributes()
         .target_group_arn(&arn)
         .attributes(
@@ -93,6 +113,7 @@ pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Resul
     })
 }
 
+/// Sets the health check path.
 pub async fn set_health_check_path(elb: &Client, group: &TargetGroup, path: &str) -> Result<()> {
     elb.modify_target_group()
         .target_group_arn(&group.arn)
@@ -145,13 +166,12 @@ pub async fn list(elb: &Client, prefix: &str) -> Result<Vec<TargetGroup>> {
         .filter_map(|g| g.target_group_arn().map(str::to_string))
         .collect();
     let mut tags = tags::elbv2::by_arn(elb, &arns, &doing).await?;
-    Ok(ours
-        .into_iter()
+    ours.into_iter()
         .map(|g| {
             let arn = g.target_group_arn().unwrap_or_default();
             from_sdk(g, tags.remove(arn).unwrap_or_default())
         })
-        .collect())
+        .collect()
 }
 
 /// How many targets are in each health state ("healthy", "unhealthy", …).

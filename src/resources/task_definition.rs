@@ -7,7 +7,7 @@ use aws_sdk_ecs::types::{
 use aws_sdk_ecs::Client;
 
 use super::tags;
-use super::{build_error, gone};
+use super::{build_error, gone, required, Tagged};
 use crate::default_server;
 use crate::error::{is_fresh_role_unusable, Error, Result};
 use crate::naming::Tags;
@@ -15,8 +15,11 @@ use crate::retry::{retry, ROLE_PROPAGATION};
 use crate::spec::Spec;
 
 #[derive(Debug, Clone, PartialEq)]
+/// A task definition revision as found or registered.
 pub struct TaskDefinition {
+    /// Its ARN.
     pub arn: String,
+    /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
 
@@ -25,8 +28,11 @@ tagged!(TaskDefinition, "task definition", arn);
 /// What the task definition references besides the spec.
 #[derive(Debug, Clone, Copy)]
 pub struct Links<'a> {
+    /// The role ECS pulls images and writes logs with.
     pub execution_role_arn: &'a str,
+    /// The role the application runs with.
     pub task_role_arn: &'a str,
+    /// The log group the container writes to.
     pub log_group: &'a str,
 }
 
@@ -92,17 +98,8 @@ pub async fn create(
             .await
             .map_err(|e| Error::aws(&doing, e))?;
         let arn = out.task_definition().and_then(|t| t.task_definition_arn());
-        let Some(arn) = arn else {
-            return Err(Error::Missing {
-                kind: "task definition",
-                name: format!(
-                    "{} (registered without an ARN in the answer)",
-                    spec.task_family
-                ),
-            });
-        };
         Ok(TaskDefinition {
-            arn: arn.to_string(),
+            arn: required(arn, TaskDefinition::KIND, "taskDefinitionArn")?,
             tags: tags.clone(),
         })
     })

@@ -23,40 +23,61 @@ use schema::{Default, Effect, Property, CLOUDFORMATION_PROPERTIES, PROPERTIES};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Spec {
+    /// The `VpcId` property.
     pub vpc_id: String,
+    /// The `SubnetIds` property.
     pub subnet_ids: Vec<String>,
+    /// The `ListenerArn` property.
     pub listener_arn: String,
+    /// The `LoadBalancerSecurityGroupId` property.
     pub load_balancer_security_group_id: String,
+    /// The `ClusterName` property.
     pub cluster_name: String,
+    /// The `ServiceName` property.
     pub service_name: String,
+    /// The `TaskFamily` property.
     pub task_family: String,
+    /// The `ContainerName` property.
     pub container_name: String,
+    /// The `Image` property.
     pub image: String,
     /// The container's command, as in an ECS container definition (empty: see
     /// [`crate::default_server::command`]).
     pub command: Vec<String>,
     /// The container's entry point (empty: the image's own).
     pub entry_point: Vec<String>,
+    /// The `ContainerPort` property.
     pub container_port: u16,
     /// Fargate CPU units.
     pub cpu: u32,
     /// Fargate memory, MiB.
     pub memory: u32,
+    /// The `DesiredCount` property.
     pub desired_count: u32,
+    /// The `AssignPublicIp` property.
     pub assign_public_ip: bool,
+    /// The `HealthCheckPath` property.
     pub health_check_path: String,
+    /// The `RulePriority` property.
     pub rule_priority: u32,
+    /// The `PathPattern` property.
     pub path_pattern: String,
+    /// The `LogRetentionDays` property.
     pub log_retention_days: i32,
+    /// The `Environment` property.
     pub environment: BTreeMap<String, String>,
+    /// The `Tags` property.
     pub tags: Tags,
+    /// The `WaitForSteadyState` property.
     pub wait_for_steady_state: bool,
 }
 
 /// One bad property and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// The property's name (or `Properties`, `Cpu/Memory`).
     pub property: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -185,6 +206,7 @@ fn read(r: &mut Reader) -> Spec {
 /// The properties an Update changes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Diff {
+    /// The names of the changed properties.
     pub changed: BTreeSet<&'static str>,
 }
 
@@ -208,6 +230,7 @@ impl Diff {
             .collect()
     }
 
+    /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         self.changed.is_empty()
     }
@@ -227,10 +250,15 @@ impl Diff {
 /// may no longer be valid: a property that is missing or malformed falls back to its default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Locator {
+    /// ClusterName (default if not valid).
     pub cluster_name: String,
+    /// ServiceName (default if not valid).
     pub service_name: String,
+    /// TaskFamily (default if not valid).
     pub task_family: String,
+    /// ListenerArn, if valid.
     pub listener_arn: Option<String>,
+    /// VpcId, if valid.
     pub vpc_id: Option<String>,
 }
 

@@ -11,11 +11,18 @@ pub enum Kind {
     /// A string accepted by `check`; `pattern` is its JSON Schema pattern (a hint for editors:
     /// `check` is the rule).
     Text {
+        /// The rule; its message names what is wrong.
         check: fn(&str) -> Result<(), String>,
+        /// The JSON Schema pattern, if the rule has one.
         pattern: Option<&'static str>,
     },
     /// A whole number in `min..=max` (a string of digits is accepted too).
-    Integer { min: i64, max: i64 },
+    Integer {
+        /// The least allowed.
+        min: i64,
+        /// The most allowed.
+        max: i64,
+    },
     /// One of these whole numbers.
     OneOf(&'static [i64]),
     /// `true` or `false` (or their strings).
@@ -27,7 +34,9 @@ pub enum Kind {
     /// A map of string to string whose keys `check_key` accepts; at most `max.0` entries
     /// (`max.1` says what they are and why, for the message).
     Map {
+        /// The rule for keys.
         check_key: fn(&str) -> Result<(), String>,
+        /// The most entries allowed, and what they are and why.
         max: Option<(usize, &'static str)>,
     },
 }
@@ -35,9 +44,13 @@ pub enum Kind {
 /// The value a property has when the Properties leave it out (or give `""` or `null`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Default {
+    /// No default: the property must be given.
     Required,
+    /// This string.
     Text(&'static str),
+    /// This number.
     Integer(i64),
+    /// This boolean.
     Boolean(bool),
     /// An empty list or map.
     Empty,
@@ -73,9 +86,13 @@ pub enum Effect {
 /// One property of `Custom::ProdEService`.
 #[derive(Debug, Clone, Copy)]
 pub struct Property {
+    /// The property name, as in the template.
     pub name: &'static str,
+    /// Its type and validation.
     pub kind: Kind,
+    /// Its value when not set.
     pub default: Default,
+    /// What an Update that changes it does.
     pub effect: Effect,
     /// One line for the README and the JSON Schema.
     pub doc: &'static str,
@@ -104,6 +121,7 @@ const fn free_text(check: fn(&str) -> Result<(), String>) -> Kind {
 
 const ECS_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
 
+/// The `VpcId` property.
 pub const VPC_ID: Property = Property {
     name: "VpcId",
     kind: text(checks::vpc_id, "^vpc-[0-9A-Za-z]+$"),
@@ -111,6 +129,7 @@ pub const VPC_ID: Property = Property {
     effect: Effect::Replacement,
     doc: "VPC of the tasks and target group",
 };
+/// The `SubnetIds` property.
 pub const SUBNET_IDS: Property = Property {
     name: "SubnetIds",
     kind: Kind::Subnets,
@@ -118,6 +137,7 @@ pub const SUBNET_IDS: Property = Property {
     effect: Effect::Network,
     doc: "private subnets for the tasks (list, 1–16; a comma-separated string is accepted too)",
 };
+/// The `ListenerArn` property.
 pub const LISTENER_ARN: Property = Property {
     name: "ListenerArn",
     kind: text(
@@ -128,6 +148,7 @@ pub const LISTENER_ARN: Property = Property {
     effect: Effect::Replacement,
     doc: "the ALB listener that gets our rule",
 };
+/// The `LoadBalancerSecurityGroupId` property.
 pub const LOAD_BALANCER_SECURITY_GROUP_ID: Property = Property {
     name: "LoadBalancerSecurityGroupId",
     kind: text(checks::security_group_id, "^sg-[0-9A-Za-z]+$"),
@@ -135,6 +156,7 @@ pub const LOAD_BALANCER_SECURITY_GROUP_ID: Property = Property {
     effect: Effect::SourceGroup,
     doc: "the ALB's security group, the only allowed source",
 };
+/// The `ClusterName` property.
 pub const CLUSTER_NAME: Property = Property {
     name: "ClusterName",
     kind: text(checks::ecs_name, ECS_NAME),
@@ -142,6 +164,7 @@ pub const CLUSTER_NAME: Property = Property {
     effect: Effect::Replacement,
     doc: "ECS cluster (used as given)",
 };
+/// The `ServiceName` property.
 pub const SERVICE_NAME: Property = Property {
     name: "ServiceName",
     kind: text(checks::service_name, "^[A-Za-z0-9_-]{1,246}$"),
@@ -149,6 +172,7 @@ pub const SERVICE_NAME: Property = Property {
     effect: Effect::Replacement,
     doc: "ECS service (used as given, at most 246 characters: a replacement may append its fingerprint)",
 };
+/// The `TaskFamily` property.
 pub const TASK_FAMILY: Property = Property {
     name: "TaskFamily",
     kind: text(checks::ecs_name, ECS_NAME),
@@ -156,6 +180,7 @@ pub const TASK_FAMILY: Property = Property {
     effect: Effect::TaskDefinition,
     doc: "task definition family (used as given)",
 };
+/// The `ContainerName` property.
 pub const CONTAINER_NAME: Property = Property {
     name: "ContainerName",
     kind: text(checks::ecs_name, ECS_NAME),
@@ -163,6 +188,7 @@ pub const CONTAINER_NAME: Property = Property {
     effect: Effect::Replacement,
     doc: "container",
 };
+/// The `Image` property.
 pub const IMAGE: Property = Property {
     name: "Image",
     kind: text(checks::image, "^\\S{1,255}$"),
@@ -170,6 +196,7 @@ pub const IMAGE: Property = Property {
     effect: Effect::TaskDefinition,
     doc: "container image; the default runs a built-in Node HTTP server (see Command)",
 };
+/// The `Command` property.
 pub const COMMAND: Property = Property {
     name: "Command",
     kind: Kind::Strings,
@@ -177,6 +204,7 @@ pub const COMMAND: Property = Property {
     effect: Effect::TaskDefinition,
     doc: "the container's command (ECS `command`); with the default image and no Command or EntryPoint, a plain-Node HTTP server on $PORT",
 };
+/// The `EntryPoint` property.
 pub const ENTRY_POINT: Property = Property {
     name: "EntryPoint",
     kind: Kind::Strings,
@@ -184,6 +212,7 @@ pub const ENTRY_POINT: Property = Property {
     effect: Effect::TaskDefinition,
     doc: "the container's entry point (ECS `entryPoint`; empty: the image's)",
 };
+/// The `ContainerPort` property.
 pub const CONTAINER_PORT: Property = Property {
     name: "ContainerPort",
     kind: Kind::Integer { min: 1, max: 65535 },
@@ -191,6 +220,7 @@ pub const CONTAINER_PORT: Property = Property {
     effect: Effect::Replacement,
     doc: "container = host port (awsvpc)",
 };
+/// The `Cpu` property.
 pub const CPU: Property = Property {
     name: "Cpu",
     kind: Kind::Integer {
@@ -201,6 +231,7 @@ pub const CPU: Property = Property {
     effect: Effect::TaskDefinition,
     doc: "Fargate task CPU units (256, 512, 1024, 2048, 4096, 8192, 16384); with Memory, one of Fargate's pairs",
 };
+/// The `Memory` property.
 pub const MEMORY: Property = Property {
     name: "Memory",
     kind: Kind::Integer {
@@ -211,6 +242,7 @@ pub const MEMORY: Property = Property {
     effect: Effect::TaskDefinition,
     doc: "Fargate task memory (MiB); with Cpu, one of Fargate's pairs",
 };
+/// The `DesiredCount` property.
 pub const DESIRED_COUNT: Property = Property {
     name: "DesiredCount",
     kind: Kind::Integer { min: 0, max: 5000 },
@@ -218,6 +250,7 @@ pub const DESIRED_COUNT: Property = Property {
     effect: Effect::DesiredCount,
     doc: "tasks",
 };
+/// The `AssignPublicIp` property.
 pub const ASSIGN_PUBLIC_IP: Property = Property {
     name: "AssignPublicIp",
     kind: Kind::Boolean,
@@ -225,6 +258,7 @@ pub const ASSIGN_PUBLIC_IP: Property = Property {
     effect: Effect::Network,
     doc: "public IP on task ENIs",
 };
+/// The `HealthCheckPath` property.
 pub const HEALTH_CHECK_PATH: Property = Property {
     name: "HealthCheckPath",
     kind: text(checks::health_check_path, "^/.{0,1023}$"),
@@ -232,6 +266,7 @@ pub const HEALTH_CHECK_PATH: Property = Property {
     effect: Effect::HealthCheck,
     doc: "target group health check path",
 };
+/// The `RulePriority` property.
 pub const RULE_PRIORITY: Property = Property {
     name: "RulePriority",
     kind: Kind::Integer { min: 1, max: 50000 },
@@ -239,6 +274,7 @@ pub const RULE_PRIORITY: Property = Property {
     effect: Effect::Priority,
     doc: "listener rule priority",
 };
+/// The `PathPattern` property.
 pub const PATH_PATTERN: Property = Property {
     name: "PathPattern",
     kind: free_text(checks::path_pattern),
@@ -246,6 +282,7 @@ pub const PATH_PATTERN: Property = Property {
     effect: Effect::Path,
     doc: "listener rule path pattern (1–128 characters)",
 };
+/// The `LogRetentionDays` property.
 pub const LOG_RETENTION_DAYS: Property = Property {
     name: "LogRetentionDays",
     kind: Kind::OneOf(&checks::LOG_RETENTION_DAYS),
@@ -253,6 +290,7 @@ pub const LOG_RETENTION_DAYS: Property = Property {
     effect: Effect::Retention,
     doc: "log group retention, one of CloudWatch's values",
 };
+/// The `Environment` property.
 pub const ENVIRONMENT: Property = Property {
     name: "Environment",
     kind: Kind::Map {
@@ -263,6 +301,7 @@ pub const ENVIRONMENT: Property = Property {
     effect: Effect::TaskDefinition,
     doc: "container environment, map of string to string",
 };
+/// The `Tags` property.
 pub const TAGS: Property = Property {
     name: "Tags",
     kind: Kind::Map {
@@ -276,6 +315,7 @@ pub const TAGS: Property = Property {
     effect: Effect::Tags,
     doc: "extra tags on every resource (keys may not start with `aws:` or `prod-e:`)",
 };
+/// The `WaitForSteadyState` property.
 pub const WAIT_FOR_STEADY_STATE: Property = Property {
     name: "WaitForSteadyState",
     kind: Kind::Boolean,

@@ -61,7 +61,7 @@ pub struct Parameters<'a> {
 
 /// The template's statements, with `!Sub` and `!Ref` resolved for the tests' account and region.
 pub fn statements(parameters: &Parameters) -> Vec<Statement> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/bootstrap-template.yaml");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../bootstrap-template.yaml");
     let template: Yaml =
         serde_norway::from_str(&std::fs::read_to_string(path).expect("template")).expect("yaml");
     let policies = &template["Resources"]["ProvisionerFunction"]["Properties"]["Policies"];
@@ -404,5 +404,78 @@ pub fn judge(statements: &[Statement], calls: &[Call]) -> Verdict {
         denied,
         unused,
         judged,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(service: &str, action: &str, body: &str, probed: Option<&str>) -> Call {
+        Call {
+            service: service.into(),
+            action: action.into(),
+            arrived: std::time::Instant::now(),
+            answered: None,
+            target: "/".into(),
+            body: body.into(),
+            faulted: false,
+            probed: probed.map(str::to_string),
+        }
+    }
+
+    fn statement(
+        sid: &str,
+        action: &str,
+        resource: &str,
+        condition: Option<(&str, &str)>,
+    ) -> Statement {
+        Statement {
+            sid: sid.into(),
+            actions: vec![action.into()],
+            resources: vec![resource.into()],
+            conditions: condition
+                .map(|(k, v)| vec![(k.to_string(), v.to_string())])
+                .unwrap_or_default(),
+        }
+    }
+
+    const OWNED: &str = "aws:ResourceTag/prod-e:physical-id";
+
+    #[test]
+    fn a_change_is_allowed_only_on_a_resource_carrying_our_tag() {
+        let rules = [statement(
+            "Own",
+            "iam:DeleteRole",
+            "arn:aws:iam::123456789012:role/prod-e-*",
+            Some((OWNED, "prod-e-*")),
+        )];
+        let body = "Action=DeleteRole&RoleName=prod-e-1-x";
+        let ours = judge(&rules, &[call("iam", "DeleteRole", body, Some("prod-e-1"))]);
+        assert!(ours.denied.is_empty(), "{:?}", ours.denied);
+        assert!(ours.unused.is_empty());
+        let foreign = judge(&rules, &[call("iam", "DeleteRole", body, None)]);
+        assert_eq!(foreign.denied.len(), 1, "{:?}", foreign.denied);
+    }
+
+    #[test]
+    fn a_grant_no_call_needs_is_reported_unused() {
+        let rules = [
+            statement("Read", "iam:GetRole", "*", None),
+            statement("Spare", "iam:DeleteRole", "*", None),
+        ];
+        let verdict = judge(
+            &rules,
+            &[call("iam", "GetRole", "Action=GetRole&RoleName=r", None)],
+        );
+        assert!(verdict.denied.is_empty());
+        assert_eq!(verdict.unused, vec!["Spare: iam:DeleteRole".to_string()]);
+    }
+
+    #[test]
+    fn globs_match_runs_of_characters() {
+        assert!(glob("prod-e-*", "prod-e-abc"));
+        assert!(glob("arn:*:role/*", "arn:aws:iam::1:role/x"));
+        assert!(!glob("prod-e-*", "other"));
     }
 }

@@ -25,7 +25,7 @@ use serde_json::{json, Value};
 use super::upstream::text;
 use super::wire::{self, short};
 use super::{AwsRules, Refusal, Rule, State, Upstream, Verdict};
-use crate::support::proxy::Call;
+use crate::proxy::Call;
 
 /// What ECS remembers beyond moto.
 #[derive(Debug, Default)]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::aws::Clients;
-use crate::error::{Error, Result};
+use crate::error::{AllOk, Result};
 use crate::naming::{Deployment, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
 use crate::resources::{
     cluster, listener_rule, log_group, role, security_group, service, target_group, Tagged,
@@ -15,8 +15,11 @@ use crate::spec::{default_text, Locator};
 /// A deployment seen through the tags of its resources.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Found {
+    /// Its PhysicalResourceId.
     pub physical_id: String,
+    /// The stack it belongs to (from its tags).
     pub stack_id: String,
+    /// The logical id of its stack resource (from its tags).
     pub logical_id: String,
     /// Which kinds of resource were seen, e.g. "IAM role", "ECS cluster".
     pub resources: Vec<String>,
@@ -30,23 +33,14 @@ pub async fn deployments(c: &Clients) -> Result<Vec<Found>> {
         cluster::list(&c.ecs),
         target_group::list(&c.elb, "prod-e-"),
         log_group::list(&c.logs, "/ecs/prod-e-"),
-    );
-    let errors = [
-        roles.as_ref().err().cloned(),
-        groups.as_ref().err().cloned(),
-        clusters.as_ref().err().cloned(),
-        targets.as_ref().err().cloned(),
-        logs.as_ref().err().cloned(),
-    ];
-    if let Some(err) = Error::all(errors) {
-        return Err(err);
-    }
+    )
+    .all_ok()?;
     let mut found: BTreeMap<String, Found> = BTreeMap::new();
-    add(&mut found, roles?);
-    add(&mut found, groups?);
-    add(&mut found, clusters?);
-    add(&mut found, targets?);
-    add(&mut found, logs?);
+    add(&mut found, roles);
+    add(&mut found, groups);
+    add(&mut found, clusters);
+    add(&mut found, targets);
+    add(&mut found, logs);
     Ok(found.into_values().collect())
 }
 

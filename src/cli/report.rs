@@ -20,8 +20,11 @@ pub struct Row {
     /// Its kind of resource ([`crate::resources::Tagged::KIND`]).
     #[serde(skip)]
     pub resource: &'static str,
+    /// Its name.
     pub name: String,
+    /// Its state, or `missing`.
     pub detail: String,
+    /// Whether it carries this deployment's ownership tag.
     pub owned: bool,
 }
 

@@ -20,8 +20,8 @@ use super::ecs::cluster_of;
 use super::upstream::text;
 use super::wire;
 use super::{AwsRules, Fields, Refusal, Rule, Verdict};
-use crate::support::proxy::Call;
-use crate::support::ACCOUNT;
+use crate::proxy::Call;
+use crate::ACCOUNT;
 
 /// A resource whose first uses do not find it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -1,5 +1,7 @@
-//! The test harness: moto server, a VPC with an ALB to deploy behind, and CloudFormation
-//! played by hand (events with presigned S3 ResponseURLs, responses read back from S3).
+//! prod-e's test world, a dev-only crate built once for the integration tests, the demo, the
+//! policy judgement and the benchmark: moto server, a VPC with an ALB to deploy behind, the
+//! proxy that holds moto to AWS's rules and plays ECS rollouts, and CloudFormation played by
+//! hand (events with presigned S3 ResponseURLs, responses read back from S3).
 
 pub mod aws_rules;
 pub mod capture;

@@ -294,3 +294,64 @@ fn digits(of: &impl Hash) -> u64 {
 fn deployment_id(service: &str, i: usize) -> String {
     format!("ecs-svc/{}", digits(&(service, i)) % 10u64.pow(19))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(arn: &str, task_definition: &str) -> Value {
+        json!({
+            "serviceArn": arn, "serviceName": "web", "status": "ACTIVE", "desiredCount": 2,
+            "taskDefinition": task_definition,
+            "deployments": [{"status": "PRIMARY", "rolloutState": "IN_PROGRESS", "taskDefinition": task_definition}],
+        })
+    }
+
+    #[test]
+    fn a_service_rolls_out_completed_by_default() {
+        let rollouts = Rollouts::default();
+        let mut s = service("arn:svc/a", "arn:td/f:1");
+        rollouts.present(&mut s);
+        assert_eq!(s["deployments"][0]["rolloutState"], "COMPLETED");
+        assert_eq!(s["runningCount"], 2);
+        assert!(rollouts.is_steady("arn:svc/a"));
+    }
+
+    #[test]
+    fn a_stuck_rollout_never_completes() {
+        let rollouts = Rollouts::default();
+        rollouts.set_for_new(Rollout::Stuck);
+        let mut s = service("arn:svc/b", "arn:td/f:1");
+        rollouts.present(&mut s);
+        assert_eq!(s["deployments"][0]["rolloutState"], "IN_PROGRESS");
+        assert_eq!(s["deployments"].as_array().map(Vec::len), Some(2));
+        assert!(!rollouts.is_steady("arn:svc/b"));
+    }
+
+    #[test]
+    fn a_repl_image_without_a_command_fails_its_create() {
+        let rollouts = Rollouts::default();
+        let registered =
+            json!({"taskDefinition": {"taskDefinitionArn": "arn:td/f:1", "family": "f"}});
+        let asked = json!({"containerDefinitions": [{"name": "app", "image": "node:16"}]});
+        let reply = |v: &Value| {
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{v}",
+                v.to_string().len()
+            )
+            .into_bytes()
+        };
+        rollouts.after(
+            "RegisterTaskDefinition",
+            &asked.to_string(),
+            reply(&registered),
+        );
+        let created =
+            json!({"service": {"serviceArn": "arn:svc/c", "taskDefinition": "arn:td/f:1"}});
+        rollouts.after("CreateService", "{}", reply(&created));
+        let mut s = service("arn:svc/c", "arn:td/f:1");
+        rollouts.present(&mut s);
+        assert_eq!(s["deployments"][0]["rolloutState"], "FAILED");
+        assert_eq!(s["runningCount"], 0);
+    }
+}
