@@ -46,9 +46,12 @@ demo: deps-rust deps-moto deps-lambda
 # Every AWS call the suite makes is logged by the test proxies, then judged against the
 # function's policy in the template (examples/policy.rs).
 CALL_LOG ?= $(TARGET_DIR)/prod-e-calls.jsonl
+# The integration tests mostly wait on the emulator: 4 at a time on 2 cores is faster than one
+# per core, and leaves moto (single-threaded) enough headroom for the timed tests.
+TEST_THREADS ?= 4
 test: deps-rust deps-moto deps-node
 	rm -f $(CALL_LOG)
-	PROD_E_CALL_LOG=$(abspath $(CALL_LOG)) $(CARGO) test --workspace --lib --bins --tests --examples
+	PROD_E_CALL_LOG=$(abspath $(CALL_LOG)) $(CARGO) test --workspace --lib --bins --tests --examples -- --test-threads=$(TEST_THREADS)
 	$(CARGO) run --quiet --example policy -- $(CALL_LOG)
 
 # Sends the given event files (in order, against one fresh emulator) to the function under

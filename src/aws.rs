@@ -1,4 +1,5 @@
-//! The AWS clients, built once from the standard environment, with retry and timeouts set here only.
+//! The AWS clients, built once from the standard environment, with retry and timeouts set here
+//! only.
 
 use std::time::Duration;
 

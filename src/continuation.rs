@@ -82,7 +82,8 @@ impl Limit {
     /// The Reason of an operation stopped by the limit, `what` saying what was still going on.
     pub fn gave_up(&self, what: &str) -> String {
         format!(
-            "gave up after {:.0} s over {} invocation(s), the overall limit (ServiceTimeout {} s, less a margin to answer): {what}",
+            "gave up after {:.0} s over {} invocation(s), the overall limit (ServiceTimeout {} \
+                 s, less a margin to answer): {what}",
             self.progress.elapsed().as_secs_f64(),
             self.progress.invocation,
             self.service_timeout.as_secs()
@@ -112,7 +113,8 @@ pub fn payload(event: &Value, progress: Progress) -> Result<Vec<u8>, String> {
     match bytes.len() <= MAX_PAYLOAD_BYTES {
         true => Ok(bytes),
         false => Err(format!(
-            "the event ({} bytes) is too large to continue in another invocation (limit {MAX_PAYLOAD_BYTES})",
+            "the event ({} bytes) is too large to continue in another invocation (limit \
+                 {MAX_PAYLOAD_BYTES})",
             bytes.len()
         )),
     }

@@ -87,7 +87,8 @@ impl fmt::Display for Error {
             Error::Pending { waiting_for } => write!(f, "still waiting for {waiting_for}"),
             Error::DeploymentFailed { service, events } => write!(
                 f,
-                "the deployment of ECS service ({service}) failed and the circuit breaker rolled it back; latest service events: {}",
+                "the deployment of ECS service ({service}) failed and the circuit breaker \
+                     rolled it back; latest service events: {}",
                 match events.is_empty() {
                     true => "none".to_string(),
                     false => events.join(" | "),
@@ -332,7 +333,8 @@ mod tests {
         )));
         assert!(is_pass_role_denied(&aws(
             "AccessDeniedException",
-            "User: arn:aws:sts::1:assumed-role/f/f is not authorized to perform: iam:PassRole on resource: r"
+            "User: arn:aws:sts::1:assumed-role/f/f is not authorized to perform: iam:PassRole \
+                 on resource: r"
         )));
         assert!(!is_pass_role_denied(&aws(
             "AccessDeniedException",
@@ -348,7 +350,8 @@ mod tests {
         )));
         assert!(is_service_linked_role_taken(&aws(
             "InvalidInput",
-            "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix."
+            "Service role name AWSServiceRoleForECS has been taken in this account, please try \
+                 a different suffix."
         )));
         assert!(is_service_busy(&aws(
             "InvalidParameterException",

@@ -28,16 +28,13 @@ fn cluster_props(h: &Harness, prefix: &str) -> Value {
     h.properties(json!({"ClusterName": own, "TaskFamily": own}))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_after_any_call_converges_on_redelivery() {
-    let h = Harness::new().await;
+/// A proxy for a crash sweep, and how many AWS calls an uninterrupted Create and Delete make
+/// through it. The account's ECS service-linked role exists already, so every Create of the
+/// sweep makes the same calls (a fresh account's first Create makes it, see real_aws::).
+async fn sweep_baseline(h: &Harness, name: &str) -> (Proxy, usize, usize) {
     let proxy = Proxy::start(moto::endpoint()).await;
-    // The account's ECS service-linked role exists already: every Create of the sweep then
-    // makes the same calls (a fresh account's first Create makes it, see real_aws::).
     proxy.rules.service_linked_role_exists(true);
-
-    // How many AWS calls does an uninterrupted Create, and Delete, make?
-    let (props, stack) = (cluster_props(&h, "sweep"), Stack::new("sweep"));
+    let (props, stack) = (cluster_props(h, name), Stack::new(name));
     let pid = deployment_of(&stack, &props);
     let mut f = process(&proxy).await;
     let start = proxy.calls().len();
@@ -48,8 +45,13 @@ async fn a_crash_after_any_call_converges_on_redelivery() {
         f.invoke(&stack.delete(&pid, &props), INVOCATION).await
     ));
     let delete_calls = proxy.calls().len() - start;
-    drop(f);
+    (proxy, create_calls, delete_calls)
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_any_call_of_a_create_converges_on_redelivery() {
+    let h = Harness::new().await;
+    let (proxy, create_calls, _) = sweep_baseline(&h, "sweep-c").await;
     for k in 1..=create_calls {
         let (props, stack) = (
             cluster_props(&h, &format!("kc{k}")),
@@ -75,7 +77,12 @@ async fn a_crash_after_any_call_converges_on_redelivery() {
         inspect::assert_nothing_left(&h.clients, &pid, &props).await;
     }
     println!("FIGURE crash sweep, Create: {create_calls} of {create_calls} kill points converged (one set, SUCCESS, then nothing left after Delete)");
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_any_call_of_a_delete_converges_on_redelivery() {
+    let h = Harness::new().await;
+    let (proxy, _, delete_calls) = sweep_baseline(&h, "sweep-d").await;
     for k in 1..=delete_calls {
         let (props, stack) = (
             cluster_props(&h, &format!("kd{k}")),

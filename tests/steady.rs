@@ -198,9 +198,13 @@ async fn past_the_overall_limit_the_operation_fails_naming_what_was_pending() {
     let f = function(&proxy, Duration::from_secs(4)).await;
     let capture = Capture::start("/cfn/answer", vec![200]).await;
     let stack = Stack::new("overall-limit");
+    // A task family of its own: the shared default one holds every other test's revisions,
+    // which each invocation lists again.
+    let own = format!("limit-{}", unique());
     let props = h.properties(json!({
-        "ClusterName": format!("limit-{}", unique()),
-        "ServiceTimeout": "8",
+        "ClusterName": own,
+        "TaskFamily": own,
+        "ServiceTimeout": "12",
     }));
 
     let (answers, answered_after) = run(&f, &capture, stack.create(&props)).await;
@@ -210,12 +214,12 @@ async fn past_the_overall_limit_the_operation_fails_naming_what_was_pending() {
     let reason = answer["Reason"].as_str().unwrap_or_default();
     assert!(reason.starts_with("gave up after "), "{reason}");
     assert!(
-        reason.contains("(ServiceTimeout 8 s, less a margin to answer): still waiting for ECS service (prod-e-service) to reach a steady state"),
+        reason.contains("(ServiceTimeout 12 s, less a margin to answer): still waiting for ECS service (prod-e-service) to reach a steady state"),
         "{reason}"
     );
     // Before CloudFormation itself would give up.
     assert!(
-        answered_after < Duration::from_secs(8),
+        answered_after < Duration::from_secs(12),
         "answered after {answered_after:?}"
     );
     // Resources exist: the id is the real one, for CloudFormation's rollback Delete.
@@ -225,7 +229,7 @@ async fn past_the_overall_limit_the_operation_fails_naming_what_was_pending() {
     assert!(invocations >= 3, "{invocations} invocation(s)");
     assert_eq!(f.continuations().len(), invocations - 1);
     println!(
-        "FIGURE overall limit: ServiceTimeout 8 s, a rollout that never completes, 4 s invocations: FAILED after {:.1} s over {invocations} invocations naming the pending wait; 1 answer, no invocation after it",
+        "FIGURE overall limit: ServiceTimeout 12 s, a rollout that never completes, 4 s invocations: FAILED after {:.1} s over {invocations} invocations naming the pending wait; 1 answer, no invocation after it",
         answered_after.as_secs_f64()
     );
 

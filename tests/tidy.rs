@@ -10,6 +10,8 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const MAX_FILE_LINES: usize = 400;
 /// The longest a function in `src/` may be (lines, signature to closing brace).
 const MAX_FUNCTION_LINES: usize = 60;
+/// rustfmt's line width: past it, rustfmt silently leaves the whole expression unformatted.
+const MAX_LINE_CHARS: usize = 100;
 /// The largest file git may track.
 const MAX_TRACKED_BYTES: u64 = 1_000_000;
 
@@ -98,6 +100,23 @@ fn every_rust_file_says_what_it_owns() {
             );
         }
     }
+}
+
+#[test]
+fn no_line_in_src_is_wider_than_rustfmt_formats() {
+    let mut wide = Vec::new();
+    for (path, text) in rust_files("src") {
+        for (i, line) in text.lines().enumerate() {
+            if line.chars().count() > MAX_LINE_CHARS {
+                wide.push(format!("{}:{}", path.display(), i + 1));
+            }
+        }
+    }
+    assert!(
+        wide.is_empty(),
+        "lines over {MAX_LINE_CHARS} characters:\n{}",
+        wide.join("\n")
+    );
 }
 
 #[test]

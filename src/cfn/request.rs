@@ -127,7 +127,8 @@ impl Request {
         };
         if !serves(&resource_type) {
             return Err(format!(
-                "this provider serves {CUSTOM_TYPE_PREFIX}<name> and {GENERIC_TYPE}, not {resource_type:?}"
+                "this provider serves {CUSTOM_TYPE_PREFIX}<name> and {GENERIC_TYPE}, not \
+                     {resource_type:?}"
             ));
         }
         Ok(Request {
@@ -155,7 +156,10 @@ mod tests {
     fn event(kind: &str) -> Value {
         json!({
             "RequestType": kind,
-            "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?X-Amz-Signature=s",
+            "ResponseURL": concat!(
+                "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com",
+                "/x?X-Amz-Signature=s"
+            ),
             "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
             "RequestId": "r1",
             "ResourceType": "Custom::ProdEService",

@@ -26,7 +26,8 @@ pub struct Responder {
 }
 
 impl Responder {
-    /// A responder; `allow_local` admits loopback `http://` ResponseURLs (the emulator's presigned S3). Errors: the HTTP client could not be built.
+    /// A responder; `allow_local` admits loopback `http://` ResponseURLs (the emulator's presigned
+    /// S3). Errors: the HTTP client could not be built.
     pub fn new(allow_local: bool) -> Result<Self, String> {
         Self::with_timeouts(allow_local, CONNECT_TIMEOUT, ATTEMPT_TIMEOUT)
     }
@@ -89,7 +90,8 @@ impl Responder {
                 .await;
             let retryable = match sent {
                 Ok(r) if r.status().is_success() => {
-                    tracing::info!(status = ?response.status, url = %target, attempt, "response delivered");
+                    let status = response.status;
+                    tracing::info!(?status, url = %target, attempt, "response delivered");
                     return Ok(());
                 }
                 Ok(r) if r.status().is_server_error() => format!("HTTP {}", r.status()),

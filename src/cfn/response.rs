@@ -80,10 +80,14 @@ impl Response {
     /// What the function returns to Lambda once this response is delivered (for logs and
     /// `cargo lambda invoke`): `{"Status", "PhysicalResourceId"}`.
     pub fn summary(&self) -> serde_json::Value {
-        serde_json::json!({ "Status": self.status, "PhysicalResourceId": self.physical_resource_id })
+        serde_json::json!({
+            "Status": self.status,
+            "PhysicalResourceId": self.physical_resource_id,
+        })
     }
 
-    /// The JSON PUT to the ResponseURL; a Reason that does not fit is cut and ends with `log_hint` (where the whole story is).
+    /// The JSON PUT to the ResponseURL; a Reason that does not fit is cut and ends with `log_hint`
+    /// (where the whole story is).
     pub fn body(&self, log_hint: &str) -> Vec<u8> {
         let full = self.to_json();
         if full.len() <= MAX_BODY_BYTES {

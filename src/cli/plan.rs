@@ -62,7 +62,10 @@ impl Plan {
         let stages = stages(&names, &spec);
         let mut text = format!("Properties are valid. PhysicalResourceId: {}\n", names.id);
         if self.stack_id.is_none() {
-            text.push_str("(names use <id>, a hash of the stack ARN and logical id: pass --stack-id to see them)\n");
+            text.push_str(
+                "(names use <id>, a hash of the stack ARN and logical id: pass \
+                 --stack-id to see them)\n",
+            );
         }
         text.push_str(
             "Create makes, stage by stage (the resources of one stage are made concurrently):\n",
@@ -116,7 +119,9 @@ fn update(diff: &Diff) -> (String, serde_json::Value) {
     let in_place: Vec<_> = match replaced.is_empty() {
         true => changes
             .iter()
-            .map(|(resource, action, why)| json!({"resource": resource, "action": action, "because": why}))
+            .map(|(resource, action, why)| {
+                json!({"resource": resource, "action": action, "because": why})
+            })
             .collect(),
         false => Vec::new(),
     };
@@ -152,31 +157,70 @@ impl Names {
 
 /// The Create graph as `plan::create` runs it, one line per resource.
 fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
-    let d = &n.d;
     vec![
-        vec![
-            format!("IAM role {} (trusted by ecs-tasks.amazonaws.com, AmazonECSTaskExecutionRolePolicy)", n.of(d.execution_role())),
-            format!("IAM role {} (trusted by ecs-tasks.amazonaws.com, no permissions)", n.of(d.task_role())),
-            format!("log group {} (retention {} days)", n.of(d.log_group()), s.log_retention_days),
-            format!("security group {} in {} (tcp/{} from {} only)", n.of(d.security_group()), s.vpc_id, s.container_port, s.load_balancer_security_group_id),
-            format!("ECS cluster {}", s.cluster_name),
-            format!("target group {} (ip, HTTP:{}, health check {})", n.of(d.target_group()), s.container_port, s.health_check_path),
-        ],
-        vec![
-            format!("task definition {} (Fargate, awsvpc, {} CPU / {} MiB, {} as {} on port {}) after the roles and log group", s.task_family, s.cpu, s.memory, s.image, s.container_name, s.container_port),
-        ],
+        first_stage(n, s),
         vec![format!(
-            "ECS service {} ({} task(s), FARGATE, subnets {}, public IP {}) after everything else{}",
+            "task definition {} (Fargate, awsvpc, {} CPU / {} MiB, {} as {} on port {}) \
+             after the roles and log group",
+            s.task_family, s.cpu, s.memory, s.image, s.container_name, s.container_port
+        )],
+        vec![format!(
+            "ECS service {} ({} task(s), FARGATE, subnets {}, public IP {}) after everything \
+             else{}",
             s.service_name,
             s.desired_count,
             s.subnet_ids.join(","),
             if s.assign_public_ip { "yes" } else { "no" },
-            if s.wait_for_steady_state { ", then wait until it is steady" } else { "" }
+            if s.wait_for_steady_state {
+                ", then wait until it is steady"
+            } else {
+                ""
+            }
         )],
         vec![format!(
-            "listener rule priority {} path {} → the target group, last: traffic only reaches a ready service",
-            s.rule_priority, s.path_pattern
+            "listener rule: path {} → the target group, last: traffic only reaches a ready \
+             service",
+            s.path_pattern
         )],
+    ]
+}
+
+/// The resources Create makes first, all at once.
+fn first_stage(n: &Names, s: &Spec) -> Vec<String> {
+    let d = &n.d;
+    let trusted = "trusted by ecs-tasks.amazonaws.com";
+    let port = s.container_port;
+    vec![
+        format!(
+            "IAM role {} ({trusted}, AmazonECSTaskExecutionRolePolicy)",
+            n.of(d.execution_role())
+        ),
+        format!(
+            "IAM role {} ({trusted}, no permissions)",
+            n.of(d.task_role())
+        ),
+        format!(
+            "log group {} (retention {} days)",
+            n.of(d.log_group()),
+            s.log_retention_days
+        ),
+        format!(
+            "security group {} in {} (tcp/{port} from {} only)",
+            n.of(d.security_group()),
+            s.vpc_id,
+            s.load_balancer_security_group_id
+        ),
+        format!(
+            "the account's ECS service-linked role if it has none, then ECS cluster {}",
+            s.cluster_name
+        ),
+        format!(
+            "target group {} (ip, HTTP:{port}, health check {}), then a listener rule at \
+                 priority {} that matches no request yet (ECS needs the group associated)",
+            n.of(d.target_group()),
+            s.health_check_path,
+            s.rule_priority
+        ),
     ]
 }
 

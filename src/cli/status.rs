@@ -35,7 +35,9 @@ impl Status {
         if let Some(svc) = &inv.service {
             text.push_str(&service_lines(svc));
             details["service"] = json!({
-                "running": svc.running_count, "desired": svc.desired_count, "pending": svc.pending_count,
+                "running": svc.running_count,
+                "desired": svc.desired_count,
+                "pending": svc.pending_count,
                 "deployments": svc.deployments, "rollout": svc.rollout, "events": svc.events,
             });
         }
@@ -67,7 +69,12 @@ impl Status {
             true => exit::OK,
             false => exit::DRIFT,
         };
-        let json = json!({"physical_id": d.physical_id(), "resources": rows, "details": details, "problems": problems});
+        let json = json!({
+            "physical_id": d.physical_id(),
+            "resources": rows,
+            "details": details,
+            "problems": problems,
+        });
         Ok(Outcome { code, text, json })
     }
 }

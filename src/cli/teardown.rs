@@ -68,7 +68,12 @@ impl Teardown {
         let result = with_progress(output, delete_found(c, &d, &at, inv)).await;
         let (remaining, _) = order(&d, &inventory(c, &d, &at).await?);
         let took = started.elapsed().as_secs_f64();
-        let json = json!({"physical_id": d.physical_id(), "deleted": doomed, "remaining": remaining, "seconds": took});
+        let json = json!({
+            "physical_id": d.physical_id(),
+            "deleted": doomed,
+            "remaining": remaining,
+            "seconds": took,
+        });
         match result {
             Ok(()) if remaining.is_empty() => Ok(Outcome {
                 code: exit::OK,

@@ -121,7 +121,8 @@ fn timed_out(
         false => format!(" while {}", pending.join(", ")),
     };
     format!(
-        "timed out during {kind}{waiting} after {elapsed:.1} s, with {:.1} s left before the Lambda deadline; see {log_hint}",
+        "timed out during {kind}{waiting} after {elapsed:.1} s, with {:.1} s left before the \
+             Lambda deadline; see {log_hint}",
         margin.as_secs_f64()
     )
 }
@@ -133,7 +134,13 @@ fn log_done(kind: &str, started: Instant, outcome: &Outcome) {
             tracing::info!(operation = kind, duration_s, status = ?r.status, "done")
         }
         Outcome::Continue(p) => {
-            tracing::info!(operation = kind, duration_s, waiting_for = ?p.waiting_for, "to be continued")
+            let waiting_for = &p.waiting_for;
+            tracing::info!(
+                operation = kind,
+                duration_s,
+                ?waiting_for,
+                "to be continued"
+            )
         }
     }
 }
@@ -280,7 +287,8 @@ mod tests {
         let reason = r.reason.unwrap_or_default();
         assert_eq!(
             reason,
-            "gave up after 2 s over 1 invocation(s), the overall limit (ServiceTimeout 3 s, less a margin to answer): still creating ECS service (s)"
+            "gave up after 2 s over 1 invocation(s), the overall limit (ServiceTimeout 3 s, \
+                 less a margin to answer): still creating ECS service (s)"
         );
     }
 }

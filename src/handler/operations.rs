@@ -99,7 +99,10 @@ async fn create(clients: &Clients, request: &Request) -> Outcome {
         } => Response::failed(
             e,
             id,
-            format!("{error}; removing what was created also failed ({rollback}); the rollback Delete will retry"),
+            format!(
+                "{error}; removing what was created also failed ({rollback}); the rollback \
+                 Delete will retry"
+            ),
         ),
     })
 }
@@ -177,7 +180,10 @@ async fn replace(
         Err(failed) => continue_if_pending(&failed.error, false, from).unwrap_or_else(|| {
             let cleanup = match failed.rollback_error {
                 None => String::new(),
-                Some(err) => format!("; removing the new set {to} also failed ({err}), the rollback Update will retry"),
+                Some(err) => format!(
+                    "; removing the new set {to} also failed ({err}), the \
+                     rollback Update will retry"
+                ),
             };
             let reason = format!("{}{cleanup}; {from} still serves", failed.error);
             Outcome::Answer(Response::failed(e, from, reason))

@@ -1,5 +1,6 @@
 //! Create, Update (in place or by replacement) and Delete of a whole deployment over the
-//! dependency graph, one file per operation. Independent steps run concurrently; nothing here knows CloudFormation.
+//! dependency graph, one file per operation. Independent steps run concurrently; nothing here knows
+//! CloudFormation.
 
 mod adopt;
 mod create;

@@ -14,7 +14,8 @@ use crate::spec::{Locator, Spec};
 /// CloudFormation's Delete of the old PhysicalResourceId. If building fails, what the new
 /// set made is removed again and the old set was never touched.
 pub async fn replace(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, CreateFailed> {
-    // Boxed, like every operation's top future: these are deep, and debug builds keep them on the stack.
+    // Boxed, like every operation's top future: these are deep, and debug builds keep them on the
+    // stack.
     let built = match Box::pin(prepare(c, owner, spec, true)).await {
         Ok(built) => built,
         Err(error) => return Err(remove_unless_pending(c, owner, spec, error).await),

@@ -8,7 +8,10 @@ use crate::naming::Tags;
 use crate::retry::{retry, ROLE_DELETE_CONFLICT};
 
 /// Only ECS tasks may assume our roles.
-pub const TRUST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+pub const TRUST_POLICY: &str = concat!(
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","#,
+    r#""Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
+);
 /// The AWS managed policy for the execution role, under `arn:{partition}:iam::aws:policy/`.
 pub const EXECUTION_POLICY: &str = "service-role/AmazonECSTaskExecutionRolePolicy";
 

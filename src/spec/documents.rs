@@ -87,7 +87,12 @@ fn property_schema(p: &Property) -> Value {
         Kind::Strings => json!({"type": "array", "items": {"type": "string"}}),
         Kind::Subnets => json!({
             "anyOf": [
-                {"type": "array", "items": {"type": "string", "pattern": "^subnet-[0-9A-Za-z]+$"}, "minItems": 1, "maxItems": 16},
+                {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": "^subnet-[0-9A-Za-z]+$"},
+                    "minItems": 1,
+                    "maxItems": 16,
+                },
                 {"type": "string"},
             ]
         }),

@@ -170,7 +170,8 @@ pub const SERVICE_NAME: Property = Property {
     kind: text(checks::service_name, "^[A-Za-z0-9_-]{1,246}$"),
     default: Default::Text("prod-e-service"),
     effect: Effect::Replacement,
-    doc: "ECS service (used as given, at most 246 characters: a replacement may append its fingerprint)",
+    doc: "ECS service (used as given, at most 246 characters: a replacement may append its \
+         fingerprint)",
 };
 /// The `TaskFamily` property.
 pub const TASK_FAMILY: Property = Property {
@@ -202,7 +203,8 @@ pub const COMMAND: Property = Property {
     kind: Kind::Strings,
     default: Default::Empty,
     effect: Effect::TaskDefinition,
-    doc: "the container's command (ECS `command`); with the default image and no Command or EntryPoint, a plain-Node HTTP server on $PORT",
+    doc: "the container's command (ECS `command`); with the default image and no Command or \
+         EntryPoint, a plain-Node HTTP server on $PORT",
 };
 /// The `EntryPoint` property.
 pub const ENTRY_POINT: Property = Property {
@@ -229,7 +231,8 @@ pub const CPU: Property = Property {
     },
     default: Default::Integer(256),
     effect: Effect::TaskDefinition,
-    doc: "Fargate task CPU units (256, 512, 1024, 2048, 4096, 8192, 16384); with Memory, one of Fargate's pairs",
+    doc: "Fargate task CPU units (256, 512, 1024, 2048, 4096, 8192, 16384); with Memory, one \
+         of Fargate's pairs",
 };
 /// The `Memory` property.
 pub const MEMORY: Property = Property {

@@ -312,7 +312,9 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
             "Tags: tag key \"aws:cloudformation:stack-name\" uses the reserved prefix",
         ),
         (
-            json!({"Tags": (0..41).map(|i| (format!("k{i}"), json!("v"))).collect::<serde_json::Map<_, _>>()}),
+            json!({"Tags": (0..41)
+                .map(|i| (format!("k{i}"), json!("v")))
+                .collect::<serde_json::Map<_, _>>()}),
             "Tags: at most 40 tags",
         ),
         (
