@@ -11,7 +11,7 @@ use crate::inspect;
 use crate::support::proxy::{Call, Proxy};
 use crate::support::{moto, unique, Harness, Stack};
 
-/// The actions of `calls` in order, with a mark for the ones the proxy answered itself.
+/// The actions of `calls`, in order (for assertion messages).
 fn actions(calls: &[Call]) -> Vec<String> {
     calls.iter().map(|c| c.action.clone()).collect()
 }

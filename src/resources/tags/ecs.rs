@@ -6,22 +6,7 @@ use aws_sdk_ecs::Client;
 use crate::error::{Error, Result};
 use crate::naming::Tags;
 
-/// Our tags in ECS form.
-pub fn list(tags: &Tags) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
-/// ECS tags in our form.
-pub fn read(tags: &[Tag]) -> Tags {
-    tags.iter()
-        .map(|t| {
-            let key = t.key().unwrap_or_default().to_string();
-            (key, t.value().unwrap_or_default().to_string())
-        })
-        .collect()
-}
+tag_conversions!(Tag);
 
 /// Changes the tags of the ECS resource `arn` from `old` to `new`.
 pub async fn update(ecs: &Client, arn: &str, old: &Tags, new: &Tags) -> Result<()> {

@@ -8,15 +8,10 @@ use aws_sdk_elasticloadbalancingv2::Client;
 use crate::error::{Error, Result};
 use crate::naming::Tags;
 
+tag_conversions!(Tag);
+
 /// DescribeTags takes at most this many ARNs per call (ELBv2 API reference).
 const TAGS_PER_CALL: usize = 20;
-
-/// Our tags in ELBv2 form.
-pub fn list(tags: &Tags) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
 
 /// The tags of each of `arns`, [`TAGS_PER_CALL`] per call; `doing` names the errors.
 pub async fn by_arn(elb: &Client, arns: &[String], doing: &str) -> Result<BTreeMap<String, Tags>> {
@@ -29,15 +24,10 @@ pub async fn by_arn(elb: &Client, arns: &[String], doing: &str) -> Result<BTreeM
             .await
             .map_err(|e| Error::aws(doing, e))?;
         for d in out.tag_descriptions() {
-            let tags = d
-                .tags()
-                .iter()
-                .map(|t| {
-                    let key = t.key().unwrap_or_default().to_string();
-                    (key, t.value().unwrap_or_default().to_string())
-                })
-                .collect();
-            all.insert(d.resource_arn().unwrap_or_default().to_string(), tags);
+            all.insert(
+                d.resource_arn().unwrap_or_default().to_string(),
+                read(d.tags()),
+            );
         }
     }
     Ok(all)

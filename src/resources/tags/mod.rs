@@ -2,13 +2,36 @@
 //! tag map to and from its service's form and applies a change (tag what is new or different,
 //! untag what is gone), for every resource of that service.
 
+use crate::naming::Tags;
+
+/// `list` (our tags in the service's form) and `read` (the service's tags in ours) for the
+/// SDKs whose `Tag` has optional key and value and an infallible builder (ECS, ELBv2, EC2).
+macro_rules! tag_conversions {
+    ($tag:ty) => {
+        /// Our tags in this service's form.
+        pub fn list(tags: &$crate::naming::Tags) -> Vec<$tag> {
+            tags.iter()
+                .map(|(k, v)| <$tag>::builder().key(k).value(v).build())
+                .collect()
+        }
+
+        /// This service's tags in our form.
+        pub fn read(tags: &[$tag]) -> $crate::naming::Tags {
+            tags.iter()
+                .map(|t| {
+                    let key = t.key().unwrap_or_default().to_string();
+                    (key, t.value().unwrap_or_default().to_string())
+                })
+                .collect()
+        }
+    };
+}
+
 pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
 pub mod iam;
 pub mod logs;
-
-use crate::naming::Tags;
 
 /// Tags to set and tag keys to remove to go from `old` to `new`.
 pub fn changes(old: &Tags, new: &Tags) -> (Tags, Vec<String>) {
