@@ -115,6 +115,14 @@ async fn main() {
             r["operation"].as_str().unwrap_or_default(),
             r["calls"]
         );
+        let preflight: u64 = support::PREFLIGHT_READS
+            .iter()
+            .filter_map(|a| r["calls"][*a].as_u64())
+            .sum();
+        println!(
+            "    of which preflight reads ({}): {preflight}",
+            support::PREFLIGHT_READS.join(", ")
+        );
     }
     let rss = runs
         .iter()

@@ -1,6 +1,7 @@
 //! `make demo`: the real Lambda binary under `cargo lambda watch`, against moto server (behind
 //! the test proxy, which plays the ECS rollouts moto does not), driven through a stack's life
-//! with the sample events in `events/`, the way CloudFormation would drive it: Create, an
+//! with the sample events in `events/`, the way CloudFormation would drive it: first a Create
+//! that preflight refuses (a subnet without egress), then Create, an
 //! in-place Update, a replacement, the cleanup Delete of the replaced set (`delete.json`), the
 //! stack's Delete (`delete-replaced.json`).
 //! Prints each response and the live resources after each step.
@@ -39,12 +40,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let endpoint = h.proxy.endpoint.as_str();
     let port = moto::free_port();
     let mut watch = Watch::start(endpoint, port)?;
-    // `make invoke EVENT="..."` passes its own event files; `make demo` runs all three.
+    // `make invoke EVENT="..."` passes its own event files; `make demo` runs them all, after
+    // a Create that preflight refuses.
     let given: Vec<String> = std::env::args().skip(1).collect();
     let files = match given.is_empty() {
-        true => ["create", "update", "replace", "delete", "delete-replaced"]
-            .map(|s| format!("events/{s}.json"))
-            .to_vec(),
+        true => {
+            preflight_failure(&h, &mut watch).await?;
+            ["create", "update", "replace", "delete", "delete-replaced"]
+                .map(|s| format!("events/{s}.json"))
+                .to_vec()
+        }
         false => given,
     };
     for file in &files {
@@ -121,6 +126,41 @@ async fn main() -> Result<(), Box<dyn Error>> {
         "done ({}); moto and cargo lambda watch stopped.",
         files.join(", ")
     );
+    Ok(())
+}
+
+/// Create's preflight at work: `create.json` with one subnet that has no route to the
+/// internet is refused within seconds, naming the subnet, with nothing created.
+async fn preflight_failure(h: &Harness, watch: &mut Watch) -> Result<(), Box<dyn Error>> {
+    let isolated = h
+        .network
+        .isolated_subnet(&h.clients, 50, "us-east-1b")
+        .await;
+    let mut event = sample_event("events/create.json", h)?;
+    event["ResourceProperties"]["SubnetIds"] = json!([h.network.subnet_ids[0], isolated]);
+    let request_id = "preflight-refused";
+    let text = |k: &str| event[k].as_str().unwrap_or_default().to_string();
+    let url = s3::response_url(&text("StackId"), &text("LogicalResourceId"), request_id);
+    event["RequestId"] = json!(request_id);
+    event["ResponseURL"] = json!(url);
+    println!(
+        "=== \"Create\" (events/create.json with subnet {isolated}, which has no route to the \
+         internet: preflight refuses it)"
+    );
+    let started = Instant::now();
+    watch.invoke(&event)?;
+    let response = s3::read_response(event["ResponseURL"].as_str().unwrap_or_default())
+        .await
+        .ok_or("no response reached the ResponseURL")?;
+    println!(
+        "answered in {:.1} s: {} — {}\n",
+        started.elapsed().as_secs_f64(),
+        response["Status"],
+        response["Reason"]
+    );
+    if response["Status"] != "FAILED" {
+        return Err("preflight let a subnet without egress through".into());
+    }
     Ok(())
 }
 

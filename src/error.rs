@@ -56,6 +56,12 @@ pub enum Error {
     },
     /// Several independent steps failed; each is reported.
     Several(Vec<Error>),
+    /// Preflight found problems that would keep the deployment from ever becoming healthy;
+    /// nothing was written.
+    Preflight {
+        /// Every problem found, each naming the resource and what is wrong.
+        problems: Vec<String>,
+    },
 }
 
 /// A provisioning result.
@@ -93,6 +99,12 @@ impl fmt::Display for Error {
                     true => "none".to_string(),
                     false => events.join(" | "),
                 }
+            ),
+            Error::Preflight { problems } => write!(
+                f,
+                "preflight found {} problem(s), nothing was created: {}",
+                problems.len(),
+                problems.join("; ")
             ),
             Error::Several(errors) => {
                 let all: Vec<String> = errors.iter().map(Error::to_string).collect();
@@ -290,7 +302,14 @@ pub fn is_not_found(err: &Error) -> bool {
         "TargetGroupNotFound",
         "RuleNotFound",
         "ListenerNotFound",
+        "LoadBalancerNotFound",
     ])
+}
+
+/// ELBv2: another rule of the listener holds the priority (CreateRule, SetRulePriorities
+/// reference: `PriorityInUse`).
+pub fn is_priority_in_use(err: &Error) -> bool {
+    err.code_is(&["PriorityInUse"])
 }
 
 /// "Already exists" codes: a concurrent or re-delivered Create got there first.

@@ -6,6 +6,8 @@
 //!   and nothing else; [`handler`] is the Lambda entry that joins it to provisioning;
 //!   [`continuation`] carries an operation that outlasts one invocation to the next.
 //! - [`spec`] turns Properties into a validated [`spec::Spec`] and diffs old → new.
+//! - [`preflight`] reads the account and network before any write of a Create or a
+//!   replacement and names every problem that would keep the service from becoming healthy.
 //! - [`naming`] derives every name and the ownership tags from the PhysicalResourceId.
 //! - [`plan`] runs Create, Update (in place or by replacement) and Delete over the dependency
 //!   graph, concurrently where the graph allows.
@@ -29,6 +31,7 @@ pub mod error;
 pub mod handler;
 pub mod naming;
 pub mod plan;
+pub mod preflight;
 pub mod progress;
 pub mod resources;
 pub mod retry;

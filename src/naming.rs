@@ -80,6 +80,13 @@ impl Deployment {
         &self.physical_id
     }
 
+    /// A number that identifies the stack resource (every set of it has the same one): the
+    /// hash of stack ARN and logical id in the PhysicalResourceId, read as a number.
+    pub fn stack_resource_number(&self) -> u64 {
+        let hash = &self.physical_id[PREFIX.len()..PREFIX.len() + HASH_LEN];
+        u64::from_str_radix(hash, 16).unwrap_or_default()
+    }
+
     /// The execution role's name (`<id>-execution`).
     pub fn execution_role(&self) -> String {
         format!("{}-execution", self.physical_id)

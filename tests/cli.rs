@@ -158,7 +158,11 @@ async fn status_shows_a_live_deployment_and_flags_drift() {
         out.contains("service: running 1 / desired 1 / pending 0"),
         "{out}"
     );
-    assert!(out.contains("rule: priority 100, path /*"), "{out}");
+    let priority = prod_e::preflight::priority::derived(&stack.deployment(&props));
+    assert!(
+        out.contains(&format!("rule: priority {priority}, path /*")),
+        "{out}"
+    );
     assert!(!out.contains("missing"), "{out}");
     // By stack name, with the properties it should match: all as specified.
     let stack_name = stack.id.split('/').nth(1).expect("stack name");
@@ -186,9 +190,82 @@ async fn status_shows_a_live_deployment_and_flags_drift() {
         "{out}"
     );
     assert!(
-        out.contains("! RulePriority is 100, the properties say 7"),
+        out.contains(&format!(
+            "! RulePriority is {priority}, the properties say 7"
+        )),
         "{out}"
     );
+}
+
+/// Through the proxy, which plays the service's tasks (rule 11 of the AWS rules); on two
+/// threads, so that the proxy serves while the test waits for the CLI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_running_tasks_per_zone() {
+    let h = Harness::new().await;
+    let stack = Stack::new("cli-zones");
+    let props =
+        h.properties(json!({"ClusterName": format!("zones-{}", unique()), "DesiredCount": 3}));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    // The operator's calls, not the function's: out of the policy judgement.
+    h.proxy.not_the_provider();
+    let status = Command::new(env!("CARGO_BIN_EXE_prod-e"))
+        .args(["status", "--physical-id", &out.physical_id()])
+        .envs(aws_env())
+        .env("AWS_ENDPOINT_URL", &h.proxy.endpoint)
+        .output()
+        .expect("run prod-e");
+    let text = String::from_utf8_lossy(&status.stdout);
+    let err = String::from_utf8_lossy(&status.stderr);
+    assert!(
+        text.contains("running tasks per zone: us-east-1a 2, us-east-1b 1"),
+        "{text}{err}"
+    );
+}
+
+#[tokio::test]
+async fn plan_check_prints_the_preflight_checklist() {
+    let h = Harness::new().await;
+    let stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/check/1";
+    let good = write_properties(&h.properties(json!({})));
+    let (code, out, err) = prod_e(&[
+        "plan",
+        "--properties",
+        &good,
+        "--check",
+        "--stack-id",
+        stack,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("  ✓ VPC {} exists", h.network.vpc_id)),
+        "{out}"
+    );
+    assert!(out.contains("  ✓ rule priority"), "{out}");
+    assert!(!out.contains('✗'), "{out}");
+    let isolated = h.network.isolated_subnet(&h.clients, 9, "us-east-1b").await;
+    let first = &h.network.subnet_ids[0];
+    let bad = write_properties(&h.properties(json!({"SubnetIds": [first, isolated]})));
+    let (code, out, _) = prod_e(&["plan", "--properties", &bad, "--check"]);
+    assert_eq!(code, 6, "{out}");
+    assert!(
+        out.contains(&format!(
+            "  ✗ tasks in subnet {isolated} can reach the image registry"
+        )),
+        "{out}"
+    );
+    assert!(out.ends_with("1 check(s) failed.\n"), "{out}");
+    let (code, json_out, _) =
+        prod_e(&["--output", "json", "plan", "--properties", &bad, "--check"]);
+    assert_eq!(code, 6);
+    let parsed: Value = serde_json::from_str(&json_out).expect("json");
+    let failed = parsed["preflight"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| !c["problem"].is_null())
+        .count();
+    assert_eq!(failed, 1, "{json_out}");
 }
 
 #[tokio::test]

@@ -78,8 +78,10 @@ async fn create_provisions_the_whole_set() {
     let tg = inv.target_group.expect("target group");
     assert_eq!(tg.health_check_path, "/");
     let rule = inv.listener_rule.expect("listener rule");
-    assert_eq!(rule.priority, "100");
-    assert_eq!(rule.path_patterns, vec!["/*"]);
+    // No RulePriority given: the one derived for this stack resource, free on the listener.
+    let derived = prod_e::preflight::priority::derived(&stack.deployment(&props));
+    assert_eq!(rule.priority, derived.to_string());
+    assert_eq!(rule.routing.path_patterns, vec!["/*"]);
     assert_eq!(rule.target_group_arns, vec![tg.arn.clone()]);
 
     // Service.
@@ -118,6 +120,7 @@ async fn create_provisions_the_whole_set() {
         ("ServiceName", "prod-e-service"),
         ("TargetGroupArn", tg.arn.as_str()),
         ("ListenerRuleArn", rule.arn.as_str()),
+        ("ListenerRulePriority", rule.priority.as_str()),
         ("SecurityGroupId", sg.id.as_str()),
         ("ExecutionRoleArn", exec.arn.as_str()),
         ("TaskRoleArn", task.arn.as_str()),
@@ -128,7 +131,7 @@ async fn create_provisions_the_whole_set() {
     }
     assert_eq!(
         out.response()["Data"].as_object().map(|d| d.len()),
-        Some(11)
+        Some(12)
     );
 }
 
@@ -192,6 +195,7 @@ async fn a_redelivered_create_adopts_what_it_made() {
         "ServiceArn",
         "TargetGroupArn",
         "ListenerRuleArn",
+        "ListenerRulePriority",
         "SecurityGroupId",
         "TaskDefinitionArn",
     ] {

@@ -125,7 +125,7 @@ pub async fn snapshot(
         inv.listener_rule.map(|r| (
             r.arn,
             r.priority,
-            r.path_patterns,
+            r.routing.path_patterns,
             r.target_group_arns,
             r.tags
         ))

@@ -47,7 +47,11 @@ async fn the_target_group_joins_the_listener_before_the_service_and_gets_traffic
         .await
         .expect("rules")
         .expect("our rule");
-    assert!(found.routes_only("/*", &tg), "{found:?}");
+    let routing = prod_e::spec::routing::Routing {
+        path_patterns: vec!["/*".into()],
+        ..Default::default()
+    };
+    assert!(found.routes_only(&routing, &tg), "{found:?}");
     println!("FIGURE order: rule (unrouted) at call {rule}, CreateService at {service}, last steady read {steady_read}, routed at {routed}");
 }
 

@@ -105,7 +105,7 @@ async fn traffic_settings_change_where_they_live() {
     assert_eq!(inv.target_group.expect("tg").health_check_path, "/health");
     let rule = inv.listener_rule.expect("rule");
     assert_eq!(
-        (rule.priority.as_str(), rule.path_patterns.clone()),
+        (rule.priority.as_str(), rule.routing.path_patterns.clone()),
         ("42", vec!["/api/*".to_string()])
     );
     assert_eq!(inv.log_group.expect("logs").retention_days, Some(7));

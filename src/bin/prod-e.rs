@@ -11,7 +11,8 @@ use prod_e::cli::{
 /// Operate prod-e deployments (the resources behind each Custom::ProdEService).
 ///
 /// Exit codes: 0 done; 1 failed; 2 usage; 3 invalid properties; 4 declined (nothing
-/// deleted); 5 missing or drifted resources (status), or deployment not found.
+/// deleted); 5 missing or drifted resources (status), or deployment not found; 6 a
+/// preflight check failed (plan --check).
 #[derive(Debug, Parser)]
 #[command(name = "prod-e", version)]
 struct Cli {
@@ -24,7 +25,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Validate a properties file offline; show what Create, or an Update, would do.
+    /// Validate a properties file offline; show what Create, or an Update, would do; with
+    /// --check, run Create's preflight checks against the account.
     Plan(Plan),
     /// Show a deployment's resources, their state, and what is missing or drifted.
     Status(Status),
@@ -38,6 +40,7 @@ enum Command {
 async fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Plan(plan) if plan.check => plan.run_checked(&Clients::from_env().await).await,
         Command::Plan(plan) => plan.run(),
         Command::Status(status) => status.run(&Clients::from_env().await).await,
         Command::Teardown(teardown) => teardown.run(&Clients::from_env().await, cli.output).await,

@@ -7,7 +7,8 @@ use crate::aws::Clients;
 use crate::error::{AllOk, Result};
 use crate::naming::{Deployment, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
 use crate::resources::{
-    cluster, listener_rule, log_group, role, security_group, service, target_group, Tagged,
+    cluster, listener_rule, load_balancer, log_group, role, security_group, service, target_group,
+    Tagged,
 };
 use crate::spec::schema::{CLUSTER_NAME, SERVICE_NAME, TASK_FAMILY};
 use crate::spec::{default_text, Locator};
@@ -85,7 +86,7 @@ pub async fn locate(c: &Clients, d: &Deployment) -> Result<Locator> {
     let mut listener_arn = None;
     if let Some(tg) = target?.filter(|t| d.owns(&t.tags)) {
         'search: for lb in &tg.load_balancer_arns {
-            for listener in listener_rule::listeners_of(&c.elb, lb).await? {
+            for listener in load_balancer::listeners(&c.elb, lb).await? {
                 let rule = listener_rule::find(&c.elb, &listener, d).await?;
                 if rule.is_some_and(|r| d.owns(&r.tags)) {
                     listener_arn = Some(listener);

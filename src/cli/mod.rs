@@ -31,6 +31,8 @@ pub mod exit {
     /// `status`: something is missing or differs from the properties; `teardown`: the
     /// deployment was not found.
     pub const DRIFT: i32 = 5;
+    /// `plan --check`: a preflight check failed.
+    pub const CHECKS_FAILED: i32 = 6;
 }
 
 /// Text for people, JSON for scripts.

@@ -1,12 +1,15 @@
-//! `prod-e plan`: validate properties offline and show what Create, or an Update, would do.
+//! `prod-e plan`: validate properties offline and show what Create, or an Update, would do;
+//! with `--check`, also run Create's preflight checks against the account.
 
 use std::path::PathBuf;
 
 use serde_json::json;
 
 use super::{exit, read_properties, Failure, Outcome};
+use crate::aws::Clients;
 use crate::naming::Deployment;
 use crate::plan::effects;
+use crate::preflight;
 use crate::spec::{documents, Diff, Spec};
 
 /// Validate a properties file and show the resources Create would make, in order; or print
@@ -31,6 +34,10 @@ pub struct Plan {
     /// The custom resource's logical id in the stack.
     #[arg(long, default_value = "ProdEService")]
     pub logical_id: String,
+    /// Also run Create's preflight checks against the account (read-only; needs AWS access)
+    /// and print them as a checklist; exit 6 if any fails.
+    #[arg(long, requires = "properties")]
+    pub check: bool,
 }
 
 impl Plan {
@@ -88,6 +95,48 @@ impl Plan {
             text,
             json: out,
         })
+    }
+}
+
+impl Plan {
+    /// [`Plan::run`], then (with `--check`) the preflight checks of Create against the
+    /// account behind `c`, as a checklist.
+    pub async fn run_checked(&self, c: &Clients) -> Result<Outcome, Failure> {
+        let mut outcome = self.run()?;
+        let Some(properties) = self.properties.as_ref().filter(|_| self.check) else {
+            return Ok(outcome);
+        };
+        let Ok(spec) = Spec::parse(&read_properties(properties)?) else {
+            return Ok(outcome);
+        };
+        let names = Names::new(
+            self.stack_id.as_deref(),
+            &self.logical_id,
+            &spec.fingerprint(),
+        );
+        let report = preflight::run(c, &names.d, &spec).await?;
+        outcome
+            .text
+            .push_str("Preflight (read-only checks of the account and network):\n");
+        for check in &report.checks {
+            outcome.text.push_str(&match &check.problem {
+                None => format!("  ✓ {}\n", check.what),
+                Some(problem) => format!("  ✗ {}: {problem}\n", check.what),
+            });
+        }
+        let failed = report.checks.iter().filter(|c| c.problem.is_some()).count();
+        outcome.json["preflight"] = json!(report
+            .checks
+            .iter()
+            .map(|c| json!({"check": c.what, "problem": c.problem}))
+            .collect::<Vec<_>>());
+        if failed > 0 {
+            outcome.code = exit::CHECKS_FAILED;
+            outcome
+                .text
+                .push_str(&format!("{failed} check(s) failed.\n"));
+        }
+        Ok(outcome)
     }
 }
 
@@ -178,9 +227,9 @@ fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
             }
         )],
         vec![format!(
-            "listener rule: path {} → the target group, last: traffic only reaches a ready \
+            "listener rule: {} → the target group, last: traffic only reaches a ready \
              service",
-            s.path_pattern
+            s.routing()
         )],
     ]
 }
@@ -220,6 +269,7 @@ fn first_stage(n: &Names, s: &Spec) -> Vec<String> {
             n.of(d.target_group()),
             s.health_check_path,
             s.rule_priority
+                .map_or("(a free one, derived)".to_string(), |p| p.to_string())
         ),
     ]
 }

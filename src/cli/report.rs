@@ -118,7 +118,7 @@ fn target_group(inv: &Inventory) -> Found<'_> {
 fn listener_rule(inv: &Inventory) -> Found<'_> {
     let r = inv.listener_rule.as_ref()?;
     let tail = r.arn.rsplit('/').next().unwrap_or(&r.arn).to_string();
-    let detail = format!("priority {} path {}", r.priority, r.path_patterns.join(","));
+    let detail = format!("priority {} {}", r.priority, r.routing);
     Some((tail, detail, &r.tags))
 }
 

@@ -8,7 +8,7 @@ use super::report;
 use super::{exit, read_properties, Failure, Outcome, Target};
 use crate::aws::Clients;
 use crate::plan::inventory;
-use crate::resources::target_group;
+use crate::resources::{target_group, task};
 use crate::spec::Spec;
 
 /// Show every resource of a deployment with its state, and flag what is missing or drifted.
@@ -33,12 +33,14 @@ impl Status {
         let mut text = format!("deployment {}\n{}", d.physical_id(), report::table(&rows));
         let mut details = json!({});
         if let Some(svc) = &inv.service {
-            text.push_str(&service_lines(svc));
+            let zones = task::running_per_zone(&c.ecs, &at.cluster_name, &svc.name).await?;
+            text.push_str(&service_lines(svc, &zones));
             details["service"] = json!({
                 "running": svc.running_count,
                 "desired": svc.desired_count,
                 "pending": svc.pending_count,
                 "deployments": svc.deployments, "rollout": svc.rollout, "events": svc.events,
+                "running_per_zone": zones,
             });
         }
         if let Some(tg) = &inv.target_group {
@@ -52,8 +54,8 @@ impl Status {
             details["targets"] = json!(health);
         }
         if let Some(rule) = &inv.listener_rule {
-            let path = rule.path_patterns.join(",");
-            text.push_str(&format!("rule: priority {}, path {path}\n", rule.priority));
+            let routing = &rule.routing;
+            text.push_str(&format!("rule: priority {}, {routing}\n", rule.priority));
         }
         if let Some(path) = &self.properties {
             let spec = Spec::parse(&read_properties(path)?).map_err(|e| Failure {
@@ -94,7 +96,10 @@ fn unhealthy(rows: &[report::Row]) -> Vec<String> {
 }
 
 /// The service's counts, rollout and latest events.
-fn service_lines(svc: &crate::resources::service::Service) -> String {
+fn service_lines(
+    svc: &crate::resources::service::Service,
+    zones: &std::collections::BTreeMap<String, usize>,
+) -> String {
     let mut text = format!(
         "\nservice: running {} / desired {} / pending {}, {} deployment(s), rollout {}\n",
         svc.running_count,
@@ -103,6 +108,11 @@ fn service_lines(svc: &crate::resources::service::Service) -> String {
         svc.deployments,
         svc.rollout.as_deref().unwrap_or("unknown")
     );
+    let per_zone: Vec<String> = zones.iter().map(|(z, n)| format!("{z} {n}")).collect();
+    text.push_str(&match per_zone.is_empty() {
+        true => "running tasks per zone: none listed\n".to_string(),
+        false => format!("running tasks per zone: {}\n", per_zone.join(", ")),
+    });
     for event in &svc.events {
         text.push_str(&format!("  event: {event}\n"));
     }
@@ -124,17 +134,17 @@ fn drift(spec: &Spec, inv: &crate::plan::Inventory) -> Vec<String> {
         inv.service.as_ref().map(|s| s.desired_count.to_string()),
         spec.desired_count.to_string(),
     );
+    if let Some(priority) = spec.rule_priority {
+        check(
+            "RulePriority",
+            inv.listener_rule.as_ref().map(|r| r.priority.clone()),
+            priority.to_string(),
+        );
+    }
     check(
-        "RulePriority",
-        inv.listener_rule.as_ref().map(|r| r.priority.clone()),
-        spec.rule_priority.to_string(),
-    );
-    check(
-        "PathPattern",
-        inv.listener_rule
-            .as_ref()
-            .map(|r| r.path_patterns.join(",")),
-        spec.path_pattern.clone(),
+        "listener rule conditions",
+        inv.listener_rule.as_ref().map(|r| r.routing.to_string()),
+        spec.routing().to_string(),
     );
     check(
         "HealthCheckPath",

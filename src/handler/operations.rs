@@ -86,6 +86,14 @@ async fn create(clients: &Clients, request: &Request) -> Outcome {
     }
     Outcome::Answer(match failed {
         CreateFailed {
+            error: error @ Error::Preflight { .. },
+            rollback_error: None,
+        } => Response::failed(
+            e,
+            &Deployment::nothing_created(&e.request_id),
+            error.to_string(),
+        ),
+        CreateFailed {
             error,
             rollback_error: None,
         } => Response::failed(

@@ -4,10 +4,12 @@
 //! service; `commit` then routes traffic to it. A failed Create removes everything it made.
 
 use super::adopt::{create_or_adopt, ensure, ensure_log_group, task_definition_once};
+use super::traffic::traffic;
 use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{is_service_draining, AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
+use crate::preflight;
 use crate::progress::step;
 use crate::resources::{
     borrow, cluster, listener_rule, role, security_group, service, service_linked_role, tags,
@@ -28,13 +30,32 @@ pub struct CreateFailed {
 /// A wait that must go on in another invocation ([`Error::pending`]) removes nothing.
 pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, CreateFailed> {
     let set_up = async {
-        let built = Box::pin(prepare(c, owner, spec, spec.wait_for_steady_state)).await?;
+        let priority = check(c, owner, spec).await?;
+        let built = Box::pin(prepare(
+            c,
+            owner,
+            spec,
+            priority,
+            spec.wait_for_steady_state,
+        ))
+        .await?;
         Box::pin(commit(c, owner, spec, built)).await
     };
     match set_up.await {
         Ok(outputs) => Ok(outputs),
         Err(error) => Err(remove_unless_pending(c, owner, spec, error).await),
     }
+}
+
+/// Preflight ([`crate::preflight`]): every problem at once, before any write. Returns the
+/// priority a new listener rule gets.
+pub(super) async fn check(c: &Clients, owner: &Owner, spec: &Spec) -> Result<u32> {
+    step(
+        "checking the account and network (preflight)",
+        preflight::run(c, &owner.deployment, spec),
+    )
+    .await?
+    .accept()
 }
 
 /// What [`create`] and a replacement do when building fails: remove what the new set owns
@@ -80,11 +101,18 @@ pub(super) struct Built {
 /// and is ours is adopted, so a repeated or continued attempt converges. The cluster of
 /// another set of the same stack resource (same ClusterName) is used as it is and handed over
 /// in [`commit`].
-pub(super) async fn prepare(c: &Clients, owner: &Owner, spec: &Spec, wait: bool) -> Result<Built> {
+/// A new listener rule gets `priority`.
+pub(super) async fn prepare(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    priority: u32,
+    wait: bool,
+) -> Result<Built> {
     let tags = owner.tags(&spec.tags);
     let ((exec, task, def), (tg, rule), sg, cluster) = tokio::join!(
         task_definition_set(c, owner, spec, &tags),
-        traffic(c, &owner.deployment, spec, &tags),
+        traffic(c, &owner.deployment, spec, priority, &tags),
         security_group_for(c, &owner.deployment, spec, &tags),
         cluster_for(c, &owner.deployment, spec, &tags),
     )
@@ -168,47 +196,6 @@ async fn task_definition_set(
     Ok((exec, task, def))
 }
 
-/// The target group, associated with the listener through a rule that sends it no traffic
-/// yet: a new rule that matches no request, or (in a replacement) the old set's rule with
-/// the new group at weight 0.
-async fn traffic(
-    c: &Clients,
-    d: &Deployment,
-    spec: &Spec,
-    tags: &Tags,
-) -> Result<(target_group::TargetGroup, listener_rule::ListenerRule)> {
-    let tg_name = d.target_group();
-    let tg = step(
-        format!("creating target group ({tg_name})"),
-        ensure(
-            d,
-            || target_group::find(&c.elb, &tg_name),
-            || target_group::create(&c.elb, &tg_name, spec, tags),
-        ),
-    )
-    .await?;
-    let listener = &spec.listener_arn;
-    let associate = async {
-        let find = || listener_rule::find(&c.elb, listener, d);
-        match find().await? {
-            Some(rule) if rule.target_group_arns.contains(&tg.arn) => Ok(rule),
-            Some(rule) => listener_rule::join(&c.elb, &rule, &tg.arn).await,
-            None => {
-                let (priority, arn) = (spec.rule_priority, &tg.arn);
-                let create =
-                    || listener_rule::create_unrouted(&c.elb, listener, priority, arn, tags);
-                create_or_adopt(d, find, create).await
-            }
-        }
-    };
-    let rule = step(
-        format!("associating target group ({tg_name}) with listener ({listener})"),
-        associate,
-    )
-    .await?;
-    Ok((tg, rule))
-}
-
 /// The service's security group, open to the load balancer's group on the container port.
 async fn security_group_for(
     c: &Clients,
@@ -282,12 +269,19 @@ pub(super) async fn commit(
     let tags = owner.tags(&spec.tags);
     let listener = &spec.listener_arn;
     let (rule, tg) = (built.rule, &built.target_group.arn);
+    let routing = spec.routing();
+    let priority = spec
+        .rule_priority
+        .map_or(rule.priority.clone(), |p| p.to_string());
     let route = async {
-        if !rule.routes_only(&spec.path_pattern, tg) {
-            listener_rule::route(&c.elb, &rule, &spec.path_pattern, tg).await?;
+        if !rule.routes_only(&routing, tg) {
+            listener_rule::route(&c.elb, &rule, &routing, tg).await?;
         }
-        if rule.priority != spec.rule_priority.to_string() {
-            listener_rule::set_priority(&c.elb, &rule, spec.rule_priority).await?;
+        if let Some(p) = spec
+            .rule_priority
+            .filter(|p| rule.priority != p.to_string())
+        {
+            listener_rule::set_priority(&c.elb, &rule, p).await?;
         }
         if !d.owns(&rule.tags) {
             tags::elbv2::update(&c.elb, &rule.arn, &rule.tags, &tags).await?;
@@ -296,8 +290,8 @@ pub(super) async fn commit(
     };
     step(
         format!(
-            "routing rule at priority {} on listener ({listener}) to ({})",
-            spec.rule_priority, built.target_group.name
+            "routing rule at priority {priority} on listener ({listener}) to ({})",
+            built.target_group.name
         ),
         route,
     )
@@ -318,6 +312,7 @@ pub(super) async fn commit(
         task_definition_arn: built.task_definition.arn,
         target_group_arn: built.target_group.arn,
         listener_rule_arn: rule.arn,
+        listener_rule_priority: priority,
         security_group_id: built.security_group.id,
         execution_role_arn: built.execution_role.arn,
         task_role_arn: built.task_role.arn,

@@ -7,6 +7,7 @@ mod create;
 mod delete;
 mod inventory;
 mod replace;
+mod traffic;
 mod update;
 
 pub use create::{create, CreateFailed};
@@ -99,6 +100,8 @@ pub struct Outputs {
     pub target_group_arn: String,
     /// The listener rule.
     pub listener_rule_arn: String,
+    /// The listener rule's priority (`RulePriority`, or the one prod-e chose).
+    pub listener_rule_priority: String,
     /// Its security group.
     pub security_group_id: String,
     /// The role ECS pulls images and writes logs with.

@@ -1,11 +1,12 @@
 //! Replacement: a complete new set beside the old one, steady before traffic moves to it;
 //! and its undoing, when CloudFormation rolls a failed replacement back.
 
-use super::create::{commit, prepare, remove_unless_pending};
+use super::create::{check, commit, prepare, remove_unless_pending};
 use super::{delete, CreateFailed, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::Result;
 use crate::naming::Deployment;
+use crate::preflight;
 use crate::spec::{Locator, Spec};
 
 /// Builds the set of `owner` for `spec` beside the set it replaces, which keeps serving;
@@ -16,7 +17,11 @@ use crate::spec::{Locator, Spec};
 pub async fn replace(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, CreateFailed> {
     // Boxed, like every operation's top future: these are deep, and debug builds keep them on the
     // stack.
-    let built = match Box::pin(prepare(c, owner, spec, true)).await {
+    let building = async {
+        let priority = check(c, owner, spec).await?;
+        Box::pin(prepare(c, owner, spec, priority, true)).await
+    };
+    let built = match building.await {
         Ok(built) => built,
         Err(error) => return Err(remove_unless_pending(c, owner, spec, error).await),
     };
@@ -38,7 +43,19 @@ pub async fn restore(
     half_built: &Deployment,
     at: &Locator,
 ) -> Result<Outputs> {
-    let built = Box::pin(prepare(c, owner, spec, spec.wait_for_steady_state)).await?;
+    // No preflight: a rollback must not be blocked by a check. The original set's rule
+    // exists; were it gone, it is made again at the priority the stack resource derives.
+    let priority = spec
+        .rule_priority
+        .unwrap_or_else(|| preflight::priority::derived(&owner.deployment));
+    let built = Box::pin(prepare(
+        c,
+        owner,
+        spec,
+        priority,
+        spec.wait_for_steady_state,
+    ))
+    .await?;
     let outputs = Box::pin(commit(c, owner, spec, built)).await?;
     Box::pin(delete(c, half_built, at)).await?;
     Ok(outputs)

@@ -47,7 +47,7 @@ pub const EFFECTS: &[(Effect, &str, &str)] = &[
         "change the health check path",
     ),
     (Effect::Priority, "listener rule", "change the priority"),
-    (Effect::Path, "listener rule", "change the path pattern"),
+    (Effect::Routing, "listener rule", "change the conditions"),
     (Effect::Retention, "log group", "change the retention"),
     (Effect::Tags, "every resource", "change the tags"),
 ];
@@ -93,8 +93,10 @@ impl Set {
         })
     }
 
-    fn outputs(self, task_definition_arn: String) -> Outputs {
+    fn outputs(self, task_definition_arn: String, new: &Spec) -> Outputs {
+        let priority = new.rule_priority.map(|p| p.to_string());
         Outputs {
+            listener_rule_priority: priority.unwrap_or(self.rule.priority),
             cluster_arn: self.cluster.arn,
             cluster_name: self.cluster.name,
             service_arn: self.service.arn,
@@ -161,7 +163,7 @@ pub async fn update(
         None => set.service.task_definition.clone(),
     };
     settle(&change, &set, &revision, &ours).await?;
-    Ok(set.outputs(revision))
+    Ok(set.outputs(revision, new))
 }
 
 /// Every write the diff calls for, concurrently per resource; every failure is reported.
@@ -234,11 +236,15 @@ async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     if change.diff.any(Effect::HealthCheck) {
         target_group::set_health_check_path(elb, &set.tg, &new.health_check_path).await?;
     }
-    if change.diff.any(Effect::Priority) {
-        listener_rule::set_priority(elb, &set.rule, new.rule_priority).await?;
+    // A priority no longer given stays where it is.
+    if let Some(p) = new
+        .rule_priority
+        .filter(|_| change.diff.any(Effect::Priority))
+    {
+        listener_rule::set_priority(elb, &set.rule, p).await?;
     }
-    if change.diff.any(Effect::Path) {
-        listener_rule::set_path_pattern(elb, &set.rule, &new.path_pattern).await?;
+    if change.diff.any(Effect::Routing) {
+        listener_rule::set_routing(elb, &set.rule, &new.routing()).await?;
     }
     if change.retag() {
         let (old_tags, new_tags) = (&change.old_tags, &change.new_tags);

@@ -19,15 +19,21 @@ macro_rules! tagged {
 pub mod cluster;
 pub mod function;
 pub mod listener_rule;
+pub mod load_balancer;
 pub mod log_group;
 pub mod role;
+pub mod route_table;
 pub mod security_group;
 pub mod service;
 pub mod service_linked_role;
 pub mod stack;
+pub mod subnet;
 pub mod tags;
 pub mod target_group;
+pub mod task;
 pub mod task_definition;
+pub mod vpc;
+pub mod vpc_endpoint;
 
 use crate::error::{Error, Result};
 use crate::naming::{Deployment, Tags};

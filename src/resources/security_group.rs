@@ -41,6 +41,18 @@ pub async fn find(ec2: &Client, vpc_id: Option<&str>, name: &str) -> Result<Opti
     out.security_groups().first().map(from_sdk).transpose()
 }
 
+/// The group with id `id`; `None` if it does not exist (a `group-id` filter, where naming
+/// the id would fail the call with `InvalidGroup.NotFound`).
+pub async fn find_id(ec2: &Client, id: &str) -> Result<Option<SecurityGroup>> {
+    let out = ec2
+        .describe_security_groups()
+        .filters(Filter::builder().name("group-id").values(id).build())
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("reading security group ({id})"), e))?;
+    out.security_groups().first().map(from_sdk).transpose()
+}
+
 fn from_sdk(g: &aws_sdk_ec2::types::SecurityGroup) -> Result<SecurityGroup> {
     const KIND: &str = SecurityGroup::KIND;
     Ok(SecurityGroup {

@@ -104,6 +104,47 @@ pub fn path_pattern(s: &str) -> Result<(), String> {
     }
 }
 
+/// An ALB host-header value: 1–128 of A–Z a–z 0–9 - . * ?, with at least one `.` and only
+/// letters (or wildcards) after the last one (ALB guide, "Host conditions").
+pub fn host_header(s: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-.*?".contains(c);
+    let tld_ok = s.rsplit_once('.').is_some_and(|(_, tld)| {
+        !tld.is_empty()
+            && tld
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || c == '*' || c == '?')
+    });
+    if (1..=128).contains(&s.len()) && s.chars().all(allowed) && tld_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} must be a host name of 1–128 characters (A–Z a–z 0–9 - . * ?) ending in \
+             a dot and letters"
+        ))
+    }
+}
+
+/// An HTTP header name for an ALB condition: 1–40 characters of an RFC 7230 token, no
+/// wildcards (ALB guide, "HTTP header conditions").
+pub fn http_header_name(s: &str) -> Result<(), String> {
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'+-.^_`|~".contains(c);
+    if (1..=40).contains(&s.len()) && s.chars().all(token) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} must be an HTTP header name of 1–40 characters (RFC 7230 token, no wildcards)"
+        ))
+    }
+}
+
+/// A value an ALB http-header or query-string condition matches: 1–128 characters.
+pub fn condition_value(s: &str) -> Result<(), String> {
+    match (1..=128).contains(&s.len()) {
+        true => Ok(()),
+        false => Err(format!("{s:?} must have 1–128 characters")),
+    }
+}
+
 /// A user tag key: not under a reserved prefix, at most 128 characters.
 pub fn user_tag(key: &str) -> Result<(), String> {
     match RESERVED_TAG_PREFIXES.iter().find(|p| key.starts_with(*p)) {

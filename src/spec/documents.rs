@@ -4,7 +4,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::schema::{Default, Effect, Kind, Property, CLOUDFORMATION_PROPERTIES, PROPERTIES};
+use super::schema::{
+    Default, Effect, Kind, Property, ALIASES, CLOUDFORMATION_PROPERTIES, PROPERTIES,
+};
 
 /// The README's property table (Markdown).
 pub fn markdown_table() -> String {
@@ -16,7 +18,10 @@ pub fn markdown_table() -> String {
             Default::Integer(n) => format!("`{n}`"),
             Default::Boolean(b) => format!("`{b}`"),
             Default::Empty if matches!(p.kind, Kind::Map { .. }) => "`{}`".to_string(),
+            Default::Empty if matches!(p.kind, Kind::HttpHeader) => "none".to_string(),
             Default::Empty => "`[]`".to_string(),
+            Default::Texts(t) => format!("`{}`", serde_json::to_string(t).unwrap_or_default()),
+            Default::Chosen(how) => how.to_string(),
         };
         let change = match p.effect {
             Effect::Replacement => "replacement",
@@ -37,6 +42,7 @@ fn range_note(kind: &Kind) -> String {
             max: Some((max, _)),
             ..
         } => format!(" (at most {max})"),
+        Kind::Values { max, .. } => format!(", at most {max}"),
         _ => String::new(),
     }
 }
@@ -48,6 +54,12 @@ pub fn json_schema() -> Value {
         .iter()
         .map(|p| (p.name.to_string(), property_schema(p)))
         .collect();
+    for (alias, name) in ALIASES {
+        let doc = format!("the old name of {name}");
+        let mut schema = properties.get(name).cloned().unwrap_or_else(|| json!({}));
+        schema["description"] = json!(doc);
+        properties.insert(alias.to_string(), schema);
+    }
     for name in CLOUDFORMATION_PROPERTIES {
         let doc = "CloudFormation's own property";
         properties.insert(name.to_string(), json!({"description": doc}));
@@ -68,7 +80,28 @@ pub fn json_schema() -> Value {
 }
 
 fn property_schema(p: &Property) -> Value {
-    let mut schema = match p.kind {
+    let mut schema = kind_schema(&p.kind);
+    schema["description"] = json!(p.doc);
+    let default = match p.default {
+        Default::Required => None,
+        Default::Text(t) => Some(json!(t)),
+        Default::Integer(n) => Some(json!(n)),
+        Default::Boolean(b) => Some(json!(b)),
+        Default::Empty if matches!(p.kind, Kind::Map { .. }) => Some(json!({})),
+        Default::Empty if matches!(p.kind, Kind::HttpHeader) => None,
+        Default::Empty => Some(json!([])),
+        Default::Texts(t) => Some(json!(t)),
+        Default::Chosen(_) => None,
+    };
+    if let Some(default) = default {
+        schema["default"] = default;
+    }
+    schema
+}
+
+/// The JSON Schema of a value of `kind`.
+fn kind_schema(kind: &Kind) -> Value {
+    match *kind {
         Kind::Text { pattern, .. } => match pattern {
             Some(pattern) => json!({"type": "string", "pattern": pattern}),
             None => json!({"type": "string"}),
@@ -96,6 +129,7 @@ fn property_schema(p: &Property) -> Value {
                 {"type": "string"},
             ]
         }),
+        Kind::Values { .. } | Kind::HttpHeader | Kind::QueryString => condition_schema(kind),
         Kind::Map { max, .. } => {
             let mut map = json!({
                 "type": "object",
@@ -106,18 +140,36 @@ fn property_schema(p: &Property) -> Value {
             }
             map
         }
-    };
-    schema["description"] = json!(p.doc);
-    let default = match p.default {
-        Default::Required => None,
-        Default::Text(t) => Some(json!(t)),
-        Default::Integer(n) => Some(json!(n)),
-        Default::Boolean(b) => Some(json!(b)),
-        Default::Empty if matches!(p.kind, Kind::Map { .. }) => Some(json!({})),
-        Default::Empty => Some(json!([])),
-    };
-    if let Some(default) = default {
-        schema["default"] = default;
     }
-    schema
+}
+
+/// The JSON Schema of a listener rule condition's value.
+fn condition_schema(kind: &Kind) -> Value {
+    match *kind {
+        Kind::Values { max, .. } => json!({
+            "anyOf": [
+                {"type": "array", "items": {"type": "string"}, "maxItems": max},
+                {"type": "string"},
+            ]
+        }),
+        Kind::HttpHeader => json!({
+            "type": "object",
+            "properties": {
+                "HttpHeaderName": {"type": "string"},
+                "Values": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            },
+            "required": ["HttpHeaderName", "Values"],
+            "additionalProperties": false,
+        }),
+        Kind::QueryString => json!({
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
+                "required": ["Value"],
+                "additionalProperties": false,
+            },
+        }),
+        _ => json!({}),
+    }
 }

@@ -3,7 +3,9 @@
 
 pub mod checks;
 pub mod documents;
+pub mod property;
 mod reader;
+pub mod routing;
 pub mod schema;
 #[cfg(test)]
 mod tests;
@@ -17,7 +19,8 @@ use sha2::{Digest, Sha256};
 
 use crate::naming::{Tags, FINGERPRINT_LEN};
 use reader::Reader;
-use schema::{Default, Effect, Property, CLOUDFORMATION_PROPERTIES, PROPERTIES};
+use routing::{HttpHeader, QueryStringValue, Routing};
+use schema::{Default, Effect, Property, ALIASES, CLOUDFORMATION_PROPERTIES, PROPERTIES};
 
 /// What a deployment should be. Serialized field names are the property names ([`schema`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -56,12 +59,20 @@ pub struct Spec {
     pub desired_count: u32,
     /// The `AssignPublicIp` property.
     pub assign_public_ip: bool,
+    /// The `AllowSingleAz` property.
+    pub allow_single_az: bool,
     /// The `HealthCheckPath` property.
     pub health_check_path: String,
-    /// The `RulePriority` property.
-    pub rule_priority: u32,
-    /// The `PathPattern` property.
-    pub path_pattern: String,
+    /// The `RulePriority` property (`None`: prod-e chooses a free one).
+    pub rule_priority: Option<u32>,
+    /// The `PathPatterns` property.
+    pub path_patterns: Vec<String>,
+    /// The `HostHeaders` property.
+    pub host_headers: Vec<String>,
+    /// The `HttpHeader` property.
+    pub http_header: Option<HttpHeader>,
+    /// The `QueryString` property.
+    pub query_string: Vec<QueryStringValue>,
     /// The `LogRetentionDays` property.
     pub log_retention_days: i32,
     /// The `Environment` property.
@@ -122,6 +133,7 @@ impl Spec {
         };
         for name in props.keys() {
             let known = schema::property(name).is_some()
+                || ALIASES.iter().any(|(alias, _)| alias == name)
                 || CLOUDFORMATION_PROPERTIES.contains(&name.as_str());
             if !known {
                 problems.push(Problem::new(name, "unknown property"));
@@ -135,9 +147,23 @@ impl Spec {
                 r.problems.push(Problem::new("Cpu/Memory", &message));
             }
         }
+        for message in spec.routing().problems() {
+            r.problems
+                .push(Problem::new("listener rule conditions", &message));
+        }
         match r.problems.is_empty() {
             true => Ok(spec),
             false => Err(Invalid(r.problems)),
+        }
+    }
+
+    /// The listener rule's conditions.
+    pub fn routing(&self) -> Routing {
+        Routing {
+            host_headers: self.host_headers.clone(),
+            path_patterns: self.path_patterns.clone(),
+            http_header: self.http_header.clone(),
+            query_string: self.query_string.clone(),
         }
     }
 
@@ -193,9 +219,13 @@ fn read(r: &mut Reader) -> Spec {
         memory: r.integer(&MEMORY) as u32,
         desired_count: r.integer(&DESIRED_COUNT) as u32,
         assign_public_ip: r.boolean(&ASSIGN_PUBLIC_IP),
+        allow_single_az: r.boolean(&ALLOW_SINGLE_AZ),
         health_check_path: r.text(&HEALTH_CHECK_PATH),
-        rule_priority: r.integer(&RULE_PRIORITY) as u32,
-        path_pattern: r.text(&PATH_PATTERN),
+        rule_priority: r.optional_integer(&RULE_PRIORITY).map(|n| n as u32),
+        path_patterns: r.values(&PATH_PATTERNS),
+        host_headers: r.values(&HOST_HEADERS),
+        http_header: r.http_header(&HTTP_HEADER),
+        query_string: r.query_string(&QUERY_STRING),
         log_retention_days: r.integer(&LOG_RETENTION_DAYS) as i32,
         environment: r.map(&ENVIRONMENT),
         tags: r.map(&TAGS),

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::schema::{Default, Kind, Property};
+use super::routing::{HttpHeader, QueryStringValue};
+use super::schema::{alias_of, Default, Kind, Property};
 use super::Problem;
 
 /// The Properties being read and the problems found so far.
@@ -25,7 +26,13 @@ impl Reader<'_> {
     /// The value of `p`, or `None` if it is not set (absent, `null` or `""`); a required
     /// property that is not set is a problem.
     fn given(&mut self, p: &Property) -> Option<&Value> {
-        let value = match self.props.get(p.name) {
+        let alias = alias_of(p.name);
+        let by_alias = alias.and_then(|a| self.props.get(a));
+        if let (Some(alias), Some(_), Some(_)) = (alias, by_alias, self.props.get(p.name)) {
+            let message = format!("give {} or its old name {alias}, not both", p.name);
+            self.problems.push(Problem::new(p.name, &message));
+        }
+        let value = match self.props.get(p.name).or(by_alias) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
             Some(v) => Some(v),
@@ -88,6 +95,14 @@ impl Reader<'_> {
             }
             _ => n,
         }
+    }
+
+    /// A whole number, or `None` if not set (a property whose default is [`Default::Chosen`]).
+    pub fn optional_integer(&mut self, p: &Property) -> Option<i64> {
+        self.given(p)?;
+        let before = self.problems.len();
+        let n = self.integer(p);
+        (self.problems.len() == before).then_some(n)
     }
 
     /// `true` or `false` ([`Kind::Boolean`]).
@@ -179,6 +194,130 @@ impl Reader<'_> {
             }
             _ => out,
         }
+    }
+}
+
+impl Reader<'_> {
+    /// Condition values ([`Kind::Values`]): a list of strings or one string, each checked.
+    pub fn values(&mut self, p: &Property) -> Vec<String> {
+        let default: Vec<String> = match p.default {
+            Default::Texts(texts) => texts.iter().map(|t| t.to_string()).collect(),
+            _ => Vec::new(),
+        };
+        let Some(value) = self.given(p).cloned() else {
+            return default;
+        };
+        let Some(items) = strings_of(&value) else {
+            return self.fail(p.name, "must be a list of strings", default);
+        };
+        self.checked(p.name, p.kind, items, default)
+    }
+
+    /// Checks each value against `kind`'s rule and count.
+    fn checked(
+        &mut self,
+        name: &str,
+        kind: Kind,
+        items: Vec<String>,
+        default: Vec<String>,
+    ) -> Vec<String> {
+        let Kind::Values { check, max } = kind else {
+            return items;
+        };
+        if items.len() > max {
+            let message = format!("{} values; ALB allows {max} per condition", items.len());
+            return self.fail(name, &message, default);
+        }
+        if let Some(message) = items.iter().find_map(|v| check(v).err()) {
+            return self.fail(name, &message, default);
+        }
+        items
+    }
+
+    /// An `http-header` condition ([`Kind::HttpHeader`]).
+    pub fn http_header(&mut self, p: &Property) -> Option<HttpHeader> {
+        let value = self.given(p)?.clone();
+        let shape = "must be {\"HttpHeaderName\": string, \"Values\": [strings]}";
+        let name = value.get("HttpHeaderName").and_then(Value::as_str);
+        let values = value.get("Values").and_then(strings_of);
+        let known = |k: &String| k == "HttpHeaderName" || k == "Values";
+        let extra = value.as_object().is_some_and(|o| !o.keys().all(known));
+        let (Some(name), Some(values), false) = (name, values, extra) else {
+            return self.fail(p.name, shape, None);
+        };
+        if let Err(message) = super::checks::http_header_name(name) {
+            return self.fail(p.name, &message, None);
+        }
+        let rule = Kind::Values {
+            check: super::checks::condition_value,
+            max: super::routing::MAX_VALUES_PER_CONDITION,
+        };
+        let before = self.problems.len();
+        let values = self.checked(p.name, rule, values, Vec::new());
+        if values.is_empty() && self.problems.len() == before {
+            return self.fail(p.name, "Values must list at least one value", None);
+        }
+        Some(HttpHeader {
+            http_header_name: name.to_string(),
+            values,
+        })
+    }
+
+    /// `query-string` matches ([`Kind::QueryString`]).
+    pub fn query_string(&mut self, p: &Property) -> Vec<QueryStringValue> {
+        let Some(value) = self.given(p).cloned() else {
+            return Vec::new();
+        };
+        let shape = "must be a list of {\"Key\": string (optional), \"Value\": string}";
+        let items = value.as_array().map(|items| {
+            items
+                .iter()
+                .map(query_string_value)
+                .collect::<Option<Vec<_>>>()
+        });
+        let Some(Some(items)) = items else {
+            return self.fail(p.name, shape, Vec::new());
+        };
+        let strings = items.iter().flat_map(|q| q.key.iter().chain([&q.value]));
+        if let Some(message) = strings
+            .map(|s| super::checks::condition_value(s))
+            .find_map(Result::err)
+        {
+            return self.fail(p.name, &message, Vec::new());
+        }
+        let max = super::routing::MAX_VALUES_PER_CONDITION;
+        if items.len() > max {
+            let message = format!("{} values; ALB allows {max} per condition", items.len());
+            return self.fail(p.name, &message, Vec::new());
+        }
+        items
+    }
+}
+
+/// One `{"Key": …, "Value": …}`, if well-formed.
+fn query_string_value(item: &Value) -> Option<QueryStringValue> {
+    let object = item.as_object()?;
+    if !object.keys().all(|k| k == "Key" || k == "Value") {
+        return None;
+    }
+    let key = match object.get("Key") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return None,
+    };
+    Some(QueryStringValue {
+        key,
+        value: object.get("Value")?.as_str()?.to_string(),
+    })
+}
+
+/// A list of strings, or one string as a list of one.
+fn strings_of(value: &Value) -> Option<Vec<String>> {
+    match value {
+        Value::String(s) => Some(vec![s.clone()]),
+        Value::Array(items) => all_strings(items),
+        _ => None,
     }
 }
 

@@ -3,119 +3,14 @@
 //! check, the update diff and its effects, `prod-e plan`, the README's property table and the
 //! JSON Schema ([`super::documents`]) all come from it.
 
-use super::checks;
+use super::{checks, routing};
 
-/// A property's type, with its validation.
-#[derive(Debug, Clone, Copy)]
-pub enum Kind {
-    /// A string accepted by `check`; `pattern` is its JSON Schema pattern (a hint for editors:
-    /// `check` is the rule).
-    Text {
-        /// The rule; its message names what is wrong.
-        check: fn(&str) -> Result<(), String>,
-        /// The JSON Schema pattern, if the rule has one.
-        pattern: Option<&'static str>,
-    },
-    /// A whole number in `min..=max` (a string of digits is accepted too).
-    Integer {
-        /// The least allowed.
-        min: i64,
-        /// The most allowed.
-        max: i64,
-    },
-    /// One of these whole numbers.
-    OneOf(&'static [i64]),
-    /// `true` or `false` (or their strings).
-    Boolean,
-    /// A list of strings.
-    Strings,
-    /// A list of subnet ids (1–16), or a comma-separated string of them.
-    Subnets,
-    /// A map of string to string whose keys `check_key` accepts; at most `max.0` entries
-    /// (`max.1` says what they are and why, for the message).
-    Map {
-        /// The rule for keys.
-        check_key: fn(&str) -> Result<(), String>,
-        /// The most entries allowed, and what they are and why.
-        max: Option<(usize, &'static str)>,
-    },
-}
-
-/// The value a property has when the Properties leave it out (or give `""` or `null`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Default {
-    /// No default: the property must be given.
-    Required,
-    /// This string.
-    Text(&'static str),
-    /// This number.
-    Integer(i64),
-    /// This boolean.
-    Boolean(bool),
-    /// An empty list or map.
-    Empty,
-}
-
-/// What an Update that changes the property does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Effect {
-    /// A new set of resources beside the old one (a new PhysicalResourceId).
-    Replacement,
-    /// A new task definition revision, and the service rolled onto it.
-    TaskDefinition,
-    /// The service's subnets / public IP (UpdateService).
-    Network,
-    /// The service's task count (UpdateService).
-    DesiredCount,
-    /// The security group's ingress source.
-    SourceGroup,
-    /// The target group's health check.
-    HealthCheck,
-    /// The listener rule's priority.
-    Priority,
-    /// The listener rule's path pattern.
-    Path,
-    /// The log group's retention.
-    Retention,
-    /// Every resource's tags.
-    Tags,
-    /// Nothing in AWS (how prod-e itself behaves).
-    Behaviour,
-}
-
-/// One property of `Custom::ProdEService`.
-#[derive(Debug, Clone, Copy)]
-pub struct Property {
-    /// The property name, as in the template.
-    pub name: &'static str,
-    /// Its type and validation.
-    pub kind: Kind,
-    /// Its value when not set.
-    pub default: Default,
-    /// What an Update that changes it does.
-    pub effect: Effect,
-    /// One line for the README and the JSON Schema.
-    pub doc: &'static str,
-}
-
-impl Property {
-    /// Whether a change needs a new set of resources.
-    pub fn needs_replacement(&self) -> bool {
-        self.effect == Effect::Replacement
-    }
-}
+pub use super::property::{Default, Effect, Kind, Property};
 
 const fn text(check: fn(&str) -> Result<(), String>, pattern: &'static str) -> Kind {
     Kind::Text {
         check,
         pattern: Some(pattern),
-    }
-}
-
-const fn free_text(check: fn(&str) -> Result<(), String>) -> Kind {
-    Kind::Text {
-        check,
-        pattern: None,
     }
 }
 
@@ -273,17 +168,61 @@ pub const HEALTH_CHECK_PATH: Property = Property {
 pub const RULE_PRIORITY: Property = Property {
     name: "RulePriority",
     kind: Kind::Integer { min: 1, max: 50000 },
-    default: Default::Integer(100),
+    default: Default::Chosen(
+        "a free priority from 1000–50000 derived from the stack and logical id, kept for the \
+         resource's life",
+    ),
     effect: Effect::Priority,
-    doc: "listener rule priority",
+    doc: "listener rule priority (lower is evaluated first); reported as ListenerRulePriority",
 };
-/// The `PathPattern` property.
-pub const PATH_PATTERN: Property = Property {
-    name: "PathPattern",
-    kind: free_text(checks::path_pattern),
-    default: Default::Text("/*"),
-    effect: Effect::Path,
-    doc: "listener rule path pattern (1–128 characters)",
+/// The `PathPatterns` property (alias `PathPattern`).
+pub const PATH_PATTERNS: Property = Property {
+    name: "PathPatterns",
+    kind: Kind::Values {
+        check: checks::path_pattern,
+        max: routing::MAX_VALUES_PER_CONDITION,
+    },
+    default: Default::Texts(&["/*"]),
+    effect: Effect::Routing,
+    doc: "listener rule path patterns, any of which matches (each 1–128 characters; the old \
+         name `PathPattern` is accepted)",
+};
+/// The `HostHeaders` property.
+pub const HOST_HEADERS: Property = Property {
+    name: "HostHeaders",
+    kind: Kind::Values {
+        check: checks::host_header,
+        max: routing::MAX_VALUES_PER_CONDITION,
+    },
+    default: Default::Empty,
+    effect: Effect::Routing,
+    doc: "listener rule host names, any of which matches (empty: any host)",
+};
+/// The `HttpHeader` property.
+pub const HTTP_HEADER: Property = Property {
+    name: "HttpHeader",
+    kind: Kind::HttpHeader,
+    default: Default::Empty,
+    effect: Effect::Routing,
+    doc: "listener rule header condition, `{\"HttpHeaderName\": …, \"Values\": […]}`",
+};
+/// The `QueryString` property.
+pub const QUERY_STRING: Property = Property {
+    name: "QueryString",
+    kind: Kind::QueryString,
+    default: Default::Empty,
+    effect: Effect::Routing,
+    doc: "listener rule query-string condition, a list of `{\"Key\": …, \"Value\": …}` \
+         (Key optional), any of which matches",
+};
+/// The `AllowSingleAz` property.
+pub const ALLOW_SINGLE_AZ: Property = Property {
+    name: "AllowSingleAz",
+    kind: Kind::Boolean,
+    default: Default::Boolean(false),
+    effect: Effect::Behaviour,
+    doc: "accept SubnetIds in one Availability Zone (development stacks only: one zone's \
+         outage stops the service)",
 };
 /// The `LogRetentionDays` property.
 pub const LOG_RETENTION_DAYS: Property = Property {
@@ -328,7 +267,7 @@ pub const WAIT_FOR_STEADY_STATE: Property = Property {
 };
 
 /// Every property, in the order of the README's table.
-pub const PROPERTIES: [Property; 23] = [
+pub const PROPERTIES: [Property; 27] = [
     VPC_ID,
     SUBNET_IDS,
     LISTENER_ARN,
@@ -345,9 +284,13 @@ pub const PROPERTIES: [Property; 23] = [
     MEMORY,
     DESIRED_COUNT,
     ASSIGN_PUBLIC_IP,
+    ALLOW_SINGLE_AZ,
     HEALTH_CHECK_PATH,
     RULE_PRIORITY,
-    PATH_PATTERN,
+    PATH_PATTERNS,
+    HOST_HEADERS,
+    HTTP_HEADER,
+    QUERY_STRING,
     LOG_RETENTION_DAYS,
     ENVIRONMENT,
     TAGS,
@@ -357,7 +300,15 @@ pub const PROPERTIES: [Property; 23] = [
 /// CloudFormation's own properties, always allowed and never ours to interpret.
 pub const CLOUDFORMATION_PROPERTIES: [&str; 2] = ["ServiceToken", "ServiceTimeout"];
 
+/// Old names still accepted: (alias, property). Giving both is a problem.
+pub const ALIASES: [(&str, &str); 1] = [("PathPattern", "PathPatterns")];
+
 /// The property called `name`.
 pub fn property(name: &str) -> Option<&'static Property> {
     PROPERTIES.iter().find(|p| p.name == name)
+}
+
+/// The alias of property `name`, if it has one.
+pub fn alias_of(name: &str) -> Option<&'static str> {
+    ALIASES.iter().find(|(_, p)| *p == name).map(|(a, _)| *a)
 }

@@ -26,10 +26,12 @@ fn defaults_are_the_production_values() {
     assert_eq!((spec.container_port, spec.cpu, spec.memory), (80, 256, 512));
     assert_eq!((spec.desired_count, spec.assign_public_ip), (1, false));
     assert_eq!(
-        (spec.health_check_path.as_str(), spec.path_pattern.as_str()),
-        ("/", "/*")
+        (spec.health_check_path.as_str(), spec.path_patterns.clone()),
+        ("/", vec!["/*".to_string()])
     );
-    assert_eq!((spec.rule_priority, spec.log_retention_days), (100, 30));
+    assert_eq!((spec.rule_priority, spec.log_retention_days), (None, 30));
+    assert_eq!(spec.routing().to_string(), "path /*");
+    assert!(!spec.allow_single_az);
 }
 
 #[test]
@@ -285,7 +287,64 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
         ),
         (
             json!({"PathPattern": "/a b"}),
-            "PathPattern: \"/a b\" must be 1–128 characters",
+            "PathPatterns: \"/a b\" must be 1–128 characters",
+        ),
+        (
+            json!({"PathPattern": "/a", "PathPatterns": ["/b"]}),
+            "PathPatterns: give PathPatterns or its old name PathPattern, not both",
+        ),
+        (
+            json!({"PathPatterns": ["/a", "/b", "/c", "/d"]}),
+            "PathPatterns: 4 values; ALB allows 3 per condition",
+        ),
+        (
+            json!({"PathPatterns": [1]}),
+            "PathPatterns: must be a list of strings",
+        ),
+        (
+            json!({"HostHeaders": ["api_example.com"]}),
+            "HostHeaders: \"api_example.com\" must be a host name",
+        ),
+        (
+            json!({"HostHeaders": ["localhost"]}),
+            "HostHeaders: \"localhost\" must be a host name",
+        ),
+        (
+            json!({"HttpHeader": {"HttpHeaderName": "X-Env"}}),
+            "HttpHeader: must be {\"HttpHeaderName\": string, \"Values\": [strings]}",
+        ),
+        (
+            json!({"HttpHeader": {"HttpHeaderName": "X Env", "Values": ["a"]}}),
+            "HttpHeader: \"X Env\" must be an HTTP header name",
+        ),
+        (
+            json!({"HttpHeader": {"HttpHeaderName": "X-Env", "Values": []}}),
+            "HttpHeader: Values must list at least one value",
+        ),
+        (
+            json!({"QueryString": [{"Key": "v"}]}),
+            "QueryString: must be a list of {\"Key\": string (optional), \"Value\": string}",
+        ),
+        (
+            json!({"QueryString": {"Key": "v", "Value": "2"}}),
+            "QueryString: must be a list of",
+        ),
+        (
+            json!({"HostHeaders": ["a.example.com", "b.example.com", "c.example.com"],
+                   "PathPatterns": ["/a", "/b", "/c"]}),
+            "listener rule conditions: 6 condition values in all; ALB allows 5 per rule",
+        ),
+        (
+            json!({"HostHeaders": ["*.a.com", "*.b.com"], "PathPatterns": ["/*/x*", "/y?*"]}),
+            "listener rule conditions: 6 wildcards in all; ALB allows 5 per rule",
+        ),
+        (
+            json!({"PathPatterns": []}),
+            "listener rule conditions: a rule needs at least one condition",
+        ),
+        (
+            json!({"AllowSingleAz": "sometimes"}),
+            "AllowSingleAz: must be true or false",
         ),
         (
             json!({"LogRetentionDays": 4}),
@@ -340,6 +399,29 @@ fn every_bad_input_is_refused_with_its_problem_named() {
         assert!(err.contains(want), "{extra}: {err:?} lacks {want:?}");
     }
     assert!(cases.len() >= 48, "{} cases", cases.len());
+}
+
+#[test]
+fn routing_conditions_are_read_as_alb_takes_them() {
+    let mut props = required();
+    props["PathPattern"] = json!("/api/*");
+    props["HostHeaders"] = json!("api.example.com");
+    props["HttpHeader"] = json!({"HttpHeaderName": "X-Env", "Values": ["blue"]});
+    props["QueryString"] = json!([{"Key": "v", "Value": "2"}, {"Value": "beta"}]);
+    let spec = Spec::parse(&props).unwrap();
+    assert_eq!(spec.path_patterns, ["/api/*"]);
+    assert_eq!(spec.host_headers, ["api.example.com"]);
+    assert_eq!(
+        spec.routing().to_string(),
+        "host api.example.com path /api/* header X-Env=blue query v=2,*=beta"
+    );
+    let mut renamed = props.clone();
+    renamed.as_object_mut().unwrap().remove("PathPattern");
+    renamed["PathPatterns"] = json!(["/api/*"]);
+    assert_eq!(Spec::parse(&renamed).unwrap(), spec);
+    assert_eq!(spec.rule_priority, None);
+    props["RulePriority"] = json!("7");
+    assert_eq!(Spec::parse(&props).unwrap().rule_priority, Some(7));
 }
 
 #[test]

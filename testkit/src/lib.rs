@@ -32,6 +32,16 @@ pub const REGION: &str = "us-east-1";
 pub const ACCOUNT: &str = "123456789012";
 /// The function's own ARN, as Lambda gives it in the context.
 pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:prod-e-provisioner";
+/// The actions only preflight calls (all reads), for tests and the benchmark to find them.
+pub const PREFLIGHT_READS: [&str; 7] = [
+    "DescribeVpcs",
+    "DescribeSubnets",
+    "DescribeRouteTables",
+    "DescribeVpcEndpoints",
+    "DescribeLoadBalancers",
+    "DescribeListeners",
+    "DescribeAccountLimits",
+];
 /// The Lambda timeout tests run under unless they say otherwise.
 pub const LAMBDA_TIME: Duration = Duration::from_secs(300);
 

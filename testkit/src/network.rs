@@ -1,5 +1,7 @@
-//! The user's side of the stack: a VPC with two private subnets, an internal ALB, its
-//! security group and an HTTP listener (what `Custom::ProdEService` deploys behind).
+//! The user's side of the stack: a VPC with two private subnets in two zones whose default
+//! route goes to a NAT gateway (in a public subnet behind an internet gateway), an internal
+//! ALB in both zones, its security group and an HTTP listener (what `Custom::ProdEService`
+//! deploys behind, and what preflight checks).
 
 use aws_sdk_ec2::types::{Filter, Tag as Ec2Tag};
 use aws_sdk_elasticloadbalancingv2::types::{
@@ -16,6 +18,9 @@ pub struct Network {
     pub subnet_ids: Vec<String>,
     pub alb_security_group_id: String,
     pub listener_arn: String,
+    /// The route table of the private subnets (default route to the NAT gateway).
+    pub private_route_table_id: String,
+    pub load_balancer_arn: String,
 }
 
 impl Network {
@@ -37,22 +42,9 @@ impl Network {
             ("10.20.1.0/24", "us-east-1a"),
             ("10.20.2.0/24", "us-east-1b"),
         ] {
-            let s = c
-                .ec2
-                .create_subnet()
-                .vpc_id(&vpc_id)
-                .cidr_block(cidr)
-                .availability_zone(zone)
-                .send()
-                .await
-                .expect("create subnet");
-            subnet_ids.push(
-                s.subnet()
-                    .and_then(|s| s.subnet_id())
-                    .expect("subnet id")
-                    .to_string(),
-            );
+            subnet_ids.push(subnet(c, &vpc_id, cidr, zone).await);
         }
+        let private_route_table_id = egress(c, &vpc_id, &subnet_ids).await;
         let sg = c
             .ec2
             .create_security_group()
@@ -84,23 +76,31 @@ impl Network {
             subnet_ids,
             alb_security_group_id,
             listener_arn,
+            private_route_table_id,
+            load_balancer_arn,
         }
+    }
+
+    /// A new subnet in `zone` (CIDR `10.20.<n>.0/24`) with no route table of its own: it uses
+    /// the VPC's main table, which has no default route (no internet egress).
+    pub async fn isolated_subnet(&self, c: &Clients, n: u8, zone: &str) -> String {
+        subnet(c, &self.vpc_id, &format!("10.20.{n}.0/24"), zone).await
+    }
+
+    /// A new subnet in `zone` (CIDR `10.20.<n>.0/24`) routed like the others (NAT egress).
+    pub async fn private_subnet(&self, c: &Clients, n: u8, zone: &str) -> String {
+        let id = self.isolated_subnet(c, n, zone).await;
+        associate(c, &self.private_route_table_id, &id).await;
+        id
     }
 
     /// A second listener (port 8080) on the same ALB.
     pub async fn another_listener(&self, c: &Clients) -> String {
-        let out = c
-            .elb
-            .describe_listeners()
-            .listener_arns(&self.listener_arn)
-            .send()
-            .await
-            .expect("describe listener");
-        let alb = out.listeners()[0].load_balancer_arn().expect("alb arn");
-        listener(c, alb, 8080).await
+        listener(c, &self.load_balancer_arn, 8080).await
     }
 
-    /// A second security group in the same VPC (to move the ALB's group in an Update).
+    /// A second security group in the same VPC, attached to the ALB beside the first (an
+    /// operator moving the ALB to a new group, which an Update then follows).
     pub async fn another_security_group(&self, c: &Clients) -> String {
         let sg = c
             .ec2
@@ -117,7 +117,16 @@ impl Network {
             .send()
             .await
             .expect("create sg");
-        sg.group_id().expect("sg id").to_string()
+        let id = sg.group_id().expect("sg id").to_string();
+        c.elb
+            .set_security_groups()
+            .load_balancer_arn(&self.load_balancer_arn)
+            .security_groups(&self.alb_security_group_id)
+            .security_groups(&id)
+            .send()
+            .await
+            .expect("attach the second group to the ALB");
+        id
     }
 
     /// Security groups in this VPC with `name`.
@@ -137,6 +146,107 @@ impl Network {
             .expect("describe sgs");
         out.security_groups().len()
     }
+}
+
+async fn subnet(c: &Clients, vpc_id: &str, cidr: &str, zone: &str) -> String {
+    let s = c
+        .ec2
+        .create_subnet()
+        .vpc_id(vpc_id)
+        .cidr_block(cidr)
+        .availability_zone(zone)
+        .send()
+        .await
+        .expect("create subnet");
+    s.subnet()
+        .and_then(|s| s.subnet_id())
+        .expect("subnet id")
+        .to_string()
+}
+
+/// Internet egress for `private` subnets: an internet gateway, a public subnet routed to it
+/// with a NAT gateway in it, and a route table sending the private subnets' `0.0.0.0/0` to
+/// the NAT gateway. Returns that route table's id.
+async fn egress(c: &Clients, vpc_id: &str, private: &[String]) -> String {
+    let ec2 = &c.ec2;
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .expect("create igw");
+    let igw_id = igw
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .expect("igw id");
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(igw_id)
+        .vpc_id(vpc_id)
+        .send()
+        .await
+        .expect("attach igw");
+    let public = subnet(c, vpc_id, "10.20.100.0/24", "us-east-1a").await;
+    let public_table = route_table(c, vpc_id).await;
+    ec2.create_route()
+        .route_table_id(&public_table)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(igw_id)
+        .send()
+        .await
+        .expect("route to igw");
+    associate(c, &public_table, &public).await;
+    let eip = ec2
+        .allocate_address()
+        .domain(aws_sdk_ec2::types::DomainType::Vpc)
+        .send()
+        .await
+        .expect("allocate eip");
+    let nat = ec2
+        .create_nat_gateway()
+        .subnet_id(&public)
+        .allocation_id(eip.allocation_id().expect("allocation id"))
+        .send()
+        .await
+        .expect("create nat");
+    let nat_id = nat
+        .nat_gateway()
+        .and_then(|n| n.nat_gateway_id())
+        .expect("nat id");
+    let private_table = route_table(c, vpc_id).await;
+    ec2.create_route()
+        .route_table_id(&private_table)
+        .destination_cidr_block("0.0.0.0/0")
+        .nat_gateway_id(nat_id)
+        .send()
+        .await
+        .expect("route to nat");
+    for s in private {
+        associate(c, &private_table, s).await;
+    }
+    private_table
+}
+
+async fn route_table(c: &Clients, vpc_id: &str) -> String {
+    let out = c
+        .ec2
+        .create_route_table()
+        .vpc_id(vpc_id)
+        .send()
+        .await
+        .expect("create route table");
+    out.route_table()
+        .and_then(|t| t.route_table_id())
+        .expect("route table id")
+        .to_string()
+}
+
+async fn associate(c: &Clients, table: &str, subnet: &str) {
+    c.ec2
+        .associate_route_table()
+        .route_table_id(table)
+        .subnet_id(subnet)
+        .send()
+        .await
+        .expect("associate route table");
 }
 
 /// An HTTP listener on `port` whose default action answers 404.

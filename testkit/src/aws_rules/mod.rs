@@ -17,12 +17,14 @@
 //! | 8 | Read-after-write: the first N uses of a new security group (`InvalidGroup.NotFound`), cluster (`ClusterNotFoundException`), service (DescribeServices `MISSING`), role (`AccessDeniedException` on iam:PassRole), service-linked role, or target group association (CreateService: … does not have an associated load balancer) fail | EC2 eventual consistency; terraform#15066, terraform-provider-aws#11701, #3387; ECS API failure reasons; IAM troubleshooting | `fresh::new_resources_are_not_found_at_first` |
 //! | 9 | Rollouts follow the task definition: a crashing one fails a create, and the circuit breaker rolls an update back | ECS DeploymentCircuitBreaker; ECS deployment failure detection | `rollouts::a_crashing_task_definition_fails_or_is_rolled_back` |
 //! | 10 | UpdateService of a service that is not ACTIVE (DRAINING or INACTIVE): `ServiceNotActiveException` | ECS API reference, UpdateService errors | `ecs::a_deleted_service_cannot_be_updated` |
+//! | 11 | A service runs tasks (moto launches none): ListTasks of a service lists its running tasks; DescribeTasks puts them round-robin in its subnets' zones | ECS task placement ("Fargate will try its best to spread tasks across accessible Availability Zones"); ECS `Task` reference | `cli::status_shows_running_tasks_per_zone` |
 
 pub mod ecs;
 pub mod elbv2;
 pub mod fresh;
 pub mod iam;
 pub mod revisions;
+pub mod tasks;
 pub mod upstream;
 pub mod wire;
 
@@ -48,6 +50,7 @@ pub enum Rule {
     ServiceLinkedRole,
     FreshReads,
     ServiceNotActive,
+    Tasks,
 }
 
 /// An AWS error: HTTP status, code and message.
@@ -117,6 +120,8 @@ struct State {
     /// New resources → uses left that will not find them (rule 8).
     fresh: HashMap<fresh::Key, u32>,
     ecs: ecs::Memory,
+    /// Task ARNs listed by rule 11 → their Availability Zone.
+    tasks: HashMap<String, String>,
 }
 
 impl Default for AwsRules {
@@ -129,6 +134,7 @@ impl Default for AwsRules {
                 service_linked_role: false,
                 fresh: HashMap::new(),
                 ecs: ecs::Memory::default(),
+                tasks: HashMap::new(),
             }),
             writes: tokio::sync::Mutex::new(()),
         }
@@ -201,6 +207,8 @@ impl AwsRules {
             },
             ("ecs", "CreateCluster") => ecs::existing_cluster(self, moto, body).await,
             ("ecs", "DeleteCluster") => ecs::cluster_with_services(self, moto, body).await,
+            ("ecs", "ListTasks") => tasks::list(self, moto, body).await,
+            ("ecs", "DescribeTasks") => tasks::describe(self, body),
             ("elasticloadbalancing", "DeleteTargetGroup") => {
                 elbv2::in_use(self, moto, &fields).await
             }

@@ -15,6 +15,7 @@ use super::wire;
 #[derive(Clone)]
 pub struct Upstream {
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    ec2: aws_sdk_ec2::Client,
     http: reqwest::Client,
     url: String,
     /// Shows a service as the proxy's DescribeServices would.
@@ -28,6 +29,7 @@ impl Upstream {
     pub fn new(c: &Clients, http: reqwest::Client, url: &str, rollouts: Arc<Rollouts>) -> Self {
         Upstream {
             elb: c.elb.clone(),
+            ec2: c.ec2.clone(),
             http,
             url: url.to_string(),
             rollouts,
@@ -126,6 +128,24 @@ impl Upstream {
             statuses.extend(services.iter().map(|s| text(&s["status"])));
         }
         statuses
+    }
+
+    /// The Availability Zones of `subnets`, in their order (those moto knows).
+    pub async fn zones_of(&self, subnets: &[String]) -> Vec<String> {
+        let out = self
+            .ec2
+            .describe_subnets()
+            .set_subnet_ids(Some(subnets.to_vec()))
+            .send()
+            .await;
+        let found = out.map(|o| o.subnets().to_vec()).unwrap_or_default();
+        subnets
+            .iter()
+            .filter_map(|id| {
+                let s = found.iter().find(|s| s.subnet_id() == Some(id.as_str()))?;
+                s.availability_zone().map(str::to_string)
+            })
+            .collect()
     }
 
     /// The cluster (with its tags) if it is ACTIVE in moto.

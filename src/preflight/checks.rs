@@ -1,0 +1,198 @@
+//! The preflight checks proper: pure functions of the [`Facts`], each giving one checklist
+//! line per thing checked, with the problem if there is one.
+
+use std::collections::BTreeSet;
+
+use super::egress::{self, Network};
+use super::facts::Facts;
+use super::{priority, Check};
+use crate::resources::load_balancer::LoadBalancer;
+use crate::spec::Spec;
+
+/// The VPC, the subnets, and their Availability Zones.
+pub fn network(spec: &Spec, facts: &Facts) -> Vec<Check> {
+    let vpc = &spec.vpc_id;
+    let mut checks = vec![Check::new(
+        format!("VPC {vpc} exists"),
+        (!facts.vpc_exists).then(|| format!("VPC {vpc} does not exist")),
+    )];
+    for id in &spec.subnet_ids {
+        let found = facts.subnets.iter().find(|s| &s.id == id);
+        let problem = match found {
+            None => Some(format!("subnet {id} does not exist")),
+            Some(s) if &s.vpc_id != vpc => {
+                Some(format!("subnet {id} is in {}, not in {vpc}", s.vpc_id))
+            }
+            Some(_) => None,
+        };
+        checks.push(Check::new(format!("subnet {id} is in {vpc}"), problem));
+    }
+    let zones: BTreeSet<&str> = facts
+        .subnets
+        .iter()
+        .map(|s| s.availability_zone.as_str())
+        .collect();
+    let single = zones.len() == 1 && !spec.allow_single_az;
+    let listed = zones.iter().copied().collect::<Vec<_>>().join(", ");
+    checks.push(Check::new(
+        format!("subnets span at least two Availability Zones ({listed})"),
+        single.then(|| {
+            format!(
+                "SubnetIds are all in {listed}: give subnets in at least two Availability Zones \
+                 (or AllowSingleAz: true, for a development stack)"
+            )
+        }),
+    ));
+    checks
+}
+
+/// The listener, its load balancer, the zones it serves and its security group.
+pub fn load_balancer(spec: &Spec, facts: &Facts) -> Vec<Check> {
+    let listener = &spec.listener_arn;
+    let missing = facts.priorities.is_none() || facts.load_balancer.is_none();
+    let mut checks = vec![Check::new(
+        format!("listener {listener} exists"),
+        missing.then(|| format!("listener {listener} does not exist")),
+    )];
+    let Some(lb) = facts.load_balancer.as_ref().filter(|_| !missing) else {
+        return checks;
+    };
+    let kind = (!lb.application).then(|| {
+        format!(
+            "load balancer {} is not an Application Load Balancer",
+            lb.arn
+        )
+    });
+    checks.push(Check::new(
+        "the load balancer is an Application Load Balancer",
+        kind,
+    ));
+    let vpc = (lb.vpc_id != spec.vpc_id).then(|| {
+        format!(
+            "load balancer {} is in {}, not in {}",
+            lb.arn, lb.vpc_id, spec.vpc_id
+        )
+    });
+    checks.push(Check::new(
+        format!("the load balancer is in {}", spec.vpc_id),
+        vpc,
+    ));
+    for s in &facts.subnets {
+        let zone = &s.availability_zone;
+        let problem = (!lb.zones.contains(zone)).then(|| {
+            format!(
+                "subnet {} is in {zone}, where the load balancer is not enabled (it serves {}): \
+                 its tasks would never receive traffic",
+                s.id,
+                lb.zones.join(", ")
+            )
+        });
+        checks.push(Check::new(
+            format!("the load balancer serves {zone} (subnet {})", s.id),
+            problem,
+        ));
+    }
+    checks.push(security_group(spec, facts, lb));
+    checks
+}
+
+/// `LoadBalancerSecurityGroupId`: in the VPC and attached to the load balancer.
+fn security_group(spec: &Spec, facts: &Facts, lb: &LoadBalancer) -> Check {
+    let sg = &spec.load_balancer_security_group_id;
+    let problem = match &facts.load_balancer_security_group {
+        None => Some(format!("security group {sg} does not exist")),
+        Some(g) if g.vpc_id != spec.vpc_id => Some(format!(
+            "security group {sg} is in {}, not in {}",
+            g.vpc_id, spec.vpc_id
+        )),
+        Some(_) if !lb.security_groups.contains(sg) => Some(format!(
+            "security group {sg} is not attached to the load balancer (it has {})",
+            lb.security_groups.join(", ")
+        )),
+        Some(_) => None,
+    };
+    Check::new(
+        format!("security group {sg} is the load balancer's"),
+        problem,
+    )
+}
+
+/// Internet egress, or the endpoints private ECR needs, from every task subnet.
+pub fn egress(spec: &Spec, facts: &Facts) -> Vec<Check> {
+    let net = Network {
+        route_tables: &facts.route_tables,
+        endpoints: &facts.endpoints,
+        public_ip: spec.assign_public_ip,
+        image: &spec.image,
+    };
+    facts
+        .subnets
+        .iter()
+        .filter(|s| s.vpc_id == spec.vpc_id)
+        .map(|s| {
+            Check::new(
+                format!(
+                    "tasks in subnet {} can reach the image registry and CloudWatch Logs",
+                    s.id
+                ),
+                egress::problem(&s.id, &net),
+            )
+        })
+        .collect()
+}
+
+/// The rule's priority (given and free, or derived and free) and the load balancer's room for
+/// one more rule. Returns the checks and the priority a new rule gets.
+pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
+    let Some(priorities) = &facts.priorities else {
+        return (Vec::new(), spec.rule_priority.unwrap_or(derived));
+    };
+    let mut checks = Vec::new();
+    let chosen = match spec.rule_priority {
+        Some(p) => {
+            let taken = priorities.contains(&p) && !facts.rule_of_ours;
+            let problem = taken.then(|| {
+                format!(
+                    "RulePriority {p} is taken by another rule on the listener (not this \
+                     stack resource's)"
+                )
+            });
+            checks.push(Check::new(format!("rule priority {p} is free"), problem));
+            p
+        }
+        None => match priority::next_free(derived, priorities) {
+            Some(p) => {
+                checks.push(Check::new(
+                    format!("rule priority {p} (derived) is free"),
+                    None,
+                ));
+                p
+            }
+            None => {
+                let problem = format!(
+                    "no free rule priority in {}–{} on the listener",
+                    priority::FIRST_DERIVED,
+                    priority::LAST
+                );
+                checks.push(Check::new("a rule priority is free", Some(problem)));
+                derived
+            }
+        },
+    };
+    let rules = priorities.len() + facts.other_rules;
+    if let Some(limit) = facts.rules_limit {
+        let full = rules >= limit && !facts.rule_of_ours;
+        let problem = full.then(|| {
+            format!(
+                "the load balancer has {rules} rules, the account's limit \
+                 ({}) is {limit}",
+                crate::resources::load_balancer::RULES_LIMIT
+            )
+        });
+        checks.push(Check::new(
+            format!("the load balancer has room for a rule ({rules} of {limit})"),
+            problem,
+        ));
+    }
+    (checks, chosen)
+}

@@ -1,0 +1,114 @@
+//! What preflight reads: the network and the listener as they are, read concurrently in one
+//! round trip, plus a second one only when a question remains (rules of the load balancer's
+//! other listeners; the tags of a rule holding the priority).
+
+use crate::aws::Clients;
+use crate::error::{AllOk, Result};
+use crate::naming::Deployment;
+use crate::resources::load_balancer::{self, LoadBalancer};
+use crate::resources::route_table::{self, RouteTable};
+use crate::resources::security_group::{self, SecurityGroup};
+use crate::resources::subnet::{self, Subnet};
+use crate::resources::vpc_endpoint::{self, VpcEndpoint};
+use crate::resources::{listener_rule, vpc};
+use crate::spec::Spec;
+
+/// The account and network as preflight found them.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Whether `VpcId` exists.
+    pub vpc_exists: bool,
+    /// Those of `SubnetIds` that exist.
+    pub subnets: Vec<Subnet>,
+    /// The route tables of `VpcId`.
+    pub route_tables: Vec<RouteTable>,
+    /// The endpoints of `VpcId`.
+    pub endpoints: Vec<VpcEndpoint>,
+    /// The load balancer of `ListenerArn`, if it exists.
+    pub load_balancer: Option<LoadBalancer>,
+    /// The priorities of the listener's rules; `None` if the listener does not exist.
+    pub priorities: Option<Vec<u32>>,
+    /// Rules on the load balancer's other listeners.
+    pub other_rules: usize,
+    /// The account's limit on rules per Application Load Balancer, if it says.
+    pub rules_limit: Option<usize>,
+    /// `LoadBalancerSecurityGroupId`, if it exists.
+    pub load_balancer_security_group: Option<SecurityGroup>,
+    /// Whether a rule of this stack resource (any of its sets) is on the listener: its
+    /// priority is then ours, and no new rule is needed.
+    pub rule_of_ours: bool,
+}
+
+/// Reads everything preflight checks, concurrently.
+pub async fn gather(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Facts> {
+    let (ec2, elb) = (&c.ec2, &c.elb);
+    let (vpc_id, listener) = (spec.vpc_id.as_str(), spec.listener_arn.as_str());
+    let lb_arn = load_balancer::arn_of_listener(listener).unwrap_or_default();
+    let ((vpc_exists, subnets, route_tables, endpoints, sg), (lb, listeners, priorities, limit)) =
+        tokio::join!(
+            async {
+                tokio::join!(
+                    vpc::exists(ec2, vpc_id),
+                    subnet::find_all(ec2, &spec.subnet_ids),
+                    route_table::find_all_in(ec2, vpc_id),
+                    vpc_endpoint::find_all_in(ec2, vpc_id),
+                    security_group::find_id(ec2, &spec.load_balancer_security_group_id),
+                )
+                .all_ok()
+            },
+            async {
+                tokio::join!(
+                    load_balancer::find(elb, &lb_arn),
+                    load_balancer::listeners(elb, &lb_arn),
+                    listener_rule::priorities(elb, listener),
+                    load_balancer::rules_limit(elb),
+                )
+                .all_ok()
+            },
+        )
+        .all_ok()?;
+    let mut facts = Facts {
+        vpc_exists,
+        subnets,
+        route_tables,
+        endpoints,
+        load_balancer: lb,
+        priorities,
+        other_rules: 0,
+        rules_limit: limit,
+        load_balancer_security_group: sg,
+        rule_of_ours: false,
+    };
+    let others: Vec<&String> = listeners.iter().filter(|l| *l != listener).collect();
+    let (other_rules, rule_of_ours) =
+        tokio::join!(count_rules(c, &others), rule_of_ours(c, d, spec, &facts),);
+    facts.other_rules = other_rules?;
+    facts.rule_of_ours = rule_of_ours?;
+    Ok(facts)
+}
+
+/// Rules on `listeners` (the load balancer's others: the quota is per load balancer).
+async fn count_rules(c: &Clients, listeners: &[&String]) -> Result<usize> {
+    let counts = listeners
+        .iter()
+        .map(|l| listener_rule::priorities(&c.elb, l));
+    let counted = futures::future::try_join_all(counts).await?;
+    Ok(counted.into_iter().flatten().map(|p| p.len()).sum())
+}
+
+/// Whether a rule of this stack resource is on the listener, read only when it matters: the
+/// given priority is taken, or the load balancer is at its rule limit.
+async fn rule_of_ours(c: &Clients, d: &Deployment, spec: &Spec, facts: &Facts) -> Result<bool> {
+    let Some(priorities) = &facts.priorities else {
+        return Ok(false);
+    };
+    let taken = spec.rule_priority.is_some_and(|p| priorities.contains(&p));
+    let full = facts.rules_limit.is_some_and(|l| priorities.len() >= l);
+    if !taken && !full {
+        return Ok(false);
+    }
+    let rules = listener_rule::find_all(&c.elb, &spec.listener_arn).await?;
+    Ok(rules
+        .iter()
+        .any(|r| d.owns(&r.tags) || d.sibling_owns(&r.tags)))
+}

@@ -1,0 +1,75 @@
+//! Preflight: read-only checks of the account and network before any write, on Create and
+//! before a replacement, so that a deployment that could never become healthy fails in
+//! seconds (every problem named) instead of at CloudFormation's `ServiceTimeout`. One round
+//! trip of concurrent reads ([`facts`]), a second only when a question remains; the checks
+//! themselves are pure ([`checks`], [`egress`]). Delete and in-place Updates never run them
+//! (a rollback must not be blocked by a check). `prod-e plan --check` prints the same list.
+
+pub mod checks;
+pub mod egress;
+pub mod facts;
+pub mod priority;
+#[cfg(test)]
+mod tests;
+
+use crate::aws::Clients;
+use crate::error::{Error, Result};
+use crate::naming::Deployment;
+use crate::spec::Spec;
+
+/// One line of the checklist: what was checked, and the problem if it failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// What was checked ("VPC vpc-1 exists").
+    pub what: String,
+    /// What is wrong, if anything.
+    pub problem: Option<String>,
+}
+
+impl Check {
+    fn new(what: impl Into<String>, problem: Option<String>) -> Self {
+        Check {
+            what: what.into(),
+            problem,
+        }
+    }
+}
+
+/// Everything preflight checked, and the priority a new listener rule gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The checklist, in the order checked.
+    pub checks: Vec<Check>,
+    /// `RulePriority`, or the free priority derived for this stack resource.
+    pub priority: u32,
+}
+
+impl Report {
+    /// The priority for a new rule, or [`Error::Preflight`] naming every problem.
+    pub fn accept(self) -> Result<u32> {
+        let problems: Vec<String> = self.checks.into_iter().filter_map(|c| c.problem).collect();
+        match problems.is_empty() {
+            true => Ok(self.priority),
+            false => Err(Error::Preflight { problems }),
+        }
+    }
+}
+
+/// Reads the account and network and checks them for `spec`, deployed as `d`.
+pub async fn run(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Report> {
+    let facts = facts::gather(c, d, spec).await?;
+    Ok(evaluate(spec, &facts, priority::derived(d)))
+}
+
+/// The checks of `facts` for `spec`; `derived` is where a free priority is looked for.
+pub fn evaluate(spec: &Spec, facts: &facts::Facts, derived: u32) -> Report {
+    let mut all = checks::network(spec, facts);
+    all.extend(checks::load_balancer(spec, facts));
+    let (rule, priority) = checks::rule(spec, facts, derived);
+    all.extend(rule);
+    all.extend(checks::egress(spec, facts));
+    Report {
+        checks: all,
+        priority,
+    }
+}

@@ -1,0 +1,276 @@
+//! Unit tests of the preflight checks: each problem from facts built by hand, with the
+//! message that names it; the integration tests run the same checks against the emulator.
+
+use super::egress::{is_private_ecr, problem, Network};
+use super::facts::Facts;
+use super::*;
+use crate::resources::load_balancer::LoadBalancer;
+use crate::resources::route_table::{DefaultRoute, RouteTable};
+use crate::resources::security_group::SecurityGroup;
+use crate::resources::subnet::Subnet;
+use crate::resources::vpc_endpoint::VpcEndpoint;
+use serde_json::json;
+
+const ECR: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1";
+
+fn table(id: &str, main: bool, subnets: &[&str], target: Option<&str>) -> RouteTable {
+    RouteTable {
+        id: id.into(),
+        main,
+        subnet_ids: subnets.iter().map(|s| s.to_string()).collect(),
+        default_route: target.map(|t| DefaultRoute {
+            target: t.into(),
+            active: true,
+        }),
+    }
+}
+
+fn endpoint(service: &str, gateway: bool, tables: &[&str]) -> VpcEndpoint {
+    VpcEndpoint {
+        service_name: format!("com.amazonaws.us-east-1.{service}"),
+        gateway,
+        route_table_ids: tables.iter().map(|s| s.to_string()).collect(),
+        usable: true,
+    }
+}
+
+fn egress_of(
+    tables: &[RouteTable],
+    endpoints: &[VpcEndpoint],
+    public_ip: bool,
+    image: &str,
+) -> Option<String> {
+    let net = Network {
+        route_tables: tables,
+        endpoints,
+        public_ip,
+        image,
+    };
+    problem("subnet-a", &net)
+}
+
+#[test]
+fn a_nat_gateway_or_another_gateway_gives_egress() {
+    for target in ["nat-1", "tgw-1", "vgw-1", "eni-1"] {
+        let tables = [table("rtb-1", false, &["subnet-a"], Some(target))];
+        assert_eq!(egress_of(&tables, &[], false, "node:16"), None, "{target}");
+    }
+}
+
+#[test]
+fn an_internet_gateway_needs_a_public_ip() {
+    let tables = [table("rtb-1", false, &["subnet-a"], Some("igw-1"))];
+    assert_eq!(egress_of(&tables, &[], true, "node:16"), None);
+    let why = egress_of(&tables, &[], false, "node:16").unwrap();
+    assert!(
+        why.contains("internet gateway igw-1") && why.contains("AssignPublicIp is false"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_subnet_without_association_uses_the_main_table() {
+    let tables = [
+        table("rtb-main", true, &[], None),
+        table("rtb-nat", false, &["subnet-other"], Some("nat-1")),
+    ];
+    let why = egress_of(&tables, &[], false, "node:16").unwrap();
+    assert!(
+        why.contains("rtb-main has no active route for 0.0.0.0/0"),
+        "{why}"
+    );
+    assert!(
+        why.contains("cannot pull node:16 (not in private ECR)"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_blackhole_or_a_peering_is_no_egress() {
+    let mut hole = table("rtb-1", false, &["subnet-a"], Some("nat-gone"));
+    hole.default_route.as_mut().unwrap().active = false;
+    assert!(egress_of(&[hole], &[], false, "node:16").is_some());
+    let peering = table("rtb-1", false, &["subnet-a"], Some("pcx-1"));
+    let why = egress_of(&[peering], &[], false, "node:16").unwrap();
+    assert!(
+        why.contains("pcx-1, which is not a way to the internet"),
+        "{why}"
+    );
+}
+
+#[test]
+fn private_ecr_without_egress_needs_four_endpoints() {
+    let tables = [table("rtb-1", false, &["subnet-a"], None)];
+    let why = egress_of(&tables, &[], false, ECR).unwrap();
+    for name in ["ecr.api", "ecr.dkr", "s3 (gateway", "logs"] {
+        assert!(why.contains(name), "{name} in {why}");
+    }
+    let mut all = vec![
+        endpoint("ecr.api", false, &[]),
+        endpoint("ecr.dkr", false, &[]),
+        endpoint("s3", true, &["rtb-other"]),
+        endpoint("logs", false, &[]),
+    ];
+    let why = egress_of(&tables, &all, false, ECR).unwrap();
+    assert!(
+        why.ends_with("s3 (gateway, in the subnet's route table)"),
+        "{why}"
+    );
+    all[2] = endpoint("s3", true, &["rtb-1"]);
+    assert_eq!(egress_of(&tables, &all, false, ECR), None);
+}
+
+#[test]
+fn private_ecr_images_are_recognised() {
+    assert!(is_private_ecr(ECR));
+    assert!(is_private_ecr(
+        "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/a"
+    ));
+    assert!(is_private_ecr(
+        "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/a:b"
+    ));
+    for other in [
+        "node:16",
+        "public.ecr.aws/nginx/nginx",
+        "ghcr.io/a/b",
+        "1234.dkr.ecr.x.amazonaws.com/a",
+    ] {
+        assert!(!is_private_ecr(other), "{other}");
+    }
+}
+
+fn spec(extra: serde_json::Value) -> Spec {
+    let mut props = json!({
+        "VpcId": "vpc-1",
+        "SubnetIds": ["subnet-a", "subnet-b"],
+        "ListenerArn": "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/alb/lb1/l1",
+        "LoadBalancerSecurityGroupId": "sg-alb",
+    });
+    if let (Some(p), serde_json::Value::Object(extra)) = (props.as_object_mut(), extra) {
+        p.extend(extra);
+    }
+    Spec::parse(&props).unwrap()
+}
+
+fn healthy() -> Facts {
+    let subnet = |id: &str, zone: &str| Subnet {
+        id: id.into(),
+        vpc_id: "vpc-1".into(),
+        availability_zone: zone.into(),
+    };
+    Facts {
+        vpc_exists: true,
+        subnets: vec![
+            subnet("subnet-a", "us-east-1a"),
+            subnet("subnet-b", "us-east-1b"),
+        ],
+        route_tables: vec![table(
+            "rtb-1",
+            false,
+            &["subnet-a", "subnet-b"],
+            Some("nat-1"),
+        )],
+        endpoints: Vec::new(),
+        load_balancer: Some(LoadBalancer {
+            arn: "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/alb/lb1".into(),
+            application: true,
+            vpc_id: "vpc-1".into(),
+            zones: vec!["us-east-1a".into(), "us-east-1b".into()],
+            security_groups: vec!["sg-alb".into()],
+        }),
+        priorities: Some(vec![1, 2000]),
+        other_rules: 3,
+        rules_limit: Some(100),
+        load_balancer_security_group: Some(SecurityGroup {
+            id: "sg-alb".into(),
+            name: "alb".into(),
+            vpc_id: "vpc-1".into(),
+            tags: Default::default(),
+            ingress: Vec::new(),
+        }),
+        rule_of_ours: false,
+    }
+}
+
+fn problems(spec: &Spec, facts: &Facts) -> Vec<String> {
+    evaluate(spec, facts, 2000)
+        .checks
+        .into_iter()
+        .filter_map(|c| c.problem)
+        .collect()
+}
+
+#[test]
+fn a_healthy_account_passes_and_gets_the_next_free_priority() {
+    let report = evaluate(&spec(json!({})), &healthy(), 2000);
+    assert!(
+        report.checks.iter().all(|c| c.problem.is_none()),
+        "{report:?}"
+    );
+    assert_eq!(report.priority, 2001);
+    assert_eq!(report.accept(), Ok(2001));
+}
+
+#[test]
+fn every_problem_is_named_at_once() {
+    let mut facts = healthy();
+    facts.vpc_exists = false;
+    facts.subnets[1].vpc_id = "vpc-2".into();
+    facts.subnets[1].availability_zone = "us-east-1a".into();
+    facts.subnets[0].availability_zone = "us-east-1c".into();
+    let lb = facts.load_balancer.as_mut().unwrap();
+    lb.application = false;
+    lb.security_groups = vec!["sg-other".into()];
+    facts.route_tables.clear();
+    facts.other_rules = 98;
+    let found = problems(&spec(json!({"RulePriority": 2000})), &facts);
+    let expected = [
+        "VPC vpc-1 does not exist",
+        "subnet subnet-b is in vpc-2, not in vpc-1",
+        "load balancer arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/alb/lb1 is not \
+         an Application Load Balancer",
+        "subnet subnet-a is in us-east-1c, where the load balancer is not enabled",
+        "security group sg-alb is not attached to the load balancer (it has sg-other)",
+        "RulePriority 2000 is taken by another rule",
+        "the load balancer has 100 rules, the account's limit \
+         (rules-per-application-load-balancer) is 100",
+        "subnet subnet-a has no route table",
+    ];
+    for want in expected {
+        assert!(
+            found.iter().any(|p| p.starts_with(want)),
+            "{want:?} not in {found:#?}"
+        );
+    }
+    assert_eq!(found.len(), expected.len(), "{found:#?}");
+}
+
+#[test]
+fn one_zone_needs_allow_single_az() {
+    let mut facts = healthy();
+    facts.subnets[1].availability_zone = "us-east-1a".into();
+    let found = problems(&spec(json!({})), &facts);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("SubnetIds are all in us-east-1a"),
+        "{found:?}"
+    );
+    assert!(problems(&spec(json!({"AllowSingleAz": true})), &facts).is_empty());
+}
+
+#[test]
+fn a_priority_held_by_this_stack_resource_is_free_to_it() {
+    let mut facts = healthy();
+    facts.rule_of_ours = true;
+    assert!(problems(&spec(json!({"RulePriority": 2000})), &facts).is_empty());
+}
+
+#[test]
+fn a_missing_listener_is_one_problem() {
+    let mut facts = healthy();
+    facts.priorities = None;
+    facts.load_balancer = None;
+    let found = problems(&spec(json!({})), &facts);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].ends_with("/l1 does not exist"), "{found:?}");
+}

@@ -1,0 +1,139 @@
+//! Where a rule forwards: its target groups and their weights, joining a new set's group at
+//! weight 0, taking a half-built set's group out, and the one ModifyRule that moves traffic.
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, ForwardActionConfig, TargetGroupTuple,
+};
+use aws_sdk_elasticloadbalancingv2::Client;
+
+use super::{conditions, ListenerRule};
+use crate::error::{Error, Result};
+use crate::spec::routing::Routing;
+
+/// (target group, weight) of each forward, from `ForwardConfig` or the plain `TargetGroupArn`
+/// (AWS shows both for one group, moto one or the other).
+pub(super) fn forwards(actions: &[Action]) -> Vec<(String, i32)> {
+    let mut out: Vec<(String, i32)> = Vec::new();
+    for action in actions {
+        let tuples = action.forward_config().map(|f| f.target_groups());
+        for t in tuples.unwrap_or_default() {
+            if let Some(arn) = t.target_group_arn() {
+                out.push((arn.to_string(), t.weight().unwrap_or(1)));
+            }
+        }
+        match action.target_group_arn() {
+            Some(arn) if !out.iter().any(|(a, _)| a == arn) => out.push((arn.to_string(), 1)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Adds `target_group_arn` to the rule's forward at weight 0, beside the groups it serves:
+/// associated with the load balancer, receiving no traffic. Returns the rule as it now is.
+pub async fn join(
+    elb: &Client,
+    rule: &ListenerRule,
+    target_group_arn: &str,
+) -> Result<ListenerRule> {
+    let mut joined = rule.clone();
+    joined.target_group_arns.push(target_group_arn.to_string());
+    joined.weights.push(0);
+    let doing = format!(
+        "adding ({target_group_arn}) at weight 0 to rule ({})",
+        rule.arn
+    );
+    set_forwards(elb, &joined, &doing).await?;
+    Ok(joined)
+}
+
+/// Takes `target_group_arn` out of the rule's forward (a half-built replacement's group,
+/// before it is deleted). A rule that forwards to nothing else is left as it is.
+pub async fn release(elb: &Client, rule: &ListenerRule, target_group_arn: &str) -> Result<()> {
+    let (arns, weights): (Vec<String>, Vec<i32>) = rule
+        .target_group_arns
+        .iter()
+        .cloned()
+        .zip(rule.weights.iter().copied())
+        .filter(|(arn, _)| arn != target_group_arn)
+        .unzip();
+    if arns.is_empty() || arns.len() == rule.target_group_arns.len() {
+        return Ok(());
+    }
+    let kept = ListenerRule {
+        target_group_arns: arns,
+        weights,
+        ..rule.clone()
+    };
+    let doing = format!("taking ({target_group_arn}) out of rule ({})", rule.arn);
+    set_forwards(elb, &kept, &doing).await
+}
+
+async fn set_forwards(elb: &Client, rule: &ListenerRule, doing: &str) -> Result<()> {
+    let tuples = rule
+        .target_group_arns
+        .iter()
+        .zip(&rule.weights)
+        .map(|(arn, weight)| {
+            TargetGroupTuple::builder()
+                .target_group_arn(arn)
+                .weight(*weight)
+                .build()
+        });
+    let forward = Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .forward_config(
+            ForwardActionConfig::builder()
+                .set_target_groups(Some(tuples.collect()))
+                .build(),
+        )
+        .build();
+    elb.modify_rule()
+        .rule_arn(&rule.arn)
+        .actions(forward)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::aws(doing, e))
+}
+
+/// Forwards the rule to `target_group_arn` alone, matching `routing`, in one call: the
+/// switch of traffic (from nothing, or from another set) is atomic.
+pub async fn route(
+    elb: &Client,
+    rule: &ListenerRule,
+    routing: &Routing,
+    target_group_arn: &str,
+) -> Result<()> {
+    elb.modify_rule()
+        .rule_arn(&rule.arn)
+        .set_conditions(Some(conditions::to_sdk(routing)))
+        .actions(forward(target_group_arn))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            Error::aws(
+                format!("forwarding rule ({}) to ({target_group_arn})", rule.arn),
+                e,
+            )
+        })
+}
+
+/// Replaces the rule's conditions with those of `routing` (its forward unchanged).
+pub async fn set_routing(elb: &Client, rule: &ListenerRule, routing: &Routing) -> Result<()> {
+    elb.modify_rule()
+        .rule_arn(&rule.arn)
+        .set_conditions(Some(conditions::to_sdk(routing)))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::aws(format!("changing conditions of rule ({})", rule.arn), e))
+}
+
+pub(super) fn forward(target_group_arn: &str) -> Action {
+    Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .target_group_arn(target_group_arn)
+        .build()
+}

@@ -1,0 +1,202 @@
+//! The listener rule on the existing ALB listener: PathPattern → forward to our target group.
+//!
+//! AWS refuses an ECS service whose target group no listener or rule forwards to yet
+//! ("The target group … does not have an associated load balancer", public reports:
+//! terraform-aws-ecs-fargate#43, hashicorp/terraform#32908), so the rule exists before the
+//! service: on Create it first matches no request ([`UNROUTED_HOST`]), and in a replacement
+//! the new target group joins the old set's rule at weight 0 (ELBv2 `TargetGroupTuple`:
+//! weights 0–999). [`route`] then moves traffic in one ModifyRule once the service is steady.
+
+mod conditions;
+mod forward;
+
+pub use forward::{join, release, route, set_routing};
+
+use aws_sdk_elasticloadbalancingv2::types::{Rule, RulePriorityPair};
+use aws_sdk_elasticloadbalancingv2::Client;
+
+use super::tags;
+use super::{found, gone, required, Tagged};
+use crate::error::{Error, Result};
+use crate::naming::{Deployment, Tags};
+use crate::spec::routing::Routing;
+
+/// The host-header value of a rule that must match no request yet: `.invalid` is reserved and
+/// never resolves (RFC 2606), so no client sends it by accident.
+pub const UNROUTED_HOST: &str = "prod-e.unrouted.invalid";
+
+#[derive(Debug, Clone, PartialEq)]
+/// A listener rule as found or created.
+pub struct ListenerRule {
+    /// Its ARN.
+    pub arn: String,
+    /// Its priority on the listener (a string, as ELBv2 returns it).
+    pub priority: String,
+    /// The requests it matches (only [`UNROUTED_HOST`] while it is not `routed`).
+    pub routing: Routing,
+    /// Every target group the rule forwards to, whatever its weight.
+    pub target_group_arns: Vec<String>,
+    /// Weight of each of `target_group_arns` (1 for a plain forward).
+    pub weights: Vec<i32>,
+    /// Whether it matches requests (false while it only holds [`UNROUTED_HOST`]).
+    pub routed: bool,
+    /// Its tags (the ownership tags among them).
+    pub tags: Tags,
+}
+
+tagged!(ListenerRule, "listener rule", arn);
+
+impl ListenerRule {
+    /// Whether it sends every request `routing` matches to `target_group_arn` alone.
+    pub fn routes_only(&self, routing: &Routing, target_group_arn: &str) -> bool {
+        self.routed && self.target_group_arns == [target_group_arn] && self.routing == *routing
+    }
+}
+
+/// The rule on `listener_arn` that carries this deployment's ownership tag, or else one of
+/// another set of the same stack resource (which a replacement takes over). Rules have no
+/// names, so they are recognised by their tags alone; a missing listener means no rule.
+pub async fn find(
+    elb: &Client,
+    listener_arn: &str,
+    deployment: &Deployment,
+) -> Result<Option<ListenerRule>> {
+    let mut rules = find_all(elb, listener_arn).await?;
+    let ours = rules.iter().position(|r| deployment.owns(&r.tags));
+    let sibling = || rules.iter().position(|r| deployment.sibling_owns(&r.tags));
+    Ok(ours.or_else(sibling).map(|i| rules.swap_remove(i)))
+}
+
+/// Every rule of `listener_arn` but its default rule, with tags (none if the listener does
+/// not exist).
+pub async fn find_all(elb: &Client, listener_arn: &str) -> Result<Vec<ListenerRule>> {
+    let doing = format!("reading rules of listener ({listener_arn})");
+    let Some(rules) = describe(elb, listener_arn).await? else {
+        return Ok(Vec::new());
+    };
+    let arns: Vec<String> = rules
+        .iter()
+        .filter_map(|r| r.rule_arn().map(str::to_string))
+        .collect();
+    let mut tags = tags::elbv2::by_arn(elb, &arns, &doing).await?;
+    rules.iter().map(|rule| from_sdk(rule, &mut tags)).collect()
+}
+
+/// The priority of every rule of `listener_arn` but its default rule, in one call without
+/// tags; `None` if the listener does not exist.
+pub async fn priorities(elb: &Client, listener_arn: &str) -> Result<Option<Vec<u32>>> {
+    let Some(rules) = describe(elb, listener_arn).await? else {
+        return Ok(None);
+    };
+    let priority = |r: &Rule| required(r.priority(), ListenerRule::KIND, "Priority");
+    let parse = |p: String| p.parse::<u32>().unwrap_or_default();
+    rules
+        .iter()
+        .map(|r| priority(r).map(parse))
+        .collect::<Result<_>>()
+        .map(Some)
+}
+
+/// The rules of a listener, its default rule left out; `None` if the listener is missing.
+async fn describe(elb: &Client, listener_arn: &str) -> Result<Option<Vec<Rule>>> {
+    let doing = format!("reading rules of listener ({listener_arn})");
+    let listed = elb
+        .describe_rules()
+        .listener_arn(listener_arn)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let Some(rules) = found(listed.map_err(|e| Error::aws(&doing, e)))? else {
+        return Ok(None);
+    };
+    let not_default = |r: &Rule| !r.is_default().unwrap_or(false);
+    Ok(Some(rules.into_iter().filter(not_default).collect()))
+}
+
+fn from_sdk(
+    rule: &Rule,
+    tags: &mut std::collections::BTreeMap<String, Tags>,
+) -> Result<ListenerRule> {
+    let arn = required(rule.rule_arn(), ListenerRule::KIND, "RuleArn")?;
+    let (routing, routed) = conditions::from_sdk(rule.conditions());
+    let (target_group_arns, weights) = forward::forwards(rule.actions()).into_iter().unzip();
+    Ok(ListenerRule {
+        priority: required(rule.priority(), ListenerRule::KIND, "Priority")?,
+        routing,
+        target_group_arns,
+        weights,
+        routed,
+        tags: tags.remove(&arn).unwrap_or_default(),
+        arn,
+    })
+}
+
+/// Creates the rule at `priority`, forwarding to `target_group_arn` but matching no request
+/// yet ([`UNROUTED_HOST`]): the target group is then associated with the load balancer, as
+/// CreateService requires, while traffic still goes where it went before.
+pub async fn create_unrouted(
+    elb: &Client,
+    listener_arn: &str,
+    priority: u32,
+    target_group_arn: &str,
+    tags: &Tags,
+) -> Result<ListenerRule> {
+    let out = elb
+        .create_rule()
+        .listener_arn(listener_arn)
+        .priority(priority as i32)
+        .conditions(conditions::unrouted())
+        .actions(forward::forward(target_group_arn))
+        .set_tags(Some(tags::elbv2::list(tags)))
+        .send()
+        .await
+        .map_err(|e| {
+            Error::aws(
+                format!("creating rule at priority {priority} on listener ({listener_arn})"),
+                e,
+            )
+        })?;
+    let arn = out.rules().first().and_then(|r| r.rule_arn());
+    Ok(ListenerRule {
+        arn: required(arn, ListenerRule::KIND, "RuleArn")?,
+        priority: priority.to_string(),
+        routing: Routing::default(),
+        target_group_arns: vec![target_group_arn.to_string()],
+        weights: vec![1],
+        routed: false,
+        tags: tags.clone(),
+    })
+}
+
+/// Moves the rule to `priority` (1–50000). Errors: `PriorityInUse` if another rule of the
+/// listener holds it (ELBv2 SetRulePriorities reference).
+pub async fn set_priority(elb: &Client, rule: &ListenerRule, priority: u32) -> Result<()> {
+    elb.set_rule_priorities()
+        .rule_priorities(
+            RulePriorityPair::builder()
+                .rule_arn(&rule.arn)
+                .priority(priority as i32)
+                .build(),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            Error::aws(
+                format!("moving rule ({}) to priority {priority}", rule.arn),
+                e,
+            )
+        })
+}
+
+/// Deletes the rule; a rule already gone counts as deleted.
+pub async fn delete(elb: &Client, rule: &ListenerRule) -> Result<()> {
+    let deleted = elb.delete_rule().rule_arn(&rule.arn).send().await;
+    gone(
+        deleted
+            .map(|_| ())
+            .map_err(|e| Error::aws(format!("deleting rule ({})", rule.arn), e)),
+    )
+}

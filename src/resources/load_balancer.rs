@@ -1,0 +1,99 @@
+//! The user's load balancer and its listeners (read only: prod-e adds a rule to one listener
+//! and changes nothing else of it), and the account's rule quota.
+
+use aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum;
+use aws_sdk_elasticloadbalancingv2::Client;
+
+use super::{found, required};
+use crate::error::{Error, Result};
+
+/// A load balancer as found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadBalancer {
+    /// Its ARN.
+    pub arn: String,
+    /// Whether it is an Application Load Balancer.
+    pub application: bool,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// The Availability Zones it is enabled in.
+    pub zones: Vec<String>,
+    /// Its security groups.
+    pub security_groups: Vec<String>,
+}
+
+const KIND: &str = "load balancer";
+
+/// The name of the ELBv2 account limit on rules per Application Load Balancer, default rules
+/// not counted (ELBv2 DescribeAccountLimits reference; quota 100 by default, adjustable).
+pub const RULES_LIMIT: &str = "rules-per-application-load-balancer";
+
+/// The ARN of the load balancer a listener belongs to: a listener ARN is the load balancer's
+/// with `listener/` for `loadbalancer/` and the listener's id appended (ELBv2 ARN formats).
+pub fn arn_of_listener(listener_arn: &str) -> Option<String> {
+    let (head, tail) = listener_arn.split_once(":listener/")?;
+    let (path, _listener_id) = tail.rsplit_once('/')?;
+    Some(format!("{head}:loadbalancer/{path}"))
+}
+
+/// The load balancer `arn`; `None` if it does not exist.
+pub async fn find(elb: &Client, arn: &str) -> Result<Option<LoadBalancer>> {
+    let out = elb.describe_load_balancers().load_balancer_arns(arn).send();
+    let Some(out) = found(
+        out.await
+            .map_err(|e| Error::aws(format!("reading load balancer ({arn})"), e)),
+    )?
+    else {
+        return Ok(None);
+    };
+    let Some(lb) = out.load_balancers().first() else {
+        return Ok(None);
+    };
+    Ok(Some(LoadBalancer {
+        arn: required(lb.load_balancer_arn(), KIND, "LoadBalancerArn")?,
+        application: lb.r#type() == Some(&LoadBalancerTypeEnum::Application),
+        vpc_id: required(lb.vpc_id(), KIND, "VpcId")?,
+        zones: lb
+            .availability_zones()
+            .iter()
+            .filter_map(|z| z.zone_name().map(str::to_string))
+            .collect(),
+        security_groups: lb.security_groups().to_vec(),
+    }))
+}
+
+/// The listeners of a load balancer (none if it does not exist).
+pub async fn listeners(elb: &Client, load_balancer_arn: &str) -> Result<Vec<String>> {
+    let listed = elb
+        .describe_listeners()
+        .load_balancer_arn(load_balancer_arn)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let doing = format!("listing listeners of ({load_balancer_arn})");
+    let Some(listed) = found(listed.map_err(|e| Error::aws(doing, e)))? else {
+        return Ok(Vec::new());
+    };
+    Ok(listed
+        .iter()
+        .filter_map(|l| l.listener_arn().map(str::to_string))
+        .collect())
+}
+
+/// The account's limit on rules per Application Load Balancer ([`RULES_LIMIT`]), if listed.
+pub async fn rules_limit(elb: &Client) -> Result<Option<usize>> {
+    let out = elb
+        .describe_account_limits()
+        .send()
+        .await
+        .map_err(|e| Error::aws("reading the account's load balancer limits", e))?;
+    Ok(out
+        .limits()
+        .iter()
+        .find(|l| l.name() == Some(RULES_LIMIT))
+        .and_then(|l| l.max())
+        .and_then(|max| max.trim().parse::<f64>().ok())
+        .map(|max| max as usize))
+}

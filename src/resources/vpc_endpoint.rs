@@ -1,0 +1,46 @@
+//! The VPC's endpoints (read only): what private subnets without internet egress can reach.
+
+use aws_sdk_ec2::types::{Filter, State, VpcEndpointType};
+use aws_sdk_ec2::Client;
+
+use super::required;
+use crate::error::{Error, Result};
+
+/// A VPC endpoint as found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VpcEndpoint {
+    /// The service it reaches (`com.amazonaws.us-east-1.ecr.dkr`).
+    pub service_name: String,
+    /// A gateway endpoint (S3, DynamoDB), reached through route tables; else an interface one.
+    pub gateway: bool,
+    /// The route tables a gateway endpoint is in.
+    pub route_table_ids: Vec<String>,
+    /// Whether it can be used (state `available`, or `pending` just after its creation).
+    pub usable: bool,
+}
+
+const KIND: &str = "VPC endpoint";
+
+/// Every endpoint of `vpc_id`.
+pub async fn find_all_in(ec2: &Client, vpc_id: &str) -> Result<Vec<VpcEndpoint>> {
+    let listed: Vec<_> = ec2
+        .describe_vpc_endpoints()
+        .filters(Filter::builder().name("vpc-id").values(vpc_id).build())
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| Error::aws(format!("reading VPC endpoints of VPC ({vpc_id})"), e))?;
+    listed
+        .iter()
+        .map(|e| {
+            Ok(VpcEndpoint {
+                service_name: required(e.service_name(), KIND, "serviceName")?,
+                gateway: e.vpc_endpoint_type() == Some(&VpcEndpointType::Gateway),
+                route_table_ids: e.route_table_ids().to_vec(),
+                usable: matches!(e.state(), Some(State::Available | State::Pending) | None),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,319 @@
+//! Preflight against the emulator (issue #13): each problem alone and all at once is
+//! answered FAILED with every problem named and nothing written; a healthy network passes
+//! with reads only before the first write; a replacement is checked; Delete never is.
+
+use serde_json::{json, Value};
+
+use crate::support::proxy::Call;
+use crate::support::{unique, Harness, Network, Stack, PREFLIGHT_READS};
+
+fn is_read(c: &Call) -> bool {
+    ["Describe", "List", "Get"]
+        .iter()
+        .any(|p| c.action.starts_with(p))
+}
+
+/// Invokes a Create of `props`; asserts it FAILED naming each of `want`, and that it wrote
+/// nothing. Returns the reason.
+async fn refused(h: &Harness, props: &Value, want: &[&str]) -> String {
+    let before = h.proxy.calls().len();
+    let out = h.invoke(Stack::new("pre").create(props)).await;
+    assert_eq!(out.status(), "FAILED", "{:?}", out.response);
+    let reason = out.reason().to_string();
+    assert!(reason.starts_with("preflight found"), "{reason}");
+    assert!(reason.contains("nothing was created"), "{reason}");
+    assert!(!reason.contains("removed again"), "{reason}");
+    for w in want {
+        assert!(reason.contains(w), "{w:?} not in {reason}");
+    }
+    let writes: Vec<String> = h.proxy.calls()[before..]
+        .iter()
+        .filter(|c| !is_read(c))
+        .map(|c| c.action.clone())
+        .collect();
+    assert!(writes.is_empty(), "preflight failure wrote {writes:?}");
+    reason
+}
+
+/// A security group in the network's VPC that the load balancer does not have.
+async fn unattached_group(h: &Harness) -> String {
+    let sg = h
+        .clients
+        .ec2
+        .create_security_group()
+        .group_name(format!("loose-{}", unique()))
+        .description("not the ALB's")
+        .vpc_id(&h.network.vpc_id)
+        .send()
+        .await
+        .expect("create sg");
+    sg.group_id().expect("sg id").to_string()
+}
+
+/// A rule of someone else's at `priority` on `listener`.
+pub async fn foreign_rule(h: &Harness, listener: &str, priority: i32) {
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, FixedResponseActionConfig, PathPatternConditionConfig,
+        RuleCondition,
+    };
+    let answer = FixedResponseActionConfig::builder()
+        .status_code("200")
+        .build();
+    h.clients
+        .elb
+        .create_rule()
+        .listener_arn(listener)
+        .priority(priority)
+        .conditions(
+            RuleCondition::builder()
+                .field("path-pattern")
+                .path_pattern_config(
+                    PathPatternConditionConfig::builder()
+                        .values(format!("/other-{priority}/*"))
+                        .build(),
+                )
+                .build(),
+        )
+        .actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::FixedResponse)
+                .fixed_response_config(answer)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("foreign rule");
+}
+
+#[tokio::test]
+async fn each_problem_alone_is_refused_before_any_write() {
+    let h = Harness::new().await;
+    let (c, n) = (&h.clients, &h.network);
+    let other = Network::create(c).await;
+    let first = n.subnet_ids[0].clone();
+    let zone_c = n.private_subnet(c, 3, "us-east-1c").await;
+    let isolated = n.isolated_subnet(c, 4, "us-east-1b").await;
+    let loose = unattached_group(&h).await;
+    foreign_rule(&h, &n.listener_arn, 7).await;
+    let missing_listener = n.listener_arn.replace(
+        n.listener_arn.rsplit('/').next().unwrap_or_default(),
+        "0123456789abcdef",
+    );
+    let ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1";
+    let cases: Vec<(Value, Vec<String>)> = vec![
+        (
+            json!({"VpcId": "vpc-0000feed"}),
+            vec!["VPC vpc-0000feed does not exist".into()],
+        ),
+        (
+            json!({"SubnetIds": [first, "subnet-0000feed"]}),
+            vec!["subnet subnet-0000feed does not exist".into()],
+        ),
+        (
+            json!({"SubnetIds": [first, other.subnet_ids[1]]}),
+            vec![format!(
+                "subnet {} is in {}, not in {}",
+                other.subnet_ids[1], other.vpc_id, n.vpc_id
+            )],
+        ),
+        (
+            json!({"SubnetIds": [first]}),
+            vec!["SubnetIds are all in us-east-1a".into()],
+        ),
+        (
+            json!({"ListenerArn": missing_listener}),
+            vec![format!("listener {missing_listener} does not exist")],
+        ),
+        (
+            json!({"SubnetIds": [first, zone_c]}),
+            vec![format!(
+                "subnet {zone_c} is in us-east-1c, where the load balancer is not enabled"
+            )],
+        ),
+        (
+            json!({"LoadBalancerSecurityGroupId": loose}),
+            vec![format!(
+                "security group {loose} is not attached to the load balancer"
+            )],
+        ),
+        (
+            json!({"LoadBalancerSecurityGroupId": other.alb_security_group_id}),
+            vec![format!(
+                "security group {} is in {}",
+                other.alb_security_group_id, other.vpc_id
+            )],
+        ),
+        (
+            json!({"RulePriority": 7}),
+            vec!["RulePriority 7 is taken by another rule".into()],
+        ),
+        (
+            json!({"SubnetIds": [first, isolated]}),
+            vec![format!(
+                "tasks in subnet {isolated} cannot pull node:16 (not in private ECR)"
+            )],
+        ),
+        (
+            json!({"SubnetIds": [first, isolated], "Image": ecr}),
+            vec![
+                format!("tasks in subnet {isolated} have no internet egress"),
+                "ecr.api (interface)".into(),
+            ],
+        ),
+        (
+            json!({"ListenerArn": other.listener_arn}),
+            vec![format!("is in {}, not in {}", other.vpc_id, n.vpc_id)],
+        ),
+    ];
+    for (extra, want) in cases {
+        let want: Vec<&str> = want.iter().map(String::as_str).collect();
+        refused(&h, &h.properties(extra), &want).await;
+    }
+}
+
+#[tokio::test]
+async fn every_problem_is_named_at_once() {
+    let h = Harness::new().await;
+    let (c, n) = (&h.clients, &h.network);
+    let other = Network::create(c).await;
+    let zone_c = n.private_subnet(c, 5, "us-east-1c").await;
+    let isolated = n.isolated_subnet(c, 6, "us-east-1c").await;
+    let loose = unattached_group(&h).await;
+    foreign_rule(&h, &n.listener_arn, 8).await;
+    let props = h.properties(json!({
+        "SubnetIds": [zone_c, isolated, other.subnet_ids[0]],
+        "LoadBalancerSecurityGroupId": loose,
+        "RulePriority": 8,
+    }));
+    let reason = refused(
+        &h,
+        &props,
+        &[
+            &format!("subnet {} is in {}", other.subnet_ids[0], other.vpc_id),
+            &format!("subnet {zone_c} is in us-east-1c, where the load balancer is not enabled"),
+            &format!("subnet {isolated} is in us-east-1c, where"),
+            &format!("security group {loose} is not attached"),
+            "RulePriority 8 is taken",
+            &format!("tasks in subnet {isolated} cannot pull node:16"),
+        ],
+    )
+    .await;
+    assert!(reason.contains("preflight found 6 problem(s)"), "{reason}");
+}
+
+#[tokio::test]
+async fn an_application_load_balancer_with_room_for_a_rule_is_required() {
+    use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerTypeEnum, ProtocolEnum};
+    let h = Harness::new().await;
+    let (c, n) = (&h.clients, &h.network);
+    let nlb = c
+        .elb
+        .create_load_balancer()
+        .name(format!("nlb-{}", unique()))
+        .set_subnets(Some(n.subnet_ids.clone()))
+        .r#type(LoadBalancerTypeEnum::Network)
+        .send()
+        .await
+        .expect("create nlb");
+    let nlb_arn = nlb.load_balancers()[0].load_balancer_arn().expect("arn");
+    let tcp = c
+        .elb
+        .create_listener()
+        .load_balancer_arn(nlb_arn)
+        .protocol(ProtocolEnum::Tcp)
+        .port(80)
+        .send()
+        .await
+        .expect("tcp listener");
+    let listener = tcp.listeners()[0].listener_arn().expect("arn").to_string();
+    refused(
+        &h,
+        &h.properties(json!({"ListenerArn": listener})),
+        &[&format!(
+            "load balancer {nlb_arn} is not an Application Load Balancer"
+        )],
+    )
+    .await;
+    // The account's limit counts the rules of every listener of the load balancer.
+    let second = n.another_listener(c).await;
+    for p in 1..=60 {
+        foreign_rule(&h, &n.listener_arn, p).await;
+    }
+    for p in 1..=40 {
+        foreign_rule(&h, &second, p).await;
+    }
+    refused(
+        &h,
+        &h.properties(json!({})),
+        &["the load balancer has 100 rules, the account's limit (rules-per-application-load-balancer) is 100"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_healthy_network_passes_with_reads_only_and_delete_checks_nothing() {
+    let h = Harness::new().await;
+    let stack = Stack::new("pre-ok");
+    let props = h.properties(json!({"ClusterName": format!("pre-{}", unique())}));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let calls = h.proxy.calls();
+    let first_write = calls.iter().position(|c| !is_read(c)).expect("a write");
+    for read in PREFLIGHT_READS {
+        let at = calls.iter().position(|c| c.action == read);
+        assert!(
+            at.is_some_and(|i| i < first_write),
+            "{read} before the first write"
+        );
+    }
+    // Multi-AZ: the service is asked to spread over both zones' subnets (Fargate spreads
+    // tasks across the zones of its subnets).
+    let create = calls
+        .iter()
+        .find(|c| c.action == "CreateService")
+        .expect("CreateService");
+    for subnet in &h.network.subnet_ids {
+        assert!(create.body.contains(subnet.as_str()), "{}", create.body);
+    }
+    let before = h.proxy.calls().len();
+    h.invoke(stack.delete(&out.physical_id(), &props))
+        .await
+        .assert_success();
+    let checked: Vec<String> = h.proxy.calls()[before..]
+        .iter()
+        .filter(|c| PREFLIGHT_READS.contains(&c.action.as_str()))
+        .map(|c| c.action.clone())
+        .collect();
+    assert!(checked.is_empty(), "Delete ran preflight reads {checked:?}");
+}
+
+#[tokio::test]
+async fn a_replacement_is_checked_before_it_builds_and_the_old_set_keeps_serving() {
+    let h = Harness::new().await;
+    let (c, n) = (&h.clients, &h.network);
+    let stack = Stack::new("pre-repl");
+    let props = h.properties(json!({"ClusterName": format!("pre-{}", unique())}));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let id = out.physical_id();
+    let zone_c = n.private_subnet(c, 7, "us-east-1c").await;
+    let mut new = props.clone();
+    new["ContainerPort"] = json!(8080);
+    new["SubnetIds"] = json!([n.subnet_ids[0], zone_c]);
+    let before = h.proxy.calls().len();
+    let failed = h.invoke(stack.update(&id, &props, &new)).await;
+    assert_eq!(failed.status(), "FAILED");
+    assert_eq!(failed.physical_id(), id);
+    let reason = failed.reason();
+    assert!(
+        reason.contains("where the load balancer is not enabled"),
+        "{reason}"
+    );
+    assert!(reason.ends_with(&format!("{id} still serves")), "{reason}");
+    let writes: Vec<String> = h.proxy.calls()[before..]
+        .iter()
+        .filter(|c| !is_read(c))
+        .map(|c| c.action.clone())
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+}
