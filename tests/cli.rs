@@ -98,8 +98,8 @@ fn plan_shows_the_create_graph_and_the_update() {
     );
     for line in [
         format!("  1. IAM role {} (trusted by ecs-tasks.amazonaws.com, AmazonECSTaskExecutionRolePolicy)", id.execution_role()),
-        format!("target group {} (ip, HTTP:80, health check /)", id.target_group()),
-        "  2. task definition prod-e-task (Fargate, awsvpc, 256 CPU / 512 MiB, node:16".to_string(),
+        format!("target group {} (ip, HTTP:80, health check path / every 30 s, timeout 5 s, healthy 5, unhealthy 2, codes 200, deregistration delay 30 s)", id.target_group()),
+        "  2. task definition prod-e-task (Fargate X86_64, awsvpc, 256 CPU / 512 MiB, ephemeral storage 20 GiB (Fargate's), node:16".to_string(),
         "  3. ECS service prod-e-service (1 task(s), FARGATE".to_string(),
     ] {
         assert!(out.contains(&line), "{line:?} not in:\n{out}");
@@ -177,6 +177,8 @@ async fn status_shows_a_live_deployment_and_flags_drift() {
     let mut drifted = props.clone();
     drifted["DesiredCount"] = json!(3);
     drifted["RulePriority"] = json!(7);
+    drifted["EnableExecuteCommand"] = json!(true);
+    drifted["HealthCheck"] = json!({"Path": "/ready"});
     let (code, out, _) = prod_e(&[
         "status",
         "--physical-id",
@@ -187,6 +189,14 @@ async fn status_shows_a_live_deployment_and_flags_drift() {
     assert_eq!(code, 5);
     assert!(
         out.contains("! DesiredCount is 1, the properties say 3"),
+        "{out}"
+    );
+    assert!(
+        out.contains("! EnableExecuteCommand is false, the properties say true"),
+        "{out}"
+    );
+    assert!(
+        out.contains("! HealthCheck is path / every 30 s, timeout 5 s, healthy 5, unhealthy 2, codes 200, the properties say path /ready every"),
         "{out}"
     );
     assert!(

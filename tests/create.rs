@@ -76,7 +76,12 @@ async fn create_provisions_the_whole_set() {
 
     // Target group and rule.
     let tg = inv.target_group.expect("target group");
-    assert_eq!(tg.health_check_path, "/");
+    let spec = prod_e::spec::Spec::parse(&props).expect("valid");
+    assert_eq!(tg.health_check, spec.target_health_check());
+    assert_eq!(
+        tg.health_check.to_string(),
+        "path / every 30 s, timeout 5 s, healthy 5, unhealthy 2, codes 200"
+    );
     let rule = inv.listener_rule.expect("listener rule");
     // No RulePriority given: the one derived for this stack resource, free on the listener.
     let derived = prod_e::preflight::priority::derived(&stack.deployment(&props));

@@ -9,6 +9,7 @@ mod cli;
 mod create;
 mod delete;
 mod events;
+mod health;
 mod inspect;
 mod policy;
 mod preflight;

@@ -48,6 +48,14 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         ("Tags", json!({"b": "2"})),
         ("LoadBalancerSecurityGroupId", json!(other_sg)),
         ("AssignPublicIp", json!(true)),
+        ("EnableExecuteCommand", json!(true)),
+        (
+            "HealthCheck",
+            json!({"IntervalSeconds": 10, "HealthyThresholdCount": 2}),
+        ),
+        ("DeregistrationDelaySeconds", json!(10)),
+        ("HealthCheckGracePeriodSeconds", json!(30)),
+        ("CpuArchitecture", json!("ARM64")),
     ] {
         new[k] = v;
     }

@@ -4,14 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::proxy::Call;
-use crate::support::{unique, Harness, Network, Stack, PREFLIGHT_READS};
-
-fn is_read(c: &Call) -> bool {
-    ["Describe", "List", "Get"]
-        .iter()
-        .any(|p| c.action.starts_with(p))
-}
+use crate::support::{is_read, unique, Harness, Network, Stack, PREFLIGHT_READS};
 
 /// Invokes a Create of `props`; asserts it FAILED naming each of `want`, and that it wrote
 /// nothing. Returns the reason.
@@ -26,11 +19,7 @@ async fn refused(h: &Harness, props: &Value, want: &[&str]) -> String {
     for w in want {
         assert!(reason.contains(w), "{w:?} not in {reason}");
     }
-    let writes: Vec<String> = h.proxy.calls()[before..]
-        .iter()
-        .filter(|c| !is_read(c))
-        .map(|c| c.action.clone())
-        .collect();
+    let writes = h.writes_since(before);
     assert!(writes.is_empty(), "preflight failure wrote {writes:?}");
     reason
 }
@@ -258,7 +247,10 @@ async fn a_healthy_network_passes_with_reads_only_and_delete_checks_nothing() {
     let out = h.invoke(stack.create(&props)).await;
     out.assert_success();
     let calls = h.proxy.calls();
-    let first_write = calls.iter().position(|c| !is_read(c)).expect("a write");
+    let first_write = calls
+        .iter()
+        .position(|c| !is_read(&c.action))
+        .expect("a write");
     for read in PREFLIGHT_READS {
         let at = calls.iter().position(|c| c.action == read);
         assert!(
@@ -310,10 +302,6 @@ async fn a_replacement_is_checked_before_it_builds_and_the_old_set_keeps_serving
         "{reason}"
     );
     assert!(reason.ends_with(&format!("{id} still serves")), "{reason}");
-    let writes: Vec<String> = h.proxy.calls()[before..]
-        .iter()
-        .filter(|c| !is_read(c))
-        .map(|c| c.action.clone())
-        .collect();
+    let writes = h.writes_since(before);
     assert!(writes.is_empty(), "{writes:?}");
 }

@@ -44,15 +44,7 @@ async fn conditions_are_created_and_changed_in_place() {
         .invoke(stack.update(&out.physical_id(), &props, &new))
         .await;
     updated.assert_success();
-    let writes: Vec<String> = h.proxy.calls()[before..]
-        .iter()
-        .filter(|c| {
-            !["Describe", "List", "Get"]
-                .iter()
-                .any(|r| c.action.starts_with(r))
-        })
-        .map(|c| c.action.clone())
-        .collect();
+    let writes = h.writes_since(before);
     assert_eq!(
         writes,
         ["ModifyRule"],

@@ -102,7 +102,7 @@ async fn traffic_settings_change_where_they_live() {
     let out = live.update(json!({"HealthCheckPath": "/health", "RulePriority": 42, "PathPattern": "/api/*", "LogRetentionDays": 7})).await;
     out.assert_success();
     let inv = inspect::everything(c, &live.id, &live.props).await;
-    assert_eq!(inv.target_group.expect("tg").health_check_path, "/health");
+    assert_eq!(inv.target_group.expect("tg").health_check.path, "/health");
     let rule = inv.listener_rule.expect("rule");
     assert_eq!(
         (rule.priority.as_str(), rule.routing.path_patterns.clone()),

@@ -208,18 +208,15 @@ impl Names {
 fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
     vec![
         first_stage(n, s),
+        vec![task_definition(s)],
         vec![format!(
-            "task definition {} (Fargate, awsvpc, {} CPU / {} MiB, {} as {} on port {}) \
-             after the roles and log group",
-            s.task_family, s.cpu, s.memory, s.image, s.container_name, s.container_port
-        )],
-        vec![format!(
-            "ECS service {} ({} task(s), FARGATE, subnets {}, public IP {}) after everything \
-             else{}",
+            "ECS service {} ({} task(s), FARGATE, subnets {}, public IP {}, health check grace \
+             {} s) after everything else{}",
             s.service_name,
             s.desired_count,
             s.subnet_ids.join(","),
             if s.assign_public_ip { "yes" } else { "no" },
+            s.health_check_grace_period_seconds,
             if s.wait_for_steady_state {
                 ", then wait until it is steady"
             } else {
@@ -232,6 +229,41 @@ fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
             s.routing()
         )],
     ]
+}
+
+/// The task definition's line: size, platform, container and its settings.
+fn task_definition(s: &Spec) -> String {
+    let storage = s
+        .ephemeral_storage_gib
+        .map_or("20 GiB (Fargate's)".to_string(), |g| format!("{g} GiB"));
+    let check = s
+        .container_health_check
+        .as_ref()
+        .map_or("none".to_string(), |c| {
+            format!(
+                "{:?} every {} s",
+                c.strings("Command"),
+                c.integer("Interval")
+            )
+        });
+    format!(
+        "task definition {} (Fargate {}, awsvpc, {} CPU / {} MiB, ephemeral storage {storage}, \
+         {} as {} on port {}, read-only root {}, stop timeout {} s, container health check \
+         {check}) after the roles and log group",
+        s.task_family,
+        s.cpu_architecture,
+        s.cpu,
+        s.memory,
+        s.image,
+        s.container_name,
+        s.container_port,
+        if s.readonly_root_filesystem {
+            "yes"
+        } else {
+            "no"
+        },
+        s.stop_timeout
+    )
 }
 
 /// The resources Create makes first, all at once.
@@ -264,10 +296,12 @@ fn first_stage(n: &Names, s: &Spec) -> Vec<String> {
             s.cluster_name
         ),
         format!(
-            "target group {} (ip, HTTP:{port}, health check {}), then a listener rule at \
-                 priority {} that matches no request yet (ECS needs the group associated)",
+            "target group {} (ip, HTTP:{port}, health check {}, deregistration delay {} s), \
+             then a listener rule at priority {} that matches no request yet (ECS needs the \
+             group associated)",
             n.of(d.target_group()),
-            s.health_check_path,
+            s.target_health_check(),
+            s.deregistration_delay_seconds,
             s.rule_priority
                 .map_or("(a free one, derived)".to_string(), |p| p.to_string())
         ),

@@ -111,7 +111,7 @@ fn log_group(inv: &Inventory) -> Found<'_> {
 
 fn target_group(inv: &Inventory) -> Found<'_> {
     let t = inv.target_group.as_ref()?;
-    let detail = format!("health check {}", t.health_check_path);
+    let detail = format!("health check {}", t.health_check.path);
     Some((t.name.clone(), detail, &t.tags))
 }
 

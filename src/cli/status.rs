@@ -33,8 +33,12 @@ impl Status {
         let mut text = format!("deployment {}\n{}", d.physical_id(), report::table(&rows));
         let mut details = json!({});
         if let Some(svc) = &inv.service {
-            let zones = task::running_per_zone(&c.ecs, &at.cluster_name, &svc.name).await?;
+            let tasks = task::running(&c.ecs, &at.cluster_name, &svc.name).await?;
+            let zones = task::per_zone(&tasks);
             text.push_str(&service_lines(svc, &zones));
+            if let Some(t) = tasks.first().filter(|_| svc.enable_execute_command) {
+                text.push_str(&exec_line(&at.cluster_name, &t.arn, &svc.container_name));
+            }
             details["service"] = json!({
                 "running": svc.running_count,
                 "desired": svc.desired_count,
@@ -119,57 +123,79 @@ fn service_lines(
     text
 }
 
+/// The command that opens a shell in `task` with ECS Exec (ECS Developer Guide, "ECS Exec").
+fn exec_line(cluster: &str, task: &str, container: &str) -> String {
+    let id = task.rsplit('/').next().unwrap_or(task);
+    format!(
+        "ECS Exec: aws ecs execute-command --cluster {cluster} --task {id} --container \
+         {container} --interactive --command \"/bin/sh\"\n"
+    )
+}
+
 /// Where the live resources differ from the properties.
 fn drift(spec: &Spec, inv: &crate::plan::Inventory) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut check = |what: &str, live: Option<String>, want: String| {
-        if let Some(live) = live {
-            if live != want {
-                out.push(format!("{what} is {live}, the properties say {want}"));
-            }
-        }
-    };
-    check(
-        "DesiredCount",
-        inv.service.as_ref().map(|s| s.desired_count.to_string()),
-        spec.desired_count.to_string(),
-    );
+    let mut pairs = service_drift(spec, inv);
     if let Some(priority) = spec.rule_priority {
-        check(
-            "RulePriority",
-            inv.listener_rule.as_ref().map(|r| r.priority.clone()),
-            priority.to_string(),
-        );
+        let live = inv.listener_rule.as_ref().map(|r| r.priority.clone());
+        pairs.push(("RulePriority", live, priority.to_string()));
     }
-    check(
+    let routing = inv.listener_rule.as_ref().map(|r| r.routing.to_string());
+    pairs.push((
         "listener rule conditions",
-        inv.listener_rule.as_ref().map(|r| r.routing.to_string()),
+        routing,
         spec.routing().to_string(),
-    );
-    check(
-        "HealthCheckPath",
-        inv.target_group
-            .as_ref()
-            .map(|t| t.health_check_path.clone()),
-        spec.health_check_path.clone(),
-    );
-    check(
+    ));
+    let check = inv
+        .target_group
+        .as_ref()
+        .map(|t| t.health_check.to_string());
+    pairs.push(("HealthCheck", check, spec.target_health_check().to_string()));
+    let retention = inv
+        .log_group
+        .as_ref()
+        .map(|g| g.retention_days.map_or("none".into(), |d| d.to_string()));
+    pairs.push((
         "LogRetentionDays",
-        inv.log_group
-            .as_ref()
-            .map(|g| g.retention_days.map_or("none".into(), |d| d.to_string())),
+        retention,
         spec.log_retention_days.to_string(),
-    );
-    check(
-        "LoadBalancerSecurityGroupId",
-        inv.security_group.as_ref().map(|g| {
-            g.ingress
-                .iter()
-                .map(|(_, s)| s.clone())
-                .collect::<Vec<_>>()
-                .join(",")
-        }),
-        spec.load_balancer_security_group_id.clone(),
-    );
-    out
+    ));
+    let sources = inv.security_group.as_ref().map(|g| {
+        let sources: Vec<&str> = g.ingress.iter().map(|(_, s)| s.as_str()).collect();
+        sources.join(",")
+    });
+    let want = spec.load_balancer_security_group_id.clone();
+    pairs.push(("LoadBalancerSecurityGroupId", sources, want));
+    pairs
+        .into_iter()
+        .filter_map(|(what, live, want)| {
+            let live = live.filter(|l| *l != want)?;
+            Some(format!("{what} is {live}, the properties say {want}"))
+        })
+        .collect()
+}
+
+/// (property, live value if the service exists, the properties' value) of the service.
+fn service_drift(
+    spec: &Spec,
+    inv: &crate::plan::Inventory,
+) -> Vec<(&'static str, Option<String>, String)> {
+    let svc = inv.service.as_ref();
+    let grace = svc.and_then(|s| s.health_check_grace_period_seconds);
+    vec![
+        (
+            "DesiredCount",
+            svc.map(|s| s.desired_count.to_string()),
+            spec.desired_count.to_string(),
+        ),
+        (
+            "EnableExecuteCommand",
+            svc.map(|s| s.enable_execute_command.to_string()),
+            spec.enable_execute_command.to_string(),
+        ),
+        (
+            "HealthCheckGracePeriodSeconds",
+            grace.map(|g| g.to_string()),
+            spec.health_check_grace_period_seconds.to_string(),
+        ),
+    ]
 }

@@ -169,14 +169,15 @@ async fn task_definition_set(
             role::attach_policy(&c.iam, &exec_name, &execution_policy).await?;
             Ok(r)
         }),
-        step(
-            format!("creating IAM role ({task_name})"),
-            ensure(
-                d,
-                || role::find(&c.iam, &task_name),
-                || role::create(&c.iam, &task_name, tags)
-            ),
-        ),
+        step(format!("creating IAM role ({task_name})"), async {
+            let find = || role::find(&c.iam, &task_name);
+            let r = ensure(d, find, || role::create(&c.iam, &task_name, tags)).await?;
+            if spec.enable_execute_command {
+                let (name, doc) = (role::EXEC_POLICY_NAME, role::EXEC_POLICY);
+                role::put_policy(&c.iam, &task_name, name, doc).await?;
+            }
+            Ok(r)
+        }),
         step(
             format!("creating log group ({log_group_name})"),
             ensure_log_group(c, d, &log_group_name, spec.log_retention_days, tags),

@@ -9,7 +9,7 @@ use crate::resources::{
     claim, cluster, listener_rule, log_group, role, security_group, service, tags, target_group,
     task_definition, Tagged,
 };
-use crate::spec::schema::Effect;
+use crate::spec::schema::{Effect, DEREGISTRATION_DELAY_SECONDS, HEALTH_CHECK};
 use crate::spec::{Diff, Locator, Spec};
 use task_definition::family_of;
 
@@ -44,10 +44,25 @@ pub const EFFECTS: &[(Effect, &str, &str)] = &[
     (
         Effect::HealthCheck,
         "target group",
-        "change the health check path",
+        "change the health check / deregistration delay",
+    ),
+    (
+        Effect::Deployment,
+        "ECS service",
+        "change the health check grace period (UpdateService)",
     ),
     (Effect::Priority, "listener rule", "change the priority"),
     (Effect::Routing, "listener rule", "change the conditions"),
+    (
+        Effect::Exec,
+        "task role",
+        "put or delete the ECS Exec policy",
+    ),
+    (
+        Effect::Exec,
+        "ECS service",
+        "turn ECS Exec on or off, with a new deployment (UpdateService)",
+    ),
     (Effect::Retention, "log group", "change the retention"),
     (Effect::Tags, "every resource", "change the tags"),
 ];
@@ -196,10 +211,18 @@ async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
 }
 
 async fn update_roles(change: &Change<'_>, set: &Set) -> Result<()> {
+    let iam = &change.c.iam;
     if change.retag() {
-        let (iam, old, new) = (&change.c.iam, &change.old_tags, &change.new_tags);
+        let (old, new) = (&change.old_tags, &change.new_tags);
         tags::iam::update_role(iam, &set.exec.name, old, new).await?;
         tags::iam::update_role(iam, &set.task.name, old, new).await?;
+    }
+    if change.diff.any(Effect::Exec) {
+        let (task, name) = (&set.task.name, role::EXEC_POLICY_NAME);
+        match change.new.enable_execute_command {
+            true => role::put_policy(iam, task, name, role::EXEC_POLICY).await?,
+            false => role::delete_policy(iam, task, name).await?,
+        }
     }
     Ok(())
 }
@@ -233,8 +256,17 @@ async fn update_logging(change: &Change<'_>, set: &Set) -> Result<()> {
 
 async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     let (elb, new) = (&change.c.elb, change.new);
-    if change.diff.any(Effect::HealthCheck) {
-        target_group::set_health_check_path(elb, &set.tg, &new.health_check_path).await?;
+    if change.diff.changed.contains(HEALTH_CHECK.name) {
+        let check = new.target_health_check();
+        target_group::set_health_check(elb, &set.tg, &check).await?;
+    }
+    if change
+        .diff
+        .changed
+        .contains(DEREGISTRATION_DELAY_SECONDS.name)
+    {
+        let seconds = new.deregistration_delay_seconds;
+        target_group::set_deregistration_delay(elb, &set.tg, seconds).await?;
     }
     // A priority no longer given stays where it is.
     if let Some(p) = new
@@ -283,16 +315,17 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         false => None,
     };
     let service_change = service::Change {
+        health_check_grace_period_seconds: diff
+            .any(Effect::Deployment)
+            .then_some(new.health_check_grace_period_seconds),
+        enable_execute_command: diff.any(Effect::Exec).then_some(new.enable_execute_command),
         desired_count: diff.any(Effect::DesiredCount).then_some(new.desired_count),
         task_definition_arn: registered.as_deref(),
         network: diff
             .any(Effect::Network)
             .then_some((new, set.sg.id.as_str())),
     };
-    if service_change.desired_count.is_some()
-        || service_change.task_definition_arn.is_some()
-        || service_change.network.is_some()
-    {
+    if service_change.changes_anything() {
         let (cluster, name) = (&set.cluster.name, &set.service.name);
         service::update(ecs, cluster, name, service_change).await?;
     }

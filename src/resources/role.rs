@@ -14,6 +14,15 @@ pub const TRUST_POLICY: &str = concat!(
 );
 /// The AWS managed policy for the execution role, under `arn:{partition}:iam::aws:policy/`.
 pub const EXECUTION_POLICY: &str = "service-role/AmazonECSTaskExecutionRolePolicy";
+/// The task role's inline policy for ECS Exec.
+pub const EXEC_POLICY_NAME: &str = "prod-e-ecs-exec";
+/// What ECS Exec needs of the task role, and nothing more (ECS Developer Guide, "ECS Exec":
+/// the four `ssmmessages` channel actions, on `*`).
+pub const EXEC_POLICY: &str = concat!(
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["#,
+    r#""ssmmessages:CreateControlChannel","ssmmessages:CreateDataChannel","#,
+    r#""ssmmessages:OpenControlChannel","ssmmessages:OpenDataChannel"],"Resource":"*"}]}"#
+);
 
 #[derive(Debug, Clone, PartialEq)]
 /// An IAM role as found or created.
@@ -88,6 +97,41 @@ pub async fn attached_policies(iam: &Client, name: &str) -> Result<Vec<String>> 
         .collect())
 }
 
+/// Puts (creates or replaces) the inline policy `policy` of role `name`.
+pub async fn put_policy(iam: &Client, name: &str, policy: &str, document: &str) -> Result<()> {
+    iam.put_role_policy()
+        .role_name(name)
+        .policy_name(policy)
+        .policy_document(document)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::aws(format!("putting policy {policy} on IAM role ({name})"), e))
+}
+
+/// Deletes the inline policy `policy` of role `name`; one already gone counts as deleted.
+pub async fn delete_policy(iam: &Client, name: &str, policy: &str) -> Result<()> {
+    let deleted = iam
+        .delete_role_policy()
+        .role_name(name)
+        .policy_name(policy)
+        .send()
+        .await;
+    gone(
+        deleted
+            .map(|_| ())
+            .map_err(|e| Error::aws(format!("deleting policy {policy} of IAM role ({name})"), e)),
+    )
+}
+
+/// The names of a role's inline policies.
+pub async fn inline_policies(iam: &Client, name: &str) -> Result<Vec<String>> {
+    let out = iam.list_role_policies().role_name(name).send().await;
+    let out =
+        out.map_err(|e| Error::aws(format!("listing inline policies of IAM role ({name})"), e))?;
+    Ok(out.policy_names().to_vec())
+}
+
 /// Detaches managed policies, deletes inline ones, then deletes the role.
 pub async fn delete(iam: &Client, name: &str) -> Result<()> {
     let Some(attached) = found(attached_policies(iam, name).await)? else {
@@ -106,25 +150,11 @@ pub async fn delete(iam: &Client, name: &str) -> Result<()> {
                 .map_err(|e| Error::aws(format!("detaching {arn} from IAM role ({name})"), e)),
         )?;
     }
-    let inline = iam.list_role_policies().role_name(name).send().await;
-    let Some(inline) = found(
-        inline.map_err(|e| Error::aws(format!("listing inline policies of IAM role ({name})"), e)),
-    )?
-    else {
+    let Some(inline) = found(inline_policies(iam, name).await)? else {
         return Ok(());
     };
-    for policy in inline.policy_names() {
-        let deleted = iam
-            .delete_role_policy()
-            .role_name(name)
-            .policy_name(policy)
-            .send()
-            .await;
-        gone(
-            deleted.map(|_| ()).map_err(|e| {
-                Error::aws(format!("deleting policy {policy} of IAM role ({name})"), e)
-            }),
-        )?;
+    for policy in inline {
+        delete_policy(iam, name, &policy).await?;
     }
     retry(ROLE_DELETE_CONFLICT, is_delete_conflict, || async {
         let deleted = iam.delete_role().role_name(name).send().await;

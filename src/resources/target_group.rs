@@ -1,6 +1,8 @@
 //! The ALB target group (type `ip`, HTTP on the container port) the listener rule forwards to.
 
-use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetGroupAttribute, TargetTypeEnum};
+use aws_sdk_elasticloadbalancingv2::types::{
+    Matcher, ProtocolEnum, TargetGroupAttribute, TargetTypeEnum,
+};
 use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::tags;
@@ -9,10 +11,8 @@ use crate::error::{is_resource_in_use, Error, Result};
 
 use crate::naming::Tags;
 use crate::retry::{retry, TARGET_GROUP_IN_USE};
+use crate::spec::health::TargetHealthCheck;
 use crate::spec::Spec;
-
-/// Seconds a draining target keeps connections; short so that teardown is quick.
-pub const DEREGISTRATION_DELAY_SECONDS: &str = "30";
 
 #[derive(Debug, Clone, PartialEq)]
 /// A target group as found or created.
@@ -21,8 +21,8 @@ pub struct TargetGroup {
     pub name: String,
     /// Its ARN.
     pub arn: String,
-    /// The health check path.
-    pub health_check_path: String,
+    /// Its health check.
+    pub health_check: TargetHealthCheck,
     /// The load balancers that forward to it (as DescribeTargetGroups reports them).
     pub load_balancer_arns: Vec<String>,
     /// Its tags (the ownership tags among them).
@@ -57,7 +57,18 @@ fn from_sdk(
     Ok(TargetGroup {
         name: required(g.target_group_name(), KIND, "TargetGroupName")?,
         arn: required(g.target_group_arn(), KIND, "TargetGroupArn")?,
-        health_check_path: g.health_check_path().unwrap_or("/").to_string(),
+        health_check: TargetHealthCheck {
+            path: g.health_check_path().unwrap_or("/").to_string(),
+            interval_seconds: g.health_check_interval_seconds().unwrap_or_default(),
+            timeout_seconds: g.health_check_timeout_seconds().unwrap_or_default(),
+            healthy_threshold_count: g.healthy_threshold_count().unwrap_or_default(),
+            unhealthy_threshold_count: g.unhealthy_threshold_count().unwrap_or_default(),
+            matcher: g
+                .matcher()
+                .and_then(|m| m.http_code())
+                .unwrap_or_default()
+                .to_string(),
+        },
         load_balancer_arns: g.load_balancer_arns().to_vec(),
         tags,
     })
@@ -66,6 +77,7 @@ fn from_sdk(
 /// Creates it with `tags`; errors are AWS's (an "already exists" is adopted by the caller).
 pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Result<TargetGroup> {
     let doing = format!("creating target group ({name})");
+    let check = spec.target_health_check();
     let out = elb
         .create_target_group()
         .name(name)
@@ -74,7 +86,12 @@ pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Resul
         .vpc_id(&spec.vpc_id)
         .target_type(TargetTypeEnum::Ip)
         .health_check_protocol(ProtocolEnum::Http)
-        .health_check_path(&spec.health_check_path)
+        .health_check_path(&check.path)
+        .health_check_interval_seconds(check.interval_seconds)
+        .health_check_timeout_seconds(check.timeout_seconds)
+        .healthy_threshold_count(check.healthy_threshold_count)
+        .unhealthy_threshold_count(check.unhealthy_threshold_count)
+        .matcher(Matcher::builder().http_code(&check.matcher).build())
         .set_tags(Some(tags::elbv2::list(tags)))
         .send()
         .await
@@ -88,36 +105,30 @@ pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Resul
         TargetGroup::KIND,
         "TargetGroupArn",
     )?;
-    elb.modify_target_group_attributes()
-        .target_group_arn(&arn)
-        .attributes(
-            TargetGroupAttribute::builder()
-                .key("deregistration_delay.timeout_seconds")
-                .value(DEREGISTRATION_DELAY_SECONDS)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| {
-            Error::aws(
-                format!("setting deregistration delay of target group ({name})"),
-                e,
-            )
-        })?;
-    Ok(TargetGroup {
+    let group = TargetGroup {
         name: name.to_string(),
         arn,
-        health_check_path: spec.health_check_path.clone(),
+        health_check: check,
         load_balancer_arns: Vec::new(),
         tags: tags.clone(),
-    })
+    };
+    set_deregistration_delay(elb, &group, spec.deregistration_delay_seconds).await?;
+    Ok(group)
 }
-
-/// Sets the health check path.
-pub async fn set_health_check_path(elb: &Client, group: &TargetGroup, path: &str) -> Result<()> {
+/// Sets every setting of the health check, in one ModifyTargetGroup.
+pub async fn set_health_check(
+    elb: &Client,
+    group: &TargetGroup,
+    check: &TargetHealthCheck,
+) -> Result<()> {
     elb.modify_target_group()
         .target_group_arn(&group.arn)
-        .health_check_path(path)
+        .health_check_path(&check.path)
+        .health_check_interval_seconds(check.interval_seconds)
+        .health_check_timeout_seconds(check.timeout_seconds)
+        .healthy_threshold_count(check.healthy_threshold_count)
+        .unhealthy_threshold_count(check.unhealthy_threshold_count)
+        .matcher(Matcher::builder().http_code(&check.matcher).build())
         .send()
         .await
         .map(|_| ())
@@ -126,6 +137,32 @@ pub async fn set_health_check_path(elb: &Client, group: &TargetGroup, path: &str
                 format!("changing health check of target group ({})", group.name),
                 e,
             )
+        })
+}
+
+/// Sets `deregistration_delay.timeout_seconds` (0–3600; ELBv2 `TargetGroupAttribute`).
+pub async fn set_deregistration_delay(
+    elb: &Client,
+    group: &TargetGroup,
+    seconds: u32,
+) -> Result<()> {
+    elb.modify_target_group_attributes()
+        .target_group_arn(&group.arn)
+        .attributes(
+            TargetGroupAttribute::builder()
+                .key("deregistration_delay.timeout_seconds")
+                .value(seconds.to_string())
+                .build(),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            let doing = format!(
+                "setting deregistration delay of target group ({})",
+                group.name
+            );
+            Error::aws(doing, e)
         })
 }
 

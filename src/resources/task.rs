@@ -1,4 +1,4 @@
-//! A service's tasks (read only): where they run.
+//! A service's running tasks (read only): where they run, and which to ECS Exec into.
 
 use std::collections::BTreeMap;
 
@@ -10,13 +10,17 @@ use crate::error::{Error, Result};
 /// DescribeTasks takes at most 100 tasks per call (ECS API reference).
 const DESCRIBE_BATCH: usize = 100;
 
-/// The number of running tasks of `service` per Availability Zone (`"unknown"` where ECS
-/// gives none).
-pub async fn running_per_zone(
-    ecs: &Client,
-    cluster: &str,
-    service: &str,
-) -> Result<BTreeMap<String, usize>> {
+/// A running task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    /// Its ARN.
+    pub arn: String,
+    /// Its Availability Zone (`"unknown"` where ECS gives none).
+    pub availability_zone: String,
+}
+
+/// The running tasks of `service` (ListTasks, then DescribeTasks in batches).
+pub async fn running(ecs: &Client, cluster: &str, service: &str) -> Result<Vec<Task>> {
     let doing = format!("listing tasks of ECS service ({service})");
     let arns: Vec<String> = ecs
         .list_tasks()
@@ -29,7 +33,7 @@ pub async fn running_per_zone(
         .try_collect()
         .await
         .map_err(|e| Error::aws(&doing, e))?;
-    let mut zones = BTreeMap::new();
+    let mut tasks = Vec::with_capacity(arns.len());
     for batch in arns.chunks(DESCRIBE_BATCH) {
         let out = ecs
             .describe_tasks()
@@ -38,10 +42,21 @@ pub async fn running_per_zone(
             .send()
             .await
             .map_err(|e| Error::aws(&doing, e))?;
-        for task in out.tasks() {
-            let zone = task.availability_zone().unwrap_or("unknown").to_string();
-            *zones.entry(zone).or_insert(0) += 1;
-        }
+        tasks.extend(out.tasks().iter().filter_map(|t| {
+            Some(Task {
+                arn: t.task_arn()?.to_string(),
+                availability_zone: t.availability_zone().unwrap_or("unknown").to_string(),
+            })
+        }));
     }
-    Ok(zones)
+    Ok(tasks)
+}
+
+/// How many of `tasks` run in each Availability Zone.
+pub fn per_zone(tasks: &[Task]) -> BTreeMap<String, usize> {
+    let mut zones = BTreeMap::new();
+    for t in tasks {
+        *zones.entry(t.availability_zone.clone()).or_insert(0) += 1;
+    }
+    zones
 }

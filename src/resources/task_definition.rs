@@ -1,8 +1,9 @@
 //! The Fargate task definition: one container, awsvpc networking, awslogs logging, our two roles.
 
 use aws_sdk_ecs::types::{
-    Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
-    PortMapping, TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
+    Compatibility, ContainerDefinition, CpuArchitecture, EphemeralStorage, HealthCheck,
+    KeyValuePair, LogConfiguration, LogDriver, NetworkMode, OsFamily, PortMapping, RuntimePlatform,
+    TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
 };
 use aws_sdk_ecs::Client;
 
@@ -82,6 +83,13 @@ pub async fn create(
     let region = ecs.config().region().map(|r| r.to_string());
     let container =
         container(spec, links, &region.unwrap_or_default()).map_err(|e| build_error(&doing, e))?;
+    let platform = RuntimePlatform::builder()
+        .cpu_architecture(CpuArchitecture::from(spec.cpu_architecture.as_str()))
+        .operating_system_family(OsFamily::Linux)
+        .build();
+    let storage = spec
+        .ephemeral_storage_gib
+        .map(|gib| EphemeralStorage::builder().size_in_gib(gib as i32).build());
     retry(ROLE_PROPAGATION, is_fresh_role_unusable, || async {
         let out = ecs
             .register_task_definition()
@@ -92,6 +100,8 @@ pub async fn create(
             .memory(spec.memory.to_string())
             .execution_role_arn(links.execution_role_arn)
             .task_role_arn(links.task_role_arn)
+            .runtime_platform(platform.clone())
+            .set_ephemeral_storage(storage.clone())
             .container_definitions(container.clone())
             .set_tags(Some(tags::ecs::list(tags)))
             .send()
@@ -139,7 +149,26 @@ fn container(
         .set_entry_point(Some(spec.entry_point.clone()).filter(|e| !e.is_empty()))
         .set_environment(Some(environment))
         .log_configuration(logging)
+        .readonly_root_filesystem(spec.readonly_root_filesystem)
+        .stop_timeout(spec.stop_timeout as i32)
+        .set_health_check(health_check(spec)?)
         .build())
+}
+
+/// The container's health check (`ContainerHealthCheck`), if the spec has one.
+fn health_check(spec: &Spec) -> Result<Option<HealthCheck>, aws_sdk_ecs::error::BuildError> {
+    let Some(o) = &spec.container_health_check else {
+        return Ok(None);
+    };
+    let seconds = |f: &str| o.optional_integer(f).map(|n| n as i32);
+    HealthCheck::builder()
+        .set_command(Some(o.strings("Command")))
+        .set_interval(seconds("Interval"))
+        .set_timeout(seconds("Timeout"))
+        .set_retries(seconds("Retries"))
+        .set_start_period(seconds("StartPeriod"))
+        .build()
+        .map(Some)
 }
 
 /// Deregisters a revision; tasks already running keep it until they are replaced.

@@ -104,6 +104,14 @@ pub fn path_pattern(s: &str) -> Result<(), String> {
     }
 }
 
+/// A Fargate CPU architecture (ECS `RuntimePlatform`: `X86_64` or `ARM64`).
+pub fn cpu_architecture(s: &str) -> Result<(), String> {
+    match s {
+        "X86_64" | "ARM64" => Ok(()),
+        _ => Err(format!("{s:?} must be X86_64 or ARM64")),
+    }
+}
+
 /// An ALB host-header value: 1–128 of A–Z a–z 0–9 - . * ?, with at least one `.` and only
 /// letters (or wildcards) after the last one (ALB guide, "Host conditions").
 pub fn host_header(s: &str) -> Result<(), String> {

@@ -18,10 +18,13 @@ pub fn markdown_table() -> String {
             Default::Integer(n) => format!("`{n}`"),
             Default::Boolean(b) => format!("`{b}`"),
             Default::Empty if matches!(p.kind, Kind::Map { .. }) => "`{}`".to_string(),
-            Default::Empty if matches!(p.kind, Kind::HttpHeader) => "none".to_string(),
+            Default::Empty if matches!(p.kind, Kind::HttpHeader | Kind::Object { .. }) => {
+                "none".to_string()
+            }
             Default::Empty => "`[]`".to_string(),
             Default::Texts(t) => format!("`{}`", serde_json::to_string(t).unwrap_or_default()),
             Default::Chosen(how) => how.to_string(),
+            Default::Fields => fields_default(&p.kind),
         };
         let change = match p.effect {
             Effect::Replacement => "replacement",
@@ -32,6 +35,26 @@ pub fn markdown_table() -> String {
         out.push_str(&format!("| {} | {doc} | {default} | {change} |\n", p.name));
     }
     out
+}
+
+/// "Path `/`, IntervalSeconds `30`, …": the defaults of an object property's fields.
+fn fields_default(kind: &Kind) -> String {
+    let Kind::Object { fields, .. } = kind else {
+        return String::new();
+    };
+    let defaults: Vec<String> = fields
+        .iter()
+        .filter_map(|f| match f.kind {
+            super::object::FieldKind::Integer {
+                default: Some(d), ..
+            } => Some(format!("{} `{d}`", f.name)),
+            super::object::FieldKind::Text {
+                default: Some(d), ..
+            } => Some(format!("{} `{d}`", f.name)),
+            _ => None,
+        })
+        .collect();
+    defaults.join(", ")
 }
 
 /// ", 1–65535" and the like, for the README.
@@ -54,11 +77,16 @@ pub fn json_schema() -> Value {
         .iter()
         .map(|p| (p.name.to_string(), property_schema(p)))
         .collect();
-    for (alias, name) in ALIASES {
-        let doc = format!("the old name of {name}");
-        let mut schema = properties.get(name).cloned().unwrap_or_else(|| json!({}));
-        schema["description"] = json!(doc);
-        properties.insert(alias.to_string(), schema);
+    for alias in ALIASES {
+        let (name, field) = (alias.property, alias.field);
+        let whole = properties.get(name).cloned().unwrap_or_else(|| json!({}));
+        let mut schema = match field {
+            Some(f) => whole["properties"][f].clone(),
+            None => whole,
+        };
+        let of = field.map_or(name.to_string(), |f| format!("{name}.{f}"));
+        schema["description"] = json!(format!("the old name of {of}"));
+        properties.insert(alias.name.to_string(), schema);
     }
     for name in CLOUDFORMATION_PROPERTIES {
         let doc = "CloudFormation's own property";
@@ -88,10 +116,10 @@ fn property_schema(p: &Property) -> Value {
         Default::Integer(n) => Some(json!(n)),
         Default::Boolean(b) => Some(json!(b)),
         Default::Empty if matches!(p.kind, Kind::Map { .. }) => Some(json!({})),
-        Default::Empty if matches!(p.kind, Kind::HttpHeader) => None,
+        Default::Empty if matches!(p.kind, Kind::HttpHeader | Kind::Object { .. }) => None,
         Default::Empty => Some(json!([])),
         Default::Texts(t) => Some(json!(t)),
-        Default::Chosen(_) => None,
+        Default::Chosen(_) | Default::Fields => None,
     };
     if let Some(default) = default {
         schema["default"] = default;
@@ -130,6 +158,7 @@ fn kind_schema(kind: &Kind) -> Value {
             ]
         }),
         Kind::Values { .. } | Kind::HttpHeader | Kind::QueryString => condition_schema(kind),
+        Kind::Object { fields, .. } => super::object::schema(fields),
         Kind::Map { max, .. } => {
             let mut map = json!({
                 "type": "object",

@@ -3,6 +3,8 @@
 
 pub mod checks;
 pub mod documents;
+pub mod health;
+pub mod object;
 pub mod property;
 mod reader;
 pub mod routing;
@@ -18,6 +20,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::naming::{Tags, FINGERPRINT_LEN};
+use object::Object;
 use reader::Reader;
 use routing::{HttpHeader, QueryStringValue, Routing};
 use schema::{Default, Effect, Property, ALIASES, CLOUDFORMATION_PROPERTIES, PROPERTIES};
@@ -55,14 +58,31 @@ pub struct Spec {
     pub cpu: u32,
     /// Fargate memory, MiB.
     pub memory: u32,
+    /// The `CpuArchitecture` property (`X86_64` or `ARM64`).
+    pub cpu_architecture: String,
+    /// The `EphemeralStorageGiB` property (`None`: Fargate's 20 GiB).
+    #[serde(rename = "EphemeralStorageGiB")]
+    pub ephemeral_storage_gib: Option<u32>,
+    /// The `ReadonlyRootFilesystem` property.
+    pub readonly_root_filesystem: bool,
+    /// The `StopTimeout` property, seconds.
+    pub stop_timeout: u32,
     /// The `DesiredCount` property.
     pub desired_count: u32,
     /// The `AssignPublicIp` property.
     pub assign_public_ip: bool,
     /// The `AllowSingleAz` property.
     pub allow_single_az: bool,
-    /// The `HealthCheckPath` property.
-    pub health_check_path: String,
+    /// The `HealthCheck` property (every field set: given or defaulted).
+    pub health_check: Object,
+    /// The `HealthCheckGracePeriodSeconds` property.
+    pub health_check_grace_period_seconds: u32,
+    /// The `DeregistrationDelaySeconds` property.
+    pub deregistration_delay_seconds: u32,
+    /// The `ContainerHealthCheck` property.
+    pub container_health_check: Option<Object>,
+    /// The `EnableExecuteCommand` property.
+    pub enable_execute_command: bool,
     /// The `RulePriority` property (`None`: prod-e chooses a free one).
     pub rule_priority: Option<u32>,
     /// The `PathPatterns` property.
@@ -133,7 +153,7 @@ impl Spec {
         };
         for name in props.keys() {
             let known = schema::property(name).is_some()
-                || ALIASES.iter().any(|(alias, _)| alias == name)
+                || ALIASES.iter().any(|alias| alias.name == name)
                 || CLOUDFORMATION_PROPERTIES.contains(&name.as_str());
             if !known {
                 problems.push(Problem::new(name, "unknown property"));
@@ -147,6 +167,13 @@ impl Spec {
                 r.problems.push(Problem::new("Cpu/Memory", &message));
             }
         }
+        if spec.enable_execute_command && spec.readonly_root_filesystem {
+            // ECS Developer Guide, "ECS Exec" considerations: a read-only root filesystem
+            // is not supported.
+            let message = "ECS Exec does not work with ReadonlyRootFilesystem: true";
+            r.problems
+                .push(Problem::new("EnableExecuteCommand", message));
+        }
         for message in spec.routing().problems() {
             r.problems
                 .push(Problem::new("listener rule conditions", &message));
@@ -155,6 +182,11 @@ impl Spec {
             true => Ok(spec),
             false => Err(Invalid(r.problems)),
         }
+    }
+
+    /// The target group's health check.
+    pub fn target_health_check(&self) -> health::TargetHealthCheck {
+        health::TargetHealthCheck::of(&self.health_check)
     }
 
     /// The listener rule's conditions.
@@ -217,10 +249,18 @@ fn read(r: &mut Reader) -> Spec {
         container_port: r.integer(&CONTAINER_PORT) as u16,
         cpu: r.integer(&CPU) as u32,
         memory: r.integer(&MEMORY) as u32,
+        cpu_architecture: r.text(&CPU_ARCHITECTURE),
+        ephemeral_storage_gib: r.optional_integer(&EPHEMERAL_STORAGE_GIB).map(|n| n as u32),
+        readonly_root_filesystem: r.boolean(&READONLY_ROOT_FILESYSTEM),
+        stop_timeout: r.integer(&STOP_TIMEOUT) as u32,
         desired_count: r.integer(&DESIRED_COUNT) as u32,
         assign_public_ip: r.boolean(&ASSIGN_PUBLIC_IP),
         allow_single_az: r.boolean(&ALLOW_SINGLE_AZ),
-        health_check_path: r.text(&HEALTH_CHECK_PATH),
+        health_check: r.object(&HEALTH_CHECK).unwrap_or_default(),
+        health_check_grace_period_seconds: r.integer(&HEALTH_CHECK_GRACE_PERIOD_SECONDS) as u32,
+        deregistration_delay_seconds: r.integer(&DEREGISTRATION_DELAY_SECONDS) as u32,
+        container_health_check: r.object(&CONTAINER_HEALTH_CHECK),
+        enable_execute_command: r.boolean(&ENABLE_EXECUTE_COMMAND),
         rule_priority: r.optional_integer(&RULE_PRIORITY).map(|n| n as u32),
         path_patterns: r.values(&PATH_PATTERNS),
         host_headers: r.values(&HOST_HEADERS),

@@ -39,6 +39,13 @@ pub enum Kind {
     HttpHeader,
     /// `query-string` matches: a list of `{"Key": …, "Value": …}` (`Key` optional).
     QueryString,
+    /// An object of named fields ([`super::object`]), `check` judging it as a whole.
+    Object {
+        /// Its fields.
+        fields: &'static [super::object::Field],
+        /// The rule across fields.
+        check: fn(&super::object::Object) -> Result<(), String>,
+    },
     /// A map of string to string whose keys `check_key` accepts; at most `max.0` entries
     /// (`max.1` says what they are and why, for the message).
     Map {
@@ -66,6 +73,8 @@ pub enum Default {
     Texts(&'static [&'static str]),
     /// No value given: prod-e chooses one, as the text says.
     Chosen(&'static str),
+    /// An object whose fields have their own defaults.
+    Fields,
 }
 
 /// What an Update that changes the property does.
@@ -81,8 +90,13 @@ pub enum Effect {
     DesiredCount,
     /// The security group's ingress source.
     SourceGroup,
-    /// The target group's health check.
+    /// The target group's health check and deregistration delay.
     HealthCheck,
+    /// The service's deployment settings (UpdateService).
+    Deployment,
+    /// ECS Exec: the task role's inline policy and the service's setting (UpdateService with
+    /// a new deployment: only new tasks take it).
+    Exec,
     /// The listener rule's priority.
     Priority,
     /// The listener rule's conditions.

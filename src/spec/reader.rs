@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::object::{self, Object};
 use super::routing::{HttpHeader, QueryStringValue};
 use super::schema::{alias_of, Default, Kind, Property};
 use super::Problem;
@@ -26,7 +27,9 @@ impl Reader<'_> {
     /// The value of `p`, or `None` if it is not set (absent, `null` or `""`); a required
     /// property that is not set is a problem.
     fn given(&mut self, p: &Property) -> Option<&Value> {
-        let alias = alias_of(p.name);
+        let alias = alias_of(p.name)
+            .filter(|a| a.field.is_none())
+            .map(|a| a.name);
         let by_alias = alias.and_then(|a| self.props.get(a));
         if let (Some(alias), Some(_), Some(_)) = (alias, by_alias, self.props.get(p.name)) {
             let message = format!("give {} or its old name {alias}, not both", p.name);
@@ -291,6 +294,48 @@ impl Reader<'_> {
             return self.fail(p.name, &message, Vec::new());
         }
         items
+    }
+}
+
+impl Reader<'_> {
+    /// An object property ([`Kind::Object`]); with [`Default::Fields`] an absent one is its
+    /// fields' defaults, otherwise `None`. A field's old name (an [`super::schema::Alias`]
+    /// with a field) is read into it.
+    pub fn object(&mut self, p: &Property) -> Option<Object> {
+        let Kind::Object { fields, check } = p.kind else {
+            return None;
+        };
+        let mut value = match (self.given(p).cloned(), p.default) {
+            (Some(v), _) => v,
+            (None, Default::Fields) => Value::Object(Map::new()),
+            (None, _) => return None,
+        };
+        if let Some(message) = self.field_alias(p, &mut value) {
+            return self.fail(p.name, &message, None);
+        }
+        match object::read(fields, &value).and_then(|o| check(&o).map(|()| o)) {
+            Ok(o) => Some(o),
+            Err(message) => self.fail(p.name, &message, None),
+        }
+    }
+
+    /// Moves the value of a field's old name into `value`; the problem if both are given.
+    fn field_alias(&self, p: &Property, value: &mut Value) -> Option<String> {
+        let alias = alias_of(p.name)?;
+        let field = alias.field?;
+        let old = self
+            .props
+            .get(alias.name)
+            .filter(|v| !v.is_null() && **v != "")?;
+        let object = value.as_object_mut()?;
+        if object.contains_key(field) {
+            return Some(format!(
+                "give {}.{field} or its old name {}, not both",
+                p.name, alias.name
+            ));
+        }
+        object.insert(field.to_string(), old.clone());
+        None
     }
 }
 

@@ -26,7 +26,10 @@ fn defaults_are_the_production_values() {
     assert_eq!((spec.container_port, spec.cpu, spec.memory), (80, 256, 512));
     assert_eq!((spec.desired_count, spec.assign_public_ip), (1, false));
     assert_eq!(
-        (spec.health_check_path.as_str(), spec.path_patterns.clone()),
+        (
+            spec.target_health_check().path.as_str(),
+            spec.path_patterns.clone()
+        ),
         ("/", vec!["/*".to_string()])
     );
     assert_eq!((spec.rule_priority, spec.log_retention_days), (None, 30));
@@ -270,10 +273,6 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
             "AssignPublicIp: must be true or false",
         ),
         (
-            json!({"HealthCheckPath": "health"}),
-            "HealthCheckPath: \"health\" must start with /",
-        ),
-        (
             json!({"RulePriority": 50001}),
             "RulePriority: 50001 is out of range 1–50000",
         ),
@@ -345,6 +344,70 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
         (
             json!({"AllowSingleAz": "sometimes"}),
             "AllowSingleAz: must be true or false",
+        ),
+        (
+            json!({"HealthCheck": {"IntervalSeconds": 4}}),
+            "HealthCheck: IntervalSeconds: 4 is out of range 5–300",
+        ),
+        (
+            json!({"HealthCheck": {"IntervalSeconds": "30", "TimeoutSeconds": 30}}),
+            "HealthCheck: TimeoutSeconds (30) must be less than IntervalSeconds (30)",
+        ),
+        (
+            json!({"HealthCheck": {"Matcher": "200-600"}}),
+            "HealthCheck: Matcher: \"200-600\" must be codes 200–499",
+        ),
+        (
+            json!({"HealthCheck": {"Colour": 1}}),
+            "HealthCheck: unknown key \"Colour\" (known: Path, IntervalSeconds",
+        ),
+        (
+            json!({"HealthCheck": "fast"}),
+            "HealthCheck: must be an object",
+        ),
+        (
+            json!({"HealthCheck": {"Path": "/x"}, "HealthCheckPath": "/y"}),
+            "HealthCheck: give HealthCheck.Path or its old name HealthCheckPath, not both",
+        ),
+        (
+            json!({"HealthCheckPath": "health"}),
+            "HealthCheck: Path: \"health\" must start with / and have at most 1024 characters",
+        ),
+        (
+            json!({"ContainerHealthCheck": {"Command": ["curl", "x"]}}),
+            "ContainerHealthCheck: Command: must start with \"CMD\" or \"CMD-SHELL\"",
+        ),
+        (
+            json!({"ContainerHealthCheck": {"Interval": 30}}),
+            "ContainerHealthCheck: Command: is required",
+        ),
+        (
+            json!({"ContainerHealthCheck": {"Command": ["CMD", "true"], "Timeout": 61}}),
+            "ContainerHealthCheck: Timeout: 61 is out of range 2–60",
+        ),
+        (
+            json!({"HealthCheckGracePeriodSeconds": -1}),
+            "HealthCheckGracePeriodSeconds: -1 is out of range 0–2147483647",
+        ),
+        (
+            json!({"DeregistrationDelaySeconds": 3601}),
+            "DeregistrationDelaySeconds: 3601 is out of range 0–3600",
+        ),
+        (
+            json!({"CpuArchitecture": "arm"}),
+            "CpuArchitecture: \"arm\" must be X86_64 or ARM64",
+        ),
+        (
+            json!({"EphemeralStorageGiB": 20}),
+            "EphemeralStorageGiB: 20 is out of range 21–200",
+        ),
+        (
+            json!({"StopTimeout": 121}),
+            "StopTimeout: 121 is out of range 2–120",
+        ),
+        (
+            json!({"ReadonlyRootFilesystem": "yes"}),
+            "ReadonlyRootFilesystem: must be true or false",
         ),
         (
             json!({"LogRetentionDays": 4}),
@@ -422,6 +485,38 @@ fn routing_conditions_are_read_as_alb_takes_them() {
     assert_eq!(spec.rule_priority, None);
     props["RulePriority"] = json!("7");
     assert_eq!(Spec::parse(&props).unwrap().rule_priority, Some(7));
+}
+
+#[test]
+fn health_checks_take_cloudformation_strings_and_the_old_path_property() {
+    let mut props = required();
+    props["HealthCheckPath"] = json!("/health");
+    props["HealthCheck"] = json!({"IntervalSeconds": "10", "HealthyThresholdCount": "2"});
+    props["ContainerHealthCheck"] = json!({"Command": ["CMD-SHELL", "true"], "StartPeriod": "5"});
+    let spec = Spec::parse(&props).unwrap();
+    assert_eq!(
+        spec.target_health_check().to_string(),
+        "path /health every 10 s, timeout 5 s, healthy 2, unhealthy 2, codes 200"
+    );
+    let container = spec
+        .container_health_check
+        .clone()
+        .expect("container check");
+    assert_eq!(container.strings("Command"), ["CMD-SHELL", "true"]);
+    assert_eq!(
+        (
+            container.integer("Interval"),
+            container.optional_integer("StartPeriod")
+        ),
+        (30, Some(5))
+    );
+    let plain = Spec::parse(&required()).unwrap();
+    assert_eq!(plain.container_health_check, None);
+    assert_eq!(
+        (plain.cpu_architecture.as_str(), plain.stop_timeout),
+        ("X86_64", 30)
+    );
+    assert_eq!(plain.ephemeral_storage_gib, None);
 }
 
 #[test]

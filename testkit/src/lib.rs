@@ -122,6 +122,25 @@ impl Harness {
 }
 
 impl Harness {
+    /// The writes among the provider's calls from call `from` on, in order (reads — the
+    /// `Describe*`, `List*` and `Get*` actions — left out).
+    pub fn writes_since(&self, from: usize) -> Vec<String> {
+        self.proxy.calls()[from..]
+            .iter()
+            .filter(|c| !is_read(&c.action))
+            .map(|c| c.action.clone())
+            .collect()
+    }
+}
+
+/// Whether an AWS action only reads.
+pub fn is_read(action: &str) -> bool {
+    ["Describe", "List", "Get"]
+        .iter()
+        .any(|p| action.starts_with(p))
+}
+
+impl Harness {
     /// Invokes `event` with `time` for each invocation and delivers every continuation the
     /// provider queued (the proxy keeps them) as Lambda would, until an invocation answers;
     /// returns that outcome and how many invocations it took.

@@ -18,12 +18,14 @@
 //! | 9 | Rollouts follow the task definition: a crashing one fails a create, and the circuit breaker rolls an update back | ECS DeploymentCircuitBreaker; ECS deployment failure detection | `rollouts::a_crashing_task_definition_fails_or_is_rolled_back` |
 //! | 10 | UpdateService of a service that is not ACTIVE (DRAINING or INACTIVE): `ServiceNotActiveException` | ECS API reference, UpdateService errors | `ecs::a_deleted_service_cannot_be_updated` |
 //! | 11 | A service runs tasks (moto launches none): ListTasks of a service lists its running tasks; DescribeTasks puts them round-robin in its subnets' zones | ECS task placement ("Fargate will try its best to spread tasks across accessible Availability Zones"); ECS `Task` reference | `cli::status_shows_running_tasks_per_zone` |
+//! | 12 | Service settings moto drops from DescribeServices (`enableExecuteCommand`, `healthCheckGracePeriodSeconds`, `deploymentConfiguration`, `capacityProviderStrategy`) are shown as asked | ECS API reference, `Service` | `health::ecs_exec_is_turned_on_and_off_in_place` |
 
 pub mod ecs;
 pub mod elbv2;
 pub mod fresh;
 pub mod iam;
 pub mod revisions;
+pub mod settings;
 pub mod tasks;
 pub mod upstream;
 pub mod wire;
@@ -122,6 +124,8 @@ struct State {
     ecs: ecs::Memory,
     /// Task ARNs listed by rule 11 → their Availability Zone.
     tasks: HashMap<String, String>,
+    /// Service ARN → the settings moto drops (rule 12).
+    settings: HashMap<String, serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Default for AwsRules {
@@ -135,6 +139,7 @@ impl Default for AwsRules {
                 fresh: HashMap::new(),
                 ecs: ecs::Memory::default(),
                 tasks: HashMap::new(),
+                settings: HashMap::new(),
             }),
             writes: tokio::sync::Mutex::new(()),
         }
@@ -236,6 +241,11 @@ impl AwsRules {
     /// Records what a forwarded call did and rewrites moto's answer as AWS would give it;
     /// true if the answer now counts as a fault (a read-after-write delay).
     pub fn after(&self, call: &Call, reply: Vec<u8>) -> (Vec<u8>, bool) {
+        if call.service == "ecs"
+            && ["CreateService", "UpdateService"].contains(&call.action.as_str())
+        {
+            settings::record(self, call, &reply);
+        }
         match (call.service.as_str(), call.action.as_str()) {
             ("ecs", "DescribeServices") => return self.describe_services(reply),
             ("ecs", "CreateService") => ecs::created(self, call, &reply),
@@ -251,6 +261,7 @@ impl AwsRules {
             return (reply, false);
         };
         ecs::show_draining(self, &mut doc);
+        settings::show(self, &mut doc);
         let delayed = fresh::leave_out_services(self, &mut doc);
         (wire::with_body(&reply, &doc.to_string()), delayed)
     }

@@ -14,12 +14,11 @@ use crate::error::{
     is_target_group_not_yet_associated, Error, Result,
 };
 use crate::naming::Tags;
-use crate::retry::{
-    retry, retry_each, Case, NEW_RESOURCE_VISIBLE, NEW_SERVICE_MISSING_READS, ROLE_PROPAGATION,
-    SERVICE_BUSY,
-};
+use crate::retry::{retry, retry_each, Case, NEW_RESOURCE_VISIBLE, ROLE_PROPAGATION, SERVICE_BUSY};
 use crate::spec::Spec;
-use crate::wait::wait;
+
+mod steady;
+pub use steady::{has_failed, is_steady, wait_inactive, wait_steady};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 /// An ECS service as found or created, with its rollout as DescribeServices shows it.
@@ -50,6 +49,12 @@ pub struct Service {
     pub failed_revisions: Vec<String>,
     /// The latest service events, newest first.
     pub events: Vec<String>,
+    /// Whether ECS Exec is on for its new tasks.
+    pub enable_execute_command: bool,
+    /// The container the load balancer sends traffic to.
+    pub container_name: String,
+    /// Seconds after a task starts during which failed health checks do not count.
+    pub health_check_grace_period_seconds: Option<i32>,
     /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
@@ -99,61 +104,6 @@ fn live(services: &[aws_sdk_ecs::types::Service]) -> Result<Vec<Service>> {
         .collect()
 }
 
-/// Steady as this operation asked for it: one deployment, PRIMARY, on `revision` (the task
-/// definition the operation registered or kept), rolled out, with every desired task running.
-/// CloudFormation's own AWS::ECS::Service checks less (not the revision), which is how a
-/// rolled-back deployment passes for steady.
-pub fn is_steady(s: &Service, revision: &str) -> bool {
-    s.deployments == 1
-        && s.primary_task_definition == revision
-        && s.running_count == s.desired_count
-        && s.rollout.as_deref().is_none_or(|r| r == "COMPLETED")
-}
-
-/// Whether the deployment of `revision` failed: the circuit breaker marked it FAILED, or rolled
-/// the service back to another revision (a PRIMARY on it, with no deployment of `revision`
-/// left). A FAILED deployment of another revision (an earlier Update's, still listed while
-/// this one replaces its rollback) is not this operation's failure.
-/// Source: ECS Developer Guide, "deployment circuit breaker": a failed deployment is marked
-/// FAILED and the service rolls back to the last deployment that completed.
-pub fn has_failed(s: &Service, revision: &str) -> bool {
-    s.failed_revisions.iter().any(|r| r == revision)
-        || (s.primary_task_definition != revision && !s.revisions.iter().any(|r| r == revision))
-}
-
-/// Waits until the service is steady on `revision` ([`is_steady`]); a rollout the circuit
-/// breaker stopped or rolled back is an error carrying the service's latest events. A new
-/// service may be missing from the first reads ([`NEW_SERVICE_MISSING_READS`]).
-pub async fn wait_steady(
-    ecs: &Client,
-    cluster: &str,
-    name: &str,
-    revision: &str,
-) -> Result<Service> {
-    let waiting_for = format!("ECS service ({name}) to reach a steady state");
-    let missing = std::sync::atomic::AtomicU32::new(0);
-    wait(&waiting_for, || async {
-        let Some(service) = find(ecs, cluster, name).await? else {
-            let reads = missing.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if reads <= NEW_SERVICE_MISSING_READS {
-                return Ok(None);
-            }
-            return Err(Error::Missing {
-                kind: "ECS service",
-                name: name.to_string(),
-            });
-        };
-        if has_failed(&service, revision) {
-            return Err(Error::DeploymentFailed {
-                service: name.to_string(),
-                events: service.events,
-            });
-        }
-        Ok(is_steady(&service, revision).then_some(service))
-    })
-    .await
-}
-
 fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
     const KIND: &str = Service::KIND;
     let primary = s
@@ -193,6 +143,14 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
             .take(3)
             .filter_map(|e| e.message().map(str::to_string))
             .collect(),
+        enable_execute_command: s.enable_execute_command(),
+        health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
+        container_name: s
+            .load_balancers()
+            .first()
+            .and_then(|l| l.container_name())
+            .unwrap_or_default()
+            .to_string(),
         tags: tags::ecs::read(s.tags()),
     })
 }
@@ -229,7 +187,8 @@ pub async fn create(
             .scheduling_strategy(SchedulingStrategy::Replica)
             .network_configuration(network.clone())
             .load_balancers(balancer.clone())
-            .health_check_grace_period_seconds(60)
+            .health_check_grace_period_seconds(spec.health_check_grace_period_seconds as i32)
+            .enable_execute_command(spec.enable_execute_command)
             .deployment_configuration(rollout())
             .propagate_tags(PropagateTags::Service)
             .enable_ecs_managed_tags(true)
@@ -278,6 +237,21 @@ pub struct Change<'a> {
     pub task_definition_arn: Option<&'a str>,
     /// New subnets / public IP / security group, as a whole network configuration.
     pub network: Option<(&'a Spec, &'a str)>,
+    /// Seconds after a task starts during which failed health checks do not count.
+    pub health_check_grace_period_seconds: Option<u32>,
+    /// ECS Exec on or off; only new tasks take it, so the change forces a new deployment.
+    pub enable_execute_command: Option<bool>,
+}
+
+impl Change<'_> {
+    /// Whether any field is set (else there is no UpdateService to make).
+    pub fn changes_anything(&self) -> bool {
+        self.desired_count.is_some()
+            || self.task_definition_arn.is_some()
+            || self.network.is_some()
+            || self.health_check_grace_period_seconds.is_some()
+            || self.enable_execute_command.is_some()
+    }
 }
 
 /// One UpdateService with the fields of `change` that are set.
@@ -293,6 +267,11 @@ pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>)
         .set_desired_count(change.desired_count.map(|n| n as i32))
         .set_task_definition(change.task_definition_arn.map(str::to_string))
         .set_network_configuration(network)
+        .set_health_check_grace_period_seconds(
+            change.health_check_grace_period_seconds.map(|s| s as i32),
+        )
+        .set_enable_execute_command(change.enable_execute_command)
+        .set_force_new_deployment(change.enable_execute_command.map(|_| true))
         .send()
         .await
         .map(|_| ())
@@ -334,15 +313,6 @@ pub async fn delete(ecs: &Client, cluster: &str, service: &Service) -> Result<()
     })
     .await?;
     wait_inactive(ecs, cluster, name).await
-}
-
-/// Waits until the service is INACTIVE (gone): a DRAINING service still holds its name.
-pub async fn wait_inactive(ecs: &Client, cluster: &str, name: &str) -> Result<()> {
-    let waiting_for = format!("ECS service ({name}) to be INACTIVE");
-    wait(&waiting_for, || async {
-        Ok(find(ecs, cluster, name).await?.is_none().then_some(()))
-    })
-    .await
 }
 
 fn network(

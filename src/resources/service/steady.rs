@@ -1,0 +1,73 @@
+//! When a service is done: steady on the revision an operation asked for, failed by the
+//! circuit breaker, or gone (INACTIVE) after a delete.
+
+use aws_sdk_ecs::Client;
+
+use super::{find, Service};
+use crate::error::{Error, Result};
+use crate::retry::NEW_SERVICE_MISSING_READS;
+use crate::wait::wait;
+
+/// Steady as this operation asked for it: one deployment, PRIMARY, on `revision` (the task
+/// definition the operation registered or kept), rolled out, with every desired task running.
+/// CloudFormation's own AWS::ECS::Service checks less (not the revision), which is how a
+/// rolled-back deployment passes for steady.
+pub fn is_steady(s: &Service, revision: &str) -> bool {
+    s.deployments == 1
+        && s.primary_task_definition == revision
+        && s.running_count == s.desired_count
+        && s.rollout.as_deref().is_none_or(|r| r == "COMPLETED")
+}
+
+/// Whether the deployment of `revision` failed: the circuit breaker marked it FAILED, or rolled
+/// the service back to another revision (a PRIMARY on it, with no deployment of `revision`
+/// left). A FAILED deployment of another revision (an earlier Update's, still listed while
+/// this one replaces its rollback) is not this operation's failure.
+/// Source: ECS Developer Guide, "deployment circuit breaker": a failed deployment is marked
+/// FAILED and the service rolls back to the last deployment that completed.
+pub fn has_failed(s: &Service, revision: &str) -> bool {
+    s.failed_revisions.iter().any(|r| r == revision)
+        || (s.primary_task_definition != revision && !s.revisions.iter().any(|r| r == revision))
+}
+
+/// Waits until the service is steady on `revision` ([`is_steady`]); a rollout the circuit
+/// breaker stopped or rolled back is an error carrying the service's latest events. A new
+/// service may be missing from the first reads ([`NEW_SERVICE_MISSING_READS`]).
+pub async fn wait_steady(
+    ecs: &Client,
+    cluster: &str,
+    name: &str,
+    revision: &str,
+) -> Result<Service> {
+    let waiting_for = format!("ECS service ({name}) to reach a steady state");
+    let missing = std::sync::atomic::AtomicU32::new(0);
+    wait(&waiting_for, || async {
+        let Some(service) = find(ecs, cluster, name).await? else {
+            let reads = missing.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if reads <= NEW_SERVICE_MISSING_READS {
+                return Ok(None);
+            }
+            return Err(Error::Missing {
+                kind: "ECS service",
+                name: name.to_string(),
+            });
+        };
+        if has_failed(&service, revision) {
+            return Err(Error::DeploymentFailed {
+                service: name.to_string(),
+                events: service.events,
+            });
+        }
+        Ok(is_steady(&service, revision).then_some(service))
+    })
+    .await
+}
+
+/// Waits until the service is INACTIVE (gone): a DRAINING service still holds its name.
+pub async fn wait_inactive(ecs: &Client, cluster: &str, name: &str) -> Result<()> {
+    let waiting_for = format!("ECS service ({name}) to be INACTIVE");
+    wait(&waiting_for, || async {
+        Ok(find(ecs, cluster, name).await?.is_none().then_some(()))
+    })
+    .await
+}

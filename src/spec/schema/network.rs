@@ -1,0 +1,109 @@
+//! The properties of the network and the listener rule: where the tasks run and which
+//! requests reach them.
+
+use super::{text, Default, Effect, Kind, Property};
+use crate::spec::{checks, routing};
+
+/// The `VpcId` property.
+pub const VPC_ID: Property = Property {
+    name: "VpcId",
+    kind: text(checks::vpc_id, "^vpc-[0-9A-Za-z]+$"),
+    default: Default::Required,
+    effect: Effect::Replacement,
+    doc: "VPC of the tasks and target group",
+};
+/// The `SubnetIds` property.
+pub const SUBNET_IDS: Property = Property {
+    name: "SubnetIds",
+    kind: Kind::Subnets,
+    default: Default::Required,
+    effect: Effect::Network,
+    doc: "private subnets for the tasks (list, 1–16; a comma-separated string is accepted too)",
+};
+/// The `ListenerArn` property.
+pub const LISTENER_ARN: Property = Property {
+    name: "ListenerArn",
+    kind: text(
+        checks::listener_arn,
+        "^arn:.+:elasticloadbalancing:.+:listener/.+$",
+    ),
+    default: Default::Required,
+    effect: Effect::Replacement,
+    doc: "the ALB listener that gets our rule",
+};
+/// The `LoadBalancerSecurityGroupId` property.
+pub const LOAD_BALANCER_SECURITY_GROUP_ID: Property = Property {
+    name: "LoadBalancerSecurityGroupId",
+    kind: text(checks::security_group_id, "^sg-[0-9A-Za-z]+$"),
+    default: Default::Required,
+    effect: Effect::SourceGroup,
+    doc: "the ALB's security group, the only allowed source",
+};
+/// The `AssignPublicIp` property.
+pub const ASSIGN_PUBLIC_IP: Property = Property {
+    name: "AssignPublicIp",
+    kind: Kind::Boolean,
+    default: Default::Boolean(false),
+    effect: Effect::Network,
+    doc: "public IP on task ENIs",
+};
+/// The `RulePriority` property.
+pub const RULE_PRIORITY: Property = Property {
+    name: "RulePriority",
+    kind: Kind::Integer { min: 1, max: 50000 },
+    default: Default::Chosen(
+        "a free priority from 1000–50000 derived from the stack and logical id, kept for the \
+         resource's life",
+    ),
+    effect: Effect::Priority,
+    doc: "listener rule priority (lower is evaluated first); reported as ListenerRulePriority",
+};
+/// The `PathPatterns` property (alias `PathPattern`).
+pub const PATH_PATTERNS: Property = Property {
+    name: "PathPatterns",
+    kind: Kind::Values {
+        check: checks::path_pattern,
+        max: routing::MAX_VALUES_PER_CONDITION,
+    },
+    default: Default::Texts(&["/*"]),
+    effect: Effect::Routing,
+    doc: "listener rule path patterns, any of which matches (each 1–128 characters; the old \
+         name `PathPattern` is accepted)",
+};
+/// The `HostHeaders` property.
+pub const HOST_HEADERS: Property = Property {
+    name: "HostHeaders",
+    kind: Kind::Values {
+        check: checks::host_header,
+        max: routing::MAX_VALUES_PER_CONDITION,
+    },
+    default: Default::Empty,
+    effect: Effect::Routing,
+    doc: "listener rule host names, any of which matches (empty: any host)",
+};
+/// The `HttpHeader` property.
+pub const HTTP_HEADER: Property = Property {
+    name: "HttpHeader",
+    kind: Kind::HttpHeader,
+    default: Default::Empty,
+    effect: Effect::Routing,
+    doc: "listener rule header condition, `{\"HttpHeaderName\": …, \"Values\": […]}`",
+};
+/// The `QueryString` property.
+pub const QUERY_STRING: Property = Property {
+    name: "QueryString",
+    kind: Kind::QueryString,
+    default: Default::Empty,
+    effect: Effect::Routing,
+    doc: "listener rule query-string condition, a list of `{\"Key\": …, \"Value\": …}` \
+         (Key optional), any of which matches",
+};
+/// The `AllowSingleAz` property.
+pub const ALLOW_SINGLE_AZ: Property = Property {
+    name: "AllowSingleAz",
+    kind: Kind::Boolean,
+    default: Default::Boolean(false),
+    effect: Effect::Behaviour,
+    doc: "accept SubnetIds in one Availability Zone (development stacks only: one zone's \
+         outage stops the service)",
+};

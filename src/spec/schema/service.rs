@@ -1,0 +1,101 @@
+//! The properties of the cluster, the service, its target group, logs and tags, and how
+//! prod-e itself behaves.
+
+use super::{text, Default, Effect, Kind, Property, ECS_NAME};
+use crate::spec::{checks, health};
+
+/// The `ClusterName` property.
+pub const CLUSTER_NAME: Property = Property {
+    name: "ClusterName",
+    kind: text(checks::ecs_name, ECS_NAME),
+    default: Default::Text("prod-e-cluster"),
+    effect: Effect::Replacement,
+    doc: "ECS cluster (used as given)",
+};
+/// The `ServiceName` property.
+pub const SERVICE_NAME: Property = Property {
+    name: "ServiceName",
+    kind: text(checks::service_name, "^[A-Za-z0-9_-]{1,246}$"),
+    default: Default::Text("prod-e-service"),
+    effect: Effect::Replacement,
+    doc: "ECS service (used as given, at most 246 characters: a replacement may append its \
+         fingerprint)",
+};
+/// The `DesiredCount` property.
+pub const DESIRED_COUNT: Property = Property {
+    name: "DesiredCount",
+    kind: Kind::Integer { min: 0, max: 5000 },
+    default: Default::Integer(1),
+    effect: Effect::DesiredCount,
+    doc: "tasks",
+};
+/// The `HealthCheck` property.
+pub const HEALTH_CHECK: Property = Property {
+    name: "HealthCheck",
+    kind: Kind::Object {
+        fields: &health::TARGET_FIELDS,
+        check: health::target,
+    },
+    default: Default::Fields,
+    effect: Effect::HealthCheck,
+    doc: "the target group's health check: Path, IntervalSeconds, TimeoutSeconds, \
+         HealthyThresholdCount, UnhealthyThresholdCount, Matcher (CloudFormation's keys)",
+};
+/// The `HealthCheckGracePeriodSeconds` property.
+pub const HEALTH_CHECK_GRACE_PERIOD_SECONDS: Property = Property {
+    name: "HealthCheckGracePeriodSeconds",
+    kind: Kind::Integer {
+        min: 0,
+        max: i32::MAX as i64,
+    },
+    default: Default::Integer(60),
+    effect: Effect::Deployment,
+    doc: "seconds after a task starts during which failed health checks do not stop it",
+};
+/// The `DeregistrationDelaySeconds` property.
+pub const DEREGISTRATION_DELAY_SECONDS: Property = Property {
+    name: "DeregistrationDelaySeconds",
+    kind: Kind::Integer { min: 0, max: 3600 },
+    default: Default::Integer(30),
+    effect: Effect::HealthCheck,
+    doc: "seconds a target leaving the group keeps its connections",
+};
+/// The `LogRetentionDays` property.
+pub const LOG_RETENTION_DAYS: Property = Property {
+    name: "LogRetentionDays",
+    kind: Kind::OneOf(&checks::LOG_RETENTION_DAYS),
+    default: Default::Integer(30),
+    effect: Effect::Retention,
+    doc: "log group retention, one of CloudWatch's values",
+};
+/// The `Tags` property.
+pub const TAGS: Property = Property {
+    name: "Tags",
+    kind: Kind::Map {
+        check_key: checks::user_tag,
+        max: Some((
+            checks::MAX_USER_TAGS,
+            "tags (prod-e adds 3 of its own; IAM allows 50)",
+        )),
+    },
+    default: Default::Empty,
+    effect: Effect::Tags,
+    doc: "extra tags on every resource (keys may not start with `aws:` or `prod-e:`)",
+};
+/// The `WaitForSteadyState` property.
+pub const WAIT_FOR_STEADY_STATE: Property = Property {
+    name: "WaitForSteadyState",
+    kind: Kind::Boolean,
+    default: Default::Boolean(true),
+    effect: Effect::Behaviour,
+    doc: "Create and Update answer only once the service is steady",
+};
+/// The `EnableExecuteCommand` property.
+pub const ENABLE_EXECUTE_COMMAND: Property = Property {
+    name: "EnableExecuteCommand",
+    kind: Kind::Boolean,
+    default: Default::Boolean(false),
+    effect: Effect::Exec,
+    doc: "ECS Exec into running tasks (the task role gets the four ssmmessages actions it \
+         needs; not with ReadonlyRootFilesystem)",
+};

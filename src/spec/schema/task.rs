@@ -1,0 +1,132 @@
+//! The properties of the task definition: the container, its size, platform and health check.
+
+use super::{text, Default, Effect, Kind, Property, ECS_NAME};
+use crate::spec::{checks, health};
+
+/// The `TaskFamily` property.
+pub const TASK_FAMILY: Property = Property {
+    name: "TaskFamily",
+    kind: text(checks::ecs_name, ECS_NAME),
+    default: Default::Text("prod-e-task"),
+    effect: Effect::TaskDefinition,
+    doc: "task definition family (used as given)",
+};
+/// The `ContainerName` property.
+pub const CONTAINER_NAME: Property = Property {
+    name: "ContainerName",
+    kind: text(checks::ecs_name, ECS_NAME),
+    default: Default::Text("dummy-container"),
+    effect: Effect::Replacement,
+    doc: "container",
+};
+/// The `Image` property.
+pub const IMAGE: Property = Property {
+    name: "Image",
+    kind: text(checks::image, "^\\S{1,255}$"),
+    default: Default::Text(crate::default_server::DEFAULT_IMAGE),
+    effect: Effect::TaskDefinition,
+    doc: "container image; the default runs a built-in Node HTTP server (see Command)",
+};
+/// The `Command` property.
+pub const COMMAND: Property = Property {
+    name: "Command",
+    kind: Kind::Strings,
+    default: Default::Empty,
+    effect: Effect::TaskDefinition,
+    doc: "the container's command (ECS `command`); with the default image and no Command or \
+         EntryPoint, a plain-Node HTTP server on $PORT",
+};
+/// The `EntryPoint` property.
+pub const ENTRY_POINT: Property = Property {
+    name: "EntryPoint",
+    kind: Kind::Strings,
+    default: Default::Empty,
+    effect: Effect::TaskDefinition,
+    doc: "the container's entry point (ECS `entryPoint`; empty: the image's)",
+};
+/// The `ContainerPort` property.
+pub const CONTAINER_PORT: Property = Property {
+    name: "ContainerPort",
+    kind: Kind::Integer { min: 1, max: 65535 },
+    default: Default::Integer(80),
+    effect: Effect::Replacement,
+    doc: "container = host port (awsvpc)",
+};
+/// The `Cpu` property.
+pub const CPU: Property = Property {
+    name: "Cpu",
+    kind: Kind::Integer {
+        min: 0,
+        max: u32::MAX as i64,
+    },
+    default: Default::Integer(256),
+    effect: Effect::TaskDefinition,
+    doc: "Fargate task CPU units (256, 512, 1024, 2048, 4096, 8192, 16384); with Memory, one \
+         of Fargate's pairs",
+};
+/// The `Memory` property.
+pub const MEMORY: Property = Property {
+    name: "Memory",
+    kind: Kind::Integer {
+        min: 0,
+        max: u32::MAX as i64,
+    },
+    default: Default::Integer(512),
+    effect: Effect::TaskDefinition,
+    doc: "Fargate task memory (MiB); with Cpu, one of Fargate's pairs",
+};
+/// The `ContainerHealthCheck` property.
+pub const CONTAINER_HEALTH_CHECK: Property = Property {
+    name: "ContainerHealthCheck",
+    kind: Kind::Object {
+        fields: &health::CONTAINER_FIELDS,
+        check: health::container,
+    },
+    default: Default::Empty,
+    effect: Effect::TaskDefinition,
+    doc: "the container's own health check: Command, Interval, Timeout, Retries, StartPeriod \
+         (ECS's keys)",
+};
+/// The `Environment` property.
+pub const ENVIRONMENT: Property = Property {
+    name: "Environment",
+    kind: Kind::Map {
+        check_key: checks::any_key,
+        max: None,
+    },
+    default: Default::Empty,
+    effect: Effect::TaskDefinition,
+    doc: "container environment, map of string to string",
+};
+/// The `CpuArchitecture` property.
+pub const CPU_ARCHITECTURE: Property = Property {
+    name: "CpuArchitecture",
+    kind: text(checks::cpu_architecture, "^(X86_64|ARM64)$"),
+    default: Default::Text("X86_64"),
+    effect: Effect::TaskDefinition,
+    doc: "`X86_64` or `ARM64` (Graviton): the task definition's runtime platform",
+};
+/// The `ReadonlyRootFilesystem` property.
+pub const READONLY_ROOT_FILESYSTEM: Property = Property {
+    name: "ReadonlyRootFilesystem",
+    kind: Kind::Boolean,
+    default: Default::Boolean(false),
+    effect: Effect::TaskDefinition,
+    doc: "the container's root filesystem is read-only (ECS Exec does not work with it)",
+};
+/// The `StopTimeout` property.
+pub const STOP_TIMEOUT: Property = Property {
+    name: "StopTimeout",
+    kind: Kind::Integer { min: 2, max: 120 },
+    default: Default::Integer(30),
+    effect: Effect::TaskDefinition,
+    doc: "seconds between SIGTERM and SIGKILL when a task stops (Fargate allows 120)",
+};
+/// The `EphemeralStorageGiB` property.
+pub const EPHEMERAL_STORAGE_GIB: Property = Property {
+    name: "EphemeralStorageGiB",
+    kind: Kind::Integer { min: 21, max: 200 },
+    default: Default::Chosen("Fargate's 20 GiB"),
+    effect: Effect::TaskDefinition,
+    doc: "the task's ephemeral storage, GiB",
+};

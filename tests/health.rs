@@ -1,0 +1,252 @@
+//! Health checks, platform and hardening (issue #14): created as asked, each changed in
+//! place with only its own write.
+
+use serde_json::{json, Value};
+
+use crate::support::{unique, Harness, Stack};
+
+/// The body of the last call of `action` the proxy saw, as JSON.
+fn last_request(h: &Harness, action: &str) -> Value {
+    let calls = h.proxy.calls();
+    let call = calls
+        .iter()
+        .rev()
+        .find(|c| c.action == action)
+        .expect(action);
+    serde_json::from_str(&call.body).expect("a JSON body")
+}
+
+/// The target group as ELBv2 has it.
+async fn target_group(
+    h: &Harness,
+    arn: &str,
+) -> aws_sdk_elasticloadbalancingv2::types::TargetGroup {
+    let out = h
+        .clients
+        .elb
+        .describe_target_groups()
+        .target_group_arns(arn)
+        .send()
+        .await;
+    out.expect("describe target group").target_groups()[0].clone()
+}
+
+#[tokio::test]
+async fn health_checks_platform_and_hardening_are_created_and_changed_in_place() {
+    let h = Harness::new().await;
+    let (c, stack) = (&h.clients, Stack::new("health"));
+    let props = h.properties(json!({
+        "ClusterName": format!("health-{}", unique()),
+        "HealthCheck": {"Path": "/health", "IntervalSeconds": 10, "TimeoutSeconds": "4",
+                        "HealthyThresholdCount": 2, "Matcher": "200-299"},
+        "DeregistrationDelaySeconds": 15,
+        "HealthCheckGracePeriodSeconds": 120,
+        "ContainerHealthCheck": {"Command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"],
+                                 "StartPeriod": 10},
+        "CpuArchitecture": "ARM64",
+        "ReadonlyRootFilesystem": true,
+        "StopTimeout": 60,
+        "EphemeralStorageGiB": 30,
+    }));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let tg_arn = out.data("TargetGroupArn");
+    let tg = target_group(&h, &tg_arn).await;
+    assert_eq!(
+        (
+            tg.health_check_path(),
+            tg.health_check_interval_seconds(),
+            tg.health_check_timeout_seconds()
+        ),
+        (Some("/health"), Some(10), Some(4))
+    );
+    assert_eq!(
+        (tg.healthy_threshold_count(), tg.unhealthy_threshold_count()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(tg.matcher().and_then(|m| m.http_code()), Some("200-299"));
+    let delay = |attrs: &[aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute]| {
+        attrs
+            .iter()
+            .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+            .and_then(|a| a.value().map(str::to_string))
+    };
+    let attrs = c
+        .elb
+        .describe_target_group_attributes()
+        .target_group_arn(&tg_arn)
+        .send()
+        .await
+        .expect("attrs");
+    assert_eq!(delay(attrs.attributes()).as_deref(), Some("15"));
+    // Asked of ECS (moto drops the grace period from what it returns).
+    assert_eq!(
+        last_request(&h, "CreateService")["healthCheckGracePeriodSeconds"],
+        120
+    );
+    let registered = last_request(&h, "RegisterTaskDefinition");
+    assert_eq!(
+        registered["runtimePlatform"],
+        json!({"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"})
+    );
+    assert_eq!(registered["ephemeralStorage"], json!({"sizeInGiB": 30}));
+    let container = &registered["containerDefinitions"][0];
+    assert_eq!(
+        (
+            &container["readonlyRootFilesystem"],
+            &container["stopTimeout"]
+        ),
+        (&json!(true), &json!(60))
+    );
+    assert_eq!(
+        container["healthCheck"],
+        json!({"command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"],
+               "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 10})
+    );
+    let td = c
+        .ecs
+        .describe_task_definition()
+        .task_definition(out.data("TaskDefinitionArn"))
+        .send()
+        .await
+        .expect("td");
+    let platform = td
+        .task_definition()
+        .and_then(|t| t.runtime_platform())
+        .expect("runtime platform");
+    assert_eq!(
+        platform.cpu_architecture().map(|a| a.as_str()),
+        Some("ARM64")
+    );
+
+    // Each change in place writes where it lives, and only there.
+    let id = out.physical_id();
+    let mut old = props.clone();
+    for (change, want) in [
+        (
+            json!({"HealthCheck": {"Path": "/ready", "IntervalSeconds": 10, "TimeoutSeconds": 4,
+                                "HealthyThresholdCount": 2, "Matcher": "200-299"}}),
+            vec!["ModifyTargetGroup"],
+        ),
+        (
+            json!({"DeregistrationDelaySeconds": 0}),
+            vec!["ModifyTargetGroupAttributes"],
+        ),
+        (
+            json!({"HealthCheckGracePeriodSeconds": 30}),
+            vec!["UpdateService"],
+        ),
+        (
+            json!({"CpuArchitecture": "X86_64"}),
+            vec![
+                "RegisterTaskDefinition",
+                "UpdateService",
+                "DeregisterTaskDefinition",
+            ],
+        ),
+    ] {
+        let mut new = old.clone();
+        if let (Some(n), Value::Object(change)) = (new.as_object_mut(), change) {
+            n.extend(change);
+        }
+        let before = h.proxy.calls().len();
+        h.invoke(stack.update(&id, &old, &new))
+            .await
+            .assert_success();
+        assert_eq!(h.writes_since(before), want, "{new}");
+        old = new;
+    }
+    assert_eq!(
+        target_group(&h, &tg_arn).await.health_check_path(),
+        Some("/ready")
+    );
+    assert_eq!(
+        last_request(&h, "UpdateService")["taskDefinition"]
+            .as_str()
+            .map(|s| s.contains("prod-e-task")),
+        Some(true)
+    );
+    assert_eq!(
+        last_request(&h, "RegisterTaskDefinition")["runtimePlatform"]["cpuArchitecture"],
+        "X86_64"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecs_exec_is_turned_on_and_off_in_place() {
+    let h = Harness::new().await;
+    let (c, stack) = (&h.clients, Stack::new("exec"));
+    let props = h.properties(
+        json!({"ClusterName": format!("exec-{}", unique()), "EnableExecuteCommand": true}),
+    );
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let d = stack.deployment(&props);
+    let doc = c
+        .iam
+        .get_role_policy()
+        .role_name(d.task_role())
+        .policy_name("prod-e-ecs-exec")
+        .send()
+        .await
+        .expect("the task role's ECS Exec policy");
+    let doc: Value =
+        serde_json::from_str(&crate::support::http::percent_decode(doc.policy_document()))
+            .expect("policy JSON");
+    assert_eq!(
+        doc["Statement"][0]["Action"],
+        json!([
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel"
+        ])
+    );
+    assert_eq!(
+        last_request(&h, "CreateService")["enableExecuteCommand"],
+        true
+    );
+    // The operator's view (through the proxy, which plays the tasks): the command to run.
+    h.proxy.not_the_provider();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_prod-e"))
+        .args(["status", "--physical-id", &out.physical_id()])
+        .env("AWS_ENDPOINT_URL", &h.proxy.endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .output()
+        .expect("run prod-e");
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("ECS Exec: aws ecs execute-command --cluster exec-"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--container dummy-container --interactive --command \"/bin/sh\""),
+        "{text}"
+    );
+    // Off again: the policy goes, and new tasks run without it.
+    let mut off = props.clone();
+    off["EnableExecuteCommand"] = json!(false);
+    let before = h.proxy.calls().len();
+    let updated = h
+        .invoke(stack.update(&out.physical_id(), &props, &off))
+        .await;
+    updated.assert_success();
+    let mut writes = h.writes_since(before);
+    writes.sort();
+    assert_eq!(writes, ["DeleteRolePolicy", "UpdateService"]);
+    let asked = last_request(&h, "UpdateService");
+    assert_eq!(
+        (&asked["enableExecuteCommand"], &asked["forceNewDeployment"]),
+        (&json!(false), &json!(true))
+    );
+    let left = c
+        .iam
+        .list_role_policies()
+        .role_name(d.task_role())
+        .send()
+        .await
+        .expect("policies");
+    assert!(left.policy_names().is_empty());
+}
