@@ -5,6 +5,7 @@
 use prod_e_testkit as support;
 
 mod aws_rules;
+mod capacity;
 mod cli;
 mod create;
 mod delete;

@@ -21,8 +21,10 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
     // another), an Update of every in-place group, a replacement cut short and rolled back, a
     // replacement, CloudFormation's cleanup Delete of the replaced set, the stack's Delete.
     let stack = Stack::new("policy");
-    let props =
-        h.properties(json!({"ClusterName": format!("policy-{}", unique()), "Tags": {"a": "1"}}));
+    let props = h.properties(
+        json!({"ClusterName": format!("policy-{}", unique()), "Tags": {"a": "1"},
+            "CapacityProviderStrategy": [{"CapacityProvider": "FARGATE", "Weight": 1}]}),
+    );
     proxy
         .rollouts
         .set_for_new(Rollout::Slow(Duration::from_secs(5)));
@@ -56,6 +58,10 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         ("DeregistrationDelaySeconds", json!(10)),
         ("HealthCheckGracePeriodSeconds", json!(30)),
         ("CpuArchitecture", json!("ARM64")),
+        (
+            "CapacityProviderStrategy",
+            json!([{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]),
+        ),
     ] {
         new[k] = v;
     }

@@ -210,13 +210,19 @@ fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
         first_stage(n, s),
         vec![task_definition(s)],
         vec![format!(
-            "ECS service {} ({} task(s), FARGATE, subnets {}, public IP {}, health check grace \
-             {} s) after everything else{}",
+            "ECS service {} ({} task(s), {}, subnets {}, public IP {}, health check grace {} s, \
+             ECS Exec {}) after everything else{}",
             s.service_name,
             s.desired_count,
+            crate::spec::capacity::describe(&s.capacity_provider_strategy),
             s.subnet_ids.join(","),
             if s.assign_public_ip { "yes" } else { "no" },
             s.health_check_grace_period_seconds,
+            if s.enable_execute_command {
+                "on"
+            } else {
+                "off"
+            },
             if s.wait_for_steady_state {
                 ", then wait until it is steady"
             } else {

@@ -193,6 +193,11 @@ fn service_drift(
             spec.enable_execute_command.to_string(),
         ),
         (
+            "CapacityProviderStrategy",
+            svc.map(|s| s.capacity.clone()),
+            crate::spec::capacity::describe(&spec.capacity_provider_strategy),
+        ),
+        (
             "HealthCheckGracePeriodSeconds",
             grace.map(|g| g.to_string()),
             spec.health_check_grace_period_seconds.to_string(),

@@ -7,7 +7,7 @@ use std::future::Future;
 use crate::aws::Clients;
 use crate::error::{is_already_exists, Error, Result};
 use crate::naming::{Deployment, Tags};
-use crate::resources::{claim, log_group, task_definition, Tagged};
+use crate::resources::{claim, cluster, log_group, task_definition, Tagged};
 use crate::retry::{poll_until, ADOPT_AFTER_CONFLICT};
 use crate::spec::Spec;
 
@@ -55,6 +55,25 @@ pub(super) async fn task_definition_once(
             Ok(oldest)
         }
         _ => Ok(mine),
+    }
+}
+
+/// The capacity providers `spec`'s strategy names, associated with `cluster` if it lacks any
+/// (a strategy may only name providers of its cluster).
+pub(super) async fn capacity_for(
+    c: &Clients,
+    cluster: &cluster::Cluster,
+    spec: &Spec,
+) -> Result<()> {
+    let missing: Vec<String> = spec
+        .capacity_provider_strategy
+        .iter()
+        .map(|i| i.text("CapacityProvider"))
+        .filter(|p| !cluster.capacity_providers.contains(p))
+        .collect();
+    match missing.is_empty() {
+        true => Ok(()),
+        false => cluster::add_capacity_providers(&c.ecs, cluster, &missing).await,
     }
 }
 

@@ -3,7 +3,7 @@
 //! with the target group joined to the listener but sent no traffic, and waits for the
 //! service; `commit` then routes traffic to it. A failed Create removes everything it made.
 
-use super::adopt::{create_or_adopt, ensure, ensure_log_group, task_definition_once};
+use super::adopt::{capacity_for, create_or_adopt, ensure, ensure_log_group, task_definition_once};
 use super::traffic::traffic;
 use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
@@ -244,13 +244,15 @@ async fn cluster_for(
     step(
         format!("creating ECS cluster ({})", spec.cluster_name),
         async {
-            match borrow(d, find().await?)? {
-                Some(shared) => Ok(shared),
+            let cluster = match borrow(d, find().await?)? {
+                Some(shared) => shared,
                 None => {
                     let create = || cluster::create(&c.ecs, &spec.cluster_name, tags);
-                    create_or_adopt(d, find, create).await
+                    create_or_adopt(d, find, create).await?
                 }
-            }
+            };
+            capacity_for(c, &cluster, spec).await?;
+            Ok(cluster)
         },
     )
     .await

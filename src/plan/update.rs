@@ -63,6 +63,11 @@ pub const EFFECTS: &[(Effect, &str, &str)] = &[
         "ECS service",
         "turn ECS Exec on or off, with a new deployment (UpdateService)",
     ),
+    (
+        Effect::Capacity,
+        "ECS service",
+        "change the capacity provider strategy, with a new deployment (UpdateService)",
+    ),
     (Effect::Retention, "log group", "change the retention"),
     (Effect::Tags, "every resource", "change the tags"),
 ];
@@ -319,12 +324,18 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
             .any(Effect::Deployment)
             .then_some(new.health_check_grace_period_seconds),
         enable_execute_command: diff.any(Effect::Exec).then_some(new.enable_execute_command),
+        capacity_provider_strategy: diff
+            .any(Effect::Capacity)
+            .then_some(new.capacity_provider_strategy.as_slice()),
         desired_count: diff.any(Effect::DesiredCount).then_some(new.desired_count),
         task_definition_arn: registered.as_deref(),
         network: diff
             .any(Effect::Network)
             .then_some((new, set.sg.id.as_str())),
     };
+    if service_change.capacity_provider_strategy.is_some() {
+        super::adopt::capacity_for(change.c, &set.cluster, new).await?;
+    }
     if service_change.changes_anything() {
         let (cluster, name) = (&set.cluster.name, &set.service.name);
         service::update(ecs, cluster, name, service_change).await?;

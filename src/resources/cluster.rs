@@ -1,6 +1,6 @@
 //! The ECS cluster.
 
-use aws_sdk_ecs::types::ClusterField;
+use aws_sdk_ecs::types::{CapacityProviderStrategyItem, ClusterField};
 use aws_sdk_ecs::Client;
 
 use super::gone;
@@ -19,6 +19,10 @@ pub struct Cluster {
     pub arn: String,
     /// Its tags (the ownership tags among them).
     pub tags: Tags,
+    /// The capacity providers associated with it.
+    pub capacity_providers: Vec<String>,
+    /// Its default capacity provider strategy (kept as it is when providers are added).
+    pub default_strategy: Vec<CapacityProviderStrategyItem>,
 }
 
 tagged!(Cluster, "ECS cluster", name);
@@ -49,6 +53,8 @@ fn from_sdk(c: &aws_sdk_ecs::types::Cluster) -> Result<Cluster> {
         name: required(c.cluster_name(), Cluster::KIND, "clusterName")?,
         arn: required(c.cluster_arn(), Cluster::KIND, "clusterArn")?,
         tags: tags::ecs::read(c.tags()),
+        capacity_providers: c.capacity_providers().to_vec(),
+        default_strategy: c.default_capacity_provider_strategy().to_vec(),
     })
 }
 
@@ -66,7 +72,42 @@ pub async fn create(ecs: &Client, name: &str, tags: &Tags) -> Result<Cluster> {
         name: name.to_string(),
         arn: required(arn, Cluster::KIND, "clusterArn")?,
         tags: tags.clone(),
+        capacity_providers: Vec::new(),
+        default_strategy: Vec::new(),
     })
+}
+
+/// Associates `providers` with the cluster beside those it has, keeping its default
+/// strategy (PutClusterCapacityProviders replaces the whole list). A capacity provider
+/// strategy may only name providers associated with the cluster (ECS: "The specified capacity
+/// provider strategy cannot contain a capacity provider that is not associated with the
+/// cluster", dask/dask-cloudprovider#328).
+pub async fn add_capacity_providers(
+    ecs: &Client,
+    cluster: &Cluster,
+    providers: &[String],
+) -> Result<()> {
+    let mut all = cluster.capacity_providers.clone();
+    all.extend(
+        providers
+            .iter()
+            .filter(|p| !cluster.capacity_providers.contains(p))
+            .cloned(),
+    );
+    ecs.put_cluster_capacity_providers()
+        .cluster(&cluster.name)
+        .set_capacity_providers(Some(all))
+        .set_default_capacity_provider_strategy(Some(cluster.default_strategy.clone()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            let doing = format!(
+                "adding capacity providers to ECS cluster ({})",
+                cluster.name
+            );
+            Error::aws(doing, e)
+        })
 }
 
 /// Deletes the cluster, waiting (bounded) while services or tasks drain out of it.

@@ -159,6 +159,9 @@ fn kind_schema(kind: &Kind) -> Value {
         }),
         Kind::Values { .. } | Kind::HttpHeader | Kind::QueryString => condition_schema(kind),
         Kind::Object { fields, .. } => super::object::schema(fields),
+        Kind::Objects { fields, max, .. } => {
+            json!({"type": "array", "items": super::object::schema(fields), "maxItems": max})
+        }
         Kind::Map { max, .. } => {
             let mut map = json!({
                 "type": "object",

@@ -1,9 +1,11 @@
 //! The custom resource's Properties: typed and validated (every problem at once) as the table
 //! in [`schema`] describes them, the diff old → new, and the lenient [`Locator`] for Delete.
 
+pub mod capacity;
 pub mod checks;
 pub mod documents;
 pub mod health;
+mod locator;
 pub mod object;
 pub mod property;
 mod reader;
@@ -20,6 +22,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::naming::{Tags, FINGERPRINT_LEN};
+pub use locator::Locator;
 use object::Object;
 use reader::Reader;
 use routing::{HttpHeader, QueryStringValue, Routing};
@@ -83,6 +86,8 @@ pub struct Spec {
     pub container_health_check: Option<Object>,
     /// The `EnableExecuteCommand` property.
     pub enable_execute_command: bool,
+    /// The `CapacityProviderStrategy` property (empty: the FARGATE launch type).
+    pub capacity_provider_strategy: Vec<Object>,
     /// The `RulePriority` property (`None`: prod-e chooses a free one).
     pub rule_priority: Option<u32>,
     /// The `PathPatterns` property.
@@ -201,20 +206,27 @@ impl Spec {
 
     /// Names of the properties whose values differ between `self` (old) and `new`.
     pub fn diff(&self, new: &Spec) -> Diff {
-        let (old, new) = (as_map(self), as_map(new));
+        let (old_map, new_map) = (as_map(self), as_map(new));
         let changed = PROPERTIES
             .iter()
             .map(|p| p.name)
-            .filter(|name| old.get(*name) != new.get(*name))
+            .filter(|name| old_map.get(*name) != new_map.get(*name))
             .collect();
-        Diff { changed }
+        let uses = |s: &Spec| !s.capacity_provider_strategy.is_empty();
+        Diff {
+            changed,
+            capacity_switch: uses(self) != uses(new),
+        }
     }
 
     /// 8 hex digits of a hash of the replacement-class properties: part of the
-    /// PhysicalResourceId, so that a replacement gets a new id and its own names.
+    /// PhysicalResourceId, so that a replacement gets a new id and its own names. Whether the
+    /// service uses capacity providers counts too (ECS cannot switch a service between a launch
+    /// type and a strategy in place); it enters the hash only when it does, so that the ids
+    /// of sets without one stay what they were.
     pub fn fingerprint(&self) -> String {
         let all = as_map(self);
-        let fixed: Map<String, Value> = PROPERTIES
+        let mut fixed: Map<String, Value> = PROPERTIES
             .iter()
             .filter(|p| p.needs_replacement())
             .map(|p| {
@@ -222,6 +234,9 @@ impl Spec {
                 (p.name.to_string(), value)
             })
             .collect();
+        if !self.capacity_provider_strategy.is_empty() {
+            fixed.insert("UsesCapacityProviders".into(), Value::Bool(true));
+        }
         let digest = Sha256::digest(Value::Object(fixed).to_string().as_bytes());
         digest
             .iter()
@@ -261,6 +276,7 @@ fn read(r: &mut Reader) -> Spec {
         deregistration_delay_seconds: r.integer(&DEREGISTRATION_DELAY_SECONDS) as u32,
         container_health_check: r.object(&CONTAINER_HEALTH_CHECK),
         enable_execute_command: r.boolean(&ENABLE_EXECUTE_COMMAND),
+        capacity_provider_strategy: r.objects(&CAPACITY_PROVIDER_STRATEGY),
         rule_priority: r.optional_integer(&RULE_PRIORITY).map(|n| n as u32),
         path_patterns: r.values(&PATH_PATTERNS),
         host_headers: r.values(&HOST_HEADERS),
@@ -278,12 +294,19 @@ fn read(r: &mut Reader) -> Spec {
 pub struct Diff {
     /// The names of the changed properties.
     pub changed: BTreeSet<&'static str>,
+    /// Whether the service moves between the FARGATE launch type and a capacity provider
+    /// strategy (a replacement, though the property itself changes in place).
+    pub capacity_switch: bool,
 }
 
 impl Diff {
     /// Changed properties that need a new set of resources.
     pub fn needs_replacement(&self) -> Vec<&'static str> {
-        self.with(|p| p.needs_replacement())
+        let mut names = self.with(|p| p.needs_replacement());
+        if self.capacity_switch {
+            names.push(schema::CAPACITY_PROVIDER_STRATEGY.name);
+        }
+        names
     }
 
     /// Whether a changed property has `effect`.
@@ -312,56 +335,9 @@ impl Diff {
             .filter(|p| !p.needs_replacement())
             .map(|p| p.name)
             .collect();
-        Diff { changed }
-    }
-}
-
-/// What Delete needs to find a deployment's resources, read leniently from properties that
-/// may no longer be valid: a property that is missing or malformed falls back to its default.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Locator {
-    /// ClusterName (default if not valid).
-    pub cluster_name: String,
-    /// ServiceName (default if not valid).
-    pub service_name: String,
-    /// TaskFamily (default if not valid).
-    pub task_family: String,
-    /// ListenerArn, if valid.
-    pub listener_arn: Option<String>,
-    /// VpcId, if valid.
-    pub vpc_id: Option<String>,
-}
-
-impl Locator {
-    /// The locator of whatever `properties` hold, valid or not.
-    pub fn from_properties(properties: &Value) -> Self {
-        let text = |p: &Property| {
-            let value = properties.get(p.name).and_then(Value::as_str);
-            let valid = |s: &&str| match p.kind {
-                schema::Kind::Text { check, .. } => !s.is_empty() && check(s).is_ok(),
-                _ => false,
-            };
-            value.filter(valid).map(str::to_string)
-        };
-        let named = |p: &Property| text(p).unwrap_or_else(|| default_text(p).to_string());
-        Locator {
-            cluster_name: named(&schema::CLUSTER_NAME),
-            service_name: named(&schema::SERVICE_NAME),
-            task_family: named(&schema::TASK_FAMILY),
-            listener_arn: text(&schema::LISTENER_ARN),
-            vpc_id: text(&schema::VPC_ID),
-        }
-    }
-}
-
-impl From<&Spec> for Locator {
-    fn from(spec: &Spec) -> Self {
-        Locator {
-            cluster_name: spec.cluster_name.clone(),
-            service_name: spec.service_name.clone(),
-            task_family: spec.task_family.clone(),
-            listener_arn: Some(spec.listener_arn.clone()),
-            vpc_id: Some(spec.vpc_id.clone()),
+        Diff {
+            changed,
+            capacity_switch: false,
         }
     }
 }

@@ -76,6 +76,25 @@ impl Object {
     }
 }
 
+/// Reads `value` as a list of at most `max` objects of `fields`; the first problem found is
+/// the error, naming the item.
+pub fn read_list(fields: &[Field], value: &Value, max: usize) -> Result<Vec<Object>, String> {
+    let Value::Array(items) = value else {
+        return Err("must be a list of objects".to_string());
+    };
+    if items.len() > max {
+        return Err(format!(
+            "lists {} items; at most {max} are allowed",
+            items.len()
+        ));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| read(fields, item).map_err(|m| format!("item {}: {m}", i + 1)))
+        .collect()
+}
+
 /// Reads `value` as an object of `fields`; the first problem found is the error.
 pub fn read(fields: &[Field], value: &Value) -> Result<Object, String> {
     let Value::Object(given) = value else {

@@ -39,6 +39,15 @@ pub enum Kind {
     HttpHeader,
     /// `query-string` matches: a list of `{"Key": …, "Value": …}` (`Key` optional).
     QueryString,
+    /// A list of at most `max` objects of named fields, `check` judging the list as a whole.
+    Objects {
+        /// The fields of each object.
+        fields: &'static [super::object::Field],
+        /// The rule across items.
+        check: fn(&[super::object::Object]) -> Result<(), String>,
+        /// The most items allowed.
+        max: usize,
+    },
     /// An object of named fields ([`super::object`]), `check` judging it as a whole.
     Object {
         /// Its fields.
@@ -94,6 +103,8 @@ pub enum Effect {
     HealthCheck,
     /// The service's deployment settings (UpdateService).
     Deployment,
+    /// The service's capacity provider strategy (UpdateService with a new deployment).
+    Capacity,
     /// ECS Exec: the task role's inline policy and the service's setting (UpdateService with
     /// a new deployment: only new tasks take it).
     Exec,

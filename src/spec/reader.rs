@@ -319,6 +319,20 @@ impl Reader<'_> {
         }
     }
 
+    /// A list of objects ([`Kind::Objects`]); none if not set.
+    pub fn objects(&mut self, p: &Property) -> Vec<Object> {
+        let Kind::Objects { fields, check, max } = p.kind else {
+            return Vec::new();
+        };
+        let Some(value) = self.given(p).cloned() else {
+            return Vec::new();
+        };
+        match object::read_list(fields, &value, max).and_then(|o| check(&o).map(|()| o)) {
+            Ok(items) => items,
+            Err(message) => self.fail(p.name, &message, Vec::new()),
+        }
+    }
+
     /// Moves the value of a field's old name into `value`; the problem if both are given.
     fn field_alias(&self, p: &Property, value: &mut Value) -> Option<String> {
         let alias = alias_of(p.name)?;

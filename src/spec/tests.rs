@@ -410,6 +410,45 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
             "ReadonlyRootFilesystem: must be true or false",
         ),
         (
+            json!({"EnableExecuteCommand": true, "ReadonlyRootFilesystem": true}),
+            "EnableExecuteCommand: ECS Exec does not work with ReadonlyRootFilesystem: true",
+        ),
+        (
+            json!({"CapacityProviderStrategy": [{"CapacityProvider": "EC2", "Weight": 1}]}),
+            "CapacityProviderStrategy: item 1: CapacityProvider: \"EC2\" must be FARGATE or",
+        ),
+        (
+            json!({"CapacityProviderStrategy": [{"Weight": 1}]}),
+            "CapacityProviderStrategy: every item needs its CapacityProvider",
+        ),
+        (
+            json!({"CapacityProviderStrategy": [{"CapacityProvider": "FARGATE"}]}),
+            "CapacityProviderStrategy: at least one capacity provider needs a Weight above 0",
+        ),
+        (
+            json!({"CapacityProviderStrategy": [
+                {"CapacityProvider": "FARGATE", "Base": 1, "Weight": 1},
+                {"CapacityProvider": "FARGATE_SPOT", "Base": 2, "Weight": 1}]}),
+            "CapacityProviderStrategy: only one capacity provider may have a Base",
+        ),
+        (
+            json!({"CapacityProviderStrategy": [
+                {"CapacityProvider": "FARGATE", "Weight": 1},
+                {"CapacityProvider": "FARGATE", "Weight": 2}]}),
+            "CapacityProviderStrategy: names a capacity provider twice",
+        ),
+        (
+            json!({"CapacityProviderStrategy": [
+                {"CapacityProvider": "FARGATE", "Weight": 1},
+                {"CapacityProvider": "FARGATE_SPOT", "Weight": 1},
+                {"CapacityProvider": "FARGATE", "Weight": 1}]}),
+            "CapacityProviderStrategy: lists 3 items; at most 2 are allowed",
+        ),
+        (
+            json!({"CapacityProviderStrategy": {"CapacityProvider": "FARGATE"}}),
+            "CapacityProviderStrategy: must be a list of objects",
+        ),
+        (
             json!({"LogRetentionDays": 4}),
             "LogRetentionDays: 4 is not one of",
         ),
@@ -517,6 +556,29 @@ fn health_checks_take_cloudformation_strings_and_the_old_path_property() {
         ("X86_64", 30)
     );
     assert_eq!(plain.ephemeral_storage_gib, None);
+}
+
+#[test]
+fn moving_to_or_from_capacity_providers_is_a_replacement_and_changing_them_is_not() {
+    let plain = Spec::parse(&required()).unwrap();
+    let mut props = required();
+    props["CapacityProviderStrategy"] = json!([{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]);
+    let spot = Spec::parse(&props).unwrap();
+    props["CapacityProviderStrategy"] = json!([{"CapacityProvider": "FARGATE", "Weight": 2}]);
+    let on_demand = Spec::parse(&props).unwrap();
+    assert_ne!(plain.fingerprint(), spot.fingerprint());
+    assert_eq!(spot.fingerprint(), on_demand.fingerprint());
+    assert_eq!(
+        plain.diff(&spot).needs_replacement(),
+        ["CapacityProviderStrategy"]
+    );
+    assert!(spot.diff(&on_demand).needs_replacement().is_empty());
+    assert!(spot.diff(&on_demand).any(Effect::Capacity));
+    // Sets made before the property existed keep their ids.
+    assert_eq!(
+        plain.fingerprint(),
+        Spec::parse(&required()).unwrap().fingerprint()
+    );
 }
 
 #[test]

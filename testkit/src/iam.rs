@@ -269,7 +269,7 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
         ("ecs", "DescribeClusters") => fields.body["clusters"][0]
             .as_str()
             .map(|c| arn("ecs", format!("cluster/{}", cluster_of(c.into())))),
-        ("ecs", "DeleteCluster") => {
+        ("ecs", "DeleteCluster" | "PutClusterCapacityProviders") => {
             field("cluster").map(|c| arn("ecs", format!("cluster/{}", cluster_of(c))))
         }
         ("ecs", "CreateService") => {

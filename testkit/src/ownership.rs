@@ -82,7 +82,7 @@ pub async fn resource_owner(c: &Clients, call: &Call) -> Option<String> {
                 .await
                 .filter(|_| task.is_some())
         }
-        ("ecs", "DeleteCluster") => {
+        ("ecs", "DeleteCluster" | "PutClusterCapacityProviders") => {
             ecs_owned(ecs_arn(format!("cluster/{}", short(field("cluster")?)))).await
         }
         ("ecs", "UpdateService" | "DeleteService") => {

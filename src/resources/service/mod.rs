@@ -1,9 +1,7 @@
 //! The ECS service: Fargate, REPLICA, in the private subnets, registered with our target group.
 
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
-    LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, SchedulingStrategy,
-    ServiceField,
+    LaunchType, LoadBalancer, PropagateTags, SchedulingStrategy, ServiceField,
 };
 use aws_sdk_ecs::Client;
 
@@ -15,9 +13,12 @@ use crate::error::{
 };
 use crate::naming::Tags;
 use crate::retry::{retry, retry_each, Case, NEW_RESOURCE_VISIBLE, ROLE_PROPAGATION, SERVICE_BUSY};
+use crate::spec::object::Object;
 use crate::spec::Spec;
 
+mod config;
 mod steady;
+use config::{capacity_described, capacity_strategy, network, rollout};
 pub use steady::{has_failed, is_steady, wait_inactive, wait_steady};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -55,6 +56,8 @@ pub struct Service {
     pub container_name: String,
     /// Seconds after a task starts during which failed health checks do not count.
     pub health_check_grace_period_seconds: Option<i32>,
+    /// Its capacity provider strategy, as [`crate::spec::capacity::describe`] words it.
+    pub capacity: String,
     /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
@@ -145,6 +148,7 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
             .collect(),
         enable_execute_command: s.enable_execute_command(),
         health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
+        capacity: capacity_described(s.capacity_provider_strategy()),
         container_name: s
             .load_balancers()
             .first()
@@ -176,6 +180,9 @@ pub async fn create(
         .container_name(&spec.container_name)
         .container_port(i32::from(spec.container_port))
         .build();
+    let strategy =
+        capacity_strategy(&spec.capacity_provider_strategy).map_err(|e| build_error(&doing, e))?;
+    let launch_type = strategy.is_empty().then_some(LaunchType::Fargate);
     let attempt = || async {
         let out = ecs
             .create_service()
@@ -183,7 +190,8 @@ pub async fn create(
             .service_name(name)
             .task_definition(links.task_definition_arn)
             .desired_count(spec.desired_count as i32)
-            .launch_type(LaunchType::Fargate)
+            .set_launch_type(launch_type.clone())
+            .set_capacity_provider_strategy(Some(strategy.clone()).filter(|s| !s.is_empty()))
             .scheduling_strategy(SchedulingStrategy::Replica)
             .network_configuration(network.clone())
             .load_balancers(balancer.clone())
@@ -214,20 +222,6 @@ pub async fn create(
     retry_each(&cases, attempt).await
 }
 
-/// Rolling deployments with the circuit breaker and its rollback on (ECS Developer Guide,
-/// "deployment circuit breaker"): up to twice the tasks during a rollout, never fewer.
-fn rollout() -> DeploymentConfiguration {
-    let breaker = DeploymentCircuitBreaker::builder()
-        .enable(true)
-        .rollback(true)
-        .build();
-    DeploymentConfiguration::builder()
-        .deployment_circuit_breaker(breaker)
-        .maximum_percent(200)
-        .minimum_healthy_percent(100)
-        .build()
-}
-
 /// One UpdateService call with only the fields that change.
 #[derive(Debug, Clone, Default)]
 pub struct Change<'a> {
@@ -241,6 +235,8 @@ pub struct Change<'a> {
     pub health_check_grace_period_seconds: Option<u32>,
     /// ECS Exec on or off; only new tasks take it, so the change forces a new deployment.
     pub enable_execute_command: Option<bool>,
+    /// A new capacity provider strategy (a new deployment too, as ECS requires).
+    pub capacity_provider_strategy: Option<&'a [Object]>,
 }
 
 impl Change<'_> {
@@ -251,6 +247,7 @@ impl Change<'_> {
             || self.network.is_some()
             || self.health_check_grace_period_seconds.is_some()
             || self.enable_execute_command.is_some()
+            || self.capacity_provider_strategy.is_some()
     }
 }
 
@@ -261,6 +258,14 @@ pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>)
         Some((spec, sg)) => Some(network(spec, sg).map_err(|e| build_error(&doing, e))?),
         None => None,
     };
+    let strategy = match change.capacity_provider_strategy {
+        Some(items) => Some(capacity_strategy(items).map_err(|e| build_error(&doing, e))?),
+        None => None,
+    };
+    // ECS Exec reaches only new tasks, and a new strategy needs a new deployment (ECS: "you
+    // must force a new deployment").
+    let new_deployment =
+        change.enable_execute_command.is_some() || change.capacity_provider_strategy.is_some();
     ecs.update_service()
         .cluster(cluster)
         .service(name)
@@ -271,7 +276,8 @@ pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>)
             change.health_check_grace_period_seconds.map(|s| s as i32),
         )
         .set_enable_execute_command(change.enable_execute_command)
-        .set_force_new_deployment(change.enable_execute_command.map(|_| true))
+        .set_capacity_provider_strategy(strategy)
+        .set_force_new_deployment(new_deployment.then_some(true))
         .send()
         .await
         .map(|_| ())
@@ -313,25 +319,6 @@ pub async fn delete(ecs: &Client, cluster: &str, service: &Service) -> Result<()
     })
     .await?;
     wait_inactive(ecs, cluster, name).await
-}
-
-fn network(
-    spec: &Spec,
-    security_group_id: &str,
-) -> Result<NetworkConfiguration, aws_sdk_ecs::error::BuildError> {
-    let public_ip = if spec.assign_public_ip {
-        AssignPublicIp::Enabled
-    } else {
-        AssignPublicIp::Disabled
-    };
-    let vpc = AwsVpcConfiguration::builder()
-        .set_subnets(Some(spec.subnet_ids.clone()))
-        .security_groups(security_group_id)
-        .assign_public_ip(public_ip)
-        .build()?;
-    Ok(NetworkConfiguration::builder()
-        .awsvpc_configuration(vpc)
-        .build())
 }
 
 /// Every service in `cluster` that is not INACTIVE, with its tags.

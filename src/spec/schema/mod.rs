@@ -23,7 +23,7 @@ const fn text(check: fn(&str) -> Result<(), String>, pattern: &'static str) -> K
 const ECS_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
 
 /// Every property, in the order of the README's table.
-pub const PROPERTIES: [Property; 35] = [
+pub const PROPERTIES: [Property; 36] = [
     VPC_ID,
     SUBNET_IDS,
     LISTENER_ARN,
@@ -50,6 +50,7 @@ pub const PROPERTIES: [Property; 35] = [
     DEREGISTRATION_DELAY_SECONDS,
     CONTAINER_HEALTH_CHECK,
     ENABLE_EXECUTE_COMMAND,
+    CAPACITY_PROVIDER_STRATEGY,
     RULE_PRIORITY,
     PATH_PATTERNS,
     HOST_HEADERS,

@@ -2,7 +2,7 @@
 //! prod-e itself behaves.
 
 use super::{text, Default, Effect, Kind, Property, ECS_NAME};
-use crate::spec::{checks, health};
+use crate::spec::{capacity, checks, health};
 
 /// The `ClusterName` property.
 pub const CLUSTER_NAME: Property = Property {
@@ -98,4 +98,18 @@ pub const ENABLE_EXECUTE_COMMAND: Property = Property {
     effect: Effect::Exec,
     doc: "ECS Exec into running tasks (the task role gets the four ssmmessages actions it \
          needs; not with ReadonlyRootFilesystem)",
+};
+/// The `CapacityProviderStrategy` property.
+pub const CAPACITY_PROVIDER_STRATEGY: Property = Property {
+    name: "CapacityProviderStrategy",
+    kind: Kind::Objects {
+        fields: &capacity::FIELDS,
+        check: capacity::strategy,
+        max: 2,
+    },
+    default: Default::Empty,
+    effect: Effect::Capacity,
+    doc: "Fargate Spot: a list of {CapacityProvider: FARGATE or FARGATE_SPOT, Weight, Base} as \
+         in CloudFormation (empty: the FARGATE launch type); going to or from a strategy is a \
+         replacement, changing one is in place",
 };

@@ -19,7 +19,9 @@
 //! | 10 | UpdateService of a service that is not ACTIVE (DRAINING or INACTIVE): `ServiceNotActiveException` | ECS API reference, UpdateService errors | `ecs::a_deleted_service_cannot_be_updated` |
 //! | 11 | A service runs tasks (moto launches none): ListTasks of a service lists its running tasks; DescribeTasks puts them round-robin in its subnets' zones | ECS task placement ("Fargate will try its best to spread tasks across accessible Availability Zones"); ECS `Task` reference | `cli::status_shows_running_tasks_per_zone` |
 //! | 12 | Service settings moto drops from DescribeServices (`enableExecuteCommand`, `healthCheckGracePeriodSeconds`, `deploymentConfiguration`, `capacityProviderStrategy`) are shown as asked | ECS API reference, `Service` | `health::ecs_exec_is_turned_on_and_off_in_place` |
+//! | 13 | A capacity provider strategy may only name providers associated with the cluster: `InvalidParameterException` | dask/dask-cloudprovider#328 (the ECS error text) | `capacity::a_strategy_naming_a_provider_the_cluster_lacks_is_refused` |
 
+pub mod capacity;
 pub mod ecs;
 pub mod elbv2;
 pub mod fresh;
@@ -53,6 +55,7 @@ pub enum Rule {
     FreshReads,
     ServiceNotActive,
     Tasks,
+    CapacityProviders,
 }
 
 /// An AWS error: HTTP status, code and message.
@@ -207,7 +210,10 @@ impl AwsRules {
             ("ecs", "RegisterTaskDefinition") => fresh::passed_roles(self, body),
             ("ecs", "CreateService") => self.create_service(moto, body).await,
             ("ecs", "UpdateService") => match ecs::not_active(self, moto, body).await {
-                None => elbv2::unassociated(self, moto, body).await,
+                None => match capacity::unassociated(self, moto, body).await {
+                    None => elbv2::unassociated(self, moto, body).await,
+                    refused => refused,
+                },
                 refused => refused,
             },
             ("ecs", "CreateCluster") => ecs::existing_cluster(self, moto, body).await,
@@ -230,6 +236,9 @@ impl AwsRules {
             return Some(delayed);
         }
         if let Some(v) = ecs::name_taken(self, moto, body).await {
+            return Some(v);
+        }
+        if let Some(v) = capacity::unassociated(self, moto, body).await {
             return Some(v);
         }
         match elbv2::unassociated(self, moto, body).await {

@@ -1,0 +1,74 @@
+//! The service's settings in ECS's types: its network, its deployment configuration, and its
+//! capacity provider strategy (and the strategy ECS reports, in prod-e's words).
+
+use aws_sdk_ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, DeploymentCircuitBreaker,
+    DeploymentConfiguration, NetworkConfiguration,
+};
+
+use crate::spec::object::Object;
+use crate::spec::Spec;
+
+/// A strategy ECS reports, in the words of [`crate::spec::capacity::describe`].
+pub(super) fn capacity_described(items: &[CapacityProviderStrategyItem]) -> String {
+    let objects: Vec<Object> = items
+        .iter()
+        .map(|i| {
+            Object(std::collections::BTreeMap::from([
+                ("CapacityProvider", i.capacity_provider().into()),
+                ("Weight", i.weight().into()),
+                ("Base", i.base().into()),
+            ]))
+        })
+        .collect();
+    crate::spec::capacity::describe(&objects)
+}
+
+/// The ECS form of a `CapacityProviderStrategy` (empty: the FARGATE launch type instead).
+pub(super) fn capacity_strategy(
+    items: &[Object],
+) -> Result<Vec<CapacityProviderStrategyItem>, aws_sdk_ecs::error::BuildError> {
+    items
+        .iter()
+        .map(|i| {
+            CapacityProviderStrategyItem::builder()
+                .capacity_provider(i.text("CapacityProvider"))
+                .weight(i.integer("Weight") as i32)
+                .base(i.integer("Base") as i32)
+                .build()
+        })
+        .collect()
+}
+
+/// Rolling deployments with the circuit breaker and its rollback on (ECS Developer Guide,
+/// "deployment circuit breaker"): up to twice the tasks during a rollout, never fewer.
+pub(super) fn rollout() -> DeploymentConfiguration {
+    let breaker = DeploymentCircuitBreaker::builder()
+        .enable(true)
+        .rollback(true)
+        .build();
+    DeploymentConfiguration::builder()
+        .deployment_circuit_breaker(breaker)
+        .maximum_percent(200)
+        .minimum_healthy_percent(100)
+        .build()
+}
+
+pub(super) fn network(
+    spec: &Spec,
+    security_group_id: &str,
+) -> Result<NetworkConfiguration, aws_sdk_ecs::error::BuildError> {
+    let public_ip = if spec.assign_public_ip {
+        AssignPublicIp::Enabled
+    } else {
+        AssignPublicIp::Disabled
+    };
+    let vpc = AwsVpcConfiguration::builder()
+        .set_subnets(Some(spec.subnet_ids.clone()))
+        .security_groups(security_group_id)
+        .assign_public_ip(public_ip)
+        .build()?;
+    Ok(NetworkConfiguration::builder()
+        .awsvpc_configuration(vpc)
+        .build())
+}
