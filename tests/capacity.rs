@@ -2,20 +2,9 @@
 //! cluster first (ECS refuses a strategy naming others: rule 13 of the proxy), changes in
 //! place with a new deployment, and going back to the launch type is a replacement.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::support::{unique, Harness, Stack};
-
-/// The body of the last call of `action` the proxy saw, as JSON.
-fn last_request(h: &Harness, action: &str) -> Value {
-    let calls = h.proxy.calls();
-    let call = calls
-        .iter()
-        .rev()
-        .find(|c| c.action == action)
-        .expect(action);
-    serde_json::from_str(&call.body).expect("a JSON body")
-}
 
 async fn capacity_providers(h: &Harness, cluster: &str) -> Vec<String> {
     let out = h
@@ -49,7 +38,7 @@ async fn spot_is_associated_then_used_and_changed_in_place() {
         capacity_providers(&h, &cluster).await,
         ["FARGATE", "FARGATE_SPOT"]
     );
-    let created = last_request(&h, "CreateService");
+    let created = h.last_request("CreateService");
     assert_eq!(created.get("launchType"), None, "{created}");
     assert_eq!(
         created["capacityProviderStrategy"],
@@ -66,7 +55,7 @@ async fn spot_is_associated_then_used_and_changed_in_place() {
     moved.assert_success();
     assert_eq!(moved.physical_id(), id);
     assert_eq!(h.writes_since(before), ["UpdateService"]);
-    let asked = last_request(&h, "UpdateService");
+    let asked = h.last_request("UpdateService");
     assert_eq!(asked["forceNewDeployment"], true);
     assert_eq!(
         asked["capacityProviderStrategy"][0]["capacityProvider"],
@@ -81,7 +70,7 @@ async fn spot_is_associated_then_used_and_changed_in_place() {
     let replaced = h.invoke(stack.update(&id, &spot_only, &plain)).await;
     replaced.assert_success();
     assert_ne!(replaced.physical_id(), id, "a replacement");
-    assert_eq!(last_request(&h, "CreateService")["launchType"], "FARGATE");
+    assert_eq!(h.last_request("CreateService")["launchType"], "FARGATE");
 }
 
 #[tokio::test]

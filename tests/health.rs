@@ -5,17 +5,6 @@ use serde_json::{json, Value};
 
 use crate::support::{unique, Harness, Stack};
 
-/// The body of the last call of `action` the proxy saw, as JSON.
-fn last_request(h: &Harness, action: &str) -> Value {
-    let calls = h.proxy.calls();
-    let call = calls
-        .iter()
-        .rev()
-        .find(|c| c.action == action)
-        .expect(action);
-    serde_json::from_str(&call.body).expect("a JSON body")
-}
-
 /// The target group as ELBv2 has it.
 async fn target_group(
     h: &Harness,
@@ -81,10 +70,10 @@ async fn health_checks_platform_and_hardening_are_created_and_changed_in_place()
     assert_eq!(delay(attrs.attributes()).as_deref(), Some("15"));
     // Asked of ECS (moto drops the grace period from what it returns).
     assert_eq!(
-        last_request(&h, "CreateService")["healthCheckGracePeriodSeconds"],
+        h.last_request("CreateService")["healthCheckGracePeriodSeconds"],
         120
     );
-    let registered = last_request(&h, "RegisterTaskDefinition");
+    let registered = h.last_request("RegisterTaskDefinition");
     assert_eq!(
         registered["runtimePlatform"],
         json!({"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"})
@@ -161,13 +150,13 @@ async fn health_checks_platform_and_hardening_are_created_and_changed_in_place()
         Some("/ready")
     );
     assert_eq!(
-        last_request(&h, "UpdateService")["taskDefinition"]
+        h.last_request("UpdateService")["taskDefinition"]
             .as_str()
             .map(|s| s.contains("prod-e-task")),
         Some(true)
     );
     assert_eq!(
-        last_request(&h, "RegisterTaskDefinition")["runtimePlatform"]["cpuArchitecture"],
+        h.last_request("RegisterTaskDefinition")["runtimePlatform"]["cpuArchitecture"],
         "X86_64"
     );
 }
@@ -203,7 +192,7 @@ async fn ecs_exec_is_turned_on_and_off_in_place() {
         ])
     );
     assert_eq!(
-        last_request(&h, "CreateService")["enableExecuteCommand"],
+        h.last_request("CreateService")["enableExecuteCommand"],
         true
     );
     // The operator's view (through the proxy, which plays the tasks): the command to run.
@@ -236,7 +225,7 @@ async fn ecs_exec_is_turned_on_and_off_in_place() {
     let mut writes = h.writes_since(before);
     writes.sort();
     assert_eq!(writes, ["DeleteRolePolicy", "UpdateService"]);
-    let asked = last_request(&h, "UpdateService");
+    let asked = h.last_request("UpdateService");
     assert_eq!(
         (&asked["enableExecuteCommand"], &asked["forceNewDeployment"]),
         (&json!(false), &json!(true))

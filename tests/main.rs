@@ -19,6 +19,7 @@ mod real_aws;
 mod reliability;
 mod replace;
 mod routing;
+mod secrets;
 mod steady;
 mod tidy;
 mod update;

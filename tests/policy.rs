@@ -62,6 +62,10 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
             "CapacityProviderStrategy",
             json!([{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]),
         ),
+        (
+            "Secrets",
+            json!({"TOKEN": "arn:aws:ssm:us-east-1:123456789012:parameter/app/token"}),
+        ),
     ] {
         new[k] = v;
     }

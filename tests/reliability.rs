@@ -22,10 +22,18 @@ async fn response_of(event: &Value) -> Value {
 
 /// Properties with a cluster and task family of their own: the family's revisions are listed
 /// (and each described) on every operation, so a family shared with the tests running
-/// alongside would make the number of calls vary, and the crash sweep counts calls.
+/// alongside would make the number of calls vary, and the crash sweep counts calls. ECS Exec,
+/// a secret and a capacity provider strategy add the calls that follow a role's or a cluster's
+/// creation (inline policies, the cluster's capacity providers) to the kill points.
 fn cluster_props(h: &Harness, prefix: &str) -> Value {
     let own = format!("{prefix}-{}", unique());
-    h.properties(json!({"ClusterName": own, "TaskFamily": own}))
+    h.properties(json!({
+        "ClusterName": own,
+        "TaskFamily": own,
+        "EnableExecuteCommand": true,
+        "Secrets": {"TOKEN": "arn:aws:ssm:us-east-1:123456789012:parameter/app/token"},
+        "CapacityProviderStrategy": [{"CapacityProvider": "FARGATE", "Weight": 1}],
+    }))
 }
 
 /// A proxy for a crash sweep, and how many AWS calls an uninterrupted Create and Delete make

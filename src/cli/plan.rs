@@ -255,7 +255,7 @@ fn task_definition(s: &Spec) -> String {
     format!(
         "task definition {} (Fargate {}, awsvpc, {} CPU / {} MiB, ephemeral storage {storage}, \
          {} as {} on port {}, read-only root {}, stop timeout {} s, container health check \
-         {check}) after the roles and log group",
+         {check}, {} secret(s)) after the roles and log group",
         s.task_family,
         s.cpu_architecture,
         s.cpu,
@@ -268,7 +268,8 @@ fn task_definition(s: &Spec) -> String {
         } else {
             "no"
         },
-        s.stop_timeout
+        s.stop_timeout,
+        s.secrets.len()
     )
 }
 

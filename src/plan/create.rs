@@ -167,6 +167,9 @@ async fn task_definition_set(
             let find = || role::find(&c.iam, &exec_name);
             let r = ensure(d, find, || role::create(&c.iam, &exec_name, tags)).await?;
             role::attach_policy(&c.iam, &exec_name, &execution_policy).await?;
+            if let Some(doc) = role::secrets_policy(spec) {
+                role::put_policy(&c.iam, &exec_name, role::SECRETS_POLICY_NAME, &doc).await?;
+            }
             Ok(r)
         }),
         step(format!("creating IAM role ({task_name})"), async {

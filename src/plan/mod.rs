@@ -5,6 +5,7 @@
 mod adopt;
 mod create;
 mod delete;
+mod effects;
 mod inventory;
 mod replace;
 mod traffic;
@@ -12,9 +13,10 @@ mod update;
 
 pub use create::{create, CreateFailed};
 pub use delete::{delete, delete_found, DELETION_ORDER};
+pub use effects::effects;
 pub use inventory::{inventory, Inventory};
 pub use replace::{replace, restore};
-pub use update::{effects, update};
+pub use update::update;
 
 use serde::Serialize;
 

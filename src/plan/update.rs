@@ -9,77 +9,9 @@ use crate::resources::{
     claim, cluster, listener_rule, log_group, role, security_group, service, tags, target_group,
     task_definition, Tagged,
 };
-use crate::spec::schema::{Effect, DEREGISTRATION_DELAY_SECONDS, HEALTH_CHECK};
+use crate::spec::schema::{Effect, DEREGISTRATION_DELAY_SECONDS, HEALTH_CHECK, SECRETS};
 use crate::spec::{Diff, Locator, Spec};
 use task_definition::family_of;
-
-/// What an in-place Update does, per resource, for the properties with each [`Effect`] (for
-/// `prod-e plan`; `update` below acts on the same effects).
-pub const EFFECTS: &[(Effect, &str, &str)] = &[
-    (
-        Effect::TaskDefinition,
-        "task definition",
-        "register a new revision",
-    ),
-    (
-        Effect::TaskDefinition,
-        "ECS service",
-        "roll onto the new revision (UpdateService)",
-    ),
-    (
-        Effect::DesiredCount,
-        "ECS service",
-        "change the task count (UpdateService)",
-    ),
-    (
-        Effect::Network,
-        "ECS service",
-        "change subnets / public IP (UpdateService)",
-    ),
-    (
-        Effect::SourceGroup,
-        "security group",
-        "allow the new source, revoke the old one",
-    ),
-    (
-        Effect::HealthCheck,
-        "target group",
-        "change the health check / deregistration delay",
-    ),
-    (
-        Effect::Deployment,
-        "ECS service",
-        "change the health check grace period (UpdateService)",
-    ),
-    (Effect::Priority, "listener rule", "change the priority"),
-    (Effect::Routing, "listener rule", "change the conditions"),
-    (
-        Effect::Exec,
-        "task role",
-        "put or delete the ECS Exec policy",
-    ),
-    (
-        Effect::Exec,
-        "ECS service",
-        "turn ECS Exec on or off, with a new deployment (UpdateService)",
-    ),
-    (
-        Effect::Capacity,
-        "ECS service",
-        "change the capacity provider strategy, with a new deployment (UpdateService)",
-    ),
-    (Effect::Retention, "log group", "change the retention"),
-    (Effect::Tags, "every resource", "change the tags"),
-];
-
-/// The effects an Update with `diff` has: (resource, action, the changed properties that cause it).
-pub fn effects(diff: &Diff) -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
-    EFFECTS
-        .iter()
-        .filter(|(effect, _, _)| diff.any(*effect))
-        .map(|(effect, resource, action)| (*resource, *action, diff.with(|p| p.effect == *effect)))
-        .collect()
-}
 
 /// The resources of the set an Update works on, each required to exist and be ours.
 struct Set {
@@ -222,6 +154,13 @@ async fn update_roles(change: &Change<'_>, set: &Set) -> Result<()> {
         tags::iam::update_role(iam, &set.exec.name, old, new).await?;
         tags::iam::update_role(iam, &set.task.name, old, new).await?;
     }
+    if change.diff.any(Effect::Secrets) {
+        let (exec, name) = (&set.exec.name, role::SECRETS_POLICY_NAME);
+        match role::secrets_policy(change.new) {
+            Some(doc) => role::put_policy(iam, exec, name, &doc).await?,
+            None => role::delete_policy(iam, exec, name).await?,
+        }
+    }
     if change.diff.any(Effect::Exec) {
         let (task, name) = (&set.task.name, role::EXEC_POLICY_NAME);
         match change.new.enable_execute_command {
@@ -304,7 +243,8 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         .revisions
         .iter()
         .any(|t| t.arn == set.service.task_definition);
-    let registered = match diff.any(Effect::TaskDefinition) || (change.retag() && runs_ours) {
+    let new_revision = diff.any(Effect::TaskDefinition) || diff.changed.contains(SECRETS.name);
+    let registered = match new_revision || (change.retag() && runs_ours) {
         true => {
             let links = task_definition::Links {
                 execution_role_arn: &set.exec.arn,

@@ -4,8 +4,13 @@ use aws_sdk_iam::Client;
 
 use super::{found, gone, required, tags, Tagged};
 use crate::error::{is_delete_conflict, Error, Result};
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
 use crate::naming::Tags;
 use crate::retry::{retry, ROLE_DELETE_CONFLICT};
+use crate::spec::Spec;
 
 /// Only ECS tasks may assume our roles.
 pub const TRUST_POLICY: &str = concat!(
@@ -14,6 +19,46 @@ pub const TRUST_POLICY: &str = concat!(
 );
 /// The AWS managed policy for the execution role, under `arn:{partition}:iam::aws:policy/`.
 pub const EXECUTION_POLICY: &str = "service-role/AmazonECSTaskExecutionRolePolicy";
+/// The execution role's inline policy for the task's secrets.
+pub const SECRETS_POLICY_NAME: &str = "prod-e-secrets";
+
+/// The execution role's policy for `spec`'s secrets, `None` without any: GetSecretValue on
+/// exactly its secrets, GetParameters on exactly its parameters, and Decrypt with its KMS key if
+/// it names one (ECS Developer Guide, "Required IAM permissions for Amazon ECS secrets"). A
+/// secret's `:json-key:version-stage:version-id` suffix is ECS's, not part of its ARN.
+pub fn secrets_policy(spec: &Spec) -> Option<String> {
+    if spec.secrets.is_empty() {
+        return None;
+    }
+    let (mut secrets, mut parameters) = (BTreeSet::new(), BTreeSet::new());
+    for arn in spec.secrets.values() {
+        let parts: Vec<&str> = arn.split(':').collect();
+        match parts.get(2) {
+            Some(&"ssm") => parameters.insert(arn.clone()),
+            _ => secrets.insert(parts[..parts.len().min(7)].join(":")),
+        };
+    }
+    let mut statements = Vec::new();
+    if !secrets.is_empty() {
+        statements.push(allow(
+            "secretsmanager:GetSecretValue",
+            secrets.into_iter().collect(),
+        ));
+    }
+    if !parameters.is_empty() {
+        statements.push(allow("ssm:GetParameters", parameters.into_iter().collect()));
+    }
+    if !spec.secrets_kms_key_arn.is_empty() {
+        statements.push(allow("kms:Decrypt", vec![spec.secrets_kms_key_arn.clone()]));
+    }
+    Some(json!({"Version": "2012-10-17", "Statement": statements}).to_string())
+}
+
+/// One statement allowing `action` on `resources`.
+fn allow(action: &str, resources: Vec<String>) -> serde_json::Value {
+    json!({"Effect": "Allow", "Action": action, "Resource": resources})
+}
+
 /// The task role's inline policy for ECS Exec.
 pub const EXEC_POLICY_NAME: &str = "prod-e-ecs-exec";
 /// What ECS Exec needs of the task role, and nothing more (ECS Developer Guide, "ECS Exec":

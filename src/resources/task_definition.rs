@@ -3,7 +3,7 @@
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, CpuArchitecture, EphemeralStorage, HealthCheck,
     KeyValuePair, LogConfiguration, LogDriver, NetworkMode, OsFamily, PortMapping, RuntimePlatform,
-    TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
+    Secret, TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
 };
 use aws_sdk_ecs::Client;
 
@@ -149,10 +149,19 @@ fn container(
         .set_entry_point(Some(spec.entry_point.clone()).filter(|e| !e.is_empty()))
         .set_environment(Some(environment))
         .log_configuration(logging)
+        .set_secrets(Some(secrets(spec)?).filter(|s| !s.is_empty()))
         .readonly_root_filesystem(spec.readonly_root_filesystem)
         .stop_timeout(spec.stop_timeout as i32)
         .set_health_check(health_check(spec)?)
         .build())
+}
+
+/// The container's secrets: each variable from its secret or parameter ARN (never read here).
+fn secrets(spec: &Spec) -> Result<Vec<Secret>, aws_sdk_ecs::error::BuildError> {
+    spec.secrets
+        .iter()
+        .map(|(name, from)| Secret::builder().name(name).value_from(from).build())
+        .collect()
 }
 
 /// The container's health check (`ContainerHealthCheck`), if the spec has one.

@@ -28,6 +28,37 @@ pub fn any_key(_key: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Any value (the container environment and tags: no rule of prod-e's).
+pub fn any_value(_value: &str) -> Result<(), String> {
+    Ok(())
+}
+
+/// Where a secret comes from: a Secrets Manager secret ARN (optionally with ECS's
+/// `:json-key:version-stage:version-id` suffix) or an SSM parameter ARN (ECS Developer Guide,
+/// "Pass sensitive data to an Amazon ECS container").
+pub fn secret_source(s: &str) -> Result<(), String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let secret =
+        parts.len() >= 7 && parts.get(2) == Some(&"secretsmanager") && parts[5] == "secret";
+    let parameter =
+        parts.len() == 6 && parts.get(2) == Some(&"ssm") && parts[5].starts_with("parameter/");
+    match parts.first() == Some(&"arn") && (secret || parameter) {
+        true => Ok(()),
+        false => Err(format!(
+            "{s:?} must be a Secrets Manager secret ARN (arn:…:secretsmanager:…:secret:…) or \
+             an SSM parameter ARN (arn:…:ssm:…:parameter/…)"
+        )),
+    }
+}
+
+/// A KMS key ARN (`arn:…:kms:…:key/…`).
+pub fn kms_key_arn(s: &str) -> Result<(), String> {
+    match s.starts_with("arn:") && s.contains(":kms:") && s.contains(":key/") {
+        true => Ok(()),
+        false => Err(format!("{s:?} must be a KMS key ARN (arn:…:kms:…:key/…)")),
+    }
+}
+
 /// An AWS id `<prefix><letters and digits>`.
 pub fn prefixed(s: &str, prefix: &str) -> Result<(), String> {
     let rest = s.strip_prefix(prefix).unwrap_or_default();

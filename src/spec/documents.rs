@@ -18,7 +18,12 @@ pub fn markdown_table() -> String {
             Default::Integer(n) => format!("`{n}`"),
             Default::Boolean(b) => format!("`{b}`"),
             Default::Empty if matches!(p.kind, Kind::Map { .. }) => "`{}`".to_string(),
-            Default::Empty if matches!(p.kind, Kind::HttpHeader | Kind::Object { .. }) => {
+            Default::Empty
+                if matches!(
+                    p.kind,
+                    Kind::HttpHeader | Kind::Object { .. } | Kind::Text { .. }
+                ) =>
+            {
                 "none".to_string()
             }
             Default::Empty => "`[]`".to_string(),
@@ -116,7 +121,14 @@ fn property_schema(p: &Property) -> Value {
         Default::Integer(n) => Some(json!(n)),
         Default::Boolean(b) => Some(json!(b)),
         Default::Empty if matches!(p.kind, Kind::Map { .. }) => Some(json!({})),
-        Default::Empty if matches!(p.kind, Kind::HttpHeader | Kind::Object { .. }) => None,
+        Default::Empty
+            if matches!(
+                p.kind,
+                Kind::HttpHeader | Kind::Object { .. } | Kind::Text { .. }
+            ) =>
+        {
+            None
+        }
         Default::Empty => Some(json!([])),
         Default::Texts(t) => Some(json!(t)),
         Default::Chosen(_) | Default::Fields => None,

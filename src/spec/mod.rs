@@ -102,6 +102,10 @@ pub struct Spec {
     pub log_retention_days: i32,
     /// The `Environment` property.
     pub environment: BTreeMap<String, String>,
+    /// The `Secrets` property: variable name → secret or parameter ARN.
+    pub secrets: BTreeMap<String, String>,
+    /// The `SecretsKmsKeyArn` property (`""`: none).
+    pub secrets_kms_key_arn: String,
     /// The `Tags` property.
     pub tags: Tags,
     /// The `WaitForSteadyState` property.
@@ -284,6 +288,8 @@ fn read(r: &mut Reader) -> Spec {
         query_string: r.query_string(&QUERY_STRING),
         log_retention_days: r.integer(&LOG_RETENTION_DAYS) as i32,
         environment: r.map(&ENVIRONMENT),
+        secrets: r.map(&SECRETS),
+        secrets_kms_key_arn: r.text(&SECRETS_KMS_KEY_ARN),
         tags: r.map(&TAGS),
         wait_for_steady_state: r.boolean(&WAIT_FOR_STEADY_STATE),
     }

@@ -60,6 +60,8 @@ pub enum Kind {
     Map {
         /// The rule for keys.
         check_key: fn(&str) -> Result<(), String>,
+        /// The rule for values.
+        check_value: fn(&str) -> Result<(), String>,
         /// The most entries allowed, and what they are and why.
         max: Option<(usize, &'static str)>,
     },
@@ -105,6 +107,8 @@ pub enum Effect {
     Deployment,
     /// The service's capacity provider strategy (UpdateService with a new deployment).
     Capacity,
+    /// Secrets: the execution role's policy for them, and (for `Secrets`) a new revision.
+    Secrets,
     /// ECS Exec: the task role's inline policy and the service's setting (UpdateService with
     /// a new deployment: only new tasks take it).
     Exec,

@@ -172,7 +172,12 @@ impl Reader<'_> {
             Some(Value::Object(o)) => o.clone(),
             Some(_) => return self.fail(name, "must be a map of string to string", empty),
         };
-        let Kind::Map { check_key, max } = p.kind else {
+        let Kind::Map {
+            check_key,
+            check_value,
+            max,
+        } = p.kind
+        else {
             return empty;
         };
         let mut out = BTreeMap::new();
@@ -186,7 +191,7 @@ impl Reader<'_> {
             if key.is_empty() {
                 return self.fail(name, "keys must not be empty", empty);
             }
-            if let Err(message) = check_key(key) {
+            if let Err(message) = check_key(key).and_then(|()| check_value(&text)) {
                 return self.fail(name, &message, empty);
             }
             out.insert(key.clone(), text);

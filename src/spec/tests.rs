@@ -445,6 +445,18 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
             "CapacityProviderStrategy: lists 3 items; at most 2 are allowed",
         ),
         (
+            json!({"Secrets": {"DB": "arn:aws:s3:::bucket/key"}}),
+            "Secrets: \"arn:aws:s3:::bucket/key\" must be a Secrets Manager secret ARN",
+        ),
+        (
+            json!({"Secrets": {"DB": "db-password"}}),
+            "Secrets: \"db-password\" must be a Secrets Manager secret ARN",
+        ),
+        (
+            json!({"SecretsKmsKeyArn": "alias/mine"}),
+            "SecretsKmsKeyArn: \"alias/mine\" must be a KMS key ARN",
+        ),
+        (
             json!({"CapacityProviderStrategy": {"CapacityProvider": "FARGATE"}}),
             "CapacityProviderStrategy: must be a list of objects",
         ),

@@ -122,6 +122,14 @@ impl Harness {
 }
 
 impl Harness {
+    /// The JSON body of the provider's last call of `action` (`null` if none or not JSON).
+    pub fn last_request(&self, action: &str) -> Value {
+        let calls = self.proxy.calls();
+        let call = calls.iter().rev().find(|c| c.action == action);
+        let body = call.map(|c| c.body.clone()).unwrap_or_default();
+        serde_json::from_str(&body).unwrap_or(Value::Null)
+    }
+
     /// The writes among the provider's calls from call `from` on, in order (reads — the
     /// `Describe*`, `List*` and `Get*` actions — left out).
     pub fn writes_since(&self, from: usize) -> Vec<String> {

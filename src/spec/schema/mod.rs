@@ -23,7 +23,7 @@ const fn text(check: fn(&str) -> Result<(), String>, pattern: &'static str) -> K
 const ECS_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
 
 /// Every property, in the order of the README's table.
-pub const PROPERTIES: [Property; 36] = [
+pub const PROPERTIES: [Property; 38] = [
     VPC_ID,
     SUBNET_IDS,
     LISTENER_ARN,
@@ -58,6 +58,8 @@ pub const PROPERTIES: [Property; 36] = [
     QUERY_STRING,
     LOG_RETENTION_DAYS,
     ENVIRONMENT,
+    SECRETS,
+    SECRETS_KMS_KEY_ARN,
     TAGS,
     WAIT_FOR_STEADY_STATE,
 ];

@@ -73,6 +73,7 @@ pub const TAGS: Property = Property {
     name: "Tags",
     kind: Kind::Map {
         check_key: checks::user_tag,
+        check_value: checks::any_value,
         max: Some((
             checks::MAX_USER_TAGS,
             "tags (prod-e adds 3 of its own; IAM allows 50)",

@@ -92,6 +92,7 @@ pub const ENVIRONMENT: Property = Property {
     name: "Environment",
     kind: Kind::Map {
         check_key: checks::any_key,
+        check_value: checks::any_value,
         max: None,
     },
     default: Default::Empty,
@@ -129,4 +130,27 @@ pub const EPHEMERAL_STORAGE_GIB: Property = Property {
     default: Default::Chosen("Fargate's 20 GiB"),
     effect: Effect::TaskDefinition,
     doc: "the task's ephemeral storage, GiB",
+};
+/// The `Secrets` property.
+pub const SECRETS: Property = Property {
+    name: "Secrets",
+    kind: Kind::Map {
+        check_key: checks::any_key,
+        check_value: checks::secret_source,
+        max: None,
+    },
+    default: Default::Empty,
+    effect: Effect::Secrets,
+    doc: "container environment variables from Secrets Manager or SSM Parameter Store: map of \
+         name to secret ARN (with ECS's `:json-key::` suffix if wanted) or parameter ARN; the \
+         execution role may read exactly these, and prod-e never reads their values",
+};
+/// The `SecretsKmsKeyArn` property.
+pub const SECRETS_KMS_KEY_ARN: Property = Property {
+    name: "SecretsKmsKeyArn",
+    kind: text(checks::kms_key_arn, "^arn:.+:kms:.+:key/.+$"),
+    default: Default::Empty,
+    effect: Effect::Secrets,
+    doc: "the customer-managed KMS key of the secrets, if any (the execution role may decrypt \
+         with it)",
 };

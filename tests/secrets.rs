@@ -1,0 +1,111 @@
+//! Secrets (issue #14): the container gets each variable from its secret or parameter; the
+//! execution role may read exactly those (and decrypt with the given key); a change rolls a
+//! new revision and rewrites the policy; removing them all deletes it.
+
+use serde_json::{json, Value};
+
+use crate::support::{unique, Harness, Stack};
+
+const SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
+const KEYED: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-XyZ123:token::";
+const PARAMETER: &str = "arn:aws:ssm:us-east-1:123456789012:parameter/app/flag";
+const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+async fn secrets_policy(h: &Harness, role: &str) -> Option<Value> {
+    let out = h
+        .clients
+        .iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name("prod-e-secrets")
+        .send()
+        .await
+        .ok()?;
+    let text = crate::support::http::percent_decode(out.policy_document());
+    serde_json::from_str(&text).ok()
+}
+
+#[tokio::test]
+async fn secrets_reach_the_container_and_the_execution_role_reads_exactly_them() {
+    let h = Harness::new().await;
+    let stack = Stack::new("secrets");
+    let props = h.properties(json!({
+        "ClusterName": format!("secrets-{}", unique()),
+        "Secrets": {"DB_PASSWORD": SECRET, "API_TOKEN": KEYED, "FLAG": PARAMETER},
+        "SecretsKmsKeyArn": KEY,
+    }));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let exec = stack.deployment(&props).execution_role();
+    let policy = secrets_policy(&h, &exec).await.expect("the secrets policy");
+    assert_eq!(
+        policy["Statement"],
+        json!([
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": [
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-XyZ123", SECRET]},
+            {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": [PARAMETER]},
+            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": [KEY]},
+        ])
+    );
+    let td = h
+        .clients
+        .ecs
+        .describe_task_definition()
+        .task_definition(out.data("TaskDefinitionArn"))
+        .send()
+        .await
+        .expect("td");
+    let container = &td.task_definition().expect("td").container_definitions()[0];
+    let secrets: Vec<(String, String)> = container
+        .secrets()
+        .iter()
+        .map(|s| (s.name().to_string(), s.value_from().to_string()))
+        .collect();
+    assert_eq!(
+        secrets,
+        [
+            ("API_TOKEN", KEYED),
+            ("DB_PASSWORD", SECRET),
+            ("FLAG", PARAMETER)
+        ]
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+    );
+    // prod-e never reads a secret's value.
+    let read = h
+        .proxy
+        .calls()
+        .iter()
+        .any(|c| c.service == "secretsmanager" || c.service == "ssm");
+    assert!(!read, "prod-e called Secrets Manager or SSM");
+    // One secret fewer: a new revision and a narrower policy; none: the policy goes.
+    let id = out.physical_id();
+    let mut fewer = props.clone();
+    fewer["Secrets"] = json!({"FLAG": PARAMETER});
+    fewer["SecretsKmsKeyArn"] = json!("");
+    let before = h.proxy.calls().len();
+    h.invoke(stack.update(&id, &props, &fewer))
+        .await
+        .assert_success();
+    let mut writes = h.writes_since(before);
+    writes.sort();
+    assert_eq!(
+        writes,
+        [
+            "DeregisterTaskDefinition",
+            "PutRolePolicy",
+            "RegisterTaskDefinition",
+            "UpdateService"
+        ]
+    );
+    let narrower = secrets_policy(&h, &exec).await.expect("policy");
+    assert_eq!(
+        narrower["Statement"],
+        json!([{"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": [PARAMETER]}])
+    );
+    let mut none = fewer.clone();
+    none.as_object_mut().expect("object").remove("Secrets");
+    h.invoke(stack.update(&id, &fewer, &none))
+        .await
+        .assert_success();
+    assert_eq!(secrets_policy(&h, &exec).await, None);
+}
