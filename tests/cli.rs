@@ -179,6 +179,8 @@ async fn status_shows_a_live_deployment_and_flags_drift() {
     drifted["RulePriority"] = json!(7);
     drifted["EnableExecuteCommand"] = json!(true);
     drifted["HealthCheck"] = json!({"Path": "/ready"});
+    drifted["CpuArchitecture"] = json!("ARM64");
+    drifted["StopTimeout"] = json!(45);
     let (code, out, _) = prod_e(&[
         "status",
         "--physical-id",
@@ -193,6 +195,14 @@ async fn status_shows_a_live_deployment_and_flags_drift() {
     );
     assert!(
         out.contains("! EnableExecuteCommand is false, the properties say true"),
+        "{out}"
+    );
+    assert!(
+        out.contains("! CpuArchitecture is X86_64, the properties say ARM64"),
+        "{out}"
+    );
+    assert!(
+        out.contains("! StopTimeout is 30, the properties say 45"),
         "{out}"
     );
     assert!(

@@ -8,7 +8,7 @@ use super::report;
 use super::{exit, read_properties, Failure, Outcome, Target};
 use crate::aws::Clients;
 use crate::plan::inventory;
-use crate::resources::{target_group, task};
+use crate::resources::{target_group, task, task_definition};
 use crate::spec::Spec;
 
 /// Show every resource of a deployment with its state, and flag what is missing or drifted.
@@ -62,11 +62,7 @@ impl Status {
             text.push_str(&format!("rule: priority {}, {routing}\n", rule.priority));
         }
         if let Some(path) = &self.properties {
-            let spec = Spec::parse(&read_properties(path)?).map_err(|e| Failure {
-                code: exit::INVALID,
-                message: e.to_string(),
-            })?;
-            problems.extend(drift(&spec, &inv));
+            problems.extend(drifted(c, path, &inv).await?);
         }
         for p in &problems {
             text.push_str(&format!("! {p}\n"));
@@ -83,6 +79,25 @@ impl Status {
         });
         Ok(Outcome { code, text, json })
     }
+}
+
+/// Where the live resources, and the revision the service runs, differ from the properties
+/// in `path`.
+async fn drifted(
+    c: &Clients,
+    path: &std::path::Path,
+    inv: &crate::plan::Inventory,
+) -> Result<Vec<String>, Failure> {
+    let spec = Spec::parse(&read_properties(path)?).map_err(|e| Failure {
+        code: exit::INVALID,
+        message: e.to_string(),
+    })?;
+    let mut problems = drift(&spec, inv);
+    if let Some(svc) = &inv.service {
+        let live = task_definition::settings(&c.ecs, &svc.task_definition).await?;
+        problems.extend(task_drift(&spec, &live));
+    }
+    Ok(problems)
 }
 
 /// What is missing or not ours.
@@ -171,6 +186,54 @@ fn drift(spec: &Spec, inv: &crate::plan::Inventory) -> Vec<String> {
             let live = live.filter(|l| *l != want)?;
             Some(format!("{what} is {live}, the properties say {want}"))
         })
+        .collect()
+}
+
+/// Where the revision the service runs differs from the properties.
+fn task_drift(spec: &Spec, live: &task_definition::Settings) -> Vec<String> {
+    let mut secrets: Vec<String> = spec
+        .secrets
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
+    secrets.sort();
+    let command = |c: Option<Vec<String>>| c.map_or("none".to_string(), |c| c.join(" "));
+    let want_command = spec
+        .container_health_check
+        .as_ref()
+        .map(|o| o.strings("Command"));
+    let pairs = [
+        (
+            "CpuArchitecture",
+            live.cpu_architecture.clone(),
+            spec.cpu_architecture.clone(),
+        ),
+        (
+            "EphemeralStorageGiB",
+            live.ephemeral_storage_gib.to_string(),
+            spec.ephemeral_storage_gib.unwrap_or(20).to_string(),
+        ),
+        (
+            "ReadonlyRootFilesystem",
+            live.readonly_root_filesystem.to_string(),
+            spec.readonly_root_filesystem.to_string(),
+        ),
+        (
+            "StopTimeout",
+            live.stop_timeout.to_string(),
+            spec.stop_timeout.to_string(),
+        ),
+        (
+            "ContainerHealthCheck.Command",
+            command(live.health_check_command.clone()),
+            command(want_command),
+        ),
+        ("Secrets", live.secrets.join(","), secrets.join(",")),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, live, want)| live != want)
+        .map(|(what, live, want)| format!("{what} is {live}, the properties say {want}"))
         .collect()
 }
 
