@@ -102,7 +102,7 @@ impl fmt::Display for Error {
             ),
             Error::Preflight { problems } => write!(
                 f,
-                "preflight found {} problem(s), nothing was created: {}",
+                "preflight found {} problem(s), nothing was written: {}",
                 problems.len(),
                 problems.join("; ")
             ),

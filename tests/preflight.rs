@@ -14,7 +14,7 @@ async fn refused(h: &Harness, props: &Value, want: &[&str]) -> String {
     assert_eq!(out.status(), "FAILED", "{:?}", out.response);
     let reason = out.reason().to_string();
     assert!(reason.starts_with("preflight found"), "{reason}");
-    assert!(reason.contains("nothing was created"), "{reason}");
+    assert!(reason.contains("nothing was written"), "{reason}");
     assert!(!reason.contains("removed again"), "{reason}");
     for w in want {
         assert!(reason.contains(w), "{w:?} not in {reason}");
@@ -146,7 +146,7 @@ async fn each_problem_alone_is_refused_before_any_write() {
             json!({"SubnetIds": [first, isolated], "Image": ecr}),
             vec![
                 format!("tasks in subnet {isolated} have no internet egress"),
-                "ecr.api (interface)".into(),
+                "ecr.api (interface, private DNS)".into(),
             ],
         ),
         (
@@ -304,4 +304,98 @@ async fn a_replacement_is_checked_before_it_builds_and_the_old_set_keeps_serving
     assert!(reason.ends_with(&format!("{id} still serves")), "{reason}");
     let writes = h.writes_since(before);
     assert!(writes.is_empty(), "{writes:?}");
+}
+
+/// A Create delivered again after it succeeded, when the network has changed since: preflight
+/// refuses it, and removes nothing (the live set stays), answering with the set's own id.
+#[tokio::test]
+async fn a_refusal_never_tears_down_what_exists() {
+    let h = Harness::new().await;
+    let stack = Stack::new("pre-late");
+    let props = h.properties(json!({"ClusterName": format!("pre-{}", unique())}));
+    let create = stack.create(&props);
+    let out = h.invoke(create.clone()).await;
+    out.assert_success();
+    foreign_rule(&h, &h.network.listener_arn, 9).await;
+    let mut moved = props.clone();
+    moved["RulePriority"] = json!(9);
+    let mut late = stack.create(&moved);
+    late["RequestId"] = create["RequestId"].clone();
+    let before = h.proxy.calls().len();
+    let refused = h.invoke(late).await;
+    assert_eq!(refused.status(), "FAILED");
+    assert!(
+        refused.reason().contains("RulePriority 9 is taken"),
+        "{}",
+        refused.reason()
+    );
+    assert_eq!(refused.physical_id(), out.physical_id());
+    assert!(
+        h.writes_since(before).is_empty(),
+        "{:?}",
+        h.writes_since(before)
+    );
+    crate::inspect::assert_one_set(&h, &out.physical_id(), &props).await;
+}
+
+/// Private subnets without egress pull a private-ECR image through the VPC's endpoints.
+#[tokio::test]
+async fn private_ecr_through_vpc_endpoints_passes() {
+    use aws_sdk_ec2::types::{Filter, VpcEndpointType};
+    let h = Harness::new().await;
+    let (c, n) = (&h.clients, &h.network);
+    let isolated = [
+        n.isolated_subnet(c, 11, "us-east-1a").await,
+        n.isolated_subnet(c, 12, "us-east-1b").await,
+    ];
+    let main = c
+        .ec2
+        .describe_route_tables()
+        .filters(Filter::builder().name("vpc-id").values(&n.vpc_id).build())
+        .filters(
+            Filter::builder()
+                .name("association.main")
+                .values("true")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("main table");
+    let main_id = main.route_tables()[0]
+        .route_table_id()
+        .expect("id")
+        .to_string();
+    for (service, kind) in [
+        ("ecr.api", VpcEndpointType::Interface),
+        ("ecr.dkr", VpcEndpointType::Interface),
+        ("logs", VpcEndpointType::Interface),
+        ("s3", VpcEndpointType::Gateway),
+    ] {
+        let request = c
+            .ec2
+            .create_vpc_endpoint()
+            .vpc_id(&n.vpc_id)
+            .service_name(format!("com.amazonaws.us-east-1.{service}"))
+            .vpc_endpoint_type(kind.clone());
+        let request = match kind {
+            VpcEndpointType::Gateway => request.route_table_ids(&main_id),
+            _ => request
+                .private_dns_enabled(true)
+                .set_subnet_ids(Some(isolated.to_vec())),
+        };
+        request.send().await.expect("endpoint");
+    }
+    let image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1";
+    let props = h.properties(json!({
+        "ClusterName": format!("pre-ecr-{}", unique()),
+        "SubnetIds": isolated,
+        "Image": image,
+        "Command": ["serve"],
+    }));
+    let stack = Stack::new("pre-ecr");
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success(); // the endpoints are enough
+    h.invoke(stack.delete(&out.physical_id(), &props))
+        .await
+        .assert_success();
 }

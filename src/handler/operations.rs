@@ -85,14 +85,12 @@ async fn create(clients: &Clients, request: &Request) -> Outcome {
         return next;
     }
     Outcome::Answer(match failed {
+        // Nothing was removed: the set's own id, so that CloudFormation's Delete removes what
+        // an earlier invocation of this Create may have made (nothing, usually).
         CreateFailed {
             error: error @ Error::Preflight { .. },
             rollback_error: None,
-        } => Response::failed(
-            e,
-            &Deployment::nothing_created(&e.request_id),
-            error.to_string(),
-        ),
+        } => Response::failed(e, id, error.to_string()),
         CreateFailed {
             error,
             rollback_error: None,

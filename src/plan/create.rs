@@ -66,7 +66,10 @@ pub(super) async fn remove_unless_pending(
     spec: &Spec,
     error: Error,
 ) -> CreateFailed {
-    if error.pending().is_some() {
+    // A preflight failure wrote nothing; what an earlier invocation of the same request made
+    // (or, on a late re-delivery, the live set) is left for CloudFormation's Delete or
+    // rollback, never removed on a check's word.
+    if error.pending().is_some() || matches!(error, Error::Preflight { .. }) {
         return CreateFailed {
             error,
             rollback_error: None,
@@ -261,7 +264,8 @@ async fn cluster_for(
     .await
 }
 
-/// Routes traffic to a built set: the listener rule forwards to its target group alone and
+/// Routes traffic to a built set (the rule's priority first: if it cannot move, traffic has
+/// not moved either): the listener rule forwards to its target group alone and
 /// matches the set's path (one ModifyRule, so traffic switches at once, from nothing on a
 /// Create or from the set it replaces), and a borrowed cluster and rule become this set's.
 /// Converges when repeated.
@@ -280,14 +284,14 @@ pub(super) async fn commit(
         .rule_priority
         .map_or(rule.priority.clone(), |p| p.to_string());
     let route = async {
-        if !rule.routes_only(&routing, tg) {
-            listener_rule::route(&c.elb, &rule, &routing, tg).await?;
-        }
         if let Some(p) = spec
             .rule_priority
             .filter(|p| rule.priority != p.to_string())
         {
             listener_rule::set_priority(&c.elb, &rule, p).await?;
+        }
+        if !rule.routes_only(&routing, tg) {
+            listener_rule::route(&c.elb, &rule, &routing, tg).await?;
         }
         if !d.owns(&rule.tags) {
             tags::elbv2::update(&c.elb, &rule.arn, &rule.tags, &tags).await?;

@@ -7,6 +7,7 @@ mod create;
 mod delete;
 mod effects;
 mod inventory;
+mod policies;
 mod replace;
 mod traffic;
 mod update;

@@ -1,6 +1,6 @@
 //! Update in place: only the writes the diff calls for, each on the resource it concerns.
 
-use super::{inventory, Inventory, Outputs, Owner};
+use super::{inventory, policies, Inventory, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
@@ -10,7 +10,7 @@ use crate::resources::{
     task_definition, Tagged,
 };
 use crate::spec::schema::{Effect, DEREGISTRATION_DELAY_SECONDS, HEALTH_CHECK, SECRETS};
-use crate::spec::{Diff, Locator, Spec};
+use crate::spec::{capacity, Diff, Locator, Spec};
 use task_definition::family_of;
 
 /// The resources of the set an Update works on, each required to exist and be ours.
@@ -102,6 +102,8 @@ pub async fn update(
         old_tags: owner.tags(&old.tags),
         new_tags: owner.tags(&new.tags),
     };
+    let (task_role, exec_role) = (set.task.name.as_str(), set.exec.name.as_str());
+    policies::grant(c, diff, new, task_role, exec_role).await?;
     let registered = write(&change, &set).await?;
     let ours = our_revisions(&change, d, &set).await?;
     let revision = match registered {
@@ -115,6 +117,7 @@ pub async fn update(
         None => set.service.task_definition.clone(),
     };
     settle(&change, &set, &revision, &ours).await?;
+    policies::revoke(c, diff, new, task_role, exec_role).await?;
     Ok(set.outputs(revision, new))
 }
 
@@ -153,20 +156,6 @@ async fn update_roles(change: &Change<'_>, set: &Set) -> Result<()> {
         let (old, new) = (&change.old_tags, &change.new_tags);
         tags::iam::update_role(iam, &set.exec.name, old, new).await?;
         tags::iam::update_role(iam, &set.task.name, old, new).await?;
-    }
-    if change.diff.any(Effect::Secrets) {
-        let (exec, name) = (&set.exec.name, role::SECRETS_POLICY_NAME);
-        match role::secrets_policy(change.new) {
-            Some(doc) => role::put_policy(iam, exec, name, &doc).await?,
-            None => role::delete_policy(iam, exec, name).await?,
-        }
-    }
-    if change.diff.any(Effect::Exec) {
-        let (task, name) = (&set.task.name, role::EXEC_POLICY_NAME);
-        match change.new.enable_execute_command {
-            true => role::put_policy(iam, task, name, role::EXEC_POLICY).await?,
-            false => role::delete_policy(iam, task, name).await?,
-        }
     }
     Ok(())
 }
@@ -263,10 +252,13 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         health_check_grace_period_seconds: diff
             .any(Effect::Deployment)
             .then_some(new.health_check_grace_period_seconds),
-        enable_execute_command: diff.any(Effect::Exec).then_some(new.enable_execute_command),
-        capacity_provider_strategy: diff
-            .any(Effect::Capacity)
-            .then_some(new.capacity_provider_strategy.as_slice()),
+        // Only when the service differs: each forces a new deployment.
+        enable_execute_command: (diff.any(Effect::Exec)
+            && set.service.enable_execute_command != new.enable_execute_command)
+            .then_some(new.enable_execute_command),
+        capacity_provider_strategy: (diff.any(Effect::Capacity)
+            && set.service.capacity != capacity::describe(&new.capacity_provider_strategy))
+        .then_some(new.capacity_provider_strategy.as_slice()),
         desired_count: diff.any(Effect::DesiredCount).then_some(new.desired_count),
         task_definition_arn: registered.as_deref(),
         network: diff

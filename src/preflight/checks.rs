@@ -124,6 +124,7 @@ pub fn egress(spec: &Spec, facts: &Facts) -> Vec<Check> {
         endpoints: &facts.endpoints,
         public_ip: spec.assign_public_ip,
         image: &spec.image,
+        also: &secret_endpoints(spec),
     };
     facts
         .subnets
@@ -141,6 +142,25 @@ pub fn egress(spec: &Spec, facts: &Facts) -> Vec<Check> {
         .collect()
 }
 
+/// The interface endpoints the container's secrets need without egress.
+fn secret_endpoints(spec: &Spec) -> Vec<&'static str> {
+    let from = |service: &str| {
+        let service = format!(":{service}:");
+        spec.secrets.values().any(|arn| arn.contains(&service))
+    };
+    let mut also = Vec::new();
+    if from("secretsmanager") {
+        also.push("secretsmanager");
+    }
+    if from("ssm") {
+        also.push("ssm");
+    }
+    if !spec.secrets_kms_key_arn.is_empty() {
+        also.push("kms");
+    }
+    also
+}
+
 /// The rule's priority (given and free, or derived and free) and the load balancer's room for
 /// one more rule. Returns the checks and the priority a new rule gets.
 pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
@@ -150,7 +170,7 @@ pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
     let mut checks = Vec::new();
     let chosen = match spec.rule_priority {
         Some(p) => {
-            let taken = priorities.contains(&p) && !facts.rule_of_ours;
+            let taken = priorities.contains(&p) && !facts.priority_ours;
             let problem = taken.then(|| {
                 format!(
                     "RulePriority {p} is taken by another rule on the listener (not this \

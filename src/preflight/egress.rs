@@ -23,6 +23,9 @@ pub struct Network<'a> {
     pub public_ip: bool,
     /// The container image.
     pub image: &'a str,
+    /// Further interface endpoints the tasks need without egress (`secretsmanager`, `ssm`,
+    /// `kms` for the container's secrets).
+    pub also: &'a [&'static str],
 }
 
 /// Why tasks in `subnet_id` cannot reach the image registry and CloudWatch Logs, if they
@@ -62,7 +65,7 @@ pub fn problem(subnet_id: &str, net: &Network) -> Option<String> {
             net.image
         ));
     }
-    let missing = missing_endpoints(&table.id, net.endpoints);
+    let missing = missing_endpoints(&table.id, net.endpoints, net.also);
     (!missing.is_empty()).then(|| {
         format!(
             "tasks in subnet {subnet_id} have no internet egress ({why}) and the VPC lacks the \
@@ -72,34 +75,36 @@ pub fn problem(subnet_id: &str, net: &Network) -> Option<String> {
     })
 }
 
-/// The endpoints a subnet using route table `table_id` lacks for private ECR and Logs.
-fn missing_endpoints(table_id: &str, endpoints: &[VpcEndpoint]) -> Vec<&'static str> {
-    let interface = |suffix: &str| {
+/// The endpoints a subnet using route table `table_id` lacks for private ECR, Logs and `also`.
+/// An interface endpoint serves the service's own host names only with private DNS on.
+fn missing_endpoints(table_id: &str, endpoints: &[VpcEndpoint], also: &[&str]) -> Vec<String> {
+    let interface = |service: &str| {
+        let suffix = format!(".{service}");
         endpoints
             .iter()
-            .any(|e| e.usable && !e.gateway && e.service_name.ends_with(suffix))
+            .any(|e| e.usable && !e.gateway && e.private_dns && e.service_name.ends_with(&suffix))
     };
-    let s3 = endpoints.iter().any(|e| {
-        e.usable
-            && e.gateway
-            && e.service_name.ends_with(".s3")
-            && e.route_table_ids.iter().any(|t| t == table_id)
-    });
-    let mut missing = Vec::new();
-    for (suffix, name) in [
-        (".ecr.api", "ecr.api (interface)"),
-        (".ecr.dkr", "ecr.dkr (interface)"),
-    ] {
-        if !interface(suffix) {
-            missing.push(name);
-        }
-    }
+    let s3 = interface("s3")
+        || endpoints.iter().any(|e| {
+            e.usable
+                && e.gateway
+                && e.service_name.ends_with(".s3")
+                && e.route_table_ids.iter().any(|t| t == table_id)
+        });
+    let mut missing: Vec<String> = ["ecr.api", "ecr.dkr"]
+        .iter()
+        .filter(|s| !interface(s))
+        .map(|s| format!("{s} (interface, private DNS)"))
+        .collect();
     if !s3 {
-        missing.push("s3 (gateway, in the subnet's route table)");
+        missing.push("s3 (gateway, in the subnet's route table)".to_string());
     }
-    if !interface(".logs") {
-        missing.push("logs (interface)");
-    }
+    missing.extend(
+        std::iter::once(&"logs")
+            .chain(also)
+            .filter(|s| !interface(s))
+            .map(|s| format!("{s} (interface, private DNS)")),
+    );
     missing
 }
 

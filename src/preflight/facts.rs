@@ -34,9 +34,11 @@ pub struct Facts {
     pub rules_limit: Option<usize>,
     /// `LoadBalancerSecurityGroupId`, if it exists.
     pub load_balancer_security_group: Option<SecurityGroup>,
-    /// Whether a rule of this stack resource (any of its sets) is on the listener: its
-    /// priority is then ours, and no new rule is needed.
+    /// Whether a rule of this stack resource (any of its sets) is on the listener: no new rule
+    /// is then needed.
     pub rule_of_ours: bool,
+    /// Whether the rule holding `RulePriority` is this stack resource's.
+    pub priority_ours: bool,
 }
 
 /// Reads everything preflight checks, concurrently.
@@ -78,12 +80,11 @@ pub async fn gather(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Facts> {
         rules_limit: limit,
         load_balancer_security_group: sg,
         rule_of_ours: false,
+        priority_ours: false,
     };
     let others: Vec<&String> = listeners.iter().filter(|l| *l != listener).collect();
-    let (other_rules, rule_of_ours) =
-        tokio::join!(count_rules(c, &others), rule_of_ours(c, d, spec, &facts),);
-    facts.other_rules = other_rules?;
-    facts.rule_of_ours = rule_of_ours?;
+    facts.other_rules = count_rules(c, &others).await?;
+    (facts.rule_of_ours, facts.priority_ours) = ours(c, d, spec, &facts).await?;
     Ok(facts)
 }
 
@@ -96,19 +97,27 @@ async fn count_rules(c: &Clients, listeners: &[&String]) -> Result<usize> {
     Ok(counted.into_iter().flatten().map(|p| p.len()).sum())
 }
 
-/// Whether a rule of this stack resource is on the listener, read only when it matters: the
-/// given priority is taken, or the load balancer is at its rule limit.
-async fn rule_of_ours(c: &Clients, d: &Deployment, spec: &Spec, facts: &Facts) -> Result<bool> {
+/// Whether a rule of this stack resource is on the listener, and whether the one holding
+/// `RulePriority` is; read only when it matters: the priority is taken, or the load balancer
+/// is at its rule limit (counting every listener's rules).
+async fn ours(c: &Clients, d: &Deployment, spec: &Spec, facts: &Facts) -> Result<(bool, bool)> {
     let Some(priorities) = &facts.priorities else {
-        return Ok(false);
+        return Ok((false, false));
     };
     let taken = spec.rule_priority.is_some_and(|p| priorities.contains(&p));
-    let full = facts.rules_limit.is_some_and(|l| priorities.len() >= l);
+    let rules = priorities.len() + facts.other_rules;
+    let full = facts.rules_limit.is_some_and(|l| rules >= l);
     if !taken && !full {
-        return Ok(false);
+        return Ok((false, false));
     }
-    let rules = listener_rule::find_all(&c.elb, &spec.listener_arn).await?;
-    Ok(rules
-        .iter()
-        .any(|r| d.owns(&r.tags) || d.sibling_owns(&r.tags)))
+    let found = listener_rule::find_all(&c.elb, &spec.listener_arn).await?;
+    let of_ours = |r: &&listener_rule::ListenerRule| d.owns(&r.tags) || d.sibling_owns(&r.tags);
+    let wanted = spec.rule_priority.map(|p| p.to_string());
+    Ok((
+        found.iter().any(|r| of_ours(&r)),
+        found
+            .iter()
+            .filter(of_ours)
+            .any(|r| Some(&r.priority) == wanted.as_ref()),
+    ))
 }

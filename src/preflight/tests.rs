@@ -31,6 +31,7 @@ fn endpoint(service: &str, gateway: bool, tables: &[&str]) -> VpcEndpoint {
         gateway,
         route_table_ids: tables.iter().map(|s| s.to_string()).collect(),
         usable: true,
+        private_dns: !gateway,
     }
 }
 
@@ -45,6 +46,7 @@ fn egress_of(
         endpoints,
         public_ip,
         image,
+        also: &[],
     };
     problem("subnet-a", &net)
 }
@@ -189,6 +191,7 @@ fn healthy() -> Facts {
             ingress: Vec::new(),
         }),
         rule_of_ours: false,
+        priority_ours: false,
     }
 }
 
@@ -262,6 +265,13 @@ fn one_zone_needs_allow_single_az() {
 fn a_priority_held_by_this_stack_resource_is_free_to_it() {
     let mut facts = healthy();
     facts.rule_of_ours = true;
+    let taken = problems(&spec(json!({"RulePriority": 2000})), &facts);
+    assert_eq!(
+        taken.len(),
+        1,
+        "another rule of the listener holds 2000: {taken:?}"
+    );
+    facts.priority_ours = true;
     assert!(problems(&spec(json!({"RulePriority": 2000})), &facts).is_empty());
 }
 

@@ -35,7 +35,19 @@ pub fn secrets_policy(spec: &Spec) -> Option<String> {
         let parts: Vec<&str> = arn.split(':').collect();
         match parts.get(2) {
             Some(&"ssm") => parameters.insert(arn.clone()),
-            _ => secrets.insert(parts[..parts.len().min(7)].join(":")),
+            _ => {
+                // A partial ARN (no `-xxxxxx` suffix) works in ECS but matches no IAM resource
+                // by itself (Secrets Manager guide, "IAM policy examples": `name-??????`).
+                let base = parts[..parts.len().min(7)].join(":");
+                let name = parts.get(6).copied().unwrap_or_default();
+                let suffixed = name.rsplit_once('-').is_some_and(|(_, s)| {
+                    s.len() == 6 && s.chars().all(|c| c.is_ascii_alphanumeric())
+                });
+                if !suffixed {
+                    secrets.insert(format!("{base}-??????"));
+                }
+                secrets.insert(base)
+            }
         };
     }
     let mut statements = Vec::new();

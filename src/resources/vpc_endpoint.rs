@@ -1,6 +1,6 @@
 //! The VPC's endpoints (read only): what private subnets without internet egress can reach.
 
-use aws_sdk_ec2::types::{Filter, State, VpcEndpointType};
+use aws_sdk_ec2::types::{Filter, VpcEndpointType};
 use aws_sdk_ec2::Client;
 
 use super::required;
@@ -17,6 +17,8 @@ pub struct VpcEndpoint {
     pub route_table_ids: Vec<String>,
     /// Whether it can be used (state `available`, or `pending` just after its creation).
     pub usable: bool,
+    /// Whether an interface endpoint answers for the service's own host names.
+    pub private_dns: bool,
 }
 
 const KIND: &str = "VPC endpoint";
@@ -39,7 +41,14 @@ pub async fn find_all_in(ec2: &Client, vpc_id: &str) -> Result<Vec<VpcEndpoint>>
                 service_name: required(e.service_name(), KIND, "serviceName")?,
                 gateway: e.vpc_endpoint_type() == Some(&VpcEndpointType::Gateway),
                 route_table_ids: e.route_table_ids().to_vec(),
-                usable: matches!(e.state(), Some(State::Available | State::Pending) | None),
+                // EC2 answers the state in lower case, which the SDK's enum does not match
+                // (awslabs/aws-sdk-rust#619): compare the text.
+                usable: e.state().is_none_or(|s| {
+                    ["available", "pending"]
+                        .iter()
+                        .any(|u| s.as_str().eq_ignore_ascii_case(u))
+                }),
+                private_dns: e.private_dns_enabled().unwrap_or(false),
             })
         })
         .collect()

@@ -30,8 +30,10 @@ impl Reader<'_> {
         let alias = alias_of(p.name)
             .filter(|a| a.field.is_none())
             .map(|a| a.name);
-        let by_alias = alias.and_then(|a| self.props.get(a));
-        if let (Some(alias), Some(_), Some(_)) = (alias, by_alias, self.props.get(p.name)) {
+        let set = |v: &&Value| !v.is_null() && **v != "";
+        let by_alias = alias.and_then(|a| self.props.get(a)).filter(set);
+        let by_name = self.props.get(p.name).filter(set);
+        if let (Some(alias), Some(_), Some(_)) = (alias, by_alias, by_name) {
             let message = format!("give {} or its old name {alias}, not both", p.name);
             self.problems.push(Problem::new(p.name, &message));
         }
