@@ -35,7 +35,12 @@ pub const EFFECTS: &[(Effect, &str, &str)] = &[
     (
         Effect::HealthCheck,
         "target group",
-        "change the health check / deregistration delay",
+        "change the health check",
+    ),
+    (
+        Effect::Deregistration,
+        "target group",
+        "change the deregistration delay",
     ),
     (
         Effect::Deployment,
@@ -50,9 +55,14 @@ pub const EFFECTS: &[(Effect, &str, &str)] = &[
         "put or delete the secrets policy",
     ),
     (
+        Effect::SecretsKey,
+        "execution role",
+        "put the secrets policy",
+    ),
+    (
         Effect::Secrets,
         "task definition",
-        "register a new revision (Secrets; not for the KMS key alone)",
+        "register a new revision",
     ),
     (
         Effect::Exec,

@@ -17,7 +17,7 @@ pub(super) async fn grant(
     task_role: &str,
     exec_role: &str,
 ) -> Result<()> {
-    if let Some(doc) = role::secrets_policy(spec).filter(|_| diff.any(Effect::Secrets)) {
+    if let Some(doc) = role::secrets_policy(spec).filter(|_| secrets_changed(diff)) {
         role::put_policy(&c.iam, exec_role, role::SECRETS_POLICY_NAME, &doc).await?;
     }
     if diff.any(Effect::Exec) && spec.enable_execute_command {
@@ -41,7 +41,7 @@ pub(super) async fn revoke(
         (
             exec_role,
             role::SECRETS_POLICY_NAME,
-            spec.secrets.is_empty() && (continued || diff.any(Effect::Secrets)),
+            spec.secrets.is_empty() && (continued || secrets_changed(diff)),
         ),
         (
             task_role,
@@ -60,4 +60,9 @@ pub(super) async fn revoke(
         }
     }
     Ok(())
+}
+
+/// Whether the secrets or their key changed: either rewrites the execution role's policy.
+fn secrets_changed(diff: &Diff) -> bool {
+    diff.any(Effect::Secrets) || diff.any(Effect::SecretsKey)
 }

@@ -9,7 +9,7 @@ use crate::resources::{
     claim, cluster, listener_rule, log_group, role, security_group, service, tags, target_group,
     task_definition, Tagged,
 };
-use crate::spec::schema::{Effect, DEREGISTRATION_DELAY_SECONDS, HEALTH_CHECK, SECRETS};
+use crate::spec::schema::Effect;
 use crate::spec::{capacity, Diff, Locator, Spec};
 use task_definition::family_of;
 
@@ -189,15 +189,11 @@ async fn update_logging(change: &Change<'_>, set: &Set) -> Result<()> {
 
 async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     let (elb, new) = (&change.c.elb, change.new);
-    if change.diff.changed.contains(HEALTH_CHECK.name) {
+    if change.diff.any(Effect::HealthCheck) {
         let check = new.target_health_check();
         target_group::set_health_check(elb, &set.tg, &check).await?;
     }
-    if change
-        .diff
-        .changed
-        .contains(DEREGISTRATION_DELAY_SECONDS.name)
-    {
+    if change.diff.any(Effect::Deregistration) {
         let seconds = new.deregistration_delay_seconds;
         target_group::set_deregistration_delay(elb, &set.tg, seconds).await?;
     }
@@ -232,7 +228,7 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         .revisions
         .iter()
         .any(|t| t.arn == set.service.task_definition);
-    let new_revision = diff.any(Effect::TaskDefinition) || diff.changed.contains(SECRETS.name);
+    let new_revision = diff.any(Effect::TaskDefinition) || diff.any(Effect::Secrets);
     let registered = match new_revision || (change.retag() && runs_ours) {
         true => {
             let links = task_definition::Links {

@@ -101,14 +101,18 @@ pub enum Effect {
     DesiredCount,
     /// The security group's ingress source.
     SourceGroup,
-    /// The target group's health check and deregistration delay.
+    /// The target group's health check.
     HealthCheck,
+    /// The target group's deregistration delay (an attribute).
+    Deregistration,
     /// The service's deployment settings (UpdateService).
     Deployment,
     /// The service's capacity provider strategy (UpdateService with a new deployment).
     Capacity,
-    /// Secrets: the execution role's policy for them, and (for `Secrets`) a new revision.
+    /// Secrets: the execution role's policy for them, and a new revision.
     Secrets,
+    /// The secrets' KMS key: the execution role's policy only.
+    SecretsKey,
     /// ECS Exec: the task role's inline policy and the service's setting (UpdateService with
     /// a new deployment: only new tasks take it).
     Exec,

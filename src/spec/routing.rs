@@ -64,11 +64,6 @@ impl Routing {
         all
     }
 
-    /// Whether the rule has no condition at all (ALB needs at least one).
-    pub fn is_empty(&self) -> bool {
-        self.values().is_empty()
-    }
-
     /// The problems that make ALB refuse this rule: too many values or wildcards, or none.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();

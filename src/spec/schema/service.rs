@@ -57,7 +57,7 @@ pub const DEREGISTRATION_DELAY_SECONDS: Property = Property {
     name: "DeregistrationDelaySeconds",
     kind: Kind::Integer { min: 0, max: 3600 },
     default: Default::Integer(30),
-    effect: Effect::HealthCheck,
+    effect: Effect::Deregistration,
     doc: "seconds a target leaving the group keeps its connections",
 };
 /// The `LogRetentionDays` property.

@@ -150,7 +150,7 @@ pub const SECRETS_KMS_KEY_ARN: Property = Property {
     name: "SecretsKmsKeyArn",
     kind: text(checks::kms_key_arn, "^arn:.+:kms:.+:key/.+$"),
     default: Default::Empty,
-    effect: Effect::Secrets,
+    effect: Effect::SecretsKey,
     doc: "the customer-managed KMS key of the secrets, if any (the execution role may decrypt \
          with it)",
 };
