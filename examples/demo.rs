@@ -256,6 +256,7 @@ impl Watch {
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("PROD_E_ALLOW_LOCAL_RESPONSE_URL", "true")
+            .envs(support::TEMPLATE_ENV)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)

@@ -35,10 +35,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     // Each test deploys behind a network of its own: the stack's parameters match any value.
-    let parameters = iam::Parameters {
-        vpc_id: None,
-        listener_arn: None,
-    };
+    let parameters = iam::Parameters::default();
     let verdict = iam::judge(&iam::statements(&parameters), &calls);
     for denied in &verdict.denied {
         println!("denied: {denied}");
@@ -46,7 +43,7 @@ fn main() -> ExitCode {
     for unused in &verdict.unused {
         println!("unused: {unused}");
     }
-    let probed = calls.iter().filter(|c| c.probed.is_some()).count();
+    let probed = calls.iter().filter(|c| c.probed.owner.is_some()).count();
     println!(
         "policy: {} calls of the whole suite ({} permissions checked, {probed} on resources carrying the ownership tag): {} denied, {} permissions unused",
         calls.len(),

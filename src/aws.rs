@@ -34,6 +34,9 @@ pub struct Clients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     /// The provider's own function, invoked to continue a long operation.
     pub lambda: aws_sdk_lambda::Client,
+    /// The permissions boundaries of the roles the provider creates (IAM's part of the
+    /// template's settings; none for the CLI, which creates no roles).
+    pub boundaries: crate::resources::role::Boundaries,
 }
 
 /// A client of SDK crate `$sdk` for `$config`, in prod-e's retry partition.
@@ -48,12 +51,18 @@ macro_rules! client {
 }
 
 impl Clients {
-    /// Region, credentials and `AWS_ENDPOINT_URL` come from the environment, as for any AWS tool.
+    /// Region, credentials and `AWS_ENDPOINT_URL` come from the environment, as for any AWS tool;
+    /// so do the roles' permissions boundaries ([`Boundaries::from_env`]).
+    ///
+    /// [`Boundaries::from_env`]: crate::resources::role::Boundaries::from_env
     pub async fn from_env() -> Self {
-        Self::new(&load_config().await)
+        Clients {
+            boundaries: crate::resources::role::Boundaries::from_env(),
+            ..Self::new(&load_config().await)
+        }
     }
 
-    /// Clients for an already loaded configuration.
+    /// Clients for an already loaded configuration, creating roles without boundaries.
     pub fn new(config: &SdkConfig) -> Self {
         Clients {
             ecs: client!(aws_sdk_ecs, config),
@@ -62,6 +71,7 @@ impl Clients {
             elb: client!(aws_sdk_elasticloadbalancingv2, config),
             logs: client!(aws_sdk_cloudwatchlogs, config),
             lambda: client!(aws_sdk_lambda, config),
+            boundaries: Default::default(),
         }
     }
 }

@@ -181,6 +181,9 @@ async fn status_shows_a_live_deployment_and_flags_drift() {
     drifted["HealthCheck"] = json!({"Path": "/ready"});
     drifted["CpuArchitecture"] = json!("ARM64");
     drifted["StopTimeout"] = json!(45);
+    drifted["TaskRolePolicyArns"] = json!(["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]);
+    drifted["TaskRolePolicy"] =
+        json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*"}});
     let (code, out, _) = prod_e(&[
         "status",
         "--physical-id",
@@ -203,6 +206,16 @@ async fn status_shows_a_live_deployment_and_flags_drift() {
     );
     assert!(
         out.contains("! StopTimeout is 30, the properties say 45"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "! TaskRolePolicyArns is , the properties say arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"! TaskRolePolicy is none, the properties say {"Statement":{"Action"#),
         "{out}"
     );
     assert!(

@@ -21,6 +21,7 @@ mod replace;
 mod routing;
 mod secrets;
 mod steady;
+mod task_role;
 mod tidy;
 mod update;
 mod validation;

@@ -12,6 +12,9 @@ use crate::support::proxy::{Fault, Proxy};
 use crate::support::rollout::Rollout;
 use crate::support::{iam, moto, ownership, unique, Harness, Stack};
 
+/// The stack's one `TaskRoleAllowedPolicyArns`.
+const ALLOWED_POLICY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+
 #[tokio::test]
 async fn the_function_policy_allows_exactly_what_the_code_calls() {
     let proxy = Proxy::start(moto::endpoint()).await;
@@ -38,6 +41,18 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
     );
     proxy.rollouts.set_for_new(Rollout::Done);
     let id = created.physical_id();
+    // Roles made by a prod-e from before permissions boundaries: the Update gives each its
+    // boundary before granting it more.
+    let d = prod_e::naming::Deployment::parse(&id).expect("id");
+    for role in [d.task_role(), d.execution_role()] {
+        h.clients
+            .iam
+            .delete_role_permissions_boundary()
+            .role_name(role)
+            .send()
+            .await
+            .expect("boundary removed");
+    }
     let other_sg = h.network.another_security_group(&h.clients).await;
     let mut new = props.clone();
     for (k, v) in [
@@ -66,6 +81,12 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
             "Secrets",
             json!({"TOKEN": "arn:aws:ssm:us-east-1:123456789012:parameter/app/token"}),
         ),
+        ("TaskRolePolicyArns", json!([ALLOWED_POLICY])),
+        (
+            "TaskRolePolicy",
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}),
+        ),
     ] {
         new[k] = v;
     }
@@ -73,7 +94,6 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         .await
         .assert_success();
     // An operator added an inline policy to our role: Delete must remove it first.
-    let d = prod_e::naming::Deployment::parse(&id).expect("id");
     let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
     h.clients
         .iam
@@ -111,9 +131,10 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
     let statements = iam::statements(&iam::Parameters {
         vpc_id: Some(&h.network.vpc_id),
         listener_arn: Some(&h.network.listener_arn),
+        task_role_allowed_policy_arns: Some(&[ALLOWED_POLICY]),
     });
     let calls = proxy.calls();
-    let probed = calls.iter().filter(|c| c.probed.is_some()).count();
+    let probed = calls.iter().filter(|c| c.probed.owner.is_some()).count();
     assert!(
         probed >= 20,
         "only {probed} calls on resources seen carrying the ownership tag"

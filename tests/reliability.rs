@@ -23,8 +23,9 @@ async fn response_of(event: &Value) -> Value {
 /// Properties with a cluster and task family of their own: the family's revisions are listed
 /// (and each described) on every operation, so a family shared with the tests running
 /// alongside would make the number of calls vary, and the crash sweep counts calls. ECS Exec,
-/// a secret and a capacity provider strategy add the calls that follow a role's or a cluster's
-/// creation (inline policies, the cluster's capacity providers) to the kill points.
+/// a secret, task-role grants and a capacity provider strategy add the calls that follow a
+/// role's or a cluster's creation (inline and managed policies, the cluster's capacity
+/// providers) to the kill points.
 fn cluster_props(h: &Harness, prefix: &str) -> Value {
     let own = format!("{prefix}-{}", unique());
     h.properties(json!({
@@ -32,6 +33,9 @@ fn cluster_props(h: &Harness, prefix: &str) -> Value {
         "TaskFamily": own,
         "EnableExecuteCommand": true,
         "Secrets": {"TOKEN": "arn:aws:ssm:us-east-1:123456789012:parameter/app/token"},
+        "TaskRolePolicyArns": ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
+        "TaskRolePolicy": {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]},
         "CapacityProviderStrategy": [{"CapacityProvider": "FARGATE", "Weight": 1}],
     }))
 }

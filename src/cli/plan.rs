@@ -273,6 +273,21 @@ fn task_definition(s: &Spec) -> String {
     )
 }
 
+/// What the task role is given, under the task-role permissions boundary.
+fn task_grants(s: &Spec) -> String {
+    let mut grants: Vec<String> = s.task_role_policy_arns.clone();
+    if s.task_role_policy.is_some() {
+        grants.push("the TaskRolePolicy".into());
+    }
+    if s.enable_execute_command {
+        grants.push("ECS Exec's ssmmessages actions".into());
+    }
+    match grants.is_empty() {
+        true => "no permissions".into(),
+        false => format!("{}, within its permissions boundary", grants.join(", ")),
+    }
+}
+
 /// The resources Create makes first, all at once.
 fn first_stage(n: &Names, s: &Spec) -> Vec<String> {
     let d = &n.d;
@@ -284,8 +299,9 @@ fn first_stage(n: &Names, s: &Spec) -> Vec<String> {
             n.of(d.execution_role())
         ),
         format!(
-            "IAM role {} ({trusted}, no permissions)",
-            n.of(d.task_role())
+            "IAM role {} ({trusted}, {})",
+            n.of(d.task_role()),
+            task_grants(s)
         ),
         format!(
             "log group {} (retention {} days)",

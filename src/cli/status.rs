@@ -8,7 +8,7 @@ use super::report;
 use super::{exit, read_properties, Failure, Outcome, Target};
 use crate::aws::Clients;
 use crate::plan::inventory;
-use crate::resources::{target_group, task, task_definition};
+use crate::resources::{role, target_group, task, task_definition};
 use crate::spec::Spec;
 
 /// Show every resource of a deployment with its state, and flag what is missing or drifted.
@@ -96,6 +96,36 @@ async fn drifted(
     if let Some(svc) = &inv.service {
         let live = task_definition::settings(&c.ecs, &svc.task_definition).await?;
         problems.extend(task_drift(&spec, &live));
+    }
+    if let Some(r) = &inv.task_role {
+        problems.extend(role_drift(c, &spec, r).await?);
+    }
+    Ok(problems)
+}
+
+/// Where the task role's grants differ from the properties, and whether it lacks a boundary
+/// (a role made before boundaries gets one at its next grant).
+async fn role_drift(c: &Clients, spec: &Spec, r: &role::Role) -> Result<Vec<String>, Failure> {
+    let mut attached = role::attached_policies(&c.iam, &r.name).await?;
+    attached.sort();
+    let mut want = spec.task_role_policy_arns.clone();
+    want.sort();
+    let document = role::policy_document(&c.iam, &r.name, role::TASK_POLICY_NAME).await?;
+    let compact = |d: Option<String>| {
+        let parsed = d.and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok());
+        parsed.map_or("none".to_string(), |v| v.to_string())
+    };
+    let pairs = [
+        ("TaskRolePolicyArns", attached.join(","), want.join(",")),
+        (
+            "TaskRolePolicy",
+            compact(document),
+            compact(spec.task_role_policy.clone()),
+        ),
+    ];
+    let mut problems = differences(pairs);
+    if r.boundary.is_none() {
+        problems.push(format!("task role {} has no permissions boundary", r.name));
     }
     Ok(problems)
 }
@@ -230,6 +260,11 @@ fn task_drift(spec: &Spec, live: &task_definition::Settings) -> Vec<String> {
         ),
         ("Secrets", live.secrets.join(","), secrets.join(",")),
     ];
+    differences(pairs)
+}
+
+/// "X is live, the properties say want", for each (X, live, want) that differ.
+fn differences<const N: usize>(pairs: [(&str, String, String); N]) -> Vec<String> {
     pairs
         .into_iter()
         .filter(|(_, live, want)| live != want)

@@ -4,6 +4,7 @@
 //! service; `commit` then routes traffic to it. A failed Create removes everything it made.
 
 use super::adopt::{capacity_for, create_or_adopt, ensure, ensure_log_group, task_definition_once};
+use super::roles;
 use super::traffic::traffic;
 use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
@@ -159,31 +160,16 @@ async fn task_definition_set(
     tags: &Tags,
 ) -> Result<(role::Role, role::Role, task_definition::TaskDefinition)> {
     let d = &owner.deployment;
-    let execution_policy = format!(
-        "arn:{}:iam::aws:policy/{}",
-        owner.partition(),
-        role::EXECUTION_POLICY
-    );
     let (exec_name, task_name, log_group_name) = (d.execution_role(), d.task_role(), d.log_group());
     let (exec, task, ()) = tokio::join!(
-        step(format!("creating IAM role ({exec_name})"), async {
-            let find = || role::find(&c.iam, &exec_name);
-            let r = ensure(d, find, || role::create(&c.iam, &exec_name, tags)).await?;
-            role::attach_policy(&c.iam, &exec_name, &execution_policy).await?;
-            if let Some(doc) = role::secrets_policy(spec) {
-                role::put_policy(&c.iam, &exec_name, role::SECRETS_POLICY_NAME, &doc).await?;
-            }
-            Ok(r)
-        }),
-        step(format!("creating IAM role ({task_name})"), async {
-            let find = || role::find(&c.iam, &task_name);
-            let r = ensure(d, find, || role::create(&c.iam, &task_name, tags)).await?;
-            if spec.enable_execute_command {
-                let (name, doc) = (role::EXEC_POLICY_NAME, role::EXEC_POLICY);
-                role::put_policy(&c.iam, &task_name, name, doc).await?;
-            }
-            Ok(r)
-        }),
+        step(
+            format!("creating IAM role ({exec_name})"),
+            roles::execution_role(c, owner, spec, tags)
+        ),
+        step(
+            format!("creating IAM role ({task_name})"),
+            roles::task_role(c, owner, spec, tags)
+        ),
         step(
             format!("creating log group ({log_group_name})"),
             ensure_log_group(c, d, &log_group_name, spec.log_retention_days, tags),

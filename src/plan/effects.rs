@@ -65,6 +65,11 @@ pub const EFFECTS: &[(Effect, &str, &str)] = &[
         "register a new revision",
     ),
     (
+        Effect::TaskRole,
+        "task role",
+        "attach or detach managed policies, put or delete the TaskRolePolicy",
+    ),
+    (
         Effect::Exec,
         "task role",
         "put or delete the ECS Exec policy",

@@ -7,8 +7,8 @@ mod create;
 mod delete;
 mod effects;
 mod inventory;
-mod policies;
 mod replace;
+mod roles;
 mod traffic;
 mod update;
 

@@ -1,6 +1,6 @@
 //! Update in place: only the writes the diff calls for, each on the resource it concerns.
 
-use super::{inventory, policies, Inventory, Outputs, Owner};
+use super::{inventory, roles, Inventory, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
@@ -102,8 +102,7 @@ pub async fn update(
         old_tags: owner.tags(&old.tags),
         new_tags: owner.tags(&new.tags),
     };
-    let (task_role, exec_role) = (set.task.name.as_str(), set.exec.name.as_str());
-    policies::grant(c, diff, new, task_role, exec_role).await?;
+    roles::grant(c, diff, (old, new), &set.task, &set.exec).await?;
     let registered = write(&change, &set).await?;
     let ours = our_revisions(&change, d, &set).await?;
     let revision = match registered {
@@ -117,7 +116,7 @@ pub async fn update(
         None => set.service.task_definition.clone(),
     };
     settle(&change, &set, &revision, &ours).await?;
-    policies::revoke(c, diff, new, task_role, exec_role).await?;
+    roles::revoke(c, diff, (old, new), &set.task, &set.exec).await?;
     Ok(set.outputs(revision, new))
 }
 

@@ -21,6 +21,36 @@ pub const TRUST_POLICY: &str = concat!(
 pub const EXECUTION_POLICY: &str = "service-role/AmazonECSTaskExecutionRolePolicy";
 /// The execution role's inline policy for the task's secrets.
 pub const SECRETS_POLICY_NAME: &str = "prod-e-secrets";
+/// The task role's inline policy from the `TaskRolePolicy` property.
+pub const TASK_POLICY_NAME: &str = "prod-e-task-policy";
+
+/// The variable naming the task roles' permissions boundary (set by the template).
+pub const TASK_ROLE_BOUNDARY_ENV: &str = "PROD_E_TASK_ROLE_BOUNDARY";
+/// The variable naming the execution roles' permissions boundary (set by the template).
+pub const EXECUTION_ROLE_BOUNDARY_ENV: &str = "PROD_E_EXECUTION_ROLE_BOUNDARY";
+
+/// The permissions boundaries (managed policy ARNs) the roles prod-e creates carry. The
+/// template makes both and its function policy lets roles be created and granted only under
+/// them; `None` (a local run without the template) creates roles without one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Boundaries {
+    /// Task roles'.
+    pub task: Option<String>,
+    /// Execution roles'.
+    pub execution: Option<String>,
+}
+
+impl Boundaries {
+    /// From [`TASK_ROLE_BOUNDARY_ENV`] and [`EXECUTION_ROLE_BOUNDARY_ENV`] (unset or empty:
+    /// none).
+    pub fn from_env() -> Boundaries {
+        let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Boundaries {
+            task: var(TASK_ROLE_BOUNDARY_ENV),
+            execution: var(EXECUTION_ROLE_BOUNDARY_ENV),
+        }
+    }
+}
 
 /// The execution role's policy for `spec`'s secrets, `None` without any: GetSecretValue on
 /// exactly its secrets, GetParameters on exactly its parameters, and Decrypt with its KMS key if
@@ -90,6 +120,8 @@ pub struct Role {
     pub arn: String,
     /// Its tags (the ownership tags among them).
     pub tags: Tags,
+    /// The ARN of its permissions boundary, if it has one.
+    pub boundary: Option<String>,
 }
 
 tagged!(Role, "IAM role", name);
@@ -105,17 +137,23 @@ pub async fn find(iam: &Client, name: &str) -> Result<Option<Role>> {
         name: r.role_name().to_string(),
         arn: r.arn().to_string(),
         tags: tags::iam::read(r.tags()),
+        boundary: r
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_string),
     }))
 }
 
-/// Creates it with `tags`; errors are AWS's (an "already exists" is adopted by the caller).
-pub async fn create(iam: &Client, name: &str, tags: &Tags) -> Result<Role> {
+/// Creates it with `tags` and permissions boundary `boundary` (a managed policy ARN); errors
+/// are AWS's (an "already exists" is adopted by the caller).
+pub async fn create(iam: &Client, name: &str, tags: &Tags, boundary: Option<&str>) -> Result<Role> {
     let doing = format!("creating IAM role ({name})");
     let out = iam
         .create_role()
         .role_name(name)
         .assume_role_policy_document(TRUST_POLICY)
         .description("prod-e ECS task role")
+        .set_permissions_boundary(boundary.map(str::to_string))
         .set_tags(Some(tags::iam::list(tags, &doing)?))
         .send()
         .await
@@ -125,7 +163,19 @@ pub async fn create(iam: &Client, name: &str, tags: &Tags) -> Result<Role> {
         name: name.to_string(),
         arn,
         tags: tags.clone(),
+        boundary: boundary.map(str::to_string),
     })
+}
+
+/// Sets the permissions boundary of role `name` to the managed policy `boundary`.
+pub async fn put_boundary(iam: &Client, name: &str, boundary: &str) -> Result<()> {
+    iam.put_role_permissions_boundary()
+        .role_name(name)
+        .permissions_boundary(boundary)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::aws(format!("setting the boundary of IAM role ({name})"), e))
 }
 
 /// Attaches a managed policy; attaching one that is already attached is a no-op in IAM.
@@ -137,6 +187,21 @@ pub async fn attach_policy(iam: &Client, name: &str, policy_arn: &str) -> Result
         .await
         .map(|_| ())
         .map_err(|e| Error::aws(format!("attaching {policy_arn} to IAM role ({name})"), e))
+}
+
+/// Detaches a managed policy; one not attached counts as detached.
+pub async fn detach_policy(iam: &Client, name: &str, policy_arn: &str) -> Result<()> {
+    let detached = iam
+        .detach_role_policy()
+        .role_name(name)
+        .policy_arn(policy_arn)
+        .send()
+        .await;
+    gone(
+        detached
+            .map(|_| ())
+            .map_err(|e| Error::aws(format!("detaching {policy_arn} from IAM role ({name})"), e)),
+    )
 }
 
 /// The managed policies attached to a role.
@@ -181,6 +246,23 @@ pub async fn delete_policy(iam: &Client, name: &str, policy: &str) -> Result<()>
     )
 }
 
+/// The document of role `name`'s inline policy `policy` (`None` if it has none by that name),
+/// decoded: IAM answers it URL-encoded (IAM API Reference, GetRolePolicy).
+pub async fn policy_document(iam: &Client, name: &str, policy: &str) -> Result<Option<String>> {
+    let out = iam
+        .get_role_policy()
+        .role_name(name)
+        .policy_name(policy)
+        .send()
+        .await;
+    let doing = format!("reading policy {policy} of IAM role ({name})");
+    let Some(out) = found(out.map_err(|e| Error::aws(doing, e)))? else {
+        return Ok(None);
+    };
+    let encoded = percent_encoding::percent_decode_str(out.policy_document());
+    Ok(Some(encoded.decode_utf8_lossy().into_owned()))
+}
+
 /// The names of a role's inline policies.
 pub async fn inline_policies(iam: &Client, name: &str) -> Result<Vec<String>> {
     let out = iam.list_role_policies().role_name(name).send().await;
@@ -195,17 +277,7 @@ pub async fn delete(iam: &Client, name: &str) -> Result<()> {
         return Ok(());
     };
     for arn in attached {
-        let detached = iam
-            .detach_role_policy()
-            .role_name(name)
-            .policy_arn(&arn)
-            .send()
-            .await;
-        gone(
-            detached
-                .map(|_| ())
-                .map_err(|e| Error::aws(format!("detaching {arn} from IAM role ({name})"), e)),
-        )?;
+        detach_policy(iam, name, &arn).await?;
     }
     let Some(inline) = found(inline_policies(iam, name).await)? else {
         return Ok(());

@@ -59,6 +59,16 @@ pub fn kms_key_arn(s: &str) -> Result<(), String> {
     }
 }
 
+/// An IAM managed policy ARN (`arn:…:iam::<account or aws>:policy/…`).
+pub fn policy_arn(s: &str) -> Result<(), String> {
+    match s.starts_with("arn:") && s.contains(":iam::") && s.contains(":policy/") {
+        true => Ok(()),
+        false => Err(format!(
+            "{s:?} must be a managed policy ARN (arn:…:iam::…:policy/…)"
+        )),
+    }
+}
+
 /// An AWS id `<prefix><letters and digits>`.
 pub fn prefixed(s: &str, prefix: &str) -> Result<(), String> {
     let rest = s.strip_prefix(prefix).unwrap_or_default();

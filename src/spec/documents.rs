@@ -21,7 +21,10 @@ pub fn markdown_table() -> String {
             Default::Empty
                 if matches!(
                     p.kind,
-                    Kind::HttpHeader | Kind::Object { .. } | Kind::Text { .. }
+                    Kind::HttpHeader
+                        | Kind::Object { .. }
+                        | Kind::Text { .. }
+                        | Kind::PolicyDocument
                 ) =>
             {
                 "none".to_string()
@@ -171,6 +174,7 @@ fn kind_schema(kind: &Kind) -> Value {
         }),
         Kind::Values { .. } | Kind::HttpHeader | Kind::QueryString => condition_schema(kind),
         Kind::Object { fields, .. } => super::object::schema(fields),
+        Kind::PolicyDocument => json!({"type": ["object", "string"]}),
         Kind::Objects { fields, max, .. } => {
             json!({"type": "array", "items": super::object::schema(fields), "maxItems": max})
         }

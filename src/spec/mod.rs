@@ -7,6 +7,7 @@ pub mod documents;
 pub mod health;
 mod locator;
 pub mod object;
+pub mod policy;
 pub mod property;
 mod reader;
 pub mod routing;
@@ -106,6 +107,10 @@ pub struct Spec {
     pub secrets: BTreeMap<String, String>,
     /// The `SecretsKmsKeyArn` property (`""`: none).
     pub secrets_kms_key_arn: String,
+    /// The `TaskRolePolicyArns` property.
+    pub task_role_policy_arns: Vec<String>,
+    /// The `TaskRolePolicy` property, as compact JSON (`None`: none).
+    pub task_role_policy: Option<String>,
     /// The `Tags` property.
     pub tags: Tags,
     /// The `WaitForSteadyState` property.
@@ -290,6 +295,8 @@ fn read(r: &mut Reader) -> Spec {
         environment: r.map(&ENVIRONMENT),
         secrets: r.map(&SECRETS),
         secrets_kms_key_arn: r.text(&SECRETS_KMS_KEY_ARN),
+        task_role_policy_arns: r.values(&TASK_ROLE_POLICY_ARNS),
+        task_role_policy: r.policy_document(&TASK_ROLE_POLICY),
         tags: r.map(&TAGS),
         wait_for_steady_state: r.boolean(&WAIT_FOR_STEADY_STATE),
     }

@@ -55,6 +55,8 @@ pub enum Kind {
         /// The rule across fields.
         check: fn(&super::object::Object) -> Result<(), String>,
     },
+    /// An IAM policy document: a JSON object, or a string holding one ([`super::policy`]).
+    PolicyDocument,
     /// A map of string to string whose keys `check_key` accepts; at most `max.0` entries
     /// (`max.1` says what they are and why, for the message).
     Map {
@@ -113,6 +115,9 @@ pub enum Effect {
     Secrets,
     /// The secrets' KMS key: the execution role's policy only.
     SecretsKey,
+    /// The task role's permissions (its managed and inline policies): no new deployment, as
+    /// IAM evaluates a role's current policies on each request its tasks make.
+    TaskRole,
     /// ECS Exec: the task role's inline policy and the service's setting (UpdateService with
     /// a new deployment: only new tasks take it).
     Exec,

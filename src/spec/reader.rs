@@ -26,7 +26,7 @@ impl Reader<'_> {
 
     /// The value of `p`, or `None` if it is not set (absent, `null` or `""`); a required
     /// property that is not set is a problem.
-    fn given(&mut self, p: &Property) -> Option<&Value> {
+    pub(super) fn given(&mut self, p: &Property) -> Option<&Value> {
         let alias = alias_of(p.name)
             .filter(|a| a.field.is_none())
             .map(|a| a.name);

@@ -2,28 +2,17 @@
 //! calls against it: every (action, resource) pair a call needs, implied ones included
 //! (tagging on create, passing roles), with the condition keys IAM would see — the tags in the
 //! request, the ownership tag the resource carried (read by the [`super::ownership`] probe), the
-//! service a role is passed to, the policy attached. Used by `tests/policy.rs` (one whole life)
+//! service a role is passed to, the policy attached, a role's permissions boundary. Used by `tests/policy.rs` (one whole life)
 //! and `examples/policy.rs` (every call of the whole suite).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use serde_norway::Value as Yaml;
 
 use super::http::percent_decode;
 use super::proxy::Call;
+pub use super::template::{statements, Parameters, Statement};
 use super::{ACCOUNT, REGION};
-
-/// One statement, with `!Sub` and `!Ref` resolved for the test's account, region and network.
-#[derive(Debug)]
-pub struct Statement {
-    pub sid: String,
-    pub actions: Vec<String>,
-    pub resources: Vec<String>,
-    /// (condition key, pattern): all must hold. Operators are StringLike, StringEquals and
-    /// ArnEquals, all matched as globs here (the values have no wildcards of their own).
-    pub conditions: Vec<(String, String)>,
-}
 
 /// What IAM would know about one (action, resource) pair when it evaluates the conditions.
 #[derive(Debug, Default)]
@@ -32,12 +21,18 @@ pub struct Context {
     request_owner: Option<String>,
     /// The ownership tag the resource carried when the call was made.
     resource_owner: Option<String>,
-    /// Other condition keys (iam:PassedToService, iam:PolicyARN, iam:AWSServiceName).
+    /// Other condition keys (iam:PassedToService, iam:PolicyARN, iam:AWSServiceName,
+    /// iam:PermissionsBoundary).
     values: BTreeMap<String, String>,
 }
 
 impl Context {
-    fn holds(&self, key: &str, pattern: &str) -> bool {
+    /// Whether the value of `key` matches one of `patterns`.
+    fn holds(&self, key: &str, patterns: &[String]) -> bool {
+        patterns.iter().any(|p| self.matches(key, p))
+    }
+
+    fn matches(&self, key: &str, pattern: &str) -> bool {
         match key {
             "aws:RequestTag/prod-e:physical-id" => self
                 .request_owner
@@ -50,66 +45,6 @@ impl Context {
             other => self.values.get(other).is_some_and(|v| glob(pattern, v)),
         }
     }
-}
-
-/// The stack parameters the statements refer to; `None` stands for any value (the suite's
-/// tests each deploy behind a network of their own).
-pub struct Parameters<'a> {
-    pub vpc_id: Option<&'a str>,
-    pub listener_arn: Option<&'a str>,
-}
-
-/// The template's statements, with `!Sub` and `!Ref` resolved for the tests' account and region.
-pub fn statements(parameters: &Parameters) -> Vec<Statement> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../bootstrap-template.yaml");
-    let template: Yaml =
-        serde_norway::from_str(&std::fs::read_to_string(path).expect("template")).expect("yaml");
-    let policies = &template["Resources"]["ProvisionerFunction"]["Properties"]["Policies"];
-    let resolve = |v: &Yaml| -> String {
-        let text = match v {
-            Yaml::Tagged(t) if t.tag == "Ref" => {
-                format!("${{{}}}", t.value.as_str().unwrap_or_default())
-            }
-            Yaml::Tagged(t) => t.value.as_str().unwrap_or_default().to_string(),
-            other => other.as_str().unwrap_or_default().to_string(),
-        };
-        text.replace("${AWS::Partition}", "aws")
-            .replace("${AWS::Region}", REGION)
-            .replace("${AWS::AccountId}", ACCOUNT)
-            .replace("${VpcId}", parameters.vpc_id.unwrap_or("vpc-*"))
-            .replace(
-                "${ListenerArn}",
-                parameters
-                    .listener_arn
-                    .unwrap_or("arn:aws:elasticloadbalancing:*:listener/*"),
-            )
-            .replace("${AWS::StackName}", "prod-e")
-    };
-    let list = |v: &Yaml| -> Vec<String> {
-        match v {
-            Yaml::Sequence(items) => items.iter().map(resolve).collect(),
-            other => vec![resolve(other)],
-        }
-    };
-    let mut out = Vec::new();
-    for policy in policies.as_sequence().into_iter().flatten() {
-        for s in policy["Statement"].as_sequence().into_iter().flatten() {
-            let mut conditions = Vec::new();
-            for (_operator, pairs) in s["Condition"].as_mapping().into_iter().flatten() {
-                for (key, value) in pairs.as_mapping().into_iter().flatten() {
-                    let key = key.as_str().unwrap_or_default().to_string();
-                    conditions.push((key, resolve(value)));
-                }
-            }
-            out.push(Statement {
-                sid: s["Sid"].as_str().unwrap_or_default().to_string(),
-                actions: list(&s["Action"]),
-                resources: list(&s["Resource"]),
-                conditions,
-            });
-        }
-    }
-    out
 }
 
 /// `*` matches any run of characters.
@@ -351,9 +286,15 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
             if let Some(service) = field("AWSServiceName") {
                 values.insert("iam:AWSServiceName".to_string(), service);
             }
+            // The boundary a request sets (CreateRole, PutRolePermissionsBoundary), else the
+            // one the role carries.
+            let boundary = field("PermissionsBoundary").or_else(|| call.probed.boundary.clone());
+            if let Some(boundary) = boundary.filter(|_| svc == "iam") {
+                values.insert("iam:PermissionsBoundary".to_string(), boundary);
+            }
             let context = Context {
                 request_owner: request_owner(call),
-                resource_owner: call.probed.clone(),
+                resource_owner: call.probed.owner.clone(),
                 values,
             };
             (action, resource, context)
@@ -412,6 +353,17 @@ mod tests {
     use super::*;
 
     fn call(service: &str, action: &str, body: &str, probed: Option<&str>) -> Call {
+        bounded(service, action, body, probed, None)
+    }
+
+    /// A call on a resource owned by `owner` that (an IAM role) carries `boundary`.
+    fn bounded(
+        service: &str,
+        action: &str,
+        body: &str,
+        owner: Option<&str>,
+        boundary: Option<&str>,
+    ) -> Call {
         Call {
             service: service.into(),
             action: action.into(),
@@ -420,7 +372,10 @@ mod tests {
             target: "/".into(),
             body: body.into(),
             faulted: false,
-            probed: probed.map(str::to_string),
+            probed: crate::proxy::Probed {
+                owner: owner.map(str::to_string),
+                boundary: boundary.map(str::to_string),
+            },
         }
     }
 
@@ -435,7 +390,7 @@ mod tests {
             actions: vec![action.into()],
             resources: vec![resource.into()],
             conditions: condition
-                .map(|(k, v)| vec![(k.to_string(), v.to_string())])
+                .map(|(k, v)| vec![(k.to_string(), vec![v.to_string()])])
                 .unwrap_or_default(),
         }
     }
@@ -477,5 +432,67 @@ mod tests {
         assert!(glob("prod-e-*", "prod-e-abc"));
         assert!(glob("arn:*:role/*", "arn:aws:iam::1:role/x"));
         assert!(!glob("prod-e-*", "other"));
+    }
+
+    const ALLOWED: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+    const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+    const TAGS: &str = "Tags.member.1.Key=prod-e%3Aphysical-id&Tags.member.1.Value=prod-e-1";
+
+    /// The template's own statements, with `ALLOWED` as the one attachable policy.
+    fn template() -> Vec<Statement> {
+        statements(&Parameters {
+            task_role_allowed_policy_arns: Some(&[ALLOWED]),
+            ..Parameters::default()
+        })
+    }
+
+    fn create_role(name: &str, boundary: Option<&str>) -> Call {
+        let boundary = boundary.map(|b| format!("&PermissionsBoundary={b}"));
+        let body = format!(
+            "Action=CreateRole&RoleName={name}{}&{TAGS}",
+            boundary.unwrap_or_default()
+        );
+        call("iam", "CreateRole", &body, None)
+    }
+
+    fn denied(statements: &[Statement], call: Call) -> bool {
+        !judge(statements, &[call]).denied.is_empty()
+    }
+
+    #[test]
+    fn the_template_lets_roles_be_created_only_under_their_boundary() {
+        let t = template();
+        let (task, exec) = (crate::TASK_ROLE_BOUNDARY, crate::EXECUTION_ROLE_BOUNDARY);
+        assert!(!denied(&t, create_role("prod-e-1-task", Some(task))));
+        assert!(!denied(&t, create_role("prod-e-1-execution", Some(exec))));
+        assert!(denied(&t, create_role("prod-e-1-task", None)));
+        assert!(denied(&t, create_role("prod-e-1-task", Some(exec))));
+        assert!(denied(&t, create_role("prod-e-1-execution", None)));
+        assert!(denied(&t, create_role("prod-e-1-admin", Some(task))));
+    }
+
+    #[test]
+    fn the_template_attaches_only_listed_policies_and_only_under_the_boundary() {
+        let attach = |arn: &str, boundary: Option<&str>| {
+            let body = format!("Action=AttachRolePolicy&RoleName=prod-e-1-task&PolicyArn={arn}");
+            bounded("iam", "AttachRolePolicy", &body, Some("prod-e-1"), boundary)
+        };
+        let put = |boundary: Option<&str>| {
+            let body = "Action=PutRolePolicy&RoleName=prod-e-1-task&PolicyName=p";
+            bounded("iam", "PutRolePolicy", body, Some("prod-e-1"), boundary)
+        };
+        let task = Some(crate::TASK_ROLE_BOUNDARY);
+        let t = template();
+        assert!(!denied(&t, attach(ALLOWED, task)));
+        assert!(denied(&t, attach(ADMIN, task)));
+        assert!(denied(&t, attach(ALLOWED, None)));
+        assert!(!denied(&t, put(task)));
+        assert!(denied(&t, put(None)));
+        // With the parameter's default (no policies), nothing can be attached to a task role.
+        let default = statements(&Parameters {
+            task_role_allowed_policy_arns: Some(&[]),
+            ..Parameters::default()
+        });
+        assert!(denied(&default, attach(ALLOWED, task)));
     }
 }

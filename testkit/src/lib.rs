@@ -15,6 +15,7 @@ pub mod proxy;
 pub mod rollout;
 pub mod runtime;
 pub mod s3;
+pub mod template;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -24,6 +25,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use prod_e::aws::{config_loader, Clients};
 use prod_e::cfn::Responder;
 use prod_e::handler::{handle, Provider};
+use prod_e::resources::role;
 use serde_json::{json, Value};
 
 pub use network::Network;
@@ -32,6 +34,16 @@ pub const REGION: &str = "us-east-1";
 pub const ACCOUNT: &str = "123456789012";
 /// The function's own ARN, as Lambda gives it in the context.
 pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:prod-e-provisioner";
+/// The task roles' permissions boundary, as the template (stack `prod-e`) names it.
+pub const TASK_ROLE_BOUNDARY: &str = "arn:aws:iam::123456789012:policy/prod-e-task-role-boundary";
+/// The execution roles' permissions boundary, as the template (stack `prod-e`) names it.
+pub const EXECUTION_ROLE_BOUNDARY: &str =
+    "arn:aws:iam::123456789012:policy/prod-e-execution-role-boundary";
+/// The function's environment variables the template sets beside Lambda's own.
+pub const TEMPLATE_ENV: [(&str, &str); 2] = [
+    (role::TASK_ROLE_BOUNDARY_ENV, TASK_ROLE_BOUNDARY),
+    (role::EXECUTION_ROLE_BOUNDARY_ENV, EXECUTION_ROLE_BOUNDARY),
+];
 /// The actions only preflight calls (all reads), for tests and the benchmark to find them.
 pub const PREFLIGHT_READS: [&str; 7] = [
     "DescribeVpcs",
@@ -273,9 +285,15 @@ impl Stack {
     }
 }
 
-/// Clients for `endpoint` (see [`config`]).
+/// Clients for `endpoint` (see [`config`]), creating roles under the template's boundaries.
 pub async fn clients(endpoint: &str) -> Clients {
-    Clients::new(&config(endpoint).await)
+    Clients {
+        boundaries: role::Boundaries {
+            task: Some(TASK_ROLE_BOUNDARY.into()),
+            execution: Some(EXECUTION_ROLE_BOUNDARY.into()),
+        },
+        ..Clients::new(&config(endpoint).await)
+    }
 }
 
 /// The SDK configuration for `endpoint`, with prod-e's retry settings; only the first backoff

@@ -1,21 +1,39 @@
 //! The probe the proxy runs before forwarding a call: the ownership tag that the resource
-//! a changing call acts on carries at that moment, read straight from moto (what IAM's
-//! `aws:ResourceTag` condition key would see).
+//! a changing call acts on carries at that moment, and an IAM role's permissions boundary,
+//! read straight from moto (what IAM's `aws:ResourceTag` and `iam:PermissionsBoundary`
+//! condition keys would see).
 
 use std::sync::Arc;
 
 use prod_e::aws::Clients;
 
 use super::iam::Fields;
-use super::proxy::{Call, Probe};
+use super::proxy::{Call, Probe, Probed};
 use super::{ACCOUNT, REGION};
 
 /// A [`Probe`] reading from moto with `c`.
 pub fn probe(c: Clients) -> Probe {
     Arc::new(move |call| {
         let c = c.clone();
-        Box::pin(async move { resource_owner(&c, &call).await })
+        Box::pin(async move {
+            Probed {
+                owner: resource_owner(&c, &call).await,
+                boundary: role_boundary(&c, &call).await,
+            }
+        })
     })
+}
+
+/// The permissions boundary of the IAM role a changing call acts on, if it has one.
+async fn role_boundary(c: &Clients, call: &Call) -> Option<String> {
+    let name = Fields::of(call).get("RoleName")?;
+    let reads = ["Get", "List"].iter().any(|p| call.action.starts_with(p));
+    if call.service != "iam" || call.action == "CreateRole" || reads {
+        return None;
+    }
+    let out = c.iam.get_role().role_name(name).send().await.ok()?;
+    let boundary = out.role()?.permissions_boundary()?;
+    boundary.permissions_boundary_arn().map(str::to_string)
 }
 
 /// The probe: the ownership tag the resource a changing call acts on carries now (read from

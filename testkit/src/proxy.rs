@@ -54,12 +54,22 @@ pub struct Call {
     /// Answered by an injected fault or a read-after-write delay of the AWS rules.
     pub faulted: bool,
     /// What the [`Probe`], if one is set, saw before the call was forwarded.
-    pub probed: Option<String>,
+    pub probed: Probed,
+}
+
+/// What the resource a call acts on carried just before it (the condition keys IAM takes
+/// from the resource).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Probed {
+    /// Its ownership tag's value (`aws:ResourceTag/prod-e:physical-id`).
+    pub owner: Option<String>,
+    /// An IAM role's permissions boundary (`iam:PermissionsBoundary`).
+    pub boundary: Option<String>,
 }
 
 /// Looks at each call before it is forwarded (e.g. at the tags of the resource it acts on).
 pub type Probe = Arc<
-    dyn Fn(Call) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send>>
+    dyn Fn(Call) -> std::pin::Pin<Box<dyn std::future::Future<Output = Probed> + Send>>
         + Send
         + Sync,
 >;
@@ -95,7 +105,8 @@ impl Call {
             "action": self.action,
             "target": self.target,
             "body": self.body,
-            "probed": self.probed,
+            "probed": self.probed.owner,
+            "boundary": self.probed.boundary,
         });
         format!("{line}\n")
     }
@@ -112,7 +123,10 @@ impl Call {
             target: text("target")?,
             body: text("body")?,
             faulted: false,
-            probed: text("probed"),
+            probed: Probed {
+                owner: text("probed"),
+                boundary: text("boundary"),
+            },
         })
     }
 }
@@ -328,7 +342,7 @@ impl Shared {
                 target: req.target.clone(),
                 body: String::from_utf8_lossy(&req.body).into(),
                 faulted: matches!(decision, Decision::Fault(_)),
-                probed: None,
+                probed: Probed::default(),
             };
             s.calls.push(call);
             (decision, s.calls.len() - 1, s.latency, s.serial)

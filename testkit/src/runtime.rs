@@ -219,6 +219,7 @@ impl Function {
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("PROD_E_ALLOW_LOCAL_RESPONSE_URL", "true")
             .env("PROD_E_DELAY_SCALE", "0.01")
+            .envs(super::TEMPLATE_ENV)
             .envs(extra.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))

@@ -145,6 +145,32 @@ pub const SECRETS: Property = Property {
          name to secret ARN (with ECS's `:json-key::` suffix if wanted) or parameter ARN; the \
          execution role may read exactly these, and prod-e never reads their values",
 };
+/// The `TaskRolePolicyArns` property.
+pub const TASK_ROLE_POLICY_ARNS: Property = Property {
+    name: "TaskRolePolicyArns",
+    kind: Kind::Values {
+        check: checks::policy_arn,
+        max: MANAGED_POLICIES_PER_ROLE,
+    },
+    default: Default::Empty,
+    effect: Effect::TaskRole,
+    doc: "managed policies attached to the task role; each must be among the template's \
+         TaskRoleAllowedPolicyArns, and the role's permissions boundary still applies (IAM's \
+         quota is 10 per role by default)",
+};
+/// The `TaskRolePolicy` property.
+pub const TASK_ROLE_POLICY: Property = Property {
+    name: "TaskRolePolicy",
+    kind: Kind::PolicyDocument,
+    default: Default::Empty,
+    effect: Effect::TaskRole,
+    doc: "an inline IAM policy for the task role (a JSON object, or a string of one, with \
+         `\"Version\": \"2012-10-17\"`); what it grants beyond the template's \
+         TaskRoleAllowedActions has no effect",
+};
+/// IAM's ceiling on managed policies attached to one role (10 by default, adjustable to 20:
+/// IAM User Guide, "IAM and AWS STS quotas").
+const MANAGED_POLICIES_PER_ROLE: usize = 20;
 /// The `SecretsKmsKeyArn` property.
 pub const SECRETS_KMS_KEY_ARN: Property = Property {
     name: "SecretsKmsKeyArn",

@@ -1,0 +1,199 @@
+//! The two IAM roles of a set and what they may do. Both are created under the template's
+//! permissions boundaries ([`crate::resources::role::Boundaries`]); a role made before
+//! boundaries gets its own before it is granted anything more. A Create gives each exactly what
+//! the spec grants; an Update grants before the service rolls (new tasks need the grants as
+//! they start) and revokes only once it is steady (until then the circuit breaker may roll back
+//! to tasks that still need them).
+
+use futures::future::try_join_all;
+
+use super::adopt::ensure;
+use super::Owner;
+use crate::aws::Clients;
+use crate::error::Result;
+use crate::naming::Tags;
+use crate::resources::role::{self, Role};
+use crate::spec::schema::{Effect, TASK_ROLE_POLICY, TASK_ROLE_POLICY_ARNS};
+use crate::spec::{Diff, Spec};
+
+/// The execution role: AmazonECSTaskExecutionRolePolicy and the secrets policy, if any.
+pub(super) async fn execution_role(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    tags: &Tags,
+) -> Result<Role> {
+    let (name, boundary) = (
+        owner.deployment.execution_role(),
+        c.boundaries.execution.as_deref(),
+    );
+    let find = || role::find(&c.iam, &name);
+    let r = ensure(&owner.deployment, find, || {
+        role::create(&c.iam, &name, tags, boundary)
+    })
+    .await?;
+    bounded(c, &r, boundary).await?;
+    let policy = format!(
+        "arn:{}:iam::aws:policy/{}",
+        owner.partition(),
+        role::EXECUTION_POLICY
+    );
+    role::attach_policy(&c.iam, &name, &policy).await?;
+    if let Some(doc) = role::secrets_policy(spec) {
+        role::put_policy(&c.iam, &name, role::SECRETS_POLICY_NAME, &doc).await?;
+    }
+    Ok(r)
+}
+
+/// The task role: the ECS Exec policy, the `TaskRolePolicy` and the `TaskRolePolicyArns`.
+pub(super) async fn task_role(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    tags: &Tags,
+) -> Result<Role> {
+    let (name, boundary) = (owner.deployment.task_role(), c.boundaries.task.as_deref());
+    let find = || role::find(&c.iam, &name);
+    let r = ensure(&owner.deployment, find, || {
+        role::create(&c.iam, &name, tags, boundary)
+    })
+    .await?;
+    bounded(c, &r, boundary).await?;
+    let exec = spec.enable_execute_command.then_some(role::EXEC_POLICY);
+    put_task_policies(c, &name, exec, spec.task_role_policy.as_deref()).await?;
+    attach(c, &name, &spec.task_role_policy_arns).await?;
+    Ok(r)
+}
+
+/// Puts the secrets policy on the execution role, and the ECS Exec policy, the
+/// `TaskRolePolicy` and new `TaskRolePolicyArns` on the task role, where `diff` changed them
+/// and `new` wants them.
+pub(super) async fn grant(
+    c: &Clients,
+    diff: &Diff,
+    (old, new): (&Spec, &Spec),
+    task: &Role,
+    exec: &Role,
+) -> Result<()> {
+    if let Some(doc) = role::secrets_policy(new).filter(|_| secrets_changed(diff)) {
+        bounded(c, exec, c.boundaries.execution.as_deref()).await?;
+        role::put_policy(&c.iam, &exec.name, role::SECRETS_POLICY_NAME, &doc).await?;
+    }
+    let exec_policy =
+        (diff.any(Effect::Exec) && new.enable_execute_command).then_some(role::EXEC_POLICY);
+    let task_policy = new
+        .task_role_policy
+        .as_deref()
+        .filter(|_| diff.changed.contains(TASK_ROLE_POLICY.name));
+    let (was, is) = (&old.task_role_policy_arns, &new.task_role_policy_arns);
+    let added = match diff.changed.contains(TASK_ROLE_POLICY_ARNS.name) {
+        // Re-applying every property (the old ones are unknown): attach them all.
+        true if was == is => is.clone(),
+        true => minus(is, was),
+        false => Vec::new(),
+    };
+    if exec_policy.is_none() && task_policy.is_none() && added.is_empty() {
+        return Ok(());
+    }
+    bounded(c, task, c.boundaries.task.as_deref()).await?;
+    put_task_policies(c, &task.name, exec_policy, task_policy).await?;
+    attach(c, &task.name, &added).await
+}
+
+/// Deletes the inline policies `new` no longer wants, if `diff` changed them or on a
+/// continuation (an empty `diff`: the first invocation's writes are done, its revocations may
+/// not be), and detaches the `TaskRolePolicyArns` that `old` had and `new` has not.
+pub(super) async fn revoke(
+    c: &Clients,
+    diff: &Diff,
+    (old, new): (&Spec, &Spec),
+    task: &Role,
+    exec: &Role,
+) -> Result<()> {
+    let continued = diff.is_empty();
+    let unwanted = [
+        (
+            &exec.name,
+            role::SECRETS_POLICY_NAME,
+            new.secrets.is_empty() && (continued || secrets_changed(diff)),
+        ),
+        (
+            &task.name,
+            role::EXEC_POLICY_NAME,
+            !new.enable_execute_command && (continued || diff.any(Effect::Exec)),
+        ),
+        (
+            &task.name,
+            role::TASK_POLICY_NAME,
+            new.task_role_policy.is_none()
+                && (continued || diff.changed.contains(TASK_ROLE_POLICY.name)),
+        ),
+    ];
+    for (role_name, policy, revoke) in unwanted {
+        if revoke
+            && role::inline_policies(&c.iam, role_name)
+                .await?
+                .iter()
+                .any(|p| p == policy)
+        {
+            role::delete_policy(&c.iam, role_name, policy).await?;
+        }
+    }
+    let mut removed = minus(&old.task_role_policy_arns, &new.task_role_policy_arns);
+    if continued && !removed.is_empty() {
+        let attached = role::attached_policies(&c.iam, &task.name).await?;
+        removed.retain(|arn| attached.contains(arn));
+    }
+    let detached = removed
+        .iter()
+        .map(|arn| role::detach_policy(&c.iam, &task.name, arn));
+    try_join_all(detached).await.map(|_| ())
+}
+
+/// Gives `r` the permissions boundary `boundary` if it lacks it (a role made before
+/// boundaries): IAM lets the function grant a role more only while it carries it.
+async fn bounded(c: &Clients, r: &Role, boundary: Option<&str>) -> Result<()> {
+    match boundary {
+        Some(arn) if r.boundary.as_deref() != Some(arn) => {
+            role::put_boundary(&c.iam, &r.name, arn).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Puts the task role's inline policies that are given, concurrently.
+async fn put_task_policies(
+    c: &Clients,
+    name: &str,
+    exec: Option<&str>,
+    task: Option<&str>,
+) -> Result<()> {
+    let policies = [
+        (role::EXEC_POLICY_NAME, exec),
+        (role::TASK_POLICY_NAME, task),
+    ];
+    let puts = policies
+        .into_iter()
+        .filter_map(|(policy, doc)| Some(role::put_policy(&c.iam, name, policy, doc?)));
+    try_join_all(puts).await.map(|_| ())
+}
+
+/// Attaches the managed policies `arns` to role `name`, concurrently.
+async fn attach(c: &Clients, name: &str, arns: &[String]) -> Result<()> {
+    try_join_all(
+        arns.iter()
+            .map(|arn| role::attach_policy(&c.iam, name, arn)),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The items of `a` not in `b`.
+fn minus(a: &[String], b: &[String]) -> Vec<String> {
+    a.iter().filter(|x| !b.contains(x)).cloned().collect()
+}
+
+/// Whether the secrets or their key changed: either rewrites the execution role's policy.
+fn secrets_changed(diff: &Diff) -> bool {
+    diff.any(Effect::Secrets) || diff.any(Effect::SecretsKey)
+}

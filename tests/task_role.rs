@@ -1,0 +1,168 @@
+//! Task-role permissions under a boundary (issue #14): both roles are created under the
+//! template's permissions boundaries; `TaskRolePolicyArns` and `TaskRolePolicy` are granted on
+//! Create, changed in place with only their own writes, carried over by a replacement, and a
+//! role made before boundaries is given its boundary before it is granted more.
+
+use serde_json::{json, Value};
+
+use crate::support::{unique, Harness, Stack, EXECUTION_ROLE_BOUNDARY, TASK_ROLE_BOUNDARY};
+
+const S3_READ: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+const DYNAMODB_READ: &str = "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess";
+
+/// A policy document allowing `action` on everything.
+fn allowing(action: &str) -> Value {
+    json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": action, "Resource": "*"}]})
+}
+
+/// A role's boundary, managed policies (sorted) and `prod-e-task-policy` document.
+async fn grants(h: &Harness, role: &str) -> (Option<String>, Vec<String>, Option<Value>) {
+    let iam = &h.clients.iam;
+    let got = iam.get_role().role_name(role).send().await.expect("role");
+    let boundary = got.role().and_then(|r| r.permissions_boundary());
+    let boundary = boundary.and_then(|b| b.permissions_boundary_arn().map(str::to_string));
+    let listed = iam
+        .list_attached_role_policies()
+        .role_name(role)
+        .send()
+        .await;
+    let mut attached: Vec<String> = listed
+        .expect("attached")
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect();
+    attached.sort();
+    let inline = iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name("prod-e-task-policy")
+        .send()
+        .await
+        .ok()
+        .map(|out| crate::support::http::percent_decode(out.policy_document()));
+    let inline = inline.and_then(|text| serde_json::from_str(&text).ok());
+    (boundary, attached, inline)
+}
+
+#[tokio::test]
+async fn task_role_grants_change_in_place_and_follow_a_replacement() {
+    let h = Harness::new().await;
+    let stack = Stack::new("task-role");
+    let props = h.properties(json!({
+        "ClusterName": format!("task-role-{}", unique()),
+        "TaskRolePolicyArns": [S3_READ],
+        // As a string, as a JSON template may give it.
+        "TaskRolePolicy": allowing("sqs:SendMessage").to_string(),
+    }));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let (id, d) = (out.physical_id(), stack.deployment(&props));
+    assert_eq!(
+        grants(&h, &d.task_role()).await,
+        (
+            Some(TASK_ROLE_BOUNDARY.into()),
+            vec![S3_READ.into()],
+            Some(allowing("sqs:SendMessage"))
+        )
+    );
+    let exec = grants(&h, &d.execution_role()).await;
+    assert_eq!(exec.0.as_deref(), Some(EXECUTION_ROLE_BOUNDARY));
+
+    // Another managed policy and another inline policy: only the role is written.
+    let mut changed = props.clone();
+    changed["TaskRolePolicyArns"] = json!([DYNAMODB_READ]);
+    changed["TaskRolePolicy"] = allowing("sqs:ReceiveMessage");
+    let before = h.proxy.calls().len();
+    h.invoke(stack.update(&id, &props, &changed))
+        .await
+        .assert_success();
+    let mut writes = h.writes_since(before);
+    writes.sort();
+    assert_eq!(
+        writes,
+        ["AttachRolePolicy", "DetachRolePolicy", "PutRolePolicy"]
+    );
+    let (_, attached, inline) = grants(&h, &d.task_role()).await;
+    assert_eq!(
+        (attached, inline),
+        (
+            vec![DYNAMODB_READ.to_string()],
+            Some(allowing("sqs:ReceiveMessage"))
+        )
+    );
+
+    // A replacement's new role has the same grants, under the boundary.
+    let mut replaced = changed.clone();
+    replaced["ContainerPort"] = json!(8080);
+    let out = h.invoke(stack.update(&id, &changed, &replaced)).await;
+    out.assert_success();
+    let new_id = out.physical_id();
+    let new_role = prod_e::naming::Deployment::parse(&new_id)
+        .expect("id")
+        .task_role();
+    assert_eq!(
+        grants(&h, &new_role).await,
+        (
+            Some(TASK_ROLE_BOUNDARY.into()),
+            vec![DYNAMODB_READ.into()],
+            Some(allowing("sqs:ReceiveMessage"))
+        )
+    );
+    h.invoke(stack.delete(&id, &changed)).await.assert_success();
+
+    // Without them: the policy is deleted and the managed one detached.
+    let mut without = replaced.clone();
+    for k in ["TaskRolePolicyArns", "TaskRolePolicy"] {
+        without.as_object_mut().expect("object").remove(k);
+    }
+    h.invoke(stack.update(&new_id, &replaced, &without))
+        .await
+        .assert_success();
+    assert_eq!(
+        grants(&h, &new_role).await,
+        (Some(TASK_ROLE_BOUNDARY.into()), vec![], None)
+    );
+    h.invoke(stack.delete(&new_id, &without))
+        .await
+        .assert_success();
+    crate::inspect::assert_nothing_of(&h.clients, &stack).await;
+}
+
+#[tokio::test]
+async fn a_role_made_before_boundaries_gets_its_boundary_before_a_grant() {
+    let h = Harness::new().await;
+    let stack = Stack::new("old-role");
+    let props = h.properties(json!({"ClusterName": format!("old-role-{}", unique())}));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let (id, role) = (out.physical_id(), stack.deployment(&props).task_role());
+    h.clients
+        .iam
+        .delete_role_permissions_boundary()
+        .role_name(&role)
+        .send()
+        .await
+        .expect("boundary removed");
+    let mut granted = props.clone();
+    granted["TaskRolePolicy"] = allowing("s3:GetObject");
+    let before = h.proxy.calls().len();
+    h.invoke(stack.update(&id, &props, &granted))
+        .await
+        .assert_success();
+    // IAM lets the function put a policy on a task role only while it carries the boundary.
+    assert_eq!(
+        h.writes_since(before),
+        ["PutRolePermissionsBoundary", "PutRolePolicy"]
+    );
+    assert_eq!(
+        grants(&h, &role).await,
+        (
+            Some(TASK_ROLE_BOUNDARY.into()),
+            vec![],
+            Some(allowing("s3:GetObject"))
+        )
+    );
+    h.invoke(stack.delete(&id, &granted)).await.assert_success();
+}
