@@ -9,6 +9,7 @@ mod capacity;
 mod cli;
 mod create;
 mod delete;
+mod deployment;
 mod events;
 mod health;
 mod inspect;

@@ -1,7 +1,8 @@
 //! Task-role permissions under a boundary (issue #14): both roles are created under the
 //! template's permissions boundaries; `TaskRolePolicyArns` and `TaskRolePolicy` are granted on
 //! Create, changed in place with only their own writes, carried over by a replacement, and a
-//! role made before boundaries is given its boundary before it is granted more.
+//! role made before boundaries is given its boundary before it is granted more; re-applying
+//! every property converges the role to exactly the listed policies.
 
 use serde_json::{json, Value};
 
@@ -131,7 +132,7 @@ async fn task_role_grants_change_in_place_and_follow_a_replacement() {
 }
 
 #[tokio::test]
-async fn a_role_made_before_boundaries_gets_its_boundary_before_a_grant() {
+async fn a_role_made_before_boundaries_gets_its_boundary_before_a_grant_and_converges() {
     let h = Harness::new().await;
     let stack = Stack::new("old-role");
     let props = h.properties(json!({"ClusterName": format!("old-role-{}", unique())}));
@@ -164,5 +165,21 @@ async fn a_role_made_before_boundaries_gets_its_boundary_before_a_grant() {
             Some(allowing("s3:GetObject"))
         )
     );
+    // A policy a failed Update attached, then CloudFormation's rollback whose old properties
+    // do not validate: every property is re-applied and the role converges to the list.
+    h.clients
+        .iam
+        .attach_role_policy()
+        .role_name(&role)
+        .policy_arn(S3_READ)
+        .send()
+        .await
+        .expect("attached");
+    let mut invalid = granted.clone();
+    invalid["DesiredCount"] = json!(-1);
+    h.invoke(stack.update(&id, &invalid, &granted))
+        .await
+        .assert_success();
+    assert_eq!(grants(&h, &role).await.1, Vec::<String>::new());
     h.invoke(stack.delete(&id, &granted)).await.assert_success();
 }

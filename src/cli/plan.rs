@@ -211,13 +211,17 @@ fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
         vec![task_definition(s)],
         vec![format!(
             "ECS service {} ({} task(s), {}, subnets {}, public IP {}, health check grace {} s, \
-             ECS Exec {}) after everything else{}",
+             deployments {}–{} % with the circuit breaker {}, ECS Exec {}) after everything \
+             else{}",
             s.service_name,
             s.desired_count,
             crate::spec::capacity::describe(&s.capacity_provider_strategy),
             s.subnet_ids.join(","),
             if s.assign_public_ip { "yes" } else { "no" },
             s.health_check_grace_period_seconds,
+            s.minimum_healthy_percent,
+            s.maximum_percent,
+            if s.circuit_breaker { "on" } else { "off" },
             if s.enable_execute_command {
                 "on"
             } else {

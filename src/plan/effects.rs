@@ -45,7 +45,8 @@ pub const EFFECTS: &[(Effect, &str, &str)] = &[
     (
         Effect::Deployment,
         "ECS service",
-        "change the health check grace period (UpdateService)",
+        "change the health check grace period, deployment percentages and circuit breaker \
+         (UpdateService)",
     ),
     (Effect::Priority, "listener rule", "change the priority"),
     (Effect::Routing, "listener rule", "change the conditions"),

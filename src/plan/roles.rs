@@ -5,8 +5,6 @@
 //! they start) and revokes only once it is steady (until then the circuit breaker may roll back
 //! to tasks that still need them).
 
-use futures::future::try_join_all;
-
 use super::adopt::ensure;
 use super::Owner;
 use crate::aws::Clients;
@@ -139,53 +137,63 @@ pub(super) async fn revoke(
             role::delete_policy(&c.iam, role_name, policy).await?;
         }
     }
-    let mut removed = minus(&old.task_role_policy_arns, &new.task_role_policy_arns);
-    if continued && !removed.is_empty() {
+    let (was, is) = (&old.task_role_policy_arns, &new.task_role_policy_arns);
+    let reapplied = diff.changed.contains(TASK_ROLE_POLICY_ARNS.name) && was == is;
+    let mut removed = minus(was, is);
+    if reapplied || (continued && !removed.is_empty()) {
         let attached = role::attached_policies(&c.iam, &task.name).await?;
-        removed.retain(|arn| attached.contains(arn));
+        removed = match reapplied {
+            // Re-applying every property (the old ones are unknown, e.g. the rollback of a
+            // failed Update): converge to exactly `new`'s.
+            true => minus(&attached, is),
+            false => removed
+                .into_iter()
+                .filter(|a| attached.contains(a))
+                .collect(),
+        };
     }
-    let detached = removed
-        .iter()
-        .map(|arn| role::detach_policy(&c.iam, &task.name, arn));
-    try_join_all(detached).await.map(|_| ())
+    for arn in &removed {
+        role::detach_policy(&c.iam, &task.name, arn).await?;
+    }
+    Ok(())
 }
 
-/// Gives `r` the permissions boundary `boundary` if it lacks it (a role made before
-/// boundaries): IAM lets the function grant a role more only while it carries it.
+/// Gives `r` the permissions boundary `boundary` if it has none (a role made before
+/// boundaries): IAM lets the function grant a role more only while it carries it. A boundary
+/// someone else set is left alone (IAM then refuses the grant).
 async fn bounded(c: &Clients, r: &Role, boundary: Option<&str>) -> Result<()> {
     match boundary {
-        Some(arn) if r.boundary.as_deref() != Some(arn) => {
-            role::put_boundary(&c.iam, &r.name, arn).await
-        }
+        Some(arn) if r.boundary.is_none() => role::put_boundary(&c.iam, &r.name, arn).await,
         _ => Ok(()),
     }
 }
 
-/// Puts the task role's inline policies that are given, concurrently.
+/// Puts the task role's inline policies that are given. One write to a role at a time: IAM
+/// answers concurrent changes of one role with ConcurrentModification
+/// (hashicorp/terraform-provider-aws#34371).
 async fn put_task_policies(
     c: &Clients,
     name: &str,
     exec: Option<&str>,
     task: Option<&str>,
 ) -> Result<()> {
-    let policies = [
+    for (policy, doc) in [
         (role::EXEC_POLICY_NAME, exec),
         (role::TASK_POLICY_NAME, task),
-    ];
-    let puts = policies
-        .into_iter()
-        .filter_map(|(policy, doc)| Some(role::put_policy(&c.iam, name, policy, doc?)));
-    try_join_all(puts).await.map(|_| ())
+    ] {
+        if let Some(doc) = doc {
+            role::put_policy(&c.iam, name, policy, doc).await?;
+        }
+    }
+    Ok(())
 }
 
-/// Attaches the managed policies `arns` to role `name`, concurrently.
+/// Attaches the managed policies `arns` to role `name`, one at a time (as above).
 async fn attach(c: &Clients, name: &str, arns: &[String]) -> Result<()> {
-    try_join_all(
-        arns.iter()
-            .map(|arn| role::attach_policy(&c.iam, name, arn)),
-    )
-    .await
-    .map(|_| ())
+    for arn in arns {
+        role::attach_policy(&c.iam, name, arn).await?;
+    }
+    Ok(())
 }
 
 /// The items of `a` not in `b`.

@@ -247,6 +247,7 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         health_check_grace_period_seconds: diff
             .any(Effect::Deployment)
             .then_some(new.health_check_grace_period_seconds),
+        deployment_configuration: diff.any(Effect::Deployment).then_some(new),
         // Only when the service differs: each forces a new deployment.
         enable_execute_command: (diff.any(Effect::Exec)
             && set.service.enable_execute_command != new.enable_execute_command)

@@ -81,6 +81,12 @@ pub struct Spec {
     pub health_check: Object,
     /// The `HealthCheckGracePeriodSeconds` property.
     pub health_check_grace_period_seconds: u32,
+    /// The `MinimumHealthyPercent` property.
+    pub minimum_healthy_percent: u32,
+    /// The `MaximumPercent` property.
+    pub maximum_percent: u32,
+    /// The `CircuitBreaker` property.
+    pub circuit_breaker: bool,
     /// The `DeregistrationDelaySeconds` property.
     pub deregistration_delay_seconds: u32,
     /// The `ContainerHealthCheck` property.
@@ -188,6 +194,12 @@ impl Spec {
             r.problems
                 .push(Problem::new("EnableExecuteCommand", message));
         }
+        if spec.maximum_percent <= spec.minimum_healthy_percent {
+            // Neither a new task could start nor an old one stop: the rollout would stall.
+            let message = "must be more than MinimumHealthyPercent, or a rolling deployment \
+                           can neither start a new task nor stop an old one";
+            r.problems.push(Problem::new("MaximumPercent", message));
+        }
         for message in spec.routing().problems() {
             r.problems
                 .push(Problem::new("listener rule conditions", &message));
@@ -282,6 +294,9 @@ fn read(r: &mut Reader) -> Spec {
         allow_single_az: r.boolean(&ALLOW_SINGLE_AZ),
         health_check: r.object(&HEALTH_CHECK).unwrap_or_default(),
         health_check_grace_period_seconds: r.integer(&HEALTH_CHECK_GRACE_PERIOD_SECONDS) as u32,
+        minimum_healthy_percent: r.integer(&MINIMUM_HEALTHY_PERCENT) as u32,
+        maximum_percent: r.integer(&MAXIMUM_PERCENT) as u32,
+        circuit_breaker: r.boolean(&CIRCUIT_BREAKER),
         deregistration_delay_seconds: r.integer(&DEREGISTRATION_DELAY_SECONDS) as u32,
         container_health_check: r.object(&CONTAINER_HEALTH_CHECK),
         enable_execute_command: r.boolean(&ENABLE_EXECUTE_COMMAND),

@@ -46,8 +46,9 @@ fn document(value: &Value) -> Result<String, String> {
         Some(Value::Array(items)) if !items.is_empty() => {}
         _ => return Err("must have a Statement (an object or a non-empty list)".into()),
     }
-    // Version first: IAM has refused documents whose Version follows their Statement ("The
-    // policy failed legacy parsing", github.com/99designs/iamy/issues/65).
+    // Version first, as IAM's examples write it: a document whose Version followed its
+    // Statement was reported refused ("The policy failed legacy parsing",
+    // github.com/99designs/iamy/issues/65).
     let rest = Value::Object(fields).to_string();
     let text = format!("{{\"Version\":\"{VERSION}\",{}", &rest[1..]);
     let room = ROLE_INLINE_POLICY_CHARS - chars(EXEC_POLICY);

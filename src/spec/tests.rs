@@ -159,6 +159,22 @@ fn locator_survives_invalid_properties() {
 fn bad_properties() -> Vec<(Value, &'static str)> {
     vec![
         (json!({"VpcId": null}), "VpcId: is required"),
+        (
+            json!({"MinimumHealthyPercent": 100, "MaximumPercent": 100}),
+            "MaximumPercent: must be more than MinimumHealthyPercent",
+        ),
+        (
+            json!({"MinimumHealthyPercent": 101}),
+            "MinimumHealthyPercent: 101 is out of range 0–100",
+        ),
+        (
+            json!({"TaskRolePolicyArns": ["arn:aws:s3:::bucket"]}),
+            "TaskRolePolicyArns: \"arn:aws:s3:::bucket\" must be a managed policy ARN",
+        ),
+        (
+            json!({"TaskRolePolicy": {"Statement": {"Effect": "Allow"}}}),
+            "TaskRolePolicy: must have \"Version\": \"2012-10-17\"",
+        ),
         (json!({"VpcId": 5}), "VpcId: must be a string"),
         (
             json!({"VpcId": "subnet-1"}),

@@ -40,17 +40,17 @@ pub(super) fn capacity_strategy(
         .collect()
 }
 
-/// Rolling deployments with the circuit breaker and its rollback on (ECS Developer Guide,
-/// "deployment circuit breaker"): up to twice the tasks during a rollout, never fewer.
-pub(super) fn rollout() -> DeploymentConfiguration {
+/// `spec`'s rolling deployments: its percentages, and the circuit breaker with its rollback
+/// on or off together (ECS Developer Guide, "deployment circuit breaker").
+pub(super) fn rollout(spec: &Spec) -> DeploymentConfiguration {
     let breaker = DeploymentCircuitBreaker::builder()
-        .enable(true)
-        .rollback(true)
+        .enable(spec.circuit_breaker)
+        .rollback(spec.circuit_breaker)
         .build();
     DeploymentConfiguration::builder()
         .deployment_circuit_breaker(breaker)
-        .maximum_percent(200)
-        .minimum_healthy_percent(100)
+        .maximum_percent(spec.maximum_percent as i32)
+        .minimum_healthy_percent(spec.minimum_healthy_percent as i32)
         .build()
 }
 

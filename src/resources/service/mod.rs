@@ -197,7 +197,7 @@ pub async fn create(
             .load_balancers(balancer.clone())
             .health_check_grace_period_seconds(spec.health_check_grace_period_seconds as i32)
             .enable_execute_command(spec.enable_execute_command)
-            .deployment_configuration(rollout())
+            .deployment_configuration(rollout(spec))
             .propagate_tags(PropagateTags::Service)
             .enable_ecs_managed_tags(true)
             .client_token(client_token)
@@ -233,6 +233,8 @@ pub struct Change<'a> {
     pub network: Option<(&'a Spec, &'a str)>,
     /// Seconds after a task starts during which failed health checks do not count.
     pub health_check_grace_period_seconds: Option<u32>,
+    /// The rolling deployment settings of this spec (percentages, circuit breaker).
+    pub deployment_configuration: Option<&'a Spec>,
     /// ECS Exec on or off; only new tasks take it, so the change forces a new deployment.
     pub enable_execute_command: Option<bool>,
     /// A new capacity provider strategy (a new deployment too, as ECS requires).
@@ -246,6 +248,7 @@ impl Change<'_> {
             || self.task_definition_arn.is_some()
             || self.network.is_some()
             || self.health_check_grace_period_seconds.is_some()
+            || self.deployment_configuration.is_some()
             || self.enable_execute_command.is_some()
             || self.capacity_provider_strategy.is_some()
     }
@@ -275,6 +278,7 @@ pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>)
         .set_health_check_grace_period_seconds(
             change.health_check_grace_period_seconds.map(|s| s as i32),
         )
+        .set_deployment_configuration(change.deployment_configuration.map(rollout))
         .set_enable_execute_command(change.enable_execute_command)
         .set_capacity_provider_strategy(strategy)
         .set_force_new_deployment(new_deployment.then_some(true))

@@ -23,7 +23,7 @@ const fn text(check: fn(&str) -> Result<(), String>, pattern: &'static str) -> K
 const ECS_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
 
 /// Every property, in the order of the README's table.
-pub const PROPERTIES: [Property; 40] = [
+pub const PROPERTIES: [Property; 43] = [
     VPC_ID,
     SUBNET_IDS,
     LISTENER_ARN,
@@ -47,6 +47,9 @@ pub const PROPERTIES: [Property; 40] = [
     ALLOW_SINGLE_AZ,
     HEALTH_CHECK,
     HEALTH_CHECK_GRACE_PERIOD_SECONDS,
+    MINIMUM_HEALTHY_PERCENT,
+    MAXIMUM_PERCENT,
+    CIRCUIT_BREAKER,
     DEREGISTRATION_DELAY_SECONDS,
     CONTAINER_HEALTH_CHECK,
     ENABLE_EXECUTE_COMMAND,

@@ -52,6 +52,37 @@ pub const HEALTH_CHECK_GRACE_PERIOD_SECONDS: Property = Property {
     effect: Effect::Deployment,
     doc: "seconds after a task starts during which failed health checks do not stop it",
 };
+/// The `MinimumHealthyPercent` property.
+pub const MINIMUM_HEALTHY_PERCENT: Property = Property {
+    name: "MinimumHealthyPercent",
+    kind: Kind::Integer { min: 0, max: 100 },
+    default: Default::Integer(100),
+    effect: Effect::Deployment,
+    doc: "during a deployment, the running tasks never fall below this share of DesiredCount \
+         (ECS `minimumHealthyPercent`)",
+};
+/// The `MaximumPercent` property.
+pub const MAXIMUM_PERCENT: Property = Property {
+    name: "MaximumPercent",
+    kind: Kind::Integer {
+        min: 1,
+        max: i32::MAX as i64,
+    },
+    default: Default::Integer(200),
+    effect: Effect::Deployment,
+    doc: "during a deployment, running and pending tasks never exceed this share of \
+         DesiredCount (ECS `maximumPercent`); more than MinimumHealthyPercent",
+};
+/// The `CircuitBreaker` property.
+pub const CIRCUIT_BREAKER: Property = Property {
+    name: "CircuitBreaker",
+    kind: Kind::Boolean,
+    default: Default::Boolean(true),
+    effect: Effect::Deployment,
+    doc: "ECS's deployment circuit breaker with rollback: a deployment whose tasks keep failing \
+         is rolled back and the operation answers FAILED; off, it is retried until \
+         ServiceTimeout",
+};
 /// The `DeregistrationDelaySeconds` property.
 pub const DEREGISTRATION_DELAY_SECONDS: Property = Property {
     name: "DeregistrationDelaySeconds",
