@@ -9,7 +9,7 @@ use crate::inspect;
 use crate::support::{moto, unique, Harness, Stack};
 
 /// Runs `prod-e ARGS` with moto as AWS; returns (exit code, stdout, stderr).
-fn prod_e(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn prod_e(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_prod-e"))
         .args(args)
         .envs(aws_env())
@@ -49,7 +49,7 @@ fn prod_e_on_terminal(args: &[&str], input: &str) -> (i32, String) {
     )
 }
 
-fn aws_env() -> Vec<(&'static str, String)> {
+pub(crate) fn aws_env() -> Vec<(&'static str, String)> {
     vec![
         ("AWS_ENDPOINT_URL", moto::endpoint().to_string()),
         ("AWS_REGION", "us-east-1".into()),
@@ -59,7 +59,7 @@ fn aws_env() -> Vec<(&'static str, String)> {
 }
 
 /// A live deployment to look at.
-async fn deployed(name: &str) -> (Harness, Stack, Value, String) {
+pub(crate) async fn deployed(name: &str) -> (Harness, Stack, Value, String) {
     let h = Harness::new().await;
     let stack = Stack::new(name);
     let props = h.properties(json!({"ClusterName": format!("{name}-{}", unique())}));

@@ -13,6 +13,7 @@ mod deployment;
 mod events;
 mod health;
 mod inspect;
+mod logs;
 mod policy;
 mod preflight;
 mod protocol;

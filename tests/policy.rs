@@ -82,6 +82,8 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
             json!({"TOKEN": "arn:aws:ssm:us-east-1:123456789012:parameter/app/token"}),
         ),
         ("TaskRolePolicyArns", json!([ALLOWED_POLICY])),
+        ("ContainerInsights", json!("enhanced")),
+        ("MaximumPercent", json!(150)),
         (
             "TaskRolePolicy",
             json!({"Version": "2012-10-17", "Statement": [

@@ -1,11 +1,11 @@
-//! `prod-e`, the operator CLI: plan, status, teardown and orphans of prod-e deployments.
+//! `prod-e`, the operator CLI: plan, status, teardown, orphans and logs of prod-e deployments.
 //! Uses the standard AWS environment (profile, region, `AWS_ENDPOINT_URL`).
 
 use clap::{Parser, Subcommand};
 use prod_e::aws::{self, Clients};
 use prod_e::cli::{
-    exit, orphans::Orphans, plan::Plan, status::Status, teardown::Teardown, Failure, Outcome,
-    Output,
+    exit, logs::Logs, orphans::Orphans, plan::Plan, status::Status, teardown::Teardown, Failure,
+    Outcome, Output,
 };
 
 /// Operate prod-e deployments (the resources behind each Custom::ProdEService).
@@ -34,6 +34,8 @@ enum Command {
     Teardown(Teardown),
     /// List deployments whose stack no longer exists, with the command to remove each.
     Orphans(Orphans),
+    /// Show a deployment's container logs, oldest first, with the task of each line.
+    Logs(Logs),
 }
 
 #[tokio::main]
@@ -44,6 +46,7 @@ async fn main() {
         Command::Plan(plan) => plan.run(),
         Command::Status(status) => status.run(&Clients::from_env().await).await,
         Command::Teardown(teardown) => teardown.run(&Clients::from_env().await, cli.output).await,
+        Command::Logs(logs) => logs.run(&Clients::from_env().await, cli.output).await,
         Command::Orphans(orphans) => {
             let config = aws::load_config().await;
             orphans

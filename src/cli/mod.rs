@@ -2,6 +2,7 @@
 //! the same validation, names, ownership rule, inventory and Delete.
 
 pub mod discover;
+pub mod logs;
 pub mod orphans;
 pub mod plan;
 pub mod report;
@@ -102,21 +103,28 @@ impl Target {
         c: &Clients,
         properties: Option<&Path>,
     ) -> Result<(Deployment, Locator), Failure> {
-        let d = match (&self.physical_id, &self.stack) {
-            (Some(id), _) => Deployment::parse(id).ok_or_else(|| Failure {
-                code: exit::USAGE,
-                message: format!(
-                    "{id:?} is not a prod-e PhysicalResourceId (prod-e-<10 hex digits>)"
-                ),
-            })?,
-            (None, Some(stack)) => by_stack(c, stack).await?,
-            (None, None) => return Err("give --stack or --physical-id".into()),
-        };
+        let d = self.deployment(c).await?;
         let at = match properties {
             Some(path) => Locator::from_properties(&read_properties(path)?),
             None => discover::locate(c, &d).await?,
         };
         Ok((d, at))
+    }
+}
+
+impl Target {
+    /// The deployment: parsed from `--physical-id`, or found by `--stack`'s tags.
+    pub async fn deployment(&self, c: &Clients) -> Result<Deployment, Failure> {
+        match (&self.physical_id, &self.stack) {
+            (Some(id), _) => Deployment::parse(id).ok_or_else(|| Failure {
+                code: exit::USAGE,
+                message: format!(
+                    "{id:?} is not a prod-e PhysicalResourceId (prod-e-<10 hex digits>)"
+                ),
+            }),
+            (None, Some(stack)) => by_stack(c, stack).await,
+            (None, None) => Err("give --stack or --physical-id".into()),
+        }
     }
 }
 

@@ -77,6 +77,21 @@ pub(super) async fn capacity_for(
     }
 }
 
+/// Sets the cluster's Container Insights to `spec`'s if it gives one and the cluster differs
+/// (a cluster shared by several stacks has one setting: the last one applied).
+pub(super) async fn insights_for(
+    c: &Clients,
+    cluster: &cluster::Cluster,
+    spec: &Spec,
+) -> Result<()> {
+    match spec.container_insights.as_deref() {
+        Some(v) if cluster.container_insights.as_deref() != Some(v) => {
+            cluster::set_container_insights(&c.ecs, &cluster.name, v).await
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Find, then claim or create. A create that loses a race to a concurrent attempt of the
 /// same deployment ("already exists") adopts the winner's resource if it is ours.
 pub(super) async fn ensure<T, F, FFut, C, CFut>(d: &Deployment, find: F, create: C) -> Result<T>

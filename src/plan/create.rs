@@ -3,7 +3,9 @@
 //! with the target group joined to the listener but sent no traffic, and waits for the
 //! service; `commit` then routes traffic to it. A failed Create removes everything it made.
 
-use super::adopt::{capacity_for, create_or_adopt, ensure, ensure_log_group, task_definition_once};
+use super::adopt::{
+    capacity_for, create_or_adopt, ensure, ensure_log_group, insights_for, task_definition_once,
+};
 use super::roles;
 use super::traffic::traffic;
 use super::{delete, Outputs, Owner};
@@ -239,11 +241,13 @@ async fn cluster_for(
             let cluster = match borrow(d, find().await?)? {
                 Some(shared) => shared,
                 None => {
-                    let create = || cluster::create(&c.ecs, &spec.cluster_name, tags);
+                    let insights = spec.container_insights.as_deref();
+                    let create = || cluster::create(&c.ecs, &spec.cluster_name, tags, insights);
                     create_or_adopt(d, find, create).await?
                 }
             };
             capacity_for(c, &cluster, spec).await?;
+            insights_for(c, &cluster, spec).await?;
             Ok(cluster)
         },
     )

@@ -48,6 +48,11 @@ pub const EFFECTS: &[(Effect, &str, &str)] = &[
         "change the health check grace period, deployment percentages and circuit breaker \
          (UpdateService)",
     ),
+    (
+        Effect::Insights,
+        "ECS cluster",
+        "change Container Insights (UpdateCluster)",
+    ),
     (Effect::Priority, "listener rule", "change the priority"),
     (Effect::Routing, "listener rule", "change the conditions"),
     (

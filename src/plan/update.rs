@@ -264,6 +264,9 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
     if service_change.capacity_provider_strategy.is_some() {
         super::adopt::capacity_for(change.c, &set.cluster, new).await?;
     }
+    if diff.any(Effect::Insights) {
+        super::adopt::insights_for(change.c, &set.cluster, new).await?;
+    }
     if service_change.changes_anything() {
         let (cluster, name) = (&set.cluster.name, &set.service.name);
         service::update(ecs, cluster, name, service_change).await?;

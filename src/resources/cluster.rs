@@ -1,6 +1,8 @@
 //! The ECS cluster.
 
-use aws_sdk_ecs::types::{CapacityProviderStrategyItem, ClusterField};
+use aws_sdk_ecs::types::{
+    CapacityProviderStrategyItem, ClusterField, ClusterSetting, ClusterSettingName,
+};
 use aws_sdk_ecs::Client;
 
 use super::gone;
@@ -23,6 +25,8 @@ pub struct Cluster {
     pub capacity_providers: Vec<String>,
     /// Its default capacity provider strategy (kept as it is when providers are added).
     pub default_strategy: Vec<CapacityProviderStrategyItem>,
+    /// Its `containerInsights` setting (`disabled`, `enabled`, `enhanced`), if it reports one.
+    pub container_insights: Option<String>,
 }
 
 tagged!(Cluster, "ECS cluster", name);
@@ -33,6 +37,7 @@ pub async fn find(ecs: &Client, name: &str) -> Result<Option<Cluster>> {
         .describe_clusters()
         .clusters(name)
         .include(ClusterField::Tags)
+        .include(ClusterField::Settings)
         .send()
         .await
         .map_err(|e| Error::aws(format!("reading ECS cluster ({name})"), e))?;
@@ -55,14 +60,34 @@ fn from_sdk(c: &aws_sdk_ecs::types::Cluster) -> Result<Cluster> {
         tags: tags::ecs::read(c.tags()),
         capacity_providers: c.capacity_providers().to_vec(),
         default_strategy: c.default_capacity_provider_strategy().to_vec(),
+        container_insights: c
+            .settings()
+            .iter()
+            .find(|s| s.name() == Some(&ClusterSettingName::ContainerInsights))
+            .and_then(|s| s.value().map(str::to_string)),
     })
 }
 
-/// Creates it with `tags`; errors are AWS's (an "already exists" is adopted by the caller).
-pub async fn create(ecs: &Client, name: &str, tags: &Tags) -> Result<Cluster> {
+/// The `containerInsights` cluster setting with `value`.
+fn insights(value: &str) -> ClusterSetting {
+    ClusterSetting::builder()
+        .name(ClusterSettingName::ContainerInsights)
+        .value(value)
+        .build()
+}
+
+/// Creates it with `tags` and, if given, Container Insights `container_insights`; errors are
+/// AWS's (an "already exists" is adopted by the caller).
+pub async fn create(
+    ecs: &Client,
+    name: &str,
+    tags: &Tags,
+    container_insights: Option<&str>,
+) -> Result<Cluster> {
     let out = ecs
         .create_cluster()
         .cluster_name(name)
+        .set_settings(container_insights.map(|v| vec![insights(v)]))
         .set_tags(Some(tags::ecs::list(tags)))
         .send()
         .await
@@ -74,7 +99,25 @@ pub async fn create(ecs: &Client, name: &str, tags: &Tags) -> Result<Cluster> {
         tags: tags.clone(),
         capacity_providers: Vec::new(),
         default_strategy: Vec::new(),
+        container_insights: container_insights.map(str::to_string),
     })
+}
+
+/// Sets the cluster's Container Insights to `value` (UpdateCluster with `settings`, which
+/// does what UpdateClusterSettings does: ECS API Reference, UpdateCluster).
+pub async fn set_container_insights(ecs: &Client, name: &str, value: &str) -> Result<()> {
+    ecs.update_cluster()
+        .cluster(name)
+        .settings(insights(value))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            Error::aws(
+                format!("setting Container Insights of ECS cluster ({name})"),
+                e,
+            )
+        })
 }
 
 /// Associates `providers` with the cluster beside those it has, keeping its default

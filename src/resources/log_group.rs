@@ -115,3 +115,47 @@ pub async fn list(logs: &Client, prefix: &str) -> Result<Vec<LogGroup>> {
     }
     Ok(groups)
 }
+
+/// One event of a log group.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Event {
+    /// When it happened, milliseconds since the Unix epoch.
+    pub timestamp: i64,
+    /// Its log stream (`ecs/<container>/<task id>` with ECS's awslogs driver).
+    pub stream: String,
+    /// The line.
+    pub message: String,
+    /// CloudWatch Logs' id of the event (unique within the group).
+    pub id: String,
+}
+
+/// Pages one [`events`] call reads at most (FilterLogEvents answers up to 10,000 events or
+/// 1 MB per page: CloudWatch Logs API Reference, FilterLogEvents).
+pub const EVENT_PAGES: usize = 10;
+
+/// The events of group `name` at or after `start` (ms since the epoch), oldest first; at most
+/// [`EVENT_PAGES`] pages.
+pub async fn events(logs: &Client, name: &str, start: i64) -> Result<Vec<Event>> {
+    let mut pages = logs
+        .filter_log_events()
+        .log_group_name(name)
+        .start_time(start)
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    for _ in 0..EVENT_PAGES {
+        let Some(page) = pages.next().await else {
+            break;
+        };
+        let page =
+            page.map_err(|e| Error::aws(format!("reading events of log group ({name})"), e))?;
+        out.extend(page.events().iter().map(|e| Event {
+            timestamp: e.timestamp().unwrap_or_default(),
+            stream: e.log_stream_name().unwrap_or_default().to_string(),
+            message: e.message().unwrap_or_default().trim_end().to_string(),
+            id: e.event_id().unwrap_or_default().to_string(),
+        }));
+    }
+    out.sort_by_key(|e| e.timestamp);
+    Ok(out)
+}

@@ -59,6 +59,14 @@ pub fn kms_key_arn(s: &str) -> Result<(), String> {
     }
 }
 
+/// A Container Insights value (ECS API Reference, ClusterSetting: `enhanced` since 2024).
+pub fn container_insights(s: &str) -> Result<(), String> {
+    match ["disabled", "enabled", "enhanced"].contains(&s) {
+        true => Ok(()),
+        false => Err(format!("{s:?} must be disabled, enabled or enhanced")),
+    }
+}
+
 /// An IAM managed policy ARN (`arn:…:iam::<account or aws>:policy/…`).
 pub fn policy_arn(s: &str) -> Result<(), String> {
     match s.starts_with("arn:") && s.contains(":iam::") && s.contains(":policy/") {

@@ -43,6 +43,8 @@ pub struct Spec {
     pub load_balancer_security_group_id: String,
     /// The `ClusterName` property.
     pub cluster_name: String,
+    /// The `ContainerInsights` property (`None`: the account's default, left as it is).
+    pub container_insights: Option<String>,
     /// The `ServiceName` property.
     pub service_name: String,
     /// The `TaskFamily` property.
@@ -276,6 +278,7 @@ fn read(r: &mut Reader) -> Spec {
         listener_arn: r.text(&LISTENER_ARN),
         load_balancer_security_group_id: r.text(&LOAD_BALANCER_SECURITY_GROUP_ID),
         cluster_name: r.text(&CLUSTER_NAME),
+        container_insights: Some(r.text(&CONTAINER_INSIGHTS)).filter(|v| !v.is_empty()),
         service_name: r.text(&SERVICE_NAME),
         task_family: r.text(&TASK_FAMILY),
         container_name: r.text(&CONTAINER_NAME),

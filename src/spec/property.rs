@@ -121,6 +121,8 @@ pub enum Effect {
     /// ECS Exec: the task role's inline policy and the service's setting (UpdateService with
     /// a new deployment: only new tasks take it).
     Exec,
+    /// The cluster's Container Insights (UpdateCluster).
+    Insights,
     /// The listener rule's priority.
     Priority,
     /// The listener rule's conditions.

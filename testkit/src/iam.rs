@@ -204,7 +204,7 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
         ("ecs", "DescribeClusters") => fields.body["clusters"][0]
             .as_str()
             .map(|c| arn("ecs", format!("cluster/{}", cluster_of(c.into())))),
-        ("ecs", "DeleteCluster" | "PutClusterCapacityProviders") => {
+        ("ecs", "DeleteCluster" | "PutClusterCapacityProviders" | "UpdateCluster") => {
             field("cluster").map(|c| arn("ecs", format!("cluster/{}", cluster_of(c))))
         }
         ("ecs", "CreateService") => {

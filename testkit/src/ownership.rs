@@ -100,7 +100,7 @@ pub async fn resource_owner(c: &Clients, call: &Call) -> Option<String> {
                 .await
                 .filter(|_| task.is_some())
         }
-        ("ecs", "DeleteCluster" | "PutClusterCapacityProviders") => {
+        ("ecs", "DeleteCluster" | "PutClusterCapacityProviders" | "UpdateCluster") => {
             ecs_owned(ecs_arn(format!("cluster/{}", short(field("cluster")?)))).await
         }
         ("ecs", "UpdateService" | "DeleteService") => {

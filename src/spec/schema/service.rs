@@ -12,6 +12,15 @@ pub const CLUSTER_NAME: Property = Property {
     effect: Effect::Replacement,
     doc: "ECS cluster (used as given)",
 };
+/// The `ContainerInsights` property.
+pub const CONTAINER_INSIGHTS: Property = Property {
+    name: "ContainerInsights",
+    kind: text(checks::container_insights, "^(disabled|enabled|enhanced)$"),
+    default: Default::Chosen("the account's default (ECS account setting `containerInsights`)"),
+    effect: Effect::Insights,
+    doc: "CloudWatch Container Insights on the cluster: `disabled`, `enabled` or `enhanced` \
+         (stacks sharing a cluster share it; removing the property leaves the cluster as it is)",
+};
 /// The `ServiceName` property.
 pub const SERVICE_NAME: Property = Property {
     name: "ServiceName",
