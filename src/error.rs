@@ -42,12 +42,15 @@ pub enum Error {
         /// How many tries of what.
         after: String,
     },
-    /// The ECS deployment circuit breaker stopped a rollout (and rolled it back).
+    /// The ECS deployment circuit breaker or a deployment alarm stopped a rollout (and rolled
+    /// it back).
     DeploymentFailed {
         /// The service's name.
         service: String,
         /// The service's latest events, newest first.
         events: Vec<String>,
+        /// The deployment alarms that went into ALARM (none: the circuit breaker stopped it).
+        alarms: Vec<String>,
     },
     /// A wait reached the time this invocation had for it; the work goes on in the next one.
     Pending {
@@ -91,10 +94,18 @@ impl fmt::Display for Error {
             }
             Error::GaveUp { doing, after } => write!(f, "{doing}: gave up after {after}"),
             Error::Pending { waiting_for } => write!(f, "still waiting for {waiting_for}"),
-            Error::DeploymentFailed { service, events } => write!(
+            Error::DeploymentFailed {
+                service,
+                events,
+                alarms,
+            } => write!(
                 f,
-                "the deployment of ECS service ({service}) failed and the circuit breaker \
-                     rolled it back; latest service events: {}",
+                "the deployment of ECS service ({service}) failed and {} rolled it back; latest \
+                     service events: {}",
+                match alarms.is_empty() {
+                    true => "the circuit breaker".to_string(),
+                    false => format!("ECS, on deployment alarm(s) {},", alarms.join(", ")),
+                },
                 match events.is_empty() {
                     true => "none".to_string(),
                     false => events.join(" | "),

@@ -2,10 +2,12 @@
 //! `MaximumPercent` and `CircuitBreaker` reach ECS on Create and change in place with one
 //! UpdateService and no new revision (asserted on the requests the proxy forwarded: moto drops
 //! `deploymentConfiguration` from what it returns); `ContainerInsights` is the cluster's
-//! setting, changed with one UpdateCluster.
+//! setting, changed with one UpdateCluster; `DeploymentAlarms` reach ECS, and a deployment an
+//! alarm fails answers FAILED naming the alarm.
 
 use serde_json::{json, Value};
 
+use crate::support::rollout::Rollout;
 use crate::support::{unique, Harness, Stack};
 
 /// The cluster's `containerInsights` setting, as ECS reports it.
@@ -25,6 +27,7 @@ async fn insights(h: &Harness, cluster: &str) -> Option<String> {
 
 fn configuration(min: u32, max: u32, breaker: bool) -> Value {
     json!({
+        "alarms": {"alarmNames": [], "enable": false, "rollback": false},
         "deploymentCircuitBreaker": {"enable": breaker, "rollback": breaker},
         "maximumPercent": max,
         "minimumHealthyPercent": min,
@@ -71,4 +74,53 @@ async fn deployment_settings_are_created_and_changed_in_place() {
     assert_eq!(insights(&h, &cluster).await.as_deref(), Some("disabled"));
     let changed = off;
     h.invoke(stack.delete(&id, &changed)).await.assert_success();
+}
+
+#[tokio::test]
+async fn a_deployment_an_alarm_fails_is_failed_naming_the_alarm() {
+    let h = Harness::new().await;
+    let stack = Stack::new("deploy-alarm");
+    let props = h.properties(json!({
+        "ClusterName": format!("deploy-alarm-{}", unique()),
+        "DeploymentAlarms": ["api-5xx", "api-latency"],
+    }));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    assert_eq!(
+        h.last_request("CreateService")["deploymentConfiguration"]["alarms"],
+        json!({"alarmNames": ["api-5xx", "api-latency"], "enable": true, "rollback": true})
+    );
+    let id = out.physical_id();
+    h.proxy
+        .rollouts
+        .set_for_all(Rollout::Alarm("api-5xx".into()));
+    let mut new = props.clone();
+    new["Image"] = json!("nginx:slow");
+    let failed = h.invoke(stack.update(&id, &props, &new)).await;
+    assert_eq!(failed.status(), "FAILED");
+    assert_eq!(failed.physical_id(), id);
+    assert!(
+        failed
+            .reason()
+            .contains("failed and ECS, on deployment alarm(s) api-5xx, rolled it back"),
+        "{}",
+        failed.reason()
+    );
+    // CloudFormation's rollback, once ECS is back on the old revision; then no alarms at all.
+    h.proxy.rollouts.set_for_all(Rollout::Done);
+    h.invoke(stack.update(&id, &new, &props))
+        .await
+        .assert_success();
+    let mut none = props.clone();
+    none.as_object_mut()
+        .expect("object")
+        .remove("DeploymentAlarms");
+    h.invoke(stack.update(&id, &props, &none))
+        .await
+        .assert_success();
+    assert_eq!(
+        h.last_request("UpdateService")["deploymentConfiguration"]["alarms"],
+        json!({"alarmNames": [], "enable": false, "rollback": false})
+    );
+    h.invoke(stack.delete(&id, &none)).await.assert_success();
 }

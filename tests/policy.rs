@@ -83,6 +83,7 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         ),
         ("TaskRolePolicyArns", json!([ALLOWED_POLICY])),
         ("ContainerInsights", json!("enhanced")),
+        ("DeploymentAlarms", json!(["api-5xx"])),
         ("MaximumPercent", json!(150)),
         (
             "TaskRolePolicy",
@@ -93,6 +94,16 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         new[k] = v;
     }
     h.invoke(stack.update(&id, &props, &new))
+        .await
+        .assert_success();
+    // A deployment a deployment alarm fails (its alarms are read), then the rollback Update.
+    proxy.rollouts.set_for_all(Rollout::Alarm("api-5xx".into()));
+    let mut alarmed = new.clone();
+    alarmed["Image"] = json!("nginx:slow");
+    let failed = h.invoke(stack.update(&id, &new, &alarmed)).await;
+    assert_eq!(failed.status(), "FAILED");
+    proxy.rollouts.set_for_all(Rollout::Done);
+    h.invoke(stack.update(&id, &alarmed, &new))
         .await
         .assert_success();
     // An operator added an inline policy to our role: Delete must remove it first.

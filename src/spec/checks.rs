@@ -67,6 +67,17 @@ pub fn container_insights(s: &str) -> Result<(), String> {
     }
 }
 
+/// A CloudWatch alarm name: 1–255 characters, no control characters (CloudWatch API
+/// Reference, PutMetricAlarm `AlarmName`).
+pub fn alarm_name(s: &str) -> Result<(), String> {
+    match (1..=255).contains(&s.chars().count()) && !s.chars().any(char::is_control) {
+        true => Ok(()),
+        false => Err(format!(
+            "{s:?} is not a CloudWatch alarm name (1–255 characters)"
+        )),
+    }
+}
+
 /// An IAM managed policy ARN (`arn:…:iam::<account or aws>:policy/…`).
 pub fn policy_arn(s: &str) -> Result<(), String> {
     match s.starts_with("arn:") && s.contains(":iam::") && s.contains(":policy/") {

@@ -89,6 +89,8 @@ pub struct Spec {
     pub maximum_percent: u32,
     /// The `CircuitBreaker` property.
     pub circuit_breaker: bool,
+    /// The `DeploymentAlarms` property.
+    pub deployment_alarms: Vec<String>,
     /// The `DeregistrationDelaySeconds` property.
     pub deregistration_delay_seconds: u32,
     /// The `ContainerHealthCheck` property.
@@ -300,6 +302,7 @@ fn read(r: &mut Reader) -> Spec {
         minimum_healthy_percent: r.integer(&MINIMUM_HEALTHY_PERCENT) as u32,
         maximum_percent: r.integer(&MAXIMUM_PERCENT) as u32,
         circuit_breaker: r.boolean(&CIRCUIT_BREAKER),
+        deployment_alarms: r.values(&DEPLOYMENT_ALARMS),
         deregistration_delay_seconds: r.integer(&DEREGISTRATION_DELAY_SECONDS) as u32,
         container_health_check: r.object(&CONTAINER_HEALTH_CHECK),
         enable_execute_command: r.boolean(&ENABLE_EXECUTE_COMMAND),

@@ -230,6 +230,17 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
                 ),
             ))
         }
+        ("ecs", "ListServiceDeployments") => Some(arn(
+            "ecs",
+            format!(
+                "service/{}/{}",
+                cluster_of(field("cluster").unwrap_or_default()),
+                field("service").unwrap_or_default()
+            ),
+        )),
+        ("ecs", "DescribeServiceDeployments") => fields.body["serviceDeploymentArns"][0]
+            .as_str()
+            .map(str::to_string),
         ("ecs", "UpdateService" | "DeleteService") => Some(arn(
             "ecs",
             format!(

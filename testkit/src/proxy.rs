@@ -14,7 +14,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 use super::aws_rules::wire::{self, identify};
-use super::aws_rules::{AwsRules, Upstream};
+use super::aws_rules::{AwsRules, Upstream, Verdict};
 use super::http::{read_request, Request};
 use super::rollout::Rollouts;
 
@@ -372,7 +372,10 @@ impl Shared {
         kill: Option<u32>,
     ) -> Option<Vec<u8>> {
         let _exclusive = self.rules.exclusive(&call.action).await;
-        let verdict = self.rules.before(&self.moto, call).await;
+        let verdict = match self.rollouts.service_deployments(&call.action, &call.body) {
+            Some(body) => Verdict::Answer(body),
+            None => self.rules.before(&self.moto, call).await,
+        };
         let (reply, faulted) = match verdict.reply(&call.service) {
             Some(answered) => answered,
             None => {

@@ -35,6 +35,9 @@ pub enum Rollout {
     Stuck,
     /// Stopped by the circuit breaker (rolloutState FAILED) with these service events.
     Failed(Vec<String>),
+    /// Failed because this deployment alarm went into ALARM (rolloutState FAILED), as
+    /// ListServiceDeployments and DescribeServiceDeployments then tell (moto has neither).
+    Alarm(String),
 }
 
 #[derive(Debug, Default)]
@@ -96,6 +99,49 @@ impl Rollouts {
         reply
     }
 
+    /// The answer to ListServiceDeployments or DescribeServiceDeployments (`request` its body),
+    /// which moto lacks: a service whose rollout an alarm failed has one deployment, rolled
+    /// back, whose alarm triggered; other services have none.
+    pub fn service_deployments(&self, action: &str, request: &str) -> Option<String> {
+        let asked: Value = serde_json::from_str(request).ok()?;
+        let state = self.state.lock().expect("rollouts");
+        let alarmed = |arn: &str| match state.seen.get(arn) {
+            Some((Rollout::Alarm(name), _)) => Some(name.clone()),
+            _ => None,
+        };
+        let deployment =
+            |service: &str| service.replace(":service/", ":service-deployment/") + "/1";
+        match action {
+            "ListServiceDeployments" => {
+                let name = text(&asked["service"]);
+                let tail = format!("/{}", name.rsplit('/').next().unwrap_or_default());
+                let found: Vec<Value> = state
+                    .seen
+                    .keys()
+                    .filter(|arn| arn.ends_with(&tail))
+                    .filter(|arn| alarmed(arn).is_some())
+                    .map(|arn| {
+                        json!({"serviceDeploymentArn": deployment(arn), "serviceArn": arn,
+                        "status": "ROLLBACK_SUCCESSFUL"})
+                    })
+                    .collect();
+                Some(json!({"serviceDeployments": found}).to_string())
+            }
+            "DescribeServiceDeployments" => {
+                let described: Vec<Value> = state
+                    .seen
+                    .keys()
+                    .filter_map(|arn| Some((deployment(arn), alarmed(arn)?)))
+                    .filter(|(d, _)| asked["serviceDeploymentArns"].as_array().is_some_and(|a| a.contains(&json!(d))))
+                    .map(|(d, alarm)| json!({"serviceDeploymentArn": d, "status": "ROLLBACK_SUCCESSFUL",
+                        "alarms": {"status": "TRIGGERED", "alarmNames": [alarm], "triggeredAlarmNames": [alarm]}}))
+                    .collect();
+                Some(json!({"serviceDeployments": described, "failures": []}).to_string())
+            }
+            _ => None,
+        }
+    }
+
     /// Shows one service (as moto gave it) as ECS would now.
     pub fn present(&self, service: &mut Value) {
         self.state.lock().expect("rollouts").show(service);
@@ -153,7 +199,7 @@ fn completed(rollout: &Rollout, since: Instant) -> bool {
     match rollout {
         Rollout::Done => true,
         Rollout::Slow(d) => since.elapsed() >= *d,
-        Rollout::Stuck | Rollout::Failed(_) => false,
+        Rollout::Stuck | Rollout::Failed(_) | Rollout::Alarm(_) => false,
     }
 }
 
@@ -166,7 +212,7 @@ fn present(s: &mut Value, rollout: &Rollout, since: Instant) {
         .unwrap_or_else(|| json!({"status": "PRIMARY"}));
     let (state, running, deployments) = match rollout {
         _ if completed(rollout, since) => ("COMPLETED", desired, 1),
-        Rollout::Failed(_) => ("FAILED", 0, 1),
+        Rollout::Failed(_) | Rollout::Alarm(_) => ("FAILED", 0, 1),
         _ => ("IN_PROGRESS", 0, 2),
     };
     primary["rolloutState"] = json!(state);

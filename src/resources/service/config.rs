@@ -2,8 +2,8 @@
 //! capacity provider strategy (and the strategy ECS reports, in prod-e's words).
 
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, DeploymentCircuitBreaker,
-    DeploymentConfiguration, NetworkConfiguration,
+    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, DeploymentAlarms,
+    DeploymentCircuitBreaker, DeploymentConfiguration, NetworkConfiguration,
 };
 
 use crate::spec::object::Object;
@@ -40,18 +40,30 @@ pub(super) fn capacity_strategy(
         .collect()
 }
 
-/// `spec`'s rolling deployments: its percentages, and the circuit breaker with its rollback
-/// on or off together (ECS Developer Guide, "deployment circuit breaker").
-pub(super) fn rollout(spec: &Spec) -> DeploymentConfiguration {
+/// `spec`'s rolling deployments: its percentages, the circuit breaker with its rollback on or
+/// off together (ECS Developer Guide, "deployment circuit breaker"), and its deployment alarms
+/// with rollback, always sent so that removing them turns them off: UpdateService keeps
+/// alarms it is not told to drop (ECS Developer Guide, "How CloudWatch alarms detect Amazon
+/// ECS deployment failures"; aws/copilot-cli#4565 sends `[]` with `enable: false` for that).
+pub(super) fn rollout(
+    spec: &Spec,
+) -> Result<DeploymentConfiguration, aws_sdk_ecs::error::BuildError> {
     let breaker = DeploymentCircuitBreaker::builder()
         .enable(spec.circuit_breaker)
         .rollback(spec.circuit_breaker)
         .build();
-    DeploymentConfiguration::builder()
+    let on = !spec.deployment_alarms.is_empty();
+    let alarms = DeploymentAlarms::builder()
+        .set_alarm_names(Some(spec.deployment_alarms.clone()))
+        .enable(on)
+        .rollback(on)
+        .build()?;
+    Ok(DeploymentConfiguration::builder()
+        .alarms(alarms)
         .deployment_circuit_breaker(breaker)
         .maximum_percent(spec.maximum_percent as i32)
         .minimum_healthy_percent(spec.minimum_healthy_percent as i32)
-        .build()
+        .build())
 }
 
 pub(super) fn network(

@@ -58,6 +58,8 @@ pub struct Service {
     pub health_check_grace_period_seconds: Option<i32>,
     /// Its capacity provider strategy, as [`crate::spec::capacity::describe`] words it.
     pub capacity: String,
+    /// Whether CloudWatch alarms can fail (and roll back) its deployments.
+    pub deployment_alarms: bool,
     /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
@@ -149,6 +151,10 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
         enable_execute_command: s.enable_execute_command(),
         health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
         capacity: capacity_described(s.capacity_provider_strategy()),
+        deployment_alarms: s
+            .deployment_configuration()
+            .and_then(|c| c.alarms())
+            .is_some_and(|a| a.enable()),
         container_name: s
             .load_balancers()
             .first()
@@ -175,6 +181,7 @@ pub async fn create(
 ) -> Result<Service> {
     let doing = format!("creating ECS service ({name})");
     let network = network(spec, links.security_group_id).map_err(|e| build_error(&doing, e))?;
+    let deployment = rollout(spec).map_err(|e| build_error(&doing, e))?;
     let balancer = LoadBalancer::builder()
         .target_group_arn(links.target_group_arn)
         .container_name(&spec.container_name)
@@ -197,7 +204,7 @@ pub async fn create(
             .load_balancers(balancer.clone())
             .health_check_grace_period_seconds(spec.health_check_grace_period_seconds as i32)
             .enable_execute_command(spec.enable_execute_command)
-            .deployment_configuration(rollout(spec))
+            .deployment_configuration(deployment.clone())
             .propagate_tags(PropagateTags::Service)
             .enable_ecs_managed_tags(true)
             .client_token(client_token)
@@ -265,6 +272,10 @@ pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>)
         Some(items) => Some(capacity_strategy(items).map_err(|e| build_error(&doing, e))?),
         None => None,
     };
+    let deployment = match change.deployment_configuration {
+        Some(spec) => Some(rollout(spec).map_err(|e| build_error(&doing, e))?),
+        None => None,
+    };
     // ECS Exec reaches only new tasks, and a new strategy needs a new deployment (ECS: "you
     // must force a new deployment").
     let new_deployment =
@@ -278,7 +289,7 @@ pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>)
         .set_health_check_grace_period_seconds(
             change.health_check_grace_period_seconds.map(|s| s as i32),
         )
-        .set_deployment_configuration(change.deployment_configuration.map(rollout))
+        .set_deployment_configuration(deployment)
         .set_enable_execute_command(change.enable_execute_command)
         .set_capacity_provider_strategy(strategy)
         .set_force_new_deployment(new_deployment.then_some(true))

@@ -1,6 +1,7 @@
 //! When a service is done: steady on the revision an operation asked for, failed by the
-//! circuit breaker, or gone (INACTIVE) after a delete.
+//! circuit breaker or a deployment alarm (and which alarms), or gone (INACTIVE) after a delete.
 
+use aws_sdk_ecs::types::ServiceDeploymentStatus;
 use aws_sdk_ecs::Client;
 
 use super::{find, Service};
@@ -53,9 +54,14 @@ pub async fn wait_steady(
             });
         };
         if has_failed(&service, revision) {
+            let alarms = match service.deployment_alarms {
+                true => triggered_alarms(ecs, cluster, name).await,
+                false => Vec::new(),
+            };
             return Err(Error::DeploymentFailed {
                 service: name.to_string(),
                 events: service.events,
+                alarms,
             });
         }
         Ok(is_steady(&service, revision).then_some(service))
@@ -70,4 +76,60 @@ pub async fn wait_inactive(ecs: &Client, cluster: &str, name: &str) -> Result<()
         Ok(find(ecs, cluster, name).await?.is_none().then_some(()))
     })
     .await
+}
+
+/// The deployment alarms that went into ALARM during the service's rolled-back or stopped
+/// deployments (ECS API Reference, ListServiceDeployments and DescribeServiceDeployments:
+/// `alarms.triggeredAlarmNames`). Best effort: the deployment has failed either way, so a read
+/// that fails only leaves the alarms unnamed.
+async fn triggered_alarms(ecs: &Client, cluster: &str, name: &str) -> Vec<String> {
+    use ServiceDeploymentStatus::{
+        RollbackFailed, RollbackInProgress, RollbackSuccessful, Stopped,
+    };
+    let listed = ecs
+        .list_service_deployments()
+        .cluster(cluster)
+        .service(name)
+        .set_status(Some(vec![
+            RollbackSuccessful,
+            RollbackInProgress,
+            RollbackFailed,
+            Stopped,
+        ]))
+        .send()
+        .await;
+    let arns: Vec<String> = match listed {
+        Ok(out) => out
+            .service_deployments()
+            .iter()
+            .filter_map(|d| d.service_deployment_arn().map(str::to_string))
+            .collect(),
+        Err(e) => return unnamed(name, &e),
+    };
+    if arns.is_empty() {
+        return Vec::new();
+    }
+    let described = ecs
+        .describe_service_deployments()
+        .set_service_deployment_arns(Some(arns))
+        .send()
+        .await;
+    let mut names: Vec<String> = match described {
+        Ok(out) => out
+            .service_deployments()
+            .iter()
+            .filter_map(|d| d.alarms())
+            .flat_map(|a| a.triggered_alarm_names().iter().cloned())
+            .collect(),
+        Err(e) => return unnamed(name, &e),
+    };
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// No alarm names: why, in the log.
+fn unnamed(service: &str, e: &dyn std::fmt::Debug) -> Vec<String> {
+    tracing::warn!(service, error = ?e, "could not read which deployment alarms triggered");
+    Vec::new()
 }

@@ -23,7 +23,7 @@ const fn text(check: fn(&str) -> Result<(), String>, pattern: &'static str) -> K
 const ECS_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
 
 /// Every property, in the order of the README's table.
-pub const PROPERTIES: [Property; 44] = [
+pub const PROPERTIES: [Property; 45] = [
     VPC_ID,
     SUBNET_IDS,
     LISTENER_ARN,
@@ -51,6 +51,7 @@ pub const PROPERTIES: [Property; 44] = [
     MINIMUM_HEALTHY_PERCENT,
     MAXIMUM_PERCENT,
     CIRCUIT_BREAKER,
+    DEPLOYMENT_ALARMS,
     DEREGISTRATION_DELAY_SECONDS,
     CONTAINER_HEALTH_CHECK,
     ENABLE_EXECUTE_COMMAND,

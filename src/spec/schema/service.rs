@@ -92,6 +92,20 @@ pub const CIRCUIT_BREAKER: Property = Property {
          is rolled back and the operation answers FAILED; off, it is retried until \
          ServiceTimeout",
 };
+/// The `DeploymentAlarms` property.
+pub const DEPLOYMENT_ALARMS: Property = Property {
+    name: "DeploymentAlarms",
+    kind: Kind::Values {
+        check: checks::alarm_name,
+        max: DEPLOYMENT_ALARMS_MAX,
+    },
+    default: Default::Empty,
+    effect: Effect::Deployment,
+    doc: "names of CloudWatch alarms that fail a deployment when they go into ALARM: ECS rolls \
+         it back and the operation answers FAILED naming them (ECS deployment alarms)",
+};
+/// prod-e's bound on `DeploymentAlarms` (ECS documents none).
+const DEPLOYMENT_ALARMS_MAX: usize = 20;
 /// The `DeregistrationDelaySeconds` property.
 pub const DEREGISTRATION_DELAY_SECONDS: Property = Property {
     name: "DeregistrationDelaySeconds",

@@ -19,6 +19,7 @@
 //! | 10 | UpdateService of a service that is not ACTIVE (DRAINING or INACTIVE): `ServiceNotActiveException` | ECS API reference, UpdateService errors | `ecs::a_deleted_service_cannot_be_updated` |
 //! | 11 | A service runs tasks (moto launches none): ListTasks of a service lists its running tasks; DescribeTasks puts them round-robin in its subnets' zones | ECS task placement ("Fargate will try its best to spread tasks across accessible Availability Zones"); ECS `Task` reference | `cli::status_shows_running_tasks_per_zone` |
 //! | 12 | Service settings moto drops from DescribeServices (`enableExecuteCommand`, `healthCheckGracePeriodSeconds`, `deploymentConfiguration`, `capacityProviderStrategy`) are shown as asked | ECS API reference, `Service` | `health::ecs_exec_is_turned_on_and_off_in_place` |
+//! | 9b | ListServiceDeployments / DescribeServiceDeployments (moto has neither): a rollout a deployment alarm failed (`Rollout::Alarm`) is ROLLBACK_SUCCESSFUL with the alarm in `triggeredAlarmNames`; played by [`super::rollout`] | ECS API Reference, ServiceDeploymentAlarms; ECS deployment alarms | `deployment::a_deployment_an_alarm_fails_is_failed_naming_the_alarm` |
 //! | 13 | A capacity provider strategy may only name providers associated with the cluster: `InvalidParameterException` | dask/dask-cloudprovider#328 (the ECS error text) | `capacity::a_strategy_naming_a_provider_the_cluster_lacks_is_refused` |
 
 pub mod capacity;
