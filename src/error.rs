@@ -49,8 +49,9 @@ pub enum Error {
         service: String,
         /// The service's latest events, newest first.
         events: Vec<String>,
-        /// The deployment alarms that went into ALARM (none: the circuit breaker stopped it).
-        alarms: Vec<String>,
+        /// With deployment alarms on, those that went into ALARM (empty: not known); `None`
+        /// without deployment alarms (the circuit breaker stopped it).
+        alarms: Option<Vec<String>>,
     },
     /// A wait reached the time this invocation had for it; the work goes on in the next one.
     Pending {
@@ -102,9 +103,10 @@ impl fmt::Display for Error {
                 f,
                 "the deployment of ECS service ({service}) failed and {} rolled it back; latest \
                      service events: {}",
-                match alarms.is_empty() {
-                    true => "the circuit breaker".to_string(),
-                    false => format!("ECS, on deployment alarm(s) {},", alarms.join(", ")),
+                match alarms.as_deref() {
+                    None => "the circuit breaker".to_string(),
+                    Some([]) => "a deployment alarm or the circuit breaker".to_string(),
+                    Some(names) => format!("ECS, on deployment alarm(s) {},", names.join(", ")),
                 },
                 match events.is_empty() {
                     true => "none".to_string(),

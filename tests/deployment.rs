@@ -50,6 +50,7 @@ async fn deployment_settings_are_created_and_changed_in_place() {
     assert_eq!(insights(&h, &cluster).await.as_deref(), Some("enhanced"));
     let id = out.physical_id();
     let mut changed = props.clone();
+    changed["DesiredCount"] = json!(2);
     changed["MinimumHealthyPercent"] = json!(50);
     changed["MaximumPercent"] = json!("150");
     changed["CircuitBreaker"] = json!(false);

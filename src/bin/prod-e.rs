@@ -58,6 +58,8 @@ async fn main() {
         Ok(Outcome { code, text, json }) => {
             match cli.output {
                 Output::Text => print!("{text}"),
+                // Nothing more to say (a command that printed as it went).
+                Output::Json if json.is_null() => {}
                 Output::Json => println!(
                     "{}",
                     serde_json::to_string_pretty(&json).unwrap_or_default()

@@ -2,16 +2,18 @@
 //! task each line came from; `--follow` polls for new lines until interrupted.
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{exit, Failure, Outcome, Output, Target};
 use crate::aws::Clients;
 use crate::resources::log_group::{self, Event};
 
-/// How often `--follow` asks for new lines: FilterLogEvents shares a per-account quota of a
-/// few requests per second (CloudWatch Logs quotas), so one request per 2 s leaves room.
+/// How often `--follow` asks for new lines: FilterLogEvents allows 5 requests per second per
+/// account and Region, shared with every other reader (CloudWatch Logs quotas), so one read
+/// every 2 s leaves room.
 pub const FOLLOW_POLL: Duration = Duration::from_secs(2);
 
 /// Show a deployment's container logs, oldest first.
@@ -32,21 +34,30 @@ pub struct Logs {
 }
 
 impl Logs {
-    /// Prints the lines since `--since`; with `--follow`, goes on printing until interrupted.
+    /// Prints the lines since `--since`; with `--follow`, goes on printing until interrupted
+    /// (or until its output is closed).
     pub async fn run(&self, c: &Clients, output: Output) -> Result<Outcome, Failure> {
         let group = self.target.deployment(c).await?.log_group();
-        let since = SystemTime::now()
-            .checked_sub(self.since)
-            .unwrap_or(UNIX_EPOCH);
-        let events = self.read(c, &group, millis(since)).await?;
+        let start = millis(
+            SystemTime::now()
+                .checked_sub(self.since)
+                .unwrap_or(UNIX_EPOCH),
+        );
+        let (events, more) = log_group::events(&c.logs, &group, start).await?;
         if self.follow {
-            return self.follow(c, &group, events, output).await;
+            return self.follow(c, &group, start, events, output).await;
         }
-        let text = match events.is_empty() {
-            true => format!("no lines in {group} since {}\n", stamp(millis(since))),
-            false => events.iter().map(line).collect(),
+        let shown: Vec<&Event> = events.iter().filter(|e| self.keeps(e)).collect();
+        let mut text = match shown.is_empty() {
+            true => format!("no lines in {group} since {}\n", stamp(start)),
+            false => shown.iter().map(|e| line(e)).collect(),
         };
-        let json = json!({"log_group": group, "events": events});
+        if more {
+            text.push_str(
+                "(more lines than one read returns: the newest are not shown; narrow --since)\n",
+            );
+        }
+        let json = json!({"log_group": group, "events": shown, "truncated": more});
         Ok(Outcome {
             code: exit::OK,
             text,
@@ -54,39 +65,39 @@ impl Logs {
         })
     }
 
-    /// The events of `group` from `start` on, of `--task`'s task if given.
-    async fn read(&self, c: &Clients, group: &str, start: i64) -> Result<Vec<Event>, Failure> {
-        let events = log_group::events(&c.logs, group, start).await?;
-        Ok(events
-            .into_iter()
-            .filter(|e| self.task.as_deref().is_none_or(|t| task_of(e) == t))
-            .collect())
+    /// Whether `--task` keeps `e`.
+    fn keeps(&self, e: &Event) -> bool {
+        self.task.as_deref().is_none_or(|t| task_of(e) == t)
     }
 
     /// Prints `events`, then each new one as it comes (text lines, or one JSON object per
-    /// line); returns only on a failed read.
+    /// line). A failed read is reported and tried again at the next poll.
     async fn follow(
         &self,
         c: &Clients,
         group: &str,
+        mut start: i64,
         mut events: Vec<Event>,
         output: Output,
     ) -> Result<Outcome, Failure> {
         let mut seen: HashSet<String> = HashSet::new();
-        let mut start = millis(
-            SystemTime::now()
-                .checked_sub(self.since)
-                .unwrap_or(UNIX_EPOCH),
-        );
+        let mut stdout = std::io::stdout();
         loop {
-            for e in events.iter().filter(|e| !seen.contains(&e.id)) {
-                match output {
-                    Output::Text => print!("{}", line(e)),
-                    Output::Json => println!("{}", json!(e)),
+            for e in events
+                .iter()
+                .filter(|e| !seen.contains(&e.id) && self.keeps(e))
+            {
+                let printed = match output {
+                    Output::Text => write!(stdout, "{}", line(e)),
+                    Output::Json => writeln!(stdout, "{}", json!(e)),
+                };
+                if printed.and_then(|()| stdout.flush()).is_err() {
+                    // The reader went away (`| head`): done.
+                    return Ok(closed());
                 }
             }
-            // The next read starts at the newest timestamp again (inclusive): remember the
-            // ids printed at that instant only.
+            // The next read starts at the newest timestamp again (inclusive), whatever task
+            // logged it: remember the ids seen at that instant only.
             if let Some(last) = events.last().map(|e| e.timestamp) {
                 start = last;
                 seen = events
@@ -96,8 +107,23 @@ impl Logs {
                     .collect();
             }
             tokio::time::sleep(FOLLOW_POLL).await;
-            events = self.read(c, group, start).await?;
+            events = match log_group::events(&c.logs, group, start).await {
+                Ok((events, _)) => events,
+                Err(e) => {
+                    eprintln!("prod-e logs: {e} (trying again)");
+                    Vec::new()
+                }
+            };
         }
+    }
+}
+
+/// A follow whose output was closed.
+fn closed() -> Outcome {
+    Outcome {
+        code: exit::OK,
+        text: String::new(),
+        json: Value::Null,
     }
 }
 

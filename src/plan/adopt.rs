@@ -78,7 +78,7 @@ pub(super) async fn capacity_for(
 }
 
 /// Sets the cluster's Container Insights to `spec`'s if it gives one and the cluster differs
-/// (a cluster shared by several stacks has one setting: the last one applied).
+/// (the sets of one stack resource that share a cluster during a replacement share it).
 pub(super) async fn insights_for(
     c: &Clients,
     cluster: &cluster::Cluster,

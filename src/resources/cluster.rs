@@ -92,14 +92,16 @@ pub async fn create(
         .send()
         .await
         .map_err(|e| Error::aws(format!("creating ECS cluster ({name})"), e))?;
-    let arn = out.cluster().and_then(|c| c.cluster_arn());
+    let Some(created) = out.cluster() else {
+        return Err(Error::Incomplete {
+            kind: Cluster::KIND,
+            field: "cluster",
+        });
+    };
+    // What ECS answers: CreateCluster of an existing name returns that cluster unchanged.
     Ok(Cluster {
-        name: name.to_string(),
-        arn: required(arn, Cluster::KIND, "clusterArn")?,
         tags: tags.clone(),
-        capacity_providers: Vec::new(),
-        default_strategy: Vec::new(),
-        container_insights: container_insights.map(str::to_string),
+        ..from_sdk(created)?
     })
 }
 

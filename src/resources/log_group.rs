@@ -133,9 +133,9 @@ pub struct Event {
 /// 1 MB per page: CloudWatch Logs API Reference, FilterLogEvents).
 pub const EVENT_PAGES: usize = 10;
 
-/// The events of group `name` at or after `start` (ms since the epoch), oldest first; at most
-/// [`EVENT_PAGES`] pages.
-pub async fn events(logs: &Client, name: &str, start: i64) -> Result<Vec<Event>> {
+/// The events of group `name` at or after `start` (ms since the epoch), oldest first, and
+/// whether there were more than [`EVENT_PAGES`] pages of them (the newest are then missing).
+pub async fn events(logs: &Client, name: &str, start: i64) -> Result<(Vec<Event>, bool)> {
     let mut pages = logs
         .filter_log_events()
         .log_group_name(name)
@@ -145,7 +145,8 @@ pub async fn events(logs: &Client, name: &str, start: i64) -> Result<Vec<Event>>
     let mut out = Vec::new();
     for _ in 0..EVENT_PAGES {
         let Some(page) = pages.next().await else {
-            break;
+            out.sort_by_key(|e: &Event| e.timestamp);
+            return Ok((out, false));
         };
         let page =
             page.map_err(|e| Error::aws(format!("reading events of log group ({name})"), e))?;
@@ -157,5 +158,5 @@ pub async fn events(logs: &Client, name: &str, start: i64) -> Result<Vec<Event>>
         }));
     }
     out.sort_by_key(|e| e.timestamp);
-    Ok(out)
+    Ok((out, pages.next().await.is_some()))
 }

@@ -59,6 +59,24 @@ pub fn kms_key_arn(s: &str) -> Result<(), String> {
     }
 }
 
+/// Whether a rolling deployment of `desired` tasks can make progress: start a task beyond
+/// them (`floor(desired × max / 100) > desired`) or stop one (`ceil(desired × min / 100) <
+/// desired`). ECS rounds the maximum down and the minimum up, and with neither possible the
+/// deployment waits for ever without tripping the circuit breaker (ECS Developer Guide,
+/// "Deploy Amazon ECS services by replacing tasks").
+pub fn rolling(desired: u32, min: u32, max: u32) -> Result<(), String> {
+    let (d, min, max) = (u64::from(desired), u64::from(min), u64::from(max));
+    let (most, least) = (d * max / 100, (d * min).div_ceil(100));
+    match d == 0 || most > d || least < d {
+        true => Ok(()),
+        false => Err(format!(
+            "with DesiredCount {d}, MinimumHealthyPercent {min} and MaximumPercent {max} a \
+             rolling deployment can neither start a new task ({most} at most) nor stop an old \
+             one ({least} must run)"
+        )),
+    }
+}
+
 /// A Container Insights value (ECS API Reference, ClusterSetting: `enhanced` since 2024).
 pub fn container_insights(s: &str) -> Result<(), String> {
     match ["disabled", "enabled", "enhanced"].contains(&s) {

@@ -18,17 +18,7 @@ pub fn markdown_table() -> String {
             Default::Integer(n) => format!("`{n}`"),
             Default::Boolean(b) => format!("`{b}`"),
             Default::Empty if matches!(p.kind, Kind::Map { .. }) => "`{}`".to_string(),
-            Default::Empty
-                if matches!(
-                    p.kind,
-                    Kind::HttpHeader
-                        | Kind::Object { .. }
-                        | Kind::Text { .. }
-                        | Kind::PolicyDocument
-                ) =>
-            {
-                "none".to_string()
-            }
+            Default::Empty if unset_is_none(&p.kind) => "none".to_string(),
             Default::Empty => "`[]`".to_string(),
             Default::Texts(t) => format!("`{}`", serde_json::to_string(t).unwrap_or_default()),
             Default::Chosen(how) => how.to_string(),
@@ -43,6 +33,14 @@ pub fn markdown_table() -> String {
         out.push_str(&format!("| {} | {doc} | {default} | {change} |\n", p.name));
     }
     out
+}
+
+/// Whether a property of `kind` that is not set is nothing at all (not an empty list or map).
+fn unset_is_none(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::HttpHeader | Kind::Object { .. } | Kind::Text { .. } | Kind::PolicyDocument
+    )
 }
 
 /// "Path `/`, IntervalSeconds `30`, …": the defaults of an object property's fields.
@@ -124,14 +122,7 @@ fn property_schema(p: &Property) -> Value {
         Default::Integer(n) => Some(json!(n)),
         Default::Boolean(b) => Some(json!(b)),
         Default::Empty if matches!(p.kind, Kind::Map { .. }) => Some(json!({})),
-        Default::Empty
-            if matches!(
-                p.kind,
-                Kind::HttpHeader | Kind::Object { .. } | Kind::Text { .. }
-            ) =>
-        {
-            None
-        }
+        Default::Empty if unset_is_none(&p.kind) => None,
         Default::Empty => Some(json!([])),
         Default::Texts(t) => Some(json!(t)),
         Default::Chosen(_) | Default::Fields => None,

@@ -198,11 +198,12 @@ impl Spec {
             r.problems
                 .push(Problem::new("EnableExecuteCommand", message));
         }
-        if spec.maximum_percent <= spec.minimum_healthy_percent {
-            // Neither a new task could start nor an old one stop: the rollout would stall.
-            let message = "must be more than MinimumHealthyPercent, or a rolling deployment \
-                           can neither start a new task nor stop an old one";
-            r.problems.push(Problem::new("MaximumPercent", message));
+        if let Err(message) = checks::rolling(
+            spec.desired_count,
+            spec.minimum_healthy_percent,
+            spec.maximum_percent,
+        ) {
+            r.problems.push(Problem::new("MaximumPercent", &message));
         }
         for message in spec.routing().problems() {
             r.problems

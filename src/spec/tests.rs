@@ -161,7 +161,14 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
         (json!({"VpcId": null}), "VpcId: is required"),
         (
             json!({"MinimumHealthyPercent": 100, "MaximumPercent": 100}),
-            "MaximumPercent: must be more than MinimumHealthyPercent",
+            "MaximumPercent: with DesiredCount 1, MinimumHealthyPercent 100 and MaximumPercent \
+             100 a rolling deployment can neither start a new task (1 at most) nor stop an old \
+             one (1 must run)",
+        ),
+        (
+            // ECS rounds: one task, 150 % is still one, 50 % still needs one.
+            json!({"MinimumHealthyPercent": 50, "MaximumPercent": 150}),
+            "MaximumPercent: with DesiredCount 1, MinimumHealthyPercent 50 and MaximumPercent 150",
         ),
         (
             json!({"MinimumHealthyPercent": 101}),

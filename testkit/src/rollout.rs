@@ -134,6 +134,7 @@ impl Rollouts {
                     .filter_map(|arn| Some((deployment(arn), alarmed(arn)?)))
                     .filter(|(d, _)| asked["serviceDeploymentArns"].as_array().is_some_and(|a| a.contains(&json!(d))))
                     .map(|(d, alarm)| json!({"serviceDeploymentArn": d, "status": "ROLLBACK_SUCCESSFUL",
+                        "createdAt": 1.7e9,
                         "alarms": {"status": "TRIGGERED", "alarmNames": [alarm], "triggeredAlarmNames": [alarm]}}))
                     .collect();
                 Some(json!({"serviceDeployments": described, "failures": []}).to_string())

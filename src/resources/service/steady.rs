@@ -55,8 +55,8 @@ pub async fn wait_steady(
         };
         if has_failed(&service, revision) {
             let alarms = match service.deployment_alarms {
-                true => triggered_alarms(ecs, cluster, name).await,
-                false => Vec::new(),
+                true => Some(triggered_alarms(ecs, cluster, name).await),
+                false => None,
             };
             return Err(Error::DeploymentFailed {
                 service: name.to_string(),
@@ -78,24 +78,27 @@ pub async fn wait_inactive(ecs: &Client, cluster: &str, name: &str) -> Result<()
     .await
 }
 
-/// The deployment alarms that went into ALARM during the service's rolled-back or stopped
-/// deployments (ECS API Reference, ListServiceDeployments and DescribeServiceDeployments:
-/// `alarms.triggeredAlarmNames`). Best effort: the deployment has failed either way, so a read
-/// that fails only leaves the alarms unnamed.
+/// The deployment alarms that went into ALARM during the service's latest rolled-back or
+/// stopped deployment (ECS API Reference, ListServiceDeployments and
+/// DescribeServiceDeployments: `alarms.triggeredAlarmNames`; the list's order is not
+/// documented, so the newest by `createdAt` counts). Best effort: the deployment has failed
+/// either way, so a read that fails only leaves the alarms unnamed.
 async fn triggered_alarms(ecs: &Client, cluster: &str, name: &str) -> Vec<String> {
     use ServiceDeploymentStatus::{
-        RollbackFailed, RollbackInProgress, RollbackSuccessful, Stopped,
+        RollbackFailed, RollbackInProgress, RollbackRequested, RollbackSuccessful, Stopped,
     };
+    let statuses = vec![
+        RollbackRequested,
+        RollbackInProgress,
+        RollbackSuccessful,
+        RollbackFailed,
+        Stopped,
+    ];
     let listed = ecs
         .list_service_deployments()
         .cluster(cluster)
         .service(name)
-        .set_status(Some(vec![
-            RollbackSuccessful,
-            RollbackInProgress,
-            RollbackFailed,
-            Stopped,
-        ]))
+        .set_status(Some(statuses))
         .send()
         .await;
     let arns: Vec<String> = match listed {
@@ -114,18 +117,16 @@ async fn triggered_alarms(ecs: &Client, cluster: &str, name: &str) -> Vec<String
         .set_service_deployment_arns(Some(arns))
         .send()
         .await;
-    let mut names: Vec<String> = match described {
+    match described {
         Ok(out) => out
             .service_deployments()
             .iter()
-            .filter_map(|d| d.alarms())
-            .flat_map(|a| a.triggered_alarm_names().iter().cloned())
-            .collect(),
-        Err(e) => return unnamed(name, &e),
-    };
-    names.sort();
-    names.dedup();
-    names
+            .max_by_key(|d| d.created_at().map(|t| (t.secs(), t.subsec_nanos())))
+            .and_then(|d| d.alarms())
+            .map(|a| a.triggered_alarm_names().to_vec())
+            .unwrap_or_default(),
+        Err(e) => unnamed(name, &e),
+    }
 }
 
 /// No alarm names: why, in the log.

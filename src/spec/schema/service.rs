@@ -19,7 +19,8 @@ pub const CONTAINER_INSIGHTS: Property = Property {
     default: Default::Chosen("the account's default (ECS account setting `containerInsights`)"),
     effect: Effect::Insights,
     doc: "CloudWatch Container Insights on the cluster: `disabled`, `enabled` or `enhanced` \
-         (stacks sharing a cluster share it; removing the property leaves the cluster as it is)",
+         (a replacement that keeps ClusterName changes the shared cluster's, and its rollback \
+         does not restore it; removing the property leaves the cluster as it is)",
 };
 /// The `ServiceName` property.
 pub const SERVICE_NAME: Property = Property {
@@ -80,7 +81,8 @@ pub const MAXIMUM_PERCENT: Property = Property {
     default: Default::Integer(200),
     effect: Effect::Deployment,
     doc: "during a deployment, running and pending tasks never exceed this share of \
-         DesiredCount (ECS `maximumPercent`); more than MinimumHealthyPercent",
+         DesiredCount (ECS `maximumPercent`); with MinimumHealthyPercent it must let a \
+         deployment start or stop at least one task (ECS rounds this down, that up)",
 };
 /// The `CircuitBreaker` property.
 pub const CIRCUIT_BREAKER: Property = Property {
