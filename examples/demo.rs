@@ -97,6 +97,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         // would hide the rule: it does not move TargetGroup.LoadBalancerArns on ModifyRule).
         if file.ends_with("update.json") {
             operator(endpoint, &["status", "--physical-id", &physical_id]);
+            // The container's lines (moto runs no containers, so it has none to show).
+            operator(
+                endpoint,
+                &["logs", "--physical-id", &physical_id, "--since", "10m"],
+            );
             operator(
                 endpoint,
                 &["teardown", "--physical-id", &physical_id, "--dry-run"],
