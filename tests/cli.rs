@@ -254,6 +254,33 @@ async fn status_shows_running_tasks_per_zone() {
         text.contains("running tasks per zone: us-east-1a 2, us-east-1b 1"),
         "{text}{err}"
     );
+    // The deployment settings as ECS shows them (the proxy plays what moto drops, rule 12).
+    let mut drifted = props.clone();
+    drifted["MinimumHealthyPercent"] = json!(50);
+    drifted["CircuitBreaker"] = json!(false);
+    drifted["DeploymentAlarms"] = json!(["api-5xx"]);
+    drifted["ContainerInsights"] = json!("enhanced");
+    let status = Command::new(env!("CARGO_BIN_EXE_prod-e"))
+        .args(["status", "--physical-id", &out.physical_id()])
+        .args(["--properties", &write_properties(&drifted)])
+        .envs(aws_env())
+        .env("AWS_ENDPOINT_URL", &h.proxy.endpoint)
+        .output()
+        .expect("run prod-e");
+    let text = String::from_utf8_lossy(&status.stdout);
+    for drift in [
+        "! MinimumHealthyPercent is 100, the properties say 50",
+        "! CircuitBreaker is true, the properties say false",
+        "! DeploymentAlarms is , the properties say api-5xx",
+        // A cluster created without the setting reports the default, as ECS does.
+        "! ContainerInsights is disabled, the properties say enhanced",
+    ] {
+        assert!(text.contains(drift), "{drift} missing:\n{text}");
+    }
+    assert!(!text.contains("MaximumPercent"), "{text}");
+    h.invoke(stack.delete(&out.physical_id(), &props))
+        .await
+        .assert_success();
 }
 
 #[tokio::test]

@@ -279,7 +279,12 @@ fn service_drift(
 ) -> Vec<(&'static str, Option<String>, String)> {
     let svc = inv.service.as_ref();
     let grace = svc.and_then(|s| s.health_check_grace_period_seconds);
-    vec![
+    let rolling = svc.and_then(|s| s.rolling.as_ref());
+    let insights = inv
+        .cluster
+        .as_ref()
+        .and_then(|c| c.container_insights.clone());
+    let mut pairs = vec![
         (
             "DesiredCount",
             svc.map(|s| s.desired_count.to_string()),
@@ -300,5 +305,30 @@ fn service_drift(
             grace.map(|g| g.to_string()),
             spec.health_check_grace_period_seconds.to_string(),
         ),
-    ]
+        (
+            "MinimumHealthyPercent",
+            rolling.map(|r| r.minimum_healthy_percent.to_string()),
+            spec.minimum_healthy_percent.to_string(),
+        ),
+        (
+            "MaximumPercent",
+            rolling.map(|r| r.maximum_percent.to_string()),
+            spec.maximum_percent.to_string(),
+        ),
+        (
+            "CircuitBreaker",
+            rolling.map(|r| r.circuit_breaker.to_string()),
+            spec.circuit_breaker.to_string(),
+        ),
+        (
+            "DeploymentAlarms",
+            rolling.map(|r| r.alarms.join(",")),
+            spec.deployment_alarms.join(","),
+        ),
+    ];
+    // Unset, the account's default is as good as any.
+    if let Some(want) = &spec.container_insights {
+        pairs.push(("ContainerInsights", insights, want.clone()));
+    }
+    pairs
 }

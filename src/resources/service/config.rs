@@ -84,3 +84,29 @@ pub(super) fn network(
         .awsvpc_configuration(vpc)
         .build())
 }
+
+/// A service's rolling deployment settings, as DescribeServices shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rolling {
+    /// `minimumHealthyPercent`.
+    pub minimum_healthy_percent: i32,
+    /// `maximumPercent`.
+    pub maximum_percent: i32,
+    /// Whether the circuit breaker is on.
+    pub circuit_breaker: bool,
+    /// The deployment alarms, if they are on.
+    pub alarms: Vec<String>,
+}
+
+impl Rolling {
+    /// The settings in `c`.
+    pub(super) fn of(c: &DeploymentConfiguration) -> Rolling {
+        let alarms = c.alarms().filter(|a| a.enable());
+        Rolling {
+            minimum_healthy_percent: c.minimum_healthy_percent().unwrap_or_default(),
+            maximum_percent: c.maximum_percent().unwrap_or_default(),
+            circuit_breaker: c.deployment_circuit_breaker().is_some_and(|b| b.enable()),
+            alarms: alarms.map(|a| a.alarm_names().to_vec()).unwrap_or_default(),
+        }
+    }
+}

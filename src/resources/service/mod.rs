@@ -18,6 +18,7 @@ use crate::spec::Spec;
 
 mod config;
 mod steady;
+pub use config::Rolling;
 use config::{capacity_described, capacity_strategy, network, rollout};
 pub use steady::{has_failed, is_steady, wait_inactive, wait_steady};
 
@@ -58,8 +59,8 @@ pub struct Service {
     pub health_check_grace_period_seconds: Option<i32>,
     /// Its capacity provider strategy, as [`crate::spec::capacity::describe`] words it.
     pub capacity: String,
-    /// Whether CloudWatch alarms can fail (and roll back) its deployments.
-    pub deployment_alarms: bool,
+    /// Its rolling deployment settings (`None` if DescribeServices shows none).
+    pub rolling: Option<Rolling>,
     /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
@@ -151,10 +152,7 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
         enable_execute_command: s.enable_execute_command(),
         health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
         capacity: capacity_described(s.capacity_provider_strategy()),
-        deployment_alarms: s
-            .deployment_configuration()
-            .and_then(|c| c.alarms())
-            .is_some_and(|a| a.enable()),
+        rolling: s.deployment_configuration().map(Rolling::of),
         container_name: s
             .load_balancers()
             .first()

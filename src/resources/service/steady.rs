@@ -54,7 +54,11 @@ pub async fn wait_steady(
             });
         };
         if has_failed(&service, revision) {
-            let alarms = match service.deployment_alarms {
+            let alarmed = service
+                .rolling
+                .as_ref()
+                .is_some_and(|r| !r.alarms.is_empty());
+            let alarms = match alarmed {
                 true => Some(triggered_alarms(ecs, cluster, name).await),
                 false => None,
             };
