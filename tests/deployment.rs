@@ -54,11 +54,8 @@ async fn deployment_settings_are_created_and_changed_in_place() {
     changed["MinimumHealthyPercent"] = json!(50);
     changed["MaximumPercent"] = json!("150");
     changed["CircuitBreaker"] = json!(false);
-    let before = h.proxy.calls().len();
-    h.invoke(stack.update(&id, &props, &changed))
-        .await
-        .assert_success();
-    assert_eq!(h.writes_since(before), ["UpdateService"]);
+    let writes = h.writes_of(stack.update(&id, &props, &changed)).await;
+    assert_eq!(writes, ["UpdateService"]);
     let update = h.last_request("UpdateService");
     assert_eq!(
         update["deploymentConfiguration"],
@@ -67,11 +64,8 @@ async fn deployment_settings_are_created_and_changed_in_place() {
     assert_eq!(update.get("taskDefinition"), None, "{update}");
     let mut off = changed.clone();
     off["ContainerInsights"] = json!("disabled");
-    let before = h.proxy.calls().len();
-    h.invoke(stack.update(&id, &changed, &off))
-        .await
-        .assert_success();
-    assert_eq!(h.writes_since(before), ["UpdateCluster"]);
+    let writes = h.writes_of(stack.update(&id, &changed, &off)).await;
+    assert_eq!(writes, ["UpdateCluster"]);
     assert_eq!(insights(&h, &cluster).await.as_deref(), Some("disabled"));
     let changed = off;
     h.invoke(stack.delete(&id, &changed)).await.assert_success();

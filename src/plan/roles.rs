@@ -85,8 +85,8 @@ pub(super) async fn grant(
         .filter(|_| diff.changed.contains(TASK_ROLE_POLICY.name));
     let (was, is) = (&old.task_role_policy_arns, &new.task_role_policy_arns);
     let added = match diff.changed.contains(TASK_ROLE_POLICY_ARNS.name) {
-        // Re-applying every property (the old ones are unknown): attach them all.
-        true if was == is => is.clone(),
+        // The old values are unknown: attach them all.
+        true if diff.reapplied => is.clone(),
         true => minus(is, was),
         false => Vec::new(),
     };
@@ -127,18 +127,15 @@ pub(super) async fn revoke(
                 && (continued || diff.changed.contains(TASK_ROLE_POLICY.name)),
         ),
     ];
-    for (role_name, policy, revoke) in unwanted {
-        if revoke
-            && role::inline_policies(&c.iam, role_name)
-                .await?
-                .iter()
-                .any(|p| p == policy)
-        {
-            role::delete_policy(&c.iam, role_name, policy).await?;
-        }
+    for role_name in [&exec.name, &task.name] {
+        let policies = unwanted
+            .iter()
+            .filter(|(r, _, revoke)| *r == role_name && *revoke)
+            .map(|(_, policy, _)| *policy);
+        delete_inline(c, role_name, policies.collect()).await?;
     }
     let (was, is) = (&old.task_role_policy_arns, &new.task_role_policy_arns);
-    let reapplied = diff.changed.contains(TASK_ROLE_POLICY_ARNS.name) && was == is;
+    let reapplied = diff.reapplied;
     let mut removed = minus(was, is);
     if reapplied || (continued && !removed.is_empty()) {
         let attached = role::attached_policies(&c.iam, &task.name).await?;
@@ -154,6 +151,22 @@ pub(super) async fn revoke(
     }
     for arn in &removed {
         role::detach_policy(&c.iam, &task.name, arn).await?;
+    }
+    Ok(())
+}
+
+/// Deletes those of `policies` that role `name` has, with one read of its inline policies
+/// (none if there is nothing to delete).
+async fn delete_inline(c: &Clients, name: &str, policies: Vec<&str>) -> Result<()> {
+    if policies.is_empty() {
+        return Ok(());
+    }
+    let present = role::inline_policies(&c.iam, name).await?;
+    for policy in policies
+        .into_iter()
+        .filter(|p| present.iter().any(|x| x == p))
+    {
+        role::delete_policy(&c.iam, name, policy).await?;
     }
     Ok(())
 }

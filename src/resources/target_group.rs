@@ -14,6 +14,20 @@ use crate::retry::{retry, TARGET_GROUP_IN_USE};
 use crate::spec::health::TargetHealthCheck;
 use crate::spec::Spec;
 
+/// `$builder` (CreateTargetGroup's or ModifyTargetGroup's) with every setting of the health
+/// check `$check`; the two builders are distinct types with the same setters.
+macro_rules! with_health_check {
+    ($builder:expr, $check:expr) => {
+        $builder
+            .health_check_path(&$check.path)
+            .health_check_interval_seconds($check.interval_seconds)
+            .health_check_timeout_seconds($check.timeout_seconds)
+            .healthy_threshold_count($check.healthy_threshold_count)
+            .unhealthy_threshold_count($check.unhealthy_threshold_count)
+            .matcher(Matcher::builder().http_code(&$check.matcher).build())
+    };
+}
+
 #[derive(Debug, Clone, PartialEq)]
 /// A target group as found or created.
 pub struct TargetGroup {
@@ -78,20 +92,15 @@ fn from_sdk(
 pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Result<TargetGroup> {
     let doing = format!("creating target group ({name})");
     let check = spec.target_health_check();
-    let out = elb
+    let create = elb
         .create_target_group()
         .name(name)
         .protocol(ProtocolEnum::Http)
         .port(i32::from(spec.container_port))
         .vpc_id(&spec.vpc_id)
         .target_type(TargetTypeEnum::Ip)
-        .health_check_protocol(ProtocolEnum::Http)
-        .health_check_path(&check.path)
-        .health_check_interval_seconds(check.interval_seconds)
-        .health_check_timeout_seconds(check.timeout_seconds)
-        .healthy_threshold_count(check.healthy_threshold_count)
-        .unhealthy_threshold_count(check.unhealthy_threshold_count)
-        .matcher(Matcher::builder().http_code(&check.matcher).build())
+        .health_check_protocol(ProtocolEnum::Http);
+    let out = with_health_check!(create, check)
         .set_tags(Some(tags::elbv2::list(tags)))
         .send()
         .await
@@ -121,14 +130,8 @@ pub async fn set_health_check(
     group: &TargetGroup,
     check: &TargetHealthCheck,
 ) -> Result<()> {
-    elb.modify_target_group()
-        .target_group_arn(&group.arn)
-        .health_check_path(&check.path)
-        .health_check_interval_seconds(check.interval_seconds)
-        .health_check_timeout_seconds(check.timeout_seconds)
-        .healthy_threshold_count(check.healthy_threshold_count)
-        .unhealthy_threshold_count(check.unhealthy_threshold_count)
-        .matcher(Matcher::builder().http_code(&check.matcher).build())
+    let modify = elb.modify_target_group().target_group_arn(&group.arn);
+    with_health_check!(modify, check)
         .send()
         .await
         .map(|_| ())

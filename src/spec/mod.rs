@@ -242,6 +242,7 @@ impl Spec {
         Diff {
             changed,
             capacity_switch: uses(self) != uses(new),
+            reapplied: false,
         }
     }
 
@@ -332,6 +333,9 @@ pub struct Diff {
     /// Whether the service moves between the FARGATE launch type and a capacity provider
     /// strategy (a replacement, though the property itself changes in place).
     pub capacity_switch: bool,
+    /// Every in-place property is re-applied because the old values are unknown
+    /// ([`Diff::all_in_place`]): what is in AWS converges to the new values.
+    pub reapplied: bool,
 }
 
 impl Diff {
@@ -373,6 +377,7 @@ impl Diff {
         Diff {
             changed,
             capacity_switch: false,
+            reapplied: true,
         }
     }
 }

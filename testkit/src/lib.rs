@@ -142,6 +142,13 @@ impl Harness {
         serde_json::from_str(&body).unwrap_or(Value::Null)
     }
 
+    /// Invokes `event`, which must succeed, and returns the writes it made, in order.
+    pub async fn writes_of(&self, event: Value) -> Vec<String> {
+        let before = self.proxy.calls().len();
+        self.invoke(event).await.assert_success();
+        self.writes_since(before)
+    }
+
     /// The writes among the provider's calls from call `from` on, in order (reads — the
     /// `Describe*`, `List*` and `Get*` actions — left out).
     pub fn writes_since(&self, from: usize) -> Vec<String> {
