@@ -34,6 +34,10 @@ pub struct Clients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     /// The provider's own function, invoked to continue a long operation.
     pub lambda: aws_sdk_lambda::Client,
+    /// Application Auto Scaling: the service's scalable target, policies, scheduled actions.
+    pub scaling: aws_sdk_applicationautoscaling::Client,
+    /// CloudWatch: the baseline alarms.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// The permissions boundaries of the roles the provider creates (IAM's part of the
     /// template's settings; none for the CLI, which creates no roles).
     pub boundaries: crate::resources::role::Boundaries,
@@ -71,6 +75,8 @@ impl Clients {
             elb: client!(aws_sdk_elasticloadbalancingv2, config),
             logs: client!(aws_sdk_cloudwatchlogs, config),
             lambda: client!(aws_sdk_lambda, config),
+            scaling: client!(aws_sdk_applicationautoscaling, config),
+            cloudwatch: client!(aws_sdk_cloudwatch, config),
             boundaries: Default::default(),
         }
     }

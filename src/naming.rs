@@ -112,6 +112,26 @@ impl Deployment {
         format!("{}-tg", self.physical_id)
     }
 
+    /// A baseline alarm's name (`<id>-<kind>`, a kind of [`crate::spec::alarms::KINDS`]).
+    pub fn alarm(&self, kind: &str) -> String {
+        format!("{}-{kind}", self.physical_id)
+    }
+
+    /// A target tracking policy's name (`<id>-<metric>`: `cpu`, `memory`, `requests`).
+    pub fn scaling_policy(&self, metric: &str) -> String {
+        format!("{}-{metric}", self.physical_id)
+    }
+
+    /// The Application Auto Scaling name of the user's scheduled action `name` (`<id>-<name>`).
+    pub fn scheduled_action(&self, name: &str) -> String {
+        format!("{}-{name}", self.physical_id)
+    }
+
+    /// Whether an Application Auto Scaling name (policy, scheduled action) is this set's.
+    pub fn names(&self, name: &str) -> bool {
+        name.starts_with(&format!("{}-", self.physical_id))
+    }
+
     /// Ownership tags plus the user's tags, for a resource created by this deployment.
     pub fn tags(&self, stack_id: &str, logical_id: &str, user: &Tags) -> Tags {
         let mut tags = user.clone();

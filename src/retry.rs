@@ -67,6 +67,20 @@ pub const ROLE_DELETE_CONFLICT: Bound = Bound {
     attempts: 10,
     delay: Duration::from_secs(2),
 };
+/// Application Auto Scaling does not yet see a service created a moment ago
+/// ([`crate::error::is_scaling_service_not_yet_visible`]).
+pub const SCALING_SERVICE_VISIBLE: Bound = Bound {
+    what: "the new service to become visible to Application Auto Scaling",
+    attempts: 10,
+    delay: Duration::from_secs(3),
+};
+/// Another change of the scalable target is pending
+/// ([`crate::error::is_scaling_update_in_progress`]).
+pub const SCALING_UPDATE_PENDING: Bound = Bound {
+    what: "a pending change of the scalable target",
+    attempts: 10,
+    delay: Duration::from_secs(2),
+};
 /// A resource another attempt just created is not yet visible to reads.
 pub const ADOPT_AFTER_CONFLICT: Bound = Bound {
     what: "a concurrently created resource to become visible",

@@ -17,6 +17,7 @@ mod elbv2;
 mod fresh;
 mod iam;
 mod rollouts;
+mod scaling;
 
 /// One AWS account: its proxy, clients through it, and clients straight to moto (setup).
 struct Account {

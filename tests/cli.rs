@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use serde_json::{json, Value};
 
 use crate::inspect;
-use crate::support::{moto, unique, Harness, Stack};
+use crate::support::{moto, operator_endpoint, unique, Harness, Stack};
 
 /// Runs `prod-e ARGS` with moto as AWS; returns (exit code, stdout, stderr).
 pub(crate) fn prod_e(args: &[&str]) -> (i32, String, String) {
@@ -51,7 +51,8 @@ fn prod_e_on_terminal(args: &[&str], input: &str) -> (i32, String) {
 
 pub(crate) fn aws_env() -> Vec<(&'static str, String)> {
     vec![
-        ("AWS_ENDPOINT_URL", moto::endpoint().to_string()),
+        // moto, through the tests' own proxy (CloudWatch's CBOR, scalable targets' tags).
+        ("AWS_ENDPOINT_URL", operator_endpoint().to_string()),
         ("AWS_REGION", "us-east-1".into()),
         ("AWS_ACCESS_KEY_ID", "test".into()),
         ("AWS_SECRET_ACCESS_KEY", "test".into()),

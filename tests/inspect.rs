@@ -47,6 +47,12 @@ pub async fn assert_nothing_left(c: &Clients, physical_id: &str, properties: &Va
     if inv.service.as_ref().is_some_and(|s| d.owns(&s.tags)) {
         left.push("service");
     }
+    if inv.scalable_target.is_some() {
+        left.push("scalable target");
+    }
+    if !inv.alarms.is_empty() {
+        left.push("alarm");
+    }
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 

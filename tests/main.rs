@@ -21,6 +21,7 @@ mod real_aws;
 mod reliability;
 mod replace;
 mod routing;
+mod scaling;
 mod secrets;
 mod steady;
 mod task_role;

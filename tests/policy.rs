@@ -19,14 +19,18 @@ const ALLOWED_POLICY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 async fn the_function_policy_allows_exactly_what_the_code_calls() {
     let proxy = Proxy::start(moto::endpoint()).await;
     let h = Harness::through(&proxy).await;
-    proxy.probe(ownership::probe(h.clients.clone()));
+    proxy.probe(ownership::probe(h.clients.clone(), proxy.rules.clone()));
     // A whole life: a Create whose rollout outlasts its invocation (so that it goes on in
     // another), an Update of every in-place group, a replacement cut short and rolled back, a
     // replacement, CloudFormation's cleanup Delete of the replaced set, the stack's Delete.
     let stack = Stack::new("policy");
     let props = h.properties(
         json!({"ClusterName": format!("policy-{}", unique()), "Tags": {"a": "1"},
-            "CapacityProviderStrategy": [{"CapacityProvider": "FARGATE", "Weight": 1}]}),
+            "CapacityProviderStrategy": [{"CapacityProvider": "FARGATE", "Weight": 1}],
+            "AutoScaling": {"MinCapacity": 1, "MaxCapacity": 3, "CpuTarget": 60},
+            "ScheduledActions": [{"ScheduledActionName": "night",
+                                  "Schedule": "cron(0 22 * * ? *)", "MaxCapacity": 1}],
+            "Alarms": true}),
     );
     proxy
         .rollouts
@@ -85,6 +89,12 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         ("ContainerInsights", json!("enhanced")),
         ("DeploymentAlarms", json!(["api-5xx"])),
         ("MaximumPercent", json!(150)),
+        (
+            "AutoScaling",
+            json!({"MinCapacity": 2, "MaxCapacity": 4, "MemoryTarget": 70,
+                   "RequestsPerTarget": 100}),
+        ),
+        ("ScheduledActions", json!([])),
         (
             "TaskRolePolicy",
             json!({"Version": "2012-10-17", "Statement": [

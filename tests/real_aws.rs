@@ -178,6 +178,37 @@ async fn a_fresh_account_gets_the_ecs_service_linked_role_once() {
 
 /// Failure 5 of the issue: Lambda keeps a minimum of the account's concurrency unreserved (10 on
 /// new accounts whose quota may be 10): the template reserves none unless its parameter asks.
+/// IAM refuses a role whose inline policies together exceed 10,240 characters, and a managed
+/// policy over 6,144 (whitespace not counted; IAM User Guide, "IAM and AWS STS quotas"): the
+/// deploy would fail where moto accepts it. Measured with the default parameters and a
+/// realistic network; the figures are in the message.
+#[test]
+fn the_function_policies_fit_iams_size_quotas() {
+    use crate::support::template::{policies, policy_size, Parameters};
+    let listener = "arn:aws:elasticloadbalancing:ap-southeast-2:123456789012:listener/app/\
+                    production-load-balancer/0123456789abcdef/0123456789abcdef";
+    let parameters = Parameters {
+        vpc_id: Some("vpc-0123456789abcdef0"),
+        listener_arn: Some(listener),
+        task_role_allowed_policy_arns: Some(&[]),
+    };
+    let sizes: Vec<(String, usize)> = policies(&parameters)
+        .iter()
+        .map(|(name, statements)| (name.clone(), policy_size(statements)))
+        .collect();
+    let inline: usize = sizes
+        .iter()
+        .filter(|(n, _)| n == "inline")
+        .map(|(_, s)| s)
+        .sum();
+    assert!(inline <= 10_240, "inline policies: {sizes:?}");
+    assert!(
+        sizes.iter().all(|(n, s)| n == "inline" || *s <= 6_144),
+        "{sizes:?}"
+    );
+    println!("FIGURE function policies (characters): {sizes:?}");
+}
+
 #[test]
 fn the_template_reserves_no_concurrency_unless_asked() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/bootstrap-template.yaml");

@@ -25,7 +25,7 @@ async fn response_of(event: &Value) -> Value {
 /// alongside would make the number of calls vary, and the crash sweep counts calls. ECS Exec,
 /// a secret, task-role grants and a capacity provider strategy add the calls that follow a
 /// role's or a cluster's creation (inline and managed policies, the cluster's capacity
-/// providers) to the kill points.
+/// providers) to the kill points; auto scaling and the baseline alarms add their own.
 fn cluster_props(h: &Harness, prefix: &str) -> Value {
     let own = format!("{prefix}-{}", unique());
     h.properties(json!({
@@ -37,6 +37,10 @@ fn cluster_props(h: &Harness, prefix: &str) -> Value {
         "TaskRolePolicy": {"Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]},
         "CapacityProviderStrategy": [{"CapacityProvider": "FARGATE", "Weight": 1}],
+        "AutoScaling": {"MinCapacity": 1, "MaxCapacity": 2, "CpuTarget": 60},
+        "ScheduledActions": [{"ScheduledActionName": "night", "Schedule": "rate(1 day)",
+                              "MaxCapacity": 1}],
+        "Alarms": true,
     }))
 }
 
@@ -143,6 +147,7 @@ async fn kill_then_redeliver(
     event: &Value,
     k: usize,
 ) -> Function {
+    let since = proxy.calls().len();
     proxy.kill_after(k, first.pid());
     let interrupted = first.invoke(event, INVOCATION).await;
     proxy.calm();
@@ -150,6 +155,7 @@ async fn kill_then_redeliver(
         interrupted, None,
         "the process was not killed after call {k}"
     );
+    proxy.settle_after_kill(since).await;
     let mut second = process(proxy).await;
     assert!(
         finished(second.invoke(event, INVOCATION).await),

@@ -206,7 +206,7 @@ impl Names {
 
 /// The Create graph as `plan::create` runs it, one line per resource.
 fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
-    vec![
+    let mut stages = vec![
         first_stage(n, s),
         vec![task_definition(s)],
         vec![format!(
@@ -238,7 +238,42 @@ fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
              service",
             s.routing()
         )],
-    ]
+    ];
+    if s.alarms {
+        let names: Vec<String> = crate::spec::alarms::KINDS
+            .iter()
+            .map(|k| n.of(n.d.alarm(k)))
+            .collect();
+        stages.insert(2, vec![format!("CloudWatch alarms {}", names.join(", "))]);
+    }
+    if let Some(line) = scaling(n, s) {
+        stages.insert(stages.len() - 1, vec![line]);
+    }
+    stages
+}
+
+/// The scaling's line, when `AutoScaling` is on.
+fn scaling(n: &Names, s: &Spec) -> Option<String> {
+    let auto = s.auto_scaling.as_ref()?;
+    let (min, max) = crate::spec::scaling::bounds(auto);
+    let targets: Vec<String> = crate::spec::scaling::targets(auto)
+        .iter()
+        .map(|(m, v)| {
+            format!(
+                "{} {v} ({})",
+                m.suffix(),
+                n.of(n.d.scaling_policy(m.suffix()))
+            )
+        })
+        .collect();
+    Some(format!(
+        "scalable target service/{}/{} ({min}–{max} tasks; target tracking {}; {} scheduled \
+         action(s)) once the service is steady",
+        s.cluster_name,
+        s.service_name,
+        targets.join(", "),
+        s.scheduled_actions.len()
+    ))
 }
 
 /// The task definition's line: size, platform, container and its settings.

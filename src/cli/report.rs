@@ -2,10 +2,12 @@
 
 use crate::naming::{Deployment, Tags};
 use crate::plan::Inventory;
+use crate::resources::alarm::Alarm;
 use crate::resources::cluster::Cluster;
 use crate::resources::listener_rule::ListenerRule;
 use crate::resources::log_group::LogGroup;
 use crate::resources::role::Role;
+use crate::resources::scaling::ScalableTarget;
 use crate::resources::security_group::SecurityGroup;
 use crate::resources::service::Service;
 use crate::resources::target_group::TargetGroup;
@@ -83,6 +85,16 @@ pub fn rows(d: &Deployment, inv: &Inventory) -> Vec<Row> {
         Row::new::<ListenerRule>(d, "listener rule", listener_rule(inv)),
         Row::new::<Service>(d, "ECS service", service(inv)),
     ]);
+    // Optional parts (AutoScaling, Alarms): listed only when they exist.
+    if let Some(t) = &inv.scalable_target {
+        let bounds = format!("{}–{} tasks", t.min_capacity, t.max_capacity);
+        let found = Some((t.resource_id.clone(), bounds, &t.tags));
+        rows.push(Row::new::<ScalableTarget>(d, "scalable target", found));
+    }
+    for a in &inv.alarms {
+        let found = Some((a.name.clone(), a.state.clone(), &a.tags));
+        rows.push(Row::new::<Alarm>(d, "CloudWatch alarm", found));
+    }
     rows
 }
 

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::report;
 use super::{exit, read_properties, Failure, Outcome, Target};
 use crate::aws::Clients;
+use crate::naming::Deployment;
 use crate::plan::inventory;
 use crate::resources::{role, target_group, task, task_definition};
 use crate::spec::Spec;
@@ -62,7 +63,7 @@ impl Status {
             text.push_str(&format!("rule: priority {}, {routing}\n", rule.priority));
         }
         if let Some(path) = &self.properties {
-            problems.extend(drifted(c, path, &inv).await?);
+            problems.extend(drifted(c, &d, path, &inv).await?);
         }
         for p in &problems {
             text.push_str(&format!("! {p}\n"));
@@ -85,6 +86,7 @@ impl Status {
 /// in `path`.
 async fn drifted(
     c: &Clients,
+    d: &Deployment,
     path: &std::path::Path,
     inv: &crate::plan::Inventory,
 ) -> Result<Vec<String>, Failure> {
@@ -92,7 +94,7 @@ async fn drifted(
         code: exit::INVALID,
         message: e.to_string(),
     })?;
-    let mut problems = drift(&spec, inv);
+    let mut problems = drift(d, &spec, inv);
     if let Some(svc) = &inv.service {
         let live = task_definition::settings(&c.ecs, &svc.task_definition).await?;
         problems.extend(task_drift(&spec, &live));
@@ -178,8 +180,9 @@ fn exec_line(cluster: &str, task: &str, container: &str) -> String {
 }
 
 /// Where the live resources differ from the properties.
-fn drift(spec: &Spec, inv: &crate::plan::Inventory) -> Vec<String> {
+fn drift(d: &Deployment, spec: &Spec, inv: &crate::plan::Inventory) -> Vec<String> {
     let mut pairs = service_drift(spec, inv);
+    pairs.extend(scaling_drift(d, spec, inv));
     if let Some(priority) = spec.rule_priority {
         let live = inv.listener_rule.as_ref().map(|r| r.priority.clone());
         pairs.push(("RulePriority", live, priority.to_string()));
@@ -272,6 +275,43 @@ fn differences<const N: usize>(pairs: [(&str, String, String); N]) -> Vec<String
         .collect()
 }
 
+/// (property, live value, the properties' value) of the scaling and the alarms.
+fn scaling_drift(
+    d: &Deployment,
+    spec: &Spec,
+    inv: &crate::plan::Inventory,
+) -> Vec<(&'static str, Option<String>, String)> {
+    let live = inv.scalable_target.as_ref().filter(|t| d.owns(&t.tags));
+    let bounds = live.map_or("off".into(), |t| {
+        format!("{}–{}", t.min_capacity, t.max_capacity)
+    });
+    let want = spec.auto_scaling.as_ref().map_or("off".into(), |o| {
+        let (min, max) = crate::spec::scaling::bounds(o);
+        format!("{min}–{max}")
+    });
+    let alarms = inv.alarms.iter().filter(|a| d.owns(&a.tags)).count();
+    let want_alarms = if spec.alarms {
+        crate::spec::alarms::KINDS.len()
+    } else {
+        0
+    };
+    let rolling = inv.service.as_ref().and_then(|s| s.rolling.as_ref());
+    let deployment_alarms = crate::spec::alarms::resolved(&spec.deployment_alarms, |k| d.alarm(k));
+    vec![
+        (
+            "DeploymentAlarms",
+            rolling.map(|r| r.alarms.join(",")),
+            deployment_alarms.join(","),
+        ),
+        ("AutoScaling bounds", Some(bounds), want),
+        (
+            "baseline alarms",
+            Some(alarms.to_string()),
+            want_alarms.to_string(),
+        ),
+    ]
+}
+
 /// (property, live value if the service exists, the properties' value) of the service.
 fn service_drift(
     spec: &Spec,
@@ -284,10 +324,12 @@ fn service_drift(
         .cluster
         .as_ref()
         .and_then(|c| c.container_insights.clone());
+    // With scaling on the count is the scaler's, not drift.
+    let count = svc.filter(|_| spec.auto_scaling.is_none());
     let mut pairs = vec![
         (
             "DesiredCount",
-            svc.map(|s| s.desired_count.to_string()),
+            count.map(|s| s.desired_count.to_string()),
             spec.desired_count.to_string(),
         ),
         (
@@ -319,11 +361,6 @@ fn service_drift(
             "CircuitBreaker",
             rolling.map(|r| r.circuit_breaker.to_string()),
             spec.circuit_breaker.to_string(),
-        ),
-        (
-            "DeploymentAlarms",
-            rolling.map(|r| r.alarms.join(",")),
-            spec.deployment_alarms.join(","),
         ),
     ];
     // Unset, the account's default is as good as any.

@@ -103,7 +103,27 @@ pub fn is_not_found(err: &Error) -> bool {
         "RuleNotFound",
         "ListenerNotFound",
         "LoadBalancerNotFound",
+        // Application Auto Scaling: a missing scalable target, policy or scheduled action.
+        "ObjectNotFoundException",
+        // CloudWatch DeleteAlarms of a missing alarm.
+        "ResourceNotFound",
     ])
+}
+
+/// Application Auto Scaling RegisterScalableTarget right after CreateService:
+/// `ValidationException` "ECS service doesn't exist" while the new service propagates (public
+/// reports: terraform-provider-aws#11693, which retries it). Only retried on a service prod-e
+/// has just created or found.
+pub fn is_scaling_service_not_yet_visible(err: &Error) -> bool {
+    err.code_is(&["ValidationException"]) && err.message_has("doesn't exist")
+}
+
+/// Application Auto Scaling: another change of the same scalable target is in progress
+/// (`ConcurrentUpdateException`, API reference: "Concurrent updates caused an exception, for
+/// example, if you request an update to an Application Auto Scaling resource that already has
+/// a pending update").
+pub fn is_scaling_update_in_progress(err: &Error) -> bool {
+    err.code_is(&["ConcurrentUpdateException"])
 }
 
 /// ELBv2: another rule of the listener holds the priority (CreateRule, SetRulePriorities

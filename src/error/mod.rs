@@ -214,8 +214,20 @@ macro_rules! all_ok {
     };
 }
 
+impl<T> AllOk for Vec<Result<T>> {
+    type Output = Vec<T>;
+    fn all_ok(self) -> Result<Vec<T>> {
+        match Error::all(self.iter().map(|r| r.as_ref().err().cloned())) {
+            Some(err) => Err(err),
+            None => self.into_iter().collect(),
+        }
+    }
+}
+
 all_ok!(A a, B b);
 all_ok!(A a, B b, C c);
 all_ok!(A a, B b, C c, D d);
 all_ok!(A a, B b, C c, D d, E e);
+all_ok!(A a, B b, C c, D d, E e, F f);
+all_ok!(A a, B b, C c, D d, E e, F f, G g);
 all_ok!(A a, B b, C c, D d, E e, F f, G g, H h, I i);

@@ -134,7 +134,8 @@ async fn update(
     };
     let owner = Owner::new(&e.stack_id, &e.logical_id, &new.fingerprint()).serving(&e.request_id);
     if owner.deployment != current {
-        return replace(clients, request, &current, &owner, &new).await;
+        let at = Locator::from_properties(old);
+        return replace(clients, request, (&current, &at), &owner, &new).await;
     }
     let (old, diff) = match Spec::parse(old) {
         Ok(old) if old.fingerprint() == new.fingerprint() => {
@@ -170,7 +171,7 @@ async fn update(
 async fn replace(
     clients: &Clients,
     request: &Request,
-    current: &Deployment,
+    (current, at): (&Deployment, &Locator),
     owner: &Owner,
     new: &Spec,
 ) -> Outcome {
@@ -181,7 +182,7 @@ async fn replace(
         to,
         "replacement: building a new set beside the current one"
     );
-    match plan::replace(clients, owner, new).await {
+    match plan::replace(clients, owner, new, (current, at)).await {
         Ok(outputs) => Outcome::Answer(Response::success(e, to, data(&outputs))),
         Err(failed) => continue_if_pending(&failed.error, false, from).unwrap_or_else(|| {
             let cleanup = match failed.rollback_error {

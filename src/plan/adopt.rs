@@ -4,10 +4,11 @@
 
 use std::future::Future;
 
+use super::Owner;
 use crate::aws::Clients;
-use crate::error::{is_already_exists, Error, Result};
+use crate::error::{is_already_exists, is_service_draining, Error, Result};
 use crate::naming::{Deployment, Tags};
-use crate::resources::{claim, cluster, log_group, task_definition, Tagged};
+use crate::resources::{claim, cluster, log_group, service, task_definition, Tagged};
 use crate::retry::{poll_until, ADOPT_AFTER_CONFLICT};
 use crate::spec::Spec;
 
@@ -147,5 +148,52 @@ where
         Ok(found) => claim(d, Some(found))?.ok_or(conflict),
         Err(Error::GaveUp { .. }) => Err(conflict),
         Err(other) => Err(other),
+    }
+}
+
+/// The set's service: ours if it exists; else created under the user's name, or, if another
+/// set of this stack resource holds that name in the cluster, under the name with this set's
+/// fingerprint ([`Deployment::service_names`]). A name still held by a DRAINING service (one
+/// being deleted) is waited for: ECS refuses it until the service is INACTIVE.
+pub(super) async fn ensure_service(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    links: service::Links<'_>,
+    tags: &Tags,
+) -> Result<service::Service> {
+    let d = &owner.deployment;
+    let names = d.service_names(&spec.service_name);
+    let mut found = service::find_named(&c.ecs, links.cluster, &names).await?;
+    for draining in found.iter().filter(|s| s.status == "DRAINING") {
+        service::wait_inactive(&c.ecs, links.cluster, &draining.name).await?;
+    }
+    found.retain(|s| s.status != "DRAINING");
+    if let Some(ours) = found.iter().find(|s| d.owns(&s.tags)) {
+        return Ok(ours.clone());
+    }
+    let holder = |name: &str| found.iter().find(|s| s.name == name);
+    let not_ours = |s: &service::Service| Error::NotOurs {
+        kind: service::Service::KIND,
+        name: s.name.clone(),
+    };
+    let name = match holder(&names[0]) {
+        Some(held) if d.sibling_owns(&held.tags) => &names[1],
+        Some(foreign) => return Err(not_ours(foreign)),
+        None => &names[0],
+    };
+    if let Some(foreign) = holder(name) {
+        return Err(not_ours(foreign));
+    }
+    let token = owner.client_token();
+    let find = || service::find(&c.ecs, links.cluster, name);
+    let create = || service::create(&c.ecs, name, spec, links, tags, &token);
+    match create_or_adopt(d, find, create).await {
+        // DRAINING since the read above: wait until ECS lets the name go, then create.
+        Err(err) if is_service_draining(&err) => {
+            service::wait_inactive(&c.ecs, links.cluster, name).await?;
+            create_or_adopt(d, find, create).await
+        }
+        other => other,
     }
 }

@@ -4,20 +4,22 @@
 //! service; `commit` then routes traffic to it. A failed Create removes everything it made.
 
 use super::adopt::{
-    capacity_for, create_or_adopt, ensure, ensure_log_group, insights_for, task_definition_once,
+    capacity_for, create_or_adopt, ensure, ensure_log_group, ensure_service, insights_for,
+    task_definition_once,
 };
-use super::roles;
 use super::traffic::traffic;
+use super::{alarms, roles, scaling};
 use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
-use crate::error::{is_service_draining, AllOk, Error, Result};
+use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
 use crate::preflight;
 use crate::progress::step;
 use crate::resources::{
-    borrow, cluster, listener_rule, role, security_group, service, service_linked_role, tags,
-    target_group, task_definition, Tagged,
+    alarm, borrow, cluster, listener_rule, role, security_group, service, service_linked_role,
+    tags, target_group, task_definition,
 };
+use crate::spec::scaling::starting_count;
 use crate::spec::{Locator, Spec};
 
 /// A failed Create: the cause, and whether everything it made has been removed again.
@@ -34,14 +36,8 @@ pub struct CreateFailed {
 pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, CreateFailed> {
     let set_up = async {
         let priority = check(c, owner, spec).await?;
-        let built = Box::pin(prepare(
-            c,
-            owner,
-            spec,
-            priority,
-            spec.wait_for_steady_state,
-        ))
-        .await?;
+        let wait = spec.wait_for_steady_state;
+        let built = Box::pin(prepare(c, owner, spec, (priority, None), wait)).await?;
         Box::pin(commit(c, owner, spec, built)).await
     };
     match set_up.await {
@@ -107,14 +103,18 @@ pub(super) struct Built {
 /// and is ours is adopted, so a repeated or continued attempt converges. The cluster of
 /// another set of the same stack resource (same ClusterName) is used as it is and handed over
 /// in [`commit`].
-/// A new listener rule gets `priority`.
+/// A new listener rule gets `priority`; a new service starts at `running` tasks (the count of
+/// the service a replacement replaces) when scaling is on, else at DesiredCount (within the
+/// scaling bounds). The baseline alarms are made before the service (deployment alarms may
+/// name them), the scaling once it is steady.
 pub(super) async fn prepare(
     c: &Clients,
     owner: &Owner,
     spec: &Spec,
-    priority: u32,
+    (priority, running): (u32, Option<u32>),
     wait: bool,
 ) -> Result<Built> {
+    let d = &owner.deployment;
     let tags = owner.tags(&spec.tags);
     let ((exec, task, def), (tg, rule), sg, cluster) = tokio::join!(
         task_definition_set(c, owner, spec, &tags),
@@ -129,11 +129,7 @@ pub(super) async fn prepare(
         security_group_id: &sg.id,
         target_group_arn: &tg.arn,
     };
-    let svc = step(
-        format!("creating ECS service ({})", spec.service_name),
-        ensure_service(c, owner, spec, links, &tags),
-    )
-    .await?;
+    let svc = service_for(c, owner, spec, (links, running), &tags).await?;
     if wait {
         step(
             format!("waiting for ECS service ({}) to be steady", svc.name),
@@ -141,6 +137,12 @@ pub(super) async fn prepare(
         )
         .await?;
     }
+    let place = scaling::Place {
+        cluster: &cluster.name,
+        service: &svc.name,
+        target_group_arn: &tg.arn,
+    };
+    scaling::ensure(c, d, spec, place, &tags).await?;
     Ok(Built {
         rule,
         execution_role: exec,
@@ -152,6 +154,45 @@ pub(super) async fn prepare(
         service: svc,
         log_group_name: owner.deployment.log_group(),
     })
+}
+
+/// The baseline alarms first (deployment alarms may name them), then the service, started
+/// at its [`starting_count`] and told the set's alarm names; alarms whose service ended up
+/// under the other name ([`Deployment::service_names`]) are put again to watch it.
+async fn service_for(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    (links, running): (service::Links<'_>, Option<u32>),
+    tags: &Tags,
+) -> Result<service::Service> {
+    let d = &owner.deployment;
+    let watched = alarms::Watched {
+        cluster: links.cluster,
+        service: &spec.service_name,
+        target_group_arn: links.target_group_arn,
+    };
+    if spec.alarms {
+        let found = alarm::find_all(&c.cloudwatch, &alarms::names(d)).await?;
+        alarms::ensure(c, d, spec, watched, &found, (tags, None)).await?;
+    }
+    let seeded = Spec {
+        desired_count: starting_count(spec.auto_scaling.as_ref(), spec.desired_count, running),
+        ..alarms::for_ecs(d, spec)
+    };
+    let svc = step(
+        format!("creating ECS service ({})", spec.service_name),
+        ensure_service(c, owner, &seeded, links, tags),
+    )
+    .await?;
+    if spec.alarms && svc.name != spec.service_name {
+        let watched = alarms::Watched {
+            service: &svc.name,
+            ..watched
+        };
+        alarms::ensure(c, d, spec, watched, &[], (tags, None)).await?;
+    }
+    Ok(svc)
 }
 
 /// The roles and the log group, then the task definition that links them.
@@ -259,16 +300,13 @@ async fn cluster_for(
 /// matches the set's path (one ModifyRule, so traffic switches at once, from nothing on a
 /// Create or from the set it replaces), and a borrowed cluster and rule become this set's.
 /// Converges when repeated.
-pub(super) async fn commit(
-    c: &Clients,
-    owner: &Owner,
-    spec: &Spec,
-    built: Built,
-) -> Result<Outputs> {
-    let d = &owner.deployment;
-    let tags = owner.tags(&spec.tags);
-    let listener = &spec.listener_arn;
-    let (rule, tg) = (built.rule, &built.target_group.arn);
+pub(super) async fn commit(c: &Clients, owner: &Owner, spec: &Spec, b: Built) -> Result<Outputs> {
+    let (d, tags, listener) = (
+        &owner.deployment,
+        owner.tags(&spec.tags),
+        &spec.listener_arn,
+    );
+    let (rule, tg) = (b.rule, &b.target_group.arn);
     let routing = spec.routing();
     let priority = spec
         .rule_priority
@@ -291,12 +329,12 @@ pub(super) async fn commit(
     step(
         format!(
             "routing rule at priority {priority} on listener ({listener}) to ({})",
-            built.target_group.name
+            b.target_group.name
         ),
         route,
     )
     .await?;
-    let cluster = built.cluster;
+    let cluster = b.cluster;
     if !d.owns(&cluster.tags) {
         step(
             format!("handing ECS cluster ({}) over", cluster.name),
@@ -307,62 +345,16 @@ pub(super) async fn commit(
     Ok(Outputs {
         cluster_arn: cluster.arn,
         cluster_name: cluster.name,
-        service_arn: built.service.arn,
-        service_name: built.service.name,
-        task_definition_arn: built.task_definition.arn,
-        target_group_arn: built.target_group.arn,
+        service_arn: b.service.arn,
+        service_name: b.service.name,
+        task_definition_arn: b.task_definition.arn,
+        target_group_arn: b.target_group.arn,
         listener_rule_arn: rule.arn,
         listener_rule_priority: priority,
-        security_group_id: built.security_group.id,
-        execution_role_arn: built.execution_role.arn,
-        task_role_arn: built.task_role.arn,
-        log_group_name: built.log_group_name,
+        security_group_id: b.security_group.id,
+        execution_role_arn: b.execution_role.arn,
+        task_role_arn: b.task_role.arn,
+        log_group_name: b.log_group_name,
+        alarm_names: alarms::attributes(d, spec),
     })
-}
-
-/// The set's service: ours if it exists; else created under the user's name, or, if another
-/// set of this stack resource holds that name in the cluster, under the name with this set's
-/// fingerprint ([`Deployment::service_names`]). A name still held by a DRAINING service (one
-/// being deleted) is waited for: ECS refuses it until the service is INACTIVE.
-async fn ensure_service(
-    c: &Clients,
-    owner: &Owner,
-    spec: &Spec,
-    links: service::Links<'_>,
-    tags: &Tags,
-) -> Result<service::Service> {
-    let d = &owner.deployment;
-    let names = d.service_names(&spec.service_name);
-    let mut found = service::find_named(&c.ecs, links.cluster, &names).await?;
-    for draining in found.iter().filter(|s| s.status == "DRAINING") {
-        service::wait_inactive(&c.ecs, links.cluster, &draining.name).await?;
-    }
-    found.retain(|s| s.status != "DRAINING");
-    if let Some(ours) = found.iter().find(|s| d.owns(&s.tags)) {
-        return Ok(ours.clone());
-    }
-    let holder = |name: &str| found.iter().find(|s| s.name == name);
-    let not_ours = |s: &service::Service| Error::NotOurs {
-        kind: service::Service::KIND,
-        name: s.name.clone(),
-    };
-    let name = match holder(&names[0]) {
-        Some(held) if d.sibling_owns(&held.tags) => &names[1],
-        Some(foreign) => return Err(not_ours(foreign)),
-        None => &names[0],
-    };
-    if let Some(foreign) = holder(name) {
-        return Err(not_ours(foreign));
-    }
-    let token = owner.client_token();
-    let find = || service::find(&c.ecs, links.cluster, name);
-    let create = || service::create(&c.ecs, name, spec, links, tags, &token);
-    match create_or_adopt(d, find, create).await {
-        // DRAINING since the read above: wait until ECS lets the name go, then create.
-        Err(err) if is_service_draining(&err) => {
-            service::wait_inactive(&c.ecs, links.cluster, name).await?;
-            create_or_adopt(d, find, create).await
-        }
-        other => other,
-    }
 }

@@ -10,15 +10,17 @@ use crate::progress::step;
 use crate::resources::listener_rule::ListenerRule;
 use crate::resources::target_group::TargetGroup;
 use crate::resources::{
-    cluster, listener_rule, log_group, ours, role, security_group, service, target_group,
-    task_definition, Tagged,
+    alarm, cluster, listener_rule, log_group, ours, role, scaling, security_group, service,
+    target_group, task_definition, Tagged,
 };
 use crate::spec::Locator;
 
-/// The kinds of resource ([`Tagged::KIND`]) in the order Delete removes them: the service
-/// first, then the rest (concurrently, but the rule before its target group and the task
-/// definitions before the roles they name). `prod-e teardown` lists them in this order.
-pub const DELETION_ORDER: [&str; 8] = [
+/// The kinds of resource ([`Tagged::KIND`]) in the order Delete removes them: the scalable
+/// target (so that the scaler stops changing the service), the service, then the rest
+/// (concurrently, but the rule before its target group and the task definitions before the
+/// roles they name). `prod-e teardown` lists them in this order.
+pub const DELETION_ORDER: [&str; 10] = [
+    scaling::ScalableTarget::KIND,
     service::Service::KIND,
     listener_rule::ListenerRule::KIND,
     target_group::TargetGroup::KIND,
@@ -27,6 +29,7 @@ pub const DELETION_ORDER: [&str; 8] = [
     cluster::Cluster::KIND,
     security_group::SecurityGroup::KIND,
     log_group::LogGroup::KIND,
+    alarm::Alarm::KIND,
 ];
 
 /// Deletes every resource of `deployment` that carries its ownership tag. What is gone
@@ -52,8 +55,11 @@ pub async fn delete_found(
         target_group,
         listener_rule,
         service: running,
+        scalable_target,
+        alarms,
     } = found;
-    // The service first: nothing else can go while tasks run.
+    super::scaling::remove(c, d, scalable_target).await?;
+    // The service next: nothing else can go while tasks run.
     remove(d, running, |svc| async move {
         service::delete(&c.ecs, &at.cluster_name, &svc).await
     })
@@ -71,6 +77,7 @@ pub async fn delete_found(
         remove(d, log_group, |g| async move {
             log_group::delete(&c.logs, &g.name).await
         }),
+        super::alarms::remove(c, d, alarms),
     )
     .all_ok()
     .map(|_| ())

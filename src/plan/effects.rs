@@ -53,6 +53,17 @@ pub const EFFECTS: &[(Effect, &str, &str)] = &[
         "ECS cluster",
         "change Container Insights (UpdateCluster)",
     ),
+    (
+        Effect::Scaling,
+        "scalable target",
+        "register it with the new bounds, put or delete target tracking policies and scheduled \
+         actions, or deregister it (the running count is kept, only moved into new bounds)",
+    ),
+    (
+        Effect::Alarms,
+        "CloudWatch alarms",
+        "put the baseline alarms, or delete them",
+    ),
     (Effect::Priority, "listener rule", "change the priority"),
     (Effect::Routing, "listener rule", "change the conditions"),
     (

@@ -3,10 +3,12 @@
 use crate::aws::Clients;
 use crate::error::{AllOk, Result};
 use crate::naming::Deployment;
+use crate::resources::alarm::{self, Alarm};
 use crate::resources::cluster::{self, Cluster};
 use crate::resources::listener_rule::{self, ListenerRule};
 use crate::resources::log_group::{self, LogGroup};
 use crate::resources::role::{self, Role};
+use crate::resources::scaling::{self, ScalableTarget};
 use crate::resources::security_group::{self, SecurityGroup};
 use crate::resources::service::{self, Service};
 use crate::resources::target_group::{self, TargetGroup};
@@ -35,10 +37,37 @@ pub struct Inventory {
     pub listener_rule: Option<ListenerRule>,
     /// The ECS service.
     pub service: Option<Service>,
+    /// The service's scalable target (Application Auto Scaling), under either service name.
+    pub scalable_target: Option<ScalableTarget>,
+    /// The baseline alarms that exist under the set's names.
+    pub alarms: Vec<Alarm>,
 }
 
 /// Reads every resource of `deployment` at once (one round of concurrent calls).
 pub async fn inventory(c: &Clients, deployment: &Deployment, at: &Locator) -> Result<Inventory> {
+    let service_names = deployment.service_names(&at.service_name);
+    let scaled = service_names.map(|s| scaling::resource_id(&at.cluster_name, &s));
+    let alarm_names = super::alarms::names(deployment);
+    let (resources, scalable_target, alarms) = tokio::join!(
+        resources(c, deployment, at),
+        scaling::find_all(&c.scaling, &scaled),
+        alarm::find_all(&c.cloudwatch, &alarm_names),
+    )
+    .all_ok()?;
+    // Ours under either service name, else whoever's is on the user's name (to be named, not
+    // touched), as for the service.
+    let i = scalable_target
+        .iter()
+        .position(|t| deployment.owns(&t.tags));
+    Ok(Inventory {
+        scalable_target: scalable_target.into_iter().nth(i.unwrap_or(0)),
+        alarms,
+        ..resources
+    })
+}
+
+/// The set's resources but its scaling and alarms.
+async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result<Inventory> {
     let rule = async {
         match &at.listener_arn {
             Some(listener) => listener_rule::find(&c.elb, listener, deployment).await,
@@ -79,5 +108,6 @@ pub async fn inventory(c: &Clients, deployment: &Deployment, at: &Locator) -> Re
         target_group: tg,
         listener_rule: rule,
         service: service.into_iter().nth(i.unwrap_or(0)),
+        ..Inventory::default()
     })
 }

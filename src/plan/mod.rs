@@ -3,12 +3,14 @@
 //! CloudFormation.
 
 mod adopt;
+mod alarms;
 mod create;
 mod delete;
 mod effects;
 mod inventory;
 mod replace;
 mod roles;
+mod scaling;
 mod traffic;
 mod update;
 
@@ -113,4 +115,7 @@ pub struct Outputs {
     pub task_role_arn: String,
     /// The container log group.
     pub log_group_name: String,
+    /// The baseline alarms' names (`CpuHighAlarmName`, …), with `Alarms: true`.
+    #[serde(flatten)]
+    pub alarm_names: std::collections::BTreeMap<String, String>,
 }

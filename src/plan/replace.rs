@@ -7,19 +7,31 @@ use crate::aws::Clients;
 use crate::error::Result;
 use crate::naming::Deployment;
 use crate::preflight;
+use crate::progress::step;
+use crate::resources::service;
 use crate::spec::{Locator, Spec};
 
 /// Builds the set of `owner` for `spec` beside the set it replaces, which keeps serving;
 /// waits until the new service is steady (always: zero downtime is the point), then moves the
 /// listener rule, and a shared cluster, to the new set. The old set is left for
 /// CloudFormation's Delete of the old PhysicalResourceId. If building fails, what the new
-/// set made is removed again and the old set was never touched.
-pub async fn replace(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, CreateFailed> {
+/// set made is removed again and the old set was never touched. With `AutoScaling`, the new
+/// service starts at the count the old set's service (`from`, found at `at`) runs now.
+pub async fn replace(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    (from, at): (&Deployment, &Locator),
+) -> Result<Outputs, CreateFailed> {
     // Boxed, like every operation's top future: these are deep, and debug builds keep them on the
     // stack.
     let building = async {
         let priority = check(c, owner, spec).await?;
-        Box::pin(prepare(c, owner, spec, priority, true)).await
+        let running = match spec.auto_scaling {
+            Some(_) => current_count(c, from, at).await?,
+            None => None,
+        };
+        Box::pin(prepare(c, owner, spec, (priority, running), true)).await
     };
     let built = match building.await {
         Ok(built) => built,
@@ -48,15 +60,24 @@ pub async fn restore(
     let priority = spec
         .rule_priority
         .unwrap_or_else(|| preflight::priority::derived(&owner.deployment));
-    let built = Box::pin(prepare(
-        c,
-        owner,
-        spec,
-        priority,
-        spec.wait_for_steady_state,
-    ))
-    .await?;
+    let wait = spec.wait_for_steady_state;
+    let built = Box::pin(prepare(c, owner, spec, (priority, None), wait)).await?;
     let outputs = Box::pin(commit(c, owner, spec, built)).await?;
     Box::pin(delete(c, half_built, at)).await?;
     Ok(outputs)
+}
+
+/// The desired count of the service of set `from` (found at `at`), if it has one.
+async fn current_count(c: &Clients, from: &Deployment, at: &Locator) -> Result<Option<u32>> {
+    let names = from.service_names(&at.service_name);
+    let found = step(
+        format!(
+            "reading the task count of ECS service ({})",
+            at.service_name
+        ),
+        service::find_named(&c.ecs, &at.cluster_name, &names),
+    )
+    .await?;
+    let ours = found.into_iter().find(|s| from.owns(&s.tags));
+    Ok(ours.map(|s| s.desired_count.max(0) as u32))
 }

@@ -1,14 +1,17 @@
 //! Update in place: only the writes the diff calls for, each on the resource it concerns.
 
-use super::{inventory, roles, Inventory, Outputs, Owner};
+use super::{alarms, inventory, roles, scaling, Inventory, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
 use crate::progress::step;
+use crate::resources::alarm::Alarm;
+use crate::resources::scaling::ScalableTarget;
 use crate::resources::{
     claim, cluster, listener_rule, log_group, role, security_group, service, tags, target_group,
     task_definition, Tagged,
 };
+use crate::spec::scaling::count_change;
 use crate::spec::schema::Effect;
 use crate::spec::{capacity, Diff, Locator, Spec};
 use task_definition::family_of;
@@ -25,6 +28,10 @@ struct Set {
     service: service::Service,
     /// Our revisions of the old properties' family, newest first.
     revisions: Vec<task_definition::TaskDefinition>,
+    /// The service's scalable target, if it has one (ours or not: decided when used).
+    scalable_target: Option<ScalableTarget>,
+    /// The baseline alarms that exist under the set's names.
+    alarms: Vec<Alarm>,
 }
 
 impl Set {
@@ -42,12 +49,15 @@ impl Set {
             })?,
             service: require(d, found.service, || old.service_name.clone())?,
             revisions: found.task_definitions,
+            scalable_target: found.scalable_target,
+            alarms: found.alarms,
         })
     }
 
-    fn outputs(self, task_definition_arn: String, new: &Spec) -> Outputs {
+    fn outputs(self, d: &Deployment, task_definition_arn: String, new: &Spec) -> Outputs {
         let priority = new.rule_priority.map(|p| p.to_string());
         Outputs {
+            alarm_names: alarms::attributes(d, new),
             listener_rule_priority: priority.unwrap_or(self.rule.priority),
             cluster_arn: self.cluster.arn,
             cluster_name: self.cluster.name,
@@ -67,6 +77,7 @@ impl Set {
 /// One Update's inputs, shared by its steps.
 struct Change<'a> {
     c: &'a Clients,
+    d: &'a Deployment,
     old: &'a Spec,
     new: &'a Spec,
     diff: &'a Diff,
@@ -96,6 +107,7 @@ pub async fn update(
     let set = Set::require(d, inventory(c, d, &Locator::from(old)).await?, old)?;
     let change = Change {
         c,
+        d,
         old,
         new,
         diff,
@@ -117,13 +129,13 @@ pub async fn update(
     };
     settle(&change, &set, &revision, &ours).await?;
     roles::revoke(c, diff, (old, new), &set.task, &set.exec).await?;
-    Ok(set.outputs(revision, new))
+    Ok(set.outputs(d, revision, new))
 }
 
 /// Every write the diff calls for, concurrently per resource; every failure is reported.
 /// Returns the task definition revision it registered, if any.
 async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
-    let ((), (), (), (), registered) = tokio::join!(
+    let ((), (), (), (), (), (), registered) = tokio::join!(
         step(
             format!("updating IAM roles ({}, {})", set.exec.name, set.task.name),
             update_roles(change, set)
@@ -140,6 +152,8 @@ async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
             format!("updating target group and rule ({})", set.tg.name),
             update_traffic(change, set)
         ),
+        update_scaling(change, set),
+        update_alarms(change, set),
         step(
             format!("updating ECS service ({})", set.service.name),
             update_compute(change, set)
@@ -214,6 +228,44 @@ async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     Ok(())
 }
 
+/// The scaling, when its properties or the tags changed.
+async fn update_scaling(change: &Change<'_>, set: &Set) -> Result<()> {
+    if !change.diff.any(Effect::Scaling) && !change.retag() {
+        return Ok(());
+    }
+    let place = scaling::Place {
+        cluster: &set.cluster.name,
+        service: &set.service.name,
+        target_group_arn: &set.tg.arn,
+    };
+    let retag = change.retag().then_some(&change.old_tags);
+    let found = set.scalable_target.as_ref();
+    let tags = (&change.new_tags, retag);
+    scaling::update(change.c, change.d, change.new, (place, found), tags).await
+}
+
+/// The baseline alarms, when `Alarms`, the tags or what they watch changed: put (and
+/// retagged) while `Alarms` is on, removed when it is turned off.
+async fn update_alarms(change: &Change<'_>, set: &Set) -> Result<()> {
+    let (c, d, new) = (change.c, change.d, change.new);
+    if !new.alarms {
+        return match change.diff.any(Effect::Alarms) {
+            true => alarms::remove(c, d, set.alarms.clone()).await,
+            false => Ok(()),
+        };
+    }
+    if !change.diff.any(Effect::Alarms) && !change.retag() {
+        return Ok(());
+    }
+    let watched = alarms::Watched {
+        cluster: &set.cluster.name,
+        service: &set.service.name,
+        target_group_arn: &set.tg.arn,
+    };
+    let retag = change.retag().then_some(&change.old_tags);
+    alarms::ensure(c, d, new, watched, &set.alarms, (&change.new_tags, retag)).await
+}
+
 /// Tags, a new revision if the task definition changes (or its tags must), and one
 /// UpdateService with what changed. Returns the revision registered.
 async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
@@ -223,31 +275,13 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         tags::ecs::update(ecs, &set.cluster.arn, old_tags, new_tags).await?;
         tags::ecs::update(ecs, &set.service.arn, old_tags, new_tags).await?;
     }
-    let runs_ours = set
-        .revisions
-        .iter()
-        .any(|t| t.arn == set.service.task_definition);
-    let new_revision = diff.any(Effect::TaskDefinition) || diff.any(Effect::Secrets);
-    let registered = match new_revision || (change.retag() && runs_ours) {
-        true => {
-            let links = task_definition::Links {
-                execution_role_arn: &set.exec.arn,
-                task_role_arn: &set.task.arn,
-                log_group: &set.logs.name,
-            };
-            Some(
-                task_definition::create(ecs, new, links, &change.new_tags)
-                    .await?
-                    .arn,
-            )
-        }
-        false => None,
-    };
+    let registered = new_revision(change, set).await?;
+    let for_ecs = alarms::for_ecs(change.d, new);
     let service_change = service::Change {
         health_check_grace_period_seconds: diff
             .any(Effect::Deployment)
             .then_some(new.health_check_grace_period_seconds),
-        deployment_configuration: diff.any(Effect::Deployment).then_some(new),
+        deployment_configuration: diff.any(Effect::Deployment).then_some(&for_ecs),
         // Only when the service differs: each forces a new deployment.
         enable_execute_command: (diff.any(Effect::Exec)
             && set.service.enable_execute_command != new.enable_execute_command)
@@ -255,7 +289,12 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         capacity_provider_strategy: (diff.any(Effect::Capacity)
             && set.service.capacity != capacity::describe(&new.capacity_provider_strategy))
         .then_some(new.capacity_provider_strategy.as_slice()),
-        desired_count: diff.any(Effect::DesiredCount).then_some(new.desired_count),
+        desired_count: count_change(
+            change.old.auto_scaling.is_some(),
+            new.auto_scaling.as_ref(),
+            (new.desired_count, diff.any(Effect::DesiredCount)),
+            set.service.desired_count.max(0) as u32,
+        ),
         task_definition_arn: registered.as_deref(),
         network: diff
             .any(Effect::Network)
@@ -272,6 +311,27 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         service::update(ecs, cluster, name, service_change).await?;
     }
     Ok(registered)
+}
+
+/// A new task definition revision, if the task definition changes (or its tags must, on
+/// one of ours); its ARN.
+async fn new_revision(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
+    let (diff, new) = (change.diff, change.new);
+    let runs_ours = set
+        .revisions
+        .iter()
+        .any(|t| t.arn == set.service.task_definition);
+    let changes = diff.any(Effect::TaskDefinition) || diff.any(Effect::Secrets);
+    if !(changes || change.retag() && runs_ours) {
+        return Ok(None);
+    }
+    let links = task_definition::Links {
+        execution_role_arn: &set.exec.arn,
+        task_role_arn: &set.task.arn,
+        log_group: &set.logs.name,
+    };
+    let created = task_definition::create(&change.c.ecs, new, links, &change.new_tags).await?;
+    Ok(Some(created.arn))
 }
 
 /// Our revisions in the old family and, if TaskFamily changed, in the new one; newest first.

@@ -36,6 +36,15 @@ pub fn arn_of_listener(listener_arn: &str) -> Option<String> {
     Some(format!("{head}:loadbalancer/{path}"))
 }
 
+/// The `LoadBalancer` dimension of CloudWatch's `AWS/ApplicationELB` metrics, and the load
+/// balancer half of an ALBRequestCountPerTarget ResourceLabel: the ARN's part after
+/// `loadbalancer/` (`app/<name>/<id>`), from a listener's ARN (CloudWatch metrics for your
+/// Application Load Balancer, "Metric dimensions").
+pub fn metric_dimension_of_listener(listener_arn: &str) -> Option<String> {
+    let arn = arn_of_listener(listener_arn)?;
+    arn.split_once(":loadbalancer/").map(|(_, d)| d.to_string())
+}
+
 /// The load balancer `arn`; `None` if it does not exist.
 pub async fn find(elb: &Client, arn: &str) -> Result<Option<LoadBalancer>> {
     let out = elb.describe_load_balancers().load_balancer_arns(arn).send();

@@ -16,6 +16,7 @@ macro_rules! tagged {
     };
 }
 
+pub mod alarm;
 pub mod cluster;
 pub mod function;
 pub mod listener_rule;
@@ -23,6 +24,7 @@ pub mod load_balancer;
 pub mod log_group;
 pub mod role;
 pub mod route_table;
+pub mod scaling;
 pub mod security_group;
 pub mod service;
 pub mod service_linked_role;

@@ -169,6 +169,13 @@ pub async fn set_deregistration_delay(
         })
 }
 
+/// The `TargetGroup` dimension of CloudWatch's `AWS/ApplicationELB` metrics, and the target
+/// group half of an ALBRequestCountPerTarget ResourceLabel: the ARN's part from `targetgroup/`
+/// (`targetgroup/<name>/<id>`).
+pub fn metric_dimension(arn: &str) -> Option<String> {
+    arn.find(":targetgroup/").map(|i| arn[i + 1..].to_string())
+}
+
 /// Deletes the group, waiting (bounded) while a rule being deleted still uses it.
 pub async fn delete(elb: &Client, group: &TargetGroup) -> Result<()> {
     retry(TARGET_GROUP_IN_USE, is_resource_in_use, || async {

@@ -1,6 +1,7 @@
 //! The custom resource's Properties: typed and validated (every problem at once) as the table
 //! in [`schema`] describes them, the diff old → new, and the lenient [`Locator`] for Delete.
 
+pub mod alarms;
 pub mod capacity;
 pub mod checks;
 pub mod documents;
@@ -8,15 +9,16 @@ pub mod health;
 mod locator;
 pub mod object;
 pub mod policy;
+pub mod problem;
 pub mod property;
 mod reader;
 pub mod routing;
+pub mod scaling;
 pub mod schema;
 #[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -25,6 +27,7 @@ use sha2::{Digest, Sha256};
 use crate::naming::{Tags, FINGERPRINT_LEN};
 pub use locator::Locator;
 use object::Object;
+pub use problem::{Invalid, Problem};
 use reader::Reader;
 use routing::{HttpHeader, QueryStringValue, Routing};
 use schema::{Default, Effect, Property, ALIASES, CLOUDFORMATION_PROPERTIES, PROPERTIES};
@@ -75,6 +78,10 @@ pub struct Spec {
     pub stop_timeout: u32,
     /// The `DesiredCount` property.
     pub desired_count: u32,
+    /// The `AutoScaling` property (`None`: off).
+    pub auto_scaling: Option<Object>,
+    /// The `ScheduledActions` property.
+    pub scheduled_actions: Vec<Object>,
     /// The `AssignPublicIp` property.
     pub assign_public_ip: bool,
     /// The `AllowSingleAz` property.
@@ -89,8 +96,10 @@ pub struct Spec {
     pub maximum_percent: u32,
     /// The `CircuitBreaker` property.
     pub circuit_breaker: bool,
-    /// The `DeploymentAlarms` property.
+    /// The `DeploymentAlarms` property (a baseline alarm as `prod-e:<kind>`: [`alarms`]).
     pub deployment_alarms: Vec<String>,
+    /// The `Alarms` property.
+    pub alarms: bool,
     /// The `DeregistrationDelaySeconds` property.
     pub deregistration_delay_seconds: u32,
     /// The `ContainerHealthCheck` property.
@@ -126,41 +135,6 @@ pub struct Spec {
     /// The `WaitForSteadyState` property.
     pub wait_for_steady_state: bool,
 }
-
-/// One bad property and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// The property's name (or `Properties`, `Cpu/Memory`).
-    pub property: String,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl Problem {
-    fn new(property: &str, message: &str) -> Problem {
-        Problem {
-            property: property.to_string(),
-            message: message.to_string(),
-        }
-    }
-}
-
-/// Every problem found in a set of properties.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid(pub Vec<Problem>);
-
-impl fmt::Display for Invalid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid properties: ")?;
-        for (i, p) in self.0.iter().enumerate() {
-            let sep = if i == 0 { "" } else { "; " };
-            write!(f, "{sep}{}: {}", p.property, p.message)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for Invalid {}
 
 impl Spec {
     /// Validates `properties` (a JSON object as CloudFormation sends it: scalars may be strings,
@@ -204,6 +178,13 @@ impl Spec {
             spec.maximum_percent,
         ) {
             r.problems.push(Problem::new("MaximumPercent", &message));
+        }
+        for message in alarms::problems(&spec.deployment_alarms, spec.alarms) {
+            r.problems.push(Problem::new("DeploymentAlarms", &message));
+        }
+        if !spec.scheduled_actions.is_empty() && spec.auto_scaling.is_none() {
+            let message = "needs AutoScaling (the bounds it changes)";
+            r.problems.push(Problem::new("ScheduledActions", message));
         }
         for message in spec.routing().problems() {
             r.problems
@@ -297,6 +278,8 @@ fn read(r: &mut Reader) -> Spec {
         readonly_root_filesystem: r.boolean(&READONLY_ROOT_FILESYSTEM),
         stop_timeout: r.integer(&STOP_TIMEOUT) as u32,
         desired_count: r.integer(&DESIRED_COUNT) as u32,
+        auto_scaling: r.object(&AUTO_SCALING),
+        scheduled_actions: r.objects(&SCHEDULED_ACTIONS),
         assign_public_ip: r.boolean(&ASSIGN_PUBLIC_IP),
         allow_single_az: r.boolean(&ALLOW_SINGLE_AZ),
         health_check: r.object(&HEALTH_CHECK).unwrap_or_default(),
@@ -305,6 +288,7 @@ fn read(r: &mut Reader) -> Spec {
         maximum_percent: r.integer(&MAXIMUM_PERCENT) as u32,
         circuit_breaker: r.boolean(&CIRCUIT_BREAKER),
         deployment_alarms: r.values(&DEPLOYMENT_ALARMS),
+        alarms: r.boolean(&ALARMS),
         deregistration_delay_seconds: r.integer(&DEREGISTRATION_DELAY_SECONDS) as u32,
         container_health_check: r.object(&CONTAINER_HEALTH_CHECK),
         enable_execute_command: r.boolean(&ENABLE_EXECUTE_COMMAND),

@@ -123,6 +123,11 @@ pub enum Effect {
     Exec,
     /// The cluster's Container Insights (UpdateCluster).
     Insights,
+    /// The scalable target, its target tracking policies and scheduled actions (Application
+    /// Auto Scaling).
+    Scaling,
+    /// The baseline CloudWatch alarms.
+    Alarms,
     /// The listener rule's priority.
     Priority,
     /// The listener rule's conditions.

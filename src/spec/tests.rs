@@ -182,6 +182,46 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
             json!({"TaskRolePolicy": {"Statement": {"Effect": "Allow"}}}),
             "TaskRolePolicy: must have \"Version\": \"2012-10-17\"",
         ),
+        (
+            json!({"AutoScaling": {"MinCapacity": 3, "MaxCapacity": 2, "CpuTarget": 50}}),
+            "AutoScaling: MinCapacity 3 is above MaxCapacity 2",
+        ),
+        (
+            json!({"AutoScaling": {"MinCapacity": 1, "MaxCapacity": 2}}),
+            "AutoScaling: needs at least one of CpuTarget, MemoryTarget, RequestsPerTarget",
+        ),
+        (
+            json!({"AutoScaling": {"MaxCapacity": 2, "CpuTarget": 50}}),
+            "AutoScaling: needs MinCapacity and MaxCapacity",
+        ),
+        (
+            json!({"ScheduledActions": [{"ScheduledActionName": "n", "Schedule": "rate(1 day)",
+                                         "MinCapacity": 1}]}),
+            "ScheduledActions: needs AutoScaling",
+        ),
+        (
+            json!({"AutoScaling": {"MinCapacity": 1, "MaxCapacity": 2, "CpuTarget": 50},
+                   "ScheduledActions": [{"ScheduledActionName": "a/b", "Schedule": "daily"}]}),
+            "ScheduledActions: item 1: ScheduledActionName: \"a/b\"",
+        ),
+        (
+            json!({"AutoScaling": {"MinCapacity": 1, "MaxCapacity": 2, "CpuTarget": 50},
+                   "ScheduledActions": [{"ScheduledActionName": "a", "Schedule": "daily"}]}),
+            "ScheduledActions: item 1: Schedule: \"daily\" is not",
+        ),
+        (
+            json!({"AutoScaling": {"MinCapacity": 1, "MaxCapacity": 2, "CpuTarget": 50},
+                   "ScheduledActions": [{"ScheduledActionName": "a", "Schedule": "rate(1 day)"}]}),
+            "ScheduledActions: item 1: needs MinCapacity or MaxCapacity",
+        ),
+        (
+            json!({"DeploymentAlarms": ["prod-e:target-5xx"]}),
+            "DeploymentAlarms: prod-e:target-5xx needs Alarms: true",
+        ),
+        (
+            json!({"Alarms": true, "DeploymentAlarms": ["prod-e:latency"]}),
+            "DeploymentAlarms: prod-e:latency is not a baseline alarm",
+        ),
         (json!({"VpcId": 5}), "VpcId: must be a string"),
         (
             json!({"VpcId": "subnet-1"}),
@@ -682,4 +722,31 @@ fn missing_required_properties_are_all_named() {
         "invalid properties: VpcId: is required; SubnetIds: is required; ListenerArn: is required; \
          LoadBalancerSecurityGroupId: is required"
     );
+}
+
+#[test]
+fn scaling_keeps_the_scalers_count_and_seeds_new_services() {
+    use super::scaling::{count_change, starting_count};
+    let spec = Spec::parse(&json!({
+        "VpcId": "vpc-1", "SubnetIds": ["subnet-1"],
+        "ListenerArn": "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/lb/1/2",
+        "LoadBalancerSecurityGroupId": "sg-1",
+        "AutoScaling": {"MinCapacity": 2, "MaxCapacity": 6, "CpuTarget": "60"},
+    }))
+    .expect("valid");
+    let auto = spec.auto_scaling.as_ref();
+    // DesiredCount 1 is below the bounds; a replacement starts at the old count, bounded.
+    assert_eq!(starting_count(auto, 1, None), 2);
+    assert_eq!(starting_count(auto, 1, Some(5)), 5);
+    assert_eq!(starting_count(auto, 1, Some(9)), 6);
+    assert_eq!(starting_count(None, 1, Some(5)), 1);
+    // Scaling on: the running count stays unless it is out of bounds, whatever DesiredCount.
+    assert_eq!(count_change(true, auto, (1, true), 5), None);
+    assert_eq!(count_change(false, auto, (3, true), 1), Some(2));
+    assert_eq!(count_change(true, auto, (3, false), 8), Some(6));
+    // Scaling off again: DesiredCount takes over; never scaled: only a change is applied.
+    assert_eq!(count_change(true, None, (3, false), 5), Some(3));
+    assert_eq!(count_change(true, None, (5, false), 5), None);
+    assert_eq!(count_change(false, None, (3, false), 5), None);
+    assert_eq!(count_change(false, None, (3, true), 5), Some(3));
 }

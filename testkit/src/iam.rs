@@ -5,6 +5,8 @@
 //! service a role is passed to, the policy attached, a role's permissions boundary. Used by `tests/policy.rs` (one whole life)
 //! and `examples/policy.rs` (every call of the whole suite).
 
+mod scaling;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -120,6 +122,9 @@ impl Fields {
 /// The (action, resource ARN, context) triples IAM evaluates for one recorded call, implied
 /// ones included (tagging on create, passing roles).
 fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
+    if let Some(triples) = scaling::evaluated(call) {
+        return triples;
+    }
     let svc = if call.service == "elasticloadbalancing" {
         "elasticloadbalancing"
     } else {
@@ -368,7 +373,7 @@ mod tests {
     }
 
     /// A call on a resource owned by `owner` that (an IAM role) carries `boundary`.
-    fn bounded(
+    pub(super) fn bounded(
         service: &str,
         action: &str,
         body: &str,
@@ -386,6 +391,7 @@ mod tests {
             probed: crate::proxy::Probed {
                 owner: owner.map(str::to_string),
                 boundary: boundary.map(str::to_string),
+                service_owner: None,
             },
         }
     }

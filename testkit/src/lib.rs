@@ -5,6 +5,7 @@
 
 pub mod aws_rules;
 pub mod capture;
+pub mod cbor;
 pub mod http;
 pub mod iam;
 pub mod logs;
@@ -78,7 +79,7 @@ impl Harness {
     pub async fn through(proxy: &proxy::Proxy) -> Harness {
         logs::capture();
         prod_e::retry::set_delay_scale(DELAY_SCALE);
-        let clients = clients(moto::endpoint()).await;
+        let clients = observing(&clients(moto::endpoint()).await).await;
         s3::ensure_bucket().await;
         let network = Network::create(&clients).await;
         let provider = Provider {
@@ -290,6 +291,43 @@ impl Stack {
         e["PhysicalResourceId"] = json!(physical_id);
         e
     }
+}
+
+/// `c` with Application Auto Scaling and CloudWatch read through [`operator_endpoint`]: the
+/// AWS rules keep the scalable targets' tags, which moto drops, and translate the CloudWatch
+/// SDK's CBOR, which moto cannot read.
+pub async fn observing(c: &Clients) -> Clients {
+    let through = clients(operator_endpoint()).await;
+    Clients {
+        scaling: through.scaling,
+        cloudwatch: through.cloudwatch,
+        ..c.clone()
+    }
+}
+
+/// A proxy in front of moto for the tests' own calls and the operator CLI's (never the
+/// provider's: they stay out of the policy judgement), one per test process, on a thread and
+/// runtime of its own so that it outlives every test's runtime.
+pub fn operator_endpoint() -> &'static str {
+    static ENDPOINT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        let upstream = moto::endpoint();
+        let (sent, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("operator proxy runtime");
+            runtime.block_on(async move {
+                let proxy = proxy::Proxy::start(upstream).await;
+                proxy.not_the_provider();
+                let _ = sent.send(proxy.endpoint.clone());
+                std::future::pending::<()>().await
+            })
+        });
+        received.recv().expect("operator proxy started")
+    })
 }
 
 /// Clients for `endpoint` (see [`config`]), creating roles under the template's boundaries.

@@ -1,24 +1,46 @@
 //! The probe the proxy runs before forwarding a call: the ownership tag that the resource
 //! a changing call acts on carries at that moment, and an IAM role's permissions boundary,
 //! read straight from moto (what IAM's `aws:ResourceTag` and `iam:PermissionsBoundary`
-//! condition keys would see).
+//! condition keys would see). Scalable targets and alarms: `ownership/scaling.rs`.
+
+mod scaling;
 
 use std::sync::Arc;
 
 use prod_e::aws::Clients;
 
+use super::aws_rules::{AwsRules, Upstream};
 use super::iam::Fields;
 use super::proxy::{Call, Probe, Probed};
+use super::rollout::Rollouts;
 use super::{ACCOUNT, REGION};
 
-/// A [`Probe`] reading from moto with `c`.
-pub fn probe(c: Clients) -> Probe {
+/// A [`Probe`] reading from moto with `c`, and a scalable target's tags from `rules` (the
+/// proxy's: moto keeps none).
+pub fn probe(c: Clients, rules: Arc<AwsRules>) -> Probe {
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("probe client");
+    let moto = Upstream::new(
+        &c,
+        http,
+        super::moto::endpoint(),
+        Arc::new(Rollouts::default()),
+    );
     Arc::new(move |call| {
-        let c = c.clone();
+        let (c, rules, moto) = (c.clone(), rules.clone(), moto.clone());
         Box::pin(async move {
+            let owner = match call.service.as_str() {
+                "application-autoscaling" | "monitoring" => {
+                    scaling::owner(&moto, &rules, &call).await
+                }
+                _ => resource_owner(&c, &call).await,
+            };
             Probed {
-                owner: resource_owner(&c, &call).await,
+                owner,
                 boundary: role_boundary(&c, &call).await,
+                service_owner: scaling::service_owner(&c, &call).await,
             }
         })
     })
@@ -34,6 +56,20 @@ async fn role_boundary(c: &Clients, call: &Call) -> Option<String> {
     let out = c.iam.get_role().role_name(name).send().await.ok()?;
     let boundary = out.role()?.permissions_boundary()?;
     boundary.permissions_boundary_arn().map(str::to_string)
+}
+
+/// The ownership tag of the ECS resource `arn` (a cluster or service).
+async fn ecs_owner(c: &Clients, arn: String) -> Option<String> {
+    use prod_e::naming::OWNER_TAG;
+    let out = c
+        .ecs
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .ok()?;
+    let tag = out.tags().iter().find(|t| t.key() == Some(OWNER_TAG))?;
+    tag.value().map(str::to_string)
 }
 
 /// The probe: the ownership tag the resource a changing call acts on carries now (read from
@@ -53,17 +89,7 @@ pub async fn resource_owner(c: &Clients, call: &Call) -> Option<String> {
         let tag = tags.iter().find(|t| t.key() == Some(OWNER_TAG))?;
         tag.value().map(str::to_string)
     };
-    let ecs_owned = |arn: String| async move {
-        let out = c
-            .ecs
-            .list_tags_for_resource()
-            .resource_arn(arn)
-            .send()
-            .await
-            .ok()?;
-        let tag = out.tags().iter().find(|t| t.key() == Some(OWNER_TAG))?;
-        tag.value().map(str::to_string)
-    };
+    let ecs_owned = |arn: String| ecs_owner(c, arn);
     let logs_owned = |arn: String| async move {
         let out = c
             .logs

@@ -1,6 +1,8 @@
 //! A fault-injecting loopback proxy between the AWS SDK and moto: it can add latency, and per
 //! AWS action answer throttling, 5xx or any named error in the service's own wire format (JSON
-//! for ECS and Logs, query XML for EC2, IAM and ELBv2), reset the connection, hang, count
+//! for ECS, Logs, Application Auto Scaling and CloudWatch, query XML for EC2, IAM and ELBv2;
+//! CloudWatch's SDK speaks CBOR, which moto cannot read: its calls are translated to JSON 1.0
+//! and their answers back, [`super::cbor`]), reset the connection, hang, count
 //! calls, and kill a process right after the k-th call reached moto. It also plays ECS
 //! rollouts, which moto does not ([`super::rollout`]), and refuses what AWS refuses and moto
 //! accepts ([`super::aws_rules`], on for every proxy: one proxy is one AWS account). With `PROD_E_CALL_LOG` set (as
@@ -15,6 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::aws_rules::wire::{self, identify};
 use super::aws_rules::{AwsRules, Upstream, Verdict};
+use super::cbor;
 use super::http::{read_request, Request};
 use super::rollout::Rollouts;
 
@@ -65,6 +68,9 @@ pub struct Probed {
     pub owner: Option<String>,
     /// An IAM role's permissions boundary (`iam:PermissionsBoundary`).
     pub boundary: Option<String>,
+    /// For a RegisterScalableTarget: the ownership tag of the ECS service it scales
+    /// (Application Auto Scaling checks the caller's ecs:UpdateService on it).
+    pub service_owner: Option<String>,
 }
 
 /// Looks at each call before it is forwarded (e.g. at the tags of the resource it acts on).
@@ -107,6 +113,7 @@ impl Call {
             "body": self.body,
             "probed": self.probed.owner,
             "boundary": self.probed.boundary,
+            "service_owner": self.probed.service_owner,
         });
         format!("{line}\n")
     }
@@ -126,6 +133,7 @@ impl Call {
             probed: Probed {
                 owner: text("probed"),
                 boundary: text("boundary"),
+                service_owner: text("service_owner"),
             },
         })
     }
@@ -159,16 +167,16 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let endpoint = format!("http://{}", listener.local_addr().expect("proxy addr"));
         let clients = super::clients(upstream).await;
+        let (rollouts, rules) = (Arc::new(Rollouts::default()), Arc::new(AwsRules::default()));
         let log = std::env::var_os(CALL_LOG).map(std::path::PathBuf::from);
         let probe = log
             .as_ref()
-            .map(|_| super::ownership::probe(clients.clone()));
+            .map(|_| super::ownership::probe(clients.clone(), rules.clone()));
         let state = Arc::new(Mutex::new(State {
             log,
             probe,
             ..State::default()
         }));
-        let (rollouts, rules) = (Arc::new(Rollouts::default()), Arc::new(AwsRules::default()));
         let http = reqwest::Client::builder()
             .no_proxy()
             .build()
@@ -253,6 +261,22 @@ impl Proxy {
         });
     }
 
+    /// Waits (at most 5 s) until every call from call `since` on but the killed one is
+    /// answered: AWS finishes what a killed process still had in flight long before anything
+    /// is redelivered (CloudFormation's and Lambda's retries come seconds to minutes later).
+    pub async fn settle_after_kill(&self, since: usize) {
+        for _ in 0..50 {
+            let open = self.with(|s| {
+                let calls = s.calls.iter().skip(since);
+                calls.filter(|c| c.answered.is_none()).count()
+            });
+            if open <= 1 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.with(|s| s.calls.clone())
     }
@@ -295,8 +319,15 @@ impl Shared {
         f(&mut self.state.lock().expect("proxy state"))
     }
 
-    /// The answer to one call; `None` when the connection is to close without one.
+    /// The answer to one call; `None` when the connection is to close without one. A CBOR
+    /// call (CloudWatch) is recorded, probed, judged and forwarded as JSON 1.0, and answered
+    /// in CBOR.
     async fn answer(&self, req: Request) -> Option<Vec<u8>> {
+        let in_cbor = cbor::is_cbor(&req);
+        let req = match in_cbor {
+            true => cbor::to_json_request(&req),
+            false => req,
+        };
         let (decision, index, latency, serial) = self.record(&req);
         self.probe_and_log(index).await;
         let call = self.with(|s| s.calls[index].clone());
@@ -326,7 +357,10 @@ impl Shared {
                 call.answered = Some(std::time::Instant::now());
             }
         });
-        Some(reply)
+        Some(match in_cbor {
+            true => cbor::to_cbor_reply(&reply),
+            false => reply,
+        })
     }
 
     /// Decides the call's fate and records it; (decision, its index, latency, serial).
@@ -448,7 +482,7 @@ fn decide(s: &mut State, action: &str) -> Decision {
 }
 
 fn error_reply(service: &str, fault: &Fault) -> Vec<u8> {
-    let json = matches!(service, "ecs" | "logs");
+    let json = wire::json(service);
     let (status, code, message) = match fault {
         Fault::Throttle if json => (400, "ThrottlingException", "Rate exceeded"),
         Fault::Throttle if service == "ec2" => {

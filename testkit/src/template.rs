@@ -1,5 +1,6 @@
-//! The function's IAM policy as `bootstrap-template.yaml` states it: its statements, with
-//! `!Sub`, `!Ref` and `!If` resolved for the tests' account, region, network and parameters
+//! The function's IAM policy as `bootstrap-template.yaml` states it: its statements (inline,
+//! and those of the template's managed policies it names), with `!Sub`, `!Ref` and `!If`
+//! resolved for the tests' account, region, network and parameters
 //! (judged by [`super::iam`]).
 
 use serde_norway::Value as Yaml;
@@ -30,6 +31,15 @@ pub struct Parameters<'a> {
 
 /// The template's statements, resolved for `parameters`.
 pub fn statements(parameters: &Parameters) -> Vec<Statement> {
+    policies(parameters)
+        .into_iter()
+        .flat_map(|(_, s)| s)
+        .collect()
+}
+
+/// The function's policies, resolved for `parameters`: (`inline`, or the name of the
+/// template's managed policy, its statements).
+pub fn policies(parameters: &Parameters) -> Vec<(String, Vec<Statement>)> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../bootstrap-template.yaml");
     let template: Yaml =
         serde_norway::from_str(&std::fs::read_to_string(path).expect("template")).expect("yaml");
@@ -40,13 +50,48 @@ pub fn statements(parameters: &Parameters) -> Vec<Statement> {
     let policies = &template["Resources"]["ProvisionerFunction"]["Properties"]["Policies"];
     let mut out = Vec::new();
     for policy in policies.as_sequence().into_iter().flatten() {
-        for s in policy["Statement"].as_sequence().into_iter().flatten() {
-            if let Some(s) = resolver.chosen(s) {
-                out.push(resolver.statement(s));
+        // An inline policy, or `!Ref` of a managed policy in the template.
+        let (name, statements) = match policy {
+            Yaml::Tagged(t) if t.tag == "Ref" => {
+                let name = t.value.as_str().unwrap_or_default();
+                let document = &template["Resources"][name]["Properties"]["PolicyDocument"];
+                (name.to_string(), &document["Statement"])
             }
-        }
+            inline => ("inline".to_string(), &inline["Statement"]),
+        };
+        let resolved = statements.as_sequence().into_iter().flatten();
+        let resolved = resolved.filter_map(|s| resolver.chosen(s));
+        out.push((name, resolved.map(|s| resolver.statement(s)).collect()));
     }
     out
+}
+
+/// The characters of a policy document of `statements` without whitespace, as IAM counts
+/// them against its quotas (every statement `Allow`, every condition `StringLike`: the
+/// longest operator the template uses but for `StringEquals`, one character longer).
+pub fn policy_size(statements: &[Statement]) -> usize {
+    let listed: Vec<serde_json::Value> = statements
+        .iter()
+        .map(|s| {
+            let conditions: serde_json::Map<String, serde_json::Value> = s
+                .conditions
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+                .collect();
+            let mut statement = serde_json::json!({"Sid": s.sid, "Effect": "Allow",
+                "Action": s.actions, "Resource": s.resources});
+            if !conditions.is_empty() {
+                statement["Condition"] = serde_json::json!({"StringEquals": conditions});
+            }
+            statement
+        })
+        .collect();
+    let document = serde_json::json!({"Version": "2012-10-17", "Statement": listed});
+    document
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count()
 }
 
 struct Resolver<'a> {

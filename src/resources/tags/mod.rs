@@ -27,11 +27,44 @@ macro_rules! tag_conversions {
     };
 }
 
+/// `update`: TagResource of what is new or changed and UntagResource of what is gone, by ARN,
+/// for the services whose calls take `resourceArn`, `tags` and `tagKeys` (ECS, CloudWatch
+/// Logs, CloudWatch, Application Auto Scaling); `$form` turns our tags into the service's, and
+/// `$what` names the resource in messages.
+macro_rules! tag_by_arn {
+    ($what:literal, $form:expr) => {
+        /// Changes the tags of the resource `arn` from `old` to `new`.
+        pub async fn update(
+            client: &Client,
+            arn: &str,
+            old: &$crate::naming::Tags,
+            new: &$crate::naming::Tags,
+        ) -> $crate::error::Result<()> {
+            let doing = format!(concat!("tagging ", $what, " ({})"), arn);
+            let (set, remove) = super::changes(old, new);
+            if !set.is_empty() {
+                let tags = Some($form(&set));
+                let tagging = client.tag_resource().resource_arn(arn).set_tags(tags);
+                let tagged = tagging.send().await;
+                tagged.map_err(|e| $crate::error::Error::aws(&doing, e))?;
+            }
+            if !remove.is_empty() {
+                let untagging = client.untag_resource().resource_arn(arn);
+                let untagged = untagging.set_tag_keys(Some(remove)).send().await;
+                untagged.map_err(|e| $crate::error::Error::aws(&doing, e))?;
+            }
+            Ok(())
+        }
+    };
+}
+
+pub mod cloudwatch;
 pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
 pub mod iam;
 pub mod logs;
+pub mod scaling;
 
 /// Tags to set and tag keys to remove to go from `old` to `new`.
 pub fn changes(old: &Tags, new: &Tags) -> (Tags, Vec<String>) {

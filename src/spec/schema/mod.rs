@@ -23,7 +23,7 @@ const fn text(check: fn(&str) -> Result<(), String>, pattern: &'static str) -> K
 const ECS_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
 
 /// Every property, in the order of the README's table.
-pub const PROPERTIES: [Property; 45] = [
+pub const PROPERTIES: [Property; 48] = [
     VPC_ID,
     SUBNET_IDS,
     LISTENER_ARN,
@@ -44,6 +44,8 @@ pub const PROPERTIES: [Property; 45] = [
     READONLY_ROOT_FILESYSTEM,
     STOP_TIMEOUT,
     DESIRED_COUNT,
+    AUTO_SCALING,
+    SCHEDULED_ACTIONS,
     ASSIGN_PUBLIC_IP,
     ALLOW_SINGLE_AZ,
     HEALTH_CHECK,
@@ -52,6 +54,7 @@ pub const PROPERTIES: [Property; 45] = [
     MAXIMUM_PERCENT,
     CIRCUIT_BREAKER,
     DEPLOYMENT_ALARMS,
+    ALARMS,
     DEREGISTRATION_DELAY_SECONDS,
     CONTAINER_HEALTH_CHECK,
     ENABLE_EXECUTE_COMMAND,

@@ -2,7 +2,7 @@
 //! prod-e itself behaves.
 
 use super::{text, Default, Effect, Kind, Property, ECS_NAME};
-use crate::spec::{capacity, checks, health};
+use crate::spec::{capacity, checks, health, scaling};
 
 /// The `ClusterName` property.
 pub const CLUSTER_NAME: Property = Property {
@@ -38,6 +38,35 @@ pub const DESIRED_COUNT: Property = Property {
     default: Default::Integer(1),
     effect: Effect::DesiredCount,
     doc: "tasks",
+};
+/// The `AutoScaling` property.
+pub const AUTO_SCALING: Property = Property {
+    name: "AutoScaling",
+    kind: Kind::Object {
+        fields: &scaling::FIELDS,
+        check: scaling::auto_scaling,
+    },
+    default: Default::Empty,
+    effect: Effect::Scaling,
+    doc: "Application Auto Scaling of the task count: MinCapacity, MaxCapacity, and target \
+         tracking on any of CpuTarget, MemoryTarget (percent), RequestsPerTarget (ALB requests \
+         per task per minute), with ScaleInCooldown and ScaleOutCooldown (seconds); while it \
+         is on, an Update never resets the count the scaler chose, and DesiredCount only \
+         seeds a new service",
+};
+/// The `ScheduledActions` property.
+pub const SCHEDULED_ACTIONS: Property = Property {
+    name: "ScheduledActions",
+    kind: Kind::Objects {
+        fields: &scaling::SCHEDULED_FIELDS,
+        check: scaling::scheduled,
+        max: scaling::SCHEDULED_MAX,
+    },
+    default: Default::Empty,
+    effect: Effect::Scaling,
+    doc: "scheduled changes of AutoScaling's bounds: a list of {ScheduledActionName, Schedule, \
+         Timezone, MinCapacity, MaxCapacity} (Application Auto Scaling's keys, the \
+         ScalableTargetAction's two flattened); needs AutoScaling",
 };
 /// The `HealthCheck` property.
 pub const HEALTH_CHECK: Property = Property {
@@ -115,6 +144,18 @@ pub const DEREGISTRATION_DELAY_SECONDS: Property = Property {
     default: Default::Integer(30),
     effect: Effect::Deregistration,
     doc: "seconds a target leaving the group keeps its connections",
+};
+/// The `Alarms` property.
+pub const ALARMS: Property = Property {
+    name: "Alarms",
+    kind: Kind::Boolean,
+    default: Default::Boolean(false),
+    effect: Effect::Alarms,
+    doc: "baseline CloudWatch alarms, owned and tagged like the rest: high CPU and high memory \
+         (80 % for 3 minutes), target 5xx answers (10 or more a minute for 3 minutes) and \
+         unhealthy targets (any for 3 minutes); their names are Data attributes, and \
+         DeploymentAlarms may name them as `prod-e:cpu-high`, `prod-e:memory-high`, \
+         `prod-e:target-5xx`, `prod-e:unhealthy-targets`",
 };
 /// The `LogRetentionDays` property.
 pub const LOG_RETENTION_DAYS: Property = Property {

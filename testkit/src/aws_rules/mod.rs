@@ -21,6 +21,7 @@
 //! | 12 | Service settings moto drops from DescribeServices (`enableExecuteCommand`, `healthCheckGracePeriodSeconds`, `deploymentConfiguration`, `capacityProviderStrategy`) are shown as asked | ECS API reference, `Service` | `health::ecs_exec_is_turned_on_and_off_in_place` |
 //! | 9b | ListServiceDeployments / DescribeServiceDeployments (moto has neither): a rollout a deployment alarm failed (`Rollout::Alarm`) is ROLLBACK_SUCCESSFUL with the alarm in `triggeredAlarmNames`; played by [`super::rollout`] | ECS API Reference, ServiceDeploymentAlarms; ECS deployment alarms | `deployment::a_deployment_an_alarm_fails_is_failed_naming_the_alarm` |
 //! | 13 | A capacity provider strategy may only name providers associated with the cluster: `InvalidParameterException` | dask/dask-cloudprovider#328 (the ECS error text) | `capacity::a_strategy_naming_a_provider_the_cluster_lacks_is_refused` |
+//! | 14 | Application Auto Scaling (`Rule::ScalableTargets`): a scalable target keeps the `Tags` it was created with — ListTagsForResource / TagResource / UntagResource answered by the rules (an ARN that names no target: `ResourceNotFoundException`); DeregisterScalableTarget deletes the target's scaling policies and scheduled actions first (no target: `ObjectNotFoundException`); PutScalingPolicy of an existing name updates that policy (moto's old target tracking alarms deleted, not leaked); DeleteScalingPolicy / DeleteScheduledAction of one that does not exist, and PutScalingPolicy / PutScheduledAction on a target that does not exist: `ObjectNotFoundException`; DescribeScalingPolicies / DescribeScheduledActions keep only the items of exactly the ResourceId asked for | Application Auto Scaling API Reference: RegisterScalableTarget (`Tags`: "tag the scalable target when it is created"), TagResource / ListTagsForResource, DeregisterScalableTarget ("deletes the scaling policies and the scheduled actions that are associated with it"), PutScalingPolicy ("only the properties you specify are updated"), ObjectNotFoundException | `scaling::a_scalable_target_keeps_its_tags_and_takes_its_policies_with_it` |
 
 pub mod capacity;
 pub mod ecs;
@@ -28,6 +29,7 @@ pub mod elbv2;
 pub mod fresh;
 pub mod iam;
 pub mod revisions;
+pub mod scaling;
 pub mod settings;
 pub mod tasks;
 pub mod upstream;
@@ -57,6 +59,7 @@ pub enum Rule {
     ServiceNotActive,
     Tasks,
     CapacityProviders,
+    ScalableTargets,
 }
 
 /// An AWS error: HTTP status, code and message.
@@ -224,6 +227,7 @@ impl AwsRules {
             ("elasticloadbalancing", "DeleteTargetGroup") => {
                 elbv2::in_use(self, moto, &fields).await
             }
+            ("application-autoscaling", action) => scaling::before(self, moto, action, body).await,
             _ => None,
         };
         verdict.unwrap_or(Verdict::Forward)
@@ -251,6 +255,9 @@ impl AwsRules {
     /// Records what a forwarded call did and rewrites moto's answer as AWS would give it;
     /// true if the answer now counts as a fault (a read-after-write delay).
     pub fn after(&self, call: &Call, reply: Vec<u8>) -> (Vec<u8>, bool) {
+        if call.service == "application-autoscaling" {
+            return (scaling::after(self, call, reply), false);
+        }
         if call.service == "ecs"
             && ["CreateService", "UpdateService"].contains(&call.action.as_str())
         {

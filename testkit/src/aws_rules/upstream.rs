@@ -1,6 +1,7 @@
 //! Moto behind the proxy: where calls are forwarded, and what the rules read straight (not
-//! through the proxy, so a read neither meets a rule nor counts as a call). ECS is read as
-//! raw JSON, to answer with moto's own documents; ELBv2 through the SDK.
+//! through the proxy, so a read neither meets a rule nor counts as a call). ECS, Application
+//! Auto Scaling and CloudWatch are called in raw JSON (to answer with moto's own documents;
+//! CloudWatch's SDK speaks CBOR, which moto cannot read); ELBv2 through the SDK.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use serde_json::{json, Value};
 use super::super::http::Request;
 use super::super::rollout::Rollouts;
 use super::wire;
+use crate::REGION;
 
 /// Moto, for forwarding calls and for the rules to read.
 #[derive(Clone)]
@@ -22,8 +24,14 @@ pub struct Upstream {
     rollouts: Arc<Rollouts>,
 }
 
-/// An unverified SigV4 header: moto reads only the region and service from it.
-const AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=0";
+/// An unverified SigV4 header for `service`: moto reads only the region and the service
+/// (which it routes the call by) from it.
+fn authorization(service: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/{service}/aws4_request, \
+         SignedHeaders=host, Signature=0"
+    )
+}
 
 impl Upstream {
     pub fn new(c: &Clients, http: reqwest::Client, url: &str, rollouts: Arc<Rollouts>) -> Self {
@@ -79,17 +87,21 @@ impl Upstream {
         bytes
     }
 
-    /// One ECS call; its answer if moto answered 200.
-    pub async fn ecs(&self, action: &str, body: Value) -> Option<Value> {
+    /// One call in AWS JSON `version` (1.0 or 1.1) to `target` (`<prefix>.<action>`), signed
+    /// for `service`; its answer if moto answered 200.
+    async fn json(
+        &self,
+        service: &str,
+        version: &str,
+        target: String,
+        body: Value,
+    ) -> Option<Value> {
         let resp = self
             .http
             .post(format!("{}/", self.url))
-            .header("content-type", "application/x-amz-json-1.1")
-            .header(
-                "x-amz-target",
-                format!("AmazonEC2ContainerServiceV20141113.{action}"),
-            )
-            .header("authorization", AUTHORIZATION)
+            .header("content-type", format!("application/x-amz-json-{version}"))
+            .header("x-amz-target", target)
+            .header("authorization", authorization(service))
             .body(body.to_string())
             .send()
             .await
@@ -98,6 +110,25 @@ impl Upstream {
             return None;
         }
         serde_json::from_slice(&resp.bytes().await.ok()?).ok()
+    }
+
+    /// One ECS call; its answer if moto answered 200.
+    pub async fn ecs(&self, action: &str, body: Value) -> Option<Value> {
+        let target = format!("AmazonEC2ContainerServiceV20141113.{action}");
+        self.json("ecs", "1.1", target, body).await
+    }
+
+    /// One Application Auto Scaling call; its answer if moto answered 200.
+    pub async fn scaling(&self, action: &str, body: Value) -> Option<Value> {
+        let target = format!("AnyScaleFrontendService.{action}");
+        self.json("application-autoscaling", "1.1", target, body)
+            .await
+    }
+
+    /// One CloudWatch call in JSON 1.0 (moto reads no CBOR); its answer if moto answered 200.
+    pub async fn cloudwatch(&self, action: &str, body: Value) -> Option<Value> {
+        let target = format!("GraniteServiceVersion20100801.{action}");
+        self.json("monitoring", "1.0", target, body).await
     }
 
     /// The service (with its tags) as moto has it; `None` if moto knows no such service.

@@ -1,5 +1,6 @@
 //! The wire, for the proxy and the rules alike: which service and action a request is,
-//! answers in each service's own format (JSON for ECS and Logs, query XML for EC2, IAM and
+//! answers in each service's own format (JSON for ECS, Logs, Application Auto Scaling and
+//! CloudWatch, whose CBOR the proxy translates in `cbor.rs`; query XML for EC2, IAM and
 //! ELBv2), and the parts of an HTTP answer moto gave.
 
 use serde_json::Value;
@@ -29,9 +30,21 @@ pub fn identify(req: &Request) -> (String, String) {
     (service, action)
 }
 
-/// Whether `service` speaks a JSON protocol (else query XML).
-fn json(service: &str) -> bool {
-    matches!(service, "ecs" | "logs")
+/// Whether `service` speaks a JSON protocol (else query XML). CloudWatch's SDK speaks CBOR,
+/// which the proxy translates to and from JSON 1.0.
+pub fn json(service: &str) -> bool {
+    matches!(
+        service,
+        "ecs" | "logs" | "application-autoscaling" | "monitoring"
+    )
+}
+
+/// The content type of `service`'s JSON: 1.0 for CloudWatch, 1.1 for the others.
+fn json_type(service: &str) -> &'static str {
+    match service {
+        "monitoring" => "application/x-amz-json-1.0",
+        _ => "application/x-amz-json-1.1",
+    }
 }
 
 /// An error answer: HTTP `status` with `code` and `message` as `service` puts them.
@@ -39,7 +52,7 @@ pub fn error(service: &str, status: u16, code: &str, message: &str) -> Vec<u8> {
     let (content_type, body, extra) = if json(service) {
         let body = serde_json::json!({"__type": code, "message": message}).to_string();
         let extra = format!("x-amzn-errortype: {code}\r\n");
-        ("application/x-amz-json-1.1", body, extra)
+        (json_type(service), body, extra)
     } else if service == "ec2" {
         let body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code><Message>{}</Message></Error></Errors><RequestID>injected</RequestID></Response>", escape(message));
         ("text/xml", body, String::new())
@@ -53,7 +66,7 @@ pub fn error(service: &str, status: u16, code: &str, message: &str) -> Vec<u8> {
 /// HTTP 200 with `body` (JSON or XML as `service` speaks).
 pub fn answer(service: &str, body: &str) -> Vec<u8> {
     let kind = if json(service) {
-        "application/x-amz-json-1.1"
+        json_type(service)
     } else {
         "text/xml"
     };

@@ -1,0 +1,185 @@
+//! The baseline CloudWatch alarms of `Alarms: true` (high CPU, high memory, target 5xx,
+//! unhealthy targets): their definitions from the set's names, made before the service (so
+//! that `DeploymentAlarms` may name them), re-put on an Update, removed on Delete; and the
+//! `DeploymentAlarms` that ECS is given, with `prod-e:<kind>` replaced by the set's names.
+//!
+//! Metrics: ECS `CPUUtilization` and `MemoryUtilization` (dimensions ClusterName,
+//! ServiceName), ALB `HTTPCode_Target_5XX_Count` and `UnHealthyHostCount` (dimensions
+//! TargetGroup, LoadBalancer): "Amazon ECS CloudWatch metrics" and "CloudWatch metrics for
+//! your Application Load Balancer".
+
+use std::collections::BTreeMap;
+
+use crate::aws::Clients;
+use crate::error::{AllOk, Error, Result};
+use crate::naming::{Deployment, Tags};
+use crate::progress::step;
+use crate::resources::alarm::{self, Alarm, Definition};
+use crate::resources::{claim, load_balancer, ours, tags, target_group};
+use crate::spec::{alarms::KINDS, Spec};
+
+/// Minutes in a row that raise an alarm (each period is one minute).
+const MINUTES: i32 = 3;
+
+/// What each baseline alarm watches, in the order of [`KINDS`]: (whether its dimensions are
+/// the ALB's rather than ECS's, namespace, metric, statistic, threshold, description). CPU and
+/// memory at 80 %, 10 target 5xx a minute, one unhealthy target.
+const WATCHES: [(bool, &str, &str, &str, f64, &str); 4] = [
+    (
+        false,
+        "AWS/ECS",
+        "CPUUtilization",
+        "Average",
+        80.0,
+        "service CPU at or above 80 %",
+    ),
+    (
+        false,
+        "AWS/ECS",
+        "MemoryUtilization",
+        "Average",
+        80.0,
+        "service memory at or above 80 %",
+    ),
+    (
+        true,
+        "AWS/ApplicationELB",
+        "HTTPCode_Target_5XX_Count",
+        "Sum",
+        10.0,
+        "10 or more target 5xx a minute",
+    ),
+    (
+        true,
+        "AWS/ApplicationELB",
+        "UnHealthyHostCount",
+        "Maximum",
+        1.0,
+        "an unhealthy target",
+    ),
+];
+
+/// Where the alarmed service is.
+#[derive(Debug, Clone, Copy)]
+pub struct Watched<'a> {
+    /// The cluster's name.
+    pub cluster: &'a str,
+    /// The service's name.
+    pub service: &'a str,
+    /// The set's target group.
+    pub target_group_arn: &'a str,
+}
+
+/// The four alarms of the set `d`, in the order of [`KINDS`].
+pub fn definitions(d: &Deployment, spec: &Spec, at: Watched<'_>) -> Result<Vec<Definition>> {
+    let incomplete = |field| Error::Incomplete {
+        kind: "alarm dimension",
+        field,
+    };
+    let lb = load_balancer::metric_dimension_of_listener(&spec.listener_arn)
+        .ok_or_else(|| incomplete("ListenerArn"))?;
+    let tg = target_group::metric_dimension(at.target_group_arn)
+        .ok_or_else(|| incomplete("TargetGroupArn"))?;
+    let ecs = vec![
+        ("ClusterName", at.cluster.to_string()),
+        ("ServiceName", at.service.to_string()),
+    ];
+    let alb = vec![("TargetGroup", tg), ("LoadBalancer", lb)];
+    let watches = KINDS.iter().zip(WATCHES);
+    let made = watches.map(
+        |(kind, (on_alb, namespace, metric, statistic, threshold, what))| Definition {
+            name: d.alarm(kind),
+            namespace,
+            metric,
+            dimensions: if on_alb { alb.clone() } else { ecs.clone() },
+            statistic,
+            threshold,
+            period_seconds: 60,
+            evaluation_periods: MINUTES,
+            description: format!("prod-e {}: {what} for {MINUTES} minutes", d.physical_id()),
+        },
+    );
+    Ok(made.collect())
+}
+
+/// The names of the set's baseline alarms, as they are looked for.
+pub fn names(d: &Deployment) -> Vec<String> {
+    KINDS.iter().map(|k| d.alarm(k)).collect()
+}
+
+/// The `Data` attributes of the alarms (`CpuHighAlarmName`, …), when `spec` has them.
+pub fn attributes(d: &Deployment, spec: &Spec) -> BTreeMap<String, String> {
+    const ATTRIBUTES: [&str; 4] = [
+        "CpuHighAlarmName",
+        "MemoryHighAlarmName",
+        "Target5xxAlarmName",
+        "UnhealthyTargetsAlarmName",
+    ];
+    match spec.alarms {
+        true => ATTRIBUTES
+            .iter()
+            .zip(KINDS)
+            .map(|(a, k)| (a.to_string(), d.alarm(k)))
+            .collect(),
+        false => BTreeMap::new(),
+    }
+}
+
+/// `spec` as ECS is told it: `DeploymentAlarms` with the set's alarm names.
+pub fn for_ecs(d: &Deployment, spec: &Spec) -> Spec {
+    let names = crate::spec::alarms::resolved(&spec.deployment_alarms, |k| d.alarm(k));
+    Spec {
+        deployment_alarms: names,
+        ..spec.clone()
+    }
+}
+
+/// Puts every alarm `spec` asks for (none without `Alarms`); `found` are the set's names as
+/// they exist: one not ours is an error ([`Error::NotOurs`]), one of ours is re-put (and
+/// retagged from `retag.0` when given).
+pub async fn ensure(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    at: Watched<'_>,
+    found: &[Alarm],
+    (tags, retag_from): (&Tags, Option<&Tags>),
+) -> Result<()> {
+    if !spec.alarms {
+        return Ok(());
+    }
+    let definitions = definitions(d, spec, at)?;
+    let puts = definitions.iter().map(|def| async move {
+        let existing = found.iter().find(|a| a.name == def.name).cloned();
+        let existing = claim(d, existing)?;
+        step(
+            format!("putting alarm ({})", def.name),
+            alarm::put(&c.cloudwatch, def, tags),
+        )
+        .await?;
+        match (existing, retag_from) {
+            (Some(a), Some(old)) => {
+                tags::cloudwatch::update(&c.cloudwatch, &a.arn, old, tags).await
+            }
+            _ => Ok(()),
+        }
+    });
+    futures::future::join_all(puts).await.all_ok()?;
+    Ok(())
+}
+
+/// Deletes the alarms of `found` that are ours.
+pub async fn remove(c: &Clients, d: &Deployment, found: Vec<Alarm>) -> Result<()> {
+    let deletes = found
+        .into_iter()
+        .filter_map(|a| ours(d, Some(a)))
+        .map(|a| async move {
+            step(
+                format!("deleting alarm ({})", a.name),
+                alarm::delete(&c.cloudwatch, &a.name),
+            )
+            .await
+        });
+    futures::future::join_all(deletes).await.all_ok()?;
+    Ok(())
+}

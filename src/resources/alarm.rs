@@ -1,0 +1,120 @@
+//! The baseline CloudWatch metric alarms: `find_all`, `put`, `delete`.
+//!
+//! Sources: CloudWatch API Reference, PutMetricAlarm ("When this operation creates an alarm,
+//! the alarm state is immediately set to INSUFFICIENT_DATA"; Tags: "If you are using this
+//! operation to update an existing alarm, any tags you specify in this parameter are
+//! ignored"; an existing alarm of the same name is overwritten), DeleteAlarms ("If you
+//! specify any alarms that do not exist, you get an error ResourceNotFound and no alarms are
+//! deleted": prod-e deletes one alarm per call), ListTagsForResource (alarm ARN).
+
+use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
+use aws_sdk_cloudwatch::Client;
+
+use super::{gone, required, tags, Tagged};
+use crate::error::{Error, Result};
+use crate::naming::Tags;
+
+/// An alarm as found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alarm {
+    /// Its name.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// Its state (`OK`, `ALARM`, `INSUFFICIENT_DATA`).
+    pub state: String,
+    /// Its tags (the ownership tags among them).
+    pub tags: Tags,
+}
+
+tagged!(Alarm, "CloudWatch alarm", name);
+
+/// One metric alarm: `statistic` of `metric` in `namespace` with `dimensions` over
+/// `period_seconds`, at or above `threshold` in `evaluation_periods` periods in a row; no
+/// data is not breaching.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Definition {
+    /// The alarm's name.
+    pub name: String,
+    /// `AWS/ECS`, `AWS/ApplicationELB`.
+    pub namespace: &'static str,
+    /// `CPUUtilization`, …
+    pub metric: &'static str,
+    /// (name, value) of each dimension.
+    pub dimensions: Vec<(&'static str, String)>,
+    /// `Average`, `Sum`, `Maximum` (CloudWatch's `Statistic`).
+    pub statistic: &'static str,
+    /// The threshold (in the metric's unit).
+    pub threshold: f64,
+    /// Seconds per period.
+    pub period_seconds: i32,
+    /// Periods in a row at or above the threshold.
+    pub evaluation_periods: i32,
+    /// What it watches, in words (the alarm's description).
+    pub description: String,
+}
+
+/// The alarms called `names` that exist, with their tags (one DescribeAlarms, then
+/// ListTagsForResource per alarm found).
+pub async fn find_all(cw: &Client, names: &[String]) -> Result<Vec<Alarm>> {
+    let out = cw
+        .describe_alarms()
+        .set_alarm_names(Some(names.to_vec()))
+        .send()
+        .await
+        .map_err(|e| Error::aws("reading CloudWatch alarms", e))?;
+    let mut found = Vec::new();
+    for alarm in out.metric_alarms() {
+        let name = required(alarm.alarm_name(), Alarm::KIND, "AlarmName")?;
+        let arn = required(alarm.alarm_arn(), Alarm::KIND, "AlarmArn")?;
+        let listed = cw
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| Error::aws(format!("reading tags of alarm ({name})"), e))?;
+        found.push(Alarm {
+            state: alarm.state_value().map_or("", |s| s.as_str()).to_string(),
+            tags: tags::cloudwatch::read(listed.tags()),
+            name,
+            arn,
+        });
+    }
+    Ok(found)
+}
+
+/// Creates the alarm, or overwrites its definition; `tags` are applied only on creation.
+pub async fn put(cw: &Client, d: &Definition, tags: &Tags) -> Result<()> {
+    let dimensions = d
+        .dimensions
+        .iter()
+        .map(|(k, v)| Dimension::builder().name(*k).value(v).build())
+        .collect();
+    cw.put_metric_alarm()
+        .alarm_name(&d.name)
+        .alarm_description(&d.description)
+        .namespace(d.namespace)
+        .metric_name(d.metric)
+        .set_dimensions(Some(dimensions))
+        .statistic(Statistic::from(d.statistic))
+        .threshold(d.threshold)
+        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .period(d.period_seconds)
+        .evaluation_periods(d.evaluation_periods)
+        .treat_missing_data("notBreaching")
+        .set_tags(Some(tags::cloudwatch::list(tags)))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::aws(format!("putting alarm ({})", d.name), e))
+}
+
+/// Deletes alarm `name`; gone counts as deleted.
+pub async fn delete(cw: &Client, name: &str) -> Result<()> {
+    let deleted = cw.delete_alarms().alarm_names(name).send().await;
+    gone(
+        deleted
+            .map(|_| ())
+            .map_err(|e| Error::aws(format!("deleting alarm ({name})"), e)),
+    )
+}

@@ -1,0 +1,149 @@
+//! Application Auto Scaling of an ECS service's desired count: the scalable target (this
+//! file: `find`, `register`, `deregister`), its target tracking policies ([`policy`]) and
+//! its scheduled actions ([`schedule`]). The scalable target is the only taggable resource
+//! of the service (its ARN's resource type is `scalable-target`); policies and scheduled
+//! actions are ours by name ([`crate::naming::Deployment::names`]) on a target that is ours.
+//!
+//! Sources: Application Auto Scaling API Reference (RegisterScalableTarget: "If you call the
+//! RegisterScalableTarget API operation to create a scalable target, there might be a brief
+//! delay until the operation achieves eventual consistency"; Tags: "Use this parameter to tag
+//! the scalable target when it is created"; DeregisterScalableTarget: "Deregistering a
+//! scalable target deletes the scaling policies and the scheduled actions that are associated
+//! with it"), "Application Auto Scaling resource types" (ECS ResourceId
+//! `service/<cluster>/<service>`, dimension `ecs:service:DesiredCount`).
+
+pub mod policy;
+pub mod schedule;
+
+use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+use aws_sdk_applicationautoscaling::Client;
+
+use super::{gone, required, Tagged};
+use crate::error::{is_scaling_service_not_yet_visible, is_scaling_update_in_progress};
+use crate::error::{Error, Result};
+use crate::naming::Tags;
+use crate::retry::{retry_each, Case, SCALING_SERVICE_VISIBLE, SCALING_UPDATE_PENDING};
+
+/// A scalable target as found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalableTarget {
+    /// `service/<cluster>/<service>`.
+    pub resource_id: String,
+    /// Its ARN (`arn:…:application-autoscaling:…:scalable-target/<id>`).
+    pub arn: String,
+    /// The fewest tasks.
+    pub min_capacity: i32,
+    /// The most tasks.
+    pub max_capacity: i32,
+    /// Its tags (the ownership tags among them).
+    pub tags: Tags,
+}
+
+tagged!(ScalableTarget, "scalable target", resource_id);
+
+/// The ResourceId of service `service` in `cluster`.
+pub fn resource_id(cluster: &str, service: &str) -> String {
+    format!("service/{cluster}/{service}")
+}
+
+/// The retries every write to a target needs: a new service not yet visible to Application
+/// Auto Scaling, a change of the target still pending.
+const WRITE_RETRIES: [Case; 2] = [
+    (SCALING_SERVICE_VISIBLE, is_scaling_service_not_yet_visible),
+    (SCALING_UPDATE_PENDING, is_scaling_update_in_progress),
+];
+
+/// The targets of `resource_ids` that exist, in that order, with their tags (one
+/// DescribeScalableTargets for all, then ListTagsForResource of each found).
+pub async fn find_all(aas: &Client, resource_ids: &[String]) -> Result<Vec<ScalableTarget>> {
+    let doing = format!("reading scalable targets ({})", resource_ids.join(", "));
+    let out = aas
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .set_resource_ids(Some(resource_ids.to_vec()))
+        .send()
+        .await
+        .map_err(|e| Error::aws(&doing, e))?;
+    let targets = out.scalable_targets();
+    let mut found = Vec::new();
+    for id in resource_ids {
+        if let Some(target) = targets.iter().find(|t| t.resource_id() == id) {
+            found.push(with_tags(aas, target).await?);
+        }
+    }
+    Ok(found)
+}
+
+/// A described target with its tags (DescribeScalableTargets carries none).
+async fn with_tags(
+    aas: &Client,
+    target: &aws_sdk_applicationautoscaling::types::ScalableTarget,
+) -> Result<ScalableTarget> {
+    let kind = ScalableTarget::KIND;
+    let arn = required(target.scalable_target_arn(), kind, "ScalableTargetARN")?;
+    let tags = aas
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("reading tags of scalable target ({arn})"), e))?;
+    Ok(ScalableTarget {
+        resource_id: target.resource_id().to_string(),
+        min_capacity: target.min_capacity(),
+        max_capacity: target.max_capacity(),
+        tags: tags
+            .tags()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+        arn,
+    })
+}
+
+/// Registers the target with its bounds, or changes the bounds of a registered one; `tags`
+/// only when it is created (AWS applies them then only). Application Auto Scaling moves the
+/// count into new bounds itself.
+pub async fn register(
+    aas: &Client,
+    resource_id: &str,
+    (min, max): (u32, u32),
+    tags: Option<&Tags>,
+) -> Result<()> {
+    let doing = format!("registering scalable target ({resource_id})");
+    let tags = tags.map(|t| t.clone().into_iter().collect());
+    retry_each(&WRITE_RETRIES, || async {
+        aas.register_scalable_target()
+            .service_namespace(ServiceNamespace::Ecs)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .resource_id(resource_id)
+            .min_capacity(min as i32)
+            .max_capacity(max as i32)
+            .set_tags(tags.clone())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::aws(&doing, e))
+    })
+    .await
+}
+
+/// Deregisters the target (its policies and scheduled actions go with it); a target already
+/// gone counts as deregistered.
+pub async fn deregister(aas: &Client, resource_id: &str) -> Result<()> {
+    let doing = format!("deregistering scalable target ({resource_id})");
+    gone(
+        retry_each(&WRITE_RETRIES[1..], || async {
+            aas.deregister_scalable_target()
+                .service_namespace(ServiceNamespace::Ecs)
+                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                .resource_id(resource_id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| Error::aws(&doing, e))
+        })
+        .await,
+    )
+}

@@ -1,0 +1,380 @@
+//! Rule 14: Application Auto Scaling as AWS keeps it, where moto differs. A scalable target
+//! keeps the `Tags` it was created with (moto drops them, and its TagResource, UntagResource
+//! and ListTagsForResource answer 500: the rules answer them); deregistering a target deletes
+//! its scaling policies and scheduled actions (moto keeps them); PutScalingPolicy of an
+//! existing name updates that policy (moto makes a new one and leaks the old one's target
+//! tracking alarms); deleting a target, policy or scheduled action that does not exist, or
+//! putting a policy or scheduled action on a target that does not exist, is
+//! `ObjectNotFoundException` (moto: `ValidationException`, or success);
+//! a `ResourceId` filter matches exactly (moto's DescribeScalingPolicies keeps every policy
+//! whose ResourceId is a substring of it).
+//!
+//! Moto is one server per test process, and its targets are seen through every proxy: what it
+//! lacks of them (their tags) is kept once per process too, by ARN (moto keeps a target's ARN
+//! across updates and gives a new one after a deregistration).
+//!
+//! Sources: the Application Auto Scaling API Reference,
+//! <https://docs.aws.amazon.com/autoscaling/application/APIReference/> (pages `API_<Action>.html`):
+//! - RegisterScalableTarget, `Tags`: "Use this parameter to tag the scalable target when it is
+//!   created";
+//! - TagResource, UntagResource, ListTagsForResource: `ResourceNotFoundException` for an ARN
+//!   that names no target;
+//! - DeregisterScalableTarget: "Deregistering a scalable target deletes the scaling policies
+//!   and the scheduled actions that are associated with it"; `ObjectNotFoundException`;
+//! - PutScalingPolicy: "If you are updating an existing policy, only the properties you
+//!   specify are updated";
+//! - ObjectNotFoundException (DeleteScalingPolicy, DeleteScheduledAction, PutScalingPolicy,
+//!   PutScheduledAction): "For any operation that depends on the existence of a scalable
+//!   target, this exception is thrown if the scalable target with the specified service
+//!   namespace, resource ID, and scalable dimension does not exist. For any operation that
+//!   deletes or deregisters a resource, this exception is thrown if the resource cannot be
+//!   found".
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
+
+use prod_e::naming::OWNER_TAG;
+use serde_json::{json, Map, Value};
+
+use super::upstream::text;
+use super::wire;
+use super::{AwsRules, Refusal, Rule, Upstream, Verdict};
+use crate::proxy::Call;
+
+/// Pages of DescribeScalingPolicies read at most.
+const PAGES: usize = 100;
+
+/// A scalable target as a request names it: service namespace, scalable dimension and
+/// resource id ("" for what it leaves out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub namespace: String,
+    pub dimension: String,
+    pub resource_id: String,
+}
+
+impl Key {
+    /// The target a request (or an item of a Describe answer) names.
+    pub fn of(body: &Value) -> Key {
+        Key {
+            namespace: text(&body["ServiceNamespace"]),
+            dimension: text(&body["ScalableDimension"]),
+            resource_id: text(&body["ResourceId"]),
+        }
+    }
+
+    /// The key as request fields (those it names).
+    fn fields(&self) -> Value {
+        let named = [
+            ("ServiceNamespace", &self.namespace),
+            ("ScalableDimension", &self.dimension),
+            ("ResourceId", &self.resource_id),
+        ];
+        let fields: Map<String, Value> = named
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        Value::Object(fields)
+    }
+
+    /// Whether an item of a Describe answer (target, policy, scheduled action) belongs to
+    /// this target: the same ResourceId exactly, and the same namespace and dimension where
+    /// the key names them.
+    fn holds(&self, item: &Value) -> bool {
+        let same = |field: &str, want: &str| want.is_empty() || text(&item[field]) == want;
+        same("ResourceId", self.resource_id.as_str())
+            && same("ServiceNamespace", self.namespace.as_str())
+            && same("ScalableDimension", self.dimension.as_str())
+    }
+
+    /// The target in the words of Application Auto Scaling's messages.
+    fn words(&self) -> String {
+        format!(
+            "service namespace: {}, resource ID: {}, scalable dimension: {}",
+            self.namespace, self.resource_id, self.dimension
+        )
+    }
+}
+
+/// What moto lacks of a scalable target.
+#[derive(Debug, Clone)]
+struct Target {
+    key: Key,
+    tags: BTreeMap<String, String>,
+}
+
+/// Runs `f` on the targets the rules know, by ARN (once per process, like moto).
+fn targets<T>(f: impl FnOnce(&mut HashMap<String, Target>) -> T) -> T {
+    static TARGETS: OnceLock<Mutex<HashMap<String, Target>>> = OnceLock::new();
+    let mut known = TARGETS
+        .get_or_init(Default::default)
+        .lock()
+        .expect("scalable targets");
+    f(&mut known)
+}
+
+impl AwsRules {
+    /// The ownership tag of the scalable target `arn`, as the rules keep its tags.
+    pub fn scalable_target_owner(&self, arn: &str) -> Option<String> {
+        targets(|t| t.get(arn)?.tags.get(OWNER_TAG).cloned())
+    }
+}
+
+/// What the rule makes of an Application Auto Scaling call before moto sees it.
+pub async fn before(
+    rules: &AwsRules,
+    moto: &Upstream,
+    action: &str,
+    body: &Value,
+) -> Option<Verdict> {
+    if !rules.on(Rule::ScalableTargets) {
+        return None;
+    }
+    let key = Key::of(body);
+    match action {
+        "RegisterScalableTarget" => {
+            adopt(moto, &key).await;
+            None
+        }
+        "DeregisterScalableTarget" => deregister(moto, &key).await,
+        "PutScalingPolicy" | "PutScheduledAction" => put(moto, &key, action, body).await,
+        "DeleteScalingPolicy" | "DeleteScheduledAction" => missing(moto, &key, action, body).await,
+        "ListTagsForResource" | "TagResource" | "UntagResource" => {
+            Some(tags(moto, action, body).await)
+        }
+        _ => None,
+    }
+}
+
+/// Records what a forwarded call did, and shows moto's answer as AWS would give it.
+pub fn after(rules: &AwsRules, call: &Call, reply: Vec<u8>) -> Vec<u8> {
+    if !rules.on(Rule::ScalableTargets) {
+        return reply;
+    }
+    let body: Value = serde_json::from_str(&call.body).unwrap_or_default();
+    let key = Key::of(&body);
+    match call.action.as_str() {
+        "RegisterScalableTarget" => registered(&key, &body, &reply),
+        "DeregisterScalableTarget" if wire::ok_body(&reply).is_some() => {
+            targets(|t| t.retain(|_, target| target.key != key));
+        }
+        "DescribeScalingPolicies" => return only_own(reply, "ScalingPolicies", &key),
+        "DescribeScheduledActions" => return only_own(reply, "ScheduledActions", &key),
+        _ => {}
+    }
+    reply
+}
+
+/// A target moto has and the rules do not know yet (registered straight in moto) is known
+/// from now on, without tags: this registration of it is an update.
+async fn adopt(moto: &Upstream, key: &Key) {
+    if let Some(arn) = target_arn(moto, key).await {
+        let target = Target {
+            key: key.clone(),
+            tags: BTreeMap::new(),
+        };
+        targets(|t| {
+            t.entry(arn).or_insert(target);
+        });
+    }
+}
+
+/// A registration that created its target (an ARN the rules do not know) gives it the
+/// request's `Tags`; one that updated it changes no tag (AWS tags on creation only).
+fn registered(key: &Key, body: &Value, reply: &[u8]) {
+    let Some(answer) = wire::ok_json(reply) else {
+        return;
+    };
+    let arn = text(&answer["ScalableTargetARN"]);
+    if arn.is_empty() {
+        return;
+    }
+    let tags = body["Tags"].as_object().into_iter().flatten();
+    let tags: BTreeMap<String, String> = tags.map(|(k, v)| (k.clone(), text(v))).collect();
+    targets(|t| {
+        if !t.contains_key(&arn) {
+            t.retain(|_, target| &target.key != key);
+            let key = key.clone();
+            t.insert(arn, Target { key, tags });
+        }
+    });
+}
+
+/// A scaling policy or scheduled action needs its target; a policy put again replaces the
+/// one of that name (deleted in moto first, with its alarms).
+async fn put(moto: &Upstream, key: &Key, action: &str, body: &Value) -> Option<Verdict> {
+    if target_arn(moto, key).await.is_none() {
+        return Some(no_target(key));
+    }
+    if action == "PutScalingPolicy" {
+        let name = text(&body["PolicyName"]);
+        let same: Vec<Value> = policies(moto, key)
+            .await
+            .into_iter()
+            .filter(|p| text(&p["PolicyName"]) == name)
+            .collect();
+        delete_each(moto, key, "DeleteScalingPolicy", "PolicyName", &same).await;
+    }
+    None
+}
+
+/// Deregistering a target: refused if there is none; else its policies and scheduled
+/// actions are deleted first (as AWS does with it).
+async fn deregister(moto: &Upstream, key: &Key) -> Option<Verdict> {
+    if target_arn(moto, key).await.is_none() {
+        return Some(no_target(key));
+    }
+    let found = policies(moto, key).await;
+    delete_each(moto, key, "DeleteScalingPolicy", "PolicyName", &found).await;
+    let actions = scheduled(moto, key).await;
+    let name = "ScheduledActionName";
+    delete_each(moto, key, "DeleteScheduledAction", name, &actions).await;
+    None
+}
+
+/// DeleteScalingPolicy or DeleteScheduledAction of one the target does not have: refused.
+async fn missing(moto: &Upstream, key: &Key, action: &str, body: &Value) -> Option<Verdict> {
+    let (kind, field, items) = match action {
+        "DeleteScalingPolicy" => ("scaling policy", "PolicyName", policies(moto, key).await),
+        _ => (
+            "scheduled action",
+            "ScheduledActionName",
+            scheduled(moto, key).await,
+        ),
+    };
+    let name = text(&body[field]);
+    if items.iter().any(|item| text(&item[field]) == name) {
+        return None;
+    }
+    let message = format!("No {kind} found for {}, {kind} name: {name}", key.words());
+    Some(not_found(message))
+}
+
+fn no_target(key: &Key) -> Verdict {
+    not_found(format!("No scalable target found for {}", key.words()))
+}
+
+fn not_found(message: String) -> Verdict {
+    Verdict::Refuse(Refusal::new("ObjectNotFoundException", message))
+}
+
+/// ListTagsForResource, TagResource and UntagResource, answered from what the rules keep.
+async fn tags(moto: &Upstream, action: &str, body: &Value) -> Verdict {
+    let arn = text(&body["ResourceARN"]);
+    if !known(moto, &arn).await {
+        let message = format!("No scalable target found for ARN: {arn}");
+        return Verdict::Refuse(Refusal::new("ResourceNotFoundException", message));
+    }
+    targets(|t| {
+        let Some(target) = t.get_mut(&arn) else {
+            return Verdict::Answer("{}".into());
+        };
+        match action {
+            "ListTagsForResource" => {
+                return Verdict::Answer(json!({"Tags": target.tags}).to_string());
+            }
+            "TagResource" => {
+                for (k, v) in body["Tags"].as_object().into_iter().flatten() {
+                    target.tags.insert(k.clone(), text(v));
+                }
+            }
+            _ => {
+                for k in body["TagKeys"].as_array().into_iter().flatten() {
+                    target.tags.remove(&text(k));
+                }
+            }
+        }
+        Verdict::Answer("{}".into())
+    })
+}
+
+/// Whether moto has an ECS scalable target with this ARN; the rules keep one they did not
+/// know (without tags) and forget one moto no longer has.
+async fn known(moto: &Upstream, arn: &str) -> bool {
+    // One page of all (moto's MaxResults has no ceiling; its NextToken is unusable).
+    let body = json!({"ServiceNamespace": "ecs", "MaxResults": 100_000});
+    let listed = moto.scaling("DescribeScalableTargets", body).await;
+    let listed = listed.unwrap_or_default();
+    let mut all = listed["ScalableTargets"].as_array().into_iter().flatten();
+    let Some(found) = all.find(|t| text(&t["ScalableTargetARN"]) == arn) else {
+        targets(|t| {
+            t.remove(arn);
+        });
+        return false;
+    };
+    let target = Target {
+        key: Key::of(found),
+        tags: BTreeMap::new(),
+    };
+    targets(|t| {
+        t.entry(arn.to_string()).or_insert(target);
+    });
+    true
+}
+
+/// The ARN of the target `key` names, if moto has it.
+pub async fn target_arn(moto: &Upstream, key: &Key) -> Option<String> {
+    let mut body = key.fields();
+    if let Some(fields) = body.as_object_mut() {
+        fields.remove("ResourceId");
+        fields.insert("ResourceIds".into(), json!([key.resource_id]));
+    }
+    let out = moto.scaling("DescribeScalableTargets", body).await?;
+    let found = out["ScalableTargets"]
+        .as_array()?
+        .iter()
+        .find(|t| key.holds(t))?;
+    Some(text(&found["ScalableTargetARN"]))
+}
+
+/// The scaling policies of the target `key` names, in moto (every page).
+async fn policies(moto: &Upstream, key: &Key) -> Vec<Value> {
+    let (mut found, mut body) = (Vec::new(), key.fields());
+    for _ in 0..PAGES {
+        let out = moto.scaling("DescribeScalingPolicies", body.clone()).await;
+        let Some(out) = out else {
+            break;
+        };
+        found.extend(own(&out, "ScalingPolicies", key));
+        match out["NextToken"].as_str() {
+            Some(token) => body["NextToken"] = json!(token),
+            None => break,
+        }
+    }
+    found
+}
+
+/// The scheduled actions of the target `key` names, in moto (which pages none).
+async fn scheduled(moto: &Upstream, key: &Key) -> Vec<Value> {
+    let out = moto.scaling("DescribeScheduledActions", key.fields()).await;
+    out.map(|o| own(&o, "ScheduledActions", key))
+        .unwrap_or_default()
+}
+
+/// Deletes in moto, with `action`, each of `items` by its `field` (its name).
+async fn delete_each(moto: &Upstream, key: &Key, action: &str, field: &str, items: &[Value]) {
+    for item in items {
+        let mut body = key.fields();
+        body[field] = item[field].clone();
+        let _ = moto.scaling(action, body).await;
+    }
+}
+
+/// The items of `list` in a Describe answer that belong to the target `key` names.
+fn own(out: &Value, list: &str, key: &Key) -> Vec<Value> {
+    let items = out[list].as_array().into_iter().flatten();
+    items.filter(|item| key.holds(item)).cloned().collect()
+}
+
+/// A Describe answer with only the items of the target the request names.
+fn only_own(reply: Vec<u8>, list: &str, key: &Key) -> Vec<u8> {
+    let Some(mut doc) = wire::ok_json(&reply) else {
+        return reply;
+    };
+    if key.resource_id.is_empty() {
+        return reply;
+    }
+    doc[list] = Value::Array(own(&doc, list, key));
+    wire::with_body(&reply, &doc.to_string())
+}
