@@ -74,6 +74,13 @@ pub const SCALING_SERVICE_VISIBLE: Bound = Bound {
     attempts: 10,
     delay: Duration::from_secs(3),
 };
+/// A new scalable target is not yet visible to PutScalingPolicy or PutScheduledAction
+/// ([`crate::error::is_scalable_target_not_yet_visible`]).
+pub const SCALABLE_TARGET_VISIBLE: Bound = Bound {
+    what: "a new scalable target to become visible",
+    attempts: 10,
+    delay: Duration::from_secs(2),
+};
 /// Another change of the scalable target is pending
 /// ([`crate::error::is_scaling_update_in_progress`]).
 pub const SCALING_UPDATE_PENDING: Bound = Bound {

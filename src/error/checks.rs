@@ -118,6 +118,23 @@ pub fn is_scaling_service_not_yet_visible(err: &Error) -> bool {
     err.code_is(&["ValidationException"]) && err.message_has("doesn't exist")
 }
 
+/// Application Auto Scaling PutScalingPolicy or PutScheduledAction right after a new
+/// RegisterScalableTarget: `ObjectNotFoundException` "No scalable target registered …" while
+/// the target propagates (RegisterScalableTarget reference: "there might be a brief delay
+/// until the operation achieves eventual consistency"; public reports:
+/// cloudposse/terraform-aws-ecs-cloudwatch-autoscaling#36). Only retried on those puts.
+pub fn is_scalable_target_not_yet_visible(err: &Error) -> bool {
+    err.code_is(&["ObjectNotFoundException"])
+}
+
+/// Application Auto Scaling RegisterScalableTarget with `Tags` for a target that exists:
+/// "The scalable target that you tried to tag already exists. To update tags on an existing
+/// scalable target, use the TagResource API." (public reports:
+/// terraform-provider-aws#31839, terraform-aws-modules/terraform-aws-rds-aurora#420).
+pub fn is_scalable_target_tagged_twice(err: &Error) -> bool {
+    err.code_is(&["ValidationException"]) && err.message_has("tried to tag already exists")
+}
+
 /// Application Auto Scaling: another change of the same scalable target is in progress
 /// (`ConcurrentUpdateException`, API reference: "Concurrent updates caused an exception, for
 /// example, if you request an update to an Application Auto Scaling resource that already has

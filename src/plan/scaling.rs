@@ -40,24 +40,22 @@ pub async fn ensure(
     at: Place<'_>,
     tags: &Tags,
 ) -> Result<()> {
-    let Some(auto) = &spec.auto_scaling else {
+    if spec.auto_scaling.is_none() {
         return Ok(());
-    };
+    }
     let id = at.resource_id();
     step(format!("configuring auto scaling ({id})"), async {
         let found = scaling::find_all(&c.scaling, std::slice::from_ref(&id)).await?;
         let found = claim(d, found.into_iter().next())?;
-        let created_with = found.is_none().then_some(tags);
-        scaling::register(&c.scaling, &id, bounds(auto), created_with).await?;
-        converge(c, d, spec, at).await
+        converge(c, d, spec, (at, found.as_ref()), tags).await
     })
     .await
 }
 
-/// An in-place Update of the scaling: `found` is the service's target as the Update found
-/// it. Without `AutoScaling` our target is deregistered; with it, the target (created with
-/// `tags`), policies and scheduled actions converge, and a target that had the tags
-/// `retag_from` gets `tags`.
+/// An in-place Update of the scaling: `found` is the target the Update found under either
+/// service name (only one on this service counts). Without `AutoScaling` our target is
+/// deregistered; with it, the target (created with `tags`), policies and scheduled actions
+/// converge, and a target that had the tags `retag_from` gets `tags`.
 pub async fn update(
     c: &Clients,
     d: &Deployment,
@@ -65,15 +63,14 @@ pub async fn update(
     (at, found): (Place<'_>, Option<&ScalableTarget>),
     (tags, retag_from): (&Tags, Option<&Tags>),
 ) -> Result<()> {
-    let Some(auto) = &new.auto_scaling else {
-        return remove(c, d, found.cloned()).await;
-    };
     let id = at.resource_id();
-    let found = claim(d, found.cloned())?;
-    let created_with = found.is_none().then_some(tags);
+    let found = found.filter(|t| t.resource_id == id).cloned();
+    if new.auto_scaling.is_none() {
+        return remove(c, d, found).await;
+    }
+    let found = claim(d, found)?;
     step(format!("updating auto scaling ({id})"), async {
-        scaling::register(&c.scaling, &id, bounds(auto), created_with).await?;
-        converge(c, d, new, at).await?;
+        converge(c, d, new, (at, found.as_ref()), tags).await?;
         match (found, retag_from) {
             (Some(target), Some(old)) => {
                 tags::scaling::update(&c.scaling, &target.arn, old, tags).await
@@ -98,12 +95,37 @@ pub async fn remove(c: &Clients, d: &Deployment, found: Option<ScalableTarget>) 
     }
 }
 
-/// Puts the policies and scheduled actions `spec` asks for; deletes this set's others.
-async fn converge(c: &Clients, d: &Deployment, spec: &Spec, at: Place<'_>) -> Result<()> {
-    let id = at.resource_id();
+/// Registers the target (created with `tags`) unless `found` has the bounds already: a
+/// registration would also end a scheduled action's window until its next run. Then the
+/// policies and scheduled actions `spec` asks for.
+async fn converge(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    (at, found): (Place<'_>, Option<&ScalableTarget>),
+    tags: &Tags,
+) -> Result<()> {
     let Some(auto) = &spec.auto_scaling else {
         return Ok(());
     };
+    let id = at.resource_id();
+    let (min, max) = bounds(auto);
+    let has_bounds =
+        |t: &ScalableTarget| (t.min_capacity, t.max_capacity) == (min as i32, max as i32);
+    if !found.is_some_and(has_bounds) {
+        let created_with = found.is_none().then_some(tags);
+        scaling::register(&c.scaling, &id, (min, max), created_with).await?;
+    }
+    converge_policies(c, d, spec, at).await?;
+    converge_schedules(c, d, spec, &id).await
+}
+
+/// Puts a target tracking policy per target `spec` sets; deletes this set's others.
+async fn converge_policies(c: &Clients, d: &Deployment, spec: &Spec, at: Place<'_>) -> Result<()> {
+    let Some(auto) = &spec.auto_scaling else {
+        return Ok(());
+    };
+    let id = at.resource_id();
     let label = request_label(spec, at)?;
     let wanted = targets(auto);
     for (metric, target_value) in &wanted {
@@ -114,13 +136,8 @@ async fn converge(c: &Clients, d: &Deployment, spec: &Spec, at: Place<'_>) -> Re
             scale_in_cooldown: auto.integer("ScaleInCooldown"),
             scale_out_cooldown: auto.integer("ScaleOutCooldown"),
         };
-        policy::put(
-            &c.scaling,
-            &id,
-            &d.scaling_policy(metric.suffix()),
-            tracking,
-        )
-        .await?;
+        let name = d.scaling_policy(metric.suffix());
+        policy::put(&c.scaling, &id, &name, tracking).await?;
     }
     let keep: Vec<String> = wanted
         .iter()
@@ -131,18 +148,33 @@ async fn converge(c: &Clients, d: &Deployment, spec: &Spec, at: Place<'_>) -> Re
             policy::delete(&c.scaling, &id, &old.name).await?;
         }
     }
-    let names: Vec<String> = spec
-        .scheduled_actions
-        .iter()
-        .map(|a| d.scheduled_action(&a.text("ScheduledActionName")))
-        .collect();
-    for (item, name) in spec.scheduled_actions.iter().zip(&names) {
-        schedule::put(&c.scaling, &id, name, item).await?;
-    }
-    for old in schedule::find_all(&c.scaling, &id).await? {
-        if d.names(&old) && !names.contains(&old) {
-            schedule::delete(&c.scaling, &id, &old).await?;
+    Ok(())
+}
+
+/// Puts the scheduled actions `spec` lists (deleting first one whose bound the item dropped:
+/// an update keeps a bound it is not given); deletes this set's others.
+async fn converge_schedules(c: &Clients, d: &Deployment, spec: &Spec, id: &str) -> Result<()> {
+    let existing = schedule::find_all(&c.scaling, id).await?;
+    let mut names = Vec::new();
+    for item in &spec.scheduled_actions {
+        let name = d.scheduled_action(&item.text("ScheduledActionName"));
+        let dropped = |a: &&schedule::Scheduled| {
+            let gone =
+                |field, had: Option<i32>| had.is_some() && item.optional_integer(field).is_none();
+            a.name == name
+                && (gone("MinCapacity", a.min_capacity) || gone("MaxCapacity", a.max_capacity))
+        };
+        if existing.iter().any(|a| dropped(&a)) {
+            schedule::delete(&c.scaling, id, &name).await?;
         }
+        schedule::put(&c.scaling, id, &name, item).await?;
+        names.push(name);
+    }
+    for old in existing
+        .iter()
+        .filter(|a| d.names(&a.name) && !names.contains(&a.name))
+    {
+        schedule::delete(&c.scaling, id, &old.name).await?;
     }
     Ok(())
 }

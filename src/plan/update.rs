@@ -115,6 +115,10 @@ pub async fn update(
         new_tags: owner.tags(&new.tags),
     };
     roles::grant(c, diff, (old, new), &set.task, &set.exec).await?;
+    if new.auto_scaling.is_none() && diff.any(Effect::Scaling) {
+        // The scaler stops before DesiredCount takes the count back.
+        scaling::remove(c, d, set.scalable_target.clone()).await?;
+    }
     let registered = write(&change, &set).await?;
     let ours = our_revisions(&change, d, &set).await?;
     let revision = match registered {
@@ -228,9 +232,11 @@ async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     Ok(())
 }
 
-/// The scaling, when its properties or the tags changed.
+/// The scaling, when it is on and its properties or the tags changed (turning it off is done
+/// before the other writes, in [`update`]).
 async fn update_scaling(change: &Change<'_>, set: &Set) -> Result<()> {
-    if !change.diff.any(Effect::Scaling) && !change.retag() {
+    let changed = change.diff.any(Effect::Scaling) || change.retag();
+    if change.new.auto_scaling.is_none() || !changed {
         return Ok(());
     }
     let place = scaling::Place {
@@ -290,8 +296,10 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
             && set.service.capacity != capacity::describe(&new.capacity_provider_strategy))
         .then_some(new.capacity_provider_strategy.as_slice()),
         desired_count: count_change(
-            change.old.auto_scaling.is_some(),
-            new.auto_scaling.as_ref(),
+            (
+                change.old.auto_scaling.is_some(),
+                new.auto_scaling.is_some(),
+            ),
             (new.desired_count, diff.any(Effect::DesiredCount)),
             set.service.desired_count.max(0) as u32,
         ),

@@ -257,23 +257,20 @@ fn timezone(s: &str) -> Result<(), String> {
     }
 }
 
-/// The desired count an in-place Update sets (`None`: leaves the running count alone).
-/// With scaling on (`new`), the count the scaler chose is kept, only moved into new bounds;
-/// when scaling is turned off (`was_scaled`), DesiredCount takes over again; otherwise a
-/// changed DesiredCount (`desired_changed`) is applied.
+/// The desired count an in-place Update sets (`None`: leaves the running count alone). With
+/// scaling on (`scaled`), never: the count is the scaler's (and a scheduled action's), and a
+/// registration with new bounds moves it into them itself (RegisterScalableTarget: "changes
+/// the resource's current capacity to a value that is inside of this range"); when scaling is
+/// turned off (`was_scaled`), DesiredCount takes over again; otherwise a changed DesiredCount
+/// (`desired_changed`) is applied.
 pub fn count_change(
-    was_scaled: bool,
-    new: Option<&Object>,
+    (was_scaled, scaled): (bool, bool),
     (desired, desired_changed): (u32, bool),
     current: u32,
 ) -> Option<u32> {
-    match new {
-        Some(o) => {
-            let (min, max) = bounds(o);
-            let clamped = current.clamp(min, max.max(min));
-            (clamped != current).then_some(clamped)
-        }
-        None if was_scaled => (desired != current).then_some(desired),
-        None => desired_changed.then_some(desired),
+    match (was_scaled, scaled) {
+        (_, true) => None,
+        (true, false) => (desired != current).then_some(desired),
+        (false, false) => desired_changed.then_some(desired),
     }
 }

@@ -740,13 +740,12 @@ fn scaling_keeps_the_scalers_count_and_seeds_new_services() {
     assert_eq!(starting_count(auto, 1, Some(5)), 5);
     assert_eq!(starting_count(auto, 1, Some(9)), 6);
     assert_eq!(starting_count(None, 1, Some(5)), 1);
-    // Scaling on: the running count stays unless it is out of bounds, whatever DesiredCount.
-    assert_eq!(count_change(true, auto, (1, true), 5), None);
-    assert_eq!(count_change(false, auto, (3, true), 1), Some(2));
-    assert_eq!(count_change(true, auto, (3, false), 8), Some(6));
+    // Scaling on: never, whatever DesiredCount (new bounds move the count themselves).
+    assert_eq!(count_change((true, true), (1, true), 5), None);
+    assert_eq!(count_change((false, true), (3, true), 1), None);
     // Scaling off again: DesiredCount takes over; never scaled: only a change is applied.
-    assert_eq!(count_change(true, None, (3, false), 5), Some(3));
-    assert_eq!(count_change(true, None, (5, false), 5), None);
-    assert_eq!(count_change(false, None, (3, false), 5), None);
-    assert_eq!(count_change(false, None, (3, true), 5), Some(3));
+    assert_eq!(count_change((true, false), (3, false), 5), Some(3));
+    assert_eq!(count_change((true, false), (5, false), 5), None);
+    assert_eq!(count_change((false, false), (3, false), 5), None);
+    assert_eq!(count_change((false, false), (3, true), 5), Some(3));
 }

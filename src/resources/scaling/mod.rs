@@ -19,10 +19,12 @@ use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace}
 use aws_sdk_applicationautoscaling::Client;
 
 use super::{gone, required, Tagged};
+use crate::error::{is_scalable_target_not_yet_visible, is_scalable_target_tagged_twice};
 use crate::error::{is_scaling_service_not_yet_visible, is_scaling_update_in_progress};
 use crate::error::{Error, Result};
 use crate::naming::Tags;
-use crate::retry::{retry_each, Case, SCALING_SERVICE_VISIBLE, SCALING_UPDATE_PENDING};
+use crate::retry::{retry_each, Case, SCALABLE_TARGET_VISIBLE};
+use crate::retry::{SCALING_SERVICE_VISIBLE, SCALING_UPDATE_PENDING};
 
 /// A scalable target as found.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,12 +48,20 @@ pub fn resource_id(cluster: &str, service: &str) -> String {
     format!("service/{cluster}/{service}")
 }
 
-/// The retries every write to a target needs: a new service not yet visible to Application
-/// Auto Scaling, a change of the target still pending.
-const WRITE_RETRIES: [Case; 2] = [
+/// The retries of a registration: a new service not yet visible to Application Auto Scaling,
+/// a change of the target still pending.
+const REGISTER_RETRIES: [Case; 2] = [
     (SCALING_SERVICE_VISIBLE, is_scaling_service_not_yet_visible),
     (SCALING_UPDATE_PENDING, is_scaling_update_in_progress),
 ];
+/// The retries of a policy or scheduled action put on a target: a change of the target still
+/// pending, a target registered a moment ago not yet visible.
+const PUT_RETRIES: [Case; 2] = [
+    (SCALING_UPDATE_PENDING, is_scaling_update_in_progress),
+    (SCALABLE_TARGET_VISIBLE, is_scalable_target_not_yet_visible),
+];
+/// The retries of a delete or deregistration (not found is done, never retried).
+const DELETE_RETRIES: [Case; 1] = [(SCALING_UPDATE_PENDING, is_scaling_update_in_progress)];
 
 /// The targets of `resource_ids` that exist, in that order, with their tags (one
 /// DescribeScalableTargets for all, then ListTagsForResource of each found).
@@ -102,9 +112,10 @@ async fn with_tags(
     })
 }
 
-/// Registers the target with its bounds, or changes the bounds of a registered one; `tags`
-/// only when it is created (AWS applies them then only). Application Auto Scaling moves the
-/// count into new bounds itself.
+/// Registers the target with its bounds, or changes the bounds of a registered one
+/// (Application Auto Scaling then moves the count into them itself); `tags` only when it is
+/// created, as AWS refuses them for a target that exists: if it does after all (a retry of a
+/// registration whose answer was lost), it is registered again without them.
 pub async fn register(
     aas: &Client,
     resource_id: &str,
@@ -112,21 +123,29 @@ pub async fn register(
     tags: Option<&Tags>,
 ) -> Result<()> {
     let doing = format!("registering scalable target ({resource_id})");
-    let tags = tags.map(|t| t.clone().into_iter().collect());
-    retry_each(&WRITE_RETRIES, || async {
-        aas.register_scalable_target()
-            .service_namespace(ServiceNamespace::Ecs)
-            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-            .resource_id(resource_id)
-            .min_capacity(min as i32)
-            .max_capacity(max as i32)
-            .set_tags(tags.clone())
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| Error::aws(&doing, e))
-    })
-    .await
+    let attempt = |tags: Option<std::collections::HashMap<String, String>>| {
+        let doing = &doing;
+        retry_each(&REGISTER_RETRIES, move || {
+            let tags = tags.clone();
+            async move {
+                aas.register_scalable_target()
+                    .service_namespace(ServiceNamespace::Ecs)
+                    .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                    .resource_id(resource_id)
+                    .min_capacity(min as i32)
+                    .max_capacity(max as i32)
+                    .set_tags(tags)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| Error::aws(doing, e))
+            }
+        })
+    };
+    match attempt(tags.map(|t| t.clone().into_iter().collect())).await {
+        Err(e) if is_scalable_target_tagged_twice(&e) => attempt(None).await,
+        done => done,
+    }
 }
 
 /// Deregisters the target (its policies and scheduled actions go with it); a target already
@@ -134,7 +153,7 @@ pub async fn register(
 pub async fn deregister(aas: &Client, resource_id: &str) -> Result<()> {
     let doing = format!("deregistering scalable target ({resource_id})");
     gone(
-        retry_each(&WRITE_RETRIES[1..], || async {
+        retry_each(&DELETE_RETRIES, || async {
             aas.deregister_scalable_target()
                 .service_namespace(ServiceNamespace::Ecs)
                 .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)

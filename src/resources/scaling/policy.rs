@@ -12,7 +12,7 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use aws_sdk_applicationautoscaling::Client;
 
-use super::WRITE_RETRIES;
+use super::{DELETE_RETRIES, PUT_RETRIES};
 use crate::error::{Error, Result};
 use crate::resources::{build_error, gone};
 use crate::retry::retry_each;
@@ -99,7 +99,7 @@ pub async fn put(aas: &Client, resource_id: &str, name: &str, t: Tracking<'_>) -
         .scale_out_cooldown(t.scale_out_cooldown as i32)
         .build()
         .map_err(|e| build_error(&doing, e))?;
-    retry_each(&WRITE_RETRIES, || async {
+    retry_each(&PUT_RETRIES, || async {
         aas.put_scaling_policy()
             .policy_name(name)
             .service_namespace(ServiceNamespace::Ecs)
@@ -119,7 +119,7 @@ pub async fn put(aas: &Client, resource_id: &str, name: &str, t: Tracking<'_>) -
 pub async fn delete(aas: &Client, resource_id: &str, name: &str) -> Result<()> {
     let doing = format!("deleting scaling policy ({name})");
     gone(
-        retry_each(&WRITE_RETRIES[1..], || async {
+        retry_each(&DELETE_RETRIES, || async {
             aas.delete_scaling_policy()
                 .policy_name(name)
                 .service_namespace(ServiceNamespace::Ecs)

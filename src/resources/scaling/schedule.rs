@@ -1,22 +1,33 @@
 //! Scheduled actions of a scalable target: `find_all`, `put`, `delete`.
 //!
-//! Source: Application Auto Scaling API Reference, PutScheduledAction ("If you are updating
-//! an existing scheduled action, only the parameters that you specify are replaced"; a
-//! ScalableTargetAction with MinCapacity, MaxCapacity or both).
+//! Source: Application Auto Scaling API Reference, PutScheduledAction ("To update a scheduled
+//! action, specify the parameters that you want to change"; a ScalableTargetAction with
+//! MinCapacity, MaxCapacity or both; Timezone, UTC by default).
 
 use aws_sdk_applicationautoscaling::types::{
     ScalableDimension, ScalableTargetAction, ServiceNamespace,
 };
 use aws_sdk_applicationautoscaling::Client;
 
-use super::WRITE_RETRIES;
+use super::{DELETE_RETRIES, PUT_RETRIES};
 use crate::error::{Error, Result};
 use crate::resources::gone;
 use crate::retry::retry_each;
 use crate::spec::object::Object;
 
-/// The names of every scheduled action of the target `resource_id`.
-pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<String>> {
+/// A scheduled action as found: its name and which bounds it sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scheduled {
+    /// Its name.
+    pub name: String,
+    /// The MinCapacity it sets, if any.
+    pub min_capacity: Option<i32>,
+    /// The MaxCapacity it sets, if any.
+    pub max_capacity: Option<i32>,
+}
+
+/// Every scheduled action of the target `resource_id`.
+pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<Scheduled>> {
     let doing = format!("reading scheduled actions of ({resource_id})");
     let listed = aas
         .describe_scheduled_actions()
@@ -31,13 +42,21 @@ pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<String>> {
         .map_err(|e| Error::aws(&doing, e))?;
     Ok(listed
         .iter()
-        .map(|a| a.scheduled_action_name().to_string())
+        .map(|a| Scheduled {
+            name: a.scheduled_action_name().to_string(),
+            min_capacity: a.scalable_target_action().and_then(|t| t.min_capacity()),
+            max_capacity: a.scalable_target_action().and_then(|t| t.max_capacity()),
+        })
         .collect())
 }
 
-/// Creates or replaces action `name` of the target `resource_id` from one item of
-/// `ScheduledActions`. A bound the item leaves out is sent as not set, so a replaced action
-/// keeps no earlier one.
+/// The time zone of a schedule that names none.
+pub const DEFAULT_TIMEZONE: &str = "Etc/UTC";
+
+/// Creates or updates action `name` of the target `resource_id` from one item of
+/// `ScheduledActions`. An update keeps a bound it is not given (PutScheduledAction: "specify
+/// the parameters that you want to change"), so the caller deletes an action first whose
+/// bound the item dropped; the time zone is always sent ([`DEFAULT_TIMEZONE`] if none).
 pub async fn put(aas: &Client, resource_id: &str, name: &str, item: &Object) -> Result<()> {
     let doing = format!("putting scheduled action ({name})");
     let bound = |f| item.optional_integer(f).map(|n| n as i32);
@@ -46,14 +65,15 @@ pub async fn put(aas: &Client, resource_id: &str, name: &str, item: &Object) -> 
         .set_max_capacity(bound("MaxCapacity"))
         .build();
     let timezone = Some(item.text("Timezone")).filter(|t| !t.is_empty());
-    retry_each(&WRITE_RETRIES, || async {
+    let timezone = timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.to_string());
+    retry_each(&PUT_RETRIES, || async {
         aas.put_scheduled_action()
             .service_namespace(ServiceNamespace::Ecs)
             .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
             .resource_id(resource_id)
             .scheduled_action_name(name)
             .schedule(item.text("Schedule"))
-            .set_timezone(timezone.clone())
+            .timezone(&timezone)
             .scalable_target_action(action.clone())
             .send()
             .await
@@ -67,7 +87,7 @@ pub async fn put(aas: &Client, resource_id: &str, name: &str, item: &Object) -> 
 pub async fn delete(aas: &Client, resource_id: &str, name: &str) -> Result<()> {
     let doing = format!("deleting scheduled action ({name})");
     gone(
-        retry_each(&WRITE_RETRIES[1..], || async {
+        retry_each(&DELETE_RETRIES, || async {
             aas.delete_scheduled_action()
                 .service_namespace(ServiceNamespace::Ecs)
                 .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)

@@ -1,6 +1,8 @@
 //! Rule 14: Application Auto Scaling as AWS keeps it, where moto differs. A scalable target
 //! keeps the `Tags` it was created with (moto drops them, and its TagResource, UntagResource
-//! and ListTagsForResource answer 500: the rules answer them); deregistering a target deletes
+//! and ListTagsForResource answer 500: the rules answer them), and `Tags` for a target that
+//! exists are refused (`ValidationException`); a registration moves the service's desired
+//! count into its bounds (moto leaves it); deregistering a target deletes
 //! its scaling policies and scheduled actions (moto keeps them); PutScalingPolicy of an
 //! existing name updates that policy (moto makes a new one and leaks the old one's target
 //! tracking alarms); deleting a target, policy or scheduled action that does not exist, or
@@ -16,7 +18,9 @@
 //! Sources: the Application Auto Scaling API Reference,
 //! <https://docs.aws.amazon.com/autoscaling/application/APIReference/> (pages `API_<Action>.html`):
 //! - RegisterScalableTarget, `Tags`: "Use this parameter to tag the scalable target when it is
-//!   created";
+//!   created" (for an existing one AWS answers "The scalable target that you tried to tag
+//!   already exists": terraform-provider-aws#31839); MinCapacity/MaxCapacity: "changes the
+//!   resource's current capacity to a value that is inside of this range";
 //! - TagResource, UntagResource, ListTagsForResource: `ResourceNotFoundException` for an ARN
 //!   that names no target;
 //! - DeregisterScalableTarget: "Deregistering a scalable target deletes the scaling policies
@@ -133,10 +137,7 @@ pub async fn before(
     }
     let key = Key::of(body);
     match action {
-        "RegisterScalableTarget" => {
-            adopt(moto, &key).await;
-            None
-        }
+        "RegisterScalableTarget" => register(moto, &key, body).await,
         "DeregisterScalableTarget" => deregister(moto, &key).await,
         "PutScalingPolicy" | "PutScheduledAction" => put(moto, &key, action, body).await,
         "DeleteScalingPolicy" | "DeleteScheduledAction" => missing(moto, &key, action, body).await,
@@ -164,6 +165,44 @@ pub fn after(rules: &AwsRules, call: &Call, reply: Vec<u8>) -> Vec<u8> {
         _ => {}
     }
     reply
+}
+
+/// A registration: `Tags` for a target that exists are refused (AWS tags a target on
+/// creation only); the ECS service's desired count is moved into the bounds (moto leaves it).
+async fn register(moto: &Upstream, key: &Key, body: &Value) -> Option<Verdict> {
+    let exists = target_arn(moto, key).await.is_some();
+    let tagged = body["Tags"].as_object().is_some_and(|t| !t.is_empty());
+    if exists && tagged {
+        let message = "The scalable target that you tried to tag already exists. To update \
+                       tags on an existing scalable target, use the TagResource API.";
+        return Some(Verdict::Refuse(Refusal::new(
+            "ValidationException",
+            message,
+        )));
+    }
+    adopt(moto, key).await;
+    into_bounds(moto, key, body).await;
+    None
+}
+
+/// RegisterScalableTarget "changes the resource's current capacity to a value that is inside
+/// of this range": the ECS service's desired count, clamped into MinCapacity–MaxCapacity.
+async fn into_bounds(moto: &Upstream, key: &Key, body: &Value) {
+    let service = key.resource_id.strip_prefix("service/");
+    let Some((cluster, name)) = service.and_then(|s| s.split_once('/')) else {
+        return;
+    };
+    let Some(found) = moto.service(cluster, name).await else {
+        return;
+    };
+    let count = found["desiredCount"].as_i64().unwrap_or_default();
+    let min = body["MinCapacity"].as_i64().unwrap_or(count);
+    let max = body["MaxCapacity"].as_i64().unwrap_or(count).max(min);
+    let clamped = count.clamp(min, max);
+    if clamped != count {
+        let update = json!({"cluster": cluster, "service": name, "desiredCount": clamped});
+        moto.ecs("UpdateService", update).await;
+    }
 }
 
 /// A target moto has and the rules do not know yet (registered straight in moto) is known
@@ -215,8 +254,34 @@ async fn put(moto: &Upstream, key: &Key, action: &str, body: &Value) -> Option<V
             .filter(|p| text(&p["PolicyName"]) == name)
             .collect();
         delete_each(moto, key, "DeleteScalingPolicy", "PolicyName", &same).await;
+        return None;
     }
-    None
+    merged_schedule(moto, key, body).await
+}
+
+/// PutScheduledAction of an existing name changes only what it is given ("To update a
+/// scheduled action, specify the parameters that you want to change"; moto replaces the
+/// whole action): a bound or time zone the request leaves out keeps its old value. Put in
+/// moto merged, and answered here.
+async fn merged_schedule(moto: &Upstream, key: &Key, body: &Value) -> Option<Verdict> {
+    let name = text(&body["ScheduledActionName"]);
+    let existing = scheduled(moto, key).await;
+    let old = existing
+        .iter()
+        .find(|a| text(&a["ScheduledActionName"]) == name)?;
+    let mut merged = body.clone();
+    for bound in ["MinCapacity", "MaxCapacity"] {
+        let given = &body["ScalableTargetAction"][bound];
+        let kept = &old["ScalableTargetAction"][bound];
+        if given.is_null() && !kept.is_null() {
+            merged["ScalableTargetAction"][bound] = kept.clone();
+        }
+    }
+    if body["Timezone"].is_null() && !old["Timezone"].is_null() {
+        merged["Timezone"] = old["Timezone"].clone();
+    }
+    moto.scaling("PutScheduledAction", merged).await?;
+    Some(Verdict::Answer("{}".into()))
 }
 
 /// Deregistering a target: refused if there is none; else its policies and scheduled
