@@ -10,7 +10,7 @@ use aws_sdk_applicationautoscaling::types::{
     TargetTrackingScalingPolicyConfiguration,
 };
 
-use super::{cluster, refusal, service, task_definition, Account};
+use super::{cluster, described, refusal, service, task_definition, Account};
 
 #[tokio::test]
 async fn a_scalable_target_keeps_its_tags_and_takes_its_policies_with_it() {
@@ -38,6 +38,33 @@ async fn a_scalable_target_keeps_its_tags_and_takes_its_policies_with_it() {
         .await
         .expect("registered");
     let arn = made.scalable_target_arn().expect("arn").to_string();
+    // Tags are for a new target only; new bounds move the service's count into them.
+    let again = a
+        .aws
+        .scaling
+        .register_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scalable_dimension(dimension.clone())
+        .resource_id(&id)
+        .min_capacity(2)
+        .max_capacity(3)
+        .set_tags(Some(tags.clone()))
+        .send()
+        .await;
+    assert_eq!(refusal(again).0, "ValidationException");
+    a.aws
+        .scaling
+        .register_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scalable_dimension(dimension.clone())
+        .resource_id(&id)
+        .min_capacity(2)
+        .max_capacity(3)
+        .send()
+        .await
+        .expect("new bounds");
+    let count = described(&a.moto, &cluster, "web").await;
+    assert_eq!(count.map(|s| s.desired_count()), Some(2));
     let listed = a
         .aws
         .scaling
