@@ -128,7 +128,7 @@ impl Deployment {
     }
 
     /// Whether an Application Auto Scaling name (policy, scheduled action) is this set's.
-    pub fn names(&self, name: &str) -> bool {
+    pub fn owns_name(&self, name: &str) -> bool {
         name.starts_with(&format!("{}-", self.physical_id))
     }
 

@@ -134,37 +134,40 @@ pub fn for_ecs(d: &Deployment, spec: &Spec) -> Spec {
     }
 }
 
-/// Puts every alarm `spec` asks for (none without `Alarms`); `found` are the set's names as
-/// they exist: one not ours is an error ([`Error::NotOurs`]), one of ours is re-put (and
-/// retagged from `retag.0` when given).
+/// Puts every alarm `spec` asks for (none without `Alarms`), created with `tags`; `found` are
+/// the set's names as they exist: one not ours is an error ([`Error::NotOurs`]).
 pub async fn ensure(
     c: &Clients,
     d: &Deployment,
     spec: &Spec,
     at: Watched<'_>,
     found: &[Alarm],
-    (tags, retag_from): (&Tags, Option<&Tags>),
+    tags: &Tags,
 ) -> Result<()> {
     if !spec.alarms {
         return Ok(());
     }
     let definitions = definitions(d, spec, at)?;
     let puts = definitions.iter().map(|def| async move {
-        let existing = found.iter().find(|a| a.name == def.name).cloned();
-        let existing = claim(d, existing)?;
-        step(
-            format!("putting alarm ({})", def.name),
-            alarm::put(&c.cloudwatch, def, tags),
-        )
-        .await?;
-        match (existing, retag_from) {
-            (Some(a), Some(old)) => {
-                tags::cloudwatch::update(&c.cloudwatch, &a.arn, old, tags).await
-            }
-            _ => Ok(()),
-        }
+        claim(d, found.iter().find(|a| a.name == def.name).cloned())?;
+        let put = alarm::put(&c.cloudwatch, def, tags);
+        step(format!("putting alarm ({})", def.name), put).await
     });
     futures::future::join_all(puts).await.all_ok()?;
+    Ok(())
+}
+
+/// Gives our alarms in `found` the tags `new` instead of `old` (PutMetricAlarm ignores the
+/// tags of an alarm that exists).
+pub async fn retag(
+    c: &Clients,
+    d: &Deployment,
+    found: &[Alarm],
+    (old, new): (&Tags, &Tags),
+) -> Result<()> {
+    let ours = found.iter().filter(|a| d.owns(&a.tags));
+    let tagging = ours.map(|a| tags::cloudwatch::update(&c.cloudwatch, &a.arn, old, new));
+    futures::future::join_all(tagging).await.all_ok()?;
     Ok(())
 }
 

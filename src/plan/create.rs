@@ -174,7 +174,7 @@ async fn service_for(
     };
     if spec.alarms {
         let found = alarm::find_all(&c.cloudwatch, &alarms::names(d)).await?;
-        alarms::ensure(c, d, spec, watched, &found, (tags, None)).await?;
+        alarms::ensure(c, d, spec, watched, &found, tags).await?;
     }
     let seeded = Spec {
         desired_count: starting_count(spec.auto_scaling.as_ref(), spec.desired_count, running),
@@ -190,7 +190,7 @@ async fn service_for(
             service: &svc.name,
             ..watched
         };
-        alarms::ensure(c, d, spec, watched, &[], (tags, None)).await?;
+        alarms::ensure(c, d, spec, watched, &[], tags).await?;
     }
     Ok(svc)
 }

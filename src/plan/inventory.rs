@@ -13,6 +13,7 @@ use crate::resources::security_group::{self, SecurityGroup};
 use crate::resources::service::{self, Service};
 use crate::resources::target_group::{self, TargetGroup};
 use crate::resources::task_definition::{self, TaskDefinition};
+use crate::resources::Tagged;
 use crate::spec::Locator;
 
 /// Everything found under a deployment's names. Foreign resources are included here;
@@ -54,13 +55,8 @@ pub async fn inventory(c: &Clients, deployment: &Deployment, at: &Locator) -> Re
         alarm::find_all(&c.cloudwatch, &alarm_names),
     )
     .all_ok()?;
-    // Ours under either service name, else whoever's is on the user's name (to be named, not
-    // touched), as for the service.
-    let i = scalable_target
-        .iter()
-        .position(|t| deployment.owns(&t.tags));
     Ok(Inventory {
-        scalable_target: scalable_target.into_iter().nth(i.unwrap_or(0)),
+        scalable_target: ours_else_first(deployment, scalable_target),
         alarms,
         ..resources
     })
@@ -93,8 +89,6 @@ async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result
         service::find_named(&c.ecs, &at.cluster_name, &service_names),
     )
     .all_ok()?;
-    // Ours under either name, else whoever holds the user's name (to be named, not touched).
-    let i = service.iter().position(|s| deployment.owns(&s.tags));
     Ok(Inventory {
         execution_role: exec,
         task_role: task,
@@ -107,7 +101,14 @@ async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result
             .collect(),
         target_group: tg,
         listener_rule: rule,
-        service: service.into_iter().nth(i.unwrap_or(0)),
+        service: ours_else_first(deployment, service),
         ..Inventory::default()
     })
+}
+
+/// Of what was found under both of a set's service names ([`Deployment::service_names`]):
+/// ours, else whatever is under the user's name (to be named, not touched).
+fn ours_else_first<T: Tagged>(d: &Deployment, found: Vec<T>) -> Option<T> {
+    let i = found.iter().position(|r| d.owns(r.tags()));
+    found.into_iter().nth(i.unwrap_or(0))
 }

@@ -1,7 +1,7 @@
 //! The service's auto scaling (`AutoScaling`, `ScheduledActions`): the scalable target, one
 //! target tracking policy per target the Properties set, and the scheduled actions; made
 //! once the service is steady, changed in place, removed before the service. Policies and
-//! scheduled actions are this set's by name ([`Deployment::names`]); the user's own on the
+//! scheduled actions are this set's by name ([`Deployment::owns_name`]); the user's own on the
 //! target are left alone until the target itself goes.
 
 use crate::aws::Clients;
@@ -52,33 +52,33 @@ pub async fn ensure(
     .await
 }
 
-/// An in-place Update of the scaling: `found` is the target the Update found under either
-/// service name (only one on this service counts). Without `AutoScaling` our target is
-/// deregistered; with it, the target (created with `tags`), policies and scheduled actions
-/// converge, and a target that had the tags `retag_from` gets `tags`.
+/// An in-place Update of scaling that is on: `found` is the target the Update found under
+/// either service name (only one on this service counts); the target (created with `tags`),
+/// policies and scheduled actions converge. Turning scaling off is [`remove`].
 pub async fn update(
     c: &Clients,
     d: &Deployment,
     new: &Spec,
     (at, found): (Place<'_>, Option<&ScalableTarget>),
-    (tags, retag_from): (&Tags, Option<&Tags>),
+    tags: &Tags,
 ) -> Result<()> {
     let id = at.resource_id();
-    let found = found.filter(|t| t.resource_id == id).cloned();
-    if new.auto_scaling.is_none() {
-        return remove(c, d, found).await;
+    let found = claim(d, found.filter(|t| t.resource_id == id).cloned())?;
+    let converged = converge(c, d, new, (at, found.as_ref()), tags);
+    step(format!("updating auto scaling ({id})"), converged).await
+}
+
+/// Gives our target in `found` the tags `new` instead of `old` (the only taggable part).
+pub async fn retag(
+    c: &Clients,
+    d: &Deployment,
+    found: Option<&ScalableTarget>,
+    (old, new): (&Tags, &Tags),
+) -> Result<()> {
+    match found.filter(|t| d.owns(&t.tags)) {
+        Some(t) => tags::scaling::update(&c.scaling, &t.arn, old, new).await,
+        None => Ok(()),
     }
-    let found = claim(d, found)?;
-    step(format!("updating auto scaling ({id})"), async {
-        converge(c, d, new, (at, found.as_ref()), tags).await?;
-        match (found, retag_from) {
-            (Some(target), Some(old)) => {
-                tags::scaling::update(&c.scaling, &target.arn, old, tags).await
-            }
-            _ => Ok(()),
-        }
-    })
-    .await
 }
 
 /// Deregisters the target if it is ours (its policies and scheduled actions go with it).
@@ -97,7 +97,8 @@ pub async fn remove(c: &Clients, d: &Deployment, found: Option<ScalableTarget>) 
 
 /// Registers the target (created with `tags`) unless `found` has the bounds already: a
 /// registration would also end a scheduled action's window until its next run. Then the
-/// policies and scheduled actions `spec` asks for.
+/// policies and scheduled actions `spec` asks for (this set's others are read and deleted
+/// only on a target that existed).
 async fn converge(
     c: &Clients,
     d: &Deployment,
@@ -116,12 +117,20 @@ async fn converge(
         let created_with = found.is_none().then_some(tags);
         scaling::register(&c.scaling, &id, (min, max), created_with).await?;
     }
-    converge_policies(c, d, spec, at).await?;
-    converge_schedules(c, d, spec, &id).await
+    // A target that did not exist has no policies or scheduled actions to read.
+    let fresh = found.is_none();
+    converge_policies(c, d, spec, (at, fresh)).await?;
+    converge_schedules(c, d, spec, (&id, fresh)).await
 }
 
-/// Puts a target tracking policy per target `spec` sets; deletes this set's others.
-async fn converge_policies(c: &Clients, d: &Deployment, spec: &Spec, at: Place<'_>) -> Result<()> {
+/// Puts a target tracking policy per target `spec` sets; deletes this set's others (none on
+/// a `fresh` target).
+async fn converge_policies(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    (at, fresh): (Place<'_>, bool),
+) -> Result<()> {
     let Some(auto) = &spec.auto_scaling else {
         return Ok(());
     };
@@ -139,12 +148,15 @@ async fn converge_policies(c: &Clients, d: &Deployment, spec: &Spec, at: Place<'
         let name = d.scaling_policy(metric.suffix());
         policy::put(&c.scaling, &id, &name, tracking).await?;
     }
+    if fresh {
+        return Ok(());
+    }
     let keep: Vec<String> = wanted
         .iter()
         .map(|(m, _)| d.scaling_policy(m.suffix()))
         .collect();
     for old in policy::find_all(&c.scaling, &id).await? {
-        if d.names(&old.name) && !keep.contains(&old.name) {
+        if d.owns_name(&old.name) && !keep.contains(&old.name) {
             policy::delete(&c.scaling, &id, &old.name).await?;
         }
     }
@@ -152,9 +164,18 @@ async fn converge_policies(c: &Clients, d: &Deployment, spec: &Spec, at: Place<'
 }
 
 /// Puts the scheduled actions `spec` lists (deleting first one whose bound the item dropped:
-/// an update keeps a bound it is not given); deletes this set's others.
-async fn converge_schedules(c: &Clients, d: &Deployment, spec: &Spec, id: &str) -> Result<()> {
-    let existing = schedule::find_all(&c.scaling, id).await?;
+/// an update keeps a bound it is not given); deletes this set's others (none on a `fresh`
+/// target).
+async fn converge_schedules(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    (id, fresh): (&str, bool),
+) -> Result<()> {
+    let existing = match fresh {
+        true => Vec::new(),
+        false => schedule::find_all(&c.scaling, id).await?,
+    };
     let mut names = Vec::new();
     for item in &spec.scheduled_actions {
         let name = d.scheduled_action(&item.text("ScheduledActionName"));
@@ -172,7 +193,7 @@ async fn converge_schedules(c: &Clients, d: &Deployment, spec: &Spec, id: &str) 
     }
     for old in existing
         .iter()
-        .filter(|a| d.names(&a.name) && !names.contains(&a.name))
+        .filter(|a| d.owns_name(&a.name) && !names.contains(&a.name))
     {
         schedule::delete(&c.scaling, id, &old.name).await?;
     }

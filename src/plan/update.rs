@@ -232,44 +232,45 @@ async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     Ok(())
 }
 
-/// The scaling, when it is on and its properties or the tags changed (turning it off is done
-/// before the other writes, in [`update`]).
+/// The scaling, when it is on and its properties changed (turning it off is done before the
+/// other writes, in [`update`]), and our target's tags.
 async fn update_scaling(change: &Change<'_>, set: &Set) -> Result<()> {
-    let changed = change.diff.any(Effect::Scaling) || change.retag();
-    if change.new.auto_scaling.is_none() || !changed {
-        return Ok(());
-    }
-    let place = scaling::Place {
-        cluster: &set.cluster.name,
-        service: &set.service.name,
-        target_group_arn: &set.tg.arn,
-    };
-    let retag = change.retag().then_some(&change.old_tags);
+    let (c, d, new) = (change.c, change.d, change.new);
     let found = set.scalable_target.as_ref();
-    let tags = (&change.new_tags, retag);
-    scaling::update(change.c, change.d, change.new, (place, found), tags).await
+    if new.auto_scaling.is_some() && change.diff.any(Effect::Scaling) {
+        let place = scaling::Place {
+            cluster: &set.cluster.name,
+            service: &set.service.name,
+            target_group_arn: &set.tg.arn,
+        };
+        scaling::update(c, d, new, (place, found), &change.new_tags).await?;
+    }
+    match change.retag() && new.auto_scaling.is_some() {
+        true => scaling::retag(c, d, found, (&change.old_tags, &change.new_tags)).await,
+        false => Ok(()),
+    }
 }
 
-/// The baseline alarms, when `Alarms`, the tags or what they watch changed: put (and
-/// retagged) while `Alarms` is on, removed when it is turned off.
+/// The baseline alarms: put when `Alarms` is turned on, removed when it is turned off (what
+/// they watch changes only with a replacement); our alarms' tags.
 async fn update_alarms(change: &Change<'_>, set: &Set) -> Result<()> {
     let (c, d, new) = (change.c, change.d, change.new);
-    if !new.alarms {
-        return match change.diff.any(Effect::Alarms) {
-            true => alarms::remove(c, d, set.alarms.clone()).await,
-            false => Ok(()),
-        };
+    match (new.alarms, change.diff.any(Effect::Alarms)) {
+        (false, true) => return alarms::remove(c, d, set.alarms.clone()).await,
+        (true, true) => {
+            let watched = alarms::Watched {
+                cluster: &set.cluster.name,
+                service: &set.service.name,
+                target_group_arn: &set.tg.arn,
+            };
+            alarms::ensure(c, d, new, watched, &set.alarms, &change.new_tags).await?;
+        }
+        _ => {}
     }
-    if !change.diff.any(Effect::Alarms) && !change.retag() {
-        return Ok(());
+    match change.retag() && new.alarms {
+        true => alarms::retag(c, d, &set.alarms, (&change.old_tags, &change.new_tags)).await,
+        false => Ok(()),
     }
-    let watched = alarms::Watched {
-        cluster: &set.cluster.name,
-        service: &set.service.name,
-        target_group_arn: &set.tg.arn,
-    };
-    let retag = change.retag().then_some(&change.old_tags);
-    alarms::ensure(c, d, new, watched, &set.alarms, (&change.new_tags, retag)).await
 }
 
 /// Tags, a new revision if the task definition changes (or its tags must), and one

@@ -15,74 +15,47 @@ use super::object::{Field, FieldKind, Object};
 /// The most tasks a service may run (ECS service quota "Tasks per service").
 pub const MAX_TASKS: i64 = 5000;
 
-const fn count(doc: &'static str) -> Field {
-    Field {
-        name: "",
-        kind: FieldKind::Integer {
-            min: 0,
-            max: MAX_TASKS,
-            default: None,
-        },
-        doc,
-    }
-}
-
-const fn target(name: &'static str, max: i64, doc: &'static str) -> Field {
+/// A whole-number field in `min..=max`, `default` when left out (its doc set by the caller).
+const fn integer(name: &'static str, (min, max): (i64, i64), default: Option<i64>) -> Field {
     Field {
         name,
-        kind: FieldKind::Integer {
-            min: 1,
-            max,
-            default: None,
-        },
-        doc,
-    }
-}
-
-const fn cooldown(name: &'static str, default: i64, doc: &'static str) -> Field {
-    Field {
-        name,
-        kind: FieldKind::Integer {
-            min: 0,
-            max: 3600,
-            default: Some(default),
-        },
-        doc,
+        kind: FieldKind::Integer { min, max, default },
+        doc: "",
     }
 }
 
 /// The fields of `AutoScaling`.
 pub const FIELDS: [Field; 7] = [
     Field {
-        name: "MinCapacity",
-        ..count("the fewest tasks the scaler keeps (required)")
+        doc: "the fewest tasks the scaler keeps (required)",
+        ..integer("MinCapacity", (0, MAX_TASKS), None)
     },
     Field {
-        name: "MaxCapacity",
-        ..count("the most tasks the scaler starts (required, at least MinCapacity)")
+        doc: "the most tasks the scaler starts (required, at least MinCapacity)",
+        ..integer("MaxCapacity", (0, MAX_TASKS), None)
     },
-    target("CpuTarget", 100, "average CPU utilization to keep, percent"),
-    target(
-        "MemoryTarget",
-        100,
-        "average memory utilization to keep, percent",
-    ),
-    target(
-        "RequestsPerTarget",
-        1_000_000,
-        "ALB requests per task per minute to keep (the set's load balancer and target group)",
-    ),
-    cooldown(
-        "ScaleInCooldown",
-        300,
-        "seconds after a scale-in before the next one (ECS's default)",
-    ),
-    cooldown(
-        "ScaleOutCooldown",
-        60,
-        "seconds after a scale-out before the next one (ECS's default is 300: prod-e reacts \
-         to load sooner)",
-    ),
+    Field {
+        doc: "average CPU utilization to keep, percent",
+        ..integer("CpuTarget", (1, 100), None)
+    },
+    Field {
+        doc: "average memory utilization to keep, percent",
+        ..integer("MemoryTarget", (1, 100), None)
+    },
+    Field {
+        doc: "ALB requests per task per minute to keep (the set's load balancer and target \
+              group)",
+        ..integer("RequestsPerTarget", (1, 1_000_000), None)
+    },
+    Field {
+        doc: "seconds after a scale-in before the next one (ECS's default)",
+        ..integer("ScaleInCooldown", (0, 3600), Some(300))
+    },
+    Field {
+        doc: "seconds after a scale-out before the next one (ECS's default is 300: prod-e \
+              reacts to load sooner)",
+        ..integer("ScaleOutCooldown", (0, 3600), Some(60))
+    },
 ];
 
 /// `AutoScaling` as a whole: both bounds, in order, and at least one target.
@@ -185,12 +158,12 @@ pub const SCHEDULED_FIELDS: [Field; 5] = [
         doc: "IANA time zone of the schedule (UTC if not given)",
     },
     Field {
-        name: "MinCapacity",
-        ..count("the new MinCapacity")
+        doc: "the new MinCapacity",
+        ..integer("MinCapacity", (0, MAX_TASKS), None)
     },
     Field {
-        name: "MaxCapacity",
-        ..count("the new MaxCapacity")
+        doc: "the new MaxCapacity",
+        ..integer("MaxCapacity", (0, MAX_TASKS), None)
     },
 ];
 

@@ -24,45 +24,24 @@ async fn a_scalable_target_keeps_its_tags_and_takes_its_policies_with_it() {
     let id = format!("service/{cluster}/web");
     let dimension = ScalableDimension::EcsServiceDesiredCount;
     let tags = HashMap::from([("prod-e:physical-id".to_string(), "prod-e-x".to_string())]);
-    let made = a
-        .aws
-        .scaling
-        .register_scalable_target()
-        .service_namespace(ServiceNamespace::Ecs)
-        .scalable_dimension(dimension.clone())
-        .resource_id(&id)
-        .min_capacity(1)
-        .max_capacity(3)
-        .set_tags(Some(tags.clone()))
-        .send()
-        .await
-        .expect("registered");
+    let register = |min: i32, tags: Option<HashMap<String, String>>| {
+        let registering = a.aws.scaling.register_scalable_target();
+        let registering = registering
+            .service_namespace(ServiceNamespace::Ecs)
+            .scalable_dimension(dimension.clone())
+            .resource_id(&id);
+        registering
+            .min_capacity(min)
+            .max_capacity(3)
+            .set_tags(tags)
+            .send()
+    };
+    let made = register(1, Some(tags.clone())).await.expect("registered");
     let arn = made.scalable_target_arn().expect("arn").to_string();
     // Tags are for a new target only; new bounds move the service's count into them.
-    let again = a
-        .aws
-        .scaling
-        .register_scalable_target()
-        .service_namespace(ServiceNamespace::Ecs)
-        .scalable_dimension(dimension.clone())
-        .resource_id(&id)
-        .min_capacity(2)
-        .max_capacity(3)
-        .set_tags(Some(tags.clone()))
-        .send()
-        .await;
+    let again = register(2, Some(tags.clone())).await;
     assert_eq!(refusal(again).0, "ValidationException");
-    a.aws
-        .scaling
-        .register_scalable_target()
-        .service_namespace(ServiceNamespace::Ecs)
-        .scalable_dimension(dimension.clone())
-        .resource_id(&id)
-        .min_capacity(2)
-        .max_capacity(3)
-        .send()
-        .await
-        .expect("new bounds");
+    register(2, None).await.expect("new bounds");
     let count = described(&a.moto, &cluster, "web").await;
     assert_eq!(count.map(|s| s.desired_count()), Some(2));
     let listed = a
@@ -127,4 +106,52 @@ async fn a_scalable_target_keeps_its_tags_and_takes_its_policies_with_it() {
         .send()
         .await;
     assert_eq!(refusal(gone).0, "ResourceNotFoundException");
+}
+
+/// Rule 15: DeleteAlarms naming a missing alarm deletes none of them.
+#[tokio::test]
+async fn deleting_a_missing_alarm_deletes_nothing() {
+    let a = Account::new().await;
+    let name = format!("rules-{}", crate::support::unique());
+    a.aws
+        .cloudwatch
+        .put_metric_alarm()
+        .alarm_name(&name)
+        .namespace("AWS/ECS")
+        .metric_name("CPUUtilization")
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(80.0)
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .expect("alarm");
+    let both = a
+        .aws
+        .cloudwatch
+        .delete_alarms()
+        .alarm_names(&name)
+        .alarm_names("missing");
+    assert_eq!(refusal(both.send().await).0, "ResourceNotFound");
+    let found = a
+        .aws
+        .cloudwatch
+        .describe_alarms()
+        .alarm_names(&name)
+        .send()
+        .await;
+    assert_eq!(
+        found.expect("alarms").metric_alarms().len(),
+        1,
+        "nothing was deleted"
+    );
+    let one = a
+        .aws
+        .cloudwatch
+        .delete_alarms()
+        .alarm_names(&name)
+        .send()
+        .await;
+    one.expect("deleted");
 }

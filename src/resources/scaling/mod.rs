@@ -2,7 +2,7 @@
 //! file: `find`, `register`, `deregister`), its target tracking policies ([`policy`]) and
 //! its scheduled actions ([`schedule`]). The scalable target is the only taggable resource
 //! of the service (its ARN's resource type is `scalable-target`); policies and scheduled
-//! actions are ours by name ([`crate::naming::Deployment::names`]) on a target that is ours.
+//! actions are ours by name ([`crate::naming::Deployment::owns_name`]) on a target that is ours.
 //!
 //! Sources: Application Auto Scaling API Reference (RegisterScalableTarget: "If you call the
 //! RegisterScalableTarget API operation to create a scalable target, there might be a brief
@@ -119,33 +119,41 @@ async fn with_tags(
 pub async fn register(
     aas: &Client,
     resource_id: &str,
+    bounds: (u32, u32),
+    tags: Option<&Tags>,
+) -> Result<()> {
+    match register_once(aas, resource_id, bounds, tags).await {
+        Err(e) if is_scalable_target_tagged_twice(&e) => {
+            register_once(aas, resource_id, bounds, None).await
+        }
+        done => done,
+    }
+}
+
+/// One RegisterScalableTarget, with its retries ([`REGISTER_RETRIES`]).
+async fn register_once(
+    aas: &Client,
+    resource_id: &str,
     (min, max): (u32, u32),
     tags: Option<&Tags>,
 ) -> Result<()> {
     let doing = format!("registering scalable target ({resource_id})");
-    let attempt = |tags: Option<std::collections::HashMap<String, String>>| {
-        let doing = &doing;
-        retry_each(&REGISTER_RETRIES, move || {
-            let tags = tags.clone();
-            async move {
-                aas.register_scalable_target()
-                    .service_namespace(ServiceNamespace::Ecs)
-                    .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                    .resource_id(resource_id)
-                    .min_capacity(min as i32)
-                    .max_capacity(max as i32)
-                    .set_tags(tags)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| Error::aws(doing, e))
-            }
-        })
-    };
-    match attempt(tags.map(|t| t.clone().into_iter().collect())).await {
-        Err(e) if is_scalable_target_tagged_twice(&e) => attempt(None).await,
-        done => done,
-    }
+    let tags: Option<std::collections::HashMap<String, String>> =
+        tags.map(|t| t.clone().into_iter().collect());
+    retry_each(&REGISTER_RETRIES, || async {
+        aas.register_scalable_target()
+            .service_namespace(ServiceNamespace::Ecs)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .resource_id(resource_id)
+            .min_capacity(min as i32)
+            .max_capacity(max as i32)
+            .set_tags(tags.clone())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::aws(&doing, e))
+    })
+    .await
 }
 
 /// Deregisters the target (its policies and scheduled actions go with it); a target already
