@@ -6,6 +6,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls;
 use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 
 /// Attempts per AWS call for throttling, 5xx and connection errors (SDK standard mode, with
@@ -104,9 +105,26 @@ fn partition() -> RetryPartition {
         .build()
 }
 
+/// A builder of reqwest clients (the ResponseURL PUT) whose TLS uses ring, as the SDK's does.
+/// reqwest takes the process's rustls crypto provider, installed here; an Err from the install
+/// only says one was installed already.
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
 /// The loader with prod-e's retry and timeout settings; callers may override more.
 pub fn config_loader() -> aws_config::ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
+        // hyper and rustls with ring as the crypto provider, in place of the SDK's default
+        // aws-lc-rs: the same TLS for a smaller package (README, "Performance").
+        .http_client(
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(
+                    tls::rustls_provider::CryptoMode::Ring,
+                ))
+                .build_https(),
+        )
         .retry_config(RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS))
         .timeout_config(
             TimeoutConfig::builder()

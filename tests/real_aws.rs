@@ -93,7 +93,7 @@ async fn serve(command: &[String], port: &str, path: &str) -> u16 {
         .spawn()
         .expect("node (Debian's nodejs; make test installs it)");
     let url = format!("http://127.0.0.1:{port}{path}");
-    let http = reqwest::Client::builder()
+    let http = prod_e::aws::http_client_builder()
         .no_proxy()
         .build()
         .expect("client");

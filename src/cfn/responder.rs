@@ -38,7 +38,7 @@ impl Responder {
         connect: Duration,
         attempt: Duration,
     ) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
+        let http = crate::aws::http_client_builder()
             .connect_timeout(connect)
             .timeout(attempt)
             .no_proxy()

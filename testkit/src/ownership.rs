@@ -18,7 +18,7 @@ use super::{ACCOUNT, REGION};
 /// A [`Probe`] reading from moto with `c`, and a scalable target's tags from `rules` (the
 /// proxy's: moto keeps none).
 pub fn probe(c: Clients, rules: Arc<AwsRules>) -> Probe {
-    let http = reqwest::Client::builder()
+    let http = prod_e::aws::http_client_builder()
         .no_proxy()
         .build()
         .expect("probe client");

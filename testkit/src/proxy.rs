@@ -177,7 +177,7 @@ impl Proxy {
             probe,
             ..State::default()
         }));
-        let http = reqwest::Client::builder()
+        let http = prod_e::aws::http_client_builder()
             .no_proxy()
             .build()
             .expect("proxy client");

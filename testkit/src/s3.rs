@@ -66,7 +66,9 @@ pub async fn ensure_bucket() {
     static MADE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     MADE.get_or_init(|| async {
         let url = presign("PUT", &format!("{}/{BUCKET}", moto::endpoint()));
-        let status = reqwest::Client::new()
+        let status = prod_e::aws::http_client_builder()
+            .build()
+            .expect("http client")
             .put(url)
             .header("content-length", "0")
             .body(Vec::<u8>::new())
@@ -85,7 +87,9 @@ pub async fn read_response(put_url: &str) -> Option<Value> {
         return None;
     }
     let object = put_url.split('?').next()?.to_string();
-    let got = reqwest::Client::new()
+    let got = prod_e::aws::http_client_builder()
+        .build()
+        .expect("http client")
         .get(presign("GET", &object))
         .send()
         .await
