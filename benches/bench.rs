@@ -2,9 +2,13 @@
 //! `prod-e-provisioner` as Lambda runs it (a process under a Runtime API): cold start; Create,
 //! Update and Delete wall time against moto behind a proxy adding a fixed latency per AWS call,
 //! next to the critical-path bound; AWS calls per operation; peak RSS; binary and zip sizes;
-//! and the same operations with concurrency switched off (the proxy serializes the calls).
+//! the same operations with concurrency switched off (the proxy serializes the calls); and
+//! many stacks at once ([`scale`]).
 
 use prod_e_testkit as support;
+
+mod scale;
+mod summary;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -149,9 +153,11 @@ async fn main() {
         Some(size) => println!("arm64 deployment zip: {:.2} MB", size as f64 / 1e6),
         None => println!("arm64 deployment zip: not built (make package builds it)"),
     }
+    report["scale"] = scale::run(&h, BINARY).await;
     report["binary_bytes"] = json!(binary_size);
     report["arm64_zip_bytes"] = json!(zip);
 
+    report["summary"] = summary::print(&report);
     let path = std::env::var("PROD_E_BENCH_JSON").unwrap_or_else(|_| "bench-results.json".into());
     let written = std::fs::write(
         &path,

@@ -39,6 +39,8 @@ pub struct Clients {
     pub scaling: aws_sdk_applicationautoscaling::Client,
     /// CloudWatch: the baseline alarms.
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// Resource Groups Tagging API: this deployment's task definition revisions, by tag.
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
     /// The permissions boundaries of the roles the provider creates (IAM's part of the
     /// template's settings; none for the CLI, which creates no roles).
     pub boundaries: crate::resources::role::Boundaries,
@@ -78,6 +80,7 @@ impl Clients {
             lambda: client!(aws_sdk_lambda, config),
             scaling: client!(aws_sdk_applicationautoscaling, config),
             cloudwatch: client!(aws_sdk_cloudwatch, config),
+            tagging: client!(aws_sdk_resourcegroupstagging, config),
             boundaries: Default::default(),
         }
     }

@@ -9,13 +9,60 @@ use prod_e::plan::{inventory, Inventory};
 use prod_e::spec::Locator;
 use serde_json::Value;
 
-/// Everything found under a deployment's names (ours or not).
+/// Everything found under a deployment's names (ours or not). Its task definitions are not
+/// the provider's finding (by tag, through the Tagging API) but the test's own: every ACTIVE
+/// revision of the family that carries the deployment's tag, listed and described one by one.
 pub async fn everything(c: &Clients, physical_id: &str, properties: &Value) -> Inventory {
     let d = Deployment::parse(physical_id)
         .unwrap_or_else(|| panic!("not a deployment id: {physical_id}"));
-    inventory(c, &d, &Locator::from_properties(properties))
+    let at = Locator::from_properties(properties);
+    let mut inv = inventory(c, &d, &at).await.expect("inventory");
+    inv.task_definitions = active_revisions(c, &d, &at.task_family).await;
+    inv
+}
+
+/// Every ACTIVE revision of `family` tagged as `d`'s, newest first.
+async fn active_revisions(
+    c: &Clients,
+    d: &Deployment,
+    family: &str,
+) -> Vec<prod_e::resources::task_definition::TaskDefinition> {
+    let listed = c
+        .ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .sort(aws_sdk_ecs::types::SortOrder::Desc)
+        .send()
         .await
-        .expect("inventory")
+        .expect("list task definitions");
+    let mut ours = Vec::new();
+    for arn in listed.task_definition_arns() {
+        let out = c
+            .ecs
+            .describe_task_definition()
+            .task_definition(arn)
+            .include(TaskDefinitionField::Tags)
+            .send()
+            .await
+            .expect("describe task definition");
+        let tags: prod_e::naming::Tags = out
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().into(),
+                    t.value().unwrap_or_default().into(),
+                )
+            })
+            .collect();
+        if d.owns(&tags) {
+            ours.push(prod_e::resources::task_definition::TaskDefinition {
+                arn: arn.clone(),
+                tags,
+            });
+        }
+    }
+    ours
 }
 
 /// Asserts that nothing of the deployment is left, naming what is.

@@ -299,7 +299,12 @@ async fn a_set_created_again_gets_a_new_client_token_and_waits_for_its_draining_
     again.assert_success();
     let calls = h.proxy.calls();
     let deleted = position(&calls, "DeleteService", "").expect("DeleteService");
-    let created = deleted + position(&calls[deleted..], "CreateService", "").expect("created");
+    // Create tries CreateService first; ECS refuses the DRAINING name, which is then waited
+    // for before the CreateService that makes the service.
+    let created = calls
+        .iter()
+        .rposition(|c| c.action == "CreateService")
+        .expect("created");
     let polls = calls[deleted..created]
         .iter()
         .filter(|c| c.action == "DescribeServices")
@@ -308,11 +313,13 @@ async fn a_set_created_again_gets_a_new_client_token_and_waits_for_its_draining_
         polls >= 2,
         "the DRAINING name was not waited for: {polls} read(s)"
     );
-    let tokens: Vec<String> = calls
+    // One token per Create: the second Create's refused first try and its retry share one.
+    let mut tokens: Vec<String> = calls
         .iter()
         .filter(|c| c.action == "CreateService" && !c.faulted)
         .filter_map(|c| token_of(&c.body))
         .collect();
+    tokens.dedup();
     assert_eq!(tokens.len(), 2, "{tokens:?}");
     assert_ne!(tokens[0], tokens[1]);
     assert_eq!(

@@ -55,6 +55,15 @@ impl Row {
     }
 }
 
+/// Whether the service runs (or rolls to) revision `t`.
+fn use_of(inv: &Inventory, t: &TaskDefinition) -> &'static str {
+    let runs = |s: &Service| s.task_definition == t.arn || s.revisions.contains(&t.arn);
+    match inv.service.as_ref().is_some_and(runs) {
+        true => "in use",
+        false => "not in use",
+    }
+}
+
 /// The rows of an inventory, in creation order; a missing resource is a row saying so.
 pub fn rows(d: &Deployment, inv: &Inventory) -> Vec<Row> {
     let cluster = inv.cluster.as_ref();
@@ -73,8 +82,9 @@ pub fn rows(d: &Deployment, inv: &Inventory) -> Vec<Row> {
     let revisions = inv.task_definitions.iter();
     let found: Vec<Found> = match inv.task_definitions.is_empty() {
         true => vec![None],
+        // Found by tag: ACTIVE, or deregistered by the last Update and retired by the next.
         false => revisions
-            .map(|t| Some((revision(t), "ACTIVE".into(), &t.tags)))
+            .map(|t| Some((revision(t), use_of(inv, t).into(), &t.tags)))
             .collect(),
     };
     for f in found {

@@ -63,6 +63,13 @@ pub fn is_service_draining(err: &Error) -> bool {
     err.code_is(&["InvalidParameterException"]) && err.message_has("Draining")
 }
 
+/// ECS CreateService of a name an ACTIVE service holds, with another clientToken or request:
+/// "Creation of service was not idempotent." (ECS API reference, "Idempotency";
+/// hashicorp/terraform-provider-aws#23462).
+pub fn is_service_name_taken(err: &Error) -> bool {
+    err.code_is(&["InvalidParameterException"]) && err.message_has("not idempotent")
+}
+
 /// IAM CreateServiceLinkedRole when the role exists: `InvalidInput`, "Service role name
 /// AWSServiceRoleForECS has been taken in this account" (IAM API reference,
 /// CreateServiceLinkedRole).

@@ -230,4 +230,5 @@ all_ok!(A a, B b, C c, D d);
 all_ok!(A a, B b, C c, D d, E e);
 all_ok!(A a, B b, C c, D d, E e, F f);
 all_ok!(A a, B b, C c, D d, E e, F f, G g);
+all_ok!(A a, B b, C c, D d, E e, F f, G g, H h);
 all_ok!(A a, B b, C c, D d, E e, F f, G g, H h, I i);

@@ -1,18 +1,24 @@
-//! Find, then claim, adopt or create: how every step of building a set converges when it is
-//! repeated (a continuation, a re-delivered event) or raced by a concurrent attempt of the
-//! same deployment ("already exists" → adopt the winner's resource if it carries our tag).
+//! Create first, then on "already exists" read, claim and adopt: how every step of building a
+//! set converges when it is repeated (a continuation, a re-delivered event) or raced by a
+//! concurrent attempt of the same deployment, with no read on the way of a fresh Create.
 
 use std::future::Future;
 
 use super::Owner;
 use crate::aws::Clients;
-use crate::error::{is_already_exists, is_service_draining, Error, Result};
+use crate::error::{
+    is_already_exists, is_service_draining, is_service_name_taken, AllOk, Error, Result,
+};
 use crate::naming::{Deployment, Tags};
-use crate::resources::{claim, cluster, log_group, service, task_definition, Tagged};
+use crate::progress::step;
+use crate::resources::{
+    borrow, claim, cluster, log_group, security_group, service, service_linked_role, Tagged,
+};
 use crate::retry::{poll_until, ADOPT_AFTER_CONFLICT};
 use crate::spec::Spec;
 
-/// The log group with its retention; a group made by a concurrent attempt is adopted.
+/// The log group with its retention; a group made by an earlier or concurrent attempt is
+/// adopted.
 pub(super) async fn ensure_log_group(
     c: &Clients,
     d: &Deployment,
@@ -21,12 +27,9 @@ pub(super) async fn ensure_log_group(
     tags: &Tags,
 ) -> Result<()> {
     let find = || log_group::find(&c.logs, name);
-    let existing = match claim(d, find().await?)? {
-        Some(group) => group,
-        None => match log_group::create(&c.logs, name, days, tags).await {
-            Err(e) if is_already_exists(&e) => adopt(d, find, e).await?,
-            other => return other,
-        },
+    let existing = match log_group::create(&c.logs, name, days, tags).await {
+        Err(e) if is_already_exists(&e) => adopt(d, find, e).await?,
+        created => return created,
     };
     match existing.retention_days == Some(days) {
         true => Ok(()),
@@ -34,29 +37,72 @@ pub(super) async fn ensure_log_group(
     }
 }
 
-/// The deployment's task definition: the oldest revision of ours, registering one if there is
-/// none. Concurrent attempts each register one, then all settle on the oldest and retire
-/// their own extra revision, so they converge to one.
-pub(super) async fn task_definition_once(
+/// The service's security group, open to the load balancer's group on the container port.
+pub(super) async fn security_group_for(
     c: &Clients,
     d: &Deployment,
     spec: &Spec,
-    links: task_definition::Links<'_>,
     tags: &Tags,
-) -> Result<task_definition::TaskDefinition> {
-    let ours =
-        |all: Vec<task_definition::TaskDefinition>| all.into_iter().rev().find(|t| d.owns(&t.tags));
-    if let Some(oldest) = ours(task_definition::find_all(&c.ecs, &spec.task_family).await?) {
-        return Ok(oldest);
-    }
-    let mine = task_definition::create(&c.ecs, spec, links, tags).await?;
-    match ours(task_definition::find_all(&c.ecs, &spec.task_family).await?) {
-        Some(oldest) if oldest.arn != mine.arn => {
-            task_definition::delete(&c.ecs, &mine.arn).await?;
-            Ok(oldest)
+) -> Result<security_group::SecurityGroup> {
+    let name = d.security_group();
+    let vpc = Some(spec.vpc_id.as_str());
+    let port = i32::from(spec.container_port);
+    let source = spec.load_balancer_security_group_id.as_str();
+    step(format!("creating security group ({name})"), async {
+        let sg = create_or_adopt(
+            d,
+            || security_group::find(&c.ec2, vpc, &name),
+            || security_group::create(&c.ec2, &spec.vpc_id, &name, port, source, tags),
+        )
+        .await?;
+        if !sg.ingress.contains(&(port, source.to_string())) {
+            // An earlier attempt may have created it a moment ago.
+            security_group::allow_new(&c.ec2, &sg, port, source).await?;
         }
-        _ => Ok(mine),
-    }
+        Ok(sg)
+    })
+    .await
+}
+
+/// The ECS service-linked role (the account's; made if missing) while the cluster is read,
+/// then the cluster: ours, a sibling's (borrowed), or created. The cluster is read first:
+/// CreateCluster of an existing name returns that cluster unchanged, whoever owns it (rule 6
+/// of the test proxy), so its answer cannot tell ours from someone else's.
+pub(super) async fn cluster_for(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    tags: &Tags,
+) -> Result<cluster::Cluster> {
+    let find = || cluster::find(&c.ecs, &spec.cluster_name);
+    let (found, ()) = tokio::join!(
+        find(),
+        step(
+            format!(
+                "ensuring the ECS service-linked role ({})",
+                service_linked_role::ECS_ROLE_NAME
+            ),
+            service_linked_role::ensure(&c.iam),
+        ),
+    )
+    .all_ok()?;
+    step(
+        format!("creating ECS cluster ({})", spec.cluster_name),
+        async {
+            let cluster = match borrow(d, found)? {
+                Some(shared) => shared,
+                None => {
+                    let insights = spec.container_insights.as_deref();
+                    let create = || cluster::create(&c.ecs, &spec.cluster_name, tags, insights);
+                    create_or_adopt(d, find, create).await?
+                }
+            };
+            capacity_for(c, &cluster, spec).await?;
+            insights_for(c, &cluster, spec).await?;
+            Ok(cluster)
+        },
+    )
+    .await
 }
 
 /// The capacity providers `spec`'s strategy names, associated with `cluster` if it lacks any
@@ -93,24 +139,8 @@ pub(super) async fn insights_for(
     }
 }
 
-/// Find, then claim or create. A create that loses a race to a concurrent attempt of the
-/// same deployment ("already exists") adopts the winner's resource if it is ours.
-pub(super) async fn ensure<T, F, FFut, C, CFut>(d: &Deployment, find: F, create: C) -> Result<T>
-where
-    T: Tagged,
-    F: Fn() -> FFut,
-    FFut: Future<Output = Result<Option<T>>>,
-    C: FnOnce() -> CFut,
-    CFut: Future<Output = Result<T>>,
-{
-    match claim(d, find().await?)? {
-        Some(existing) => Ok(existing),
-        None => create_or_adopt(d, find, create).await,
-    }
-}
-
-/// Creates what a find has just shown to be absent; if a concurrent attempt of the same
-/// deployment created it in between ("already exists"), adopts that one.
+/// Creates first; if it exists already ("already exists": an earlier or concurrent attempt of
+/// the same deployment, or someone else), reads it and adopts it if it carries our tag.
 pub(super) async fn create_or_adopt<T, F, FFut, C, CFut>(
     d: &Deployment,
     find: F,
@@ -155,15 +185,30 @@ where
 /// set of this stack resource holds that name in the cluster, under the name with this set's
 /// fingerprint ([`Deployment::service_names`]). A name still held by a DRAINING service (one
 /// being deleted) is waited for: ECS refuses it until the service is INACTIVE.
+/// A new stack resource (`fresh`: a Create, which has no sibling set) tries CreateService
+/// first and reads only when ECS refuses the name (an earlier attempt's service with another
+/// clientToken, someone else's, or one DRAINING); the same clientToken and request return the
+/// earlier attempt's service (ECS API reference, "Idempotency").
 pub(super) async fn ensure_service(
     c: &Clients,
     owner: &Owner,
     spec: &Spec,
-    links: service::Links<'_>,
+    (links, fresh): (service::Links<'_>, bool),
     tags: &Tags,
 ) -> Result<service::Service> {
     let d = &owner.deployment;
     let names = d.service_names(&spec.service_name);
+    if fresh {
+        let token = owner.client_token();
+        let find = || service::find(&c.ecs, links.cluster, &names[0]);
+        match service::create(&c.ecs, &names[0], spec, links, tags, &token).await {
+            // An ACTIVE service holds the name: ours (an earlier attempt with another request)
+            // once it is readable, else the conflict stands.
+            Err(err) if is_service_name_taken(&err) => return adopt(d, find, err).await,
+            Err(err) if is_service_draining(&err) => {}
+            other => return other,
+        }
+    }
     let mut found = service::find_named(&c.ecs, links.cluster, &names).await?;
     for draining in found.iter().filter(|s| s.status == "DRAINING") {
         service::wait_inactive(&c.ecs, links.cluster, &draining.name).await?;

@@ -3,21 +3,18 @@
 //! with the target group joined to the listener but sent no traffic, and waits for the
 //! service; `commit` then routes traffic to it. A failed Create removes everything it made.
 
-use super::adopt::{
-    capacity_for, create_or_adopt, ensure, ensure_log_group, ensure_service, insights_for,
-    task_definition_once,
-};
-use super::traffic::traffic;
-use super::{alarms, roles, scaling};
+use super::adopt::{cluster_for, ensure_log_group, ensure_service, security_group_for};
+use super::traffic::{traffic, without_strays};
+use super::{alarms, revisions, roles, scaling};
 use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
-use crate::naming::{Deployment, Tags};
+use crate::naming::Tags;
 use crate::preflight;
 use crate::progress::step;
 use crate::resources::{
-    alarm, borrow, cluster, listener_rule, role, security_group, service, service_linked_role,
-    tags, target_group, task_definition,
+    alarm, cluster, listener_rule, role, security_group, service, tags, target_group,
+    task_definition,
 };
 use crate::spec::scaling::starting_count;
 use crate::spec::{Locator, Spec};
@@ -35,9 +32,15 @@ pub struct CreateFailed {
 /// A wait that must go on in another invocation ([`Error::pending`]) removes nothing.
 pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, CreateFailed> {
     let set_up = async {
-        let priority = check(c, owner, spec).await?;
+        let (priority, rule) = check(c, owner, spec).await?;
+        let start = Start {
+            priority,
+            rule,
+            running: None,
+            fresh: true,
+        };
         let wait = spec.wait_for_steady_state;
-        let built = Box::pin(prepare(c, owner, spec, (priority, None), wait)).await?;
+        let built = Box::pin(prepare(c, owner, spec, start, wait)).await?;
         Box::pin(commit(c, owner, spec, built)).await
     };
     match set_up.await {
@@ -47,8 +50,12 @@ pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, 
 }
 
 /// Preflight ([`crate::preflight`]): every problem at once, before any write. Returns the
-/// priority a new listener rule gets.
-pub(super) async fn check(c: &Clients, owner: &Owner, spec: &Spec) -> Result<u32> {
+/// priority a new listener rule gets, and the stack resource's rule if preflight found one.
+pub(super) async fn check(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+) -> Result<(u32, Option<listener_rule::ListenerRule>)> {
     step(
         "checking the account and network (preflight)",
         preflight::run(c, &owner.deployment, spec),
@@ -82,6 +89,21 @@ pub(super) async fn remove_unless_pending(
     }
 }
 
+/// Where building a set starts from.
+pub(super) struct Start {
+    /// The priority a new listener rule gets.
+    pub priority: u32,
+    /// The stack resource's rule on the listener, if known (preflight read it).
+    pub rule: Option<listener_rule::ListenerRule>,
+    /// The task count of the service a replacement replaces (the new one starts there when
+    /// scaling is on).
+    pub running: Option<u32>,
+    /// A new stack resource (a Create): no sibling set exists, so every resource is created
+    /// first and read only if it exists already. Otherwise (a replacement, a restore) the
+    /// rule and the service are read first: a sibling set holds their places.
+    pub fresh: bool,
+}
+
 /// A set built but not yet receiving traffic.
 pub(super) struct Built {
     execution_role: role::Role,
@@ -103,24 +125,26 @@ pub(super) struct Built {
 /// and is ours is adopted, so a repeated or continued attempt converges. The cluster of
 /// another set of the same stack resource (same ClusterName) is used as it is and handed over
 /// in [`commit`].
-/// A new listener rule gets `priority`; a new service starts at `running` tasks (the count of
-/// the service a replacement replaces) when scaling is on, else at DesiredCount (within the
-/// scaling bounds). The baseline alarms are made before the service (deployment alarms may
-/// name them), the scaling once it is steady.
+/// A new listener rule gets `start.priority`; a new service starts at `start.running` tasks
+/// (the count of the service a replacement replaces) when scaling is on, else at DesiredCount
+/// (within the scaling bounds). The baseline alarms are made before the service (deployment
+/// alarms may name them), the scaling once it is steady.
 pub(super) async fn prepare(
     c: &Clients,
     owner: &Owner,
     spec: &Spec,
-    (priority, running): (u32, Option<u32>),
+    start: Start,
     wait: bool,
 ) -> Result<Built> {
     let d = &owner.deployment;
     let tags = owner.tags(&spec.tags);
+    let known = (start.priority, start.rule.clone(), start.fresh);
+    // Boxed: these futures are deep, and debug builds keep them on the stack.
     let ((exec, task, def), (tg, rule), sg, cluster) = tokio::join!(
-        task_definition_set(c, owner, spec, &tags),
-        traffic(c, &owner.deployment, spec, priority, &tags),
-        security_group_for(c, &owner.deployment, spec, &tags),
-        cluster_for(c, &owner.deployment, spec, &tags),
+        Box::pin(task_definition_set(c, owner, spec, &tags)),
+        Box::pin(traffic(c, d, spec, known, &tags)),
+        Box::pin(security_group_for(c, d, spec, &tags)),
+        Box::pin(cluster_for(c, d, spec, &tags)),
     )
     .all_ok()?;
     let links = service::Links {
@@ -129,14 +153,21 @@ pub(super) async fn prepare(
         security_group_id: &sg.id,
         target_group_arn: &tg.arn,
     };
-    let svc = service_for(c, owner, spec, (links, running), &tags).await?;
-    if wait {
-        step(
-            format!("waiting for ECS service ({}) to be steady", svc.name),
-            service::wait_steady(&c.ecs, &cluster.name, &svc.name, &svc.task_definition),
-        )
-        .await?;
-    }
+    let steady = Box::pin(started(c, owner, spec, (links, &start, wait), &tags));
+    // A rule created without a read of the listener: one of an earlier attempt may stand
+    // elsewhere (see `traffic`); it is looked for while the service starts.
+    let strays = async {
+        match start.fresh && start.rule.is_none() {
+            true => without_strays(c, d, &spec.listener_arn, &rule).await,
+            false => Ok(()),
+        }
+    };
+    let (svc, ()) = tokio::join!(steady, strays).all_ok()?;
+    // The service an earlier attempt made, adopted, runs that attempt's revision.
+    let def = task_definition::TaskDefinition {
+        arn: svc.task_definition.clone(),
+        ..def
+    };
     let place = scaling::Place {
         cluster: &cluster.name,
         service: &svc.name,
@@ -156,6 +187,33 @@ pub(super) async fn prepare(
     })
 }
 
+/// The service, made or adopted ([`service_for`]); then, at once, the wait until it is steady
+/// (if `wait`) and the retirement of our revisions it does not run.
+async fn started(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    (links, start, wait): (service::Links<'_>, &Start, bool),
+    tags: &Tags,
+) -> Result<service::Service> {
+    let cluster = links.cluster;
+    let svc = service_for(c, owner, spec, (links, start), tags).await?;
+    let waited = async {
+        match wait {
+            true => step(
+                format!("waiting for ECS service ({}) to be steady", svc.name),
+                service::wait_steady(&c.ecs, cluster, &svc.name, &svc.task_definition),
+            )
+            .await
+            .map(|_| ()),
+            false => Ok(()),
+        }
+    };
+    let retired = revisions::retire_unused(c, &owner.deployment, &svc);
+    tokio::join!(waited, retired).all_ok()?;
+    Ok(svc)
+}
+
 /// The baseline alarms first (deployment alarms may name them), then the service, started
 /// at its [`starting_count`] and told the set's alarm names; alarms whose service ended up
 /// under the other name ([`Deployment::service_names`]) are put again to watch it.
@@ -163,7 +221,7 @@ async fn service_for(
     c: &Clients,
     owner: &Owner,
     spec: &Spec,
-    (links, running): (service::Links<'_>, Option<u32>),
+    (links, start): (service::Links<'_>, &Start),
     tags: &Tags,
 ) -> Result<service::Service> {
     let d = &owner.deployment;
@@ -177,12 +235,16 @@ async fn service_for(
         alarms::ensure(c, d, spec, watched, &found, tags).await?;
     }
     let seeded = Spec {
-        desired_count: starting_count(spec.auto_scaling.as_ref(), spec.desired_count, running),
+        desired_count: starting_count(
+            spec.auto_scaling.as_ref(),
+            spec.desired_count,
+            start.running,
+        ),
         ..alarms::for_ecs(d, spec)
     };
     let svc = step(
         format!("creating ECS service ({})", spec.service_name),
-        ensure_service(c, owner, &seeded, links, tags),
+        ensure_service(c, owner, &seeded, (links, start.fresh), tags),
     )
     .await?;
     if spec.alarms && svc.name != spec.service_name {
@@ -195,7 +257,8 @@ async fn service_for(
     Ok(svc)
 }
 
-/// The roles and the log group, then the task definition that links them.
+/// The roles and the log group, then the task definition that names them while the roles get
+/// their grants (a task needs those when it starts, not when it is registered).
 async fn task_definition_set(
     c: &Clients,
     owner: &Owner,
@@ -207,11 +270,11 @@ async fn task_definition_set(
     let (exec, task, ()) = tokio::join!(
         step(
             format!("creating IAM role ({exec_name})"),
-            roles::execution_role(c, owner, spec, tags)
+            roles::execution_role(c, owner, tags)
         ),
         step(
             format!("creating IAM role ({task_name})"),
-            roles::task_role(c, owner, spec, tags)
+            roles::task_role(c, owner, tags)
         ),
         step(
             format!("creating log group ({log_group_name})"),
@@ -224,75 +287,22 @@ async fn task_definition_set(
         task_role_arn: &task.arn,
         log_group: &log_group_name,
     };
-    let def = step(
-        format!("registering task definition ({})", spec.task_family),
-        task_definition_once(c, d, spec, links, tags),
-    )
-    .await?;
-    Ok((exec, task, def))
-}
-
-/// The service's security group, open to the load balancer's group on the container port.
-async fn security_group_for(
-    c: &Clients,
-    d: &Deployment,
-    spec: &Spec,
-    tags: &Tags,
-) -> Result<security_group::SecurityGroup> {
-    let name = d.security_group();
-    let vpc = Some(spec.vpc_id.as_str());
-    let port = i32::from(spec.container_port);
-    let source = spec.load_balancer_security_group_id.as_str();
-    step(format!("creating security group ({name})"), async {
-        let sg = ensure(
-            d,
-            || security_group::find(&c.ec2, vpc, &name),
-            || security_group::create(&c.ec2, &spec.vpc_id, &name, port, source, tags),
-        )
-        .await?;
-        if !sg.ingress.contains(&(port, source.to_string())) {
-            // An earlier attempt may have created it a moment ago.
-            security_group::allow_new(&c.ec2, &sg, port, source).await?;
-        }
-        Ok(sg)
-    })
-    .await
-}
-
-/// The ECS service-linked role (the account's; made if missing), then the cluster: ours,
-/// a sibling's (borrowed), or created.
-async fn cluster_for(
-    c: &Clients,
-    d: &Deployment,
-    spec: &Spec,
-    tags: &Tags,
-) -> Result<cluster::Cluster> {
-    step(
-        format!(
-            "ensuring the ECS service-linked role ({})",
-            service_linked_role::ECS_ROLE_NAME
+    let (def, (), ()) = tokio::join!(
+        step(
+            format!("registering task definition ({})", spec.task_family),
+            task_definition::create(&c.ecs, spec, links, tags),
         ),
-        service_linked_role::ensure(&c.iam),
+        step(
+            format!("granting IAM role ({exec_name})"),
+            roles::grant_execution(c, owner, spec, &exec)
+        ),
+        step(
+            format!("granting IAM role ({task_name})"),
+            roles::grant_task(c, spec, &task)
+        ),
     )
-    .await?;
-    let find = || cluster::find(&c.ecs, &spec.cluster_name);
-    step(
-        format!("creating ECS cluster ({})", spec.cluster_name),
-        async {
-            let cluster = match borrow(d, find().await?)? {
-                Some(shared) => shared,
-                None => {
-                    let insights = spec.container_insights.as_deref();
-                    let create = || cluster::create(&c.ecs, &spec.cluster_name, tags, insights);
-                    create_or_adopt(d, find, create).await?
-                }
-            };
-            capacity_for(c, &cluster, spec).await?;
-            insights_for(c, &cluster, spec).await?;
-            Ok(cluster)
-        },
-    )
-    .await
+    .all_ok()?;
+    Ok((exec, task, def))
 }
 
 /// Routes traffic to a built set (the rule's priority first: if it cannot move, traffic has

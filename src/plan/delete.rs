@@ -17,8 +17,8 @@ use crate::spec::Locator;
 
 /// The kinds of resource ([`Tagged::KIND`]) in the order Delete removes them: the scalable
 /// target (so that the scaler stops changing the service), the service, then the rest
-/// (concurrently, but the rule before its target group and the task definitions before the
-/// roles they name). `prod-e teardown` lists them in this order.
+/// (concurrently, but the rule before its target group). `prod-e teardown` lists them in this
+/// order.
 pub const DELETION_ORDER: [&str; 10] = [
     scaling::ScalableTarget::KIND,
     service::Service::KIND,
@@ -101,19 +101,35 @@ async fn remove_traffic(
     .await
 }
 
-/// The task definition revisions, then the roles they named.
+/// The task definition revisions and the roles they named, all at once: no task runs any
+/// more (the service is gone), and neither IAM nor ECS ties one to the other.
 async fn remove_task(
     c: &Clients,
     d: &Deployment,
     revisions: Vec<task_definition::TaskDefinition>,
     roles: [Option<role::Role>; 2],
 ) -> Result<()> {
-    for def in revisions {
+    let deregistered = revisions.into_iter().map(|def| {
         remove(d, Some(def), |def| async move {
             task_definition::delete(&c.ecs, &def.arn).await
         })
-        .await?;
-    }
+    });
+    let [exec, task] = roles;
+    let ((), ()) = tokio::join!(
+        async {
+            futures::future::join_all(deregistered)
+                .await
+                .all_ok()
+                .map(|_| ())
+        },
+        remove_roles(c, d, [exec, task]),
+    )
+    .all_ok()?;
+    Ok(())
+}
+
+/// The two roles, at once.
+async fn remove_roles(c: &Clients, d: &Deployment, roles: [Option<role::Role>; 2]) -> Result<()> {
     let [exec, task] = roles;
     tokio::join!(
         remove(

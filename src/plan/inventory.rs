@@ -2,7 +2,7 @@
 
 use crate::aws::Clients;
 use crate::error::{AllOk, Result};
-use crate::naming::Deployment;
+use crate::naming::{Deployment, OWNER_TAG};
 use crate::resources::alarm::{self, Alarm};
 use crate::resources::cluster::{self, Cluster};
 use crate::resources::listener_rule::{self, ListenerRule};
@@ -30,7 +30,8 @@ pub struct Inventory {
     pub log_group: Option<LogGroup>,
     /// The ECS cluster (ours, or a sibling set's it shares).
     pub cluster: Option<Cluster>,
-    /// Revisions of the family that carry our ownership tag, newest first.
+    /// Task definition revisions that carry our ownership tag, in any family (ACTIVE, or
+    /// INACTIVE ones deregistered earlier), newest first.
     pub task_definitions: Vec<TaskDefinition>,
     /// The target group.
     pub target_group: Option<TargetGroup>,
@@ -83,7 +84,7 @@ async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result
         security_group::find(&c.ec2, at.vpc_id.as_deref(), &sg_name),
         log_group::find(&c.logs, &log_name),
         cluster::find(&c.ecs, &at.cluster_name),
-        task_definition::find_all(&c.ecs, &at.task_family),
+        task_definition::find_ours(&c.tagging, (OWNER_TAG, deployment.physical_id())),
         target_group::find(&c.elb, &tg_name),
         rule,
         service::find_named(&c.ecs, &at.cluster_name, &service_names),
@@ -95,10 +96,7 @@ async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result
         security_group: sg,
         log_group: logs,
         cluster,
-        task_definitions: defs
-            .into_iter()
-            .filter(|d| deployment.owns(&d.tags))
-            .collect(),
+        task_definitions: defs,
         target_group: tg,
         listener_rule: rule,
         service: ours_else_first(deployment, service),

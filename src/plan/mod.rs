@@ -9,6 +9,7 @@ mod delete;
 mod effects;
 mod inventory;
 mod replace;
+mod revisions;
 mod roles;
 mod scaling;
 mod traffic;
@@ -75,6 +76,13 @@ impl Owner {
     /// Ownership tags plus the user's tags.
     pub fn tags(&self, user: &Tags) -> Tags {
         self.deployment.tags(&self.stack_id, &self.logical_id, user)
+    }
+
+    /// The ARN of this account's IAM role `name` (path `/`, as prod-e creates its roles), from
+    /// the stack's partition and account.
+    pub fn role_arn(&self, name: &str) -> String {
+        let account = self.stack_id.split(':').nth(4).unwrap_or_default();
+        format!("arn:{}:iam::{account}:role/{name}", self.partition())
     }
 
     /// The ARN partition (`aws`, `aws-cn`, `aws-us-gov`) of the stack.

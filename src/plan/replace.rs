@@ -1,7 +1,7 @@
 //! Replacement: a complete new set beside the old one, steady before traffic moves to it;
 //! and its undoing, when CloudFormation rolls a failed replacement back.
 
-use super::create::{check, commit, prepare, remove_unless_pending};
+use super::create::{check, commit, prepare, remove_unless_pending, Start};
 use super::{delete, CreateFailed, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::Result;
@@ -26,12 +26,18 @@ pub async fn replace(
     // Boxed, like every operation's top future: these are deep, and debug builds keep them on the
     // stack.
     let building = async {
-        let priority = check(c, owner, spec).await?;
+        let (priority, rule) = check(c, owner, spec).await?;
         let running = match spec.auto_scaling {
             Some(_) => current_count(c, from, at).await?,
             None => None,
         };
-        Box::pin(prepare(c, owner, spec, (priority, running), true)).await
+        let start = Start {
+            priority,
+            rule,
+            running,
+            fresh: false,
+        };
+        Box::pin(prepare(c, owner, spec, start, true)).await
     };
     let built = match building.await {
         Ok(built) => built,
@@ -61,7 +67,13 @@ pub async fn restore(
         .rule_priority
         .unwrap_or_else(|| preflight::priority::derived(&owner.deployment));
     let wait = spec.wait_for_steady_state;
-    let built = Box::pin(prepare(c, owner, spec, (priority, None), wait)).await?;
+    let start = Start {
+        priority,
+        rule: None,
+        running: None,
+        fresh: false,
+    };
+    let built = Box::pin(prepare(c, owner, spec, start, wait)).await?;
     let outputs = Box::pin(commit(c, owner, spec, built)).await?;
     Box::pin(delete(c, half_built, at)).await?;
     Ok(outputs)

@@ -5,7 +5,7 @@
 //! they start) and revokes only once it is steady (until then the circuit breaker may roll back
 //! to tasks that still need them).
 
-use super::adopt::ensure;
+use super::adopt::create_or_adopt;
 use super::Owner;
 use crate::aws::Clients;
 use crate::error::Result;
@@ -14,53 +14,62 @@ use crate::resources::role::{self, Role};
 use crate::spec::schema::{Effect, TASK_ROLE_POLICY, TASK_ROLE_POLICY_ARNS};
 use crate::spec::{Diff, Spec};
 
-/// The execution role: AmazonECSTaskExecutionRolePolicy and the secrets policy, if any.
-pub(super) async fn execution_role(
+/// The execution role, created (or adopted) under its permissions boundary; [`grant_execution`]
+/// then gives it what it may do.
+pub(super) async fn execution_role(c: &Clients, owner: &Owner, tags: &Tags) -> Result<Role> {
+    let name = owner.deployment.execution_role();
+    made(c, owner, &name, c.boundaries.execution.as_deref(), tags).await
+}
+
+/// The task role, created (or adopted) under its permissions boundary; [`grant_task`] then
+/// gives it what it may do.
+pub(super) async fn task_role(c: &Clients, owner: &Owner, tags: &Tags) -> Result<Role> {
+    let name = owner.deployment.task_role();
+    made(c, owner, &name, c.boundaries.task.as_deref(), tags).await
+}
+
+/// Role `name`: CreateRole first, adopted if it exists and is ours; a role made before
+/// boundaries gets its own.
+async fn made(
+    c: &Clients,
+    owner: &Owner,
+    name: &str,
+    boundary: Option<&str>,
+    tags: &Tags,
+) -> Result<Role> {
+    let find = || role::find(&c.iam, name);
+    let create = || role::create(&c.iam, name, tags, boundary);
+    let r = create_or_adopt(&owner.deployment, find, create).await?;
+    bounded(c, &r, boundary).await?;
+    Ok(r)
+}
+
+/// The execution role's grants: AmazonECSTaskExecutionRolePolicy and the secrets policy, if
+/// any. Needed by the time a task starts, not to register the task definition that names it.
+pub(super) async fn grant_execution(
     c: &Clients,
     owner: &Owner,
     spec: &Spec,
-    tags: &Tags,
-) -> Result<Role> {
-    let (name, boundary) = (
-        owner.deployment.execution_role(),
-        c.boundaries.execution.as_deref(),
-    );
-    let find = || role::find(&c.iam, &name);
-    let r = ensure(&owner.deployment, find, || {
-        role::create(&c.iam, &name, tags, boundary)
-    })
-    .await?;
-    bounded(c, &r, boundary).await?;
+    exec: &Role,
+) -> Result<()> {
     let policy = format!(
         "arn:{}:iam::aws:policy/{}",
         owner.partition(),
         role::EXECUTION_POLICY
     );
-    role::attach_policy(&c.iam, &name, &policy).await?;
-    if let Some(doc) = role::secrets_policy(spec) {
-        role::put_policy(&c.iam, &name, role::SECRETS_POLICY_NAME, &doc).await?;
+    role::attach_policy(&c.iam, &exec.name, &policy).await?;
+    match role::secrets_policy(spec) {
+        Some(doc) => role::put_policy(&c.iam, &exec.name, role::SECRETS_POLICY_NAME, &doc).await,
+        None => Ok(()),
     }
-    Ok(r)
 }
 
-/// The task role: the ECS Exec policy, the `TaskRolePolicy` and the `TaskRolePolicyArns`.
-pub(super) async fn task_role(
-    c: &Clients,
-    owner: &Owner,
-    spec: &Spec,
-    tags: &Tags,
-) -> Result<Role> {
-    let (name, boundary) = (owner.deployment.task_role(), c.boundaries.task.as_deref());
-    let find = || role::find(&c.iam, &name);
-    let r = ensure(&owner.deployment, find, || {
-        role::create(&c.iam, &name, tags, boundary)
-    })
-    .await?;
-    bounded(c, &r, boundary).await?;
+/// The task role's grants: the ECS Exec policy, the `TaskRolePolicy` and the
+/// `TaskRolePolicyArns`.
+pub(super) async fn grant_task(c: &Clients, spec: &Spec, task: &Role) -> Result<()> {
     let exec = spec.enable_execute_command.then_some(role::EXEC_POLICY);
-    put_task_policies(c, &name, exec, spec.task_role_policy.as_deref()).await?;
-    attach(c, &name, &spec.task_role_policy_arns).await?;
-    Ok(r)
+    put_task_policies(c, &task.name, exec, spec.task_role_policy.as_deref()).await?;
+    attach(c, &task.name, &spec.task_role_policy_arns).await
 }
 
 /// Puts the secrets policy on the execution role, and the ECS Exec policy, the

@@ -3,39 +3,45 @@
 //! is not given, the rule's creation at a free priority, probing past priorities that
 //! concurrent stacks take.
 
-use super::adopt::{create_or_adopt, ensure};
+use super::adopt::create_or_adopt;
 use crate::aws::Clients;
-use crate::error::{is_priority_in_use, Result};
+use crate::error::{is_priority_in_use, AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
 use crate::preflight::priority;
 use crate::progress::step;
-use crate::resources::{listener_rule, target_group};
+use crate::resources::listener_rule::{self, ListenerRule};
+use crate::resources::target_group::{self, TargetGroup};
+use crate::resources::{tags, Tagged};
 use crate::spec::Spec;
 
 /// The target group, associated with the listener through a rule that sends it no traffic
 /// yet: a new rule that matches no request, or (in a replacement) the old set's rule with
-/// the new group at weight 0.
+/// the new group at weight 0. `known` is the priority a new rule gets, the stack resource's
+/// rule if preflight found it, and whether the set is `fresh` (a Create: the rule is created
+/// without reading the listener again; see [`without_strays`]).
 pub(super) async fn traffic(
     c: &Clients,
     d: &Deployment,
     spec: &Spec,
-    priority: u32,
+    (priority, known, fresh): (u32, Option<ListenerRule>, bool),
     tags: &Tags,
-) -> Result<(target_group::TargetGroup, listener_rule::ListenerRule)> {
+) -> Result<(TargetGroup, ListenerRule)> {
     let tg_name = d.target_group();
-    let tg = step(
-        format!("creating target group ({tg_name})"),
-        ensure(
-            d,
-            || target_group::find(&c.elb, &tg_name),
-            || target_group::create(&c.elb, &tg_name, spec, tags),
-        ),
-    )
+    let tg = step(format!("creating target group ({tg_name})"), async {
+        let find = || target_group::find(&c.elb, &tg_name);
+        let create = || target_group::create(&c.elb, &tg_name, spec, tags);
+        create_or_adopt(d, find, create).await
+    })
     .await?;
     let listener = &spec.listener_arn;
     let associate = async {
         let find = || listener_rule::find(&c.elb, listener, d);
-        match find().await? {
+        let found = match (known, fresh) {
+            (Some(rule), _) => Some(rule),
+            (None, true) => None,
+            (None, false) => find().await?,
+        };
+        match found {
             Some(rule) if rule.target_group_arns.contains(&tg.arn) => Ok(rule),
             Some(rule) => listener_rule::join(&c.elb, &rule, &tg.arn).await,
             None if spec.rule_priority.is_some() => {
@@ -47,12 +53,61 @@ pub(super) async fn traffic(
             None => create_at_free_priority(c, d, listener, priority, &tg.arn, tags).await,
         }
     };
-    let rule = step(
-        format!("associating target group ({tg_name}) with listener ({listener})"),
-        associate,
+    let delay = spec.deregistration_delay_seconds;
+    let (rule, (), ()) = tokio::join!(
+        step(
+            format!("associating target group ({tg_name}) with listener ({listener})"),
+            associate,
+        ),
+        target_group::set_deregistration_delay(&c.elb, &tg, delay),
+        surely_ours(c, d, &tg, tags),
     )
-    .await?;
+    .all_ok()?;
     Ok((tg, rule))
+}
+
+/// Whether the target group CreateTargetGroup answered with is ours. moto answers an existing
+/// name with `DuplicateTargetGroupName` (then it was read and claimed already); AWS returns the
+/// existing group when its settings are the same ("If you attempt to create multiple target
+/// groups with the same settings, each call succeeds", ELBv2 API reference,
+/// CreateTargetGroup), so its tags are read, beside the rule's creation, to know whose it is.
+async fn surely_ours(c: &Clients, d: &Deployment, tg: &TargetGroup, tags: &Tags) -> Result<()> {
+    if tg.tags != *tags {
+        return Ok(());
+    }
+    let doing = format!("reading tags of target group ({})", tg.name);
+    let mut read = tags::elbv2::by_arn(&c.elb, std::slice::from_ref(&tg.arn), &doing).await?;
+    match d.owns(&read.remove(&tg.arn).unwrap_or_default()) {
+        true => Ok(()),
+        false => Err(Error::NotOurs {
+            kind: TargetGroup::KIND,
+            name: tg.name.clone(),
+        }),
+    }
+}
+
+/// After a Create made its rule without reading the listener: a rule of an earlier attempt
+/// of this set stands at another priority only if the priority it had was taken by another
+/// rule then and is free now. Such a stray (ours, matching no request) is deleted, so that
+/// one rule forwards to the set's target group.
+pub(super) async fn without_strays(
+    c: &Clients,
+    d: &Deployment,
+    listener: &str,
+    rule: &ListenerRule,
+) -> Result<()> {
+    let rules = listener_rule::find_all(&c.elb, listener).await?;
+    let strays = rules
+        .iter()
+        .filter(|r| d.owns(&r.tags) && r.arn != rule.arn);
+    for stray in strays {
+        step(
+            format!("deleting a stray listener rule ({})", stray.arn),
+            listener_rule::delete(&c.elb, stray),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Creates the rule at `start`, or, when a concurrent stack took that priority since
@@ -66,7 +121,7 @@ async fn create_at_free_priority(
     start: u32,
     target_group_arn: &str,
     tags: &Tags,
-) -> Result<listener_rule::ListenerRule> {
+) -> Result<ListenerRule> {
     let mut at = start;
     let mut attempt = 1;
     loop {

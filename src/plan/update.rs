@@ -1,6 +1,7 @@
 //! Update in place: only the writes the diff calls for, each on the resource it concerns.
 
-use super::{alarms, inventory, roles, scaling, Inventory, Outputs, Owner};
+use super::revisions::{register_early, retire_early};
+use super::{alarms, inventory, revisions, roles, scaling, Inventory, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
@@ -26,7 +27,7 @@ struct Set {
     tg: target_group::TargetGroup,
     rule: listener_rule::ListenerRule,
     service: service::Service,
-    /// Our revisions of the old properties' family, newest first.
+    /// Our revisions in any family (ACTIVE or not), newest first.
     revisions: Vec<task_definition::TaskDefinition>,
     /// The service's scalable target, if it has one (ours or not: decided when used).
     scalable_target: Option<ScalableTarget>,
@@ -83,6 +84,8 @@ struct Change<'a> {
     diff: &'a Diff,
     old_tags: Tags,
     new_tags: Tags,
+    /// The revision registered while the set was read ([`register_early`]), if any.
+    registered: Option<String>,
 }
 
 impl Change<'_> {
@@ -104,7 +107,17 @@ pub async fn update(
     diff: &Diff,
 ) -> Result<Outputs> {
     let d = &owner.deployment;
-    let set = Set::require(d, inventory(c, d, &Locator::from(old)).await?, old)?;
+    let new_tags = owner.tags(&new.tags);
+    let at = Locator::from(old);
+    let (found, registered) = tokio::join!(
+        Box::pin(inventory(c, d, &at)),
+        Box::pin(register_early(c, owner, (new, diff), &new_tags)),
+    );
+    let registered = registered?;
+    let set = match found.and_then(|found| Set::require(d, found, old)) {
+        Ok(set) => set,
+        Err(err) => return Err(retire_early(c, registered, err).await),
+    };
     let change = Change {
         c,
         d,
@@ -112,7 +125,8 @@ pub async fn update(
         new,
         diff,
         old_tags: owner.tags(&old.tags),
-        new_tags: owner.tags(&new.tags),
+        new_tags,
+        registered,
     };
     roles::grant(c, diff, (old, new), &set.task, &set.exec).await?;
     if new.auto_scaling.is_none() && diff.any(Effect::Scaling) {
@@ -120,26 +134,29 @@ pub async fn update(
         scaling::remove(c, d, set.scalable_target.clone()).await?;
     }
     let registered = write(&change, &set).await?;
-    let ours = our_revisions(&change, d, &set).await?;
     let revision = match registered {
         Some(arn) => arn,
         // A continuation (writes done): the revision its first invocation registered is our
         // newest in the new family. Otherwise nothing was registered: the one running.
-        None if diff.is_empty() => ours
+        None if diff.is_empty() => set
+            .revisions
             .iter()
             .find(|t| family_of(&t.arn) == new.task_family)
             .map_or(set.service.task_definition.clone(), |t| t.arn.clone()),
         None => set.service.task_definition.clone(),
     };
-    settle(&change, &set, &revision, &ours).await?;
+    settle(&change, &set, &revision).await?;
     roles::revoke(c, diff, (old, new), &set.task, &set.exec).await?;
     Ok(set.outputs(d, revision, new))
 }
 
-/// Every write the diff calls for, concurrently per resource; every failure is reported.
-/// Returns the task definition revision it registered, if any.
+/// Every write the diff calls for, concurrently per resource, and, beside them, the retirement
+/// of our revisions the service neither runs nor rolls to (the one it ran before this Update
+/// stays, a rollback's target, until the next Update or the Delete); every failure is
+/// reported. Returns the task definition revision it registered, if any.
 async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
-    let ((), (), (), (), (), (), registered) = tokio::join!(
+    let keep = revisions::kept(&set.service, change.registered.as_deref());
+    let ((), (), (), (), (), (), registered, ()) = tokio::join!(
         step(
             format!("updating IAM roles ({}, {})", set.exec.name, set.task.name),
             update_roles(change, set)
@@ -162,6 +179,7 @@ async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
             format!("updating ECS service ({})", set.service.name),
             update_compute(change, set)
         ),
+        revisions::retire_others(change.c, &set.revisions, &keep),
     )
     .all_ok()?;
     Ok(registered)
@@ -322,16 +340,18 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
     Ok(registered)
 }
 
-/// A new task definition revision, if the task definition changes (or its tags must, on
-/// one of ours); its ARN.
+/// A new task definition revision: the one [`register_early`] made, or, when only the tags
+/// change, one with the new tags if the service runs one of ours; its ARN.
 async fn new_revision(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
-    let (diff, new) = (change.diff, change.new);
+    if let Some(arn) = &change.registered {
+        return Ok(Some(arn.clone()));
+    }
+    let new = change.new;
     let runs_ours = set
         .revisions
         .iter()
         .any(|t| t.arn == set.service.task_definition);
-    let changes = diff.any(Effect::TaskDefinition) || diff.any(Effect::Secrets);
-    if !(changes || change.retag() && runs_ours) {
+    if !(change.retag() && runs_ours) {
         return Ok(None);
     }
     let links = task_definition::Links {
@@ -343,50 +363,37 @@ async fn new_revision(change: &Change<'_>, set: &Set) -> Result<Option<String>> 
     Ok(Some(created.arn))
 }
 
-/// Our revisions in the old family and, if TaskFamily changed, in the new one; newest first.
-async fn our_revisions(
-    change: &Change<'_>,
-    d: &Deployment,
-    set: &Set,
-) -> Result<Vec<task_definition::TaskDefinition>> {
-    let mut ours = set.revisions.clone();
-    if change.new.task_family != change.old.task_family {
-        let listed = task_definition::find_all(&change.c.ecs, &change.new.task_family).await?;
-        let mut new_family: Vec<_> = listed.into_iter().filter(|t| d.owns(&t.tags)).collect();
-        new_family.append(&mut ours);
-        ours = new_family;
-    }
-    Ok(ours)
-}
-
-/// Waits (if asked) until the service is steady on `revision`, then deregisters our other
-/// revisions (`ours`): until the new one is steady, the circuit breaker may roll the service
-/// back to the one it ran before. Without the wait, that one is kept too (the next Update or
-/// the Delete retires it).
-async fn settle(
-    change: &Change<'_>,
-    set: &Set,
-    revision: &str,
-    ours: &[task_definition::TaskDefinition],
-) -> Result<()> {
+/// Waits (if asked) until the service is steady on `revision`, then deregisters the revisions
+/// the service ran when the Update began (until then the circuit breaker may roll back to
+/// them; without the wait they are kept, for the next Update or the Delete). Only
+/// deregistered: their tags go with the next Update's or the Delete's retirement, off this
+/// Update's path (a crash in between leaves an INACTIVE revision, never an orphan).
+async fn settle(change: &Change<'_>, set: &Set, revision: &str) -> Result<()> {
     let (ecs, svc) = (&change.c.ecs, &set.service);
-    let waited = change.new.wait_for_steady_state;
-    if waited {
-        step(
-            format!("waiting for ECS service ({}) to be steady", svc.name),
-            service::wait_steady(ecs, &set.cluster.name, &svc.name, revision),
-        )
-        .await?;
+    if !change.new.wait_for_steady_state {
+        return Ok(());
     }
-    let keep = |arn: &str| arn == revision || (!waited && arn == svc.task_definition);
-    for old in ours.iter().filter(|t| !keep(&t.arn)) {
+    step(
+        format!("waiting for ECS service ({}) to be steady", svc.name),
+        service::wait_steady(ecs, &set.cluster.name, &svc.name, revision),
+    )
+    .await?;
+    let ours = |arn: &&str| set.revisions.iter().any(|t| t.arn == *arn);
+    let before = revisions::kept(svc, None);
+    let retired = before
+        .into_iter()
+        .filter(ours)
+        .filter(|arn| *arn != revision);
+    let deregistered = retired.map(|arn| {
         step(
-            format!("deregistering task definition ({})", old.arn),
-            task_definition::delete(ecs, &old.arn),
+            format!("deregistering task definition ({arn})"),
+            task_definition::deregister(ecs, arn),
         )
-        .await?;
-    }
-    Ok(())
+    });
+    futures::future::join_all(deregistered)
+        .await
+        .all_ok()
+        .map(|_| ())
 }
 
 /// An Update needs every resource to exist and be ours.

@@ -201,7 +201,7 @@ pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
     };
     let rules = priorities.len() + facts.other_rules;
     if let Some(limit) = facts.rules_limit {
-        let full = rules >= limit && !facts.rule_of_ours;
+        let full = rules >= limit && facts.rule.is_none();
         let problem = full.then(|| {
             format!(
                 "the load balancer has {rules} rules, the account's limit \

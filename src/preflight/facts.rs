@@ -2,15 +2,17 @@
 //! round trip, plus a second one only when a question remains (rules of the load balancer's
 //! other listeners; the tags of a rule holding the priority).
 
+use super::priority;
 use crate::aws::Clients;
 use crate::error::{AllOk, Result};
 use crate::naming::Deployment;
+use crate::resources::listener_rule::{self, ListenerRule};
 use crate::resources::load_balancer::{self, LoadBalancer};
 use crate::resources::route_table::{self, RouteTable};
 use crate::resources::security_group::{self, SecurityGroup};
 use crate::resources::subnet::{self, Subnet};
+use crate::resources::vpc;
 use crate::resources::vpc_endpoint::{self, VpcEndpoint};
-use crate::resources::{listener_rule, vpc};
 use crate::spec::Spec;
 
 /// The account and network as preflight found them.
@@ -34,9 +36,10 @@ pub struct Facts {
     pub rules_limit: Option<usize>,
     /// `LoadBalancerSecurityGroupId`, if it exists.
     pub load_balancer_security_group: Option<SecurityGroup>,
-    /// Whether a rule of this stack resource (any of its sets) is on the listener: no new rule
-    /// is then needed.
-    pub rule_of_ours: bool,
+    /// The rule of this stack resource on the listener (this set's, else a sibling set's),
+    /// if preflight had to read the rules' tags to know (see `ours`): no new rule is then
+    /// needed, and Create adopts it instead of reading the rules again.
+    pub rule: Option<ListenerRule>,
     /// Whether the rule holding `RulePriority` is this stack resource's.
     pub priority_ours: bool,
 }
@@ -79,12 +82,12 @@ pub async fn gather(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Facts> {
         other_rules: 0,
         rules_limit: limit,
         load_balancer_security_group: sg,
-        rule_of_ours: false,
+        rule: None,
         priority_ours: false,
     };
     let others: Vec<&String> = listeners.iter().filter(|l| *l != listener).collect();
     facts.other_rules = count_rules(c, &others).await?;
-    (facts.rule_of_ours, facts.priority_ours) = ours(c, d, spec, &facts).await?;
+    (facts.rule, facts.priority_ours) = ours(c, d, spec, &facts).await?;
     Ok(facts)
 }
 
@@ -97,27 +100,37 @@ async fn count_rules(c: &Clients, listeners: &[&String]) -> Result<usize> {
     Ok(counted.into_iter().flatten().map(|p| p.len()).sum())
 }
 
-/// Whether a rule of this stack resource is on the listener, and whether the one holding
-/// `RulePriority` is; read only when it matters: the priority is taken, or the load balancer
-/// is at its rule limit (counting every listener's rules).
-async fn ours(c: &Clients, d: &Deployment, spec: &Spec, facts: &Facts) -> Result<(bool, bool)> {
+/// The rule of this stack resource on the listener (ours, else a sibling's), and whether the
+/// one holding `RulePriority` is one of them; read only when the answer may be yes: the
+/// priority the rule would get (`RulePriority`, else the derived one, where an earlier attempt
+/// of this stack resource put its rule) is taken, or the load balancer is at its rule limit
+/// (counting every listener's rules). A fresh Create reads no tags here.
+async fn ours(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    facts: &Facts,
+) -> Result<(Option<ListenerRule>, bool)> {
     let Some(priorities) = &facts.priorities else {
-        return Ok((false, false));
+        return Ok((None, false));
     };
-    let taken = spec.rule_priority.is_some_and(|p| priorities.contains(&p));
+    let wanted = spec.rule_priority.unwrap_or_else(|| priority::derived(d));
+    let taken = priorities.contains(&wanted);
     let rules = priorities.len() + facts.other_rules;
     let full = facts.rules_limit.is_some_and(|l| rules >= l);
     if !taken && !full {
-        return Ok((false, false));
+        return Ok((None, false));
     }
-    let found = listener_rule::find_all(&c.elb, &spec.listener_arn).await?;
-    let of_ours = |r: &&listener_rule::ListenerRule| d.owns(&r.tags) || d.sibling_owns(&r.tags);
+    let mut found = listener_rule::find_all(&c.elb, &spec.listener_arn).await?;
+    let of_ours = |r: &ListenerRule| d.owns(&r.tags) || d.sibling_owns(&r.tags);
     let wanted = spec.rule_priority.map(|p| p.to_string());
+    let priority_ours = found
+        .iter()
+        .any(|r| of_ours(r) && Some(&r.priority) == wanted.as_ref());
+    let ours = found.iter().position(|r| d.owns(&r.tags));
+    let sibling = found.iter().position(|r| d.sibling_owns(&r.tags));
     Ok((
-        found.iter().any(|r| of_ours(&r)),
-        found
-            .iter()
-            .filter(of_ours)
-            .any(|r| Some(&r.priority) == wanted.as_ref()),
+        ours.or(sibling).map(|i| found.swap_remove(i)),
+        priority_ours,
     ))
 }

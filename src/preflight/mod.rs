@@ -15,6 +15,7 @@ mod tests;
 use crate::aws::Clients;
 use crate::error::{Error, Result};
 use crate::naming::Deployment;
+use crate::resources::listener_rule::ListenerRule;
 use crate::spec::Spec;
 
 /// One line of the checklist: what was checked, and the problem if it failed.
@@ -36,20 +37,23 @@ impl Check {
 }
 
 /// Everything preflight checked, and the priority a new listener rule gets.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     /// The checklist, in the order checked.
     pub checks: Vec<Check>,
     /// `RulePriority`, or the free priority derived for this stack resource.
     pub priority: u32,
+    /// The rule of this stack resource on the listener, if preflight read it ([`facts::Facts`]).
+    pub rule: Option<ListenerRule>,
 }
 
 impl Report {
-    /// The priority for a new rule, or [`Error::Preflight`] naming every problem.
-    pub fn accept(self) -> Result<u32> {
+    /// The priority for a new rule and the rule of ours preflight found, or
+    /// [`Error::Preflight`] naming every problem.
+    pub fn accept(self) -> Result<(u32, Option<ListenerRule>)> {
         let problems: Vec<String> = self.checks.into_iter().filter_map(|c| c.problem).collect();
         match problems.is_empty() {
-            true => Ok(self.priority),
+            true => Ok((self.priority, self.rule)),
             false => Err(Error::Preflight { problems }),
         }
     }
@@ -71,5 +75,6 @@ pub fn evaluate(spec: &Spec, facts: &facts::Facts, derived: u32) -> Report {
     Report {
         checks: all,
         priority,
+        rule: facts.rule.clone(),
     }
 }

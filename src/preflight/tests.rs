@@ -190,7 +190,7 @@ fn healthy() -> Facts {
             tags: Default::default(),
             ingress: Vec::new(),
         }),
-        rule_of_ours: false,
+        rule: None,
         priority_ours: false,
     }
 }
@@ -211,7 +211,7 @@ fn a_healthy_account_passes_and_gets_the_next_free_priority() {
         "{report:?}"
     );
     assert_eq!(report.priority, 2001);
-    assert_eq!(report.accept(), Ok(2001));
+    assert_eq!(report.accept(), Ok((2001, None)));
 }
 
 #[test]
@@ -264,7 +264,11 @@ fn one_zone_needs_allow_single_az() {
 #[test]
 fn a_priority_held_by_this_stack_resource_is_free_to_it() {
     let mut facts = healthy();
-    facts.rule_of_ours = true;
+    facts.rule = Some(crate::resources::listener_rule::ListenerRule {
+        arn: "arn:rule/ours".into(),
+        priority: "2000".into(),
+        ..Default::default()
+    });
     let taken = problems(&spec(json!({"RulePriority": 2000})), &facts);
     assert_eq!(
         taken.len(),

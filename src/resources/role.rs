@@ -271,17 +271,16 @@ pub async fn inline_policies(iam: &Client, name: &str) -> Result<Vec<String>> {
     Ok(out.policy_names().to_vec())
 }
 
-/// Detaches managed policies, deletes inline ones, then deletes the role.
+/// Detaches managed policies, deletes inline ones (both listed at once; the changes one at a
+/// time, as IAM wants for one role), then deletes the role.
 pub async fn delete(iam: &Client, name: &str) -> Result<()> {
-    let Some(attached) = found(attached_policies(iam, name).await)? else {
+    let (attached, inline) = tokio::join!(attached_policies(iam, name), inline_policies(iam, name));
+    let (Some(attached), Some(inline)) = (found(attached)?, found(inline)?) else {
         return Ok(());
     };
     for arn in attached {
         detach_policy(iam, name, &arn).await?;
     }
-    let Some(inline) = found(inline_policies(iam, name).await)? else {
-        return Ok(());
-    };
     for policy in inline {
         delete_policy(iam, name, &policy).await?;
     }

@@ -88,7 +88,8 @@ fn from_sdk(
     })
 }
 
-/// Creates it with `tags`; errors are AWS's (an "already exists" is adopted by the caller).
+/// Creates it with `tags` (its deregistration delay is set apart: [`set_deregistration_delay`]);
+/// errors are AWS's (an "already exists" is adopted by the caller).
 pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Result<TargetGroup> {
     let doing = format!("creating target group ({name})");
     let check = spec.target_health_check();
@@ -121,7 +122,6 @@ pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Resul
         load_balancer_arns: Vec::new(),
         tags: tags.clone(),
     };
-    set_deregistration_delay(elb, &group, spec.deregistration_delay_seconds).await?;
     Ok(group)
 }
 /// Sets every setting of the health check, in one ModifyTargetGroup.

@@ -3,15 +3,17 @@
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, CpuArchitecture, EphemeralStorage, HealthCheck,
     KeyValuePair, LogConfiguration, LogDriver, NetworkMode, OsFamily, PortMapping, RuntimePlatform,
-    Secret, TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
+    Secret, TransportProtocol,
 };
 use aws_sdk_ecs::Client;
+use aws_sdk_resourcegroupstagging::types::TagFilter;
+use aws_sdk_resourcegroupstagging::Client as TaggingClient;
 
 use super::tags;
 use super::{build_error, gone, required, Tagged};
 use crate::default_server;
 use crate::error::{is_fresh_role_unusable, Error, Result};
-use crate::naming::Tags;
+use crate::naming::{Tags, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
 use crate::retry::{retry, ROLE_PROPAGATION};
 use crate::spec::Spec;
 
@@ -37,39 +39,52 @@ pub struct Links<'a> {
     pub log_group: &'a str,
 }
 
-/// Every ACTIVE revision of exactly `family`, newest (highest revision) first, with its tags.
-pub async fn find_all(ecs: &Client, family: &str) -> Result<Vec<TaskDefinition>> {
-    let listed = ecs
-        .list_task_definitions()
-        .family_prefix(family)
-        .status(TaskDefinitionStatus::Active)
+/// This deployment's revisions, in any family, newest first, found by their ownership tag
+/// (`owner_tag` = `owner`) with one Resource Groups Tagging API GetResources per page of 100:
+/// the cost is independent of other deployments and of their revisions in a shared family.
+/// They are ACTIVE, or deregistered by an Update whose successor retires them ([`delete`]
+/// removes the tags); deregistering one again is harmless. GetResources is eventually
+/// consistent: a revision registered seconds ago may be missing, which only matters after a
+/// crash between registering and using it. Source: Resource Groups Tagging API Reference,
+/// GetResources (resource type `ecs:task-definition`).
+pub async fn find_ours(
+    tagging: &TaggingClient,
+    (owner_tag, owner): (&str, &str),
+) -> Result<Vec<TaskDefinition>> {
+    let filter = TagFilter::builder().key(owner_tag).values(owner).build();
+    let pages: Vec<_> = tagging
+        .get_resources()
+        .tag_filters(filter)
+        .resource_type_filters(RESOURCE_TYPE)
+        .resources_per_page(PAGE)
         .into_paginator()
-        .items()
         .send()
         .try_collect()
         .await
-        .map_err(|e| Error::aws(format!("listing task definitions ({family})"), e))?;
-    let mut arns: Vec<String> = listed
-        .into_iter()
-        .filter(|a| family_of(a) == family)
+        .map_err(|e| Error::aws(format!("finding the task definitions tagged {owner}"), e))?;
+    let mut found: Vec<TaskDefinition> = pages
+        .iter()
+        .flat_map(|p| p.resource_tag_mapping_list())
+        .filter_map(|m| {
+            let arn = m.resource_arn()?.to_string();
+            let tags = m
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()));
+            Some(TaskDefinition {
+                tags: tags.collect(),
+                arn,
+            })
+        })
         .collect();
-    arns.sort_by_key(|arn| std::cmp::Reverse(revision_of(arn)));
-    let mut found = Vec::with_capacity(arns.len());
-    for arn in arns {
-        let out = ecs
-            .describe_task_definition()
-            .task_definition(&arn)
-            .include(TaskDefinitionField::Tags)
-            .send()
-            .await
-            .map_err(|e| Error::aws(format!("reading task definition ({arn})"), e))?;
-        found.push(TaskDefinition {
-            arn,
-            tags: tags::ecs::read(out.tags()),
-        });
-    }
+    found.sort_by_key(|t| std::cmp::Reverse(revision_of(&t.arn)));
     Ok(found)
 }
+
+/// The Tagging API's resource type of a task definition revision.
+const RESOURCE_TYPE: &str = "ecs:task-definition";
+/// Resources per GetResources page (the API's maximum).
+const PAGE: i32 = 100;
 
 /// What a revision runs with, in the words of the properties (for `prod-e status`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,8 +248,16 @@ fn health_check(spec: &Spec) -> Result<Option<HealthCheck>, aws_sdk_ecs::error::
         .map(Some)
 }
 
-/// Deregisters a revision; tasks already running keep it until they are replaced.
+/// Retires a revision: [`deregister`], then [`untag`]. In that order: a revision that lost
+/// its tags while still ACTIVE would be an orphan no one finds.
 pub async fn delete(ecs: &Client, arn: &str) -> Result<()> {
+    deregister(ecs, arn).await?;
+    untag(ecs, arn).await
+}
+
+/// Deregisters a revision (INACTIVE: tasks already running keep it until they are
+/// replaced; deregistering an INACTIVE one again is harmless). What is gone counts as done.
+pub async fn deregister(ecs: &Client, arn: &str) -> Result<()> {
     let deregistered = ecs
         .deregister_task_definition()
         .task_definition(arn)
@@ -244,6 +267,23 @@ pub async fn delete(ecs: &Client, arn: &str) -> Result<()> {
         deregistered
             .map(|_| ())
             .map_err(|e| Error::aws(format!("deregistering task definition ({arn})"), e)),
+    )
+}
+
+/// Removes a revision's ownership tags, so that [`find_ours`] no longer finds it (INACTIVE
+/// revisions stay discoverable: ECS API reference, DeregisterTaskDefinition).
+pub async fn untag(ecs: &Client, arn: &str) -> Result<()> {
+    let keys = [OWNER_TAG, STACK_TAG, LOGICAL_TAG].map(String::from);
+    let untagged = ecs
+        .untag_resource()
+        .resource_arn(arn)
+        .set_tag_keys(Some(keys.to_vec()))
+        .send()
+        .await;
+    gone(
+        untagged
+            .map(|_| ())
+            .map_err(|e| Error::aws(format!("untagging task definition ({arn})"), e)),
     )
 }
 

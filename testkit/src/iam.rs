@@ -275,6 +275,12 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
         ("elasticloadbalancing", "AddTags" | "RemoveTags") => field("ResourceArns.member.1"),
         ("elasticloadbalancing", "SetRulePriorities") => field("RulePriorities.member.1.RuleArn"),
         ("elasticloadbalancing", _) => field("TargetGroupArn").or_else(|| field("RuleArn")),
+        // The Resource Groups Tagging API signs as `tagging`; its IAM prefix is `tag`, and
+        // GetResources has no resource-level permissions.
+        ("tagging", "GetResources") => {
+            action = "tag:GetResources".into();
+            Some("*".into())
+        }
         ("lambda", "Invoke") => {
             action = "lambda:InvokeFunction".into();
             call.target.split('/').nth(3).map(percent_decode)

@@ -25,7 +25,7 @@ use crate::spec::routing::Routing;
 /// never resolves (RFC 2606), so no client sends it by accident.
 pub const UNROUTED_HOST: &str = "prod-e.unrouted.invalid";
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 /// A listener rule as found or created.
 pub struct ListenerRule {
     /// Its ARN.

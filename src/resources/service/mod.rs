@@ -297,31 +297,22 @@ pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>)
         .map_err(|e| Error::aws(&doing, e))
 }
 
-/// Scales to zero, deletes, and waits until the service is INACTIVE. A service already
-/// DRAINING (deleted by an earlier invocation) is only waited for.
+/// Deletes the service with its tasks (`force`: no UpdateService to zero tasks first; ECS
+/// drains and stops them as it would after one: "If true, allows you to delete a service even
+/// if it wasn't scaled down to zero tasks", ECS API reference, DeleteService), and waits
+/// until it is INACTIVE. A service already DRAINING (deleted by an earlier invocation) is
+/// only waited for.
 pub async fn delete(ecs: &Client, cluster: &str, service: &Service) -> Result<()> {
     let name = service.name.as_str();
     if service.status == "DRAINING" {
         return wait_inactive(ecs, cluster, name).await;
-    }
-    if service.desired_count != 0 {
-        let scaled = update(
-            ecs,
-            cluster,
-            name,
-            Change {
-                desired_count: Some(0),
-                ..Change::default()
-            },
-        )
-        .await;
-        gone(scaled)?;
     }
     retry(SERVICE_BUSY, is_service_busy, || async {
         let deleted = ecs
             .delete_service()
             .cluster(cluster)
             .service(name)
+            .force(true)
             .send()
             .await;
         gone(

@@ -1,0 +1,95 @@
+//! A deployment's task definition revisions: registered early in an Update, retired when no
+//! longer needed. Found by their ownership tag ([`task_definition::find_ours`]), never by
+//! listing a family other deployments share; the revisions a service runs or rolls to are its
+//! own record of which to keep.
+
+use super::Owner;
+use crate::aws::Clients;
+use crate::error::{AllOk, Error, Result};
+use crate::naming::{Deployment, Tags, OWNER_TAG};
+use crate::progress::step;
+use crate::resources::service::Service;
+use crate::resources::task_definition::{self, TaskDefinition};
+use crate::spec::schema::Effect;
+use crate::spec::{Diff, Spec};
+
+/// A new revision when the task definition changes, registered while the set is read (a
+/// round trip less): the roles' ARNs follow from their names ([`Owner::role_arn`]) and the log
+/// group is named by the deployment. If the set then turns out not to be whole and ours, the
+/// Update fails and this revision is deregistered again ([`retire_early`]).
+pub(super) async fn register_early(
+    c: &Clients,
+    owner: &Owner,
+    (new, diff): (&Spec, &Diff),
+    tags: &Tags,
+) -> Result<Option<String>> {
+    if !(diff.any(Effect::TaskDefinition) || diff.any(Effect::Secrets)) {
+        return Ok(None);
+    }
+    let d = &owner.deployment;
+    let (exec, task) = (
+        owner.role_arn(&d.execution_role()),
+        owner.role_arn(&d.task_role()),
+    );
+    let links = task_definition::Links {
+        execution_role_arn: &exec,
+        task_role_arn: &task,
+        log_group: &d.log_group(),
+    };
+    let created = step(
+        format!("registering task definition ({})", new.task_family),
+        task_definition::create(&c.ecs, new, links, tags),
+    )
+    .await?;
+    Ok(Some(created.arn))
+}
+
+/// `err`, after deregistering the revision [`register_early`] made for an Update that failed
+/// before using it (a failure to deregister is logged: the Delete retires it).
+pub(super) async fn retire_early(c: &Clients, registered: Option<String>, err: Error) -> Error {
+    if let Some(arn) = registered {
+        if let Err(retire) = task_definition::delete(&c.ecs, &arn).await {
+            tracing::warn!(%retire, "deregistering the revision of a failed Update");
+        }
+    }
+    err
+}
+
+/// Retires every revision of ours (found by tag) but those `svc` runs or rolls to: after a
+/// Create, the ones an earlier or concurrent attempt registered and never used (or ours, when
+/// the service adopted was made by another attempt with its own).
+pub(super) async fn retire_unused(c: &Clients, d: &Deployment, svc: &Service) -> Result<()> {
+    let ours = task_definition::find_ours(&c.tagging, (OWNER_TAG, d.physical_id())).await?;
+    retire_others(c, &ours, &kept(svc, None)).await
+}
+
+/// The revisions `svc` runs or rolls to (its deployments'), and `registered`.
+pub(super) fn kept<'a>(svc: &'a Service, registered: Option<&'a str>) -> Vec<&'a str> {
+    let mut keep: Vec<&str> = svc.revisions.iter().map(String::as_str).collect();
+    keep.push(&svc.task_definition);
+    keep.extend(registered);
+    keep.sort_unstable();
+    keep.dedup();
+    keep
+}
+
+/// Retires, at once, each of `ours` that is not in `keep`.
+pub(super) async fn retire_others(
+    c: &Clients,
+    ours: &[TaskDefinition],
+    keep: &[&str],
+) -> Result<()> {
+    let retired = ours
+        .iter()
+        .filter(|t| !keep.contains(&t.arn.as_str()))
+        .map(|t| {
+            step(
+                format!("deregistering task definition ({})", t.arn),
+                task_definition::delete(&c.ecs, &t.arn),
+            )
+        });
+    futures::future::join_all(retired)
+        .await
+        .all_ok()
+        .map(|_| ())
+}
