@@ -4,6 +4,8 @@
 //! next to the critical-path bound; AWS calls per operation; peak RSS; binary and zip sizes;
 //! and the same operations with concurrency switched off (the proxy serializes the calls).
 
+mod rollouts;
+
 use prod_e_testkit as support;
 
 use std::collections::BTreeMap;
@@ -103,6 +105,7 @@ async fn main() {
             m.wall_ms / with
         );
     }
+    report["rollouts"] = rollouts::run(&h, &proxy).await;
     report["sequential_50ms"] = json!(seq
         .iter()
         .map(|m| json!({"operation": m.operation, "wall_ms": m.wall_ms}))
