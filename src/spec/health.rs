@@ -89,10 +89,9 @@ pub const CONTAINER_FIELDS: [Field; 5] = [
         kind: FieldKind::Integer {
             min: 5,
             max: 300,
-            default: Some(10),
+            default: Some(30),
         },
-        doc: "seconds between checks (default 10, AWS's 30: a new task passes its first check \
-              within 10 s of answering, and checks stay light on the app)",
+        doc: "seconds between checks",
     },
     Field {
         name: "Timeout",

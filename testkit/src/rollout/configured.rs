@@ -25,11 +25,13 @@ pub enum Began {
     Updated,
 }
 
-/// A service's current deployment: how and when it began.
+/// A service's current deployment: how and when it began, and the desired count then (a
+/// later desired count of 0, as before a DeleteService, does not rewrite its history).
 #[derive(Debug, Clone, Copy)]
 pub struct Deployment {
     pub began: Began,
     pub at: Instant,
+    pub desired: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -144,7 +146,9 @@ impl Configured {
         }
         if let Some(began) = began {
             let at = Instant::now();
-            service.deployment = Some(Deployment { began, at });
+            let desired = service.asked.get("desiredCount").and_then(Value::as_u64);
+            let desired = desired.map_or(1, |n| n as u32);
+            service.deployment = Some(Deployment { began, at, desired });
             self.log.push((arn, action_name(began), at));
         }
     }
@@ -189,7 +193,9 @@ impl Configured {
         out.minimum_healthy_percent = number(&configuration["minimumHealthyPercent"], 100);
         out.maximum_percent = number(&configuration["maximumPercent"], 200);
         out.circuit_breaker = configuration["deploymentCircuitBreaker"]["enable"] == true;
-        out.desired = number(&asked("desiredCount"), 1);
+        out.desired = s
+            .deployment
+            .map_or(number(&asked("desiredCount"), 1), |d| d.desired);
         out.stop_timeout = self
             .stop_timeouts
             .get(&s.task_definition)

@@ -232,7 +232,10 @@ fn rolling(s: &Settings, startup: Startup, old: u32) -> Outcome {
         let tasks = if up { tasks.div_ceil(100) } else { tasks / 100 };
         tasks.min(u64::from(u32::MAX)) as u32
     };
-    let (most, least) = (share(s.maximum_percent, false), share(s.minimum_healthy_percent, true));
+    let (most, least) = (
+        share(s.maximum_percent, false),
+        share(s.minimum_healthy_percent, true),
+    );
     let (mut old, mut new, mut elapsed) = (old, 0u32, 0.0);
     while old > 0 || new < n {
         let stop = old.min((old + new).saturating_sub(least));
