@@ -5,6 +5,8 @@
 //! the same operations with concurrency switched off (the proxy serializes the calls); and
 //! many stacks at once ([`scale`]).
 
+mod rollouts;
+
 use prod_e_testkit as support;
 
 mod scale;
@@ -107,6 +109,7 @@ async fn main() {
             m.wall_ms / with
         );
     }
+    report["rollouts"] = rollouts::run(&h, &proxy).await;
     report["sequential_50ms"] = json!(seq
         .iter()
         .map(|m| json!({"operation": m.operation, "wall_ms": m.wall_ms}))

@@ -99,7 +99,7 @@ fn plan_shows_the_create_graph_and_the_update() {
     );
     for line in [
         format!("  1. IAM role {} (trusted by ecs-tasks.amazonaws.com, AmazonECSTaskExecutionRolePolicy)", id.execution_role()),
-        format!("target group {} (ip, HTTP:80, health check path / every 30 s, timeout 5 s, healthy 5, unhealthy 2, codes 200, deregistration delay 30 s)", id.target_group()),
+        format!("target group {} (ip, HTTP:80, health check path / every 10 s, timeout 5 s, healthy 2, unhealthy 3, codes 200, deregistration delay 30 s)", id.target_group()),
         "  2. task definition prod-e-task (Fargate X86_64, awsvpc, 256 CPU / 512 MiB, ephemeral storage 20 GiB (Fargate's), node:16".to_string(),
         "  3. ECS service prod-e-service (1 task(s), FARGATE".to_string(),
     ] {
@@ -206,7 +206,7 @@ async fn status_shows_a_live_deployment_and_flags_drift() {
         "{out}"
     );
     assert!(
-        out.contains("! StopTimeout is 30, the properties say 45"),
+        out.contains("! StopTimeout is 10, the properties say 45"),
         "{out}"
     );
     assert!(
@@ -220,7 +220,7 @@ async fn status_shows_a_live_deployment_and_flags_drift() {
         "{out}"
     );
     assert!(
-        out.contains("! HealthCheck is path / every 30 s, timeout 5 s, healthy 5, unhealthy 2, codes 200, the properties say path /ready every"),
+        out.contains("! HealthCheck is path / every 10 s, timeout 5 s, healthy 2, unhealthy 3, codes 200, the properties say path /ready every"),
         "{out}"
     );
     assert!(

@@ -80,7 +80,7 @@ async fn create_provisions_the_whole_set() {
     assert_eq!(tg.health_check, spec.target_health_check());
     assert_eq!(
         tg.health_check.to_string(),
-        "path / every 30 s, timeout 5 s, healthy 5, unhealthy 2, codes 200"
+        "path / every 10 s, timeout 5 s, healthy 2, unhealthy 3, codes 200"
     );
     let rule = inv.listener_rule.expect("listener rule");
     // No RulePriority given: the one derived for this stack resource, free on the listener.

@@ -51,7 +51,7 @@ async fn health_checks_platform_and_hardening_are_created_and_changed_in_place()
     );
     assert_eq!(
         (tg.healthy_threshold_count(), tg.unhealthy_threshold_count()),
-        (Some(2), Some(2))
+        (Some(2), Some(3))
     );
     assert_eq!(tg.matcher().and_then(|m| m.http_code()), Some("200-299"));
     let delay = |attrs: &[aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute]| {

@@ -20,6 +20,7 @@ mod protocol;
 mod real_aws;
 mod reliability;
 mod replace;
+mod rollouts;
 mod routing;
 mod scaling;
 mod secrets;

@@ -11,8 +11,12 @@
 
 use super::object::{Field, FieldKind, Object};
 
-/// The fields of `HealthCheck`. AWS's defaults for an `ip` target group are set explicitly
-/// (the API reference and the guide disagree on the timeout's: 5 or 6 s).
+/// The fields of `HealthCheck`. The defaults are prod-e's, tuned for rollouts (issue #16;
+/// README "Rollout defaults"): AWS's for an `ip` target group are 30 s / 5 s / 5 / 2. ECS
+/// Developer Guide, "Optimize load balancer health check parameters": a new target needs one
+/// passing check ("the healthy threshold count only applies when a target recovers from an
+/// unhealthy state"), so the interval sets how soon a new task gets traffic, and suggests
+/// interval 5 s and healthy threshold 2 for services that start within 10 s.
 pub const TARGET_FIELDS: [Field; 6] = [
     Field {
         name: "Path",
@@ -27,9 +31,10 @@ pub const TARGET_FIELDS: [Field; 6] = [
         kind: FieldKind::Integer {
             min: 5,
             max: 300,
-            default: Some(30),
+            default: Some(10),
         },
-        doc: "seconds between checks",
+        doc: "seconds between checks (default 10, AWS's 30: a new task passes its first check \
+              within 10 s of answering, and checks stay light on the app)",
     },
     Field {
         name: "TimeoutSeconds",
@@ -38,25 +43,29 @@ pub const TARGET_FIELDS: [Field; 6] = [
             max: 120,
             default: Some(5),
         },
-        doc: "seconds without an answer that fail a check (less than IntervalSeconds)",
+        doc: "seconds without an answer that fail a check, less than IntervalSeconds \
+              (default 5, AWS's: an app that needs longer to answer its check is failing)",
     },
     Field {
         name: "HealthyThresholdCount",
         kind: FieldKind::Integer {
             min: 2,
             max: 10,
-            default: Some(5),
+            default: Some(2),
         },
-        doc: "checks passed in a row before a target gets traffic",
+        doc: "checks passed in a row before an unhealthy target is healthy again (a new one \
+              needs one) (default 2, AWS's 5: the ECS guide's value, recovery in 20 s, not \
+              150 s)",
     },
     Field {
         name: "UnhealthyThresholdCount",
         kind: FieldKind::Integer {
             min: 2,
             max: 10,
-            default: Some(2),
+            default: Some(3),
         },
-        doc: "checks failed in a row before a target is unhealthy",
+        doc: "checks failed in a row before a target is unhealthy (default 3, AWS's 2: 30 s \
+              of failures at the 10 s interval, not 20 s, before ECS replaces a task)",
     },
     Field {
         name: "Matcher",

@@ -610,7 +610,7 @@ fn health_checks_take_cloudformation_strings_and_the_old_path_property() {
     let spec = Spec::parse(&props).unwrap();
     assert_eq!(
         spec.target_health_check().to_string(),
-        "path /health every 10 s, timeout 5 s, healthy 2, unhealthy 2, codes 200"
+        "path /health every 10 s, timeout 5 s, healthy 2, unhealthy 3, codes 200"
     );
     let container = spec
         .container_health_check
@@ -628,7 +628,7 @@ fn health_checks_take_cloudformation_strings_and_the_old_path_property() {
     assert_eq!(plain.container_health_check, None);
     assert_eq!(
         (plain.cpu_architecture.as_str(), plain.stop_timeout),
-        ("X86_64", 30)
+        ("X86_64", 10)
     );
     assert_eq!(plain.ephemeral_storage_gib, None);
 }

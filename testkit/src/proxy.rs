@@ -415,10 +415,11 @@ impl Shared {
             None => {
                 let reply = self.moto.forward(req).await;
                 let (reply, faulted) = self.rules.after(call, reply);
-                (
-                    self.rollouts.after(&call.action, &call.body, reply),
-                    faulted,
-                )
+                let reply = self.rollouts.after(&call.action, &call.body, reply);
+                if let Some((service, time)) = self.rollouts.draining_time(&call.action, &reply) {
+                    self.rules.drains_for(&service, time);
+                }
+                (reply, faulted)
             }
         };
         // AWS has acted on the call (and the rules recorded it); its caller never hears back.

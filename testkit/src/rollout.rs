@@ -10,6 +10,15 @@
 //! is rolled back by the circuit breaker to the last revision that did not crash.
 //! Sources: <https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DeploymentCircuitBreaker>,
 //! <https://docs.amazonaws.cn/en_us/AmazonECS/latest/developerguide/deployment-failure-detection.html>.
+//!
+//! [`Rollout::Timed`] derives each rollout's time from what the provider configured (health
+//! check, deregistration delay, grace period, deployment percentages, stop timeout), as the
+//! [`timing`] model says, played at [`timing::SCALE`]; a deleted service then drains for as
+//! long as one of its tasks takes to leave.
+
+mod configured;
+mod timed;
+pub mod timing;
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -21,6 +30,9 @@ use serde_json::{json, Value};
 use super::aws_rules::revisions::{Course, Revisions};
 use super::aws_rules::upstream::text;
 use super::aws_rules::wire;
+use crate::http::percent_decode;
+use configured::Configured;
+pub use timing::Startup;
 
 /// How the rollout of a service goes.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -38,6 +50,10 @@ pub enum Rollout {
     /// Failed because this deployment alarm went into ALARM (rolloutState FAILED), as
     /// ListServiceDeployments and DescribeServiceDeployments then tell (moto has neither).
     Alarm(String),
+    /// In progress for as long as the [`timing`] model says, from the settings the provider
+    /// configured and tasks that come up as `Startup` says; completed, or failed by the
+    /// circuit breaker when the model's tasks keep failing their health checks.
+    Timed(Startup),
 }
 
 #[derive(Debug, Default)]
@@ -53,6 +69,8 @@ struct State {
     seen: HashMap<String, (Rollout, Instant)>,
     /// The task definitions each service was asked to run, and which crash.
     revisions: Revisions,
+    /// What the provider configured, for [`Rollout::Timed`].
+    configured: Configured,
 }
 
 impl Rollouts {
@@ -79,10 +97,51 @@ impl Rollouts {
     /// Whether the service with this ARN is, as presented, steady.
     pub fn is_steady(&self, arn: &str) -> bool {
         let state = self.state.lock().expect("rollouts");
-        state
-            .seen
-            .get(arn)
-            .is_some_and(|(r, since)| completed(r, *since))
+        state.seen.get(arn).is_some_and(|(r, since)| match r {
+            Rollout::Timed(startup) => {
+                timed::now(&state.configured, arn, *startup, &Value::Null) == Rollout::Done
+            }
+            r => completed(r, *since),
+        })
+    }
+
+    /// Tasks the [`Rollout::Timed`] model has stopped so far for failing their ELB health
+    /// checks, over the current deployments of every service (0: none was replaced).
+    pub fn unhealthy_stops(&self) -> u32 {
+        let state = self.state.lock().expect("rollouts");
+        let timed = state.seen.iter().filter_map(|(arn, (r, _))| match r {
+            Rollout::Timed(startup) => Some((arn, *startup)),
+            _ => None,
+        });
+        timed
+            .map(|(arn, startup)| timed::stopped(&state.configured, arn, startup))
+            .sum()
+    }
+
+    /// For a DeleteService moto answered (`reply`): the service's ARN and how long it stays
+    /// DRAINING, if its rollout is [`Rollout::Timed`] (deregistration delay and stop timeout,
+    /// played); `None` otherwise (the rules' fixed time applies).
+    pub fn draining_time(&self, action: &str, reply: &[u8]) -> Option<(String, Duration)> {
+        if action != "DeleteService" {
+            return None;
+        }
+        let arn = text(&wire::ok_json(reply)?["service"]["serviceArn"]);
+        let state = self.state.lock().expect("rollouts");
+        let rollout = state.seen.get(&arn).map_or(&state.next, |(r, _)| r);
+        matches!(rollout, Rollout::Timed(_))
+            .then(|| (arn.clone(), timed::draining(&state.configured, &arn)))
+    }
+
+    /// The modelled real-AWS seconds of every deployment and deletion begun at or after
+    /// `since` under [`Rollout::Timed`]: (service ARN, `CreateService`, `UpdateService` or
+    /// `DeleteService`, seconds; `None`: it never completes).
+    pub fn modeled(&self, since: Instant) -> Vec<(String, &'static str, Option<f64>)> {
+        let state = self.state.lock().expect("rollouts");
+        let startup_of = |arn: &str| match state.seen.get(arn).map_or(&state.next, |(r, _)| r) {
+            Rollout::Timed(startup) => *startup,
+            _ => Startup::TYPICAL,
+        };
+        timed::modeled(&state.configured, since, startup_of)
     }
 
     /// Reads an ECS call moto answered (`request` its body); rewrites DescribeServices.
@@ -90,12 +149,25 @@ impl Rollouts {
         if action == "DescribeServices" {
             return self.rewrite(reply);
         }
-        let (Ok(asked), Some(answer)) = (serde_json::from_str(request), wire::ok_json(&reply))
-        else {
+        let Some(body) = wire::ok_body(&reply) else {
             return reply;
         };
         let mut state = self.state.lock().expect("rollouts");
-        state.revisions.observe(action, &asked, &answer);
+        match (serde_json::from_str(request), serde_json::from_str(&body)) {
+            (Ok(asked), Ok(answer)) => {
+                state.revisions.observe(action, &asked, &answer);
+                state.configured.ecs(action, &asked, &answer);
+            }
+            _ => {
+                let form = request
+                    .split('&')
+                    .filter_map(|kv| kv.split_once('='))
+                    .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+                    .collect();
+                state.configured.elb(action, &form, &body);
+            }
+        }
+        drop(state);
         reply
     }
 
@@ -184,6 +256,10 @@ impl State {
                 previous,
                 failed,
             } => {
+                let rollout = match rollout {
+                    Rollout::Timed(startup) => timed::now(&self.configured, &arn, startup, s),
+                    other => other,
+                };
                 present(s, &rollout, since);
                 on_revisions(s, &arn, latest, previous);
                 if let Some(failed) = failed {
@@ -200,7 +276,8 @@ fn completed(rollout: &Rollout, since: Instant) -> bool {
     match rollout {
         Rollout::Done => true,
         Rollout::Slow(d) => since.elapsed() >= *d,
-        Rollout::Stuck | Rollout::Failed(_) | Rollout::Alarm(_) => false,
+        // Timed rollouts are shown as one of the others ([`timed::now`]).
+        Rollout::Stuck | Rollout::Failed(_) | Rollout::Alarm(_) | Rollout::Timed(_) => false,
     }
 }
 
@@ -373,6 +450,64 @@ mod tests {
         assert_eq!(s["deployments"][0]["rolloutState"], "IN_PROGRESS");
         assert_eq!(s["deployments"].as_array().map(Vec::len), Some(2));
         assert!(!rollouts.is_steady("arn:svc/b"));
+    }
+
+    fn http(body: &str) -> Vec<u8> {
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_timed_rollout_lasts_what_the_configuration_says() {
+        let rollouts = Rollouts::default();
+        rollouts.set_for_new(Rollout::Timed(Startup::TYPICAL));
+        let since = Instant::now();
+        let group = "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/tg/1";
+        let made = format!("<R><TargetGroupArn>{group}</TargetGroupArn></R>");
+        let form = "Action=CreateTargetGroup&HealthCheckIntervalSeconds=10&HealthyThresholdCount=2";
+        rollouts.after("CreateTargetGroup", form, http(&made));
+        let attributes = format!(
+            "Action=ModifyTargetGroupAttributes&TargetGroupArn={}&Attributes.member.1.Key=\
+             deregistration_delay.timeout_seconds&Attributes.member.1.Value=30",
+            group.replace(':', "%3A").replace('/', "%2F")
+        );
+        rollouts.after("ModifyTargetGroupAttributes", &attributes, http("<R/>"));
+        let td =
+            json!({"containerDefinitions": [{"name": "app", "image": "nginx", "stopTimeout": 10}]});
+        let registered =
+            json!({"taskDefinition": {"taskDefinitionArn": "arn:td/f:1", "family": "f"}});
+        rollouts.after(
+            "RegisterTaskDefinition",
+            &td.to_string(),
+            http(&registered.to_string()),
+        );
+        let asked = json!({"taskDefinition": "arn:td/f:1", "desiredCount": 1,
+            "healthCheckGracePeriodSeconds": 120, "loadBalancers": [{"targetGroupArn": group}],
+            "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": 200}});
+        let created =
+            json!({"service": {"serviceArn": "arn:svc/t", "taskDefinition": "arn:td/f:1"}});
+        rollouts.after(
+            "CreateService",
+            &asked.to_string(),
+            http(&created.to_string()),
+        );
+        let mut s = service("arn:svc/t", "arn:td/f:1");
+        rollouts.present(&mut s);
+        assert_eq!(s["deployments"][0]["rolloutState"], "IN_PROGRESS");
+        assert!(!rollouts.is_steady("arn:svc/t"));
+        // 45 s to RUNNING, healthy at the first check 10 s later.
+        let modeled = rollouts.modeled(since);
+        assert_eq!(
+            modeled,
+            [("arn:svc/t".to_string(), "CreateService", Some(55.0))]
+        );
+        let deleted = json!({"service": {"serviceArn": "arn:svc/t"}});
+        let drain = rollouts.draining_time("DeleteService", &http(&deleted.to_string()));
+        assert_eq!(drain, Some(("arn:svc/t".to_string(), timing::played(40.0))));
+        assert_eq!(rollouts.unhealthy_stops(), 0);
     }
 
     #[test]

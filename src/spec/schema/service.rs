@@ -87,9 +87,12 @@ pub const HEALTH_CHECK_GRACE_PERIOD_SECONDS: Property = Property {
         min: 0,
         max: i32::MAX as i64,
     },
-    default: Default::Integer(60),
+    default: Default::Integer(120),
     effect: Effect::Deployment,
-    doc: "seconds after a task starts during which failed health checks do not stop it",
+    doc: "seconds after a task is RUNNING (image pull not counted) during which failed health \
+         checks do not stop it (default 120, AWS's 0: with the default health check an app \
+         that answers within 110 s of starting is never replaced, and a healthy task is \
+         healthy at once whatever the grace period)",
 };
 /// The `MinimumHealthyPercent` property.
 pub const MINIMUM_HEALTHY_PERCENT: Property = Property {
@@ -98,7 +101,8 @@ pub const MINIMUM_HEALTHY_PERCENT: Property = Property {
     default: Default::Integer(100),
     effect: Effect::Deployment,
     doc: "during a deployment, the running tasks never fall below this share of DesiredCount \
-         (ECS `minimumHealthyPercent`)",
+         (ECS `minimumHealthyPercent`) (default 100, AWS's: no capacity is lost during a \
+         deployment)",
 };
 /// The `MaximumPercent` property.
 pub const MAXIMUM_PERCENT: Property = Property {
@@ -111,7 +115,8 @@ pub const MAXIMUM_PERCENT: Property = Property {
     effect: Effect::Deployment,
     doc: "during a deployment, running and pending tasks never exceed this share of \
          DesiredCount (ECS `maximumPercent`); with MinimumHealthyPercent it must let a \
-         deployment start or stop at least one task (ECS rounds this down, that up)",
+         deployment start or stop at least one task (ECS rounds this down, that up) (default \
+         200, AWS's: every new task starts at once, one batch)",
 };
 /// The `CircuitBreaker` property.
 pub const CIRCUIT_BREAKER: Property = Property {
@@ -143,7 +148,8 @@ pub const DEREGISTRATION_DELAY_SECONDS: Property = Property {
     kind: Kind::Integer { min: 0, max: 3600 },
     default: Default::Integer(30),
     effect: Effect::Deregistration,
-    doc: "seconds a target leaving the group keeps its connections",
+    doc: "seconds a target leaving the group keeps its connections (default 30, AWS's 300: \
+         requests up to 30 s finish; the ECS guide's 5 s suits only sub-second APIs)",
 };
 /// The `Alarms` property.
 pub const ALARMS: Property = Property {

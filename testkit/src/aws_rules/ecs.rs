@@ -18,7 +18,7 @@
 //!   (ServiceNotActiveException: "You can't update a service that's inactive").
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -42,6 +42,8 @@ struct Deleted {
     name: String,
     arn: String,
     at: Instant,
+    /// Its own DRAINING time (a timed rollout's), instead of the rules'.
+    time: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -64,7 +66,25 @@ fn draining(s: &State, matches: impl Fn(&Deleted) -> bool) -> bool {
         && s.ecs
             .deleted
             .iter()
-            .any(|d| matches(d) && d.at.elapsed() < s.draining_for)
+            .any(|d| matches(d) && d.at.elapsed() < window(s, d))
+}
+
+/// How long `d` stays DRAINING: its own time if it has one, else the rules' (whose zero ends
+/// every drain at once).
+fn window(s: &State, d: &Deleted) -> Duration {
+    match d.time {
+        Some(time) if !s.draining_for.is_zero() => time,
+        _ => s.draining_for,
+    }
+}
+
+/// Rule 4: the deleted service `arn` drains for `time` (a timed rollout's drain).
+pub fn drains_for(rules: &AwsRules, arn: &str, time: Duration) {
+    rules.with(|st| {
+        if let Some(d) = st.ecs.deleted.iter_mut().rev().find(|d| d.arn == arn) {
+            d.time = Some(time);
+        }
+    });
 }
 
 /// Rule 3: DeleteCluster while it has ACTIVE or DRAINING services.
@@ -98,14 +118,21 @@ pub fn deleted(rules: &AwsRules, reply: &[u8]) {
         name: text(&s["serviceName"]),
         arn: text(&s["serviceArn"]),
         at: Instant::now(),
+        time: None,
     };
     rules.with(|st| {
         for created in st.ecs.tokens.values_mut().filter(|c| c.arn == gone.arn) {
             created.deleted = true;
         }
         if !draining(st, |d| d.arn == gone.arn) {
-            let window = st.draining_for;
-            st.ecs.deleted.retain(|d| d.at.elapsed() < window);
+            let kept: Vec<bool> = st
+                .ecs
+                .deleted
+                .iter()
+                .map(|d| d.at.elapsed() < window(st, d))
+                .collect();
+            let mut kept = kept.into_iter();
+            st.ecs.deleted.retain(|_| kept.next().unwrap_or(false));
             st.ecs.deleted.push(gone);
         }
     });

@@ -10,7 +10,7 @@
 //! | 1 | CreateService/UpdateService: a target group in `loadBalancers` must be forwarded to by a listener or rule (`InvalidParameterException` … does not have an associated load balancer) | umotif-public/terraform-aws-ecs-fargate#43, hashicorp/terraform#32908 | `elbv2::a_target_group_nothing_forwards_to_cannot_serve` |
 //! | 2 | DeleteTargetGroup while a listener or rule forwards to it: `ResourceInUse` | ELBv2 API reference, DeleteTargetGroup | `elbv2::a_target_group_a_rule_forwards_to_cannot_be_deleted` |
 //! | 3 | DeleteCluster with ACTIVE or DRAINING services: `ClusterContainsServicesException` | ECS ClusterContainsServicesException (botocore reference) | `ecs::a_cluster_with_services_cannot_be_deleted` |
-//! | 4 | A deleted service is DRAINING (for [`DRAINING_FOR`]) before INACTIVE | AWS CLI delete-service; hashicorp/terraform-provider-aws#2283 | `ecs::a_deleted_service_drains_before_it_is_inactive` |
+//! | 4 | A deleted service is DRAINING (for [`DRAINING_FOR`]; under a timed rollout for its deregistration delay and stop timeout, played) before INACTIVE | AWS CLI delete-service; hashicorp/terraform-provider-aws#2283 | `ecs::a_deleted_service_drains_before_it_is_inactive` |
 //! | 5 | CreateService of an ACTIVE or DRAINING name: `InvalidParameterException` (still Draining / not idempotent), unless the same clientToken and request (then the existing service) | DeleteService doc; ECS API Idempotency; terraform-provider-aws#23462 | `ecs::a_service_name_in_use_is_not_created_again` |
 //! | 6 | CreateCluster of an existing ACTIVE name returns that cluster unchanged | terraform-provider-aws#38875, #44817 | `ecs::an_existing_cluster_is_returned_unchanged` |
 //! | 7 | The ECS service-linked role: none in a new account; GetRole / CreateServiceLinkedRole played (`NoSuchEntity`, `InvalidInput`); CreateService without it: `InvalidParameterException` … Unable to assume the service linked role; CreateCluster does not make it | aws-modern-application-workshop#69, IAM CreateServiceLinkedRole, terraform-aws-hasura#17, ECS CreateCluster | `iam::ecs_needs_its_service_linked_role` |
@@ -182,6 +182,12 @@ impl AwsRules {
     /// services already deleted too (`Duration::ZERO` ends every drain at once).
     pub fn draining_for(&self, time: Duration) {
         self.with(|s| s.draining_for = time);
+    }
+
+    /// The deleted service `arn` stays DRAINING for `time` from its deletion instead of the
+    /// rules' time (a timed rollout's drain: [`super::rollout::Rollout::Timed`]).
+    pub fn drains_for(&self, arn: &str, time: Duration) {
+        ecs::drains_for(self, arn, time);
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
