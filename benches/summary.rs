@@ -18,7 +18,7 @@ pub fn print(report: &Value) -> Value {
     rows.extend(scale(report));
     rows.extend(footprint(report));
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
+    table.load_style(UTF8_FULL_CONDENSED);
     table.set_header(["measure", "result", "target", "met"]);
     for r in &rows {
         let met = match r.met {

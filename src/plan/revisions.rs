@@ -93,3 +93,25 @@ pub(super) async fn retire_others(
         .all_ok()
         .map(|_| ())
 }
+
+/// Deregisters (only) those of `ours` that `svc` ran or rolled to when it was read, but
+/// `revision`: an Update's predecessors, once it is steady.
+pub(super) async fn deregister_previous(
+    c: &Clients,
+    svc: &Service,
+    ours: &[TaskDefinition],
+    revision: &str,
+) -> Result<()> {
+    let is_ours = |arn: &&str| ours.iter().any(|t| t.arn == *arn);
+    let previous = kept(svc, None).into_iter().filter(is_ours);
+    let deregistered = previous.filter(|arn| *arn != revision).map(|arn| {
+        step(
+            format!("deregistering task definition ({arn})"),
+            task_definition::deregister(&c.ecs, arn),
+        )
+    });
+    futures::future::join_all(deregistered)
+        .await
+        .all_ok()
+        .map(|_| ())
+}

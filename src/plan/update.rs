@@ -378,22 +378,7 @@ async fn settle(change: &Change<'_>, set: &Set, revision: &str) -> Result<()> {
         service::wait_steady(ecs, &set.cluster.name, &svc.name, revision),
     )
     .await?;
-    let ours = |arn: &&str| set.revisions.iter().any(|t| t.arn == *arn);
-    let before = revisions::kept(svc, None);
-    let retired = before
-        .into_iter()
-        .filter(ours)
-        .filter(|arn| *arn != revision);
-    let deregistered = retired.map(|arn| {
-        step(
-            format!("deregistering task definition ({arn})"),
-            task_definition::deregister(ecs, arn),
-        )
-    });
-    futures::future::join_all(deregistered)
-        .await
-        .all_ok()
-        .map(|_| ())
+    revisions::deregister_previous(change.c, svc, &set.revisions, revision).await
 }
 
 /// An Update needs every resource to exist and be ours.
