@@ -97,6 +97,7 @@ async fn stacks(h: &Harness, binary: &str, n: usize, name: &str) -> Vec<Vec<Done
     for _ in 0..n {
         let proxy = Proxy::start(moto::endpoint()).await;
         proxy.latency(LATENCY);
+        proxy.rules.draining_for(Duration::ZERO);
         let f = Function::start(binary, &proxy.endpoint, INVOCATION, &[]).await;
         lanes.push((proxy, f));
     }
