@@ -63,6 +63,19 @@ pub fn is_service_draining(err: &Error) -> bool {
     err.code_is(&["InvalidParameterException"]) && err.message_has("Draining")
 }
 
+/// ECS DeregisterTaskDefinition / UntagResource of a revision that is no longer there to
+/// retire: removed (DeleteTaskDefinitions; "Unable to describe task definition",
+/// terraform-provider-aws#29749; the DeregisterTaskDefinition reference warns that INACTIVE
+/// revisions may not persist) or already INACTIVE, should ECS refuse a second deregistration
+/// (undocumented either way: treated as retired).
+pub fn is_task_definition_retired(err: &Error) -> bool {
+    err.code_is(&["ClientException"])
+        && (err.message_has("Unable to describe task definition")
+            || err.message_has("does not exist")
+            || err.message_has("INACTIVE")
+            || err.message_has("inactive"))
+}
+
 /// ECS CreateService of a name an ACTIVE service holds, with another clientToken or request:
 /// "Creation of service was not idempotent." (ECS API reference, "Idempotency";
 /// hashicorp/terraform-provider-aws#23462).

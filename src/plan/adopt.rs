@@ -199,7 +199,7 @@ pub(super) async fn ensure_service(
     let d = &owner.deployment;
     let names = d.service_names(&spec.service_name);
     if fresh {
-        let token = owner.client_token();
+        let token = owner.client_token(links.task_definition_arn);
         let find = || service::find(&c.ecs, links.cluster, &names[0]);
         match service::create(&c.ecs, &names[0], spec, links, tags, &token).await {
             // An ACTIVE service holds the name: ours (an earlier attempt with another request)
@@ -230,7 +230,7 @@ pub(super) async fn ensure_service(
     if let Some(foreign) = holder(name) {
         return Err(not_ours(foreign));
     }
-    let token = owner.client_token();
+    let token = owner.client_token(links.task_definition_arn);
     let find = || service::find(&c.ecs, links.cluster, name);
     let create = || service::create(&c.ecs, name, spec, links, tags, &token);
     match create_or_adopt(d, find, create).await {

@@ -140,29 +140,60 @@ pub(super) async fn prepare(
     let tags = owner.tags(&spec.tags);
     let known = (start.priority, start.rule.clone(), start.fresh);
     // Boxed: these futures are deep, and debug builds keep them on the stack.
-    let ((exec, task, def), (tg, rule), sg, cluster) = tokio::join!(
+    let (defs, routed, sg, cluster) = tokio::join!(
         Box::pin(task_definition_set(c, owner, spec, &tags)),
         Box::pin(traffic(c, d, spec, known, &tags)),
         Box::pin(security_group_for(c, d, spec, &tags)),
         Box::pin(cluster_for(c, d, spec, &tags)),
-    )
-    .all_ok()?;
+    );
+    // The revision this attempt registered: a failure retires it by its ARN (the teardown's
+    // finding by tag may not see a revision registered seconds ago).
+    let registered = defs.as_ref().ok().map(|(_, _, def)| def.arn.clone());
+    let built = async {
+        let parts = (defs, routed, sg, cluster).all_ok()?;
+        Box::pin(finish(c, owner, spec, (&start, wait), parts)).await
+    };
+    match built.await {
+        Err(err) if err.pending().is_none() => {
+            Err(revisions::retire_early(c, registered, err).await)
+        }
+        other => other,
+    }
+}
+
+/// The set's resources but the service, as [`prepare`] made them.
+type Parts = (
+    (role::Role, role::Role, task_definition::TaskDefinition),
+    (target_group::TargetGroup, listener_rule::ListenerRule),
+    security_group::SecurityGroup,
+    cluster::Cluster,
+);
+
+/// The service (and, meanwhile, the rule a fresh Create settles on), the wait, the scaling.
+async fn finish(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    (start, wait): (&Start, bool),
+    ((exec, task, def), (tg, rule), sg, cluster): Parts,
+) -> Result<Built> {
+    let (d, tags) = (&owner.deployment, owner.tags(&spec.tags));
     let links = service::Links {
         cluster: &cluster.name,
         task_definition_arn: &def.arn,
         security_group_id: &sg.id,
         target_group_arn: &tg.arn,
     };
-    let steady = Box::pin(started(c, owner, spec, (links, &start, wait), &tags));
-    // A rule created without a read of the listener: one of an earlier attempt may stand
-    // elsewhere (see `traffic`); it is looked for while the service starts.
-    let strays = async {
+    let steady = Box::pin(started(c, owner, spec, (links, start, wait), &tags));
+    // A rule created without a read of the listener: another of ours may stand elsewhere
+    // (see `traffic`); the listener is read while the service starts.
+    let settled = async {
         match start.fresh && start.rule.is_none() {
-            true => without_strays(c, d, &spec.listener_arn, &rule).await,
-            false => Ok(()),
+            true => without_strays(c, d, &spec.listener_arn, rule).await,
+            false => Ok(rule),
         }
     };
-    let (svc, ()) = tokio::join!(steady, strays).all_ok()?;
+    let (svc, rule) = tokio::join!(steady, settled).all_ok()?;
     // The service an earlier attempt made, adopted, runs that attempt's revision.
     let def = task_definition::TaskDefinition {
         arn: svc.task_definition.clone(),
@@ -183,7 +214,7 @@ pub(super) async fn prepare(
         security_group: sg,
         cluster,
         service: svc,
-        log_group_name: owner.deployment.log_group(),
+        log_group_name: d.log_group(),
     })
 }
 

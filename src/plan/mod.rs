@@ -61,11 +61,16 @@ impl Owner {
 
     /// The ECS `clientToken` for creating this set's service: unique to the set and the
     /// request (a later Create of the same set after a Delete gets another one, as ECS
-    /// requires), the same when that request is re-delivered or continued. 32 hex digits
-    /// (ECS allows up to 36 ASCII characters: CreateService API reference).
-    pub fn client_token(&self) -> String {
+    /// requires), and to the revision. 32 hex digits
+    /// (ECS allows up to 36 ASCII characters: CreateService API reference). Seeded with the
+    /// `revision` the service is created with too: each run of a request registers its own,
+    /// and ECS promises an idempotent answer only for the same token with the same parameters
+    /// (ECS API reference, "Ensuring idempotency"); another token meets the documented name
+    /// conflict ("not idempotent"), which Create resolves by adopting the service.
+    pub fn client_token(&self, revision: &str) -> String {
         use sha2::{Digest, Sha256};
-        let seed = format!("{}\n{}", self.deployment.physical_id(), self.request_id);
+        let (id, request) = (self.deployment.physical_id(), &self.request_id);
+        let seed = format!("{id}\n{request}\n{revision}");
         Sha256::digest(seed.as_bytes())
             .iter()
             .take(16)

@@ -44,23 +44,35 @@ pub(super) async fn register_early(
     Ok(Some(created.arn))
 }
 
-/// `err`, after deregistering the revision [`register_early`] made for an Update that failed
-/// before using it (a failure to deregister is logged: the Delete retires it).
+/// `err`, after retiring the revision this attempt `registered` (an Update's
+/// [`register_early`], or a Create's) and did not get to use: the operation failed.
 pub(super) async fn retire_early(c: &Clients, registered: Option<String>, err: Error) -> Error {
     if let Some(arn) = registered {
-        if let Err(retire) = task_definition::delete(&c.ecs, &arn).await {
-            tracing::warn!(%retire, "deregistering the revision of a failed Update");
-        }
+        retire_mine(c, &arn).await;
     }
     err
+}
+
+/// Retires revision `arn`, which this attempt registered and will not use; best effort (a
+/// failure is logged: the Delete finds it by its tag).
+pub(super) async fn retire_mine(c: &Clients, arn: &str) {
+    if let Err(err) = task_definition::delete(&c.ecs, arn).await {
+        tracing::warn!(%err, "retiring an unused revision: left for the Delete");
+    }
 }
 
 /// Retires every revision of ours (found by tag) but those `svc` runs or rolls to: after a
 /// Create, the ones an earlier or concurrent attempt registered and never used (or ours, when
 /// the service adopted was made by another attempt with its own).
+/// Best effort, as [`retire_others`].
 pub(super) async fn retire_unused(c: &Clients, d: &Deployment, svc: &Service) -> Result<()> {
-    let ours = task_definition::find_ours(&c.tagging, (OWNER_TAG, d.physical_id())).await?;
-    retire_others(c, &ours, &kept(svc, None)).await
+    match task_definition::find_ours(&c.tagging, (OWNER_TAG, d.physical_id())).await {
+        Ok(ours) => retire_others(c, &ours, &kept(svc, None)).await,
+        Err(err) => {
+            tracing::warn!(%err, "finding unused task definitions: left for later");
+            Ok(())
+        }
+    }
 }
 
 /// The revisions `svc` runs or rolls to (its deployments'), and `registered`.
@@ -73,7 +85,8 @@ pub(super) fn kept<'a>(svc: &'a Service, registered: Option<&'a str>) -> Vec<&'a
     keep
 }
 
-/// Retires, at once, each of `ours` that is not in `keep`.
+/// Retires, at once, each of `ours` that is not in `keep`. Best effort: a failure is logged,
+/// never the operation's (what is left is retired by the next Update or the Delete).
 pub(super) async fn retire_others(
     c: &Clients,
     ours: &[TaskDefinition],
@@ -88,10 +101,10 @@ pub(super) async fn retire_others(
                 task_definition::delete(&c.ecs, &t.arn),
             )
         });
-    futures::future::join_all(retired)
-        .await
-        .all_ok()
-        .map(|_| ())
+    if let Err(err) = futures::future::join_all(retired).await.all_ok() {
+        tracing::warn!(%err, "retiring unused task definitions: left for later");
+    }
+    Ok(())
 }
 
 /// Deregisters (only) those of `ours` that `svc` ran or rolled to when it was read, but

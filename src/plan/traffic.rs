@@ -12,6 +12,7 @@ use crate::progress::step;
 use crate::resources::listener_rule::{self, ListenerRule};
 use crate::resources::target_group::{self, TargetGroup};
 use crate::resources::{tags, Tagged};
+use crate::retry::{poll_until, NEW_RESOURCE_VISIBLE};
 use crate::spec::Spec;
 
 /// The target group, associated with the listener through a rule that sends it no traffic
@@ -76,38 +77,59 @@ async fn surely_ours(c: &Clients, d: &Deployment, tg: &TargetGroup, tags: &Tags)
         return Ok(());
     }
     let doing = format!("reading tags of target group ({})", tg.name);
-    let mut read = tags::elbv2::by_arn(&c.elb, std::slice::from_ref(&tg.arn), &doing).await?;
-    match d.owns(&read.remove(&tg.arn).unwrap_or_default()) {
-        true => Ok(()),
-        false => Err(Error::NotOurs {
+    // No tags at all: a group just created may not show them yet (read after write).
+    let read = poll_until(NEW_RESOURCE_VISIBLE, &doing, || async {
+        let mut found = tags::elbv2::by_arn(&c.elb, std::slice::from_ref(&tg.arn), &doing).await?;
+        Ok(found.remove(&tg.arn).filter(|t| !t.is_empty()))
+    })
+    .await;
+    match read {
+        Ok(read) if d.owns(&read) => Ok(()),
+        Ok(_) | Err(Error::GaveUp { .. }) => Err(Error::NotOurs {
             kind: TargetGroup::KIND,
             name: tg.name.clone(),
         }),
+        Err(other) => Err(other),
     }
 }
 
-/// After a Create made its rule without reading the listener: a rule of an earlier attempt
-/// of this set stands at another priority only if the priority it had was taken by another
-/// rule then and is free now. Such a stray (ours, matching no request) is deleted, so that
-/// one rule forwards to the set's target group.
+/// After a Create made its rule (`made`) without reading the listener: another rule of ours
+/// stands there only if an earlier attempt put one at a priority taken then and free now, or
+/// a concurrent attempt made one. A routed rule of ours is the live one (a late re-delivery
+/// of a Create that succeeded): it is kept and `made` deleted. Of unrouted rules, every
+/// attempt keeps the same one (the lowest priority) and deletes the others, so that one rule
+/// forwards to the set's target group. Returns the rule to use.
 pub(super) async fn without_strays(
     c: &Clients,
     d: &Deployment,
     listener: &str,
-    rule: &ListenerRule,
-) -> Result<()> {
-    let rules = listener_rule::find_all(&c.elb, listener).await?;
-    let strays = rules
-        .iter()
-        .filter(|r| d.owns(&r.tags) && r.arn != rule.arn);
-    for stray in strays {
+    made: ListenerRule,
+) -> Result<ListenerRule> {
+    let mut ours: Vec<ListenerRule> = listener_rule::find_all(&c.elb, listener)
+        .await?
+        .into_iter()
+        .filter(|r| d.owns(&r.tags))
+        .collect();
+    if !ours.iter().any(|r| r.arn == made.arn) {
+        ours.push(made); // not readable yet: still ours
+    }
+    let rank = |r: &ListenerRule| (!r.routed, r.priority.parse::<u32>().unwrap_or(u32::MAX));
+    ours.sort_by_key(rank);
+    let mut rules = ours.into_iter();
+    let Some(kept) = rules.next() else {
+        return Err(Error::Missing {
+            kind: ListenerRule::KIND,
+            name: format!("on {listener}"),
+        });
+    };
+    for stray in rules {
         step(
             format!("deleting a stray listener rule ({})", stray.arn),
-            listener_rule::delete(&c.elb, stray),
+            listener_rule::delete(&c.elb, &stray),
         )
         .await?;
     }
-    Ok(())
+    Ok(kept)
 }
 
 /// Creates the rule at `start`, or, when a concurrent stack took that priority since

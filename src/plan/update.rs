@@ -113,11 +113,11 @@ pub async fn update(
         Box::pin(inventory(c, d, &at)),
         Box::pin(register_early(c, owner, (new, diff), &new_tags)),
     );
-    let registered = registered?;
     let set = match found.and_then(|found| Set::require(d, found, old)) {
         Ok(set) => set,
-        Err(err) => return Err(retire_early(c, registered, err).await),
+        Err(err) => return Err(retire_early(c, registered.ok().flatten(), err).await),
     };
+    let registered = early_for(c, owner, &set, registered?).await;
     let change = Change {
         c,
         d,
@@ -340,18 +340,38 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
     Ok(registered)
 }
 
-/// A new task definition revision: the one [`register_early`] made, or, when only the tags
-/// change, one with the new tags if the service runs one of ours; its ARN.
+/// The revision [`register_early`] made, if it names the set's roles as they are: roles in
+/// another account than the stack's (a function shared across accounts) have other ARNs, and
+/// the revision is then retired and registered again by [`new_revision`].
+async fn early_for(c: &Clients, owner: &Owner, set: &Set, early: Option<String>) -> Option<String> {
+    let d = &owner.deployment;
+    let derived = (
+        owner.role_arn(&d.execution_role()),
+        owner.role_arn(&d.task_role()),
+    );
+    if derived == (set.exec.arn.clone(), set.task.arn.clone()) {
+        return early;
+    }
+    if let Some(arn) = early {
+        revisions::retire_mine(c, &arn).await;
+    }
+    None
+}
+
+/// A new task definition revision: the one [`register_early`] made, or one registered now
+/// when the task definition changes (or only its tags, if the service runs one of ours); its
+/// ARN.
 async fn new_revision(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
     if let Some(arn) = &change.registered {
         return Ok(Some(arn.clone()));
     }
-    let new = change.new;
+    let (diff, new) = (change.diff, change.new);
     let runs_ours = set
         .revisions
         .iter()
         .any(|t| t.arn == set.service.task_definition);
-    if !(change.retag() && runs_ours) {
+    let changes = diff.any(Effect::TaskDefinition) || diff.any(Effect::Secrets);
+    if !(changes || change.retag() && runs_ours) {
         return Ok(None);
     }
     let links = task_definition::Links {

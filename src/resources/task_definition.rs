@@ -12,7 +12,7 @@ use aws_sdk_resourcegroupstagging::Client as TaggingClient;
 use super::tags;
 use super::{build_error, gone, required, Tagged};
 use crate::default_server;
-use crate::error::{is_fresh_role_unusable, Error, Result};
+use crate::error::{is_fresh_role_unusable, is_task_definition_retired, Error, Result};
 use crate::naming::{Tags, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
 use crate::retry::{retry, ROLE_PROPAGATION};
 use crate::spec::Spec;
@@ -249,42 +249,46 @@ fn health_check(spec: &Spec) -> Result<Option<HealthCheck>, aws_sdk_ecs::error::
 }
 
 /// Retires a revision: [`deregister`], then [`untag`]. In that order: a revision that lost
-/// its tags while still ACTIVE would be an orphan no one finds.
+/// its tags while still ACTIVE would be an orphan no one finds. A failure to untag is logged,
+/// not returned: the revision is INACTIVE already, and a later retirement deregisters it again
+/// harmlessly (IAM refuses the untag of one that a stale GetResources answer still listed
+/// with tags it no longer has).
 pub async fn delete(ecs: &Client, arn: &str) -> Result<()> {
     deregister(ecs, arn).await?;
-    untag(ecs, arn).await
+    if let Err(err) = untag(ecs, arn).await {
+        tracing::warn!(%err, "a retired task definition keeps its ownership tags");
+    }
+    Ok(())
 }
 
 /// Deregisters a revision (INACTIVE: tasks already running keep it until they are
-/// replaced; deregistering an INACTIVE one again is harmless). What is gone counts as done.
+/// replaced). One that is no longer there to retire ([`is_task_definition_retired`]) or
+/// gone counts as done.
 pub async fn deregister(ecs: &Client, arn: &str) -> Result<()> {
     let deregistered = ecs
         .deregister_task_definition()
         .task_definition(arn)
         .send()
-        .await;
-    gone(
-        deregistered
-            .map(|_| ())
-            .map_err(|e| Error::aws(format!("deregistering task definition ({arn})"), e)),
-    )
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::aws(format!("deregistering task definition ({arn})"), e));
+    match deregistered {
+        Err(err) if is_task_definition_retired(&err) => Ok(()),
+        other => gone(other),
+    }
 }
 
 /// Removes a revision's ownership tags, so that [`find_ours`] no longer finds it (INACTIVE
 /// revisions stay discoverable: ECS API reference, DeregisterTaskDefinition).
 pub async fn untag(ecs: &Client, arn: &str) -> Result<()> {
     let keys = [OWNER_TAG, STACK_TAG, LOGICAL_TAG].map(String::from);
-    let untagged = ecs
-        .untag_resource()
+    ecs.untag_resource()
         .resource_arn(arn)
         .set_tag_keys(Some(keys.to_vec()))
         .send()
-        .await;
-    gone(
-        untagged
-            .map(|_| ())
-            .map_err(|e| Error::aws(format!("untagging task definition ({arn})"), e)),
-    )
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::aws(format!("untagging task definition ({arn})"), e))
 }
 
 /// `arn:…:task-definition/FAMILY:REV` → `REV` (0 if unreadable).
