@@ -36,6 +36,9 @@ async fn main() {
     // The wall-time and chain runs measure the provider's own round trips: rollouts complete
     // and deleted services drain at once (the rollouts section plays their real durations).
     proxy.rules.draining_for(Duration::ZERO);
+    // ... and AWS reads its writes at once (rule 8's first-use refusals off): the chain is the
+    // provider's own. The read-after-write run below shows what those refusals add.
+    proxy.rules.fresh_reads(0);
     let mut report = json!({"machine": machine()});
 
     // Warm moto's lazily loaded services so that the first measurement is not moto's start.
@@ -85,6 +88,32 @@ async fn main() {
         }
     }
     report["operations"] = json!(runs);
+
+    // The same at 50 ms with rule 8 on: each new resource's first use refused once, as AWS
+    // does for a few seconds after a create; the retries lengthen the chain.
+    proxy.latency(Duration::from_millis(50));
+    proxy.rules.fresh_reads(1);
+    let mut f = Function::start(BINARY, &proxy.endpoint, INVOCATION, &[]).await;
+    let mut fresh = Vec::new();
+    println!("  with AWS's read-after-write delays (rule 8), 50 ms per call:");
+    for m in run_set(&h, &mut f, &proxy, "fresh").await {
+        println!(
+            "  {:<10} {:>5} ms {:>7.0} ms {:>7} {:>7.0} ms {:>6} {:>6}",
+            m.operation,
+            50,
+            m.wall_ms,
+            m.chain,
+            m.chain as f64 * 50.0,
+            ratio(m.wall_ms, m.chain, 50),
+            m.calls.values().sum::<usize>()
+        );
+        fresh.push(
+            json!({"operation": m.operation, "wall_ms": m.wall_ms, "chain": m.chain,
+            "calls": m.calls}),
+        );
+    }
+    proxy.rules.fresh_reads(0);
+    report["read_after_write_50ms"] = json!(fresh);
 
     proxy.latency(Duration::from_millis(50));
     proxy.serialize(true);

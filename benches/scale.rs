@@ -81,14 +81,17 @@ pub async fn run(h: &Harness, binary: &str) -> Value {
         .count();
     let shared = cross_talk(&many);
     let left = left_behind(h, &many).await;
+    let calls: usize = many.iter().flatten().map(|d| d.calls).sum();
     println!(
-        "  all {} stacks' operations in {total_s:.1} s ({:.2} s per stack); not SUCCESS: \
-         {failed}; shared between stacks: {shared:?}; left behind: {left:?}",
+        "  all {} stacks' operations in {total_s:.1} s ({:.2} s per stack; {:.0} calls/s \
+         through the one moto server); not SUCCESS: {failed}; shared between stacks: \
+         {shared:?}; left behind: {left:?}",
         STACKS,
-        total_s / STACKS as f64
+        total_s / STACKS as f64,
+        calls as f64 / total_s
     );
     json!({"stacks": STACKS, "latency_ms": LATENCY.as_millis() as u64, "operations": rows,
-        "total_s": total_s, "not_success": failed, "shared": shared, "left_behind": left})
+        "total_s": total_s, "calls_per_s": calls as f64 / total_s, "not_success": failed, "shared": shared, "left_behind": left})
 }
 
 /// `n` stacks, each created, updated and deleted by its own function, all at once.
