@@ -3,9 +3,9 @@
 //! with the target group joined to the listener but sent no traffic, and waits for the
 //! service; `commit` then routes traffic to it. A failed Create removes everything it made.
 
-use super::adopt::{cluster_for, ensure_log_group, ensure_service, security_group_for};
+use super::adopt::{cluster_for, ensure_service, security_group_for};
 use super::traffic::{traffic, without_strays};
-use super::{alarms, revisions, roles, scaling};
+use super::{alarms, revisions, scaling};
 use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
@@ -141,7 +141,7 @@ pub(super) async fn prepare(
     let known = (start.priority, start.rule.clone(), start.fresh);
     // Boxed: these futures are deep, and debug builds keep them on the stack.
     let (defs, routed, sg, cluster) = tokio::join!(
-        Box::pin(task_definition_set(c, owner, spec, &tags)),
+        Box::pin(revisions::task_definition_set(c, owner, spec, &tags)),
         Box::pin(traffic(c, d, spec, known, &tags)),
         Box::pin(security_group_for(c, d, spec, &tags)),
         Box::pin(cluster_for(c, d, spec, &tags)),
@@ -286,54 +286,6 @@ async fn service_for(
         alarms::ensure(c, d, spec, watched, &[], tags).await?;
     }
     Ok(svc)
-}
-
-/// The roles and the log group, then the task definition that names them while the roles get
-/// their grants (a task needs those when it starts, not when it is registered).
-async fn task_definition_set(
-    c: &Clients,
-    owner: &Owner,
-    spec: &Spec,
-    tags: &Tags,
-) -> Result<(role::Role, role::Role, task_definition::TaskDefinition)> {
-    let d = &owner.deployment;
-    let (exec_name, task_name, log_group_name) = (d.execution_role(), d.task_role(), d.log_group());
-    let (exec, task, ()) = tokio::join!(
-        step(
-            format!("creating IAM role ({exec_name})"),
-            roles::execution_role(c, owner, tags)
-        ),
-        step(
-            format!("creating IAM role ({task_name})"),
-            roles::task_role(c, owner, tags)
-        ),
-        step(
-            format!("creating log group ({log_group_name})"),
-            ensure_log_group(c, d, &log_group_name, spec.log_retention_days, tags),
-        ),
-    )
-    .all_ok()?;
-    let links = task_definition::Links {
-        execution_role_arn: &exec.arn,
-        task_role_arn: &task.arn,
-        log_group: &log_group_name,
-    };
-    let (def, (), ()) = tokio::join!(
-        step(
-            format!("registering task definition ({})", spec.task_family),
-            task_definition::create(&c.ecs, spec, links, tags),
-        ),
-        step(
-            format!("granting IAM role ({exec_name})"),
-            roles::grant_execution(c, owner, spec, &exec)
-        ),
-        step(
-            format!("granting IAM role ({task_name})"),
-            roles::grant_task(c, spec, &task)
-        ),
-    )
-    .all_ok()?;
-    Ok((exec, task, def))
 }
 
 /// Routes traffic to a built set (the rule's priority first: if it cannot move, traffic has

@@ -1,13 +1,15 @@
-//! A deployment's task definition revisions: registered early in an Update, retired when no
-//! longer needed. Found by their ownership tag ([`task_definition::find_ours`]), never by
-//! listing a family other deployments share; the revisions a service runs or rolls to are its
-//! own record of which to keep.
+//! A deployment's task definition revisions: registered on Create (with the roles and the log
+//! group they name) and early in an Update, retired when no longer needed. Found by their
+//! ownership tag ([`task_definition::find_ours`]), never by listing a family other deployments
+//! share; the revisions a service runs or rolls to are its own record of which to keep.
 
-use super::Owner;
+use super::adopt::ensure_log_group;
+use super::{roles, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags, OWNER_TAG};
 use crate::progress::step;
+use crate::resources::role;
 use crate::resources::service::Service;
 use crate::resources::task_definition::{self, TaskDefinition};
 use crate::spec::schema::Effect;
@@ -127,4 +129,75 @@ pub(super) async fn deregister_previous(
         .await
         .all_ok()
         .map(|_| ())
+}
+
+/// The roles and the log group, then the task definition that names them while the roles get
+/// their grants (a task needs those when it starts, not when it is registered).
+pub(super) async fn task_definition_set(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    tags: &Tags,
+) -> Result<(role::Role, role::Role, task_definition::TaskDefinition)> {
+    let d = &owner.deployment;
+    let (exec_name, task_name, log_group_name) = (d.execution_role(), d.task_role(), d.log_group());
+    let (exec, task, ()) = tokio::join!(
+        step(
+            format!("creating IAM role ({exec_name})"),
+            roles::execution_role(c, owner, tags)
+        ),
+        step(
+            format!("creating IAM role ({task_name})"),
+            roles::task_role(c, owner, tags)
+        ),
+        step(
+            format!("creating log group ({log_group_name})"),
+            ensure_log_group(c, d, &log_group_name, spec.log_retention_days, tags),
+        ),
+    )
+    .all_ok()?;
+    let links = task_definition::Links {
+        execution_role_arn: &exec.arn,
+        task_role_arn: &task.arn,
+        log_group: &log_group_name,
+    };
+    let (def, (), ()) = tokio::join!(
+        step(
+            format!("registering task definition ({})", spec.task_family),
+            task_definition::create(&c.ecs, spec, links, tags),
+        ),
+        step(
+            format!("granting IAM role ({exec_name})"),
+            roles::grant_execution(c, owner, spec, &exec)
+        ),
+        step(
+            format!("granting IAM role ({task_name})"),
+            roles::grant_task(c, spec, &task)
+        ),
+    )
+    .all_ok()?;
+    Ok((exec, task, def))
+}
+
+/// The revision [`register_early`] made, if it names the set's roles as they are: roles in
+/// another account than the stack's (a function shared across accounts) have other ARNs, and
+/// the revision is then retired and registered again by [`new_revision`].
+pub(super) async fn early_for(
+    c: &Clients,
+    owner: &Owner,
+    (exec, task): (&str, &str),
+    early: Option<String>,
+) -> Option<String> {
+    let d = &owner.deployment;
+    let derived = (
+        owner.role_arn(&d.execution_role()),
+        owner.role_arn(&d.task_role()),
+    );
+    if (derived.0.as_str(), derived.1.as_str()) == (exec, task) {
+        return early;
+    }
+    if let Some(arn) = early {
+        retire_mine(c, &arn).await;
+    }
+    None
 }

@@ -117,7 +117,8 @@ pub async fn update(
         Ok(set) => set,
         Err(err) => return Err(retire_early(c, registered.ok().flatten(), err).await),
     };
-    let registered = early_for(c, owner, &set, registered?).await;
+    let roles = (set.exec.arn.as_str(), set.task.arn.as_str());
+    let registered = revisions::early_for(c, owner, roles, registered?).await;
     let change = Change {
         c,
         d,
@@ -338,24 +339,6 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         service::update(ecs, cluster, name, service_change).await?;
     }
     Ok(registered)
-}
-
-/// The revision [`register_early`] made, if it names the set's roles as they are: roles in
-/// another account than the stack's (a function shared across accounts) have other ARNs, and
-/// the revision is then retired and registered again by [`new_revision`].
-async fn early_for(c: &Clients, owner: &Owner, set: &Set, early: Option<String>) -> Option<String> {
-    let d = &owner.deployment;
-    let derived = (
-        owner.role_arn(&d.execution_role()),
-        owner.role_arn(&d.task_role()),
-    );
-    if derived == (set.exec.arn.clone(), set.task.arn.clone()) {
-        return early;
-    }
-    if let Some(arn) = early {
-        revisions::retire_mine(c, &arn).await;
-    }
-    None
 }
 
 /// A new task definition revision: the one [`register_early`] made, or one registered now
