@@ -42,8 +42,11 @@ struct Row {
 /// Runs the section: prints its table and returns it as JSON (`report["rollouts"]`).
 pub async fn run(h: &Harness, proxy: &Proxy) -> Value {
     proxy.rollouts.set_for_new(Rollout::Timed(Startup::TYPICAL));
+    // Deleted services drain as the model says (the chain runs end every drain at once).
+    proxy.rules.draining_for(support::aws_rules::DRAINING_FOR);
     let ours = run_set(h, proxy, "roll-ours", json!({})).await;
     let aws = run_set(h, proxy, "roll-aws", aws_defaults()).await;
+    proxy.rules.draining_for(Duration::ZERO);
     proxy.rollouts.set_for_new(Rollout::Done);
     println!(
         "\nRollouts under the timed model (1 real-AWS second played as {} ms; Fargate start {} s, \
