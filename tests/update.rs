@@ -211,3 +211,58 @@ async fn a_refused_update_changes_nothing() {
         assert_eq!(svc.desired, 1);
     }
 }
+
+/// An Update's AWS calls do not grow with other deployments' revisions in a shared task
+/// family: an image Update makes the same calls before and after 25 revisions of another
+/// stack join the family, and never lists or describes the family (the code before issue 16
+/// described every ACTIVE revision of it, one call each).
+#[tokio::test]
+async fn an_updates_calls_do_not_grow_with_other_stacks_revisions() {
+    let mut live = Live::new("upd-shared").await;
+    let family = "prod-e-task";
+    let calls_of = |live: &Live, since: usize| -> Vec<String> {
+        let mut actions: Vec<String> = live.h.proxy.calls()[since..]
+            .iter()
+            .map(|c| c.action.clone())
+            .collect();
+        actions.sort();
+        actions
+    };
+    // From the second Update on, each retires the revision the one before deregistered: the
+    // calls of one Update are those of the next.
+    live.update(json!({"Image": "nginx:1.25"}))
+        .await
+        .assert_success();
+    let before = live.h.proxy.calls().len();
+    live.update(json!({"Image": "nginx:1.26"}))
+        .await
+        .assert_success();
+    let alone = calls_of(&live, before);
+    for i in 0..25 {
+        let container = aws_sdk_ecs::types::ContainerDefinition::builder()
+            .name("other")
+            .image(format!("busybox:{i}"))
+            .build();
+        live.h
+            .clients
+            .ecs
+            .register_task_definition()
+            .family(family)
+            .container_definitions(container)
+            .send()
+            .await
+            .expect("another stack's revision");
+    }
+    let before = live.h.proxy.calls().len();
+    live.update(json!({"Image": "nginx:1.27"}))
+        .await
+        .assert_success();
+    let shared = calls_of(&live, before);
+    assert_eq!(shared, alone, "calls changed with the family's size");
+    for reading_the_family in ["ListTaskDefinitions", "DescribeTaskDefinition"] {
+        assert!(
+            !shared.iter().any(|a| a == reading_the_family),
+            "{shared:?}"
+        );
+    }
+}
