@@ -242,6 +242,7 @@ async fn an_updates_calls_do_not_grow_with_other_stacks_revisions() {
         let container = aws_sdk_ecs::types::ContainerDefinition::builder()
             .name("other")
             .image(format!("busybox:{i}"))
+            .memory(128)
             .build();
         live.h
             .clients
