@@ -37,14 +37,7 @@ async fn active_revisions(
         .expect("list task definitions");
     let mut ours = Vec::new();
     for arn in listed.task_definition_arns() {
-        let out = c
-            .ecs
-            .describe_task_definition()
-            .task_definition(arn)
-            .include(TaskDefinitionField::Tags)
-            .send()
-            .await
-            .expect("describe task definition");
+        let out = describe(c, arn).await;
         let tags: prod_e::naming::Tags = out
             .tags()
             .iter()
@@ -204,15 +197,22 @@ pub struct TaskDef {
     pub status: String,
 }
 
-pub async fn task_definition(c: &Clients, arn: &str) -> TaskDef {
-    let out = c
-        .ecs
+/// DescribeTaskDefinition of `arn`, with its tags.
+async fn describe(
+    c: &Clients,
+    arn: &str,
+) -> aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput {
+    c.ecs
         .describe_task_definition()
         .task_definition(arn)
         .include(TaskDefinitionField::Tags)
         .send()
         .await
-        .expect("describe td");
+        .expect("describe task definition")
+}
+
+pub async fn task_definition(c: &Clients, arn: &str) -> TaskDef {
+    let out = describe(c, arn).await;
     let td = out.task_definition().expect("td");
     let container = &td.container_definitions()[0];
     let log = container.log_configuration().expect("log configuration");

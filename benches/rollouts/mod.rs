@@ -3,8 +3,7 @@
 //! (`prod_e_testkit::rollout::timing`), once with prod-e's defaults and once with AWS's given
 //! explicitly as Properties. Each row: real-AWS seconds (wall time ÷ the model's time scale,
 //! the provider's own calls included) and the model's seconds for the rollouts and drains
-//! alone, with both defaults and their ratio. In `benches/rollouts/` rather than
-//! `benches/rollouts.rs`: Cargo would take a file there for a bench target of its own.
+//! alone, with both defaults and their ratio.
 
 use std::time::{Duration, Instant};
 

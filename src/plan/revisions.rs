@@ -69,7 +69,7 @@ pub(super) async fn retire_mine(c: &Clients, arn: &str) {
 /// Best effort, as [`retire_others`].
 pub(super) async fn retire_unused(c: &Clients, d: &Deployment, svc: &Service) -> Result<()> {
     match task_definition::find_ours(&c.tagging, (OWNER_TAG, d.physical_id())).await {
-        Ok(ours) => retire_others(c, &ours, &kept(svc, None)).await,
+        Ok(ours) => retire_others(c, &ours, (&kept(svc, None), false)).await,
         Err(err) => {
             tracing::warn!(%err, "finding unused task definitions: left for later");
             Ok(())
@@ -87,21 +87,25 @@ pub(super) fn kept<'a>(svc: &'a Service, registered: Option<&'a str>) -> Vec<&'a
     keep
 }
 
-/// Retires, at once, each of `ours` that is not in `keep`. Best effort: a failure is logged,
-/// never the operation's (what is left is retired by the next Update or the Delete).
+/// Retires, at once, each of `ours` that is not in `keep`: deregisters it, and removes its tags
+/// if `untag`. Best effort: a failure is logged, never the operation's (what is left is
+/// retired by the next Update or the Delete). A Create only deregisters: a concurrent attempt
+/// of the same Create may be retiring the same revision, and IAM refuses the second untag
+/// (the condition on our tag no longer holds); the next Update or the Delete removes them.
 pub(super) async fn retire_others(
     c: &Clients,
     ours: &[TaskDefinition],
-    keep: &[&str],
+    (keep, untag): (&[&str], bool),
 ) -> Result<()> {
     let retired = ours
         .iter()
         .filter(|t| !keep.contains(&t.arn.as_str()))
-        .map(|t| {
-            step(
-                format!("deregistering task definition ({})", t.arn),
-                task_definition::delete(&c.ecs, &t.arn),
-            )
+        .map(|t| async move {
+            let doing = format!("deregistering task definition ({})", t.arn);
+            match untag {
+                true => step(doing, task_definition::delete(&c.ecs, &t.arn)).await,
+                false => step(doing, task_definition::deregister(&c.ecs, &t.arn)).await,
+            }
         });
     if let Err(err) = futures::future::join_all(retired).await.all_ok() {
         tracing::warn!(%err, "retiring unused task definitions: left for later");

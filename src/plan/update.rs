@@ -180,7 +180,7 @@ async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
             format!("updating ECS service ({})", set.service.name),
             update_compute(change, set)
         ),
-        revisions::retire_others(change.c, &set.revisions, &keep),
+        revisions::retire_others(change.c, &set.revisions, (&keep, true)),
     )
     .all_ok()?;
     Ok(registered)
