@@ -138,11 +138,10 @@ pub(super) async fn prepare(
 ) -> Result<Built> {
     let d = &owner.deployment;
     let tags = owner.tags(&spec.tags);
-    let known = (start.priority, start.rule.clone(), start.fresh);
     // Boxed: these futures are deep, and debug builds keep them on the stack.
     let (defs, routed, sg, cluster) = tokio::join!(
         Box::pin(revisions::task_definition_set(c, owner, spec, &tags)),
-        Box::pin(traffic(c, d, spec, known, &tags)),
+        Box::pin(traffic(c, d, spec, &start, &tags)),
         Box::pin(security_group_for(c, d, spec, &tags)),
         Box::pin(cluster_for(c, d, spec, &tags)),
     );

@@ -4,6 +4,7 @@
 //! concurrent stacks take.
 
 use super::adopt::create_or_adopt;
+use super::create::Start;
 use crate::aws::Clients;
 use crate::error::{is_priority_in_use, AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
@@ -17,14 +18,14 @@ use crate::spec::Spec;
 
 /// The target group, associated with the listener through a rule that sends it no traffic
 /// yet: a new rule that matches no request, or (in a replacement) the old set's rule with
-/// the new group at weight 0. `known` is the priority a new rule gets, the stack resource's
+/// the new group at weight 0. `start` gives the priority a new rule gets, the stack resource's
 /// rule if preflight found it, and whether the set is `fresh` (a Create: the rule is created
 /// without reading the listener again; see [`without_strays`]).
 pub(super) async fn traffic(
     c: &Clients,
     d: &Deployment,
     spec: &Spec,
-    (priority, known, fresh): (u32, Option<ListenerRule>, bool),
+    start: &Start,
     tags: &Tags,
 ) -> Result<(TargetGroup, ListenerRule)> {
     let tg_name = d.target_group();
@@ -37,8 +38,8 @@ pub(super) async fn traffic(
     let listener = &spec.listener_arn;
     let associate = async {
         let find = || listener_rule::find(&c.elb, listener, d);
-        let found = match (known, fresh) {
-            (Some(rule), _) => Some(rule),
+        let found = match (&start.rule, start.fresh) {
+            (Some(rule), _) => Some(rule.clone()),
             (None, true) => None,
             (None, false) => find().await?,
         };
@@ -48,10 +49,10 @@ pub(super) async fn traffic(
             None if spec.rule_priority.is_some() => {
                 let arn = &tg.arn;
                 let create =
-                    || listener_rule::create_unrouted(&c.elb, listener, priority, arn, tags);
+                    || listener_rule::create_unrouted(&c.elb, listener, start.priority, arn, tags);
                 create_or_adopt(d, find, create).await
             }
-            None => create_at_free_priority(c, d, listener, priority, &tg.arn, tags).await,
+            None => create_at_free_priority(c, d, listener, start.priority, &tg.arn, tags).await,
         }
     };
     let delay = spec.deregistration_delay_seconds;

@@ -116,3 +116,35 @@ async fn a_target_group_a_rule_forwards_to_cannot_be_deleted() {
         .await
         .expect("a target group nothing forwards to is deleted");
 }
+
+/// Rule 16: AWS returns the existing group to a CreateTargetGroup with the same name and
+/// settings (moto refuses it); other settings stay `DuplicateTargetGroupName`.
+#[tokio::test]
+async fn a_target_group_created_again_with_the_same_settings_is_returned() {
+    let a = Account::new().await;
+    let net = Network::create(&a.moto).await;
+    let name = format!("tg-{}", unique());
+    let create = |port: i32| {
+        a.aws
+            .elb
+            .create_target_group()
+            .name(&name)
+            .protocol(ProtocolEnum::Http)
+            .port(port)
+            .vpc_id(&net.vpc_id)
+            .target_type(TargetTypeEnum::Ip)
+    };
+    let arn_of = |out: aws_sdk_elasticloadbalancingv2::operation::create_target_group::CreateTargetGroupOutput| {
+        out.target_groups()[0].target_group_arn().map(str::to_string)
+    };
+    let first = arn_of(create(8080).send().await.expect("created"));
+    let again = arn_of(
+        create(8080)
+            .send()
+            .await
+            .expect("the same settings: returned"),
+    );
+    assert_eq!(again, first);
+    let other = refusal(create(8081).send().await);
+    assert_eq!(other.0, "DuplicateTargetGroupName", "{other:?}");
+}

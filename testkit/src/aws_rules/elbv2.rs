@@ -1,3 +1,9 @@
+//! Rule 16: CreateTargetGroup of a name that exists with the same settings returns that group
+//! (ELBv2 API reference, CreateTargetGroup: "This operation is idempotent, which means that it
+//! completes at most one time. If you attempt to create multiple target groups with the same
+//! settings, each call succeeds."); moto answers `DuplicateTargetGroupName` whatever the
+//! settings. With other settings moto's `DuplicateTargetGroupName` stands, as AWS's.
+//!
 //! Rules 1 and 2: whether a target group is associated with a load balancer, as AWS decides
 //! it — some listener's default action or some listener rule forwards to it (top-level
 //! `TargetGroupArn` or any `ForwardConfig` tuple, whatever its weight). Read from moto's
@@ -14,7 +20,67 @@ use aws_sdk_elasticloadbalancingv2::types::{Action, Listener};
 use aws_sdk_elasticloadbalancingv2::Client;
 use serde_json::Value;
 
+use super::wire::escape;
 use super::{AwsRules, Fields, Refusal, Rule, Upstream, Verdict};
+
+/// Rule 16: the existing group of the name, if it has every setting the call gives.
+pub async fn existing(rules: &AwsRules, moto: &Upstream, fields: &Fields) -> Option<Verdict> {
+    if !rules.on(Rule::TargetGroupIdempotent) {
+        return None;
+    }
+    let name = fields.get("Name")?;
+    let out = moto
+        .elb
+        .describe_target_groups()
+        .names(&name)
+        .send()
+        .await
+        .ok()?;
+    let g = out.target_groups().first()?;
+    let number = |n: Option<i32>| n.map(|n| n.to_string());
+    let has = [
+        ("Protocol", g.protocol().map(|p| p.as_str().to_string())),
+        ("Port", number(g.port())),
+        ("VpcId", g.vpc_id().map(str::to_string)),
+        (
+            "TargetType",
+            g.target_type().map(|t| t.as_str().to_string()),
+        ),
+        ("HealthCheckPath", g.health_check_path().map(str::to_string)),
+        (
+            "HealthCheckIntervalSeconds",
+            number(g.health_check_interval_seconds()),
+        ),
+        (
+            "HealthCheckTimeoutSeconds",
+            number(g.health_check_timeout_seconds()),
+        ),
+        ("HealthyThresholdCount", number(g.healthy_threshold_count())),
+        (
+            "UnhealthyThresholdCount",
+            number(g.unhealthy_threshold_count()),
+        ),
+        (
+            "Matcher.HttpCode",
+            g.matcher().and_then(|m| m.http_code()).map(str::to_string),
+        ),
+    ];
+    let same = has
+        .into_iter()
+        .all(|(key, value)| fields.get(key).is_none_or(|asked| Some(asked) == value));
+    let arn = g.target_group_arn()?;
+    same.then(|| {
+        Verdict::Answer(format!(
+            "<CreateTargetGroupResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/\
+             2015-12-01/\"><CreateTargetGroupResult><TargetGroups><member><TargetGroupArn>{}\
+             </TargetGroupArn><TargetGroupName>{}</TargetGroupName></member></TargetGroups>\
+             </CreateTargetGroupResult><ResponseMetadata><RequestId>rules</RequestId>\
+             </ResponseMetadata></CreateTargetGroupResponse>",
+            escape(arn),
+            escape(&name)
+        ))
+    })
+}
 
 /// Rule 1: CreateService / UpdateService naming a target group nothing forwards to.
 pub async fn unassociated(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<Verdict> {

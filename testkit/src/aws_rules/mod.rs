@@ -23,6 +23,7 @@
 //! | 13 | A capacity provider strategy may only name providers associated with the cluster: `InvalidParameterException` | dask/dask-cloudprovider#328 (the ECS error text) | `capacity::a_strategy_naming_a_provider_the_cluster_lacks_is_refused` |
 //! | 14 | Application Auto Scaling (`Rule::ScalableTargets`): a scalable target keeps the `Tags` it was created with — ListTagsForResource / TagResource / UntagResource answered by the rules (an ARN that names no target: `ResourceNotFoundException`); DeregisterScalableTarget deletes the target's scaling policies and scheduled actions first (no target: `ObjectNotFoundException`); PutScalingPolicy of an existing name updates that policy (moto's old target tracking alarms deleted, not leaked); DeleteScalingPolicy / DeleteScheduledAction of one that does not exist, and PutScalingPolicy / PutScheduledAction on a target that does not exist: `ObjectNotFoundException`; DescribeScalingPolicies / DescribeScheduledActions keep only the items of exactly the ResourceId asked for; `Tags` for a target that exists are refused (`ValidationException` … tried to tag already exists); a registration moves the ECS service's desired count into its bounds; PutScheduledAction of an existing name keeps the bounds and time zone it is not given (moto: tags dropped, count left, the action replaced) | Application Auto Scaling API Reference: RegisterScalableTarget (`Tags`: "tag the scalable target when it is created"), TagResource / ListTagsForResource, DeregisterScalableTarget ("deletes the scaling policies and the scheduled actions that are associated with it"), PutScalingPolicy ("only the properties you specify are updated"), ObjectNotFoundException | `scaling::a_scalable_target_keeps_its_tags_and_takes_its_policies_with_it` |
 //! | 15 | CloudWatch DeleteAlarms naming an alarm that does not exist deletes nothing: `ResourceNotFound` (moto deletes the others, 200) | CloudWatch API Reference, DeleteAlarms | `scaling::deleting_a_missing_alarm_deletes_nothing` |
+//! | 16 | CreateTargetGroup of an existing name with the same settings returns that group (moto: `DuplicateTargetGroupName`); with other settings `DuplicateTargetGroupName` | ELBv2 API reference, CreateTargetGroup ("If you attempt to create multiple target groups with the same settings, each call succeeds") | `elbv2::a_target_group_created_again_with_the_same_settings_is_returned` |
 
 pub mod alarms;
 pub mod capacity;
@@ -63,6 +64,7 @@ pub enum Rule {
     CapacityProviders,
     ScalableTargets,
     MissingAlarms,
+    TargetGroupIdempotent,
 }
 
 /// An AWS error: HTTP status, code and message.
@@ -233,6 +235,9 @@ impl AwsRules {
             ("ecs", "DeleteCluster") => ecs::cluster_with_services(self, moto, body).await,
             ("ecs", "ListTasks") => tasks::list(self, moto, body).await,
             ("ecs", "DescribeTasks") => tasks::describe(self, body),
+            ("elasticloadbalancing", "CreateTargetGroup") => {
+                elbv2::existing(self, moto, &fields).await
+            }
             ("elasticloadbalancing", "DeleteTargetGroup") => {
                 elbv2::in_use(self, moto, &fields).await
             }
