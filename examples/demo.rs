@@ -63,7 +63,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
             event["RequestType"]
         );
         let started = Instant::now();
-        let returned = watch.invoke(&event)?;
+        let returned = {
+            support::cloudformation::sends(&event);
+            watch.invoke(&event)?
+        };
         let response = s3::read_response(event["ResponseURL"].as_str().unwrap_or_default())
             .await
             .ok_or("no response reached the ResponseURL")?;
@@ -153,7 +156,10 @@ async fn preflight_failure(h: &Harness, watch: &mut Watch) -> Result<(), Box<dyn
          internet: preflight refuses it)"
     );
     let started = Instant::now();
-    watch.invoke(&event)?;
+    {
+        support::cloudformation::sends(&event);
+        watch.invoke(&event)?
+    };
     let response = s3::read_response(event["ResponseURL"].as_str().unwrap_or_default())
         .await
         .ok_or("no response reached the ResponseURL")?;

@@ -41,6 +41,9 @@ pub struct Clients {
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// Resource Groups Tagging API: this deployment's task definition revisions, by tag.
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    /// CloudFormation, read only: whether a stack still waits for an operation (the
+    /// provider), whether a deployment's stack still exists (`prod-e orphans`).
+    pub cloudformation: aws_sdk_cloudformation::Client,
     /// The permissions boundaries of the roles the provider creates (IAM's part of the
     /// template's settings; none for the CLI, which creates no roles).
     pub boundaries: crate::resources::role::Boundaries,
@@ -81,17 +84,10 @@ impl Clients {
             scaling: client!(aws_sdk_applicationautoscaling, config),
             cloudwatch: client!(aws_sdk_cloudwatch, config),
             tagging: client!(aws_sdk_resourcegroupstagging, config),
+            cloudformation: client!(aws_sdk_cloudformation, config),
             boundaries: Default::default(),
         }
     }
-}
-
-/// The CloudFormation client (only the CLI's `orphans` reads stacks).
-pub type Stacks = aws_sdk_cloudformation::Client;
-
-/// CloudFormation, read by the operator CLI only (to find orphans): the Lambda never builds it.
-pub fn stacks(config: &SdkConfig) -> aws_sdk_cloudformation::Client {
-    client!(aws_sdk_cloudformation, config)
 }
 
 /// The standard environment's configuration with prod-e's retry and timeout settings.

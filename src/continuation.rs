@@ -22,6 +22,16 @@ pub const MIN_OVERALL_MARGIN: Duration = Duration::from_secs(1);
 /// Default ServiceTimeout (seconds), as CloudFormation's own default for custom resources.
 pub const MAX_OVERALL_MARGIN: Duration = Duration::from_secs(60);
 
+/// Lambda's recursive loop detection stops a chain of invocations after this many: "Lambda
+/// drops requests after exceeding 16 invocations", also for functions invoking themselves with
+/// the Invoke API (AWS Compute Blog, "Detecting and stopping recursive loops in AWS Lambda
+/// functions", July 2023; the function's `RecursiveLoop` setting, default `Terminate`).
+pub const LAMBDA_RECURSION_LIMIT: u32 = 16;
+/// The most invocations one operation may take: the last one answers (FAILED, with the overall
+/// limit's reason) instead of handing over again. Well under [`LAMBDA_RECURSION_LIMIT`], so that
+/// Lambda never drops a continuation and leaves the stack waiting unanswered.
+pub const MAX_INVOCATIONS: u32 = 12;
+
 /// How far an operation got, carried from one invocation to the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -54,6 +64,11 @@ impl Progress {
         }
     }
 
+    /// Whether this invocation must answer rather than hand over ([`MAX_INVOCATIONS`]).
+    pub fn is_last_allowed(&self) -> bool {
+        self.invocation >= MAX_INVOCATIONS
+    }
+
     /// Time since the first invocation started.
     pub fn elapsed(&self) -> Duration {
         Duration::from_millis(now_ms().saturating_sub(self.started_ms))
@@ -79,8 +94,16 @@ impl Limit {
             .saturating_sub(self.progress.elapsed())
     }
 
-    /// The Reason of an operation stopped by the limit, `what` saying what was still going on.
+    /// The Reason of an operation stopped by the limit, `what` saying what was still going on:
+    /// `ServiceTimeout`, or past it [`MAX_INVOCATIONS`].
     pub fn gave_up(&self, what: &str) -> String {
+        if self.progress.is_last_allowed() && !self.left().is_zero() {
+            return format!(
+                "gave up after {} invocations, the most one operation may take ({MAX_INVOCATIONS}, \
+                 under Lambda's recursion limit of {LAMBDA_RECURSION_LIMIT}): {what}",
+                self.progress.invocation
+            );
+        }
         format!(
             "gave up after {:.0} s over {} invocation(s), the overall limit (ServiceTimeout {} \
                  s, less a margin to answer): {what}",
@@ -142,6 +165,24 @@ fn now_ms() -> u64 {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_last_allowed_invocation_answers_naming_the_cap() {
+        let progress = Progress {
+            invocation: MAX_INVOCATIONS,
+            ..Progress::first()
+        };
+        assert!(progress.is_last_allowed() && !Progress::first().is_last_allowed());
+        let limit = Limit {
+            progress,
+            service_timeout: DEFAULT_SERVICE_TIMEOUT,
+        };
+        let reason = limit.gave_up("still waiting for x");
+        assert!(
+            reason.starts_with("gave up after 12 invocations, the most"),
+            "{reason}"
+        );
+    }
 
     #[test]
     fn the_payload_is_the_event_plus_progress() {

@@ -17,6 +17,8 @@ pub const LOGICAL_TAG: &str = "prod-e:logical-id";
 pub const RESERVED_TAG_PREFIXES: [&str; 2] = ["aws:", "prod-e:"];
 
 const PREFIX: &str = "prod-e-";
+/// The prefix of the id a Create answers when it failed and removed everything.
+const NOTHING_CREATED: &str = "prod-e-nothing-created-";
 const HASH_LEN: usize = 10;
 /// Hex digits of the fingerprint of the replacement-class properties in a PhysicalResourceId.
 pub const FINGERPRINT_LEN: usize = 8;
@@ -72,7 +74,12 @@ impl Deployment {
     /// The id returned to CloudFormation when a Create fails with nothing left behind;
     /// `parse` rejects it, so the rollback Delete touches nothing.
     pub fn nothing_created(request_id: &str) -> String {
-        format!("prod-e-nothing-created-{request_id}")
+        format!("{NOTHING_CREATED}{request_id}")
+    }
+
+    /// Whether `physical_id` is one [`Deployment::nothing_created`] made: nothing exists under it.
+    pub fn is_nothing_created(physical_id: &str) -> bool {
+        physical_id.starts_with(NOTHING_CREATED)
     }
 
     /// The PhysicalResourceId (`prod-e-<10 hex>-<8 hex>`).

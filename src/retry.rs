@@ -55,6 +55,22 @@ pub const CLUSTER_BUSY: Bound = Bound {
     attempts: 40,
     delay: Duration::from_secs(15),
 };
+/// PutClusterCapacityProviders refused while the cluster is not ready or busy
+/// ([`crate::error::is_cluster_not_ready`]: "Cluster was not ACTIVE" right after
+/// CreateCluster, `UpdateInProgressException`, `ResourceInUseException`); terraform-provider-aws
+/// retries the same three until its timeout (`cluster_capacity_providers.go`).
+pub const CLUSTER_NOT_READY: Bound = Bound {
+    what: "cluster not ready for capacity providers",
+    attempts: 20,
+    delay: Duration::from_secs(3),
+};
+/// Rounds of read, put and read again until the cluster shows the capacity providers a set
+/// added (a sibling set's concurrent put may replace the list in between).
+pub const CAPACITY_PROVIDERS_SHOWN: Bound = Bound {
+    what: "another change of the cluster's capacity providers in between",
+    attempts: 5,
+    delay: Duration::from_secs(2),
+};
 /// The service still has active deployments.
 pub const SERVICE_BUSY: Bound = Bound {
     what: "service deployments still active",

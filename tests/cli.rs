@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use serde_json::{json, Value};
 
 use crate::inspect;
-use crate::support::{moto, operator_endpoint, unique, Harness, Stack};
+use crate::support::{operator_endpoint, unique, Harness, Stack};
 
 /// Runs `prod-e ARGS` with moto as AWS; returns (exit code, stdout, stderr).
 pub(crate) fn prod_e(args: &[&str]) -> (i32, String, String) {
@@ -381,7 +381,7 @@ async fn teardown_with_yes_flag_deletes_everything_found_by_tags() {
 #[tokio::test]
 async fn orphans_lists_deployments_whose_stack_is_gone() {
     let h = Harness::new().await;
-    let stacks = prod_e::aws::stacks(&crate::support::config(moto::endpoint()).await);
+    let stacks = h.clients.cloudformation.clone();
     let template = r#"{"Resources":{"H":{"Type":"AWS::CloudFormation::WaitConditionHandle"}}}"#;
     let mut ids = Vec::new();
     for (name, priority) in [("orphan-gone", 10), ("orphan-live", 20)] {

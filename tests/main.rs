@@ -5,6 +5,7 @@
 use prod_e_testkit as support;
 
 mod aws_rules;
+mod cancel;
 mod capacity;
 mod cli;
 mod create;
@@ -14,6 +15,7 @@ mod events;
 mod health;
 mod inspect;
 mod logs;
+mod placement;
 mod policy;
 mod preflight;
 mod protocol;

@@ -2,7 +2,7 @@
 //! Uses the standard AWS environment (profile, region, `AWS_ENDPOINT_URL`).
 
 use clap::{Parser, Subcommand};
-use prod_e::aws::{self, Clients};
+use prod_e::aws::Clients;
 use prod_e::cli::{
     exit, logs::Logs, orphans::Orphans, plan::Plan, status::Status, teardown::Teardown, Failure,
     Outcome, Output,
@@ -47,12 +47,7 @@ async fn main() {
         Command::Status(status) => status.run(&Clients::from_env().await).await,
         Command::Teardown(teardown) => teardown.run(&Clients::from_env().await, cli.output).await,
         Command::Logs(logs) => logs.run(&Clients::from_env().await, cli.output).await,
-        Command::Orphans(orphans) => {
-            let config = aws::load_config().await;
-            orphans
-                .run(&Clients::new(&config), &aws::stacks(&config))
-                .await
-        }
+        Command::Orphans(orphans) => orphans.run(&Clients::from_env().await).await,
     };
     std::process::exit(match result {
         Ok(Outcome { code, text, json }) => {

@@ -13,13 +13,13 @@ pub struct Orphans {}
 
 impl Orphans {
     /// Lists deployments whose stack is gone or no longer has the resource.
-    pub async fn run(&self, c: &Clients, stacks: &crate::aws::Stacks) -> Result<Outcome, Failure> {
+    pub async fn run(&self, c: &Clients) -> Result<Outcome, Failure> {
         let mut text = String::new();
         let mut orphans = Vec::new();
         for found in discover::deployments(c).await? {
             let status = match found.stack_id.as_str() {
                 "" => None,
-                id => stack::status(stacks, id).await?,
+                id => stack::status(&c.cloudformation, id).await?,
             };
             if status.as_deref().is_some_and(|s| s != "DELETE_COMPLETE") {
                 continue;

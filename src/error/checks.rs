@@ -169,6 +169,24 @@ pub fn is_priority_in_use(err: &Error) -> bool {
     err.code_is(&["PriorityInUse"])
 }
 
+/// CloudFormation: `ValidationError` "Stack with id … does not exist" (DescribeStacks,
+/// DescribeStackResource of an unknown stack) or "Resource … does not exist for stack …"
+/// (DescribeStackResource of an unknown logical id). CloudFormation API Reference, Common
+/// Errors: a query that names what does not exist is a `ValidationError`.
+pub fn is_no_such_stack(err: &Error) -> bool {
+    err.code_is(&["ValidationError"]) && err.message_has("does not exist")
+}
+
+/// ECS PutClusterCapacityProviders while the cluster is not ready or another change of it
+/// runs: `ClientException` "Cluster was not ACTIVE" right after CreateCluster,
+/// `UpdateInProgressException`, `ResourceInUseException` (ECS API Reference,
+/// PutClusterCapacityProviders errors; terraform-provider-aws retries the three,
+/// `internal/service/ecs/cluster_capacity_providers.go`, hashicorp/terraform-provider-aws#11285).
+pub fn is_cluster_not_ready(err: &Error) -> bool {
+    err.code_is(&["UpdateInProgressException", "ResourceInUseException"])
+        || (err.code_is(&["ClientException"]) && err.message_has("not ACTIVE"))
+}
+
 /// "Already exists" codes: a concurrent or re-delivered Create got there first.
 pub fn is_already_exists(err: &Error) -> bool {
     err.code_is(&[

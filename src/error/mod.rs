@@ -57,10 +57,27 @@ pub enum Error {
         /// without deployment alarms (the circuit breaker stopped it).
         alarms: Option<Vec<String>>,
     },
+    /// ECS has not been able to place or start the service's tasks for too long
+    /// ([`crate::resources::service::PLACEMENT_FAILURE_BOUND`]).
+    Unplaceable {
+        /// The service's name.
+        service: String,
+        /// For how long, in seconds.
+        seconds: u64,
+        /// The service event that says why.
+        event: String,
+    },
     /// A wait reached the time this invocation had for it; the work goes on in the next one.
     Pending {
         /// What is still awaited.
         waiting_for: String,
+    },
+    /// CloudFormation no longer waits for this operation (it cancelled it, gave up on it or
+    /// rolls it back): the work stops and what it made is removed.
+    Abandoned {
+        /// What CloudFormation reports instead, e.g. "stack resource (Service) is
+        /// DELETE_IN_PROGRESS".
+        reason: String,
     },
     /// Several independent steps failed; each is reported.
     Several(Vec<Error>),
@@ -99,24 +116,26 @@ impl fmt::Display for Error {
             }
             Error::GaveUp { doing, after } => write!(f, "{doing}: gave up after {after}"),
             Error::Pending { waiting_for } => write!(f, "still waiting for {waiting_for}"),
+            Error::Unplaceable {
+                service,
+                seconds,
+                event,
+            } => write!(
+                f,
+                "ECS has not placed or started the tasks of ECS service ({service}) for \
+                 {seconds} s: {event}"
+            ),
+            Error::Abandoned { reason } => {
+                write!(
+                    f,
+                    "CloudFormation no longer waits for this operation: {reason}"
+                )
+            }
             Error::DeploymentFailed {
                 service,
                 events,
                 alarms,
-            } => write!(
-                f,
-                "the deployment of ECS service ({service}) failed and {} rolled it back; latest \
-                     service events: {}",
-                match alarms.as_deref() {
-                    None => "the circuit breaker".to_string(),
-                    Some([]) => "a deployment alarm or the circuit breaker".to_string(),
-                    Some(names) => format!("ECS, on deployment alarm(s) {},", names.join(", ")),
-                },
-                match events.is_empty() {
-                    true => "none".to_string(),
-                    false => events.join(" | "),
-                }
-            ),
+            } => deployment_failed(f, service, events, alarms.as_deref()),
             Error::Preflight { problems } => write!(
                 f,
                 "preflight found {} problem(s), nothing was written: {}",
@@ -129,6 +148,29 @@ impl fmt::Display for Error {
             }
         }
     }
+}
+
+/// [`Error::DeploymentFailed`]'s text: who rolled the deployment back, and the latest events.
+fn deployment_failed(
+    f: &mut fmt::Formatter<'_>,
+    service: &str,
+    events: &[String],
+    alarms: Option<&[String]>,
+) -> fmt::Result {
+    let by = match alarms {
+        None => "the circuit breaker".to_string(),
+        Some([]) => "a deployment alarm or the circuit breaker".to_string(),
+        Some(names) => format!("ECS, on deployment alarm(s) {},", names.join(", ")),
+    };
+    let events = match events.is_empty() {
+        true => "none".to_string(),
+        false => events.join(" | "),
+    };
+    write!(
+        f,
+        "the deployment of ECS service ({service}) failed and {by} rolled it back; latest \
+         service events: {events}"
+    )
 }
 
 impl std::error::Error for Error {}

@@ -149,6 +149,28 @@ fn log_done(kind: &str, started: Instant, outcome: &Outcome) {
 mod tests {
     use super::*;
     use crate::cfn::Status;
+
+    /// The function's `Timeout` in the template (seconds).
+    fn template_timeout() -> u64 {
+        let template = include_str!("../../bootstrap-template.yaml");
+        let line = template.lines().find(|l| l.trim().starts_with("Timeout: "));
+        let value = line.and_then(|l| l.trim().strip_prefix("Timeout: "));
+        value.and_then(|v| v.parse().ok()).unwrap_or(0)
+    }
+
+    #[test]
+    fn the_longest_operation_stays_well_under_lambdas_recursion_limit() {
+        let timeout = Duration::from_secs(template_timeout());
+        assert_eq!(timeout, Duration::from_secs(900), "the template's Timeout");
+        // Each invocation waits until two margins before its deadline (handler::guarded).
+        let waits = timeout - margin(timeout) * 2;
+        let longest = continuation::DEFAULT_SERVICE_TIMEOUT;
+        let invocations = longest.as_secs().div_ceil(waits.as_secs()) as u32 + 1;
+        assert_eq!(invocations, 6, "{waits:?} per invocation");
+        assert!(invocations <= continuation::MAX_INVOCATIONS);
+        use continuation::{LAMBDA_RECURSION_LIMIT, MAX_INVOCATIONS};
+        const { assert!(MAX_INVOCATIONS + 4 <= LAMBDA_RECURSION_LIMIT) };
+    }
     use crate::continuation::{self, Progress};
     use crate::progress::step;
     use std::collections::BTreeMap;

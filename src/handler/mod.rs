@@ -197,7 +197,7 @@ async fn guarded(
     let overall_left = limit.left();
     // Waits stop one margin before the guard does, which leaves time to hand over and answer.
     let wait_budget = remaining.saturating_sub(margin(remaining) * 2);
-    let last_round = overall_left <= wait_budget;
+    let last_round = overall_left <= wait_budget || progress.is_last_allowed();
     tracing::info!(
         remaining_s = remaining.as_secs_f64(),
         overall_left_s = overall_left.as_secs_f64(),
@@ -206,7 +206,7 @@ async fn guarded(
     let stop_waiting = Instant::now() + wait_budget.min(overall_left);
     let work = crate::wait::hand_over_at(
         stop_waiting,
-        execute(provider.clients.clone(), request, progress.applied),
+        execute(provider.clients.clone(), request, progress),
     );
     let time = Time { remaining, limit };
     let outcome = guard(

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::{Outcome, Pending};
 use crate::aws::Clients;
 use crate::cfn::{Envelope, Operation, Request, Response};
+use crate::continuation::Progress;
 use crate::error::Error;
 use crate::naming::Deployment;
 use crate::plan::{self, CreateFailed, Outputs, Owner};
@@ -29,24 +30,20 @@ pub(super) fn fallback_id(request: &Request) -> String {
         })
 }
 
-pub(super) async fn execute(clients: Clients, request: Request, applied: bool) -> Outcome {
+/// Runs `request`; `progress` says whether an earlier invocation began it.
+pub(super) async fn execute(clients: Clients, request: Request, progress: Progress) -> Outcome {
     tracing::info!(operation = request.kind(), "start");
+    let (applied, continued) = (progress.applied, progress.invocation > 1);
     // Boxed: the operations' futures are large (create about 80 KB in a debug build), and
     // unboxed the test threads' 2 MiB stacks overflow while polling them.
     match &request.operation {
-        Operation::Create => Box::pin(create(&clients, &request)).await,
+        Operation::Create => Box::pin(create(&clients, &request, continued)).await,
         Operation::Update {
             physical_id,
             old_properties,
         } => {
-            Box::pin(update(
-                &clients,
-                &request,
-                physical_id,
-                old_properties,
-                applied,
-            ))
-            .await
+            let old = (physical_id.as_str(), old_properties);
+            Box::pin(update(&clients, &request, old, (applied, continued))).await
         }
         Operation::Delete { physical_id } => {
             Box::pin(delete(&clients, &request, physical_id)).await
@@ -65,7 +62,7 @@ fn continue_if_pending(error: &Error, applied: bool, physical_id: &str) -> Optio
     })
 }
 
-async fn create(clients: &Clients, request: &Request) -> Outcome {
+async fn create(clients: &Clients, request: &Request, continued: bool) -> Outcome {
     let e = &request.envelope;
     let spec = match Spec::parse(&request.properties) {
         Ok(spec) => spec,
@@ -77,7 +74,7 @@ async fn create(clients: &Clients, request: &Request) -> Outcome {
     let owner = Owner::new(&e.stack_id, &e.logical_id, &spec.fingerprint()).serving(&e.request_id);
     let id = owner.deployment.physical_id();
     tracing::info!(physical_id = id, "creating");
-    let failed = match plan::create(clients, &owner, &spec).await {
+    let failed = match plan::create(clients, &owner, &spec, continued).await {
         Ok(outputs) => return Outcome::Answer(Response::success(e, id, data(&outputs))),
         Err(failed) => failed,
     };
@@ -116,9 +113,8 @@ async fn create(clients: &Clients, request: &Request) -> Outcome {
 async fn update(
     clients: &Clients,
     request: &Request,
-    physical_id: &str,
-    old: &Value,
-    applied: bool,
+    (physical_id, old): (&str, &Value),
+    (applied, continued): (bool, bool),
 ) -> Outcome {
     let e = &request.envelope;
     let failed = |reason: String| Outcome::Answer(Response::failed(e, physical_id, reason));
@@ -135,7 +131,8 @@ async fn update(
     let owner = Owner::new(&e.stack_id, &e.logical_id, &new.fingerprint()).serving(&e.request_id);
     if owner.deployment != current {
         let at = Locator::from_properties(old);
-        return replace(clients, request, (&current, &at), &owner, &new).await;
+        let from = (&current, &at);
+        return replace(clients, request, from, (&owner, &new), continued).await;
     }
     let (old, diff) = match Spec::parse(old) {
         Ok(old) if old.fingerprint() == new.fingerprint() => {
@@ -150,8 +147,9 @@ async fn update(
                 half_built = half_built.physical_id(),
                 "rolling back a replacement"
             );
-            let restored =
-                plan::restore(clients, &owner, &new, &half_built, &Locator::from(&old)).await;
+            let at = Locator::from(&old);
+            let restored = plan::restore(clients, &owner, &new, (&half_built, &at), continued);
+            let restored = Box::pin(restored).await;
             return answer(e, physical_id, restored.map(|o| data(&o)), false);
         }
         // Old properties that no longer validate (e.g. the failed Update being rolled back):
@@ -172,8 +170,8 @@ async fn replace(
     clients: &Clients,
     request: &Request,
     (current, at): (&Deployment, &Locator),
-    owner: &Owner,
-    new: &Spec,
+    (owner, new): (&Owner, &Spec),
+    continued: bool,
 ) -> Outcome {
     let e = &request.envelope;
     let (from, to) = (current.physical_id(), owner.deployment.physical_id());
@@ -182,7 +180,7 @@ async fn replace(
         to,
         "replacement: building a new set beside the current one"
     );
-    match plan::replace(clients, owner, new, (current, at)).await {
+    match Box::pin(plan::replace(clients, owner, new, (current, at), continued)).await {
         Ok(outputs) => Outcome::Answer(Response::success(e, to, data(&outputs))),
         Err(failed) => continue_if_pending(&failed.error, false, from).unwrap_or_else(|| {
             let cleanup = match failed.rollback_error {
@@ -210,13 +208,55 @@ async fn delete(clients: &Clients, request: &Request, physical_id: &str) -> Outc
             );
             return done();
         }
-        None => {
-            tracing::info!(physical_id, "not a prod-e deployment id: nothing to delete");
+        None if Deployment::is_nothing_created(physical_id) => {
+            tracing::info!(
+                physical_id,
+                "a failed Create that removed everything: nothing to delete"
+            );
             return done();
         }
+        None => return Box::pin(delete_abandoned(clients, request, physical_id)).await,
     };
     let deleted = plan::delete(clients, &d, &Locator::from_properties(&request.properties)).await;
     answer(e, physical_id, deleted.map(|()| BTreeMap::new()), false)
+}
+
+/// The Delete of an id that is not prod-e's: CloudFormation generated it for a Create it
+/// cancelled or that never answered in time (it sends no Delete of ours for it), while that
+/// Create's set may exist or still be in the making. If CloudFormation shows the resource under
+/// that id, the set those properties make is removed (the Create, if it still runs, notices and
+/// removes what it makes afterwards); otherwise nothing is touched. SUCCESS either way.
+async fn delete_abandoned(clients: &Clients, request: &Request, physical_id: &str) -> Outcome {
+    let e = &request.envelope;
+    let done = |result| answer(e, physical_id, result, false);
+    let Ok(spec) = Spec::parse(&request.properties) else {
+        tracing::info!(
+            physical_id,
+            "not a prod-e id, and properties no Create accepts: nothing to delete"
+        );
+        return done(Ok(BTreeMap::new()));
+    };
+    let owner = Owner::new(&e.stack_id, &e.logical_id, &spec.fingerprint());
+    match plan::deleted_under(clients, &owner, physical_id).await {
+        Ok(true) => {
+            let set = &owner.deployment;
+            tracing::info!(
+                physical_id,
+                set = set.physical_id(),
+                "removing the set of a Create CloudFormation gave up on"
+            );
+            let deleted = Box::pin(plan::delete(clients, set, &Locator::from(&spec))).await;
+            done(deleted.map(|()| BTreeMap::new()))
+        }
+        Ok(false) => {
+            tracing::info!(
+                physical_id,
+                "not a prod-e id, and not CloudFormation's for this resource: nothing touched"
+            );
+            done(Ok(BTreeMap::new()))
+        }
+        Err(error) => done(Err(error)),
+    }
 }
 
 /// The answer to an operation on `physical_id`: SUCCESS with its attributes, FAILED, or, if

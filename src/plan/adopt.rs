@@ -120,7 +120,7 @@ pub(super) async fn capacity_for(
         .collect();
     match missing.is_empty() {
         true => Ok(()),
-        false => cluster::add_capacity_providers(&c.ecs, cluster, &missing).await,
+        false => cluster::add_capacity_providers(&c.ecs, &cluster.name, &missing).await,
     }
 }
 

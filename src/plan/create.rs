@@ -5,6 +5,7 @@
 
 use super::adopt::{cluster_for, ensure_service, security_group_for};
 use super::traffic::{traffic, without_strays};
+use super::watch::{still_awaited, Awaited};
 use super::{alarms, revisions, scaling};
 use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
@@ -30,8 +31,18 @@ pub struct CreateFailed {
 
 /// Creates the deployment; on failure removes what this deployment owns before returning.
 /// A wait that must go on in another invocation ([`Error::pending`]) removes nothing.
-pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, CreateFailed> {
+/// CloudFormation is asked whether it still waits ([`still_awaited`]) before traffic is routed
+/// and, in a continued invocation, first of all: a Create it gave up on removes what it made.
+pub async fn create(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    continued: bool,
+) -> Result<Outputs, CreateFailed> {
     let set_up = async {
+        if continued {
+            still_awaited(c, owner, &Awaited::Create).await?;
+        }
         let (priority, rule) = check(c, owner, spec).await?;
         let start = Start {
             priority,
@@ -41,6 +52,7 @@ pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, 
         };
         let wait = spec.wait_for_steady_state;
         let built = Box::pin(prepare(c, owner, spec, start, wait)).await?;
+        still_awaited(c, owner, &Awaited::Create).await?;
         Box::pin(commit(c, owner, spec, built)).await
     };
     match set_up.await {

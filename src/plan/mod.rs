@@ -14,6 +14,7 @@ mod roles;
 mod scaling;
 mod traffic;
 mod update;
+mod watch;
 
 pub use create::{create, CreateFailed};
 pub use delete::{delete, delete_found, DELETION_ORDER};
@@ -21,6 +22,7 @@ pub use effects::effects;
 pub use inventory::{inventory, Inventory};
 pub use replace::{replace, restore};
 pub use update::update;
+pub use watch::{deleted_under, verdict, Awaited};
 
 use serde::Serialize;
 

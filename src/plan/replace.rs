@@ -2,6 +2,7 @@
 //! and its undoing, when CloudFormation rolls a failed replacement back.
 
 use super::create::{check, commit, prepare, remove_unless_pending, Start};
+use super::watch::{still_awaited, Awaited};
 use super::{delete, CreateFailed, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::Result;
@@ -17,15 +18,24 @@ use crate::spec::{Locator, Spec};
 /// CloudFormation's Delete of the old PhysicalResourceId. If building fails, what the new
 /// set made is removed again and the old set was never touched. With `AutoScaling`, the new
 /// service starts at the count the old set's service (`from`, found at `at`) runs now.
+/// CloudFormation is asked whether it still waits (see [`super::create()`]): a replacement it
+/// rolls back removes the new set and never moves traffic.
 pub async fn replace(
     c: &Clients,
     owner: &Owner,
     spec: &Spec,
     (from, at): (&Deployment, &Locator),
+    continued: bool,
 ) -> Result<Outputs, CreateFailed> {
+    let awaited = Awaited::Replace {
+        current: from.physical_id().to_string(),
+    };
     // Boxed, like every operation's top future: these are deep, and debug builds keep them on the
     // stack.
     let building = async {
+        if continued {
+            still_awaited(c, owner, &awaited).await?;
+        }
         let (priority, rule) = check(c, owner, spec).await?;
         let running = match spec.auto_scaling {
             Some(_) => current_count(c, from, at).await?,
@@ -37,7 +47,9 @@ pub async fn replace(
             running,
             fresh: false,
         };
-        Box::pin(prepare(c, owner, spec, start, true)).await
+        let built = Box::pin(prepare(c, owner, spec, start, true)).await?;
+        still_awaited(c, owner, &awaited).await?;
+        Ok(built)
     };
     let built = match building.await {
         Ok(built) => built,
@@ -53,14 +65,18 @@ pub async fn replace(
 
 /// CloudFormation's rollback Update after a failed replacement: the original set of `owner`
 /// is made whole and given back whatever the half-built set `half_built` (found at `at`)
-/// had taken over, then the half-built set is removed.
+/// had taken over, then the half-built set is removed. A continued invocation first asks
+/// CloudFormation whether it still waits (it does while it holds the original set).
 pub async fn restore(
     c: &Clients,
     owner: &Owner,
     spec: &Spec,
-    half_built: &Deployment,
-    at: &Locator,
+    (half_built, at): (&Deployment, &Locator),
+    continued: bool,
 ) -> Result<Outputs> {
+    if continued {
+        still_awaited(c, owner, &Awaited::Restore).await?;
+    }
     // No preflight: a rollback must not be blocked by a check. The original set's rule
     // exists; were it gone, it is made again at the priority the stack resource derives.
     let priority = spec

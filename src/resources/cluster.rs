@@ -8,9 +8,9 @@ use aws_sdk_ecs::Client;
 use super::gone;
 use super::tags;
 use super::{required, Tagged};
-use crate::error::{is_cluster_busy, Error, Result};
+use crate::error::{is_cluster_busy, is_cluster_not_ready, Error, Result};
 use crate::naming::Tags;
-use crate::retry::{retry, CLUSTER_BUSY};
+use crate::retry::{poll_until, retry, CAPACITY_PROVIDERS_SHOWN, CLUSTER_BUSY, CLUSTER_NOT_READY};
 
 #[derive(Debug, Clone, PartialEq)]
 /// An ECS cluster as found or created.
@@ -122,23 +122,46 @@ pub async fn set_container_insights(ecs: &Client, name: &str, value: &str) -> Re
         })
 }
 
-/// Associates `providers` with the cluster beside those it has, keeping its default
-/// strategy (PutClusterCapacityProviders replaces the whole list). A capacity provider
-/// strategy may only name providers associated with the cluster (ECS: "The specified capacity
-/// provider strategy cannot contain a capacity provider that is not associated with the
-/// cluster", dask/dask-cloudprovider#328).
-pub async fn add_capacity_providers(
-    ecs: &Client,
-    cluster: &Cluster,
-    providers: &[String],
-) -> Result<()> {
-    let mut all = cluster.capacity_providers.clone();
-    all.extend(
-        providers
+/// Associates `providers` with the cluster `name` beside those it has, keeping its default
+/// strategy, and returns once DescribeClusters shows them all. PutClusterCapacityProviders
+/// replaces the whole list ("Any existing capacity providers … omitted … will be
+/// disassociated", ECS API Reference), so each round reads the cluster's current list first
+/// and puts it back with ours added: a sibling set of the same stack resource (the only other
+/// user of a cluster: another stack's is refused, [`super::claim`]) adding its own provider at
+/// the same time overwrites ours at worst, and the next round sees that and puts ours again
+/// ([`CAPACITY_PROVIDERS_SHOWN`] rounds). A strategy may only name providers associated with
+/// the cluster (ECS: "The specified capacity provider strategy cannot contain a capacity
+/// provider that is not associated with the cluster", dask/dask-cloudprovider#328). The
+/// transient refusals right after CreateCluster or during another change are retried
+/// ([`is_cluster_not_ready`], [`CLUSTER_NOT_READY`]). No provider is ever removed.
+pub async fn add_capacity_providers(ecs: &Client, name: &str, providers: &[String]) -> Result<()> {
+    let doing = format!("adding capacity providers to ECS cluster ({name})");
+    poll_until(CAPACITY_PROVIDERS_SHOWN, &doing, || async {
+        let Some(cluster) = find(ecs, name).await? else {
+            return Err(Error::Missing {
+                kind: Cluster::KIND,
+                name: name.to_string(),
+            });
+        };
+        let missing = providers
             .iter()
-            .filter(|p| !cluster.capacity_providers.contains(p))
-            .cloned(),
-    );
+            .filter(|p| !cluster.capacity_providers.contains(p));
+        let mut all = cluster.capacity_providers.clone();
+        all.extend(missing.cloned());
+        if all.len() == cluster.capacity_providers.len() {
+            return Ok(Some(()));
+        }
+        retry(CLUSTER_NOT_READY, is_cluster_not_ready, || {
+            put_capacity_providers(ecs, &cluster, all.clone())
+        })
+        .await?;
+        Ok(None)
+    })
+    .await
+}
+
+/// One PutClusterCapacityProviders with exactly `all`, keeping the default strategy.
+async fn put_capacity_providers(ecs: &Client, cluster: &Cluster, all: Vec<String>) -> Result<()> {
     ecs.put_cluster_capacity_providers()
         .cluster(&cluster.name)
         .set_capacity_providers(Some(all))

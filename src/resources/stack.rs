@@ -1,8 +1,19 @@
-//! CloudFormation stacks, read only: whether the stack that owns a deployment still exists.
+//! CloudFormation stacks, read only: a stack's status (does the stack that owns a deployment
+//! still exist?) and one stack resource as CloudFormation sees it (does it still wait for an
+//! operation of ours?).
 
 use aws_sdk_cloudformation::Client;
 
-use crate::error::{Error, Result};
+use crate::error::{is_no_such_stack, Error, Result};
+
+/// A stack resource as `DescribeStackResource` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StackResource {
+    /// `ResourceStatus`: `CREATE_IN_PROGRESS`, `UPDATE_IN_PROGRESS`, `DELETE_IN_PROGRESS`, …
+    pub status: String,
+    /// The PhysicalResourceId CloudFormation holds for it (none while a Create is pending).
+    pub physical_id: Option<String>,
+}
 
 /// The stack's status, or `None` if CloudFormation no longer knows it.
 pub async fn status(cloudformation: &Client, stack_id: &str) -> Result<Option<String>> {
@@ -11,14 +22,48 @@ pub async fn status(cloudformation: &Client, stack_id: &str) -> Result<Option<St
         .stack_name(stack_id)
         .send()
         .await;
-    match out.map_err(|e| Error::aws(format!("reading stack ({stack_id})"), e)) {
-        Ok(out) => Ok(out
-            .stacks()
-            .first()
-            .and_then(|s| s.stack_status())
-            .map(|s| s.as_str().to_string())),
-        // CloudFormation answers ValidationError "Stack with id … does not exist".
-        Err(e) if e.code() == Some("ValidationError") => Ok(None),
+    let out = out.map_err(|e| Error::aws(format!("reading stack ({stack_id})"), e));
+    let Some(out) = absent_if_unknown(out)? else {
+        return Ok(None);
+    };
+    Ok(out
+        .stacks()
+        .first()
+        .and_then(|s| s.stack_status())
+        .map(|s| s.as_str().to_string()))
+}
+
+/// Stack resource `logical_id` of stack `stack_id` (its ARN), or `None` if CloudFormation
+/// knows neither. A deleted stack is still found by its ARN (in `DELETE_COMPLETE`).
+pub async fn resource(
+    cloudformation: &Client,
+    stack_id: &str,
+    logical_id: &str,
+) -> Result<Option<StackResource>> {
+    let out = cloudformation
+        .describe_stack_resource()
+        .stack_name(stack_id)
+        .logical_resource_id(logical_id)
+        .send()
+        .await;
+    let doing = format!("reading stack resource ({logical_id}) of stack ({stack_id})");
+    let Some(out) = absent_if_unknown(out.map_err(|e| Error::aws(doing, e)))? else {
+        return Ok(None);
+    };
+    Ok(out.stack_resource_detail().map(|r| StackResource {
+        status: r
+            .resource_status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        physical_id: r.physical_resource_id().map(str::to_string),
+    }))
+}
+
+/// `None` for CloudFormation's "does not exist" ([`is_no_such_stack`]).
+fn absent_if_unknown<T>(out: Result<T>) -> Result<Option<T>> {
+    match out {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if is_no_such_stack(&e) => Ok(None),
         Err(e) => Err(e),
     }
 }

@@ -281,6 +281,7 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
             action = "tag:GetResources".into();
             Some("*".into())
         }
+        ("cloudformation", "DescribeStacks" | "DescribeStackResource") => field("StackName"),
         ("lambda", "Invoke") => {
             action = "lambda:InvokeFunction".into();
             call.target.split('/').nth(3).map(percent_decode)

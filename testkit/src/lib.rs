@@ -6,6 +6,7 @@
 pub mod aws_rules;
 pub mod capture;
 pub mod cbor;
+pub mod cloudformation;
 pub mod http;
 pub mod iam;
 pub mod logs;
@@ -115,6 +116,13 @@ impl Harness {
     }
 
     pub async fn invoke_with_time(&self, event: Value, time: Duration) -> Outcome {
+        cloudformation::sends(&event);
+        self.invoke_directly(event, time).await
+    }
+
+    /// Invokes the handler with `event` as anyone holding `lambda:InvokeFunction` could,
+    /// without CloudFormation having sent it (its stacks show nothing of it).
+    pub async fn invoke_directly(&self, event: Value, time: Duration) -> Outcome {
         let url = event["ResponseURL"]
             .as_str()
             .unwrap_or_default()
@@ -290,6 +298,38 @@ impl Stack {
         let mut e = self.event("Delete", properties);
         e["PhysicalResourceId"] = json!(physical_id);
         e
+    }
+
+    /// The Delete CloudFormation sends when it cancels a Create with these properties (another
+    /// resource failed, the stack was deleted) or gives up on one (`ServiceTimeout`): under an
+    /// id it generated ([`cloudformation::generated_id`]).
+    pub fn cancel_create(&self, properties: &Value) -> Value {
+        self.delete(
+            &cloudformation::generated_id(&self.id, &self.logical_id),
+            properties,
+        )
+    }
+
+    /// CloudFormation's rollback of a failed replacement of set `physical_id` (properties
+    /// `old`) by `failed`: an Update back to `old`, under the id it still holds.
+    pub fn roll_back(&self, physical_id: &str, failed: &Value, old: &Value) -> Value {
+        self.update(physical_id, failed, old)
+    }
+
+    /// What CloudFormation shows of this stack's resource now.
+    pub fn shown(&self) -> Option<cloudformation::Shown> {
+        cloudformation::current(&self.id, &self.logical_id)
+    }
+
+    /// Makes CloudFormation show this stack's resource as `status` under `physical_id`, the
+    /// stack as `stack_status` (a state no event leads to, such as a Create it gave up on).
+    pub fn show(&self, stack_status: &str, status: &str, physical_id: Option<&str>) {
+        let shown = cloudformation::Shown {
+            stack_status: stack_status.into(),
+            status: status.into(),
+            physical_id: physical_id.map(str::to_string),
+        };
+        cloudformation::show(&self.id, &self.logical_id, shown);
     }
 }
 

@@ -203,6 +203,8 @@ impl Proxy {
     /// The calls through this proxy are a test's own, not the provider's: they stay out of
     /// the call log (`PROD_E_CALL_LOG`) that the policy judgement reads.
     pub fn not_the_provider(&self) {
+        self.rules
+            .set(crate::aws_rules::Rule::CloudFormation, false);
         self.with(|s| {
             s.log = None;
             s.probe = None;

@@ -50,6 +50,14 @@ pub enum Rollout {
     /// Failed because this deployment alarm went into ALARM (rolloutState FAILED), as
     /// ListServiceDeployments and DescribeServiceDeployments then tell (moto has neither).
     Alarm(String),
+    /// Tasks ECS cannot place or start (no Spot capacity, the account's Fargate quota, no free
+    /// address in the subnets): in progress with no task running and one service event, created
+    /// when the service is first seen, saying `message` (ECS shows an event again only once its
+    /// cause changes); after `recovers_after`, if any, the tasks start and the rollout completes.
+    Unplaceable {
+        message: String,
+        recovers_after: Option<Duration>,
+    },
     /// In progress for as long as the [`timing`] model says, from the settings the provider
     /// configured and tasks that come up as `Startup` says; completed, or failed by the
     /// circuit breaker when the model's tasks keep failing their health checks.
@@ -276,6 +284,9 @@ fn completed(rollout: &Rollout, since: Instant) -> bool {
     match rollout {
         Rollout::Done => true,
         Rollout::Slow(d) => since.elapsed() >= *d,
+        Rollout::Unplaceable { recovers_after, .. } => {
+            recovers_after.is_some_and(|d| since.elapsed() >= d)
+        }
         // Timed rollouts are shown as one of the others ([`timed::now`]).
         Rollout::Stuck | Rollout::Failed(_) | Rollout::Alarm(_) | Rollout::Timed(_) => false,
     }
@@ -306,6 +317,31 @@ fn present(s: &mut Value, rollout: &Rollout, since: Instant) {
     s["pendingCount"] = json!(desired - running);
     if let Rollout::Failed(messages) = rollout {
         s["events"] = events(messages);
+    }
+    if let Rollout::Unplaceable { message, .. } = rollout {
+        s["events"] = unplaced(
+            &text(&s["serviceName"]),
+            message,
+            since,
+            completed(rollout, since),
+        );
+    }
+}
+
+/// The events of a service whose tasks could not be placed since `since`, newest first.
+fn unplaced(service: &str, message: &str, since: Instant, recovered: bool) -> Value {
+    let epoch = |at: std::time::SystemTime| {
+        at.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
+    };
+    let now = std::time::SystemTime::now();
+    let failed_at = epoch(now - since.elapsed());
+    let failure = json!({"id": "unplaced", "createdAt": failed_at,
+        "message": format!("(service {service}) {message}")});
+    match recovered {
+        true => json!([{"id": "started", "createdAt": epoch(now),
+            "message": format!("(service {service}) has started 1 tasks: (task 1).")}, failure]),
+        false => json!([failure]),
     }
 }
 

@@ -94,6 +94,7 @@ impl RuntimeApi {
 
     /// Queues `event` for the next process that asks; returns its invocation id.
     fn submit(&self, event: &Value) -> String {
+        crate::cloudformation::sends(event);
         let id = self.queue.lock().expect("queue").push(event.clone());
         self.arrived.notify_waiters();
         id

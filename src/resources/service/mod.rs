@@ -17,9 +17,11 @@ use crate::spec::object::Object;
 use crate::spec::Spec;
 
 mod config;
+mod placement;
 mod steady;
 pub use config::Rolling;
 use config::{capacity_described, capacity_strategy, network, rollout};
+pub use placement::{Unplaceable, PLACEMENT_FAILURE_BOUND};
 pub use steady::{has_failed, is_steady, wait_inactive, wait_steady};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,6 +53,8 @@ pub struct Service {
     pub failed_revisions: Vec<String>,
     /// The latest service events, newest first.
     pub events: Vec<String>,
+    /// Tasks ECS has not been able to place or start, as its newest events say.
+    pub unplaceable: Option<Unplaceable>,
     /// Whether ECS Exec is on for its new tasks.
     pub enable_execute_command: bool,
     /// The container the load balancer sends traffic to.
@@ -149,6 +153,7 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
             .take(3)
             .filter_map(|e| e.message().map(str::to_string))
             .collect(),
+        unplaceable: placement::unplaceable(s.events()),
         enable_execute_command: s.enable_execute_command(),
         health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
         capacity: capacity_described(s.capacity_provider_strategy()),

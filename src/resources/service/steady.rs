@@ -9,12 +9,14 @@ use crate::error::{Error, Result};
 use crate::retry::NEW_SERVICE_MISSING_READS;
 use crate::wait::wait;
 
-/// Steady as this operation asked for it: one deployment, PRIMARY, on `revision` (the task
-/// definition the operation registered or kept), rolled out, with every desired task running.
-/// CloudFormation's own AWS::ECS::Service checks less (not the revision), which is how a
-/// rolled-back deployment passes for steady.
+/// Steady as this operation asked for it: an ACTIVE service (a DRAINING one, being deleted,
+/// has no task left to run and never counts), one deployment, PRIMARY, on `revision` (the
+/// task definition the operation registered or kept), rolled out, with every desired task
+/// running. CloudFormation's own AWS::ECS::Service checks less (not the revision), which is
+/// how a rolled-back deployment passes for steady.
 pub fn is_steady(s: &Service, revision: &str) -> bool {
-    s.deployments == 1
+    s.status == "ACTIVE"
+        && s.deployments == 1
         && s.primary_task_definition == revision
         && s.running_count == s.desired_count
         && s.rollout.as_deref().is_none_or(|r| r == "COMPLETED")
@@ -32,7 +34,8 @@ pub fn has_failed(s: &Service, revision: &str) -> bool {
 }
 
 /// Waits until the service is steady on `revision` ([`is_steady`]); a rollout the circuit
-/// breaker stopped or rolled back is an error carrying the service's latest events. A new
+/// breaker stopped or rolled back is an error carrying the service's latest events, and so is
+/// one whose tasks ECS could not place for [`super::PLACEMENT_FAILURE_BOUND`]. A new
 /// service may be missing from the first reads ([`NEW_SERVICE_MISSING_READS`]).
 pub async fn wait_steady(
     ecs: &Client,
@@ -53,6 +56,14 @@ pub async fn wait_steady(
                 name: name.to_string(),
             });
         };
+        // DeleteService: "the service status moves from ACTIVE to DRAINING" (ECS API
+        // Reference); someone (a rollback, an operator) is deleting it under this wait.
+        if service.status == "DRAINING" {
+            return Err(Error::Missing {
+                kind: "ECS service",
+                name: format!("{name} (DRAINING: being deleted)"),
+            });
+        }
         if has_failed(&service, revision) {
             let alarmed = service
                 .rolling
@@ -67,6 +78,15 @@ pub async fn wait_steady(
                 events: service.events,
                 alarms,
             });
+        }
+        if let Some(u) = service.unplaceable.as_ref().filter(|u| u.too_long()) {
+            if !is_steady(&service, revision) {
+                return Err(Error::Unplaceable {
+                    service: name.to_string(),
+                    seconds: u.for_how_long().as_secs(),
+                    event: u.message.clone(),
+                });
+            }
         }
         Ok(is_steady(&service, revision).then_some(service))
     })

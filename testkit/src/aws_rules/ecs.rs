@@ -146,8 +146,14 @@ pub fn show_draining(rules: &AwsRules, doc: &mut Value) {
     rules.with(|st| {
         for s in services.iter_mut().filter(|s| s["status"] == "INACTIVE") {
             let arn = text(&s["serviceArn"]);
+            // DeleteService with `force` scales the service to zero first (ECS API Reference,
+            // DeleteService): a DRAINING service wants no task and, once its tasks are gone,
+            // runs none (moto keeps the counts it had).
             if draining(st, |d| d.arn == arn) {
                 s["status"] = json!("DRAINING");
+                for count in ["desiredCount", "runningCount", "pendingCount"] {
+                    s[count] = json!(0);
+                }
             }
         }
     });

@@ -1,7 +1,8 @@
 //! Rule 8: read-after-write delays. After a create reaches moto, the first N uses of the new
 //! resource (`proxy.rules.fresh_reads(n)`, default 1) do not find it, as on AWS where reads
 //! are eventually consistent: a security group for AuthorizeSecurityGroupIngress, a cluster for
-//! CreateService, a service for DescribeServices (left out, `MISSING`), a role passed by
+//! CreateService and for PutClusterCapacityProviders ("Cluster was not ACTIVE",
+//! hashicorp/terraform-provider-aws#11285), a service for DescribeServices (left out, `MISSING`), a role passed by
 //! RegisterTaskDefinition (iam:PassRole denied), the ECS service-linked role (rule 7), and a
 //! target group's new association with the load balancer through a rule just created or
 //! modified, for CreateService (rule 1's error; terraform-provider-aws retries CreateService on
@@ -10,6 +11,7 @@
 //! Sources: <https://docs.amazonaws.cn/ec2/latest/devguide/eventual-consistency.html>,
 //! <https://github.com/hashicorp/terraform/pull/15066>,
 //! <https://github.com/hashicorp/terraform-provider-aws/pull/11701>,
+//! <https://github.com/hashicorp/terraform-provider-aws/issues/11285>,
 //! <https://docs.aws.amazon.com/AmazonECS/latest/userguide/api_failures_messages.html>,
 //! <https://github.com/hashicorp/terraform-provider-aws/pull/3387>,
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency>.
@@ -36,6 +38,8 @@ pub enum Key {
     ServiceLinkedRole,
     /// A target group a rule was just made to forward to, by ARN.
     Association(String),
+    /// A cluster just made, by name, for PutClusterCapacityProviders (not ACTIVE yet).
+    ClusterActivating(String),
 }
 
 impl AwsRules {
@@ -78,7 +82,10 @@ pub fn record(rules: &AwsRules, call: &Call, reply: &[u8]) {
             .map(Key::Role)
             .into_iter()
             .collect(),
-        ("ecs", "CreateCluster") => vec![Key::Cluster(text(&json()["cluster"]["clusterName"]))],
+        ("ecs", "CreateCluster") => {
+            let name = text(&json()["cluster"]["clusterName"]);
+            vec![Key::Cluster(name.clone()), Key::ClusterActivating(name)]
+        }
         ("ecs", "CreateService") => vec![Key::Service(text(&json()["service"]["serviceArn"]))],
         ("elasticloadbalancing", "CreateRule" | "ModifyRule") => Fields::of(call)
             .form
@@ -126,6 +133,14 @@ pub fn cluster(rules: &AwsRules, body: &Value) -> Option<Verdict> {
             "Cluster not found.",
         ))
     })
+}
+
+/// PutClusterCapacityProviders right after CreateCluster: `ClientException` "Cluster was not
+/// ACTIVE" (hashicorp/terraform-provider-aws#11285, which retries it).
+pub fn cluster_activating(rules: &AwsRules, body: &Value) -> Option<Verdict> {
+    rules
+        .take(&Key::ClusterActivating(cluster_of(body)))
+        .then(|| Verdict::Delay(Refusal::new("ClientException", "Cluster was not ACTIVE")))
 }
 
 /// RegisterTaskDefinition passing a new role (each named role's use counts once).

@@ -14,7 +14,7 @@
 //! | 5 | CreateService of an ACTIVE or DRAINING name: `InvalidParameterException` (still Draining / not idempotent), unless the same clientToken and request (then the existing service) | DeleteService doc; ECS API Idempotency; terraform-provider-aws#23462 | `ecs::a_service_name_in_use_is_not_created_again` |
 //! | 6 | CreateCluster of an existing ACTIVE name returns that cluster unchanged | terraform-provider-aws#38875, #44817 | `ecs::an_existing_cluster_is_returned_unchanged` |
 //! | 7 | The ECS service-linked role: none in a new account; GetRole / CreateServiceLinkedRole played (`NoSuchEntity`, `InvalidInput`); CreateService without it: `InvalidParameterException` … Unable to assume the service linked role; CreateCluster does not make it | aws-modern-application-workshop#69, IAM CreateServiceLinkedRole, terraform-aws-hasura#17, ECS CreateCluster | `iam::ecs_needs_its_service_linked_role` |
-//! | 8 | Read-after-write: the first N uses of a new security group (`InvalidGroup.NotFound`), cluster (`ClusterNotFoundException`), service (DescribeServices `MISSING`), role (`AccessDeniedException` on iam:PassRole), service-linked role, or target group association (CreateService: … does not have an associated load balancer) fail | EC2 eventual consistency; terraform#15066, terraform-provider-aws#11701, #3387; ECS API failure reasons; IAM troubleshooting | `fresh::new_resources_are_not_found_at_first` |
+//! | 8 | Read-after-write: the first N uses of a new security group (`InvalidGroup.NotFound`), cluster (`ClusterNotFoundException`; PutClusterCapacityProviders: `ClientException` Cluster was not ACTIVE), service (DescribeServices `MISSING`), role (`AccessDeniedException` on iam:PassRole), service-linked role, or target group association (CreateService: … does not have an associated load balancer) fail | EC2 eventual consistency; terraform#15066, terraform-provider-aws#11701, #11285, #3387; ECS API failure reasons; IAM troubleshooting | `fresh::new_resources_are_not_found_at_first` |
 //! | 9 | Rollouts follow the task definition: a crashing one fails a create, and the circuit breaker rolls an update back | ECS DeploymentCircuitBreaker; ECS deployment failure detection | `rollouts::a_crashing_task_definition_fails_or_is_rolled_back` |
 //! | 10 | UpdateService of a service that is not ACTIVE (DRAINING or INACTIVE): `ServiceNotActiveException` | ECS API reference, UpdateService errors | `ecs::a_deleted_service_cannot_be_updated` |
 //! | 11 | A service runs tasks (moto launches none): ListTasks of a service lists its running tasks; DescribeTasks puts them round-robin in its subnets' zones | ECS task placement ("Fargate will try its best to spread tasks across accessible Availability Zones"); ECS `Task` reference | `cli::status_shows_running_tasks_per_zone` |
@@ -24,6 +24,7 @@
 //! | 14 | Application Auto Scaling (`Rule::ScalableTargets`): a scalable target keeps the `Tags` it was created with — ListTagsForResource / TagResource / UntagResource answered by the rules (an ARN that names no target: `ResourceNotFoundException`); DeregisterScalableTarget deletes the target's scaling policies and scheduled actions first (no target: `ObjectNotFoundException`); PutScalingPolicy of an existing name updates that policy (moto's old target tracking alarms deleted, not leaked); DeleteScalingPolicy / DeleteScheduledAction of one that does not exist, and PutScalingPolicy / PutScheduledAction on a target that does not exist: `ObjectNotFoundException`; DescribeScalingPolicies / DescribeScheduledActions keep only the items of exactly the ResourceId asked for; `Tags` for a target that exists are refused (`ValidationException` … tried to tag already exists); a registration moves the ECS service's desired count into its bounds; PutScheduledAction of an existing name keeps the bounds and time zone it is not given (moto: tags dropped, count left, the action replaced) | Application Auto Scaling API Reference: RegisterScalableTarget (`Tags`: "tag the scalable target when it is created"), TagResource / ListTagsForResource, DeregisterScalableTarget ("deletes the scaling policies and the scheduled actions that are associated with it"), PutScalingPolicy ("only the properties you specify are updated"), ObjectNotFoundException | `scaling::a_scalable_target_keeps_its_tags_and_takes_its_policies_with_it` |
 //! | 15 | CloudWatch DeleteAlarms naming an alarm that does not exist deletes nothing: `ResourceNotFound` (moto deletes the others, 200) | CloudWatch API Reference, DeleteAlarms | `scaling::deleting_a_missing_alarm_deletes_nothing` |
 //! | 16 | CreateTargetGroup of an existing name with the same settings returns that group (moto: `DuplicateTargetGroupName`); with other settings `DuplicateTargetGroupName` | ELBv2 API reference, CreateTargetGroup ("If you attempt to create multiple target groups with the same settings, each call succeeds") | `elbv2::a_target_group_created_again_with_the_same_settings_is_returned` |
+//! | 17 | CloudFormation's DescribeStacks / DescribeStackResource of a stack the tests run answer what CloudFormation shows while it waits for, cancels or rolls back an operation (moto cannot run custom resources) | CloudFormation API Reference, DescribeStackResource, CancelUpdateStack; cloudformation-coverage-roadmap#1814, remind101/empire#918 | `cancel::a_create_cancelled_in_its_steady_wait_leaves_nothing` |
 
 pub mod alarms;
 pub mod capacity;
@@ -65,6 +66,9 @@ pub enum Rule {
     ScalableTargets,
     MissingAlarms,
     TargetGroupIdempotent,
+    /// CloudFormation's reads of the stacks the tests run ([`crate::cloudformation`]); off in
+    /// the operator's proxy, which sees moto's own stacks.
+    CloudFormation,
 }
 
 /// An AWS error: HTTP status, code and message.
@@ -232,6 +236,7 @@ impl AwsRules {
                 refused => refused,
             },
             ("ecs", "CreateCluster") => ecs::existing_cluster(self, moto, body).await,
+            ("ecs", "PutClusterCapacityProviders") => fresh::cluster_activating(self, body),
             ("ecs", "DeleteCluster") => ecs::cluster_with_services(self, moto, body).await,
             ("ecs", "ListTasks") => tasks::list(self, moto, body).await,
             ("ecs", "DescribeTasks") => tasks::describe(self, body),
@@ -243,6 +248,9 @@ impl AwsRules {
             }
             ("application-autoscaling", action) => scaling::before(self, moto, action, body).await,
             ("monitoring", "DeleteAlarms") => alarms::delete(self, moto, body).await,
+            ("cloudformation", action) if self.on(Rule::CloudFormation) => {
+                crate::cloudformation::answer(action, &|k| fields.get(k))
+            }
             _ => None,
         };
         verdict.unwrap_or(Verdict::Forward)

@@ -1,7 +1,7 @@
 //! The wire, for the proxy and the rules alike: which service and action a request is,
-//! answers in each service's own format (JSON for ECS, Logs, Application Auto Scaling and
-//! CloudWatch, whose CBOR the proxy translates in `cbor.rs`; query XML for EC2, IAM and
-//! ELBv2), and the parts of an HTTP answer moto gave.
+//! answers in each service's own format (JSON for ECS, Logs, Application Auto Scaling, the
+//! Resource Groups Tagging API and CloudWatch, whose CBOR the proxy translates in `cbor.rs`;
+//! query XML for EC2, IAM, ELBv2 and CloudFormation), and the parts of an HTTP answer moto gave.
 
 use serde_json::Value;
 
@@ -35,7 +35,7 @@ pub fn identify(req: &Request) -> (String, String) {
 pub fn json(service: &str) -> bool {
     matches!(
         service,
-        "ecs" | "logs" | "application-autoscaling" | "monitoring"
+        "ecs" | "logs" | "application-autoscaling" | "monitoring" | "tagging"
     )
 }
 

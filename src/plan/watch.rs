@@ -1,0 +1,193 @@
+//! Whether CloudFormation still waits for the operation being run: a Create, a replacement
+//! or a restore reads its stack resource before it routes traffic and at the start of every
+//! continued invocation, and stops, removing what it made, once CloudFormation has given up
+//! on it (a cancelled Create, an Update rolled back, a stack deleted, `ServiceTimeout` passed).
+//!
+//! What CloudFormation reports while it waits (API Reference, DescribeStackResource and
+//! `ResourceStatus`; the stack's status from DescribeStacks): the resource is
+//! `CREATE_IN_PROGRESS` (stack `CREATE_IN_PROGRESS`, or `UPDATE_IN_PROGRESS` when an Update adds
+//! it) during a Create, and `UPDATE_IN_PROGRESS` with the current PhysicalResourceId during an
+//! Update. A cancelled Create is `CREATE_FAILED` ("Resource creation cancelled") and then
+//! `DELETE_IN_PROGRESS` under an id CloudFormation generated; a cancelled or failed Update
+//! turns the stack `UPDATE_ROLLBACK_IN_PROGRESS`, and its rollback Update runs under that stack
+//! status (aws-cloudformation/cloudformation-coverage-roadmap#1814, remind101/empire#918,
+//! binxio/cfn-certificate-provider#31).
+
+use super::Owner;
+use crate::aws::Clients;
+use crate::error::{AllOk, Error, Result};
+use crate::resources::stack::{self, StackResource};
+
+/// The operation CloudFormation waits for, as its stack resource shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Awaited {
+    /// A Create (no PhysicalResourceId yet).
+    Create,
+    /// A replacement of the set `current` (the id CloudFormation holds) by a new one.
+    Replace {
+        /// The PhysicalResourceId of the set being replaced.
+        current: String,
+    },
+    /// CloudFormation's rollback Update (or any Update) that makes the set it holds whole.
+    Restore,
+}
+
+/// `Err(Error::Abandoned)` if CloudFormation no longer waits for `owner`'s operation
+/// ([`verdict`]); the stack and its resource are read at once.
+pub async fn still_awaited(c: &Clients, owner: &Owner, awaited: &Awaited) -> Result<()> {
+    let cf = &c.cloudformation;
+    // Boxed: SDK calls' futures are large, and this one sits inside every operation's.
+    let (stack_status, resource) = tokio::join!(
+        Box::pin(stack::status(cf, &owner.stack_id)),
+        Box::pin(stack::resource(cf, &owner.stack_id, &owner.logical_id)),
+    )
+    .all_ok()?;
+    let id = owner.deployment.physical_id();
+    let seen = (stack_status.as_deref(), resource.as_ref());
+    match verdict(awaited, id, &owner.logical_id, seen) {
+        None => Ok(()),
+        Some(reason) => {
+            tracing::warn!(%reason, "CloudFormation no longer waits: stopping");
+            Err(Error::Abandoned { reason })
+        }
+    }
+}
+
+/// `None` while CloudFormation waits for the operation on set `set_id`, else what it shows
+/// instead. A set CloudFormation holds (its PhysicalResourceId is `set_id`) is always awaited:
+/// a late re-delivery of an operation that was answered must never remove it.
+pub fn verdict(
+    awaited: &Awaited,
+    set_id: &str,
+    logical_id: &str,
+    (stack_status, resource): (Option<&str>, Option<&StackResource>),
+) -> Option<String> {
+    let Some(resource) = resource else {
+        return Some(format!(
+            "the stack has no resource ({logical_id}) (stack {})",
+            stack_status.unwrap_or("not found")
+        ));
+    };
+    let held = resource.physical_id.as_deref();
+    if held == Some(set_id) && !resource.status.starts_with("DELETE_") {
+        return None;
+    }
+    let stack_status = stack_status.unwrap_or("not found");
+    let waiting = match awaited {
+        Awaited::Create => {
+            resource.status == "CREATE_IN_PROGRESS"
+                && ["CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"].contains(&stack_status)
+        }
+        Awaited::Replace { current } => {
+            resource.status == "UPDATE_IN_PROGRESS"
+                && stack_status == "UPDATE_IN_PROGRESS"
+                && held == Some(current.as_str())
+        }
+        Awaited::Restore => resource.status == "UPDATE_IN_PROGRESS",
+    };
+    (!waiting).then(|| {
+        format!(
+            "stack resource ({logical_id}) is {} with id {} (stack {stack_status})",
+            resource.status,
+            held.unwrap_or("none")
+        )
+    })
+}
+
+/// Whether CloudFormation is deleting stack resource `owner` under `generated_id`, an id that
+/// is not prod-e's: the Delete of a Create it cancelled or that never answered in time, whose
+/// set (`owner`'s) it does not hold. The resource must be `DELETE_*` and show that id or none
+/// (no source says which CloudFormation shows then: cloudformation-coverage-roadmap#1814 and
+/// aws-cdk PR #36951 only say the id is generated). `false` (touch nothing) for anything
+/// else, so that an event CloudFormation did not send removes nothing.
+pub async fn deleted_under(c: &Clients, owner: &Owner, generated_id: &str) -> Result<bool> {
+    let cf = &c.cloudformation;
+    let resource = stack::resource(cf, &owner.stack_id, &owner.logical_id).await?;
+    tracing::info!(
+        generated_id,
+        ?resource,
+        "the stack resource, as CloudFormation shows it"
+    );
+    Ok(resource.is_some_and(|r| {
+        r.status.starts_with("DELETE_")
+            && r.physical_id.as_deref().is_none_or(|id| id == generated_id)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(status: &str, id: Option<&str>) -> StackResource {
+        StackResource {
+            status: status.into(),
+            physical_id: id.map(str::to_string),
+        }
+    }
+
+    fn gave_up(awaited: &Awaited, stack: &str, r: &StackResource) -> bool {
+        verdict(awaited, "prod-e-b", "Service", (Some(stack), Some(r))).is_some()
+    }
+
+    #[test]
+    fn a_create_is_awaited_only_while_in_progress() {
+        let create = Awaited::Create;
+        let pending = seen("CREATE_IN_PROGRESS", None);
+        assert!(!gave_up(&create, "CREATE_IN_PROGRESS", &pending));
+        assert!(!gave_up(&create, "UPDATE_IN_PROGRESS", &pending));
+        assert!(gave_up(&create, "ROLLBACK_IN_PROGRESS", &pending));
+        let generated = Some("stack-Service-1ABCDEFGHIJK");
+        assert!(gave_up(
+            &create,
+            "ROLLBACK_IN_PROGRESS",
+            &seen("CREATE_FAILED", None)
+        ));
+        assert!(gave_up(
+            &create,
+            "DELETE_IN_PROGRESS",
+            &seen("DELETE_IN_PROGRESS", generated)
+        ));
+        let none = verdict(&create, "prod-e-b", "Service", (None, None));
+        assert_eq!(
+            none.as_deref(),
+            Some("the stack has no resource (Service) (stack not found)")
+        );
+    }
+
+    #[test]
+    fn a_held_set_is_always_awaited_until_its_delete() {
+        let held = seen("CREATE_COMPLETE", Some("prod-e-b"));
+        for awaited in [
+            Awaited::Create,
+            Awaited::Restore,
+            Awaited::Replace {
+                current: "prod-e-a".into(),
+            },
+        ] {
+            assert!(!gave_up(&awaited, "UPDATE_COMPLETE", &held));
+            let deleting = seen("DELETE_IN_PROGRESS", Some("prod-e-b"));
+            assert!(gave_up(&awaited, "DELETE_IN_PROGRESS", &deleting));
+        }
+    }
+
+    #[test]
+    fn a_replacement_is_given_up_when_the_stack_rolls_back() {
+        let replace = Awaited::Replace {
+            current: "prod-e-a".into(),
+        };
+        let updating = seen("UPDATE_IN_PROGRESS", Some("prod-e-a"));
+        assert!(!gave_up(&replace, "UPDATE_IN_PROGRESS", &updating));
+        assert!(gave_up(&replace, "UPDATE_ROLLBACK_IN_PROGRESS", &updating));
+        assert!(gave_up(
+            &replace,
+            "UPDATE_IN_PROGRESS",
+            &seen("UPDATE_FAILED", Some("prod-e-a"))
+        ));
+        // The rollback itself restores: it goes on under a rolling-back stack.
+        assert!(!gave_up(
+            &Awaited::Restore,
+            "UPDATE_ROLLBACK_IN_PROGRESS",
+            &updating
+        ));
+    }
+}
