@@ -89,6 +89,9 @@ pub enum Error {
     },
 }
 
+/// What [`Error::Missing`] names after a service found DRAINING under a wait.
+pub const DRAINING: &str = "(DRAINING: being deleted)";
+
 /// A provisioning result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -221,6 +224,11 @@ impl Error {
             Error::Aws { code, .. } => code.as_deref(),
             _ => None,
         }
+    }
+
+    /// A service found DRAINING under a steady wait: someone else is deleting the set.
+    pub fn is_draining(&self) -> bool {
+        matches!(self, Error::Missing { name, .. } if name.ends_with(DRAINING))
     }
 
     fn code_is(&self, codes: &[&str]) -> bool {

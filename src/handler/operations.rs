@@ -85,9 +85,11 @@ async fn create(clients: &Clients, request: &Request, continued: bool) -> Outcom
         // Nothing was removed: the set's own id, so that CloudFormation's Delete removes what
         // an earlier invocation of this Create may have made (nothing, usually).
         CreateFailed {
-            error: error @ Error::Preflight { .. },
+            error,
             rollback_error: None,
-        } => Response::failed(e, id, error.to_string()),
+        } if matches!(error, Error::Preflight { .. }) || error.is_draining() => {
+            Response::failed(e, id, error.to_string())
+        }
         CreateFailed {
             error,
             rollback_error: None,

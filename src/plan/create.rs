@@ -87,7 +87,10 @@ pub(super) async fn remove_unless_pending(
     // A preflight failure wrote nothing; what an earlier invocation of the same request made
     // (or, on a late re-delivery, the live set) is left for CloudFormation's Delete or
     // rollback, never removed on a check's word.
-    if error.pending().is_some() || matches!(error, Error::Preflight { .. }) {
+    // A service DRAINING under the wait: CloudFormation's Delete or rollback is removing this
+    // set already; a second removal beside it would only race it.
+    if error.pending().is_some() || matches!(error, Error::Preflight { .. }) || error.is_draining()
+    {
         return CreateFailed {
             error,
             rollback_error: None,

@@ -61,7 +61,7 @@ pub async fn wait_steady(
         if service.status == "DRAINING" {
             return Err(Error::Missing {
                 kind: "ECS service",
-                name: format!("{name} (DRAINING: being deleted)"),
+                name: format!("{name} {}", crate::error::DRAINING),
             });
         }
         if has_failed(&service, revision) {
