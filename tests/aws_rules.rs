@@ -12,6 +12,7 @@ use prod_e::aws::Clients;
 use crate::support::proxy::Proxy;
 use crate::support::{clients, moto, unique};
 
+mod cloudformation;
 mod ecs;
 mod elbv2;
 mod fresh;

@@ -10,17 +10,33 @@ use serde_json::{json, Value};
 
 use crate::inspect;
 use crate::support::rollout::Rollout;
-use crate::support::{unique, Harness, Stack, LAMBDA_TIME};
+use crate::support::{unique, Harness, Outcome, Stack, LAMBDA_TIME};
 
-/// Waits until the provider has created a service (the Create is in its steady wait).
-async fn until_service_created(h: &Harness) {
+/// Waits until ECS cluster `cluster` has `n` ACTIVE services: the operation that created the
+/// last one is in its steady wait.
+async fn until_services(h: &Harness, cluster: &str, n: usize) {
     for _ in 0..600 {
-        if h.proxy.calls().iter().any(|c| c.action == "CreateService") {
+        let services = prod_e::resources::service::list(&h.clients.ecs, cluster).await;
+        if services.is_ok_and(|s| s.iter().filter(|s| s.status == "ACTIVE").count() >= n) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("the Create never created its service");
+    panic!("ECS cluster {cluster} never had {n} service(s)");
+}
+
+/// The Create of `stack` with `props`, and beside it `meanwhile` once its service exists.
+async fn create_while<T>(
+    h: &Harness,
+    (stack, props): (&Stack, &Value),
+    meanwhile: impl std::future::Future<Output = T>,
+) -> (Outcome, T) {
+    let cluster = props["ClusterName"].as_str().unwrap_or_default();
+    let meanwhile = async {
+        until_services(h, cluster, 1).await;
+        meanwhile.await
+    };
+    tokio::join!(h.invoke(stack.create(props)), meanwhile)
 }
 
 /// Whether the provider ever routed a rule to a path (a Create's only ModifyRule).
@@ -40,11 +56,8 @@ async fn a_create_cancelled_in_its_steady_wait_leaves_nothing() {
         .set_for_new(Rollout::Slow(Duration::from_secs(3)));
     let stack = Stack::new("cancel-wait");
     let props = properties(&h);
-    let cancelled = async {
-        until_service_created(&h).await;
-        h.invoke(stack.cancel_create(&props)).await
-    };
-    let (created, deleted) = tokio::join!(h.invoke(stack.create(&props)), cancelled);
+    let cancelled = h.invoke(stack.cancel_create(&props));
+    let (created, deleted) = create_while(&h, (&stack, &props), cancelled).await;
     deleted.assert_success();
     assert!(
         stack
@@ -68,11 +81,8 @@ async fn a_create_cloudformation_gave_up_on_removes_what_it_made_before_routing(
     let stack = Stack::new("cancel-gave-up");
     let props = properties(&h);
     // Its Delete is still to come (or was lost): only the stack shows that it gave up.
-    let gave_up = async {
-        until_service_created(&h).await;
-        stack.show("ROLLBACK_IN_PROGRESS", "CREATE_FAILED", None);
-    };
-    let (created, ()) = tokio::join!(h.invoke(stack.create(&props)), gave_up);
+    let gave_up = async { stack.show("ROLLBACK_IN_PROGRESS", "CREATE_FAILED", None) };
+    let (created, ()) = create_while(&h, (&stack, &props), gave_up).await;
     assert_eq!(created.status(), "FAILED", "{}", created.reason());
     assert!(
         created
@@ -145,15 +155,9 @@ async fn a_rollback_during_a_replacements_wait_keeps_the_original_set_routed() {
         new["ContainerPort"] = json!(8080);
         new
     };
-    let from = h.proxy.calls().len();
+    let cluster = props["ClusterName"].as_str().unwrap_or_default();
     let rolled_back = async {
-        for _ in 0..600 {
-            let calls = h.proxy.calls();
-            if calls[from..].iter().any(|c| c.action == "CreateService") {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        until_services(&h, cluster, 2).await;
         h.invoke(stack.roll_back(&id, &new, &props)).await
     };
     let (replaced, restored) = tokio::join!(h.invoke(stack.update(&id, &props, &new)), rolled_back);

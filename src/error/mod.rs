@@ -67,6 +67,12 @@ pub enum Error {
         /// The service event that says why.
         event: String,
     },
+    /// The service an operation waits for is being deleted (DRAINING) under the wait: someone
+    /// else (CloudFormation's Delete or rollback, an operator) is removing the set.
+    Draining {
+        /// The service's name.
+        service: String,
+    },
     /// A wait reached the time this invocation had for it; the work goes on in the next one.
     Pending {
         /// What is still awaited.
@@ -89,8 +95,8 @@ pub enum Error {
     },
 }
 
-/// What [`Error::Missing`] names after a service found DRAINING under a wait.
-pub const DRAINING: &str = "(DRAINING: being deleted)";
+/// How an [`Error::Abandoned`] reads, before what CloudFormation shows.
+const ABANDONED: &str = "CloudFormation no longer waits for this operation";
 
 /// A provisioning result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -128,12 +134,13 @@ impl fmt::Display for Error {
                 "ECS has not placed or started the tasks of ECS service ({service}) for \
                  {seconds} s: {event}"
             ),
-            Error::Abandoned { reason } => {
+            Error::Draining { service } => {
                 write!(
                     f,
-                    "CloudFormation no longer waits for this operation: {reason}"
+                    "ECS service ({service}) is being deleted (DRAINING) under the wait"
                 )
             }
+            Error::Abandoned { reason } => write!(f, "{ABANDONED}: {reason}"),
             Error::DeploymentFailed {
                 service,
                 events,
@@ -224,11 +231,6 @@ impl Error {
             Error::Aws { code, .. } => code.as_deref(),
             _ => None,
         }
-    }
-
-    /// A service found DRAINING under a steady wait: someone else is deleting the set.
-    pub fn is_draining(&self) -> bool {
-        matches!(self, Error::Missing { name, .. } if name.ends_with(DRAINING))
     }
 
     fn code_is(&self, codes: &[&str]) -> bool {

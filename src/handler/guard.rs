@@ -36,6 +36,12 @@ pub(super) fn margin(remaining: Duration) -> Duration {
     (remaining / 4).clamp(MIN_DEADLINE_MARGIN, MAX_DEADLINE_MARGIN)
 }
 
+/// How long an invocation with `remaining` may wait: waits stop one margin before the guard
+/// does, which leaves time to hand over and answer.
+pub(super) fn wait_budget(remaining: Duration) -> Duration {
+    remaining.saturating_sub(margin(remaining) * 2)
+}
+
 /// The time one invocation has: before the Lambda deadline, and before the operation's
 /// overall limit.
 #[derive(Debug, Clone, Copy)]
@@ -150,6 +156,10 @@ mod tests {
     use super::*;
     use crate::cfn::Status;
 
+    use crate::continuation::{self, Progress, LAMBDA_RECURSION_LIMIT, MAX_INVOCATIONS};
+    use crate::progress::step;
+    use std::collections::BTreeMap;
+
     /// The function's `Timeout` in the template (seconds).
     fn template_timeout() -> u64 {
         let template = include_str!("../../bootstrap-template.yaml");
@@ -162,18 +172,13 @@ mod tests {
     fn the_longest_operation_stays_well_under_lambdas_recursion_limit() {
         let timeout = Duration::from_secs(template_timeout());
         assert_eq!(timeout, Duration::from_secs(900), "the template's Timeout");
-        // Each invocation waits until two margins before its deadline (handler::guarded).
-        let waits = timeout - margin(timeout) * 2;
+        let waits = wait_budget(timeout);
         let longest = continuation::DEFAULT_SERVICE_TIMEOUT;
         let invocations = longest.as_secs().div_ceil(waits.as_secs()) as u32 + 1;
         assert_eq!(invocations, 6, "{waits:?} per invocation");
-        assert!(invocations <= continuation::MAX_INVOCATIONS);
-        use continuation::{LAMBDA_RECURSION_LIMIT, MAX_INVOCATIONS};
+        assert!(invocations <= MAX_INVOCATIONS);
         const { assert!(MAX_INVOCATIONS + 4 <= LAMBDA_RECURSION_LIMIT) };
     }
-    use crate::continuation::{self, Progress};
-    use crate::progress::step;
-    use std::collections::BTreeMap;
 
     fn envelope() -> Envelope {
         Envelope {

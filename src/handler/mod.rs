@@ -12,7 +12,7 @@ use tracing::Instrument;
 mod guard;
 mod operations;
 
-use guard::margin;
+use guard::wait_budget;
 pub use guard::{guard, remaining, Time, DEFAULT_TIME, MAX_DEADLINE_MARGIN, MIN_DEADLINE_MARGIN};
 
 use operations::{execute, fallback_id};
@@ -195,8 +195,7 @@ async fn guarded(
         service_timeout: continuation::service_timeout(&request.properties),
     };
     let overall_left = limit.left();
-    // Waits stop one margin before the guard does, which leaves time to hand over and answer.
-    let wait_budget = remaining.saturating_sub(margin(remaining) * 2);
+    let wait_budget = wait_budget(remaining);
     let last_round = overall_left <= wait_budget || progress.is_last_allowed();
     tracing::info!(
         remaining_s = remaining.as_secs_f64(),

@@ -87,9 +87,7 @@ async fn create(clients: &Clients, request: &Request, continued: bool) -> Outcom
         CreateFailed {
             error,
             rollback_error: None,
-        } if matches!(error, Error::Preflight { .. }) || error.is_draining() => {
-            Response::failed(e, id, error.to_string())
-        }
+        } if !plan::removes_what_it_made(&error) => Response::failed(e, id, error.to_string()),
         CreateFailed {
             error,
             rollback_error: None,

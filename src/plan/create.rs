@@ -76,21 +76,27 @@ pub(super) async fn check(
     .accept()
 }
 
+/// Whether building that failed with `error` removes what it made (the revision it registered,
+/// then the set): the one decision [`prepare`], [`remove_unless_pending`] and the answer share.
+/// Not when the work only goes on in another invocation; not on a preflight's word (it wrote
+/// nothing, and what exists is an earlier invocation's or, on a late re-delivery, the live set,
+/// left for CloudFormation's Delete or rollback); and not while someone else is removing the
+/// set (its service DRAINING under the wait: CloudFormation's Delete or rollback): a second
+/// removal beside it only races it, and the second retirement of a revision is refused once
+/// the first has removed the tag the function's policy requires.
+pub fn removes_what_it_made(error: &Error) -> bool {
+    error.pending().is_none() && !matches!(error, Error::Preflight { .. } | Error::Draining { .. })
+}
+
 /// What [`create`] and a replacement do when building fails: remove what the new set owns
-/// (never what it borrowed from the set it replaces), unless the work only has to go on later.
+/// (never what it borrowed from the set it replaces), if [`removes_what_it_made`].
 pub(super) async fn remove_unless_pending(
     c: &Clients,
     owner: &Owner,
     spec: &Spec,
     error: Error,
 ) -> CreateFailed {
-    // A preflight failure wrote nothing; what an earlier invocation of the same request made
-    // (or, on a late re-delivery, the live set) is left for CloudFormation's Delete or
-    // rollback, never removed on a check's word.
-    // A service DRAINING under the wait: CloudFormation's Delete or rollback is removing this
-    // set already; a second removal beside it would only race it.
-    if error.pending().is_some() || matches!(error, Error::Preflight { .. }) || error.is_draining()
-    {
+    if !removes_what_it_made(&error) {
         return CreateFailed {
             error,
             rollback_error: None,
@@ -168,7 +174,7 @@ pub(super) async fn prepare(
         Box::pin(finish(c, owner, spec, (&start, wait), parts)).await
     };
     match built.await {
-        Err(err) if err.pending().is_none() => {
+        Err(err) if removes_what_it_made(&err) => {
             Err(revisions::retire_early(c, registered, err).await)
         }
         other => other,

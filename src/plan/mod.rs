@@ -16,13 +16,13 @@ mod traffic;
 mod update;
 mod watch;
 
-pub use create::{create, CreateFailed};
+pub use create::{create, removes_what_it_made, CreateFailed};
 pub use delete::{delete, delete_found, DELETION_ORDER};
 pub use effects::effects;
 pub use inventory::{inventory, Inventory};
 pub use replace::{replace, restore};
 pub use update::update;
-pub use watch::{deleted_under, verdict, Awaited};
+pub use watch::deleted_under;
 
 use serde::Serialize;
 

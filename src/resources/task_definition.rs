@@ -249,11 +249,20 @@ fn health_check(spec: &Spec) -> Result<Option<HealthCheck>, aws_sdk_ecs::error::
 }
 
 /// Retires a revision: [`deregister`], then [`untag`]. In that order: a revision that lost
-/// its tags while still ACTIVE would be an orphan no one finds. A failure to untag is logged,
-/// not returned: the revision is INACTIVE already, and a later retirement deregisters it again
-/// harmlessly (IAM refuses the untag of one that a stale GetResources answer still listed
-/// with tags it no longer has).
+/// its tags while still ACTIVE would be an orphan no one finds. One that no longer carries the
+/// ownership tag (read first, ListTagsForResource) was retired already, by another removal of
+/// the same set (CloudFormation's Delete beside the Create it gave up on, a re-delivered
+/// Delete): nothing is left to do, and IAM would refuse the untag (the function may untag only
+/// what carries the tag). A failure to untag is logged, not returned: the revision is
+/// INACTIVE already, and a later retirement finds it so.
 pub async fn delete(ecs: &Client, arn: &str) -> Result<()> {
+    let tags = match tags::ecs::of(ecs, arn).await {
+        Err(err) if is_task_definition_retired(&err) => return Ok(()),
+        other => other?,
+    };
+    if !tags.contains_key(OWNER_TAG) {
+        return Ok(());
+    }
     deregister(ecs, arn).await?;
     if let Err(err) = untag(ecs, arn).await {
         tracing::warn!(%err, "a retired task definition keeps its ownership tags");

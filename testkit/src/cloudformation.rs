@@ -26,7 +26,7 @@ use serde_json::Value;
 use crate::aws_rules::wire::escape;
 use crate::aws_rules::Verdict;
 
-/// One stack resource as CloudFormation shows it.
+/// One stack resource as CloudFormation shows it, with its stack's status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shown {
     /// The stack's status.
@@ -37,10 +37,21 @@ pub struct Shown {
     pub physical_id: Option<String>,
 }
 
-/// (stack ARN, logical id) → what CloudFormation shows.
-fn stacks() -> &'static Mutex<HashMap<(String, String), Shown>> {
-    static STACKS: OnceLock<Mutex<HashMap<(String, String), Shown>>> = OnceLock::new();
+/// A stack the tests run: its status and its resources' (status, PhysicalResourceId).
+#[derive(Debug, Default)]
+struct Stack {
+    status: String,
+    resources: HashMap<String, (String, Option<String>)>,
+}
+
+/// Stack ARN → the stack.
+fn stacks() -> &'static Mutex<HashMap<String, Stack>> {
+    static STACKS: OnceLock<Mutex<HashMap<String, Stack>>> = OnceLock::new();
     STACKS.get_or_init(Default::default)
+}
+
+fn text(event: &Value, key: &str) -> String {
+    event[key].as_str().unwrap_or_default().to_string()
 }
 
 /// CloudFormation sends `event`: the stack and its resource move as the event says. A
@@ -49,64 +60,72 @@ pub fn sends(event: &Value) {
     if event.get(prod_e::continuation::KEY).is_some() {
         return;
     }
-    let text = |k: &str| event[k].as_str().unwrap_or_default().to_string();
     let id = event["PhysicalResourceId"].as_str().map(str::to_string);
-    let shown = match text("RequestType").as_str() {
-        "Create" => shown("CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", None),
+    let ours = id.as_deref().and_then(prod_e::naming::Deployment::parse);
+    let (stack_status, status) = match text(event, "RequestType").as_str() {
+        "Create" => (Some("CREATE_IN_PROGRESS"), "CREATE_IN_PROGRESS"),
         "Update" if rolls_back(event) => {
-            shown("UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_IN_PROGRESS", id)
+            (Some("UPDATE_ROLLBACK_IN_PROGRESS"), "UPDATE_IN_PROGRESS")
         }
-        "Update" => shown("UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", id),
-        "Delete"
-            if id
-                .as_deref()
-                .and_then(prod_e::naming::Deployment::parse)
-                .is_some() =>
-        {
-            let stack_status = current(&text("StackId"), &text("LogicalResourceId"))
-                .map_or("DELETE_IN_PROGRESS".to_string(), |s| s.stack_status);
-            Shown {
-                stack_status,
-                status: "DELETE_IN_PROGRESS".into(),
-                physical_id: id,
-            }
-        }
-        "Delete" => shown("ROLLBACK_IN_PROGRESS", "DELETE_IN_PROGRESS", id),
+        "Update" => (Some("UPDATE_IN_PROGRESS"), "UPDATE_IN_PROGRESS"),
+        // A Delete of an id it holds: the stack's own operation goes on (a deletion, a cleanup).
+        "Delete" if ours.is_some() => (None, "DELETE_IN_PROGRESS"),
+        "Delete" => (Some("ROLLBACK_IN_PROGRESS"), "DELETE_IN_PROGRESS"),
         _ => return,
     };
-    show(&text("StackId"), &text("LogicalResourceId"), shown);
+    let (stack_id, logical_id) = (text(event, "StackId"), text(event, "LogicalResourceId"));
+    set(
+        &stack_id,
+        &logical_id,
+        stack_status,
+        (status.to_string(), id),
+    );
 }
 
-fn shown(stack_status: &str, status: &str, physical_id: Option<String>) -> Shown {
-    Shown {
-        stack_status: stack_status.into(),
-        status: status.into(),
-        physical_id,
+/// Moves the stack (to `stack_status`, if given) and sets one resource.
+fn set(
+    stack_id: &str,
+    logical_id: &str,
+    stack_status: Option<&str>,
+    resource: (String, Option<String>),
+) {
+    let mut all = stacks().lock().expect("stacks");
+    let stack = all.entry(stack_id.to_string()).or_default();
+    match stack_status {
+        Some(status) => stack.status = status.to_string(),
+        None if stack.status.is_empty() => stack.status = "DELETE_IN_PROGRESS".to_string(),
+        None => {}
     }
+    stack.resources.insert(logical_id.to_string(), resource);
 }
 
 /// Sets what CloudFormation shows for a stack resource (a test playing a state no event
 /// leads to, e.g. a stack deleted while a Create runs).
 pub fn show(stack_id: &str, logical_id: &str, shown: Shown) {
-    let key = (stack_id.to_string(), logical_id.to_string());
-    stacks().lock().expect("stacks").insert(key, shown);
+    let resource = (shown.status, shown.physical_id);
+    set(stack_id, logical_id, Some(&shown.stack_status), resource);
 }
 
 /// What CloudFormation shows for a stack resource, if its stack has sent an event.
 pub fn current(stack_id: &str, logical_id: &str) -> Option<Shown> {
-    let key = (stack_id.to_string(), logical_id.to_string());
-    stacks().lock().expect("stacks").get(&key).cloned()
+    let all = stacks().lock().expect("stacks");
+    let stack = all.get(stack_id)?;
+    let (status, physical_id) = stack.resources.get(logical_id)?.clone();
+    Some(Shown {
+        stack_status: stack.status.clone(),
+        status,
+        physical_id,
+    })
 }
 
 /// An Update whose old properties make another set than the id it is sent for: CloudFormation
 /// rolling a failed replacement back.
 fn rolls_back(event: &Value) -> bool {
-    let text = |k: &str| event[k].as_str().unwrap_or_default().to_string();
     let Ok(old) = prod_e::spec::Spec::parse(&event["OldResourceProperties"]) else {
         return false;
     };
-    let (stack, logical) = (text("StackId"), text("LogicalResourceId"));
-    let old = prod_e::naming::Deployment::new(&stack, &logical, &old.fingerprint());
+    let (stack_id, logical_id) = (text(event, "StackId"), text(event, "LogicalResourceId"));
+    let old = prod_e::naming::Deployment::new(&stack_id, &logical_id, &old.fingerprint());
     Some(old.physical_id()) != event["PhysicalResourceId"].as_str()
 }
 
@@ -128,25 +147,19 @@ pub fn generated_id(stack_id: &str, logical_id: &str) -> String {
 /// for any other (moto answers).
 pub fn answer(action: &str, form: &dyn Fn(&str) -> Option<String>) -> Option<Verdict> {
     let stack_id = form("StackName")?;
-    let all = stacks().lock().expect("stacks").clone();
-    let mut resources = all.iter().filter(|((s, _), _)| *s == stack_id);
+    let all = stacks().lock().expect("stacks");
+    let stack = all.get(&stack_id)?;
     let body = match action {
-        "DescribeStacks" => {
-            let (_, shown) = resources.next()?;
-            describe_stacks(&stack_id, &shown.stack_status)
-        }
+        "DescribeStacks" => describe_stacks(&stack_id, &stack.status),
         "DescribeStackResource" => {
             let logical_id = form("LogicalResourceId")?;
-            resources.next()?;
-            match all.get(&(stack_id.clone(), logical_id.clone())) {
-                Some(shown) => describe_stack_resource(&stack_id, &logical_id, shown),
-                None => {
-                    return Some(Verdict::Refuse(crate::aws_rules::Refusal::new(
-                        "ValidationError",
-                        format!("Resource {logical_id} does not exist for stack {stack_id}"),
-                    )))
-                }
-            }
+            let Some((status, id)) = stack.resources.get(&logical_id) else {
+                return Some(Verdict::Refuse(crate::aws_rules::Refusal::new(
+                    "ValidationError",
+                    format!("Resource {logical_id} does not exist for stack {stack_id}"),
+                )));
+            };
+            describe_stack_resource(&stack_id, &logical_id, (status, id.as_deref()))
         }
         _ => return None,
     };
@@ -171,10 +184,12 @@ fn describe_stacks(stack_id: &str, status: &str) -> String {
     )
 }
 
-fn describe_stack_resource(stack_id: &str, logical_id: &str, shown: &Shown) -> String {
-    let physical = shown
-        .physical_id
-        .as_deref()
+fn describe_stack_resource(
+    stack_id: &str,
+    logical_id: &str,
+    (status, physical_id): (&str, Option<&str>),
+) -> String {
+    let physical = physical_id
         .map(|id| format!("<PhysicalResourceId>{}</PhysicalResourceId>", escape(id)))
         .unwrap_or_default();
     format!(
@@ -189,6 +204,6 @@ fn describe_stack_resource(stack_id: &str, logical_id: &str, shown: &Shown) -> S
         escape(name_of(stack_id)),
         escape(stack_id),
         escape(logical_id),
-        shown.status
+        status
     )
 }

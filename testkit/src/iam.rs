@@ -254,7 +254,7 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
                 field("service").unwrap_or_default()
             ),
         )),
-        ("ecs", "TagResource" | "UntagResource") => field("resourceArn"),
+        ("ecs", "TagResource" | "UntagResource" | "ListTagsForResource") => field("resourceArn"),
         ("elasticloadbalancing", a) if a.starts_with("Describe") => Some("*".into()),
         ("elasticloadbalancing", "CreateTargetGroup") => {
             let tg = arn(

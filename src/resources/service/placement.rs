@@ -12,7 +12,7 @@
 //! the cause clears or six hours pass), so one event that is still the newest says the cause
 //! persists; a later event ("has started 1 tasks", "has reached a steady state") ends it.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use aws_sdk_ecs::types::ServiceEvent;
 
@@ -28,11 +28,11 @@ const UNPLACEABLE: [&str; 3] = [
     "failed to launch a task",
 ];
 
-/// Tasks have not been placed since `since_ms`, as `message` says.
+/// Tasks have not been placed since `since`, as `message` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unplaceable {
-    /// When the first event of the run was created (epoch milliseconds).
-    pub since_ms: u64,
+    /// When the first event of the run was created.
+    pub since: SystemTime,
     /// The newest of those events.
     pub message: String,
 }
@@ -40,10 +40,7 @@ pub struct Unplaceable {
 impl Unplaceable {
     /// How long tasks have gone unplaced, as of now.
     pub fn for_how_long(&self) -> Duration {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        Duration::from_millis(now.saturating_sub(self.since_ms))
+        self.since.elapsed().unwrap_or_default()
     }
 
     /// Whether it has lasted [`PLACEMENT_FAILURE_BOUND`] (scaled in tests).
@@ -52,22 +49,21 @@ impl Unplaceable {
     }
 }
 
-/// The run of placement failures the newest events (newest first) are, if they are one.
+/// The run of placement failures the newest events (newest first) are, if they are one (an
+/// event without its time ends the run).
 pub fn unplaceable(events: &[ServiceEvent]) -> Option<Unplaceable> {
-    let failing = |e: &&ServiceEvent| {
-        e.message()
-            .is_some_and(|m| UNPLACEABLE.iter().any(|t| m.contains(t)))
+    let failure = |e: &ServiceEvent| {
+        let message = e.message()?;
+        let at = SystemTime::try_from(*e.created_at()?).ok()?;
+        UNPLACEABLE
+            .iter()
+            .any(|t| message.contains(t))
+            .then(|| (at, message.to_string()))
     };
-    let run: Vec<&ServiceEvent> = events.iter().take_while(failing).collect();
-    let newest = run.first()?;
-    let oldest = run.last()?;
-    let since_ms = oldest
-        .created_at()
-        .map_or(0, |t| t.to_millis().unwrap_or(0).max(0) as u64);
-    Some(Unplaceable {
-        since_ms,
-        message: newest.message().unwrap_or_default().to_string(),
-    })
+    let run: Vec<_> = events.iter().map_while(failure).collect();
+    let message = run.first()?.1.clone();
+    let since = run.last()?.0;
+    Some(Unplaceable { since, message })
 }
 
 #[cfg(test)]
@@ -93,7 +89,10 @@ mod tests {
             event("(service s) has started 1 tasks: (task 1).", 100),
         ];
         let found = unplaceable(&events).expect("a run");
-        assert_eq!(found.since_ms, 200_000);
+        assert_eq!(
+            found.since,
+            std::time::UNIX_EPOCH + Duration::from_secs(200)
+        );
         assert!(found.message.contains("Capacity is unavailable"));
         assert!(found.too_long(), "since 1970");
     }

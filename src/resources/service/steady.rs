@@ -59,9 +59,8 @@ pub async fn wait_steady(
         // DeleteService: "the service status moves from ACTIVE to DRAINING" (ECS API
         // Reference); someone (a rollback, an operator) is deleting it under this wait.
         if service.status == "DRAINING" {
-            return Err(Error::Missing {
-                kind: "ECS service",
-                name: format!("{name} {}", crate::error::DRAINING),
+            return Err(Error::Draining {
+                service: name.to_string(),
             });
         }
         if has_failed(&service, revision) {
@@ -79,16 +78,17 @@ pub async fn wait_steady(
                 alarms,
             });
         }
-        if let Some(u) = service.unplaceable.as_ref().filter(|u| u.too_long()) {
-            if !is_steady(&service, revision) {
-                return Err(Error::Unplaceable {
-                    service: name.to_string(),
-                    seconds: u.for_how_long().as_secs(),
-                    event: u.message.clone(),
-                });
-            }
+        if is_steady(&service, revision) {
+            return Ok(Some(service));
         }
-        Ok(is_steady(&service, revision).then_some(service))
+        match service.unplaceable.filter(|u| u.too_long()) {
+            Some(u) => Err(Error::Unplaceable {
+                service: name.to_string(),
+                seconds: u.for_how_long().as_secs(),
+                event: u.message,
+            }),
+            None => Ok(None),
+        }
     })
     .await
 }

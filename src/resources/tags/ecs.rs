@@ -6,3 +6,15 @@ use aws_sdk_ecs::Client;
 tag_conversions!(Tag);
 
 tag_by_arn!("ECS resource", list);
+
+/// The tags of the ECS resource `arn` (ListTagsForResource); none if it is gone.
+pub async fn of(client: &Client, arn: &str) -> crate::error::Result<crate::naming::Tags> {
+    let listed = client
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await;
+    let listed =
+        listed.map_err(|e| crate::error::Error::aws(format!("reading tags of ({arn})"), e));
+    Ok(super::super::found(listed)?.map_or_else(Default::default, |out| read(out.tags())))
+}

@@ -2,8 +2,9 @@
 //! resource (`proxy.rules.fresh_reads(n)`, default 1) do not find it, as on AWS where reads
 //! are eventually consistent: a security group for AuthorizeSecurityGroupIngress, a cluster for
 //! CreateService and for PutClusterCapacityProviders ("Cluster was not ACTIVE",
-//! hashicorp/terraform-provider-aws#11285), a service for DescribeServices (left out, `MISSING`), a role passed by
-//! RegisterTaskDefinition (iam:PassRole denied), the ECS service-linked role (rule 7), and a
+//! hashicorp/terraform-provider-aws#11285), a service for DescribeServices (left out,
+//! `MISSING`), a role passed by RegisterTaskDefinition (iam:PassRole denied), the ECS
+//! service-linked role (rule 7), and a
 //! target group's new association with the load balancer through a rule just created or
 //! modified, for CreateService (rule 1's error; terraform-provider-aws retries CreateService on
 //! it for the same reason, `retryServiceCreate` in `internal/service/ecs/service.go`).
