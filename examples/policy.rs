@@ -1,8 +1,10 @@
 //! `make test`'s last step: every AWS call the whole test suite made through its proxies
 //! (appended to the file named by `PROD_E_CALL_LOG`, each with the ownership tag its resource
-//! carried) judged against the function's policy in `bootstrap-template.yaml`: each must be
-//! allowed by a statement whose conditions hold, and every action of every statement must be
-//! used. Names each denied call or unused permission and exits 1.
+//! carried and the networks its account deploys behind) judged against the function's policy
+//! in `bootstrap-template.yaml` ([`judgement`]): each must be allowed by a statement whose
+//! conditions hold, under exact stack parameters, with the template's defaults and with the
+//! suite's restrictive set; every action of every statement must be used. Names each denied
+//! call or unused permission and exits 1.
 //!
 //! `cargo run --example policy -- FILE`
 
@@ -10,7 +12,7 @@ use prod_e_testkit as support;
 
 use std::process::ExitCode;
 
-use support::iam;
+use support::judgement;
 use support::proxy::Call;
 
 fn main() -> ExitCode {
@@ -34,24 +36,34 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    // Each test deploys behind a network of its own: the stack's parameters match any value.
-    let parameters = iam::Parameters::default();
-    let verdict = iam::judge(&iam::statements(&parameters), &calls);
-    for denied in &verdict.denied {
+    let j = judgement::judge_suite(&calls);
+    for denied in &j.denied {
         println!("denied: {denied}");
     }
-    for unused in &verdict.unused {
+    for denied in &j.denied_by_defaults {
+        println!("denied under the template's defaults: {denied}");
+    }
+    for unused in &j.unused {
         println!("unused: {unused}");
+    }
+    if j.unattributed > 0 {
+        println!(
+            "{} calls from proxies that deploy behind no network (Proxy::deploys_behind)",
+            j.unattributed
+        );
     }
     let probed = calls.iter().filter(|c| c.probed.owner.is_some()).count();
     println!(
-        "policy: {} calls of the whole suite ({} permissions checked, {probed} on resources carrying the ownership tag): {} denied, {} permissions unused",
-        calls.len(),
-        verdict.judged,
-        verdict.denied.len(),
-        verdict.unused.len()
+        "policy: {} calls of the whole suite ({} permissions checked, {probed} on resources carrying the ownership tag), each under its own network's VpcId and ListenerArn; with TaskRoleAllowedPolicyArns {:?}: {} denied, {} (statement, action) grants unused; with the template's defaults: {} denied, {} task-role attachments refused as the defaults intend",
+        j.calls,
+        j.judged,
+        judgement::SUITE_PARAMETERS,
+        j.denied.len(),
+        j.unused.len(),
+        j.denied_by_defaults.len(),
+        j.refused_by_defaults,
     );
-    match verdict.denied.is_empty() && verdict.unused.is_empty() {
+    match j.passed() {
         true => ExitCode::SUCCESS,
         false => ExitCode::FAILURE,
     }

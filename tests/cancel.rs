@@ -9,20 +9,22 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::inspect;
+use crate::support::patience::PATIENCE;
 use crate::support::rollout::Rollout;
 use crate::support::{unique, Harness, Outcome, Stack, LAMBDA_TIME};
 
 /// Waits until ECS cluster `cluster` has `n` ACTIVE services: the operation that created the
-/// last one is in its steady wait.
+/// last one is in its steady wait. Bounded by [`PATIENCE`] against a hang only.
 async fn until_services(h: &Harness, cluster: &str, n: usize) {
-    for _ in 0..600 {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while std::time::Instant::now() < deadline {
         let services = prod_e::resources::service::list(&h.clients.ecs, cluster).await;
         if services.is_ok_and(|s| s.iter().filter(|s| s.status == "ACTIVE").count() >= n) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("ECS cluster {cluster} never had {n} service(s)");
+    panic!("ECS cluster {cluster} never had {n} service(s) in {PATIENCE:?}");
 }
 
 /// The Create of `stack` with `props`, and beside it `meanwhile` once its service exists.
@@ -51,9 +53,9 @@ fn properties(h: &Harness) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_cancelled_in_its_steady_wait_leaves_nothing() {
     let h = Harness::new().await;
-    h.proxy
-        .rollouts
-        .set_for_new(Rollout::Slow(Duration::from_secs(3)));
+    // The rollout never completes: the Create is in its steady wait until the Delete drains
+    // its service.
+    h.proxy.rollouts.set_for_new(Rollout::Stuck);
     let stack = Stack::new("cancel-wait");
     let props = properties(&h);
     let cancelled = h.invoke(stack.cancel_create(&props));
@@ -69,19 +71,21 @@ async fn a_create_cancelled_in_its_steady_wait_leaves_nothing() {
     assert!(!routed(&h), "a rule of the cancelled Create was routed");
     inspect::assert_nothing_of(&h.clients, &stack).await;
     let id = stack.deployment(&props).physical_id().to_string();
-    inspect::assert_nothing_left(&h.clients, &id, &props).await;
+    crate::emulator::assert_nothing_left(&h, &id, &props).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_cloudformation_gave_up_on_removes_what_it_made_before_routing() {
     let h = Harness::new().await;
-    h.proxy
-        .rollouts
-        .set_for_new(Rollout::Slow(Duration::from_millis(1500)));
+    h.proxy.rollouts.set_for_new(Rollout::Stuck);
     let stack = Stack::new("cancel-gave-up");
     let props = properties(&h);
-    // Its Delete is still to come (or was lost): only the stack shows that it gave up.
-    let gave_up = async { stack.show("ROLLBACK_IN_PROGRESS", "CREATE_FAILED", None) };
+    // Its Delete is still to come (or was lost): only the stack shows that it gave up. Then
+    // the rollout completes, and the Create goes on to its check before routing.
+    let gave_up = async {
+        stack.show("ROLLBACK_IN_PROGRESS", "CREATE_FAILED", None);
+        h.proxy.rollouts.set_for_all(Rollout::Done);
+    };
     let (created, ()) = create_while(&h, (&stack, &props), gave_up).await;
     assert_eq!(created.status(), "FAILED", "{}", created.reason());
     assert!(
@@ -104,7 +108,7 @@ async fn a_create_answered_too_late_is_removed_by_the_delete_that_follows() {
     created.assert_success();
     // CloudFormation gave up before the answer arrived (ServiceTimeout): it holds its own id.
     h.invoke(stack.cancel_create(&props)).await.assert_success();
-    inspect::assert_nothing_left(&h.clients, &created.physical_id(), &props).await;
+    crate::emulator::assert_nothing_left(&h, &created.physical_id(), &props).await;
     inspect::assert_nothing_of(&h.clients, &stack).await;
 }
 
@@ -180,7 +184,7 @@ async fn a_rollback_during_a_replacements_wait_keeps_the_original_set_routed() {
         !routed_to_new,
         "the replacement routed the rule to the set being removed"
     );
-    inspect::assert_nothing_left(&h.clients, half_built.physical_id(), &new).await;
+    crate::emulator::assert_nothing_left(&h, half_built.physical_id(), &new).await;
     assert_eq!(
         inspect::snapshot(&h.clients, &stack, &id, &props).await,
         before

@@ -110,3 +110,49 @@ async fn a_strategy_naming_a_provider_the_cluster_lacks_is_refused() {
         "{message}"
     );
 }
+
+/// Two sets share a cluster while a replacement that keeps ClusterName runs (the only way two
+/// sets ever share one: another stack's cluster is refused). PutClusterCapacityProviders
+/// replaces the cluster's whole list, so the new set adds its provider to the list it reads,
+/// and the old set's service keeps the provider it runs on.
+#[tokio::test]
+async fn sets_sharing_a_cluster_each_keep_their_capacity_providers() {
+    let h = Harness::new().await;
+    let stack = Stack::new("spot-share");
+    let cluster = format!("spot-share-{}", unique());
+    let props = h.properties(json!({
+        "ClusterName": cluster,
+        "CapacityProviderStrategy": [{"CapacityProvider": "FARGATE", "Weight": 1}],
+    }));
+    let created = h.invoke(stack.create(&props)).await;
+    created.assert_success();
+    assert_eq!(capacity_providers(&h, &cluster).await, ["FARGATE"]);
+    let mut spot = props.clone();
+    spot["ContainerPort"] = json!(8080);
+    spot["CapacityProviderStrategy"] = json!([{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]);
+    let replaced = h
+        .invoke(stack.update(&created.physical_id(), &props, &spot))
+        .await;
+    replaced.assert_success();
+    assert_ne!(
+        replaced.physical_id(),
+        created.physical_id(),
+        "a replacement"
+    );
+    assert_eq!(
+        capacity_providers(&h, &cluster).await,
+        ["FARGATE", "FARGATE_SPOT"],
+        "the old set's provider was dropped while its service still runs on it"
+    );
+    h.invoke(stack.delete(&created.physical_id(), &props))
+        .await
+        .assert_success();
+    assert_eq!(
+        capacity_providers(&h, &cluster).await,
+        ["FARGATE", "FARGATE_SPOT"],
+        "a provider is never removed"
+    );
+    h.invoke(stack.delete(&replaced.physical_id(), &spot))
+        .await
+        .assert_success();
+}

@@ -1,11 +1,15 @@
 //! The operator CLI `prod-e`, run as a process against moto: plan, status, teardown (dry run,
 //! typed yes and no on a terminal, --yes, refusal without a terminal), orphans.
 
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Instant;
 
 use serde_json::{json, Value};
 
 use crate::inspect;
+use crate::support::patience::PATIENCE;
 use crate::support::{operator_endpoint, unique, Harness, Stack};
 
 /// Runs `prod-e ARGS` with moto as AWS; returns (exit code, stdout, stderr).
@@ -24,8 +28,12 @@ pub(crate) fn prod_e(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// Runs `prod-e ARGS` on a pseudo-terminal (util-linux `script`), typing `input`.
-fn prod_e_on_terminal(args: &[&str], input: &str) -> (i32, String) {
+/// What `prod-e teardown` asks on a terminal before it deletes anything.
+const ASKS: &str = "Type yes to delete these";
+
+/// Runs `prod-e ARGS` on a pseudo-terminal (util-linux `script`), typing `input` once it
+/// has asked `prompt` (however long it takes to get there; at most [`PATIENCE`]).
+fn prod_e_on_terminal(args: &[&str], prompt: &str, input: &str) -> (i32, String) {
     let command = std::iter::once(env!("CARGO_BIN_EXE_prod-e").to_string())
         .chain(args.iter().map(|a| a.to_string()))
         .collect::<Vec<_>>()
@@ -37,15 +45,36 @@ fn prod_e_on_terminal(args: &[&str], input: &str) -> (i32, String) {
         .stdout(Stdio::piped())
         .spawn()
         .expect("run script (util-linux)");
+    let mut stdout = child.stdout.take().expect("script stdout");
+    let (sent, output) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut chunk) {
+            if sent.send(chunk[..n].to_vec()).is_err() {
+                return;
+            }
+        }
+    });
+    let (mut out, deadline) = (Vec::<u8>::new(), Instant::now() + PATIENCE);
+    while !String::from_utf8_lossy(&out).contains(prompt) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(chunk) = output.recv_timeout(left) else {
+            let _ = child.kill();
+            panic!(
+                "prod-e never asked {prompt:?}: {}",
+                String::from_utf8_lossy(&out)
+            );
+        };
+        out.extend(chunk);
+    }
     if let Some(mut stdin) = child.stdin.take() {
-        use std::io::Write;
-        std::thread::sleep(std::time::Duration::from_millis(1500));
         let _ = stdin.write_all(input.as_bytes());
     }
-    let out = child.wait_with_output().expect("script output");
+    out.extend(output.iter().flatten());
+    let status = child.wait().expect("script");
     (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out).to_string(),
     )
 }
 
@@ -345,7 +374,7 @@ async fn teardown_dry_run_and_declined_delete_nothing() {
         err.contains("refusing to delete without a terminal to confirm on: pass --yes"),
         "{err}"
     );
-    let (code, out) = prod_e_on_terminal(&["teardown", "--physical-id", &id], "no\n");
+    let (code, out) = prod_e_on_terminal(&["teardown", "--physical-id", &id], ASKS, "no\n");
     assert_eq!(code, 4, "{out}");
     assert!(
         out.contains("Type yes to delete these 9 resources:"),
@@ -358,14 +387,14 @@ async fn teardown_dry_run_and_declined_delete_nothing() {
 #[tokio::test]
 async fn teardown_with_a_typed_yes_deletes_everything() {
     let (h, _stack, props, id) = deployed("cli-yes").await;
-    let (code, out) = prod_e_on_terminal(&["teardown", "--physical-id", &id], "yes\n");
+    let (code, out) = prod_e_on_terminal(&["teardown", "--physical-id", &id], ASKS, "yes\n");
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("done: deleting ECS service (prod-e-service)"),
         "{out}"
     );
     assert!(out.contains("deleted 9 resource(s) in"), "{out}");
-    inspect::assert_nothing_left(&h.clients, &id, &props).await;
+    crate::emulator::assert_nothing_left(&h, &id, &props).await;
 }
 
 #[tokio::test]
@@ -375,7 +404,7 @@ async fn teardown_with_yes_flag_deletes_everything_found_by_tags() {
     assert_eq!(code, 0, "{out}{err}");
     let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("done: ")).collect();
     assert_eq!(lines.len(), 9, "{out}");
-    inspect::assert_nothing_left(&h.clients, &id, &props).await;
+    crate::emulator::assert_nothing_left(&h, &id, &props).await;
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ async fn delete_removes_everything_it_created() {
     let deleted = h.invoke(stack.delete(&id, &props)).await;
     deleted.assert_success();
     assert_eq!(deleted.physical_id(), id);
-    inspect::assert_nothing_left(&h.clients, &id, &props).await;
+    crate::emulator::assert_nothing_left(&h, &id, &props).await;
     let td = inspect::task_definition(&h.clients, &created.data("TaskDefinitionArn")).await;
     assert_eq!(td.status, "INACTIVE");
     // A second Delete (CloudFormation retries) finds nothing and succeeds.
@@ -39,7 +39,7 @@ async fn delete_works_when_the_properties_became_invalid() {
     h.invoke(stack.delete(&created.physical_id(), &broken))
         .await
         .assert_success();
-    inspect::assert_nothing_left(&h.clients, &created.physical_id(), &props).await;
+    crate::emulator::assert_nothing_left(&h, &created.physical_id(), &props).await;
 }
 
 #[tokio::test]
@@ -83,7 +83,7 @@ async fn a_foreign_cluster_with_our_name_survives_create_and_rollback() {
         "{failed_id}"
     );
     // What the failed Create made besides is gone again.
-    inspect::assert_nothing_left(c, stack.deployment(&props).physical_id(), &props).await;
+    crate::emulator::assert_nothing_left(&h, stack.deployment(&props).physical_id(), &props).await;
     // CloudFormation's rollback Delete of the failed resource.
     h.invoke(stack.delete(&failed_id, &props))
         .await

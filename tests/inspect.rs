@@ -58,44 +58,6 @@ async fn active_revisions(
     ours
 }
 
-/// Asserts that nothing of the deployment is left, naming what is.
-pub async fn assert_nothing_left(c: &Clients, physical_id: &str, properties: &Value) {
-    let inv = everything(c, physical_id, properties).await;
-    let d = Deployment::parse(physical_id).expect("id");
-    let mut left = Vec::new();
-    if inv.execution_role.is_some() || inv.task_role.is_some() {
-        left.push("role");
-    }
-    if inv.security_group.is_some() {
-        left.push("security group");
-    }
-    if inv.log_group.is_some() {
-        left.push("log group");
-    }
-    if inv.cluster.as_ref().is_some_and(|c| d.owns(&c.tags)) {
-        left.push("cluster");
-    }
-    if !inv.task_definitions.is_empty() {
-        left.push("task definition");
-    }
-    if inv.target_group.is_some() {
-        left.push("target group");
-    }
-    if inv.listener_rule.as_ref().is_some_and(|r| d.owns(&r.tags)) {
-        left.push("listener rule");
-    }
-    if inv.service.as_ref().is_some_and(|s| d.owns(&s.tags)) {
-        left.push("service");
-    }
-    if inv.scalable_target.is_some() {
-        left.push("scalable target");
-    }
-    if !inv.alarms.is_empty() {
-        left.push("alarm");
-    }
-    assert!(left.is_empty(), "left behind: {left:?}");
-}
-
 /// Asserts that no resource is tagged as part of any set of `stack`'s resource.
 pub async fn assert_nothing_of(c: &Clients, stack: &crate::support::Stack) {
     let found = prod_e::cli::discover::deployments(c)

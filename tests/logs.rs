@@ -4,11 +4,12 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
 use crate::cli::{aws_env, deployed, prod_e};
+use crate::support::patience::PATIENCE;
 use crate::support::Harness;
 
 /// Writes `lines` (milliseconds before now, message) to `stream` of `group`, as the awslogs
@@ -103,7 +104,7 @@ async fn logs_show_each_line_with_its_task_oldest_first_and_follow_new_ones() {
             let _ = tx.send(line);
         }
     });
-    let next = || rx.recv_timeout(Duration::from_secs(30)).expect("a line");
+    let next = || rx.recv_timeout(PATIENCE).expect("a line");
     let first: Vec<String> = (0..3).map(|_| next()).collect();
     assert!(first[2].ends_with("third"), "{first:?}");
     write(&h, &group, "ecs/dummy-container/task-b", &[(0, "fourth")]).await;

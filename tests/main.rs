@@ -11,6 +11,7 @@ mod cli;
 mod create;
 mod delete;
 mod deployment;
+mod emulator;
 mod events;
 mod health;
 mod inspect;

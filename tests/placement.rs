@@ -25,9 +25,10 @@ async fn tasks_that_cannot_be_placed_fail_the_create_naming_the_event() {
         "ClusterName": format!("unplaceable-{}", unique()),
         "CircuitBreaker": false,
     }));
-    // Far less than the invocation: an unbounded wait would hand over and answer nothing here.
+    // The bound is far less than the invocation (its waits hand over after 40 s, room for a
+    // loaded machine): an unbounded wait would hand over and answer nothing here.
     let out = h
-        .invoke_with_time(stack.create(&props), Duration::from_secs(30))
+        .invoke_with_time(stack.create(&props), Duration::from_secs(60))
         .await;
     assert_eq!(out.status(), "FAILED", "{}", out.reason());
     let reason = out.reason();

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::support::patience::{releasing, SHORT_LAMBDA_TIME};
 use crate::support::proxy::{Fault, Proxy};
 use crate::support::rollout::Rollout;
 use crate::support::{iam, moto, ownership, unique, Harness, Stack};
@@ -32,18 +33,21 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
                                   "Schedule": "cron(0 22 * * ? *)", "MaxCapacity": 1}],
             "Alarms": true}),
     );
-    proxy
-        .rollouts
-        .set_for_new(Rollout::Slow(Duration::from_secs(5)));
-    let (created, invocations) = h
-        .invoke_to_the_end(stack.create(&props), Duration::from_secs(8))
-        .await;
+    // The rollout completes once the Create has handed over to another invocation.
+    proxy.rollouts.set_for_new(Rollout::Stuck);
+    let queued = proxy.invocations().len();
+    let (created, invocations) = releasing(
+        h.invoke_to_the_end(stack.create(&props), SHORT_LAMBDA_TIME),
+        "the Create to hand over to another invocation",
+        || proxy.invocations().len() > queued,
+        || proxy.rollouts.set_for_all(Rollout::Done),
+    )
+    .await;
     created.assert_success();
     assert!(
         invocations >= 2,
         "the Create did not continue in another invocation"
     );
-    proxy.rollouts.set_for_new(Rollout::Done);
     let id = created.physical_id();
     // Roles made by a prod-e from before permissions boundaries: the Update gives each its
     // boundary before granting it more.
@@ -145,7 +149,7 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
     out.assert_success();
     let new_id = out.physical_id();
     h.invoke(stack.delete(&id, &new)).await.assert_success();
-    crate::inspect::assert_nothing_left(&h.clients, &id, &new).await;
+    crate::emulator::assert_nothing_left(&h, &id, &new).await;
     h.invoke(stack.delete(&new_id, &replaced))
         .await
         .assert_success();

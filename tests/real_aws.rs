@@ -3,13 +3,17 @@
 //! the code before the fix, plus the rules' consequences for Delete, client tokens and
 //! DRAINING names.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use crate::inspect;
+use crate::support::patience::{releasing, PATIENCE};
 use crate::support::proxy::{Call, Proxy};
 use crate::support::{moto, unique, Harness, Stack};
+
+/// A drain held open until the test ends it (`draining_for(ZERO)`), however slow the machine.
+const HELD: Duration = Duration::from_secs(600);
 
 /// The actions of `calls`, in order (for assertion messages).
 fn actions(calls: &[Call]) -> Vec<String> {
@@ -85,7 +89,8 @@ async fn the_default_container_runs_a_server_that_answers_the_health_check() {
 }
 
 /// Runs `command` with this machine's Node and `PORT`, then GETs `path` (status code) from the
-/// server while it runs (a server that exited — e.g. port 80 taken or not allowed — fails).
+/// server once it listens (a server that exited — e.g. port 80 taken or not allowed — fails,
+/// and so does one that never answers within [`PATIENCE`]).
 async fn serve(command: &[String], port: &str, path: &str) -> u16 {
     let mut child = std::process::Command::new(&command[0])
         .args(&command[1..])
@@ -97,22 +102,24 @@ async fn serve(command: &[String], port: &str, path: &str) -> u16 {
         .no_proxy()
         .build()
         .expect("client");
-    let mut status = 0;
-    for _ in 0..50 {
+    let deadline = Instant::now() + PATIENCE;
+    let answered = loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let exited = child.try_wait().expect("node process");
-        assert!(
-            exited.is_none(),
-            "the server exited ({exited:?}) on port {port}"
-        );
-        if let Ok(resp) = http.get(&url).send().await {
-            status = resp.status().as_u16();
-            break;
+        if let Some(exited) = child.try_wait().expect("node process") {
+            break Err(format!("the server exited ({exited}) on port {port}"));
         }
-    }
+        if let Ok(resp) = http.get(&url).send().await {
+            break Ok(resp.status().as_u16());
+        }
+        if Instant::now() > deadline {
+            break Err(format!(
+                "the server never answered on port {port} in {PATIENCE:?}"
+            ));
+        }
+    };
     let _ = child.kill();
     let _ = child.wait();
-    status
+    answered.unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Failure 3 of the issue: An image whose tasks crash: the circuit breaker rolls back to the
@@ -264,7 +271,7 @@ async fn a_delete_of_a_foreign_id_succeeds_and_any_custom_type_is_served() {
     h.invoke(stack.delete(&created.physical_id(), &props))
         .await
         .assert_success();
-    inspect::assert_nothing_left(&h.clients, &created.physical_id(), &props).await;
+    crate::emulator::assert_nothing_left(&h, &created.physical_id(), &props).await;
 }
 
 /// The same set created again after a Delete gets a new ECS client token (a reused one is
@@ -279,23 +286,19 @@ async fn a_set_created_again_gets_a_new_client_token_and_waits_for_its_draining_
     }));
     let first = h.invoke(stack.create(&props)).await;
     first.assert_success();
-    let ecs = crate::support::clients(&h.proxy.endpoint).await.ecs;
     let (cluster, name) = (first.data("ClusterName"), first.data("ServiceName"));
-    h.proxy.rules.draining_for(Duration::from_secs(2));
-    ecs.update_service()
-        .cluster(&cluster)
-        .service(&name)
-        .desired_count(0)
-        .send()
-        .await
-        .expect("scale down");
-    ecs.delete_service()
-        .cluster(&cluster)
-        .service(&name)
-        .send()
-        .await
-        .expect("someone deletes the service");
-    let again = h.invoke(stack.create(&props)).await;
+    h.proxy.rules.draining_for(HELD);
+    someone_deletes(&h, &cluster, &name).await;
+    // ECS lets the name go once the Create was refused it and has read the DRAINING service
+    // twice since, however fast or slow the machine.
+    let from = h.proxy.calls().len();
+    let again = releasing(
+        h.invoke(stack.create(&props)),
+        "the Create to be refused the DRAINING name and to read the service twice",
+        || read_twice_after_refusal(&h.proxy.calls()[from..]),
+        || h.proxy.rules.draining_for(Duration::ZERO),
+    )
+    .await;
     again.assert_success();
     let calls = h.proxy.calls();
     let deleted = position(&calls, "DeleteService", "").expect("DeleteService");
@@ -326,6 +329,37 @@ async fn a_set_created_again_gets_a_new_client_token_and_waits_for_its_draining_
         inspect::service(&h.clients, &cluster, &name).await.desired,
         1
     );
+}
+
+/// Someone scales service `name` to 0 and deletes it, in the account of `h`'s proxy.
+async fn someone_deletes(h: &Harness, cluster: &str, name: &str) {
+    let ecs = crate::support::clients(&h.proxy.endpoint).await.ecs;
+    ecs.update_service()
+        .cluster(cluster)
+        .service(name)
+        .desired_count(0)
+        .send()
+        .await
+        .expect("scale down");
+    ecs.delete_service()
+        .cluster(cluster)
+        .service(name)
+        .send()
+        .await
+        .expect("someone deletes the service");
+}
+
+/// Whether `calls`, made while a DRAINING service holds the name (ECS refuses every
+/// CreateService of it), read services at least twice after the first (not delayed)
+/// CreateService: the name is being waited for.
+fn read_twice_after_refusal(calls: &[Call]) -> bool {
+    let Some(tried) = position(calls, "CreateService", "") else {
+        return false;
+    };
+    let reads = calls[tried..]
+        .iter()
+        .filter(|c| c.action == "DescribeServices");
+    reads.count() >= 2
 }
 
 fn token_of(body: &str) -> Option<String> {

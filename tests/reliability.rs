@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::inspect;
+use crate::support::patience::SHORT_LAMBDA_TIME;
 use crate::support::proxy::{Fault, Proxy};
 use crate::support::runtime::{Function, Reported};
 use crate::support::{logs, moto, s3, unique, Harness, Stack};
+use crate::{emulator, inspect};
 
 /// Longest a single invocation may take in these tests.
 const INVOCATION: Duration = Duration::from_secs(120);
@@ -44,37 +45,82 @@ fn cluster_props(h: &Harness, prefix: &str) -> Value {
     }))
 }
 
-/// A proxy for a crash sweep, and how many AWS calls an uninterrupted Create and Delete make
-/// through it. The account's ECS service-linked role exists already, so every Create of the
-/// sweep makes the same calls (a fresh account's first Create makes it, see real_aws::).
-async fn sweep_baseline(h: &Harness, name: &str) -> (Proxy, usize, usize) {
+/// At least this many AWS calls an uninterrupted Create and Delete of [`cluster_props`] make:
+/// a sweep over fewer kill points (a Create that failed early, a Delete that found nothing)
+/// would prove little, so the baseline must reach them (57 and 48 were measured, session 6).
+const CREATE_CALLS_AT_LEAST: usize = 50;
+const DELETE_CALLS_AT_LEAST: usize = 40;
+
+/// A crash sweep's world: a proxy, a harness behind it, and what an uninterrupted Create and
+/// Delete do through it: how many AWS calls each makes, and every setting of the set the
+/// Create made ([`emulator::settings`]). The account's ECS service-linked role exists already,
+/// so every Create of the sweep makes the same calls (a fresh account's first Create makes it,
+/// see real_aws::).
+struct Sweep {
+    proxy: Proxy,
+    h: Harness,
+    create_calls: usize,
+    delete_calls: usize,
+    settings: Vec<String>,
+}
+
+/// Runs the uninterrupted Create and Delete, each of which must answer SUCCESS after at least
+/// [`CREATE_CALLS_AT_LEAST`] / [`DELETE_CALLS_AT_LEAST`] calls.
+async fn sweep_baseline(name: &str) -> Sweep {
     let proxy = Proxy::start(moto::endpoint()).await;
     proxy.rules.service_linked_role_exists(true);
-    let (props, stack) = (cluster_props(h, name), Stack::new(name));
+    let h = Harness::through(&proxy).await;
+    let (props, stack) = (cluster_props(&h, name), Stack::new(name));
     let pid = deployment_of(&stack, &props);
     let mut f = process(&proxy).await;
     let start = proxy.calls().len();
-    assert!(finished(f.invoke(&stack.create(&props), INVOCATION).await));
+    assert_answered(&mut f, &stack.create(&props), "SUCCESS").await;
     let create_calls = proxy.calls().len() - start;
+    let settings = emulator::settings(&h, &pid, &props).await;
     let start = proxy.calls().len();
-    assert!(finished(
-        f.invoke(&stack.delete(&pid, &props), INVOCATION).await
-    ));
+    assert_answered(&mut f, &stack.delete(&pid, &props), "SUCCESS").await;
     let delete_calls = proxy.calls().len() - start;
-    (proxy, create_calls, delete_calls)
+    assert!(
+        create_calls >= CREATE_CALLS_AT_LEAST,
+        "baseline Create: {create_calls} calls"
+    );
+    assert!(
+        delete_calls >= DELETE_CALLS_AT_LEAST,
+        "baseline Delete: {delete_calls} calls"
+    );
+    Sweep {
+        proxy,
+        h,
+        create_calls,
+        delete_calls,
+        settings,
+    }
+}
+
+/// Runs `event` in `f` to its answer, which must have `status`.
+async fn assert_answered(f: &mut Function, event: &Value, status: &str) {
+    assert!(
+        finished(f.invoke(event, INVOCATION).await),
+        "no answer to {}",
+        event["RequestType"]
+    );
+    let answer = response_of(event).await;
+    assert_eq!(answer["Status"], status, "{answer}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_any_call_of_a_create_converges_on_redelivery() {
-    let h = Harness::new().await;
-    let (proxy, create_calls, _) = sweep_baseline(&h, "sweep-c").await;
-    for k in 1..=create_calls {
+    let sweep = sweep_baseline("sweep-c").await;
+    let (h, proxy) = (&sweep.h, &sweep.proxy);
+    let mut killed = 0;
+    for k in 1..=sweep.create_calls {
         let (props, stack) = (
-            cluster_props(&h, &format!("kc{k}")),
+            cluster_props(h, &format!("kc{k}")),
             Stack::new(&format!("kill-create-{k}")),
         );
         let event = stack.create(&props);
-        let mut second = kill_then_redeliver(&proxy, process(&proxy).await, &event, k).await;
+        let mut second = kill_then_redeliver(proxy, process(proxy).await, &event, k).await;
+        killed += 1;
         let answer = response_of(&event).await;
         assert_eq!(answer["Status"], "SUCCESS", "kill after call {k}: {answer}");
         let log = second.log();
@@ -86,38 +132,84 @@ async fn a_crash_after_any_call_of_a_create_converges_on_redelivery() {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        inspect::assert_one_set(&h, &pid, &props).await;
+        inspect::assert_one_set(h, &pid, &props).await;
+        let got = emulator::settings(h, &pid, &props).await;
+        emulator::assert_same_settings(&sweep.settings, &got, &format!("kill after call {k}"));
         let delete = stack.delete(&pid, &props);
-        assert!(finished(second.invoke(&delete, INVOCATION).await), "k={k}");
-        assert_eq!(response_of(&delete).await["Status"], "SUCCESS");
-        inspect::assert_nothing_left(&h.clients, &pid, &props).await;
+        assert_answered(&mut second, &delete, "SUCCESS").await;
+        emulator::assert_nothing_left(h, &pid, &props).await;
     }
-    println!("FIGURE crash sweep, Create: {create_calls} of {create_calls} kill points converged (one set, SUCCESS, then nothing left after Delete)");
+    assert_eq!(killed, sweep.create_calls);
+    println!("FIGURE crash sweep, Create: {killed} of {} kill points converged (one set with the uninterrupted Create's settings, SUCCESS, then nothing left after Delete)", sweep.create_calls);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_any_call_of_a_create_cloudformation_then_cancels_leaves_nothing() {
+    let sweep = sweep_baseline("sweep-x").await;
+    let (h, proxy) = (&sweep.h, &sweep.proxy);
+    let mut cancelled = 0;
+    for k in 1..=sweep.create_calls {
+        let (props, stack) = (
+            cluster_props(h, &format!("kx{k}")),
+            Stack::new(&format!("kill-cancel-{k}")),
+        );
+        let event = stack.create(&props);
+        let since = proxy.calls().len();
+        kill_after(proxy, process(proxy).await, &event, k).await;
+        proxy.settle_after_kill(since).await;
+        // Another resource failed meanwhile: CloudFormation cancels the Create and deletes
+        // under an id of its own; then Lambda retries the killed invocation.
+        let mut second = process(proxy).await;
+        assert_answered(&mut second, &stack.cancel_create(&props), "SUCCESS").await;
+        let pid = deployment_of(&stack, &props);
+        assert_eq!(
+            inspect::rules_of(
+                &h.clients,
+                &h.network.listener_arn,
+                &stack.deployment(&props)
+            )
+            .await,
+            0,
+            "k={k}: a rule outlived the Delete's answer"
+        );
+        assert!(
+            finished(second.retry(&event, INVOCATION).await),
+            "k={k}: the retry never ended"
+        );
+        emulator::assert_nothing_left(h, &pid, &props).await;
+        inspect::assert_nothing_of(&h.clients, &stack).await;
+        cancelled += 1;
+    }
+    println!("FIGURE crash sweep, cancelled Create: {cancelled} of {} kill points, each followed by CloudFormation's Delete under its own id (SUCCESS, no rule left) and Lambda's retry: nothing left", sweep.create_calls);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_any_call_of_a_delete_converges_on_redelivery() {
-    let h = Harness::new().await;
-    let (proxy, _, delete_calls) = sweep_baseline(&h, "sweep-d").await;
-    for k in 1..=delete_calls {
+    let sweep = sweep_baseline("sweep-d").await;
+    let (h, proxy) = (&sweep.h, &sweep.proxy);
+    let mut killed = 0;
+    for k in 1..=sweep.delete_calls {
         let (props, stack) = (
-            cluster_props(&h, &format!("kd{k}")),
+            cluster_props(h, &format!("kd{k}")),
             Stack::new(&format!("kill-delete-{k}")),
         );
-        let mut first = process(&proxy).await;
-        assert!(finished(
-            first.invoke(&stack.create(&props), INVOCATION).await
-        ));
+        let mut first = process(proxy).await;
+        assert_answered(&mut first, &stack.create(&props), "SUCCESS").await;
         let delete = stack.delete(&deployment_of(&stack, &props), &props);
-        kill_then_redeliver(&proxy, first, &delete, k).await;
+        kill_then_redeliver(proxy, first, &delete, k).await;
+        killed += 1;
         assert_eq!(
             response_of(&delete).await["Status"],
             "SUCCESS",
             "kill after call {k}"
         );
-        inspect::assert_nothing_left(&h.clients, &deployment_of(&stack, &props), &props).await;
+        emulator::assert_nothing_left(h, &deployment_of(&stack, &props), &props).await;
     }
-    println!("FIGURE crash sweep, Delete: {delete_calls} of {delete_calls} kill points converged (nothing left)");
+    assert_eq!(killed, sweep.delete_calls);
+    println!(
+        "FIGURE crash sweep, Delete: {killed} of {} kill points converged (nothing left)",
+        sweep.delete_calls
+    );
 }
 
 /// A fresh `prod-e-provisioner` process whose AWS calls go through `proxy`.
@@ -139,26 +231,32 @@ fn deployment_of(stack: &Stack, props: &Value) -> String {
     stack.deployment(props).physical_id().to_string()
 }
 
-/// Kills `first` right after its `k`-th AWS call while it runs `event`, then delivers `event`
-/// again to a new process, which must finish it; returns that process.
-async fn kill_then_redeliver(
-    proxy: &Proxy,
-    mut first: Function,
-    event: &Value,
-    k: usize,
-) -> Function {
-    let since = proxy.calls().len();
+/// Kills `first` right after its `k`-th AWS call while it runs `event`: the kill must happen.
+async fn kill_after(proxy: &Proxy, mut first: Function, event: &Value, k: usize) {
+    let kills = proxy.kills();
     proxy.kill_after(k, first.pid());
     let interrupted = first.invoke(event, INVOCATION).await;
     proxy.calm();
     assert_eq!(
         interrupted, None,
+        "the process answered instead of dying after call {k}"
+    );
+    assert_eq!(
+        proxy.kills(),
+        kills + 1,
         "the process was not killed after call {k}"
     );
+}
+
+/// Kills `first` right after its `k`-th AWS call while it runs `event`, then Lambda retries
+/// `event` in a new process, which must finish it; returns that process.
+async fn kill_then_redeliver(proxy: &Proxy, first: Function, event: &Value, k: usize) -> Function {
+    let since = proxy.calls().len();
+    kill_after(proxy, first, event, k).await;
     proxy.settle_after_kill(since).await;
     let mut second = process(proxy).await;
     assert!(
-        finished(second.invoke(event, INVOCATION).await),
+        finished(second.retry(event, INVOCATION).await),
         "re-delivery after kill at call {k}"
     );
     second
@@ -189,7 +287,7 @@ async fn flaky_aws_is_survived() {
         proxy.flaky(0.3, seed + 1);
         h.invoke(stack.delete(&pid, &new)).await.assert_success();
         proxy.calm();
-        inspect::assert_nothing_left(&h.clients, &pid, &new).await;
+        emulator::assert_nothing_left(&h, &pid, &new).await;
         survived += 1;
     }
     let (calls, faults) = (proxy.calls().len(), proxy.faults());
@@ -220,7 +318,7 @@ async fn eventual_consistency_errors_are_waited_out() {
     h.invoke(stack.delete(&created.physical_id(), &props))
         .await
         .assert_success();
-    inspect::assert_nothing_left(&h.clients, &created.physical_id(), &props).await;
+    emulator::assert_nothing_left(&h, &created.physical_id(), &props).await;
     let calls = proxy.calls();
     for (action, n, _) in &cases {
         let faulted = calls
@@ -257,7 +355,7 @@ async fn the_same_create_three_times_at_once_makes_one_set() {
     let pid = a.physical_id();
     inspect::assert_one_set(&h, &pid, &props).await;
     h.invoke(stack.delete(&pid, &props)).await.assert_success();
-    inspect::assert_nothing_left(&h.clients, &pid, &props).await;
+    emulator::assert_nothing_left(&h, &pid, &props).await;
     println!("FIGURE duplicates: 3 concurrent deliveries of one Create gave 3 SUCCESS with one PhysicalResourceId and one set");
 }
 
@@ -343,12 +441,17 @@ async fn a_hung_aws_call_is_answered_before_the_deadline() {
     proxy.fail_first("CreateCluster", 1, Fault::Hang);
     let stack = Stack::new("deadline");
     let props = cluster_props(&h, "deadline");
+    // Lambda stops the run at its deadline: the answer must come before it. The guard answers
+    // a quarter of the time before it (4 s here), room enough on a loaded machine.
     let started = Instant::now();
     let out = h
-        .invoke_with_time(stack.create(&props), Duration::from_secs(3))
+        .invoke_with_time(stack.create(&props), SHORT_LAMBDA_TIME)
         .await;
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert!(
+        took < SHORT_LAMBDA_TIME,
+        "answered after the deadline: {took:?}"
+    );
     assert_eq!(out.status(), "FAILED");
     assert!(
         out.reason()
@@ -360,8 +463,8 @@ async fn a_hung_aws_call_is_answered_before_the_deadline() {
     proxy.calm();
     let pid = out.physical_id();
     h.invoke(stack.delete(&pid, &props)).await.assert_success();
-    inspect::assert_nothing_left(&h.clients, &pid, &props).await;
-    println!("FIGURE deadline: with a 3 s Lambda deadline and a hung AWS call, FAILED arrived after {:.2} s", took.as_secs_f64());
+    emulator::assert_nothing_left(&h, &pid, &props).await;
+    println!("FIGURE deadline: with a {} s Lambda deadline and a hung AWS call, FAILED arrived after {:.2} s", SHORT_LAMBDA_TIME.as_secs(), took.as_secs_f64());
 }
 
 #[tokio::test]
@@ -505,5 +608,8 @@ async fn bad_input_is_rejected_without_creating_anything() {
         rejected += 1;
     }
     inspect::assert_nothing_of(&h.clients, &stack).await;
-    println!("FIGURE bad input: {rejected} of {rejected} bad properties and events rejected with the problem named; 0 resources created; 0 panics");
+    let writes = h.writes_since(0);
+    assert!(writes.is_empty(), "bad input wrote to AWS: {writes:?}");
+    let reads = h.proxy.calls().len();
+    println!("FIGURE bad input: {rejected} of {rejected} bad properties and events rejected with the problem named; no AWS write among the {reads} calls the proxy saw; 0 panics");
 }

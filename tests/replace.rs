@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::inspect;
+use crate::support::patience::{releasing, SHORT_LAMBDA_TIME};
 use crate::support::proxy::Fault;
 use crate::support::rollout::Rollout;
 use crate::support::{unique, Harness, Network, Stack};
@@ -63,7 +64,7 @@ async fn replaces(h: Harness, name: &str, changes: Value) {
     h.invoke(stack.delete(&old_id, &props))
         .await
         .assert_success();
-    inspect::assert_nothing_left(c, &old_id, &props).await;
+    crate::emulator::assert_nothing_left(&h, &old_id, &props).await;
     let after = inspect::everything(c, &new_id, &new).await;
     for (what, ours) in [
         (
@@ -131,6 +132,7 @@ async fn cluster_name() {
 async fn listener_arn() {
     let h = Harness::new().await;
     let listener = h.network.another_listener(&h.clients).await;
+    h.proxy.deploys_behind(&h.network.vpc_id, &listener);
     replaces(h, "rp-listener", json!({"ListenerArn": listener})).await;
 }
 
@@ -138,6 +140,9 @@ async fn listener_arn() {
 async fn vpc_id_with_its_subnets_load_balancer_and_listener() {
     let h = Harness::new().await;
     let other = Network::create(&h.clients).await;
+    // The operator moved the function's stack to the new network's parameters first (its
+    // policy names one VpcId and ListenerArn).
+    h.proxy.deploys_behind(&other.vpc_id, &other.listener_arn);
     let changes = json!({
         "VpcId": other.vpc_id,
         "SubnetIds": other.subnet_ids,
@@ -189,6 +194,24 @@ async fn sample(h: &Harness, cluster: &str) -> (String, bool) {
     (target, steady)
 }
 
+/// Holds once `n` listener samples were taken after the provider's next CreateService (from
+/// now on): samples while the new service rolls out.
+fn sampled_since_create_service<'a>(
+    h: &'a Harness,
+    samples: &'a Mutex<Vec<(String, bool)>>,
+    n: usize,
+) -> impl FnMut() -> bool + 'a {
+    let (from, mut before) = (h.proxy.calls().len(), None);
+    move || {
+        let taken = samples.lock().expect("samples").len();
+        let calls = h.proxy.calls();
+        if before.is_none() && calls[from..].iter().any(|c| c.action == "CreateService") {
+            before = Some(taken);
+        }
+        before.is_some_and(|b| taken >= b + n)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traffic_only_ever_reaches_a_steady_service() {
     let h = Arc::new(Harness::new().await);
@@ -197,10 +220,9 @@ async fn traffic_only_ever_reaches_a_steady_service() {
     let props = h.properties(json!({"ClusterName": cluster}));
     let created = h.invoke(stack.create(&props)).await;
     created.assert_success();
-    // The new service takes a while to roll out; the old one keeps serving meanwhile.
-    h.proxy
-        .rollouts
-        .set_for_new(Rollout::Slow(Duration::from_millis(1500)));
+    // The new service rolls out until the listener was sampled 10 times since its
+    // CreateService, however fast or slow the machine; the old one keeps serving meanwhile.
+    h.proxy.rollouts.set_for_new(Rollout::Stuck);
     let samples = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = {
@@ -215,9 +237,13 @@ async fn traffic_only_ever_reaches_a_steady_service() {
         })
     };
     let new = merged(&props, json!({"ContainerPort": 8080}));
-    let out = h
-        .invoke(stack.update(&created.physical_id(), &props, &new))
-        .await;
+    let out = releasing(
+        h.invoke(stack.update(&created.physical_id(), &props, &new)),
+        "10 listener samples while the new service rolls out",
+        sampled_since_create_service(&h, &samples, 10),
+        || h.proxy.rollouts.set_for_all(Rollout::Done),
+    )
+    .await;
     let last = sample(&h, &cluster).await;
     stop.store(true, Ordering::SeqCst);
     sampler.await.expect("sampler");
@@ -260,7 +286,7 @@ async fn a_replacement_cut_short_is_rolled_back_to_the_state_before() {
     let new = merged(&props, json!({"ContainerPort": 8080}));
     h.proxy.fail_first("CreateService", 1, Fault::Hang);
     let out = h
-        .invoke_with_time(stack.update(&id, &props, &new), Duration::from_secs(8))
+        .invoke_with_time(stack.update(&id, &props, &new), SHORT_LAMBDA_TIME)
         .await;
     assert_eq!(out.status(), "FAILED");
     assert_eq!(out.physical_id(), id);
@@ -285,7 +311,7 @@ async fn a_replacement_cut_short_is_rolled_back_to_the_state_before() {
         rollback.data("TargetGroupArn"),
         created.data("TargetGroupArn")
     );
-    inspect::assert_nothing_left(c, half_built.physical_id(), &new).await;
+    crate::emulator::assert_nothing_left(&h, half_built.physical_id(), &new).await;
     assert_eq!(inspect::snapshot(c, &stack, &id, &props).await, before);
     println!(
         "FIGURE rollback: a replacement cut short half-way, then CloudFormation's rollback Update: the half-built set removed, {} facts of the stack identical to before",

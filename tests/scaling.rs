@@ -7,7 +7,7 @@
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use serde_json::{json, Value};
 
-use crate::inspect::assert_nothing_left;
+use crate::emulator::assert_nothing_left;
 use crate::support::{unique, Harness, Stack};
 
 /// (MinCapacity, MaxCapacity) of the service's scalable target, if it has one.
@@ -233,7 +233,7 @@ async fn scaling_is_made_changed_in_place_and_never_resets_the_scalers_count() {
         "{writes:?}"
     );
     assert_eq!(bounds(&h, &cluster, &service).await, None);
-    assert_nothing_left(&h.clients, &id, &bounded).await;
+    assert_nothing_left(&h, &id, &bounded).await;
 }
 
 /// A replacement that keeps ServiceName runs its service as `web-<fingerprint>` beside `web`:
@@ -280,7 +280,7 @@ async fn a_replacement_starts_at_the_count_the_old_service_runs() {
         .await
         .assert_success();
     assert_eq!(bounds(&h, &cluster, &fingerprinted).await, None);
-    assert_nothing_left(&h.clients, &new_id, &wider).await;
+    assert_nothing_left(&h, &new_id, &wider).await;
 }
 
 #[tokio::test]
@@ -328,5 +328,5 @@ async fn baseline_alarms_are_owned_named_in_data_and_usable_as_deployment_alarms
         .await
         .assert_success();
     h.invoke(stack.delete(&id, &props)).await.assert_success();
-    assert_nothing_left(&h.clients, &id, &props).await;
+    assert_nothing_left(&h, &id, &props).await;
 }

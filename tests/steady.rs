@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::inspect;
 use crate::support::capture::Capture;
+use crate::support::patience::{releasing, SHORT_LAMBDA_TIME};
 use crate::support::proxy::{Fault, Proxy};
 use crate::support::rollout::Rollout;
 use crate::support::runtime::{Function, Reported};
@@ -141,17 +142,23 @@ async fn run(f: &Function, capture: &Capture, mut event: Value) -> (Vec<Value>, 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollout_longer_than_an_invocation_finishes_in_a_later_one_with_one_answer() {
-    let h = Harness::new().await;
     let proxy = Proxy::start(moto::endpoint()).await;
-    proxy
-        .rollouts
-        .set_for_new(Rollout::Slow(Duration::from_secs(8)));
-    let f = function(&proxy, Duration::from_secs(5)).await;
+    let h = Harness::through(&proxy).await;
+    proxy.rollouts.set_for_new(Rollout::Stuck);
+    let f = function(&proxy, SHORT_LAMBDA_TIME).await;
     let capture = Capture::start("/cfn/answer?X-Amz-Signature=secret-signature", vec![200]).await;
     let stack = Stack::new("long-rollout");
     let props = h.properties(json!({"ClusterName": format!("long-{}", unique())}));
 
-    let (answers, _) = run(&f, &capture, stack.create(&props)).await;
+    // The rollout completes once the third invocation is queued: it outlasts two invocations,
+    // however fast or slow the machine.
+    let (answers, _) = releasing(
+        run(&f, &capture, stack.create(&props)),
+        "the Create to be continued twice",
+        || f.continuations().len() >= 2,
+        || proxy.rollouts.set_for_all(Rollout::Done),
+    )
+    .await;
     assert_eq!(answers.len(), 1, "exactly one answer: {answers:?}");
     assert_eq!(answers[0]["Status"], "SUCCESS", "{}", answers[0]);
     let id = stack.deployment(&props).physical_id().to_string();
@@ -181,7 +188,7 @@ async fn a_rollout_longer_than_an_invocation_finishes_in_a_later_one_with_one_an
         "the ResponseURL reached the log"
     );
     println!(
-        "FIGURE continuation: an 8 s rollout under 5 s invocations finished in {} invocations with 1 answer; payload {} bytes",
+        "FIGURE continuation: a rollout outlasting two 16 s invocations finished in {} invocations with 1 answer; payload {} bytes",
         reports.len(),
         serde_json::to_vec(&continuations[0]).map_or(0, |b| b.len())
     );
@@ -192,10 +199,10 @@ async fn a_rollout_longer_than_an_invocation_finishes_in_a_later_one_with_one_an
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_the_overall_limit_the_operation_fails_naming_what_was_pending() {
-    let h = Harness::new().await;
     let proxy = Proxy::start(moto::endpoint()).await;
+    let h = Harness::through(&proxy).await;
     proxy.rollouts.set_for_new(Rollout::Stuck);
-    let f = function(&proxy, Duration::from_secs(4)).await;
+    let f = function(&proxy, SHORT_LAMBDA_TIME).await;
     let capture = Capture::start("/cfn/answer", vec![200]).await;
     let stack = Stack::new("overall-limit");
     // A task family of its own: the shared default one holds every other test's revisions,
@@ -204,7 +211,8 @@ async fn past_the_overall_limit_the_operation_fails_naming_what_was_pending() {
     let props = h.properties(json!({
         "ClusterName": own,
         "TaskFamily": own,
-        "ServiceTimeout": "12",
+        // Room for three invocations (waits hand over after 8 s), less the limit's margin.
+        "ServiceTimeout": "24",
     }));
 
     let (answers, answered_after) = run(&f, &capture, stack.create(&props)).await;
@@ -215,17 +223,14 @@ async fn past_the_overall_limit_the_operation_fails_naming_what_was_pending() {
     assert!(reason.starts_with("gave up after "), "{reason}");
     // Named by the wait ("to reach a steady state") or by its step, if the limit came while
     // it ran ("to be steady"): either way, the pending wait for the service.
-    let limit = "(ServiceTimeout 12 s, less a margin to answer): still waiting for ECS service";
+    let limit = "(ServiceTimeout 24 s, less a margin to answer): still waiting for ECS service";
     assert!(
         reason.contains(&format!("{limit} (prod-e-service) to reach a steady state"))
             || reason.contains(&format!("{limit} (prod-e-service) to be steady")),
         "{reason}"
     );
-    // Before CloudFormation itself would give up.
-    assert!(
-        answered_after < Duration::from_secs(12),
-        "answered after {answered_after:?}"
-    );
+    // How long it took is a figure, not a check: the limit is the provider's own clock
+    // (`Limit::left`, unit-tested), and a loaded machine answers when it can.
     // Resources exist: the id is the real one, for CloudFormation's rollback Delete.
     let id = stack.deployment(&props).physical_id().to_string();
     assert_eq!(answer["PhysicalResourceId"], id);
@@ -233,7 +238,7 @@ async fn past_the_overall_limit_the_operation_fails_naming_what_was_pending() {
     assert!(invocations >= 3, "{invocations} invocation(s)");
     assert_eq!(f.continuations().len(), invocations - 1);
     println!(
-        "FIGURE overall limit: ServiceTimeout 12 s, a rollout that never completes, 4 s invocations: FAILED after {:.1} s over {invocations} invocations naming the pending wait; 1 answer, no invocation after it",
+        "FIGURE overall limit: ServiceTimeout 24 s, a rollout that never completes, 16 s invocations: FAILED after {:.1} s over {invocations} invocations naming the pending wait; 1 answer, no invocation after it",
         answered_after.as_secs_f64()
     );
 
@@ -259,18 +264,20 @@ async fn continued_update(changes: Value) {
     let created = h.invoke(stack.create(&props)).await;
     created.assert_success();
     let id = created.physical_id();
-    // The new revision rolls out for longer than an invocation has.
-    h.proxy
-        .rollouts
-        .set_for_all(Rollout::Slow(Duration::from_secs(5)));
+    // The new revision rolls out until the Update has handed over to another invocation.
+    h.proxy.rollouts.set_for_all(Rollout::Stuck);
     let mut new = props.clone();
     if let (Some(n), Value::Object(c)) = (new.as_object_mut(), changes) {
         n.extend(c);
     }
-    let start = h.proxy.calls().len();
-    let (out, invocations) = h
-        .invoke_to_the_end(stack.update(&id, &props, &new), Duration::from_secs(8))
-        .await;
+    let (start, queued) = (h.proxy.calls().len(), h.proxy.invocations().len());
+    let (out, invocations) = releasing(
+        h.invoke_to_the_end(stack.update(&id, &props, &new), SHORT_LAMBDA_TIME),
+        "the Update to hand over to another invocation",
+        || h.proxy.invocations().len() > queued,
+        || h.proxy.rollouts.set_for_all(Rollout::Done),
+    )
+    .await;
     out.assert_success();
     assert!(invocations >= 2, "{invocations} invocation(s)");
     let writes: Vec<String> = h.proxy.calls()[start..]
@@ -298,17 +305,24 @@ async fn continued_update(changes: Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delete_waiting_for_enis_longer_than_an_invocation_continues() {
-    let h = Harness::new().await;
     let proxy = Proxy::start(moto::endpoint()).await;
-    let f = function(&proxy, Duration::from_secs(4)).await;
+    let h = Harness::through(&proxy).await;
+    let f = function(&proxy, SHORT_LAMBDA_TIME).await;
     let capture = Capture::start("/cfn/answer", vec![200]).await;
     let stack = Stack::new("eni-delete");
     let props = h.properties(json!({"ClusterName": format!("enid-{}", unique())}));
     h.invoke(stack.create(&props)).await.assert_success();
-    // Fargate holds the task ENIs for a while: 30 checks (15 s each in AWS, 150 ms here).
-    proxy.fail_first("DescribeNetworkInterfaces", 30, Fault::Answer(ONE_ENI));
+    // Fargate holds the task ENIs until the Delete has handed over to another invocation.
+    let eni = Fault::Answer(ONE_ENI);
+    proxy.fail_first("DescribeNetworkInterfaces", u32::MAX, eni);
     let id = stack.deployment(&props).physical_id().to_string();
-    let (answers, _) = run(&f, &capture, stack.delete(&id, &props)).await;
+    let (answers, _) = releasing(
+        run(&f, &capture, stack.delete(&id, &props)),
+        "the Delete to hand over to another invocation",
+        || !f.continuations().is_empty(),
+        || proxy.calm(),
+    )
+    .await;
     assert_eq!(answers.len(), 1, "exactly one answer: {answers:?}");
     assert_eq!(answers[0]["Status"], "SUCCESS", "{}", answers[0]);
     assert!(

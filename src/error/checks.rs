@@ -100,6 +100,12 @@ pub fn is_cluster_busy(err: &Error) -> bool {
     ])
 }
 
+/// ECS: DeleteCluster of a cluster that still holds ACTIVE or DRAINING services
+/// (ClusterContainsServicesException, ECS API reference: DeleteCluster).
+pub fn is_cluster_with_services(err: &Error) -> bool {
+    err.code_is(&["ClusterContainsServicesException"])
+}
+
 /// ECS: a service cannot be deleted while its deployments are active.
 pub fn is_service_busy(err: &Error) -> bool {
     err.code_is(&["InvalidParameterException"]) && err.message_has("deployments")

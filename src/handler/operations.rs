@@ -37,7 +37,7 @@ pub(super) async fn execute(clients: Clients, request: Request, progress: Progre
     // Boxed: the operations' futures are large (create about 80 KB in a debug build), and
     // unboxed the test threads' 2 MiB stacks overflow while polling them.
     match &request.operation {
-        Operation::Create => Box::pin(create(&clients, &request, continued)).await,
+        Operation::Create => Box::pin(create(&clients, &request)).await,
         Operation::Update {
             physical_id,
             old_properties,
@@ -62,7 +62,7 @@ fn continue_if_pending(error: &Error, applied: bool, physical_id: &str) -> Optio
     })
 }
 
-async fn create(clients: &Clients, request: &Request, continued: bool) -> Outcome {
+async fn create(clients: &Clients, request: &Request) -> Outcome {
     let e = &request.envelope;
     let spec = match Spec::parse(&request.properties) {
         Ok(spec) => spec,
@@ -74,7 +74,7 @@ async fn create(clients: &Clients, request: &Request, continued: bool) -> Outcom
     let owner = Owner::new(&e.stack_id, &e.logical_id, &spec.fingerprint()).serving(&e.request_id);
     let id = owner.deployment.physical_id();
     tracing::info!(physical_id = id, "creating");
-    let failed = match plan::create(clients, &owner, &spec, continued).await {
+    let failed = match plan::create(clients, &owner, &spec).await {
         Ok(outputs) => return Outcome::Answer(Response::success(e, id, data(&outputs))),
         Err(failed) => failed,
     };

@@ -31,18 +31,12 @@ pub struct CreateFailed {
 
 /// Creates the deployment; on failure removes what this deployment owns before returning.
 /// A wait that must go on in another invocation ([`Error::pending`]) removes nothing.
-/// CloudFormation is asked whether it still waits ([`still_awaited`]) before traffic is routed
-/// and, in a continued invocation, first of all: a Create it gave up on removes what it made.
-pub async fn create(
-    c: &Clients,
-    owner: &Owner,
-    spec: &Spec,
-    continued: bool,
-) -> Result<Outputs, CreateFailed> {
+/// CloudFormation is asked whether it still waits ([`still_awaited`]) first of all (a Lambda
+/// retry of a Create it has since cancelled, or a continued invocation) and before traffic is
+/// routed: a Create it gave up on removes what it made.
+pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, CreateFailed> {
     let set_up = async {
-        if continued {
-            still_awaited(c, owner, &Awaited::Create).await?;
-        }
+        still_awaited(c, owner, &Awaited::Create).await?;
         let (priority, rule) = check(c, owner, spec).await?;
         let start = Start {
             priority,

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use super::{inventory, Inventory};
 use crate::aws::Clients;
-use crate::error::{AllOk, Result};
+use crate::error::{is_cluster_busy, is_cluster_with_services, AllOk, Result};
 use crate::naming::Deployment;
 use crate::progress::step;
 use crate::resources::listener_rule::ListenerRule;
@@ -13,6 +13,7 @@ use crate::resources::{
     alarm, cluster, listener_rule, log_group, ours, role, scaling, security_group, service,
     target_group, task_definition, Tagged,
 };
+use crate::retry::{retry, CLUSTER_BUSY};
 use crate::spec::Locator;
 
 /// The kinds of resource ([`Tagged::KIND`]) in the order Delete removes them: the scalable
@@ -68,7 +69,7 @@ pub async fn delete_found(
         remove_traffic(c, d, listener_rule, target_group),
         remove_task(c, d, task_definitions, [execution_role, task_role]),
         remove(d, cluster, |cl| async move {
-            cluster::delete(&c.ecs, &cl.name).await
+            remove_cluster(c, d, at, &cl.name).await
         }),
         remove(d, security_group, |sg| async move {
             security_group::wait_unused(&c.ec2, &sg).await?;
@@ -81,6 +82,31 @@ pub async fn delete_found(
     )
     .all_ok()
     .map(|_| ())
+}
+
+/// Deletes our cluster. DescribeServices leaves out a service created a moment earlier
+/// (`MISSING`: ECS reads are eventually consistent, rule 8 of the test proxy), so a Delete
+/// that closely follows a CreateService (CloudFormation's Delete of a Create it cancelled) may
+/// not have seen the set's service, and DeleteCluster refuses with
+/// `ClusterContainsServicesException`. Each such refusal reads the set's service names again
+/// and deletes the service found, if ours. Rounds: `CLUSTER_BUSY`, while services or tasks
+/// drain out.
+async fn remove_cluster(c: &Clients, d: &Deployment, at: &Locator, name: &str) -> Result<()> {
+    retry(CLUSTER_BUSY, is_cluster_busy, || async {
+        let refused = match cluster::delete(&c.ecs, name).await {
+            Err(e) if is_cluster_with_services(&e) => e,
+            done => return done,
+        };
+        let names = d.service_names(&at.service_name);
+        for svc in service::find_named(&c.ecs, name, &names).await? {
+            if d.owns(&svc.tags) {
+                tracing::warn!(service = svc.name, "deleting a service not seen before");
+                service::delete(&c.ecs, name, &svc).await?;
+            }
+        }
+        Err(refused)
+    })
+    .await
 }
 
 /// The rule (ours), else our target group's place in a sibling's rule; then the target group.

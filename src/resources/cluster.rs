@@ -8,9 +8,9 @@ use aws_sdk_ecs::Client;
 use super::gone;
 use super::tags;
 use super::{required, Tagged};
-use crate::error::{is_cluster_busy, is_cluster_not_ready, Error, Result};
+use crate::error::{is_cluster_not_ready, Error, Result};
 use crate::naming::Tags;
-use crate::retry::{poll_until, retry, CAPACITY_PROVIDERS_SHOWN, CLUSTER_BUSY, CLUSTER_NOT_READY};
+use crate::retry::{poll_until, retry, CAPACITY_PROVIDERS_SHOWN, CLUSTER_NOT_READY};
 
 #[derive(Debug, Clone, PartialEq)]
 /// An ECS cluster as found or created.
@@ -178,17 +178,16 @@ async fn put_capacity_providers(ecs: &Client, cluster: &Cluster, all: Vec<String
         })
 }
 
-/// Deletes the cluster, waiting (bounded) while services or tasks drain out of it.
+/// One DeleteCluster, without waiting: a cluster already gone counts as deleted; one that
+/// still holds services or tasks is refused (`is_cluster_busy`; the caller's rounds,
+/// `CLUSTER_BUSY`, wait while they drain out).
 pub async fn delete(ecs: &Client, name: &str) -> Result<()> {
-    retry(CLUSTER_BUSY, is_cluster_busy, || async {
-        let deleted = ecs.delete_cluster().cluster(name).send().await;
-        gone(
-            deleted
-                .map(|_| ())
-                .map_err(|e| Error::aws(format!("deleting ECS cluster ({name})"), e)),
-        )
-    })
-    .await
+    let deleted = ecs.delete_cluster().cluster(name).send().await;
+    gone(
+        deleted
+            .map(|_| ())
+            .map_err(|e| Error::aws(format!("deleting ECS cluster ({name})"), e)),
+    )
 }
 
 /// Every ACTIVE cluster in the region, with its tags.

@@ -400,6 +400,7 @@ mod tests {
                 boundary: boundary.map(str::to_string),
                 service_owner: None,
             },
+            networks: Vec::new(),
         }
     }
 

@@ -9,10 +9,12 @@ pub mod cbor;
 pub mod cloudformation;
 pub mod http;
 pub mod iam;
+pub mod judgement;
 pub mod logs;
 pub mod moto;
 pub mod network;
 pub mod ownership;
+pub mod patience;
 pub mod proxy;
 pub mod rollout;
 pub mod runtime;
@@ -83,6 +85,7 @@ impl Harness {
         let clients = observing(&clients(moto::endpoint()).await).await;
         s3::ensure_bucket().await;
         let network = Network::create(&clients).await;
+        proxy.deploys_behind(&network.vpc_id, &network.listener_arn);
         let provider = Provider {
             clients: self::clients(&proxy.endpoint).await,
             responder: Responder::new(true).expect("responder"),

@@ -6,8 +6,9 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// How long moto may take to answer after start (it answers in under a second here).
-const STARTUP: Duration = Duration::from_secs(30);
+/// How long moto may take to answer after start: a guard against a hang (it answers in
+/// under a second here, in more while a loaded machine starts every test at once).
+const STARTUP: Duration = crate::patience::PATIENCE;
 
 /// Tasks every service reports as running (moto reports 0 unless told).
 pub const SERVICE_RUNNING: u32 = 1;

@@ -58,6 +58,10 @@ pub struct Call {
     pub faulted: bool,
     /// What the [`Probe`], if one is set, saw before the call was forwarded.
     pub probed: Probed,
+    /// The (VpcId, ListenerArn) parameters of the function's stack for each network the
+    /// proxy's account deploys behind ([`Proxy::deploys_behind`]): the policy judgement
+    /// resolves the template with exactly these.
+    pub networks: Vec<(String, String)>,
 }
 
 /// What the resource a call acts on carried just before it (the condition keys IAM takes
@@ -95,6 +99,9 @@ struct State {
     latency: Duration,
     serial: bool,
     kill: Option<(usize, u32)>,
+    /// How many kills were carried out.
+    kills: usize,
+    networks: Vec<(String, String)>,
     probe: Option<Probe>,
     /// Where every call is appended (`PROD_E_CALL_LOG`).
     log: Option<std::path::PathBuf>,
@@ -114,6 +121,7 @@ impl Call {
             "probed": self.probed.owner,
             "boundary": self.probed.boundary,
             "service_owner": self.probed.service_owner,
+            "networks": self.networks,
         });
         format!("{line}\n")
     }
@@ -135,6 +143,7 @@ impl Call {
                 boundary: text("boundary"),
                 service_owner: text("service_owner"),
             },
+            networks: serde_json::from_value(v["networks"].clone()).ok()?,
         })
     }
 }
@@ -247,6 +256,14 @@ impl Proxy {
         self.with(|s| s.kill = Some((s.calls.len() + k, pid)));
     }
 
+    /// The function's stack in this account has the parameters `VpcId` = `vpc_id` and
+    /// `ListenerArn` = `listener_arn` (a test that moves a set elsewhere adds the operator's
+    /// second deployment of the function's stack).
+    pub fn deploys_behind(&self, vpc_id: &str, listener_arn: &str) {
+        let pair = (vpc_id.to_string(), listener_arn.to_string());
+        self.with(|s| s.networks.push(pair));
+    }
+
     /// Runs `probe` on every call before it is forwarded.
     pub fn probe(&self, probe: Probe) {
         self.with(|s| s.probe = Some(probe));
@@ -263,20 +280,24 @@ impl Proxy {
         });
     }
 
-    /// Waits (at most 5 s) until every call from call `since` on but the killed one is
-    /// answered: AWS finishes what a killed process still had in flight long before anything
-    /// is redelivered (CloudFormation's and Lambda's retries come seconds to minutes later).
+    /// Waits until every call from call `since` on but the killed one is answered (a call
+    /// an injected fault resets or hangs never is: it does not count), however long moto
+    /// takes: AWS finishes what a killed process still had in flight long before anything is
+    /// redelivered (CloudFormation's and Lambda's retries come seconds to minutes later).
     pub async fn settle_after_kill(&self, since: usize) {
-        for _ in 0..50 {
-            let open = self.with(|s| {
+        let open = || {
+            self.with(|s| {
                 let calls = s.calls.iter().skip(since);
-                calls.filter(|c| c.answered.is_none()).count()
-            });
-            if open <= 1 {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+                calls.filter(|c| c.answered.is_none() && !c.faulted).count()
+            })
+        };
+        let what = "the calls a killed process had in flight to be answered";
+        crate::patience::until(what, || open() <= 1).await;
+    }
+
+    /// How many processes [`Proxy::kill_after`] killed so far.
+    pub fn kills(&self) -> usize {
+        self.with(|s| s.kills)
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -379,6 +400,7 @@ impl Shared {
                 body: String::from_utf8_lossy(&req.body).into(),
                 faulted: matches!(decision, Decision::Fault(_)),
                 probed: Probed::default(),
+                networks: s.networks.clone(),
             };
             s.calls.push(call);
             (decision, s.calls.len() - 1, s.latency, s.serial)
@@ -426,6 +448,8 @@ impl Shared {
         };
         // AWS has acted on the call (and the rules recorded it); its caller never hears back.
         if let Some(pid) = kill {
+            // Counted first: whoever waits on the process may look as soon as it is gone.
+            self.with(|s| s.kills += 1);
             let _ = std::process::Command::new("kill")
                 .args(["-9", &pid.to_string()])
                 .status();

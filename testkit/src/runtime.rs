@@ -92,9 +92,12 @@ impl RuntimeApi {
         }
     }
 
-    /// Queues `event` for the next process that asks; returns its invocation id.
-    fn submit(&self, event: &Value) -> String {
-        crate::cloudformation::sends(event);
+    /// Queues `event` for the next process that asks; returns its invocation id. An event
+    /// CloudFormation sends moves its stack in the player; Lambda's retry of one does not.
+    fn submit(&self, event: &Value, from_cloudformation: bool) -> String {
+        if from_cloudformation {
+            crate::cloudformation::sends(event);
+        }
         let id = self.queue.lock().expect("queue").push(event.clone());
         self.arrived.notify_waiters();
         id
@@ -237,10 +240,23 @@ impl Function {
 
     /// Runs `event` to the end; `None` if the process died first or `wait` passed.
     pub async fn invoke(&mut self, event: &Value, wait: Duration) -> Option<Reported> {
-        let id = self.api.submit(event);
+        let id = self.api.submit(event, true);
+        self.until_reported(&id, wait).await
+    }
+
+    /// Lambda's retry of the asynchronous invocation `event` (after its process died): the
+    /// same event again, which CloudFormation did not send anew. Run to the end as [`invoke`].
+    ///
+    /// [`invoke`]: Function::invoke
+    pub async fn retry(&mut self, event: &Value, wait: Duration) -> Option<Reported> {
+        let id = self.api.submit(event, false);
+        self.until_reported(&id, wait).await
+    }
+
+    async fn until_reported(&mut self, id: &str, wait: Duration) -> Option<Reported> {
         let deadline = Instant::now() + wait;
         loop {
-            if let Some(r) = self.api.reported(&id) {
+            if let Some(r) = self.api.reported(id) {
                 return Some(r);
             }
             if self.exited() || Instant::now() > deadline {
@@ -253,7 +269,7 @@ impl Function {
 
     /// Queues `event` without waiting; returns its invocation id.
     pub fn submit(&self, event: &Value) -> String {
-        self.api.submit(event)
+        self.api.submit(event, true)
     }
 
     /// Every invocation's report so far, in order.
