@@ -47,6 +47,8 @@ pub struct Clients {
     /// The permissions boundaries of the roles the provider creates (IAM's part of the
     /// template's settings; none for the CLI, which creates no roles).
     pub boundaries: crate::resources::role::Boundaries,
+    /// The operator's caps on what one stack may ask for (none for the CLI).
+    pub caps: crate::spec::caps::Caps,
 }
 
 /// A client of SDK crate `$sdk` for `$config`, in prod-e's retry partition.
@@ -62,12 +64,14 @@ macro_rules! client {
 
 impl Clients {
     /// Region, credentials and `AWS_ENDPOINT_URL` come from the environment, as for any AWS tool;
-    /// so do the roles' permissions boundaries ([`Boundaries::from_env`]).
+    /// so do the roles' permissions boundaries ([`Boundaries::from_env`]) and the operator's
+    /// caps (`Caps::from_env`).
     ///
     /// [`Boundaries::from_env`]: crate::resources::role::Boundaries::from_env
     pub async fn from_env() -> Self {
         Clients {
             boundaries: crate::resources::role::Boundaries::from_env(),
+            caps: crate::spec::caps::Caps::from_env(),
             ..Self::new(&load_config().await)
         }
     }
@@ -86,6 +90,7 @@ impl Clients {
             tagging: client!(aws_sdk_resourcegroupstagging, config),
             cloudformation: client!(aws_sdk_cloudformation, config),
             boundaries: Default::default(),
+            caps: Default::default(),
         }
     }
 }

@@ -115,12 +115,28 @@ impl Limit {
 }
 
 /// Takes the progress out of a payload: `None` for an event straight from CloudFormation.
+/// Anyone allowed to invoke the function can send a payload, so what it claims is held within
+/// what the function itself would have written ([`Progress::plausible`]).
 pub fn split(mut payload: Value) -> (Value, Option<Progress>) {
     let progress = payload
         .as_object_mut()
         .and_then(|event| event.remove(KEY))
-        .and_then(|p| serde_json::from_value(p).ok());
-    (payload, progress)
+        .and_then(|p| serde_json::from_value::<Progress>(p).ok());
+    (payload, progress.map(Progress::plausible))
+}
+
+impl Progress {
+    /// This progress, held to what a real chain can carry: a start in the future (which would
+    /// switch the overall limit off) counts from now, and the invocation count stays within
+    /// 2..=[`MAX_INVOCATIONS`], so that a forged continuation still ends within
+    /// `ServiceTimeout` and [`MAX_INVOCATIONS`] invocations.
+    pub fn plausible(self) -> Self {
+        Progress {
+            started_ms: self.started_ms.min(now_ms()),
+            invocation: self.invocation.clamp(2, MAX_INVOCATIONS),
+            ..self
+        }
+    }
 }
 
 /// The payload that continues `event` with `progress`, if it fits Lambda's limit.
@@ -242,5 +258,27 @@ mod tests {
             ..p
         };
         assert_eq!(limit(long_ago, 5).left(), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_forged_progress_is_held_to_what_a_chain_can_carry() {
+        let future = now_ms() + 86_400_000;
+        let event = json!({"RequestType": "Create", KEY: {"StartedMs": future,
+            "Invocation": 0, "Applied": false}});
+        let (_, progress) = split(event);
+        let progress = progress.expect("progress");
+        assert!(progress.started_ms <= now_ms(), "{progress:?}");
+        assert_eq!(progress.invocation, 2);
+        let far = json!({KEY: {"StartedMs": 1, "Invocation": 999, "Applied": true}});
+        let progress = split(far).1.expect("progress");
+        assert_eq!(
+            (progress.started_ms, progress.invocation),
+            (1, MAX_INVOCATIONS)
+        );
+        let limit = Limit {
+            progress,
+            service_timeout: Duration::from_secs(3600),
+        };
+        assert!(limit.left().is_zero(), "a start long ago leaves no time");
     }
 }

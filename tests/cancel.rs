@@ -62,10 +62,8 @@ async fn a_create_cancelled_in_its_steady_wait_leaves_nothing() {
     let (created, deleted) = create_while(&h, (&stack, &props), cancelled).await;
     deleted.assert_success();
     assert!(
-        stack
-            .shown()
-            .is_some_and(|s| s.status == "DELETE_IN_PROGRESS"),
-        "the player shows the cancellation"
+        stack.shown().is_some_and(|s| s.status == "DELETE_COMPLETE"),
+        "the player shows the cancellation's Delete answered"
     );
     assert_eq!(created.status(), "FAILED", "{}", created.reason());
     assert!(!routed(&h), "a rule of the cancelled Create was routed");

@@ -271,13 +271,14 @@ async fn status_shows_running_tasks_per_zone() {
     let out = h.invoke(stack.create(&props)).await;
     out.assert_success();
     // The operator's calls, not the function's: out of the policy judgement.
-    h.proxy.not_the_provider();
-    let status = Command::new(env!("CARGO_BIN_EXE_prod-e"))
-        .args(["status", "--physical-id", &out.physical_id()])
-        .envs(aws_env())
-        .env("AWS_ENDPOINT_URL", &h.proxy.endpoint)
-        .output()
-        .expect("run prod-e");
+    let status = h.proxy.as_operator(|| {
+        Command::new(env!("CARGO_BIN_EXE_prod-e"))
+            .args(["status", "--physical-id", &out.physical_id()])
+            .envs(aws_env())
+            .env("AWS_ENDPOINT_URL", &h.proxy.endpoint)
+            .output()
+            .expect("run prod-e")
+    });
     let text = String::from_utf8_lossy(&status.stdout);
     let err = String::from_utf8_lossy(&status.stderr);
     assert!(
@@ -290,13 +291,16 @@ async fn status_shows_running_tasks_per_zone() {
     drifted["CircuitBreaker"] = json!(false);
     drifted["DeploymentAlarms"] = json!(["api-5xx"]);
     drifted["ContainerInsights"] = json!("enhanced");
-    let status = Command::new(env!("CARGO_BIN_EXE_prod-e"))
-        .args(["status", "--physical-id", &out.physical_id()])
-        .args(["--properties", &write_properties(&drifted)])
-        .envs(aws_env())
-        .env("AWS_ENDPOINT_URL", &h.proxy.endpoint)
-        .output()
-        .expect("run prod-e");
+    let properties = write_properties(&drifted);
+    let status = h.proxy.as_operator(|| {
+        Command::new(env!("CARGO_BIN_EXE_prod-e"))
+            .args(["status", "--physical-id", &out.physical_id()])
+            .args(["--properties", &properties])
+            .envs(aws_env())
+            .env("AWS_ENDPOINT_URL", &h.proxy.endpoint)
+            .output()
+            .expect("run prod-e")
+    });
     let text = String::from_utf8_lossy(&status.stdout);
     for drift in [
         "! MinimumHealthyPercent is 100, the properties say 50",

@@ -193,15 +193,16 @@ async fn ecs_exec_is_turned_on_and_off_in_place() {
         true
     );
     // The operator's view (through the proxy, which plays the tasks): the command to run.
-    h.proxy.not_the_provider();
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_prod-e"))
-        .args(["status", "--physical-id", &out.physical_id()])
-        .env("AWS_ENDPOINT_URL", &h.proxy.endpoint)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .output()
-        .expect("run prod-e");
+    let status = h.proxy.as_operator(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_prod-e"))
+            .args(["status", "--physical-id", &out.physical_id()])
+            .env("AWS_ENDPOINT_URL", &h.proxy.endpoint)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .output()
+            .expect("run prod-e")
+    });
     let text = String::from_utf8_lossy(&status.stdout);
     assert!(
         text.contains("ECS Exec: aws ecs execute-command --cluster exec-"),

@@ -13,6 +13,7 @@ mod delete;
 mod deployment;
 mod emulator;
 mod events;
+mod forged;
 mod health;
 mod inspect;
 mod logs;

@@ -24,3 +24,38 @@ async fn every_bad_property_is_named_at_once() {
         .await
         .assert_success();
 }
+
+/// The operator's caps (template parameters `MaxDesiredCount`, `MaxTaskCpu`, …): a Create over
+/// one creates nothing; an Update is refused only what grows over one.
+#[tokio::test]
+async fn what_is_over_the_operators_caps_is_refused_naming_the_cap() {
+    let mut h = Harness::new().await;
+    h.provider.clients.caps = prod_e::spec::caps::Caps {
+        desired_count: Some(2),
+        cpu: Some(1024),
+        ..Default::default()
+    };
+    let stack = Stack::new("caps");
+    let big = h.properties(json!({"DesiredCount": 3, "Cpu": 2048, "Memory": 4096}));
+    let out = h.invoke(stack.create(&big)).await;
+    assert_eq!(out.status(), "FAILED");
+    assert_eq!(
+        out.reason(),
+        "DesiredCount 3 is over the operator's cap (MaxDesiredCount 2); Cpu 2048 is over the \
+         operator's cap (MaxTaskCpu 1024); nothing was created"
+    );
+    assert!(h.writes_since(0).is_empty(), "{:?}", h.writes_since(0));
+    inspect::assert_nothing_of(&h.clients, &stack).await;
+    let fits = h.properties(json!({"DesiredCount": 2}));
+    let created = h.invoke(stack.create(&fits)).await;
+    created.assert_success();
+    let mut more = fits.clone();
+    more["DesiredCount"] = json!(5);
+    let id = created.physical_id();
+    let refused = h.invoke(stack.update(&id, &fits, &more)).await;
+    assert_eq!(
+        refused.reason(),
+        "DesiredCount 5 is over the operator's cap (MaxDesiredCount 2); nothing was changed"
+    );
+    h.invoke(stack.delete(&id, &fits)).await.assert_success();
+}

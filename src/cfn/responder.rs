@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 
-use super::Response;
+use super::{Envelope, Response};
 
 /// Connecting to the ResponseURL's host.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -14,6 +14,9 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 pub const MAX_ATTEMPTS: u32 = 6;
 /// First backoff; doubled on each retry, with jitter.
 pub const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+
+/// The name of CloudFormation's response bucket in a region, before the region without dashes.
+const RESPONSE_BUCKET: &str = "cloudformation-custom-resource-response-";
 
 /// Set to `true` to also allow `http` ResponseURLs on loopback (local runs and tests).
 pub const ALLOW_LOCAL_ENV: &str = "PROD_E_ALLOW_LOCAL_RESPONSE_URL";
@@ -39,6 +42,8 @@ impl Responder {
         attempt: Duration,
     ) -> Result<Self, String> {
         let http = crate::aws::http_client_builder()
+            // A presigned S3 URL answers itself; a redirect would be someone else's.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(connect)
             .timeout(attempt)
             .no_proxy()
@@ -52,25 +57,48 @@ impl Responder {
         Self::new(std::env::var(ALLOW_LOCAL_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("true")))
     }
 
-    /// Only `https` URLs on S3 hosts, plus `http` on loopback when allowed.
-    pub fn check(&self, url: &str) -> Result<(), String> {
-        let parsed =
-            reqwest::Url::parse(url).map_err(|e| format!("ResponseURL is not a URL: {e}"))?;
+    /// Whether `e`'s ResponseURL may be answered: CloudFormation's own, `https` on port 443 of
+    /// its response bucket for the stack's region, `cloudformation-custom-resource-response-`
+    /// and the region without dashes (CloudFormation User Guide, "AWS CloudFormation and
+    /// interface VPC endpoints": "When using custom resources, AWS Region names don't contain
+    /// dashes"), on an S3 host, with a key that begins with the event's own stack ARN, logical
+    /// id and request id, separated by `|` (the form every CloudFormation ResponseURL has). Or,
+    /// when allowed, `http` on loopback. Anything else names the reason.
+    pub fn check(&self, e: &Envelope) -> Result<(), String> {
+        let refused = |why: &str| {
+            let url = redact(&e.response_url);
+            Err(format!(
+                "ResponseURL {url} {why}; refusing to send anything to it"
+            ))
+        };
+        let Ok(parsed) = reqwest::Url::parse(&e.response_url) else {
+            return refused("is not a URL");
+        };
         let host = parsed
             .host_str()
             .unwrap_or_default()
             .trim_matches(['[', ']'])
             .to_ascii_lowercase();
-        let s3 = parsed.scheme() == "https" && is_s3_host(&host);
-        let local =
-            self.allow_local && matches!(parsed.scheme(), "http" | "https") && is_loopback(&host);
-        if s3 || local {
-            Ok(())
-        } else {
-            Err(format!(
-                "ResponseURL {} is not an https S3 URL; refusing to send anything to it",
-                redact(url)
-            ))
+        if self.allow_local && matches!(parsed.scheme(), "http" | "https") && is_loopback(&host) {
+            return Ok(());
+        }
+        if parsed.scheme() != "https" || !is_s3_host(&host) || parsed.port().is_some() {
+            return refused("is not an https S3 URL");
+        }
+        let region = e
+            .stack_id
+            .split(':')
+            .nth(3)
+            .unwrap_or_default()
+            .replace('-', "");
+        if !host.starts_with(&format!("{RESPONSE_BUCKET}{region}.")) {
+            return refused("is not on CloudFormation's response bucket for the stack's region");
+        }
+        let key = percent_encoding::percent_decode_str(parsed.path()).decode_utf8_lossy();
+        let own = format!("/{}|{}|{}", e.stack_id, e.logical_id, e.request_id);
+        match key.starts_with(&own) {
+            true => Ok(()),
+            false => refused("is not for this event's stack, logical id and request id"),
         }
     }
 
@@ -148,31 +176,49 @@ fn jitter(d: Duration) -> Duration {
 mod tests {
     use super::*;
 
+    const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/web/1a2b";
+
+    fn to(url: &str) -> Envelope {
+        Envelope {
+            response_url: url.into(),
+            stack_id: STACK.into(),
+            request_id: "r-1".into(),
+            logical_id: "Service".into(),
+            physical_id: None,
+        }
+    }
+
     #[test]
-    fn only_s3_https_unless_local_allowed() {
+    fn only_cloudformations_bucket_and_this_events_key_unless_local_allowed() {
         let strict = Responder::new(false).unwrap();
         let local = Responder::new(true).unwrap();
-        for ok in [
-            "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/a?b=c",
-            "https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/a",
-            "https://bucket.s3.eu-central-1.amazonaws.com/a",
-            "https://x.s3.cn-north-1.amazonaws.com.cn/a",
-        ] {
-            assert!(strict.check(ok).is_ok(), "{ok}");
+        let key = "arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack/web/1a2b\
+                   %7CService%7Cr-1?X-Amz-Signature=s";
+        let name = "cloudformation-custom-resource-response-";
+        let bucket = format!("https://{name}useast1");
+        let hosts = [".s3.amazonaws.com", ".s3.us-east-1.amazonaws.com"];
+        for host in hosts.into_iter().chain([".s3-external-1.amazonaws.com"]) {
+            let ok = format!("{bucket}{host}/{key}");
+            assert_eq!(strict.check(&to(&ok)), Ok(()), "{ok}");
         }
+        let other = "arn%3Aaws%3Acloudformation%3Aus-east-1%3A1%3Astack/other/9%7CService%7Cr-1";
         for bad in [
-            "http://x.s3.amazonaws.com/a",
-            "https://s3.amazonaws.com.evil.com/a",
-            "https://example.com/a",
-            "http://127.0.0.1:9000/b/k",
-            "not a url",
-            "file:///etc/passwd",
+            format!("http://{name}useast1.s3.amazonaws.com/{key}"),
+            format!("{bucket}.s3.amazonaws.com:8443/{key}"),
+            format!("https://attacker-bucket.s3.amazonaws.com/{key}"),
+            format!("https://{name}euwest1.s3.amazonaws.com/{key}"),
+            format!("{bucket}.s3.amazonaws.com/{other}"),
+            format!("{bucket}.s3.amazonaws.com.evil.com/{key}"),
+            "https://example.com/a".into(),
+            "http://127.0.0.1:9000/b/k".into(),
+            "not a url".into(),
+            "file:///etc/passwd".into(),
         ] {
-            assert!(strict.check(bad).is_err(), "{bad}");
+            assert!(strict.check(&to(&bad)).is_err(), "{bad}");
         }
-        assert!(local.check("http://127.0.0.1:9000/b/k").is_ok());
-        assert!(local.check("http://[::1]:9000/b/k").is_ok());
-        assert!(local.check("http://10.0.0.1:9000/b/k").is_err());
+        assert!(local.check(&to("http://127.0.0.1:9000/b/k")).is_ok());
+        assert!(local.check(&to("http://[::1]:9000/b/k")).is_ok());
+        assert!(local.check(&to("http://10.0.0.1:9000/b/k")).is_err());
     }
 
     #[test]
@@ -181,5 +227,21 @@ mod tests {
             redact("https://h/p%3Aa?X-Amz-Signature=abc"),
             "https://h/p%3Aa"
         );
+    }
+
+    #[test]
+    fn the_sample_events_name_cloudformations_own_response_urls() {
+        let strict = Responder::new(false).unwrap();
+        for sample in [
+            include_str!("../../events/create.json"),
+            include_str!("../../events/update.json"),
+            include_str!("../../events/replace.json"),
+            include_str!("../../events/delete.json"),
+            include_str!("../../events/delete-replaced.json"),
+        ] {
+            let event: serde_json::Value = serde_json::from_str(sample).unwrap();
+            let envelope = Envelope::read(&event).unwrap();
+            assert_eq!(strict.check(&envelope), Ok(()), "{sample}");
+        }
     }
 }

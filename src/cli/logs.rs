@@ -127,14 +127,29 @@ fn closed() -> Outcome {
     }
 }
 
-/// "2026-11-30T07:40:11.123Z  <task id>  <message>".
+/// "2026-11-30T07:40:11.123Z  <task id>  <message>", the message's control characters
+/// escaped ([`printable`]).
 fn line(e: &Event) -> String {
     format!(
         "{}  {:<32}  {}\n",
         stamp(e.timestamp),
         task_of(e),
-        e.message
+        printable(&e.message)
     )
+}
+
+/// `text` with every control character but the tab escaped (`\u{1b}`, `\n`): a container's
+/// output is whatever its process wrote, and raw escape sequences would drive the operator's
+/// terminal.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c.is_control() && c != '\t' {
+            true => out.extend(c.escape_default()),
+            false => out.push(c),
+        }
+    }
+    out
 }
 
 /// The task id of an awslogs stream (`ecs/<container>/<task id>`).
@@ -150,4 +165,13 @@ fn stamp(ms: i64) -> String {
 fn millis(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_escaped() {
+        let raw = "ok\u{1b}]0;owned\u{7}\r\ttab\n";
+        assert_eq!(super::printable(raw), "ok\\u{1b}]0;owned\\u{7}\\r\ttab\\n");
+    }
 }

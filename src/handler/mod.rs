@@ -83,7 +83,7 @@ pub async fn handle(
         invocation = progress.invocation,
     );
     async {
-        if let Err(reason) = provider.responder.check(&envelope.response_url) {
+        if let Err(reason) = provider.responder.check(&envelope) {
             tracing::error!(%reason, "event rejected");
             return Err(reason.into());
         }

@@ -71,6 +71,11 @@ async fn create(clients: &Clients, request: &Request) -> Outcome {
             return Outcome::Answer(Response::failed(e, &id, invalid.to_string()));
         }
     };
+    if let Err(over) = clients.caps.check(&spec) {
+        let id = Deployment::nothing_created(&e.request_id);
+        let reason = format!("{over}; nothing was created");
+        return Outcome::Answer(Response::failed(e, &id, reason));
+    }
     let owner = Owner::new(&e.stack_id, &e.logical_id, &spec.fingerprint()).serving(&e.request_id);
     let id = owner.deployment.physical_id();
     tracing::info!(physical_id = id, "creating");
@@ -117,16 +122,9 @@ async fn update(
     (applied, continued): (bool, bool),
 ) -> Outcome {
     let e = &request.envelope;
-    let failed = |reason: String| Outcome::Answer(Response::failed(e, physical_id, reason));
-    let ours = Deployment::parse(physical_id).filter(|d| d.belongs_to(&e.stack_id, &e.logical_id));
-    let Some(current) = ours else {
-        return failed(format!(
-            "{physical_id:?} is not a prod-e deployment of this stack resource"
-        ));
-    };
-    let new = match Spec::parse(&request.properties) {
-        Ok(spec) => spec,
-        Err(invalid) => return failed(format!("{invalid}; nothing was changed")),
+    let (current, new) = match accepted_update(clients, request, (physical_id, old)).await {
+        Ok(accepted) => accepted,
+        Err(refused) => return refused,
     };
     let owner = Owner::new(&e.stack_id, &e.logical_id, &new.fingerprint()).serving(&e.request_id);
     if owner.deployment != current {
@@ -163,6 +161,36 @@ async fn update(
     let updated = plan::update(clients, &owner, &old, &new, &diff).await;
     // Only the final wait can be pending, so the writes are done (`applied`).
     answer(e, physical_id, updated.map(|o| data(&o)), true)
+}
+
+/// The set an Update is for and its new properties, or the FAILED answer that changes
+/// nothing: an id that is not this stack resource's, an Update CloudFormation does not show,
+/// invalid properties, or one growing over an operator's cap.
+async fn accepted_update(
+    clients: &Clients,
+    request: &Request,
+    (physical_id, old): (&str, &Value),
+) -> Result<(Deployment, Spec), Outcome> {
+    let e = &request.envelope;
+    let failed = |reason: String| Outcome::Answer(Response::failed(e, physical_id, reason));
+    let ours = Deployment::parse(physical_id).filter(|d| d.belongs_to(&e.stack_id, &e.logical_id));
+    let Some(current) = ours else {
+        return Err(failed(format!(
+            "{physical_id:?} is not a prod-e deployment of this stack resource"
+        )));
+    };
+    let requested = plan::Requested::Update(physical_id);
+    if let Some(refused) = unconfirmed(clients, e, requested, "Update").await {
+        return Err(refused);
+    }
+    let new = Spec::parse(&request.properties)
+        .map_err(|invalid| failed(format!("{invalid}; nothing was changed")))?;
+    let before = Spec::parse(old).ok();
+    clients
+        .caps
+        .check_change(before.as_ref(), &new)
+        .map_err(|over| failed(format!("{over}; nothing was changed")))?;
+    Ok((current, new))
 }
 
 /// An Update that changes a replacement property: a new set, a new PhysicalResourceId.
@@ -217,8 +245,33 @@ async fn delete(clients: &Clients, request: &Request, physical_id: &str) -> Outc
         }
         None => return Box::pin(delete_abandoned(clients, request, physical_id)).await,
     };
+    let requested = plan::Requested::Delete(physical_id);
+    if let Some(refused) = unconfirmed(clients, e, requested, "Delete").await {
+        return refused;
+    }
     let deleted = plan::delete(clients, &d, &Locator::from_properties(&request.properties)).await;
     answer(e, physical_id, deleted.map(|()| BTreeMap::new()), false)
+}
+
+/// `None` if CloudFormation shows the operation `requested` ([`plan::confirm`]); otherwise
+/// the FAILED answer, with nothing changed: an event it did not send (anyone allowed to invoke
+/// the function can send one) or one it no longer runs.
+async fn unconfirmed(
+    clients: &Clients,
+    e: &Envelope,
+    requested: plan::Requested<'_>,
+    kind: &str,
+) -> Option<Outcome> {
+    let (plan::Requested::Update(id) | plan::Requested::Delete(id)) = requested;
+    let reason = match plan::confirm(clients, &e.stack_id, &e.logical_id, requested).await {
+        Ok(None) => return None,
+        Ok(Some(shown)) => {
+            format!("CloudFormation does not show this {kind}: {shown}; nothing was changed")
+        }
+        Err(error) => format!("{error}; nothing was changed"),
+    };
+    tracing::warn!(%reason, "an event CloudFormation does not confirm");
+    Some(Outcome::Answer(Response::failed(e, id, reason)))
 }
 
 /// The Delete of an id that is not prod-e's: CloudFormation generated it for a Create it

@@ -22,7 +22,7 @@ pub use effects::effects;
 pub use inventory::{inventory, Inventory};
 pub use replace::{replace, restore};
 pub use update::update;
-pub use watch::deleted_under;
+pub use watch::{confirm, deleted_under, Requested};
 
 use serde::Serialize;
 

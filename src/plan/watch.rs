@@ -114,6 +114,76 @@ pub async fn deleted_under(c: &Clients, owner: &Owner, generated_id: &str) -> Re
     }))
 }
 
+/// What an Update or a Delete event asks for, on the set with this PhysicalResourceId.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requested<'a> {
+    /// An Update of the set with this id (in place, a replacement, or a rollback).
+    Update(&'a str),
+    /// A Delete of the set with this id.
+    Delete(&'a str),
+}
+
+/// `Ok(None)` if CloudFormation shows stack resource `logical_id` of `stack_id` in the
+/// operation `requested` ([`confirms`]); otherwise what it shows instead. Anyone allowed to
+/// invoke the function can send any event: only one CloudFormation confirms may change a set.
+pub async fn confirm(
+    c: &Clients,
+    stack_id: &str,
+    logical_id: &str,
+    requested: Requested<'_>,
+) -> Result<Option<String>> {
+    let cf = &c.cloudformation;
+    let (stack_status, resource) = tokio::join!(
+        Box::pin(stack::status(cf, stack_id)),
+        Box::pin(stack::resource(cf, stack_id, logical_id)),
+    )
+    .all_ok()?;
+    Ok(confirms(
+        requested,
+        logical_id,
+        (stack_status.as_deref(), resource.as_ref()),
+    ))
+}
+
+/// `None` if CloudFormation is running `requested`, else what it shows. An Update: the resource
+/// is `UPDATE_IN_PROGRESS` under that id, in a stack `UPDATE_IN_PROGRESS` (or
+/// `UPDATE_ROLLBACK_IN_PROGRESS`: the rollback Update). A Delete: the resource is `DELETE_*`
+/// under that id (the stack or the resource being deleted, or the Delete of a failed Create),
+/// or the stack is in a `*_CLEANUP_IN_PROGRESS` phase and the resource holds another id (the
+/// cleanup of the set a replacement, or a rollback, left behind: CloudFormation User Guide,
+/// custom resource request types Update and Delete; aws-cdk `docs/CLOUDFORMATION.md`).
+pub fn confirms(
+    requested: Requested<'_>,
+    logical_id: &str,
+    (stack_status, resource): (Option<&str>, Option<&StackResource>),
+) -> Option<String> {
+    let stack_status = stack_status.unwrap_or("not found");
+    let Some(resource) = resource else {
+        return Some(format!(
+            "the stack has no resource ({logical_id}) (stack {stack_status})"
+        ));
+    };
+    let held = resource.physical_id.as_deref();
+    let running = match requested {
+        Requested::Update(id) => {
+            resource.status == "UPDATE_IN_PROGRESS"
+                && held == Some(id)
+                && ["UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"].contains(&stack_status)
+        }
+        Requested::Delete(id) => {
+            (resource.status.starts_with("DELETE_") && held == Some(id))
+                || (stack_status.ends_with("_CLEANUP_IN_PROGRESS") && held.is_some_and(|h| h != id))
+        }
+    };
+    (!running).then(|| {
+        format!(
+            "stack resource ({logical_id}) is {} with id {} (stack {stack_status})",
+            resource.status,
+            held.unwrap_or("none")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +259,48 @@ mod tests {
             "UPDATE_ROLLBACK_IN_PROGRESS",
             &updating
         ));
+    }
+
+    fn refused(requested: Requested<'_>, stack: &str, r: &StackResource) -> bool {
+        confirms(requested, "Service", (Some(stack), Some(r))).is_some()
+    }
+
+    #[test]
+    fn an_update_is_confirmed_only_in_progress_under_its_id() {
+        let update = Requested::Update("prod-e-a");
+        let running = seen("UPDATE_IN_PROGRESS", Some("prod-e-a"));
+        assert!(!refused(update, "UPDATE_IN_PROGRESS", &running));
+        assert!(!refused(update, "UPDATE_ROLLBACK_IN_PROGRESS", &running));
+        assert!(refused(update, "UPDATE_COMPLETE", &running));
+        let other = seen("UPDATE_IN_PROGRESS", Some("prod-e-b"));
+        assert!(refused(update, "UPDATE_IN_PROGRESS", &other));
+        let done = seen("UPDATE_COMPLETE", Some("prod-e-a"));
+        assert!(refused(update, "UPDATE_COMPLETE", &done));
+        assert!(confirms(update, "Service", (None, None)).is_some());
+    }
+
+    #[test]
+    fn a_delete_is_confirmed_for_its_id_or_in_a_cleanup_of_another() {
+        let delete = Requested::Delete("prod-e-a");
+        let deleting = seen("DELETE_IN_PROGRESS", Some("prod-e-a"));
+        assert!(!refused(delete, "DELETE_IN_PROGRESS", &deleting));
+        assert!(!refused(delete, "ROLLBACK_IN_PROGRESS", &deleting));
+        let replaced = seen("UPDATE_COMPLETE", Some("prod-e-b"));
+        assert!(!refused(
+            delete,
+            "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+            &replaced
+        ));
+        let rolled_back = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS";
+        assert!(!refused(delete, rolled_back, &replaced));
+        // A forged Delete of the live set: CloudFormation holds it, deleting nothing.
+        let live = seen("CREATE_COMPLETE", Some("prod-e-a"));
+        assert!(refused(delete, "CREATE_COMPLETE", &live));
+        assert!(refused(
+            delete,
+            "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+            &live
+        ));
+        assert!(refused(delete, "UPDATE_COMPLETE", &replaced));
     }
 }

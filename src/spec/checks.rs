@@ -231,9 +231,11 @@ pub fn condition_value(s: &str) -> Result<(), String> {
     }
 }
 
-/// A user tag key: not under a reserved prefix, at most 128 characters.
+/// A user tag key: not under a reserved prefix in any case (AWS reserves `aws:` whatever its
+/// case: "Tag naming limits and requirements", Tagging AWS Resources), at most 128 characters.
 pub fn user_tag(key: &str) -> Result<(), String> {
-    match RESERVED_TAG_PREFIXES.iter().find(|p| key.starts_with(*p)) {
+    let lower = key.to_ascii_lowercase();
+    match RESERVED_TAG_PREFIXES.iter().find(|p| lower.starts_with(*p)) {
         Some(prefix) => Err(format!(
             "tag key {key:?} uses the reserved prefix {prefix:?}"
         )),

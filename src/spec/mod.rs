@@ -3,6 +3,7 @@
 
 pub mod alarms;
 pub mod capacity;
+pub mod caps;
 pub mod checks;
 pub mod documents;
 pub mod health;

@@ -548,6 +548,14 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
             "Tags: tag key \"aws:cloudformation:stack-name\" uses the reserved prefix",
         ),
         (
+            json!({"Tags": {"AWS:Owner": "x"}}),
+            "Tags: tag key \"AWS:Owner\" uses the reserved prefix",
+        ),
+        (
+            json!({"Tags": {"Prod-E:physical-id": "x"}}),
+            "Tags: tag key \"Prod-E:physical-id\" uses the reserved prefix",
+        ),
+        (
             json!({"Tags": (0..41)
                 .map(|i| (format!("k{i}"), json!("v")))
                 .collect::<serde_json::Map<_, _>>()}),

@@ -12,6 +12,14 @@
 //!   prod-e's `restore` answers) under stack `UPDATE_ROLLBACK_IN_PROGRESS` (CancelUpdateStack:
 //!   "the stack proceeds to the UPDATE_ROLLBACK_IN_PROGRESS state").
 //! - Delete of a prod-e id: resource `DELETE_IN_PROGRESS` under it; the stack keeps its status.
+//!   When the resource holds another id (the Delete is the cleanup after a replacement, or of
+//!   a failed replacement's set after the rollback), the stack turns
+//!   `UPDATE_COMPLETE_CLEANUP_IN_PROGRESS` (`UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS`) and
+//!   the resource stays (aws-cdk `docs/CLOUDFORMATION.md`; Delete request type, CloudFormation
+//!   User Guide).
+//! - Every answer ([`answered`]): the resource turns `CREATE_COMPLETE` / `UPDATE_COMPLETE` /
+//!   `DELETE_COMPLETE` under the id answered, or `*_FAILED`; a failed Create rolls the stack
+//!   back (`ROLLBACK_IN_PROGRESS`), a failed Update too (`UPDATE_ROLLBACK_IN_PROGRESS`).
 //! - Delete of any other id: a Create CloudFormation cancelled or gave up on. The resource is
 //!   `CREATE_FAILED` ("Resource creation cancelled") and then `DELETE_IN_PROGRESS` under an id
 //!   CloudFormation generated, the stack `ROLLBACK_IN_PROGRESS`
@@ -68,12 +76,82 @@ pub fn sends(event: &Value) {
             (Some("UPDATE_ROLLBACK_IN_PROGRESS"), "UPDATE_IN_PROGRESS")
         }
         "Update" => (Some("UPDATE_IN_PROGRESS"), "UPDATE_IN_PROGRESS"),
-        // A Delete of an id it holds: the stack's own operation goes on (a deletion, a cleanup).
+        // The cleanup Delete of a set a replacement (or a rollback) left behind: the resource
+        // keeps the id CloudFormation now holds.
+        "Delete" if ours.is_some() && cleans_up(event) => return clean_up(event),
+        // A Delete of an id it holds: the stack's own operation goes on (a deletion).
         "Delete" if ours.is_some() => (None, "DELETE_IN_PROGRESS"),
         "Delete" => (Some("ROLLBACK_IN_PROGRESS"), "DELETE_IN_PROGRESS"),
         _ => return,
     };
     let (stack_id, logical_id) = (text(event, "StackId"), text(event, "LogicalResourceId"));
+    set(
+        &stack_id,
+        &logical_id,
+        stack_status,
+        (status.to_string(), id),
+    );
+}
+
+/// Whether a Delete is CloudFormation's cleanup of an id it no longer holds: the resource
+/// shows another id, its Update complete.
+fn cleans_up(event: &Value) -> bool {
+    let (stack_id, logical_id) = (text(event, "StackId"), text(event, "LogicalResourceId"));
+    current(&stack_id, &logical_id).is_some_and(|shown| {
+        shown.status == "UPDATE_COMPLETE"
+            && shown.physical_id.as_deref() != event["PhysicalResourceId"].as_str()
+    })
+}
+
+/// The stack enters its cleanup phase: `UPDATE_COMPLETE_CLEANUP_IN_PROGRESS`, or
+/// `UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS` after a rollback (the CloudFormation User
+/// Guide's stack status codes); the resource is left as it is.
+fn clean_up(event: &Value) {
+    let stack_id = text(event, "StackId");
+    let mut all = stacks().lock().expect("stacks");
+    let stack = all.entry(stack_id).or_default();
+    stack.status = match stack.status.starts_with("UPDATE_ROLLBACK") {
+        true => "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS".into(),
+        false => "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS".into(),
+    };
+}
+
+/// CloudFormation reads `response`, the answer to `event`: the resource is complete or failed
+/// under the id answered, and a failure rolls the stack back.
+pub fn answered(event: &Value, response: &Value) {
+    if event.get(prod_e::continuation::KEY).is_some() {
+        return;
+    }
+    let (stack_id, logical_id) = (text(event, "StackId"), text(event, "LogicalResourceId"));
+    let Some(shown) = current(&stack_id, &logical_id) else {
+        return;
+    };
+    // CloudFormation reads only the answer it waits for: to the operation it still runs.
+    let waits = match text(event, "RequestType").as_str() {
+        "Create" => shown.status == "CREATE_IN_PROGRESS",
+        kind => {
+            shown.status == format!("{}_IN_PROGRESS", kind.to_uppercase())
+                && shown.physical_id.as_deref() == event["PhysicalResourceId"].as_str()
+        }
+    };
+    if !waits {
+        return;
+    }
+    let id = response["PhysicalResourceId"].as_str().map(str::to_string);
+    let success = response["Status"] == "SUCCESS";
+    let (stack_status, status) = match (text(event, "RequestType").as_str(), success) {
+        // The stack completes only with its last resource: its status stays.
+        ("Create", true) => (None, "CREATE_COMPLETE"),
+        ("Create", false) => (Some("ROLLBACK_IN_PROGRESS"), "CREATE_FAILED"),
+        ("Update", true) => (None, "UPDATE_COMPLETE"),
+        ("Update", false) if shown.stack_status == "UPDATE_IN_PROGRESS" => {
+            (Some("UPDATE_ROLLBACK_IN_PROGRESS"), "UPDATE_FAILED")
+        }
+        ("Update", false) => (Some("UPDATE_ROLLBACK_FAILED"), "UPDATE_FAILED"),
+        ("Delete", true) => (None, "DELETE_COMPLETE"),
+        ("Delete", false) => (None, "DELETE_FAILED"),
+        _ => return,
+    };
     set(
         &stack_id,
         &logical_id,

@@ -306,6 +306,21 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
             if let Some(policy) = field("PolicyArn") {
                 values.insert("iam:PolicyARN".to_string(), policy);
             }
+            // Tags given in a create need the tagging action too, with the create's name in
+            // the service's CreateAction key (tag-on-create; a direct tagging call has none).
+            let tag_on_create = [
+                ("ec2:CreateTags", "ec2:CreateAction"),
+                ("ecs:TagResource", "ecs:CreateAction"),
+                (
+                    "elasticloadbalancing:AddTags",
+                    "elasticloadbalancing:CreateAction",
+                ),
+            ];
+            for (tagging, key) in tag_on_create {
+                if action == tagging && !tagging.ends_with(&format!(":{}", call.action)) {
+                    values.insert(key.to_string(), call.action.clone());
+                }
+            }
             if let Some(service) = field("AWSServiceName") {
                 values.insert("iam:AWSServiceName".to_string(), service);
             }
@@ -482,6 +497,21 @@ mod tests {
 
     fn denied(statements: &[Statement], call: Call) -> bool {
         !judge(statements, &[call]).denied.is_empty()
+    }
+
+    #[test]
+    fn the_template_tags_as_ours_only_in_the_create() {
+        let t = template();
+        let ours = r#"[{"key":"prod-e:physical-id","value":"prod-e-1"}]"#;
+        let create = format!(r#"{{"clusterName":"c","tags":{ours}}}"#);
+        assert!(!denied(&t, call("ecs", "CreateCluster", &create, None)));
+        // Someone else's cluster, tagged as ours, would then be ours to change and delete.
+        let arn = "arn:aws:ecs:us-east-1:123456789012:cluster/theirs";
+        let tag = format!(r#"{{"resourceArn":"{arn}","tags":{ours}}}"#);
+        assert!(denied(&t, call("ecs", "TagResource", &tag, None)));
+        let sg = "Action=CreateTags&ResourceId.1=sg-1&Tag.1.Key=prod-e:physical-id&\
+                  Tag.1.Value=prod-e-1";
+        assert!(denied(&t, call("ec2", "CreateTags", sg, None)));
     }
 
     #[test]

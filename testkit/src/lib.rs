@@ -120,7 +120,11 @@ impl Harness {
 
     pub async fn invoke_with_time(&self, event: Value, time: Duration) -> Outcome {
         cloudformation::sends(&event);
-        self.invoke_directly(event, time).await
+        let out = self.invoke_directly(event.clone(), time).await;
+        if let Some(response) = &out.response {
+            cloudformation::answered(&event, response);
+        }
+        out
     }
 
     /// Invokes the handler with `event` as anyone holding `lambda:InvokeFunction` could,

@@ -209,6 +209,16 @@ impl Proxy {
         }
     }
 
+    /// Runs `f` (an operator's command, which calls AWS through this proxy while the provider
+    /// does not) with the calls out of the call log, then logs the provider's calls again, so
+    /// that the policy judgement sees every call the provider makes after it.
+    pub fn as_operator<T>(&self, f: impl FnOnce() -> T) -> T {
+        let kept = self.with(|s| (s.log.take(), s.probe.take()));
+        let out = f();
+        self.with(|s| (s.log, s.probe) = kept);
+        out
+    }
+
     /// The calls through this proxy are a test's own, not the provider's: they stay out of
     /// the call log (`PROD_E_CALL_LOG`) that the policy judgement reads.
     pub fn not_the_provider(&self) {

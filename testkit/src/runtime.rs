@@ -241,7 +241,9 @@ impl Function {
     /// Runs `event` to the end; `None` if the process died first or `wait` passed.
     pub async fn invoke(&mut self, event: &Value, wait: Duration) -> Option<Reported> {
         let id = self.api.submit(event, true);
-        self.until_reported(&id, wait).await
+        let reported = self.until_reported(&id, wait).await;
+        answered(event).await;
+        reported
     }
 
     /// Lambda's retry of the asynchronous invocation `event` (after its process died): the
@@ -250,7 +252,9 @@ impl Function {
     /// [`invoke`]: Function::invoke
     pub async fn retry(&mut self, event: &Value, wait: Duration) -> Option<Reported> {
         let id = self.api.submit(event, false);
-        self.until_reported(&id, wait).await
+        let reported = self.until_reported(&id, wait).await;
+        answered(event).await;
+        reported
     }
 
     async fn until_reported(&mut self, id: &str, wait: Duration) -> Option<Reported> {
@@ -319,5 +323,13 @@ impl Drop for Function {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log_path);
+    }
+}
+
+/// CloudFormation reads the answer to `event` at its ResponseURL, if one arrived there.
+async fn answered(event: &Value) {
+    let url = event["ResponseURL"].as_str().unwrap_or_default();
+    if let Some(response) = crate::s3::read_response(url).await {
+        crate::cloudformation::answered(event, &response);
     }
 }

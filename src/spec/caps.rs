@@ -1,0 +1,163 @@
+//! The operator's caps on what one stack may ask for: the template's parameters
+//! `MaxDesiredCount`, `MaxTaskCpu`, `MaxTaskMemory` and `MaxScalingCapacity`, passed to the
+//! function as environment variables. Anyone who may create a stack can use the ServiceToken,
+//! so the size of what it runs is the operator's to bound, not each stack author's.
+
+use super::scaling::bounds;
+use super::Spec;
+
+/// `MaxDesiredCount`, as the template passes it (unset or empty: no cap; so for the others).
+pub const MAX_DESIRED_COUNT_ENV: &str = "PROD_E_MAX_DESIRED_COUNT";
+/// `MaxTaskCpu`.
+pub const MAX_TASK_CPU_ENV: &str = "PROD_E_MAX_TASK_CPU";
+/// `MaxTaskMemory`.
+pub const MAX_TASK_MEMORY_ENV: &str = "PROD_E_MAX_TASK_MEMORY";
+/// `MaxScalingCapacity`.
+pub const MAX_SCALING_CAPACITY_ENV: &str = "PROD_E_MAX_SCALING_CAPACITY";
+
+/// The most one stack resource may ask for; `None`: no cap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Caps {
+    /// `DesiredCount`, tasks.
+    pub desired_count: Option<u32>,
+    /// `Cpu`, CPU units (1024 = 1 vCPU).
+    pub cpu: Option<u32>,
+    /// `Memory`, MiB.
+    pub memory: Option<u32>,
+    /// `AutoScaling.MaxCapacity` and every `ScheduledActions[].MaxCapacity`, tasks.
+    pub scaling_capacity: Option<u32>,
+}
+
+impl Caps {
+    /// From the environment variables above.
+    pub fn from_env() -> Caps {
+        let var = |name| std::env::var(name).ok().and_then(|v| v.parse().ok());
+        Caps {
+            desired_count: var(MAX_DESIRED_COUNT_ENV),
+            cpu: var(MAX_TASK_CPU_ENV),
+            memory: var(MAX_TASK_MEMORY_ENV),
+            scaling_capacity: var(MAX_SCALING_CAPACITY_ENV),
+        }
+    }
+
+    /// `Err` naming every property of `spec` over its cap, with the cap's parameter.
+    pub fn check(&self, spec: &Spec) -> Result<(), String> {
+        self.check_change(None, spec)
+    }
+
+    /// [`Caps::check`] for an Update from `old`: only what grows over its cap is refused, so
+    /// that lowering a cap never blocks an Update, or CloudFormation's rollback, of a stack
+    /// that was within the old one.
+    pub fn check_change(&self, old: Option<&Spec>, new: &Spec) -> Result<(), String> {
+        let before = old.map(|o| self.asked(o));
+        let over: Vec<String> = self
+            .asked(new)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, (property, value, cap, parameter))| {
+                let was = before.as_ref().and_then(|b| b[i].1);
+                match (value, cap) {
+                    (Some(v), Some(cap)) if v > cap && was.is_none_or(|w| v > w) => Some(format!(
+                        "{property} {v} is over the operator's cap ({parameter} {cap})"
+                    )),
+                    _ => None,
+                }
+            })
+            .collect();
+        match over.is_empty() {
+            true => Ok(()),
+            false => Err(over.join("; ")),
+        }
+    }
+
+    /// (property, what `spec` asks, its cap, the cap's template parameter), in a fixed order.
+    fn asked(&self, spec: &Spec) -> [(&'static str, Option<u32>, Option<u32>, &'static str); 5] {
+        let scaled = spec.auto_scaling.as_ref().map(|o| bounds(o).1);
+        let scheduled = spec
+            .scheduled_actions
+            .iter()
+            .filter_map(|a| a.optional_integer("MaxCapacity"))
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+            .max();
+        let tasks = self.scaling_capacity;
+        [
+            (
+                "DesiredCount",
+                Some(spec.desired_count),
+                self.desired_count,
+                "MaxDesiredCount",
+            ),
+            ("Cpu", Some(spec.cpu), self.cpu, "MaxTaskCpu"),
+            ("Memory", Some(spec.memory), self.memory, "MaxTaskMemory"),
+            (
+                "AutoScaling.MaxCapacity",
+                scaled,
+                tasks,
+                "MaxScalingCapacity",
+            ),
+            (
+                "ScheduledActions MaxCapacity",
+                scheduled,
+                tasks,
+                "MaxScalingCapacity",
+            ),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(extra: serde_json::Value) -> Spec {
+        let mut props = json!({"VpcId": "vpc-1", "SubnetIds": ["subnet-1"],
+            "ListenerArn": "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/a/b/c",
+            "LoadBalancerSecurityGroupId": "sg-1"});
+        if let (Some(p), serde_json::Value::Object(e)) = (props.as_object_mut(), extra) {
+            p.extend(e);
+        }
+        Spec::parse(&props).expect("valid properties")
+    }
+
+    #[test]
+    fn what_is_over_a_cap_is_named_with_the_cap() {
+        let caps = Caps {
+            desired_count: Some(4),
+            cpu: Some(1024),
+            memory: None,
+            scaling_capacity: Some(10),
+        };
+        assert_eq!(caps.check(&spec(json!({"DesiredCount": 4}))), Ok(()));
+        let big = spec(json!({"DesiredCount": 5, "Cpu": 2048, "Memory": 4096,
+            "AutoScaling": {"MinCapacity": 1, "MaxCapacity": 50, "CpuTarget": 60},
+            "ScheduledActions": [{"ScheduledActionName": "n", "Schedule": "rate(1 day)",
+                                  "MaxCapacity": 20}]}));
+        assert_eq!(
+            caps.check(&big),
+            Err(
+                "DesiredCount 5 is over the operator's cap (MaxDesiredCount 4); Cpu 2048 is \
+                 over the operator's cap (MaxTaskCpu 1024); AutoScaling.MaxCapacity 50 is over \
+                 the operator's cap (MaxScalingCapacity 10); ScheduledActions MaxCapacity 20 \
+                 is over the operator's cap (MaxScalingCapacity 10)"
+                    .to_string()
+            )
+        );
+        assert_eq!(Caps::default().check(&big), Ok(()));
+    }
+
+    #[test]
+    fn an_update_is_refused_only_what_grows_over_a_cap() {
+        let caps = Caps {
+            desired_count: Some(4),
+            ..Caps::default()
+        };
+        let (six, eight) = (
+            spec(json!({"DesiredCount": 6})),
+            spec(json!({"DesiredCount": 8})),
+        );
+        assert_eq!(caps.check_change(Some(&eight), &six), Ok(()));
+        assert!(caps.check_change(Some(&six), &eight).is_err());
+        assert!(caps.check_change(None, &six).is_err());
+    }
+}
