@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::inspect;
-use crate::support::{Harness, Stack};
+use crate::support::{Harness, Stack, LAMBDA_TIME};
 
 #[tokio::test]
 async fn every_bad_property_is_named_at_once() {
@@ -57,5 +57,21 @@ async fn what_is_over_the_operators_caps_is_refused_naming_the_cap() {
         refused.reason(),
         "DesiredCount 5 is over the operator's cap (MaxDesiredCount 2); nothing was changed"
     );
+    // The operator lowers the cap; a stack within the old one is still rolled back to it.
+    let mut one = fits.clone();
+    one["DesiredCount"] = json!(1);
+    h.invoke(stack.update(&id, &fits, &one))
+        .await
+        .assert_success();
+    h.provider.clients.caps.desired_count = Some(1);
+    stack.show(
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_IN_PROGRESS",
+        Some(&id),
+    );
+    let back = h
+        .invoke_directly(stack.update(&id, &one, &fits), LAMBDA_TIME)
+        .await;
+    back.assert_success();
     h.invoke(stack.delete(&id, &fits)).await.assert_success();
 }

@@ -180,16 +180,17 @@ async fn accepted_update(
         )));
     };
     let requested = plan::Requested::Update(physical_id);
-    if let Some(refused) = unconfirmed(clients, e, requested, "Update").await {
-        return Err(refused);
-    }
+    let stack_status = confirmed(clients, e, requested, "Update").await?;
     let new = Spec::parse(&request.properties)
         .map_err(|invalid| failed(format!("{invalid}; nothing was changed")))?;
-    let before = Spec::parse(old).ok();
-    clients
-        .caps
-        .check_change(before.as_ref(), &new)
-        .map_err(|over| failed(format!("{over}; nothing was changed")))?;
+    // CloudFormation's rollback restores what ran before: never refused by a cap lowered since.
+    if stack_status != "UPDATE_ROLLBACK_IN_PROGRESS" {
+        let before = Spec::parse(old).ok();
+        clients
+            .caps
+            .check_change(before.as_ref(), &new)
+            .map_err(|over| failed(format!("{over}; nothing was changed")))?;
+    }
     Ok((current, new))
 }
 
@@ -246,32 +247,32 @@ async fn delete(clients: &Clients, request: &Request, physical_id: &str) -> Outc
         None => return Box::pin(delete_abandoned(clients, request, physical_id)).await,
     };
     let requested = plan::Requested::Delete(physical_id);
-    if let Some(refused) = unconfirmed(clients, e, requested, "Delete").await {
+    if let Err(refused) = confirmed(clients, e, requested, "Delete").await {
         return refused;
     }
     let deleted = plan::delete(clients, &d, &Locator::from_properties(&request.properties)).await;
     answer(e, physical_id, deleted.map(|()| BTreeMap::new()), false)
 }
 
-/// `None` if CloudFormation shows the operation `requested` ([`plan::confirm`]); otherwise
-/// the FAILED answer, with nothing changed: an event it did not send (anyone allowed to invoke
-/// the function can send one) or one it no longer runs.
-async fn unconfirmed(
+/// The stack's status if CloudFormation shows the operation `requested` ([`plan::confirm`]);
+/// otherwise the FAILED answer, with nothing changed: an event it did not send (anyone allowed
+/// to invoke the function can send one) or one it no longer runs.
+async fn confirmed(
     clients: &Clients,
     e: &Envelope,
     requested: plan::Requested<'_>,
     kind: &str,
-) -> Option<Outcome> {
+) -> Result<String, Outcome> {
     let (plan::Requested::Update(id) | plan::Requested::Delete(id)) = requested;
     let reason = match plan::confirm(clients, &e.stack_id, &e.logical_id, requested).await {
-        Ok(None) => return None,
-        Ok(Some(shown)) => {
+        Ok(Ok(stack_status)) => return Ok(stack_status),
+        Ok(Err(shown)) => {
             format!("CloudFormation does not show this {kind}: {shown}; nothing was changed")
         }
         Err(error) => format!("{error}; nothing was changed"),
     };
     tracing::warn!(%reason, "an event CloudFormation does not confirm");
-    Some(Outcome::Answer(Response::failed(e, id, reason)))
+    Err(Outcome::Answer(Response::failed(e, id, reason)))
 }
 
 /// The Delete of an id that is not prod-e's: CloudFormation generated it for a Create it

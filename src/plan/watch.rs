@@ -96,7 +96,8 @@ pub fn verdict(
 
 /// Whether CloudFormation is deleting stack resource `owner` under `generated_id`, an id that
 /// is not prod-e's: the Delete of a Create it cancelled or that never answered in time, whose
-/// set (`owner`'s) it does not hold. The resource must be `DELETE_*` and show that id or none
+/// set (`owner`'s) it does not hold. The resource must be `DELETE_IN_PROGRESS` (or
+/// `DELETE_FAILED`, a continued Delete CloudFormation timed out on) and show that id or none
 /// (no source says which CloudFormation shows then: cloudformation-coverage-roadmap#1814 and
 /// aws-cdk PR #36951 only say the id is generated). `false` (touch nothing) for anything
 /// else, so that an event CloudFormation did not send removes nothing.
@@ -109,7 +110,7 @@ pub async fn deleted_under(c: &Clients, owner: &Owner, generated_id: &str) -> Re
         "the stack resource, as CloudFormation shows it"
     );
     Ok(resource.is_some_and(|r| {
-        r.status.starts_with("DELETE_")
+        ["DELETE_IN_PROGRESS", "DELETE_FAILED"].contains(&r.status.as_str())
             && r.physical_id.as_deref().is_none_or(|id| id == generated_id)
     }))
 }
@@ -123,32 +124,36 @@ pub enum Requested<'a> {
     Delete(&'a str),
 }
 
-/// `Ok(None)` if CloudFormation shows stack resource `logical_id` of `stack_id` in the
-/// operation `requested` ([`confirms`]); otherwise what it shows instead. Anyone allowed to
-/// invoke the function can send any event: only one CloudFormation confirms may change a set.
+/// `Ok(Ok(stack status))` if CloudFormation shows stack resource `logical_id` of `stack_id` in
+/// the operation `requested` ([`confirms`]); `Ok(Err(what it shows instead))` otherwise. Anyone
+/// allowed to invoke the function can send any event: only one CloudFormation confirms may
+/// change a set.
 pub async fn confirm(
     c: &Clients,
     stack_id: &str,
     logical_id: &str,
     requested: Requested<'_>,
-) -> Result<Option<String>> {
+) -> Result<std::result::Result<String, String>> {
     let cf = &c.cloudformation;
     let (stack_status, resource) = tokio::join!(
         Box::pin(stack::status(cf, stack_id)),
         Box::pin(stack::resource(cf, stack_id, logical_id)),
     )
     .all_ok()?;
-    Ok(confirms(
-        requested,
-        logical_id,
-        (stack_status.as_deref(), resource.as_ref()),
-    ))
+    let seen = (stack_status.as_deref(), resource.as_ref());
+    Ok(match confirms(requested, logical_id, seen) {
+        None => Ok(stack_status.unwrap_or_default()),
+        Some(shown) => Err(shown),
+    })
 }
 
 /// `None` if CloudFormation is running `requested`, else what it shows. An Update: the resource
 /// is `UPDATE_IN_PROGRESS` under that id, in a stack `UPDATE_IN_PROGRESS` (or
-/// `UPDATE_ROLLBACK_IN_PROGRESS`: the rollback Update). A Delete: the resource is `DELETE_*`
-/// under that id (the stack or the resource being deleted, or the Delete of a failed Create),
+/// `UPDATE_ROLLBACK_IN_PROGRESS`: the rollback Update). A Delete: the resource is
+/// `DELETE_IN_PROGRESS` under that id (the stack or the resource being deleted, or the Delete
+/// of a failed Create), or `DELETE_FAILED` (a continued Delete CloudFormation timed out on);
+/// never `DELETE_COMPLETE` or `DELETE_SKIPPED` (a deleted stack stays readable by its ARN, and
+/// a retained set must outlive it),
 /// or the stack is in a `*_CLEANUP_IN_PROGRESS` phase and the resource holds another id (the
 /// cleanup of the set a replacement, or a rollback, left behind: CloudFormation User Guide,
 /// custom resource request types Update and Delete; aws-cdk `docs/CLOUDFORMATION.md`).
@@ -171,7 +176,8 @@ pub fn confirms(
                 && ["UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"].contains(&stack_status)
         }
         Requested::Delete(id) => {
-            (resource.status.starts_with("DELETE_") && held == Some(id))
+            (["DELETE_IN_PROGRESS", "DELETE_FAILED"].contains(&resource.status.as_str())
+                && held == Some(id))
                 || (stack_status.ends_with("_CLEANUP_IN_PROGRESS") && held.is_some_and(|h| h != id))
         }
     };
@@ -302,5 +308,13 @@ mod tests {
             &live
         ));
         assert!(refused(delete, "UPDATE_COMPLETE", &replaced));
+        // Long after the stack's deletion, or a set it retained: nothing to delete now.
+        for done in ["DELETE_COMPLETE", "DELETE_SKIPPED"] {
+            assert!(refused(
+                delete,
+                "DELETE_COMPLETE",
+                &seen(done, Some("prod-e-a"))
+            ));
+        }
     }
 }
