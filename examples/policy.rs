@@ -54,7 +54,7 @@ fn main() -> ExitCode {
     }
     let probed = calls.iter().filter(|c| c.probed.owner.is_some()).count();
     println!(
-        "policy: {} calls of the whole suite ({} permissions checked, {probed} on resources carrying the ownership tag), each under its own network's VpcId and ListenerArn; with TaskRoleAllowedPolicyArns {:?}: {} denied, {} (statement, action) grants unused; with the template's defaults: {} denied, {} task-role attachments refused as the defaults intend",
+        "policy: {} calls of the whole suite ({} permissions checked, {probed} on resources carrying the ownership tag), each under its own network's VpcId and ListenerArn; with TaskRoleAllowedPolicyArns {:?}: {} denied, {} (statement, action) grants unused; with the template's defaults: {} denied, {} of {} task-role attachments refused as the defaults intend",
         j.calls,
         j.judged,
         judgement::SUITE_PARAMETERS,
@@ -62,6 +62,7 @@ fn main() -> ExitCode {
         j.unused.len(),
         j.denied_by_defaults.len(),
         j.refused_by_defaults,
+        j.task_role_attachments,
     );
     match j.passed() {
         true => ExitCode::SUCCESS,

@@ -35,13 +35,7 @@ pub enum Awaited {
 /// `Err(Error::Abandoned)` if CloudFormation no longer waits for `owner`'s operation
 /// ([`verdict`]); the stack and its resource are read at once.
 pub async fn still_awaited(c: &Clients, owner: &Owner, awaited: &Awaited) -> Result<()> {
-    let cf = &c.cloudformation;
-    // Boxed: SDK calls' futures are large, and this one sits inside every operation's.
-    let (stack_status, resource) = tokio::join!(
-        Box::pin(stack::status(cf, &owner.stack_id)),
-        Box::pin(stack::resource(cf, &owner.stack_id, &owner.logical_id)),
-    )
-    .all_ok()?;
+    let (stack_status, resource) = read(c, &owner.stack_id, &owner.logical_id).await?;
     let id = owner.deployment.physical_id();
     let seen = (stack_status.as_deref(), resource.as_ref());
     match verdict(awaited, id, &owner.logical_id, seen) {
@@ -50,6 +44,39 @@ pub async fn still_awaited(c: &Clients, owner: &Owner, awaited: &Awaited) -> Res
             tracing::warn!(%reason, "CloudFormation no longer waits: stopping");
             Err(Error::Abandoned { reason })
         }
+    }
+}
+
+/// The stack's status and its resource `logical_id`, as CloudFormation shows them, read at
+/// once (`None`: no such stack, or no such resource).
+async fn read(
+    c: &Clients,
+    stack_id: &str,
+    logical_id: &str,
+) -> Result<(Option<String>, Option<StackResource>)> {
+    let cf = &c.cloudformation;
+    // Boxed: SDK calls' futures are large, and this one sits inside every operation's.
+    tokio::join!(
+        Box::pin(stack::status(cf, stack_id)),
+        Box::pin(stack::resource(cf, stack_id, logical_id)),
+    )
+    .all_ok()
+}
+
+/// The statuses of a resource CloudFormation is deleting: `DELETE_IN_PROGRESS`, or
+/// `DELETE_FAILED` (a Delete continued past its timeout). Not `DELETE_COMPLETE` (a deleted
+/// stack stays readable by its ARN) nor `DELETE_SKIPPED` (a retained set outlives its stack).
+const DELETING: [&str; 2] = ["DELETE_IN_PROGRESS", "DELETE_FAILED"];
+
+/// What CloudFormation shows of resource `logical_id`, for a Reason.
+fn shown(logical_id: &str, stack_status: &str, resource: Option<&StackResource>) -> String {
+    match resource {
+        None => format!("the stack has no resource ({logical_id}) (stack {stack_status})"),
+        Some(r) => format!(
+            "stack resource ({logical_id}) is {} with id {} (stack {stack_status})",
+            r.status,
+            r.physical_id.as_deref().unwrap_or("none")
+        ),
     }
 }
 
@@ -62,17 +89,14 @@ pub fn verdict(
     logical_id: &str,
     (stack_status, resource): (Option<&str>, Option<&StackResource>),
 ) -> Option<String> {
+    let stack_status = stack_status.unwrap_or("not found");
     let Some(resource) = resource else {
-        return Some(format!(
-            "the stack has no resource ({logical_id}) (stack {})",
-            stack_status.unwrap_or("not found")
-        ));
+        return Some(shown(logical_id, stack_status, None));
     };
     let held = resource.physical_id.as_deref();
     if held == Some(set_id) && !resource.status.starts_with("DELETE_") {
         return None;
     }
-    let stack_status = stack_status.unwrap_or("not found");
     let waiting = match awaited {
         Awaited::Create => {
             resource.status == "CREATE_IN_PROGRESS"
@@ -85,13 +109,7 @@ pub fn verdict(
         }
         Awaited::Restore => resource.status == "UPDATE_IN_PROGRESS",
     };
-    (!waiting).then(|| {
-        format!(
-            "stack resource ({logical_id}) is {} with id {} (stack {stack_status})",
-            resource.status,
-            held.unwrap_or("none")
-        )
-    })
+    (!waiting).then(|| shown(logical_id, stack_status, Some(resource)))
 }
 
 /// Whether CloudFormation is deleting stack resource `owner` under `generated_id`, an id that
@@ -110,7 +128,7 @@ pub async fn deleted_under(c: &Clients, owner: &Owner, generated_id: &str) -> Re
         "the stack resource, as CloudFormation shows it"
     );
     Ok(resource.is_some_and(|r| {
-        ["DELETE_IN_PROGRESS", "DELETE_FAILED"].contains(&r.status.as_str())
+        DELETING.contains(&r.status.as_str())
             && r.physical_id.as_deref().is_none_or(|id| id == generated_id)
     }))
 }
@@ -134,12 +152,7 @@ pub async fn confirm(
     logical_id: &str,
     requested: Requested<'_>,
 ) -> Result<std::result::Result<String, String>> {
-    let cf = &c.cloudformation;
-    let (stack_status, resource) = tokio::join!(
-        Box::pin(stack::status(cf, stack_id)),
-        Box::pin(stack::resource(cf, stack_id, logical_id)),
-    )
-    .all_ok()?;
+    let (stack_status, resource) = read(c, stack_id, logical_id).await?;
     let seen = (stack_status.as_deref(), resource.as_ref());
     Ok(match confirms(requested, logical_id, seen) {
         None => Ok(stack_status.unwrap_or_default()),
@@ -164,9 +177,7 @@ pub fn confirms(
 ) -> Option<String> {
     let stack_status = stack_status.unwrap_or("not found");
     let Some(resource) = resource else {
-        return Some(format!(
-            "the stack has no resource ({logical_id}) (stack {stack_status})"
-        ));
+        return Some(shown(logical_id, stack_status, None));
     };
     let held = resource.physical_id.as_deref();
     let running = match requested {
@@ -176,18 +187,11 @@ pub fn confirms(
                 && ["UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"].contains(&stack_status)
         }
         Requested::Delete(id) => {
-            (["DELETE_IN_PROGRESS", "DELETE_FAILED"].contains(&resource.status.as_str())
-                && held == Some(id))
+            (DELETING.contains(&resource.status.as_str()) && held == Some(id))
                 || (stack_status.ends_with("_CLEANUP_IN_PROGRESS") && held.is_some_and(|h| h != id))
         }
     };
-    (!running).then(|| {
-        format!(
-            "stack resource ({logical_id}) is {} with id {} (stack {stack_status})",
-            resource.status,
-            held.unwrap_or("none")
-        )
-    })
+    (!running).then(|| shown(logical_id, stack_status, Some(resource)))
 }
 
 #[cfg(test)]

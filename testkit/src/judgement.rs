@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::iam::{judge, statements, Parameters};
+use super::iam::{judge, statements, Fields, Parameters};
 use super::proxy::Call;
 
 /// `TaskRoleAllowedPolicyArns` as an operator running the suite's stacks would set it: exactly
@@ -32,6 +32,8 @@ pub struct Judgement {
     /// Task-role policy attachments the defaults refuse (`TaskRoleAllowedPolicyArns` empty),
     /// as the template intends.
     pub refused_by_defaults: usize,
+    /// Task-role policy attachments among the calls (each must be refused by the defaults).
+    pub task_role_attachments: usize,
     /// Each `statement: action` of the restrictive policy no call needed.
     pub unused: BTreeSet<String>,
 }
@@ -41,6 +43,7 @@ impl Judgement {
         self.unattributed == 0
             && self.denied.is_empty()
             && self.denied_by_defaults.is_empty()
+            && self.refused_by_defaults == self.task_role_attachments
             && self.unused.is_empty()
     }
 }
@@ -66,12 +69,15 @@ pub fn judge_suite(calls: &[Call]) -> Judgement {
             Some(before) => before.intersection(&here).cloned().collect(),
             None => here,
         });
-        for denied in judge(&resolved(networks, &[]), group).denied {
-            match is_task_role_attachment(&denied) {
-                true => j.refused_by_defaults += 1,
-                false => _ = j.denied_by_defaults.insert(denied),
-            }
-        }
+        let defaults = resolved(networks, &[]);
+        let (attachments, rest): (Vec<Call>, Vec<Call>) =
+            group.iter().cloned().partition(is_task_role_attachment);
+        j.denied_by_defaults.extend(judge(&defaults, &rest).denied);
+        j.task_role_attachments += attachments.len();
+        j.refused_by_defaults += attachments
+            .iter()
+            .filter(|a| !judge(&defaults, std::slice::from_ref(a)).denied.is_empty())
+            .count();
     }
     j.unused = unused.unwrap_or_default();
     j
@@ -92,12 +98,11 @@ fn resolved(networks: &[(String, String)], allowed: &[&str]) -> Vec<super::iam::
         .collect()
 }
 
-/// Whether a denial is of `iam:AttachRolePolicy` on a task role (what an empty
+/// Whether `call` attaches a managed policy to a task role (what an empty
 /// `TaskRoleAllowedPolicyArns` exists to refuse).
-fn is_task_role_attachment(denied: &str) -> bool {
-    denied.starts_with("iam:AttachRolePolicy on ")
-        && denied
-            .split_whitespace()
-            .nth(2)
+fn is_task_role_attachment(call: &Call) -> bool {
+    call.action == "AttachRolePolicy"
+        && Fields::of(call)
+            .get("RoleName")
             .is_some_and(|role| role.ends_with("-task"))
 }

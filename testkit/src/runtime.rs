@@ -240,10 +240,7 @@ impl Function {
 
     /// Runs `event` to the end; `None` if the process died first or `wait` passed.
     pub async fn invoke(&mut self, event: &Value, wait: Duration) -> Option<Reported> {
-        let id = self.api.submit(event, true);
-        let reported = self.until_reported(&id, wait).await;
-        answered(event).await;
-        reported
+        self.run(event, wait, true).await
     }
 
     /// Lambda's retry of the asynchronous invocation `event` (after its process died): the
@@ -251,7 +248,13 @@ impl Function {
     ///
     /// [`invoke`]: Function::invoke
     pub async fn retry(&mut self, event: &Value, wait: Duration) -> Option<Reported> {
-        let id = self.api.submit(event, false);
+        self.run(event, wait, false).await
+    }
+
+    /// Submits `event` (as CloudFormation's, or as Lambda's retry), waits for its report, and
+    /// lets CloudFormation read the answer, if one reached the ResponseURL.
+    async fn run(&mut self, event: &Value, wait: Duration, sent: bool) -> Option<Reported> {
+        let id = self.api.submit(event, sent);
         let reported = self.until_reported(&id, wait).await;
         answered(event).await;
         reported
