@@ -13,6 +13,7 @@ use std::error::Error;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use prod_e::aws::CONTINUATION_KEY_ENV;
 use prod_e::cli::report;
 use prod_e::naming::Deployment;
 use prod_e::plan::inventory;
@@ -268,6 +269,7 @@ impl Watch {
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("PROD_E_ALLOW_LOCAL_RESPONSE_URL", "true")
             .envs(support::TEMPLATE_ENV)
+            .env(CONTINUATION_KEY_ENV, moto::continuation_key())
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)

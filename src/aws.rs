@@ -20,6 +20,9 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 /// One AWS call with all its retries.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The environment variable naming the KMS key that seals continuations (the template sets it).
+pub const CONTINUATION_KEY_ENV: &str = "PROD_E_CONTINUATION_KEY";
+
 /// One client per AWS service the provider calls.
 #[derive(Clone, Debug)]
 pub struct Clients {
@@ -44,6 +47,11 @@ pub struct Clients {
     /// CloudFormation, read only: whether a stack still waits for an operation (the
     /// provider), whether a deployment's stack still exists (`prod-e orphans`).
     pub cloudformation: aws_sdk_cloudformation::Client,
+    /// KMS: the HMAC key that seals continuations.
+    pub kms: aws_sdk_kms::Client,
+    /// The ARN of that key (`PROD_E_CONTINUATION_KEY`); without one an operation cannot
+    /// continue in another invocation, and no continuation is accepted.
+    pub continuation_key: Option<String>,
     /// The permissions boundaries of the roles the provider creates (IAM's part of the
     /// template's settings; none for the CLI, which creates no roles).
     pub boundaries: crate::resources::role::Boundaries,
@@ -72,6 +80,9 @@ impl Clients {
         Clients {
             boundaries: crate::resources::role::Boundaries::from_env(),
             caps: crate::spec::caps::Caps::from_env(),
+            continuation_key: std::env::var(CONTINUATION_KEY_ENV)
+                .ok()
+                .filter(|k| !k.is_empty()),
             ..Self::new(&load_config().await)
         }
     }
@@ -89,6 +100,8 @@ impl Clients {
             cloudwatch: client!(aws_sdk_cloudwatch, config),
             tagging: client!(aws_sdk_resourcegroupstagging, config),
             cloudformation: client!(aws_sdk_cloudformation, config),
+            kms: client!(aws_sdk_kms, config),
+            continuation_key: None,
             boundaries: Default::default(),
             caps: Default::default(),
         }

@@ -2,13 +2,19 @@
 //! that continues one, and the overall time limit (`ServiceTimeout`) that bounds them all.
 //!
 //! The payload is the original CloudFormation event plus one key, [`KEY`], holding
-//! [`Progress`]. Everything else an operation needs to resume it reads back from AWS (every
-//! step adopts what exists), so the payload stays the size of the event.
+//! [`Progress`] and a MAC over both from the template's KMS key ([`seal`], [`unseal`]): anyone
+//! allowed to invoke the function can send a payload, and only one the function sealed is
+//! taken as a continuation. Everything else an operation needs to resume it reads back from
+//! AWS (every step adopts what exists), so the payload stays the size of the event.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::aws::Clients;
+use crate::resources::continuation_key;
 
 /// The key of [`Progress`] in a continuation payload.
 pub const KEY: &str = "ProdEContinuation";
@@ -114,38 +120,86 @@ impl Limit {
     }
 }
 
-/// Takes the progress out of a payload: `None` for an event straight from CloudFormation.
-/// Anyone allowed to invoke the function can send a payload, so what it claims is held within
-/// what the function itself would have written ([`Progress::plausible`]).
-pub fn split(mut payload: Value) -> (Value, Option<Progress>) {
-    let progress = payload
-        .as_object_mut()
-        .and_then(|event| event.remove(KEY))
-        .and_then(|p| serde_json::from_value::<Progress>(p).ok());
-    (payload, progress.map(Progress::plausible))
+/// A continuation as it arrives: the progress it claims and the MAC that must prove it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Sealed {
+    /// What the previous invocation handed over.
+    #[serde(flatten)]
+    pub progress: Progress,
+    /// The KMS MAC of [`message`] for the event and this progress, as hex.
+    pub mac: String,
 }
 
-impl Progress {
-    /// This progress, held to what a real chain can carry: a start in the future (which would
-    /// switch the overall limit off) counts from now, and the invocation count stays within
-    /// 2..=[`MAX_INVOCATIONS`], so that a forged continuation still ends within
-    /// `ServiceTimeout` and [`MAX_INVOCATIONS`] invocations.
-    pub fn plausible(self) -> Self {
-        Progress {
-            started_ms: self.started_ms.min(now_ms()),
-            invocation: self.invocation.clamp(2, MAX_INVOCATIONS),
-            ..self
-        }
+/// Takes the continuation out of a payload: `None` for an event straight from CloudFormation.
+/// A [`KEY`] that does not parse is kept as a continuation no MAC proves.
+pub fn split(mut payload: Value) -> (Value, Option<Sealed>) {
+    let carried = payload
+        .as_object_mut()
+        .and_then(|event| event.remove(KEY))
+        .map(|c| {
+            serde_json::from_value::<Sealed>(c).unwrap_or(Sealed {
+                progress: Progress::first(),
+                mac: String::new(),
+            })
+        });
+    (payload, carried)
+}
+
+/// What a continuation's MAC covers: a SHA-256 of the event and the progress (32 bytes; KMS
+/// takes at most 4096).
+pub fn message(event: &Value, progress: Progress) -> Vec<u8> {
+    let mut hash = Sha256::new();
+    hash.update(serde_json::to_vec(event).unwrap_or_default());
+    hash.update(b"\n");
+    hash.update(serde_json::to_vec(&progress).unwrap_or_default());
+    hash.finalize().to_vec()
+}
+
+/// The payload that continues `event` with `progress`, sealed with the continuation key.
+/// Errors (as a reason): no key, KMS's, or an event too large to continue.
+pub async fn seal(c: &Clients, event: &Value, progress: Progress) -> Result<Vec<u8>, String> {
+    let key = c
+        .continuation_key
+        .as_deref()
+        .ok_or("no KMS key to seal the continuation with (PROD_E_CONTINUATION_KEY is unset)")?;
+    let message = message(event, progress);
+    let mac = continuation_key::mac(&c.kms, key, &message).await;
+    payload(event, progress, &mac.map_err(|e| e.to_string())?)
+}
+
+/// The progress `sealed` claims, if its MAC proves that this function handed it over with
+/// `event`; otherwise why the invocation is refused (nothing is run or answered). A failed
+/// check (KMS unreachable) is an error too: Lambda retries the invocation.
+pub async fn unseal(c: &Clients, event: &Value, sealed: Sealed) -> Result<Progress, String> {
+    let Some(key) = c.continuation_key.as_deref() else {
+        return Err("a continuation, but no KMS key to check it with \
+                    (PROD_E_CONTINUATION_KEY is unset): ignored"
+            .into());
+    };
+    let message = message(event, sealed.progress);
+    match continuation_key::verify(&c.kms, key, &message, &sealed.mac).await {
+        Ok(true) => Ok(sealed.progress),
+        Ok(false) => Err(
+            "a continuation this function did not seal (its MAC does not \
+                          verify): ignored"
+                .into(),
+        ),
+        Err(error) => Err(format!("checking a continuation failed: {error}")),
     }
 }
 
-/// The payload that continues `event` with `progress`, if it fits Lambda's limit.
-pub fn payload(event: &Value, progress: Progress) -> Result<Vec<u8>, String> {
+/// The payload that continues `event` with `progress` and its `mac`, if it fits Lambda's limit.
+pub fn payload(event: &Value, progress: Progress, mac: &str) -> Result<Vec<u8>, String> {
     let mut event = event.clone();
+    let sealed = Sealed {
+        progress,
+        mac: mac.to_string(),
+    };
     if let Some(map) = event.as_object_mut() {
         map.insert(
             KEY.into(),
-            serde_json::to_value(progress).unwrap_or(Value::Null),
+            serde_json::to_value(sealed).unwrap_or(Value::Null),
         );
     }
     let bytes = serde_json::to_vec(&event).map_err(|e| e.to_string())?;
@@ -201,22 +255,32 @@ mod tests {
     }
 
     #[test]
-    fn the_payload_is_the_event_plus_progress() {
+    fn the_payload_is_the_event_plus_sealed_progress() {
         let event = json!({"RequestType": "Create", "ResponseURL": "https://s3/x?sig"});
         let progress = Progress::first().next(true);
-        let bytes = payload(&event, progress).unwrap();
+        let bytes = payload(&event, progress, "ab01").unwrap();
         let (back, read) = split(serde_json::from_slice(&bytes).unwrap());
         assert_eq!(back, event);
-        assert_eq!(read, Some(progress));
+        let sealed = read.expect("a continuation");
+        assert_eq!((sealed.progress, sealed.mac.as_str()), (progress, "ab01"));
         assert_eq!((progress.invocation, progress.applied), (2, true));
-        assert_eq!(split(event.clone()), (event, None));
+        assert_eq!(split(event.clone()), (event.clone(), None));
+        let later = Progress {
+            started_ms: progress.started_ms + 1,
+            ..progress
+        };
+        assert_ne!(message(&event, progress), message(&event, later));
+        let other = json!({"RequestType": "Delete", "ResponseURL": "https://s3/x?sig"});
+        assert_ne!(message(&event, progress), message(&other, progress));
+        let garbled = json!({"RequestType": "Create", KEY: {"Invocation": "x"}});
+        assert_eq!(split(garbled).1.map(|s| s.mac), Some(String::new()));
     }
 
     #[test]
     fn an_event_too_large_cannot_continue() {
         let event =
             json!({"ResourceProperties": {"Environment": {"A": "x".repeat(MAX_PAYLOAD_BYTES)}}});
-        assert!(payload(&event, Progress::first())
+        assert!(payload(&event, Progress::first(), "00")
             .unwrap_err()
             .contains("too large"));
     }
@@ -258,27 +322,5 @@ mod tests {
             ..p
         };
         assert_eq!(limit(long_ago, 5).left(), Duration::ZERO);
-    }
-
-    #[test]
-    fn a_forged_progress_is_held_to_what_a_chain_can_carry() {
-        let future = now_ms() + 86_400_000;
-        let event = json!({"RequestType": "Create", KEY: {"StartedMs": future,
-            "Invocation": 0, "Applied": false}});
-        let (_, progress) = split(event);
-        let progress = progress.expect("progress");
-        assert!(progress.started_ms <= now_ms(), "{progress:?}");
-        assert_eq!(progress.invocation, 2);
-        let far = json!({KEY: {"StartedMs": 1, "Invocation": 999, "Applied": true}});
-        let progress = split(far).1.expect("progress");
-        assert_eq!(
-            (progress.started_ms, progress.invocation),
-            (1, MAX_INVOCATIONS)
-        );
-        let limit = Limit {
-            progress,
-            service_timeout: Duration::from_secs(3600),
-        };
-        assert!(limit.left().is_zero(), "a start long ago leaves no time");
     }
 }

@@ -23,27 +23,64 @@ const HASH_LEN: usize = 10;
 /// Hex digits of the fingerprint of the replacement-class properties in a PhysicalResourceId.
 pub const FINGERPRINT_LEN: usize = 8;
 
+/// The stack resource a set belongs to: the stack's ARN and the custom resource's logical id,
+/// as the [`STACK_TAG`] and [`LOGICAL_TAG`] tags on every resource of the set carry them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackResource {
+    /// The stack's ARN.
+    pub stack_id: String,
+    /// The custom resource's logical id in that stack.
+    pub logical_id: String,
+}
+
 /// One deployment (one complete set of resources): the PhysicalResourceId
-/// `prod-e-<stack resource>-<fingerprint>` and every name derived from it. The first part
-/// hashes stack ARN and logical id; the second hashes the properties that need replacement,
-/// so the id changes exactly when a replacement builds a new set.
+/// `prod-e-<key>-<fingerprint>` and every name derived from it. The key (10 hex digits) hashes
+/// stack ARN and logical id; the fingerprint hashes the properties that need replacement, so
+/// the id changes exactly when a replacement builds a new set.
+///
+/// Names are short (a target group's may have 32 characters), so two stack resources can share
+/// a key (by chance one pair in 2^40, or found on purpose by choosing a logical id). Decisions
+/// therefore compare the full stack ARN and logical id: a resource is this set's only if its
+/// tags carry this id *and* this stack resource ([`Deployment::owns`]), and another set's is a
+/// sibling only if it carries this stack resource ([`Deployment::sibling_owns`]). Two stack
+/// resources cannot get the same id without also asking for the same cluster, which ECS names
+/// per region and prod-e never shares between stack resources.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deployment {
     physical_id: String,
+    /// Whose set this is; `None` where only the id is known (an operator naming an id).
+    resource: Option<StackResource>,
 }
 
 impl Deployment {
-    /// The deployment of logical resource `logical_id` in stack `stack_id` whose
-    /// replacement-class properties have `fingerprint`. The stack ARN holds region and
-    /// account, so two stacks, or one stack name in two regions, never share a deployment
-    /// (IAM role names are global).
+    /// The set of logical resource `logical_id` in stack `stack_id` whose replacement-class
+    /// properties have `fingerprint`. The stack ARN holds region and account, so two stacks,
+    /// or one stack name in two regions, never share a deployment (IAM role names are global).
     pub fn new(stack_id: &str, logical_id: &str, fingerprint: &str) -> Self {
         Deployment {
             physical_id: format!("{}-{fingerprint}", resource_key(stack_id, logical_id)),
+            resource: Some(StackResource {
+                stack_id: stack_id.into(),
+                logical_id: logical_id.into(),
+            }),
         }
     }
 
-    /// Recognises a PhysicalResourceId we issued; anything else is `None` ("nothing to do").
+    /// The set `physical_id` of logical resource `logical_id` in `stack_id`: `None` unless it is
+    /// an id prod-e issued for that stack resource.
+    pub fn of(physical_id: &str, stack_id: &str, logical_id: &str) -> Option<Self> {
+        let parsed = Deployment::parse(physical_id)?;
+        (parsed.key() == resource_key(stack_id, logical_id)).then(|| Deployment {
+            resource: Some(StackResource {
+                stack_id: stack_id.into(),
+                logical_id: logical_id.into(),
+            }),
+            ..parsed
+        })
+    }
+
+    /// Recognises a PhysicalResourceId we issued, owner unknown (an operator naming an id:
+    /// ownership is then the id tag alone); anything else is `None` ("nothing to do").
     pub fn parse(physical_id: &str) -> Option<Self> {
         let rest = physical_id.strip_prefix(PREFIX)?;
         let (hash, fingerprint) = rest.split_once('-')?;
@@ -54,21 +91,13 @@ impl Deployment {
         };
         (hex(hash, HASH_LEN) && hex(fingerprint, FINGERPRINT_LEN)).then(|| Deployment {
             physical_id: physical_id.to_string(),
+            resource: None,
         })
     }
 
-    /// Whether this deployment is one of the sets of logical resource `logical_id` in `stack_id`.
-    pub fn belongs_to(&self, stack_id: &str, logical_id: &str) -> bool {
-        self.physical_id
-            .starts_with(&format!("{}-", resource_key(stack_id, logical_id)))
-    }
-
-    /// Another set of the same stack resource (the one a replacement replaces, or a
-    /// half-built one).
-    pub fn is_sibling(&self, other: &Deployment) -> bool {
-        self != other
-            && self.physical_id[..PREFIX.len() + HASH_LEN]
-                == other.physical_id[..PREFIX.len() + HASH_LEN]
+    /// `prod-e-<10 hex>`: what every set of one stack resource has in common.
+    fn key(&self) -> &str {
+        &self.physical_id[..PREFIX.len() + HASH_LEN]
     }
 
     /// The id returned to CloudFormation when a Create fails with nothing left behind;
@@ -90,8 +119,7 @@ impl Deployment {
     /// A number that identifies the stack resource (every set of it has the same one): the
     /// hash of stack ARN and logical id in the PhysicalResourceId, read as a number.
     pub fn stack_resource_number(&self) -> u64 {
-        let hash = &self.physical_id[PREFIX.len()..PREFIX.len() + HASH_LEN];
-        u64::from_str_radix(hash, 16).unwrap_or_default()
+        u64::from_str_radix(&self.key()[PREFIX.len()..], 16).unwrap_or_default()
     }
 
     /// The execution role's name (`<id>-execution`).
@@ -148,17 +176,27 @@ impl Deployment {
         tags
     }
 
-    /// Whether a resource with these tags belongs to this deployment.
+    /// Whether a resource with these tags belongs to this deployment: it carries this id and,
+    /// where the owner is known, this stack resource (the full stack ARN and logical id).
     pub fn owns(&self, tags: &Tags) -> bool {
-        tags.get(OWNER_TAG) == Some(&self.physical_id)
+        tags.get(OWNER_TAG) == Some(&self.physical_id) && self.same_resource(tags)
     }
 
     /// Whether a resource with these tags belongs to another set of the same stack resource:
-    /// such a resource may be handed over in a replacement, never taken without one.
+    /// such a resource may be handed over in a replacement, never taken without one. Only
+    /// where the owner is known, by the full stack ARN and logical id.
     pub fn sibling_owns(&self, tags: &Tags) -> bool {
-        tags.get(OWNER_TAG)
-            .and_then(|id| Deployment::parse(id))
-            .is_some_and(|owner| self.is_sibling(&owner))
+        self.resource.is_some()
+            && self.same_resource(tags)
+            && tags
+                .get(OWNER_TAG)
+                .is_some_and(|id| id != &self.physical_id && Deployment::parse(id).is_some())
+    }
+
+    fn same_resource(&self, tags: &Tags) -> bool {
+        self.resource.as_ref().is_none_or(|r| {
+            tags.get(STACK_TAG) == Some(&r.stack_id) && tags.get(LOGICAL_TAG) == Some(&r.logical_id)
+        })
     }
 
     /// The ECS service name for this set: the user's name, or, when another set of the same
@@ -197,11 +235,15 @@ mod tests {
             a.execution_role(),
             Deployment::new(&west, "Svc", FP).execution_role()
         );
-        assert_eq!(Deployment::parse(a.physical_id()), Some(a.clone()));
-        let b = Deployment::new(STACK, "Svc", "ffff0000");
-        assert!(a.is_sibling(&b) && b.is_sibling(&a) && !a.is_sibling(&a));
-        assert!(!a.is_sibling(&Deployment::new(STACK, "Other", "ffff0000")));
-        assert!(a.belongs_to(STACK, "Svc") && !a.belongs_to(STACK, "Other"));
+        assert_eq!(
+            Deployment::of(a.physical_id(), STACK, "Svc"),
+            Some(a.clone())
+        );
+        assert_eq!(Deployment::of(a.physical_id(), STACK, "Other"), None);
+        assert_eq!(
+            Deployment::parse(a.physical_id()).and_then(|d| d.resource),
+            None
+        );
     }
 
     #[test]
@@ -236,7 +278,7 @@ mod tests {
     }
 
     #[test]
-    fn ownership_is_the_physical_id_tag() {
+    fn ownership_is_the_id_and_the_full_stack_resource() {
         let d = Deployment::new(STACK, "Svc", FP);
         let tags = d.tags(STACK, "Svc", &Tags::from([("team".into(), "a".into())]));
         assert!(d.owns(&tags));
@@ -246,5 +288,10 @@ mod tests {
         let next = Deployment::new(STACK, "Svc", "ffff0000");
         assert!(!next.owns(&tags) && next.sibling_owns(&tags));
         assert!(!Deployment::new(STACK, "Other", FP).sibling_owns(&tags));
+        let by_id = Deployment::parse(d.physical_id()).expect("id");
+        assert!(by_id.owns(&tags) && !by_id.sibling_owns(&tags));
+        let mut elsewhere = tags.clone();
+        elsewhere.insert(STACK_TAG.into(), STACK.replace("demo", "other"));
+        assert!(!d.owns(&elsewhere) && !next.sibling_owns(&elsewhere));
     }
 }

@@ -67,22 +67,83 @@ async fn a_forged_update_of_a_live_set_changes_nothing() {
 }
 
 #[tokio::test]
-async fn a_forged_continuation_from_the_future_starts_no_chain() {
+async fn a_forged_continuation_is_ignored() {
     let h = Harness::new().await;
     let (stack, props, id, before) = victim(&h, "forged-next").await;
     let mut evil = props.clone();
     evil["Image"] = json!("attacker/miner:latest");
-    let mut forged = stack.update(&id, &props, &evil);
     let next_year = (std::time::SystemTime::now() + std::time::Duration::from_secs(31_536_000))
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
-    forged[prod_e::continuation::KEY] =
-        json!({"StartedMs": next_year, "Invocation": 1, "Applied": false});
-    let invoked = h.proxy.invocations().len();
-    let out = h.invoke_directly(forged, LAMBDA_TIME).await;
-    assert_eq!(out.status(), "FAILED", "{}", out.reason());
+    let progress = json!({"StartedMs": next_year, "Invocation": 1, "Applied": false});
+    let (invoked, calls) = (h.proxy.invocations().len(), h.proxy.calls().len());
+    for mac in [json!("00ff"), json!(""), json!(null)] {
+        let mut forged = stack.update(&id, &props, &evil);
+        forged[prod_e::continuation::KEY] = progress.clone();
+        forged[prod_e::continuation::KEY]["Mac"] = mac;
+        let out = h.invoke_directly(forged, LAMBDA_TIME).await;
+        assert_eq!(out.response, None, "a forged continuation was answered");
+        let refused = out.returned.expect_err("refused");
+        assert!(refused.contains("did not seal"), "{refused}");
+    }
     assert_eq!(h.proxy.invocations().len(), invoked, "a chain was started");
+    let actions: Vec<String> = h.proxy.calls()[calls..]
+        .iter()
+        .map(|c| c.action.clone())
+        .collect();
+    assert!(actions.iter().all(|a| a == "VerifyMac"), "{actions:?}");
     let after = emulator::settings(&h, &id, &props).await;
     emulator::assert_same_settings(&before, &after, "after a forged continuation");
     h.invoke(stack.delete(&id, &props)).await.assert_success();
+}
+
+/// Two stack ARNs whose keys for logical id `ProdEService` collide: the first 10 hex digits of
+/// the hash in their sets' ids are equal. Found the way a review found one: hashing ARNs
+/// `…:stack/collide-<n>/…` until two shared a key (a birthday search of about 2^20 ARNs).
+const COLLIDING_STACKS: [&str; 2] = [
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/collide-474410/0c011de0-0000-4000-8000-000000474410",
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/collide-2243458/0c011de0-0000-4000-8000-000002243458",
+];
+
+#[tokio::test]
+async fn stacks_whose_keys_collide_keep_their_own_sets() {
+    let h = Harness::new().await;
+    let [a, b] = COLLIDING_STACKS.map(|id| Stack {
+        id: id.to_string(),
+        logical_id: "ProdEService".to_string(),
+    });
+    let props = |name: &str, path: &str| {
+        h.properties(json!({"ClusterName": format!("{name}-{}", unique()), "PathPattern": path}))
+    };
+    let (pa, pb) = (props("collide-a", "/a/*"), props("collide-b", "/b/*"));
+    let key = |id: &str| id[.."prod-e-".len() + 10].to_string();
+    let (da, db) = (a.deployment(&pa), b.deployment(&pb));
+    assert_eq!(
+        key(da.physical_id()),
+        key(db.physical_id()),
+        "the pair collides"
+    );
+
+    let id_a = h.invoke(a.create(&pa)).await.assert_success().physical_id();
+    let before = emulator::settings(&h, &id_a, &pa).await;
+    let id_b = h.invoke(b.create(&pb)).await.assert_success().physical_id();
+    let mut replaced = pb.clone();
+    replaced["ContainerPort"] = json!(8080);
+    let out = h.invoke(b.update(&id_b, &pb, &replaced)).await;
+    let new_b = out.assert_success().physical_id();
+    assert_ne!(new_b, id_b, "a replacement");
+    h.invoke(b.delete(&id_b, &pb)).await.assert_success();
+    let after = emulator::settings(&h, &id_a, &pa).await;
+    emulator::assert_same_settings(
+        &before,
+        &after,
+        "after the other stack's Create and replacement",
+    );
+
+    h.invoke(b.delete(&new_b, &replaced)).await.assert_success();
+    emulator::assert_nothing_left(&h, &new_b, &replaced).await;
+    let after = emulator::settings(&h, &id_a, &pa).await;
+    emulator::assert_same_settings(&before, &after, "after the other stack's Delete");
+    h.invoke(a.delete(&id_a, &pa)).await.assert_success();
+    emulator::assert_nothing_left(&h, &id_a, &pa).await;
 }

@@ -193,6 +193,12 @@ pub fn is_cluster_not_ready(err: &Error) -> bool {
         || (err.code_is(&["ClientException"]) && err.message_has("not ACTIVE"))
 }
 
+/// KMS VerifyMac: the MAC is not the message's under that key (`KMSInvalidMacException`, AWS
+/// KMS API Reference, VerifyMac errors).
+pub fn is_invalid_mac(err: &Error) -> bool {
+    err.code_is(&["KMSInvalidMacException"])
+}
+
 /// "Already exists" codes: a concurrent or re-delivered Create got there first.
 pub fn is_already_exists(err: &Error) -> bool {
     err.code_is(&[

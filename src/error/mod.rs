@@ -117,7 +117,8 @@ impl fmt::Display for Error {
             Error::NotOurs { kind, name } => write!(
                 f,
                 "{kind} {name} already exists and is not owned by this resource \
-                 (no matching prod-e:physical-id tag); it was left untouched"
+                 (its prod-e:physical-id, prod-e:stack-id and prod-e:logical-id tags are \
+                 not this one's); it was left untouched"
             ),
             Error::Missing { kind, name } => write!(f, "{kind} {name} no longer exists"),
             Error::Incomplete { kind, field } => {

@@ -19,7 +19,7 @@ use operations::{execute, fallback_id};
 
 use crate::aws::Clients;
 use crate::cfn::{Envelope, Request, Responder, Response};
-use crate::continuation::{self, Limit, Progress};
+use crate::continuation::{self, Limit, Progress, Sealed};
 use crate::naming::Deployment;
 use crate::resources::function;
 
@@ -69,8 +69,8 @@ pub async fn handle(
     event: LambdaEvent<Value>,
 ) -> Result<Value, lambda_runtime::Error> {
     let (payload, context) = event.into_parts();
-    let (payload, progress) = continuation::split(payload);
-    let progress = progress.unwrap_or_else(Progress::first);
+    let (payload, sealed) = continuation::split(payload);
+    let progress = progress(provider, &payload, sealed).await?;
     let envelope = Envelope::read(&payload).map_err(|reason| {
         tracing::error!(%reason, "event rejected");
         reason
@@ -118,6 +118,21 @@ pub async fn handle(
     .await
 }
 
+/// How far this invocation's operation got: the first invocation, or the progress a sealed
+/// continuation carries; an error (nothing run, nothing answered) for one the function did not
+/// seal.
+async fn progress(
+    provider: &Provider,
+    event: &Value,
+    sealed: Option<Sealed>,
+) -> Result<Progress, String> {
+    let Some(sealed) = sealed else {
+        return Ok(Progress::first());
+    };
+    let unsealed = continuation::unseal(&provider.clients, event, sealed).await;
+    unsealed.inspect_err(|reason| tracing::error!(%reason, "continuation rejected"))
+}
+
 /// The answer to an event that cannot be processed: FAILED with `reason`, except a Delete of
 /// something that is not a prod-e deployment, which is SUCCESS whatever else is odd about the
 /// event, so that a stack can always be deleted (nothing of ours can exist under that id).
@@ -148,7 +163,7 @@ async fn hand_over(
     pending: Pending,
 ) -> Result<Value, Response> {
     let next = progress.next(pending.applied);
-    let queued = match continuation::payload(event, next) {
+    let queued = match continuation::seal(&provider.clients, event, next).await {
         Ok(payload) => {
             let arn = context.invoked_function_arn.as_str();
             let invoked = function::invoke_later(&provider.clients.lambda, arn, payload).await;

@@ -173,8 +173,7 @@ async fn accepted_update(
 ) -> Result<(Deployment, Spec), Outcome> {
     let e = &request.envelope;
     let failed = |reason: String| Outcome::Answer(Response::failed(e, physical_id, reason));
-    let ours = Deployment::parse(physical_id).filter(|d| d.belongs_to(&e.stack_id, &e.logical_id));
-    let Some(current) = ours else {
+    let Some(current) = Deployment::of(physical_id, &e.stack_id, &e.logical_id) else {
         return Err(failed(format!(
             "{physical_id:?} is not a prod-e deployment of this stack resource"
         )));
@@ -228,9 +227,9 @@ async fn replace(
 async fn delete(clients: &Clients, request: &Request, physical_id: &str) -> Outcome {
     let e = &request.envelope;
     let done = || answer(e, physical_id, Ok(BTreeMap::new()), false);
-    let d = match Deployment::parse(physical_id) {
-        Some(d) if d.belongs_to(&e.stack_id, &e.logical_id) => d,
-        Some(_) => {
+    let d = match Deployment::of(physical_id, &e.stack_id, &e.logical_id) {
+        Some(d) => d,
+        None if Deployment::parse(physical_id).is_some() => {
             tracing::warn!(
                 physical_id,
                 "physical id belongs to another stack resource: nothing touched"

@@ -45,8 +45,14 @@ impl Owner {
     /// The set of stack resource `logical_id` in `stack_id` for properties with `fingerprint`
     /// ([`crate::spec::Spec::fingerprint`]).
     pub fn new(stack_id: &str, logical_id: &str, fingerprint: &str) -> Self {
+        let deployment = Deployment::new(stack_id, logical_id, fingerprint);
+        Owner::of(deployment, stack_id, logical_id)
+    }
+
+    /// The owner of set `deployment` of logical resource `logical_id` in `stack_id`.
+    pub fn of(deployment: Deployment, stack_id: &str, logical_id: &str) -> Self {
         Owner {
-            deployment: Deployment::new(stack_id, logical_id, fingerprint),
+            deployment,
             stack_id: stack_id.to_string(),
             logical_id: logical_id.to_string(),
             request_id: String::new(),

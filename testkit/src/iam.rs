@@ -282,6 +282,8 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
             Some("*".into())
         }
         ("cloudformation", "DescribeStacks" | "DescribeStackResource") => field("StackName"),
+        // The continuation key's MACs (its key policy grants them: `template::policies`).
+        ("kms", "GenerateMac" | "VerifyMac") => field("KeyId"),
         ("lambda", "Invoke") => {
             action = "lambda:InvokeFunction".into();
             call.target.split('/').nth(3).map(percent_decode)
@@ -320,6 +322,9 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
                 if action == tagging && !tagging.ends_with(&format!(":{}", call.action)) {
                     values.insert(key.to_string(), call.action.clone());
                 }
+            }
+            if let Some(algorithm) = field("MacAlgorithm") {
+                values.insert("kms:MacAlgorithm".to_string(), algorithm);
             }
             if let Some(service) = field("AWSServiceName") {
                 values.insert("iam:AWSServiceName".to_string(), service);

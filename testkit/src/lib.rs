@@ -384,6 +384,7 @@ pub async fn clients(endpoint: &str) -> Clients {
             task: Some(TASK_ROLE_BOUNDARY.into()),
             execution: Some(EXECUTION_ROLE_BOUNDARY.into()),
         },
+        continuation_key: Some(moto::continuation_key().to_string()),
         ..Clients::new(&config(endpoint).await)
     }
 }

@@ -22,6 +22,35 @@ pub fn endpoint() -> &'static str {
     })
 }
 
+/// The ARN of an HMAC key in this process's moto server, made on first use: the template's
+/// `ContinuationKey`, which seals continuations (`PROD_E_CONTINUATION_KEY`).
+pub fn continuation_key() -> &'static str {
+    static KEY: OnceLock<String> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let made = std::thread::spawn(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the key");
+            runtime.block_on(async {
+                use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+                let kms = aws_sdk_kms::Client::new(&crate::config(endpoint()).await);
+                let out = kms
+                    .create_key()
+                    .key_spec(KeySpec::Hmac256)
+                    .key_usage(KeyUsageType::GenerateVerifyMac)
+                    .description("prod-e continuations (tests)")
+                    .send()
+                    .await
+                    .expect("an HMAC key in moto");
+                let arn = out.key_metadata().and_then(|m| m.arn());
+                arn.expect("the key's ARN").to_string()
+            })
+        });
+        made.join().expect("the key's thread")
+    })
+}
+
 fn start() -> String {
     let port = free_port();
     // The shell watches this process and stops moto when it is gone, however the tests end.

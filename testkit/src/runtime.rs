@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use prod_e::aws::CONTINUATION_KEY_ENV;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
@@ -224,6 +225,7 @@ impl Function {
             .env("PROD_E_ALLOW_LOCAL_RESPONSE_URL", "true")
             .env("PROD_E_DELAY_SCALE", "0.01")
             .envs(super::TEMPLATE_ENV)
+            .env(CONTINUATION_KEY_ENV, super::moto::continuation_key())
             .envs(extra.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))

@@ -63,7 +63,32 @@ pub fn policies(parameters: &Parameters) -> Vec<(String, Vec<Statement>)> {
         let resolved = resolved.filter_map(|s| resolver.chosen(s));
         out.push((name, resolved.map(|s| resolver.statement(s)).collect()));
     }
+    for (name, resource) in template["Resources"].as_mapping().into_iter().flatten() {
+        if resource["Type"].as_str() != Some("AWS::KMS::Key") {
+            continue;
+        }
+        // A key policy statement naming the function's role grants it on its own (AWS KMS
+        // Developer Guide, "Key policies"); its "*" is the key itself.
+        let granted = resource["Properties"]["KeyPolicy"]["Statement"].as_sequence();
+        let granted = granted
+            .into_iter()
+            .flatten()
+            .filter(|s| names_the_function(s));
+        let name = format!("{} (key policy)", name.as_str().unwrap_or_default());
+        out.push((name, granted.map(|s| resolver.statement(s)).collect()));
+    }
     out
+}
+
+/// Whether a key policy statement's principal is the function's role (`!GetAtt
+/// ProvisionerFunctionRole.Arn`, the role SAM makes for the function).
+fn names_the_function(statement: &Yaml) -> bool {
+    match &statement["Principal"]["AWS"] {
+        Yaml::Tagged(t) => {
+            t.tag == "GetAtt" && t.value.as_str() == Some("ProvisionerFunctionRole.Arn")
+        }
+        _ => false,
+    }
 }
 
 /// The characters of a policy document of `statements` without whitespace, as IAM counts
