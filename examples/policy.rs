@@ -54,15 +54,16 @@ fn main() -> ExitCode {
     }
     let probed = calls.iter().filter(|c| c.probed.owner.is_some()).count();
     println!(
-        "policy: {} calls of the whole suite ({} permissions checked, {probed} on resources carrying the ownership tag), each under its own network's VpcId and ListenerArn; with TaskRoleAllowedPolicyArns {:?}: {} denied, {} (statement, action) grants unused; with the template's defaults: {} denied, {} of {} task-role attachments refused as the defaults intend",
+        "policy: {} calls of the whole suite ({} permissions checked, {probed} on resources carrying the ownership tag), each under its own network's VpcId and ListenerArn; with TaskRoleAllowedPolicyArns {:?} and RoleTagKeys {:?}: {} denied, {} (statement, action) grants unused; with the template's defaults: {} denied, {} of {} calls needing an operator's opt-in (a task-role policy attachment, a user tag on a role) refused as the defaults intend",
         j.calls,
         j.judged,
         judgement::SUITE_PARAMETERS,
+        judgement::SUITE_ROLE_TAG_KEYS,
         j.denied.len(),
         j.unused.len(),
         j.denied_by_defaults.len(),
         j.refused_by_defaults,
-        j.task_role_attachments,
+        j.opt_in_calls,
     );
     match j.passed() {
         true => ExitCode::SUCCESS,

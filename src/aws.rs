@@ -52,9 +52,9 @@ pub struct Clients {
     /// The ARN of that key (`PROD_E_CONTINUATION_KEY`); without one an operation cannot
     /// continue in another invocation, and no continuation is accepted.
     pub continuation_key: Option<String>,
-    /// The permissions boundaries of the roles the provider creates (IAM's part of the
-    /// template's settings; none for the CLI, which creates no roles).
-    pub boundaries: crate::resources::role::Boundaries,
+    /// The template's settings for the roles the provider creates: their permissions
+    /// boundaries and the user tag keys they may carry (none for the CLI, which creates none).
+    pub roles: crate::resources::role::RoleSettings,
     /// The operator's caps on what one stack may ask for (none for the CLI).
     pub caps: crate::spec::caps::Caps,
 }
@@ -72,13 +72,13 @@ macro_rules! client {
 
 impl Clients {
     /// Region, credentials and `AWS_ENDPOINT_URL` come from the environment, as for any AWS tool;
-    /// so do the roles' permissions boundaries ([`Boundaries::from_env`]) and the operator's
+    /// so do the roles' settings ([`RoleSettings::from_env`]) and the operator's
     /// caps (`Caps::from_env`).
     ///
-    /// [`Boundaries::from_env`]: crate::resources::role::Boundaries::from_env
+    /// [`RoleSettings::from_env`]: crate::resources::role::RoleSettings::from_env
     pub async fn from_env() -> Self {
         Clients {
-            boundaries: crate::resources::role::Boundaries::from_env(),
+            roles: crate::resources::role::RoleSettings::from_env(),
             caps: crate::spec::caps::Caps::from_env(),
             continuation_key: std::env::var(CONTINUATION_KEY_ENV)
                 .ok()
@@ -87,7 +87,8 @@ impl Clients {
         }
     }
 
-    /// Clients for an already loaded configuration, creating roles without boundaries.
+    /// Clients for an already loaded configuration, creating roles without boundaries or user
+    /// tags.
     pub fn new(config: &SdkConfig) -> Self {
         Clients {
             ecs: client!(aws_sdk_ecs, config),
@@ -102,7 +103,7 @@ impl Clients {
             cloudformation: client!(aws_sdk_cloudformation, config),
             kms: client!(aws_sdk_kms, config),
             continuation_key: None,
-            boundaries: Default::default(),
+            roles: Default::default(),
             caps: Default::default(),
         }
     }

@@ -16,6 +16,17 @@ pub const LOGICAL_TAG: &str = "prod-e:logical-id";
 /// User tags may not use these prefixes.
 pub const RESERVED_TAG_PREFIXES: [&str; 2] = ["aws:", "prod-e:"];
 
+/// The tags of a set's IAM roles: its `tags` less the user's, but for the keys in `allowed` (the
+/// operator's `RoleTagKeys`). A role's tags are the principal tags (`aws:PrincipalTag`) of every
+/// session of it (IAM User Guide, "Pass session tags in AWS STS"), so a stack's own tags there
+/// could satisfy another team's tag-based conditions.
+pub fn role_tags(tags: &Tags, allowed: &[String]) -> Tags {
+    tags.iter()
+        .filter(|(key, _)| key.starts_with("prod-e:") || allowed.contains(key))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
+}
+
 const PREFIX: &str = "prod-e-";
 /// The prefix of the id a Create answers when it failed and removed everything.
 const NOTHING_CREATED: &str = "prod-e-nothing-created-";
@@ -290,6 +301,10 @@ mod tests {
         assert!(!Deployment::new(STACK, "Other", FP).sibling_owns(&tags));
         let by_id = Deployment::parse(d.physical_id()).expect("id");
         assert!(by_id.owns(&tags) && !by_id.sibling_owns(&tags));
+        let on_roles = role_tags(&tags, &["team".into()]);
+        assert_eq!(on_roles, tags);
+        assert_eq!(role_tags(&tags, &[]).get("team"), None);
+        assert!(d.owns(&role_tags(&tags, &[])));
         let mut elsewhere = tags.clone();
         elsewhere.insert(STACK_TAG.into(), STACK.replace("demo", "other"));
         assert!(!d.owns(&elsewhere) && !next.sibling_owns(&elsewhere));

@@ -38,7 +38,9 @@ async fn create_provisions_the_whole_set() {
         vec!["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy".to_string()]
     );
     assert!(inspect::role(c, &task.name).await.1.is_empty());
-    assert_eq!(exec.tags.get("team").map(String::as_str), Some("payments"));
+    // The stack's Tags stay off the roles (their sessions' principal tags) by default.
+    assert_eq!(exec.tags.get("team"), None);
+    assert_eq!(task.tags.get("team"), None);
     assert_eq!(exec.tags.get("prod-e:physical-id"), Some(&id));
     assert_eq!(exec.tags.get("prod-e:stack-id"), Some(&stack.id));
 
@@ -51,6 +53,7 @@ async fn create_provisions_the_whole_set() {
 
     // Log group with retention.
     let logs = inv.log_group.expect("log group");
+    assert_eq!(logs.tags.get("team").map(String::as_str), Some("payments"));
     assert_eq!(logs.retention_days, Some(30));
 
     // Task definition.
@@ -215,4 +218,36 @@ async fn a_redelivered_create_adopts_what_it_made() {
         h.network.security_groups_named(&h.clients, &sg_name).await,
         1
     );
+}
+
+#[tokio::test]
+async fn roles_carry_only_the_tag_keys_the_operator_allows() {
+    let mut h = Harness::new().await;
+    h.provider.clients.roles.tag_keys = vec!["team".into()];
+    let stack = Stack::new("role-tags");
+    let props = h.properties(json!({
+        "ClusterName": format!("rt-{}", crate::support::unique()),
+        "Tags": {"team": "payments", "tier": "admin"},
+    }));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let inv = inspect::everything(&h.clients, &out.physical_id(), &props).await;
+    for role in [inv.execution_role, inv.task_role] {
+        let tags = role.expect("role").tags;
+        assert_eq!(tags.get("team").map(String::as_str), Some("payments"));
+        assert_eq!(tags.get("tier"), None, "a key the operator did not allow");
+    }
+    let group = inv.security_group.expect("security group");
+    assert_eq!(group.tags.get("tier").map(String::as_str), Some("admin"));
+    let mut retagged = props.clone();
+    retagged["Tags"] = json!({"team": "billing"});
+    let id = out.physical_id();
+    let updated = h.invoke(stack.update(&id, &props, &retagged)).await;
+    updated.assert_success();
+    let inv = inspect::everything(&h.clients, &id, &retagged).await;
+    let role = inv.task_role.expect("task role");
+    assert_eq!(role.tags.get("team").map(String::as_str), Some("billing"));
+    h.invoke(stack.delete(&out.physical_id(), &retagged))
+        .await
+        .assert_success();
 }

@@ -19,7 +19,9 @@ const ALLOWED_POLICY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 #[tokio::test]
 async fn the_function_policy_allows_exactly_what_the_code_calls() {
     let proxy = Proxy::start(moto::endpoint()).await;
-    let h = Harness::through(&proxy).await;
+    let mut h = Harness::through(&proxy).await;
+    // RoleTagKeys "b": the Update of Tags to {"b": "2"} retags the roles too.
+    h.provider.clients.roles.tag_keys = vec!["b".into()];
     proxy.probe(ownership::probe(h.clients.clone(), proxy.rules.clone()));
     // A whole life: a Create whose rollout outlasts its invocation (so that it goes on in
     // another), an Update of every in-place group, a replacement cut short and rolled back, a
@@ -159,6 +161,7 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         vpc_id: Some(&h.network.vpc_id),
         listener_arn: Some(&h.network.listener_arn),
         task_role_allowed_policy_arns: Some(&[ALLOWED_POLICY]),
+        role_tag_keys: Some(&["b"]),
     });
     let calls = proxy.calls();
     let probed = calls.iter().filter(|c| c.probed.owner.is_some()).count();

@@ -198,6 +198,7 @@ fn the_function_policies_fit_iams_size_quotas() {
         vpc_id: Some("vpc-0123456789abcdef0"),
         listener_arn: Some(listener),
         task_role_allowed_policy_arns: Some(&[]),
+        role_tag_keys: None,
     };
     let sizes: Vec<(String, usize)> = policies(&parameters)
         .iter()

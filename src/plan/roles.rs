@@ -1,5 +1,5 @@
 //! The two IAM roles of a set and what they may do. Both are created under the template's
-//! permissions boundaries ([`crate::resources::role::Boundaries`]); a role made before
+//! permissions boundaries ([`crate::resources::role::RoleSettings`]); a role made before
 //! boundaries gets its own before it is granted anything more. A Create gives each exactly what
 //! the spec grants; an Update grants before the service rolls (new tasks need the grants as
 //! they start) and revokes only once it is steady (until then the circuit breaker may roll back
@@ -9,7 +9,7 @@ use super::adopt::create_or_adopt;
 use super::Owner;
 use crate::aws::Clients;
 use crate::error::Result;
-use crate::naming::Tags;
+use crate::naming::{role_tags, Tags};
 use crate::resources::role::{self, Role};
 use crate::spec::schema::{Effect, TASK_ROLE_POLICY, TASK_ROLE_POLICY_ARNS};
 use crate::spec::{Diff, Spec};
@@ -18,18 +18,19 @@ use crate::spec::{Diff, Spec};
 /// then gives it what it may do.
 pub(super) async fn execution_role(c: &Clients, owner: &Owner, tags: &Tags) -> Result<Role> {
     let name = owner.deployment.execution_role();
-    made(c, owner, &name, c.boundaries.execution.as_deref(), tags).await
+    made(c, owner, &name, c.roles.execution.as_deref(), tags).await
 }
 
 /// The task role, created (or adopted) under its permissions boundary; [`grant_task`] then
 /// gives it what it may do.
 pub(super) async fn task_role(c: &Clients, owner: &Owner, tags: &Tags) -> Result<Role> {
     let name = owner.deployment.task_role();
-    made(c, owner, &name, c.boundaries.task.as_deref(), tags).await
+    made(c, owner, &name, c.roles.task.as_deref(), tags).await
 }
 
-/// Role `name`: CreateRole first, adopted if it exists and is ours; a role made before
-/// boundaries gets its own.
+/// Role `name`: CreateRole first, tagged with `tags` but for the user's keys the operator did
+/// not allow ([`role_tags`]), adopted if it exists and is ours; a role made before boundaries
+/// gets its own.
 async fn made(
     c: &Clients,
     owner: &Owner,
@@ -37,6 +38,7 @@ async fn made(
     boundary: Option<&str>,
     tags: &Tags,
 ) -> Result<Role> {
+    let tags = &role_tags(tags, &c.roles.tag_keys);
     let find = || role::find(&c.iam, name);
     let create = || role::create(&c.iam, name, tags, boundary);
     let r = create_or_adopt(&owner.deployment, find, create).await?;
@@ -83,7 +85,7 @@ pub(super) async fn grant(
     exec: &Role,
 ) -> Result<()> {
     if let Some(doc) = role::secrets_policy(new).filter(|_| secrets_changed(diff)) {
-        bounded(c, exec, c.boundaries.execution.as_deref()).await?;
+        bounded(c, exec, c.roles.execution.as_deref()).await?;
         role::put_policy(&c.iam, &exec.name, role::SECRETS_POLICY_NAME, &doc).await?;
     }
     let exec_policy =
@@ -102,7 +104,7 @@ pub(super) async fn grant(
     if exec_policy.is_none() && task_policy.is_none() && added.is_empty() {
         return Ok(());
     }
-    bounded(c, task, c.boundaries.task.as_deref()).await?;
+    bounded(c, task, c.roles.task.as_deref()).await?;
     put_task_policies(c, &task.name, exec_policy, task_policy).await?;
     attach(c, &task.name, &added).await
 }

@@ -29,25 +29,41 @@ pub const TASK_ROLE_BOUNDARY_ENV: &str = "PROD_E_TASK_ROLE_BOUNDARY";
 /// The variable naming the execution roles' permissions boundary (set by the template).
 pub const EXECUTION_ROLE_BOUNDARY_ENV: &str = "PROD_E_EXECUTION_ROLE_BOUNDARY";
 
-/// The permissions boundaries (managed policy ARNs) the roles prod-e creates carry. The
-/// template makes both and its function policy lets roles be created and granted only under
-/// them; `None` (a local run without the template) creates roles without one.
+/// The variable listing the user tag keys the operator allows onto roles (`RoleTagKeys`, comma
+/// separated; set by the template).
+pub const ROLE_TAG_KEYS_ENV: &str = "PROD_E_ROLE_TAG_KEYS";
+
+/// The template's settings for the roles prod-e creates: the permissions boundaries (managed
+/// policy ARNs) they carry, and the user tag keys they may carry. The template makes both
+/// boundaries and its function policy lets roles be created and granted only under them, and
+/// tagged only with those keys; `None` (a local run without the template) creates roles
+/// without a boundary.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Boundaries {
+pub struct RoleSettings {
     /// Task roles'.
     pub task: Option<String>,
     /// Execution roles'.
     pub execution: Option<String>,
+    /// The user tag keys roles may carry ([`ROLE_TAG_KEYS_ENV`]; none by default:
+    /// [`crate::naming::role_tags`]).
+    pub tag_keys: Vec<String>,
 }
 
-impl Boundaries {
-    /// From [`TASK_ROLE_BOUNDARY_ENV`] and [`EXECUTION_ROLE_BOUNDARY_ENV`] (unset or empty:
-    /// none).
-    pub fn from_env() -> Boundaries {
+impl RoleSettings {
+    /// From [`TASK_ROLE_BOUNDARY_ENV`], [`EXECUTION_ROLE_BOUNDARY_ENV`] and
+    /// [`ROLE_TAG_KEYS_ENV`] (unset or empty: none).
+    pub fn from_env() -> RoleSettings {
         let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
-        Boundaries {
+        let keys = var(ROLE_TAG_KEYS_ENV).unwrap_or_default();
+        RoleSettings {
             task: var(TASK_ROLE_BOUNDARY_ENV),
             execution: var(EXECUTION_ROLE_BOUNDARY_ENV),
+            tag_keys: keys
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
+                .collect(),
         }
     }
 }

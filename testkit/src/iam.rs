@@ -23,14 +23,22 @@ pub struct Context {
     request_owner: Option<String>,
     /// The ownership tag the resource carried when the call was made.
     resource_owner: Option<String>,
+    /// The tag keys the request sets (IAM's form parameters `Tags.member.N.Key`; the only
+    /// calls whose statements limit them).
+    request_tag_keys: Vec<String>,
     /// Other condition keys (iam:PassedToService, iam:PolicyARN, iam:AWSServiceName,
     /// iam:PermissionsBoundary).
     values: BTreeMap<String, String>,
 }
 
 impl Context {
-    /// Whether the value of `key` matches one of `patterns`.
+    /// Whether the value of `key` matches one of `patterns`; for `aws:TagKeys`
+    /// (ForAllValues), whether every tag key of the request does.
     fn holds(&self, key: &str, patterns: &[String]) -> bool {
+        if key == "aws:TagKeys" {
+            let listed = |k: &String| patterns.iter().any(|p| glob(p, k));
+            return self.request_tag_keys.iter().all(listed);
+        }
         patterns.iter().any(|p| self.matches(key, p))
     }
 
@@ -338,6 +346,12 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
             let context = Context {
                 request_owner: request_owner(call),
                 resource_owner: call.probed.owner.clone(),
+                request_tag_keys: fields
+                    .form
+                    .iter()
+                    .filter(|(name, _)| name.starts_with("Tags.member.") && name.ends_with(".Key"))
+                    .map(|(_, key)| key.clone())
+                    .collect(),
                 values,
             };
             (action, resource, context)
@@ -529,6 +543,25 @@ mod tests {
         assert!(denied(&t, create_role("prod-e-1-task", Some(exec))));
         assert!(denied(&t, create_role("prod-e-1-execution", None)));
         assert!(denied(&t, create_role("prod-e-1-admin", Some(task))));
+    }
+
+    #[test]
+    fn the_template_keeps_user_tags_off_roles() {
+        let t = template();
+        let task = crate::TASK_ROLE_BOUNDARY;
+        let team = "&Tags.member.2.Key=team&Tags.member.2.Value=a";
+        let mut create = create_role("prod-e-1-task", Some(task));
+        create.body.push_str(team);
+        assert!(denied(&t, create.clone()));
+        let opted_in = statements(&Parameters {
+            role_tag_keys: Some(&["team"]),
+            ..Parameters::default()
+        });
+        assert!(!denied(&opted_in, create));
+        let retag = format!("Action=TagRole&RoleName=prod-e-1-task{team}");
+        assert!(denied(&t, call("iam", "TagRole", &retag, Some("prod-e-1"))));
+        let own = "Action=TagRole&RoleName=prod-e-1-task&Tags.member.1.Key=prod-e:stack-id";
+        assert!(!denied(&t, call("iam", "TagRole", own, Some("prod-e-1"))));
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub const SUITE_PARAMETERS: &[&str] = &[
     "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
     "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess",
 ];
+/// `RoleTagKeys` as that operator would set it: the user tag keys tests let onto roles.
+pub const SUITE_ROLE_TAG_KEYS: &[&str] = &["team", "b"];
 
 /// What the judgement found.
 #[derive(Debug, Default)]
@@ -29,11 +31,12 @@ pub struct Judgement {
     pub denied: BTreeSet<String>,
     /// Denied under the template's defaults, other than the attachments the defaults forbid.
     pub denied_by_defaults: BTreeSet<String>,
-    /// Task-role policy attachments the defaults refuse (`TaskRoleAllowedPolicyArns` empty),
-    /// as the template intends.
+    /// Calls only an operator's opt-in allows (task-role policy attachments, user tags on
+    /// roles) that the defaults refuse (`TaskRoleAllowedPolicyArns`, `RoleTagKeys` empty), as
+    /// the template intends.
     pub refused_by_defaults: usize,
-    /// Task-role policy attachments among the calls (each must be refused by the defaults).
-    pub task_role_attachments: usize,
+    /// Such calls among all (each must be refused by the defaults).
+    pub opt_in_calls: usize,
     /// Each `statement: action` of the restrictive policy no call needed.
     pub unused: BTreeSet<String>,
 }
@@ -43,7 +46,7 @@ impl Judgement {
         self.unattributed == 0
             && self.denied.is_empty()
             && self.denied_by_defaults.is_empty()
-            && self.refused_by_defaults == self.task_role_attachments
+            && self.refused_by_defaults == self.opt_in_calls
             && self.unused.is_empty()
     }
 }
@@ -61,7 +64,8 @@ pub fn judge_suite(calls: &[Call]) -> Judgement {
     };
     let mut unused: Option<BTreeSet<String>> = None;
     for (networks, group) in &groups {
-        let restrictive = judge(&resolved(networks, SUITE_PARAMETERS), group);
+        let suite = (SUITE_PARAMETERS, SUITE_ROLE_TAG_KEYS);
+        let restrictive = judge(&resolved(networks, suite), group);
         j.judged += restrictive.judged;
         j.denied.extend(restrictive.denied);
         let here: BTreeSet<String> = restrictive.unused.into_iter().collect();
@@ -69,12 +73,12 @@ pub fn judge_suite(calls: &[Call]) -> Judgement {
             Some(before) => before.intersection(&here).cloned().collect(),
             None => here,
         });
-        let defaults = resolved(networks, &[]);
-        let (attachments, rest): (Vec<Call>, Vec<Call>) =
-            group.iter().cloned().partition(is_task_role_attachment);
+        let defaults = resolved(networks, (&[], &[]));
+        let (opt_ins, rest): (Vec<Call>, Vec<Call>) =
+            group.iter().cloned().partition(needs_an_opt_in);
         j.denied_by_defaults.extend(judge(&defaults, &rest).denied);
-        j.task_role_attachments += attachments.len();
-        j.refused_by_defaults += attachments
+        j.opt_in_calls += opt_ins.len();
+        j.refused_by_defaults += opt_ins
             .iter()
             .filter(|a| !judge(&defaults, std::slice::from_ref(a)).denied.is_empty())
             .count();
@@ -84,25 +88,35 @@ pub fn judge_suite(calls: &[Call]) -> Judgement {
 }
 
 /// The template's statements for a stack behind each of `networks` (a call is allowed if one
-/// of them allows it), with `TaskRoleAllowedPolicyArns` = `allowed`.
-fn resolved(networks: &[(String, String)], allowed: &[&str]) -> Vec<super::iam::Statement> {
+/// of them allows it), with `TaskRoleAllowedPolicyArns` and `RoleTagKeys` as given.
+fn resolved(
+    networks: &[(String, String)],
+    (policies, tag_keys): (&[&str], &[&str]),
+) -> Vec<super::iam::Statement> {
     networks
         .iter()
         .flat_map(|(vpc, listener)| {
             statements(&Parameters {
                 vpc_id: Some(vpc),
                 listener_arn: Some(listener),
-                task_role_allowed_policy_arns: Some(allowed),
+                task_role_allowed_policy_arns: Some(policies),
+                role_tag_keys: Some(tag_keys),
             })
         })
         .collect()
 }
 
-/// Whether `call` attaches a managed policy to a task role (what an empty
-/// `TaskRoleAllowedPolicyArns` exists to refuse).
-fn is_task_role_attachment(call: &Call) -> bool {
-    call.action == "AttachRolePolicy"
-        && Fields::of(call)
-            .get("RoleName")
-            .is_some_and(|role| role.ends_with("-task"))
+/// Whether `call` needs an operator's opt-in: it attaches a managed policy to a task role
+/// (what an empty `TaskRoleAllowedPolicyArns` exists to refuse), or tags a role with a user's
+/// key (what an empty `RoleTagKeys` exists to refuse).
+fn needs_an_opt_in(call: &Call) -> bool {
+    let fields = Fields::of(call);
+    let user_key = |(name, key): (&String, &String)| {
+        name.starts_with("Tags.member.") && name.ends_with(".Key") && !key.starts_with("prod-e:")
+    };
+    match call.action.as_str() {
+        "AttachRolePolicy" => fields.get("RoleName").is_some_and(|r| r.ends_with("-task")),
+        "CreateRole" | "TagRole" => fields.form.iter().any(user_key),
+        _ => false,
+    }
 }

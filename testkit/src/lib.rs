@@ -380,9 +380,10 @@ pub fn operator_endpoint() -> &'static str {
 /// Clients for `endpoint` (see [`config`]), creating roles under the template's boundaries.
 pub async fn clients(endpoint: &str) -> Clients {
     Clients {
-        boundaries: role::Boundaries {
+        roles: role::RoleSettings {
             task: Some(TASK_ROLE_BOUNDARY.into()),
             execution: Some(EXECUTION_ROLE_BOUNDARY.into()),
+            tag_keys: vec![],
         },
         continuation_key: Some(moto::continuation_key().to_string()),
         ..Clients::new(&config(endpoint).await)

@@ -15,7 +15,8 @@ pub struct Statement {
     pub resources: Vec<String>,
     /// (condition key, patterns): every key must match one of its patterns. Operators are
     /// StringLike, StringEquals and ArnEquals, all matched as globs here (the values have no
-    /// wildcards of their own).
+    /// wildcards of their own), and ForAllValues:StringLike for `aws:TagKeys` (every key the
+    /// request tags with must match one).
     pub conditions: Vec<(String, Vec<String>)>,
 }
 
@@ -27,6 +28,8 @@ pub struct Parameters<'a> {
     pub listener_arn: Option<&'a str>,
     /// `TaskRoleAllowedPolicyArns` (`Some(&[])`: the default, none).
     pub task_role_allowed_policy_arns: Option<&'a [&'a str]>,
+    /// `RoleTagKeys` (`None` or `Some(&[])`: the default, none).
+    pub role_tag_keys: Option<&'a [&'a str]>,
 }
 
 /// The template's statements, resolved for `parameters`.
@@ -184,6 +187,13 @@ impl Resolver<'_> {
         match v {
             Yaml::Sequence(items) => items.iter().flat_map(|i| self.values(i)).collect(),
             Yaml::Tagged(t) if t.tag == "Ref" => self.reference(t.value.as_str().unwrap_or("")),
+            Yaml::Tagged(t) if t.tag == "Join" => vec![self.text(v)],
+            Yaml::Tagged(t) if t.tag == "Split" => {
+                let args = t.value.as_sequence().expect("!Split [separator, text]");
+                let separator = args[0].as_str().unwrap_or_default();
+                let text = self.text(&args[1]);
+                text.split(separator).map(str::to_string).collect()
+            }
             Yaml::Tagged(t) => vec![self.substitute(t.value.as_str().unwrap_or_default())],
             other => vec![self.substitute(other.as_str().unwrap_or_default())],
         }
@@ -193,6 +203,11 @@ impl Resolver<'_> {
         match name {
             "TaskRoleBoundary" => vec![TASK_ROLE_BOUNDARY.into()],
             "ExecutionRoleBoundary" => vec![EXECUTION_ROLE_BOUNDARY.into()],
+            // Empty, as by default, is a CommaDelimitedList of one empty string.
+            "RoleTagKeys" => match self.parameters.role_tag_keys {
+                Some(keys) if !keys.is_empty() => keys.iter().map(|k| k.to_string()).collect(),
+                _ => vec![String::new()],
+            },
             "TaskRoleAllowedPolicyArns" => match self.parameters.task_role_allowed_policy_arns {
                 Some(arns) => arns.iter().map(|a| a.to_string()).collect(),
                 None => vec!["*".into()],

@@ -54,6 +54,7 @@ fn triple(
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect::<BTreeMap<_, _>>(),
+        ..Context::default()
     };
     (action.to_string(), resource.to_string(), context)
 }
