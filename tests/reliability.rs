@@ -31,7 +31,7 @@ fn cluster_props(h: &Harness, prefix: &str) -> Value {
     let own = format!("{prefix}-{}", unique());
     h.properties(json!({
         "ClusterName": own,
-        "TaskFamily": own,
+        "TaskFamily": format!("prod-e-{own}"),
         "EnableExecuteCommand": true,
         "Secrets": {"TOKEN": "arn:aws:ssm:us-east-1:123456789012:parameter/app/token"},
         "TaskRolePolicyArns": ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],

@@ -210,7 +210,7 @@ async fn past_the_overall_limit_the_operation_fails_naming_what_was_pending() {
     let own = format!("limit-{}", unique());
     let props = h.properties(json!({
         "ClusterName": own,
-        "TaskFamily": own,
+        "TaskFamily": format!("prod-e-{own}"),
         // Room for three invocations (waits hand over after 8 s), less the limit's margin.
         "ServiceTimeout": "24",
     }));
@@ -250,8 +250,10 @@ async fn past_the_overall_limit_the_operation_fails_naming_what_was_pending() {
 async fn an_update_continued_in_another_invocation_writes_once() {
     continued_update(json!({"Image": "nginx:1.27"})).await;
     // A new family: the continuation must wait for the revision registered there.
-    continued_update(json!({"Image": "nginx:1.27", "TaskFamily": format!("fam-{}", unique())}))
-        .await;
+    continued_update(
+        json!({"Image": "nginx:1.27", "TaskFamily": format!("prod-e-fam-{}", unique())}),
+    )
+    .await;
 }
 
 /// An in-place Update with `changes` whose rollout outlasts an invocation: one registration,

@@ -25,8 +25,9 @@ async fn every_bad_property_is_named_at_once() {
         .assert_success();
 }
 
-/// The operator's caps (template parameters `MaxDesiredCount`, `MaxTaskCpu`, …): a Create over
-/// one creates nothing; an Update is refused only what grows over one.
+/// The operator's caps (template parameters `MaxDesiredCount`, `MaxTaskCpu`, …,
+/// `TaskFamilyPrefix`): a Create over one creates nothing; an Update is refused only what grows
+/// over one.
 #[tokio::test]
 async fn what_is_over_the_operators_caps_is_refused_naming_the_cap() {
     let mut h = Harness::new().await;
@@ -46,6 +47,15 @@ async fn what_is_over_the_operators_caps_is_refused_naming_the_cap() {
     );
     assert!(h.writes_since(0).is_empty(), "{:?}", h.writes_since(0));
     inspect::assert_nothing_of(&h.clients, &stack).await;
+    h.provider.clients.caps.task_family_prefix = Some("prod-e-".into());
+    let theirs = h.properties(json!({"TaskFamily": "billing-web"}));
+    let out = h.invoke(stack.create(&theirs)).await;
+    assert_eq!(
+        out.reason(),
+        "TaskFamily \"billing-web\" is outside the operator's task families (TaskFamilyPrefix \
+         \"prod-e-\"); nothing was created"
+    );
+    assert!(h.writes_since(0).is_empty(), "{:?}", h.writes_since(0));
     let fits = h.properties(json!({"DesiredCount": 2}));
     let created = h.invoke(stack.create(&fits)).await;
     created.assert_success();

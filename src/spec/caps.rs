@@ -1,7 +1,9 @@
 //! The operator's caps on what one stack may ask for: the template's parameters
-//! `MaxDesiredCount`, `MaxTaskCpu`, `MaxTaskMemory` and `MaxScalingCapacity`, passed to the
-//! function as environment variables. Anyone who may create a stack can use the ServiceToken,
-//! so the size of what it runs is the operator's to bound, not each stack author's.
+//! `MaxDesiredCount`, `MaxTaskCpu`, `MaxTaskMemory` and `MaxScalingCapacity`, and the task
+//! families it may register into (`TaskFamilyPrefix`), passed to the function as environment
+//! variables. Anyone who may create a stack can use the ServiceToken, so the size of what it
+//! runs, and whose task families it publishes revisions of, is the operator's to bound, not
+//! each stack author's.
 
 use super::scaling::bounds;
 use super::Spec;
@@ -14,9 +16,11 @@ pub const MAX_TASK_CPU_ENV: &str = "PROD_E_MAX_TASK_CPU";
 pub const MAX_TASK_MEMORY_ENV: &str = "PROD_E_MAX_TASK_MEMORY";
 /// `MaxScalingCapacity`.
 pub const MAX_SCALING_CAPACITY_ENV: &str = "PROD_E_MAX_SCALING_CAPACITY";
+/// `TaskFamilyPrefix`.
+pub const TASK_FAMILY_PREFIX_ENV: &str = "PROD_E_TASK_FAMILY_PREFIX";
 
 /// The most one stack resource may ask for; `None`: no cap.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Caps {
     /// `DesiredCount`, tasks.
     pub desired_count: Option<u32>,
@@ -26,6 +30,10 @@ pub struct Caps {
     pub memory: Option<u32>,
     /// `AutoScaling.MaxCapacity` and every `ScheduledActions[].MaxCapacity`, tasks.
     pub scaling_capacity: Option<u32>,
+    /// What every `TaskFamily` must start with: a revision registers under the family's name
+    /// (`ecs:RegisterTaskDefinition`), and another team's family would get a newest revision
+    /// it did not write.
+    pub task_family_prefix: Option<String>,
 }
 
 impl Caps {
@@ -37,6 +45,9 @@ impl Caps {
             cpu: var(MAX_TASK_CPU_ENV),
             memory: var(MAX_TASK_MEMORY_ENV),
             scaling_capacity: var(MAX_SCALING_CAPACITY_ENV),
+            task_family_prefix: std::env::var(TASK_FAMILY_PREFIX_ENV)
+                .ok()
+                .filter(|p| !p.is_empty()),
         }
     }
 
@@ -50,7 +61,7 @@ impl Caps {
     /// that was within the old one.
     pub fn check_change(&self, old: Option<&Spec>, new: &Spec) -> Result<(), String> {
         let before = old.map(|o| self.asked(o));
-        let over: Vec<String> = self
+        let mut over: Vec<String> = self
             .asked(new)
             .into_iter()
             .enumerate()
@@ -64,10 +75,26 @@ impl Caps {
                 }
             })
             .collect();
+        over.extend(self.outside_the_families(old, new));
         match over.is_empty() {
             true => Ok(()),
             false => Err(over.join("; ")),
         }
+    }
+
+    /// The refusal of `new`'s `TaskFamily` if it leaves the operator's families; a family an
+    /// Update keeps is never refused (the function's policy decides whether it may still
+    /// register there).
+    fn outside_the_families(&self, old: Option<&Spec>, new: &Spec) -> Option<String> {
+        let prefix = self.task_family_prefix.as_deref()?;
+        let family = &new.task_family;
+        let kept = old.is_some_and(|o| &o.task_family == family);
+        (!kept && !family.starts_with(prefix)).then(|| {
+            format!(
+                "TaskFamily {family:?} is outside the operator's task families \
+                 (TaskFamilyPrefix {prefix:?})"
+            )
+        })
     }
 
     /// (property, what `spec` asks, its cap, the cap's template parameter), in a fixed order.
@@ -127,6 +154,7 @@ mod tests {
             cpu: Some(1024),
             memory: None,
             scaling_capacity: Some(10),
+            task_family_prefix: None,
         };
         assert_eq!(caps.check(&spec(json!({"DesiredCount": 4}))), Ok(()));
         let big = spec(json!({"DesiredCount": 5, "Cpu": 2048, "Memory": 4096,
@@ -159,5 +187,28 @@ mod tests {
         assert_eq!(caps.check_change(Some(&eight), &six), Ok(()));
         assert!(caps.check_change(Some(&six), &eight).is_err());
         assert!(caps.check_change(None, &six).is_err());
+    }
+
+    #[test]
+    fn a_task_family_must_be_the_operators() {
+        let caps = Caps {
+            task_family_prefix: Some("team-a-".into()),
+            ..Caps::default()
+        };
+        let (ours, theirs) = (
+            spec(json!({"TaskFamily": "team-a-web"})),
+            spec(json!({"TaskFamily": "team-b-web"})),
+        );
+        assert_eq!(caps.check(&ours), Ok(()));
+        assert_eq!(
+            caps.check(&theirs),
+            Err(
+                "TaskFamily \"team-b-web\" is outside the operator's task families \
+                 (TaskFamilyPrefix \"team-a-\")"
+                    .to_string()
+            )
+        );
+        assert!(caps.check_change(Some(&ours), &theirs).is_err());
+        assert_eq!(caps.check_change(Some(&theirs), &theirs), Ok(()));
     }
 }

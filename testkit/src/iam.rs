@@ -185,25 +185,16 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
         }
         ("logs", "TagResource" | "UntagResource" | "ListTagsForResource") => field("resourceArn"),
         ("logs", _) => field("logGroupName").map(|g| arn("logs", format!("log-group:{g}"))),
-        (
-            "ecs",
-            "ListTaskDefinitions"
-            | "DescribeTaskDefinition"
-            | "RegisterTaskDefinition"
-            | "DeregisterTaskDefinition",
-        ) => {
-            if call.action == "RegisterTaskDefinition" {
-                for key in ["executionRoleArn", "taskRoleArn"] {
-                    pairs.push(("iam:PassRole".into(), field(key).unwrap_or_default()));
-                }
-                pairs.push((
-                    "ecs:TagResource".into(),
-                    arn(
-                        "ecs",
-                        format!("task-definition/{}:1", field("family").unwrap_or_default()),
-                    ),
-                ));
+        ("ecs", "RegisterTaskDefinition") => {
+            for key in ["executionRoleArn", "taskRoleArn"] {
+                pairs.push(("iam:PassRole".into(), field(key).unwrap_or_default()));
             }
+            let family = field("family").unwrap_or_default();
+            let revision = arn("ecs", format!("task-definition/{family}:1"));
+            pairs.push(("ecs:TagResource".into(), revision.clone()));
+            Some(revision)
+        }
+        ("ecs", "ListTaskDefinitions" | "DescribeTaskDefinition" | "DeregisterTaskDefinition") => {
             Some("*".into())
         }
         ("ecs", "CreateCluster") => {
@@ -543,6 +534,23 @@ mod tests {
         assert!(denied(&t, create_role("prod-e-1-task", Some(exec))));
         assert!(denied(&t, create_role("prod-e-1-execution", None)));
         assert!(denied(&t, create_role("prod-e-1-admin", Some(task))));
+    }
+
+    #[test]
+    fn the_template_registers_only_in_the_operators_families() {
+        let t = template();
+        let register = |family: &str| {
+            let role = |kind: &str| format!("arn:aws:iam::{ACCOUNT}:role/prod-e-1-{kind}");
+            let body = format!(
+                r#"{{"family":"{family}","executionRoleArn":"{}","taskRoleArn":"{}",
+                "tags":[{{"key":"prod-e:physical-id","value":"prod-e-1"}}]}}"#,
+                role("execution"),
+                role("task")
+            );
+            call("ecs", "RegisterTaskDefinition", &body, Some("prod-e-1"))
+        };
+        assert!(!denied(&t, register("prod-e-task")));
+        assert!(denied(&t, register("billing-web")));
     }
 
     #[test]

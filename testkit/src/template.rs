@@ -228,5 +228,6 @@ impl Resolver<'_> {
                     .unwrap_or("arn:aws:elasticloadbalancing:*:listener/*"),
             )
             .replace("${AWS::StackName}", "prod-e")
+            .replace("${TaskFamilyPrefix}", "prod-e-")
     }
 }
