@@ -6,7 +6,9 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{unique, Harness, Stack, EXECUTION_ROLE_BOUNDARY, TASK_ROLE_BOUNDARY};
+use crate::support::{
+    unique, Harness, Stack, ACCOUNT, EXECUTION_ROLE_BOUNDARY, REGION, TASK_ROLE_BOUNDARY,
+};
 
 const S3_READ: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 const DYNAMODB_READ: &str = "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess";
@@ -35,16 +37,23 @@ async fn grants(h: &Harness, role: &str) -> (Option<String>, Vec<String>, Option
         .filter_map(|p| p.policy_arn().map(str::to_string))
         .collect();
     attached.sort();
-    let inline = iam
+    (
+        boundary,
+        attached,
+        inline(h, role, "prod-e-task-policy").await,
+    )
+}
+
+/// Role `role`'s inline policy `name`, if it has one.
+async fn inline(h: &Harness, role: &str, name: &str) -> Option<Value> {
+    let got = h
+        .clients
+        .iam
         .get_role_policy()
         .role_name(role)
-        .policy_name("prod-e-task-policy")
-        .send()
-        .await
-        .ok()
-        .map(|out| crate::support::http::percent_decode(out.policy_document()));
-    let inline = inline.and_then(|text| serde_json::from_str(&text).ok());
-    (boundary, attached, inline)
+        .policy_name(name);
+    let out = got.send().await.ok()?;
+    serde_json::from_str(&crate::support::http::percent_decode(out.policy_document())).ok()
 }
 
 #[tokio::test]
@@ -172,4 +181,47 @@ async fn a_role_made_before_boundaries_gets_its_boundary_before_a_grant_and_conv
         .assert_success();
     assert_eq!(grants(&h, &role).await.1, Vec::<String>::new());
     h.invoke(stack.delete(&id, &granted)).await.assert_success();
+}
+
+/// Execution roles (issue #24): each may pull only its own image's ECR repository and write its
+/// own log group; one an older prod-e gave AmazonECSTaskExecutionRolePolicy (every repository)
+/// loses it at its next Update, once the new policy is in place.
+#[tokio::test]
+async fn an_execution_role_pulls_only_its_own_repository() {
+    const LEGACY: &str = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+    let h = Harness::new().await;
+    let stack = Stack::new("exec-role");
+    let image = format!("{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/team-a/web");
+    let props = h.properties(json!({
+        "ClusterName": format!("exec-role-{}", unique()),
+        "Image": format!("{image}:1"),
+    }));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let id = out.physical_id();
+    let exec = prod_e::naming::Deployment::parse(&id)
+        .expect("id")
+        .execution_role();
+    let resources = |policy: Option<Value>| -> Vec<Value> {
+        let statements = policy.expect("the execution policy")["Statement"].clone();
+        let statements = statements.as_array().cloned().unwrap_or_default();
+        statements.iter().map(|s| s["Resource"].clone()).collect()
+    };
+    let group = format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/{id}:*");
+    let repository = format!("arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team-a/web");
+    let want = vec![json!([group]), json!(["*"]), json!([repository])];
+    assert_eq!(resources(inline(&h, &exec, "prod-e-execution").await), want);
+    assert_eq!(grants(&h, &exec).await.1, Vec::<String>::new());
+
+    let iam = &h.clients.iam;
+    let legacy = iam.attach_role_policy().role_name(&exec).policy_arn(LEGACY);
+    legacy.send().await.expect("an older prod-e's grant");
+    let mut next = props.clone();
+    next["Image"] = json!(format!("{image}:2"));
+    h.invoke(stack.update(&id, &props, &next))
+        .await
+        .assert_success();
+    assert_eq!(grants(&h, &exec).await.1, Vec::<String>::new());
+    assert_eq!(resources(inline(&h, &exec, "prod-e-execution").await), want);
+    h.invoke(stack.delete(&id, &next)).await.assert_success();
 }

@@ -327,6 +327,15 @@ fn task_grants(s: &Spec) -> String {
     }
 }
 
+/// What the execution role may do ([`crate::resources::role::execution_policy`]).
+fn execution_grants(s: &Spec) -> String {
+    let pull = match crate::resources::role::ecr_repository(&s.image).is_some() {
+        true => "pull from its image's ECR repository, ",
+        false => "",
+    };
+    format!("{pull}write its log group, within its permissions boundary")
+}
+
 /// The resources Create makes first, all at once.
 fn first_stage(n: &Names, s: &Spec) -> Vec<String> {
     let d = &n.d;
@@ -334,8 +343,9 @@ fn first_stage(n: &Names, s: &Spec) -> Vec<String> {
     let port = s.container_port;
     vec![
         format!(
-            "IAM role {} ({trusted}, AmazonECSTaskExecutionRolePolicy)",
-            n.of(d.execution_role())
+            "IAM role {} ({trusted}, {})",
+            n.of(d.execution_role()),
+            execution_grants(s)
         ),
         format!(
             "IAM role {} ({trusted}, {})",

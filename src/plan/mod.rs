@@ -98,6 +98,19 @@ impl Owner {
         format!("arn:{}:iam::{account}:role/{name}", self.partition())
     }
 
+    /// The ARN of the set's log group (CloudWatch Logs' `log-group:<name>` form), in the stack's
+    /// partition, region and account.
+    pub fn log_group_arn(&self) -> String {
+        let part = |n: usize| self.stack_id.split(':').nth(n).unwrap_or_default();
+        let name = self.deployment.log_group();
+        format!(
+            "arn:{}:logs:{}:{}:log-group:{name}",
+            self.partition(),
+            part(3),
+            part(4)
+        )
+    }
+
     /// The ARN partition (`aws`, `aws-cn`, `aws-us-gov`) of the stack.
     pub fn partition(&self) -> &str {
         self.stack_id

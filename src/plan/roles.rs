@@ -11,7 +11,7 @@ use crate::aws::Clients;
 use crate::error::Result;
 use crate::naming::{role_tags, Tags};
 use crate::resources::role::{self, Role};
-use crate::spec::schema::{Effect, TASK_ROLE_POLICY, TASK_ROLE_POLICY_ARNS};
+use crate::spec::schema::{Effect, IMAGE, TASK_ROLE_POLICY, TASK_ROLE_POLICY_ARNS};
 use crate::spec::{Diff, Spec};
 
 /// The execution role, created (or adopted) under its permissions boundary; [`grant_execution`]
@@ -46,24 +46,44 @@ async fn made(
     Ok(r)
 }
 
-/// The execution role's grants: AmazonECSTaskExecutionRolePolicy and the secrets policy, if
-/// any. Needed by the time a task starts, not to register the task definition that names it.
+/// The execution role's grants: its image and log group ([`role::execution_policy`]) and the
+/// secrets policy, if any. Needed by the time a task starts, not to register the task
+/// definition that names it.
 pub(super) async fn grant_execution(
     c: &Clients,
     owner: &Owner,
     spec: &Spec,
     exec: &Role,
 ) -> Result<()> {
-    let policy = format!(
-        "arn:{}:iam::aws:policy/{}",
-        owner.partition(),
-        role::EXECUTION_POLICY
-    );
-    role::attach_policy(&c.iam, &exec.name, &policy).await?;
+    put_execution_policy(c, owner, spec, exec).await?;
     match role::secrets_policy(spec) {
         Some(doc) => role::put_policy(&c.iam, &exec.name, role::SECRETS_POLICY_NAME, &doc).await,
         None => Ok(()),
     }
+}
+
+async fn put_execution_policy(c: &Clients, owner: &Owner, spec: &Spec, exec: &Role) -> Result<()> {
+    let doc = role::execution_policy(&spec.image, &owner.log_group_arn());
+    role::put_policy(&c.iam, &exec.name, role::EXECUTION_POLICY_NAME, &doc).await
+}
+
+/// What an older prod-e gave execution roles in place of [`role::execution_policy`] (every ECR
+/// repository): replaced once the service is steady, with the new policy put first.
+async fn replace_legacy_grant(c: &Clients, owner: &Owner, spec: &Spec, exec: &Role) -> Result<()> {
+    let legacy = format!(
+        "arn:{}:iam::aws:policy/{}",
+        owner.partition(),
+        role::LEGACY_EXECUTION_POLICY
+    );
+    if !role::attached_policies(&c.iam, &exec.name)
+        .await?
+        .contains(&legacy)
+    {
+        return Ok(());
+    }
+    bounded(c, exec, c.roles.execution.as_deref()).await?;
+    put_execution_policy(c, owner, spec, exec).await?;
+    role::detach_policy(&c.iam, &exec.name, &legacy).await
 }
 
 /// The task role's grants: the ECS Exec policy, the `TaskRolePolicy` and the
@@ -78,12 +98,16 @@ pub(super) async fn grant_task(c: &Clients, spec: &Spec, task: &Role) -> Result<
 /// `TaskRolePolicy` and new `TaskRolePolicyArns` on the task role, where `diff` changed them
 /// and `new` wants them.
 pub(super) async fn grant(
-    c: &Clients,
+    (c, owner): (&Clients, &Owner),
     diff: &Diff,
     (old, new): (&Spec, &Spec),
     task: &Role,
     exec: &Role,
 ) -> Result<()> {
+    if diff.reapplied || diff.changed.contains(IMAGE.name) {
+        bounded(c, exec, c.roles.execution.as_deref()).await?;
+        put_execution_policy(c, owner, new, exec).await?;
+    }
     if let Some(doc) = role::secrets_policy(new).filter(|_| secrets_changed(diff)) {
         bounded(c, exec, c.roles.execution.as_deref()).await?;
         role::put_policy(&c.iam, &exec.name, role::SECRETS_POLICY_NAME, &doc).await?;
@@ -111,14 +135,16 @@ pub(super) async fn grant(
 
 /// Deletes the inline policies `new` no longer wants, if `diff` changed them or on a
 /// continuation (an empty `diff`: the first invocation's writes are done, its revocations may
-/// not be), and detaches the `TaskRolePolicyArns` that `old` had and `new` has not.
+/// not be), detaches the `TaskRolePolicyArns` that `old` had and `new` has not, and replaces
+/// an older prod-e's execution grant ([`replace_legacy_grant`]).
 pub(super) async fn revoke(
-    c: &Clients,
+    (c, owner): (&Clients, &Owner),
     diff: &Diff,
     (old, new): (&Spec, &Spec),
     task: &Role,
     exec: &Role,
 ) -> Result<()> {
+    replace_legacy_grant(c, owner, new, exec).await?;
     let continued = diff.is_empty();
     let unwanted = [
         (

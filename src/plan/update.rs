@@ -129,7 +129,7 @@ pub async fn update(
         new_tags,
         registered,
     };
-    roles::grant(c, diff, (old, new), &set.task, &set.exec).await?;
+    roles::grant((c, owner), diff, (old, new), &set.task, &set.exec).await?;
     if new.auto_scaling.is_none() && diff.any(Effect::Scaling) {
         // The scaler stops before DesiredCount takes the count back.
         scaling::remove(c, d, set.scalable_target.clone()).await?;
@@ -147,7 +147,7 @@ pub async fn update(
         None => set.service.task_definition.clone(),
     };
     settle(&change, &set, &revision).await?;
-    roles::revoke(c, diff, (old, new), &set.task, &set.exec).await?;
+    roles::revoke((c, owner), diff, (old, new), &set.task, &set.exec).await?;
     Ok(set.outputs(d, revision, new))
 }
 

@@ -2,23 +2,27 @@
 
 use aws_sdk_iam::Client;
 
+mod documents;
+
+pub use documents::{ecr_repository, execution_policy, secrets_policy};
+
 use super::{found, gone, required, tags, Tagged};
 use crate::error::{is_delete_conflict, Error, Result};
-use std::collections::BTreeSet;
-
-use serde_json::json;
 
 use crate::naming::Tags;
 use crate::retry::{retry, ROLE_DELETE_CONFLICT};
-use crate::spec::Spec;
 
 /// Only ECS tasks may assume our roles.
 pub const TRUST_POLICY: &str = concat!(
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","#,
     r#""Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
 );
-/// The AWS managed policy for the execution role, under `arn:{partition}:iam::aws:policy/`.
-pub const EXECUTION_POLICY: &str = "service-role/AmazonECSTaskExecutionRolePolicy";
+/// The AWS managed policy older prod-e versions attached to execution roles, under
+/// `arn:{partition}:iam::aws:policy/` (it allows pulling from every ECR repository): an Update
+/// detaches it once the role has [`execution_policy`].
+pub const LEGACY_EXECUTION_POLICY: &str = "service-role/AmazonECSTaskExecutionRolePolicy";
+/// The execution role's inline policy ([`execution_policy`]).
+pub const EXECUTION_POLICY_NAME: &str = "prod-e-execution";
 /// The execution role's inline policy for the task's secrets.
 pub const SECRETS_POLICY_NAME: &str = "prod-e-secrets";
 /// The task role's inline policy from the `TaskRolePolicy` property.
@@ -66,55 +70,6 @@ impl RoleSettings {
                 .collect(),
         }
     }
-}
-
-/// The execution role's policy for `spec`'s secrets, `None` without any: GetSecretValue on
-/// exactly its secrets, GetParameters on exactly its parameters, and Decrypt with its KMS key if
-/// it names one (ECS Developer Guide, "Required IAM permissions for Amazon ECS secrets"). A
-/// secret's `:json-key:version-stage:version-id` suffix is ECS's, not part of its ARN.
-pub fn secrets_policy(spec: &Spec) -> Option<String> {
-    if spec.secrets.is_empty() {
-        return None;
-    }
-    let (mut secrets, mut parameters) = (BTreeSet::new(), BTreeSet::new());
-    for arn in spec.secrets.values() {
-        let parts: Vec<&str> = arn.split(':').collect();
-        match parts.get(2) {
-            Some(&"ssm") => parameters.insert(arn.clone()),
-            _ => {
-                // A partial ARN (no `-xxxxxx` suffix) works in ECS but matches no IAM resource
-                // by itself (Secrets Manager guide, "IAM policy examples": `name-??????`).
-                let base = parts[..parts.len().min(7)].join(":");
-                let name = parts.get(6).copied().unwrap_or_default();
-                let suffixed = name.rsplit_once('-').is_some_and(|(_, s)| {
-                    s.len() == 6 && s.chars().all(|c| c.is_ascii_alphanumeric())
-                });
-                if !suffixed {
-                    secrets.insert(format!("{base}-??????"));
-                }
-                secrets.insert(base)
-            }
-        };
-    }
-    let mut statements = Vec::new();
-    if !secrets.is_empty() {
-        statements.push(allow(
-            "secretsmanager:GetSecretValue",
-            secrets.into_iter().collect(),
-        ));
-    }
-    if !parameters.is_empty() {
-        statements.push(allow("ssm:GetParameters", parameters.into_iter().collect()));
-    }
-    if !spec.secrets_kms_key_arn.is_empty() {
-        statements.push(allow("kms:Decrypt", vec![spec.secrets_kms_key_arn.clone()]));
-    }
-    Some(json!({"Version": "2012-10-17", "Statement": statements}).to_string())
-}
-
-/// One statement allowing `action` on `resources`.
-fn allow(action: &str, resources: Vec<String>) -> serde_json::Value {
-    json!({"Effect": "Allow", "Action": action, "Resource": resources})
 }
 
 /// The task role's inline policy for ECS Exec.
