@@ -27,7 +27,37 @@ pub fn role_tags(tags: &Tags, allowed: &[String]) -> Tags {
         .collect()
 }
 
-const PREFIX: &str = "prod-e-";
+/// The prefix of every name prod-e makes unless the operator chose another (`NamePrefix`).
+pub const DEFAULT_NAME_PREFIX: &str = "prod-e-";
+/// The variable holding the install's `NamePrefix` (set by the template; the CLI reads it too).
+pub const NAME_PREFIX_ENV: &str = "PROD_E_NAME_PREFIX";
+
+/// The install's name prefix: [`NAME_PREFIX_ENV`] if it is a valid one (a lower-case letter,
+/// up to eight lower-case letters, digits or `-`, and `-`: a target group's name keeps within 32
+/// characters), else [`DEFAULT_NAME_PREFIX`]. Two installs in one account with different
+/// prefixes own disjoint names, and the function's policy (which matches its own prefix) keeps
+/// each from the other's resources.
+pub fn name_prefix() -> &'static str {
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PREFIX.get_or_init(|| {
+        std::env::var(NAME_PREFIX_ENV)
+            .ok()
+            .filter(|p| is_name_prefix(p))
+            .unwrap_or_else(|| DEFAULT_NAME_PREFIX.to_string())
+    })
+}
+
+/// `^[a-z][a-z0-9-]{0,8}-$`, the template's `NamePrefix` pattern.
+fn is_name_prefix(p: &str) -> bool {
+    let Some(body) = p.strip_suffix('-') else {
+        return false;
+    };
+    (1..=9).contains(&body.len())
+        && body.starts_with(|c: char| c.is_ascii_lowercase())
+        && body
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
 /// The prefix of the id a Create answers when it failed and removed everything.
 const NOTHING_CREATED: &str = "prod-e-nothing-created-";
 const HASH_LEN: usize = 10;
@@ -93,7 +123,12 @@ impl Deployment {
     /// Recognises a PhysicalResourceId we issued, owner unknown (an operator naming an id:
     /// ownership is then the id tag alone); anything else is `None` ("nothing to do").
     pub fn parse(physical_id: &str) -> Option<Self> {
-        let rest = physical_id.strip_prefix(PREFIX)?;
+        Deployment::parse_in(name_prefix(), physical_id)
+    }
+
+    /// [`Deployment::parse`] for an install whose name prefix is `prefix`.
+    fn parse_in(prefix: &str, physical_id: &str) -> Option<Self> {
+        let rest = physical_id.strip_prefix(prefix)?;
         let (hash, fingerprint) = rest.split_once('-')?;
         let hex = |s: &str, len: usize| {
             s.len() == len
@@ -106,9 +141,9 @@ impl Deployment {
         })
     }
 
-    /// `prod-e-<10 hex>`: what every set of one stack resource has in common.
+    /// `<prefix><10 hex>`: what every set of one stack resource has in common.
     fn key(&self) -> &str {
-        &self.physical_id[..PREFIX.len() + HASH_LEN]
+        &self.physical_id[..self.physical_id.len() - FINGERPRINT_LEN - 1]
     }
 
     /// The id returned to CloudFormation when a Create fails with nothing left behind;
@@ -130,7 +165,8 @@ impl Deployment {
     /// A number that identifies the stack resource (every set of it has the same one): the
     /// hash of stack ARN and logical id in the PhysicalResourceId, read as a number.
     pub fn stack_resource_number(&self) -> u64 {
-        u64::from_str_radix(&self.key()[PREFIX.len()..], 16).unwrap_or_default()
+        let key = self.key();
+        u64::from_str_radix(&key[key.len() - HASH_LEN..], 16).unwrap_or_default()
     }
 
     /// The execution role's name (`<id>-execution`).
@@ -222,11 +258,11 @@ impl Deployment {
     }
 }
 
-/// `prod-e-<10 hex>`: what every set of one stack resource has in common.
+/// `<prefix><10 hex>`: what every set of one stack resource has in common.
 fn resource_key(stack_id: &str, logical_id: &str) -> String {
     let digest = Sha256::digest(format!("{stack_id}|{logical_id}").as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{PREFIX}{}", &hex[..HASH_LEN])
+    format!("{}{}", name_prefix(), &hex[..HASH_LEN])
 }
 
 #[cfg(test)]
@@ -286,6 +322,26 @@ mod tests {
         ] {
             assert_eq!(Deployment::parse(id), None, "{id}");
         }
+    }
+
+    #[test]
+    fn an_install_knows_only_its_own_prefix() {
+        let id = Deployment::new(STACK, "Svc", FP).physical_id().to_string();
+        assert!(Deployment::parse_in("prod-e-", &id).is_some());
+        assert_eq!(Deployment::parse_in("pe2-", &id), None);
+        let other = id.replacen("prod-e-", "pe2-", 1);
+        let d = Deployment::parse_in("pe2-", &other).expect("its own");
+        assert_eq!(d.key(), &other[..other.len() - FINGERPRINT_LEN - 1]);
+        for (prefix, valid) in [
+            ("prod-e-", true),
+            ("pe2-", true),
+            ("a-", true),
+            ("2a-", false),
+            ("PE-", false),
+        ] {
+            assert_eq!(is_name_prefix(prefix), valid, "{prefix}");
+        }
+        assert!(!is_name_prefix("abcdefghij-") && is_name_prefix("abcdefghi-"));
     }
 
     #[test]

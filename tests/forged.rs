@@ -5,7 +5,9 @@
 use serde_json::json;
 
 use crate::emulator;
-use crate::support::{unique, Harness, Stack, LAMBDA_TIME};
+use crate::support::patience::PATIENCE;
+use crate::support::runtime::Function;
+use crate::support::{s3, unique, Harness, Stack, LAMBDA_TIME};
 
 /// The victim's stack resource, created through CloudFormation, and its set's settings.
 async fn victim(h: &Harness, name: &str) -> (Stack, serde_json::Value, String, Vec<String>) {
@@ -146,4 +148,47 @@ async fn stacks_whose_keys_collide_keep_their_own_sets() {
     emulator::assert_same_settings(&before, &after, "after the other stack's Delete");
     h.invoke(a.delete(&id_a, &pa)).await.assert_success();
     emulator::assert_nothing_left(&h, &id_a, &pa).await;
+}
+
+/// Two installs of prod-e in one account (issue #24), the second with `NamePrefix` `pe2-`: the
+/// second names everything it makes `pe2-…`, and this install, asked to delete that set (with
+/// CloudFormation showing it deleted), does not know the id and touches nothing of it.
+#[tokio::test]
+async fn an_install_leaves_another_installs_set_alone() {
+    let h = Harness::new().await;
+    let prefix = [(prod_e::naming::NAME_PREFIX_ENV, "pe2-")];
+    let binary = env!("CARGO_BIN_EXE_prod-e-provisioner");
+    let mut other = Function::start(binary, &h.proxy.endpoint, LAMBDA_TIME, &prefix).await;
+    let stack = Stack::new("install-2");
+    let props = h.properties(json!({"ClusterName": format!("install-2-{}", unique())}));
+    let create = stack.create(&props);
+    other.invoke(&create, PATIENCE).await.expect("reported");
+    let url = create["ResponseURL"].as_str().unwrap_or_default();
+    let answer = s3::read_response(url).await.expect("an answer");
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let id = answer["PhysicalResourceId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(id.starts_with("pe2-"), "{id}");
+    let role = format!("{id}-execution");
+    let iam = h.clients.iam.clone();
+    let exists = |role: String| {
+        let iam = iam.clone();
+        async move { iam.get_role().role_name(&role).send().await.is_ok() }
+    };
+    assert!(exists(role.clone()).await);
+
+    let out = h.invoke(stack.delete(&id, &props)).await;
+    assert_eq!(out.status(), "SUCCESS");
+    assert!(
+        exists(role.clone()).await,
+        "this install deleted the other's role"
+    );
+    let delete = stack.delete(&id, &props);
+    other.invoke(&delete, PATIENCE).await.expect("reported");
+    assert!(
+        !exists(role).await,
+        "the other install's own Delete removes it"
+    );
 }

@@ -162,6 +162,7 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         listener_arn: Some(&h.network.listener_arn),
         task_role_allowed_policy_arns: Some(&[ALLOWED_POLICY]),
         role_tag_keys: Some(&["b"]),
+        name_prefix: None,
     });
     let calls = proxy.calls();
     let probed = calls.iter().filter(|c| c.probed.owner.is_some()).count();

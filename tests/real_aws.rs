@@ -199,6 +199,7 @@ fn the_function_policies_fit_iams_size_quotas() {
         listener_arn: Some(listener),
         task_role_allowed_policy_arns: Some(&[]),
         role_tag_keys: None,
+        name_prefix: None,
     };
     let sizes: Vec<(String, usize)> = policies(&parameters)
         .iter()

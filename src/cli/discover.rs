@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::aws::Clients;
 use crate::error::{AllOk, Result};
-use crate::naming::{Deployment, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
+use crate::naming::{name_prefix, Deployment, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
 use crate::resources::{
     cluster, listener_rule, load_balancer, log_group, role, security_group, service, target_group,
     Tagged,
@@ -28,12 +28,13 @@ pub struct Found {
 
 /// Every deployment with at least one tagged resource in this account and region.
 pub async fn deployments(c: &Clients) -> Result<Vec<Found>> {
+    let log_groups = format!("/ecs/{}", name_prefix());
     let (roles, groups, clusters, targets, logs) = tokio::join!(
-        role::list(&c.iam, "prod-e-"),
+        role::list(&c.iam, name_prefix()),
         security_group::list_tagged(&c.ec2, OWNER_TAG),
         cluster::list(&c.ecs),
-        target_group::list(&c.elb, "prod-e-"),
-        log_group::list(&c.logs, "/ecs/prod-e-"),
+        target_group::list(&c.elb, name_prefix()),
+        log_group::list(&c.logs, &log_groups),
     )
     .all_ok()?;
     let mut found: BTreeMap<String, Found> = BTreeMap::new();

@@ -554,6 +554,35 @@ mod tests {
     }
 
     #[test]
+    fn another_install_cannot_touch_this_ones_resources() {
+        let other = statements(&Parameters {
+            name_prefix: Some("pe2-"),
+            ..Parameters::default()
+        });
+        let delete = "Action=DeleteRole&RoleName=prod-e-1-task";
+        assert!(!denied(
+            &template(),
+            call("iam", "DeleteRole", delete, Some("prod-e-1"))
+        ));
+        assert!(denied(
+            &other,
+            call("iam", "DeleteRole", delete, Some("prod-e-1"))
+        ));
+        let group = r#"{"logGroupName":"/ecs/prod-e-1"}"#;
+        assert!(denied(
+            &other,
+            call("logs", "DeleteLogGroup", group, Some("prod-e-1"))
+        ));
+        let task = crate::TASK_ROLE_BOUNDARY;
+        assert!(denied(&other, create_role("prod-e-1-task", Some(task))));
+        let own = format!(
+            "Action=CreateRole&RoleName=pe2-1-task&PermissionsBoundary={task}&\
+             Tags.member.1.Key=prod-e%3Aphysical-id&Tags.member.1.Value=pe2-1"
+        );
+        assert!(!denied(&other, call("iam", "CreateRole", &own, None)));
+    }
+
+    #[test]
     fn the_template_keeps_user_tags_off_roles() {
         let t = template();
         let task = crate::TASK_ROLE_BOUNDARY;

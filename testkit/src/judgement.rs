@@ -101,6 +101,7 @@ fn resolved(
                 listener_arn: Some(listener),
                 task_role_allowed_policy_arns: Some(policies),
                 role_tag_keys: Some(tag_keys),
+                name_prefix: None,
             })
         })
         .collect()

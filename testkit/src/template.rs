@@ -30,6 +30,8 @@ pub struct Parameters<'a> {
     pub task_role_allowed_policy_arns: Option<&'a [&'a str]>,
     /// `RoleTagKeys` (`None` or `Some(&[])`: the default, none).
     pub role_tag_keys: Option<&'a [&'a str]>,
+    /// `NamePrefix` (`None`: the default, `prod-e-`).
+    pub name_prefix: Option<&'a str>,
 }
 
 /// The template's statements, resolved for `parameters`.
@@ -229,5 +231,6 @@ impl Resolver<'_> {
             )
             .replace("${AWS::StackName}", "prod-e")
             .replace("${TaskFamilyPrefix}", "prod-e-")
+            .replace("${NamePrefix}", p.name_prefix.unwrap_or("prod-e-"))
     }
 }
