@@ -49,6 +49,10 @@ pub struct Progress {
     /// An in-place Update's writes are done: later invocations only wait (its writes are the
     /// one step that is not safe to repeat: each would register another task definition).
     pub applied: bool,
+    /// The operation is CloudFormation's rollback Update (its first invocation saw the stack
+    /// `UPDATE_ROLLBACK_IN_PROGRESS`); a forward Update continued into a rollback never is.
+    #[serde(default)]
+    pub rolling_back: bool,
 }
 
 impl Progress {
@@ -58,14 +62,17 @@ impl Progress {
             started_ms: now_ms(),
             invocation: 1,
             applied: false,
+            rolling_back: false,
         }
     }
 
-    /// The progress handed to the next invocation.
-    pub fn next(self, applied: bool) -> Self {
+    /// The progress handed to the next invocation: `applied` and `rolling_back` as this one
+    /// found them.
+    pub fn next(self, applied: bool, rolling_back: bool) -> Self {
         Progress {
             invocation: self.invocation + 1,
             applied: self.applied || applied,
+            rolling_back: self.rolling_back || rolling_back,
             ..self
         }
     }
@@ -257,7 +264,7 @@ mod tests {
     #[test]
     fn the_payload_is_the_event_plus_sealed_progress() {
         let event = json!({"RequestType": "Create", "ResponseURL": "https://s3/x?sig"});
-        let progress = Progress::first().next(true);
+        let progress = Progress::first().next(true, false);
         let bytes = payload(&event, progress, "ab01").unwrap();
         let (back, read) = split(serde_json::from_slice(&bytes).unwrap());
         assert_eq!(back, event);

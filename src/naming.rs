@@ -143,7 +143,8 @@ impl Deployment {
 
     /// `<prefix><10 hex>`: what every set of one stack resource has in common.
     fn key(&self) -> &str {
-        &self.physical_id[..self.physical_id.len() - FINGERPRINT_LEN - 1]
+        let id = self.physical_id.as_str();
+        id.rsplit_once('-').map_or(id, |(key, _fingerprint)| key)
     }
 
     /// The id returned to CloudFormation when a Create fails with nothing left behind;

@@ -13,7 +13,7 @@ use crate::inspect;
 use crate::support::patience::{releasing, SHORT_LAMBDA_TIME};
 use crate::support::proxy::Fault;
 use crate::support::rollout::Rollout;
-use crate::support::{unique, Harness, Network, Stack};
+use crate::support::{unique, Harness, Network, Stack, LAMBDA_TIME};
 
 /// `changes` merged over `props`.
 fn merged(props: &Value, changes: Value) -> Value {
@@ -335,13 +335,26 @@ async fn a_rollback_after_a_successful_replacement_returns_to_the_original_set()
     let replaced = h.invoke(stack.update(&a, &props, &new)).await;
     replaced.assert_success();
     let b = replaced.physical_id();
-    // Another resource of the stack failed: CloudFormation rolls this one back to A's
-    // properties, then deletes B in its cleanup.
-    let back = h.invoke(stack.update(&b, &new, &props)).await;
+    // Another resource of the stack failed: CloudFormation rolls the stack back, and this
+    // resource with an Update to A's properties under B's id (aws-cdk docs/CLOUDFORMATION.md:
+    // ResourceProperties=OLD, OldResourceProperties=NEW), then deletes B in its cleanup.
+    stack.show(
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_IN_PROGRESS",
+        Some(&b),
+    );
+    let back = h
+        .invoke_directly(stack.update(&b, &new, &props), LAMBDA_TIME)
+        .await;
     back.assert_success();
     assert_eq!(back.physical_id(), a, "the original set, adopted as it is");
     assert_eq!(back.data("TargetGroupArn"), created.data("TargetGroupArn"));
-    h.invoke(stack.delete(&b, &new)).await.assert_success();
+    let cleanup = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS";
+    stack.show(cleanup, "UPDATE_COMPLETE", Some(&a));
+    h.invoke_directly(stack.delete(&b, &new), LAMBDA_TIME)
+        .await
+        .assert_success();
+    crate::emulator::assert_nothing_left(&h, &b, &new).await;
     assert_eq!(inspect::snapshot(c, &stack, &a, &props).await, before);
     h.invoke(stack.delete(&a, &props)).await.assert_success();
     inspect::assert_nothing_of(c, &stack).await;

@@ -58,6 +58,8 @@ pub struct Pending {
     pub waiting_for: Vec<String>,
     /// An in-place Update's writes are done (see [`Progress::applied`]).
     pub applied: bool,
+    /// The operation is CloudFormation's rollback (see [`Progress::rolling_back`]).
+    pub rolling_back: bool,
     /// The id to answer FAILED with if the operation cannot go on.
     pub physical_id: String,
 }
@@ -162,7 +164,7 @@ async fn hand_over(
     progress: Progress,
     pending: Pending,
 ) -> Result<Value, Response> {
-    let next = progress.next(pending.applied);
+    let next = progress.next(pending.applied, pending.rolling_back);
     let queued = match continuation::seal(&provider.clients, event, next).await {
         Ok(payload) => {
             let arn = context.invoked_function_arn.as_str();

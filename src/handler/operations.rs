@@ -34,6 +34,11 @@ pub(super) fn fallback_id(request: &Request) -> String {
 pub(super) async fn execute(clients: Clients, request: Request, progress: Progress) -> Outcome {
     tracing::info!(operation = request.kind(), "start");
     let (applied, continued) = (progress.applied, progress.invocation > 1);
+    let run = Run {
+        applied,
+        continued,
+        rolling_back: progress.rolling_back,
+    };
     // Boxed: the operations' futures are large (create about 80 KB in a debug build), and
     // unboxed the test threads' 2 MiB stacks overflow while polling them.
     match &request.operation {
@@ -43,7 +48,7 @@ pub(super) async fn execute(clients: Clients, request: Request, progress: Progre
             old_properties,
         } => {
             let old = (physical_id.as_str(), old_properties);
-            Box::pin(update(&clients, &request, old, (applied, continued))).await
+            Box::pin(update(&clients, &request, old, run)).await
         }
         Operation::Delete { physical_id } => {
             Box::pin(delete(&clients, &request, physical_id)).await
@@ -58,6 +63,7 @@ fn continue_if_pending(error: &Error, applied: bool, physical_id: &str) -> Optio
             waiting_for,
             applied,
             physical_id: physical_id.to_string(),
+            rolling_back: false,
         })
     })
 }
@@ -115,22 +121,33 @@ async fn create(clients: &Clients, request: &Request) -> Outcome {
     })
 }
 
+/// How an Update's earlier invocations left it ([`Progress`]).
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    applied: bool,
+    continued: bool,
+    rolling_back: bool,
+}
+
 async fn update(
     clients: &Clients,
     request: &Request,
     (physical_id, old): (&str, &Value),
-    (applied, continued): (bool, bool),
+    run: Run,
 ) -> Outcome {
     let e = &request.envelope;
-    let (current, new) = match accepted_update(clients, request, (physical_id, old)).await {
+    let accepted = accepted_update(clients, request, (physical_id, old), run).await;
+    let (current, new, rolling_back) = match accepted {
         Ok(accepted) => accepted,
         Err(refused) => return refused,
     };
+    let (applied, continued) = (run.applied, run.continued);
     let owner = Owner::new(&e.stack_id, &e.logical_id, &new.fingerprint()).serving(&e.request_id);
     if owner.deployment != current {
         let at = Locator::from_properties(old);
         let from = (&current, &at);
-        return replace(clients, request, from, (&owner, &new), continued).await;
+        let run = (continued, rolling_back);
+        return replace(clients, request, from, (&owner, &new), run).await;
     }
     let (old, diff) = match Spec::parse(old) {
         Ok(old) if old.fingerprint() == new.fingerprint() => {
@@ -163,14 +180,17 @@ async fn update(
     answer(e, physical_id, updated.map(|o| data(&o)), true)
 }
 
-/// The set an Update is for and its new properties, or the FAILED answer that changes
+/// The set an Update is for, its new properties and whether it is CloudFormation's rollback
+/// (the stack `UPDATE_ROLLBACK_IN_PROGRESS` at its first invocation: a forward Update's
+/// continuation that finds the stack rolling back is not), or the FAILED answer that changes
 /// nothing: an id that is not this stack resource's, an Update CloudFormation does not show,
 /// invalid properties, or one growing over an operator's cap.
 async fn accepted_update(
     clients: &Clients,
     request: &Request,
     (physical_id, old): (&str, &Value),
-) -> Result<(Deployment, Spec), Outcome> {
+    run: Run,
+) -> Result<(Deployment, Spec, bool), Outcome> {
     let e = &request.envelope;
     let failed = |reason: String| Outcome::Answer(Response::failed(e, physical_id, reason));
     let Some(current) = Deployment::of(physical_id, &e.stack_id, &e.logical_id) else {
@@ -183,6 +203,8 @@ async fn accepted_update(
     let new = Spec::parse(&request.properties)
         .map_err(|invalid| failed(format!("{invalid}; nothing was changed")))?;
     // CloudFormation's rollback restores what ran before: never refused by a cap lowered since.
+    let rolling_back =
+        stack_status == "UPDATE_ROLLBACK_IN_PROGRESS" && (!run.continued || run.rolling_back);
     if stack_status != "UPDATE_ROLLBACK_IN_PROGRESS" {
         let before = Spec::parse(old).ok();
         clients
@@ -190,7 +212,7 @@ async fn accepted_update(
             .check_change(before.as_ref(), &new)
             .map_err(|over| failed(format!("{over}; nothing was changed")))?;
     }
-    Ok((current, new))
+    Ok((current, new, rolling_back))
 }
 
 /// An Update that changes a replacement property: a new set, a new PhysicalResourceId.
@@ -199,7 +221,7 @@ async fn replace(
     request: &Request,
     (current, at): (&Deployment, &Locator),
     (owner, new): (&Owner, &Spec),
-    continued: bool,
+    run: (bool, bool),
 ) -> Outcome {
     let e = &request.envelope;
     let (from, to) = (current.physical_id(), owner.deployment.physical_id());
@@ -208,20 +230,29 @@ async fn replace(
         to,
         "replacement: building a new set beside the current one"
     );
-    match Box::pin(plan::replace(clients, owner, new, (current, at), continued)).await {
+    let rolling_back = run.1;
+    match Box::pin(plan::replace(clients, owner, new, (current, at), run)).await {
         Ok(outputs) => Outcome::Answer(Response::success(e, to, data(&outputs))),
-        Err(failed) => continue_if_pending(&failed.error, false, from).unwrap_or_else(|| {
-            let cleanup = match failed.rollback_error {
-                None => String::new(),
-                Some(err) => format!(
-                    "; removing the new set {to} also failed ({err}), the \
-                     rollback Update will retry"
-                ),
-            };
-            let reason = format!("{}{cleanup}; {from} still serves", failed.error);
-            Outcome::Answer(Response::failed(e, from, reason))
-        }),
+        Err(failed) => match continue_if_pending(&failed.error, false, from) {
+            Some(Outcome::Continue(pending)) => Outcome::Continue(Pending {
+                rolling_back,
+                ..pending
+            }),
+            Some(answer) => answer,
+            None => Outcome::Answer(Response::failed(e, from, replace_failed(failed, to, from))),
+        },
     }
+}
+
+/// The Reason of a replacement of `from` by `to` that failed.
+fn replace_failed(failed: CreateFailed, to: &str, from: &str) -> String {
+    let cleanup = match failed.rollback_error {
+        None => String::new(),
+        Some(err) => format!(
+            "; removing the new set {to} also failed ({err}), the rollback Update will retry"
+        ),
+    };
+    format!("{}{cleanup}; {from} still serves", failed.error)
 }
 
 async fn delete(clients: &Clients, request: &Request, physical_id: &str) -> Outcome {

@@ -20,15 +20,21 @@ use crate::spec::{Locator, Spec};
 /// service starts at the count the old set's service (`from`, found at `at`) runs now.
 /// CloudFormation is asked whether it still waits (see [`super::create()`]): a replacement it
 /// rolls back removes the new set and never moves traffic.
+///
+/// `rolling_back`: this is CloudFormation's rollback of a replacement that succeeded, back to
+/// the original set, which still exists ([`Awaited::RollBack`]): it is adopted and given the
+/// traffic back the same way, and never removed if the rollback fails.
 pub async fn replace(
     c: &Clients,
     owner: &Owner,
     spec: &Spec,
     (from, at): (&Deployment, &Locator),
-    continued: bool,
+    (continued, rolling_back): (bool, bool),
 ) -> Result<Outputs, CreateFailed> {
-    let awaited = Awaited::Replace {
-        current: from.physical_id().to_string(),
+    let current = from.physical_id().to_string();
+    let awaited = match rolling_back {
+        true => Awaited::RollBack { current },
+        false => Awaited::Replace { current },
     };
     // Boxed, like every operation's top future: these are deep, and debug builds keep them on the
     // stack.
@@ -53,6 +59,12 @@ pub async fn replace(
     };
     let built = match building.await {
         Ok(built) => built,
+        Err(error) if rolling_back => {
+            return Err(CreateFailed {
+                error,
+                rollback_error: None,
+            })
+        }
         Err(error) => return Err(remove_unless_pending(c, owner, spec, error).await),
     };
     commit(c, owner, spec, built)

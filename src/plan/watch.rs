@@ -30,6 +30,14 @@ pub enum Awaited {
     },
     /// CloudFormation's rollback Update (or any Update) that makes the set it holds whole.
     Restore,
+    /// CloudFormation's rollback Update of a replacement that succeeded (another resource of the
+    /// stack failed): the set `current` it holds is replaced by the original set, which still
+    /// exists until the cleanup (aws-cdk `docs/CLOUDFORMATION.md`: a rollback Update has
+    /// `ResourceProperties=OLD` and `OldResourceProperties=NEW`).
+    RollBack {
+        /// The PhysicalResourceId of the set the replacement made.
+        current: String,
+    },
 }
 
 /// `Err(Error::Abandoned)` if CloudFormation no longer waits for `owner`'s operation
@@ -108,6 +116,11 @@ pub fn verdict(
                 && held == Some(current.as_str())
         }
         Awaited::Restore => resource.status == "UPDATE_IN_PROGRESS",
+        Awaited::RollBack { current } => {
+            resource.status == "UPDATE_IN_PROGRESS"
+                && stack_status == "UPDATE_ROLLBACK_IN_PROGRESS"
+                && held == Some(current.as_str())
+        }
     };
     (!waiting).then(|| shown(logical_id, stack_status, Some(resource)))
 }
@@ -269,6 +282,13 @@ mod tests {
             "UPDATE_ROLLBACK_IN_PROGRESS",
             &updating
         ));
+        // So does the rollback of a replacement that succeeded, and only then.
+        let back = Awaited::RollBack {
+            current: "prod-e-a".into(),
+        };
+        assert!(!gave_up(&back, "UPDATE_ROLLBACK_IN_PROGRESS", &updating));
+        assert!(gave_up(&back, "UPDATE_IN_PROGRESS", &updating));
+        assert!(gave_up(&back, "UPDATE_ROLLBACK_COMPLETE", &updating));
     }
 
     fn refused(requested: Requested<'_>, stack: &str, r: &StackResource) -> bool {
