@@ -99,6 +99,34 @@ async fn a_forged_continuation_is_ignored() {
     h.invoke(stack.delete(&id, &props)).await.assert_success();
 }
 
+#[tokio::test]
+async fn a_delete_answering_another_bucket_changes_nothing() {
+    let h = Harness::new().await;
+    let (stack, props, id, before) = victim(&h, "forged-url").await;
+    let calls = h.proxy.calls().len();
+    for url in [
+        "https://attacker-bucket.s3.amazonaws.com/x?X-Amz-Signature=1",
+        "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/other?s=1",
+    ] {
+        let mut forged = stack.delete(&id, &props);
+        forged["ResponseURL"] = json!(url);
+        let out = h.invoke_directly(forged, LAMBDA_TIME).await;
+        let refused = out.returned.expect_err("refused");
+        assert!(
+            refused.contains("refusing to send anything to it"),
+            "{refused}"
+        );
+    }
+    assert_eq!(
+        h.proxy.calls().len(),
+        calls,
+        "an AWS call for an event refused"
+    );
+    let after = emulator::settings(&h, &id, &props).await;
+    emulator::assert_same_settings(&before, &after, "after Deletes answering other buckets");
+    h.invoke(stack.delete(&id, &props)).await.assert_success();
+}
+
 /// Two stack ARNs whose keys for logical id `ProdEService` collide: the first 10 hex digits of
 /// the hash in their sets' ids are equal. Found the way a review found one: hashing ARNs
 /// `…:stack/collide-<n>/…` until two shared a key (a birthday search of about 2^20 ARNs).
