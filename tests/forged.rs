@@ -5,7 +5,9 @@
 use serde_json::json;
 
 use crate::emulator;
+use crate::support::moto;
 use crate::support::patience::PATIENCE;
+use crate::support::proxy::Proxy;
 use crate::support::runtime::Function;
 use crate::support::{s3, unique, Harness, Stack, LAMBDA_TIME};
 
@@ -65,6 +67,40 @@ async fn a_forged_update_of_a_live_set_changes_nothing() {
     assert_eq!(h.writes_since(before_calls), Vec::<String>::new());
     let after = emulator::settings(&h, &id, &props).await;
     emulator::assert_same_settings(&before, &after, "after a forged Update");
+    h.invoke(stack.delete(&id, &props)).await.assert_success();
+}
+
+/// While the victim's stack rolls back (here: an Update of another resource failed), a forged
+/// replacement shaped like CloudFormation's rollback of a replacement changes nothing: the
+/// stack's events show no replacement of this resource to undo.
+#[tokio::test]
+async fn a_forged_replacement_during_a_rollback_changes_nothing() {
+    let h = Harness::new().await;
+    let (stack, props, id, before) = victim(&h, "forged-back").await;
+    stack.show(
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_IN_PROGRESS",
+        Some(&id),
+    );
+    let mut evil = props.clone();
+    evil["ContainerPort"] = json!(8081);
+    evil["Image"] = json!("attacker/miner:latest");
+    let calls = h.proxy.calls().len();
+    let forged = h
+        .invoke_directly(stack.update(&id, &props, &evil), LAMBDA_TIME)
+        .await;
+    assert_eq!(forged.status(), "FAILED");
+    assert_eq!(
+        forged.reason(),
+        format!(
+            "CloudFormation shows no replacement of {id} in the stack's operation for this \
+             rollback to undo; nothing was changed"
+        )
+    );
+    assert_eq!(h.writes_since(calls), Vec::<String>::new());
+    let after = emulator::settings(&h, &id, &props).await;
+    emulator::assert_same_settings(&before, &after, "after a forged rollback");
+    stack.show("UPDATE_ROLLBACK_COMPLETE", "UPDATE_COMPLETE", Some(&id));
     h.invoke(stack.delete(&id, &props)).await.assert_success();
 }
 
@@ -184,9 +220,14 @@ async fn stacks_whose_keys_collide_keep_their_own_sets() {
 #[tokio::test]
 async fn an_install_leaves_another_installs_set_alone() {
     let h = Harness::new().await;
+    // The other install: its own function, behind a proxy of its own (its calls are judged
+    // under its own NamePrefix).
+    let proxy = Proxy::start(moto::endpoint()).await;
+    proxy.deploys_behind(&h.network.vpc_id, &h.network.listener_arn);
+    proxy.names_with("pe2-");
     let prefix = [(prod_e::naming::NAME_PREFIX_ENV, "pe2-")];
     let binary = env!("CARGO_BIN_EXE_prod-e-provisioner");
-    let mut other = Function::start(binary, &h.proxy.endpoint, LAMBDA_TIME, &prefix).await;
+    let mut other = Function::start(binary, &proxy.endpoint, LAMBDA_TIME, &prefix).await;
     let stack = Stack::new("install-2");
     let props = h.properties(json!({"ClusterName": format!("install-2-{}", unique())}));
     let create = stack.create(&props);

@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::support::patience::{releasing, SHORT_LAMBDA_TIME};
 use crate::support::proxy::{Fault, Proxy};
 use crate::support::rollout::Rollout;
-use crate::support::{iam, moto, ownership, unique, Harness, Stack};
+use crate::support::{iam, moto, ownership, unique, Harness, Stack, LAMBDA_TIME};
 
 /// The stack's one `TaskRoleAllowedPolicyArns`.
 const ALLOWED_POLICY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
@@ -25,7 +25,8 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
     proxy.probe(ownership::probe(h.clients.clone(), proxy.rules.clone()));
     // A whole life: a Create whose rollout outlasts its invocation (so that it goes on in
     // another), an Update of every in-place group, a replacement cut short and rolled back, a
-    // replacement, CloudFormation's cleanup Delete of the replaced set, the stack's Delete.
+    // replacement rolled back after it succeeded, a replacement, CloudFormation's cleanup
+    // Delete of the replaced set, the stack's Delete.
     let stack = Stack::new("policy");
     let props = h.properties(
         json!({"ClusterName": format!("policy-{}", unique()), "Tags": {"a": "1"},
@@ -150,6 +151,24 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
     let out = h.invoke(stack.update(&id, &new, &replaced)).await;
     out.assert_success();
     let new_id = out.physical_id();
+    // Another resource of the stack fails: CloudFormation rolls the replacement back to the
+    // original set (confirmed by the stack's events) and removes the new one in its cleanup;
+    // then the same replacement again, for good.
+    stack.show(
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_IN_PROGRESS",
+        Some(&new_id),
+    );
+    let back = stack.update(&new_id, &replaced, &new);
+    h.invoke_directly(back, LAMBDA_TIME).await.assert_success();
+    let cleanup = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS";
+    stack.show(cleanup, "UPDATE_COMPLETE", Some(&id));
+    let removed = stack.delete(&new_id, &replaced);
+    h.invoke_directly(removed, LAMBDA_TIME)
+        .await
+        .assert_success();
+    let out = h.invoke(stack.update(&id, &new, &replaced)).await;
+    assert_eq!(out.assert_success().physical_id(), new_id);
     h.invoke(stack.delete(&id, &new)).await.assert_success();
     crate::emulator::assert_nothing_left(&h, &id, &new).await;
     h.invoke(stack.delete(&new_id, &replaced))

@@ -144,6 +144,11 @@ async fn update(
     let (applied, continued) = (run.applied, run.continued);
     let owner = Owner::new(&e.stack_id, &e.logical_id, &new.fingerprint()).serving(&e.request_id);
     if owner.deployment != current {
+        if rolling_back && !run.rolling_back {
+            if let Err(refused) = rollback_of_a_replacement(clients, e, &owner, physical_id).await {
+                return refused;
+            }
+        }
         let at = Locator::from_properties(old);
         let from = (&current, &at);
         let run = (continued, rolling_back);
@@ -213,6 +218,27 @@ async fn accepted_update(
             .map_err(|over| failed(format!("{over}; nothing was changed")))?;
     }
     Ok((current, new, rolling_back))
+}
+
+/// `Ok` if a replacement arriving while the stack rolls back is CloudFormation's rollback of
+/// a replacement that succeeded ([`plan::rolls_back_a_replacement`]); otherwise the FAILED
+/// answer, with nothing changed.
+async fn rollback_of_a_replacement(
+    clients: &Clients,
+    e: &Envelope,
+    owner: &Owner,
+    current: &str,
+) -> Result<(), Outcome> {
+    let reason = match plan::rolls_back_a_replacement(clients, owner, current).await {
+        Ok(true) => return Ok(()),
+        Ok(false) => format!(
+            "CloudFormation shows no replacement of {current} in the stack's operation for this \
+             rollback to undo; nothing was changed"
+        ),
+        Err(error) => format!("{error}; nothing was changed"),
+    };
+    tracing::warn!(%reason, "a replacement under a rolling-back stack refused");
+    Err(Outcome::Answer(Response::failed(e, current, reason)))
 }
 
 /// An Update that changes a replacement property: a new set, a new PhysicalResourceId.

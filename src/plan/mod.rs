@@ -22,7 +22,7 @@ pub use effects::effects;
 pub use inventory::{inventory, Inventory};
 pub use replace::{replace, restore};
 pub use update::update;
-pub use watch::{confirm, deleted_under, Requested};
+pub use watch::{confirm, deleted_under, rolls_back_a_replacement, Requested};
 
 use serde::Serialize;
 

@@ -16,6 +16,7 @@
 use super::Owner;
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
+use crate::resources::role;
 use crate::resources::stack::{self, StackResource};
 
 /// The operation CloudFormation waits for, as its stack resource shows it.
@@ -144,6 +145,26 @@ pub async fn deleted_under(c: &Clients, owner: &Owner, generated_id: &str) -> Re
         DELETING.contains(&r.status.as_str())
             && r.physical_id.as_deref().is_none_or(|id| id == generated_id)
     }))
+}
+
+/// Whether an Update arriving while the stack rolls back, from set `current` to `owner`'s, is
+/// CloudFormation's rollback of a replacement that succeeded: the stack's running operation
+/// completed an Update of this resource under `current` (its events: a rollback of a
+/// replacement that failed never completed one), and `owner`'s set, the original, still
+/// exists (its execution role is this stack resource's). Anything else (a forged Update, a
+/// retried forward one) replaces nothing.
+pub async fn rolls_back_a_replacement(c: &Clients, owner: &Owner, current: &str) -> Result<bool> {
+    let cf = &c.cloudformation;
+    let (of, role_name) = (
+        (owner.logical_id.as_str(), current),
+        owner.deployment.execution_role(),
+    );
+    let (updated, original) = tokio::join!(
+        Box::pin(stack::updated_in_this_operation(cf, &owner.stack_id, of)),
+        Box::pin(role::find(&c.iam, &role_name)),
+    )
+    .all_ok()?;
+    Ok(updated && original.is_some_and(|r| owner.deployment.owns(&r.tags)))
 }
 
 /// What an Update or a Delete event asks for, on the set with this PhysicalResourceId.

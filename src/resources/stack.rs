@@ -1,6 +1,6 @@
 //! CloudFormation stacks, read only: a stack's status (does the stack that owns a deployment
-//! still exist?) and one stack resource as CloudFormation sees it (does it still wait for an
-//! operation of ours?).
+//! still exist?), one stack resource as CloudFormation sees it (does it still wait for an
+//! operation of ours?), and the stack's events (did its running operation update a resource?).
 
 use aws_sdk_cloudformation::Client;
 
@@ -66,4 +66,50 @@ fn absent_if_unknown<T>(out: Result<T>) -> Result<Option<T>> {
         Err(e) if is_no_such_stack(&e) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// The most pages of stack events (100 each) read back to the start of the stack's operation.
+pub const MAX_EVENT_PAGES: usize = 10;
+
+/// Whether, in the stack operation running now, CloudFormation completed an Update of resource
+/// `logical_id` under `physical_id`: an `UPDATE_COMPLETE` event of it newer than the stack's own
+/// last `UPDATE_IN_PROGRESS` event (the operation's start). DescribeStackEvents lists events
+/// newest first (CloudFormation API Reference, DescribeStackEvents: "in reverse chronological
+/// order"); at most [`MAX_EVENT_PAGES`] pages are read, and an operation not found by then
+/// counts as `false`.
+pub async fn updated_in_this_operation(
+    cloudformation: &Client,
+    stack_id: &str,
+    (logical_id, physical_id): (&str, &str),
+) -> Result<bool> {
+    let mut token: Option<String> = None;
+    for _ in 0..MAX_EVENT_PAGES {
+        let page = cloudformation
+            .describe_stack_events()
+            .stack_name(stack_id)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| Error::aws(format!("reading the events of stack ({stack_id})"), e))?;
+        for event in page.stack_events() {
+            let status = event
+                .resource_status()
+                .map(|s| s.as_str())
+                .unwrap_or_default();
+            let own = event.physical_resource_id() == Some(stack_id);
+            if own && status == "UPDATE_IN_PROGRESS" {
+                return Ok(false);
+            }
+            let ours = event.logical_resource_id() == Some(logical_id)
+                && event.physical_resource_id() == Some(physical_id);
+            if ours && status == "UPDATE_COMPLETE" {
+                return Ok(true);
+            }
+        }
+        match page.next_token() {
+            Some(next) => token = Some(next.to_string()),
+            None => return Ok(false),
+        }
+    }
+    Ok(false)
 }

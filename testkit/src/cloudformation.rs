@@ -20,6 +20,8 @@
 //! - Every answer ([`answered`]): the resource turns `CREATE_COMPLETE` / `UPDATE_COMPLETE` /
 //!   `DELETE_COMPLETE` under the id answered, or `*_FAILED`; a failed Create rolls the stack
 //!   back (`ROLLBACK_IN_PROGRESS`), a failed Update too (`UPDATE_ROLLBACK_IN_PROGRESS`).
+//! - Every change of the stack's or a resource's status is a stack event, answered by
+//!   `DescribeStackEvents` newest first.
 //! - Delete of any other id: a Create CloudFormation cancelled or gave up on. The resource is
 //!   `CREATE_FAILED` ("Resource creation cancelled") and then `DELETE_IN_PROGRESS` under an id
 //!   CloudFormation generated, the stack `ROLLBACK_IN_PROGRESS`
@@ -45,11 +47,15 @@ pub struct Shown {
     pub physical_id: Option<String>,
 }
 
-/// A stack the tests run: its status and its resources' (status, PhysicalResourceId).
+/// A stack the tests run: its status and its resources' (status, PhysicalResourceId), and
+/// every change of either as a stack event, oldest first.
 #[derive(Debug, Default)]
 struct Stack {
     status: String,
     resources: HashMap<String, (String, Option<String>)>,
+    /// (LogicalResourceId, PhysicalResourceId, ResourceStatus); the stack's own events have
+    /// no logical id here (the stack's name in the answer) and its ARN as physical id.
+    events: Vec<(Option<String>, Option<String>, String)>,
 }
 
 /// Stack ARN → the stack.
@@ -169,10 +175,21 @@ fn set(
 ) {
     let mut all = stacks().lock().expect("stacks");
     let stack = all.entry(stack_id.to_string()).or_default();
+    let before = stack.status.clone();
     match stack_status {
         Some(status) => stack.status = status.to_string(),
         None if stack.status.is_empty() => stack.status = "DELETE_IN_PROGRESS".to_string(),
         None => {}
+    }
+    if stack.status != before {
+        let own = (None, Some(stack_id.to_string()), stack.status.clone());
+        stack.events.push(own);
+    }
+    if stack.resources.get(logical_id) != Some(&resource) {
+        let (status, id) = resource.clone();
+        stack
+            .events
+            .push((Some(logical_id.to_string()), id, status));
     }
     stack.resources.insert(logical_id.to_string(), resource);
 }
@@ -239,6 +256,7 @@ pub fn answer(action: &str, form: &dyn Fn(&str) -> Option<String>) -> Option<Ver
             };
             describe_stack_resource(&stack_id, &logical_id, (status, id.as_deref()))
         }
+        "DescribeStackEvents" => describe_stack_events(&stack_id, &stack.events),
         _ => return None,
     };
     Some(Verdict::Answer(body))
@@ -283,5 +301,41 @@ fn describe_stack_resource(
         escape(stack_id),
         escape(logical_id),
         status
+    )
+}
+
+/// The stack's events, newest first, in one page (CloudFormation API Reference,
+/// DescribeStackEvents: "in reverse chronological order").
+fn describe_stack_events(
+    stack_id: &str,
+    events: &[(Option<String>, Option<String>, String)],
+) -> String {
+    let name = escape(name_of(stack_id));
+    let members: String = events
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(n, (logical_id, physical_id, status))| {
+            let (logical, kind) = match logical_id {
+                Some(l) => (escape(l), "Custom::ProdEService"),
+                None => (name.clone(), "AWS::CloudFormation::Stack"),
+            };
+            let physical = physical_id
+                .as_deref()
+                .map(|id| format!("<PhysicalResourceId>{}</PhysicalResourceId>", escape(id)))
+                .unwrap_or_default();
+            format!(
+                "<member><StackId>{}</StackId><EventId>{n}</EventId><StackName>{name}</StackName>\
+                 <LogicalResourceId>{logical}</LogicalResourceId>{physical}\
+                 <ResourceType>{kind}</ResourceType><Timestamp>{SOME_TIME}</Timestamp>\
+                 <ResourceStatus>{status}</ResourceStatus></member>",
+                escape(stack_id)
+            )
+        })
+        .collect();
+    format!(
+        "<DescribeStackEventsResponse xmlns=\"{NS}\"><DescribeStackEventsResult><StackEvents>\
+         {members}</StackEvents></DescribeStackEventsResult><ResponseMetadata><RequestId>player\
+         </RequestId></ResponseMetadata></DescribeStackEventsResponse>"
     )
 }

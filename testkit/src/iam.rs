@@ -280,7 +280,9 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
             action = "tag:GetResources".into();
             Some("*".into())
         }
-        ("cloudformation", "DescribeStacks" | "DescribeStackResource") => field("StackName"),
+        ("cloudformation", "DescribeStacks" | "DescribeStackResource" | "DescribeStackEvents") => {
+            field("StackName")
+        }
         // The continuation key's MACs (its key policy grants them: `template::policies`).
         ("kms", "GenerateMac" | "VerifyMac") => field("KeyId"),
         ("lambda", "Invoke") => {
@@ -426,6 +428,7 @@ mod tests {
                 service_owner: None,
             },
             networks: Vec::new(),
+            name_prefix: None,
         }
     }
 

@@ -51,21 +51,33 @@ impl Judgement {
     }
 }
 
-/// Judges `calls`, grouped by the networks they were made behind.
+/// Judges `calls`, grouped by the install they were made by: the networks its stack deploys
+/// behind and its name prefix.
 pub fn judge_suite(calls: &[Call]) -> Judgement {
-    let mut groups: BTreeMap<&[(String, String)], Vec<Call>> = BTreeMap::new();
+    type Install<'a> = (&'a [(String, String)], Option<&'a str>);
+    let mut groups: BTreeMap<Install, Vec<Call>> = BTreeMap::new();
     for call in calls {
-        groups.entry(&call.networks).or_default().push(call.clone());
+        let install = (&call.networks[..], call.name_prefix.as_deref());
+        groups.entry(install).or_default().push(call.clone());
     }
+    let unattributed: Vec<Install> = groups
+        .keys()
+        .filter(|(n, _)| n.is_empty())
+        .copied()
+        .collect();
     let mut j = Judgement {
         calls: calls.len(),
-        unattributed: groups.remove(&[][..]).map_or(0, |g| g.len()),
+        unattributed: unattributed
+            .iter()
+            .filter_map(|k| groups.remove(k))
+            .map(|g| g.len())
+            .sum(),
         ..Judgement::default()
     };
     let mut unused: Option<BTreeSet<String>> = None;
-    for (networks, group) in &groups {
+    for ((networks, prefix), group) in &groups {
         let suite = (SUITE_PARAMETERS, SUITE_ROLE_TAG_KEYS);
-        let restrictive = judge(&resolved(networks, suite), group);
+        let restrictive = judge(&resolved((networks, *prefix), suite), group);
         j.judged += restrictive.judged;
         j.denied.extend(restrictive.denied);
         let here: BTreeSet<String> = restrictive.unused.into_iter().collect();
@@ -73,7 +85,7 @@ pub fn judge_suite(calls: &[Call]) -> Judgement {
             Some(before) => before.intersection(&here).cloned().collect(),
             None => here,
         });
-        let defaults = resolved(networks, (&[], &[]));
+        let defaults = resolved((networks, *prefix), (&[], &[]));
         let (opt_ins, rest): (Vec<Call>, Vec<Call>) =
             group.iter().cloned().partition(needs_an_opt_in);
         j.denied_by_defaults.extend(judge(&defaults, &rest).denied);
@@ -88,9 +100,10 @@ pub fn judge_suite(calls: &[Call]) -> Judgement {
 }
 
 /// The template's statements for a stack behind each of `networks` (a call is allowed if one
-/// of them allows it), with `TaskRoleAllowedPolicyArns` and `RoleTagKeys` as given.
+/// of them allows it) with `NamePrefix` `name_prefix` (the default if `None`), with
+/// `TaskRoleAllowedPolicyArns` and `RoleTagKeys` as given.
 fn resolved(
-    networks: &[(String, String)],
+    (networks, name_prefix): (&[(String, String)], Option<&str>),
     (policies, tag_keys): (&[&str], &[&str]),
 ) -> Vec<super::iam::Statement> {
     networks
@@ -101,7 +114,7 @@ fn resolved(
                 listener_arn: Some(listener),
                 task_role_allowed_policy_arns: Some(policies),
                 role_tag_keys: Some(tag_keys),
-                name_prefix: None,
+                name_prefix,
             })
         })
         .collect()

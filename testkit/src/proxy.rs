@@ -62,6 +62,9 @@ pub struct Call {
     /// proxy's account deploys behind ([`Proxy::deploys_behind`]): the policy judgement
     /// resolves the template with exactly these.
     pub networks: Vec<(String, String)>,
+    /// The `NamePrefix` parameter of the function's stack, if not the default
+    /// ([`Proxy::names_with`]).
+    pub name_prefix: Option<String>,
 }
 
 /// What the resource a call acts on carried just before it (the condition keys IAM takes
@@ -102,6 +105,7 @@ struct State {
     /// How many kills were carried out.
     kills: usize,
     networks: Vec<(String, String)>,
+    name_prefix: Option<String>,
     probe: Option<Probe>,
     /// Where every call is appended (`PROD_E_CALL_LOG`).
     log: Option<std::path::PathBuf>,
@@ -122,6 +126,7 @@ impl Call {
             "boundary": self.probed.boundary,
             "service_owner": self.probed.service_owner,
             "networks": self.networks,
+            "name_prefix": self.name_prefix,
         });
         format!("{line}\n")
     }
@@ -144,6 +149,7 @@ impl Call {
                 service_owner: text("service_owner"),
             },
             networks: serde_json::from_value(v["networks"].clone()).ok()?,
+            name_prefix: text("name_prefix"),
         })
     }
 }
@@ -272,6 +278,12 @@ impl Proxy {
     pub fn deploys_behind(&self, vpc_id: &str, listener_arn: &str) {
         let pair = (vpc_id.to_string(), listener_arn.to_string());
         self.with(|s| s.networks.push(pair));
+    }
+
+    /// The proxy's account runs an install of prod-e whose `NamePrefix` is `prefix`: the policy
+    /// judgement resolves the template with it.
+    pub fn names_with(&self, prefix: &str) {
+        self.with(|s| s.name_prefix = Some(prefix.to_string()));
     }
 
     /// Runs `probe` on every call before it is forwarded.
@@ -411,6 +423,7 @@ impl Shared {
                 faulted: matches!(decision, Decision::Fault(_)),
                 probed: Probed::default(),
                 networks: s.networks.clone(),
+                name_prefix: s.name_prefix.clone(),
             };
             s.calls.push(call);
             (decision, s.calls.len() - 1, s.latency, s.serial)
