@@ -176,25 +176,29 @@ pub async fn seal(c: &Clients, event: &Value, progress: Progress) -> Result<Vec<
 }
 
 /// The progress `sealed` claims, if its MAC proves that this function handed it over with
-/// `event`; otherwise why the invocation is refused (nothing is run or answered). A failed
-/// check (KMS unreachable) is an error too: Lambda retries the invocation.
-pub async fn unseal(c: &Clients, event: &Value, sealed: Sealed) -> Result<Progress, String> {
+/// `event`; `Ok(None)` for one it did not seal (forged, or from a version before continuations
+/// were sealed), which runs nothing. A failed check (KMS unreachable) is an error: Lambda
+/// retries the invocation.
+pub async fn unseal(
+    c: &Clients,
+    event: &Value,
+    sealed: Sealed,
+) -> Result<Option<Progress>, String> {
     let Some(key) = c.continuation_key.as_deref() else {
-        return Err("a continuation, but no KMS key to check it with \
-                    (PROD_E_CONTINUATION_KEY is unset): ignored"
-            .into());
+        return Ok(None);
     };
     let message = message(event, sealed.progress);
     match continuation_key::verify(&c.kms, key, &message, &sealed.mac).await {
-        Ok(true) => Ok(sealed.progress),
-        Ok(false) => Err(
-            "a continuation this function did not seal (its MAC does not \
-                          verify): ignored"
-                .into(),
-        ),
+        Ok(true) => Ok(Some(sealed.progress)),
+        Ok(false) => Ok(None),
         Err(error) => Err(format!("checking a continuation failed: {error}")),
     }
 }
+
+/// The Reason of a continuation [`unseal`] refused.
+pub const UNSEALED: &str = "a continuation this function did not seal (its MAC does not verify \
+     with the key in PROD_E_CONTINUATION_KEY: forged, or handed over before an upgrade or a \
+     change of that key); nothing was run";
 
 /// The payload that continues `event` with `progress` and its `mac`, if it fits Lambda's limit.
 pub fn payload(event: &Value, progress: Progress, mac: &str) -> Result<Vec<u8>, String> {

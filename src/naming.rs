@@ -75,7 +75,8 @@ pub struct StackResource {
 }
 
 /// One deployment (one complete set of resources): the PhysicalResourceId
-/// `prod-e-<key>-<fingerprint>` and every name derived from it. The key (10 hex digits) hashes
+/// `<prefix><key>-<fingerprint>` (the install's [`name_prefix`], `prod-e-` by default) and
+/// every name derived from it. The key (10 hex digits) hashes
 /// stack ARN and logical id; the fingerprint hashes the properties that need replacement, so
 /// the id changes exactly when a replacement builds a new set.
 ///
@@ -158,7 +159,7 @@ impl Deployment {
         physical_id.starts_with(NOTHING_CREATED)
     }
 
-    /// The PhysicalResourceId (`prod-e-<10 hex>-<8 hex>`).
+    /// The PhysicalResourceId (`<prefix><10 hex>-<8 hex>`).
     pub fn physical_id(&self) -> &str {
         &self.physical_id
     }

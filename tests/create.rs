@@ -238,9 +238,35 @@ async fn roles_carry_only_the_tag_keys_the_operator_allows() {
     }
     let group = inv.security_group.expect("security group");
     assert_eq!(group.tags.get("tier").map(String::as_str), Some("admin"));
+    // A role an older prod-e tagged with every stack tag loses the others at the next Update,
+    // whatever it changes.
+    let task_role = prod_e::naming::Deployment::parse(&out.physical_id())
+        .expect("id")
+        .task_role();
+    let legacy = aws_sdk_iam::types::Tag::builder()
+        .key("tier")
+        .value("admin")
+        .build();
+    let tag = h
+        .clients
+        .iam
+        .tag_role()
+        .role_name(&task_role)
+        .tags(legacy.expect("tag"));
+    tag.send().await.expect("an older prod-e's tag");
+    let mut more = props.clone();
+    more["DesiredCount"] = json!(2);
+    let id = out.physical_id();
+    h.invoke(stack.update(&id, &props, &more))
+        .await
+        .assert_success();
+    let inv = inspect::everything(&h.clients, &id, &more).await;
+    let tags = inv.task_role.expect("task role").tags;
+    assert_eq!(tags.get("tier"), None, "a user tag left on a role");
+    assert_eq!(tags.get("team").map(String::as_str), Some("payments"));
+    let props = more;
     let mut retagged = props.clone();
     retagged["Tags"] = json!({"team": "billing"});
-    let id = out.physical_id();
     let updated = h.invoke(stack.update(&id, &props, &retagged)).await;
     updated.assert_success();
     let inv = inspect::everything(&h.clients, &id, &retagged).await;

@@ -105,7 +105,7 @@ async fn a_forged_replacement_during_a_rollback_changes_nothing() {
 }
 
 #[tokio::test]
-async fn a_forged_continuation_is_ignored() {
+async fn a_forged_continuation_runs_nothing() {
     let h = Harness::new().await;
     let (stack, props, id, before) = victim(&h, "forged-next").await;
     let mut evil = props.clone();
@@ -120,9 +120,9 @@ async fn a_forged_continuation_is_ignored() {
         forged[prod_e::continuation::KEY] = progress.clone();
         forged[prod_e::continuation::KEY]["Mac"] = mac;
         let out = h.invoke_directly(forged, LAMBDA_TIME).await;
-        assert_eq!(out.response, None, "a forged continuation was answered");
-        let refused = out.returned.expect_err("refused");
-        assert!(refused.contains("did not seal"), "{refused}");
+        assert_eq!(out.status(), "FAILED");
+        assert_eq!(out.reason(), prod_e::continuation::UNSEALED);
+        assert_eq!(out.physical_id(), id);
     }
     assert_eq!(h.proxy.invocations().len(), invoked, "a chain was started");
     let actions: Vec<String> = h.proxy.calls()[calls..]

@@ -20,8 +20,9 @@ const ALLOWED_POLICY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 async fn the_function_policy_allows_exactly_what_the_code_calls() {
     let proxy = Proxy::start(moto::endpoint()).await;
     let mut h = Harness::through(&proxy).await;
-    // RoleTagKeys "b": the Update of Tags to {"b": "2"} retags the roles too.
-    h.provider.clients.roles.tag_keys = vec!["b".into()];
+    // RoleTagKeys "a" and "b": the Update of Tags from {"a": "1"} to {"b": "2"} retags the roles
+    // too.
+    h.provider.clients.roles.tag_keys = vec!["a".into(), "b".into()];
     proxy.probe(ownership::probe(h.clients.clone(), proxy.rules.clone()));
     // A whole life: a Create whose rollout outlasts its invocation (so that it goes on in
     // another), an Update of every in-place group, a replacement cut short and rolled back, a
@@ -180,7 +181,7 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         vpc_id: Some(&h.network.vpc_id),
         listener_arn: Some(&h.network.listener_arn),
         task_role_allowed_policy_arns: Some(&[ALLOWED_POLICY]),
-        role_tag_keys: Some(&["b"]),
+        role_tag_keys: Some(&["a", "b"]),
         name_prefix: None,
     });
     let calls = proxy.calls();

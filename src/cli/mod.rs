@@ -91,7 +91,7 @@ pub struct Target {
     /// The CloudFormation stack name (the deployment is found by its tags).
     #[arg(long)]
     pub stack: Option<String>,
-    /// The PhysicalResourceId (`prod-e-<hash>`).
+    /// The PhysicalResourceId (`<prefix><hash>-<fingerprint>`).
     #[arg(long)]
     pub physical_id: Option<String>,
 }
@@ -119,7 +119,9 @@ impl Target {
             (Some(id), _) => Deployment::parse(id).ok_or_else(|| Failure {
                 code: exit::USAGE,
                 message: format!(
-                    "{id:?} is not a prod-e PhysicalResourceId (prod-e-<10 hex digits>)"
+                    "{id:?} is not a prod-e PhysicalResourceId ({}<10 hex digits>-<8 hex \
+                     digits>; PROD_E_NAME_PREFIX names another install's prefix)",
+                    crate::naming::name_prefix()
                 ),
             }),
             (None, Some(stack)) => by_stack(c, stack).await,

@@ -82,7 +82,7 @@ pub async fn handle(
         request_id = %envelope.request_id,
         stack = %envelope.stack_id,
         logical_id = %envelope.logical_id,
-        invocation = progress.invocation,
+        invocation = progress.map_or(0, |p| p.invocation),
     );
     async {
         if let Err(reason) = provider.responder.check(&envelope) {
@@ -93,13 +93,15 @@ pub async fn handle(
             "" => "the function's CloudWatch logs".to_string(),
             stream => format!("log stream {stream}"),
         };
-        let outcome = match Request::parse(payload.clone(), envelope.clone()) {
-            Ok(request) => guarded(provider, request, &context, &log_hint, progress).await,
-            Err(reason) => Outcome::Answer(unprocessable(&payload, &envelope, reason)),
+        let outcome = match (Request::parse(payload.clone(), envelope.clone()), progress) {
+            (Ok(request), Some(p)) => guarded(provider, request, &context, &log_hint, p).await,
+            (Ok(request), None) => Outcome::Answer(unsealed(&request)),
+            (Err(reason), _) => Outcome::Answer(unprocessable(&payload, &envelope, reason)),
         };
         let response = match outcome {
             Outcome::Answer(response) => response,
             Outcome::Continue(pending) => {
+                let progress = progress.unwrap_or_else(Progress::first);
                 match hand_over(provider, &context, &payload, &envelope, progress, pending).await {
                     Ok(handed_over) => return Ok(handed_over),
                     Err(failed) => failed,
@@ -121,18 +123,30 @@ pub async fn handle(
 }
 
 /// How far this invocation's operation got: the first invocation, or the progress a sealed
-/// continuation carries; an error (nothing run, nothing answered) for one the function did not
-/// seal.
+/// continuation carries; `None` for a continuation the function did not seal (answered FAILED,
+/// nothing run), an error if the check itself failed (Lambda retries).
 async fn progress(
     provider: &Provider,
     event: &Value,
     sealed: Option<Sealed>,
-) -> Result<Progress, String> {
+) -> Result<Option<Progress>, String> {
     let Some(sealed) = sealed else {
-        return Ok(Progress::first());
+        return Ok(Some(Progress::first()));
     };
     let unsealed = continuation::unseal(&provider.clients, event, sealed).await;
-    unsealed.inspect_err(|reason| tracing::error!(%reason, "continuation rejected"))
+    unsealed.inspect_err(|reason| tracing::error!(%reason, "continuation not checked"))
+}
+
+/// The answer to a continuation the function did not seal: FAILED, under the id an operation
+/// cut short answers with, so that CloudFormation stops waiting (an hour, otherwise) and its
+/// Delete finds what an earlier invocation made.
+fn unsealed(request: &Request) -> Response {
+    tracing::error!(reason = continuation::UNSEALED, "continuation refused");
+    Response::failed(
+        &request.envelope,
+        &fallback_id(request),
+        continuation::UNSEALED.to_string(),
+    )
 }
 
 /// The answer to an event that cannot be processed: FAILED with `reason`, except a Delete of

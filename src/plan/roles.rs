@@ -11,6 +11,7 @@ use crate::aws::Clients;
 use crate::error::Result;
 use crate::naming::{role_tags, Tags};
 use crate::resources::role::{self, Role};
+use crate::resources::tags;
 use crate::spec::schema::{Effect, IMAGE, TASK_ROLE_POLICY, TASK_ROLE_POLICY_ARNS};
 use crate::spec::{Diff, Spec};
 
@@ -131,6 +132,28 @@ pub(super) async fn grant(
     bounded(c, task, c.roles.task.as_deref()).await?;
     put_task_policies(c, &task.name, exec_policy, task_policy).await?;
     attach(c, &task.name, &added).await
+}
+
+/// The roles' tags, on every Update: from the stack's tags each role carries (`old` or `new`
+/// ones: user tags an older prod-e put there among them; tags someone else added stay) to
+/// those it may carry ([`role_tags`] of `new`). No call when they already are.
+pub(super) async fn retag(
+    c: &Clients,
+    (old, new): (&Tags, &Tags),
+    roles: [&Role; 2],
+) -> Result<()> {
+    let want = role_tags(new, &c.roles.tag_keys);
+    let stacks = |key: &String| old.contains_key(key) || new.contains_key(key);
+    for role in roles {
+        let have: Tags = role
+            .tags
+            .iter()
+            .filter(|(key, _)| stacks(key))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        tags::iam::update_role(&c.iam, &role.name, &have, &want).await?;
+    }
+    Ok(())
 }
 
 /// Deletes the inline policies `new` no longer wants, if `diff` changed them or on a

@@ -4,7 +4,7 @@ use super::revisions::{register_early, retire_early};
 use super::{alarms, inventory, revisions, roles, scaling, Inventory, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
-use crate::naming::{role_tags, Deployment, Tags};
+use crate::naming::{Deployment, Tags};
 use crate::progress::step;
 use crate::resources::alarm::Alarm;
 use crate::resources::scaling::ScalableTarget;
@@ -187,16 +187,8 @@ async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
 }
 
 async fn update_roles(change: &Change<'_>, set: &Set) -> Result<()> {
-    let iam = &change.c.iam;
-    if change.retag() {
-        // From every tag the roles may have had (user tags of a prod-e that put them there) to
-        // those they may carry now.
-        let old = &change.old_tags;
-        let new = &role_tags(&change.new_tags, &change.c.roles.tag_keys);
-        tags::iam::update_role(iam, &set.exec.name, old, new).await?;
-        tags::iam::update_role(iam, &set.task.name, old, new).await?;
-    }
-    Ok(())
+    let tags = (&change.old_tags, &change.new_tags);
+    roles::retag(change.c, tags, [&set.exec, &set.task]).await
 }
 
 async fn update_network(change: &Change<'_>, set: &Set) -> Result<()> {

@@ -17,7 +17,7 @@ pub const SUITE_PARAMETERS: &[&str] = &[
     "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess",
 ];
 /// `RoleTagKeys` as that operator would set it: the user tag keys tests let onto roles.
-pub const SUITE_ROLE_TAG_KEYS: &[&str] = &["team", "b"];
+pub const SUITE_ROLE_TAG_KEYS: &[&str] = &["team", "a", "b"];
 
 /// What the judgement found.
 #[derive(Debug, Default)]

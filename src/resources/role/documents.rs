@@ -72,20 +72,25 @@ pub fn execution_policy(image: &str, log_group_arn: &str) -> String {
 }
 
 /// The ARN of the private ECR repository `image` names, if it names one:
-/// `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:<tag>|@<digest>]` (Amazon ECR
-/// User Guide, "Amazon ECR private registry"; `.cn` hosts are the `aws-cn` partition, `us-gov-`
-/// regions `aws-us-gov`).
+/// `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:<tag>|@<digest>]`, or the FIPS
+/// (`dkr.ecr-fips.`) and dual-stack (`<account>.dkr-ecr.<region>.on.aws`) hosts of the same
+/// registry (Amazon ECR User Guide, "Amazon ECR private registry" and "Amazon ECR service
+/// endpoints"; `.cn` hosts are the `aws-cn` partition, `us-gov-` regions `aws-us-gov`).
 pub fn ecr_repository(image: &str) -> Option<String> {
     let (host, path) = image.split_once('/')?;
     let labels: Vec<&str> = host.split('.').collect();
-    let [account, "dkr", "ecr", region, "amazonaws", "com", rest @ ..] = labels.as_slice() else {
-        return None;
-    };
-    let partition = match (rest, region.starts_with("us-gov-")) {
-        ([], false) => "aws",
-        ([], true) => "aws-us-gov",
-        (["cn"], _) => "aws-cn",
+    let (account, region, china) = match labels.as_slice() {
+        [account, "dkr", "ecr" | "ecr-fips", region, "amazonaws", "com"] => {
+            (account, region, false)
+        }
+        [account, "dkr", "ecr", region, "amazonaws", "com", "cn"] => (account, region, true),
+        [account, "dkr-ecr", region, "on", "aws"] => (account, region, false),
         _ => return None,
+    };
+    let partition = match (china, region.starts_with("us-gov-")) {
+        (true, _) => "aws-cn",
+        (false, true) => "aws-us-gov",
+        (false, false) => "aws",
     };
     let path = path.split('@').next().unwrap_or(path);
     let repository = match path.rsplit_once(':') {
@@ -126,6 +131,17 @@ mod tests {
             arn("1.dkr.ecr.us-gov-west-1.amazonaws.com/web"),
             Some("arn:aws-us-gov:ecr:us-gov-west-1:1:repository/web".into())
         );
+        for host in [
+            "1.dkr.ecr-fips.us-east-1.amazonaws.com",
+            "1.dkr-ecr.us-east-1.on.aws",
+        ] {
+            let image = format!("{host}/web:3");
+            assert_eq!(
+                ecr_repository(&image),
+                Some("arn:aws:ecr:us-east-1:1:repository/web".into()),
+                "{host}"
+            );
+        }
         for public in [
             "node:16",
             "public.ecr.aws/nginx/nginx:1",
