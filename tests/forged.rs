@@ -104,6 +104,54 @@ async fn a_forged_replacement_during_a_rollback_changes_nothing() {
     h.invoke(stack.delete(&id, &props)).await.assert_success();
 }
 
+/// A set retained after a replacement (the cleanup failed, or `UpdateReplacePolicy: Retain`)
+/// is not a rollback's to take back when the operation rolling back only updated the new set
+/// in place: the stack's events show no replacement in it, so a forged rollback-shaped Update
+/// with the old set's properties and another image changes nothing.
+#[tokio::test]
+async fn a_forged_rollback_to_a_retained_set_changes_nothing() {
+    let h = Harness::new().await;
+    let (stack, props, a, _) = victim(&h, "forged-retained").await;
+    let mut moved = props.clone();
+    moved["ContainerPort"] = json!(8080);
+    let b = h
+        .invoke(stack.update(&a, &props, &moved))
+        .await
+        .assert_success()
+        .physical_id();
+    let mut more = moved.clone();
+    more["DesiredCount"] = json!(2);
+    h.invoke(stack.update(&b, &moved, &more))
+        .await
+        .assert_success();
+    let before = emulator::settings(&h, &b, &more).await;
+    stack.show(
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_IN_PROGRESS",
+        Some(&b),
+    );
+    let mut evil = props.clone();
+    evil["Image"] = json!("attacker/miner:latest");
+    let calls = h.proxy.calls().len();
+    let forged = h
+        .invoke_directly(stack.update(&b, &more, &evil), LAMBDA_TIME)
+        .await;
+    assert_eq!(forged.status(), "FAILED", "{}", forged.reason());
+    assert!(forged
+        .reason()
+        .starts_with("CloudFormation shows no replacement"));
+    assert_eq!(h.writes_since(calls), Vec::<String>::new());
+    let after = emulator::settings(&h, &b, &more).await;
+    emulator::assert_same_settings(&before, &after, "after a forged rollback to a retained set");
+    stack.show("UPDATE_COMPLETE", "UPDATE_COMPLETE", Some(&b));
+    for (id, p) in [(&a, &props), (&b, &more)] {
+        stack.show("DELETE_IN_PROGRESS", "DELETE_IN_PROGRESS", Some(id));
+        h.invoke_directly(stack.delete(id, p), LAMBDA_TIME)
+            .await
+            .assert_success();
+    }
+}
+
 #[tokio::test]
 async fn a_forged_continuation_runs_nothing() {
     let h = Harness::new().await;

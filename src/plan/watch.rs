@@ -149,22 +149,21 @@ pub async fn deleted_under(c: &Clients, owner: &Owner, generated_id: &str) -> Re
 
 /// Whether an Update arriving while the stack rolls back, from set `current` to `owner`'s, is
 /// CloudFormation's rollback of a replacement that succeeded: the stack's running operation
-/// completed an Update of this resource under `current` (its events: a rollback of a
-/// replacement that failed never completed one), and `owner`'s set, the original, still
-/// exists (its execution role is this stack resource's). Anything else (a forged Update, a
-/// retried forward one) replaces nothing.
+/// replaced this resource's set `owner`'s by `current` (its events: `UPDATE_IN_PROGRESS` under
+/// the original id, then `UPDATE_COMPLETE` under `current`; neither a failed replacement nor an
+/// in-place Update shows that), and the original set still exists (its execution role is this
+/// stack resource's). Anything else (a forged Update, a retried forward one) replaces nothing.
 pub async fn rolls_back_a_replacement(c: &Clients, owner: &Owner, current: &str) -> Result<bool> {
     let cf = &c.cloudformation;
-    let (of, role_name) = (
-        (owner.logical_id.as_str(), current),
-        owner.deployment.execution_role(),
-    );
-    let (updated, original) = tokio::join!(
-        Box::pin(stack::updated_in_this_operation(cf, &owner.stack_id, of)),
+    let original = owner.deployment.physical_id();
+    let of = (owner.logical_id.as_str(), original, current);
+    let role_name = owner.deployment.execution_role();
+    let (replaced, role) = tokio::join!(
+        Box::pin(stack::replaced_in_this_operation(cf, &owner.stack_id, of)),
         Box::pin(role::find(&c.iam, &role_name)),
     )
     .all_ok()?;
-    Ok(updated && original.is_some_and(|r| owner.deployment.owns(&r.tags)))
+    Ok(replaced && role.is_some_and(|r| owner.deployment.owns(&r.tags)))
 }
 
 /// What an Update or a Delete event asks for, on the set with this PhysicalResourceId.

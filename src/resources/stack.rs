@@ -1,6 +1,6 @@
 //! CloudFormation stacks, read only: a stack's status (does the stack that owns a deployment
 //! still exist?), one stack resource as CloudFormation sees it (does it still wait for an
-//! operation of ours?), and the stack's events (did its running operation update a resource?).
+//! operation of ours?), and the stack's events (did its running operation replace a resource?).
 
 use aws_sdk_cloudformation::Client;
 
@@ -68,21 +68,23 @@ fn absent_if_unknown<T>(out: Result<T>) -> Result<Option<T>> {
     }
 }
 
-/// The most pages of stack events (100 each) read back to the start of the stack's operation.
-pub const MAX_EVENT_PAGES: usize = 10;
+/// The most pages of stack events read back to the start of the stack's operation.
+pub const MAX_EVENT_PAGES: usize = 50;
 
-/// Whether, in the stack operation running now, CloudFormation completed an Update of resource
-/// `logical_id` under `physical_id`: an `UPDATE_COMPLETE` event of it newer than the stack's own
-/// last `UPDATE_IN_PROGRESS` event (the operation's start). DescribeStackEvents lists events
-/// newest first (CloudFormation API Reference, DescribeStackEvents: "in reverse chronological
-/// order"); at most [`MAX_EVENT_PAGES`] pages are read, and an operation not found by then
-/// counts as `false`.
-pub async fn updated_in_this_operation(
+/// Whether, in the stack operation running now, CloudFormation replaced resource `logical_id`:
+/// an `UPDATE_IN_PROGRESS` event of it under `from` followed by an `UPDATE_COMPLETE` under
+/// `to`, both newer than the stack's own last `UPDATE_IN_PROGRESS` event (the operation's
+/// start; an in-place Update shows both under one id). DescribeStackEvents lists events newest
+/// first (CloudFormation API Reference, DescribeStackEvents: "in reverse chronological
+/// order"); at most [`MAX_EVENT_PAGES`] pages are read, and a replacement not found by then
+/// counts as none.
+pub async fn replaced_in_this_operation(
     cloudformation: &Client,
     stack_id: &str,
-    (logical_id, physical_id): (&str, &str),
+    (logical_id, from, to): (&str, &str, &str),
 ) -> Result<bool> {
     let mut token: Option<String> = None;
+    let mut completed = false;
     for _ in 0..MAX_EVENT_PAGES {
         let page = cloudformation
             .describe_stack_events()
@@ -96,13 +98,15 @@ pub async fn updated_in_this_operation(
                 .resource_status()
                 .map(|s| s.as_str())
                 .unwrap_or_default();
-            let own = event.physical_resource_id() == Some(stack_id);
-            if own && status == "UPDATE_IN_PROGRESS" {
+            let id = event.physical_resource_id();
+            if id == Some(stack_id) && status == "UPDATE_IN_PROGRESS" {
                 return Ok(false);
             }
-            let ours = event.logical_resource_id() == Some(logical_id)
-                && event.physical_resource_id() == Some(physical_id);
-            if ours && status == "UPDATE_COMPLETE" {
+            if event.logical_resource_id() != Some(logical_id) {
+                continue;
+            }
+            completed |= status == "UPDATE_COMPLETE" && id == Some(to);
+            if completed && status == "UPDATE_IN_PROGRESS" && id == Some(from) {
                 return Ok(true);
             }
         }

@@ -91,12 +91,26 @@ pub fn sends(event: &Value) {
         _ => return,
     };
     let (stack_id, logical_id) = (text(event, "StackId"), text(event, "LogicalResourceId"));
+    if stack_status == Some("UPDATE_IN_PROGRESS") {
+        // Each forward Update is a stack operation of its own (the tests' stacks have one
+        // custom resource): its start is an event even when the status does not change.
+        starts(&stack_id, "UPDATE_IN_PROGRESS");
+    }
     set(
         &stack_id,
         &logical_id,
         stack_status,
         (status.to_string(), id),
     );
+}
+
+/// The stack enters `status`, an event of its own.
+fn starts(stack_id: &str, status: &str) {
+    let mut all = stacks().lock().expect("stacks");
+    let stack = all.entry(stack_id.to_string()).or_default();
+    stack.status = status.to_string();
+    let own = (None, Some(stack_id.to_string()), status.to_string());
+    stack.events.push(own);
 }
 
 /// Whether a Delete is CloudFormation's cleanup of an id it no longer holds: the resource
@@ -114,12 +128,19 @@ fn cleans_up(event: &Value) -> bool {
 /// Guide's stack status codes); the resource is left as it is.
 fn clean_up(event: &Value) {
     let stack_id = text(event, "StackId");
-    let mut all = stacks().lock().expect("stacks");
-    let stack = all.entry(stack_id).or_default();
-    stack.status = match stack.status.starts_with("UPDATE_ROLLBACK") {
-        true => "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS".into(),
-        false => "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS".into(),
+    let rolled_back = current_status(&stack_id).starts_with("UPDATE_ROLLBACK");
+    let status = match rolled_back {
+        true => "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+        false => "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
     };
+    starts(&stack_id, status);
+}
+
+fn current_status(stack_id: &str) -> String {
+    let all = stacks().lock().expect("stacks");
+    all.get(stack_id)
+        .map(|s| s.status.clone())
+        .unwrap_or_default()
 }
 
 /// CloudFormation reads `response`, the answer to `event`: the resource is complete or failed
