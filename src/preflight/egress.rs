@@ -10,6 +10,7 @@
 //! ("The NAT gateway or internet gateway must be the target of the default route"); EC2
 //! DescribeRouteTables reference (implicit association with the main table).
 
+use crate::resources::role::ecr_repository;
 use crate::resources::route_table::RouteTable;
 use crate::resources::vpc_endpoint::VpcEndpoint;
 
@@ -108,17 +109,7 @@ fn missing_endpoints(table_id: &str, endpoints: &[VpcEndpoint], also: &[&str]) -
     missing
 }
 
-/// Whether `image` is in a private ECR registry
-/// (`<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/…`, ECR User Guide).
+/// Whether `image` is in a private ECR registry ([`ecr_repository`]).
 pub fn is_private_ecr(image: &str) -> bool {
-    let Some((host, _)) = image.split_once('/') else {
-        return false;
-    };
-    let parts: Vec<&str> = host.split('.').collect();
-    let account = parts
-        .first()
-        .is_some_and(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
-    let ecr = matches!(parts.get(1..3), Some(["dkr", "ecr" | "ecr-fips"]));
-    let suffix = host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn");
-    account && ecr && suffix && parts.len() >= 6
+    ecr_repository(image).is_some()
 }

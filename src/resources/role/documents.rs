@@ -72,7 +72,8 @@ pub fn execution_policy(image: &str, log_group_arn: &str) -> String {
 }
 
 /// The ARN of the private ECR repository `image` names, if it names one:
-/// `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:<tag>|@<digest>]`, or the FIPS
+/// `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:<tag>|@<digest>]` (a 12-digit
+/// account), or the FIPS
 /// (`dkr.ecr-fips.`) and dual-stack (`<account>.dkr-ecr.<region>.on.aws`) hosts of the same
 /// registry (Amazon ECR User Guide, "Amazon ECR private registry" and "Amazon ECR service
 /// endpoints"; `.cn` hosts are the `aws-cn` partition, `us-gov-` regions `aws-us-gov`).
@@ -80,6 +81,9 @@ pub fn ecr_repository(image: &str) -> Option<String> {
     let (host, path) = image.split_once('/')?;
     let labels: Vec<&str> = host.split('.').collect();
     let (account, region, china) = match labels.as_slice() {
+        [account, ..] if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) => {
+            return None
+        }
         [account, "dkr", "ecr" | "ecr-fips", region, "amazonaws", "com"] => {
             (account, region, false)
         }
@@ -128,17 +132,17 @@ mod tests {
             Some("arn:aws-cn:ecr:cn-north-1:123456789012:repository/web".into())
         );
         assert_eq!(
-            arn("1.dkr.ecr.us-gov-west-1.amazonaws.com/web"),
-            Some("arn:aws-us-gov:ecr:us-gov-west-1:1:repository/web".into())
+            arn("123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/web"),
+            Some("arn:aws-us-gov:ecr:us-gov-west-1:123456789012:repository/web".into())
         );
         for host in [
-            "1.dkr.ecr-fips.us-east-1.amazonaws.com",
-            "1.dkr-ecr.us-east-1.on.aws",
+            "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com",
+            "123456789012.dkr-ecr.us-east-1.on.aws",
         ] {
             let image = format!("{host}/web:3");
             assert_eq!(
                 ecr_repository(&image),
-                Some("arn:aws:ecr:us-east-1:1:repository/web".into()),
+                Some("arn:aws:ecr:us-east-1:123456789012:repository/web".into()),
                 "{host}"
             );
         }
@@ -156,7 +160,7 @@ mod tests {
     fn the_execution_policy_reads_only_its_repository_and_log_group() {
         let group = "arn:aws:logs:us-east-1:1:log-group:/ecs/prod-e-1";
         let policy: serde_json::Value = serde_json::from_str(&execution_policy(
-            "1.dkr.ecr.us-east-1.amazonaws.com/web:2",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2",
             group,
         ))
         .unwrap();
@@ -171,7 +175,7 @@ mod tests {
             [
                 &json!([format!("{group}:*")]),
                 &json!(["*"]),
-                &json!(["arn:aws:ecr:us-east-1:1:repository/web"])
+                &json!(["arn:aws:ecr:us-east-1:123456789012:repository/web"])
             ]
         );
         let public: serde_json::Value =
