@@ -124,7 +124,7 @@ pub fn egress(spec: &Spec, facts: &Facts) -> Vec<Check> {
         endpoints: &facts.endpoints,
         public_ip: spec.assign_public_ip,
         image: &spec.image,
-        also: &secret_endpoints(spec),
+        also: &interface_endpoints(spec),
     };
     facts
         .subnets
@@ -142,8 +142,11 @@ pub fn egress(spec: &Spec, facts: &Facts) -> Vec<Check> {
         .collect()
 }
 
-/// The interface endpoints the container's secrets need without egress.
-fn secret_endpoints(spec: &Spec) -> Vec<&'static str> {
+/// The interface endpoints the tasks need without egress beyond the image's and the logs':
+/// the container's secrets', and with ECS Exec Session Manager's `ssmmessages` (ECS Developer
+/// Guide, "Monitor Amazon ECS containers with ECS Exec": with interface VPC endpoints, an
+/// `ssmmessages` endpoint; without one ECS answers `TargetNotConnectedException`).
+fn interface_endpoints(spec: &Spec) -> Vec<&'static str> {
     let from = |service: &str| {
         let service = format!(":{service}:");
         spec.secrets.values().any(|arn| arn.contains(&service))
@@ -157,6 +160,9 @@ fn secret_endpoints(spec: &Spec) -> Vec<&'static str> {
     }
     if !spec.secrets_kms_key_arn.is_empty() {
         also.push("kms");
+    }
+    if spec.enable_execute_command {
+        also.push("ssmmessages");
     }
     also
 }

@@ -2,7 +2,8 @@
 //! table (its explicit association, else the VPC's main table) must send `0.0.0.0/0` to a
 //! NAT gateway or another gateway that is not an internet gateway, or to an internet gateway
 //! with `AssignPublicIp`; without either, an image in private ECR needs the VPC endpoints
-//! `ecr.api`, `ecr.dkr`, the S3 gateway (in the subnet's route table) and `logs`.
+//! `ecr.api`, `ecr.dkr`, the S3 gateway (in the subnet's route table) and `logs`, and the
+//! tasks those of their secrets' services and, with ECS Exec, `ssmmessages`.
 //!
 //! Sources: ECS Developer Guide, "Fargate platform version migration" (the endpoints platform
 //! 1.4.0 needs); ECR User Guide, "Amazon ECR interface VPC endpoints" (image layers are in
@@ -70,7 +71,8 @@ pub fn problem(subnet_id: &str, net: &Network) -> Option<String> {
     (!missing.is_empty()).then(|| {
         format!(
             "tasks in subnet {subnet_id} have no internet egress ({why}) and the VPC lacks the \
-             endpoints private ECR and CloudWatch Logs need: {}",
+             endpoints they need (private ECR, CloudWatch Logs, and their secrets' and ECS \
+             Exec's services): {}",
             missing.join(", ")
         )
     })

@@ -288,3 +288,23 @@ fn a_missing_listener_is_one_problem() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].ends_with("/l1 does not exist"), "{found:?}");
 }
+
+#[test]
+fn ecs_exec_without_egress_needs_the_ssmmessages_endpoint() {
+    let mut facts = healthy();
+    facts.route_tables = vec![table("rtb-1", false, &["subnet-a", "subnet-b"], None)];
+    facts.endpoints = vec![
+        endpoint("ecr.api", false, &[]),
+        endpoint("ecr.dkr", false, &[]),
+        endpoint("s3", true, &["rtb-1"]),
+        endpoint("logs", false, &[]),
+    ];
+    let exec = spec(json!({"Image": ECR, "EnableExecuteCommand": true}));
+    let found = problems(&exec, &facts);
+    assert_eq!(found.len(), 2, "{found:?}");
+    let want = "ECS Exec's services): ssmmessages (interface, private DNS)";
+    assert!(found[0].ends_with(want), "{found:?}");
+    assert!(problems(&spec(json!({"Image": ECR})), &facts).is_empty());
+    facts.endpoints.push(endpoint("ssmmessages", false, &[]));
+    assert!(problems(&exec, &facts).is_empty());
+}
