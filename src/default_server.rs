@@ -5,8 +5,14 @@
 
 use crate::spec::Spec;
 
-/// The image used when the properties name none.
-pub const DEFAULT_IMAGE: &str = "node:16";
+/// The image used when the properties name none: Docker Hub's `node:16` as ECR Public mirrors
+/// it (`docker/library`), which has no per-IP pull limit for anonymous pulls on AWS (Docker
+/// Hub's anonymous pulls are limited per source IP, and every task behind one NAT gateway
+/// shares one; ECR User Guide, "Amazon ECR Public").
+pub const DEFAULT_IMAGE: &str = "public.ecr.aws/docker/library/node:16";
+/// The default image before it moved to ECR Public: a stack that names it explicitly (as the
+/// older sample events did) still runs the default server.
+pub const FORMER_DEFAULT_IMAGE: &str = "node:16";
 
 /// The environment variable the default server's port is given in.
 pub const PORT_VARIABLE: &str = "PORT";
@@ -21,10 +27,12 @@ res.end('prod-e default container: ' + req.url + '\\n'); \
 }).listen(port, () => console.log('listening on port ' + port)); \
 process.on('SIGTERM', () => process.exit(0));";
 
-/// Whether the container runs the default server: the default image, with neither `Command`
-/// nor `EntryPoint`.
+/// Whether the container runs the default server: the default image (or the former one), with
+/// neither `Command` nor `EntryPoint`.
 pub fn runs_default_server(spec: &Spec) -> bool {
-    spec.image == DEFAULT_IMAGE && spec.command.is_empty() && spec.entry_point.is_empty()
+    [DEFAULT_IMAGE, FORMER_DEFAULT_IMAGE].contains(&spec.image.as_str())
+        && spec.command.is_empty()
+        && spec.entry_point.is_empty()
 }
 
 /// The container's command: `node -e` [`SCRIPT`] for the default server, else the user's

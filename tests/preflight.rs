@@ -139,7 +139,8 @@ async fn each_problem_alone_is_refused_before_any_write() {
         (
             json!({"SubnetIds": [first, isolated]}),
             vec![format!(
-                "tasks in subnet {isolated} cannot pull node:16 (not in private ECR)"
+                "tasks in subnet {isolated} cannot pull public.ecr.aws/docker/library/node:16 (not in \
+                 private ECR)"
             )],
         ),
         (
@@ -183,7 +184,9 @@ async fn every_problem_is_named_at_once() {
             &format!("subnet {isolated} is in us-east-1c, where"),
             &format!("security group {loose} is not attached"),
             "RulePriority 8 is taken",
-            &format!("tasks in subnet {isolated} cannot pull node:16"),
+            &format!(
+                "tasks in subnet {isolated} cannot pull public.ecr.aws/docker/library/node:16"
+            ),
         ],
     )
     .await;

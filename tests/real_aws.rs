@@ -71,6 +71,8 @@ async fn the_default_container_runs_a_server_that_answers_the_health_check() {
             json!({"ContainerPort": other, "HealthCheckPath": "/health"}),
             "/health",
         ),
+        // The former default image, named explicitly (as older sample events did).
+        (json!({"Image": "node:16"}), "/"),
     ] {
         let stack = Stack::new("default-app");
         let mut props = h.properties(extra);

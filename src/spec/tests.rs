@@ -22,7 +22,7 @@ fn defaults_are_the_production_values() {
     assert_eq!(spec.service_name, "prod-e-service");
     assert_eq!(spec.task_family, "prod-e-task");
     assert_eq!(spec.container_name, "dummy-container");
-    assert_eq!(spec.image, "node:16");
+    assert_eq!(spec.image, "public.ecr.aws/docker/library/node:16");
     assert_eq!((spec.container_port, spec.cpu, spec.memory), (80, 256, 512));
     assert_eq!((spec.desired_count, spec.assign_public_ip), (1, false));
     assert_eq!(
