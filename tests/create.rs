@@ -66,7 +66,7 @@ async fn create_provisions_the_whole_set() {
     );
     assert_eq!(
         (td.image.as_str(), td.container_name.as_str(), td.port),
-        ("node:16", "dummy-container", 80)
+        (prod_e::default_server::DEFAULT_IMAGE, "dummy-container", 80)
     );
     assert_eq!(td.log_driver, "awslogs");
     assert_eq!(td.log_options.get("awslogs-group"), Some(&logs.name));

@@ -211,7 +211,7 @@ async fn a_refused_update_changes_nothing() {
             inspect::task_definition(c, &svc.task_definition)
                 .await
                 .image,
-            "node:16"
+            prod_e::default_server::DEFAULT_IMAGE
         );
         assert_eq!(svc.desired, 1);
     }
