@@ -77,6 +77,11 @@ impl Progress {
         }
     }
 
+    /// Whether an earlier invocation began the operation.
+    pub fn is_continuation(&self) -> bool {
+        self.invocation > 1
+    }
+
     /// Whether this invocation must answer rather than hand over ([`MAX_INVOCATIONS`]).
     pub fn is_last_allowed(&self) -> bool {
         self.invocation >= MAX_INVOCATIONS

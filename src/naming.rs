@@ -13,8 +13,10 @@ pub const OWNER_TAG: &str = "prod-e:physical-id";
 pub const STACK_TAG: &str = "prod-e:stack-id";
 /// The logical id of the custom resource in that stack.
 pub const LOGICAL_TAG: &str = "prod-e:logical-id";
+/// The prefix of prod-e's own tag keys.
+pub const OWN_TAG_PREFIX: &str = "prod-e:";
 /// User tags may not use these prefixes.
-pub const RESERVED_TAG_PREFIXES: [&str; 2] = ["aws:", "prod-e:"];
+pub const RESERVED_TAG_PREFIXES: [&str; 2] = ["aws:", OWN_TAG_PREFIX];
 
 /// The tags of a set's IAM roles: its `tags` less the user's, but for the keys in `allowed` (the
 /// operator's `RoleTagKeys`). A role's tags are the principal tags (`aws:PrincipalTag`) of every
@@ -22,7 +24,7 @@ pub const RESERVED_TAG_PREFIXES: [&str; 2] = ["aws:", "prod-e:"];
 /// could satisfy another team's tag-based conditions.
 pub fn role_tags(tags: &Tags, allowed: &[String]) -> Tags {
     tags.iter()
-        .filter(|(key, _)| key.starts_with("prod-e:") || allowed.contains(key))
+        .filter(|(key, _)| key.starts_with(OWN_TAG_PREFIX) || allowed.contains(key))
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect()
 }

@@ -33,12 +33,6 @@ pub(super) fn fallback_id(request: &Request) -> String {
 /// Runs `request`; `progress` says whether an earlier invocation began it.
 pub(super) async fn execute(clients: Clients, request: Request, progress: Progress) -> Outcome {
     tracing::info!(operation = request.kind(), "start");
-    let (applied, continued) = (progress.applied, progress.invocation > 1);
-    let run = Run {
-        applied,
-        continued,
-        rolling_back: progress.rolling_back,
-    };
     // Boxed: the operations' futures are large (create about 80 KB in a debug build), and
     // unboxed the test threads' 2 MiB stacks overflow while polling them.
     match &request.operation {
@@ -48,7 +42,7 @@ pub(super) async fn execute(clients: Clients, request: Request, progress: Progre
             old_properties,
         } => {
             let old = (physical_id.as_str(), old_properties);
-            Box::pin(update(&clients, &request, old, run)).await
+            Box::pin(update(&clients, &request, old, progress)).await
         }
         Operation::Delete { physical_id } => {
             Box::pin(delete(&clients, &request, physical_id)).await
@@ -121,30 +115,22 @@ async fn create(clients: &Clients, request: &Request) -> Outcome {
     })
 }
 
-/// How an Update's earlier invocations left it ([`Progress`]).
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    applied: bool,
-    continued: bool,
-    rolling_back: bool,
-}
-
 async fn update(
     clients: &Clients,
     request: &Request,
     (physical_id, old): (&str, &Value),
-    run: Run,
+    progress: Progress,
 ) -> Outcome {
     let e = &request.envelope;
-    let accepted = accepted_update(clients, request, (physical_id, old), run).await;
+    let accepted = accepted_update(clients, request, (physical_id, old), progress).await;
     let (current, new, rolling_back) = match accepted {
         Ok(accepted) => accepted,
         Err(refused) => return refused,
     };
-    let (applied, continued) = (run.applied, run.continued);
+    let (applied, continued) = (progress.applied, progress.is_continuation());
     let owner = Owner::new(&e.stack_id, &e.logical_id, &new.fingerprint()).serving(&e.request_id);
     if owner.deployment != current {
-        if rolling_back && !run.rolling_back {
+        if rolling_back && !progress.rolling_back {
             if let Err(refused) = rollback_of_a_replacement(clients, e, &owner, physical_id).await {
                 return refused;
             }
@@ -194,7 +180,7 @@ async fn accepted_update(
     clients: &Clients,
     request: &Request,
     (physical_id, old): (&str, &Value),
-    run: Run,
+    progress: Progress,
 ) -> Result<(Deployment, Spec, bool), Outcome> {
     let e = &request.envelope;
     let failed = |reason: String| Outcome::Answer(Response::failed(e, physical_id, reason));
@@ -208,8 +194,8 @@ async fn accepted_update(
     let new = Spec::parse(&request.properties)
         .map_err(|invalid| failed(format!("{invalid}; nothing was changed")))?;
     // CloudFormation's rollback restores what ran before: never refused by a cap lowered since.
-    let rolling_back =
-        stack_status == "UPDATE_ROLLBACK_IN_PROGRESS" && (!run.continued || run.rolling_back);
+    let rolling_back = stack_status == "UPDATE_ROLLBACK_IN_PROGRESS"
+        && (!progress.is_continuation() || progress.rolling_back);
     if stack_status != "UPDATE_ROLLBACK_IN_PROGRESS" {
         let before = Spec::parse(old).ok();
         clients

@@ -94,30 +94,34 @@ impl Owner {
     /// The ARN of this account's IAM role `name` (path `/`, as prod-e creates its roles), from
     /// the stack's partition and account.
     pub fn role_arn(&self, name: &str) -> String {
-        let account = self.stack_id.split(':').nth(4).unwrap_or_default();
-        format!("arn:{}:iam::{account}:role/{name}", self.partition())
+        format!(
+            "arn:{}:iam::{}:role/{name}",
+            self.partition(),
+            self.arn_part(4)
+        )
     }
 
     /// The ARN of the set's log group (CloudWatch Logs' `log-group:<name>` form), in the stack's
     /// partition, region and account.
     pub fn log_group_arn(&self) -> String {
-        let part = |n: usize| self.stack_id.split(':').nth(n).unwrap_or_default();
+        let (region, account) = (self.arn_part(3), self.arn_part(4));
         let name = self.deployment.log_group();
         format!(
-            "arn:{}:logs:{}:{}:log-group:{name}",
-            self.partition(),
-            part(3),
-            part(4)
+            "arn:{}:logs:{region}:{account}:log-group:{name}",
+            self.partition()
         )
     }
 
     /// The ARN partition (`aws`, `aws-cn`, `aws-us-gov`) of the stack.
     pub fn partition(&self) -> &str {
-        self.stack_id
-            .split(':')
-            .nth(1)
+        Some(self.arn_part(1))
             .filter(|p| !p.is_empty())
             .unwrap_or("aws")
+    }
+
+    /// Field `n` of the stack's ARN (`arn:partition:service:region:account:resource`).
+    fn arn_part(&self, n: usize) -> &str {
+        self.stack_id.split(':').nth(n).unwrap_or_default()
     }
 }
 

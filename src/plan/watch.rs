@@ -89,6 +89,18 @@ fn shown(logical_id: &str, stack_status: &str, resource: Option<&StackResource>)
     }
 }
 
+/// The stack's status (`not found` for none) and resource `logical_id` as CloudFormation shows
+/// them, or, if it shows no such resource, that as a Reason.
+fn present<'a>(
+    logical_id: &str,
+    (stack_status, resource): (Option<&'a str>, Option<&'a StackResource>),
+) -> Result<(&'a str, &'a StackResource), String> {
+    let stack_status = stack_status.unwrap_or("not found");
+    resource
+        .map(|r| (stack_status, r))
+        .ok_or_else(|| shown(logical_id, stack_status, None))
+}
+
 /// `None` while CloudFormation waits for the operation on set `set_id`, else what it shows
 /// instead. A set CloudFormation holds (its PhysicalResourceId is `set_id`) is always awaited:
 /// a late re-delivery of an operation that was answered must never remove it.
@@ -96,11 +108,11 @@ pub fn verdict(
     awaited: &Awaited,
     set_id: &str,
     logical_id: &str,
-    (stack_status, resource): (Option<&str>, Option<&StackResource>),
+    seen: (Option<&str>, Option<&StackResource>),
 ) -> Option<String> {
-    let stack_status = stack_status.unwrap_or("not found");
-    let Some(resource) = resource else {
-        return Some(shown(logical_id, stack_status, None));
+    let (stack_status, resource) = match present(logical_id, seen) {
+        Ok(present) => present,
+        Err(shown) => return Some(shown),
     };
     let held = resource.physical_id.as_deref();
     if held == Some(set_id) && !resource.status.starts_with("DELETE_") {
@@ -206,11 +218,11 @@ pub async fn confirm(
 pub fn confirms(
     requested: Requested<'_>,
     logical_id: &str,
-    (stack_status, resource): (Option<&str>, Option<&StackResource>),
+    seen: (Option<&str>, Option<&StackResource>),
 ) -> Option<String> {
-    let stack_status = stack_status.unwrap_or("not found");
-    let Some(resource) = resource else {
-        return Some(shown(logical_id, stack_status, None));
+    let (stack_status, resource) = match present(logical_id, seen) {
+        Ok(present) => present,
+        Err(shown) => return Some(shown),
     };
     let held = resource.physical_id.as_deref();
     let running = match requested {
