@@ -218,12 +218,15 @@ impl Deployment {
         name.starts_with(&format!("{}-", self.physical_id))
     }
 
-    /// Ownership tags plus the user's tags, for a resource created by this deployment.
-    pub fn tags(&self, stack_id: &str, logical_id: &str, user: &Tags) -> Tags {
+    /// Ownership tags (this id, and its stack resource where known) plus the user's tags, for a
+    /// resource created by this deployment.
+    pub fn tags(&self, user: &Tags) -> Tags {
         let mut tags = user.clone();
         tags.insert(OWNER_TAG.into(), self.physical_id.clone());
-        tags.insert(STACK_TAG.into(), stack_id.into());
-        tags.insert(LOGICAL_TAG.into(), logical_id.into());
+        if let Some(r) = &self.resource {
+            tags.insert(STACK_TAG.into(), r.stack_id.clone());
+            tags.insert(LOGICAL_TAG.into(), r.logical_id.clone());
+        }
         tags
     }
 
@@ -351,7 +354,7 @@ mod tests {
     #[test]
     fn ownership_is_the_id_and_the_full_stack_resource() {
         let d = Deployment::new(STACK, "Svc", FP);
-        let tags = d.tags(STACK, "Svc", &Tags::from([("team".into(), "a".into())]));
+        let tags = d.tags(&Tags::from([("team".into(), "a".into())]));
         assert!(d.owns(&tags));
         assert_eq!(tags.get("team").map(String::as_str), Some("a"));
         assert!(!d.owns(&Tags::new()));

@@ -88,7 +88,7 @@ impl Owner {
 
     /// Ownership tags plus the user's tags.
     pub fn tags(&self, user: &Tags) -> Tags {
-        self.deployment.tags(&self.stack_id, &self.logical_id, user)
+        self.deployment.tags(user)
     }
 
     /// The ARN of this account's IAM role `name` (path `/`, as prod-e creates its roles), from
