@@ -178,9 +178,22 @@ impl Deployment {
         format!("{}-execution", self.physical_id)
     }
 
-    /// The task role's name (`<id>-task`).
+    /// The task role's name (`<prefix><10 hex>-task`): one per stack resource, kept by every
+    /// replacement (see [`Deployment::legacy_task_role`] for the one an older prod-e made).
     pub fn task_role(&self) -> String {
+        format!("{}-task", self.key())
+    }
+
+    /// The task role's name as prod-e named it per set before task roles were kept across
+    /// replacements (`<id>-task`); such a role keeps its name when a replacement takes it over.
+    pub fn legacy_task_role(&self) -> String {
         format!("{}-task", self.physical_id)
+    }
+
+    /// What the names of every task role of this stack resource start with: the stable one and
+    /// those an older prod-e made per set (`<prefix><10 hex>-`).
+    pub fn task_roles_prefix(&self) -> String {
+        format!("{}-", self.key())
     }
 
     /// The security group's name (`<id>-service`).

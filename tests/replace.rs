@@ -43,6 +43,14 @@ async fn replaces(h: Harness, name: &str, changes: Value) {
         "a replacement answers a new PhysicalResourceId"
     );
     assert_eq!(new_id, stack.deployment(&new).physical_id());
+    // The task role always, and the security group within one VPC, outlive the replacement.
+    assert_eq!(out.data("TaskRoleArn"), created.data("TaskRoleArn"));
+    let same_group = out.data("SecurityGroupId") == created.data("SecurityGroupId");
+    assert_eq!(
+        same_group,
+        new["VpcId"] == props["VpcId"],
+        "{name}: SecurityGroupId"
+    );
 
     // The new set is whole and ours, and the rule forwards to its target group.
     let d = prod_e::naming::Deployment::parse(&new_id).expect("id");
@@ -150,6 +158,101 @@ async fn vpc_id_with_its_subnets_load_balancer_and_listener() {
         "ListenerArn": other.listener_arn,
     });
     replaces(h, "rp-vpc", changes).await;
+}
+
+/// A security group that admits the service's group, as a database's does
+/// (`!GetAtt Service.SecurityGroupId`): its id.
+async fn database_admitting(h: &Harness, group: &str) -> String {
+    use aws_sdk_ec2::types::{IpPermission, UserIdGroupPair};
+    let ec2 = &h.clients.ec2;
+    let db = ec2
+        .create_security_group()
+        .group_name(format!("db-{}", unique()))
+        .description("a database")
+        .vpc_id(&h.network.vpc_id)
+        .send()
+        .await
+        .expect("database group");
+    let db = db.group_id().expect("group id").to_string();
+    let from_service = UserIdGroupPair::builder().group_id(group).build();
+    let rule = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(5432)
+        .to_port(5432)
+        .user_id_group_pairs(from_service)
+        .build();
+    ec2.authorize_security_group_ingress()
+        .group_id(&db)
+        .ip_permissions(rule)
+        .send()
+        .await
+        .expect("database rule");
+    db
+}
+
+#[tokio::test]
+async fn the_new_tasks_are_in_the_group_a_database_admits_before_traffic_moves() {
+    let h = Harness::new().await;
+    let c = &h.clients;
+    let stack = Stack::new("rp-group");
+    let props = h.properties(json!({"ClusterName": format!("group-{}", unique())}));
+    let created = h.invoke(stack.create(&props)).await;
+    created.assert_success();
+    let (old_id, group) = (created.physical_id(), created.data("SecurityGroupId"));
+    let database = database_admitting(&h, &group).await;
+    let new = merged(&props, json!({"ContainerPort": 8080}));
+    let from = h.proxy.calls().len();
+    let out = h.invoke(stack.update(&old_id, &props, &new)).await;
+    out.assert_success();
+    assert_eq!(out.data("SecurityGroupId"), group, "the same group");
+    assert_eq!(out.data("TaskRoleArn"), created.data("TaskRoleArn"));
+    // The new service was created in that group, and traffic moved to it afterwards.
+    let calls = h.proxy.calls()[from..].to_vec();
+    let created_at = calls.iter().position(|c| c.action == "CreateService");
+    let created_at = created_at.expect("the new service");
+    assert!(
+        calls[created_at].body.contains(&group),
+        "created in {group}"
+    );
+    let routed_at = calls.iter().rposition(|c| c.action == "ModifyRule");
+    assert!(routed_at.is_some_and(|r| r > created_at), "routed after");
+    let svc = inspect::service(c, &out.data("ClusterName"), &out.data("ServiceName")).await;
+    assert_eq!(svc.security_groups, vec![group.clone()]);
+    // The group admits the load balancer on the new port only.
+    let sg = c
+        .ec2
+        .describe_security_groups()
+        .group_ids(&group)
+        .send()
+        .await;
+    let sg = sg.expect("the group");
+    let ports: Vec<_> = sg.security_groups()[0]
+        .ip_permissions()
+        .iter()
+        .filter_map(|p| p.from_port())
+        .collect();
+    assert_eq!(ports, vec![8080]);
+    // CloudFormation's cleanup of the old id leaves the group and the role to the new set.
+    h.invoke(stack.delete(&old_id, &props))
+        .await
+        .assert_success();
+    crate::emulator::assert_nothing_left(&h, &old_id, &props).await;
+    let after = inspect::everything(c, &out.physical_id(), &new).await;
+    assert_eq!(after.security_group.map(|g| g.id), Some(group));
+    assert!(after
+        .task_role
+        .is_some_and(|r| r.arn == out.data("TaskRoleArn")));
+    // The stack is deleted: the database first (its rule names the group), then the service.
+    c.ec2
+        .delete_security_group()
+        .group_id(&database)
+        .send()
+        .await
+        .expect("database gone");
+    h.invoke(stack.delete(&out.physical_id(), &new))
+        .await
+        .assert_success();
+    inspect::assert_nothing_of(c, &stack).await;
 }
 
 /// The rule's target group and whether the service behind it is steady, as the rollouts

@@ -225,3 +225,74 @@ async fn an_execution_role_pulls_only_its_own_repository() {
     assert_eq!(resources(inline(&h, &exec, "prod-e-execution").await), want);
     h.invoke(stack.delete(&id, &next)).await.assert_success();
 }
+
+/// Turns the set's task role into one as an older prod-e made it: the same role under the
+/// set's own name (`<id>-task`), tags, boundary and grants. Returns its ARN.
+async fn as_an_older_version_named_it(h: &Harness, d: &prod_e::naming::Deployment) -> String {
+    let iam = &h.clients.iam;
+    let (name, legacy) = (d.task_role(), d.legacy_task_role());
+    let got = iam.get_role().role_name(&name).send().await.expect("role");
+    let role = got.role().expect("role").clone();
+    let trust =
+        crate::support::http::percent_decode(role.assume_role_policy_document().expect("trust"));
+    let made = iam
+        .create_role()
+        .role_name(&legacy)
+        .assume_role_policy_document(trust)
+        .set_tags(Some(role.tags().to_vec()))
+        .permissions_boundary(TASK_ROLE_BOUNDARY)
+        .send()
+        .await
+        .expect("the older name");
+    for arn in grants(h, &name).await.1 {
+        let detach = iam.detach_role_policy().role_name(&name).policy_arn(&arn);
+        detach.send().await.expect("detached");
+        let attach = iam.attach_role_policy().role_name(&legacy).policy_arn(&arn);
+        attach.send().await.expect("attached");
+    }
+    iam.delete_role_permissions_boundary()
+        .role_name(&name)
+        .send()
+        .await
+        .expect("boundary removed");
+    iam.delete_role()
+        .role_name(&name)
+        .send()
+        .await
+        .expect("deleted");
+    made.role().expect("role").arn().to_string()
+}
+
+/// A task role an older prod-e named after its set keeps its ARN through a replacement, is
+/// found by the Updates after it under its maker's name, and goes with the stack.
+#[tokio::test]
+async fn a_task_role_an_older_version_named_outlives_replacements() {
+    let h = Harness::new().await;
+    let stack = Stack::new("legacy-role");
+    let props = h.properties(json!({
+        "ClusterName": format!("legacy-role-{}", unique()),
+        "TaskRolePolicyArns": [S3_READ],
+    }));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let (id, d) = (out.physical_id(), stack.deployment(&props));
+    let legacy = as_an_older_version_named_it(&h, &d).await;
+    let mut moved = props.clone();
+    moved["ContainerPort"] = json!(8080);
+    let replaced = h.invoke(stack.update(&id, &props, &moved)).await;
+    replaced.assert_success();
+    assert_eq!(replaced.data("TaskRoleArn"), legacy);
+    h.invoke(stack.delete(&id, &props)).await.assert_success();
+    let mut granted = moved.clone();
+    granted["TaskRolePolicyArns"] = json!([DYNAMODB_READ]);
+    let new_id = replaced.physical_id();
+    let updated = h.invoke(stack.update(&new_id, &moved, &granted)).await;
+    updated.assert_success();
+    assert_eq!(updated.data("TaskRoleArn"), legacy);
+    let attached = grants(&h, &d.legacy_task_role()).await.1;
+    assert_eq!(attached, vec![DYNAMODB_READ.to_string()]);
+    h.invoke(stack.delete(&new_id, &granted))
+        .await
+        .assert_success();
+    crate::inspect::assert_nothing_of(&h.clients, &stack).await;
+}

@@ -30,7 +30,7 @@ pub struct Found {
 pub async fn deployments(c: &Clients) -> Result<Vec<Found>> {
     let log_groups = format!("/ecs/{}", name_prefix());
     let (roles, groups, clusters, targets, logs) = tokio::join!(
-        role::list(&c.iam, name_prefix()),
+        role::list(&c.iam, (name_prefix(), "")),
         security_group::list_tagged(&c.ec2, OWNER_TAG),
         cluster::list(&c.ecs),
         target_group::list(&c.elb, name_prefix()),
@@ -66,10 +66,10 @@ fn add<T: Tagged>(found: &mut BTreeMap<String, Found>, resources: Vec<T>) {
 /// Where `d`'s resources are: its cluster, service, task family, listener and VPC, read from
 /// the tagged resources themselves. What cannot be found falls back to the defaults.
 pub async fn locate(c: &Clients, d: &Deployment) -> Result<Locator> {
-    let (sg_name, tg_name) = (d.security_group(), d.target_group());
-    let (clusters, group, target) = tokio::join!(
+    let (tg_name, ids) = (d.target_group(), [d.physical_id()]);
+    let (clusters, groups, target) = tokio::join!(
         cluster::list(&c.ecs),
-        security_group::find(&c.ec2, None, &sg_name),
+        security_group::find_owned(&c.ec2, None, (OWNER_TAG, &ids)),
         target_group::find(&c.elb, &tg_name),
     );
     let cluster_name = clusters?
@@ -83,7 +83,10 @@ pub async fn locate(c: &Clients, d: &Deployment) -> Result<Locator> {
             .find(|s| d.owns(&s.tags)),
         None => None,
     };
-    let vpc_id = group?.filter(|g| d.owns(&g.tags)).map(|g| g.vpc_id);
+    let vpc_id = groups?
+        .into_iter()
+        .find(|g| d.owns(&g.tags))
+        .map(|g| g.vpc_id);
     let mut listener_arn = None;
     if let Some(tg) = target?.filter(|t| d.owns(&t.tags)) {
         'search: for lb in &tg.load_balancer_arns {

@@ -4,12 +4,12 @@
 
 use std::future::Future;
 
-use super::Owner;
+use super::{Heir, Owner};
 use crate::aws::Clients;
 use crate::error::{
     is_already_exists, is_service_draining, is_service_name_taken, AllOk, Error, Result,
 };
-use crate::naming::{Deployment, Tags};
+use crate::naming::{Deployment, Tags, OWNER_TAG};
 use crate::progress::step;
 use crate::resources::{
     borrow, claim, cluster, log_group, security_group, service, service_linked_role, Tagged,
@@ -37,11 +37,12 @@ pub(super) async fn ensure_log_group(
     }
 }
 
-/// The service's security group, open to the load balancer's group on the container port.
+/// The service's security group, open to the load balancer's group on the container port:
+/// the set's own, else the one it takes over in the same VPC ([`Heir`]), else created.
 pub(super) async fn security_group_for(
     c: &Clients,
     d: &Deployment,
-    spec: &Spec,
+    (spec, heir): (&Spec, Heir<'_>),
     tags: &Tags,
 ) -> Result<security_group::SecurityGroup> {
     let name = d.security_group();
@@ -49,12 +50,17 @@ pub(super) async fn security_group_for(
     let port = i32::from(spec.container_port);
     let source = spec.load_balancer_security_group_id.as_str();
     step(format!("creating security group ({name})"), async {
-        let sg = create_or_adopt(
-            d,
-            || security_group::find(&c.ec2, vpc, &name),
-            || security_group::create(&c.ec2, &spec.vpc_id, &name, port, source, tags),
-        )
-        .await?;
+        let sg = match held_group(c, d, vpc, heir).await? {
+            Some(held) => held,
+            None => {
+                create_or_adopt(
+                    d,
+                    || security_group::find(&c.ec2, vpc, &name),
+                    || security_group::create(&c.ec2, &spec.vpc_id, &name, port, source, tags),
+                )
+                .await?
+            }
+        };
         if !sg.ingress.contains(&(port, source.to_string())) {
             // An earlier attempt may have created it a moment ago.
             security_group::allow_new(&c.ec2, &sg, port, source).await?;
@@ -62,6 +68,25 @@ pub(super) async fn security_group_for(
         Ok(sg)
     })
     .await
+}
+
+/// The security group in `vpc` that `d` holds or takes over ([`Heir`]); none on a Create.
+async fn held_group(
+    c: &Clients,
+    d: &Deployment,
+    vpc: Option<&str>,
+    heir: Heir<'_>,
+) -> Result<Option<security_group::SecurityGroup>> {
+    if heir.fresh {
+        return Ok(None);
+    }
+    let ids: Vec<&str> = [Some(d), heir.from]
+        .into_iter()
+        .flatten()
+        .map(Deployment::physical_id)
+        .collect();
+    let found = security_group::find_owned(&c.ec2, vpc, (OWNER_TAG, &ids)).await?;
+    Ok(heir.held(d, found))
 }
 
 /// The ECS service-linked role (the account's; made if missing) while the cluster is read,

@@ -4,18 +4,18 @@
 //! service; `commit` then routes traffic to it. A failed Create removes everything it made.
 
 use super::adopt::{cluster_for, ensure_service, security_group_for};
+use super::commit::commit;
 use super::traffic::{traffic, without_strays};
 use super::watch::{still_awaited, Awaited};
 use super::{alarms, revisions, scaling};
-use super::{delete, Outputs, Owner};
+use super::{delete, Heir, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
-use crate::naming::Tags;
+use crate::naming::{Deployment, Tags};
 use crate::preflight;
 use crate::progress::step;
 use crate::resources::{
-    alarm, cluster, listener_rule, role, security_group, service, tags, target_group,
-    task_definition,
+    alarm, cluster, listener_rule, role, security_group, service, target_group, task_definition,
 };
 use crate::spec::scaling::starting_count;
 use crate::spec::{Locator, Spec};
@@ -43,6 +43,7 @@ pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, 
             rule,
             running: None,
             fresh: true,
+            from: None,
         };
         let wait = spec.wait_for_steady_state;
         let built = Box::pin(prepare(c, owner, spec, start, wait)).await?;
@@ -117,21 +118,36 @@ pub(super) struct Start {
     /// first and read only if it exists already. Otherwise (a replacement, a restore) the
     /// rule and the service are read first: a sibling set holds their places.
     pub fresh: bool,
+    /// The set whose task role and security group this one takes over (a replacement's
+    /// original set; in the rollback of a replacement, the replacing one).
+    pub from: Option<Deployment>,
+}
+
+impl Start {
+    /// How the set comes by its task role and security group.
+    fn heir(&self) -> Heir<'_> {
+        Heir {
+            from: self.from.as_ref(),
+            fresh: self.fresh,
+        }
+    }
 }
 
 /// A set built but not yet receiving traffic.
 pub(super) struct Built {
-    execution_role: role::Role,
-    task_role: role::Role,
-    task_definition: task_definition::TaskDefinition,
-    target_group: target_group::TargetGroup,
-    security_group: security_group::SecurityGroup,
-    cluster: cluster::Cluster,
-    service: service::Service,
-    log_group_name: String,
+    pub execution_role: role::Role,
+    pub task_role: role::Role,
+    pub task_definition: task_definition::TaskDefinition,
+    pub target_group: target_group::TargetGroup,
+    pub security_group: security_group::SecurityGroup,
+    pub cluster: cluster::Cluster,
+    pub service: service::Service,
+    pub log_group_name: String,
     /// The listener rule that forwards to the target group, matching no request yet (or, in a
     /// replacement, the old set's rule, where the new group has weight 0).
-    rule: listener_rule::ListenerRule,
+    pub rule: listener_rule::ListenerRule,
+    /// Built by a Create: nothing was taken over from another set.
+    pub fresh: bool,
 }
 
 /// Builds every resource in dependency order, concurrently where independent: the target
@@ -155,9 +171,14 @@ pub(super) async fn prepare(
     let tags = owner.tags(&spec.tags);
     // Boxed: these futures are deep, and debug builds keep them on the stack.
     let (defs, routed, sg, cluster) = tokio::join!(
-        Box::pin(revisions::task_definition_set(c, owner, spec, &tags)),
+        Box::pin(revisions::task_definition_set(
+            c,
+            owner,
+            (spec, start.heir()),
+            &tags
+        )),
         Box::pin(traffic(c, d, spec, &start, &tags)),
-        Box::pin(security_group_for(c, d, spec, &tags)),
+        Box::pin(security_group_for(c, d, (spec, start.heir()), &tags)),
         Box::pin(cluster_for(c, d, spec, &tags)),
     );
     // The revision this attempt registered: a failure retires it by its ARN (the teardown's
@@ -229,6 +250,7 @@ async fn finish(
         cluster,
         service: svc,
         log_group_name: d.log_group(),
+        fresh: start.fresh,
     })
 }
 
@@ -300,68 +322,4 @@ async fn service_for(
         alarms::ensure(c, d, spec, watched, &[], tags).await?;
     }
     Ok(svc)
-}
-
-/// Routes traffic to a built set (the rule's priority first: if it cannot move, traffic has
-/// not moved either): the listener rule forwards to its target group alone and
-/// matches the set's path (one ModifyRule, so traffic switches at once, from nothing on a
-/// Create or from the set it replaces), and a borrowed cluster and rule become this set's.
-/// Converges when repeated.
-pub(super) async fn commit(c: &Clients, owner: &Owner, spec: &Spec, b: Built) -> Result<Outputs> {
-    let (d, tags, listener) = (
-        &owner.deployment,
-        owner.tags(&spec.tags),
-        &spec.listener_arn,
-    );
-    let (rule, tg) = (b.rule, &b.target_group.arn);
-    let routing = spec.routing();
-    let priority = spec
-        .rule_priority
-        .map_or(rule.priority.clone(), |p| p.to_string());
-    let route = async {
-        if let Some(p) = spec
-            .rule_priority
-            .filter(|p| rule.priority != p.to_string())
-        {
-            listener_rule::set_priority(&c.elb, &rule, p).await?;
-        }
-        if !rule.routes_only(&routing, tg) {
-            listener_rule::route(&c.elb, &rule, &routing, tg).await?;
-        }
-        if !d.owns(&rule.tags) {
-            tags::elbv2::update(&c.elb, &rule.arn, &rule.tags, &tags).await?;
-        }
-        Ok::<_, Error>(())
-    };
-    step(
-        format!(
-            "routing rule at priority {priority} on listener ({listener}) to ({})",
-            b.target_group.name
-        ),
-        route,
-    )
-    .await?;
-    let cluster = b.cluster;
-    if !d.owns(&cluster.tags) {
-        step(
-            format!("handing ECS cluster ({}) over", cluster.name),
-            tags::ecs::update(&c.ecs, &cluster.arn, &cluster.tags, &tags),
-        )
-        .await?;
-    }
-    Ok(Outputs {
-        cluster_arn: cluster.arn,
-        cluster_name: cluster.name,
-        service_arn: b.service.arn,
-        service_name: b.service.name,
-        task_definition_arn: b.task_definition.arn,
-        target_group_arn: b.target_group.arn,
-        listener_rule_arn: rule.arn,
-        listener_rule_priority: priority,
-        security_group_id: b.security_group.id,
-        execution_role_arn: b.execution_role.arn,
-        task_role_arn: b.task_role.arn,
-        log_group_name: b.log_group_name,
-        alarm_names: alarms::attributes(d, spec),
-    })
 }

@@ -22,9 +22,10 @@ use crate::spec::Locator;
 pub struct Inventory {
     /// The execution role.
     pub execution_role: Option<Role>,
-    /// The task role.
+    /// The task role (ours, else the stack resource's, held by another set).
     pub task_role: Option<Role>,
-    /// The service's security group.
+    /// The service's security group, found by its ownership tag (a group handed over in a
+    /// replacement keeps the name of the set that made it).
     pub security_group: Option<SecurityGroup>,
     /// The log group the container writes to.
     pub log_group: Option<LogGroup>,
@@ -71,17 +72,14 @@ async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result
             None => Ok(None),
         }
     };
-    let (exec_name, task_name) = (deployment.execution_role(), deployment.task_role());
-    let (sg_name, log_name, tg_name) = (
-        deployment.security_group(),
-        deployment.log_group(),
-        deployment.target_group(),
-    );
+    let exec_name = deployment.execution_role();
+    let (log_name, tg_name) = (deployment.log_group(), deployment.target_group());
     let service_names = deployment.service_names(&at.service_name);
+    let owned = (OWNER_TAG, &[deployment.physical_id()][..]);
     let (exec, task, sg, logs, cluster, defs, tg, rule, service) = tokio::join!(
         role::find(&c.iam, &exec_name),
-        role::find(&c.iam, &task_name),
-        security_group::find(&c.ec2, at.vpc_id.as_deref(), &sg_name),
+        super::roles::task_roles(c, deployment),
+        security_group::find_owned(&c.ec2, at.vpc_id.as_deref(), owned),
         log_group::find(&c.logs, &log_name),
         cluster::find(&c.ecs, &at.cluster_name),
         task_definition::find_ours(&c.tagging, (OWNER_TAG, deployment.physical_id())),
@@ -92,8 +90,8 @@ async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result
     .all_ok()?;
     Ok(Inventory {
         execution_role: exec,
-        task_role: task,
-        security_group: sg,
+        task_role: ours_else_first(deployment, task),
+        security_group: sg.into_iter().next(),
         log_group: logs,
         cluster,
         task_definitions: defs,
@@ -104,8 +102,8 @@ async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result
     })
 }
 
-/// Of what was found under both of a set's service names ([`Deployment::service_names`]):
-/// ours, else whatever is under the user's name (to be named, not touched).
+/// Of what was found under both of a set's service names ([`Deployment::service_names`]), or
+/// of its stack resource's task roles: ours, else the first (to be named, not touched).
 fn ours_else_first<T: Tagged>(d: &Deployment, found: Vec<T>) -> Option<T> {
     let i = found.iter().position(|r| d.owns(r.tags()));
     found.into_iter().nth(i.unwrap_or(0))

@@ -4,6 +4,7 @@
 
 mod adopt;
 mod alarms;
+mod commit;
 mod create;
 mod delete;
 mod effects;
@@ -122,6 +123,32 @@ impl Owner {
     /// Field `n` of the stack's ARN (`arn:partition:service:region:account:resource`).
     fn arn_part(&self, n: usize) -> &str {
         self.stack_id.split(':').nth(n).unwrap_or_default()
+    }
+}
+
+/// How a set being built comes by the stack resource's task role and security group, which
+/// outlive replacements (their ARN and id are what databases, buckets and keys admit):
+/// without a read on a Create (`fresh`: nothing exists yet), else its own if an earlier
+/// attempt took them, else those of `from` (the set a replacement replaces, or gives the
+/// traffic back to), handed over in [`commit::commit`]; else they are made.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Heir<'a> {
+    /// The set whose task role and security group this one takes over, if any.
+    pub from: Option<&'a Deployment>,
+    /// A Create: nothing to read, everything is made.
+    pub fresh: bool,
+}
+
+impl Heir<'_> {
+    /// Of `found`: the one `d` owns, else the one `from` owns (a sibling of `d`'s).
+    pub fn held<T: crate::resources::Tagged>(&self, d: &Deployment, found: Vec<T>) -> Option<T> {
+        let from = |r: &T| {
+            self.from
+                .is_some_and(|f| d.sibling_owns(r.tags()) && f.owns(r.tags()))
+        };
+        let i = found.iter().position(|r| d.owns(r.tags()));
+        let i = i.or_else(|| found.iter().position(from))?;
+        found.into_iter().nth(i)
     }
 }
 

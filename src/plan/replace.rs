@@ -1,7 +1,8 @@
 //! Replacement: a complete new set beside the old one, steady before traffic moves to it;
 //! and its undoing, when CloudFormation rolls a failed replacement back.
 
-use super::create::{check, commit, prepare, remove_unless_pending, Start};
+use super::commit::commit;
+use super::create::{check, prepare, remove_unless_pending, Start};
 use super::watch::{still_awaited, Awaited};
 use super::{delete, CreateFailed, Outputs, Owner};
 use crate::aws::Clients;
@@ -52,6 +53,7 @@ pub async fn replace(
             rule,
             running,
             fresh: false,
+            from: Some(from.clone()),
         };
         let built = Box::pin(prepare(c, owner, spec, start, true)).await?;
         still_awaited(c, owner, &awaited).await?;
@@ -100,6 +102,7 @@ pub async fn restore(
         rule: None,
         running: None,
         fresh: false,
+        from: None,
     };
     let built = Box::pin(prepare(c, owner, spec, start, wait)).await?;
     let outputs = Box::pin(commit(c, owner, spec, built)).await?;

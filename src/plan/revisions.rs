@@ -4,7 +4,7 @@
 //! share; the revisions a service runs or rolls to are its own record of which to keep.
 
 use super::adopt::ensure_log_group;
-use super::{roles, Owner};
+use super::{roles, Heir, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags, OWNER_TAG};
@@ -140,7 +140,7 @@ pub(super) async fn deregister_previous(
 pub(super) async fn task_definition_set(
     c: &Clients,
     owner: &Owner,
-    spec: &Spec,
+    (spec, heir): (&Spec, Heir<'_>),
     tags: &Tags,
 ) -> Result<(role::Role, role::Role, task_definition::TaskDefinition)> {
     let d = &owner.deployment;
@@ -152,7 +152,7 @@ pub(super) async fn task_definition_set(
         ),
         step(
             format!("creating IAM role ({task_name})"),
-            roles::task_role(c, owner, tags)
+            roles::task_role(c, owner, heir, tags)
         ),
         step(
             format!("creating log group ({log_group_name})"),

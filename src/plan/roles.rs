@@ -6,10 +6,10 @@
 //! to tasks that still need them).
 
 use super::adopt::create_or_adopt;
-use super::Owner;
+use super::{Heir, Owner};
 use crate::aws::Clients;
 use crate::error::Result;
-use crate::naming::{role_tags, Tags};
+use crate::naming::{role_tags, Deployment, Tags};
 use crate::resources::role::{self, Role};
 use crate::resources::tags;
 use crate::spec::schema::{Effect, IMAGE, TASK_ROLE_POLICY, TASK_ROLE_POLICY_ARNS};
@@ -22,11 +22,36 @@ pub(super) async fn execution_role(c: &Clients, owner: &Owner, tags: &Tags) -> R
     made(c, owner, &name, c.roles.execution.as_deref(), tags).await
 }
 
-/// The task role, created (or adopted) under its permissions boundary; [`grant_task`] then
+/// The task role: the set's own, else the one it takes over ([`Heir`]), under its permissions
+/// boundary; else created (or adopted) under the stack resource's name. [`grant_task`] then
 /// gives it what it may do.
-pub(super) async fn task_role(c: &Clients, owner: &Owner, tags: &Tags) -> Result<Role> {
-    let name = owner.deployment.task_role();
-    made(c, owner, &name, c.roles.task.as_deref(), tags).await
+pub(super) async fn task_role(
+    c: &Clients,
+    owner: &Owner,
+    heir: Heir<'_>,
+    tags: &Tags,
+) -> Result<Role> {
+    let (d, boundary) = (&owner.deployment, c.roles.task.as_deref());
+    if !heir.fresh {
+        if let Some(held) = heir.held(d, task_roles(c, d).await?) {
+            bounded(c, &held, boundary).await?;
+            return Ok(held);
+        }
+    }
+    made(c, owner, &d.task_role(), boundary, tags).await
+}
+
+/// The task roles `d` may hold: the stack resource's ([`Deployment::task_role`]) if it exists,
+/// else the one an older prod-e made for `d` ([`Deployment::legacy_task_role`]), else every
+/// task role an older prod-e made for a set of this stack resource (one a replacement took
+/// over keeps its maker's name), found with ListRoles.
+pub(super) async fn task_roles(c: &Clients, d: &Deployment) -> Result<Vec<Role>> {
+    for name in [d.task_role(), d.legacy_task_role()] {
+        if let Some(found) = role::find(&c.iam, &name).await? {
+            return Ok(vec![found]);
+        }
+    }
+    role::list(&c.iam, (&d.task_roles_prefix(), "-task")).await
 }
 
 /// Role `name`: CreateRole first, tagged with `tags` but for the user's keys the operator did

@@ -30,27 +30,56 @@ tagged!(SecurityGroup, "security group", name);
 
 /// The group named `name`, in `vpc_id` when it is known (Delete may not know it).
 pub async fn find(ec2: &Client, vpc_id: Option<&str>, name: &str) -> Result<Option<SecurityGroup>> {
-    let mut filters = vec![Filter::builder().name("group-name").values(name).build()];
-    filters.extend(vpc_id.map(|v| Filter::builder().name("vpc-id").values(v).build()));
-    let out = ec2
-        .describe_security_groups()
-        .set_filters(Some(filters))
-        .send()
-        .await
-        .map_err(|e| Error::aws(format!("reading security group ({name})"), e))?;
-    out.security_groups().first().map(from_sdk).transpose()
+    let doing = format!("reading security group ({name})");
+    let found = described(ec2, (filter("group-name", [name]), vpc_id), &doing).await?;
+    Ok(found.into_iter().next())
+}
+
+/// The groups whose tag `key` has one of `values`, in `vpc_id` when it is known: the groups
+/// of given sets, whatever they are named (a replacement hands its group on under the name
+/// of the set that made it).
+pub async fn find_owned(
+    ec2: &Client,
+    vpc_id: Option<&str>,
+    (key, values): (&str, &[&str]),
+) -> Result<Vec<SecurityGroup>> {
+    let doing = format!("finding the security groups of {values:?}");
+    let tag = filter(&format!("tag:{key}"), values.iter().copied());
+    described(ec2, (tag, vpc_id), &doing).await
 }
 
 /// The group with id `id`; `None` if it does not exist (a `group-id` filter, where naming
 /// the id would fail the call with `InvalidGroup.NotFound`).
 pub async fn find_id(ec2: &Client, id: &str) -> Result<Option<SecurityGroup>> {
+    let doing = format!("reading security group ({id})");
+    let found = described(ec2, (filter("group-id", [id]), None), &doing).await?;
+    Ok(found.into_iter().next())
+}
+
+/// A DescribeSecurityGroups filter `name` with `values` (any of them matches).
+fn filter<'a>(name: &str, values: impl IntoIterator<Item = &'a str>) -> Filter {
+    let values = values.into_iter().map(str::to_string).collect();
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values))
+        .build()
+}
+
+/// The groups `filter` matches, in `vpc_id` when it is known.
+async fn described(
+    ec2: &Client,
+    (filter, vpc_id): (Filter, Option<&str>),
+    doing: &str,
+) -> Result<Vec<SecurityGroup>> {
+    let mut filters = vec![filter];
+    filters.extend(vpc_id.map(|v| self::filter("vpc-id", [v])));
     let out = ec2
         .describe_security_groups()
-        .filters(Filter::builder().name("group-id").values(id).build())
+        .set_filters(Some(filters))
         .send()
         .await
-        .map_err(|e| Error::aws(format!("reading security group ({id})"), e))?;
-    out.security_groups().first().map(from_sdk).transpose()
+        .map_err(|e| Error::aws(doing, e))?;
+    out.security_groups().iter().map(from_sdk).collect()
 }
 
 fn from_sdk(g: &aws_sdk_ec2::types::SecurityGroup) -> Result<SecurityGroup> {
@@ -218,11 +247,6 @@ fn permission(port: i32, source_group: &str) -> IpPermission {
 
 /// Every security group carrying the tag `key`, in any VPC.
 pub async fn list_tagged(ec2: &Client, key: &str) -> Result<Vec<SecurityGroup>> {
-    let out = ec2
-        .describe_security_groups()
-        .filters(Filter::builder().name("tag-key").values(key).build())
-        .send()
-        .await
-        .map_err(|e| Error::aws(format!("listing security groups tagged {key}"), e))?;
-    out.security_groups().iter().map(from_sdk).collect()
+    let doing = format!("listing security groups tagged {key}");
+    described(ec2, (filter("tag-key", [key]), None), &doing).await
 }

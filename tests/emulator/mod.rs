@@ -104,10 +104,10 @@ pub(super) fn sorted_debug<T: Debug>(items: &[T]) -> Vec<String> {
 /// The set's services in `cluster` (ACTIVE or DRAINING), found by their ownership tag.
 /// Panics naming whatever of set `physical_id` (made from `properties`) still exists. Reads
 /// every kind prod-e makes directly from the emulator with the SDK clients, not through the
-/// provider's inventory: both roles, the security group (by name in the VPC), the log group,
-/// the cluster (tagged as the set's and not INACTIVE), every ACTIVE revision of the task family
-/// tagged as the set's, the target group, the rules tagged as the set's (on the Properties'
-/// listener and the harness's), the services tagged as the set's (ACTIVE or DRAINING), and
+/// provider's inventory: both roles and the security group (those carrying the set's tag), the
+/// log group, the cluster (tagged as the set's and not INACTIVE), every ACTIVE revision of the
+/// task family tagged as the set's, the target group, the rules tagged as the set's (on the
+/// Properties' listener and the harness's), the services tagged as the set's (ACTIVE or DRAINING), and
 /// under either of the set's service names the scalable target (tagged as the set's or not
 /// tagged at all), the set's scaling policies and scheduled actions (`<id>-…`), and the alarms
 /// named `<id>-…`.
@@ -131,8 +131,18 @@ pub async fn assert_nothing_left(h: &Harness, physical_id: &str, properties: &Va
 /// What is left of the set's resources found by name.
 async fn named_left(c: &Clients, p: &Place) -> Vec<String> {
     let mut left = Vec::new();
-    for name in [p.d.execution_role(), p.d.task_role()] {
-        if role(c, &name).await.is_some() {
+    // The task role is the stack resource's: another set may hold it under the same name.
+    let names = [
+        p.d.execution_role(),
+        p.d.task_role(),
+        p.d.legacy_task_role(),
+    ];
+    for name in names {
+        let tags = role(c, &name).await.map(|r| r.tags().to_vec());
+        let ours = |t: &aws_sdk_iam::types::Tag| {
+            t.key() == "prod-e:physical-id" && t.value() == p.d.physical_id()
+        };
+        if tags.is_some_and(|t| t.iter().any(ours)) {
             left.push(format!("role {name}"));
         }
     }

@@ -63,13 +63,14 @@ pub(super) async fn role(c: &Clients, name: &str) -> Option<aws_sdk_iam::types::
         .cloned()
 }
 
-/// The set's security group: its name in the set's VPC.
+/// The set's security group: the group in the set's VPC that carries its ownership tag,
+/// whatever its name (a replacement takes the group over under its maker's name).
 pub(super) async fn security_group(c: &Clients, p: &Place) -> Option<SecurityGroup> {
     let filter = |name: &str, value: &str| Filter::builder().name(name).values(value).build();
     let out = c
         .ec2
         .describe_security_groups()
-        .filters(filter("group-name", p.d.security_group().as_str()))
+        .filters(filter("tag:prod-e:physical-id", p.d.physical_id()))
         .filters(filter("vpc-id", p.vpc.as_str()));
     let out = out.send().await.expect("describe security groups");
     out.security_groups().first().cloned()

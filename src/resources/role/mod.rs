@@ -266,8 +266,9 @@ pub async fn delete(iam: &Client, name: &str) -> Result<()> {
     .await
 }
 
-/// Every role whose name starts with `prefix`, with its tags (ListRoles carries none).
-pub async fn list(iam: &Client, prefix: &str) -> Result<Vec<Role>> {
+/// Every role whose name starts with `prefix` and ends with `suffix`, with its tags (ListRoles
+/// carries none: one GetRole per match).
+pub async fn list(iam: &Client, (prefix, suffix): (&str, &str)) -> Result<Vec<Role>> {
     let listed = iam
         .list_roles()
         .into_paginator()
@@ -280,7 +281,7 @@ pub async fn list(iam: &Client, prefix: &str) -> Result<Vec<Role>> {
     for name in listed
         .iter()
         .map(|r| r.role_name())
-        .filter(|n| n.starts_with(prefix))
+        .filter(|n| n.starts_with(prefix) && n.ends_with(suffix))
     {
         roles.extend(find(iam, name).await?);
     }
