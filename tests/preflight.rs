@@ -8,7 +8,7 @@ use crate::support::{is_read, unique, Harness, Network, Stack, PREFLIGHT_READS};
 
 /// Invokes a Create of `props`; asserts it FAILED naming each of `want`, and that it wrote
 /// nothing. Returns the reason.
-async fn refused(h: &Harness, props: &Value, want: &[&str]) -> String {
+pub async fn refused(h: &Harness, props: &Value, want: &[&str]) -> String {
     let before = h.proxy.calls().len();
     let out = h.invoke(Stack::new("pre").create(props)).await;
     assert_eq!(out.status(), "FAILED", "{:?}", out.response);

@@ -1,6 +1,7 @@
 //! Routing on a shared listener (issue #13): host, path, header and query-string conditions
 //! created and changed in place; a priority derived per stack resource, stable across
-//! updates, probing past one a concurrent stack took; several stacks on one listener at once.
+//! updates, probing past one a concurrent stack took; several stacks on one listener at once;
+//! no rule that would take another owner's traffic (issue #25), on Create or in place.
 
 use serde_json::json;
 
@@ -155,4 +156,86 @@ async fn stacks_created_concurrently_on_one_listener_never_collide() {
         .await
         .expect("rules");
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// Another owner's rule on the harness's listener: `host` at `priority`, answering itself.
+async fn host_rule(h: &Harness, host: &str, priority: i32) -> String {
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, FixedResponseActionConfig, HostHeaderConditionConfig, RuleCondition,
+    };
+    let answer = FixedResponseActionConfig::builder()
+        .status_code("200")
+        .build();
+    let config = HostHeaderConditionConfig::builder().values(host).build();
+    let condition = RuleCondition::builder()
+        .field("host-header")
+        .host_header_config(config);
+    let action = Action::builder().r#type(ActionTypeEnum::FixedResponse);
+    let made = h
+        .clients
+        .elb
+        .create_rule()
+        .listener_arn(&h.network.listener_arn)
+        .priority(priority)
+        .conditions(condition.build())
+        .actions(action.fixed_response_config(answer).build())
+        .send()
+        .await
+        .expect("another owner's rule");
+    made.rules()[0].rule_arn().expect("arn").to_string()
+}
+
+#[tokio::test]
+async fn a_rule_that_would_take_another_owners_traffic_is_refused_naming_it() {
+    let h = Harness::new().await;
+    let api = host_rule(&h, "api.example.com", 500).await;
+    let cluster = || format!("take-{}", unique());
+    // `/*` ahead of it would take every request for api.example.com.
+    let greedy = h.properties(json!({"ClusterName": cluster(), "RulePriority": 2}));
+    let reason = crate::preflight::refused(&h, &greedy, &[&api, "(priority 500)"]).await;
+    assert!(reason.contains("ShadowedRuleArns"), "{reason}");
+    // The same stack with its own host deploys; a derived priority goes behind a `*` host rule.
+    let everything = host_rule(&h, "*.example.com", 45000).await;
+    let own =
+        json!({"ClusterName": cluster(), "RulePriority": 2, "HostHeaders": ["www.example.org"]});
+    let derived = json!({"ClusterName": cluster(), "HostHeaders": ["web.example.com"]});
+    let mut made = Vec::new();
+    for (name, props) in [("own", own), ("derived", derived)] {
+        let (stack, props) = (Stack::new(name), h.properties(props));
+        let out = h.invoke(stack.create(&props)).await;
+        out.assert_success();
+        made.push((stack, props, out));
+    }
+    // Named, they may be shadowed (the derived stack's rule is another owner's too).
+    let shadowed = [api.clone(), everything, made[1].2.data("ListenerRuleArn")];
+    let accepted =
+        json!({"ClusterName": cluster(), "RulePriority": 3, "ShadowedRuleArns": shadowed});
+    let (stack, props) = (Stack::new("accepted"), h.properties(accepted));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    made.push((stack, props, out));
+    let priority: u32 = made[1]
+        .2
+        .data("ListenerRulePriority")
+        .parse()
+        .expect("number");
+    assert!(priority > 45000, "derived {priority}, behind *.example.com");
+    // In place: dropping the host would take api.example.com's requests; nothing changes.
+    let (stack, props, out) = &made[0];
+    let mut wider = props.clone();
+    wider.as_object_mut().expect("object").remove("HostHeaders");
+    let from = h.proxy.calls().len();
+    let refused = h
+        .invoke(stack.update(&out.physical_id(), props, &wider))
+        .await;
+    assert_eq!(refused.status(), "FAILED", "{:?}", refused.response);
+    assert!(refused.reason().contains(&api), "{}", refused.reason());
+    assert_eq!(h.writes_since(from), Vec::<String>::new());
+    let rule = rule_now(&h, &out.data("ListenerRuleArn")).await;
+    assert_eq!(rule.routing.host_headers, ["www.example.org"]);
+    for (stack, props, out) in &made {
+        h.invoke(stack.delete(&out.physical_id(), props))
+            .await
+            .assert_success();
+    }
 }

@@ -166,7 +166,7 @@ async fn update(
         true => Diff::default(),
         false => diff,
     };
-    let updated = plan::update(clients, &owner, &old, &new, &diff).await;
+    let updated = plan::update(clients, &owner, (&old, &new), (&diff, rolling_back)).await;
     // Only the final wait can be pending, so the writes are done (`applied`).
     answer(e, physical_id, updated.map(|o| data(&o)), true)
 }

@@ -5,6 +5,7 @@ use super::{alarms, inventory, revisions, roles, scaling, Inventory, Outputs, Ow
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
+use crate::preflight::shadowing;
 use crate::progress::step;
 use crate::resources::alarm::Alarm;
 use crate::resources::scaling::ScalableTarget;
@@ -95,6 +96,8 @@ impl Change<'_> {
 }
 
 /// Applies the in-place changes from `old` to `new` (each resource's writes concurrently),
+/// after, when the rule's conditions or priority change outside CloudFormation's rollback
+/// (`rolling_back`), the check that it takes no other owner's traffic ([`shadowing`]);
 /// then (if `new` asks) waits until the service is steady on the revision this Update means
 /// it to run, and only then retires our earlier revisions. The caller has checked that no
 /// property needing replacement changed; an empty `diff` writes nothing (a continuation
@@ -102,9 +105,8 @@ impl Change<'_> {
 pub async fn update(
     c: &Clients,
     owner: &Owner,
-    old: &Spec,
-    new: &Spec,
-    diff: &Diff,
+    (old, new): (&Spec, &Spec),
+    (diff, rolling_back): (&Diff, bool),
 ) -> Result<Outputs> {
     let d = &owner.deployment;
     let new_tags = owner.tags(&new.tags);
@@ -113,7 +115,16 @@ pub async fn update(
         Box::pin(inventory(c, d, &at)),
         Box::pin(register_early(c, owner, (new, diff), &new_tags)),
     );
-    let set = match found.and_then(|found| Set::require(d, found, old)) {
+    let checked = async {
+        let set = Set::require(d, found?, old)?;
+        // A rollback puts back what was accepted before: never blocked by a check.
+        if diff.reroutes(new) && !rolling_back {
+            let check = shadowing::in_place(c, d, new, &set.rule);
+            step("checking the listener's other rules", check).await?;
+        }
+        Ok(set)
+    };
+    let set = match checked.await {
         Ok(set) => set,
         Err(err) => return Err(retire_early(c, registered.ok().flatten(), err).await),
     };

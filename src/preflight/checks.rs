@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::egress::{self, Network};
 use super::facts::Facts;
-use super::{priority, Check};
+use super::{priority, shadowing, Check};
 use crate::resources::load_balancer::LoadBalancer;
 use crate::spec::Spec;
 
@@ -167,13 +167,15 @@ fn interface_endpoints(spec: &Spec) -> Vec<&'static str> {
     also
 }
 
-/// The rule's priority (given and free, or derived and free) and the load balancer's room for
-/// one more rule. Returns the checks and the priority a new rule gets.
+/// The rule's priority (given and free, or derived, free and above every other owner's rule it
+/// overlaps), that it takes no other owner's requests ([`shadowing`]), and the load balancer's
+/// room for one more rule. Returns the checks and the priority a new rule gets.
 pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
     let Some(priorities) = &facts.priorities else {
         return (Vec::new(), spec.rule_priority.unwrap_or(derived));
     };
     let mut checks = Vec::new();
+    let floor = shadowing::floor(spec, &facts.neighbours);
     let chosen = match spec.rule_priority {
         Some(p) => {
             let taken = priorities.contains(&p) && !facts.priority_ours;
@@ -186,7 +188,7 @@ pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
             checks.push(Check::new(format!("rule priority {p} is free"), problem));
             p
         }
-        None => match priority::next_free(derived, priorities) {
+        None => match priority::next_free_from(derived, floor, priorities) {
             Some(p) => {
                 checks.push(Check::new(
                     format!("rule priority {p} (derived) is free"),
@@ -197,7 +199,7 @@ pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
             None => {
                 let problem = format!(
                     "no free rule priority in {}–{} on the listener",
-                    priority::FIRST_DERIVED,
+                    floor.max(priority::FIRST_DERIVED),
                     priority::LAST
                 );
                 checks.push(Check::new("a rule priority is free", Some(problem)));
@@ -205,6 +207,10 @@ pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
             }
         },
     };
+    let own = shadowing::own(&facts.neighbours);
+    let effective = spec.rule_priority.or(own.map(|(p, _)| p)).unwrap_or(chosen);
+    let shadowed = shadowing::shadowed(spec, &facts.neighbours, effective, own);
+    checks.push(shadowing::check(spec, &shadowed, effective));
     let rules = priorities.len() + facts.other_rules;
     if let Some(limit) = facts.rules_limit {
         let full = rules >= limit && facts.rule.is_none();

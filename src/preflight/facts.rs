@@ -1,8 +1,9 @@
 //! What preflight reads: the network and the listener as they are, read concurrently in one
 //! round trip, plus a second one only when a question remains (rules of the load balancer's
-//! other listeners; the tags of a rule holding the priority).
+//! other listeners; the tags of the rules the new rule overlaps, and of a rule holding the
+//! priority).
 
-use super::priority;
+use super::{priority, shadowing};
 use crate::aws::Clients;
 use crate::error::{AllOk, Result};
 use crate::naming::Deployment;
@@ -42,6 +43,8 @@ pub struct Facts {
     pub rule: Option<ListenerRule>,
     /// Whether the rule holding `RulePriority` is this stack resource's.
     pub priority_ours: bool,
+    /// The listener's rules whose conditions overlap the rule's ([`shadowing::neighbours`]).
+    pub neighbours: Vec<shadowing::Neighbour>,
 }
 
 /// Reads everything preflight checks, concurrently.
@@ -49,7 +52,7 @@ pub async fn gather(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Facts> {
     let (ec2, elb) = (&c.ec2, &c.elb);
     let (vpc_id, listener) = (spec.vpc_id.as_str(), spec.listener_arn.as_str());
     let lb_arn = load_balancer::arn_of_listener(listener).unwrap_or_default();
-    let ((vpc_exists, subnets, route_tables, endpoints, sg), (lb, listeners, priorities, limit)) =
+    let ((vpc_exists, subnets, route_tables, endpoints, sg), (lb, listeners, listed, limit)) =
         tokio::join!(
             async {
                 tokio::join!(
@@ -65,7 +68,7 @@ pub async fn gather(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Facts> {
                 tokio::join!(
                     load_balancer::find(elb, &lb_arn),
                     load_balancer::listeners(elb, &lb_arn),
-                    listener_rule::priorities(elb, listener),
+                    listener_rule::listed(elb, listener),
                     load_balancer::rules_limit(elb),
                 )
                 .all_ok()
@@ -78,15 +81,23 @@ pub async fn gather(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Facts> {
         route_tables,
         endpoints,
         load_balancer: lb,
-        priorities,
+        priorities: listed
+            .as_ref()
+            .map(|l| l.iter().map(|r| r.priority).collect()),
         other_rules: 0,
         rules_limit: limit,
         load_balancer_security_group: sg,
         rule: None,
         priority_ours: false,
+        neighbours: Vec::new(),
     };
     let others: Vec<&String> = listeners.iter().filter(|l| *l != listener).collect();
-    facts.other_rules = count_rules(c, &others).await?;
+    let (listed, routing) = (listed.unwrap_or_default(), spec.routing());
+    (facts.other_rules, facts.neighbours) = tokio::join!(
+        count_rules(c, &others),
+        shadowing::neighbours(c, d, &listed, &routing),
+    )
+    .all_ok()?;
     (facts.rule, facts.priority_ours) = ours(c, d, spec, &facts).await?;
     Ok(facts)
 }

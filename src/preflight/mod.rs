@@ -9,6 +9,7 @@ pub mod checks;
 pub mod egress;
 pub mod facts;
 pub mod priority;
+pub mod shadowing;
 #[cfg(test)]
 mod tests;
 

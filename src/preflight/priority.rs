@@ -23,10 +23,17 @@ pub fn derived(d: &Deployment) -> u32 {
 /// The first priority at or after `start` (wrapping within the derived range) that no rule in
 /// `taken` holds; `None` if all are taken.
 pub fn next_free(start: u32, taken: &[u32]) -> Option<u32> {
-    let span = LAST - FIRST_DERIVED + 1;
-    let offset = start.clamp(FIRST_DERIVED, LAST) - FIRST_DERIVED;
+    next_free_from(start, FIRST_DERIVED, taken)
+}
+
+/// [`next_free`] within `lowest.max(FIRST_DERIVED)`–[`LAST`] (a derived priority that must stay
+/// above other owners' rules: [`super::shadowing::floor`]).
+pub fn next_free_from(start: u32, lowest: u32, taken: &[u32]) -> Option<u32> {
+    let first = lowest.max(FIRST_DERIVED);
+    let span = LAST.checked_sub(first)? + 1;
+    let offset = start.clamp(first, LAST) - first;
     (0..span)
-        .map(|i| FIRST_DERIVED + (offset + i) % span)
+        .map(|i| first + (offset + i) % span)
         .find(|p| !taken.contains(p))
 }
 
@@ -51,5 +58,8 @@ mod tests {
         assert_eq!(next_free(5, &[]), Some(FIRST_DERIVED));
         let all: Vec<u32> = (FIRST_DERIVED..=LAST).collect();
         assert_eq!(next_free(3000, &all), None);
+        assert_eq!(next_free_from(2000, 30000, &[30000]), Some(30001));
+        assert_eq!(next_free_from(LAST, 30000, &[LAST]), Some(30000));
+        assert_eq!(next_free_from(2000, LAST + 1, &[]), None);
     }
 }

@@ -192,6 +192,7 @@ fn healthy() -> Facts {
         }),
         rule: None,
         priority_ours: false,
+        neighbours: Vec::new(),
     }
 }
 
@@ -307,4 +308,66 @@ fn ecs_exec_without_egress_needs_the_ssmmessages_endpoint() {
     assert!(problems(&spec(json!({"Image": ECR})), &facts).is_empty());
     facts.endpoints.push(endpoint("ssmmessages", false, &[]));
     assert!(problems(&exec, &facts).is_empty());
+}
+
+/// Another owner's rule on the listener.
+const API_RULE: &str = "arn:aws:elasticloadbalancing:us-east-1:1:listener-rule/app/alb/lb1/l1/api";
+
+/// A rule of the listener whose conditions overlap the new rule's.
+fn neighbour(arn: &str, priority: u32, host: &str, own: bool) -> shadowing::Neighbour {
+    use crate::spec::overlap::{Condition, Pattern};
+    shadowing::Neighbour {
+        rule: crate::resources::listener_rule::Listed {
+            arn: arn.into(),
+            priority,
+            conditions: vec![Condition::Host(vec![Pattern::Glob(host.into())])],
+            routed: true,
+        },
+        own,
+    }
+}
+
+#[test]
+fn a_rule_ahead_of_another_owners_rule_it_overlaps_is_refused_unless_named() {
+    let mut facts = healthy();
+    facts.neighbours = vec![neighbour(API_RULE, 500, "api.example.com", false)];
+    let found = problems(&spec(json!({"RulePriority": 2})), &facts);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("/l1/api (priority 500)") && found[0].contains("at priority 2"),
+        "{found:?}"
+    );
+    let named = spec(json!({"RulePriority": 2, "ShadowedRuleArns": [API_RULE]}));
+    assert!(problems(&named, &facts).is_empty());
+    // Behind it, the rule takes only what that rule leaves.
+    assert!(problems(&spec(json!({"RulePriority": 501})), &facts).is_empty());
+}
+
+#[test]
+fn a_derived_priority_goes_above_other_owners_rules_it_overlaps() {
+    let mut facts = healthy();
+    facts.neighbours = vec![neighbour("arn:rule/web", 30000, "*", false)];
+    facts.priorities = Some(vec![1, 2000, 30000, 30001]);
+    let report = evaluate(&spec(json!({})), &facts, 2000);
+    assert!(
+        report.checks.iter().all(|c| c.problem.is_none()),
+        "{report:?}"
+    );
+    assert_eq!(report.priority, 30002);
+    // A rule of this stack resource already ahead of it (made before this check) may stay.
+    facts
+        .neighbours
+        .push(neighbour("arn:rule/ours", 1500, "*", true));
+    let report = evaluate(&spec(json!({})), &facts, 2000);
+    assert!(
+        report.checks.iter().all(|c| c.problem.is_none()),
+        "{report:?}"
+    );
+    // At the top of the range there is no priority behind it.
+    facts.neighbours = vec![neighbour("arn:rule/last", priority::LAST, "*", false)];
+    let found = problems(&spec(json!({})), &facts);
+    assert!(
+        found.iter().any(|p| p.starts_with("no free rule priority")),
+        "{found:?}"
+    );
 }

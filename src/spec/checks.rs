@@ -125,6 +125,14 @@ pub fn listener_arn(s: &str) -> Result<(), String> {
     }
 }
 
+/// An ELBv2 listener rule ARN.
+pub fn listener_rule_arn(s: &str) -> Result<(), String> {
+    match s.starts_with("arn:") && s.contains(":listener-rule/") {
+        true => Ok(()),
+        false => Err(format!("{s:?} is not an ELBv2 listener rule ARN")),
+    }
+}
+
 /// An ECS name: 1–255 letters, digits, hyphens or underscores.
 pub fn ecs_name(s: &str) -> Result<(), String> {
     let ok = (1..=255).contains(&s.len())

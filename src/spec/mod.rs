@@ -9,6 +9,7 @@ pub mod documents;
 pub mod health;
 mod locator;
 pub mod object;
+pub mod overlap;
 pub mod policy;
 pub mod problem;
 pub mod property;
@@ -119,6 +120,8 @@ pub struct Spec {
     pub http_header: Option<HttpHeader>,
     /// The `QueryString` property.
     pub query_string: Vec<QueryStringValue>,
+    /// The `ShadowedRuleArns` property.
+    pub shadowed_rule_arns: Vec<String>,
     /// The `LogRetentionDays` property.
     pub log_retention_days: i32,
     /// The `Environment` property.
@@ -299,6 +302,7 @@ fn read(r: &mut Reader) -> Spec {
         host_headers: r.values(&HOST_HEADERS),
         http_header: r.http_header(&HTTP_HEADER),
         query_string: r.query_string(&QUERY_STRING),
+        shadowed_rule_arns: r.values(&SHADOWED_RULE_ARNS),
         log_retention_days: r.integer(&LOG_RETENTION_DAYS) as i32,
         environment: r.map(&ENVIRONMENT),
         secrets: r.map(&SECRETS),
@@ -350,6 +354,11 @@ impl Diff {
     /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         self.changed.is_empty()
+    }
+
+    /// Whether the listener rule's conditions, or its priority given in `new`, change.
+    pub fn reroutes(&self, new: &Spec) -> bool {
+        self.any(Effect::Routing) || (self.any(Effect::Priority) && new.rule_priority.is_some())
     }
 
     /// Every in-place property, for re-applying a spec whose previous values are unknown.

@@ -7,6 +7,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use super::UNROUTED_HOST;
+use crate::spec::overlap::{Condition, Pattern};
 use crate::spec::routing::{HttpHeader, QueryStringValue, Routing};
 
 /// The conditions of `routing`, one per kind that has values.
@@ -78,6 +79,49 @@ pub(super) fn from_sdk(conditions: &[RuleCondition]) -> (Routing, bool) {
     }
     let routed = !routing.host_headers.iter().any(|h| h == UNROUTED_HOST);
     (routing, routed)
+}
+
+/// The conditions of any rule that can exclude a request ([`Condition`]), from either form
+/// DescribeRules answers in (the condition's own `Values`, or its `…Config`), regular
+/// expressions (`RegexValues`) among them. A condition without values constrains nothing.
+pub(super) fn matching(conditions: &[RuleCondition]) -> Vec<Condition> {
+    conditions.iter().filter_map(condition).collect()
+}
+
+fn condition(c: &RuleCondition) -> Option<Condition> {
+    let patterns = |values: &[String], regex: &[String]| -> Option<Vec<Pattern>> {
+        let mut out: Vec<Pattern> = c
+            .values()
+            .iter()
+            .chain(values)
+            .cloned()
+            .map(Pattern::Glob)
+            .collect();
+        if !regex.is_empty() || !c.regex_values().is_empty() {
+            out.push(Pattern::Regex);
+        }
+        (!out.is_empty()).then_some(out)
+    };
+    match c.field()? {
+        "host-header" => {
+            let config = c.host_header_config();
+            let (values, regex) =
+                config.map_or((&[][..], &[][..]), |h| (h.values(), h.regex_values()));
+            patterns(values, regex).map(Condition::Host)
+        }
+        "path-pattern" => {
+            let config = c.path_pattern_config();
+            let (values, regex) =
+                config.map_or((&[][..], &[][..]), |p| (p.values(), p.regex_values()));
+            patterns(values, regex).map(Condition::Path)
+        }
+        "http-header" => {
+            let h = c.http_header_config()?;
+            let name = h.http_header_name()?.to_string();
+            patterns(h.values(), h.regex_values()).map(|v| Condition::Header(name, v))
+        }
+        _ => None,
+    }
 }
 
 /// The one condition of a rule that must match no request yet.

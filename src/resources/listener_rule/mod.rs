@@ -19,6 +19,7 @@ use super::tags;
 use super::{found, gone, required, Tagged};
 use crate::error::{Error, Result};
 use crate::naming::{Deployment, Tags};
+use crate::spec::overlap::Condition;
 use crate::spec::routing::Routing;
 
 /// The host-header value of a rule that must match no request yet: `.invalid` is reserved and
@@ -80,6 +81,46 @@ pub async fn find_all(elb: &Client, listener_arn: &str) -> Result<Vec<ListenerRu
         .collect();
     let mut tags = tags::elbv2::by_arn(elb, &arns, &doing).await?;
     rules.iter().map(|rule| from_sdk(rule, &mut tags)).collect()
+}
+
+/// A rule of a listener as DescribeRules shows it, without its tags: what preflight compares a
+/// new rule with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    /// Its ARN.
+    pub arn: String,
+    /// Its priority.
+    pub priority: u32,
+    /// Its conditions that can exclude a request.
+    pub conditions: Vec<Condition>,
+    /// Whether it matches requests (false while it only holds [`UNROUTED_HOST`]).
+    pub routed: bool,
+}
+
+/// Every rule of `listener_arn` but its default rule, with its conditions, in one call without
+/// tags; `None` if the listener does not exist.
+pub async fn listed(elb: &Client, listener_arn: &str) -> Result<Option<Vec<Listed>>> {
+    let Some(rules) = describe(elb, listener_arn).await? else {
+        return Ok(None);
+    };
+    let one = |r: &Rule| -> Result<Listed> {
+        let priority = required(r.priority(), ListenerRule::KIND, "Priority")?;
+        Ok(Listed {
+            arn: required(r.rule_arn(), ListenerRule::KIND, "RuleArn")?,
+            priority: priority.parse().unwrap_or_default(),
+            conditions: conditions::matching(r.conditions()),
+            routed: conditions::from_sdk(r.conditions()).1,
+        })
+    };
+    rules.iter().map(one).collect::<Result<_>>().map(Some)
+}
+
+/// The tags of the rules `arns` (one DescribeTags per 20), by ARN.
+pub async fn tags_of(
+    elb: &Client,
+    arns: &[String],
+) -> Result<std::collections::BTreeMap<String, Tags>> {
+    tags::elbv2::by_arn(elb, arns, "reading the tags of listener rules").await
 }
 
 /// The priority of every rule of `listener_arn` but its default rule, in one call without

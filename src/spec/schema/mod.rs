@@ -23,7 +23,7 @@ const fn text(check: fn(&str) -> Result<(), String>, pattern: &'static str) -> K
 const ECS_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
 
 /// Every property, in the order of the README's table.
-pub const PROPERTIES: [Property; 48] = [
+pub const PROPERTIES: [Property; 49] = [
     VPC_ID,
     SUBNET_IDS,
     LISTENER_ARN,
@@ -64,6 +64,7 @@ pub const PROPERTIES: [Property; 48] = [
     HOST_HEADERS,
     HTTP_HEADER,
     QUERY_STRING,
+    SHADOWED_RULE_ARNS,
     LOG_RETENTION_DAYS,
     ENVIRONMENT,
     SECRETS,

@@ -98,6 +98,21 @@ pub const QUERY_STRING: Property = Property {
     doc: "listener rule query-string condition, a list of `{\"Key\": …, \"Value\": …}` \
          (Key optional), any of which matches",
 };
+/// The `ShadowedRuleArns` property.
+pub const SHADOWED_RULE_ARNS: Property = Property {
+    name: "ShadowedRuleArns",
+    kind: Kind::Values {
+        check: checks::listener_rule_arn,
+        max: MAX_SHADOWED_RULES,
+    },
+    default: Default::Empty,
+    effect: Effect::Behaviour,
+    doc: "other owners' listener rules this rule may match first and so take traffic from \
+         (empty: any such rule refuses the Create, the replacement or the Update, naming it)",
+};
+/// The most rules `ShadowedRuleArns` may name (ALB's default quota of rules per load balancer
+/// is 100).
+pub const MAX_SHADOWED_RULES: usize = 100;
 /// The `AllowSingleAz` property.
 pub const ALLOW_SINGLE_AZ: Property = Property {
     name: "AllowSingleAz",
