@@ -179,19 +179,21 @@ impl Deployment {
     }
 
     /// The task role's name (`<prefix><10 hex>-task`): one per stack resource, kept by every
-    /// replacement (see [`Deployment::legacy_task_role`] for the one an older prod-e made).
+    /// replacement. A stack resource whose key another one's already holds (a 40-bit
+    /// collision) names its own after its set instead ([`Deployment::legacy_task_role`]).
     pub fn task_role(&self) -> String {
         format!("{}-task", self.key())
     }
 
-    /// The task role's name as prod-e named it per set before task roles were kept across
-    /// replacements (`<id>-task`); such a role keeps its name when a replacement takes it over.
+    /// The task role's name after the set (`<id>-task`): every set's, as an older prod-e named
+    /// them, and the role of a stack resource whose key collides; such a role keeps its name
+    /// when a replacement takes it over.
     pub fn legacy_task_role(&self) -> String {
         format!("{}-task", self.physical_id)
     }
 
-    /// What the names of every task role of this stack resource start with: the stable one and
-    /// those an older prod-e made per set (`<prefix><10 hex>-`).
+    /// What the names of the task roles named after a set of this stack resource start with
+    /// (`<prefix><10 hex>-`).
     pub fn task_roles_prefix(&self) -> String {
         format!("{}-", self.key())
     }

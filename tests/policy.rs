@@ -53,10 +53,12 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         "the Create did not continue in another invocation"
     );
     let id = created.physical_id();
-    // Roles made by a prod-e from before permissions boundaries: the Update gives each its
-    // boundary before granting it more.
-    let d = prod_e::naming::Deployment::parse(&id).expect("id");
-    for role in [d.task_role(), d.execution_role()] {
+    // A task role an older prod-e named after its set (found, after the replacement that takes
+    // it over, by listing), made before permissions boundaries like the execution role: the
+    // Update gives each its boundary before granting it more.
+    let d = stack.deployment(&props);
+    crate::task_role::as_an_older_version_named_it(&h, &d).await;
+    for role in [d.legacy_task_role(), d.execution_role()] {
         h.clients
             .iam
             .delete_role_permissions_boundary()
@@ -129,7 +131,7 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
     h.clients
         .iam
         .put_role_policy()
-        .role_name(d.task_role())
+        .role_name(d.legacy_task_role())
         .policy_name("extra")
         .policy_document(doc)
         .send()

@@ -429,7 +429,15 @@ async fn foreign_resources_with_our_names_are_never_touched() {
         .assert_success();
     let inv = inspect::everything(c, d.physical_id(), &props).await;
     assert!(inv.execution_role.is_some() && inv.task_role.is_some() && inv.target_group.is_some());
-    assert_eq!(inv.security_group.map(|g| g.id), Some(sg_id));
+    // The set's group is found by its tag; the foreign one by its id, still there.
+    assert_eq!(inv.security_group, None);
+    let still = c
+        .ec2
+        .describe_security_groups()
+        .group_ids(&sg_id)
+        .send()
+        .await;
+    assert_eq!(still.expect("the foreign group").security_groups().len(), 1);
     assert_eq!(inspect::cluster(c, &cluster).await.0, "ACTIVE");
     println!("FIGURE foreign resources: 5 of 5 untagged resources with our names named in the Reason and left untouched");
 }

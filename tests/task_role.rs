@@ -228,7 +228,7 @@ async fn an_execution_role_pulls_only_its_own_repository() {
 
 /// Turns the set's task role into one as an older prod-e made it: the same role under the
 /// set's own name (`<id>-task`), tags, boundary and grants. Returns its ARN.
-async fn as_an_older_version_named_it(h: &Harness, d: &prod_e::naming::Deployment) -> String {
+pub async fn as_an_older_version_named_it(h: &Harness, d: &prod_e::naming::Deployment) -> String {
     let iam = &h.clients.iam;
     let (name, legacy) = (d.task_role(), d.legacy_task_role());
     let got = iam.get_role().role_name(&name).send().await.expect("role");

@@ -78,7 +78,7 @@ async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result
     let owned = (OWNER_TAG, &[deployment.physical_id()][..]);
     let (exec, task, sg, logs, cluster, defs, tg, rule, service) = tokio::join!(
         role::find(&c.iam, &exec_name),
-        super::roles::task_roles(c, deployment),
+        super::roles::task_roles(c, deployment, None),
         security_group::find_owned(&c.ec2, at.vpc_id.as_deref(), owned),
         log_group::find(&c.logs, &log_name),
         cluster::find(&c.ecs, &at.cluster_name),

@@ -16,8 +16,10 @@ use crate::spec::schema::Effect;
 use crate::spec::{Diff, Spec};
 
 /// A new revision when the task definition changes, registered while the set is read (a
-/// round trip less): the roles' ARNs follow from their names ([`Owner::role_arn`]) and the log
-/// group is named by the deployment. If the set then turns out not to be whole and ours, the
+/// round trip less): the execution role's ARN follows from its name ([`Owner::role_arn`]), the
+/// task role is the stack resource's if the set holds it (else nothing is registered early:
+/// a role named after an earlier set is known only once the set is read), and the log group
+/// is named by the deployment. If the set then turns out not to be whole and ours, the
 /// Update fails and this revision is deregistered again ([`retire_early`]).
 pub(super) async fn register_early(
     c: &Clients,
@@ -29,10 +31,13 @@ pub(super) async fn register_early(
         return Ok(None);
     }
     let d = &owner.deployment;
-    let (exec, task) = (
-        owner.role_arn(&d.execution_role()),
-        owner.role_arn(&d.task_role()),
-    );
+    // The task role under the stack resource's name, if the set holds it: a revision may name
+    // only a role that exists and carries our tag (iam:PassRole is allowed on those alone).
+    let task = match role::find(&c.iam, &d.task_role()).await? {
+        Some(held) if d.owns(&held.tags) => held.arn,
+        _ => return Ok(None),
+    };
+    let exec = owner.role_arn(&d.execution_role());
     let links = task_definition::Links {
         execution_role_arn: &exec,
         task_role_arn: &task,

@@ -8,8 +8,8 @@
 use super::adopt::create_or_adopt;
 use super::{Heir, Owner};
 use crate::aws::Clients;
-use crate::error::Result;
-use crate::naming::{role_tags, Deployment, Tags};
+use crate::error::{Error, Result};
+use crate::naming::{role_tags, Deployment, Tags, OWNER_TAG};
 use crate::resources::role::{self, Role};
 use crate::resources::tags;
 use crate::spec::schema::{Effect, IMAGE, TASK_ROLE_POLICY, TASK_ROLE_POLICY_ARNS};
@@ -23,8 +23,9 @@ pub(super) async fn execution_role(c: &Clients, owner: &Owner, tags: &Tags) -> R
 }
 
 /// The task role: the set's own, else the one it takes over ([`Heir`]), under its permissions
-/// boundary; else created (or adopted) under the stack resource's name. [`grant_task`] then
-/// gives it what it may do.
+/// boundary; else created (or adopted) under the stack resource's name, or, where another
+/// stack resource holds that name (a collision of 40-bit keys), under the set's.
+/// [`grant_task`] then gives it what it may do.
 pub(super) async fn task_role(
     c: &Clients,
     owner: &Owner,
@@ -33,25 +34,48 @@ pub(super) async fn task_role(
 ) -> Result<Role> {
     let (d, boundary) = (&owner.deployment, c.roles.task.as_deref());
     if !heir.fresh {
-        if let Some(held) = heir.held(d, task_roles(c, d).await?) {
+        if let Some(held) = heir.held(d, task_roles(c, d, heir.from).await?) {
             bounded(c, &held, boundary).await?;
             return Ok(held);
         }
     }
-    made(c, owner, &d.task_role(), boundary, tags).await
+    match made(c, owner, &d.task_role(), boundary, tags).await {
+        Err(err @ Error::NotOurs { .. }) => match role::find(&c.iam, &d.task_role()).await? {
+            // Another stack resource's (its 40-bit key is this one's): a name of the set's own.
+            Some(other) if other.tags.contains_key(OWNER_TAG) => {
+                made(c, owner, &d.legacy_task_role(), boundary, tags).await
+            }
+            _ => Err(err),
+        },
+        other => other,
+    }
 }
 
-/// The task roles `d` may hold: the stack resource's ([`Deployment::task_role`]) if it exists,
-/// else the one an older prod-e made for `d` ([`Deployment::legacy_task_role`]), else every
-/// task role an older prod-e made for a set of this stack resource (one a replacement took
-/// over keeps its maker's name), found with ListRoles.
-pub(super) async fn task_roles(c: &Clients, d: &Deployment) -> Result<Vec<Role>> {
-    for name in [d.task_role(), d.legacy_task_role()] {
-        if let Some(found) = role::find(&c.iam, &name).await? {
-            return Ok(vec![found]);
-        }
+/// The task roles `d` (or `from`, the set it replaces) may hold, by name: the stack
+/// resource's ([`Deployment::task_role`]) and those named after `d` and `from`
+/// ([`Deployment::legacy_task_role`]). If none of them is this stack resource's, every role
+/// named after a set of it, found with ListRoles: a role named after an earlier set keeps its
+/// name when replacements take it over.
+pub(super) async fn task_roles(
+    c: &Clients,
+    d: &Deployment,
+    from: Option<&Deployment>,
+) -> Result<Vec<Role>> {
+    let mut names = vec![d.task_role(), d.legacy_task_role()];
+    names.extend(from.map(Deployment::legacy_task_role));
+    let reads = names.iter().map(|name| role::find(&c.iam, name));
+    let found: Vec<Role> = futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    match found
+        .iter()
+        .any(|r| d.owns(&r.tags) || d.sibling_owns(&r.tags))
+    {
+        true => Ok(found),
+        false => role::list(&c.iam, (&d.task_roles_prefix(), "-task")).await,
     }
-    role::list(&c.iam, (&d.task_roles_prefix(), "-task")).await
 }
 
 /// Role `name`: CreateRole first, tagged with `tags` but for the user's keys the operator did
