@@ -271,7 +271,8 @@ async fn an_install_leaves_another_installs_set_alone() {
     // The other install: its own function, behind a proxy of its own (its calls are judged
     // under its own NamePrefix).
     let proxy = Proxy::start(moto::endpoint()).await;
-    proxy.deploys_behind(&h.network.vpc_id, &h.network.listener_arn);
+    let n = &h.network;
+    proxy.deploys_behind(&n.vpc_id, &n.listener_arn, &n.alb_security_group_id);
     proxy.names_with("pe2-");
     let prefix = [(prod_e::naming::NAME_PREFIX_ENV, "pe2-")];
     let binary = env!("CARGO_BIN_EXE_prod-e-provisioner");

@@ -182,6 +182,7 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
     let statements = iam::statements(&iam::Parameters {
         vpc_id: Some(&h.network.vpc_id),
         listener_arn: Some(&h.network.listener_arn),
+        load_balancer_security_group_id: Some(&h.network.alb_security_group_id),
         task_role_allowed_policy_arns: Some(&[ALLOWED_POLICY]),
         role_tag_keys: Some(&["a", "b"]),
         name_prefix: None,

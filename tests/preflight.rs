@@ -402,3 +402,62 @@ async fn private_ecr_through_vpc_endpoints_passes() {
         .await
         .assert_success();
 }
+
+/// The outbound rules of group `group`: (port, the group they lead to, whose they are).
+async fn outbound(h: &Harness, group: &str) -> Vec<(i32, String, Option<String>)> {
+    use aws_sdk_ec2::types::Filter;
+    let rules = h.clients.ec2.describe_security_group_rules();
+    let rules = rules.filters(Filter::builder().name("group-id").values(group).build());
+    let out = rules.send().await.expect("rules");
+    let owner = |r: &aws_sdk_ec2::types::SecurityGroupRule| {
+        let tag = r
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some("prod-e:physical-id"));
+        tag.and_then(|t| t.value()).map(str::to_string)
+    };
+    let egress = out
+        .security_group_rules()
+        .iter()
+        .filter(|r| r.is_egress() == Some(true));
+    egress
+        .map(|r| {
+            let to = r.referenced_group_info().and_then(|g| g.group_id());
+            let to = to.or(r.cidr_ipv4()).unwrap_or_default().to_string();
+            (r.from_port().unwrap_or_default(), to, owner(r))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_load_balancer_that_cannot_reach_the_tasks_is_refused_unless_its_egress_is_managed() {
+    use aws_sdk_ec2::types::{IpPermission, IpRange};
+    let h = Harness::new().await;
+    let alb = h.network.alb_security_group_id.clone();
+    let everything = IpRange::builder().cidr_ip("0.0.0.0/0").build();
+    let all = IpPermission::builder()
+        .ip_protocol("-1")
+        .ip_ranges(everything);
+    let revoke = h.clients.ec2.revoke_security_group_egress().group_id(&alb);
+    revoke
+        .ip_permissions(all.build())
+        .send()
+        .await
+        .expect("no way out");
+    let props = h.properties(json!({}));
+    let no_way = format!("security groups ({alb}) let no TCP traffic out on port 80");
+    let reason = refused(&h, &props, &[&no_way, "LoadBalancerEgress: managed"]).await;
+    assert!(reason.contains(&h.network.subnet_ids[0]), "{reason}");
+    // prod-e adds the one rule to the tasks' group; the rollout's health checks pass.
+    let stack = Stack::new("egress");
+    let managed = h.properties(
+        json!({"ClusterName": format!("egress-{}", unique()), "LoadBalancerEgress": "managed"}),
+    );
+    let out = h.invoke(stack.create(&managed)).await;
+    out.assert_success();
+    let (id, tasks) = (out.physical_id(), out.data("SecurityGroupId"));
+    assert_eq!(outbound(&h, &alb).await, [(80, tasks, Some(id.clone()))]);
+    h.invoke(stack.delete(&id, &managed)).await.assert_success();
+    assert_eq!(outbound(&h, &alb).await, []);
+    crate::inspect::assert_nothing_of(&h.clients, &stack).await;
+}

@@ -199,6 +199,7 @@ fn the_function_policies_fit_iams_size_quotas() {
     let parameters = Parameters {
         vpc_id: Some("vpc-0123456789abcdef0"),
         listener_arn: Some(listener),
+        load_balancer_security_group_id: Some("sg-0123456789abcdef0"),
         task_role_allowed_policy_arns: Some(&[]),
         role_tag_keys: None,
         name_prefix: None,

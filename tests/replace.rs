@@ -140,7 +140,8 @@ async fn cluster_name() {
 async fn listener_arn() {
     let h = Harness::new().await;
     let listener = h.network.another_listener(&h.clients).await;
-    h.proxy.deploys_behind(&h.network.vpc_id, &listener);
+    let group = &h.network.alb_security_group_id;
+    h.proxy.deploys_behind(&h.network.vpc_id, &listener, group);
     replaces(h, "rp-listener", json!({"ListenerArn": listener})).await;
 }
 
@@ -150,7 +151,11 @@ async fn vpc_id_with_its_subnets_load_balancer_and_listener() {
     let other = Network::create(&h.clients).await;
     // The operator moved the function's stack to the new network's parameters first (its
     // policy names one VpcId and ListenerArn).
-    h.proxy.deploys_behind(&other.vpc_id, &other.listener_arn);
+    h.proxy.deploys_behind(
+        &other.vpc_id,
+        &other.listener_arn,
+        &other.alb_security_group_id,
+    );
     let changes = json!({
         "VpcId": other.vpc_id,
         "SubnetIds": other.subnet_ids,

@@ -31,7 +31,7 @@ pub async fn deployments(c: &Clients) -> Result<Vec<Found>> {
     let log_groups = format!("/ecs/{}", name_prefix());
     let (roles, groups, clusters, targets, logs) = tokio::join!(
         role::list(&c.iam, (name_prefix(), "")),
-        security_group::list_tagged(&c.ec2, OWNER_TAG),
+        security_group::list_tagged(&c.ec2, None, OWNER_TAG),
         cluster::list(&c.ecs),
         target_group::list(&c.elb, name_prefix()),
         log_group::list(&c.logs, &log_groups),
@@ -83,10 +83,12 @@ pub async fn locate(c: &Clients, d: &Deployment) -> Result<Locator> {
             .find(|s| d.owns(&s.tags)),
         None => None,
     };
-    let vpc_id = groups?
-        .into_iter()
-        .find(|g| d.owns(&g.tags))
-        .map(|g| g.vpc_id);
+    let group = groups?.into_iter().find(|g| d.owns(&g.tags));
+    // The load balancer's group is the one the tasks' group admits.
+    let source = group
+        .as_ref()
+        .and_then(|g| g.ingress.first().map(|(_, s)| s.clone()));
+    let vpc_id = group.map(|g| g.vpc_id);
     let mut listener_arn = None;
     if let Some(tg) = target?.filter(|t| d.owns(&t.tags)) {
         'search: for lb in &tg.load_balancer_arns {
@@ -109,5 +111,6 @@ pub async fn locate(c: &Clients, d: &Deployment) -> Result<Locator> {
         task_family: family.unwrap_or_else(|| default_text(&TASK_FAMILY).to_string()),
         listener_arn,
         vpc_id,
+        load_balancer_security_group_id: source,
     })
 }

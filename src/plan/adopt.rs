@@ -65,6 +65,7 @@ pub(super) async fn security_group_for(
             // An earlier attempt may have created it a moment ago.
             security_group::allow_new(&c.ec2, &sg, port, source).await?;
         }
+        super::network::ensure_egress(c, spec, &sg.id, tags).await?;
         Ok(sg)
     })
     .await

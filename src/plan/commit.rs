@@ -3,7 +3,7 @@
 //! replaces (the cluster, the security group, the task role) becomes its own.
 
 use super::create::Built;
-use super::{alarms, roles, Outputs, Owner};
+use super::{alarms, network, roles, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{Error, Result};
 use crate::naming::{role_tags, Tags, OWN_TAG_PREFIX};
@@ -88,6 +88,8 @@ async fn take_over(c: &Clients, owner: &Owner, spec: &Spec, b: &Built) -> Result
     for (port, source) in sg.ingress.iter().filter(|rule| **rule != wanted) {
         security_group::revoke(&c.ec2, sg, *port, source).await?;
     }
+    let keep = network::wanted_egress(spec);
+    network::narrow_egress(c, &spec.load_balancer_security_group_id, &sg.id, keep).await?;
     let (task, exec) = (&b.task_role, &b.execution_role);
     roles::revoke((c, owner), &Diff::all_in_place(), (spec, spec), task, exec).await?;
     let cluster = &b.cluster;

@@ -72,6 +72,9 @@ pub async fn delete_found(
             remove_cluster(c, d, at, &cl.name).await
         }),
         remove(d, security_group, |sg| async move {
+            if let Some(from) = &at.load_balancer_security_group_id {
+                super::network::narrow_egress(c, from, &sg.id, None).await?;
+            }
             security_group::wait_unused(&c.ec2, &sg).await?;
             security_group::delete(&c.ec2, &sg).await
         }),

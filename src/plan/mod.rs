@@ -9,6 +9,7 @@ mod create;
 mod delete;
 mod effects;
 mod inventory;
+mod network;
 mod replace;
 mod revisions;
 mod roles;

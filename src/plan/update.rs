@@ -203,19 +203,12 @@ async fn update_roles(change: &Change<'_>, set: &Set) -> Result<()> {
 }
 
 async fn update_network(change: &Change<'_>, set: &Set) -> Result<()> {
-    let (ec2, old, new) = (&change.c.ec2, change.old, change.new);
-    let port = i32::from(new.container_port);
-    if change.diff.any(Effect::SourceGroup) {
-        security_group::allow(ec2, &set.sg, port, &new.load_balancer_security_group_id).await?;
-        if old.load_balancer_security_group_id != new.load_balancer_security_group_id {
-            let source = &old.load_balancer_security_group_id;
-            security_group::revoke(ec2, &set.sg, port, source).await?;
-        }
-    }
-    if change.retag() {
-        tags::ec2::update(ec2, &set.sg.id, &change.old_tags, &change.new_tags).await?;
-    }
-    Ok(())
+    let retag = change
+        .retag()
+        .then_some((&change.old_tags, &change.new_tags));
+    let source = change.diff.any(Effect::SourceGroup);
+    let specs = (change.old, change.new);
+    super::network::update(change.c, specs, &set.sg, (source, retag)).await
 }
 
 async fn update_logging(change: &Change<'_>, set: &Set) -> Result<()> {

@@ -6,8 +6,8 @@
 use super::{priority, shadowing};
 use crate::aws::Clients;
 use crate::error::{AllOk, Result};
-use crate::naming::Deployment;
-use crate::resources::listener_rule::{self, ListenerRule};
+use crate::naming::{Deployment, OWNER_TAG};
+use crate::resources::listener_rule::{self, Listed, ListenerRule};
 use crate::resources::load_balancer::{self, LoadBalancer};
 use crate::resources::route_table::{self, RouteTable};
 use crate::resources::security_group::{self, SecurityGroup};
@@ -45,6 +45,11 @@ pub struct Facts {
     pub priority_ours: bool,
     /// The listener's rules whose conditions overlap the rule's ([`shadowing::neighbours`]).
     pub neighbours: Vec<shadowing::Neighbour>,
+    /// The load balancer's security groups, with their outbound rules.
+    pub load_balancer_groups: Vec<SecurityGroup>,
+    /// The ids of this stack resource's security groups in `VpcId` (a replacement keeps its
+    /// set's).
+    pub task_groups: Vec<String>,
 }
 
 /// Reads everything preflight checks, concurrently.
@@ -90,16 +95,65 @@ pub async fn gather(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Facts> {
         rule: None,
         priority_ours: false,
         neighbours: Vec::new(),
+        load_balancer_groups: Vec::new(),
+        task_groups: Vec::new(),
     };
     let others: Vec<&String> = listeners.iter().filter(|l| *l != listener).collect();
-    let (listed, routing) = (listed.unwrap_or_default(), spec.routing());
-    (facts.other_rules, facts.neighbours) = tokio::join!(
-        count_rules(c, &others),
-        shadowing::neighbours(c, d, &listed, &routing),
+    second_round(
+        c,
+        (d, spec),
+        &mut facts,
+        (&others, listed.unwrap_or_default()),
     )
-    .all_ok()?;
+    .await?;
     (facts.rule, facts.priority_ours) = ours(c, d, spec, &facts).await?;
     Ok(facts)
+}
+
+/// What the first round's answers ask next, concurrently: the rules of the load balancer's
+/// `others` listeners, the tags of the `listed` rules the new rule overlaps, and the security
+/// groups at both ends of the way to the tasks.
+async fn second_round(
+    c: &Clients,
+    (d, spec): (&Deployment, &Spec),
+    facts: &mut Facts,
+    (others, listed): (&[&String], Vec<Listed>),
+) -> Result<()> {
+    let routing = spec.routing();
+    let lb = facts.load_balancer.as_ref();
+    let lb_groups = lb.map(|lb| lb.security_groups.clone()).unwrap_or_default();
+    let groups;
+    (facts.other_rules, facts.neighbours, groups) = tokio::join!(
+        count_rules(c, others),
+        shadowing::neighbours(c, d, &listed, &routing),
+        groups_on_the_way(c, d, &spec.vpc_id, lb_groups),
+    )
+    .all_ok()?;
+    (facts.load_balancer_groups, facts.task_groups) = groups;
+    Ok(())
+}
+
+/// The load balancer's security groups `ids`, and the ids of this stack resource's groups in
+/// `vpc_id` (a replacement keeps its set's): both ends of the way to the tasks.
+async fn groups_on_the_way(
+    c: &Clients,
+    d: &Deployment,
+    vpc_id: &str,
+    ids: Vec<String>,
+) -> Result<(Vec<SecurityGroup>, Vec<String>)> {
+    let load_balancer = async {
+        match ids.is_empty() {
+            true => Ok(Vec::new()),
+            false => security_group::find_ids(&c.ec2, &ids).await,
+        }
+    };
+    let tagged = security_group::list_tagged(&c.ec2, Some(vpc_id), OWNER_TAG);
+    let (groups, tagged) = tokio::join!(load_balancer, tagged).all_ok()?;
+    let ours = tagged
+        .into_iter()
+        .filter(|g| d.owns(&g.tags) || d.sibling_owns(&g.tags))
+        .map(|g| g.id);
+    Ok((groups, ours.collect()))
 }
 
 /// Rules on `listeners` (the load balancer's others: the quota is per load balancer).

@@ -6,7 +6,7 @@ use super::facts::Facts;
 use super::*;
 use crate::resources::load_balancer::LoadBalancer;
 use crate::resources::route_table::{DefaultRoute, RouteTable};
-use crate::resources::security_group::SecurityGroup;
+use crate::resources::security_group::{Egress, SecurityGroup};
 use crate::resources::subnet::Subnet;
 use crate::resources::vpc_endpoint::VpcEndpoint;
 use serde_json::json;
@@ -159,6 +159,7 @@ fn healthy() -> Facts {
         id: id.into(),
         vpc_id: "vpc-1".into(),
         availability_zone: zone.into(),
+        cidr: format!("10.0.{}.0/24", zone.len() + id.len()),
     };
     Facts {
         vpc_exists: true,
@@ -183,17 +184,45 @@ fn healthy() -> Facts {
         priorities: Some(vec![1, 2000]),
         other_rules: 3,
         rules_limit: Some(100),
-        load_balancer_security_group: Some(SecurityGroup {
-            id: "sg-alb".into(),
-            name: "alb".into(),
-            vpc_id: "vpc-1".into(),
-            tags: Default::default(),
-            ingress: Vec::new(),
-        }),
+        load_balancer_security_group: Some(alb_group(all_out("0.0.0.0/0"))),
+        load_balancer_groups: vec![alb_group(all_out("0.0.0.0/0"))],
+        task_groups: Vec::new(),
         rule: None,
         priority_ours: false,
         neighbours: Vec::new(),
     }
+}
+
+/// The load balancer's group with these outbound rules.
+fn alb_group(egress: Vec<Egress>) -> SecurityGroup {
+    SecurityGroup {
+        id: "sg-alb".into(),
+        name: "alb".into(),
+        vpc_id: "vpc-1".into(),
+        tags: Default::default(),
+        ingress: Vec::new(),
+        egress,
+    }
+}
+
+/// Outbound rules: TCP `ports` (or all traffic, `None`) to `cidr` or a group (`sg-…`).
+fn out_to(ports: Option<(i32, i32)>, to: &str) -> Vec<Egress> {
+    let (protocol, (from_port, to_port)) = match ports {
+        Some(range) => ("tcp", range),
+        None => ("-1", (0, 0)),
+    };
+    let group = to.starts_with("sg-");
+    vec![Egress {
+        protocol: protocol.into(),
+        from_port,
+        to_port,
+        cidrs: (!group).then(|| to.to_string()).into_iter().collect(),
+        groups: group.then(|| to.to_string()).into_iter().collect(),
+    }]
+}
+
+fn all_out(cidr: &str) -> Vec<Egress> {
+    out_to(None, cidr)
 }
 
 fn problems(spec: &Spec, facts: &Facts) -> Vec<String> {
@@ -370,4 +399,33 @@ fn a_derived_priority_goes_above_other_owners_rules_it_overlaps() {
         found.iter().any(|p| p.starts_with("no free rule priority")),
         "{found:?}"
     );
+}
+
+#[test]
+fn the_load_balancer_must_be_let_out_to_the_tasks_on_the_container_port() {
+    let with = |egress: Vec<Egress>, task_groups: &[&str]| {
+        let mut facts = healthy();
+        facts.load_balancer_groups = vec![alb_group(egress)];
+        facts.task_groups = task_groups.iter().map(|g| g.to_string()).collect();
+        problems(&spec(json!({})), &facts)
+    };
+    assert!(with(out_to(Some((80, 80)), "10.0.0.0/16"), &[]).is_empty());
+    assert!(with(out_to(Some((0, 65535)), "sg-task"), &["sg-task"]).is_empty());
+    for (egress, groups) in [
+        (Vec::new(), vec![]),
+        (out_to(Some((443, 443)), "0.0.0.0/0"), vec![]),
+        (out_to(Some((80, 80)), "10.1.0.0/16"), vec![]),
+        (out_to(Some((80, 80)), "sg-other"), vec!["sg-task"]),
+    ] {
+        let found = with(egress.clone(), &groups);
+        assert_eq!(found.len(), 1, "{egress:?}: {found:?}");
+        assert!(
+            found[0].contains("security groups (sg-alb) let no TCP traffic out on port 80")
+                && found[0].contains("subnet-a (10.0."),
+            "{found:?}"
+        );
+    }
+    let mut facts = healthy();
+    facts.load_balancer_groups = vec![alb_group(Vec::new())];
+    assert!(problems(&spec(json!({"LoadBalancerEgress": "managed"})), &facts).is_empty());
 }

@@ -27,6 +27,7 @@ pub mod role;
 pub mod route_table;
 pub mod scaling;
 pub mod security_group;
+pub mod security_group_rule;
 pub mod service;
 pub mod service_linked_role;
 pub mod stack;

@@ -24,6 +24,34 @@ pub struct SecurityGroup {
     pub tags: Tags,
     /// (port, source security group) of each TCP ingress rule that names a group.
     pub ingress: Vec<(i32, String)>,
+    /// Its outbound rules.
+    pub egress: Vec<Egress>,
+}
+
+/// One outbound rule of a group, as far as the way to the tasks is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Egress {
+    /// `-1` (all traffic), `tcp`, `udp`, `icmp` or a protocol number.
+    pub protocol: String,
+    /// The first port of its range (0 where it has none).
+    pub from_port: i32,
+    /// The last port of its range (0 where it has none).
+    pub to_port: i32,
+    /// Its IPv4 destinations.
+    pub cidrs: Vec<String>,
+    /// Its destination groups.
+    pub groups: Vec<String>,
+}
+
+impl Egress {
+    /// Whether it lets TCP traffic to `port` out.
+    pub fn covers(&self, port: i32) -> bool {
+        match self.protocol.as_str() {
+            "-1" | "all" => true,
+            "tcp" | "6" => (self.from_port..=self.to_port).contains(&port),
+            _ => false,
+        }
+    }
 }
 
 tagged!(SecurityGroup, "security group", name);
@@ -46,6 +74,13 @@ pub async fn find_owned(
     let doing = format!("finding the security groups of {values:?}");
     let tag = filter(&format!("tag:{key}"), values.iter().copied());
     described(ec2, (tag, vpc_id), &doing).await
+}
+
+/// Those of the groups `ids` that exist (a `group-id` filter, as [`find_id`]).
+pub async fn find_ids(ec2: &Client, ids: &[String]) -> Result<Vec<SecurityGroup>> {
+    let doing = format!("reading security groups ({})", ids.join(", "));
+    let filter = filter("group-id", ids.iter().map(String::as_str));
+    described(ec2, (filter, None), &doing).await
 }
 
 /// The group with id `id`; `None` if it does not exist (a `group-id` filter, where naming
@@ -99,7 +134,26 @@ fn from_sdk(g: &aws_sdk_ec2::types::SecurityGroup) -> Result<SecurityGroup> {
                     .filter_map(move |pair| pair.group_id().map(|g| (port, g.to_string())))
             })
             .collect(),
+        egress: g.ip_permissions_egress().iter().map(egress).collect(),
     })
+}
+
+fn egress(p: &IpPermission) -> Egress {
+    Egress {
+        protocol: p.ip_protocol().unwrap_or_default().to_string(),
+        from_port: p.from_port().unwrap_or_default(),
+        to_port: p.to_port().unwrap_or_default(),
+        cidrs: p
+            .ip_ranges()
+            .iter()
+            .filter_map(|r| r.cidr_ip().map(str::to_string))
+            .collect(),
+        groups: p
+            .user_id_group_pairs()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect(),
+    }
 }
 
 /// Creates the group (egress stays AWS's default: all traffic) and its one ingress rule.
@@ -131,6 +185,15 @@ pub async fn create(
         vpc_id: vpc_id.to_string(),
         tags: tags.clone(),
         ingress: Vec::new(),
+        // A new group's one outbound rule (EC2 User Guide, "Default security groups"…: a
+        // group you create allows all outbound traffic).
+        egress: vec![Egress {
+            protocol: "-1".into(),
+            from_port: 0,
+            to_port: 0,
+            cidrs: vec!["0.0.0.0/0".into()],
+            groups: Vec::new(),
+        }],
     };
     allow_new(ec2, &group, port, source_group).await?;
     Ok(SecurityGroup {
@@ -245,8 +308,12 @@ fn permission(port: i32, source_group: &str) -> IpPermission {
         .build()
 }
 
-/// Every security group carrying the tag `key`, in any VPC.
-pub async fn list_tagged(ec2: &Client, key: &str) -> Result<Vec<SecurityGroup>> {
+/// Every security group carrying the tag `key`, in `vpc_id` if given, else in any VPC.
+pub async fn list_tagged(
+    ec2: &Client,
+    vpc_id: Option<&str>,
+    key: &str,
+) -> Result<Vec<SecurityGroup>> {
     let doing = format!("listing security groups tagged {key}");
-    described(ec2, (filter("tag-key", [key]), None), &doing).await
+    described(ec2, (filter("tag-key", [key]), vpc_id), &doing).await
 }

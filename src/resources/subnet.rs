@@ -15,6 +15,8 @@ pub struct Subnet {
     pub vpc_id: String,
     /// Its Availability Zone's name (`us-east-1a`).
     pub availability_zone: String,
+    /// Its IPv4 block (`10.0.1.0/24`).
+    pub cidr: String,
 }
 
 const KIND: &str = "subnet";
@@ -42,6 +44,7 @@ pub async fn find_all(ec2: &Client, ids: &[String]) -> Result<Vec<Subnet>> {
                 id: required(s.subnet_id(), KIND, "subnetId")?,
                 vpc_id: required(s.vpc_id(), KIND, "vpcId")?,
                 availability_zone: required(s.availability_zone(), KIND, "availabilityZone")?,
+                cidr: required(s.cidr_block(), KIND, "cidrBlock")?,
             })
         })
         .collect()

@@ -198,6 +198,14 @@ pub fn cpu_architecture(s: &str) -> Result<(), String> {
     }
 }
 
+/// `LoadBalancerEgress`: `managed` (not set is the other choice).
+pub fn load_balancer_egress(s: &str) -> Result<(), String> {
+    match s {
+        "managed" => Ok(()),
+        _ => Err(format!("{s:?} must be managed (or not set)")),
+    }
+}
+
 /// An ALB host-header value: 1–128 of A–Z a–z 0–9 - . * ?, with at least one `.` and only
 /// letters (or wildcards) after the last one (ALB guide, "Host conditions").
 pub fn host_header(s: &str) -> Result<(), String> {

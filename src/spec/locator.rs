@@ -20,6 +20,8 @@ pub struct Locator {
     pub listener_arn: Option<String>,
     /// VpcId, if valid.
     pub vpc_id: Option<String>,
+    /// LoadBalancerSecurityGroupId, if valid (where a managed outbound rule to the tasks is).
+    pub load_balancer_security_group_id: Option<String>,
 }
 
 impl Locator {
@@ -40,6 +42,7 @@ impl Locator {
             task_family: named(&schema::TASK_FAMILY),
             listener_arn: text(&schema::LISTENER_ARN),
             vpc_id: text(&schema::VPC_ID),
+            load_balancer_security_group_id: text(&schema::LOAD_BALANCER_SECURITY_GROUP_ID),
         }
     }
 }
@@ -52,6 +55,7 @@ impl From<&Spec> for Locator {
             task_family: spec.task_family.clone(),
             listener_arn: Some(spec.listener_arn.clone()),
             vpc_id: Some(spec.vpc_id.clone()),
+            load_balancer_security_group_id: Some(spec.load_balancer_security_group_id.clone()),
         }
     }
 }

@@ -46,6 +46,9 @@ pub struct Spec {
     pub listener_arn: String,
     /// The `LoadBalancerSecurityGroupId` property.
     pub load_balancer_security_group_id: String,
+    /// The `LoadBalancerEgress` property: whether prod-e makes the load balancer's outbound
+    /// rule to the tasks.
+    pub load_balancer_egress: bool,
     /// The `ClusterName` property.
     pub cluster_name: String,
     /// The `ContainerInsights` property (`None`: the account's default, left as it is).
@@ -266,6 +269,7 @@ fn read(r: &mut Reader) -> Spec {
         subnet_ids: r.subnets(&SUBNET_IDS),
         listener_arn: r.text(&LISTENER_ARN),
         load_balancer_security_group_id: r.text(&LOAD_BALANCER_SECURITY_GROUP_ID),
+        load_balancer_egress: r.text(&LOAD_BALANCER_EGRESS) == "managed",
         cluster_name: r.text(&CLUSTER_NAME),
         container_insights: Some(r.text(&CONTAINER_INSIGHTS)).filter(|v| !v.is_empty()),
         service_name: r.text(&SERVICE_NAME),

@@ -54,7 +54,7 @@ impl Judgement {
 /// Judges `calls`, grouped by the install they were made by: the networks its stack deploys
 /// behind and its name prefix.
 pub fn judge_suite(calls: &[Call]) -> Judgement {
-    type Install<'a> = (&'a [(String, String)], Option<&'a str>);
+    type Install<'a> = (&'a [crate::proxy::Network], Option<&'a str>);
     let mut groups: BTreeMap<Install, Vec<Call>> = BTreeMap::new();
     for call in calls {
         let install = (&call.networks[..], call.name_prefix.as_deref());
@@ -103,15 +103,16 @@ pub fn judge_suite(calls: &[Call]) -> Judgement {
 /// of them allows it) with `NamePrefix` `name_prefix` (the default if `None`), with
 /// `TaskRoleAllowedPolicyArns` and `RoleTagKeys` as given.
 fn resolved(
-    (networks, name_prefix): (&[(String, String)], Option<&str>),
+    (networks, name_prefix): (&[crate::proxy::Network], Option<&str>),
     (policies, tag_keys): (&[&str], &[&str]),
 ) -> Vec<super::iam::Statement> {
     networks
         .iter()
-        .flat_map(|(vpc, listener)| {
+        .flat_map(|(vpc, listener, group)| {
             statements(&Parameters {
                 vpc_id: Some(vpc),
                 listener_arn: Some(listener),
+                load_balancer_security_group_id: Some(group),
                 task_role_allowed_policy_arns: Some(policies),
                 role_tag_keys: Some(tag_keys),
                 name_prefix,

@@ -85,7 +85,11 @@ impl Harness {
         let clients = observing(&clients(moto::endpoint()).await).await;
         s3::ensure_bucket().await;
         let network = Network::create(&clients).await;
-        proxy.deploys_behind(&network.vpc_id, &network.listener_arn);
+        proxy.deploys_behind(
+            &network.vpc_id,
+            &network.listener_arn,
+            &network.alb_security_group_id,
+        );
         let provider = Provider {
             clients: self::clients(&proxy.endpoint).await,
             responder: Responder::new(true).expect("responder"),

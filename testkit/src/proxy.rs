@@ -43,6 +43,10 @@ pub enum Fault {
 }
 
 /// One call as the proxy saw it.
+/// The network parameters of a deployment of the function's stack: (`VpcId`, `ListenerArn`,
+/// `LoadBalancerSecurityGroupId`).
+pub type Network = (String, String, String);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     pub service: String,
@@ -61,7 +65,7 @@ pub struct Call {
     /// The (VpcId, ListenerArn) parameters of the function's stack for each network the
     /// proxy's account deploys behind ([`Proxy::deploys_behind`]): the policy judgement
     /// resolves the template with exactly these.
-    pub networks: Vec<(String, String)>,
+    pub networks: Vec<Network>,
     /// The `NamePrefix` parameter of the function's stack, if not the default
     /// ([`Proxy::names_with`]).
     pub name_prefix: Option<String>,
@@ -104,7 +108,7 @@ struct State {
     kill: Option<(usize, u32)>,
     /// How many kills were carried out.
     kills: usize,
-    networks: Vec<(String, String)>,
+    networks: Vec<Network>,
     name_prefix: Option<String>,
     probe: Option<Probe>,
     /// Where every call is appended (`PROD_E_CALL_LOG`).
@@ -272,12 +276,12 @@ impl Proxy {
         self.with(|s| s.kill = Some((s.calls.len() + k, pid)));
     }
 
-    /// The function's stack in this account has the parameters `VpcId` = `vpc_id` and
-    /// `ListenerArn` = `listener_arn` (a test that moves a set elsewhere adds the operator's
-    /// second deployment of the function's stack).
-    pub fn deploys_behind(&self, vpc_id: &str, listener_arn: &str) {
-        let pair = (vpc_id.to_string(), listener_arn.to_string());
-        self.with(|s| s.networks.push(pair));
+    /// The function's stack in this account has the parameters `VpcId` = `vpc_id`,
+    /// `ListenerArn` = `listener_arn` and `LoadBalancerSecurityGroupId` = `group` (a test that
+    /// moves a set elsewhere adds the operator's second deployment of the function's stack).
+    pub fn deploys_behind(&self, vpc_id: &str, listener_arn: &str, group: &str) {
+        let network = (vpc_id.into(), listener_arn.into(), group.into());
+        self.with(|s| s.networks.push(network));
     }
 
     /// The proxy's account runs an install of prod-e whose `NamePrefix` is `prefix`: the policy

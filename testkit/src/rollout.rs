@@ -87,6 +87,15 @@ impl Rollouts {
         self.state.lock().expect("rollouts").next = rollout;
     }
 
+    /// The service `arn`, once it exists, rolls out like this (whatever [`Rollouts::set_for_new`]
+    /// says).
+    pub fn set_for(&self, arn: &str, rollout: Rollout) {
+        let mut state = self.state.lock().expect("rollouts");
+        state
+            .seen
+            .insert(arn.to_string(), (rollout, Instant::now()));
+    }
+
     /// Every service, seen or not, rolls out like this from now on (a new deployment of each).
     pub fn set_for_all(&self, rollout: Rollout) {
         let mut state = self.state.lock().expect("rollouts");

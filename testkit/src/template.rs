@@ -26,6 +26,7 @@ pub struct Statement {
 pub struct Parameters<'a> {
     pub vpc_id: Option<&'a str>,
     pub listener_arn: Option<&'a str>,
+    pub load_balancer_security_group_id: Option<&'a str>,
     /// `TaskRoleAllowedPolicyArns` (`Some(&[])`: the default, none).
     pub task_role_allowed_policy_arns: Option<&'a [&'a str]>,
     /// `RoleTagKeys` (`None` or `Some(&[])`: the default, none).
@@ -228,6 +229,10 @@ impl Resolver<'_> {
                 "${ListenerArn}",
                 p.listener_arn
                     .unwrap_or("arn:aws:elasticloadbalancing:*:listener/*"),
+            )
+            .replace(
+                "${LoadBalancerSecurityGroupId}",
+                p.load_balancer_security_group_id.unwrap_or("sg-*"),
             )
             .replace("${AWS::StackName}", "prod-e")
             .replace("${TaskFamilyPrefix}", "prod-e-")

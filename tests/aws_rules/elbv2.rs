@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use prod_e::aws::Clients;
 
-use super::{cluster, error, refusal, service, task_definition, Account};
+use super::{cluster, described, error, refusal, service, task_definition, Account};
 use crate::support::{unique, Network};
 
 async fn target_group(c: &Clients, vpc: &str) -> String {
@@ -147,4 +147,73 @@ async fn a_target_group_created_again_with_the_same_settings_is_returned() {
     assert_eq!(again, first);
     let other = refusal(create(8081).send().await);
     assert_eq!(other.0, "DuplicateTargetGroupName", "{other:?}");
+}
+
+/// Rule 18: a load balancer none of whose security groups lets traffic out to the tasks on the
+/// container port never sees them healthy; the circuit breaker stops the rollout.
+#[tokio::test]
+async fn a_load_balancer_that_cannot_reach_its_tasks_never_sees_them_healthy() {
+    use aws_sdk_ec2::types::{IpPermission, IpRange};
+    use aws_sdk_ecs::types::{AwsVpcConfiguration, NetworkConfiguration};
+    let a = Account::with_ecs_role().await;
+    a.proxy.rules.fresh_reads(0);
+    let net = Network::create(&a.moto).await;
+    let tg = target_group(&a.moto, &net.vpc_id).await;
+    rule(&a.moto, &net.listener_arn, &[(&tg, 1)]).await;
+    let (cluster, td) = (
+        cluster(&a.moto).await,
+        task_definition(&a.aws, "nginx:1.27").await,
+    );
+    let tasks = a.moto.ec2.create_security_group().group_name(unique());
+    let tasks = tasks.description("tasks").vpc_id(&net.vpc_id).send().await;
+    let tasks = tasks
+        .expect("tasks' group")
+        .group_id()
+        .expect("id")
+        .to_string();
+    let run = |name: &'static str| {
+        let balancer = LoadBalancer::builder().target_group_arn(&tg);
+        let balancer = balancer.container_name("web").container_port(8080).build();
+        let network = AwsVpcConfiguration::builder()
+            .set_subnets(Some(net.subnet_ids.clone()))
+            .security_groups(&tasks)
+            .build()
+            .expect("awsvpc");
+        let network = NetworkConfiguration::builder().awsvpc_configuration(network);
+        let create = service(&a.aws, &cluster, name, &td).load_balancers(balancer);
+        create.network_configuration(network.build())
+    };
+    let rollout = |s: Option<aws_sdk_ecs::types::Service>| {
+        let s = s.expect("the service");
+        let state = s.deployments()[0]
+            .rollout_state()
+            .map(|r| r.as_str().to_string());
+        let events: Vec<String> = s
+            .events()
+            .iter()
+            .filter_map(|e| e.message())
+            .map(str::to_string)
+            .collect();
+        (state, events)
+    };
+    // The network's load balancer group lets all traffic out (a new group's default).
+    run("open").send().await.expect("created");
+    let (state, events) = rollout(described(&a.aws, &cluster, "open").await);
+    assert_eq!((state.as_deref(), events.len()), (Some("COMPLETED"), 0));
+    // Without outbound rules, no health check reaches a task.
+    let everything = IpRange::builder().cidr_ip("0.0.0.0/0").build();
+    let all = IpPermission::builder()
+        .ip_protocol("-1")
+        .ip_ranges(everything)
+        .build();
+    let revoke = a.moto.ec2.revoke_security_group_egress();
+    let revoke = revoke
+        .group_id(&net.alb_security_group_id)
+        .ip_permissions(all);
+    revoke.send().await.expect("no way out");
+    run("closed").send().await.expect("created");
+    let (state, events) = rollout(described(&a.aws, &cluster, "closed").await);
+    assert_eq!(state.as_deref(), Some("FAILED"));
+    let unhealthy = format!("(port 8080) is unhealthy in (target-group {tg}) due to");
+    assert!(events.iter().any(|e| e.contains(&unhealthy)), "{events:?}");
 }

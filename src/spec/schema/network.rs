@@ -39,6 +39,16 @@ pub const LOAD_BALANCER_SECURITY_GROUP_ID: Property = Property {
     effect: Effect::SourceGroup,
     doc: "the ALB's security group, the only allowed source",
 };
+/// The `LoadBalancerEgress` property.
+pub const LOAD_BALANCER_EGRESS: Property = Property {
+    name: "LoadBalancerEgress",
+    kind: text(checks::load_balancer_egress, "^managed$"),
+    default: Default::Empty,
+    effect: Effect::SourceGroup,
+    doc: "`managed`: prod-e adds the outbound rule from LoadBalancerSecurityGroupId to the \
+         tasks' group on ContainerPort (tagged, removed with the service); not set: one of the \
+         load balancer's groups must allow that traffic out already (preflight checks it)",
+};
 /// The `AssignPublicIp` property.
 pub const ASSIGN_PUBLIC_IP: Property = Property {
     name: "AssignPublicIp",

@@ -25,6 +25,7 @@
 //! | 15 | CloudWatch DeleteAlarms naming an alarm that does not exist deletes nothing: `ResourceNotFound` (moto deletes the others, 200) | CloudWatch API Reference, DeleteAlarms | `scaling::deleting_a_missing_alarm_deletes_nothing` |
 //! | 16 | CreateTargetGroup of an existing name with the same settings returns that group (moto: `DuplicateTargetGroupName`); with other settings `DuplicateTargetGroupName` | ELBv2 API reference, CreateTargetGroup ("If you attempt to create multiple target groups with the same settings, each call succeeds") | `elbv2::a_target_group_created_again_with_the_same_settings_is_returned` |
 //! | 17 | CloudFormation's DescribeStacks / DescribeStackResource / DescribeStackEvents of a stack the tests run answer what CloudFormation shows while it waits for, cancels or rolls back an operation (moto cannot run custom resources) | CloudFormation API Reference, DescribeStackResource, DescribeStackEvents, CancelUpdateStack; cloudformation-coverage-roadmap#1814, remind101/empire#918 | `cloudformation::cloudformation_shows_each_resource_as_the_events_it_sent_left_it` |
+//! | 18 | A service behind a load balancer none of whose security groups lets TCP out to its tasks on the container port never has a healthy target: its rollout fails with the unhealthy-target event ([`reach`]) | ELB guide, Security groups for your Application Load Balancer; ECS Developer Guide, Troubleshooting service load balancers | `elbv2::a_load_balancer_that_cannot_reach_its_tasks_never_sees_them_healthy` |
 
 pub mod alarms;
 pub mod capacity;
@@ -32,6 +33,7 @@ pub mod ecs;
 pub mod elbv2;
 pub mod fresh;
 pub mod iam;
+pub mod reach;
 pub mod revisions;
 pub mod scaling;
 pub mod settings;
@@ -69,6 +71,7 @@ pub enum Rule {
     /// CloudFormation's reads of the stacks the tests run ([`crate::cloudformation`]); off in
     /// the operator's proxy, which sees moto's own stacks.
     CloudFormation,
+    Reach,
 }
 
 /// An AWS error: HTTP status, code and message.
@@ -270,7 +273,10 @@ impl AwsRules {
             return Some(v);
         }
         match elbv2::unassociated(self, moto, body).await {
-            None => fresh::association(self, body),
+            None => {
+                reach::unreachable(self, moto, body).await;
+                fresh::association(self, body)
+            }
             refused => refused,
         }
     }

@@ -44,6 +44,16 @@ impl Upstream {
         }
     }
 
+    /// Moto's EC2, for the rules' reads.
+    pub fn ec2(&self) -> &aws_sdk_ec2::Client {
+        &self.ec2
+    }
+
+    /// The rollouts the proxy plays.
+    pub fn rollouts(&self) -> &Rollouts {
+        &self.rollouts
+    }
+
     /// Forwards a request as it came; moto's whole HTTP answer.
     pub async fn forward(&self, req: &Request) -> Vec<u8> {
         let method =

@@ -1,0 +1,71 @@
+//! Rule 18: a load balancer reaches its targets only where one of its security groups lets
+//! traffic out to them on the target port (ELB guide, "Security groups for your Application
+//! Load Balancer": outbound rules to the targets on the listener and health-check ports).
+//! Moto routes nothing, so the rule plays what follows on AWS: a service created behind a load
+//! balancer none of whose groups lets TCP out to the service's tasks on the container port
+//! never has a healthy target, and the circuit breaker stops its rollout, with the ECS event
+//! for failed health checks (ECS Developer Guide, "Troubleshooting service load balancers":
+//! "(service …) (port …) is unhealthy in (target-group …) due to (reason Request timed out)").
+//! The groups and subnets are read from moto with prod-e's own readers, and judged with the
+//! preflight's [`prod_e::preflight::reach::reaches`].
+
+use serde_json::Value;
+
+use prod_e::resources::{load_balancer, security_group, subnet};
+
+use super::{AwsRules, Rule, Upstream};
+use crate::rollout::Rollout;
+use crate::{ACCOUNT, REGION};
+
+/// On CreateService (`body`): if the service's load balancer cannot reach its tasks, the
+/// service rolls out as the circuit breaker leaves it.
+pub async fn unreachable(rules: &AwsRules, moto: &Upstream, body: &Value) {
+    if !rules.on(Rule::Reach) {
+        return;
+    }
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let Some(lb) = body["loadBalancers"].get(0) else {
+        return;
+    };
+    let (target_group, port) = (text(&lb["targetGroupArn"]), lb["containerPort"].as_i64());
+    let network = &body["networkConfiguration"]["awsvpcConfiguration"];
+    let list =
+        |v: &Value| -> Vec<String> { v.as_array().into_iter().flatten().map(text).collect() };
+    let (subnets, groups) = (list(&network["subnets"]), list(&network["securityGroups"]));
+    let Some(balancer) = balancer_of(moto, &target_group).await else {
+        return;
+    };
+    let (Ok(from), Ok(subnets)) = tokio::join!(
+        security_group::find_ids(moto.ec2(), &balancer.security_groups),
+        subnet::find_all(moto.ec2(), &subnets),
+    ) else {
+        return;
+    };
+    let port = port.unwrap_or_default() as i32;
+    if prod_e::preflight::reach::reaches(&from, port, &subnets, &groups) {
+        return;
+    }
+    let (cluster, service) = (text(&body["cluster"]), text(&body["serviceName"]));
+    let arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/{service}");
+    let event = format!(
+        "(service {service}) (port {port}) is unhealthy in (target-group {target_group}) due \
+         to (reason Request timed out)."
+    );
+    moto.rollouts().set_for(&arn, Rollout::Failed(vec![event]));
+}
+
+/// The load balancer that forwards to `target_group`, as moto has it.
+async fn balancer_of(moto: &Upstream, target_group: &str) -> Option<load_balancer::LoadBalancer> {
+    let described = moto
+        .elb
+        .describe_target_groups()
+        .target_group_arns(target_group);
+    let out = described.send().await.ok()?;
+    let arn = out
+        .target_groups()
+        .first()?
+        .load_balancer_arns()
+        .first()?
+        .clone();
+    load_balancer::find(&moto.elb, &arn).await.ok().flatten()
+}
