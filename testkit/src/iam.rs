@@ -169,6 +169,16 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
             ));
             Some(arn("ec2", "security-group/sg-new".into()))
         }
+        ("ec2", "AuthorizeSecurityGroupEgress")
+            if field("TagSpecification.1.ResourceType").is_some() =>
+        {
+            // Tags on the new rule need CreateTags on it (tag-on-create).
+            pairs.push((
+                "ec2:CreateTags".into(),
+                arn("ec2", "security-group-rule/sgr-new".into()),
+            ));
+            field("GroupId").map(|g| arn("ec2", format!("security-group/{g}")))
+        }
         ("ec2", "CreateTags" | "DeleteTags") => {
             field("ResourceId.1").map(|g| arn("ec2", format!("security-group/{g}")))
         }
