@@ -14,6 +14,7 @@ mod deployment;
 mod emulator;
 mod events;
 mod forged;
+mod groups;
 mod health;
 mod inspect;
 mod logs;

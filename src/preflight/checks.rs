@@ -46,6 +46,27 @@ pub fn network(spec: &Spec, facts: &Facts) -> Vec<Check> {
     checks
 }
 
+/// `SecurityGroupIds`: each exists and is in `VpcId` (ECS refuses a group of another VPC only
+/// at CreateService or UpdateService).
+pub fn joined_groups(spec: &Spec, facts: &Facts) -> Vec<Check> {
+    let vpc = &spec.vpc_id;
+    let check = |id: &String| {
+        let found = facts.joined_groups.iter().find(|g| &g.id == id);
+        let problem = match found {
+            None => Some(format!(
+                "security group {id} (SecurityGroupIds) does not exist"
+            )),
+            Some(g) if &g.vpc_id != vpc => Some(format!(
+                "security group {id} (SecurityGroupIds) is in {}, not in {vpc}",
+                g.vpc_id
+            )),
+            Some(_) => None,
+        };
+        Check::new(format!("security group {id} is in {vpc}"), problem)
+    };
+    spec.security_group_ids.iter().map(check).collect()
+}
+
 /// The listener, its load balancer, the zones it serves and its security group.
 pub fn load_balancer(spec: &Spec, facts: &Facts) -> Vec<Check> {
     let listener = &spec.listener_arn;

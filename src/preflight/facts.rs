@@ -50,6 +50,8 @@ pub struct Facts {
     /// The ids of this stack resource's security groups in `VpcId` (a replacement keeps its
     /// set's).
     pub task_groups: Vec<String>,
+    /// Those of `SecurityGroupIds` that exist.
+    pub joined_groups: Vec<SecurityGroup>,
 }
 
 /// Reads everything preflight checks, concurrently.
@@ -57,29 +59,32 @@ pub async fn gather(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Facts> {
     let (ec2, elb) = (&c.ec2, &c.elb);
     let (vpc_id, listener) = (spec.vpc_id.as_str(), spec.listener_arn.as_str());
     let lb_arn = load_balancer::arn_of_listener(listener).unwrap_or_default();
-    let ((vpc_exists, subnets, route_tables, endpoints, sg), (lb, listeners, listed, limit)) =
-        tokio::join!(
-            async {
-                tokio::join!(
-                    vpc::exists(ec2, vpc_id),
-                    subnet::find_all(ec2, &spec.subnet_ids),
-                    route_table::find_all_in(ec2, vpc_id),
-                    vpc_endpoint::find_all_in(ec2, vpc_id),
-                    security_group::find_id(ec2, &spec.load_balancer_security_group_id),
-                )
-                .all_ok()
-            },
-            async {
-                tokio::join!(
-                    load_balancer::find(elb, &lb_arn),
-                    load_balancer::listeners(elb, &lb_arn),
-                    listener_rule::listed(elb, listener),
-                    load_balancer::rules_limit(elb),
-                )
-                .all_ok()
-            },
-        )
-        .all_ok()?;
+    let (
+        (vpc_exists, subnets, route_tables, endpoints, sg, joined),
+        (lb, listeners, listed, limit),
+    ) = tokio::join!(
+        async {
+            tokio::join!(
+                vpc::exists(ec2, vpc_id),
+                subnet::find_all(ec2, &spec.subnet_ids),
+                route_table::find_all_in(ec2, vpc_id),
+                vpc_endpoint::find_all_in(ec2, vpc_id),
+                security_group::find_id(ec2, &spec.load_balancer_security_group_id),
+                security_group::find_ids(ec2, &spec.security_group_ids),
+            )
+            .all_ok()
+        },
+        async {
+            tokio::join!(
+                load_balancer::find(elb, &lb_arn),
+                load_balancer::listeners(elb, &lb_arn),
+                listener_rule::listed(elb, listener),
+                load_balancer::rules_limit(elb),
+            )
+            .all_ok()
+        },
+    )
+    .all_ok()?;
     let mut facts = Facts {
         vpc_exists,
         subnets,
@@ -97,6 +102,7 @@ pub async fn gather(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Facts> {
         neighbours: Vec::new(),
         load_balancer_groups: Vec::new(),
         task_groups: Vec::new(),
+        joined_groups: joined,
     };
     let others: Vec<&String> = listeners.iter().filter(|l| *l != listener).collect();
     second_round(

@@ -71,6 +71,7 @@ pub async fn run(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Report> {
 pub fn evaluate(spec: &Spec, facts: &facts::Facts, derived: u32) -> Report {
     let mut all = checks::network(spec, facts);
     all.extend(checks::load_balancer(spec, facts));
+    all.extend(checks::joined_groups(spec, facts));
     all.extend(reach::check(spec, facts));
     let (rule, priority) = checks::rule(spec, facts, derived);
     all.extend(rule);

@@ -32,9 +32,15 @@ pub fn check(spec: &Spec, facts: &Facts) -> Option<Check> {
         .cloned()
         .collect();
     let groups = &facts.load_balancer_groups;
+    let tasks: Vec<String> = facts
+        .task_groups
+        .iter()
+        .chain(&spec.security_group_ids)
+        .cloned()
+        .collect();
     let unreached: Vec<String> = subnets
         .iter()
-        .filter(|s| !reaches(groups, port, std::slice::from_ref(s), &facts.task_groups))
+        .filter(|s| !reaches(groups, port, std::slice::from_ref(s), &tasks))
         .map(|s| format!("{} ({})", s.id, s.cidr))
         .collect();
     let problem = (!unreached.is_empty()).then(|| {

@@ -187,6 +187,7 @@ fn healthy() -> Facts {
         load_balancer_security_group: Some(alb_group(all_out("0.0.0.0/0"))),
         load_balancer_groups: vec![alb_group(all_out("0.0.0.0/0"))],
         task_groups: Vec::new(),
+        joined_groups: Vec::new(),
         rule: None,
         priority_ours: false,
         neighbours: Vec::new(),
@@ -428,4 +429,21 @@ fn the_load_balancer_must_be_let_out_to_the_tasks_on_the_container_port() {
     let mut facts = healthy();
     facts.load_balancer_groups = vec![alb_group(Vec::new())];
     assert!(problems(&spec(json!({"LoadBalancerEgress": "managed"})), &facts).is_empty());
+}
+
+#[test]
+fn joined_groups_must_exist_in_the_vpc() {
+    let mut facts = healthy();
+    let mut db = alb_group(Vec::new());
+    (db.id, db.vpc_id) = ("sg-db".into(), "vpc-2".into());
+    facts.joined_groups = vec![db];
+    let joined = spec(json!({"SecurityGroupIds": ["sg-db", "sg-gone"]}));
+    let found = problems(&joined, &facts);
+    assert_eq!(
+        found,
+        [
+            "security group sg-db (SecurityGroupIds) is in vpc-2, not in vpc-1",
+            "security group sg-gone (SecurityGroupIds) does not exist"
+        ]
+    );
 }

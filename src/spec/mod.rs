@@ -49,6 +49,8 @@ pub struct Spec {
     /// The `LoadBalancerEgress` property: whether prod-e makes the load balancer's outbound
     /// rule to the tasks.
     pub load_balancer_egress: bool,
+    /// The `SecurityGroupIds` property: groups the tasks join beside prod-e's own.
+    pub security_group_ids: Vec<String>,
     /// The `ClusterName` property.
     pub cluster_name: String,
     /// The `ContainerInsights` property (`None`: the account's default, left as it is).
@@ -270,6 +272,7 @@ fn read(r: &mut Reader) -> Spec {
         listener_arn: r.text(&LISTENER_ARN),
         load_balancer_security_group_id: r.text(&LOAD_BALANCER_SECURITY_GROUP_ID),
         load_balancer_egress: r.text(&LOAD_BALANCER_EGRESS) == "managed",
+        security_group_ids: r.values(&SECURITY_GROUP_IDS),
         cluster_name: r.text(&CLUSTER_NAME),
         container_insights: Some(r.text(&CONTAINER_INSIGHTS)).filter(|v| !v.is_empty()),
         service_name: r.text(&SERVICE_NAME),

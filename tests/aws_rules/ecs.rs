@@ -1,4 +1,4 @@
-//! Rules 3–6 and 10: ECS clusters and services as AWS keeps them.
+//! Rules 3–6, 10 and 19: ECS clusters and services as AWS keeps them.
 
 use std::time::Duration;
 
@@ -155,4 +155,40 @@ async fn a_deleted_service_cannot_be_updated() {
     assert_eq!(refusal(update.clone().send().await), inactive, "DRAINING");
     a.proxy.rules.draining_for(Duration::ZERO);
     assert_eq!(refusal(update.send().await), inactive, "INACTIVE");
+}
+
+/// Rule 19: at most five security groups in a service's `awsvpcConfiguration`.
+#[tokio::test]
+async fn more_than_five_security_groups_are_refused() {
+    use aws_sdk_ecs::types::{AwsVpcConfiguration, NetworkConfiguration};
+    let a = Account::with_ecs_role().await;
+    a.proxy.rules.fresh_reads(0);
+    let net = crate::support::Network::create(&a.moto).await;
+    let (cluster, td) = (
+        cluster(&a.moto).await,
+        task_definition(&a.aws, "nginx:1.27").await,
+    );
+    let mut made = Vec::new();
+    for _ in 0..6 {
+        let group = a.moto.ec2.create_security_group().group_name(unique());
+        let group = group.description("g").vpc_id(&net.vpc_id).send().await;
+        made.push(group.expect("group").group_id().expect("id").to_string());
+    }
+    let with = |n: usize| {
+        let groups = made[..n].to_vec();
+        let vpc = AwsVpcConfiguration::builder()
+            .set_subnets(Some(net.subnet_ids.clone()))
+            .set_security_groups(Some(groups))
+            .build()
+            .expect("awsvpc");
+        NetworkConfiguration::builder()
+            .awsvpc_configuration(vpc)
+            .build()
+    };
+    let six = service(&a.aws, &cluster, "six", &td).network_configuration(with(6));
+    let refused = refusal(six.send().await);
+    assert_eq!(refused.0, "InvalidParameterException", "{refused:?}");
+    assert!(refused.1.contains("at most 5"), "{refused:?}");
+    let five = service(&a.aws, &cluster, "five", &td).network_configuration(with(5));
+    five.send().await.expect("five groups are taken");
 }

@@ -75,9 +75,11 @@ pub(super) fn network(
     } else {
         AssignPublicIp::Disabled
     };
+    let groups =
+        std::iter::once(security_group_id.to_string()).chain(spec.security_group_ids.clone());
     let vpc = AwsVpcConfiguration::builder()
         .set_subnets(Some(spec.subnet_ids.clone()))
-        .security_groups(security_group_id)
+        .set_security_groups(Some(groups.collect()))
         .assign_public_ip(public_ip)
         .build()?;
     Ok(NetworkConfiguration::builder()

@@ -49,6 +49,21 @@ pub const LOAD_BALANCER_EGRESS: Property = Property {
          tasks' group on ContainerPort (tagged, removed with the service); not set: one of the \
          load balancer's groups must allow that traffic out already (preflight checks it)",
 };
+/// The `SecurityGroupIds` property.
+pub const SECURITY_GROUP_IDS: Property = Property {
+    name: "SecurityGroupIds",
+    kind: Kind::Values {
+        check: checks::security_group_id,
+        max: MAX_SECURITY_GROUP_IDS,
+    },
+    default: Default::Empty,
+    effect: Effect::Network,
+    doc: "existing security groups of VpcId the tasks join beside prod-e's own (a database's \
+         client group, say); ECS allows 5 in all",
+};
+/// The most groups `SecurityGroupIds` may name: ECS takes 5 security groups per
+/// `awsvpcConfiguration` (ECS API reference, `AwsVpcConfiguration`), and prod-e's own is one.
+pub const MAX_SECURITY_GROUP_IDS: usize = 4;
 /// The `AssignPublicIp` property.
 pub const ASSIGN_PUBLIC_IP: Property = Property {
     name: "AssignPublicIp",

@@ -236,3 +236,24 @@ pub async fn not_active(rules: &AwsRules, moto: &Upstream, body: &Value) -> Opti
     (found["status"] != "ACTIVE")
         .then(|| Verdict::Refuse(Refusal::new("ServiceNotActiveException", message)))
 }
+
+/// ECS's limit of security groups in one `awsvpcConfiguration` (ECS API reference,
+/// `AwsVpcConfiguration`: "There's a limit of 5 security groups").
+pub const MAX_SECURITY_GROUPS: usize = 5;
+
+/// Rule 19: a CreateService or UpdateService whose `awsvpcConfiguration` names more than
+/// [`MAX_SECURITY_GROUPS`] security groups is refused (`InvalidParameterException`); moto takes
+/// any number.
+pub fn too_many_groups(rules: &AwsRules, body: &Value) -> Option<Verdict> {
+    if !rules.on(Rule::SecurityGroupLimit) {
+        return None;
+    }
+    let groups = &body["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"];
+    let n = groups.as_array().map_or(0, Vec::len);
+    (n > MAX_SECURITY_GROUPS).then(|| {
+        Verdict::Refuse(Refusal::new(
+            "InvalidParameterException",
+            format!("{n} security groups were given; awsvpcConfiguration takes at most {MAX_SECURITY_GROUPS}."),
+        ))
+    })
+}

@@ -26,6 +26,7 @@
 //! | 16 | CreateTargetGroup of an existing name with the same settings returns that group (moto: `DuplicateTargetGroupName`); with other settings `DuplicateTargetGroupName` | ELBv2 API reference, CreateTargetGroup ("If you attempt to create multiple target groups with the same settings, each call succeeds") | `elbv2::a_target_group_created_again_with_the_same_settings_is_returned` |
 //! | 17 | CloudFormation's DescribeStacks / DescribeStackResource / DescribeStackEvents of a stack the tests run answer what CloudFormation shows while it waits for, cancels or rolls back an operation (moto cannot run custom resources) | CloudFormation API Reference, DescribeStackResource, DescribeStackEvents, CancelUpdateStack; cloudformation-coverage-roadmap#1814, remind101/empire#918 | `cloudformation::cloudformation_shows_each_resource_as_the_events_it_sent_left_it` |
 //! | 18 | A service behind a load balancer none of whose security groups lets TCP out to its tasks on the container port never has a healthy target: its rollout fails with the unhealthy-target event ([`reach`]) | ELB guide, Security groups for your Application Load Balancer; ECS Developer Guide, Troubleshooting service load balancers | `elbv2::a_load_balancer_that_cannot_reach_its_tasks_never_sees_them_healthy` |
+//! | 19 | CreateService / UpdateService with more than 5 security groups in `awsvpcConfiguration`: `InvalidParameterException` (moto takes any number) | ECS API reference, AwsVpcConfiguration ("a limit of 5 security groups") | `ecs::more_than_five_security_groups_are_refused` |
 
 pub mod alarms;
 pub mod capacity;
@@ -72,6 +73,7 @@ pub enum Rule {
     /// the operator's proxy, which sees moto's own stacks.
     CloudFormation,
     Reach,
+    SecurityGroupLimit,
 }
 
 /// An AWS error: HTTP status, code and message.
@@ -226,6 +228,11 @@ impl AwsRules {
     pub async fn before(&self, moto: &Upstream, call: &Call) -> Verdict {
         let fields = Fields::of(call);
         let body = &fields.body;
+        let writes_service = call.service == "ecs"
+            && ["CreateService", "UpdateService"].contains(&call.action.as_str());
+        if let Some(refused) = ecs::too_many_groups(self, body).filter(|_| writes_service) {
+            return refused;
+        }
         let verdict = match (call.service.as_str(), call.action.as_str()) {
             ("iam", action) => iam::play(self, action, &fields),
             ("ec2", "AuthorizeSecurityGroupIngress") => fresh::security_group(self, &fields),
