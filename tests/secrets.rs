@@ -105,3 +105,55 @@ async fn secrets_reach_the_container_and_the_execution_role_reads_exactly_them()
         .assert_success();
     assert_eq!(secrets_policy(&h, &exec).await, None);
 }
+
+/// A private registry's credentials (issue #25): the container pulls with the secret, only the
+/// execution role may read it, and without that read no task starts (the proxy's rule 20).
+#[tokio::test]
+async fn a_private_registry_image_pulls_with_credentials_only_the_execution_role_reads() {
+    let h = Harness::new().await;
+    let stack = Stack::new("registry");
+    const REGISTRY: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ghcr-Qw3rTy";
+    let props = h.properties(json!({
+        "ClusterName": format!("registry-{}", unique()),
+        "Image": "ghcr.io/acme/private-app:1.4",
+        "RepositoryCredentials": {"CredentialsParameter": REGISTRY},
+    }));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let exec = stack.deployment(&props).execution_role();
+    let policy = secrets_policy(&h, &exec).await.expect("the secrets policy");
+    let reads = json!([{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                         "Resource": [REGISTRY]}]);
+    assert_eq!(policy["Statement"], reads);
+    let td = h.clients.ecs.describe_task_definition();
+    let td = td
+        .task_definition(out.data("TaskDefinitionArn"))
+        .send()
+        .await
+        .expect("td");
+    let container = &td.task_definition().expect("td").container_definitions()[0];
+    let credentials = container
+        .repository_credentials()
+        .map(|c| c.credentials_parameter());
+    assert_eq!(credentials, Some(REGISTRY));
+    // Without the read (an execution role someone narrowed), the next revision never starts.
+    let iam = &h.clients.iam;
+    let dropped = iam
+        .delete_role_policy()
+        .role_name(&exec)
+        .policy_name("prod-e-secrets");
+    dropped.send().await.expect("the read taken away");
+    let mut next = props.clone();
+    next["Image"] = json!("ghcr.io/acme/private-app:1.5");
+    let id = out.physical_id();
+    let failed = h.invoke(stack.update(&id, &props, &next)).await;
+    assert_eq!(failed.status(), "FAILED", "{:?}", failed.response);
+    assert!(
+        failed
+            .reason()
+            .contains("unable to pull secrets or registry auth"),
+        "{}",
+        failed.reason()
+    );
+    h.invoke(stack.delete(&id, &props)).await.assert_success();
+}

@@ -222,7 +222,7 @@ pub(super) async fn revoke(
         (
             &exec.name,
             role::SECRETS_POLICY_NAME,
-            new.secrets.is_empty() && (continued || secrets_changed(diff)),
+            new.secret_sources().is_empty() && (continued || secrets_changed(diff)),
         ),
         (
             &task.name,

@@ -170,7 +170,9 @@ pub fn egress(spec: &Spec, facts: &Facts) -> Vec<Check> {
 fn interface_endpoints(spec: &Spec) -> Vec<&'static str> {
     let from = |service: &str| {
         let service = format!(":{service}:");
-        spec.secrets.values().any(|arn| arn.contains(&service))
+        spec.secret_sources()
+            .iter()
+            .any(|arn| arn.contains(&service))
     };
     let mut also = Vec::new();
     if from("secretsmanager") {

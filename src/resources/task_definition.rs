@@ -2,8 +2,8 @@
 
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, CpuArchitecture, EphemeralStorage, HealthCheck,
-    KeyValuePair, LogConfiguration, LogDriver, NetworkMode, OsFamily, PortMapping, RuntimePlatform,
-    Secret, TransportProtocol,
+    KeyValuePair, LogConfiguration, LogDriver, NetworkMode, OsFamily, PortMapping,
+    RepositoryCredentials, RuntimePlatform, Secret, TransportProtocol,
 };
 use aws_sdk_ecs::Client;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
@@ -218,10 +218,26 @@ fn container(
         .set_environment(Some(environment))
         .log_configuration(logging)
         .set_secrets(Some(secrets(spec)?).filter(|s| !s.is_empty()))
+        .set_repository_credentials(credentials(spec)?)
         .readonly_root_filesystem(spec.readonly_root_filesystem)
         .stop_timeout(spec.stop_timeout as i32)
         .set_health_check(health_check(spec)?)
         .build())
+}
+
+/// The private registry's credentials (`RepositoryCredentials`), if any: ECS reads the secret
+/// with the execution role to pull the image.
+fn credentials(
+    spec: &Spec,
+) -> Result<Option<RepositoryCredentials>, aws_sdk_ecs::error::BuildError> {
+    let Some(o) = spec.repository_credentials.as_ref() else {
+        return Ok(None);
+    };
+    let arn = o.text("CredentialsParameter");
+    RepositoryCredentials::builder()
+        .credentials_parameter(arn)
+        .build()
+        .map(Some)
 }
 
 /// The container's secrets: each variable from its secret or parameter ARN (never read here).

@@ -51,6 +51,21 @@ pub fn secret_source(s: &str) -> Result<(), String> {
     }
 }
 
+/// A Secrets Manager secret ARN (`arn:…:secretsmanager:…:secret:…`).
+pub fn secret_arn(s: &str) -> Result<(), String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let secret = parts.first() == Some(&"arn")
+        && parts.len() >= 7
+        && parts.get(2) == Some(&"secretsmanager")
+        && parts[5] == "secret";
+    match secret {
+        true => Ok(()),
+        false => Err(format!(
+            "{s:?} must be a Secrets Manager secret ARN (arn:…:secretsmanager:…:secret:…)"
+        )),
+    }
+}
+
 /// A KMS key ARN (`arn:…:kms:…:key/…`).
 pub fn kms_key_arn(s: &str) -> Result<(), String> {
     match s.starts_with("arn:") && s.contains(":kms:") && s.contains(":key/") {

@@ -1,10 +1,12 @@
 //! The custom resource's Properties: typed and validated (every problem at once) as the table
-//! in [`schema`] describes them, the diff old → new, and the lenient [`Locator`] for Delete.
+//! in [`schema`] describes them, the diff old → new ([`Diff`]), and the lenient [`Locator`] for
+//! Delete.
 
 pub mod alarms;
 pub mod capacity;
 pub mod caps;
 pub mod checks;
+mod diff;
 pub mod documents;
 pub mod health;
 mod locator;
@@ -20,19 +22,20 @@ pub mod schema;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::naming::{Tags, FINGERPRINT_LEN};
+pub use diff::Diff;
 pub use locator::Locator;
 use object::Object;
 pub use problem::{Invalid, Problem};
 use reader::Reader;
 use routing::{HttpHeader, QueryStringValue, Routing};
-use schema::{Default, Effect, Property, ALIASES, CLOUDFORMATION_PROPERTIES, PROPERTIES};
+use schema::{Default, Property, ALIASES, CLOUDFORMATION_PROPERTIES, PROPERTIES};
 
 /// What a deployment should be. Serialized field names are the property names ([`schema`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -135,6 +138,8 @@ pub struct Spec {
     pub secrets: BTreeMap<String, String>,
     /// The `SecretsKmsKeyArn` property (`""`: none).
     pub secrets_kms_key_arn: String,
+    /// The `RepositoryCredentials` property.
+    pub repository_credentials: Option<Object>,
     /// The `TaskRolePolicyArns` property.
     pub task_role_policy_arns: Vec<String>,
     /// The `TaskRolePolicy` property, as compact JSON (`None`: none).
@@ -208,6 +213,14 @@ impl Spec {
     /// The target group's health check.
     pub fn target_health_check(&self) -> health::TargetHealthCheck {
         health::TargetHealthCheck::of(&self.health_check)
+    }
+
+    /// The secrets the execution role reads for the task: `Secrets`' values and the
+    /// `RepositoryCredentials` secret.
+    pub fn secret_sources(&self) -> Vec<String> {
+        let credentials = self.repository_credentials.as_ref();
+        let credentials = credentials.map(|o| o.text("CredentialsParameter"));
+        self.secrets.values().cloned().chain(credentials).collect()
     }
 
     /// The listener rule's conditions.
@@ -314,72 +327,11 @@ fn read(r: &mut Reader) -> Spec {
         environment: r.map(&ENVIRONMENT),
         secrets: r.map(&SECRETS),
         secrets_kms_key_arn: r.text(&SECRETS_KMS_KEY_ARN),
+        repository_credentials: r.object(&REPOSITORY_CREDENTIALS),
         task_role_policy_arns: r.values(&TASK_ROLE_POLICY_ARNS),
         task_role_policy: r.policy_document(&TASK_ROLE_POLICY),
         tags: r.map(&TAGS),
         wait_for_steady_state: r.boolean(&WAIT_FOR_STEADY_STATE),
-    }
-}
-
-/// The properties an Update changes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Diff {
-    /// The names of the changed properties.
-    pub changed: BTreeSet<&'static str>,
-    /// Whether the service moves between the FARGATE launch type and a capacity provider
-    /// strategy (a replacement, though the property itself changes in place).
-    pub capacity_switch: bool,
-    /// Every in-place property is re-applied because the old values are unknown
-    /// ([`Diff::all_in_place`]): what is in AWS converges to the new values.
-    pub reapplied: bool,
-}
-
-impl Diff {
-    /// Changed properties that need a new set of resources.
-    pub fn needs_replacement(&self) -> Vec<&'static str> {
-        let mut names = self.with(|p| p.needs_replacement());
-        if self.capacity_switch {
-            names.push(schema::CAPACITY_PROVIDER_STRATEGY.name);
-        }
-        names
-    }
-
-    /// Whether a changed property has `effect`.
-    pub fn any(&self, effect: Effect) -> bool {
-        !self.with(|p| p.effect == effect).is_empty()
-    }
-
-    /// The changed properties `keep` accepts, in the table's order.
-    pub fn with(&self, keep: impl Fn(&Property) -> bool) -> Vec<&'static str> {
-        PROPERTIES
-            .iter()
-            .filter(|p| keep(p) && self.changed.contains(p.name))
-            .map(|p| p.name)
-            .collect()
-    }
-
-    /// Whether nothing changed.
-    pub fn is_empty(&self) -> bool {
-        self.changed.is_empty()
-    }
-
-    /// Whether the listener rule's conditions, or its priority given in `new`, change.
-    pub fn reroutes(&self, new: &Spec) -> bool {
-        self.any(Effect::Routing) || (self.any(Effect::Priority) && new.rule_priority.is_some())
-    }
-
-    /// Every in-place property, for re-applying a spec whose previous values are unknown.
-    pub fn all_in_place() -> Self {
-        let changed = PROPERTIES
-            .iter()
-            .filter(|p| !p.needs_replacement())
-            .map(|p| p.name)
-            .collect();
-        Diff {
-            changed,
-            capacity_switch: false,
-            reapplied: true,
-        }
     }
 }
 

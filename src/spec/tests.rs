@@ -1,7 +1,10 @@
 //! Unit tests of the Properties: defaults, coercion, every bad input named, the schema and the
 //! documents generated from it.
 
+use std::collections::BTreeSet;
+
 use super::checks::fargate_size;
+use super::schema::Effect;
 use super::*;
 use serde_json::json;
 

@@ -7,16 +7,19 @@ use serde_json::json;
 
 use crate::spec::Spec;
 
-/// The execution role's policy for `spec`'s secrets, `None` without any: GetSecretValue on
-/// exactly its secrets, GetParameters on exactly its parameters, and Decrypt with its KMS key if
-/// it names one (ECS Developer Guide, "Required IAM permissions for Amazon ECS secrets"). A
+/// The execution role's policy for `spec`'s secrets (`Secrets` and the `RepositoryCredentials`
+/// secret: ECS Developer Guide, "Private registry authentication for tasks"), `None` without
+/// any: GetSecretValue on exactly its secrets, GetParameters on exactly its parameters, and
+/// Decrypt with its KMS key if it names one (ECS Developer Guide, "Required IAM permissions for
+/// Amazon ECS secrets"). A
 /// secret's `:json-key:version-stage:version-id` suffix is ECS's, not part of its ARN.
 pub fn secrets_policy(spec: &Spec) -> Option<String> {
-    if spec.secrets.is_empty() {
+    let sources = spec.secret_sources();
+    if sources.is_empty() {
         return None;
     }
     let (mut secrets, mut parameters) = (BTreeSet::new(), BTreeSet::new());
-    for arn in spec.secrets.values() {
+    for arn in &sources {
         let parts: Vec<&str> = arn.split(':').collect();
         match parts.get(2) {
             Some(&"ssm") => parameters.insert(arn.clone()),

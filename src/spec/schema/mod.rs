@@ -23,7 +23,7 @@ const fn text(check: fn(&str) -> Result<(), String>, pattern: &'static str) -> K
 const ECS_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
 
 /// Every property, in the order of the README's table.
-pub const PROPERTIES: [Property; 51] = [
+pub const PROPERTIES: [Property; 52] = [
     VPC_ID,
     SUBNET_IDS,
     LISTENER_ARN,
@@ -71,6 +71,7 @@ pub const PROPERTIES: [Property; 51] = [
     ENVIRONMENT,
     SECRETS,
     SECRETS_KMS_KEY_ARN,
+    REPOSITORY_CREDENTIALS,
     TASK_ROLE_POLICY_ARNS,
     TASK_ROLE_POLICY,
     TAGS,

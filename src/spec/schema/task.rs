@@ -1,6 +1,7 @@
 //! The properties of the task definition: the container, its size, platform and health check.
 
 use super::{text, Default, Effect, Kind, Property, ECS_NAME};
+use crate::spec::object::{Field, FieldKind, Object};
 use crate::spec::{checks, health};
 
 /// The `TaskFamily` property.
@@ -173,6 +174,36 @@ pub const TASK_ROLE_POLICY: Property = Property {
 /// IAM's ceiling on managed policies attached to one role (10 by default, adjustable to 20:
 /// IAM User Guide, "IAM and AWS STS quotas").
 const MANAGED_POLICIES_PER_ROLE: usize = 20;
+/// The `RepositoryCredentials` property.
+pub const REPOSITORY_CREDENTIALS: Property = Property {
+    name: "RepositoryCredentials",
+    kind: Kind::Object {
+        fields: &CREDENTIALS_FIELDS,
+        check: credentials,
+    },
+    default: Default::Empty,
+    effect: Effect::Secrets,
+    doc: "a private registry's credentials for Image (Docker Hub, GHCR, Quay…), ECS's \
+         `repositoryCredentials`: `{\"CredentialsParameter\": <Secrets Manager secret ARN>}`; \
+         only the execution role may read that secret, within the template's SecretsAllowedArns",
+};
+/// The fields of `RepositoryCredentials` (CloudFormation's `RepositoryCredentials`).
+pub const CREDENTIALS_FIELDS: [Field; 1] = [Field {
+    name: "CredentialsParameter",
+    kind: FieldKind::Text {
+        check: checks::secret_arn,
+        default: None,
+    },
+    doc: "the ARN of the Secrets Manager secret holding `username` and `password`",
+}];
+
+/// `RepositoryCredentials` names its secret.
+fn credentials(o: &Object) -> Result<(), String> {
+    match o.text("CredentialsParameter").is_empty() {
+        true => Err("CredentialsParameter is required".to_string()),
+        false => Ok(()),
+    }
+}
 /// The `SecretsKmsKeyArn` property.
 pub const SECRETS_KMS_KEY_ARN: Property = Property {
     name: "SecretsKmsKeyArn",

@@ -27,9 +27,11 @@
 //! | 17 | CloudFormation's DescribeStacks / DescribeStackResource / DescribeStackEvents of a stack the tests run answer what CloudFormation shows while it waits for, cancels or rolls back an operation (moto cannot run custom resources) | CloudFormation API Reference, DescribeStackResource, DescribeStackEvents, CancelUpdateStack; cloudformation-coverage-roadmap#1814, remind101/empire#918 | `cloudformation::cloudformation_shows_each_resource_as_the_events_it_sent_left_it` |
 //! | 18 | A service behind a load balancer none of whose security groups lets TCP out to its tasks on the container port never has a healthy target: its rollout fails with the unhealthy-target event ([`reach`]) | ELB guide, Security groups for your Application Load Balancer; ECS Developer Guide, Troubleshooting service load balancers | `elbv2::a_load_balancer_that_cannot_reach_its_tasks_never_sees_them_healthy` |
 //! | 19 | CreateService / UpdateService with more than 5 security groups in `awsvpcConfiguration`: `InvalidParameterException` (moto takes any number) | ECS API reference, AwsVpcConfiguration ("a limit of 5 security groups") | `ecs::more_than_five_security_groups_are_refused` |
+//! | 20 | A task whose `repositoryCredentials` secret its execution role may not read never starts: the rollout fails with `ResourceInitializationError: unable to pull secrets or registry auth` ([`credentials`]) | ECS Developer Guide, Private registry authentication for tasks | `secrets::a_private_registry_image_pulls_with_credentials_only_the_execution_role_reads` (in `tests/secrets.rs`) |
 
 pub mod alarms;
 pub mod capacity;
+pub mod credentials;
 pub mod ecs;
 pub mod elbv2;
 pub mod fresh;
@@ -74,6 +76,7 @@ pub enum Rule {
     CloudFormation,
     Reach,
     SecurityGroupLimit,
+    Credentials,
 }
 
 /// An AWS error: HTTP status, code and message.
@@ -233,6 +236,9 @@ impl AwsRules {
         if let Some(refused) = ecs::too_many_groups(self, body).filter(|_| writes_service) {
             return refused;
         }
+        if writes_service && call.action == "UpdateService" {
+            credentials::unreadable(self, moto, body).await;
+        }
         let verdict = match (call.service.as_str(), call.action.as_str()) {
             ("iam", action) => iam::play(self, action, &fields),
             ("ec2", "AuthorizeSecurityGroupIngress") => fresh::security_group(self, &fields),
@@ -282,6 +288,7 @@ impl AwsRules {
         match elbv2::unassociated(self, moto, body).await {
             None => {
                 reach::unreachable(self, moto, body).await;
+                credentials::unreadable(self, moto, body).await;
                 fresh::association(self, body)
             }
             refused => refused,

@@ -18,6 +18,8 @@ use crate::REGION;
 pub struct Upstream {
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     ec2: aws_sdk_ec2::Client,
+    /// Moto's IAM, for the rules' reads.
+    pub iam: aws_sdk_iam::Client,
     http: reqwest::Client,
     url: String,
     /// Shows a service as the proxy's DescribeServices would.
@@ -38,6 +40,7 @@ impl Upstream {
         Upstream {
             elb: c.elb.clone(),
             ec2: c.ec2.clone(),
+            iam: c.iam.clone(),
             http,
             url: url.to_string(),
             rollouts,
