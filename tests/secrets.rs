@@ -157,3 +157,45 @@ async fn a_private_registry_image_pulls_with_credentials_only_the_execution_role
     );
     h.invoke(stack.delete(&id, &props)).await.assert_success();
 }
+
+/// An image behind an ECR pull-through cache (issue #25): with the operator's prefix
+/// (`PullThroughCacheRepositoryArns`) the execution role may import into exactly its repository;
+/// without it the role may only pull, and no task starts (the proxy's rule 21).
+#[tokio::test]
+async fn a_pull_through_cache_image_is_imported_by_the_execution_role() {
+    use crate::support::{ACCOUNT, REGION};
+    let mut h = Harness::new().await;
+    h.proxy.rules.pull_through_cache("docker-hub");
+    let registry = format!("{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com");
+    let image = format!("{registry}/docker-hub/library/nginx:1.27");
+    let repository = format!("arn:aws:ecr:{REGION}:{ACCOUNT}:repository/docker-hub/library/nginx");
+    let props = |h: &Harness, name: &str| {
+        h.properties(json!({"ClusterName": format!("{name}-{}", unique()), "Image": image}))
+    };
+    let (stack, off) = (Stack::new("cache-off"), props(&h, "cache-off"));
+    let refused = h.invoke(stack.create(&off)).await;
+    assert_eq!(refused.status(), "FAILED", "{:?}", refused.response);
+    let import = format!("ecr:BatchImportUpstreamImage on {repository}");
+    assert!(refused.reason().contains(&import), "{}", refused.reason());
+    let cache = format!("arn:aws:ecr:{REGION}:{ACCOUNT}:repository/docker-hub/*");
+    h.provider.clients.roles.pull_through_repositories = vec![cache];
+    let (stack, on) = (Stack::new("cache-on"), props(&h, "cache-on"));
+    let out = h.invoke(stack.create(&on)).await;
+    out.assert_success();
+    let exec = stack.deployment(&on).execution_role();
+    let policy = h
+        .clients
+        .iam
+        .get_role_policy()
+        .role_name(&exec)
+        .policy_name("prod-e-execution");
+    let policy = policy.send().await.expect("the execution policy");
+    let policy = crate::support::http::percent_decode(policy.policy_document());
+    let policy: Value = serde_json::from_str(&policy).expect("json");
+    let imports = json!({"Effect": "Allow",
+        "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"], "Resource": [repository]});
+    assert_eq!(policy["Statement"][3], imports);
+    h.invoke(stack.delete(&out.physical_id(), &on))
+        .await
+        .assert_success();
+}

@@ -113,7 +113,8 @@ pub(super) async fn grant_execution(
 }
 
 async fn put_execution_policy(c: &Clients, owner: &Owner, spec: &Spec, exec: &Role) -> Result<()> {
-    let doc = role::execution_policy(&spec.image, &owner.log_group_arn());
+    let caches = &c.roles.pull_through_repositories;
+    let doc = role::execution_policy(&spec.image, &owner.log_group_arn(), caches);
     role::put_policy(&c.iam, &exec.name, role::EXECUTION_POLICY_NAME, &doc).await
 }
 

@@ -388,6 +388,7 @@ pub async fn clients(endpoint: &str) -> Clients {
             task: Some(TASK_ROLE_BOUNDARY.into()),
             execution: Some(EXECUTION_ROLE_BOUNDARY.into()),
             tag_keys: vec![],
+            pull_through_repositories: vec![],
         },
         continuation_key: Some(moto::continuation_key().to_string()),
         ..Clients::new(&config(endpoint).await)

@@ -58,8 +58,13 @@ pub fn secrets_policy(spec: &Spec) -> Option<String> {
 /// Guide, "Amazon ECS task execution IAM role"), for `image` and the log group `log_group_arn`:
 /// write the log group, and, if the image is in a private ECR repository, sign in to ECR
 /// (`ecr:GetAuthorizationToken`, which has no resource) and read that repository's layers. In
-/// place of AmazonECSTaskExecutionRolePolicy, which reads every repository.
-pub fn execution_policy(image: &str, log_group_arn: &str) -> String {
+/// place of AmazonECSTaskExecutionRolePolicy, which reads every repository. A repository that
+/// one of `pull_through` matches (the operator's ECR pull-through cache repositories, ARN
+/// patterns with a trailing `*` as IAM reads them) may also be made and filled from upstream
+/// on the first pull (`ecr:CreateRepository`,
+/// `ecr:BatchImportUpstreamImage`: ECR User Guide, "IAM permissions required to sync an
+/// upstream registry with an Amazon ECR private registry").
+pub fn execution_policy(image: &str, log_group_arn: &str, pull_through: &[String]) -> String {
     let logs = ["logs:CreateLogStream", "logs:PutLogEvents"];
     let mut statements = vec![allow_all(&logs, vec![format!("{log_group_arn}:*")])];
     if let Some(repository) = ecr_repository(image) {
@@ -69,7 +74,15 @@ pub fn execution_policy(image: &str, log_group_arn: &str) -> String {
             "ecr:GetDownloadUrlForLayer",
             "ecr:BatchGetImage",
         ];
-        statements.push(allow_all(&reads, vec![repository]));
+        statements.push(allow_all(&reads, vec![repository.clone()]));
+        let matches = |p: &String| match p.strip_suffix('*') {
+            Some(prefix) => repository.starts_with(prefix),
+            None => *p == repository,
+        };
+        if pull_through.iter().any(matches) {
+            let imports = ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"];
+            statements.push(allow_all(&imports, vec![repository]));
+        }
     }
     json!({"Version": "2012-10-17", "Statement": statements}).to_string()
 }
@@ -161,10 +174,12 @@ mod tests {
 
     #[test]
     fn the_execution_policy_reads_only_its_repository_and_log_group() {
+        const CACHE: &str = "arn:aws:ecr:us-east-1:123456789012:repository/docker-hub/*";
         let group = "arn:aws:logs:us-east-1:1:log-group:/ecs/prod-e-1";
         let policy: serde_json::Value = serde_json::from_str(&execution_policy(
             "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2",
             group,
+            &[CACHE.to_string()],
         ))
         .unwrap();
         let resources: Vec<&serde_json::Value> = policy["Statement"]
@@ -182,7 +197,16 @@ mod tests {
             ]
         );
         let public: serde_json::Value =
-            serde_json::from_str(&execution_policy("node:16", group)).unwrap();
+            serde_json::from_str(&execution_policy("node:16", group, &[])).unwrap();
         assert_eq!(public["Statement"].as_array().map(Vec::len), Some(1));
+        let cached = "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx:1";
+        let cached: serde_json::Value =
+            serde_json::from_str(&execution_policy(cached, group, &[CACHE.into()])).unwrap();
+        assert_eq!(
+            cached["Statement"][3],
+            json!({"Effect": "Allow",
+                   "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
+                   "Resource": [format!("{}library/nginx", CACHE.trim_end_matches('*'))]})
+        );
     }
 }

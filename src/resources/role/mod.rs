@@ -37,6 +37,11 @@ pub const EXECUTION_ROLE_BOUNDARY_ENV: &str = "PROD_E_EXECUTION_ROLE_BOUNDARY";
 /// separated; set by the template).
 pub const ROLE_TAG_KEYS_ENV: &str = "PROD_E_ROLE_TAG_KEYS";
 
+/// The variable listing the ECR pull-through cache repositories (ARN patterns) execution roles
+/// may import upstream images into (`PullThroughCacheRepositoryArns`, comma separated; set by
+/// the template).
+pub const PULL_THROUGH_REPOSITORIES_ENV: &str = "PROD_E_PULL_THROUGH_REPOSITORIES";
+
 /// The template's settings for the roles prod-e creates: the permissions boundaries (managed
 /// policy ARNs) they carry, and the user tag keys they may carry. The template makes both
 /// boundaries and its function policy lets roles be created and granted only under them, and
@@ -51,23 +56,26 @@ pub struct RoleSettings {
     /// The user tag keys roles may carry ([`ROLE_TAG_KEYS_ENV`]; none by default:
     /// [`crate::naming::role_tags`]).
     pub tag_keys: Vec<String>,
+    /// The ECR pull-through cache repositories, ARN patterns
+    /// ([`PULL_THROUGH_REPOSITORIES_ENV`]; none by default).
+    pub pull_through_repositories: Vec<String>,
 }
 
 impl RoleSettings {
-    /// From [`TASK_ROLE_BOUNDARY_ENV`], [`EXECUTION_ROLE_BOUNDARY_ENV`] and
-    /// [`ROLE_TAG_KEYS_ENV`] (unset or empty: none).
+    /// From [`TASK_ROLE_BOUNDARY_ENV`], [`EXECUTION_ROLE_BOUNDARY_ENV`],
+    /// [`ROLE_TAG_KEYS_ENV`] and [`PULL_THROUGH_REPOSITORIES_ENV`] (unset or empty: none).
     pub fn from_env() -> RoleSettings {
         let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let keys = var(ROLE_TAG_KEYS_ENV).unwrap_or_default();
+        let list = |name| {
+            let all = var(name).unwrap_or_default();
+            let items = all.split(',').map(str::trim).filter(|k| !k.is_empty());
+            items.map(str::to_string).collect()
+        };
         RoleSettings {
             task: var(TASK_ROLE_BOUNDARY_ENV),
             execution: var(EXECUTION_ROLE_BOUNDARY_ENV),
-            tag_keys: keys
-                .split(',')
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(str::to_string)
-                .collect(),
+            tag_keys: list(ROLE_TAG_KEYS_ENV),
+            pull_through_repositories: list(PULL_THROUGH_REPOSITORIES_ENV),
         }
     }
 }

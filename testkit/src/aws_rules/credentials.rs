@@ -1,10 +1,14 @@
-//! Rule 20: a task whose container pulls its image with `repositoryCredentials` starts only if
-//! its execution role may read that secret (`secretsmanager:GetSecretValue`; ECS Developer
-//! Guide, "Private registry authentication for tasks": otherwise the task stops with
-//! `ResourceInitializationError: unable to pull secrets or registry auth`). Moto starts no
-//! task, so the rule plays it: a service created or updated onto such a revision whose
-//! execution role's inline policies allow no read of the secret rolls out as the circuit
-//! breaker leaves it. The policies are read from moto with prod-e's own readers.
+//! Rules 20 and 21: what a task's execution role must be allowed for the task to pull its
+//! image; moto starts no task, so the rules play what ECS does. Rule 20: a container that
+//! pulls with `repositoryCredentials` starts only if the role may read that secret
+//! (`secretsmanager:GetSecretValue`; ECS Developer Guide, "Private registry authentication for
+//! tasks": otherwise `ResourceInitializationError: unable to pull secrets or registry auth`).
+//! Rule 21: an image in a repository under an ECR pull-through cache prefix is made and filled
+//! from upstream at its first pull, which needs `ecr:BatchImportUpstreamImage` there (ECR User
+//! Guide, "IAM permissions required to sync an upstream registry with an Amazon ECR private
+//! registry"; otherwise `CannotPullContainerError`). A service created or updated onto such a
+//! revision without the grant rolls out as the circuit breaker leaves it. The role's inline
+//! policies are read from moto with prod-e's own readers.
 
 use serde_json::Value;
 
@@ -15,13 +19,16 @@ use crate::iam::glob;
 use crate::rollout::Rollout;
 use crate::{ACCOUNT, REGION};
 
+const GET_SECRET: &str = "secretsmanager:GetSecretValue";
+const IMPORT: &str = "ecr:BatchImportUpstreamImage";
+
 /// On CreateService or UpdateService (`body`): if the revision's registry credentials cannot
-/// be read by its execution role, the service's rollout fails.
+/// be read by its execution role, or its pull-through cache image cannot be imported, the
+/// service's rollout fails.
 pub async fn unreadable(rules: &AwsRules, moto: &Upstream, body: &Value) {
-    let revision = body["taskDefinition"].as_str().unwrap_or_default();
-    if !rules.on(Rule::Credentials) || revision.is_empty() {
+    let Some(revision) = body["taskDefinition"].as_str() else {
         return;
-    }
+    };
     let asked = serde_json::json!({"taskDefinition": revision});
     let Some(found) = moto.ecs("DescribeTaskDefinition", asked).await else {
         return;
@@ -31,36 +38,62 @@ pub async fn unreadable(rules: &AwsRules, moto: &Upstream, body: &Value) {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let secrets: Vec<String> = containers
-        .iter()
-        .filter_map(|c| c["repositoryCredentials"]["credentialsParameter"].as_str())
-        .map(str::to_string)
-        .collect();
     let role = definition["executionRoleArn"].as_str().unwrap_or_default();
     let role = role.rsplit('/').next().unwrap_or_default();
-    let Some(secret) = secrets.first() else {
-        return;
-    };
-    if reads(moto, role, secret).await {
-        return;
+    let needs = [
+        secret(rules, &containers).map(|s| (GET_SECRET, s)),
+        cached(rules, &containers).map(|r| (IMPORT, r)),
+    ];
+    for (action, resource) in needs.into_iter().flatten() {
+        if !allowed(moto, role, (action, &resource)).await {
+            return stopped(
+                moto,
+                body,
+                format!("not authorized to perform {action} on {resource}"),
+            );
+        }
     }
-    let service = body["serviceName"]
-        .as_str()
-        .or(body["service"].as_str())
-        .unwrap_or_default();
-    let cluster = body["cluster"].as_str().unwrap_or_default();
-    let arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/{service}");
-    let stopped = format!(
-        "(service {service}) task stopped: ResourceInitializationError: unable to pull secrets \
-         or registry auth: unable to retrieve secret from asm: AccessDeniedException: the \
-         execution role is not authorized to perform secretsmanager:GetSecretValue on {secret}"
-    );
-    moto.rollouts()
-        .set_for(&arn, Rollout::Failed(vec![stopped]));
 }
 
-/// Whether an inline policy of role `name` allows `secretsmanager:GetSecretValue` on `secret`.
-async fn reads(moto: &Upstream, name: &str, secret: &str) -> bool {
+/// The service's rollout fails: its tasks stop for `why`, as ECS says it.
+fn stopped(moto: &Upstream, body: &Value, why: String) {
+    let service = body["serviceName"].as_str().or(body["service"].as_str());
+    let service = service.unwrap_or_default();
+    let cluster = body["cluster"].as_str().unwrap_or_default();
+    let arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/{service}");
+    let reason = match why.contains(IMPORT) {
+        true => "CannotPullContainerError: pull access denied",
+        false => "ResourceInitializationError: unable to pull secrets or registry auth",
+    };
+    let event = format!("(service {service}) task stopped: {reason}: the execution role is {why}");
+    moto.rollouts().set_for(&arn, Rollout::Failed(vec![event]));
+}
+
+/// The registry credentials' secret of the first container that has one (rule 20).
+fn secret(rules: &AwsRules, containers: &[Value]) -> Option<String> {
+    let found = containers.iter().find_map(|c| {
+        let credentials = &c["repositoryCredentials"]["credentialsParameter"];
+        credentials.as_str().map(str::to_string)
+    })?;
+    rules.on(Rule::Credentials).then_some(found)
+}
+
+/// The repository ARN of the first container image under a pull-through cache prefix (rule 21).
+fn cached(rules: &AwsRules, containers: &[Value]) -> Option<String> {
+    if !rules.on(Rule::PullThroughCache) {
+        return None;
+    }
+    let prefixes = rules.pull_through();
+    containers.iter().find_map(|c| {
+        let repository = role::ecr_repository(c["image"].as_str()?)?;
+        let name = repository.split_once(":repository/")?.1.to_string();
+        let under = |p: &String| name.starts_with(&format!("{p}/"));
+        prefixes.iter().any(under).then_some(repository)
+    })
+}
+
+/// Whether an inline policy of role `name` allows `action` on `resource`.
+async fn allowed(moto: &Upstream, name: &str, (action, resource): (&str, &str)) -> bool {
     let Ok(policies) = role::inline_policies(&moto.iam, name).await else {
         return true;
     };
@@ -69,7 +102,7 @@ async fn reads(moto: &Upstream, name: &str, secret: &str) -> bool {
             continue;
         };
         let document: Value = serde_json::from_str(&document).unwrap_or_default();
-        if allows(&document, "secretsmanager:GetSecretValue", secret) {
+        if allows(&document, action, resource) {
             return true;
         }
     }
@@ -88,17 +121,13 @@ fn allows(document: &Value, action: &str, resource: &str) -> bool {
             _ => Vec::new(),
         }
     };
-    let statements = list_of(&document["Statement"]);
+    let statements = match &document["Statement"] {
+        Value::Array(a) => a.clone(),
+        other => vec![other.clone()],
+    };
     statements.iter().any(|s| {
         s["Effect"] == "Allow"
             && list(&s["Action"]).iter().any(|a| glob(a, action))
             && list(&s["Resource"]).iter().any(|r| glob(r, resource))
     })
-}
-
-fn list_of(v: &Value) -> Vec<Value> {
-    match v {
-        Value::Array(a) => a.clone(),
-        other => vec![other.clone()],
-    }
 }

@@ -28,6 +28,7 @@
 //! | 18 | A service behind a load balancer none of whose security groups lets TCP out to its tasks on the container port never has a healthy target: its rollout fails with the unhealthy-target event ([`reach`]) | ELB guide, Security groups for your Application Load Balancer; ECS Developer Guide, Troubleshooting service load balancers | `elbv2::a_load_balancer_that_cannot_reach_its_tasks_never_sees_them_healthy` |
 //! | 19 | CreateService / UpdateService with more than 5 security groups in `awsvpcConfiguration`: `InvalidParameterException` (moto takes any number) | ECS API reference, AwsVpcConfiguration ("a limit of 5 security groups") | `ecs::more_than_five_security_groups_are_refused` |
 //! | 20 | A task whose `repositoryCredentials` secret its execution role may not read never starts: the rollout fails with `ResourceInitializationError: unable to pull secrets or registry auth` ([`credentials`]) | ECS Developer Guide, Private registry authentication for tasks | `secrets::a_private_registry_image_pulls_with_credentials_only_the_execution_role_reads` (in `tests/secrets.rs`) |
+//! | 21 | A task whose image is in an ECR repository under a pull-through cache prefix (`proxy.rules.pull_through_cache`) never starts unless its execution role may `ecr:BatchImportUpstreamImage` there: the rollout fails with `CannotPullContainerError` ([`credentials`]) | ECR User Guide, IAM permissions required to sync an upstream registry | `secrets::a_pull_through_cache_image_is_imported_by_the_execution_role` (in `tests/secrets.rs`) |
 
 pub mod alarms;
 pub mod capacity;
@@ -77,6 +78,7 @@ pub enum Rule {
     Reach,
     SecurityGroupLimit,
     Credentials,
+    PullThroughCache,
 }
 
 /// An AWS error: HTTP status, code and message.
@@ -150,6 +152,8 @@ struct State {
     tasks: HashMap<String, String>,
     /// Service ARN → the settings moto drops (rule 12).
     settings: HashMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// The account's ECR pull-through cache rules' repository prefixes (rule 21).
+    pull_through: Vec<String>,
 }
 
 impl Default for AwsRules {
@@ -164,6 +168,7 @@ impl Default for AwsRules {
                 ecs: ecs::Memory::default(),
                 tasks: HashMap::new(),
                 settings: HashMap::new(),
+                pull_through: Vec::new(),
             }),
             writes: tokio::sync::Mutex::new(()),
         }
@@ -185,6 +190,17 @@ impl AwsRules {
             s.service_linked_role = exists;
             s.fresh.remove(&fresh::Key::ServiceLinkedRole);
         });
+    }
+
+    /// The account has an ECR pull-through cache rule for repositories under `prefix/` (moto
+    /// has none): rule 21.
+    pub fn pull_through_cache(&self, prefix: &str) {
+        self.with(|s| s.pull_through.push(prefix.to_string()));
+    }
+
+    /// The pull-through cache prefixes ([`AwsRules::pull_through_cache`]).
+    fn pull_through(&self) -> Vec<String> {
+        self.with(|s| s.pull_through.clone())
     }
 
     /// How many uses of each resource created from now on do not find it yet (0: none).
