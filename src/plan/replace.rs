@@ -43,7 +43,11 @@ pub async fn replace(
         if continued {
             still_awaited(c, owner, &awaited).await?;
         }
-        let (priority, rule) = check(c, owner, spec).await?;
+        // A rollback puts back the original set, which exists: no check may block it.
+        let (priority, rule) = match rolling_back {
+            true => (unchecked_priority(owner, spec), None),
+            false => check(c, owner, spec).await?,
+        };
         let running = match spec.auto_scaling {
             Some(_) => current_count(c, from, at).await?,
             None => None,
@@ -91,23 +95,29 @@ pub async fn restore(
     if continued {
         still_awaited(c, owner, &Awaited::Restore).await?;
     }
-    // No preflight: a rollback must not be blocked by a check. The original set's rule
-    // exists; were it gone, it is made again at the priority the stack resource derives.
-    let priority = spec
-        .rule_priority
-        .unwrap_or_else(|| preflight::priority::derived(&owner.deployment));
+    // No preflight: a rollback must not be blocked by a check.
+    let priority = unchecked_priority(owner, spec);
     let wait = spec.wait_for_steady_state;
     let start = Start {
         priority,
         rule: None,
         running: None,
         fresh: false,
-        from: None,
+        // A half-built set may have taken the group and the role over before it failed.
+        from: Some(half_built.clone()),
     };
     let built = Box::pin(prepare(c, owner, spec, start, wait)).await?;
     let outputs = Box::pin(commit(c, owner, spec, built)).await?;
     Box::pin(delete(c, half_built, at)).await?;
     Ok(outputs)
+}
+
+/// The priority of a rule made without preflight (a rollback's): the original set's rule
+/// exists; were it gone, it is made again at `RulePriority` or the one the stack resource
+/// derives.
+fn unchecked_priority(owner: &Owner, spec: &Spec) -> u32 {
+    spec.rule_priority
+        .unwrap_or_else(|| preflight::priority::derived(&owner.deployment))
 }
 
 /// The desired count of the service of set `from` (found at `at`), if it has one.

@@ -42,7 +42,7 @@ pub(super) async fn task_role(
     match made(c, owner, &d.task_role(), boundary, tags).await {
         Err(err @ Error::NotOurs { .. }) => match role::find(&c.iam, &d.task_role()).await? {
             // Another stack resource's (its 40-bit key is this one's): a name of the set's own.
-            Some(other) if other.tags.contains_key(OWNER_TAG) => {
+            Some(other) if other.tags.contains_key(OWNER_TAG) && !d.sibling_owns(&other.tags) => {
                 made(c, owner, &d.legacy_task_role(), boundary, tags).await
             }
             _ => Err(err),

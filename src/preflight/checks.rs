@@ -230,10 +230,7 @@ pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
             }
         },
     };
-    let own = shadowing::own(&facts.neighbours);
-    let effective = spec.rule_priority.or(own.map(|(p, _)| p)).unwrap_or(chosen);
-    let shadowed = shadowing::shadowed(spec, &facts.neighbours, effective, own);
-    checks.push(shadowing::check(spec, &shadowed, effective));
+    checks.push(takes_no_traffic(spec, facts, chosen));
     let rules = priorities.len() + facts.other_rules;
     if let Some(limit) = facts.rules_limit {
         let full = rules >= limit && facts.rule.is_none();
@@ -250,4 +247,21 @@ pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
         ));
     }
     (checks, chosen)
+}
+
+/// That the rule, at the priority it will have (`RulePriority`, else where this stack
+/// resource's rule already is, else `chosen`), matches first for no request another owner's
+/// rule matches ([`shadowing`]).
+fn takes_no_traffic(spec: &Spec, facts: &Facts, chosen: u32) -> Check {
+    let own = shadowing::own(&facts.neighbours);
+    // The rule keeps its priority unless RulePriority moves it (this stack resource's rule,
+    // whether or not its conditions overlap the new ones).
+    let kept = facts.rule.as_ref().and_then(|r| r.priority.parse().ok());
+    let effective = spec
+        .rule_priority
+        .or(own.map(|(p, _)| p))
+        .or(kept)
+        .unwrap_or(chosen);
+    let shadowed = shadowing::shadowed(spec, &facts.neighbours, effective, own);
+    shadowing::check(spec, &shadowed, effective)
 }

@@ -147,12 +147,7 @@ async fn groups_on_the_way(
     vpc_id: &str,
     ids: Vec<String>,
 ) -> Result<(Vec<SecurityGroup>, Vec<String>)> {
-    let load_balancer = async {
-        match ids.is_empty() {
-            true => Ok(Vec::new()),
-            false => security_group::find_ids(&c.ec2, &ids).await,
-        }
-    };
+    let load_balancer = security_group::find_ids(&c.ec2, &ids);
     let tagged = security_group::list_tagged(&c.ec2, Some(vpc_id), OWNER_TAG);
     let (groups, tagged) = tokio::join!(load_balancer, tagged).all_ok()?;
     let ours = tagged

@@ -78,6 +78,9 @@ pub async fn find_owned(
 
 /// Those of the groups `ids` that exist (a `group-id` filter, as [`find_id`]).
 pub async fn find_ids(ec2: &Client, ids: &[String]) -> Result<Vec<SecurityGroup>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let doing = format!("reading security groups ({})", ids.join(", "));
     let filter = filter("group-id", ids.iter().map(String::as_str));
     described(ec2, (filter, None), &doing).await

@@ -172,11 +172,21 @@ fn evaluated(call: &Call) -> Vec<(String, String, Context)> {
         ("ec2", "AuthorizeSecurityGroupEgress")
             if field("TagSpecification.1.ResourceType").is_some() =>
         {
-            // Tags on the new rule need CreateTags on it (tag-on-create).
-            pairs.push((
-                "ec2:CreateTags".into(),
-                arn("ec2", "security-group-rule/sgr-new".into()),
-            ));
+            // The tagged new rule is a resource of the call, and needs CreateTags (tag-on-create).
+            let rule = arn("ec2", "security-group-rule/sgr-new".into());
+            pairs.push((action.clone(), rule.clone()));
+            pairs.push(("ec2:CreateTags".into(), rule));
+            field("GroupId").map(|g| arn("ec2", format!("security-group/{g}")))
+        }
+        ("ec2", "RevokeSecurityGroupEgress") => {
+            // Revoked by rule id: each rule is a resource of the call, beside its group.
+            let rules = (1..).map_while(|i| field(&format!("SecurityGroupRuleId.{i}")));
+            for id in rules.collect::<Vec<_>>() {
+                pairs.push((
+                    action.clone(),
+                    arn("ec2", format!("security-group-rule/{id}")),
+                ));
+            }
             field("GroupId").map(|g| arn("ec2", format!("security-group/{g}")))
         }
         ("ec2", "CreateTags" | "DeleteTags") => {

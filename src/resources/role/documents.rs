@@ -60,7 +60,7 @@ pub fn secrets_policy(spec: &Spec) -> Option<String> {
 /// (`ecr:GetAuthorizationToken`, which has no resource) and read that repository's layers. In
 /// place of AmazonECSTaskExecutionRolePolicy, which reads every repository. A repository that
 /// one of `pull_through` matches (the operator's ECR pull-through cache repositories, ARN
-/// patterns with a trailing `*` as IAM reads them) may also be made and filled from upstream
+/// patterns with `*` and `?` as IAM reads them) may also be made and filled from upstream
 /// on the first pull (`ecr:CreateRepository`,
 /// `ecr:BatchImportUpstreamImage`: ECR User Guide, "IAM permissions required to sync an
 /// upstream registry with an Amazon ECR private registry").
@@ -75,10 +75,7 @@ pub fn execution_policy(image: &str, log_group_arn: &str, pull_through: &[String
             "ecr:BatchGetImage",
         ];
         statements.push(allow_all(&reads, vec![repository.clone()]));
-        let matches = |p: &String| match p.strip_suffix('*') {
-            Some(prefix) => repository.starts_with(prefix),
-            None => *p == repository,
-        };
+        let matches = |p: &String| crate::spec::overlap::globs_meet(p, &repository, false);
         if pull_through.iter().any(matches) {
             let imports = ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"];
             statements.push(allow_all(&imports, vec![repository]));
