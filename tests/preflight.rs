@@ -456,7 +456,20 @@ async fn a_load_balancer_that_cannot_reach_the_tasks_is_refused_unless_its_egres
     let out = h.invoke(stack.create(&managed)).await;
     out.assert_success();
     let (id, tasks) = (out.physical_id(), out.data("SecurityGroupId"));
-    assert_eq!(outbound(&h, &alb).await, [(80, tasks, Some(id.clone()))]);
+    let made = [(80, tasks, Some(id.clone()))];
+    assert_eq!(outbound(&h, &alb).await, made);
+    // No longer managed, with no other way out: refused before any write, the rule kept.
+    let mut unmanaged = managed.clone();
+    unmanaged
+        .as_object_mut()
+        .expect("object")
+        .remove("LoadBalancerEgress");
+    let from = h.proxy.calls().len();
+    let out = h.invoke(stack.update(&id, &managed, &unmanaged)).await;
+    assert_eq!(out.status(), "FAILED", "{:?}", out.response);
+    assert!(out.reason().contains(&no_way), "{}", out.reason());
+    assert_eq!(h.writes_since(from), Vec::<String>::new());
+    assert_eq!(outbound(&h, &alb).await, made);
     h.invoke(stack.delete(&id, &managed)).await.assert_success();
     assert_eq!(outbound(&h, &alb).await, []);
     crate::inspect::assert_nothing_of(&h.clients, &stack).await;

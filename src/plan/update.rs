@@ -5,7 +5,7 @@ use super::{alarms, inventory, revisions, roles, scaling, Inventory, Outputs, Ow
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
-use crate::preflight::shadowing;
+use crate::preflight;
 use crate::progress::step;
 use crate::resources::alarm::Alarm;
 use crate::resources::scaling::ScalableTarget;
@@ -118,9 +118,9 @@ pub async fn update(
     let checked = async {
         let set = Set::require(d, found?, old)?;
         // A rollback puts back what was accepted before: never blocked by a check.
-        if diff.reroutes(new) && !rolling_back {
-            let check = shadowing::in_place(c, d, new, &set.rule);
-            step("checking the listener's other rules", check).await?;
+        if !rolling_back {
+            let ends = (&set.rule, set.sg.id.as_str());
+            preflight::in_place(c, d, (old, new, diff), ends).await?;
         }
         Ok(set)
     };

@@ -17,8 +17,9 @@ mod tests;
 use crate::aws::Clients;
 use crate::error::{Error, Result};
 use crate::naming::Deployment;
+use crate::progress::step;
 use crate::resources::listener_rule::ListenerRule;
-use crate::spec::Spec;
+use crate::spec::{Diff, Spec};
 
 /// One line of the checklist: what was checked, and the problem if it failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +60,28 @@ impl Report {
             false => Err(Error::Preflight { problems }),
         }
     }
+}
+
+/// The checks an in-place Update from `old` to `new` runs before any write (none on
+/// CloudFormation's rollback, which puts back what was accepted: the caller's to skip): when
+/// the rule's conditions or priority change, that it takes no other owner's traffic
+/// ([`shadowing::in_place`]); when prod-e stops managing the load balancer's outbound rule to
+/// the tasks' group `group`, that the load balancer still reaches them ([`reach::in_place`]).
+pub async fn in_place(
+    c: &Clients,
+    d: &Deployment,
+    (old, new, diff): (&Spec, &Spec, &Diff),
+    (rule, group): (&ListenerRule, &str),
+) -> Result<()> {
+    if diff.reroutes(new) {
+        let check = shadowing::in_place(c, d, new, rule);
+        step("checking the listener's other rules", check).await?;
+    }
+    if old.load_balancer_egress && !new.load_balancer_egress {
+        let check = reach::in_place(c, new, group);
+        step("checking the load balancer's way to the tasks", check).await?;
+    }
+    Ok(())
 }
 
 /// Reads the account and network and checks them for `spec`, deployed as `d`.

@@ -10,8 +10,11 @@ use std::net::Ipv4Addr;
 
 use super::facts::Facts;
 use super::Check;
-use crate::resources::security_group::{Egress, SecurityGroup};
-use crate::resources::subnet::Subnet;
+use crate::aws::Clients;
+use crate::error::{AllOk, Error, Result};
+use crate::resources::load_balancer;
+use crate::resources::security_group::{self, Egress, SecurityGroup};
+use crate::resources::subnet::{self, Subnet};
 use crate::spec::Spec;
 
 /// That some security group of the load balancer lets traffic out to the tasks on
@@ -25,35 +28,76 @@ pub fn check(spec: &Spec, facts: &Facts) -> Option<Check> {
     if spec.load_balancer_egress {
         return Some(Check::new(what, None));
     }
-    let subnets: Vec<Subnet> = facts
-        .subnets
-        .iter()
-        .filter(|s| s.vpc_id == spec.vpc_id)
-        .cloned()
-        .collect();
-    let groups = &facts.load_balancer_groups;
     let tasks: Vec<String> = facts
         .task_groups
         .iter()
         .chain(&spec.security_group_ids)
         .cloned()
         .collect();
-    let unreached: Vec<String> = subnets
+    let problem = unreached(
+        spec,
+        (&lb.security_groups, &facts.load_balancer_groups),
+        &facts.subnets,
+        &tasks,
+    );
+    Some(Check::new(what, problem))
+}
+
+/// Before an in-place Update stops managing the load balancer's outbound rule to the tasks'
+/// group `group`: that another rule of its groups still lets it out to the tasks (that rule
+/// about to go aside), else [`Error::Preflight`] before any write.
+pub async fn in_place(c: &Clients, spec: &Spec, group: &str) -> Result<()> {
+    let lb_arn = load_balancer::arn_of_listener(&spec.listener_arn).unwrap_or_default();
+    let (lb, subnets) = tokio::join!(
+        load_balancer::find(&c.elb, &lb_arn),
+        subnet::find_all(&c.ec2, &spec.subnet_ids),
+    )
+    .all_ok()?;
+    let Some(lb) = lb else {
+        return Ok(());
+    };
+    let mut groups = security_group::find_ids(&c.ec2, &lb.security_groups).await?;
+    for g in &mut groups {
+        g.egress.retain(|r| !r.groups.iter().any(|to| to == group));
+    }
+    match unreached(
+        spec,
+        (&lb.security_groups, &groups),
+        &subnets,
+        &spec.security_group_ids,
+    ) {
+        Some(problem) => Err(Error::Preflight {
+            problems: vec![problem],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Why the load balancer's groups `groups` (ids `ids`) cannot reach the tasks in `spec`'s
+/// subnets among `subnets` (or their groups `tasks`) on `ContainerPort`, if they cannot.
+fn unreached(
+    spec: &Spec,
+    (ids, groups): (&[String], &[SecurityGroup]),
+    subnets: &[Subnet],
+    tasks: &[String],
+) -> Option<String> {
+    let port = i32::from(spec.container_port);
+    let left: Vec<String> = subnets
         .iter()
-        .filter(|s| !reaches(groups, port, std::slice::from_ref(s), &tasks))
+        .filter(|s| s.vpc_id == spec.vpc_id)
+        .filter(|s| !reaches(groups, port, std::slice::from_ref(s), tasks))
         .map(|s| format!("{} ({})", s.id, s.cidr))
         .collect();
-    let problem = (!unreached.is_empty()).then(|| {
+    (!left.is_empty()).then(|| {
         format!(
             "the load balancer's security groups ({}) let no TCP traffic out on port {port} (the \
              tasks' traffic and health-check port) to subnet {}: its health checks would never \
              reach a task; add an outbound rule to the subnets' or the VPC's CIDR, or set \
              LoadBalancerEgress: managed (prod-e adds one to the tasks' group)",
-            lb.security_groups.join(", "),
-            unreached.join(", ")
+            ids.join(", "),
+            left.join(", ")
         )
-    });
-    Some(Check::new(what, problem))
+    })
 }
 
 /// Whether the groups `from` allow TCP `port` out to every one of `subnets`: by a rule to one
