@@ -159,9 +159,7 @@ async fn groups_on_the_way(
 
 /// Rules on `listeners` (the load balancer's others: the quota is per load balancer).
 async fn count_rules(c: &Clients, listeners: &[&String]) -> Result<usize> {
-    let counts = listeners
-        .iter()
-        .map(|l| listener_rule::priorities(&c.elb, l));
+    let counts = listeners.iter().map(|l| listener_rule::listed(&c.elb, l));
     let counted = futures::future::try_join_all(counts).await?;
     Ok(counted.into_iter().flatten().map(|p| p.len()).sum())
 }

@@ -58,7 +58,7 @@ impl Context {
 }
 
 /// `*` matches any run of characters.
-pub fn glob(pattern: &str, text: &str) -> bool {
+fn glob(pattern: &str, text: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == text,
         Some((head, rest)) => {

@@ -26,6 +26,16 @@ async fn target_group(c: &Clients, vpc: &str) -> String {
     arn.expect("target group arn").to_string()
 }
 
+/// A new security group for tasks in `vpc`: its id.
+async fn tasks_group(c: &Clients, vpc: &str) -> String {
+    let made = c.ec2.create_security_group().group_name(unique());
+    let made = made.description("tasks").vpc_id(vpc).send().await;
+    made.expect("tasks' group")
+        .group_id()
+        .expect("id")
+        .to_string()
+}
+
 /// A forward to `groups` ((ARN, weight); a plain forward for one of weight 1).
 fn forward(groups: &[(&str, i32)]) -> Action {
     let action = Action::builder().r#type(ActionTypeEnum::Forward);
@@ -164,13 +174,7 @@ async fn a_load_balancer_that_cannot_reach_its_tasks_never_sees_them_healthy() {
         cluster(&a.moto).await,
         task_definition(&a.aws, "nginx:1.27").await,
     );
-    let tasks = a.moto.ec2.create_security_group().group_name(unique());
-    let tasks = tasks.description("tasks").vpc_id(&net.vpc_id).send().await;
-    let tasks = tasks
-        .expect("tasks' group")
-        .group_id()
-        .expect("id")
-        .to_string();
+    let tasks = tasks_group(&a.moto, &net.vpc_id).await;
     let run = |name: &'static str| {
         let balancer = LoadBalancer::builder().target_group_arn(&tg);
         let balancer = balancer.container_name("web").container_port(8080).build();
@@ -216,4 +220,46 @@ async fn a_load_balancer_that_cannot_reach_its_tasks_never_sees_them_healthy() {
     assert_eq!(state.as_deref(), Some("FAILED"));
     let unhealthy = format!("(port 8080) is unhealthy in (target-group {tg}) due to");
     assert!(events.iter().any(|e| e.contains(&unhealthy)), "{events:?}");
+}
+
+/// Rule 22: a security group another group's rule names cannot be deleted until that rule goes.
+#[tokio::test]
+async fn a_group_another_group_names_cannot_be_deleted() {
+    use aws_sdk_ec2::types::{IpPermission, UserIdGroupPair};
+    let a = Account::new().await;
+    a.proxy.rules.fresh_reads(0);
+    let net = Network::create(&a.moto).await;
+    let tasks = tasks_group(&a.moto, &net.vpc_id).await;
+    let to_tasks = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(80)
+        .to_port(80)
+        .user_id_group_pairs(UserIdGroupPair::builder().group_id(&tasks).build())
+        .build();
+    let ec2 = &a.moto.ec2;
+    let allow = ec2
+        .authorize_security_group_egress()
+        .group_id(&net.alb_security_group_id);
+    allow
+        .ip_permissions(to_tasks.clone())
+        .send()
+        .await
+        .expect("the load balancer's rule");
+    let delete = a.aws.ec2.delete_security_group().group_id(&tasks);
+    let refused = delete
+        .clone()
+        .send()
+        .await
+        .expect_err("named by the load balancer's group");
+    let code = aws_sdk_ec2::error::ProvideErrorMetadata::code(&refused);
+    assert_eq!(code, Some("DependencyViolation"));
+    let revoke = ec2
+        .revoke_security_group_egress()
+        .group_id(&net.alb_security_group_id);
+    revoke
+        .ip_permissions(to_tasks)
+        .send()
+        .await
+        .expect("the rule gone");
+    delete.send().await.expect("then the group goes");
 }

@@ -123,21 +123,6 @@ pub async fn tags_of(
     tags::elbv2::by_arn(elb, arns, "reading the tags of listener rules").await
 }
 
-/// The priority of every rule of `listener_arn` but its default rule, in one call without
-/// tags; `None` if the listener does not exist.
-pub async fn priorities(elb: &Client, listener_arn: &str) -> Result<Option<Vec<u32>>> {
-    let Some(rules) = describe(elb, listener_arn).await? else {
-        return Ok(None);
-    };
-    let priority = |r: &Rule| required(r.priority(), ListenerRule::KIND, "Priority");
-    let parse = |p: String| p.parse::<u32>().unwrap_or_default();
-    rules
-        .iter()
-        .map(|r| priority(r).map(parse))
-        .collect::<Result<_>>()
-        .map(Some)
-}
-
 /// The rules of a listener, its default rule left out; `None` if the listener is missing.
 async fn describe(elb: &Client, listener_arn: &str) -> Result<Option<Vec<Rule>>> {
     let doing = format!("reading rules of listener ({listener_arn})");

@@ -13,9 +13,9 @@
 use serde_json::Value;
 
 use prod_e::resources::role;
+use prod_e::spec::overlap::globs_meet;
 
 use super::{AwsRules, Rule, Upstream};
-use crate::iam::glob;
 use crate::rollout::Rollout;
 use crate::{ACCOUNT, REGION};
 
@@ -109,7 +109,8 @@ async fn allowed(moto: &Upstream, name: &str, (action, resource): (&str, &str)) 
     false
 }
 
-/// Whether `document` has an Allow of `action` on `resource` (globs, strings or lists).
+/// Whether `document` has an Allow of `action` on `resource` (strings or lists of patterns
+/// with `*` and `?`, as IAM reads them).
 fn allows(document: &Value, action: &str, resource: &str) -> bool {
     let list = |v: &Value| -> Vec<String> {
         match v {
@@ -127,7 +128,11 @@ fn allows(document: &Value, action: &str, resource: &str) -> bool {
     };
     statements.iter().any(|s| {
         s["Effect"] == "Allow"
-            && list(&s["Action"]).iter().any(|a| glob(a, action))
-            && list(&s["Resource"]).iter().any(|r| glob(r, resource))
+            && list(&s["Action"])
+                .iter()
+                .any(|a| globs_meet(a, action, false))
+            && list(&s["Resource"])
+                .iter()
+                .any(|r| globs_meet(r, resource, false))
     })
 }

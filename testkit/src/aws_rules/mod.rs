@@ -29,6 +29,7 @@
 //! | 19 | CreateService / UpdateService with more than 5 security groups in `awsvpcConfiguration`: `InvalidParameterException` (moto takes any number) | ECS API reference, AwsVpcConfiguration ("a limit of 5 security groups") | `ecs::more_than_five_security_groups_are_refused` |
 //! | 20 | A task whose `repositoryCredentials` secret its execution role may not read never starts: the rollout fails with `ResourceInitializationError: unable to pull secrets or registry auth` ([`credentials`]) | ECS Developer Guide, Private registry authentication for tasks | `secrets::a_private_registry_image_pulls_with_credentials_only_the_execution_role_reads` (in `tests/secrets.rs`) |
 //! | 21 | A task whose image is in an ECR repository under a pull-through cache prefix (`proxy.rules.pull_through_cache`) never starts unless its execution role may `ecr:BatchImportUpstreamImage` there: the rollout fails with `CannotPullContainerError` ([`credentials`]) | ECR User Guide, IAM permissions required to sync an upstream registry | `secrets::a_pull_through_cache_image_is_imported_by_the_execution_role` (in `tests/secrets.rs`) |
+//! | 22 | DeleteSecurityGroup of a group another group's rule names: `DependencyViolation` (moto deletes it) ([`reach::referenced`]) | EC2 API reference, DeleteSecurityGroup | `elbv2::a_group_another_group_names_cannot_be_deleted` |
 
 pub mod alarms;
 pub mod capacity;
@@ -79,6 +80,7 @@ pub enum Rule {
     SecurityGroupLimit,
     Credentials,
     PullThroughCache,
+    ReferencedGroup,
 }
 
 /// An AWS error: HTTP status, code and message.
@@ -258,6 +260,9 @@ impl AwsRules {
         let verdict = match (call.service.as_str(), call.action.as_str()) {
             ("iam", action) => iam::play(self, action, &fields),
             ("ec2", "AuthorizeSecurityGroupIngress") => fresh::security_group(self, &fields),
+            ("ec2", "DeleteSecurityGroup") => {
+                reach::referenced(self, moto, fields.get("GroupId")).await
+            }
             ("ecs", "RegisterTaskDefinition") => fresh::passed_roles(self, body),
             ("ecs", "CreateService") => self.create_service(moto, body).await,
             ("ecs", "UpdateService") => match ecs::not_active(self, moto, body).await {

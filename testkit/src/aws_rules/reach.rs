@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use prod_e::resources::{load_balancer, security_group, subnet};
 
-use super::{AwsRules, Rule, Upstream};
+use super::{AwsRules, Refusal, Rule, Upstream, Verdict};
 use crate::rollout::Rollout;
 use crate::{ACCOUNT, REGION};
 
@@ -68,4 +68,40 @@ async fn balancer_of(moto: &Upstream, target_group: &str) -> Option<load_balance
         .first()?
         .clone();
     load_balancer::find(&moto.elb, &arn).await.ok().flatten()
+}
+
+/// Rule 22: DeleteSecurityGroup of a group that another group's inbound or outbound rule names
+/// is refused with `DependencyViolation` (EC2 API reference, DeleteSecurityGroup: "If you
+/// attempt to delete a security group that is … referenced by another security group in the
+/// same VPC, the operation fails"); moto deletes it. What a load balancer's outbound rule to
+/// the tasks' group (`LoadBalancerEgress: managed`) makes the Delete remove first.
+pub async fn referenced(
+    rules: &AwsRules,
+    moto: &Upstream,
+    group: Option<String>,
+) -> Option<Verdict> {
+    let group = group.filter(|_| rules.on(Rule::ReferencedGroup))?;
+    let naming = |filter: &str| {
+        let f = aws_sdk_ec2::types::Filter::builder()
+            .name(filter)
+            .values(&group)
+            .build();
+        moto.ec2().describe_security_groups().filters(f).send()
+    };
+    let (inbound, outbound) = tokio::join!(
+        naming("ip-permission.group-id"),
+        naming("egress.ip-permission.group-id")
+    );
+    let others = [inbound.ok()?, outbound.ok()?]
+        .iter()
+        .flat_map(|out| {
+            out.security_groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(str::to_string))
+        })
+        .find(|id| *id != group)?;
+    Some(Verdict::Refuse(Refusal::new(
+        "DependencyViolation",
+        format!("resource {group} has a dependent object ({others})"),
+    )))
 }
