@@ -106,6 +106,10 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         ),
         ("ScheduledActions", json!([])),
         (
+            "Egress",
+            json!([{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}]),
+        ),
+        (
             "TaskRolePolicy",
             json!({"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}),

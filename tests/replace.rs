@@ -16,7 +16,7 @@ use crate::support::rollout::Rollout;
 use crate::support::{unique, Harness, Network, Stack, LAMBDA_TIME};
 
 /// `changes` merged over `props`.
-fn merged(props: &Value, changes: Value) -> Value {
+pub fn merged(props: &Value, changes: Value) -> Value {
     let mut new = props.clone();
     if let (Some(n), Value::Object(c)) = (new.as_object_mut(), changes) {
         n.extend(c);

@@ -50,7 +50,7 @@ pub(super) async fn security_group_for(
     let port = i32::from(spec.container_port);
     let source = spec.load_balancer_security_group_id.as_str();
     step(format!("creating security group ({name})"), async {
-        let sg = match held_group(c, d, vpc, heir).await? {
+        let mut sg = match held_group(c, d, vpc, heir).await? {
             Some(held) => held,
             None => {
                 create_or_adopt(
@@ -66,6 +66,8 @@ pub(super) async fn security_group_for(
             security_group::allow_new(&c.ec2, &sg, port, source).await?;
         }
         super::network::ensure_egress(c, spec, &sg.id, tags).await?;
+        let narrow = d.owns(&sg.tags);
+        super::network::converge_egress(c, spec, &mut sg, narrow).await?;
         Ok(sg)
     })
     .await

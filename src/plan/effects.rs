@@ -33,6 +33,11 @@ pub const EFFECTS: &[(Effect, &str, &str)] = &[
         "allow the new source, revoke the old one",
     ),
     (
+        Effect::Egress,
+        "security group",
+        "allow the new outbound rules, then revoke the others",
+    ),
+    (
         Effect::HealthCheck,
         "target group",
         "change the health check",

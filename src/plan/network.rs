@@ -4,15 +4,47 @@
 //! made once the tasks' group exists, before the service (a task's first health check needs
 //! it), kept to the spec's port and group by a replacement's hand-over and by an Update, and
 //! removed before the tasks' group: EC2 refuses to delete a group another group's rule names
-//! (`DependencyViolation`, EC2 API reference, DeleteSecurityGroup).
+//! (`DependencyViolation`, EC2 API reference, DeleteSecurityGroup). And the tasks' group's own
+//! outbound rules (`Egress`, [`converge_egress`]).
 
 use crate::aws::Clients;
 use crate::error::Result;
 use crate::naming::Tags;
 use crate::progress::step;
-use crate::resources::security_group::{self, SecurityGroup};
+use crate::resources::security_group::{self, Egress, SecurityGroup};
 use crate::resources::{security_group_rule, tags};
+use crate::spec::egress::Rule;
 use crate::spec::Spec;
+
+/// Brings the outbound rules of the tasks' group `sg` to `spec`'s `Egress`: the missing rules
+/// allowed first, then, when `narrow`, the others revoked (so the tasks never lose a way out
+/// they keep), and `sg.egress` says what it now has. Not narrowed while a replacement builds
+/// beside the set that holds the group: its tasks keep their rules until traffic has moved
+/// ([`super::commit`]). No call when the rules are already as wanted.
+pub(super) async fn converge_egress(
+    c: &Clients,
+    spec: &Spec,
+    sg: &mut SecurityGroup,
+    narrow: bool,
+) -> Result<()> {
+    let wanted = spec.egress_rules();
+    let current: Vec<Rule> = sg.egress.iter().flat_map(|e| e.rules()).collect();
+    let missing: Vec<Rule> = wanted
+        .iter()
+        .filter(|r| !current.contains(r))
+        .cloned()
+        .collect();
+    let (unwanted, kept): (Vec<Rule>, Vec<Rule>) =
+        current.into_iter().partition(|r| !wanted.contains(r));
+    security_group::allow_out(&c.ec2, sg, &missing).await?;
+    let mut now = [kept, missing].concat();
+    match narrow {
+        true => security_group::revoke_out(&c.ec2, sg, &unwanted).await?,
+        false => now.extend(unwanted),
+    }
+    sg.egress = now.iter().map(Egress::of).collect();
+    Ok(())
+}
 
 /// With `LoadBalancerEgress: managed`, the load balancer group's outbound rule to `group` on
 /// the container port, tagged `tags`; nothing otherwise.

@@ -167,7 +167,7 @@ pub fn egress(spec: &Spec, facts: &Facts) -> Vec<Check> {
 /// the container's secrets', and with ECS Exec Session Manager's `ssmmessages` (ECS Developer
 /// Guide, "Monitor Amazon ECS containers with ECS Exec": with interface VPC endpoints, an
 /// `ssmmessages` endpoint; without one ECS answers `TargetNotConnectedException`).
-fn interface_endpoints(spec: &Spec) -> Vec<&'static str> {
+pub(super) fn interface_endpoints(spec: &Spec) -> Vec<&'static str> {
     let from = |service: &str| {
         let service = format!(":{service}:");
         spec.secret_sources()

@@ -21,6 +21,8 @@ use crate::spec::Spec;
 pub struct Facts {
     /// Whether `VpcId` exists.
     pub vpc_exists: bool,
+    /// The IPv4 blocks of `VpcId`.
+    pub vpc_cidrs: Vec<String>,
     /// Those of `SubnetIds` that exist.
     pub subnets: Vec<Subnet>,
     /// The route tables of `VpcId`.
@@ -59,34 +61,33 @@ pub async fn gather(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Facts> {
     let (ec2, elb) = (&c.ec2, &c.elb);
     let (vpc_id, listener) = (spec.vpc_id.as_str(), spec.listener_arn.as_str());
     let lb_arn = load_balancer::arn_of_listener(listener).unwrap_or_default();
-    let (
-        (vpc_exists, subnets, route_tables, endpoints, sg, joined),
-        (lb, listeners, listed, limit),
-    ) = tokio::join!(
-        async {
-            tokio::join!(
-                vpc::exists(ec2, vpc_id),
-                subnet::find_all(ec2, &spec.subnet_ids),
-                route_table::find_all_in(ec2, vpc_id),
-                vpc_endpoint::find_all_in(ec2, vpc_id),
-                security_group::find_id(ec2, &spec.load_balancer_security_group_id),
-                security_group::find_ids(ec2, &spec.security_group_ids),
-            )
-            .all_ok()
-        },
-        async {
-            tokio::join!(
-                load_balancer::find(elb, &lb_arn),
-                load_balancer::listeners(elb, &lb_arn),
-                listener_rule::listed(elb, listener),
-                load_balancer::rules_limit(elb),
-            )
-            .all_ok()
-        },
-    )
-    .all_ok()?;
+    let ((vpc, subnets, route_tables, endpoints, sg, joined), (lb, listeners, listed, limit)) =
+        tokio::join!(
+            async {
+                tokio::join!(
+                    vpc::cidrs(ec2, vpc_id),
+                    subnet::find_all(ec2, &spec.subnet_ids),
+                    route_table::find_all_in(ec2, vpc_id),
+                    vpc_endpoint::find_all_in(ec2, vpc_id),
+                    security_group::find_id(ec2, &spec.load_balancer_security_group_id),
+                    security_group::find_ids(ec2, &spec.security_group_ids),
+                )
+                .all_ok()
+            },
+            async {
+                tokio::join!(
+                    load_balancer::find(elb, &lb_arn),
+                    load_balancer::listeners(elb, &lb_arn),
+                    listener_rule::listed(elb, listener),
+                    load_balancer::rules_limit(elb),
+                )
+                .all_ok()
+            },
+        )
+        .all_ok()?;
     let mut facts = Facts {
-        vpc_exists,
+        vpc_exists: vpc.is_some(),
+        vpc_cidrs: vpc.unwrap_or_default(),
         subnets,
         route_tables,
         endpoints,

@@ -8,6 +8,7 @@
 pub mod checks;
 pub mod egress;
 pub mod facts;
+pub mod outbound;
 pub mod priority;
 pub mod reach;
 pub mod shadowing;
@@ -19,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::naming::Deployment;
 use crate::progress::step;
 use crate::resources::listener_rule::ListenerRule;
+use crate::spec::schema::Effect;
 use crate::spec::{Diff, Spec};
 
 /// One line of the checklist: what was checked, and the problem if it failed.
@@ -66,7 +68,8 @@ impl Report {
 /// CloudFormation's rollback, which puts back what was accepted: the caller's to skip): when
 /// the rule's conditions or priority change, that it takes no other owner's traffic
 /// ([`shadowing::in_place`]); when prod-e stops managing the load balancer's outbound rule to
-/// the tasks' group `group`, that the load balancer still reaches them ([`reach::in_place`]).
+/// the tasks' group `group`, that the load balancer still reaches them ([`reach::in_place`]);
+/// when `Egress` changes to a list, that the tasks can still start ([`outbound::in_place`]).
 pub async fn in_place(
     c: &Clients,
     d: &Deployment,
@@ -80,6 +83,10 @@ pub async fn in_place(
     if old.load_balancer_egress && !new.load_balancer_egress {
         let check = reach::in_place(c, new, group);
         step("checking the load balancer's way to the tasks", check).await?;
+    }
+    if diff.any(Effect::Egress) && !new.egress.is_empty() {
+        let check = outbound::in_place(c, new);
+        step("checking the tasks' outbound rules", check).await?;
     }
     Ok(())
 }
@@ -99,6 +106,7 @@ pub fn evaluate(spec: &Spec, facts: &facts::Facts, derived: u32) -> Report {
     let (rule, priority) = checks::rule(spec, facts, derived);
     all.extend(rule);
     all.extend(checks::egress(spec, facts));
+    all.extend(outbound::check(spec, facts));
     Report {
         checks: all,
         priority,

@@ -22,16 +22,19 @@ fn table(id: &str, main: bool, subnets: &[&str], target: Option<&str>) -> RouteT
             target: t.into(),
             active: true,
         }),
+        endpoint_routes: Vec::new(),
     }
 }
 
 fn endpoint(service: &str, gateway: bool, tables: &[&str]) -> VpcEndpoint {
     VpcEndpoint {
+        id: format!("vpce-{service}"),
         service_name: format!("com.amazonaws.us-east-1.{service}"),
         gateway,
         route_table_ids: tables.iter().map(|s| s.to_string()).collect(),
         usable: true,
         private_dns: !gateway,
+        groups: vec!["sg-endpoints".into()],
     }
 }
 
@@ -163,6 +166,7 @@ fn healthy() -> Facts {
     };
     Facts {
         vpc_exists: true,
+        vpc_cidrs: vec!["10.0.0.0/16".into()],
         subnets: vec![
             subnet("subnet-a", "us-east-1a"),
             subnet("subnet-b", "us-east-1b"),
@@ -219,6 +223,7 @@ fn out_to(ports: Option<(i32, i32)>, to: &str) -> Vec<Egress> {
         to_port,
         cidrs: (!group).then(|| to.to_string()).into_iter().collect(),
         groups: group.then(|| to.to_string()).into_iter().collect(),
+        prefix_lists: Vec::new(),
     }]
 }
 
@@ -446,4 +451,68 @@ fn joined_groups_must_exist_in_the_vpc() {
             "security group sg-gone (SecurityGroupIds) does not exist"
         ]
     );
+}
+
+/// `Egress` items: TCP 443 to each destination (`sg-…`, `pl-…` or a CIDR).
+fn https_to(destinations: &[&str]) -> serde_json::Value {
+    let item = |to: &&str| {
+        let key = match to {
+            t if t.starts_with("sg-") => "DestinationSecurityGroupId",
+            t if t.starts_with("pl-") => "DestinationPrefixListId",
+            _ => "CidrIp",
+        };
+        json!({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, key: to})
+    };
+    json!(destinations.iter().map(item).collect::<Vec<_>>())
+}
+
+#[test]
+fn egress_to_the_internet_on_443_lets_tasks_behind_a_nat_start() {
+    let facts = healthy();
+    let open = spec(json!({"Egress": https_to(&["0.0.0.0/0"])}));
+    assert!(problems(&open, &facts).is_empty());
+    let narrow = spec(json!({"Egress": https_to(&["10.0.0.0/16", "sg-db"])}));
+    assert_eq!(
+        problems(&narrow, &facts),
+        vec![
+            "Egress (with the outbound rules of SecurityGroupIds) lets no TCP 443 out to logs \
+             (over the internet: CidrIp 0.0.0.0/0), the registry of \
+             public.ecr.aws/docker/library/node:16 (over the internet: CidrIp 0.0.0.0/0): the \
+             tasks could never start"
+        ]
+    );
+}
+
+#[test]
+fn egress_without_a_nat_needs_each_endpoint_and_the_s3_prefix_list() {
+    let mut facts = healthy();
+    facts.route_tables = vec![table("rtb-1", true, &[], None)];
+    facts.route_tables[0].endpoint_routes = vec![("pl-s3".into(), "vpce-s3".into())];
+    facts.endpoints = ["ecr.api", "ecr.dkr", "logs"]
+        .iter()
+        .map(|s| endpoint(s, false, &[]))
+        .chain([endpoint("s3", true, &["rtb-1"])])
+        .collect();
+    let to_vpc = spec(json!({"Image": ECR, "Egress": https_to(&["10.0.0.0/16"])}));
+    assert_eq!(
+        problems(&to_vpc, &facts),
+        vec![
+            "Egress (with the outbound rules of SecurityGroupIds) lets no TCP 443 out to s3 (its \
+             gateway endpoint: DestinationPrefixListId pl-s3): the tasks could never start"
+        ]
+    );
+    let whole = https_to(&["sg-endpoints", "pl-s3"]);
+    assert!(problems(&spec(json!({"Image": ECR, "Egress": whole})), &facts).is_empty());
+}
+
+#[test]
+fn a_joined_groups_outbound_rules_count_and_all_traffic_needs_no_check() {
+    let mut facts = healthy();
+    let mut joined = alb_group(all_out("0.0.0.0/0"));
+    joined.id = "sg-shared".into();
+    facts.joined_groups = vec![joined];
+    let egress = json!({"SecurityGroupIds": ["sg-shared"], "Egress": https_to(&["10.0.0.0/16"])});
+    assert!(problems(&spec(egress), &facts).is_empty());
+    let report = evaluate(&spec(json!({})), &healthy(), 2000);
+    assert!(!report.checks.iter().any(|c| c.what.contains("Egress")));
 }

@@ -19,6 +19,7 @@ macro_rules! tagged {
 pub mod alarm;
 pub mod cluster;
 pub mod continuation_key;
+pub mod egress;
 pub mod function;
 pub mod listener_rule;
 pub mod load_balancer;

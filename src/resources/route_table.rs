@@ -1,5 +1,5 @@
 //! The VPC's route tables (read only): which table each subnet uses and where its default
-//! route (`0.0.0.0/0`) goes.
+//! route (`0.0.0.0/0`) goes, and the routes of its gateway endpoints.
 
 use aws_sdk_ec2::types::{Filter, Route, RouteState};
 use aws_sdk_ec2::Client;
@@ -19,6 +19,10 @@ pub struct RouteTable {
     pub subnet_ids: Vec<String>,
     /// Where `0.0.0.0/0` goes, if it has such a route.
     pub default_route: Option<DefaultRoute>,
+    /// (prefix list, gateway endpoint) of each route a gateway endpoint put in the table
+    /// (VPC User Guide, "Gateway endpoints": a route whose destination is the service's prefix
+    /// list and whose target is the endpoint).
+    pub endpoint_routes: Vec<(String, String)>,
 }
 
 /// The target of a default route.
@@ -60,6 +64,17 @@ pub async fn find_all_in(ec2: &Client, vpc_id: &str) -> Result<Vec<RouteTable>> 
                     .iter()
                     .find(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
                     .and_then(default_route),
+                endpoint_routes: t
+                    .routes()
+                    .iter()
+                    .filter_map(|r| {
+                        let endpoint = r.gateway_id().filter(|g| g.starts_with("vpce-"))?;
+                        Some((
+                            r.destination_prefix_list_id()?.to_string(),
+                            endpoint.to_string(),
+                        ))
+                    })
+                    .collect(),
             })
         })
         .collect()

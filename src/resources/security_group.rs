@@ -9,6 +9,9 @@ use crate::error::{
 };
 use crate::naming::Tags;
 use crate::retry::{retry, NEW_RESOURCE_VISIBLE, SECURITY_GROUP_IN_USE};
+use crate::spec::egress::Rule;
+
+pub use super::egress::{allow_out, revoke_out, Egress};
 use crate::wait::wait;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,32 +29,6 @@ pub struct SecurityGroup {
     pub ingress: Vec<(i32, String)>,
     /// Its outbound rules.
     pub egress: Vec<Egress>,
-}
-
-/// One outbound rule of a group, as far as the way to the tasks is concerned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Egress {
-    /// `-1` (all traffic), `tcp`, `udp`, `icmp` or a protocol number.
-    pub protocol: String,
-    /// The first port of its range (0 where it has none).
-    pub from_port: i32,
-    /// The last port of its range (0 where it has none).
-    pub to_port: i32,
-    /// Its IPv4 destinations.
-    pub cidrs: Vec<String>,
-    /// Its destination groups.
-    pub groups: Vec<String>,
-}
-
-impl Egress {
-    /// Whether it lets TCP traffic to `port` out.
-    pub fn covers(&self, port: i32) -> bool {
-        match self.protocol.as_str() {
-            "-1" | "all" => true,
-            "tcp" | "6" => (self.from_port..=self.to_port).contains(&port),
-            _ => false,
-        }
-    }
 }
 
 tagged!(SecurityGroup, "security group", name);
@@ -137,26 +114,12 @@ fn from_sdk(g: &aws_sdk_ec2::types::SecurityGroup) -> Result<SecurityGroup> {
                     .filter_map(move |pair| pair.group_id().map(|g| (port, g.to_string())))
             })
             .collect(),
-        egress: g.ip_permissions_egress().iter().map(egress).collect(),
+        egress: g
+            .ip_permissions_egress()
+            .iter()
+            .map(super::egress::egress)
+            .collect(),
     })
-}
-
-fn egress(p: &IpPermission) -> Egress {
-    Egress {
-        protocol: p.ip_protocol().unwrap_or_default().to_string(),
-        from_port: p.from_port().unwrap_or_default(),
-        to_port: p.to_port().unwrap_or_default(),
-        cidrs: p
-            .ip_ranges()
-            .iter()
-            .filter_map(|r| r.cidr_ip().map(str::to_string))
-            .collect(),
-        groups: p
-            .user_id_group_pairs()
-            .iter()
-            .filter_map(|g| g.group_id().map(str::to_string))
-            .collect(),
-    }
 }
 
 /// Creates the group (egress stays AWS's default: all traffic) and its one ingress rule.
@@ -188,15 +151,9 @@ pub async fn create(
         vpc_id: vpc_id.to_string(),
         tags: tags.clone(),
         ingress: Vec::new(),
-        // A new group's one outbound rule (EC2 User Guide, "Default security groups"…: a
-        // group you create allows all outbound traffic).
-        egress: vec![Egress {
-            protocol: "-1".into(),
-            from_port: 0,
-            to_port: 0,
-            cidrs: vec!["0.0.0.0/0".into()],
-            groups: Vec::new(),
-        }],
+        // A new group's one outbound rule (EC2 User Guide, "Security group rules": a group
+        // you create allows all outbound traffic).
+        egress: vec![Egress::of(&Rule::all_traffic())],
     };
     allow_new(ec2, &group, port, source_group).await?;
     Ok(SecurityGroup {

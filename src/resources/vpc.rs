@@ -5,14 +5,25 @@ use aws_sdk_ec2::Client;
 
 use crate::error::{Error, Result};
 
-/// Whether VPC `id` exists. A `vpc-id` filter answers an empty list for a VPC that does not
-/// exist, where naming it would fail the call (`InvalidVpcID.NotFound`).
-pub async fn exists(ec2: &Client, id: &str) -> Result<bool> {
+/// The IPv4 blocks of VPC `id` (its primary and associated ones), or `None` if it does not
+/// exist. A `vpc-id` filter answers an empty list for a VPC that does not exist, where naming
+/// it would fail the call (`InvalidVpcID.NotFound`).
+pub async fn cidrs(ec2: &Client, id: &str) -> Result<Option<Vec<String>>> {
     let out = ec2
         .describe_vpcs()
         .filters(Filter::builder().name("vpc-id").values(id).build())
         .send()
         .await
         .map_err(|e| Error::aws(format!("reading VPC ({id})"), e))?;
-    Ok(out.vpcs().iter().any(|v| v.vpc_id() == Some(id)))
+    let Some(vpc) = out.vpcs().iter().find(|v| v.vpc_id() == Some(id)) else {
+        return Ok(None);
+    };
+    let associated = vpc.cidr_block_association_set().iter();
+    let mut blocks: Vec<String> = vpc.cidr_block().into_iter().map(str::to_string).collect();
+    for block in associated.filter_map(|a| a.cidr_block()) {
+        if !blocks.iter().any(|b| b == block) {
+            blocks.push(block.to_string());
+        }
+    }
+    Ok(Some(blocks))
 }

@@ -9,6 +9,8 @@ use crate::error::{Error, Result};
 /// A VPC endpoint as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VpcEndpoint {
+    /// Its id (`vpce-…`).
+    pub id: String,
     /// The service it reaches (`com.amazonaws.us-east-1.ecr.dkr`).
     pub service_name: String,
     /// A gateway endpoint (S3, DynamoDB), reached through route tables; else an interface one.
@@ -19,6 +21,8 @@ pub struct VpcEndpoint {
     pub usable: bool,
     /// Whether an interface endpoint answers for the service's own host names.
     pub private_dns: bool,
+    /// The security groups of an interface endpoint's network interfaces.
+    pub groups: Vec<String>,
 }
 
 const KIND: &str = "VPC endpoint";
@@ -38,6 +42,7 @@ pub async fn find_all_in(ec2: &Client, vpc_id: &str) -> Result<Vec<VpcEndpoint>>
         .iter()
         .map(|e| {
             Ok(VpcEndpoint {
+                id: required(e.vpc_endpoint_id(), KIND, "vpcEndpointId")?,
                 service_name: required(e.service_name(), KIND, "serviceName")?,
                 gateway: e.vpc_endpoint_type() == Some(&VpcEndpointType::Gateway),
                 route_table_ids: e.route_table_ids().to_vec(),
@@ -49,6 +54,11 @@ pub async fn find_all_in(ec2: &Client, vpc_id: &str) -> Result<Vec<VpcEndpoint>>
                         .any(|u| s.as_str().eq_ignore_ascii_case(u))
                 }),
                 private_dns: e.private_dns_enabled().unwrap_or(false),
+                groups: e
+                    .groups()
+                    .iter()
+                    .filter_map(|g| g.group_id().map(str::to_string))
+                    .collect(),
             })
         })
         .collect()

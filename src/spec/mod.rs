@@ -8,6 +8,7 @@ pub mod caps;
 pub mod checks;
 mod diff;
 pub mod documents;
+pub mod egress;
 pub mod health;
 mod locator;
 pub mod object;
@@ -54,6 +55,8 @@ pub struct Spec {
     pub load_balancer_egress: bool,
     /// The `SecurityGroupIds` property: groups the tasks join beside prod-e's own.
     pub security_group_ids: Vec<String>,
+    /// The `Egress` property: the tasks' group's outbound rules (empty: all traffic out).
+    pub egress: Vec<Object>,
     /// The `ClusterName` property.
     pub cluster_name: String,
     /// The `ContainerInsights` property (`None`: the account's default, left as it is).
@@ -223,6 +226,11 @@ impl Spec {
         self.secrets.values().cloned().chain(credentials).collect()
     }
 
+    /// The outbound rules the tasks' group should have ([`egress::wanted`]).
+    pub fn egress_rules(&self) -> Vec<egress::Rule> {
+        egress::wanted(&self.egress)
+    }
+
     /// The listener rule's conditions.
     pub fn routing(&self) -> Routing {
         Routing {
@@ -286,6 +294,7 @@ fn read(r: &mut Reader) -> Spec {
         load_balancer_security_group_id: r.text(&LOAD_BALANCER_SECURITY_GROUP_ID),
         load_balancer_egress: r.text(&LOAD_BALANCER_EGRESS) == "managed",
         security_group_ids: r.values(&SECURITY_GROUP_IDS),
+        egress: r.objects(&EGRESS),
         cluster_name: r.text(&CLUSTER_NAME),
         container_insights: Some(r.text(&CONTAINER_INSIGHTS)).filter(|v| !v.is_empty()),
         service_name: r.text(&SERVICE_NAME),

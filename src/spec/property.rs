@@ -103,6 +103,8 @@ pub enum Effect {
     DesiredCount,
     /// The security group's ingress source.
     SourceGroup,
+    /// The tasks' security group's outbound rules.
+    Egress,
     /// The target group's health check.
     HealthCheck,
     /// The target group's deregistration delay (an attribute).

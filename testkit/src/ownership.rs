@@ -137,7 +137,11 @@ pub async fn resource_owner(c: &Clients, call: &Call) -> Option<String> {
         ("ec2", "CreateTags" | "DeleteTags") => sg_owned(field("ResourceId.1")?).await,
         (
             "ec2",
-            "AuthorizeSecurityGroupIngress" | "RevokeSecurityGroupIngress" | "DeleteSecurityGroup",
+            "AuthorizeSecurityGroupIngress"
+            | "RevokeSecurityGroupIngress"
+            | "AuthorizeSecurityGroupEgress"
+            | "RevokeSecurityGroupEgress"
+            | "DeleteSecurityGroup",
         ) => sg_owned(field("GroupId")?).await,
         ("logs", "PutRetentionPolicy" | "DeleteLogGroup") => {
             logs_owned(log_arn(field("logGroupName")?)).await

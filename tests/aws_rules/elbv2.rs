@@ -162,7 +162,7 @@ async fn a_target_group_created_again_with_the_same_settings_is_returned() {
 /// Rule 18: a load balancer none of whose security groups lets traffic out to the tasks on the
 /// container port never sees them healthy; the circuit breaker stops the rollout.
 #[tokio::test]
-async fn a_load_balancer_that_cannot_reach_its_tasks_never_sees_them_healthy() {
+async fn a_service_whose_groups_let_nothing_out_never_becomes_healthy() {
     use aws_sdk_ec2::types::{IpPermission, IpRange};
     use aws_sdk_ecs::types::{AwsVpcConfiguration, NetworkConfiguration};
     let a = Account::with_ecs_role().await;
@@ -210,16 +210,36 @@ async fn a_load_balancer_that_cannot_reach_its_tasks_never_sees_them_healthy() {
         .ip_protocol("-1")
         .ip_ranges(everything)
         .build();
-    let revoke = a.moto.ec2.revoke_security_group_egress();
+    let ec2 = &a.moto.ec2;
+    let revoke = ec2.revoke_security_group_egress();
     let revoke = revoke
         .group_id(&net.alb_security_group_id)
-        .ip_permissions(all);
+        .ip_permissions(all.clone());
     revoke.send().await.expect("no way out");
     run("closed").send().await.expect("created");
     let (state, events) = rollout(described(&a.aws, &cluster, "closed").await);
     assert_eq!(state.as_deref(), Some("FAILED"));
     let unhealthy = format!("(port 8080) is unhealthy in (target-group {tg}) due to");
     assert!(events.iter().any(|e| e.contains(&unhealthy)), "{events:?}");
+    // Rule 23: the load balancer reaches the tasks, but their own group lets nothing out.
+    let allow = ec2.authorize_security_group_egress();
+    let allow = allow.group_id(&net.alb_security_group_id);
+    allow
+        .ip_permissions(all.clone())
+        .send()
+        .await
+        .expect("way out");
+    let shut = ec2.revoke_security_group_egress().group_id(&tasks);
+    shut.ip_permissions(all)
+        .send()
+        .await
+        .expect("tasks shut in");
+    run("shut").send().await.expect("created");
+    let (state, events) = rollout(described(&a.aws, &cluster, "shut").await);
+    assert_eq!(state.as_deref(), Some("FAILED"));
+    let pull = "task stopped: CannotPullContainerError: dial tcp :443: i/o timeout (no outbound \
+                rule to logs (over the internet: CidrIp 0.0.0.0/0))";
+    assert!(events.iter().any(|e| e.contains(pull)), "{events:?}");
 }
 
 /// Rule 22: a security group another group's rule names cannot be deleted until that rule goes.

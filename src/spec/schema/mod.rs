@@ -23,13 +23,14 @@ const fn text(check: fn(&str) -> Result<(), String>, pattern: &'static str) -> K
 const ECS_NAME: &str = "^[A-Za-z0-9_-]{1,255}$";
 
 /// Every property, in the order of the README's table.
-pub const PROPERTIES: [Property; 52] = [
+pub const PROPERTIES: [Property; 53] = [
     VPC_ID,
     SUBNET_IDS,
     LISTENER_ARN,
     LOAD_BALANCER_SECURITY_GROUP_ID,
     LOAD_BALANCER_EGRESS,
     SECURITY_GROUP_IDS,
+    EGRESS,
     CLUSTER_NAME,
     CONTAINER_INSIGHTS,
     SERVICE_NAME,

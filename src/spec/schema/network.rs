@@ -2,7 +2,7 @@
 //! requests reach them.
 
 use super::{text, Default, Effect, Kind, Property};
-use crate::spec::{checks, routing};
+use crate::spec::{checks, egress, routing};
 
 /// The `VpcId` property.
 pub const VPC_ID: Property = Property {
@@ -60,6 +60,22 @@ pub const SECURITY_GROUP_IDS: Property = Property {
     effect: Effect::Network,
     doc: "existing security groups of VpcId the tasks join beside prod-e's own (a database's \
          client group, say); ECS allows 5 in all",
+};
+/// The `Egress` property.
+pub const EGRESS: Property = Property {
+    name: "Egress",
+    kind: Kind::Objects {
+        fields: &egress::FIELDS,
+        check: egress::rules,
+        max: egress::MAX_RULES,
+    },
+    default: Default::Empty,
+    effect: Effect::Egress,
+    doc: "the outbound rules of the tasks' security group, replacing EC2's allow-all default: \
+         a list of {IpProtocol, FromPort, ToPort, and one of CidrIp, DestinationPrefixListId, \
+         DestinationSecurityGroupId} as in CloudFormation (empty: all traffic out); preflight \
+         refuses rules that leave the tasks no way to their image, S3, CloudWatch Logs or \
+         their secrets on TCP 443",
 };
 /// The most groups `SecurityGroupIds` may name: ECS takes 5 security groups per
 /// `awsvpcConfiguration` (ECS API reference, `AwsVpcConfiguration`), and prod-e's own is one.

@@ -25,11 +25,12 @@
 //! | 15 | CloudWatch DeleteAlarms naming an alarm that does not exist deletes nothing: `ResourceNotFound` (moto deletes the others, 200) | CloudWatch API Reference, DeleteAlarms | `scaling::deleting_a_missing_alarm_deletes_nothing` |
 //! | 16 | CreateTargetGroup of an existing name with the same settings returns that group (moto: `DuplicateTargetGroupName`); with other settings `DuplicateTargetGroupName` | ELBv2 API reference, CreateTargetGroup ("If you attempt to create multiple target groups with the same settings, each call succeeds") | `elbv2::a_target_group_created_again_with_the_same_settings_is_returned` |
 //! | 17 | CloudFormation's DescribeStacks / DescribeStackResource / DescribeStackEvents of a stack the tests run answer what CloudFormation shows while it waits for, cancels or rolls back an operation (moto cannot run custom resources) | CloudFormation API Reference, DescribeStackResource, DescribeStackEvents, CancelUpdateStack; cloudformation-coverage-roadmap#1814, remind101/empire#918 | `cloudformation::cloudformation_shows_each_resource_as_the_events_it_sent_left_it` |
-//! | 18 | A service behind a load balancer none of whose security groups lets TCP out to its tasks on the container port never has a healthy target: its rollout fails with the unhealthy-target event ([`reach`]) | ELB guide, Security groups for your Application Load Balancer; ECS Developer Guide, Troubleshooting service load balancers | `elbv2::a_load_balancer_that_cannot_reach_its_tasks_never_sees_them_healthy` |
+//! | 18 | A service behind a load balancer none of whose security groups lets TCP out to its tasks on the container port never has a healthy target: its rollout fails with the unhealthy-target event ([`reach`]) | ELB guide, Security groups for your Application Load Balancer; ECS Developer Guide, Troubleshooting service load balancers | `elbv2::a_service_whose_groups_let_nothing_out_never_becomes_healthy` |
 //! | 19 | CreateService / UpdateService with more than 5 security groups in `awsvpcConfiguration`: `InvalidParameterException` (moto takes any number) | ECS API reference, AwsVpcConfiguration ("a limit of 5 security groups") | `ecs::more_than_five_security_groups_are_refused` |
 //! | 20 | A task whose `repositoryCredentials` secret its execution role may not read never starts: the rollout fails with `ResourceInitializationError: unable to pull secrets or registry auth` ([`credentials`]) | ECS Developer Guide, Private registry authentication for tasks | `secrets::a_private_registry_image_pulls_with_credentials_only_the_execution_role_reads` (in `tests/secrets.rs`) |
 //! | 21 | A task whose image is in an ECR repository under a pull-through cache prefix (`proxy.rules.pull_through_cache`) never starts unless its execution role may `ecr:BatchImportUpstreamImage` there: the rollout fails with `CannotPullContainerError` ([`credentials`]) | ECR User Guide, IAM permissions required to sync an upstream registry | `secrets::a_pull_through_cache_image_is_imported_by_the_execution_role` (in `tests/secrets.rs`) |
 //! | 22 | DeleteSecurityGroup of a group another group's rule names: `DependencyViolation` (moto deletes it) ([`reach::referenced`]) | EC2 API reference, DeleteSecurityGroup | `elbv2::a_group_another_group_names_cannot_be_deleted` |
+//! | 23 | A service whose tasks' security groups let no TCP 443 out to their image's registry (or, for private ECR, its endpoints and S3) or to CloudWatch Logs, each the way their subnet reaches it, never starts a task: the rollout fails with `CannotPullContainerError` ([`outbound`]) | EC2 User Guide, Security group rules; AWS Knowledge Center, ecs-fargate-pull-container-error | `elbv2::a_service_whose_groups_let_nothing_out_never_becomes_healthy` |
 
 pub mod alarms;
 pub mod capacity;
@@ -38,6 +39,7 @@ pub mod ecs;
 pub mod elbv2;
 pub mod fresh;
 pub mod iam;
+pub mod outbound;
 pub mod reach;
 pub mod revisions;
 pub mod scaling;
@@ -81,6 +83,7 @@ pub enum Rule {
     Credentials,
     PullThroughCache,
     ReferencedGroup,
+    Outbound,
 }
 
 /// An AWS error: HTTP status, code and message.
@@ -309,6 +312,7 @@ impl AwsRules {
         match elbv2::unassociated(self, moto, body).await {
             None => {
                 reach::unreachable(self, moto, body).await;
+                outbound::blocked(self, moto, body).await;
                 credentials::unreadable(self, moto, body).await;
                 fresh::association(self, body)
             }

@@ -1,0 +1,208 @@
+//! `Egress`: the outbound rules of the tasks' security group, with the keys of
+//! CloudFormation's `AWS::EC2::SecurityGroup` `Egress` items (`IpProtocol`, `FromPort`,
+//! `ToPort`, and one of `CidrIp`, `DestinationPrefixListId`, `DestinationSecurityGroupId`).
+//! Empty is EC2's default for a new group: all traffic out.
+//!
+//! Sources: EC2 API reference, `IpPermission` (`-1` is all protocols and ports; for ICMP the
+//! ports are the type and code, `-1` for all); EC2 User Guide, "Security group rules" (a new
+//! group's one outbound rule allows all traffic to `0.0.0.0/0`); Amazon VPC User Guide,
+//! "Amazon VPC quotas" (60 outbound rules per security group by default).
+
+use std::net::Ipv4Addr;
+
+use super::object::{Field, FieldKind, Object};
+
+/// The most rules `Egress` may list (EC2's default quota of outbound rules per group).
+pub const MAX_RULES: usize = 60;
+
+/// The protocols a rule may name: TCP, UDP, ICMP, or `-1` for all.
+pub const PROTOCOLS: [&str; 4] = ["tcp", "udp", "icmp", "-1"];
+
+/// The keys of one rule.
+pub const FIELDS: [Field; 6] = [
+    Field {
+        name: "IpProtocol",
+        kind: FieldKind::Text {
+            check: protocol,
+            default: None,
+        },
+        doc: "tcp, udp, icmp or -1 (all traffic)",
+    },
+    Field {
+        name: "FromPort",
+        kind: port(),
+        doc: "the first port (ICMP: the type; -1 for all), not for -1",
+    },
+    Field {
+        name: "ToPort",
+        kind: port(),
+        doc: "the last port (ICMP: the code; -1 for all), not for -1",
+    },
+    Field {
+        name: "CidrIp",
+        kind: FieldKind::Text {
+            check: cidr,
+            default: None,
+        },
+        doc: "an IPv4 destination block (`10.0.0.0/16`, `0.0.0.0/0`)",
+    },
+    Field {
+        name: "DestinationPrefixListId",
+        kind: FieldKind::Text {
+            check: prefix_list,
+            default: None,
+        },
+        doc: "a prefix list destination (`pl-…`, an S3 gateway endpoint's, say)",
+    },
+    Field {
+        name: "DestinationSecurityGroupId",
+        kind: FieldKind::Text {
+            check: super::checks::security_group_id,
+            default: None,
+        },
+        doc: "a security group destination (`sg-…`, a database's or VPC endpoints' group)",
+    },
+];
+
+const fn port() -> FieldKind {
+    FieldKind::Integer {
+        min: -1,
+        max: 65535,
+        default: None,
+    }
+}
+
+/// Where one rule lets traffic go.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Destination {
+    /// An IPv4 block.
+    Cidr(String),
+    /// A prefix list.
+    PrefixList(String),
+    /// A security group.
+    Group(String),
+}
+
+/// One outbound rule: protocol, port range (`(0, 0)` for all traffic) and one destination.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rule {
+    /// `tcp`, `udp`, `icmp` or `-1`.
+    pub ip_protocol: String,
+    /// The first port (ICMP type).
+    pub from_port: i32,
+    /// The last port (ICMP code).
+    pub to_port: i32,
+    /// Where it goes.
+    pub destination: Destination,
+}
+
+impl Rule {
+    /// EC2's default outbound rule: all traffic to `0.0.0.0/0`.
+    pub fn all_traffic() -> Self {
+        Rule::new("-1", (0, 0), Destination::Cidr("0.0.0.0/0".into()))
+    }
+
+    /// A rule, its ports `(0, 0)` when it is for all traffic (EC2 ignores them then).
+    pub fn new(protocol: &str, (from, to): (i32, i32), destination: Destination) -> Self {
+        let all = protocol == "-1";
+        Rule {
+            ip_protocol: protocol.to_string(),
+            from_port: if all { 0 } else { from },
+            to_port: if all { 0 } else { to },
+            destination,
+        }
+    }
+
+    /// Whether it lets TCP traffic to `port` out.
+    pub fn covers_tcp(&self, port: i32) -> bool {
+        match self.ip_protocol.as_str() {
+            "-1" => true,
+            "tcp" => (self.from_port..=self.to_port).contains(&port),
+            _ => false,
+        }
+    }
+
+    /// The rule an `Egress` item describes.
+    pub fn of(item: &Object) -> Self {
+        let destination = match (item.text("CidrIp"), item.text("DestinationPrefixListId")) {
+            (cidr, _) if !cidr.is_empty() => Destination::Cidr(cidr),
+            (_, list) if !list.is_empty() => Destination::PrefixList(list),
+            _ => Destination::Group(item.text("DestinationSecurityGroupId")),
+        };
+        let ports = (
+            item.integer("FromPort") as i32,
+            item.integer("ToPort") as i32,
+        );
+        Rule::new(&item.text("IpProtocol"), ports, destination)
+    }
+}
+
+/// The list as a whole: each rule names its protocol, exactly one destination, and ports
+/// where its protocol has them (`FromPort` ≤ `ToPort` for TCP and UDP); no rule twice.
+pub fn rules(items: &[Object]) -> Result<(), String> {
+    for (i, item) in items.iter().enumerate() {
+        one(item).map_err(|m| format!("item {}: {m}", i + 1))?;
+    }
+    let rules: Vec<Rule> = items.iter().map(Rule::of).collect();
+    if (1..rules.len()).any(|k| rules[..k].contains(&rules[k])) {
+        return Err("lists the same rule twice".to_string());
+    }
+    Ok(())
+}
+
+fn one(item: &Object) -> Result<(), String> {
+    let protocol = item.text("IpProtocol");
+    if protocol.is_empty() {
+        return Err("IpProtocol is required".to_string());
+    }
+    let destinations = [
+        "CidrIp",
+        "DestinationPrefixListId",
+        "DestinationSecurityGroupId",
+    ];
+    let given = destinations.iter().filter(|d| !item.text(d).is_empty());
+    if given.count() != 1 {
+        return Err(format!("needs exactly one of {}", destinations.join(", ")));
+    }
+    let ports = (
+        item.optional_integer("FromPort"),
+        item.optional_integer("ToPort"),
+    );
+    match (protocol.as_str(), ports) {
+        ("-1", _) => Ok(()),
+        (_, (None, _) | (_, None)) => Err(format!("{protocol} needs FromPort and ToPort")),
+        ("tcp" | "udp", (Some(from), Some(to))) if from < 0 || from > to => Err(format!(
+            "{protocol} needs 0 ≤ FromPort ≤ ToPort (FromPort {from}, ToPort {to})"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The rules `items` describe; EC2's default (all traffic out) when there are none.
+pub fn wanted(items: &[Object]) -> Vec<Rule> {
+    match items.is_empty() {
+        true => vec![Rule::all_traffic()],
+        false => items.iter().map(Rule::of).collect(),
+    }
+}
+
+fn protocol(s: &str) -> Result<(), String> {
+    match PROTOCOLS.contains(&s) {
+        true => Ok(()),
+        false => Err(format!("{s:?} must be one of {}", PROTOCOLS.join(", "))),
+    }
+}
+
+fn cidr(s: &str) -> Result<(), String> {
+    let valid = s.split_once('/').is_some_and(|(address, length)| {
+        address.parse::<Ipv4Addr>().is_ok() && length.parse::<u8>().is_ok_and(|n| n <= 32)
+    });
+    match valid {
+        true => Ok(()),
+        false => Err(format!("{s:?} is not an IPv4 CIDR block (a.b.c.d/n)")),
+    }
+}
+
+fn prefix_list(s: &str) -> Result<(), String> {
+    super::checks::prefixed(s, "pl-")
+}

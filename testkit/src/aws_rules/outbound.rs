@@ -1,0 +1,83 @@
+//! Rule 23: a Fargate task pulls its image, reads its secrets and sends its logs over TCP 443,
+//! each to the service's VPC endpoint where one answers and to the internet otherwise, and
+//! its network interface lets out only what one of its security groups allows (EC2 User
+//! Guide, "Security group rules"). Moto starts no task, so the rule plays what ECS does when
+//! the tasks' groups let none of that out: the task stops with `CannotPullContainerError` and
+//! a timed-out connection (AWS Knowledge Center, "ecs-fargate-pull-container-error": "check
+//! that the security group allows outbound traffic to … port 443"), and the circuit breaker
+//! stops the rollout. The network is read from moto with prod-e's own readers, and judged with
+//! the preflight's [`prod_e::preflight::outbound::unreached`].
+
+use serde_json::Value;
+
+use prod_e::preflight::facts::Facts;
+use prod_e::preflight::outbound::{unreached, Task};
+use prod_e::resources::{route_table, security_group, subnet, vpc, vpc_endpoint};
+
+use super::{AwsRules, Rule, Upstream};
+use crate::rollout::Rollout;
+use crate::{ACCOUNT, REGION};
+
+/// On CreateService (`body`): if its tasks' groups let them reach neither their image nor
+/// CloudWatch Logs, the service's rollout fails.
+pub async fn blocked(rules: &AwsRules, moto: &Upstream, body: &Value) {
+    if !rules.on(Rule::Outbound) {
+        return;
+    }
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let list =
+        |v: &Value| -> Vec<String> { v.as_array().into_iter().flatten().map(text).collect() };
+    let network = &body["networkConfiguration"]["awsvpcConfiguration"];
+    let (subnets, groups) = (list(&network["subnets"]), list(&network["securityGroups"]));
+    let asked = serde_json::json!({"taskDefinition": body["taskDefinition"]});
+    let Some(found) = moto.ecs("DescribeTaskDefinition", asked).await else {
+        return;
+    };
+    let image = text(&found["taskDefinition"]["containerDefinitions"][0]["image"]);
+    let ec2 = moto.ec2();
+    let (Ok(subnets), Ok(groups)) = tokio::join!(
+        subnet::find_all(ec2, &subnets),
+        security_group::find_ids(ec2, &groups)
+    ) else {
+        return;
+    };
+    let Some(vpc_id) = subnets.first().map(|s| s.vpc_id.clone()) else {
+        return;
+    };
+    let (Ok(cidrs), Ok(route_tables), Ok(endpoints)) = tokio::join!(
+        vpc::cidrs(ec2, &vpc_id),
+        route_table::find_all_in(ec2, &vpc_id),
+        vpc_endpoint::find_all_in(ec2, &vpc_id),
+    ) else {
+        return;
+    };
+    let facts = Facts {
+        vpc_cidrs: cidrs.unwrap_or_default(),
+        route_tables,
+        endpoints,
+        ..Facts::default()
+    };
+    let outbound: Vec<_> = groups
+        .iter()
+        .flat_map(|g| &g.egress)
+        .flat_map(|e| e.rules())
+        .collect();
+    let task = Task {
+        image: &image,
+        also: Vec::new(),
+    };
+    let subnets: Vec<_> = subnets.iter().collect();
+    let Some(first) = unreached(&task, &outbound, (&subnets, &facts))
+        .into_iter()
+        .next()
+    else {
+        return;
+    };
+    let (cluster, service) = (text(&body["cluster"]), text(&body["serviceName"]));
+    let arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/{service}");
+    let event = format!(
+        "(service {service}) task stopped: CannotPullContainerError: dial tcp :443: i/o \
+         timeout (no outbound rule to {first})"
+    );
+    moto.rollouts().set_for(&arn, Rollout::Failed(vec![event]));
+}
