@@ -111,6 +111,12 @@ fn missing_endpoints(table_id: &str, endpoints: &[VpcEndpoint], also: &[&str]) -
     missing
 }
 
+/// The Region of `image`'s private ECR registry, if it is in one ([`ecr_repository`]).
+pub fn ecr_region(image: &str) -> Option<String> {
+    let arn = ecr_repository(image)?;
+    arn.split(':').nth(3).map(str::to_string)
+}
+
 /// Whether `image` is in a private ECR registry ([`ecr_repository`]).
 pub fn is_private_ecr(image: &str) -> bool {
     ecr_repository(image).is_some()

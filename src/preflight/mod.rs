@@ -69,7 +69,8 @@ impl Report {
 /// the rule's conditions or priority change, that it takes no other owner's traffic
 /// ([`shadowing::in_place`]); when prod-e stops managing the load balancer's outbound rule to
 /// the tasks' group `group`, that the load balancer still reaches them ([`reach::in_place`]);
-/// when `Egress` changes to a list, that the tasks can still start ([`outbound::in_place`]).
+/// with `Egress`, when it or what the tasks reach out to (the image, secrets, subnets, joined
+/// groups) changes, that the tasks can still start ([`outbound::in_place`]).
 pub async fn in_place(
     c: &Clients,
     d: &Deployment,
@@ -84,7 +85,15 @@ pub async fn in_place(
         let check = reach::in_place(c, new, group);
         step("checking the load balancer's way to the tasks", check).await?;
     }
-    if diff.any(Effect::Egress) && !new.egress.is_empty() {
+    let reaches_out = [
+        Effect::Egress,
+        Effect::TaskDefinition,
+        Effect::Secrets,
+        Effect::SecretsKey,
+        Effect::Exec,
+        Effect::Network,
+    ];
+    if !new.egress.is_empty() && reaches_out.iter().any(|e| diff.any(*e)) {
         let check = outbound::in_place(c, new);
         step("checking the tasks' outbound rules", check).await?;
     }

@@ -139,43 +139,53 @@ fn table_of<'a>(subnet_id: &str, tables: &'a [RouteTable]) -> Option<&'a RouteTa
     explicit.or_else(|| tables.iter().find(|t| t.main))
 }
 
-/// What the tasks of a subnet using `table` need to start, and how they reach each.
+/// What the tasks of a subnet using `table` need to start, and how they reach each. An
+/// endpoint serves its own Region only: an image in another Region's ECR goes over the
+/// internet, its layers too (AWS PrivateLink guide, "Access AWS services through AWS
+/// PrivateLink": endpoints are regional).
 fn ways(task: &Task, facts: &Facts, table: &RouteTable) -> Vec<(String, Way)> {
-    let interface = |service: &str| {
-        let suffix = format!(".{service}");
-        let found = facts
-            .endpoints
-            .iter()
-            .find(|e| e.usable && !e.gateway && e.private_dns && e.service_name.ends_with(&suffix));
+    let interface = |service: String| {
+        let found = facts.endpoints.iter().find(|e| {
+            e.usable && !e.gateway && e.private_dns && e.service_name.ends_with(&service)
+        });
         found.map_or(Way::Internet, |e| Way::Endpoint {
             groups: e.groups.clone(),
         })
     };
-    let mut services: Vec<&str> = vec!["logs"];
-    services.extend(&task.also);
-    let mut ways = Vec::new();
-    if egress::is_private_ecr(task.image) {
-        services.extend(["ecr.api", "ecr.dkr"]);
-        ways.push(("s3".to_string(), s3_way(facts, table, interface("s3"))));
-    } else {
+    let mut ways: Vec<(String, Way)> = ["logs"]
+        .iter()
+        .chain(&task.also)
+        .map(|s| (s.to_string(), interface(format!(".{s}"))))
+        .collect();
+    let Some(region) = egress::ecr_region(task.image) else {
         ways.push((format!("the registry of {}", task.image), Way::Internet));
+        return ways;
+    };
+    for service in ["ecr.api", "ecr.dkr"] {
+        ways.push((service.into(), interface(format!(".{region}.{service}"))));
     }
-    ways.extend(services.into_iter().map(|s| (s.to_string(), interface(s))));
+    ways.push(("s3".to_string(), s3_way(facts, table, &region)));
     ways
 }
 
-/// S3 through its interface endpoint, else its gateway endpoint in `table`, else the internet.
-fn s3_way(facts: &Facts, table: &RouteTable, interface: Way) -> Way {
-    if !matches!(interface, Way::Internet) {
-        return interface;
+/// S3 of `region`: through its interface endpoint with private DNS (unless that answers only
+/// for inbound resolver endpoints, which sends the VPC's own requests to the gateway: EC2 API
+/// reference, `DnsOptions`), else its gateway endpoint in `table` (the route's prefix list),
+/// else the internet.
+fn s3_way(facts: &Facts, table: &RouteTable, region: &str) -> Way {
+    let service = format!(".{region}.s3");
+    let usable = facts
+        .endpoints
+        .iter()
+        .filter(|e| e.usable && e.service_name.ends_with(&service));
+    let mut found = usable.clone();
+    if let Some(e) = found.find(|e| !e.gateway && e.private_dns && !e.dns_inbound_only) {
+        return Way::Endpoint {
+            groups: e.groups.clone(),
+        };
     }
-    let gateway = facts.endpoints.iter().find(|e| {
-        e.usable
-            && e.gateway
-            && e.service_name.ends_with(".s3")
-            && e.route_table_ids.contains(&table.id)
-    });
-    let route = gateway.and_then(|g| table.endpoint_routes.iter().find(|(_, to)| *to == g.id));
+    let mut gateways = usable.filter(|e| e.gateway && e.route_table_ids.contains(&table.id));
+    let route = gateways.find_map(|g| table.endpoint_routes.iter().find(|(_, to)| *to == g.id));
     route.map_or(Way::Internet, |(list, _)| Way::PrefixList(list.clone()))
 }
 

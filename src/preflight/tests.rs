@@ -35,6 +35,7 @@ fn endpoint(service: &str, gateway: bool, tables: &[&str]) -> VpcEndpoint {
         usable: true,
         private_dns: !gateway,
         groups: vec!["sg-endpoints".into()],
+        dns_inbound_only: false,
     }
 }
 
@@ -224,6 +225,7 @@ fn out_to(ports: Option<(i32, i32)>, to: &str) -> Vec<Egress> {
         cidrs: (!group).then(|| to.to_string()).into_iter().collect(),
         groups: group.then(|| to.to_string()).into_iter().collect(),
         prefix_lists: Vec::new(),
+        ipv6_cidrs: Vec::new(),
     }]
 }
 
@@ -515,4 +517,24 @@ fn a_joined_groups_outbound_rules_count_and_all_traffic_needs_no_check() {
     assert!(problems(&spec(egress), &facts).is_empty());
     let report = evaluate(&spec(json!({})), &healthy(), 2000);
     assert!(!report.checks.iter().any(|c| c.what.contains("Egress")));
+}
+
+#[test]
+fn an_image_in_another_regions_ecr_goes_over_the_internet() {
+    let mut facts = healthy();
+    facts.route_tables[0].endpoint_routes = vec![("pl-s3".into(), "vpce-s3".into())];
+    facts.endpoints = ["ecr.api", "ecr.dkr", "logs"]
+        .iter()
+        .map(|s| endpoint(s, false, &[]))
+        .chain([endpoint("s3", true, &["rtb-1"])])
+        .collect();
+    let here = https_to(&["10.0.0.0/16", "pl-s3"]);
+    assert!(problems(&spec(json!({"Image": ECR, "Egress": here})), &facts).is_empty());
+    let elsewhere = ECR.replace("us-east-1", "eu-west-1");
+    let image = spec(json!({"Image": elsewhere, "Egress": here}));
+    let problem = problems(&image, &facts).join("");
+    for service in ["ecr.api", "ecr.dkr", "s3"] {
+        let wanted = format!("{service} (over the internet: CidrIp 0.0.0.0/0)");
+        assert!(problem.contains(&wanted), "{problem}");
+    }
 }

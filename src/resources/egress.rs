@@ -2,12 +2,12 @@
 //! each as `Egress` names them ([`Rule`]), and their allowing and revoking on a group
 //! prod-e owns (the tasks' group, for `Egress`).
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, PrefixListId, UserIdGroupPair};
+use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, PrefixListId, UserIdGroupPair};
 use aws_sdk_ec2::Client;
 
 use super::gone;
 use super::security_group::SecurityGroup;
-use crate::error::{is_already_exists, Error, Result};
+use crate::error::{is_already_exists, is_not_found, Error, Result};
 use crate::spec::egress::{Destination, Rule};
 
 /// One outbound rule of a group, as far as the way to the tasks is concerned.
@@ -25,6 +25,8 @@ pub struct Egress {
     pub groups: Vec<String>,
     /// Its destination prefix lists.
     pub prefix_lists: Vec<String>,
+    /// Its IPv6 destinations.
+    pub ipv6_cidrs: Vec<String>,
 }
 
 impl Egress {
@@ -46,9 +48,11 @@ impl Egress {
             cidrs: Vec::new(),
             groups: Vec::new(),
             prefix_lists: Vec::new(),
+            ipv6_cidrs: Vec::new(),
         };
         match &rule.destination {
             Destination::Cidr(c) => e.cidrs.push(c.clone()),
+            Destination::Ipv6(c) => e.ipv6_cidrs.push(c.clone()),
             Destination::PrefixList(l) => e.prefix_lists.push(l.clone()),
             Destination::Group(g) => e.groups.push(g.clone()),
         }
@@ -66,7 +70,8 @@ impl Egress {
             .cloned()
             .map(Destination::PrefixList);
         let groups = self.groups.iter().cloned().map(Destination::Group);
-        cidrs.chain(lists).chain(groups).map(to)
+        let ipv6 = self.ipv6_cidrs.iter().cloned().map(Destination::Ipv6);
+        cidrs.chain(lists).chain(groups).chain(ipv6).map(to)
     }
 }
 
@@ -90,6 +95,11 @@ pub(super) fn egress(p: &IpPermission) -> Egress {
             .prefix_list_ids()
             .iter()
             .filter_map(|l| l.prefix_list_id().map(str::to_string))
+            .collect(),
+        ipv6_cidrs: p
+            .ipv6_ranges()
+            .iter()
+            .filter_map(|r| r.cidr_ipv6().map(str::to_string))
             .collect(),
     }
 }
@@ -122,7 +132,8 @@ pub async fn allow_out(ec2: &Client, group: &SecurityGroup, rules: &[Rule]) -> R
 }
 
 /// Revokes the outbound `rules` of `group` (none: nothing is called); rules that are gone
-/// count as revoked.
+/// count as revoked (`InvalidPermission.NotFound`, one call per rule then, so that one rule
+/// gone does not leave the others).
 pub async fn revoke_out(ec2: &Client, group: &SecurityGroup, rules: &[Rule]) -> Result<()> {
     if rules.is_empty() {
         return Ok(());
@@ -134,7 +145,15 @@ pub async fn revoke_out(ec2: &Client, group: &SecurityGroup, rules: &[Rule]) -> 
         .send()
         .await;
     let doing = format!("revoking outbound rules of security group ({})", group.name);
-    gone(removed.map(|_| ()).map_err(|e| Error::aws(doing, e)))
+    match removed.map(|_| ()).map_err(|e| Error::aws(doing, e)) {
+        Err(e) if is_not_found(&e) && rules.len() > 1 => {
+            for rule in rules {
+                Box::pin(revoke_out(ec2, group, std::slice::from_ref(rule))).await?;
+            }
+            Ok(())
+        }
+        other => gone(other),
+    }
 }
 
 /// One outbound rule as EC2 takes it (no ports for all traffic).
@@ -146,6 +165,7 @@ fn outbound(rule: &Rule) -> IpPermission {
         .set_to_port((!all).then_some(rule.to_port));
     match &rule.destination {
         Destination::Cidr(c) => p.ip_ranges(IpRange::builder().cidr_ip(c).build()),
+        Destination::Ipv6(c) => p.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(c).build()),
         Destination::PrefixList(l) => {
             p.prefix_list_ids(PrefixListId::builder().prefix_list_id(l).build())
         }

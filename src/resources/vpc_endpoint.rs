@@ -23,6 +23,9 @@ pub struct VpcEndpoint {
     pub private_dns: bool,
     /// The security groups of an interface endpoint's network interfaces.
     pub groups: Vec<String>,
+    /// Whether its private DNS answers only for inbound resolver endpoints (an S3 interface
+    /// endpoint beside a gateway one: the VPC's own requests go to the gateway).
+    pub dns_inbound_only: bool,
 }
 
 const KIND: &str = "VPC endpoint";
@@ -54,6 +57,10 @@ pub async fn find_all_in(ec2: &Client, vpc_id: &str) -> Result<Vec<VpcEndpoint>>
                         .any(|u| s.as_str().eq_ignore_ascii_case(u))
                 }),
                 private_dns: e.private_dns_enabled().unwrap_or(false),
+                dns_inbound_only: e
+                    .dns_options()
+                    .and_then(|d| d.private_dns_only_for_inbound_resolver_endpoint())
+                    .unwrap_or(false),
                 groups: e
                     .groups()
                     .iter()

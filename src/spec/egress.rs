@@ -77,6 +77,8 @@ const fn port() -> FieldKind {
 pub enum Destination {
     /// An IPv4 block.
     Cidr(String),
+    /// An IPv6 block: only as EC2 lists a group's rules (`Egress` takes IPv4 blocks).
+    Ipv6(String),
     /// A prefix list.
     PrefixList(String),
     /// A security group.
@@ -125,7 +127,7 @@ impl Rule {
     /// The rule an `Egress` item describes.
     pub fn of(item: &Object) -> Self {
         let destination = match (item.text("CidrIp"), item.text("DestinationPrefixListId")) {
-            (cidr, _) if !cidr.is_empty() => Destination::Cidr(cidr),
+            (cidr, _) if !cidr.is_empty() => Destination::Cidr(network(&cidr)),
             (_, list) if !list.is_empty() => Destination::PrefixList(list),
             _ => Destination::Group(item.text("DestinationSecurityGroupId")),
         };
@@ -186,6 +188,19 @@ pub fn wanted(items: &[Object]) -> Vec<Rule> {
     }
 }
 
+/// The block `cidr` as EC2 keeps it: its network address (`10.0.0.1/16` is `10.0.0.0/16`; a
+/// second authorization of the first form is a duplicate of the second: EC2 API reference,
+/// `IpRange`).
+fn network(cidr: &str) -> String {
+    let parsed = cidr.split_once('/').and_then(|(address, length)| {
+        let address = u32::from(address.parse::<Ipv4Addr>().ok()?);
+        let length: u32 = length.parse().ok().filter(|n| *n <= 32)?;
+        let mask = u32::MAX.checked_shl(32 - length).unwrap_or(0);
+        Some(format!("{}/{length}", Ipv4Addr::from(address & mask)))
+    });
+    parsed.unwrap_or_else(|| cidr.to_string())
+}
+
 fn protocol(s: &str) -> Result<(), String> {
     match PROTOCOLS.contains(&s) {
         true => Ok(()),
@@ -205,4 +220,17 @@ fn cidr(s: &str) -> Result<(), String> {
 
 fn prefix_list(s: &str) -> Result<(), String> {
     super::checks::prefixed(s, "pl-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_is_kept_as_its_network_address() {
+        assert_eq!(network("10.0.0.1/16"), "10.0.0.0/16");
+        assert_eq!(network("10.0.0.28/29"), "10.0.0.24/29");
+        assert_eq!(network("0.0.0.0/0"), "0.0.0.0/0");
+        assert_eq!(network("192.168.1.7/32"), "192.168.1.7/32");
+    }
 }
