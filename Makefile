@@ -39,9 +39,14 @@ help:
 	@echo "make deploy / destroy   sam build + sam deploy --guided / sam delete (needs an AWS account)"
 	@echo "make lint   rustfmt, clippy -D warnings; then cfn-lint, sam validate --lint and checkov on the template"
 
+# One build serves demo, invoke and test (the same targets and features: switching between them
+# compiles nothing), with cargo's own progress; the first takes minutes (README, "First run").
+BUILD := $(CARGO) build --workspace --lib --bins --tests --examples
+DEBUG_DIR := $(TARGET_DIR)/debug
+
 demo: deps-rust deps-moto deps-lambda
-	$(CARGO) build --quiet --bins
-	$(CARGO) run --quiet --example demo
+	$(BUILD)
+	$(DEBUG_DIR)/examples/demo
 
 # Every AWS call the suite makes is logged by the test proxies, then judged against the
 # function's policy in the template (examples/policy.rs).
@@ -51,15 +56,16 @@ CALL_LOG ?= $(TARGET_DIR)/prod-e-calls.jsonl
 TEST_THREADS ?= 4
 test: deps-rust deps-moto deps-node
 	rm -f $(CALL_LOG)
+	$(BUILD)
 	PROD_E_CALL_LOG=$(abspath $(CALL_LOG)) $(CARGO) test --workspace --lib --bins --tests --examples -- --test-threads=$(TEST_THREADS)
-	$(CARGO) run --quiet --example policy -- $(CALL_LOG)
+	$(DEBUG_DIR)/examples/policy $(CALL_LOG)
 
 # Sends the given event files (in order, against one fresh emulator) to the function under
 # cargo lambda watch with cargo lambda invoke; each ResponseURL becomes a local presigned one.
 EVENT ?= events/create.json events/delete.json
 invoke: deps-rust deps-moto deps-lambda
-	$(CARGO) build --quiet --bins
-	$(CARGO) run --quiet --example demo -- $(EVENT)
+	$(BUILD)
+	$(DEBUG_DIR)/examples/demo $(EVENT)
 
 reliability: deps-rust deps-moto
 	$(CARGO) test --test integration -- reliability:: replace:: steady:: --nocapture 2>&1 | tee /dev/stderr | sed -n 's/^.*FIGURE //p'

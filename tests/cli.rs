@@ -464,3 +464,39 @@ async fn orphans_lists_deployments_whose_stack_is_gone() {
         "a live stack's deployment was listed:\n{out}"
     );
 }
+
+/// Without credentials, or without a region, every read fails the same way: one line says
+/// what to set (the SDK's own message was 4,630 characters, once per read).
+#[test]
+fn without_credentials_or_a_region_the_cli_says_what_to_set_in_one_line() {
+    let home = std::env::temp_dir().join(format!("prod-e-no-aws-{}", unique()));
+    let run = |extra: &[(&str, &str)]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_prod-e"))
+            .arg("orphans")
+            .env_clear()
+            .env("HOME", &home)
+            // Nothing but loopback: no instance metadata, an endpoint nobody listens on.
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .envs(extra.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run prod-e");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        (out.status.code(), stderr)
+    };
+    let (code, stderr) = run(&[("AWS_REGION", "us-east-1")]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        stderr,
+        "prod-e: no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and \
+         AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL for an emulator)\n"
+    );
+    let keys = [("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "b")];
+    let (code, stderr) = run(&keys);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        stderr,
+        "prod-e: no AWS region: set AWS_REGION, or a region in AWS_PROFILE's profile\n"
+    );
+}

@@ -120,10 +120,13 @@ fn no_line_in_src_is_wider_than_rustfmt_formats() {
 }
 
 #[test]
-fn files_and_functions_in_src_are_small() {
+fn files_and_functions_in_src_and_the_test_kit_are_small() {
     let mut too_long = Vec::new();
     // Unit-test files (`tests.rs`) hold tables of cases and are exempt.
-    for (path, text) in rust_files("src") {
+    let files = rust_files("src")
+        .into_iter()
+        .chain(rust_files("testkit/src"));
+    for (path, text) in files {
         if path.ends_with("tests.rs") {
             continue;
         }
@@ -229,4 +232,189 @@ fn the_documented_make_targets_exist() {
             );
         }
     }
+}
+
+/// The repository's Markdown: the README, ARCHITECTURE.md and `docs/`.
+fn markdown() -> Vec<(PathBuf, String)> {
+    let mut docs = vec![PathBuf::from("README.md"), PathBuf::from("ARCHITECTURE.md")];
+    let listed = std::fs::read_dir(Path::new(ROOT).join("docs")).expect("docs");
+    docs.extend(
+        listed
+            .flatten()
+            .map(|e| Path::new("docs").join(e.file_name())),
+    );
+    docs.into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .map(|p| {
+            let text = std::fs::read_to_string(Path::new(ROOT).join(&p)).expect("doc");
+            (p, text)
+        })
+        .collect()
+}
+
+/// The repository paths a doc names: its relative links, and the `code` spans that start
+/// with one of the repository's top-level entries (`src/…`, `Makefile`), without a line or
+/// an anchor; placeholders (`<…>`, `*`, `…`) are not paths.
+fn named_paths(text: &str) -> Vec<String> {
+    let top = [
+        "src/",
+        "tests/",
+        "testkit/",
+        "docs/",
+        "examples/",
+        "events/",
+        "schema/",
+        "benches/",
+        ".ci/",
+        "Cargo.toml",
+        "Makefile",
+        "bootstrap-template.yaml",
+        "README.md",
+        "ARCHITECTURE.md",
+    ];
+    let links = text.split("](").skip(1).filter_map(|s| s.split(')').next());
+    let spans = text.split('`').skip(1).step_by(2);
+    let cut = |s: &str| {
+        s.split(['#', ':', ' '])
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let placeholder = |s: &String| s.contains(['<', '*', '…', '{', '$']) || s.is_empty();
+    links
+        .filter(|l| !l.starts_with('#'))
+        .map(cut)
+        .chain(
+            spans
+                .filter(|s| top.iter().any(|t| s.starts_with(t)))
+                .map(cut),
+        )
+        .filter(|s| !placeholder(s))
+        .collect()
+}
+
+#[test]
+fn every_path_a_doc_names_exists_and_no_link_leaves_the_repository() {
+    let mut wrong = Vec::new();
+    for (doc, text) in markdown() {
+        let dir = doc.parent().unwrap_or(Path::new(""));
+        for link in text.split("](").skip(1) {
+            let target = link.split(')').next().unwrap_or_default();
+            if target.starts_with("http") || target.starts_with("../..") {
+                wrong.push(format!(
+                    "{}: links outside the repository: {target}",
+                    doc.display()
+                ));
+            }
+        }
+        if text.contains("../shared") {
+            wrong.push(format!(
+                "{} names ../shared, which a clone lacks",
+                doc.display()
+            ));
+        }
+        for path in named_paths(&text) {
+            let from_doc = Path::new(ROOT).join(dir).join(&path);
+            if !from_doc.exists() && !Path::new(ROOT).join(&path).exists() {
+                wrong.push(format!(
+                    "{} names {path}, which does not exist",
+                    doc.display()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The module of each file under `testkit/src` (`aws_rules/scaling.rs` is
+/// `["aws_rules", "scaling"]`; `mod.rs` and `lib.rs` are their directory's).
+fn kit_modules() -> Vec<(Vec<String>, String)> {
+    rust_files("testkit/src")
+        .into_iter()
+        .map(|(path, text)| {
+            let relative = path.strip_prefix("testkit/src").unwrap_or(&path);
+            let mut module: Vec<String> = relative
+                .with_extension("")
+                .iter()
+                .map(|p| p.to_string_lossy().to_string())
+                .collect();
+            if module.last().is_some_and(|m| m == "mod" || m == "lib") {
+                module.pop();
+            }
+            (module, text)
+        })
+        .collect()
+}
+
+/// The files a file's code (not its comments, not its unit tests) names through `crate::` or
+/// `super::` paths: each path resolved to the longest module that is a file.
+fn kit_imports(module: &[String], text: &str, files: &[Vec<String>]) -> Vec<Vec<String>> {
+    let code: String = without_tests(text)
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut found = Vec::new();
+    for start in ["crate::", "super::"] {
+        // A path's first segment only (`super::super::x` is one path).
+        let firsts = code
+            .match_indices(start)
+            .filter(|(i, _)| !code[..*i].ends_with("::"))
+            .map(|(i, _)| &code[i + start.len()..]);
+        for rest in firsts {
+            let mut base = match start {
+                "crate::" => Vec::new(),
+                _ => module[..module.len().saturating_sub(1)].to_vec(),
+            };
+            let words = rest.split("::").map(|w| {
+                w.chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect::<String>()
+            });
+            for word in words.take_while(|w| !w.is_empty()) {
+                match word.as_str() {
+                    "super" => drop(base.pop()),
+                    _ => base.push(word),
+                }
+            }
+            while !base.is_empty() && !files.contains(&base) {
+                base.pop();
+            }
+            if !base.is_empty() && base != module {
+                found.push(base);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_test_kit_has_no_import_cycles() {
+    let modules = kit_modules();
+    let files: Vec<Vec<String>> = modules.iter().map(|(m, _)| m.clone()).collect();
+    let edges: Vec<(Vec<String>, Vec<Vec<String>>)> = modules
+        .iter()
+        .map(|(m, text)| (m.clone(), kit_imports(m, text, &files)))
+        .collect();
+    let imports = |m: &Vec<String>| edges.iter().find(|(n, _)| n == m).map(|(_, e)| e.clone());
+    let mut cycles = Vec::new();
+    for (start, _) in &edges {
+        // Every file reachable from `start`: a cycle if `start` is among them.
+        let (mut seen, mut todo) = (Vec::<Vec<String>>::new(), vec![start.clone()]);
+        while let Some(m) = todo.pop() {
+            for next in imports(&m).unwrap_or_default() {
+                if !seen.contains(&next) {
+                    seen.push(next.clone());
+                    todo.push(next);
+                }
+            }
+        }
+        if seen.contains(start) {
+            cycles.push(start.join("/"));
+        }
+    }
+    assert!(
+        cycles.is_empty(),
+        "test kit files in an import cycle: {cycles:?}"
+    );
 }

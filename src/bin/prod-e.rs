@@ -4,8 +4,8 @@
 use clap::{Parser, Subcommand};
 use prod_e::aws::Clients;
 use prod_e::cli::{
-    exit, logs::Logs, orphans::Orphans, plan::Plan, status::Status, teardown::Teardown, Failure,
-    Outcome, Output,
+    exit, logs::Logs, orphans::Orphans, plan::Plan, status::Status, teardown::Teardown, Outcome,
+    Output,
 };
 
 /// Operate prod-e deployments (the resources behind each Custom::ProdEService).
@@ -62,8 +62,9 @@ async fn main() {
             }
             code
         }
-        Err(Failure { code, message }) => {
-            eprintln!("prod-e: {message}");
+        Err(failure) => {
+            eprintln!("{}", failure.line());
+            let code = failure.code;
             if code == exit::OK {
                 exit::FAILED
             } else {

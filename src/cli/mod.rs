@@ -74,6 +74,41 @@ impl<E: std::fmt::Display> From<E> for Failure {
     }
 }
 
+impl Failure {
+    /// The line for stderr: where AWS cannot be used at all (no credentials, no region, the
+    /// endpoint unreachable), every read fails the same way, so one line with the fix
+    /// ([`setup_problem`]) stands for them all.
+    pub fn line(&self) -> String {
+        match setup_problem(&self.message) {
+            Some(hint) => format!("prod-e: {hint}"),
+            None => format!("prod-e: {}", self.message),
+        }
+    }
+}
+
+/// The fix for an AWS SDK failure that no call can get past, recognised by the SDK's words:
+/// no credentials in its chain (environment, profile, web identity, ECS, EC2 metadata), no
+/// region (`MissingSigningRegion`), or no connection to the endpoint.
+pub fn setup_problem(message: &str) -> Option<&'static str> {
+    let has = |words: &[&str]| words.iter().any(|w| message.contains(w));
+    if has(&[
+        "no credentials found in chain",
+        "error occurred while loading credentials",
+    ]) {
+        return Some(
+            "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL for an emulator)",
+        );
+    }
+    if has(&["missing signing region", "MissingSigningRegion"]) {
+        return Some("no AWS region: set AWS_REGION, or a region in AWS_PROFILE's profile");
+    }
+    if has(&["dispatch failure: io", "Connection refused", "dns error"]) {
+        return Some("cannot reach the AWS endpoint: check AWS_ENDPOINT_URL and the network");
+    }
+    None
+}
+
 /// Reads a properties file: YAML or JSON (JSON is YAML), the shape of the custom resource's
 /// `Properties`.
 pub fn read_properties(path: &Path) -> Result<Value, Failure> {

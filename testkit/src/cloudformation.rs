@@ -33,8 +33,8 @@ use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
 
+use crate::aws_rules::verdict::Verdict;
 use crate::aws_rules::wire::escape;
-use crate::aws_rules::Verdict;
 
 /// One stack resource as CloudFormation shows it, with its stack's status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,7 +270,7 @@ pub fn answer(action: &str, form: &dyn Fn(&str) -> Option<String>) -> Option<Ver
         "DescribeStackResource" => {
             let logical_id = form("LogicalResourceId")?;
             let Some((status, id)) = stack.resources.get(&logical_id) else {
-                return Some(Verdict::Refuse(crate::aws_rules::Refusal::new(
+                return Some(Verdict::Refuse(crate::aws_rules::verdict::Refusal::new(
                     "ValidationError",
                     format!("Resource {logical_id} does not exist for stack {stack_id}"),
                 )));

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::iam::{judge, statements, Fields, Parameters};
-use super::proxy::Call;
+use crate::call::Call;
 
 /// `TaskRoleAllowedPolicyArns` as an operator running the suite's stacks would set it: exactly
 /// the managed policies the tests attach (`TaskRolePolicyArns`), nothing broader.

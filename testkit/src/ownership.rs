@@ -8,12 +8,13 @@ mod scaling;
 use std::sync::Arc;
 
 use prod_e::aws::Clients;
+use prod_e::naming::OWNER_TAG;
 
 use super::aws_rules::{AwsRules, Upstream};
 use super::iam::Fields;
-use super::proxy::{Call, Probe, Probed};
 use super::rollout::Rollouts;
 use super::{ACCOUNT, REGION};
+use crate::call::{Call, Probe, Probed};
 
 /// A [`Probe`] reading from moto with `c`, and a scalable target's tags from `rules` (the
 /// proxy's: moto keeps none).
@@ -75,43 +76,13 @@ async fn ecs_owner(c: &Clients, arn: String) -> Option<String> {
 /// The probe: the ownership tag the resource a changing call acts on carries now (read from
 /// moto before the call is forwarded); `None` for calls that create or only read.
 pub async fn resource_owner(c: &Clients, call: &Call) -> Option<String> {
-    use prod_e::naming::OWNER_TAG;
     let fields = Fields::of(call);
     let field = |k: &str| fields.get(k);
-    let role_owned = |name: String| async move {
-        let out = c.iam.list_role_tags().role_name(name).send().await.ok()?;
-        let tag = out.tags().iter().find(|t| t.key() == OWNER_TAG)?;
-        Some(tag.value().to_string())
-    };
-    let elb_owned = |arn: String| async move {
-        let out = c.elb.describe_tags().resource_arns(arn).send().await.ok()?;
-        let tags = out.tag_descriptions().first()?.tags();
-        let tag = tags.iter().find(|t| t.key() == Some(OWNER_TAG))?;
-        tag.value().map(str::to_string)
-    };
+    let role_owned = |name: String| role_owner(c, name);
+    let elb_owned = |arn: String| elb_owner(c, arn);
     let ecs_owned = |arn: String| ecs_owner(c, arn);
-    let logs_owned = |arn: String| async move {
-        let out = c
-            .logs
-            .list_tags_for_resource()
-            .resource_arn(arn)
-            .send()
-            .await
-            .ok()?;
-        out.tags()?.get(OWNER_TAG).cloned()
-    };
-    let sg_owned = |id: String| async move {
-        let out = c
-            .ec2
-            .describe_security_groups()
-            .group_ids(id)
-            .send()
-            .await
-            .ok()?;
-        let group = out.security_groups().first()?;
-        let tag = group.tags().iter().find(|t| t.key() == Some(OWNER_TAG))?;
-        tag.value().map(str::to_string)
-    };
+    let logs_owned = |arn: String| logs_owner(c, arn);
+    let sg_owned = |id: String| sg_owner(c, id);
     let log_arn = |name: String| format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}");
     let ecs_arn = |tail: String| format!("arn:aws:ecs:{REGION}:{ACCOUNT}:{tail}");
     let short = |arn: String| arn.rsplit('/').next().unwrap_or(&arn).to_string();
@@ -156,4 +127,35 @@ pub async fn resource_owner(c: &Clients, call: &Call) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The ownership tag of IAM role `name`.
+async fn role_owner(c: &Clients, name: String) -> Option<String> {
+    let out = c.iam.list_role_tags().role_name(name).send().await.ok()?;
+    let tag = out.tags().iter().find(|t| t.key() == OWNER_TAG)?;
+    Some(tag.value().to_string())
+}
+
+/// The ownership tag of ELBv2 resource `arn`.
+async fn elb_owner(c: &Clients, arn: String) -> Option<String> {
+    let out = c.elb.describe_tags().resource_arns(arn).send().await.ok()?;
+    let tags = out.tag_descriptions().first()?.tags();
+    let tag = tags.iter().find(|t| t.key() == Some(OWNER_TAG))?;
+    tag.value().map(str::to_string)
+}
+
+/// The ownership tag of log group `arn`.
+async fn logs_owner(c: &Clients, arn: String) -> Option<String> {
+    let tags = c.logs.list_tags_for_resource().resource_arn(arn);
+    let out = tags.send().await.ok()?;
+    out.tags()?.get(OWNER_TAG).cloned()
+}
+
+/// The ownership tag of security group `id`.
+async fn sg_owner(c: &Clients, id: String) -> Option<String> {
+    let described = c.ec2.describe_security_groups().group_ids(id);
+    let out = described.send().await.ok()?;
+    let group = out.security_groups().first()?;
+    let tag = group.tags().iter().find(|t| t.key() == Some(OWNER_TAG))?;
+    tag.value().map(str::to_string)
 }

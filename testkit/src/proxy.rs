@@ -15,81 +15,16 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-use super::aws_rules::wire::{self, identify};
+use super::aws_rules::wire::identify;
 use super::aws_rules::{AwsRules, Upstream, Verdict};
 use super::cbor;
 use super::http::{read_request, Request};
 use super::rollout::Rollouts;
+pub use crate::call::{Call, Network, Probe, Probed, CALL_LOG};
+pub use faults::Fault;
+use faults::{decide, error_reply, Decision};
 
-/// What to do instead of (or besides) forwarding a call.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fault {
-    /// Throttling in the service's words (SDK: retryable).
-    Throttle,
-    /// HTTP 500 (SDK: retryable).
-    ServerError,
-    /// A service error with this HTTP status, code and message.
-    Error {
-        status: u16,
-        code: &'static str,
-        message: &'static str,
-    },
-    /// HTTP 200 with this body instead of moto's answer (e.g. what AWS shows and moto cannot).
-    Answer(&'static str),
-    /// Close the connection without answering.
-    Reset,
-    /// Never answer.
-    Hang,
-}
-
-/// One call as the proxy saw it.
-/// The network parameters of a deployment of the function's stack: (`VpcId`, `ListenerArn`,
-/// `LoadBalancerSecurityGroupId`).
-pub type Network = (String, String, String);
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Call {
-    pub service: String,
-    pub action: String,
-    /// When the call arrived and when it was answered (after any latency).
-    pub arrived: std::time::Instant,
-    pub answered: Option<std::time::Instant>,
-    /// The request path and query.
-    pub target: String,
-    /// The request body (JSON or form), for checks on what was asked.
-    pub body: String,
-    /// Answered by an injected fault or a read-after-write delay of the AWS rules.
-    pub faulted: bool,
-    /// What the [`Probe`], if one is set, saw before the call was forwarded.
-    pub probed: Probed,
-    /// The (VpcId, ListenerArn) parameters of the function's stack for each network the
-    /// proxy's account deploys behind ([`Proxy::deploys_behind`]): the policy judgement
-    /// resolves the template with exactly these.
-    pub networks: Vec<Network>,
-    /// The `NamePrefix` parameter of the function's stack, if not the default
-    /// ([`Proxy::names_with`]).
-    pub name_prefix: Option<String>,
-}
-
-/// What the resource a call acts on carried just before it (the condition keys IAM takes
-/// from the resource).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Probed {
-    /// Its ownership tag's value (`aws:ResourceTag/prod-e:physical-id`).
-    pub owner: Option<String>,
-    /// An IAM role's permissions boundary (`iam:PermissionsBoundary`).
-    pub boundary: Option<String>,
-    /// For a RegisterScalableTarget: the ownership tag of the ECS service it scales
-    /// (Application Auto Scaling checks the caller's ecs:UpdateService on it).
-    pub service_owner: Option<String>,
-}
-
-/// Looks at each call before it is forwarded (e.g. at the tags of the resource it acts on).
-pub type Probe = Arc<
-    dyn Fn(Call) -> std::pin::Pin<Box<dyn std::future::Future<Output = Probed> + Send>>
-        + Send
-        + Sync,
->;
+mod faults;
 
 #[derive(Debug)]
 struct Rule {
@@ -113,49 +48,6 @@ struct State {
     probe: Option<Probe>,
     /// Where every call is appended (`PROD_E_CALL_LOG`).
     log: Option<std::path::PathBuf>,
-}
-
-/// The environment variable naming the file every proxy appends its calls to.
-pub const CALL_LOG: &str = "PROD_E_CALL_LOG";
-
-impl Call {
-    /// One line of the call log.
-    fn logged(&self) -> String {
-        let line = serde_json::json!({
-            "service": self.service,
-            "action": self.action,
-            "target": self.target,
-            "body": self.body,
-            "probed": self.probed.owner,
-            "boundary": self.probed.boundary,
-            "service_owner": self.probed.service_owner,
-            "networks": self.networks,
-            "name_prefix": self.name_prefix,
-        });
-        format!("{line}\n")
-    }
-
-    /// A call read back from the call log.
-    pub fn from_log(line: &str) -> Option<Call> {
-        let v: serde_json::Value = serde_json::from_str(line).ok()?;
-        let text = |k: &str| v[k].as_str().map(str::to_string);
-        Some(Call {
-            service: text("service")?,
-            action: text("action")?,
-            arrived: std::time::Instant::now(),
-            answered: None,
-            target: text("target")?,
-            body: text("body")?,
-            faulted: false,
-            probed: Probed {
-                owner: text("probed"),
-                boundary: text("boundary"),
-                service_owner: text("service_owner"),
-            },
-            networks: serde_json::from_value(v["networks"].clone()).ok()?,
-            name_prefix: text("name_prefix"),
-        })
-    }
 }
 
 #[derive(Clone)]
@@ -346,12 +238,6 @@ impl Proxy {
     }
 }
 
-/// What happens to one call.
-enum Decision {
-    Forward { kill: Option<u32> },
-    Fault(Fault),
-}
-
 async fn serve(mut sock: TcpStream, shared: Arc<Shared>) {
     while let Some(req) = read_request(&mut sock).await {
         let Some(reply) = shared.answer(req).await else {
@@ -499,59 +385,4 @@ fn append(path: &std::path::Path, line: &str) {
     if let Ok(mut file) = file {
         let _ = file.write_all(line.as_bytes());
     }
-}
-
-fn decide(s: &mut State, action: &str) -> Decision {
-    if let Some(rule) = s
-        .rules
-        .iter_mut()
-        .find(|r| r.action == action && r.remaining > 0)
-    {
-        rule.remaining -= 1;
-        return Decision::Fault(rule.fault.clone());
-    }
-    if let Some((rate, seed)) = s.flaky.as_mut() {
-        // xorshift64: reproducible for a seed, good enough to spread faults.
-        *seed ^= *seed << 13;
-        *seed ^= *seed >> 7;
-        *seed ^= *seed << 17;
-        let draw = (*seed % 10_000) as f64 / 10_000.0;
-        if draw < *rate {
-            return Decision::Fault(if *seed % 2 == 0 {
-                Fault::Throttle
-            } else {
-                Fault::ServerError
-            });
-        }
-    }
-    let index = s.calls.len() + 1;
-    let kill = match s.kill {
-        Some((k, pid)) if k == index => {
-            s.kill = None;
-            Some(pid)
-        }
-        _ => None,
-    };
-    Decision::Forward { kill }
-}
-
-fn error_reply(service: &str, fault: &Fault) -> Vec<u8> {
-    let json = wire::json(service);
-    let (status, code, message) = match fault {
-        Fault::Throttle if json => (400, "ThrottlingException", "Rate exceeded"),
-        Fault::Throttle if service == "ec2" => {
-            (503, "RequestLimitExceeded", "Request limit exceeded.")
-        }
-        Fault::Throttle => (400, "Throttling", "Rate exceeded"),
-        Fault::ServerError if json => (500, "ServerException", "Internal failure (injected)"),
-        Fault::ServerError => (500, "InternalFailure", "Internal failure (injected)"),
-        Fault::Error {
-            status,
-            code,
-            message,
-        } => (*status, *code, *message),
-        Fault::Answer(body) => return wire::answer(service, body),
-        Fault::Reset | Fault::Hang => (500, "InternalFailure", "unreachable"),
-    };
-    wire::error(service, status, code, message)
 }

@@ -137,31 +137,7 @@ async fn route(
     }
     let path = target.trim_start_matches("/2018-06-01/runtime/");
     if method == "GET" && path == "invocation/next" {
-        loop {
-            // Register for the wake-up before looking, so an event queued in between is not missed.
-            let arrival = arrived.notified();
-            tokio::pin!(arrival);
-            arrival.as_mut().enable();
-            let next = q.lock().expect("queue").pending.pop_front();
-            if let Some((id, event)) = next {
-                let deadline = (SystemTime::now() + timeout)
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_millis())
-                    .unwrap_or(0);
-                let body = serde_json::to_vec(&event).unwrap_or_default();
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nlambda-runtime-aws-request-id: {id}\r\n\
-                     lambda-runtime-deadline-ms: {deadline}\r\n\
-                     lambda-runtime-invoked-function-arn: arn:aws:lambda:us-east-1:123456789012:function:prod-e-provisioner\r\n\
-                     content-length: {}\r\n\r\n",
-                    body.len()
-                );
-                let mut reply = head.into_bytes();
-                reply.extend_from_slice(&body);
-                return reply;
-            }
-            arrival.await;
-        }
+        return next_invocation(q, arrived, timeout).await;
     }
     let parts: Vec<&str> = path.split('/').collect();
     if let ["invocation", id, kind] = parts.as_slice() {
@@ -179,6 +155,36 @@ async fn route(
         reported.notify_waiters();
     }
     b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n".to_vec()
+}
+
+/// The Runtime API's `invocation/next`: the next queued event, with its request id and a
+/// deadline `timeout` from now, once there is one.
+async fn next_invocation(q: &Mutex<Queue>, arrived: &Notify, timeout: Duration) -> Vec<u8> {
+    loop {
+        // Register for the wake-up before looking, so an event queued in between is not missed.
+        let arrival = arrived.notified();
+        tokio::pin!(arrival);
+        arrival.as_mut().enable();
+        let next = q.lock().expect("queue").pending.pop_front();
+        if let Some((id, event)) = next {
+            let deadline = (SystemTime::now() + timeout)
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or(0);
+            let body = serde_json::to_vec(&event).unwrap_or_default();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nlambda-runtime-aws-request-id: {id}\r\n\
+                 lambda-runtime-deadline-ms: {deadline}\r\n\
+                 lambda-runtime-invoked-function-arn: arn:aws:lambda:us-east-1:123456789012:function:prod-e-provisioner\r\n\
+                 content-length: {}\r\n\r\n",
+                body.len()
+            );
+            let mut reply = head.into_bytes();
+            reply.extend_from_slice(&body);
+            return reply;
+        }
+        arrival.await;
+    }
 }
 
 /// One `prod-e-provisioner` process with a Runtime API of its own (so that a killed

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::upstream::text;
+use super::wire::text;
 use super::{AwsRules, Refusal, Rule, Upstream, Verdict};
 
 /// DeleteAlarms: refused, deleting nothing, if any alarm it names is missing.

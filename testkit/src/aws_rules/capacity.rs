@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::ecs::cluster_of;
-use super::upstream::text;
+use super::wire::text;
 use super::{AwsRules, Refusal, Rule, Upstream, Verdict};
 
 /// CreateService or UpdateService naming a provider its cluster does not have.

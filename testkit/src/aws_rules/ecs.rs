@@ -22,10 +22,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::upstream::text;
+use super::wire::text;
 use super::wire::{self, short};
 use super::{AwsRules, Refusal, Rule, State, Upstream, Verdict};
-use crate::proxy::Call;
+use crate::call::Call;
 
 /// What ECS remembers beyond moto.
 #[derive(Debug, Default)]

@@ -20,10 +20,10 @@
 use serde_json::{json, Value};
 
 use super::ecs::cluster_of;
-use super::upstream::text;
 use super::wire;
+use super::wire::text;
 use super::{AwsRules, Fields, Refusal, Rule, Verdict};
-use crate::proxy::Call;
+use crate::call::Call;
 use crate::ACCOUNT;
 
 /// A resource whose first uses do not find it.

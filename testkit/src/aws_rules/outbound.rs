@@ -12,7 +12,9 @@ use serde_json::Value;
 
 use prod_e::preflight::facts::Facts;
 use prod_e::preflight::outbound::{unreached, Task};
-use prod_e::resources::{route_table, security_group, subnet, vpc, vpc_endpoint};
+use prod_e::resources::security_group::{self, SecurityGroup};
+use prod_e::resources::subnet::{self, Subnet};
+use prod_e::resources::{route_table, vpc, vpc_endpoint};
 
 use super::{AwsRules, Rule, Upstream};
 use crate::rollout::Rollout;
@@ -27,35 +29,15 @@ pub async fn blocked(rules: &AwsRules, moto: &Upstream, body: &Value) {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
     let list =
         |v: &Value| -> Vec<String> { v.as_array().into_iter().flatten().map(text).collect() };
-    let network = &body["networkConfiguration"]["awsvpcConfiguration"];
-    let (subnets, groups) = (list(&network["subnets"]), list(&network["securityGroups"]));
+    let vpc = &body["networkConfiguration"]["awsvpcConfiguration"];
+    let (subnets, groups) = (list(&vpc["subnets"]), list(&vpc["securityGroups"]));
     let asked = serde_json::json!({"taskDefinition": body["taskDefinition"]});
     let Some(found) = moto.ecs("DescribeTaskDefinition", asked).await else {
         return;
     };
     let image = text(&found["taskDefinition"]["containerDefinitions"][0]["image"]);
-    let ec2 = moto.ec2();
-    let (Ok(subnets), Ok(groups)) = tokio::join!(
-        subnet::find_all(ec2, &subnets),
-        security_group::find_ids(ec2, &groups)
-    ) else {
+    let Some((subnets, groups, facts)) = network(moto, &subnets, &groups).await else {
         return;
-    };
-    let Some(vpc_id) = subnets.first().map(|s| s.vpc_id.clone()) else {
-        return;
-    };
-    let (Ok(cidrs), Ok(route_tables), Ok(endpoints)) = tokio::join!(
-        vpc::cidrs(ec2, &vpc_id),
-        route_table::find_all_in(ec2, &vpc_id),
-        vpc_endpoint::find_all_in(ec2, &vpc_id),
-    ) else {
-        return;
-    };
-    let facts = Facts {
-        vpc_cidrs: cidrs.unwrap_or_default(),
-        route_tables,
-        endpoints,
-        ..Facts::default()
     };
     let outbound: Vec<_> = groups
         .iter()
@@ -66,7 +48,7 @@ pub async fn blocked(rules: &AwsRules, moto: &Upstream, body: &Value) {
         image: &image,
         also: Vec::new(),
     };
-    let subnets: Vec<_> = subnets.iter().collect();
+    let subnets: Vec<&Subnet> = subnets.iter().collect();
     let Some(first) = unreached(&task, &outbound, (&subnets, &facts))
         .into_iter()
         .next()
@@ -80,4 +62,32 @@ pub async fn blocked(rules: &AwsRules, moto: &Upstream, body: &Value) {
          timeout (no outbound rule to {first})"
     );
     moto.rollouts().set_for(&arn, Rollout::Failed(vec![event]));
+}
+
+/// The `subnets` and `groups` of a service as moto has them, and their VPC's blocks, route
+/// tables and endpoints; `None` if a read fails.
+async fn network(
+    moto: &Upstream,
+    subnets: &[String],
+    groups: &[String],
+) -> Option<(Vec<Subnet>, Vec<SecurityGroup>, Facts)> {
+    let ec2 = moto.ec2();
+    let (subnets, groups) = tokio::join!(
+        subnet::find_all(ec2, subnets),
+        security_group::find_ids(ec2, groups)
+    );
+    let (subnets, groups) = (subnets.ok()?, groups.ok()?);
+    let vpc_id = subnets.first()?.vpc_id.clone();
+    let (cidrs, route_tables, endpoints) = tokio::join!(
+        vpc::cidrs(ec2, &vpc_id),
+        route_table::find_all_in(ec2, &vpc_id),
+        vpc_endpoint::find_all_in(ec2, &vpc_id),
+    );
+    let facts = Facts {
+        vpc_cidrs: cidrs.ok()?.unwrap_or_default(),
+        route_tables: route_tables.ok()?,
+        endpoints: endpoints.ok()?,
+        ..Facts::default()
+    };
+    Some((subnets, groups, facts))
 }

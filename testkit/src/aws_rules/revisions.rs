@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::super::{ACCOUNT, REGION};
-use super::upstream::text;
+use super::wire::text;
 
 /// Task definitions and the revisions of each service, as ECS would run them.
 #[derive(Debug, Default)]

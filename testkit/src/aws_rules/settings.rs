@@ -5,10 +5,10 @@
 
 use serde_json::{Map, Value};
 
-use super::upstream::text;
 use super::wire;
+use super::wire::text;
 use super::AwsRules;
-use crate::proxy::Call;
+use crate::call::Call;
 
 /// The settings kept.
 const KEPT: [&str; 4] = [

@@ -12,7 +12,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use serde_json::{json, Value};
 
 use super::ecs::cluster_of;
-use super::upstream::text;
+use super::wire::text;
 use super::{AwsRules, Rule, Upstream, Verdict};
 
 /// ListTasks with a `serviceName`: the service's running tasks.

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use super::super::http::Request;
 use super::super::rollout::Rollouts;
 use super::wire;
+pub use super::wire::text;
 use crate::REGION;
 
 /// Moto, for forwarding calls and for the rules to read.
@@ -200,9 +201,4 @@ impl Upstream {
         (found["status"] == "ACTIVE" && text(&found["clusterName"]) == wire::short(cluster))
             .then(|| found.clone())
     }
-}
-
-/// A JSON string as text ("" if it is none).
-pub fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_string()
 }

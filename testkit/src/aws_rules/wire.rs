@@ -130,3 +130,8 @@ pub fn xml_text(xml: &str, tag: &str) -> Option<String> {
 pub fn short(name_or_arn: &str) -> &str {
     name_or_arn.rsplit('/').next().unwrap_or(name_or_arn)
 }
+
+/// A JSON string as text ("" if it is none).
+pub fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}

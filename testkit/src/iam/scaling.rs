@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 
 use super::{request_owner, Context, Fields};
-use crate::proxy::Call;
+use crate::call::Call;
 use crate::{ACCOUNT, REGION};
 
 /// The service Application Auto Scaling's ECS service-linked role is for.
@@ -178,7 +178,7 @@ fn alarms(call: &Call) -> Vec<Triple> {
 mod tests {
     use super::super::tests::bounded;
     use super::super::{judge, statements, Parameters};
-    use crate::proxy::Call;
+    use crate::call::Call;
 
     const ID: &str = "prod-e-0123456789-abcdef01";
     const TARGET: &str =

@@ -9,9 +9,9 @@ use prod_e::naming::OWNER_TAG;
 use serde_json::{json, Value};
 
 use crate::aws_rules::scaling::{target_arn, Key};
-use crate::aws_rules::upstream::text;
+use crate::aws_rules::wire::text;
 use crate::aws_rules::{AwsRules, Upstream};
-use crate::proxy::Call;
+use crate::call::Call;
 use crate::{ACCOUNT, REGION};
 
 /// The Application Auto Scaling calls that change an existing target named by its key.

@@ -12,9 +12,9 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::super::aws_rules::upstream::text;
 use super::super::aws_rules::wire::xml_text;
 use super::timing::Settings;
+use crate::aws_rules::wire::text;
 
 /// What started a service's current deployment.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::configured::{Began, Configured};
+use super::present::digits;
 use super::timing::{self, Outcome, Startup};
-use super::{digits, Rollout};
-use crate::aws_rules::upstream::text;
+use super::Rollout;
+use crate::aws_rules::wire::text;
 
 /// The outcome of the deployment of `service` that began as `began`, under what is configured.
 pub fn outcome(configured: &Configured, service: &str, began: Began, startup: Startup) -> Outcome {
