@@ -28,7 +28,7 @@ pub fn any_key(_key: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Any value (the container environment and tags: no rule of prod-e's).
+/// Any value (the container environment: no rule of prod-e's).
 pub fn any_value(_value: &str) -> Result<(), String> {
     Ok(())
 }
@@ -263,14 +263,37 @@ pub fn condition_value(s: &str) -> Result<(), String> {
 }
 
 /// A user tag key: not under a reserved prefix in any case (AWS reserves `aws:` whatever its
-/// case: "Tag naming limits and requirements", Tagging AWS Resources), at most 128 characters.
+/// case), 1–128 characters of [`tag_text`]'s set. Source: Tagging AWS Resources and Tag
+/// Editor, "Tag naming limits and requirements" (keys 1–128 Unicode characters, values 0–256;
+/// letters, numbers, spaces, and `_ . : / = + - @`: the set IAM, which tags the roles, takes).
 pub fn user_tag(key: &str) -> Result<(), String> {
     let lower = key.to_ascii_lowercase();
-    match RESERVED_TAG_PREFIXES.iter().find(|p| lower.starts_with(*p)) {
-        Some(prefix) => Err(format!(
-            "tag key {key:?} uses the reserved prefix {prefix:?}"
-        )),
-        None if key.len() > 128 => Err(format!("tag key {key:?} is longer than 128 characters")),
+    if let Some(prefix) = RESERVED_TAG_PREFIXES.iter().find(|p| lower.starts_with(*p)) {
+        return Err(format!("tag key {key:?} uses the reserved prefix {prefix:?}"));
+    }
+    if key.chars().count() > 128 {
+        return Err(format!("tag key {key:?} is longer than 128 characters"));
+    }
+    tag_text(key).map_err(|c| format!("tag key {key:?} has {c:?}, {TAG_CHARACTERS}"))
+}
+
+/// A user tag value: at most 256 characters of [`tag_text`]'s set (see [`user_tag`]).
+pub fn user_tag_value(value: &str) -> Result<(), String> {
+    if value.chars().count() > 256 {
+        let start: String = value.chars().take(20).collect();
+        return Err(format!("tag value {start:?}… is longer than 256 characters"));
+    }
+    tag_text(value).map_err(|c| format!("tag value {value:?} has {c:?}, {TAG_CHARACTERS}"))
+}
+
+/// What tags may hold, for messages.
+const TAG_CHARACTERS: &str = "but tags take only letters, digits, spaces and _ . : / = + - @";
+
+/// The first character of `text` outside letters, digits, spaces and `_ . : / = + - @`.
+fn tag_text(text: &str) -> Result<(), char> {
+    let allowed = |c: &char| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(*c);
+    match text.chars().find(|c| !allowed(c)) {
+        Some(c) => Err(c),
         None => Ok(()),
     }
 }

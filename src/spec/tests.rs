@@ -568,6 +568,18 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
             json!({"Tags": "team=a"}),
             "Tags: must be a map of string to string",
         ),
+        (
+            json!({"Tags": {"team": "a".repeat(257)}}),
+            "Tags: tag value \"aaaaaaaaaaaaaaaaaaaa\"… is longer than 256 characters",
+        ),
+        (
+            json!({"Tags": {"team": "a&b"}}),
+            "Tags: tag value \"a&b\" has '&', but tags take only letters, digits, spaces and",
+        ),
+        (
+            json!({"Tags": {"cost#centre": "x"}}),
+            "Tags: tag key \"cost#centre\" has '#'",
+        ),
         (json!({"Colour": "blue"}), "Colour: unknown property"),
         (json!({"vpcid": "vpc-1"}), "vpcid: unknown property"),
     ]
@@ -586,7 +598,7 @@ fn every_bad_input_is_refused_with_its_problem_named() {
             .to_string();
         assert!(err.contains(want), "{extra}: {err:?} lacks {want:?}");
     }
-    assert!(cases.len() >= 48, "{} cases", cases.len());
+    assert!(cases.len() >= 51, "{} cases", cases.len());
 }
 
 #[test]

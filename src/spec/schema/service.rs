@@ -176,7 +176,7 @@ pub const TAGS: Property = Property {
     name: "Tags",
     kind: Kind::Map {
         check_key: checks::user_tag,
-        check_value: checks::any_value,
+        check_value: checks::user_tag_value,
         max: Some((
             checks::MAX_USER_TAGS,
             "tags (prod-e adds 3 of its own; IAM allows 50)",
@@ -184,7 +184,8 @@ pub const TAGS: Property = Property {
     },
     default: Default::Empty,
     effect: Effect::Tags,
-    doc: "extra tags on every resource (keys may not start with `aws:` or `prod-e:`)",
+    doc: "extra tags on every resource (keys of 1–128 and values of up to 256 letters, digits, \
+         spaces and `_ . : / = + - @`; keys may not start with `aws:` or `prod-e:`)",
 };
 /// The `WaitForSteadyState` property.
 pub const WAIT_FOR_STEADY_STATE: Property = Property {
