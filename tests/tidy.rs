@@ -326,13 +326,15 @@ fn every_path_a_doc_names_exists_and_no_link_leaves_the_repository() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// The module of each file under `testkit/src` (`aws_rules/scaling.rs` is
-/// `["aws_rules", "scaling"]`; `mod.rs` and `lib.rs` are their directory's).
-fn kit_modules() -> Vec<(Vec<String>, String)> {
-    rust_files("testkit/src")
+/// The module of each file of the library crate under `root` (`aws_rules/scaling.rs` is
+/// `["aws_rules", "scaling"]`; `mod.rs` and `lib.rs` are their directory's; `bin/` holds
+/// crates of their own).
+fn modules(root: &str) -> Vec<(Vec<String>, String)> {
+    rust_files(root)
         .into_iter()
+        .filter(|(path, _)| !path.starts_with(Path::new(root).join("bin")))
         .map(|(path, text)| {
-            let relative = path.strip_prefix("testkit/src").unwrap_or(&path);
+            let relative = path.strip_prefix(root).unwrap_or(&path);
             let mut module: Vec<String> = relative
                 .with_extension("")
                 .iter()
@@ -348,7 +350,7 @@ fn kit_modules() -> Vec<(Vec<String>, String)> {
 
 /// The files a file's code (not its comments, not its unit tests) names through `crate::` or
 /// `super::` paths: each path resolved to the longest module that is a file.
-fn kit_imports(module: &[String], text: &str, files: &[Vec<String>]) -> Vec<Vec<String>> {
+fn imports(module: &[String], text: &str, files: &[Vec<String>]) -> Vec<Vec<String>> {
     let code: String = without_tests(text)
         .lines()
         .map(|l| l.split("//").next().unwrap_or_default())
@@ -388,21 +390,21 @@ fn kit_imports(module: &[String], text: &str, files: &[Vec<String>]) -> Vec<Vec<
     found
 }
 
-#[test]
-fn the_test_kit_has_no_import_cycles() {
-    let modules = kit_modules();
+/// The files of the crate under `root` that are in an import cycle.
+fn in_cycles(root: &str) -> Vec<String> {
+    let modules = modules(root);
     let files: Vec<Vec<String>> = modules.iter().map(|(m, _)| m.clone()).collect();
     let edges: Vec<(Vec<String>, Vec<Vec<String>>)> = modules
         .iter()
-        .map(|(m, text)| (m.clone(), kit_imports(m, text, &files)))
+        .map(|(m, text)| (m.clone(), imports(m, text, &files)))
         .collect();
-    let imports = |m: &Vec<String>| edges.iter().find(|(n, _)| n == m).map(|(_, e)| e.clone());
+    let imported = |m: &Vec<String>| edges.iter().find(|(n, _)| n == m).map(|(_, e)| e.clone());
     let mut cycles = Vec::new();
     for (start, _) in &edges {
         // Every file reachable from `start`: a cycle if `start` is among them.
         let (mut seen, mut todo) = (Vec::<Vec<String>>::new(), vec![start.clone()]);
         while let Some(m) = todo.pop() {
-            for next in imports(&m).unwrap_or_default() {
+            for next in imported(&m).unwrap_or_default() {
                 if !seen.contains(&next) {
                     seen.push(next.clone());
                     todo.push(next);
@@ -413,8 +415,13 @@ fn the_test_kit_has_no_import_cycles() {
             cycles.push(start.join("/"));
         }
     }
-    assert!(
-        cycles.is_empty(),
-        "test kit files in an import cycle: {cycles:?}"
-    );
+    cycles
+}
+
+#[test]
+fn no_file_of_src_or_the_test_kit_is_in_an_import_cycle() {
+    for root in ["src", "testkit/src"] {
+        let cycles = in_cycles(root);
+        assert!(cycles.is_empty(), "{root}: files in an import cycle: {cycles:?}");
+    }
 }

@@ -2,7 +2,7 @@
 //! listener rule moves to the new target group, and what the set took over from the set it
 //! replaces (the cluster, the security group, the task role) becomes its own.
 
-use super::create::Built;
+use super::set::Built;
 use super::{alarms, network, roles, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{Error, Result};

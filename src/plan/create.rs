@@ -5,13 +5,14 @@
 
 use super::adopt::{cluster_for, ensure_service, security_group_for};
 use super::commit::commit;
+use super::set::{Built, Start};
 use super::traffic::{traffic, without_strays};
 use super::watch::{still_awaited, Awaited};
 use super::{alarms, revisions, scaling};
-use super::{delete, Heir, Outputs, Owner};
+use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
-use crate::naming::{Deployment, Tags};
+use crate::naming::Tags;
 use crate::preflight;
 use crate::progress::step;
 use crate::resources::{
@@ -103,51 +104,6 @@ pub(super) async fn remove_unless_pending(
         error,
         rollback_error: rollback.err(),
     }
-}
-
-/// Where building a set starts from.
-pub(super) struct Start {
-    /// The priority a new listener rule gets.
-    pub priority: u32,
-    /// The stack resource's rule on the listener, if known (preflight read it).
-    pub rule: Option<listener_rule::ListenerRule>,
-    /// The task count of the service a replacement replaces (the new one starts there when
-    /// scaling is on).
-    pub running: Option<u32>,
-    /// A new stack resource (a Create): no sibling set exists, so every resource is created
-    /// first and read only if it exists already. Otherwise (a replacement, a restore) the
-    /// rule and the service are read first: a sibling set holds their places.
-    pub fresh: bool,
-    /// The set whose task role and security group this one takes over (a replacement's
-    /// original set; in the rollback of a replacement, the replacing one).
-    pub from: Option<Deployment>,
-}
-
-impl Start {
-    /// How the set comes by its task role and security group.
-    fn heir(&self) -> Heir<'_> {
-        Heir {
-            from: self.from.as_ref(),
-            fresh: self.fresh,
-        }
-    }
-}
-
-/// A set built but not yet receiving traffic.
-pub(super) struct Built {
-    pub execution_role: role::Role,
-    pub task_role: role::Role,
-    pub task_definition: task_definition::TaskDefinition,
-    pub target_group: target_group::TargetGroup,
-    pub security_group: security_group::SecurityGroup,
-    pub cluster: cluster::Cluster,
-    pub service: service::Service,
-    pub log_group_name: String,
-    /// The listener rule that forwards to the target group, matching no request yet (or, in a
-    /// replacement, the old set's rule, where the new group has weight 0).
-    pub rule: listener_rule::ListenerRule,
-    /// Built by a Create: nothing was taken over from another set.
-    pub fresh: bool,
 }
 
 /// Builds every resource in dependency order, concurrently where independent: the target

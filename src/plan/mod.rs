@@ -14,6 +14,7 @@ mod replace;
 mod revisions;
 mod roles;
 mod scaling;
+mod set;
 mod traffic;
 mod update;
 mod watch;

@@ -40,10 +40,10 @@ pub(super) async fn converge_egress(
             || (spec.egress.is_empty() && matches!(r.destination, Destination::Ipv6(_)))
     };
     let (kept, unwanted): (Vec<Rule>, Vec<Rule>) = current.into_iter().partition(kept_as_is);
-    security_group::allow_out(&c.ec2, sg, &missing).await?;
+    security_group::allow_out(&c.ec2, (&sg.id, &sg.name), &missing).await?;
     let mut now = [kept, missing].concat();
     match narrow {
-        true => security_group::revoke_out(&c.ec2, sg, &unwanted).await?,
+        true => security_group::revoke_out(&c.ec2, (&sg.id, &sg.name), &unwanted).await?,
         false => now.extend(unwanted),
     }
     sg.egress = now.iter().map(Egress::of).collect();

@@ -2,7 +2,8 @@
 //! and its undoing, when CloudFormation rolls a failed replacement back.
 
 use super::commit::commit;
-use super::create::{check, prepare, remove_unless_pending, Start};
+use super::create::{check, prepare, remove_unless_pending};
+use super::set::Start;
 use super::watch::{still_awaited, Awaited};
 use super::{delete, CreateFailed, Outputs, Owner};
 use crate::aws::Clients;

@@ -4,7 +4,7 @@
 //! concurrent stacks take.
 
 use super::adopt::create_or_adopt;
-use super::create::Start;
+use super::set::Start;
 use crate::aws::Clients;
 use crate::error::{is_priority_in_use, AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};

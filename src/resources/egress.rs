@@ -6,7 +6,6 @@ use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, PrefixListId, UserIdG
 use aws_sdk_ec2::Client;
 
 use super::gone;
-use super::security_group::SecurityGroup;
 use crate::error::{is_already_exists, is_not_found, Error, Result};
 use crate::spec::egress::{Destination, Rule};
 
@@ -75,6 +74,9 @@ impl Egress {
     }
 }
 
+/// A security group as the calls name it: (id, name for messages).
+pub type Group<'a> = (&'a str, &'a str);
+
 /// An outbound rule as DescribeSecurityGroups lists it.
 pub(super) fn egress(p: &IpPermission) -> Egress {
     Egress {
@@ -106,14 +108,14 @@ pub(super) fn egress(p: &IpPermission) -> Egress {
 
 /// Allows the outbound `rules` from `group` (none: nothing is called); a rule that already
 /// exists counts as allowed (`InvalidPermission.Duplicate`, one call per rule then).
-pub async fn allow_out(ec2: &Client, group: &SecurityGroup, rules: &[Rule]) -> Result<()> {
+pub async fn allow_out(ec2: &Client, group: Group<'_>, rules: &[Rule]) -> Result<()> {
     if rules.is_empty() {
         return Ok(());
     }
-    let doing = format!("allowing outbound rules of security group ({})", group.name);
+    let doing = format!("allowing outbound rules of security group ({})", group.1);
     let added = ec2
         .authorize_security_group_egress()
-        .group_id(&group.id)
+        .group_id(group.0)
         .set_ip_permissions(Some(rules.iter().map(outbound).collect()))
         .send()
         .await
@@ -134,17 +136,17 @@ pub async fn allow_out(ec2: &Client, group: &SecurityGroup, rules: &[Rule]) -> R
 /// Revokes the outbound `rules` of `group` (none: nothing is called); rules that are gone
 /// count as revoked (`InvalidPermission.NotFound`, one call per rule then, so that one rule
 /// gone does not leave the others).
-pub async fn revoke_out(ec2: &Client, group: &SecurityGroup, rules: &[Rule]) -> Result<()> {
+pub async fn revoke_out(ec2: &Client, group: Group<'_>, rules: &[Rule]) -> Result<()> {
     if rules.is_empty() {
         return Ok(());
     }
     let removed = ec2
         .revoke_security_group_egress()
-        .group_id(&group.id)
+        .group_id(group.0)
         .set_ip_permissions(Some(rules.iter().map(outbound).collect()))
         .send()
         .await;
-    let doing = format!("revoking outbound rules of security group ({})", group.name);
+    let doing = format!("revoking outbound rules of security group ({})", group.1);
     match removed.map(|_| ()).map_err(|e| Error::aws(doing, e)) {
         Err(e) if is_not_found(&e) && rules.len() > 1 => {
             for rule in rules {

@@ -269,7 +269,9 @@ pub fn condition_value(s: &str) -> Result<(), String> {
 pub fn user_tag(key: &str) -> Result<(), String> {
     let lower = key.to_ascii_lowercase();
     if let Some(prefix) = RESERVED_TAG_PREFIXES.iter().find(|p| lower.starts_with(*p)) {
-        return Err(format!("tag key {key:?} uses the reserved prefix {prefix:?}"));
+        return Err(format!(
+            "tag key {key:?} uses the reserved prefix {prefix:?}"
+        ));
     }
     if key.chars().count() > 128 {
         return Err(format!("tag key {key:?} is longer than 128 characters"));
@@ -281,7 +283,9 @@ pub fn user_tag(key: &str) -> Result<(), String> {
 pub fn user_tag_value(value: &str) -> Result<(), String> {
     if value.chars().count() > 256 {
         let start: String = value.chars().take(20).collect();
-        return Err(format!("tag value {start:?}… is longer than 256 characters"));
+        return Err(format!(
+            "tag value {start:?}… is longer than 256 characters"
+        ));
     }
     tag_text(value).map_err(|c| format!("tag value {value:?} has {c:?}, {TAG_CHARACTERS}"))
 }
