@@ -17,6 +17,7 @@ mod ecs;
 mod elbv2;
 mod fresh;
 mod iam;
+mod models;
 mod rollouts;
 mod scaling;
 

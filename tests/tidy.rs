@@ -422,6 +422,9 @@ fn in_cycles(root: &str) -> Vec<String> {
 fn no_file_of_src_or_the_test_kit_is_in_an_import_cycle() {
     for root in ["src", "testkit/src"] {
         let cycles = in_cycles(root);
-        assert!(cycles.is_empty(), "{root}: files in an import cycle: {cycles:?}");
+        assert!(
+            cycles.is_empty(),
+            "{root}: files in an import cycle: {cycles:?}"
+        );
     }
 }

@@ -31,6 +31,7 @@
 //! | 21 | A task whose image is in an ECR repository under a pull-through cache prefix (`proxy.rules.pull_through_cache`) never starts unless its execution role may `ecr:BatchImportUpstreamImage` there: the rollout fails with `CannotPullContainerError` ([`credentials`]) | ECR User Guide, IAM permissions required to sync an upstream registry | `secrets::a_pull_through_cache_image_is_imported_by_the_execution_role` (in `tests/secrets.rs`) |
 //! | 22 | DeleteSecurityGroup of a group another group's rule names: `DependencyViolation` (moto deletes it) ([`reach::referenced`]) | EC2 API reference, DeleteSecurityGroup | `elbv2::a_group_another_group_names_cannot_be_deleted` |
 //! | 23 | A service whose tasks' security groups let no TCP 443 out to their image's registry (or, for private ECR, its endpoints and S3) or to CloudWatch Logs, each the way their subnet reaches it, never starts a task: the rollout fails with `CannotPullContainerError` ([`outbound`]) | EC2 User Guide, Security group rules; AWS Knowledge Center, ecs-fargate-pull-container-error | `elbv2::a_service_whose_groups_let_nothing_out_never_becomes_healthy` |
+//! | 24 | Every request of a JSON service (ECS, Logs, Application Auto Scaling, KMS, tagging) or a `.member.N` query service (IAM, ELBv2, CloudFormation) is checked against the service's API model, botocore's `service-2.json` read at test time: required members, lengths, patterns, enums, ranges, list and map sizes; a request that breaks one is refused with AWS's `ValidationException` / `ValidationError` and message ([`models`]) | the services' published API models (botocore data) | `models::a_request_that_breaks_its_services_model_is_refused_as_aws_refuses_it` |
 
 pub mod alarms;
 pub mod capacity;
@@ -39,6 +40,7 @@ pub mod ecs;
 pub mod elbv2;
 pub mod fresh;
 pub mod iam;
+pub mod models;
 pub mod outbound;
 pub mod reach;
 pub mod revisions;
@@ -86,6 +88,7 @@ pub enum Rule {
     PullThroughCache,
     ReferencedGroup,
     Outbound,
+    Models,
 }
 
 /// How long a deleted service stays DRAINING (tests poll every 150 ms: 1 % of 15 s).
@@ -209,6 +212,12 @@ impl AwsRules {
     pub async fn before(&self, moto: &Upstream, call: &Call) -> Verdict {
         let fields = Fields::of(call);
         let body = &fields.body;
+        let broken = self
+            .on(Rule::Models)
+            .then(|| models::refused(&call.service, &call.action, &fields));
+        if let Some(refused) = broken.flatten() {
+            return refused;
+        }
         let writes_service = call.service == "ecs"
             && ["CreateService", "UpdateService"].contains(&call.action.as_str());
         if let Some(refused) = ecs::too_many_groups(self, body).filter(|_| writes_service) {
