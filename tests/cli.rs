@@ -500,3 +500,108 @@ fn without_credentials_or_a_region_the_cli_says_what_to_set_in_one_line() {
         "prod-e: no AWS region: set AWS_REGION, or a region in AWS_PROFILE's profile\n"
     );
 }
+
+/// What people change by hand in the console: a revision with another image, size,
+/// environment, command and entry point; the service's subnets, public IP and groups; a tag.
+/// `status --properties` names each.
+#[tokio::test]
+async fn status_reports_drift_in_what_the_console_changes() {
+    use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, NetworkConfiguration, Tag};
+    let (h, _stack, props, id) = deployed("console").await;
+    let ecs = &h.clients.ecs;
+    let (cluster, service) = (
+        props["ClusterName"].as_str().expect("cluster"),
+        "prod-e-service",
+    );
+    let found = ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await;
+    let running = found.expect("service").services()[0].clone();
+    let revision = running.task_definition().expect("revision");
+    let td = ecs
+        .describe_task_definition()
+        .task_definition(revision)
+        .send()
+        .await;
+    let td = td
+        .expect("revision")
+        .task_definition()
+        .cloned()
+        .expect("definition");
+    let mut container = td.container_definitions()[0].clone();
+    container.image = Some("nginx:1.27".into());
+    container.command = Some(vec!["nginx".into()]);
+    container.entry_point = Some(vec!["/docker-entrypoint.sh".into()]);
+    container.environment = Some(vec![]);
+    let edited = ecs
+        .register_task_definition()
+        .family(td.family().expect("family"))
+        .set_requires_compatibilities(Some(td.requires_compatibilities().to_vec()))
+        .set_network_mode(td.network_mode().cloned())
+        .cpu("512")
+        .memory("1024")
+        .set_execution_role_arn(td.execution_role_arn().map(str::to_string))
+        .set_task_role_arn(td.task_role_arn().map(str::to_string))
+        .container_definitions(container)
+        .send()
+        .await
+        .expect("a revision made by hand");
+    let arn = edited
+        .task_definition()
+        .and_then(|t| t.task_definition_arn());
+    let vpc = AwsVpcConfiguration::builder()
+        .subnets(&h.network.subnet_ids[0])
+        .security_groups(&h.network.alb_security_group_id)
+        .assign_public_ip(AssignPublicIp::Enabled)
+        .build()
+        .expect("network");
+    let network = NetworkConfiguration::builder()
+        .awsvpc_configuration(vpc)
+        .build();
+    let update = ecs.update_service().cluster(cluster).service(service);
+    let update = update
+        .task_definition(arn.expect("arn"))
+        .network_configuration(network);
+    update.send().await.expect("the service changed by hand");
+    let tag = Tag::builder().key("owner").value("someone").build();
+    let tagged = ecs
+        .tag_resource()
+        .resource_arn(running.service_arn().expect("arn"));
+    tagged.tags(tag).send().await.expect("a tag added by hand");
+    let (code, out, err) = prod_e(&[
+        "status",
+        "--physical-id",
+        &id,
+        "--properties",
+        &write_properties(&props),
+    ]);
+    assert_eq!(code, 5, "{out}{err}");
+    let subnets = {
+        let mut all = h.network.subnet_ids.clone();
+        all.sort();
+        all.join(",")
+    };
+    for line in [
+        "! Image is nginx:1.27, the properties say public.ecr.aws/docker/library/node:16".into(),
+        "! Cpu is 512, the properties say 256".into(),
+        "! Memory is 1024, the properties say 512".into(),
+        "! Command is nginx, the properties say node -e".into(),
+        "! EntryPoint is /docker-entrypoint.sh, the properties say \n".into(),
+        "! Environment is , the properties say PORT=80".into(),
+        format!(
+            "! SubnetIds is {}, the properties say {subnets}",
+            h.network.subnet_ids[0]
+        ),
+        "! AssignPublicIp is true, the properties say false".into(),
+        format!(
+            "! SecurityGroupIds is {}, the properties say \n",
+            h.network.alb_security_group_id
+        ),
+        "! Tags is owner=someone, the properties say \n".into(),
+    ] {
+        assert!(out.contains(&line), "{line:?} not in:\n{out}");
+    }
+}

@@ -2,6 +2,7 @@
 //! the same validation, names, ownership rule, inventory and Delete.
 
 pub mod discover;
+mod drift;
 pub mod logs;
 pub mod orphans;
 pub mod plan;

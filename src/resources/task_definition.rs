@@ -17,6 +17,9 @@ use crate::naming::{Tags, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
 use crate::retry::{retry, ROLE_PROPAGATION};
 use crate::spec::Spec;
 
+mod settings;
+pub use settings::{settings, Settings};
+
 #[derive(Debug, Clone, PartialEq)]
 /// A task definition revision as found or registered.
 pub struct TaskDefinition {
@@ -85,59 +88,6 @@ pub async fn find_ours(
 const RESOURCE_TYPE: &str = "ecs:task-definition";
 /// Resources per GetResources page (the API's maximum).
 const PAGE: i32 = 100;
-
-/// What a revision runs with, in the words of the properties (for `prod-e status`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
-    /// `X86_64` or `ARM64` (ECS's default, `X86_64`, when the revision names none).
-    pub cpu_architecture: String,
-    /// GiB of ephemeral storage (20 when the revision names none: Fargate's).
-    pub ephemeral_storage_gib: i32,
-    /// Whether the container's root filesystem is read-only.
-    pub readonly_root_filesystem: bool,
-    /// Seconds between SIGTERM and SIGKILL (30 when none is named: ECS's default).
-    pub stop_timeout: i32,
-    /// The container health check's command, if it has one.
-    pub health_check_command: Option<Vec<String>>,
-    /// The container's secrets, `NAME=valueFrom`, sorted.
-    pub secrets: Vec<String>,
-}
-
-/// The settings of revision `arn`'s first container and of the revision.
-pub async fn settings(ecs: &Client, arn: &str) -> Result<Settings> {
-    let out = ecs
-        .describe_task_definition()
-        .task_definition(arn)
-        .send()
-        .await
-        .map_err(|e| Error::aws(format!("reading task definition ({arn})"), e))?;
-    let td = out.task_definition();
-    let container = td.and_then(|t| t.container_definitions().first());
-    let platform = td.and_then(|t| t.runtime_platform());
-    let mut secrets: Vec<String> = container
-        .map(|c| c.secrets())
-        .unwrap_or_default()
-        .iter()
-        .map(|s| format!("{}={}", s.name(), s.value_from()))
-        .collect();
-    secrets.sort();
-    Ok(Settings {
-        cpu_architecture: platform
-            .and_then(|p| p.cpu_architecture())
-            .map_or("X86_64".to_string(), |a| a.as_str().to_string()),
-        ephemeral_storage_gib: td
-            .and_then(|t| t.ephemeral_storage())
-            .map_or(20, |e| e.size_in_gib()),
-        readonly_root_filesystem: container
-            .and_then(|c| c.readonly_root_filesystem())
-            .unwrap_or(false),
-        stop_timeout: container.and_then(|c| c.stop_timeout()).unwrap_or(30),
-        health_check_command: container
-            .and_then(|c| c.health_check())
-            .map(|h| h.command().to_vec()),
-        secrets,
-    })
-}
 
 /// Registers a new revision, retrying (bounded) while ECS cannot yet use a fresh role
 /// (not assumable, or `iam:PassRole` not yet granted on it).

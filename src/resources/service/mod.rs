@@ -65,6 +65,8 @@ pub struct Service {
     pub capacity: String,
     /// Its rolling deployment settings (`None` if DescribeServices shows none).
     pub rolling: Option<Rolling>,
+    /// Its subnets, security groups and whether its tasks get public IPs (`awsvpcConfiguration`).
+    pub network: (Vec<String>, Vec<String>, bool),
     /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
@@ -164,7 +166,25 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
             .and_then(|l| l.container_name())
             .unwrap_or_default()
             .to_string(),
+        network: network_of(s),
         tags: tags::ecs::read(s.tags()),
+    })
+}
+
+/// (subnets, security groups, public IP) of the service's `awsvpcConfiguration`.
+fn network_of(s: &aws_sdk_ecs::types::Service) -> (Vec<String>, Vec<String>, bool) {
+    let config = s
+        .network_configuration()
+        .and_then(|n| n.awsvpc_configuration());
+    let public = config
+        .and_then(|c| c.assign_public_ip())
+        .map(|a| a.as_str() == "ENABLED");
+    config.map_or((Vec::new(), Vec::new(), false), |c| {
+        (
+            c.subnets().to_vec(),
+            c.security_groups().to_vec(),
+            public.unwrap_or(false),
+        )
     })
 }
 
