@@ -3,7 +3,7 @@
 //! replaces (the cluster, the security group, the task role) becomes its own.
 
 use super::set::Built;
-use super::{alarms, network, roles, Outputs, Owner};
+use super::{network, roles, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{Error, Result};
 use crate::naming::{role_tags, Tags, OWN_TAG_PREFIX};
@@ -51,22 +51,7 @@ pub(super) async fn commit(c: &Clients, owner: &Owner, spec: &Spec, b: Built) ->
     )
     .await?;
     take_over(c, owner, spec, &b).await?;
-    let cluster = b.cluster;
-    Ok(Outputs {
-        cluster_arn: cluster.arn,
-        cluster_name: cluster.name,
-        service_arn: b.service.arn,
-        service_name: b.service.name,
-        task_definition_arn: b.task_definition.arn,
-        target_group_arn: b.target_group.arn,
-        listener_rule_arn: rule.arn.clone(),
-        listener_rule_priority: priority,
-        security_group_id: b.security_group.id,
-        execution_role_arn: b.execution_role.arn,
-        task_role_arn: b.task_role.arn,
-        log_group_name: b.log_group_name,
-        alarm_names: alarms::attributes(d, spec),
-    })
+    Ok(b.outputs(d, spec))
 }
 
 /// After traffic has moved: a set that was not made by a Create makes exactly its own what it

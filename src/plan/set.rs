@@ -1,11 +1,12 @@
 //! What building a set starts from ([`Start`]) and what it leaves ([`Built`]): shared by
 //! Create's stages (`create`, `traffic`) and the routing that ends them (`commit`).
 
-use super::Heir;
+use super::{Heir, Outputs};
 use crate::naming::Deployment;
 use crate::resources::{
     cluster, listener_rule, role, security_group, service, target_group, task_definition,
 };
+use crate::spec::Spec;
 
 /// Where building a set starts from.
 pub(super) struct Start {
@@ -50,4 +51,28 @@ pub(super) struct Built {
     pub rule: listener_rule::ListenerRule,
     /// Built by a Create: nothing was taken over from another set.
     pub fresh: bool,
+}
+
+impl Built {
+    /// What the set reports (the `Fn::GetAtt` attributes), under `spec`: the one place a
+    /// Create, a replacement and an Update build their [`Outputs`]. The rule's priority is
+    /// `RulePriority` when given (an Update may have just moved the rule there).
+    pub(super) fn outputs(self, d: &Deployment, spec: &Spec) -> Outputs {
+        let priority = spec.rule_priority.map(|p| p.to_string());
+        Outputs {
+            listener_rule_priority: priority.unwrap_or(self.rule.priority),
+            cluster_arn: self.cluster.arn,
+            cluster_name: self.cluster.name,
+            service_arn: self.service.arn,
+            service_name: self.service.name,
+            task_definition_arn: self.task_definition.arn,
+            target_group_arn: self.target_group.arn,
+            listener_rule_arn: self.rule.arn,
+            security_group_id: self.security_group.id,
+            execution_role_arn: self.execution_role.arn,
+            task_role_arn: self.task_role.arn,
+            log_group_name: self.log_group_name,
+            alarm_names: super::alarms::attributes(d, spec),
+        }
+    }
 }

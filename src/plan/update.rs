@@ -1,6 +1,7 @@
 //! Update in place: only the writes the diff calls for, each on the resource it concerns.
 
 use super::revisions::{register_early, retire_early};
+use super::set::Built;
 use super::{alarms, inventory, revisions, roles, scaling, Inventory, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
@@ -56,22 +57,22 @@ impl Set {
         })
     }
 
-    fn outputs(self, d: &Deployment, task_definition_arn: String, new: &Spec) -> Outputs {
-        let priority = new.rule_priority.map(|p| p.to_string());
-        Outputs {
-            alarm_names: alarms::attributes(d, new),
-            listener_rule_priority: priority.unwrap_or(self.rule.priority),
-            cluster_arn: self.cluster.arn,
-            cluster_name: self.cluster.name,
-            service_arn: self.service.arn,
-            service_name: self.service.name,
-            task_definition_arn,
-            target_group_arn: self.tg.arn,
-            listener_rule_arn: self.rule.arn,
-            security_group_id: self.sg.id,
-            execution_role_arn: self.exec.arn,
-            task_role_arn: self.task.arn,
+    /// The set as built, running revision `task_definition_arn` ([`Built::outputs`]).
+    fn built(self, task_definition_arn: String) -> Built {
+        Built {
+            execution_role: self.exec,
+            task_role: self.task,
+            task_definition: task_definition::TaskDefinition {
+                arn: task_definition_arn,
+                tags: Tags::new(),
+            },
+            target_group: self.tg,
+            security_group: self.sg,
+            cluster: self.cluster,
+            service: self.service,
             log_group_name: self.logs.name,
+            rule: self.rule,
+            fresh: false,
         }
     }
 }
@@ -159,7 +160,7 @@ pub async fn update(
     };
     settle(&change, &set, &revision).await?;
     roles::revoke((c, owner), diff, (old, new), &set.task, &set.exec).await?;
-    Ok(set.outputs(d, revision, new))
+    Ok(set.built(revision).outputs(d, new))
 }
 
 /// Every write the diff calls for, concurrently per resource, and, beside them, the retirement
