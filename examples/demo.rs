@@ -63,7 +63,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             "=== {} ({file}, ResponseURL and network ids rewritten for the emulator)",
             event["RequestType"]
         );
-        let started = Instant::now();
+        let started = (Instant::now(), watch.logged());
         let returned = {
             support::cloudformation::sends(&event);
             watch.invoke(&event)?
@@ -153,7 +153,7 @@ async fn preflight_failure(h: &Harness, watch: &mut Watch) -> Result<(), Box<dyn
         "=== \"Create\" (events/create.json with subnet {isolated}, which has no route to the \
          internet: preflight refuses it)"
     );
-    let started = Instant::now();
+    let started = (Instant::now(), watch.logged());
     {
         support::cloudformation::sends(&event);
         watch.invoke(&event)?
@@ -291,21 +291,34 @@ impl Watch {
     }
 
     /// "answered in 0.07 s (24.6 s with the watcher)": the function's own time, from the
-    /// `duration_s` of its last "done" log line, beside the time since `started`, which adds
-    /// `cargo lambda invoke` and, on the first invocation, the watcher starting the binary.
-    fn timing(&self, started: Instant) -> String {
+    /// `duration_s` of the last "done" line it logged after byte `from` of its log, beside the
+    /// time since `started`, which adds `cargo lambda invoke` and, on the first invocation,
+    /// the watcher starting the binary.
+    fn timing(&self, (started, from): (Instant, usize)) -> String {
         let all = started.elapsed().as_secs_f64();
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let own = log.rsplit("duration_s=").next().and_then(|rest| {
+        let whole = std::fs::read_to_string(&self.log).unwrap_or_default();
+        // Only what this invocation logged, and its last "done" line.
+        let log = whole.get(from..).unwrap_or_default();
+        let done = log
+            .lines()
+            .rev()
+            .find(|l| l.contains(" done") && l.contains("duration_s="));
+        let own = done.and_then(|line| {
+            let rest = line.rsplit("duration_s=").next()?;
             let number = rest
                 .split(|c: char| !(c.is_ascii_digit() || c == '.'))
                 .next();
             number?.parse::<f64>().ok()
         });
-        match own.filter(|_| log.contains("duration_s=")) {
+        match own {
             Some(own) => format!("answered in {own:.2} s ({all:.1} s with the watcher)"),
             None => format!("answered in {all:.1} s (with the watcher)"),
         }
+    }
+
+    /// How many bytes the function has logged so far.
+    fn logged(&self) -> usize {
+        std::fs::metadata(&self.log).map_or(0, |m| m.len() as usize)
     }
 
     /// `cargo lambda invoke --data-file`, as a developer would type it.

@@ -363,31 +363,45 @@ fn imports(module: &[String], text: &str, files: &[Vec<String>]) -> Vec<Vec<Stri
             .match_indices(start)
             .filter(|(i, _)| !code[..*i].ends_with("::"))
             .map(|(i, _)| &code[i + start.len()..]);
-        for rest in firsts {
-            let mut base = match start {
-                "crate::" => Vec::new(),
-                _ => module[..module.len().saturating_sub(1)].to_vec(),
-            };
-            let words = rest.split("::").map(|w| {
-                w.chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect::<String>()
-            });
-            for word in words.take_while(|w| !w.is_empty()) {
-                match word.as_str() {
-                    "super" => drop(base.pop()),
-                    _ => base.push(word),
-                }
-            }
-            while !base.is_empty() && !files.contains(&base) {
-                base.pop();
-            }
-            if !base.is_empty() && base != module {
-                found.push(base);
+        let base = match start {
+            "crate::" => Vec::new(),
+            _ => module[..module.len().saturating_sub(1)].to_vec(),
+        };
+        for path in firsts.flat_map(grouped) {
+            let file = resolved(base.clone(), path, files);
+            if !file.is_empty() && file != module {
+                found.push(file);
             }
         }
     }
     found
+}
+
+/// The paths one `use` names: `{a, b::c}` is two (one level of braces).
+fn grouped(rest: &str) -> Vec<&str> {
+    match rest.strip_prefix('{').and_then(|r| r.split_once('}')) {
+        Some((inside, _)) => inside.split(',').map(str::trim).collect(),
+        None => vec![rest],
+    }
+}
+
+/// The longest module that is a file, named by `path` from module `base`.
+fn resolved(mut base: Vec<String>, path: &str, files: &[Vec<String>]) -> Vec<String> {
+    let words = path.split("::").map(|w| {
+        w.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect::<String>()
+    });
+    for word in words.take_while(|w| !w.is_empty()) {
+        match word.as_str() {
+            "super" => drop(base.pop()),
+            _ => base.push(word),
+        }
+    }
+    while !base.is_empty() && !files.contains(&base) {
+        base.pop();
+    }
+    base
 }
 
 /// The files of the crate under `root` that are in an import cycle.

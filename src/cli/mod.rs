@@ -76,36 +76,45 @@ impl<E: std::fmt::Display> From<E> for Failure {
 }
 
 impl Failure {
-    /// The line for stderr: where AWS cannot be used at all (no credentials, no region, the
-    /// endpoint unreachable), every read fails the same way, so one line with the fix
-    /// ([`setup_problem`]) stands for them all.
+    /// The line for stderr. Where AWS cannot be used at all (no credentials, no region), every
+    /// read fails the same way, so one line with the fix ([`setup_problem`]) stands for them
+    /// all; where the endpoint cannot be reached, the fix comes first and the first failure
+    /// after it (the others say the same).
     pub fn line(&self) -> String {
         match setup_problem(&self.message) {
-            Some(hint) => format!("prod-e: {hint}"),
+            Some((hint, false)) => format!("prod-e: {hint}"),
+            Some((hint, true)) => {
+                let first = self.message.split("; ").next().unwrap_or_default();
+                format!(
+                    "prod-e: {hint} ({})",
+                    first.chars().take(300).collect::<String>()
+                )
+            }
             None => format!("prod-e: {}", self.message),
         }
     }
 }
 
-/// The fix for an AWS SDK failure that no call can get past, recognised by the SDK's words:
-/// no credentials in its chain (environment, profile, web identity, ECS, EC2 metadata), no
-/// region (`MissingSigningRegion`), or no connection to the endpoint.
-pub fn setup_problem(message: &str) -> Option<&'static str> {
+/// The fix for an AWS SDK failure that no call can get past, recognised by the SDK's words,
+/// and whether the SDK's own message must follow it: no credentials in the SDK's chain
+/// (environment, profile, web identity, ECS, EC2 metadata: "no credentials found in chain"),
+/// no region (`MissingSigningRegion`), or no connection to the endpoint (the cause follows).
+/// A credential source that exists but failed (an expired SSO session, a refused role) is
+/// not one of these: its own message says what failed.
+pub fn setup_problem(message: &str) -> Option<(&'static str, bool)> {
     let has = |words: &[&str]| words.iter().any(|w| message.contains(w));
-    if has(&[
-        "no credentials found in chain",
-        "error occurred while loading credentials",
-    ]) {
-        return Some(
-            "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and \
-             AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL for an emulator)",
-        );
+    if has(&["no credentials found in chain"]) {
+        let hint = "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and \
+                    AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL for an emulator)";
+        return Some((hint, false));
     }
     if has(&["missing signing region", "MissingSigningRegion"]) {
-        return Some("no AWS region: set AWS_REGION, or a region in AWS_PROFILE's profile");
+        let hint = "no AWS region: set AWS_REGION, or a region in AWS_PROFILE's profile";
+        return Some((hint, false));
     }
     if has(&["dispatch failure: io", "Connection refused", "dns error"]) {
-        return Some("cannot reach the AWS endpoint: check AWS_ENDPOINT_URL and the network");
+        let hint = "cannot reach the AWS endpoint: check AWS_ENDPOINT_URL and the network";
+        return Some((hint, true));
     }
     None
 }

@@ -295,7 +295,9 @@ const TAG_CHARACTERS: &str = "but tags take only letters, digits, spaces and _ .
 
 /// The first character of `text` outside letters, digits, spaces and `_ . : / = + - @`.
 fn tag_text(text: &str) -> Result<(), char> {
-    let allowed = |c: &char| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(*c);
+    // Spaces, not line breaks or tabs (IAM's `\p{Z}` is separators only).
+    let space = |c: &char| c.is_whitespace() && !c.is_control();
+    let allowed = |c: &char| c.is_alphanumeric() || space(c) || "_.:/=+-@".contains(*c);
     match text.chars().find(|c| !allowed(c)) {
         Some(c) => Err(c),
         None => Ok(()),

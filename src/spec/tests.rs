@@ -580,6 +580,10 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
             json!({"Tags": {"cost#centre": "x"}}),
             "Tags: tag key \"cost#centre\" has '#'",
         ),
+        (
+            json!({"Tags": {"team": "a\tb"}}),
+            "Tags: tag value \"a\\tb\" has '\\t'",
+        ),
         (json!({"Colour": "blue"}), "Colour: unknown property"),
         (json!({"vpcid": "vpc-1"}), "vpcid: unknown property"),
     ]
@@ -598,7 +602,7 @@ fn every_bad_input_is_refused_with_its_problem_named() {
             .to_string();
         assert!(err.contains(want), "{extra}: {err:?} lacks {want:?}");
     }
-    assert!(cases.len() >= 51, "{} cases", cases.len());
+    assert!(cases.len() >= 52, "{} cases", cases.len());
 }
 
 #[test]

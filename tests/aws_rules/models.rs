@@ -17,6 +17,15 @@ async fn a_request_that_breaks_its_services_model_is_refused_as_aws_refuses_it()
          constraint: Member must have length less than or equal to 64"
     );
     assert_eq!(refusal(role), error("ValidationError", &want));
+    // A pattern holds for the whole value: a space is not among a role name's characters.
+    let spaced = a.aws.iam.create_role().role_name("a b");
+    let spaced = spaced.assume_role_policy_document(document).send().await;
+    let (code, message) = refusal(spaced);
+    assert_eq!(code, "ValidationError");
+    assert!(
+        message.contains("Member must satisfy regular expression pattern"),
+        "{message}"
+    );
     // ECS (JSON): a tag value of 257 characters, where the model allows 256.
     let value = "v".repeat(257);
     let tag = Tag::builder().key("team").value(&value).build();

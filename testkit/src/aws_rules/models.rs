@@ -1,7 +1,7 @@
 //! Rule 24: every request is checked against AWS's own API model of its service, the
 //! `service-2.json` botocore ships (read at test time from the moto virtualenv's botocore, never
 //! copied), as AWS checks it before anything else: required members, string lengths (in
-//! characters), patterns, enums, number ranges, list and map sizes. A request that breaks one
+//! characters), patterns (matching the whole value), enums, number ranges, list and map sizes. A request that breaks one
 //! is refused as AWS refuses it (`ValidationException`, or `ValidationError` for the query
 //! services), naming the member, the value and the constraint, in AWS's words ("1 validation
 //! error detected: Value '…' at '…' failed to satisfy constraint: Member must have length less
@@ -276,10 +276,22 @@ fn text(s: &Value, t: &str) -> Option<String> {
         ));
     }
     let pattern = s["pattern"].as_str()?;
-    let matches = regex::Regex::new(pattern)
-        .map(|r| r.is_match(t))
-        .unwrap_or(true);
+    let matches = whole(pattern).is_none_or(|r| r.is_match(t));
     (!matches).then(|| format!("Member must satisfy regular expression pattern: {pattern}"))
+}
+
+/// `pattern` matching a whole value (AWS checks the value against the pattern as a whole; the
+/// models' patterns are mostly unanchored), compiled once; `None` if the regex crate cannot
+/// read it (the check is then skipped).
+fn whole(pattern: &str) -> Option<regex::Regex> {
+    static COMPILED: OnceLock<Mutex<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
+    let compiled = COMPILED.get_or_init(Default::default);
+    let mut compiled = compiled.lock().ok()?;
+    let make = || regex::Regex::new(&format!(r"\A(?:{pattern})\z")).ok();
+    compiled
+        .entry(pattern.to_string())
+        .or_insert_with(make)
+        .clone()
 }
 
 /// Whether `n` (a length or a count) is within the shape's `min`/`max`.
