@@ -18,6 +18,15 @@ pub const OWN_TAG_PREFIX: &str = "prod-e:";
 /// User tags may not use these prefixes.
 pub const RESERVED_TAG_PREFIXES: [&str; 2] = ["aws:", OWN_TAG_PREFIX];
 
+/// The reserved prefix tag key `key` starts with, in any case (AWS reserves `aws:` whatever its
+/// case), if it does: a tag that is not the user's.
+pub fn reserved_prefix(key: &str) -> Option<&'static str> {
+    let lower = key.to_ascii_lowercase();
+    RESERVED_TAG_PREFIXES
+        .into_iter()
+        .find(|p| lower.starts_with(p))
+}
+
 /// The tags of a set's IAM roles: its `tags` less the user's, but for the keys in `allowed` (the
 /// operator's `RoleTagKeys`). A role's tags are the principal tags (`aws:PrincipalTag`) of every
 /// session of it (IAM User Guide, "Pass session tags in AWS STS"), so a stack's own tags there

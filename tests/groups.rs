@@ -53,6 +53,18 @@ async fn the_tasks_join_existing_groups_beside_their_own_and_change_them_in_plac
     let writes = h.writes_of(stack.update(&id, &props, &more)).await;
     assert_eq!(writes, ["UpdateService"]);
     assert_eq!(groups().await, [own, a.clone(), b.clone()]);
+    // An Update to a group of another VPC is refused before any write (ECS would refuse it
+    // only at UpdateService).
+    let foreign = merged(&more, json!({"SecurityGroupIds": [elsewhere]}));
+    let before = h.proxy.calls().len();
+    let refused = h.invoke(stack.update(&id, &more, &foreign)).await;
+    assert_eq!(refused.status(), "FAILED");
+    assert!(
+        refused.reason().contains(&wrong_vpc),
+        "{}",
+        refused.reason()
+    );
+    assert_eq!(h.writes_since(before), Vec::<String>::new());
     h.invoke(stack.delete(&id, &more)).await.assert_success();
     inspect::assert_nothing_of(&h.clients, &stack).await;
     let left = h

@@ -2,6 +2,7 @@
 //! execution role may read exactly those (and decrypt with the given key); a change rolls a
 //! new revision and rewrites the policy; removing them all deletes it.
 
+use prod_e::resources::role;
 use serde_json::{json, Value};
 
 use crate::support::{unique, Harness, Stack};
@@ -12,17 +13,13 @@ const PARAMETER: &str = "arn:aws:ssm:us-east-1:123456789012:parameter/app/flag";
 const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 async fn secrets_policy(h: &Harness, role: &str) -> Option<Value> {
-    let out = h
-        .clients
-        .iam
-        .get_role_policy()
-        .role_name(role)
-        .policy_name("prod-e-secrets")
-        .send()
-        .await
-        .ok()?;
-    let text = crate::support::http::percent_decode(out.policy_document());
-    serde_json::from_str(&text).ok()
+    inline_policy(h, role, role::SECRETS_POLICY_NAME).await
+}
+
+/// Role `name`'s inline policy `policy`, if it has one.
+async fn inline_policy(h: &Harness, name: &str, policy: &str) -> Option<Value> {
+    let document = role::policy_document(&h.clients.iam, name, policy).await;
+    serde_json::from_str(&document.ok()??).ok()
 }
 
 #[tokio::test]
@@ -183,15 +180,8 @@ async fn a_pull_through_cache_image_is_imported_by_the_execution_role() {
     let out = h.invoke(stack.create(&on)).await;
     out.assert_success();
     let exec = stack.deployment(&on).execution_role();
-    let policy = h
-        .clients
-        .iam
-        .get_role_policy()
-        .role_name(&exec)
-        .policy_name("prod-e-execution");
-    let policy = policy.send().await.expect("the execution policy");
-    let policy = crate::support::http::percent_decode(policy.policy_document());
-    let policy: Value = serde_json::from_str(&policy).expect("json");
+    let policy = inline_policy(&h, &exec, role::EXECUTION_POLICY_NAME).await;
+    let policy = policy.expect("the execution policy");
     let imports = json!({"Effect": "Allow",
         "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"], "Resource": [repository]});
     assert_eq!(policy["Statement"][3], imports);

@@ -5,7 +5,7 @@
 
 use super::{exit, read_properties, Failure};
 use crate::aws::Clients;
-use crate::naming::{Deployment, Tags, RESERVED_TAG_PREFIXES};
+use crate::naming::{reserved_prefix, Deployment, Tags};
 use crate::resources::{role, task_definition};
 use crate::spec::Spec;
 
@@ -236,23 +236,25 @@ fn network_drift(
         items.sort();
         items.join(",")
     };
-    let joined = svc.map(|s| s.network.1.iter().filter(|g| Some(g.as_str()) != own));
+    let joined = svc.map(|s| {
+        s.network
+            .security_groups
+            .iter()
+            .filter(|g| Some(g.as_str()) != own)
+    });
     let user_tags = |tags: &Tags| {
-        let user = tags.iter().filter(|(k, _)| {
-            let k = k.to_ascii_lowercase();
-            !RESERVED_TAG_PREFIXES.iter().any(|p| k.starts_with(p))
-        });
+        let user = tags.iter().filter(|(k, _)| reserved_prefix(k).is_none());
         listed(user.map(|(k, v)| format!("{k}={v}")).collect())
     };
     vec![
         (
             "SubnetIds",
-            svc.map(|s| listed(s.network.0.clone())),
+            svc.map(|s| listed(s.network.subnets.clone())),
             listed(spec.subnet_ids.clone()),
         ),
         (
             "AssignPublicIp",
-            svc.map(|s| s.network.2.to_string()),
+            svc.map(|s| s.network.assign_public_ip.to_string()),
             spec.assign_public_ip.to_string(),
         ),
         (

@@ -125,6 +125,8 @@ pub fn is_not_found(err: &Error) -> bool {
         "ServiceNotFoundException",
         "InvalidGroup.NotFound",
         "InvalidPermission.NotFound",
+        // A rule revoked by its id that is gone already (EC2 API reference, error codes).
+        "InvalidSecurityGroupRuleId.NotFound",
         "TargetGroupNotFound",
         "RuleNotFound",
         "ListenerNotFound",

@@ -67,7 +67,7 @@ pub(super) async fn security_group_for(
         }
         super::network::ensure_egress(c, spec, &sg.id, tags).await?;
         let narrow = d.owns(&sg.tags);
-        super::network::converge_egress(c, spec, &mut sg, narrow).await?;
+        sg.egress = super::network::converge_egress(c, spec, &sg, narrow).await?;
         Ok(sg)
     })
     .await

@@ -75,7 +75,7 @@ async fn take_over(c: &Clients, owner: &Owner, spec: &Spec, b: &Built) -> Result
     }
     let keep = network::wanted_egress(spec);
     network::narrow_egress(c, &spec.load_balancer_security_group_id, &sg.id, keep).await?;
-    network::converge_egress(c, spec, &mut sg.clone(), true).await?;
+    network::converge_egress(c, spec, sg, true).await?;
     let (task, exec) = (&b.task_role, &b.execution_role);
     roles::revoke((c, owner), &Diff::all_in_place(), (spec, spec), task, exec).await?;
     let cluster = &b.cluster;

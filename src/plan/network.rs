@@ -18,15 +18,15 @@ use crate::spec::Spec;
 
 /// Brings the outbound rules of the tasks' group `sg` to `spec`'s `Egress`: the missing rules
 /// allowed first, then, when `narrow`, the others revoked (so the tasks never lose a way out
-/// they keep), and `sg.egress` says what it now has. Not narrowed while a replacement builds
+/// they keep); returns the rules the group now has. Not narrowed while a replacement builds
 /// beside the set that holds the group: its tasks keep their rules until traffic has moved
 /// ([`super::commit`]). No call when the rules are already as wanted.
 pub(super) async fn converge_egress(
     c: &Clients,
     spec: &Spec,
-    sg: &mut SecurityGroup,
+    sg: &SecurityGroup,
     narrow: bool,
-) -> Result<()> {
+) -> Result<Vec<Egress>> {
     let wanted = spec.egress_rules();
     let current: Vec<Rule> = sg.egress.iter().flat_map(|e| e.rules()).collect();
     let missing: Vec<Rule> = wanted
@@ -46,8 +46,7 @@ pub(super) async fn converge_egress(
         true => security_group::revoke_out(&c.ec2, (&sg.id, &sg.name), &unwanted).await?,
         false => now.extend(unwanted),
     }
-    sg.egress = now.iter().map(Egress::of).collect();
-    Ok(())
+    Ok(now.iter().map(Egress::of).collect())
 }
 
 /// With `LoadBalancerEgress: managed`, the load balancer group's outbound rule to `group` on
@@ -93,13 +92,17 @@ pub(super) fn wanted_egress(spec: &Spec) -> Option<i32> {
 
 /// An in-place Update of the group `sg`: where the load balancer's group or the managed rule
 /// changed (`source`), the ingress from the new load balancer group and the managed rule from
-/// it, then the old ones removed; its tags from `retag.0` to `retag.1`, if given.
+/// it, then the old ones removed; where `Egress` changed (`egress`), its outbound rules; its
+/// tags from `retag.0` to `retag.1`, if given.
 pub(super) async fn update(
     c: &Clients,
     (old, new): (&Spec, &Spec),
     sg: &SecurityGroup,
-    (source, retag): (bool, Option<(&Tags, &Tags)>),
+    (source, egress, retag): (bool, bool, Option<(&Tags, &Tags)>),
 ) -> Result<()> {
+    if egress {
+        converge_egress(c, new, sg, true).await?;
+    }
     let (ec2, port) = (&c.ec2, i32::from(new.container_port));
     let (was, is) = (
         &old.load_balancer_security_group_id,

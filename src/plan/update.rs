@@ -207,13 +207,12 @@ async fn update_network(change: &Change<'_>, set: &Set) -> Result<()> {
     let retag = change
         .retag()
         .then_some((&change.old_tags, &change.new_tags));
-    let source = change.diff.any(Effect::SourceGroup);
-    if change.diff.any(Effect::Egress) {
-        let mut sg = set.sg.clone();
-        super::network::converge_egress(change.c, change.new, &mut sg, true).await?;
-    }
+    let (source, egress) = (
+        change.diff.any(Effect::SourceGroup),
+        change.diff.any(Effect::Egress),
+    );
     let specs = (change.old, change.new);
-    super::network::update(change.c, specs, &set.sg, (source, retag)).await
+    super::network::update(change.c, specs, &set.sg, (source, egress, retag)).await
 }
 
 async fn update_logging(change: &Change<'_>, set: &Set) -> Result<()> {

@@ -33,11 +33,7 @@ pub struct Network<'a> {
 /// Why tasks in `subnet_id` cannot reach the image registry and CloudWatch Logs, if they
 /// cannot.
 pub fn problem(subnet_id: &str, net: &Network) -> Option<String> {
-    let explicit = net
-        .route_tables
-        .iter()
-        .find(|t| t.subnet_ids.iter().any(|s| s == subnet_id));
-    let Some(table) = explicit.or_else(|| net.route_tables.iter().find(|t| t.main)) else {
+    let Some(table) = table_of(subnet_id, net.route_tables) else {
         return Some(format!("subnet {subnet_id} has no route table"));
     };
     let route = table.default_route.as_ref().filter(|r| r.active);
@@ -67,7 +63,13 @@ pub fn problem(subnet_id: &str, net: &Network) -> Option<String> {
             net.image
         ));
     }
-    let missing = missing_endpoints(&table.id, net.endpoints, net.also);
+    let needed = ways(net.image, net.also, net.endpoints, table);
+    let label = |service: String| match service.as_str() {
+        "s3" => "s3 (gateway, in the subnet's route table)".to_string(),
+        _ => format!("{service} (interface, private DNS)"),
+    };
+    let unserved = needed.into_iter().filter(|(_, way)| *way == Way::Internet);
+    let missing: Vec<String> = unserved.map(|(service, _)| label(service)).collect();
     (!missing.is_empty()).then(|| {
         format!(
             "tasks in subnet {subnet_id} have no internet egress ({why}) and the VPC lacks the \
@@ -78,37 +80,91 @@ pub fn problem(subnet_id: &str, net: &Network) -> Option<String> {
     })
 }
 
-/// The endpoints a subnet using route table `table_id` lacks for private ECR, Logs and `also`.
-/// An interface endpoint serves the service's own host names only with private DNS on.
-fn missing_endpoints(table_id: &str, endpoints: &[VpcEndpoint], also: &[&str]) -> Vec<String> {
-    let interface = |service: &str| {
-        let suffix = format!(".{service}");
-        endpoints
-            .iter()
-            .any(|e| e.usable && !e.gateway && e.private_dns && e.service_name.ends_with(&suffix))
-    };
-    let s3 = interface("s3")
-        || endpoints.iter().any(|e| {
-            e.usable
-                && e.gateway
-                && e.service_name.ends_with(".s3")
-                && e.route_table_ids.iter().any(|t| t == table_id)
-        });
-    let mut missing: Vec<String> = ["ecr.api", "ecr.dkr"]
+/// How the tasks of one subnet reach one service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Way {
+    /// Over the internet (a NAT gateway, or a public IP).
+    Internet,
+    /// Through an interface endpoint, whose network interfaces are in the VPC and in `groups`.
+    Endpoint {
+        /// The endpoint's security groups.
+        groups: Vec<String>,
+    },
+    /// Through a gateway endpoint in the subnet's route table, to the service's prefix list
+    /// (`None` if the table's route to it was not read).
+    PrefixList(Option<String>),
+}
+
+/// The route table of `subnet_id`: its explicit association, else the VPC's main table.
+pub fn table_of<'a>(subnet_id: &str, tables: &'a [RouteTable]) -> Option<&'a RouteTable> {
+    let explicit = tables
         .iter()
-        .filter(|s| !interface(s))
-        .map(|s| format!("{s} (interface, private DNS)"))
-        .collect();
-    if !s3 {
-        missing.push("s3 (gateway, in the subnet's route table)".to_string());
+        .find(|t| t.subnet_ids.iter().any(|s| s == subnet_id));
+    explicit.or_else(|| tables.iter().find(|t| t.main))
+}
+
+/// What tasks running `image` in a subnet using `table` reach to start, and how: the image's
+/// registry (for private ECR `ecr.api`, `ecr.dkr` and S3, which holds the layers), then
+/// CloudWatch Logs and the services `also`. An endpoint serves its own Region only: an image
+/// in another Region's ECR goes over the internet, its layers too (AWS PrivateLink guide,
+/// "Access AWS services through AWS PrivateLink"); an interface endpoint serves the service's
+/// own host names only with private DNS on.
+pub fn ways(
+    image: &str,
+    also: &[&str],
+    endpoints: &[VpcEndpoint],
+    table: &RouteTable,
+) -> Vec<(String, Way)> {
+    let interface = |suffix: String| {
+        let found = endpoints.iter().find(|e| e.answers(&suffix));
+        found.map_or(Way::Internet, |e| Way::Endpoint {
+            groups: e.groups.clone(),
+        })
+    };
+    let mut ways = match ecr_region(image) {
+        Some(region) => vec![
+            (
+                "ecr.api".to_string(),
+                interface(format!(".{region}.ecr.api")),
+            ),
+            (
+                "ecr.dkr".to_string(),
+                interface(format!(".{region}.ecr.dkr")),
+            ),
+            ("s3".to_string(), s3_way(endpoints, table, &region)),
+        ],
+        None => vec![(format!("the registry of {image}"), Way::Internet)],
+    };
+    let others = std::iter::once(&"logs").chain(also);
+    ways.extend(others.map(|s| (s.to_string(), interface(format!(".{s}")))));
+    ways
+}
+
+/// S3 of `region`: through its interface endpoint with private DNS (unless that answers only
+/// for inbound resolver endpoints, which sends the VPC's own requests to the gateway: EC2 API
+/// reference, `DnsOptions`), else its gateway endpoint in `table` (VPC User Guide, "Gateway
+/// endpoints": the route's destination is the service's prefix list), else the internet.
+fn s3_way(endpoints: &[VpcEndpoint], table: &RouteTable, region: &str) -> Way {
+    let suffix = format!(".{region}.s3");
+    if let Some(e) = endpoints
+        .iter()
+        .find(|e| e.answers(&suffix) && !e.dns_inbound_only)
+    {
+        return Way::Endpoint {
+            groups: e.groups.clone(),
+        };
     }
-    missing.extend(
-        std::iter::once(&"logs")
-            .chain(also)
-            .filter(|s| !interface(s))
-            .map(|s| format!("{s} (interface, private DNS)")),
-    );
-    missing
+    let gateway = endpoints.iter().find(|e| {
+        e.usable
+            && e.gateway
+            && e.service_name.ends_with(&suffix)
+            && e.route_table_ids.contains(&table.id)
+    });
+    let route = |g: &VpcEndpoint| {
+        let found = table.endpoint_routes.iter().find(|(_, to)| *to == g.id);
+        found.map(|(list, _)| list.clone())
+    };
+    gateway.map_or(Way::Internet, |g| Way::PrefixList(route(g)))
 }
 
 /// The Region of `image`'s private ECR registry, if it is in one ([`ecr_repository`]).

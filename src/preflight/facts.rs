@@ -58,52 +58,26 @@ pub struct Facts {
 
 /// Reads everything preflight checks, concurrently.
 pub async fn gather(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Facts> {
-    let (ec2, elb) = (&c.ec2, &c.elb);
-    let (vpc_id, listener) = (spec.vpc_id.as_str(), spec.listener_arn.as_str());
+    let elb = &c.elb;
+    let listener = spec.listener_arn.as_str();
     let lb_arn = load_balancer::arn_of_listener(listener).unwrap_or_default();
-    let ((vpc, subnets, route_tables, endpoints, sg, joined), (lb, listeners, listed, limit)) =
+    let (network, (lb, listeners, listed, limit)) = tokio::join!(network(c, spec), async {
         tokio::join!(
-            async {
-                tokio::join!(
-                    vpc::cidrs(ec2, vpc_id),
-                    subnet::find_all(ec2, &spec.subnet_ids),
-                    route_table::find_all_in(ec2, vpc_id),
-                    vpc_endpoint::find_all_in(ec2, vpc_id),
-                    security_group::find_id(ec2, &spec.load_balancer_security_group_id),
-                    security_group::find_ids(ec2, &spec.security_group_ids),
-                )
-                .all_ok()
-            },
-            async {
-                tokio::join!(
-                    load_balancer::find(elb, &lb_arn),
-                    load_balancer::listeners(elb, &lb_arn),
-                    listener_rule::listed(elb, listener),
-                    load_balancer::rules_limit(elb),
-                )
-                .all_ok()
-            },
+            load_balancer::find(elb, &lb_arn),
+            load_balancer::listeners(elb, &lb_arn),
+            listener_rule::listed(elb, listener),
+            load_balancer::rules_limit(elb),
         )
-        .all_ok()?;
+        .all_ok()
+    },)
+    .all_ok()?;
     let mut facts = Facts {
-        vpc_exists: vpc.is_some(),
-        vpc_cidrs: vpc.unwrap_or_default(),
-        subnets,
-        route_tables,
-        endpoints,
         load_balancer: lb,
         priorities: listed
             .as_ref()
             .map(|l| l.iter().map(|r| r.priority).collect()),
-        other_rules: 0,
         rules_limit: limit,
-        load_balancer_security_group: sg,
-        rule: None,
-        priority_ours: false,
-        neighbours: Vec::new(),
-        load_balancer_groups: Vec::new(),
-        task_groups: Vec::new(),
-        joined_groups: joined,
+        ..network
     };
     let others: Vec<&String> = listeners.iter().filter(|l| *l != listener).collect();
     second_round(
@@ -156,6 +130,32 @@ async fn groups_on_the_way(
         .filter(|g| d.owns(&g.tags) || d.sibling_owns(&g.tags))
         .map(|g| g.id);
     Ok((groups, ours.collect()))
+}
+
+/// The network of `spec`, concurrently: the VPC's blocks, the subnets, the VPC's route tables
+/// and endpoints, `LoadBalancerSecurityGroupId` and the `SecurityGroupIds` (the rest of the
+/// facts empty). What an in-place check of the tasks' way out reads again.
+pub async fn network(c: &Clients, spec: &Spec) -> Result<Facts> {
+    let (ec2, vpc_id) = (&c.ec2, spec.vpc_id.as_str());
+    let (vpc, subnets, route_tables, endpoints, sg, joined) = tokio::join!(
+        vpc::cidrs(ec2, vpc_id),
+        subnet::find_all(ec2, &spec.subnet_ids),
+        route_table::find_all_in(ec2, vpc_id),
+        vpc_endpoint::find_all_in(ec2, vpc_id),
+        security_group::find_id(ec2, &spec.load_balancer_security_group_id),
+        security_group::find_ids(ec2, &spec.security_group_ids),
+    )
+    .all_ok()?;
+    Ok(Facts {
+        vpc_exists: vpc.is_some(),
+        vpc_cidrs: vpc.unwrap_or_default(),
+        subnets,
+        route_tables,
+        endpoints,
+        load_balancer_security_group: sg,
+        joined_groups: joined,
+        ..Facts::default()
+    })
 }
 
 /// Rules on `listeners` (the load balancer's others: the quota is per load balancer).

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::naming::Deployment;
 use crate::progress::step;
 use crate::resources::listener_rule::ListenerRule;
-use crate::spec::schema::Effect;
+use crate::spec::schema::{Effect, SECURITY_GROUP_IDS};
 use crate::spec::{Diff, Spec};
 
 /// One line of the checklist: what was checked, and the problem if it failed.
@@ -69,8 +69,9 @@ impl Report {
 /// the rule's conditions or priority change, that it takes no other owner's traffic
 /// ([`shadowing::in_place`]); when prod-e stops managing the load balancer's outbound rule to
 /// the tasks' group `group`, that the load balancer still reaches them ([`reach::in_place`]);
-/// with `Egress`, when it or what the tasks reach out to (the image, secrets, subnets, joined
-/// groups) changes, that the tasks can still start ([`outbound::in_place`]).
+/// on the network read now ([`network_in_place`]), that changed `SecurityGroupIds` exist in
+/// `VpcId`, and, with `Egress`, when it or what the tasks reach out to changes, that the
+/// tasks can still start.
 pub async fn in_place(
     c: &Clients,
     d: &Deployment,
@@ -85,6 +86,7 @@ pub async fn in_place(
         let check = reach::in_place(c, new, group);
         step("checking the load balancer's way to the tasks", check).await?;
     }
+    let joins = diff.changed.contains(SECURITY_GROUP_IDS.name);
     let reaches_out = [
         Effect::Egress,
         Effect::TaskDefinition,
@@ -93,11 +95,30 @@ pub async fn in_place(
         Effect::Exec,
         Effect::Network,
     ];
-    if !new.egress.is_empty() && reaches_out.iter().any(|e| diff.any(*e)) {
-        let check = outbound::in_place(c, new);
-        step("checking the tasks' outbound rules", check).await?;
+    let starts = !new.egress.is_empty() && reaches_out.iter().any(|e| diff.any(*e));
+    if joins || starts {
+        let check = network_in_place(c, new, (joins, starts));
+        step("checking the tasks' network", check).await?;
     }
     Ok(())
+}
+
+/// [`checks::joined_groups`] (if `joins`) and [`outbound::check`] (if `starts`) on the
+/// network of `spec` read now, or [`Error::Preflight`] naming every problem.
+async fn network_in_place(c: &Clients, spec: &Spec, (joins, starts): (bool, bool)) -> Result<()> {
+    let facts = facts::network(c, spec).await?;
+    let mut checked = Vec::new();
+    if joins {
+        checked.extend(checks::joined_groups(spec, &facts));
+    }
+    if starts {
+        checked.extend(outbound::check(spec, &facts));
+    }
+    let problems: Vec<String> = checked.into_iter().filter_map(|c| c.problem).collect();
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(Error::Preflight { problems }),
+    }
 }
 
 /// Reads the account and network and checks them for `spec`, deployed as `d`.

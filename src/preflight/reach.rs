@@ -13,8 +13,9 @@ use super::Check;
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
 use crate::resources::load_balancer;
-use crate::resources::security_group::{self, Egress, SecurityGroup};
+use crate::resources::security_group::{self, SecurityGroup};
 use crate::resources::subnet::{self, Subnet};
+use crate::spec::egress::{Destination, Rule};
 use crate::spec::Spec;
 
 /// That some security group of the load balancer lets traffic out to the tasks on
@@ -108,18 +109,19 @@ pub fn reaches(
     subnets: &[Subnet],
     task_groups: &[String],
 ) -> bool {
-    let rules: Vec<&Egress> = from
+    let rules: Vec<Rule> = from
         .iter()
         .flat_map(|g| &g.egress)
-        .filter(|r| r.covers(port))
+        .flat_map(|e| e.rules())
+        .filter(|r| r.covers_tcp(port))
         .collect();
     let to_group = rules
         .iter()
-        .any(|r| r.groups.iter().any(|g| task_groups.contains(g)));
+        .any(|r| matches!(&r.destination, Destination::Group(g) if task_groups.contains(g)));
     let covered = |s: &Subnet| {
         rules
             .iter()
-            .any(|r| r.cidrs.iter().any(|c| holds(c, &s.cidr)))
+            .any(|r| matches!(&r.destination, Destination::Cidr(c) if holds(c, &s.cidr)))
     };
     to_group || subnets.iter().all(covered)
 }

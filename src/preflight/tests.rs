@@ -485,16 +485,22 @@ fn egress_to_the_internet_on_443_lets_tasks_behind_a_nat_start() {
     );
 }
 
-#[test]
-fn egress_without_a_nat_needs_each_endpoint_and_the_s3_prefix_list() {
-    let mut facts = healthy();
-    facts.route_tables = vec![table("rtb-1", true, &[], None)];
+/// `facts` with the endpoints private ECR needs (its S3 gateway routed in `rtb-1` to
+/// `pl-s3`), and `logs`.
+fn with_private_ecr_endpoints(facts: &mut Facts) {
     facts.route_tables[0].endpoint_routes = vec![("pl-s3".into(), "vpce-s3".into())];
     facts.endpoints = ["ecr.api", "ecr.dkr", "logs"]
         .iter()
         .map(|s| endpoint(s, false, &[]))
         .chain([endpoint("s3", true, &["rtb-1"])])
         .collect();
+}
+
+#[test]
+fn egress_without_a_nat_needs_each_endpoint_and_the_s3_prefix_list() {
+    let mut facts = healthy();
+    facts.route_tables = vec![table("rtb-1", true, &[], None)];
+    with_private_ecr_endpoints(&mut facts);
     let to_vpc = spec(json!({"Image": ECR, "Egress": https_to(&["10.0.0.0/16"])}));
     assert_eq!(
         problems(&to_vpc, &facts),
@@ -522,12 +528,7 @@ fn a_joined_groups_outbound_rules_count_and_all_traffic_needs_no_check() {
 #[test]
 fn an_image_in_another_regions_ecr_goes_over_the_internet() {
     let mut facts = healthy();
-    facts.route_tables[0].endpoint_routes = vec![("pl-s3".into(), "vpce-s3".into())];
-    facts.endpoints = ["ecr.api", "ecr.dkr", "logs"]
-        .iter()
-        .map(|s| endpoint(s, false, &[]))
-        .chain([endpoint("s3", true, &["rtb-1"])])
-        .collect();
+    with_private_ecr_endpoints(&mut facts);
     let here = https_to(&["10.0.0.0/16", "pl-s3"]);
     assert!(problems(&spec(json!({"Image": ECR, "Egress": here})), &facts).is_empty());
     let elsewhere = ECR.replace("us-east-1", "eu-west-1");

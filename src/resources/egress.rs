@@ -29,15 +29,6 @@ pub struct Egress {
 }
 
 impl Egress {
-    /// Whether it lets TCP traffic to `port` out.
-    pub fn covers(&self, port: i32) -> bool {
-        match self.protocol.as_str() {
-            "-1" | "all" => true,
-            "tcp" | "6" => (self.from_port..=self.to_port).contains(&port),
-            _ => false,
-        }
-    }
-
     /// The outbound rule `rule` as EC2 lists it.
     pub fn of(rule: &Rule) -> Self {
         let mut e = Egress {
@@ -116,7 +107,7 @@ pub async fn allow_out(ec2: &Client, group: Group<'_>, rules: &[Rule]) -> Result
     let added = ec2
         .authorize_security_group_egress()
         .group_id(group.0)
-        .set_ip_permissions(Some(rules.iter().map(outbound).collect()))
+        .set_ip_permissions(Some(rules.iter().map(permission).collect()))
         .send()
         .await
         .map(|_| ())
@@ -143,7 +134,7 @@ pub async fn revoke_out(ec2: &Client, group: Group<'_>, rules: &[Rule]) -> Resul
     let removed = ec2
         .revoke_security_group_egress()
         .group_id(group.0)
-        .set_ip_permissions(Some(rules.iter().map(outbound).collect()))
+        .set_ip_permissions(Some(rules.iter().map(permission).collect()))
         .send()
         .await;
     let doing = format!("revoking outbound rules of security group ({})", group.1);
@@ -158,8 +149,8 @@ pub async fn revoke_out(ec2: &Client, group: Group<'_>, rules: &[Rule]) -> Resul
     }
 }
 
-/// One outbound rule as EC2 takes it (no ports for all traffic).
-fn outbound(rule: &Rule) -> IpPermission {
+/// One rule as EC2 takes it, inbound or outbound (no ports for all traffic).
+pub(super) fn permission(rule: &Rule) -> IpPermission {
     let all = rule.ip_protocol == "-1";
     let p = IpPermission::builder()
         .ip_protocol(&rule.ip_protocol)
@@ -176,4 +167,13 @@ fn outbound(rule: &Rule) -> IpPermission {
         }
     }
     .build()
+}
+
+/// TCP `port` to or from group `group` as EC2 takes it.
+pub(super) fn tcp_with_group(port: i32, group: &str) -> IpPermission {
+    permission(&Rule::new(
+        "tcp",
+        (port, port),
+        Destination::Group(group.into()),
+    ))
 }

@@ -1,6 +1,6 @@
 //! The service's security group: ingress on the container port from the load balancer's group only.
 
-use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType, TagSpecification, UserIdGroupPair};
+use aws_sdk_ec2::types::{Filter, ResourceType, TagSpecification};
 use aws_sdk_ec2::Client;
 
 use super::{gone, required, tags, Tagged};
@@ -172,7 +172,7 @@ pub async fn allow(
     let added = ec2
         .authorize_security_group_ingress()
         .group_id(&group.id)
-        .ip_permissions(permission(port, source_group))
+        .ip_permissions(super::egress::tcp_with_group(port, source_group))
         .send()
         .await
         .map(|_| ())
@@ -213,7 +213,7 @@ pub async fn revoke(
     let removed = ec2
         .revoke_security_group_ingress()
         .group_id(&group.id)
-        .ip_permissions(permission(port, source_group))
+        .ip_permissions(super::egress::tcp_with_group(port, source_group))
         .send()
         .await;
     gone(removed.map(|_| ()).map_err(|e| {
@@ -257,15 +257,6 @@ pub async fn delete(ec2: &Client, group: &SecurityGroup) -> Result<()> {
         )
     })
     .await
-}
-
-fn permission(port: i32, source_group: &str) -> IpPermission {
-    IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(port)
-        .to_port(port)
-        .user_id_group_pairs(UserIdGroupPair::builder().group_id(source_group).build())
-        .build()
 }
 
 /// Every security group carrying the tag `key`, in `vpc_id` if given, else in any VPC.

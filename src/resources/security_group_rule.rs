@@ -3,9 +3,7 @@
 //! load balancer whose group allows no outbound traffic of its own). It lives in a group prod-e
 //! does not own, so it is recognised as prod-e's by its tags and the group it names.
 
-use aws_sdk_ec2::types::{
-    Filter, IpPermission, ResourceType, SecurityGroupRule, TagSpecification, UserIdGroupPair,
-};
+use aws_sdk_ec2::types::{Filter, ResourceType, SecurityGroupRule, TagSpecification};
 use aws_sdk_ec2::Client;
 
 use super::tags;
@@ -53,12 +51,7 @@ pub async fn find_made(ec2: &Client, from: &str, to: &str) -> Result<Vec<Made>> 
 /// Allows TCP `port` out of group `from` to group `to`, the rule tagged `tags`; the same rule
 /// made before counts as made (`InvalidPermission.Duplicate`).
 pub async fn create(ec2: &Client, (from, to): (&str, &str), port: i32, tags: &Tags) -> Result<()> {
-    let rule = IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(port)
-        .to_port(port)
-        .user_id_group_pairs(UserIdGroupPair::builder().group_id(to).build())
-        .build();
+    let rule = super::egress::tcp_with_group(port, to);
     let tagged = TagSpecification::builder()
         .resource_type(ResourceType::SecurityGroupRule)
         .set_tags(Some(tags::ec2::list(tags)))

@@ -18,7 +18,11 @@ pub async fn cidrs(ec2: &Client, id: &str) -> Result<Option<Vec<String>>> {
     let Some(vpc) = out.vpcs().iter().find(|v| v.vpc_id() == Some(id)) else {
         return Ok(None);
     };
-    let associated = vpc.cidr_block_association_set().iter();
+    // Blocks being or having been disassociated are not the VPC's any more.
+    let associated = vpc.cidr_block_association_set().iter().filter(|a| {
+        let state = a.cidr_block_state().and_then(|s| s.state());
+        state.is_none_or(|s| s.as_str() == "associated" || s.as_str() == "associating")
+    });
     let mut blocks: Vec<String> = vpc.cidr_block().into_iter().map(str::to_string).collect();
     for block in associated.filter_map(|a| a.cidr_block()) {
         if !blocks.iter().any(|b| b == block) {

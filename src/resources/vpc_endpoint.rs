@@ -28,6 +28,15 @@ pub struct VpcEndpoint {
     pub dns_inbound_only: bool,
 }
 
+impl VpcEndpoint {
+    /// Whether it is a usable interface endpoint with private DNS whose service name ends
+    /// with `suffix` (`.us-east-1.ecr.dkr`, `.logs`): one that answers the service's own host
+    /// names in the VPC.
+    pub fn answers(&self, suffix: &str) -> bool {
+        self.usable && !self.gateway && self.private_dns && self.service_name.ends_with(suffix)
+    }
+}
+
 const KIND: &str = "VPC endpoint";
 
 /// Every endpoint of `vpc_id`.

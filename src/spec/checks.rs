@@ -1,7 +1,7 @@
 //! The validation rules of single property values (AWS's formats and limits). Each returns the
 //! message that names what is wrong, for the FAILED Reason.
 
-use crate::naming::{FINGERPRINT_LEN, RESERVED_TAG_PREFIXES};
+use crate::naming::{reserved_prefix, FINGERPRINT_LEN};
 
 /// User tags allowed beside prod-e's three (IAM allows 50 per role).
 pub const MAX_USER_TAGS: usize = 40;
@@ -267,8 +267,7 @@ pub fn condition_value(s: &str) -> Result<(), String> {
 /// Editor, "Tag naming limits and requirements" (keys 1–128 Unicode characters, values 0–256;
 /// letters, numbers, spaces, and `_ . : / = + - @`: the set IAM, which tags the roles, takes).
 pub fn user_tag(key: &str) -> Result<(), String> {
-    let lower = key.to_ascii_lowercase();
-    if let Some(prefix) = RESERVED_TAG_PREFIXES.iter().find(|p| lower.starts_with(*p)) {
+    if let Some(prefix) = reserved_prefix(key) {
         return Err(format!(
             "tag key {key:?} uses the reserved prefix {prefix:?}"
         ));

@@ -117,9 +117,10 @@ impl Rule {
 
     /// Whether it lets TCP traffic to `port` out.
     pub fn covers_tcp(&self, port: i32) -> bool {
+        // EC2 lists protocols by name, but a rule made by number may read `6` or `all`.
         match self.ip_protocol.as_str() {
-            "-1" => true,
-            "tcp" => (self.from_port..=self.to_port).contains(&port),
+            "-1" | "all" => true,
+            "tcp" | "6" => (self.from_port..=self.to_port).contains(&port),
             _ => false,
         }
     }

@@ -30,7 +30,8 @@ pub struct Call {
     pub faulted: bool,
     /// What the [`crate::proxy::Probe`], if one is set, saw before the call was forwarded.
     pub probed: Probed,
-    /// The (VpcId, ListenerArn) parameters of the function's stack for each network the
+    /// The (VpcId, ListenerArn, LoadBalancerSecurityGroupId) parameters of the function's stack
+    /// for each network the
     /// proxy's account deploys behind ([`crate::proxy::Proxy::deploys_behind`]): the policy judgement
     /// resolves the template with exactly these.
     pub networks: Vec<Network>,

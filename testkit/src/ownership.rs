@@ -11,9 +11,9 @@ use prod_e::aws::Clients;
 use prod_e::naming::OWNER_TAG;
 
 use super::aws_rules::{AwsRules, Upstream};
-use super::iam::Fields;
 use super::rollout::Rollouts;
 use super::{ACCOUNT, REGION};
+use crate::call::Fields;
 use crate::call::{Call, Probe, Probed};
 
 /// A [`Probe`] reading from moto with `c`, and a scalable target's tags from `rules` (the
@@ -78,34 +78,29 @@ async fn ecs_owner(c: &Clients, arn: String) -> Option<String> {
 pub async fn resource_owner(c: &Clients, call: &Call) -> Option<String> {
     let fields = Fields::of(call);
     let field = |k: &str| fields.get(k);
-    let role_owned = |name: String| role_owner(c, name);
-    let elb_owned = |arn: String| elb_owner(c, arn);
-    let ecs_owned = |arn: String| ecs_owner(c, arn);
-    let logs_owned = |arn: String| logs_owner(c, arn);
-    let sg_owned = |id: String| sg_owner(c, id);
     let log_arn = |name: String| format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}");
     let ecs_arn = |tail: String| format!("arn:aws:ecs:{REGION}:{ACCOUNT}:{tail}");
     let short = |arn: String| arn.rsplit('/').next().unwrap_or(&arn).to_string();
     match (call.service.as_str(), call.action.as_str()) {
         ("iam", "CreateRole" | "GetRole" | "ListAttachedRolePolicies" | "ListRolePolicies") => None,
-        ("iam", _) => role_owned(field("RoleName")?).await,
+        ("iam", _) => role_owner(c, field("RoleName")?).await,
         ("ecs", "RegisterTaskDefinition") => {
             // The roles it passes: both must carry the tag (the execution role's value stands
             // for both).
-            let task = role_owned(short(field("taskRoleArn")?)).await;
-            role_owned(short(field("executionRoleArn")?))
+            let task = role_owner(c, short(field("taskRoleArn")?)).await;
+            role_owner(c, short(field("executionRoleArn")?))
                 .await
                 .filter(|_| task.is_some())
         }
         ("ecs", "DeleteCluster" | "PutClusterCapacityProviders" | "UpdateCluster") => {
-            ecs_owned(ecs_arn(format!("cluster/{}", short(field("cluster")?)))).await
+            ecs_owner(c, ecs_arn(format!("cluster/{}", short(field("cluster")?)))).await
         }
         ("ecs", "UpdateService" | "DeleteService") => {
             let (cluster, service) = (short(field("cluster")?), field("service")?);
-            ecs_owned(ecs_arn(format!("service/{cluster}/{service}"))).await
+            ecs_owner(c, ecs_arn(format!("service/{cluster}/{service}"))).await
         }
-        ("ecs", "TagResource" | "UntagResource") => ecs_owned(field("resourceArn")?).await,
-        ("ec2", "CreateTags" | "DeleteTags") => sg_owned(field("ResourceId.1")?).await,
+        ("ecs", "TagResource" | "UntagResource") => ecs_owner(c, field("resourceArn")?).await,
+        ("ec2", "CreateTags" | "DeleteTags") => sg_owner(c, field("ResourceId.1")?).await,
         (
             "ec2",
             "AuthorizeSecurityGroupIngress"
@@ -113,17 +108,17 @@ pub async fn resource_owner(c: &Clients, call: &Call) -> Option<String> {
             | "AuthorizeSecurityGroupEgress"
             | "RevokeSecurityGroupEgress"
             | "DeleteSecurityGroup",
-        ) => sg_owned(field("GroupId")?).await,
+        ) => sg_owner(c, field("GroupId")?).await,
         ("logs", "PutRetentionPolicy" | "DeleteLogGroup") => {
-            logs_owned(log_arn(field("logGroupName")?)).await
+            logs_owner(c, log_arn(field("logGroupName")?)).await
         }
-        ("logs", "TagResource" | "UntagResource") => logs_owned(field("resourceArn")?).await,
+        ("logs", "TagResource" | "UntagResource") => logs_owner(c, field("resourceArn")?).await,
         ("elasticloadbalancing", a) if !a.starts_with("Describe") && !a.starts_with("Create") => {
             let arn = field("TargetGroupArn")
                 .or_else(|| field("RuleArn"))
                 .or_else(|| field("ResourceArns.member.1"))
                 .or_else(|| field("RulePriorities.member.1.RuleArn"))?;
-            elb_owned(arn).await
+            elb_owner(c, arn).await
         }
         _ => None,
     }

@@ -192,3 +192,44 @@ async fn more_than_five_security_groups_are_refused() {
     let five = service(&a.aws, &cluster, "five", &td).network_configuration(with(5));
     five.send().await.expect("five groups are taken");
 }
+
+/// Rule 25: a security group of another VPC than the subnets' is refused, as ECS refuses it.
+#[tokio::test]
+async fn a_group_of_another_vpc_is_refused() {
+    use aws_sdk_ecs::types::{AwsVpcConfiguration, NetworkConfiguration};
+    let a = Account::with_ecs_role().await;
+    a.proxy.rules.fresh_reads(0);
+    let (net, other) = (
+        crate::support::Network::create(&a.moto).await,
+        crate::support::Network::create(&a.moto).await,
+    );
+    let (cluster, td) = (
+        cluster(&a.moto).await,
+        task_definition(&a.aws, "nginx:1.27").await,
+    );
+    let with = |group: &str| {
+        let vpc = AwsVpcConfiguration::builder()
+            .set_subnets(Some(net.subnet_ids.clone()))
+            .security_groups(group)
+            .build()
+            .expect("awsvpc");
+        NetworkConfiguration::builder()
+            .awsvpc_configuration(vpc)
+            .build()
+    };
+    let foreign = &other.alb_security_group_id;
+    let elsewhere =
+        service(&a.aws, &cluster, "elsewhere", &td).network_configuration(with(foreign));
+    let want = format!(
+        "Security group {foreign} does not appear to belong to the same VPC as the input subnets."
+    );
+    assert_eq!(
+        refusal(elsewhere.send().await),
+        error("InvalidParameterException", &want)
+    );
+    let home = service(&a.aws, &cluster, "home", &td);
+    let home = home.network_configuration(with(&net.alb_security_group_id));
+    home.send()
+        .await
+        .expect("a group of the subnets' VPC is taken");
+}

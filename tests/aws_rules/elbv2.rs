@@ -283,3 +283,43 @@ async fn a_group_another_group_names_cannot_be_deleted() {
         .expect("the rule gone");
     delete.send().await.expect("then the group goes");
 }
+
+/// Rule 26: revoking by a rule id the group lacks revokes nothing and is refused.
+#[tokio::test]
+async fn a_rule_id_the_group_lacks_is_not_revoked() {
+    let a = Account::new().await;
+    a.proxy.rules.fresh_reads(0);
+    let net = Network::create(&a.moto).await;
+    let group = &net.alb_security_group_id;
+    let rules = |c: &prod_e::aws::Clients| {
+        let filter = aws_sdk_ec2::types::Filter::builder()
+            .name("group-id")
+            .values(group)
+            .build();
+        c.ec2.describe_security_group_rules().filters(filter).send()
+    };
+    let listed = rules(&a.moto).await.expect("rules");
+    let ids: Vec<String> = listed
+        .security_group_rules()
+        .iter()
+        .filter(|r| r.is_egress() == Some(true))
+        .filter_map(|r| r.security_group_rule_id().map(str::to_string))
+        .collect();
+    assert!(!ids.is_empty(), "a new group has its outbound rule");
+    let revoke = a.aws.ec2.revoke_security_group_egress().group_id(group);
+    let both = revoke
+        .clone()
+        .security_group_rule_ids(&ids[0])
+        .security_group_rule_ids("sgr-0000feed");
+    let refused = refusal(both.send().await);
+    assert_eq!(
+        refused.0, "InvalidSecurityGroupRuleId.NotFound",
+        "{refused:?}"
+    );
+    let after = rules(&a.moto).await.expect("rules");
+    let still = after.security_group_rules().iter();
+    let still: Vec<_> = still.filter_map(|r| r.security_group_rule_id()).collect();
+    assert!(still.contains(&ids[0].as_str()), "nothing was revoked");
+    let known = revoke.security_group_rule_ids(&ids[0]).send().await;
+    known.expect("a rule id the group has is revoked");
+}

@@ -112,3 +112,29 @@ impl Rolling {
         }
     }
 }
+
+/// A service's network as ECS reports it (`awsvpcConfiguration`), beside [`network`] which
+/// makes it from a spec.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Network {
+    /// Its subnets.
+    pub subnets: Vec<String>,
+    /// Its security groups (prod-e's own among them).
+    pub security_groups: Vec<String>,
+    /// Whether its tasks get public IPs.
+    pub assign_public_ip: bool,
+}
+
+impl Network {
+    /// The network of service `s` (empty if it has none).
+    pub(super) fn of(s: &aws_sdk_ecs::types::Service) -> Network {
+        let config = s
+            .network_configuration()
+            .and_then(|n| n.awsvpc_configuration());
+        config.map_or_else(Network::default, |c| Network {
+            subnets: c.subnets().to_vec(),
+            security_groups: c.security_groups().to_vec(),
+            assign_public_ip: c.assign_public_ip() == Some(&AssignPublicIp::Enabled),
+        })
+    }
+}

@@ -19,8 +19,8 @@ use crate::spec::Spec;
 mod config;
 mod placement;
 mod steady;
-pub use config::Rolling;
 use config::{capacity_described, capacity_strategy, network, rollout};
+pub use config::{Network, Rolling};
 pub use placement::{Unplaceable, PLACEMENT_FAILURE_BOUND};
 pub use steady::{has_failed, is_steady, wait_inactive, wait_steady};
 
@@ -65,8 +65,8 @@ pub struct Service {
     pub capacity: String,
     /// Its rolling deployment settings (`None` if DescribeServices shows none).
     pub rolling: Option<Rolling>,
-    /// Its subnets, security groups and whether its tasks get public IPs (`awsvpcConfiguration`).
-    pub network: (Vec<String>, Vec<String>, bool),
+    /// Its network (`awsvpcConfiguration`).
+    pub network: Network,
     /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
@@ -166,25 +166,8 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
             .and_then(|l| l.container_name())
             .unwrap_or_default()
             .to_string(),
-        network: network_of(s),
+        network: Network::of(s),
         tags: tags::ecs::read(s.tags()),
-    })
-}
-
-/// (subnets, security groups, public IP) of the service's `awsvpcConfiguration`.
-fn network_of(s: &aws_sdk_ecs::types::Service) -> (Vec<String>, Vec<String>, bool) {
-    let config = s
-        .network_configuration()
-        .and_then(|n| n.awsvpc_configuration());
-    let public = config
-        .and_then(|c| c.assign_public_ip())
-        .map(|a| a.as_str() == "ENABLED");
-    config.map_or((Vec::new(), Vec::new(), false), |c| {
-        (
-            c.subnets().to_vec(),
-            c.security_groups().to_vec(),
-            public.unwrap_or(false),
-        )
     })
 }
 

@@ -15,58 +15,41 @@ use serde_json::Value;
 use prod_e::resources::role;
 use prod_e::spec::overlap::globs_meet;
 
+use super::ecs::service_of;
 use super::{AwsRules, Rule, Upstream};
-use crate::rollout::Rollout;
-use crate::{ACCOUNT, REGION};
 
 const GET_SECRET: &str = "secretsmanager:GetSecretValue";
 const IMPORT: &str = "ecr:BatchImportUpstreamImage";
 
-/// On CreateService or UpdateService (`body`): if the revision's registry credentials cannot
-/// be read by its execution role, or its pull-through cache image cannot be imported, the
-/// service's rollout fails.
-pub async fn unreadable(rules: &AwsRules, moto: &Upstream, body: &Value) {
-    let Some(revision) = body["taskDefinition"].as_str() else {
-        return;
-    };
-    let asked = serde_json::json!({"taskDefinition": revision});
-    let Some(found) = moto.ecs("DescribeTaskDefinition", asked).await else {
-        return;
-    };
-    let definition = &found["taskDefinition"];
-    let containers = definition["containerDefinitions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+/// On CreateService or UpdateService (`body`) onto revision `definition`: if its registry
+/// credentials cannot be read by its execution role, or its pull-through cache image cannot be
+/// imported, the event its rollout fails with.
+pub async fn unreadable(
+    rules: &AwsRules,
+    moto: &Upstream,
+    (body, definition): (&Value, &Value),
+) -> Option<String> {
+    let containers = definition["containerDefinitions"].as_array()?;
     let role = definition["executionRoleArn"].as_str().unwrap_or_default();
     let role = role.rsplit('/').next().unwrap_or_default();
     let needs = [
-        secret(rules, &containers).map(|s| (GET_SECRET, s)),
-        cached(rules, &containers).map(|r| (IMPORT, r)),
+        secret(rules, containers).map(|s| (GET_SECRET, s)),
+        cached(rules, containers).map(|r| (IMPORT, r)),
     ];
     for (action, resource) in needs.into_iter().flatten() {
         if !allowed(moto, role, (action, &resource)).await {
-            return stopped(
-                moto,
-                body,
-                format!("not authorized to perform {action} on {resource}"),
-            );
+            let reason = match action {
+                IMPORT => "CannotPullContainerError: pull access denied",
+                _ => "ResourceInitializationError: unable to pull secrets or registry auth",
+            };
+            return Some(format!(
+                "(service {}) task stopped: {reason}: the execution role is not authorized to \
+                 perform {action} on {resource}",
+                service_of(body)
+            ));
         }
     }
-}
-
-/// The service's rollout fails: its tasks stop for `why`, as ECS says it.
-fn stopped(moto: &Upstream, body: &Value, why: String) {
-    let service = body["serviceName"].as_str().or(body["service"].as_str());
-    let service = service.unwrap_or_default();
-    let cluster = body["cluster"].as_str().unwrap_or_default();
-    let arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/{service}");
-    let reason = match why.contains(IMPORT) {
-        true => "CannotPullContainerError: pull access denied",
-        false => "ResourceInitializationError: unable to pull secrets or registry auth",
-    };
-    let event = format!("(service {service}) task stopped: {reason}: the execution role is {why}");
-    moto.rollouts().set_for(&arn, Rollout::Failed(vec![event]));
+    None
 }
 
 /// The registry credentials' secret of the first container that has one (rule 20).

@@ -26,6 +26,7 @@ use super::wire::text;
 use super::wire::{self, short};
 use super::{AwsRules, Refusal, Rule, State, Upstream, Verdict};
 use crate::call::Call;
+use crate::{ACCOUNT, REGION};
 
 /// What ECS remembers beyond moto.
 #[derive(Debug, Default)]
@@ -58,6 +59,19 @@ struct Created {
 /// The cluster a request names (short name; ECS's default when none).
 pub fn cluster_of(body: &Value) -> String {
     short(body["cluster"].as_str().unwrap_or("default")).to_string()
+}
+
+/// The service a CreateService (`serviceName`) or UpdateService (`service`, a name or an ARN)
+/// names.
+pub fn service_of(body: &Value) -> String {
+    let named = body["serviceName"].as_str().or(body["service"].as_str());
+    short(named.unwrap_or_default()).to_string()
+}
+
+/// The ARN of the service `body` names.
+pub fn service_arn(body: &Value) -> String {
+    let (cluster, service) = (cluster_of(body), service_of(body));
+    format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/{service}")
 }
 
 /// Whether a service deleted through the proxy is still DRAINING (rule 4).
@@ -256,4 +270,30 @@ pub fn too_many_groups(rules: &AwsRules, body: &Value) -> Option<Verdict> {
             format!("{n} security groups were given; awsvpcConfiguration takes at most {MAX_SECURITY_GROUPS}."),
         ))
     })
+}
+
+/// Rule 25: a CreateService or UpdateService naming a security group that does not exist or
+/// is not in its subnets' VPC is refused (`InvalidParameterException` "Security group … does
+/// not appear to belong to the same VPC as the input subnets.": aws/aws-dotnet-deploy#735,
+/// CloudFormation's CreateService error); moto takes any group.
+pub async fn foreign_groups(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<Verdict> {
+    let (subnets, groups) = wire::awsvpc(body);
+    if !rules.on(Rule::GroupsInVpc) || groups.is_empty() || subnets.is_empty() {
+        return None;
+    }
+    let (subnets, found) = tokio::join!(
+        prod_e::resources::subnet::find_all(moto.ec2(), &subnets),
+        prod_e::resources::security_group::find_ids(moto.ec2(), &groups),
+    );
+    let vpc = subnets.ok()?.first()?.vpc_id.clone();
+    let found = found.ok()?;
+    let in_vpc = |id: &&String| found.iter().any(|g| &g.id == *id && g.vpc_id == vpc);
+    let foreign = groups.iter().find(|id| !in_vpc(id))?;
+    Some(Verdict::Refuse(Refusal::new(
+        "InvalidParameterException",
+        format!(
+            "Security group {foreign} does not appear to belong to the same VPC as the input \
+             subnets."
+        ),
+    )))
 }

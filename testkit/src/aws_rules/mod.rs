@@ -32,6 +32,8 @@
 //! | 22 | DeleteSecurityGroup of a group another group's rule names: `DependencyViolation` (moto deletes it) ([`reach::referenced`]) | EC2 API reference, DeleteSecurityGroup | `elbv2::a_group_another_group_names_cannot_be_deleted` |
 //! | 23 | A service whose tasks' security groups let no TCP 443 out to their image's registry (or, for private ECR, its endpoints and S3) or to CloudWatch Logs, each the way their subnet reaches it, never starts a task: the rollout fails with `CannotPullContainerError` ([`outbound`]) | EC2 User Guide, Security group rules; AWS Knowledge Center, ecs-fargate-pull-container-error | `elbv2::a_service_whose_groups_let_nothing_out_never_becomes_healthy` |
 //! | 24 | Every request of a JSON service (ECS, Logs, Application Auto Scaling, KMS, tagging) or a `.member.N` query service (IAM, ELBv2, CloudFormation) is checked against the service's API model, botocore's `service-2.json` read at test time: required members, lengths, patterns, enums, ranges, list and map sizes; a request that breaks one is refused with AWS's `ValidationException` / `ValidationError` and message ([`models`]) | the services' published API models (botocore data) | `models::a_request_that_breaks_its_services_model_is_refused_as_aws_refuses_it` |
+//! | 25 | CreateService / UpdateService naming a security group that does not exist or is not in the subnets' VPC: `InvalidParameterException` … does not appear to belong to the same VPC as the input subnets (moto takes any) ([`ecs::foreign_groups`]) | aws/aws-dotnet-deploy#735 (the CreateService error) | `ecs::a_group_of_another_vpc_is_refused` |
+//! | 26 | RevokeSecurityGroupEgress naming a rule id the group lacks: `InvalidSecurityGroupRuleId.NotFound`, nothing revoked (moto ignores the id) ([`reach::unknown_rules`]) | EC2 API reference, error codes | `elbv2::a_rule_id_the_group_lacks_is_not_revoked` |
 
 pub mod alarms;
 pub mod capacity;
@@ -57,8 +59,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::iam::Fields;
 use crate::call::Call;
+use crate::call::Fields;
 pub use upstream::Upstream;
 pub use verdict::{Refusal, Verdict};
 
@@ -89,6 +91,8 @@ pub enum Rule {
     ReferencedGroup,
     Outbound,
     Models,
+    GroupsInVpc,
+    UnknownRuleIds,
 }
 
 /// How long a deleted service stays DRAINING (tests poll every 150 ms: 1 % of 15 s).
@@ -218,29 +222,16 @@ impl AwsRules {
         if let Some(refused) = broken.flatten() {
             return refused;
         }
-        let writes_service = call.service == "ecs"
-            && ["CreateService", "UpdateService"].contains(&call.action.as_str());
-        if let Some(refused) = ecs::too_many_groups(self, body).filter(|_| writes_service) {
-            return refused;
-        }
-        if writes_service && call.action == "UpdateService" {
-            credentials::unreadable(self, moto, body).await;
-        }
         let verdict = match (call.service.as_str(), call.action.as_str()) {
             ("iam", action) => iam::play(self, action, &fields),
             ("ec2", "AuthorizeSecurityGroupIngress") => fresh::security_group(self, &fields),
+            ("ec2", "RevokeSecurityGroupEgress") => reach::unknown_rules(self, moto, &fields).await,
             ("ec2", "DeleteSecurityGroup") => {
                 reach::referenced(self, moto, fields.get("GroupId")).await
             }
             ("ecs", "RegisterTaskDefinition") => fresh::passed_roles(self, body),
             ("ecs", "CreateService") => self.create_service(moto, body).await,
-            ("ecs", "UpdateService") => match ecs::not_active(self, moto, body).await {
-                None => match capacity::unassociated(self, moto, body).await {
-                    None => elbv2::unassociated(self, moto, body).await,
-                    refused => refused,
-                },
-                refused => refused,
-            },
+            ("ecs", "UpdateService") => self.update_service(moto, body).await,
             ("ecs", "CreateCluster") => ecs::existing_cluster(self, moto, body).await,
             ("ecs", "PutClusterCapacityProviders") => fresh::cluster_activating(self, body),
             ("ecs", "DeleteCluster") => ecs::cluster_with_services(self, moto, body).await,
@@ -263,6 +254,12 @@ impl AwsRules {
     }
 
     async fn create_service(&self, moto: &Upstream, body: &Value) -> Option<Verdict> {
+        if let Some(refused) = ecs::too_many_groups(self, body) {
+            return Some(refused);
+        }
+        if let Some(refused) = ecs::foreign_groups(self, moto, body).await {
+            return Some(refused);
+        }
         if let Some(refused) = iam::unassumable(self) {
             return Some(refused);
         }
@@ -277,12 +274,55 @@ impl AwsRules {
         }
         match elbv2::unassociated(self, moto, body).await {
             None => {
-                reach::unreachable(self, moto, body).await;
-                outbound::blocked(self, moto, body).await;
-                credentials::unreadable(self, moto, body).await;
+                self.tasks_fail(moto, body, true).await;
                 fresh::association(self, body)
             }
             refused => refused,
+        }
+    }
+
+    async fn update_service(&self, moto: &Upstream, body: &Value) -> Option<Verdict> {
+        if let Some(refused) = ecs::too_many_groups(self, body) {
+            return Some(refused);
+        }
+        if let Some(refused) = ecs::foreign_groups(self, moto, body).await {
+            return Some(refused);
+        }
+        if let Some(v) = ecs::not_active(self, moto, body).await {
+            return Some(v);
+        }
+        if let Some(v) = capacity::unassociated(self, moto, body).await {
+            return Some(v);
+        }
+        let refused = elbv2::unassociated(self, moto, body).await;
+        if refused.is_none() {
+            self.tasks_fail(moto, body, false).await;
+        }
+        refused
+    }
+
+    /// Rules 18, 23, 20 and 21: the first reason the tasks of a service created (`created`) or
+    /// updated onto `body`'s revision never serve, played as its failed rollout with ECS's
+    /// event. An update may change only the revision: it is judged on that alone.
+    async fn tasks_fail(&self, moto: &Upstream, body: &Value, created: bool) {
+        let asked = serde_json::json!({"taskDefinition": body["taskDefinition"]});
+        let found = moto.ecs("DescribeTaskDefinition", asked).await;
+        let definition = found
+            .map(|f| f["taskDefinition"].clone())
+            .unwrap_or_default();
+        let mut event = None;
+        if created {
+            event = reach::unreachable(self, moto, body).await;
+        }
+        if created && event.is_none() {
+            event = outbound::blocked(self, moto, (body, &definition)).await;
+        }
+        if event.is_none() {
+            event = credentials::unreadable(self, moto, (body, &definition)).await;
+        }
+        if let Some(event) = event {
+            let failed = crate::rollout::Rollout::Failed(vec![event]);
+            moto.rollouts().set_for(&ecs::service_arn(body), failed);
         }
     }
 

@@ -14,7 +14,7 @@
 //! whose checks a service runs before the operation: AWS SDK developer guides, "Handling
 //! validation errors").
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -101,7 +101,7 @@ fn botocore_data() -> Option<std::path::PathBuf> {
 
 /// A query request's form fields as the JSON value of shape `shape` (under `prefix`): lists
 /// `Name.member.N`, maps `Name.entry.N.key`/`.value`, structures `Name.Member`.
-fn from_form(shapes: &Value, shape: &str, prefix: &str, form: &BTreeMapRef) -> Value {
+fn from_form(shapes: &Value, shape: &str, prefix: &str, form: &BTreeMap<String, String>) -> Value {
     let s = &shapes[shape];
     let present = |p: &str| {
         form.keys()
@@ -160,8 +160,6 @@ fn from_form(shapes: &Value, shape: &str, prefix: &str, form: &BTreeMapRef) -> V
     }
 }
 
-type BTreeMapRef = std::collections::BTreeMap<String, String>;
-
 /// Appends to `problems` what `value` (at `path`) breaks of shape `shape`'s constraints.
 fn check(shapes: &Value, shape: &str, value: &Value, path: &str, problems: &mut Vec<String>) {
     let s = &shapes[shape];
@@ -172,7 +170,7 @@ fn check(shapes: &Value, shape: &str, value: &Value, path: &str, problems: &mut 
         Some("structure") => structure(shapes, s, value, path, problems),
         Some("list") => {
             let items = value.as_array().cloned().unwrap_or_default();
-            if let Some(p) = size(s, items.len(), "length") {
+            if let Some(p) = bounds(s, items.len() as i64, "length") {
                 problems.push(at(p, &format!("{items:?}")));
             }
             let member = s["member"]["shape"].as_str().unwrap_or_default();
@@ -183,7 +181,7 @@ fn check(shapes: &Value, shape: &str, value: &Value, path: &str, problems: &mut 
         }
         Some("map") => {
             let entries = value.as_object().cloned().unwrap_or_default();
-            if let Some(p) = size(s, entries.len(), "length") {
+            if let Some(p) = bounds(s, entries.len() as i64, "length") {
                 problems.push(at(p, "map"));
             }
             entry_checks(shapes, s, (&entries, path), problems);
@@ -196,7 +194,7 @@ fn check(shapes: &Value, shape: &str, value: &Value, path: &str, problems: &mut 
             let parsed = value.as_str().and_then(|t| t.parse().ok());
             let n = value.as_i64().or(parsed);
             problems.extend(
-                n.and_then(|n| range(s, n))
+                n.and_then(|n| bounds(s, n, "value"))
                     .map(|p| at(p, &value.to_string())),
             );
         }
@@ -260,7 +258,7 @@ fn structure(shapes: &Value, s: &Value, value: &Value, path: &str, problems: &mu
 
 /// A string's length (in characters), enum and pattern.
 fn text(s: &Value, t: &str) -> Option<String> {
-    if let Some(p) = size(s, t.chars().count(), "length") {
+    if let Some(p) = bounds(s, t.chars().count() as i64, "length") {
         return Some(p);
     }
     let allowed: Vec<&str> = s["enum"]
@@ -294,28 +292,15 @@ fn whole(pattern: &str) -> Option<regex::Regex> {
         .clone()
 }
 
-/// Whether `n` (a length or a count) is within the shape's `min`/`max`.
-fn size(s: &Value, n: usize, what: &str) -> Option<String> {
-    let n = n as i64;
+/// Whether `n` (a length or a count, `what` "length"; a number, "value") is within the
+/// shape's `min`/`max`.
+fn bounds(s: &Value, n: i64, what: &str) -> Option<String> {
     match (s["min"].as_i64(), s["max"].as_i64()) {
         (Some(min), _) if n < min => Some(format!(
             "Member must have {what} greater than or equal to {min}"
         )),
         (_, Some(max)) if n > max => Some(format!(
             "Member must have {what} less than or equal to {max}"
-        )),
-        _ => None,
-    }
-}
-
-/// Whether the number `n` is within the shape's `min`/`max`.
-fn range(s: &Value, n: i64) -> Option<String> {
-    match (s["min"].as_i64(), s["max"].as_i64()) {
-        (Some(min), _) if n < min => Some(format!(
-            "Member must have value greater than or equal to {min}"
-        )),
-        (_, Some(max)) if n > max => Some(format!(
-            "Member must have value less than or equal to {max}"
         )),
         _ => None,
     }

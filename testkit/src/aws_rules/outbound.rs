@@ -16,29 +16,23 @@ use prod_e::resources::security_group::{self, SecurityGroup};
 use prod_e::resources::subnet::{self, Subnet};
 use prod_e::resources::{route_table, vpc, vpc_endpoint};
 
+use super::ecs::service_of;
+use super::wire::{self, text};
 use super::{AwsRules, Rule, Upstream};
-use crate::rollout::Rollout;
-use crate::{ACCOUNT, REGION};
 
-/// On CreateService (`body`): if its tasks' groups let them reach neither their image nor
-/// CloudWatch Logs, the service's rollout fails.
-pub async fn blocked(rules: &AwsRules, moto: &Upstream, body: &Value) {
+/// On CreateService (`body`) of revision `definition`: if its tasks' groups let them reach
+/// neither their image nor CloudWatch Logs, the event its rollout fails with.
+pub async fn blocked(
+    rules: &AwsRules,
+    moto: &Upstream,
+    (body, definition): (&Value, &Value),
+) -> Option<String> {
     if !rules.on(Rule::Outbound) {
-        return;
+        return None;
     }
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    let list =
-        |v: &Value| -> Vec<String> { v.as_array().into_iter().flatten().map(text).collect() };
-    let vpc = &body["networkConfiguration"]["awsvpcConfiguration"];
-    let (subnets, groups) = (list(&vpc["subnets"]), list(&vpc["securityGroups"]));
-    let asked = serde_json::json!({"taskDefinition": body["taskDefinition"]});
-    let Some(found) = moto.ecs("DescribeTaskDefinition", asked).await else {
-        return;
-    };
-    let image = text(&found["taskDefinition"]["containerDefinitions"][0]["image"]);
-    let Some((subnets, groups, facts)) = network(moto, &subnets, &groups).await else {
-        return;
-    };
+    let image = text(&definition["containerDefinitions"][0]["image"]);
+    let (subnets, groups) = wire::awsvpc(body);
+    let (subnets, groups, facts) = network(moto, &subnets, &groups).await?;
     let outbound: Vec<_> = groups
         .iter()
         .flat_map(|g| &g.egress)
@@ -49,19 +43,14 @@ pub async fn blocked(rules: &AwsRules, moto: &Upstream, body: &Value) {
         also: Vec::new(),
     };
     let subnets: Vec<&Subnet> = subnets.iter().collect();
-    let Some(first) = unreached(&task, &outbound, (&subnets, &facts))
+    let first = unreached(&task, &outbound, (&subnets, &facts))
         .into_iter()
-        .next()
-    else {
-        return;
-    };
-    let (cluster, service) = (text(&body["cluster"]), text(&body["serviceName"]));
-    let arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/{service}");
-    let event = format!(
-        "(service {service}) task stopped: CannotPullContainerError: dial tcp :443: i/o \
-         timeout (no outbound rule to {first})"
-    );
-    moto.rollouts().set_for(&arn, Rollout::Failed(vec![event]));
+        .next()?;
+    Some(format!(
+        "(service {}) task stopped: CannotPullContainerError: dial tcp :443: i/o timeout (no \
+         outbound rule to {first})",
+        service_of(body)
+    ))
 }
 
 /// The `subnets` and `groups` of a service as moto has them, and their VPC's blocks, route

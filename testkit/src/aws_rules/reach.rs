@@ -13,45 +13,33 @@ use serde_json::Value;
 
 use prod_e::resources::{load_balancer, security_group, subnet};
 
+use super::ecs::service_of;
+use super::wire::{self, text};
 use super::{AwsRules, Refusal, Rule, Upstream, Verdict};
-use crate::rollout::Rollout;
-use crate::{ACCOUNT, REGION};
+use crate::call::Fields;
 
 /// On CreateService (`body`): if the service's load balancer cannot reach its tasks, the
-/// service rolls out as the circuit breaker leaves it.
-pub async fn unreachable(rules: &AwsRules, moto: &Upstream, body: &Value) {
-    if !rules.on(Rule::Reach) {
-        return;
-    }
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    let Some(lb) = body["loadBalancers"].get(0) else {
-        return;
-    };
+/// unhealthy-target event its rollout fails with.
+pub async fn unreachable(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<String> {
+    let lb = body["loadBalancers"]
+        .get(0)
+        .filter(|_| rules.on(Rule::Reach))?;
     let (target_group, port) = (text(&lb["targetGroupArn"]), lb["containerPort"].as_i64());
-    let network = &body["networkConfiguration"]["awsvpcConfiguration"];
-    let list =
-        |v: &Value| -> Vec<String> { v.as_array().into_iter().flatten().map(text).collect() };
-    let (subnets, groups) = (list(&network["subnets"]), list(&network["securityGroups"]));
-    let Some(balancer) = balancer_of(moto, &target_group).await else {
-        return;
-    };
-    let (Ok(from), Ok(subnets)) = tokio::join!(
+    let (subnets, groups) = wire::awsvpc(body);
+    let balancer = balancer_of(moto, &target_group).await?;
+    let (from, subnets) = tokio::join!(
         security_group::find_ids(moto.ec2(), &balancer.security_groups),
         subnet::find_all(moto.ec2(), &subnets),
-    ) else {
-        return;
-    };
-    let port = port.unwrap_or_default() as i32;
-    if prod_e::preflight::reach::reaches(&from, port, &subnets, &groups) {
-        return;
-    }
-    let (cluster, service) = (text(&body["cluster"]), text(&body["serviceName"]));
-    let arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/{service}");
-    let event = format!(
-        "(service {service}) (port {port}) is unhealthy in (target-group {target_group}) due \
-         to (reason Request timed out)."
     );
-    moto.rollouts().set_for(&arn, Rollout::Failed(vec![event]));
+    let port = port.unwrap_or_default() as i32;
+    if prod_e::preflight::reach::reaches(&from.ok()?, port, &subnets.ok()?, &groups) {
+        return None;
+    }
+    Some(format!(
+        "(service {}) (port {port}) is unhealthy in (target-group {target_group}) due to \
+         (reason Request timed out).",
+        service_of(body)
+    ))
 }
 
 /// The load balancer that forwards to `target_group`, as moto has it.
@@ -103,5 +91,37 @@ pub async fn referenced(
     Some(Verdict::Refuse(Refusal::new(
         "DependencyViolation",
         format!("resource {group} has a dependent object ({others})"),
+    )))
+}
+
+/// Rule 26: RevokeSecurityGroupEgress naming rule ids (`SecurityGroupRuleId.N`) of which the
+/// group lacks one is refused whole with `InvalidSecurityGroupRuleId.NotFound` (EC2 API
+/// reference, error codes: "The specified security group rule does not exist"; AWS validates
+/// before it revokes anything); moto ignores ids it does not know.
+pub async fn unknown_rules(rules: &AwsRules, moto: &Upstream, fields: &Fields) -> Option<Verdict> {
+    let group = fields
+        .get("GroupId")
+        .filter(|_| rules.on(Rule::UnknownRuleIds))?;
+    let ids: Vec<String> = (1..)
+        .map_while(|i| fields.get(&format!("SecurityGroupRuleId.{i}")))
+        .collect();
+    if ids.is_empty() {
+        return None;
+    }
+    let filter = aws_sdk_ec2::types::Filter::builder()
+        .name("group-id")
+        .values(&group)
+        .build();
+    let listed = moto.ec2().describe_security_group_rules().filters(filter);
+    let out = listed.send().await.ok()?;
+    let known: Vec<&str> = out
+        .security_group_rules()
+        .iter()
+        .filter_map(|r| r.security_group_rule_id())
+        .collect();
+    let unknown = ids.iter().find(|id| !known.contains(&id.as_str()))?;
+    Some(Verdict::Refuse(Refusal::new(
+        "InvalidSecurityGroupRuleId.NotFound",
+        format!("The security group rule ID '{unknown}' does not exist"),
     )))
 }

@@ -10,8 +10,7 @@ use serde_json::{json, Value};
 
 use super::super::http::Request;
 use super::super::rollout::Rollouts;
-use super::wire;
-pub use super::wire::text;
+use super::wire::{self, text};
 use crate::REGION;
 
 /// Moto, for forwarding calls and for the rules to read.

@@ -135,3 +135,11 @@ pub fn short(name_or_arn: &str) -> &str {
 pub fn text(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_string()
 }
+
+/// The subnets and security groups of a CreateService's or UpdateService's
+/// `awsvpcConfiguration`.
+pub fn awsvpc(body: &Value) -> (Vec<String>, Vec<String>) {
+    let vpc = &body["networkConfiguration"]["awsvpcConfiguration"];
+    let list = |v: &Value| v.as_array().into_iter().flatten().map(text).collect();
+    (list(&vpc["subnets"]), list(&vpc["securityGroups"]))
+}

@@ -3,6 +3,7 @@
 //! implies (tagging on create, passing roles).
 
 use super::Fields;
+use crate::aws_rules::wire::short;
 use crate::call::Call;
 use crate::http::percent_decode;
 use crate::{ACCOUNT, REGION};
@@ -32,7 +33,13 @@ fn role(name: String) -> String {
 }
 
 fn cluster_of(c: String) -> String {
-    c.rsplit('/').next().unwrap_or(&c).to_string()
+    short(&c).to_string()
+}
+
+/// `resource`, made by a call that tags it on create: the tagging `action` on it is needed too.
+fn tagged(pairs: &mut Vec<(String, String)>, action: &str, resource: String) -> Option<String> {
+    pairs.push((action.into(), resource.clone()));
+    Some(resource)
 }
 
 /// IAM: roles (by name), the ECS service-linked role, policies.
@@ -105,8 +112,7 @@ fn logs(call: &Call, fields: &Fields, (_, pairs): Needs) -> Option<String> {
                 "logs",
                 format!("log-group:{}", field("logGroupName").unwrap_or_default()),
             );
-            pairs.push(("logs:TagResource".into(), g.clone()));
-            Some(g)
+            tagged(pairs, "logs:TagResource", g)
         }
         "TagResource" | "UntagResource" | "ListTagsForResource" => field("resourceArn"),
         _ => field("logGroupName").map(|g| arn("logs", format!("log-group:{g}"))),
@@ -125,8 +131,7 @@ fn ecs(call: &Call, fields: &Fields, (_, pairs): Needs) -> Option<String> {
             }
             let family = field("family").unwrap_or_default();
             let revision = arn("ecs", format!("task-definition/{family}:1"));
-            pairs.push(("ecs:TagResource".into(), revision.clone()));
-            Some(revision)
+            tagged(pairs, "ecs:TagResource", revision)
         }
         "ListTaskDefinitions" | "DescribeTaskDefinition" | "DeregisterTaskDefinition" => {
             Some("*".into())
@@ -136,8 +141,7 @@ fn ecs(call: &Call, fields: &Fields, (_, pairs): Needs) -> Option<String> {
                 "ecs",
                 format!("cluster/{}", field("clusterName").unwrap_or_default()),
             );
-            pairs.push(("ecs:TagResource".into(), c.clone()));
-            Some(c)
+            tagged(pairs, "ecs:TagResource", c)
         }
         "DescribeClusters" => fields.body["clusters"][0]
             .as_str()
@@ -147,8 +151,7 @@ fn ecs(call: &Call, fields: &Fields, (_, pairs): Needs) -> Option<String> {
         }
         "CreateService" => {
             let s = service(field("serviceName").unwrap_or_default());
-            pairs.push(("ecs:TagResource".into(), s.clone()));
-            Some(s)
+            tagged(pairs, "ecs:TagResource", s)
         }
         "DescribeServices" => {
             let name = fields.body["services"][0].as_str().unwrap_or_default();
@@ -175,8 +178,7 @@ fn elb(call: &Call, fields: &Fields, (_, pairs): Needs) -> Option<String> {
                 "elasticloadbalancing",
                 format!("targetgroup/{}/new", field("Name").unwrap_or_default()),
             );
-            pairs.push(("elasticloadbalancing:AddTags".into(), tg.clone()));
-            Some(tg)
+            tagged(pairs, "elasticloadbalancing:AddTags", tg)
         }
         "CreateRule" => {
             let rule = field("ListenerArn")
