@@ -8,6 +8,7 @@ use crate::aws::Clients;
 use crate::naming::{reserved_prefix, Deployment, Tags};
 use crate::resources::{role, task_definition};
 use crate::spec::Spec;
+use aws_sdk_ecs::types::TaskDefinition as Revision;
 
 /// Where the live resources, and the revision the service runs, differ from the properties
 /// in `path`.
@@ -23,8 +24,9 @@ pub(super) async fn drifted(
     })?;
     let mut problems = drift(d, &spec, inv);
     if let Some(svc) = &inv.service {
-        let live = task_definition::settings(&c.ecs, &svc.task_definition).await?;
-        problems.extend(task_drift(&spec, &live));
+        if let Some(live) = task_definition::describe(&c.ecs, &svc.task_definition).await? {
+            problems.extend(task_drift(&spec, &live));
+        }
     }
     if let Some(r) = &inv.task_role {
         problems.extend(role_drift(c, &spec, r).await?);
@@ -104,11 +106,21 @@ fn drift(d: &Deployment, spec: &Spec, inv: &crate::plan::Inventory) -> Vec<Strin
 }
 
 /// Where the revision the service runs differs from the properties: every setting prod-e
-/// registers ([`task_definition::Settings`]), the spec's against the revision's.
-fn task_drift(spec: &Spec, live: &task_definition::Settings) -> Vec<String> {
-    let want = task_definition::Settings::of(spec).fields();
-    let pairs = live.fields().into_iter().zip(want);
-    let pairs = pairs.map(|((what, live), (_, want))| (what, shorter(live), shorter(want)));
+/// registers ([`task_definition::SETTINGS`]), flattened from the spec's revision and from the
+/// live one.
+fn task_drift(spec: &Spec, live: &Revision) -> Vec<String> {
+    let links = task_definition::Links {
+        execution_role_arn: "",
+        task_role_arn: "",
+        log_group: "",
+    };
+    let Ok(want) = task_definition::expand(spec, links, "") else {
+        return vec!["the properties make no task definition".into()];
+    };
+    let pairs = task_definition::SETTINGS.iter().map(|s| {
+        let (live, want) = ((s.flatten)(live), (s.flatten)(&want));
+        (s.property, shorter(live), shorter(want))
+    });
     differences(pairs)
 }
 

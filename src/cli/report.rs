@@ -1,27 +1,19 @@
 //! Rendering a deployment's inventory for people: one line per resource, aligned.
 
 use crate::naming::{Deployment, Tags};
-use crate::plan::Inventory;
-use crate::resources::alarm::Alarm;
-use crate::resources::cluster::Cluster;
-use crate::resources::listener_rule::ListenerRule;
-use crate::resources::log_group::LogGroup;
+use crate::plan::{Inventory, Part};
 use crate::resources::role::Role;
-use crate::resources::scaling::ScalableTarget;
-use crate::resources::security_group::SecurityGroup;
 use crate::resources::service::Service;
-use crate::resources::target_group::TargetGroup;
 use crate::resources::task_definition::TaskDefinition;
-use crate::resources::Tagged;
 
 /// One row: what, which, its state, and whether it is ours.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Row {
     /// What it is, for people ("IAM role (task)").
     pub kind: &'static str,
-    /// Its kind of resource ([`crate::resources::Tagged::KIND`]).
+    /// The part of the set it is.
     #[serde(skip)]
-    pub resource: &'static str,
+    pub part: Part,
     /// Its name.
     pub name: String,
     /// Its state, or `missing`.
@@ -34,19 +26,19 @@ pub struct Row {
 type Found<'a> = Option<(String, String, &'a Tags)>;
 
 impl Row {
-    fn new<T: Tagged>(d: &Deployment, kind: &'static str, found: Found) -> Row {
-        let resource = T::KIND;
+    fn new(d: &Deployment, part: Part, found: Found) -> Row {
+        let kind = part.info().label;
         match found {
             Some((name, detail, tags)) => Row {
                 kind,
-                resource,
+                part,
                 name,
                 detail,
                 owned: d.owns(tags),
             },
             None => Row {
                 kind,
-                resource,
+                part,
                 name: "-".into(),
                 detail: "missing".into(),
                 owned: false,
@@ -68,13 +60,13 @@ fn use_of(inv: &Inventory, t: &TaskDefinition) -> &'static str {
 pub fn rows(d: &Deployment, inv: &Inventory) -> Vec<Row> {
     let cluster = inv.cluster.as_ref();
     let mut rows = vec![
-        Row::new::<Role>(d, "IAM role (execution)", role(inv.execution_role.as_ref())),
-        Row::new::<Role>(d, "IAM role (task)", role(inv.task_role.as_ref())),
-        Row::new::<SecurityGroup>(d, "security group", security_group(inv)),
-        Row::new::<LogGroup>(d, "log group", log_group(inv)),
-        Row::new::<Cluster>(
+        Row::new(d, Part::ExecutionRole, role(inv.execution_role.as_ref())),
+        Row::new(d, Part::TaskRole, role(inv.task_role.as_ref())),
+        Row::new(d, Part::SecurityGroup, security_group(inv)),
+        Row::new(d, Part::LogGroup, log_group(inv)),
+        Row::new(
             d,
-            "ECS cluster",
+            Part::Cluster,
             cluster.map(|c| (c.name.clone(), c.arn.clone(), &c.tags)),
         ),
     ];
@@ -88,22 +80,22 @@ pub fn rows(d: &Deployment, inv: &Inventory) -> Vec<Row> {
             .collect(),
     };
     for f in found {
-        rows.push(Row::new::<TaskDefinition>(d, "task definition", f));
+        rows.push(Row::new(d, Part::TaskDefinition, f));
     }
     rows.extend([
-        Row::new::<TargetGroup>(d, "target group", target_group(inv)),
-        Row::new::<ListenerRule>(d, "listener rule", listener_rule(inv)),
-        Row::new::<Service>(d, "ECS service", service(inv)),
+        Row::new(d, Part::TargetGroup, target_group(inv)),
+        Row::new(d, Part::ListenerRule, listener_rule(inv)),
+        Row::new(d, Part::Service, service(inv)),
     ]);
     // Optional parts (AutoScaling, Alarms): listed only when they exist.
     if let Some(t) = &inv.scalable_target {
         let bounds = format!("{}–{} tasks", t.min_capacity, t.max_capacity);
         let found = Some((t.resource_id.clone(), bounds, &t.tags));
-        rows.push(Row::new::<ScalableTarget>(d, "scalable target", found));
+        rows.push(Row::new(d, Part::ScalableTarget, found));
     }
     for a in &inv.alarms {
         let found = Some((a.name.clone(), a.state.clone(), &a.tags));
-        rows.push(Row::new::<Alarm>(d, "CloudWatch alarm", found));
+        rows.push(Row::new(d, Part::Alarm, found));
     }
     rows
 }

@@ -13,7 +13,7 @@ use super::report;
 use super::{exit, Failure, Outcome, Output, Target};
 use crate::aws::Clients;
 use crate::naming::Deployment;
-use crate::plan::{delete_found, inventory, Inventory, DELETION_ORDER};
+use crate::plan::{delete_found, inventory, Inventory};
 use crate::progress::{Event, Steps};
 
 /// Delete a deployment's resources after showing them and asking for a typed `yes`.
@@ -128,10 +128,16 @@ fn confirmed(count: usize, output: Output) -> Result<bool, Failure> {
 /// (kind, name) of resources, in order.
 type Listed = Vec<(String, String)>;
 
-/// Ours in deletion order, and what carries our names but is not ours.
+/// Ours in deletion order ([`crate::plan::PARTS`]), and what carries our names but is not ours.
 fn order(d: &Deployment, inv: &Inventory) -> (Listed, Listed) {
     let rows = report::rows(d, inv);
-    let rank = |r: &&report::Row| DELETION_ORDER.iter().position(|k| *k == r.resource);
+    // By deletion rank; within one, later-made parts (which depend on earlier ones) first.
+    let rank = |r: &&report::Row| {
+        (
+            r.part.info().deletion_rank,
+            std::cmp::Reverse(r.part as usize),
+        )
+    };
     let mut present: Vec<&report::Row> = rows.iter().filter(|r| r.detail != "missing").collect();
     present.sort_by_key(rank);
     let pick = |owned: bool| {

@@ -1,4 +1,5 @@
-//! Delete: removes exactly what this deployment owns, in reverse dependency order.
+//! Delete: removes exactly what this deployment owns, in the order of the parts' deletion
+//! ranks ([`super::PARTS`]).
 
 use std::future::Future;
 
@@ -10,28 +11,11 @@ use crate::progress::step;
 use crate::resources::listener_rule::ListenerRule;
 use crate::resources::target_group::TargetGroup;
 use crate::resources::{
-    alarm, cluster, listener_rule, log_group, ours, role, scaling, security_group, service,
-    target_group, task_definition, Tagged,
+    cluster, listener_rule, log_group, ours, role, security_group, service, target_group,
+    task_definition, Tagged,
 };
 use crate::retry::{retry, CLUSTER_BUSY};
 use crate::spec::Locator;
-
-/// The kinds of resource ([`Tagged::KIND`]) in the order Delete removes them: the scalable
-/// target (so that the scaler stops changing the service), the service, then the rest
-/// (concurrently, but the rule before its target group). `prod-e teardown` lists them in this
-/// order.
-pub const DELETION_ORDER: [&str; 10] = [
-    scaling::ScalableTarget::KIND,
-    service::Service::KIND,
-    listener_rule::ListenerRule::KIND,
-    target_group::TargetGroup::KIND,
-    task_definition::TaskDefinition::KIND,
-    role::Role::KIND,
-    cluster::Cluster::KIND,
-    security_group::SecurityGroup::KIND,
-    log_group::LogGroup::KIND,
-    alarm::Alarm::KIND,
-];
 
 /// Deletes every resource of `deployment` that carries its ownership tag. What is gone
 /// counts as deleted; what is not ours is logged and left alone.
@@ -39,7 +23,8 @@ pub async fn delete(c: &Clients, deployment: &Deployment, at: &Locator) -> Resul
     delete_found(c, deployment, at, inventory(c, deployment, at).await?).await
 }
 
-/// [`delete`] of resources already found (the CLI shows them before it deletes them).
+/// [`delete`] of resources already found (the CLI shows them before it deletes them), rank by
+/// rank ([`super::PartInfo::deletion_rank`]): each `remove` names its part.
 pub async fn delete_found(
     c: &Clients,
     d: &Deployment,

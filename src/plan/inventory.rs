@@ -1,4 +1,6 @@
-//! Finding every resource of a deployment, concurrently, as AWS has it now.
+//! The one description of a set: its parts ([`PARTS`]: what people call each, and when Delete
+//! removes it), and finding every one of them, concurrently, as AWS has it now
+//! ([`inventory`]).
 
 use crate::aws::Clients;
 use crate::error::{AllOk, Result};
@@ -15,6 +17,78 @@ use crate::resources::target_group::{self, TargetGroup};
 use crate::resources::task_definition::{self, TaskDefinition};
 use crate::resources::Tagged;
 use crate::spec::Locator;
+
+/// A part of a set, in the order of [`PARTS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The role ECS pulls the image and writes logs with.
+    ExecutionRole,
+    /// The role the application runs with.
+    TaskRole,
+    /// The tasks' security group.
+    SecurityGroup,
+    /// The container's log group.
+    LogGroup,
+    /// The ECS cluster.
+    Cluster,
+    /// A task definition revision.
+    TaskDefinition,
+    /// The target group.
+    TargetGroup,
+    /// The listener rule.
+    ListenerRule,
+    /// The ECS service.
+    Service,
+    /// The service's scalable target (with AutoScaling).
+    ScalableTarget,
+    /// A baseline CloudWatch alarm (with Alarms).
+    Alarm,
+}
+
+/// What a part is called, and when Delete removes it.
+#[derive(Debug, Clone, Copy)]
+pub struct PartInfo {
+    /// The part.
+    pub part: Part,
+    /// What people call it (`prod-e status`, `teardown`).
+    pub label: &'static str,
+    /// Delete removes a lower rank first: the scalable target (so that the scaler stops
+    /// changing the service), the service (nothing else can go while tasks run), then the
+    /// rest concurrently, each part after those created after it that depend on it (the target
+    /// group after the rule that forwards to it: DeleteTargetGroup, `ResourceInUse`).
+    pub deletion_rank: u8,
+}
+
+/// Every part of a set, in creation order but for the optional ones, last (`prod-e status`
+/// lists them so); indexed by [`Part`].
+pub const PARTS: [PartInfo; 11] = [
+    part(Part::ExecutionRole, "IAM role (execution)", 2),
+    part(Part::TaskRole, "IAM role (task)", 2),
+    part(Part::SecurityGroup, "security group", 2),
+    part(Part::LogGroup, "log group", 2),
+    part(Part::Cluster, "ECS cluster", 2),
+    part(Part::TaskDefinition, "task definition", 2),
+    part(Part::TargetGroup, "target group", 2),
+    part(Part::ListenerRule, "listener rule", 2),
+    part(Part::Service, "ECS service", 1),
+    part(Part::ScalableTarget, "scalable target", 0),
+    part(Part::Alarm, "CloudWatch alarm", 2),
+];
+
+const fn part(part: Part, label: &'static str, deletion_rank: u8) -> PartInfo {
+    PartInfo {
+        part,
+        label,
+        deletion_rank,
+    }
+}
+
+impl Part {
+    /// Its row of [`PARTS`].
+    pub fn info(self) -> &'static PartInfo {
+        &PARTS[self as usize]
+    }
+}
 
 /// Everything found under a deployment's names. Foreign resources are included here;
 /// callers decide with [`crate::resources::claim`] or [`crate::resources::ours`].
@@ -107,4 +181,17 @@ async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result
 fn ours_else_first<T: Tagged>(d: &Deployment, found: Vec<T>) -> Option<T> {
     let i = found.iter().position(|r| d.owns(r.tags()));
     found.into_iter().nth(i.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Part, PARTS};
+
+    #[test]
+    fn parts_are_indexed_by_their_part() {
+        for (i, row) in PARTS.iter().enumerate() {
+            assert_eq!(row.part as usize, i, "{}", row.label);
+        }
+        assert_eq!(Part::Service.info().label, "ECS service");
+    }
 }

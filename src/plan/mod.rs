@@ -20,9 +20,9 @@ mod update;
 mod watch;
 
 pub use create::{create, removes_what_it_made, CreateFailed};
-pub use delete::{delete, delete_found, DELETION_ORDER};
+pub use delete::{delete, delete_found};
 pub use effects::effects;
-pub use inventory::{inventory, Inventory};
+pub use inventory::{inventory, Inventory, Part, PartInfo, PARTS};
 pub use replace::{replace, restore};
 pub use update::update;
 pub use watch::{confirm, deleted_under, rolls_back_a_replacement, Requested};

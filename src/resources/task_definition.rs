@@ -1,24 +1,21 @@
-//! The Fargate task definition: one container, awsvpc networking, awslogs logging, our two roles.
+//! The Fargate task definition: one container, awsvpc networking, awslogs logging, our two
+//! roles (its settings, expand beside flatten: [`settings`]).
 
-use aws_sdk_ecs::types::{
-    Compatibility, ContainerDefinition, CpuArchitecture, EphemeralStorage, HealthCheck,
-    KeyValuePair, LogConfiguration, LogDriver, NetworkMode, OsFamily, PortMapping,
-    RepositoryCredentials, RuntimePlatform, Secret, TransportProtocol,
-};
+use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
+use aws_sdk_ecs::types::TaskDefinition as Revision;
 use aws_sdk_ecs::Client;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 use aws_sdk_resourcegroupstagging::Client as TaggingClient;
 
 use super::tags;
 use super::{build_error, gone, required, Tagged};
-use crate::default_server;
 use crate::error::{is_fresh_role_unusable, is_task_definition_retired, Error, Result};
 use crate::naming::{Tags, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
 use crate::retry::{retry, ROLE_PROPAGATION};
 use crate::spec::Spec;
 
 mod settings;
-pub use settings::{settings, Settings};
+pub use settings::{expand, Setting, SETTINGS};
 
 #[derive(Debug, Clone, PartialEq)]
 /// A task definition revision as found or registered.
@@ -89,8 +86,8 @@ const RESOURCE_TYPE: &str = "ecs:task-definition";
 /// Resources per GetResources page (the API's maximum).
 const PAGE: i32 = 100;
 
-/// Registers a new revision, retrying (bounded) while ECS cannot yet use a fresh role
-/// (not assumable, or `iam:PassRole` not yet granted on it).
+/// Registers a new revision ([`expand`]ed from `spec`), retrying (bounded) while ECS cannot
+/// yet use a fresh role (not assumable, or `iam:PassRole` not yet granted on it).
 pub async fn create(
     ecs: &Client,
     spec: &Spec,
@@ -99,28 +96,10 @@ pub async fn create(
 ) -> Result<TaskDefinition> {
     let doing = format!("registering task definition ({})", spec.task_family);
     let region = ecs.config().region().map(|r| r.to_string());
-    let container =
-        container(spec, links, &region.unwrap_or_default()).map_err(|e| build_error(&doing, e))?;
-    let platform = RuntimePlatform::builder()
-        .cpu_architecture(CpuArchitecture::from(spec.cpu_architecture.as_str()))
-        .operating_system_family(OsFamily::Linux)
-        .build();
-    let storage = spec
-        .ephemeral_storage_gib
-        .map(|gib| EphemeralStorage::builder().size_in_gib(gib as i32).build());
+    let td =
+        expand(spec, links, &region.unwrap_or_default()).map_err(|e| build_error(&doing, e))?;
     retry(ROLE_PROPAGATION, is_fresh_role_unusable, || async {
-        let out = ecs
-            .register_task_definition()
-            .family(&spec.task_family)
-            .requires_compatibilities(Compatibility::Fargate)
-            .network_mode(NetworkMode::Awsvpc)
-            .cpu(spec.cpu.to_string())
-            .memory(spec.memory.to_string())
-            .execution_role_arn(links.execution_role_arn)
-            .task_role_arn(links.task_role_arn)
-            .runtime_platform(platform.clone())
-            .set_ephemeral_storage(storage.clone())
-            .container_definitions(container.clone())
+        let out = register(ecs, &td)
             .set_tags(Some(tags::ecs::list(tags)))
             .send()
             .await
@@ -134,84 +113,35 @@ pub async fn create(
     .await
 }
 
-/// The one container: the image, its command (see [`default_server`]), the port, the
-/// environment, and awslogs into the set's log group.
-fn container(
-    spec: &Spec,
-    links: Links<'_>,
-    region: &str,
-) -> Result<ContainerDefinition, aws_sdk_ecs::error::BuildError> {
-    let logging = LogConfiguration::builder()
-        .log_driver(LogDriver::Awslogs)
-        .options("awslogs-group", links.log_group)
-        .options("awslogs-region", region)
-        .options("awslogs-stream-prefix", "ecs")
-        .build()?;
-    let port = i32::from(spec.container_port);
-    let environment = default_server::environment(spec)
-        .into_iter()
-        .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
-        .collect();
-    Ok(ContainerDefinition::builder()
-        .name(&spec.container_name)
-        .image(&spec.image)
-        .essential(true)
-        .port_mappings(
-            PortMapping::builder()
-                .container_port(port)
-                .host_port(port)
-                .protocol(TransportProtocol::Tcp)
-                .build(),
-        )
-        .set_command(Some(default_server::command(spec)).filter(|c| !c.is_empty()))
-        .set_entry_point(Some(spec.entry_point.clone()).filter(|e| !e.is_empty()))
-        .set_environment(Some(environment))
-        .log_configuration(logging)
-        .set_secrets(Some(secrets(spec)?).filter(|s| !s.is_empty()))
-        .set_repository_credentials(credentials(spec)?)
-        .readonly_root_filesystem(spec.readonly_root_filesystem)
-        .stop_timeout(spec.stop_timeout as i32)
-        .set_health_check(health_check(spec)?)
-        .build())
+/// The RegisterTaskDefinition request for `td`: every member a revision states that the
+/// request takes (ECS API Reference, RegisterTaskDefinition), so that a setting added to
+/// [`SETTINGS`] reaches ECS without another edit here.
+fn register(ecs: &Client, td: &Revision) -> RegisterTaskDefinitionFluentBuilder {
+    ecs.register_task_definition()
+        .set_family(td.family().map(str::to_string))
+        .set_task_role_arn(td.task_role_arn().map(str::to_string))
+        .set_execution_role_arn(td.execution_role_arn().map(str::to_string))
+        .set_network_mode(td.network_mode().cloned())
+        .set_container_definitions(Some(td.container_definitions().to_vec()))
+        .set_volumes(Some(td.volumes().to_vec()).filter(|v| !v.is_empty()))
+        .set_requires_compatibilities(Some(td.requires_compatibilities().to_vec()))
+        .set_cpu(td.cpu().map(str::to_string))
+        .set_memory(td.memory().map(str::to_string))
+        .set_pid_mode(td.pid_mode().cloned())
+        .set_ipc_mode(td.ipc_mode().cloned())
+        .set_ephemeral_storage(td.ephemeral_storage().cloned())
+        .set_runtime_platform(td.runtime_platform().cloned())
 }
 
-/// The private registry's credentials (`RepositoryCredentials`), if any: ECS reads the secret
-/// with the execution role to pull the image.
-fn credentials(
-    spec: &Spec,
-) -> Result<Option<RepositoryCredentials>, aws_sdk_ecs::error::BuildError> {
-    let Some(o) = spec.repository_credentials.as_ref() else {
-        return Ok(None);
-    };
-    let arn = o.text("CredentialsParameter");
-    RepositoryCredentials::builder()
-        .credentials_parameter(arn)
-        .build()
-        .map(Some)
-}
-
-/// The container's secrets: each variable from its secret or parameter ARN (never read here).
-fn secrets(spec: &Spec) -> Result<Vec<Secret>, aws_sdk_ecs::error::BuildError> {
-    spec.secrets
-        .iter()
-        .map(|(name, from)| Secret::builder().name(name).value_from(from).build())
-        .collect()
-}
-
-/// The container's health check (`ContainerHealthCheck`), if the spec has one.
-fn health_check(spec: &Spec) -> Result<Option<HealthCheck>, aws_sdk_ecs::error::BuildError> {
-    let Some(o) = &spec.container_health_check else {
-        return Ok(None);
-    };
-    let seconds = |f: &str| o.optional_integer(f).map(|n| n as i32);
-    HealthCheck::builder()
-        .set_command(Some(o.strings("Command")))
-        .set_interval(seconds("Interval"))
-        .set_timeout(seconds("Timeout"))
-        .set_retries(seconds("Retries"))
-        .set_start_period(seconds("StartPeriod"))
-        .build()
-        .map(Some)
+/// Revision `arn` as ECS describes it (`None` if ECS returns none).
+pub async fn describe(ecs: &Client, arn: &str) -> Result<Option<Revision>> {
+    let out = ecs
+        .describe_task_definition()
+        .task_definition(arn)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("reading task definition ({arn})"), e))?;
+    Ok(out.task_definition().cloned())
 }
 
 /// Retires a revision: [`deregister`], then [`untag`]. In that order: a revision that lost

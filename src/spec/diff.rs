@@ -3,8 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::schema::{self, Effect, Property, PROPERTIES};
+use super::schema::{self, Effect, Property};
 use super::Spec;
+use super::PROPERTIES;
 
 /// The properties an Update changes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

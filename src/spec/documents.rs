@@ -4,14 +4,13 @@
 
 use serde_json::{json, Map, Value};
 
-use super::schema::{
-    Default, Effect, Kind, Property, ALIASES, CLOUDFORMATION_PROPERTIES, PROPERTIES,
-};
+use super::schema::{Default, Effect, Kind, Property, ALIASES, CLOUDFORMATION_PROPERTIES};
+use super::PROPERTIES;
 
 /// The README's property table (Markdown).
 pub fn markdown_table() -> String {
     let mut out = String::from("| Property | Meaning | Default | On change |\n|---|---|---|---|\n");
-    for p in &PROPERTIES {
+    for p in PROPERTIES {
         let default = match p.default {
             Default::Required => "required".to_string(),
             Default::Text(t) => format!("`{t}`"),

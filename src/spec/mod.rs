@@ -34,123 +34,155 @@ pub use diff::Diff;
 pub use locator::Locator;
 use object::Object;
 pub use problem::{Invalid, Problem};
-use reader::Reader;
+use reader::{FromProperty, Reader};
 use routing::{HttpHeader, QueryStringValue, Routing};
-use schema::{Default, Property, ALIASES, CLOUDFORMATION_PROPERTIES, PROPERTIES};
+use schema::{Default, Property, ALIASES, CLOUDFORMATION_PROPERTIES};
 
-/// What a deployment should be. Serialized field names are the property names ([`schema`]).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Spec {
-    /// The `VpcId` property.
-    pub vpc_id: String,
-    /// The `SubnetIds` property.
-    pub subnet_ids: Vec<String>,
-    /// The `ListenerArn` property.
-    pub listener_arn: String,
-    /// The `LoadBalancerSecurityGroupId` property.
-    pub load_balancer_security_group_id: String,
-    /// The `LoadBalancerEgress` property: whether prod-e makes the load balancer's outbound
-    /// rule to the tasks.
-    pub load_balancer_egress: bool,
-    /// The `SecurityGroupIds` property: groups the tasks join beside prod-e's own.
-    pub security_group_ids: Vec<String>,
-    /// The `Egress` property: the tasks' group's outbound rules (empty: all traffic out).
-    pub egress: Vec<Object>,
-    /// The `ClusterName` property.
-    pub cluster_name: String,
-    /// The `ContainerInsights` property (`None`: the account's default, left as it is).
-    pub container_insights: Option<String>,
-    /// The `ServiceName` property.
-    pub service_name: String,
-    /// The `TaskFamily` property.
-    pub task_family: String,
-    /// The `ContainerName` property.
-    pub container_name: String,
-    /// The `Image` property.
-    pub image: String,
-    /// The container's command, as in an ECS container definition (empty: see
-    /// [`crate::default_server::command`]).
-    pub command: Vec<String>,
-    /// The container's entry point (empty: the image's own).
-    pub entry_point: Vec<String>,
-    /// The `ContainerPort` property.
-    pub container_port: u16,
-    /// Fargate CPU units.
-    pub cpu: u32,
-    /// Fargate memory, MiB.
-    pub memory: u32,
-    /// The `CpuArchitecture` property (`X86_64` or `ARM64`).
-    pub cpu_architecture: String,
-    /// The `EphemeralStorageGiB` property (`None`: Fargate's 20 GiB).
-    #[serde(rename = "EphemeralStorageGiB")]
-    pub ephemeral_storage_gib: Option<u32>,
-    /// The `ReadonlyRootFilesystem` property.
-    pub readonly_root_filesystem: bool,
-    /// The `StopTimeout` property, seconds.
-    pub stop_timeout: u32,
-    /// The `DesiredCount` property.
-    pub desired_count: u32,
-    /// The `AutoScaling` property (`None`: off).
-    pub auto_scaling: Option<Object>,
-    /// The `ScheduledActions` property.
-    pub scheduled_actions: Vec<Object>,
-    /// The `AssignPublicIp` property.
-    pub assign_public_ip: bool,
-    /// The `AllowSingleAz` property.
-    pub allow_single_az: bool,
-    /// The `HealthCheck` property (every field set: given or defaulted).
-    pub health_check: Object,
-    /// The `HealthCheckGracePeriodSeconds` property.
-    pub health_check_grace_period_seconds: u32,
-    /// The `MinimumHealthyPercent` property.
-    pub minimum_healthy_percent: u32,
-    /// The `MaximumPercent` property.
-    pub maximum_percent: u32,
-    /// The `CircuitBreaker` property.
-    pub circuit_breaker: bool,
-    /// The `DeploymentAlarms` property (a baseline alarm as `prod-e:<kind>`: [`alarms`]).
-    pub deployment_alarms: Vec<String>,
-    /// The `Alarms` property.
-    pub alarms: bool,
-    /// The `DeregistrationDelaySeconds` property.
-    pub deregistration_delay_seconds: u32,
-    /// The `ContainerHealthCheck` property.
-    pub container_health_check: Option<Object>,
-    /// The `EnableExecuteCommand` property.
-    pub enable_execute_command: bool,
-    /// The `CapacityProviderStrategy` property (empty: the FARGATE launch type).
-    pub capacity_provider_strategy: Vec<Object>,
-    /// The `RulePriority` property (`None`: prod-e chooses a free one).
-    pub rule_priority: Option<u32>,
-    /// The `PathPatterns` property.
-    pub path_patterns: Vec<String>,
-    /// The `HostHeaders` property.
-    pub host_headers: Vec<String>,
-    /// The `HttpHeader` property.
-    pub http_header: Option<HttpHeader>,
-    /// The `QueryString` property.
-    pub query_string: Vec<QueryStringValue>,
-    /// The `ShadowedRuleArns` property.
-    pub shadowed_rule_arns: Vec<String>,
-    /// The `LogRetentionDays` property.
-    pub log_retention_days: i32,
-    /// The `Environment` property.
-    pub environment: BTreeMap<String, String>,
-    /// The `Secrets` property: variable name → secret or parameter ARN.
-    pub secrets: BTreeMap<String, String>,
-    /// The `SecretsKmsKeyArn` property (`""`: none).
-    pub secrets_kms_key_arn: String,
-    /// The `RepositoryCredentials` property.
-    pub repository_credentials: Option<Object>,
-    /// The `TaskRolePolicyArns` property.
-    pub task_role_policy_arns: Vec<String>,
-    /// The `TaskRolePolicy` property, as compact JSON (`None`: none).
-    pub task_role_policy: Option<String>,
-    /// The `Tags` property.
-    pub tags: Tags,
-    /// The `WaitForSteadyState` property.
-    pub wait_for_steady_state: bool,
+/// Declares the [`Spec`] struct from one line per property, `field: Type = CONST` (`CONST` its
+/// [`schema`] entry), and with it [`read`] (each field read as its type says:
+/// [`FromProperty`]) and [`PROPERTIES`] (the table, in the same order): a property is declared
+/// once here and once in [`schema`].
+macro_rules! spec {
+    (
+        $(#[$outer:meta])*
+        pub struct Spec {
+            $( $(#[$attr:meta])* $field:ident : $ty:ty = $property:ident, )*
+        }
+    ) => {
+        $(#[$outer])*
+        pub struct Spec {
+            $( $(#[$attr])* pub $field: $ty, )*
+        }
+
+        /// Every property, in the order of the README's table.
+        pub const PROPERTIES: &[Property] = &[ $( schema::$property, )* ];
+
+        /// Every property, read in the table's order (problems are reported in this order).
+        fn read(r: &mut Reader) -> Spec {
+            Spec {
+                $( $field: FromProperty::read(r, &schema::$property), )*
+            }
+        }
+    };
+}
+
+spec! {
+    /// What a deployment should be: one field per property, in the table's order (problems
+    /// are reported in this order). Serialized field names are the property names
+    /// ([`schema`]).
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    pub struct Spec {
+        /// The `VpcId` property.
+        vpc_id: String = VPC_ID,
+        /// The `SubnetIds` property.
+        subnet_ids: Vec<String> = SUBNET_IDS,
+        /// The `ListenerArn` property.
+        listener_arn: String = LISTENER_ARN,
+        /// The `LoadBalancerSecurityGroupId` property.
+        load_balancer_security_group_id: String = LOAD_BALANCER_SECURITY_GROUP_ID,
+        /// The `LoadBalancerEgress` property: whether prod-e makes the load balancer's outbound
+        /// rule to the tasks.
+        load_balancer_egress: bool = LOAD_BALANCER_EGRESS,
+        /// The `SecurityGroupIds` property: groups the tasks join beside prod-e's own.
+        security_group_ids: Vec<String> = SECURITY_GROUP_IDS,
+        /// The `Egress` property: the tasks' group's outbound rules (empty: all traffic out).
+        egress: Vec<Object> = EGRESS,
+        /// The `ClusterName` property.
+        cluster_name: String = CLUSTER_NAME,
+        /// The `ContainerInsights` property (`None`: the account's default, left as it is).
+        container_insights: Option<String> = CONTAINER_INSIGHTS,
+        /// The `ServiceName` property.
+        service_name: String = SERVICE_NAME,
+        /// The `TaskFamily` property.
+        task_family: String = TASK_FAMILY,
+        /// The `ContainerName` property.
+        container_name: String = CONTAINER_NAME,
+        /// The `Image` property.
+        image: String = IMAGE,
+        /// The container's command, as in an ECS container definition (empty: see
+        /// [`crate::default_server::command`]).
+        command: Vec<String> = COMMAND,
+        /// The container's entry point (empty: the image's own).
+        entry_point: Vec<String> = ENTRY_POINT,
+        /// The `ContainerPort` property.
+        container_port: u16 = CONTAINER_PORT,
+        /// Fargate CPU units.
+        cpu: u32 = CPU,
+        /// Fargate memory, MiB.
+        memory: u32 = MEMORY,
+        /// The `CpuArchitecture` property (`X86_64` or `ARM64`).
+        cpu_architecture: String = CPU_ARCHITECTURE,
+        /// The `EphemeralStorageGiB` property (`None`: Fargate's 20 GiB).
+        #[serde(rename = "EphemeralStorageGiB")]
+        ephemeral_storage_gib: Option<u32> = EPHEMERAL_STORAGE_GIB,
+        /// The `ReadonlyRootFilesystem` property.
+        readonly_root_filesystem: bool = READONLY_ROOT_FILESYSTEM,
+        /// The `StopTimeout` property, seconds.
+        stop_timeout: u32 = STOP_TIMEOUT,
+        /// The `DesiredCount` property.
+        desired_count: u32 = DESIRED_COUNT,
+        /// The `AutoScaling` property (`None`: off).
+        auto_scaling: Option<Object> = AUTO_SCALING,
+        /// The `ScheduledActions` property.
+        scheduled_actions: Vec<Object> = SCHEDULED_ACTIONS,
+        /// The `AssignPublicIp` property.
+        assign_public_ip: bool = ASSIGN_PUBLIC_IP,
+        /// The `AllowSingleAz` property.
+        allow_single_az: bool = ALLOW_SINGLE_AZ,
+        /// The `HealthCheck` property (every field set: given or defaulted).
+        health_check: Object = HEALTH_CHECK,
+        /// The `HealthCheckGracePeriodSeconds` property.
+        health_check_grace_period_seconds: u32 = HEALTH_CHECK_GRACE_PERIOD_SECONDS,
+        /// The `MinimumHealthyPercent` property.
+        minimum_healthy_percent: u32 = MINIMUM_HEALTHY_PERCENT,
+        /// The `MaximumPercent` property.
+        maximum_percent: u32 = MAXIMUM_PERCENT,
+        /// The `CircuitBreaker` property.
+        circuit_breaker: bool = CIRCUIT_BREAKER,
+        /// The `DeploymentAlarms` property (a baseline alarm as `prod-e:<kind>`: [`alarms`]).
+        deployment_alarms: Vec<String> = DEPLOYMENT_ALARMS,
+        /// The `Alarms` property.
+        alarms: bool = ALARMS,
+        /// The `DeregistrationDelaySeconds` property.
+        deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,
+        /// The `ContainerHealthCheck` property.
+        container_health_check: Option<Object> = CONTAINER_HEALTH_CHECK,
+        /// The `EnableExecuteCommand` property.
+        enable_execute_command: bool = ENABLE_EXECUTE_COMMAND,
+        /// The `CapacityProviderStrategy` property (empty: the FARGATE launch type).
+        capacity_provider_strategy: Vec<Object> = CAPACITY_PROVIDER_STRATEGY,
+        /// The `RulePriority` property (`None`: prod-e chooses a free one).
+        rule_priority: Option<u32> = RULE_PRIORITY,
+        /// The `PathPatterns` property.
+        path_patterns: Vec<String> = PATH_PATTERNS,
+        /// The `HostHeaders` property.
+        host_headers: Vec<String> = HOST_HEADERS,
+        /// The `HttpHeader` property.
+        http_header: Option<HttpHeader> = HTTP_HEADER,
+        /// The `QueryString` property.
+        query_string: Vec<QueryStringValue> = QUERY_STRING,
+        /// The `ShadowedRuleArns` property.
+        shadowed_rule_arns: Vec<String> = SHADOWED_RULE_ARNS,
+        /// The `LogRetentionDays` property.
+        log_retention_days: i32 = LOG_RETENTION_DAYS,
+        /// The `Environment` property.
+        environment: BTreeMap<String, String> = ENVIRONMENT,
+        /// The `Secrets` property: variable name → secret or parameter ARN.
+        secrets: BTreeMap<String, String> = SECRETS,
+        /// The `SecretsKmsKeyArn` property (`""`: none).
+        secrets_kms_key_arn: String = SECRETS_KMS_KEY_ARN,
+        /// The `RepositoryCredentials` property.
+        repository_credentials: Option<Object> = REPOSITORY_CREDENTIALS,
+        /// The `TaskRolePolicyArns` property.
+        task_role_policy_arns: Vec<String> = TASK_ROLE_POLICY_ARNS,
+        /// The `TaskRolePolicy` property, as compact JSON (`None`: none).
+        task_role_policy: Option<String> = TASK_ROLE_POLICY,
+        /// The `Tags` property.
+        tags: Tags = TAGS,
+        /// The `WaitForSteadyState` property.
+        wait_for_steady_state: bool = WAIT_FOR_STEADY_STATE,
+    }
 }
 
 impl Spec {
@@ -167,7 +199,7 @@ impl Spec {
             ),
         };
         for name in props.keys() {
-            let known = schema::property(name).is_some()
+            let known = property(name).is_some()
                 || ALIASES.iter().any(|alias| alias.name == name)
                 || CLOUDFORMATION_PROPERTIES.contains(&name.as_str());
             if !known {
@@ -284,64 +316,9 @@ impl Spec {
     }
 }
 
-/// Every property, read in the table's order (problems are reported in this order).
-fn read(r: &mut Reader) -> Spec {
-    use schema::*;
-    Spec {
-        vpc_id: r.text(&VPC_ID),
-        subnet_ids: r.subnets(&SUBNET_IDS),
-        listener_arn: r.text(&LISTENER_ARN),
-        load_balancer_security_group_id: r.text(&LOAD_BALANCER_SECURITY_GROUP_ID),
-        load_balancer_egress: r.text(&LOAD_BALANCER_EGRESS) == "managed",
-        security_group_ids: r.values(&SECURITY_GROUP_IDS),
-        egress: r.objects(&EGRESS),
-        cluster_name: r.text(&CLUSTER_NAME),
-        container_insights: Some(r.text(&CONTAINER_INSIGHTS)).filter(|v| !v.is_empty()),
-        service_name: r.text(&SERVICE_NAME),
-        task_family: r.text(&TASK_FAMILY),
-        container_name: r.text(&CONTAINER_NAME),
-        image: r.text(&IMAGE),
-        command: r.strings(&COMMAND),
-        entry_point: r.strings(&ENTRY_POINT),
-        container_port: r.integer(&CONTAINER_PORT) as u16,
-        cpu: r.integer(&CPU) as u32,
-        memory: r.integer(&MEMORY) as u32,
-        cpu_architecture: r.text(&CPU_ARCHITECTURE),
-        ephemeral_storage_gib: r.optional_integer(&EPHEMERAL_STORAGE_GIB).map(|n| n as u32),
-        readonly_root_filesystem: r.boolean(&READONLY_ROOT_FILESYSTEM),
-        stop_timeout: r.integer(&STOP_TIMEOUT) as u32,
-        desired_count: r.integer(&DESIRED_COUNT) as u32,
-        auto_scaling: r.object(&AUTO_SCALING),
-        scheduled_actions: r.objects(&SCHEDULED_ACTIONS),
-        assign_public_ip: r.boolean(&ASSIGN_PUBLIC_IP),
-        allow_single_az: r.boolean(&ALLOW_SINGLE_AZ),
-        health_check: r.object(&HEALTH_CHECK).unwrap_or_default(),
-        health_check_grace_period_seconds: r.integer(&HEALTH_CHECK_GRACE_PERIOD_SECONDS) as u32,
-        minimum_healthy_percent: r.integer(&MINIMUM_HEALTHY_PERCENT) as u32,
-        maximum_percent: r.integer(&MAXIMUM_PERCENT) as u32,
-        circuit_breaker: r.boolean(&CIRCUIT_BREAKER),
-        deployment_alarms: r.values(&DEPLOYMENT_ALARMS),
-        alarms: r.boolean(&ALARMS),
-        deregistration_delay_seconds: r.integer(&DEREGISTRATION_DELAY_SECONDS) as u32,
-        container_health_check: r.object(&CONTAINER_HEALTH_CHECK),
-        enable_execute_command: r.boolean(&ENABLE_EXECUTE_COMMAND),
-        capacity_provider_strategy: r.objects(&CAPACITY_PROVIDER_STRATEGY),
-        rule_priority: r.optional_integer(&RULE_PRIORITY).map(|n| n as u32),
-        path_patterns: r.values(&PATH_PATTERNS),
-        host_headers: r.values(&HOST_HEADERS),
-        http_header: r.http_header(&HTTP_HEADER),
-        query_string: r.query_string(&QUERY_STRING),
-        shadowed_rule_arns: r.values(&SHADOWED_RULE_ARNS),
-        log_retention_days: r.integer(&LOG_RETENTION_DAYS) as i32,
-        environment: r.map(&ENVIRONMENT),
-        secrets: r.map(&SECRETS),
-        secrets_kms_key_arn: r.text(&SECRETS_KMS_KEY_ARN),
-        repository_credentials: r.object(&REPOSITORY_CREDENTIALS),
-        task_role_policy_arns: r.values(&TASK_ROLE_POLICY_ARNS),
-        task_role_policy: r.policy_document(&TASK_ROLE_POLICY),
-        tags: r.map(&TAGS),
-        wait_for_steady_state: r.boolean(&WAIT_FOR_STEADY_STATE),
-    }
+/// The property called `name`.
+pub fn property(name: &str) -> Option<&'static Property> {
+    PROPERTIES.iter().find(|p| p.name == name)
 }
 
 /// The default of a text property (`""` if it has none).

@@ -724,7 +724,7 @@ fn the_readme_table_is_the_schema() {
     assert_eq!(
         table[..end].trim(),
         documents::markdown_table().trim(),
-        "README's table differs from src/spec/schema.rs: paste `prod-e plan --properties-table`"
+        "README's table differs from src/spec/schema/: paste `prod-e plan --properties-table`"
     );
 }
 

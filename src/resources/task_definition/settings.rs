@@ -1,154 +1,277 @@
-//! What a revision runs with, in the words of the properties: the settings prod-e registers
-//! for a spec ([`Settings::of`], the expand) beside the settings a revision has
-//! ([`settings`], the flatten), and their table ([`Settings::fields`]), so that `prod-e status`
-//! compares every property the task definition carries, one generic comparison.
+//! What a revision runs with, in the words of the properties: one table ([`SETTINGS`]) with,
+//! beside each property the task definition carries, its expand (how the request prod-e
+//! registers sets it) and its flatten (how a revision reports it, as text). The revision prod-e
+//! registers is [`expand`]ed from the spec through the table, and `prod-e status` compares the
+//! flatten of that revision with the flatten of the one the service runs: one generic
+//! comparison, covering every property in the table.
 
-use aws_sdk_ecs::types::{ContainerDefinition, TaskDefinition as Revision};
-use aws_sdk_ecs::Client;
+use aws_sdk_ecs::error::BuildError;
+use aws_sdk_ecs::types::builders::{ContainerDefinitionBuilder, TaskDefinitionBuilder};
+use aws_sdk_ecs::types::{
+    Compatibility, ContainerDefinition, CpuArchitecture, EphemeralStorage, HealthCheck,
+    KeyValuePair, LogConfiguration, LogDriver, NetworkMode, OsFamily, PortMapping,
+    RepositoryCredentials, RuntimePlatform, Secret, TaskDefinition as Revision, TransportProtocol,
+};
 
+use super::Links;
 use crate::default_server;
-use crate::error::{Error, Result};
 use crate::spec::Spec;
 
-/// What a revision runs with (its first container's settings and the revision's).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Settings {
-    /// The container image.
-    pub image: String,
-    /// Task CPU units and memory (MiB), as ECS keeps them (strings).
-    pub cpu: String,
-    /// Task memory, MiB.
-    pub memory: String,
-    /// The container's command (empty: the image's).
-    pub command: Vec<String>,
-    /// The container's entry point (empty: the image's).
-    pub entry_point: Vec<String>,
-    /// The container's environment, `NAME=value`, sorted.
-    pub environment: Vec<String>,
-    /// `X86_64` or `ARM64` (ECS's default, `X86_64`, when the revision names none).
-    pub cpu_architecture: String,
-    /// GiB of ephemeral storage (20 when the revision names none: Fargate's).
-    pub ephemeral_storage_gib: i32,
-    /// Whether the container's root filesystem is read-only.
-    pub readonly_root_filesystem: bool,
-    /// Seconds between SIGTERM and SIGKILL (30 when none is named: ECS's default).
-    pub stop_timeout: i32,
-    /// The container health check's command, if it has one.
-    pub health_check_command: Option<Vec<String>>,
-    /// The container's secrets, `NAME=valueFrom`, sorted.
-    pub secrets: Vec<String>,
+/// How one property reaches the request prod-e registers.
+#[derive(Clone, Copy)]
+enum Expand {
+    /// A setting of the task definition itself.
+    Task(fn(&Spec, TaskDefinitionBuilder) -> TaskDefinitionBuilder),
+    /// A setting of its one container.
+    Container(
+        fn(&Spec, ContainerDefinitionBuilder) -> Result<ContainerDefinitionBuilder, BuildError>,
+    ),
 }
 
-impl Settings {
-    /// What prod-e registers for `spec` (the same functions `create` builds the revision with).
-    pub fn of(spec: &Spec) -> Settings {
-        let environment = default_server::environment(spec);
-        let secrets = spec.secrets.iter().map(|(n, from)| format!("{n}={from}"));
-        let health = spec.container_health_check.as_ref();
-        Settings {
-            image: spec.image.clone(),
-            cpu: spec.cpu.to_string(),
-            memory: spec.memory.to_string(),
-            command: default_server::command(spec),
-            entry_point: spec.entry_point.clone(),
-            environment: sorted(environment.iter().map(|(k, v)| format!("{k}={v}"))),
-            cpu_architecture: spec.cpu_architecture.clone(),
-            ephemeral_storage_gib: spec.ephemeral_storage_gib.map_or(20, |g| g as i32),
-            readonly_root_filesystem: spec.readonly_root_filesystem,
-            stop_timeout: spec.stop_timeout as i32,
-            health_check_command: health.map(|o| o.strings("Command")),
-            secrets: sorted(secrets),
+/// One property the revision carries.
+#[derive(Clone, Copy)]
+pub struct Setting {
+    /// The property (a field of an object property as `Property.Field`).
+    pub property: &'static str,
+    expand: Expand,
+    /// The revision's value as text, with ECS's default where the revision names none.
+    pub flatten: fn(&Revision) -> String,
+}
+
+use Expand::{Container, Task};
+
+/// Every property the task definition carries, expand beside flatten.
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        property: "ContainerName",
+        expand: Container(|s, c| Ok(c.name(&s.container_name))),
+        flatten: |td| text(container(td).and_then(|c| c.name())),
+    },
+    Setting {
+        property: "Image",
+        expand: Container(|s, c| Ok(c.image(&s.image))),
+        flatten: |td| text(container(td).and_then(|c| c.image())),
+    },
+    Setting {
+        property: "ContainerPort",
+        expand: Container(|s, c| Ok(c.port_mappings(port_mapping(s.container_port)))),
+        flatten: |td| {
+            let mappings = container(td).map(|c| c.port_mappings());
+            let port = mappings.and_then(|m| m.first()?.container_port());
+            port.map(|p| p.to_string()).unwrap_or_default()
+        },
+    },
+    Setting {
+        property: "Cpu",
+        expand: Task(|s, t| t.cpu(s.cpu.to_string())),
+        flatten: |td| text(td.cpu()),
+    },
+    Setting {
+        property: "Memory",
+        expand: Task(|s, t| t.memory(s.memory.to_string())),
+        flatten: |td| text(td.memory()),
+    },
+    Setting {
+        property: "Command",
+        expand: Container(|s, c| {
+            let command = default_server::command(s);
+            Ok(c.set_command(Some(command).filter(|c| !c.is_empty())))
+        }),
+        flatten: |td| {
+            container(td)
+                .map(|c| c.command().join(" "))
+                .unwrap_or_default()
+        },
+    },
+    Setting {
+        property: "EntryPoint",
+        expand: Container(|s, c| {
+            Ok(c.set_entry_point(Some(s.entry_point.clone()).filter(|e| !e.is_empty())))
+        }),
+        flatten: |td| {
+            container(td)
+                .map(|c| c.entry_point().join(" "))
+                .unwrap_or_default()
+        },
+    },
+    Setting {
+        property: "Environment",
+        expand: Container(|s, c| {
+            let pairs = default_server::environment(s).into_iter();
+            let pair = |(k, v)| KeyValuePair::builder().name(k).value(v).build();
+            Ok(c.set_environment(Some(pairs.map(pair).collect())))
+        }),
+        flatten: |td| {
+            let pairs = container(td).map(|c| c.environment()).unwrap_or_default();
+            let pair = |p: &KeyValuePair| format!("{}={}", text(p.name()), text(p.value()));
+            sorted(pairs.iter().map(pair))
+        },
+    },
+    Setting {
+        property: "CpuArchitecture",
+        expand: Task(|s, t| {
+            let platform = RuntimePlatform::builder()
+                .cpu_architecture(CpuArchitecture::from(s.cpu_architecture.as_str()))
+                .operating_system_family(OsFamily::Linux);
+            t.runtime_platform(platform.build())
+        }),
+        flatten: |td| {
+            let platform = td.runtime_platform().and_then(|p| p.cpu_architecture());
+            platform.map_or("X86_64", |a| a.as_str()).to_string()
+        },
+    },
+    Setting {
+        property: "EphemeralStorageGiB",
+        expand: Task(|s, t| {
+            let gib = s.ephemeral_storage_gib.and_then(|g| i32::try_from(g).ok());
+            t.set_ephemeral_storage(gib.map(|g| EphemeralStorage::builder().size_in_gib(g).build()))
+        }),
+        // Fargate's default: ECS Developer Guide, "Fargate task ephemeral storage".
+        flatten: |td| {
+            td.ephemeral_storage()
+                .map_or(20, |e| e.size_in_gib())
+                .to_string()
+        },
+    },
+    Setting {
+        property: "ReadonlyRootFilesystem",
+        expand: Container(|s, c| Ok(c.readonly_root_filesystem(s.readonly_root_filesystem))),
+        flatten: |td| {
+            let readonly = container(td).and_then(|c| c.readonly_root_filesystem());
+            readonly.unwrap_or(false).to_string()
+        },
+    },
+    Setting {
+        property: "StopTimeout",
+        expand: Container(|s, c| Ok(c.set_stop_timeout(i32::try_from(s.stop_timeout).ok()))),
+        // ECS's default for Fargate: ContainerDefinition, stopTimeout.
+        flatten: |td| {
+            let timeout = container(td).and_then(|c| c.stop_timeout());
+            timeout.unwrap_or(30).to_string()
+        },
+    },
+    Setting {
+        property: "ContainerHealthCheck",
+        expand: Container(|s, c| Ok(c.set_health_check(health_check(s)?))),
+        flatten: |td| {
+            let check = container(td).and_then(|c| c.health_check());
+            check.map_or("none".into(), health_check_text)
+        },
+    },
+    Setting {
+        property: "Secrets",
+        expand: Container(|s, c| {
+            let secret = |(name, from): (&String, &String)| {
+                Secret::builder().name(name).value_from(from).build()
+            };
+            let secrets: Vec<Secret> = s.secrets.iter().map(secret).collect::<Result<_, _>>()?;
+            Ok(c.set_secrets(Some(secrets).filter(|s| !s.is_empty())))
+        }),
+        flatten: |td| {
+            let secrets = container(td).map(|c| c.secrets()).unwrap_or_default();
+            sorted(
+                secrets
+                    .iter()
+                    .map(|s| format!("{}={}", s.name(), s.value_from())),
+            )
+        },
+    },
+    Setting {
+        property: "RepositoryCredentials",
+        expand: Container(|s, c| {
+            let Some(o) = s.repository_credentials.as_ref() else {
+                return Ok(c);
+            };
+            let arn = o.text("CredentialsParameter");
+            let credentials = RepositoryCredentials::builder().credentials_parameter(arn);
+            Ok(c.repository_credentials(credentials.build()?))
+        }),
+        flatten: |td| {
+            let credentials = container(td).and_then(|c| c.repository_credentials());
+            credentials
+                .map_or("none", |c| c.credentials_parameter())
+                .to_string()
+        },
+    },
+];
+
+/// The revision prod-e registers for `spec`: Fargate, awsvpc, the two roles, one essential
+/// container logging to the set's log group in `region`, and every [`SETTINGS`] entry's
+/// expand. Errors: a part the SDK refuses to build (a required member missing).
+pub fn expand(spec: &Spec, links: Links<'_>, region: &str) -> Result<Revision, BuildError> {
+    let logging = LogConfiguration::builder()
+        .log_driver(LogDriver::Awslogs)
+        .options("awslogs-group", links.log_group)
+        .options("awslogs-region", region)
+        .options("awslogs-stream-prefix", "ecs")
+        .build()?;
+    let mut task = Revision::builder()
+        .family(&spec.task_family)
+        .requires_compatibilities(Compatibility::Fargate)
+        .network_mode(NetworkMode::Awsvpc)
+        .execution_role_arn(links.execution_role_arn)
+        .task_role_arn(links.task_role_arn);
+    let mut one = ContainerDefinition::builder()
+        .essential(true)
+        .log_configuration(logging);
+    for setting in SETTINGS {
+        match setting.expand {
+            Task(set) => task = set(spec, task),
+            Container(set) => one = set(spec, one)?,
         }
     }
-
-    /// (property, value) of each setting, in the table's words.
-    pub fn fields(&self) -> [(&'static str, String); 12] {
-        let list = |v: &[String]| v.join(" ");
-        let command = self.health_check_command.as_deref();
-        [
-            ("Image", self.image.clone()),
-            ("Cpu", self.cpu.clone()),
-            ("Memory", self.memory.clone()),
-            ("Command", list(&self.command)),
-            ("EntryPoint", list(&self.entry_point)),
-            ("Environment", self.environment.join(",")),
-            ("CpuArchitecture", self.cpu_architecture.clone()),
-            (
-                "EphemeralStorageGiB",
-                self.ephemeral_storage_gib.to_string(),
-            ),
-            (
-                "ReadonlyRootFilesystem",
-                self.readonly_root_filesystem.to_string(),
-            ),
-            ("StopTimeout", self.stop_timeout.to_string()),
-            (
-                "ContainerHealthCheck.Command",
-                command.map_or("none".into(), list),
-            ),
-            ("Secrets", self.secrets.join(",")),
-        ]
-    }
+    Ok(task.container_definitions(one.build()).build())
 }
 
-fn sorted(items: impl Iterator<Item = String>) -> Vec<String> {
+/// The container's port, the same on the host (awsvpc).
+fn port_mapping(port: u16) -> PortMapping {
+    PortMapping::builder()
+        .container_port(i32::from(port))
+        .host_port(i32::from(port))
+        .protocol(TransportProtocol::Tcp)
+        .build()
+}
+
+/// The container's health check (`ContainerHealthCheck`), if the spec has one.
+fn health_check(spec: &Spec) -> Result<Option<HealthCheck>, BuildError> {
+    let Some(o) = &spec.container_health_check else {
+        return Ok(None);
+    };
+    let seconds = |f: &str| o.optional_integer(f).and_then(|n| i32::try_from(n).ok());
+    HealthCheck::builder()
+        .set_command(Some(o.strings("Command")))
+        .set_interval(seconds("Interval"))
+        .set_timeout(seconds("Timeout"))
+        .set_retries(seconds("Retries"))
+        .set_start_period(seconds("StartPeriod"))
+        .build()
+        .map(Some)
+}
+
+/// A health check as text, ECS's defaults filled in (interval 30 s, timeout 5 s, 3 retries,
+/// no start period: ECS API Reference, HealthCheck).
+fn health_check_text(check: &HealthCheck) -> String {
+    format!(
+        "{} every {} s, timeout {} s, {} retries, start period {} s",
+        check.command().join(" "),
+        check.interval().unwrap_or(30),
+        check.timeout().unwrap_or(5),
+        check.retries().unwrap_or(3),
+        check.start_period().unwrap_or(0),
+    )
+}
+
+/// The revision's first (prod-e's only) container.
+fn container(td: &Revision) -> Option<&ContainerDefinition> {
+    td.container_definitions().first()
+}
+
+fn text(value: Option<&str>) -> String {
+    value.unwrap_or_default().to_string()
+}
+
+fn sorted(items: impl Iterator<Item = String>) -> String {
     let mut all: Vec<String> = items.collect();
     all.sort();
-    all
-}
-
-/// The settings of revision `arn` (its first container's and its own).
-pub async fn settings(ecs: &Client, arn: &str) -> Result<Settings> {
-    let out = ecs
-        .describe_task_definition()
-        .task_definition(arn)
-        .send()
-        .await
-        .map_err(|e| Error::aws(format!("reading task definition ({arn})"), e))?;
-    Ok(out.task_definition().map(flatten).unwrap_or_default())
-}
-
-/// A revision's settings as [`Settings::of`] states them.
-fn flatten(td: &Revision) -> Settings {
-    let container = td.container_definitions().first();
-    let of = |f: fn(&ContainerDefinition) -> Vec<String>| container.map(f).unwrap_or_default();
-    let platform = td.runtime_platform().and_then(|p| p.cpu_architecture());
-    Settings {
-        image: container
-            .and_then(|c| c.image())
-            .unwrap_or_default()
-            .to_string(),
-        cpu: td.cpu().unwrap_or_default().to_string(),
-        memory: td.memory().unwrap_or_default().to_string(),
-        command: of(|c| c.command().to_vec()),
-        entry_point: of(|c| c.entry_point().to_vec()),
-        environment: sorted(of(environment).into_iter()),
-        cpu_architecture: platform.map_or("X86_64".to_string(), |a| a.as_str().to_string()),
-        ephemeral_storage_gib: td.ephemeral_storage().map_or(20, |e| e.size_in_gib()),
-        readonly_root_filesystem: container
-            .and_then(|c| c.readonly_root_filesystem())
-            .unwrap_or(false),
-        stop_timeout: container.and_then(|c| c.stop_timeout()).unwrap_or(30),
-        health_check_command: container
-            .and_then(|c| c.health_check())
-            .map(|h| h.command().to_vec()),
-        secrets: sorted(of(secrets).into_iter()),
-    }
-}
-
-fn environment(c: &ContainerDefinition) -> Vec<String> {
-    let pairs = c.environment().iter();
-    let pair = |p: &aws_sdk_ecs::types::KeyValuePair| {
-        format!(
-            "{}={}",
-            p.name().unwrap_or_default(),
-            p.value().unwrap_or_default()
-        )
-    };
-    pairs.map(pair).collect()
-}
-
-fn secrets(c: &ContainerDefinition) -> Vec<String> {
-    let pair = |s: &aws_sdk_ecs::types::Secret| format!("{}={}", s.name(), s.value_from());
-    c.secrets().iter().map(pair).collect()
+    all.join(",")
 }
