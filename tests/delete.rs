@@ -143,7 +143,10 @@ fn assert_in_deletion_order(writes: &[String]) {
         "DeleteAlarms" => Part::Alarm,
         other => panic!("Delete wrote {other}"),
     };
-    let ranks: Vec<u8> = writes.iter().map(|w| part(w).info().deletion_rank).collect();
+    let ranks: Vec<u8> = writes
+        .iter()
+        .map(|w| part(w).info().deletion_rank)
+        .collect();
     assert!(ranks.is_sorted(), "out of rank order: {writes:?}");
     assert!(ranks.contains(&1) && ranks.contains(&2), "{writes:?}");
     let at = |action: &str| writes.iter().position(|w| w == action);

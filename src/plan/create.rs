@@ -1,7 +1,7 @@
-//! Create, and the building of a new set in a replacement: `prepare` makes every resource in
-//! dependency order (independent ones concurrently, adopting what an earlier attempt made),
-//! with the target group joined to the listener but sent no traffic, and waits for the
-//! service; `commit` then routes traffic to it. A failed Create removes everything it made.
+//! Create, a chain of named stages: check (preflight) → build → service → wait → scaling
+//! ([`prepare`], which a replacement shares to build its new set) → commit (traffic to it).
+//! Every stage adopts what an earlier attempt made; a failed Create removes everything it
+//! made.
 
 use super::adopt::{cluster_for, ensure_service, security_group_for};
 use super::commit::commit;
@@ -106,16 +106,39 @@ pub(super) async fn remove_unless_pending(
     }
 }
 
-/// Builds every resource in dependency order, concurrently where independent: the target
-/// group joins the listener before the service is created (AWS requires it), but receives no
-/// traffic until [`commit`]. Then (if `wait`) waits until the service is steady. What exists
-/// and is ours is adopted, so a repeated or continued attempt converges. The cluster of
+/// One set being built, shared by the stages of [`prepare`].
+struct Building<'a> {
+    c: &'a Clients,
+    owner: &'a Owner,
+    spec: &'a Spec,
+    start: Start,
+    /// Whether to wait for the service to be steady.
+    wait: bool,
+    /// The set's tags (the ownership tags and `Tags`).
+    tags: Tags,
+}
+
+/// The set's resources but the service, as the build stage made them.
+struct Parts {
+    execution_role: role::Role,
+    task_role: role::Role,
+    task_definition: task_definition::TaskDefinition,
+    target_group: target_group::TargetGroup,
+    rule: listener_rule::ListenerRule,
+    security_group: security_group::SecurityGroup,
+    cluster: cluster::Cluster,
+}
+
+/// Builds a set in stages, build → service → wait → scaling: every resource but the service
+/// in dependency order, concurrently where independent (the target group joins the listener
+/// before the service is created, as AWS requires, but receives no traffic until [`commit`]);
+/// then the service; then (if `wait`) the wait until it is steady; then its scaling. What
+/// exists and is ours is adopted, so a repeated or continued attempt converges. The cluster of
 /// another set of the same stack resource (same ClusterName) is used as it is and handed over
-/// in [`commit`].
-/// A new listener rule gets `start.priority`; a new service starts at `start.running` tasks
-/// (the count of the service a replacement replaces) when scaling is on, else at DesiredCount
-/// (within the scaling bounds). The baseline alarms are made before the service (deployment
-/// alarms may name them), the scaling once it is steady.
+/// in [`commit`]. A new listener rule gets `start.priority`; a new service starts at
+/// `start.running` tasks (the count of the service a replacement replaces) when scaling is
+/// on, else at DesiredCount (within the scaling bounds). A failure retires the revision this
+/// attempt registered (the teardown's finding by tag may not see it yet).
 pub(super) async fn prepare(
     c: &Clients,
     owner: &Owner,
@@ -123,26 +146,23 @@ pub(super) async fn prepare(
     start: Start,
     wait: bool,
 ) -> Result<Built> {
-    let d = &owner.deployment;
     let tags = owner.tags(&spec.tags);
-    // Boxed: these futures are deep, and debug builds keep them on the stack.
-    let (defs, routed, sg, cluster) = tokio::join!(
-        Box::pin(revisions::task_definition_set(
-            c,
-            owner,
-            (spec, start.heir()),
-            &tags
-        )),
-        Box::pin(traffic(c, d, spec, &start, &tags)),
-        Box::pin(security_group_for(c, d, (spec, start.heir()), &tags)),
-        Box::pin(cluster_for(c, d, spec, &tags)),
-    );
-    // The revision this attempt registered: a failure retires it by its ARN (the teardown's
-    // finding by tag may not see a revision registered seconds ago).
-    let registered = defs.as_ref().ok().map(|(_, _, def)| def.arn.clone());
+    let b = Building {
+        c,
+        owner,
+        spec,
+        start,
+        wait,
+        tags,
+    };
+    let (parts, registered) = Box::pin(b.build()).await;
     let built = async {
-        let parts = (defs, routed, sg, cluster).all_ok()?;
-        Box::pin(finish(c, owner, spec, (&start, wait), parts)).await
+        let parts = parts?;
+        // A rule created without a read of the listener: another of ours may stand elsewhere
+        // (see `traffic`); the listener is read while the service starts.
+        let (svc, rule) = tokio::join!(Box::pin(b.running(&parts)), b.settled(&parts)).all_ok()?;
+        b.scaling(&parts, &svc).await?;
+        Ok(b.built(parts, svc, rule))
     };
     match built.await {
         Err(err) if removes_what_it_made(&err) => {
@@ -152,130 +172,148 @@ pub(super) async fn prepare(
     }
 }
 
-/// The set's resources but the service, as [`prepare`] made them.
-type Parts = (
-    (role::Role, role::Role, task_definition::TaskDefinition),
-    (target_group::TargetGroup, listener_rule::ListenerRule),
-    security_group::SecurityGroup,
-    cluster::Cluster,
-);
+impl Building<'_> {
+    /// Build: the roles, log group and revision; the target group and its rule; the security
+    /// group; the cluster, all at once. Also the revision this attempt registered, even when
+    /// another part failed: a failure retires it by its ARN.
+    async fn build(&self) -> (Result<Parts>, Option<String>) {
+        let (c, d, spec, tags) = (self.c, &self.owner.deployment, self.spec, &self.tags);
+        let heir = self.start.heir();
+        // Boxed: these futures are deep, and debug builds keep them on the stack.
+        let (defs, routed, sg, cluster) = tokio::join!(
+            Box::pin(revisions::task_definition_set(
+                c,
+                self.owner,
+                (spec, heir),
+                tags
+            )),
+            Box::pin(traffic(c, d, spec, &self.start, tags)),
+            Box::pin(security_group_for(c, d, (spec, heir), tags)),
+            Box::pin(cluster_for(c, d, spec, tags)),
+        );
+        let registered = defs.as_ref().ok().map(|(_, _, def)| def.arn.clone());
+        let parts = (defs, routed, sg, cluster).all_ok().map(|parts| {
+            let ((execution_role, task_role, task_definition), (target_group, rule), sg, cluster) =
+                parts;
+            Parts {
+                execution_role,
+                task_role,
+                task_definition,
+                target_group,
+                rule,
+                security_group: sg,
+                cluster,
+            }
+        });
+        (parts, registered)
+    }
 
-/// The service (and, meanwhile, the rule a fresh Create settles on), the wait, the scaling.
-async fn finish(
-    c: &Clients,
-    owner: &Owner,
-    spec: &Spec,
-    (start, wait): (&Start, bool),
-    ((exec, task, def), (tg, rule), sg, cluster): Parts,
-) -> Result<Built> {
-    let (d, tags) = (&owner.deployment, owner.tags(&spec.tags));
-    let links = service::Links {
-        cluster: &cluster.name,
-        task_definition_arn: &def.arn,
-        security_group_id: &sg.id,
-        target_group_arn: &tg.arn,
-    };
-    let steady = Box::pin(started(c, owner, spec, (links, start, wait), &tags));
-    // A rule created without a read of the listener: another of ours may stand elsewhere
-    // (see `traffic`); the listener is read while the service starts.
-    let settled = async {
-        match start.fresh && start.rule.is_none() {
-            true => without_strays(c, d, &spec.listener_arn, rule).await,
+    /// Service, then wait: the service made or adopted ([`Building::service`]); then, at
+    /// once, the wait until it is steady (if asked) and the retirement of our revisions it
+    /// does not run.
+    async fn running(&self, parts: &Parts) -> Result<service::Service> {
+        let svc = self.service(parts).await?;
+        let (c, cluster) = (self.c, &parts.cluster.name);
+        let waited = async {
+            if !self.wait {
+                return Ok(());
+            }
+            let waiting = format!("waiting for ECS service ({}) to be steady", svc.name);
+            let steady = service::wait_steady(&c.ecs, cluster, &svc.name, &svc.task_definition);
+            step(waiting, steady).await.map(|_| ())
+        };
+        let retired = revisions::retire_unused(c, &self.owner.deployment, &svc);
+        tokio::join!(waited, retired).all_ok()?;
+        Ok(svc)
+    }
+
+    /// The baseline alarms first (deployment alarms may name them), then the service, started
+    /// at its [`starting_count`] and told the set's alarm names; alarms whose service ended up
+    /// under the other name ([`crate::naming::Deployment::service_names`]) are put again to
+    /// watch it.
+    async fn service(&self, parts: &Parts) -> Result<service::Service> {
+        let (c, d, spec, tags) = (self.c, &self.owner.deployment, self.spec, &self.tags);
+        let watched = alarms::Watched {
+            cluster: &parts.cluster.name,
+            service: &spec.service_name,
+            target_group_arn: &parts.target_group.arn,
+        };
+        if spec.alarms {
+            let found = alarm::find_all(&c.cloudwatch, &alarms::names(d)).await?;
+            alarms::ensure(c, d, spec, watched, &found, tags).await?;
+        }
+        let running = self.start.running;
+        let seeded = Spec {
+            desired_count: starting_count(spec.auto_scaling.as_ref(), spec.desired_count, running),
+            ..alarms::for_ecs(d, spec)
+        };
+        let links = service::Links {
+            cluster: &parts.cluster.name,
+            task_definition_arn: &parts.task_definition.arn,
+            security_group_id: &parts.security_group.id,
+            target_group_arn: &parts.target_group.arn,
+        };
+        let svc = step(
+            format!("creating ECS service ({})", spec.service_name),
+            ensure_service(c, self.owner, &seeded, (links, self.start.fresh), tags),
+        )
+        .await?;
+        if spec.alarms && svc.name != spec.service_name {
+            let watched = alarms::Watched {
+                service: &svc.name,
+                ..watched
+            };
+            alarms::ensure(c, d, spec, watched, &[], tags).await?;
+        }
+        Ok(svc)
+    }
+
+    /// The rule a fresh Create settles on, once the listener is read ([`without_strays`]).
+    async fn settled(&self, parts: &Parts) -> Result<listener_rule::ListenerRule> {
+        let rule = parts.rule.clone();
+        match self.start.fresh && self.start.rule.is_none() {
+            true => {
+                let d = &self.owner.deployment;
+                without_strays(self.c, d, &self.spec.listener_arn, rule).await
+            }
             false => Ok(rule),
         }
-    };
-    let (svc, rule) = tokio::join!(steady, settled).all_ok()?;
-    // The service an earlier attempt made, adopted, runs that attempt's revision.
-    let def = task_definition::TaskDefinition {
-        arn: svc.task_definition.clone(),
-        ..def
-    };
-    let place = scaling::Place {
-        cluster: &cluster.name,
-        service: &svc.name,
-        target_group_arn: &tg.arn,
-    };
-    scaling::ensure(c, d, spec, place, &tags).await?;
-    Ok(Built {
-        rule,
-        execution_role: exec,
-        task_role: task,
-        task_definition: def,
-        target_group: tg,
-        security_group: sg,
-        cluster,
-        service: svc,
-        log_group_name: d.log_group(),
-        fresh: start.fresh,
-    })
-}
-
-/// The service, made or adopted ([`service_for`]); then, at once, the wait until it is steady
-/// (if `wait`) and the retirement of our revisions it does not run.
-async fn started(
-    c: &Clients,
-    owner: &Owner,
-    spec: &Spec,
-    (links, start, wait): (service::Links<'_>, &Start, bool),
-    tags: &Tags,
-) -> Result<service::Service> {
-    let cluster = links.cluster;
-    let svc = service_for(c, owner, spec, (links, start), tags).await?;
-    let waited = async {
-        match wait {
-            true => step(
-                format!("waiting for ECS service ({}) to be steady", svc.name),
-                service::wait_steady(&c.ecs, cluster, &svc.name, &svc.task_definition),
-            )
-            .await
-            .map(|_| ()),
-            false => Ok(()),
-        }
-    };
-    let retired = revisions::retire_unused(c, &owner.deployment, &svc);
-    tokio::join!(waited, retired).all_ok()?;
-    Ok(svc)
-}
-
-/// The baseline alarms first (deployment alarms may name them), then the service, started
-/// at its [`starting_count`] and told the set's alarm names; alarms whose service ended up
-/// under the other name ([`Deployment::service_names`]) are put again to watch it.
-async fn service_for(
-    c: &Clients,
-    owner: &Owner,
-    spec: &Spec,
-    (links, start): (service::Links<'_>, &Start),
-    tags: &Tags,
-) -> Result<service::Service> {
-    let d = &owner.deployment;
-    let watched = alarms::Watched {
-        cluster: links.cluster,
-        service: &spec.service_name,
-        target_group_arn: links.target_group_arn,
-    };
-    if spec.alarms {
-        let found = alarm::find_all(&c.cloudwatch, &alarms::names(d)).await?;
-        alarms::ensure(c, d, spec, watched, &found, tags).await?;
     }
-    let seeded = Spec {
-        desired_count: starting_count(
-            spec.auto_scaling.as_ref(),
-            spec.desired_count,
-            start.running,
-        ),
-        ..alarms::for_ecs(d, spec)
-    };
-    let svc = step(
-        format!("creating ECS service ({})", spec.service_name),
-        ensure_service(c, owner, &seeded, (links, start.fresh), tags),
-    )
-    .await?;
-    if spec.alarms && svc.name != spec.service_name {
-        let watched = alarms::Watched {
+
+    /// Scaling: the service's scalable target and policies, once it runs.
+    async fn scaling(&self, parts: &Parts, svc: &service::Service) -> Result<()> {
+        let place = scaling::Place {
+            cluster: &parts.cluster.name,
             service: &svc.name,
-            ..watched
+            target_group_arn: &parts.target_group.arn,
         };
-        alarms::ensure(c, d, spec, watched, &[], tags).await?;
+        let (d, tags) = (&self.owner.deployment, &self.tags);
+        scaling::ensure(self.c, d, self.spec, place, tags).await
     }
-    Ok(svc)
+
+    /// The set as built. The service an earlier attempt made, adopted, runs that attempt's
+    /// revision.
+    fn built(
+        &self,
+        parts: Parts,
+        svc: service::Service,
+        rule: listener_rule::ListenerRule,
+    ) -> Built {
+        let task_definition = task_definition::TaskDefinition {
+            arn: svc.task_definition.clone(),
+            ..parts.task_definition
+        };
+        Built {
+            rule,
+            execution_role: parts.execution_role,
+            task_role: parts.task_role,
+            task_definition,
+            target_group: parts.target_group,
+            security_group: parts.security_group,
+            cluster: parts.cluster,
+            service: svc,
+            log_group_name: self.owner.deployment.log_group(),
+            fresh: self.start.fresh,
+        }
+    }
 }
