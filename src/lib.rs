@@ -28,6 +28,8 @@ pub mod cli;
 pub mod continuation;
 pub mod default_server;
 pub mod error;
+#[cfg(test)]
+mod fake_aws;
 pub mod handler;
 pub mod naming;
 pub mod plan;

@@ -8,7 +8,6 @@ use crate::aws::Clients;
 use crate::naming::{reserved_prefix, Deployment, Tags};
 use crate::resources::{role, task_definition};
 use crate::spec::Spec;
-use aws_sdk_ecs::types::TaskDefinition as Revision;
 
 /// Where the live resources, and the revision the service runs, differ from the properties
 /// in `path`.
@@ -108,7 +107,7 @@ fn drift(d: &Deployment, spec: &Spec, inv: &crate::plan::Inventory) -> Vec<Strin
 /// Where the revision the service runs differs from the properties: every setting prod-e
 /// registers ([`task_definition::SETTINGS`]), flattened from the spec's revision and from the
 /// live one.
-fn task_drift(spec: &Spec, live: &Revision) -> Vec<String> {
+fn task_drift(spec: &Spec, live: &task_definition::Revision) -> Vec<String> {
     let links = task_definition::Links {
         execution_role_arn: "",
         task_role_arn: "",

@@ -198,3 +198,6 @@ where
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests;

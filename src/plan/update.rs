@@ -394,3 +394,6 @@ fn require<T: Tagged>(d: &Deployment, found: Option<T>, name: impl Fn() -> Strin
         name: name(),
     })
 }
+
+#[cfg(test)]
+mod tests;

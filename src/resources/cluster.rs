@@ -12,7 +12,7 @@ use crate::error::{is_cluster_not_ready, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{poll_until, retry, CAPACITY_PROVIDERS_SHOWN, CLUSTER_NOT_READY};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 /// An ECS cluster as found or created.
 pub struct Cluster {
     /// Its name.

@@ -6,7 +6,7 @@ use super::{gone, required, Tagged};
 use crate::error::{Error, Result};
 use crate::naming::Tags;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 /// A log group as found.
 pub struct LogGroup {
     /// Its name.

@@ -14,7 +14,7 @@ use crate::spec::egress::Rule;
 pub use super::egress::{allow_out, revoke_out, Egress};
 use crate::wait::wait;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 /// A security group as found or created.
 pub struct SecurityGroup {
     /// Its id.

@@ -28,7 +28,7 @@ macro_rules! with_health_check {
     };
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 /// A target group as found or created.
 pub struct TargetGroup {
     /// Its name.

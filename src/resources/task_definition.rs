@@ -2,7 +2,8 @@
 //! roles (its settings, expand beside flatten: [`settings`]).
 
 use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
-use aws_sdk_ecs::types::TaskDefinition as Revision;
+/// A task definition revision as ECS describes it.
+pub use aws_sdk_ecs::types::TaskDefinition as Revision;
 use aws_sdk_ecs::Client;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 use aws_sdk_resourcegroupstagging::Client as TaggingClient;

@@ -123,7 +123,7 @@ pub const CONTAINER_FIELDS: [Field; 5] = [
 ];
 
 /// The target group's health check, as ModifyTargetGroup takes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TargetHealthCheck {
     /// The path checked.
     pub path: String,

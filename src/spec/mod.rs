@@ -22,6 +22,7 @@ pub mod scaling;
 pub mod schema;
 #[cfg(test)]
 mod tests;
+mod typed;
 
 use std::collections::BTreeMap;
 
@@ -34,9 +35,10 @@ pub use diff::Diff;
 pub use locator::Locator;
 use object::Object;
 pub use problem::{Invalid, Problem};
-use reader::{FromProperty, Reader};
+use reader::Reader;
 use routing::{HttpHeader, QueryStringValue, Routing};
 use schema::{Default, Property, ALIASES, CLOUDFORMATION_PROPERTIES};
+use typed::FromProperty;
 
 /// Declares the [`Spec`] struct from one line per property, `field: Type = CONST` (`CONST` its
 /// [`schema`] entry), and with it [`read`] (each field read as its type says:

@@ -90,7 +90,7 @@ pub const EXEC_POLICY: &str = concat!(
     r#""ssmmessages:OpenControlChannel","ssmmessages:OpenDataChannel"],"Resource":"*"}]}"#
 );
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 /// An IAM role as found or created.
 pub struct Role {
     /// Its name.

@@ -1,7 +1,8 @@
 //! The one table of `Custom::ProdEService` Properties: name, type, default, what a change does
-//! and one line of documentation each (their order and Rust fields: [`super::Spec`]). The parser ([`super::Spec::parse`]), the unknown-name
-//! check, the update diff and its effects, `prod-e plan`, the README's property table and the
-//! JSON Schema ([`super::documents`]) all come from it.
+//! and one line of documentation each (their order and Rust fields: [`super::Spec`]). The
+//! parser ([`super::Spec::parse`]), the unknown-name check, the update diff and its effects,
+//! `prod-e plan`, the README's property table and the JSON Schema ([`super::documents`]) all
+//! come from it.
 
 mod network;
 mod service;

@@ -1,0 +1,133 @@
+//! Delete's order: [`delete_found`] of a whole set against an in-memory AWS
+//! ([`crate::fake_aws`]) goes rank by rank ([`crate::plan::PARTS`]), the target group after the
+//! rule that forwarded to it, and writes nothing but removals.
+
+use serde_json::json;
+
+use super::delete_found;
+use crate::fake_aws::FakeAws;
+use crate::naming::{Tags, OWNER_TAG};
+use crate::plan::{Inventory, Owner, Part};
+use crate::resources::scaling::ScalableTarget;
+use crate::resources::target_group::TargetGroup;
+use crate::resources::task_definition::TaskDefinition;
+use crate::resources::{cluster, listener_rule, log_group, role, security_group, service};
+use crate::spec::Locator;
+
+/// Every part of a set, each carrying `tags`.
+fn whole_set(tags: &Tags) -> Inventory {
+    let role = |name: &str| role::Role {
+        name: name.into(),
+        tags: tags.clone(),
+        ..Default::default()
+    };
+    Inventory {
+        execution_role: Some(role("exec")),
+        task_role: Some(role("task")),
+        security_group: Some(security_group::SecurityGroup {
+            id: "sg-1".into(),
+            tags: tags.clone(),
+            ..Default::default()
+        }),
+        log_group: Some(log_group::LogGroup {
+            name: "/ecs/set".into(),
+            tags: tags.clone(),
+            ..Default::default()
+        }),
+        cluster: Some(cluster::Cluster {
+            name: "prod-e-cluster".into(),
+            tags: tags.clone(),
+            ..Default::default()
+        }),
+        task_definitions: vec![TaskDefinition {
+            arn: "arn:aws:ecs:us-east-1:1:task-definition/prod-e-task:1".into(),
+            tags: tags.clone(),
+        }],
+        target_group: Some(TargetGroup {
+            arn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/tg/1".into(),
+            tags: tags.clone(),
+            ..Default::default()
+        }),
+        listener_rule: Some(listener_rule::ListenerRule {
+            arn: "arn:aws:elasticloadbalancing:us-east-1:1:listener-rule/app/alb/1/2/3".into(),
+            tags: tags.clone(),
+            ..Default::default()
+        }),
+        service: Some(service::Service {
+            name: "prod-e-service".into(),
+            status: "ACTIVE".into(),
+            tags: tags.clone(),
+            ..Default::default()
+        }),
+        scalable_target: Some(ScalableTarget {
+            resource_id: "service/prod-e-cluster/prod-e-service".into(),
+            arn: "arn:aws:application-autoscaling:us-east-1:1:scalable-target/1".into(),
+            min_capacity: 1,
+            max_capacity: 4,
+            tags: tags.clone(),
+        }),
+        alarms: Vec::new(),
+    }
+}
+
+/// The part an action of Delete removes; a write that removes nothing is a failure.
+fn part_of(action: &str) -> Part {
+    match action {
+        "DeregisterScalableTarget" | "DeleteScalingPolicy" => Part::ScalableTarget,
+        "UpdateService" | "DeleteService" => Part::Service,
+        "DeleteRule" => Part::ListenerRule,
+        "DeleteTargetGroup" => Part::TargetGroup,
+        "DeregisterTaskDefinition" | "UntagResource" => Part::TaskDefinition,
+        "DeleteRole" | "DeleteRolePolicy" | "DetachRolePolicy" => Part::TaskRole,
+        "DeleteCluster" => Part::Cluster,
+        "DeleteSecurityGroup" => Part::SecurityGroup,
+        "DeleteLogGroup" => Part::LogGroup,
+        other => panic!("Delete wrote {other}"),
+    }
+}
+
+#[tokio::test]
+async fn delete_goes_rank_by_rank_and_writes_only_removals() {
+    let owner = Owner::new(
+        "arn:aws:cloudformation:us-east-1:1:stack/s/1",
+        "Svc",
+        "0a1b2c3d",
+    );
+    let d = &owner.deployment;
+    let tags = owner.tags(&Tags::new());
+    // The revision's tags, as ECS reads them back: ours.
+    let ours = json!({"tags": [{"key": OWNER_TAG, "value": d.physical_id()}]});
+    let aws = FakeAws::new(vec![("ListTagsForResource", ours.to_string())]);
+    let at = Locator {
+        cluster_name: "prod-e-cluster".into(),
+        service_name: "prod-e-service".into(),
+        task_family: "prod-e-task".into(),
+        listener_arn: None,
+        vpc_id: None,
+        load_balancer_security_group_id: None,
+    };
+    let found = whole_set(&tags);
+    delete_found(&aws.clients(), d, &at, found)
+        .await
+        .expect("deleted");
+    let writes = aws.writes();
+    let ranks: Vec<u8> = writes
+        .iter()
+        .map(|w| part_of(w).info().deletion_rank)
+        .collect();
+    assert!(ranks.is_sorted(), "out of rank order: {writes:?}");
+    let at = |action: &str| writes.iter().position(|w| w == action);
+    assert!(at("DeleteRule") < at("DeleteTargetGroup"), "{writes:?}");
+    for removed in [
+        "DeregisterScalableTarget",
+        "DeleteService",
+        "DeleteRule",
+        "DeregisterTaskDefinition",
+        "DeleteRole",
+        "DeleteCluster",
+        "DeleteSecurityGroup",
+        "DeleteLogGroup",
+    ] {
+        assert!(at(removed).is_some(), "{removed} missing: {writes:?}");
+    }
+}

@@ -1,0 +1,113 @@
+//! The Rust type of each [`super::Spec`] field, read from the Properties as its property's
+//! [`Kind`] says: what lets `spec!` declare a field and its reading in one line.
+
+use std::collections::BTreeMap;
+
+use super::object::Object;
+use super::reader::Reader;
+use super::routing::{HttpHeader, QueryStringValue};
+use super::schema::{Kind, Property};
+
+/// A property's Rust type ([`super::Spec`]'s fields), read from the Properties as the
+/// property's [`Kind`] says.
+pub trait FromProperty: Sized {
+    /// The value of `p` (its default if not set); a bad one is recorded in `r`.
+    fn read(r: &mut Reader, p: &Property) -> Self;
+}
+
+impl FromProperty for String {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        r.text(p)
+    }
+}
+
+impl FromProperty for Option<String> {
+    /// A policy document, or a text property that may be left unset.
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        match p.kind {
+            Kind::PolicyDocument => r.policy_document(p),
+            _ => Some(r.text(p)).filter(|t| !t.is_empty()),
+        }
+    }
+}
+
+impl FromProperty for bool {
+    /// `true`/`false`; a text property (a switch with one allowed value) is on when given.
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        match p.kind {
+            Kind::Text { .. } => !r.text(p).is_empty(),
+            _ => r.boolean(p),
+        }
+    }
+}
+
+impl FromProperty for u32 {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        u32::try_from(r.integer(p)).unwrap_or_default()
+    }
+}
+
+impl FromProperty for u16 {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        u16::try_from(r.integer(p)).unwrap_or_default()
+    }
+}
+
+impl FromProperty for i32 {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        i32::try_from(r.integer(p)).unwrap_or_default()
+    }
+}
+
+impl FromProperty for Option<u32> {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        r.optional_integer(p).and_then(|n| u32::try_from(n).ok())
+    }
+}
+
+impl FromProperty for Vec<String> {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        match p.kind {
+            Kind::Subnets => r.subnets(p),
+            Kind::Values { .. } => r.values(p),
+            _ => r.strings(p),
+        }
+    }
+}
+
+impl FromProperty for BTreeMap<String, String> {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        r.map(p)
+    }
+}
+
+impl FromProperty for Option<Object> {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        r.object(p)
+    }
+}
+
+impl FromProperty for Object {
+    /// An object property whose fields all have defaults ([`Default::Fields`]).
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        r.object(p).unwrap_or_default()
+    }
+}
+
+impl FromProperty for Vec<Object> {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        r.objects(p)
+    }
+}
+
+impl FromProperty for Option<HttpHeader> {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        r.http_header(p)
+    }
+}
+
+impl FromProperty for Vec<QueryStringValue> {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        r.query_string(p)
+    }
+}
