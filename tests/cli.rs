@@ -99,7 +99,7 @@ pub(crate) async fn deployed(name: &str) -> (Harness, Stack, Value, String) {
     (h, stack, props, id)
 }
 
-fn write_properties(props: &Value) -> String {
+pub(crate) fn write_properties(props: &Value) -> String {
     let path = std::env::temp_dir().join(format!("prod-e-props-{}.json", unique()));
     std::fs::write(&path, props.to_string()).expect("write properties");
     path.display().to_string()

@@ -11,6 +11,7 @@ mod cli;
 mod create;
 mod delete;
 mod deployment;
+mod drift;
 mod emulator;
 mod events;
 mod forged;

@@ -6,8 +6,12 @@
 use super::{exit, read_properties, Failure};
 use crate::aws::Clients;
 use crate::naming::{reserved_prefix, Deployment, Tags};
+use crate::plan::Inventory;
 use crate::resources::{role, task_definition};
+use crate::spec::routing::{QueryStringValue, Routing};
 use crate::spec::Spec;
+
+mod reads;
 
 /// Where the live resources, and the revision the service runs, differ from the properties
 /// in `path`.
@@ -15,27 +19,68 @@ pub(super) async fn drifted(
     c: &Clients,
     d: &Deployment,
     path: &std::path::Path,
-    inv: &crate::plan::Inventory,
+    inv: &Inventory,
 ) -> Result<Vec<String>, Failure> {
     let spec = Spec::parse(&read_properties(path)?).map_err(|e| Failure {
         code: exit::INVALID,
         message: e.to_string(),
     })?;
-    let mut problems = drift(d, &spec, inv);
+    Ok(differences(compared(c, d, &spec, inv).await?))
+}
+
+/// (property, live value if it was found, the properties' value) of every property that is a
+/// setting of an AWS resource of the set: all but [`NOT_COMPARED`].
+async fn compared(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    inv: &Inventory,
+) -> Result<Vec<Pair>, Failure> {
+    let mut pairs = drift(d, spec, inv);
     if let Some(svc) = &inv.service {
         if let Some(live) = task_definition::describe(&c.ecs, &svc.task_definition).await? {
-            problems.extend(task_drift(&spec, &live));
+            pairs.extend(task_drift(spec, &live));
         }
     }
     if let Some(r) = &inv.task_role {
-        problems.extend(role_drift(c, &spec, r).await?);
+        pairs.extend(role_drift(c, spec, r).await?);
     }
-    Ok(problems)
+    pairs.extend(reads::pairs(c, d, spec, inv).await?);
+    Ok(pairs)
 }
+
+/// The properties `prod-e status` does not compare, and why: they are no setting of an AWS
+/// resource, or they say where the set is (another value finds another set, or none, and
+/// `status` shows its parts missing).
+pub const NOT_COMPARED: [(&str, &str); 7] = [
+    ("VpcId", "where the set is"),
+    ("ListenerArn", "where the set is"),
+    ("ClusterName", "where the set is"),
+    ("ServiceName", "where the set is"),
+    ("AllowSingleAz", "a check before Create and Update"),
+    ("ShadowedRuleArns", "a consent to shadow other rules"),
+    ("WaitForSteadyState", "how an operation waits"),
+];
+
+/// [`NOT_COMPARED`] for people (one line) and as JSON (property → why).
+pub(super) fn not_compared() -> (String, serde_json::Value) {
+    let names = NOT_COMPARED.map(|(name, _)| name).join(", ");
+    let line = format!(
+        "properties compared with AWS: all but {names} (where the set is, or no AWS setting)\n"
+    );
+    let reasons: serde_json::Map<_, _> = NOT_COMPARED
+        .iter()
+        .map(|(name, why)| (name.to_string(), serde_json::json!(why)))
+        .collect();
+    (line, reasons.into())
+}
+
+/// (property, live value if found, the properties' value).
+type Pair = (&'static str, Option<String>, String);
 
 /// Where the task role's grants differ from the properties, and whether it lacks a boundary
 /// (a role made before boundaries gets one at its next grant).
-async fn role_drift(c: &Clients, spec: &Spec, r: &role::Role) -> Result<Vec<String>, Failure> {
+async fn role_drift(c: &Clients, spec: &Spec, r: &role::Role) -> Result<Vec<Pair>, Failure> {
     let mut attached = role::attached_policies(&c.iam, &r.name).await?;
     attached.sort();
     let mut want = spec.task_role_policy_arns.clone();
@@ -45,23 +90,29 @@ async fn role_drift(c: &Clients, spec: &Spec, r: &role::Role) -> Result<Vec<Stri
         let parsed = d.and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok());
         parsed.map_or("none".to_string(), |v| v.to_string())
     };
-    let pairs = [
-        ("TaskRolePolicyArns", attached.join(","), want.join(",")),
+    // A role made before boundaries gets one at its next grant.
+    let boundary = r.boundary.as_ref().map_or("none", |_| "set");
+    Ok(vec![
+        (
+            "TaskRolePolicyArns",
+            Some(attached.join(",")),
+            want.join(","),
+        ),
         (
             "TaskRolePolicy",
-            compact(document),
+            Some(compact(document)),
             compact(spec.task_role_policy.clone()),
         ),
-    ];
-    let mut problems = differences(pairs);
-    if r.boundary.is_none() {
-        problems.push(format!("task role {} has no permissions boundary", r.name));
-    }
-    Ok(problems)
+        (
+            "task role's permissions boundary",
+            Some(boundary.into()),
+            "set".into(),
+        ),
+    ])
 }
 
-/// Where the live resources differ from the properties.
-fn drift(d: &Deployment, spec: &Spec, inv: &crate::plan::Inventory) -> Vec<String> {
+/// The pairs of the resources the inventory holds as read.
+fn drift(d: &Deployment, spec: &Spec, inv: &Inventory) -> Vec<Pair> {
     let mut pairs = service_drift(spec, inv);
     pairs.extend(network_drift(spec, inv));
     pairs.extend(scaling_drift(d, spec, inv));
@@ -69,12 +120,7 @@ fn drift(d: &Deployment, spec: &Spec, inv: &crate::plan::Inventory) -> Vec<Strin
         let live = inv.listener_rule.as_ref().map(|r| r.priority.clone());
         pairs.push(("RulePriority", live, priority.to_string()));
     }
-    let routing = inv.listener_rule.as_ref().map(|r| r.routing.to_string());
-    pairs.push((
-        "listener rule conditions",
-        routing,
-        spec.routing().to_string(),
-    ));
+    pairs.extend(routing_drift(spec, inv));
     let check = inv
         .target_group
         .as_ref()
@@ -96,31 +142,59 @@ fn drift(d: &Deployment, spec: &Spec, inv: &crate::plan::Inventory) -> Vec<Strin
     let want = spec.load_balancer_security_group_id.clone();
     pairs.push(("LoadBalancerSecurityGroupId", sources, want));
     pairs
-        .into_iter()
-        .filter_map(|(what, live, want)| {
-            let live = live.filter(|l| *l != want)?;
-            Some(format!("{what} is {live}, the properties say {want}"))
+}
+
+/// The rule's conditions, one property each.
+fn routing_drift(spec: &Spec, inv: &Inventory) -> Vec<Pair> {
+    let live = inv.listener_rule.as_ref().map(|r| &r.routing);
+    let want = spec.routing();
+    let header = |r: &Routing| {
+        let h = r.http_header.as_ref();
+        h.map_or("none".into(), |h| {
+            format!("{}={}", h.http_header_name, h.values.join(","))
         })
-        .collect()
+    };
+    let query = |r: &Routing| {
+        let pair =
+            |q: &QueryStringValue| format!("{}={}", q.key.as_deref().unwrap_or("*"), q.value);
+        r.query_string
+            .iter()
+            .map(pair)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    vec![
+        (
+            "PathPatterns",
+            live.map(|r| r.path_patterns.join(",")),
+            want.path_patterns.join(","),
+        ),
+        (
+            "HostHeaders",
+            live.map(|r| r.host_headers.join(",")),
+            want.host_headers.join(","),
+        ),
+        ("HttpHeader", live.map(header), header(&want)),
+        ("QueryString", live.map(query), query(&want)),
+    ]
 }
 
 /// Where the revision the service runs differs from the properties: every setting prod-e
 /// registers ([`task_definition::SETTINGS`]), flattened from the spec's revision and from the
 /// live one.
-fn task_drift(spec: &Spec, live: &task_definition::Revision) -> Vec<String> {
+fn task_drift(spec: &Spec, live: &task_definition::Revision) -> Vec<Pair> {
     let links = task_definition::Links {
         execution_role_arn: "",
         task_role_arn: "",
         log_group: "",
     };
-    let Ok(want) = task_definition::expand(spec, links, "") else {
-        return vec!["the properties make no task definition".into()];
-    };
+    let want = task_definition::expand(spec, links, "")
+        .unwrap_or_else(|_| task_definition::Revision::builder().build());
     let pairs = task_definition::SETTINGS.iter().map(|s| {
         let (live, want) = ((s.flatten)(live), (s.flatten)(&want));
-        (s.property, shorter(live), shorter(want))
+        (s.property, Some(shorter(live)), shorter(want))
     });
-    differences(pairs)
+    pairs.collect()
 }
 
 /// A value for a line of drift: at most 80 characters (the default server's command is long).
@@ -131,12 +205,14 @@ fn shorter(value: String) -> String {
     }
 }
 
-/// "X is live, the properties say want", for each (X, live, want) that differ.
-fn differences<'a>(pairs: impl IntoIterator<Item = (&'a str, String, String)>) -> Vec<String> {
+/// "X is live, the properties say want", for each (X, live, want) found that differ.
+fn differences(pairs: Vec<Pair>) -> Vec<String> {
     pairs
         .into_iter()
-        .filter(|(_, live, want)| live != want)
-        .map(|(what, live, want)| format!("{what} is {live}, the properties say {want}"))
+        .filter_map(|(what, live, want)| {
+            let live = live.filter(|l| *l != want)?;
+            Some(format!("{what} is {live}, the properties say {want}"))
+        })
         .collect()
 }
 
@@ -144,21 +220,13 @@ fn differences<'a>(pairs: impl IntoIterator<Item = (&'a str, String, String)>) -
 fn scaling_drift(
     d: &Deployment,
     spec: &Spec,
-    inv: &crate::plan::Inventory,
+    inv: &Inventory,
 ) -> Vec<(&'static str, Option<String>, String)> {
-    let live = inv.scalable_target.as_ref().filter(|t| d.owns(&t.tags));
-    let bounds = live.map_or("off".into(), |t| {
-        format!("{}–{}", t.min_capacity, t.max_capacity)
-    });
-    let want = spec.auto_scaling.as_ref().map_or("off".into(), |o| {
-        let (min, max) = crate::spec::scaling::bounds(o);
-        format!("{min}–{max}")
-    });
-    let alarms = inv.alarms.iter().filter(|a| d.owns(&a.tags)).count();
-    let want_alarms = if spec.alarms {
-        crate::spec::alarms::KINDS.len()
-    } else {
-        0
+    let kinds = crate::spec::alarms::KINDS.len();
+    let alarms = match inv.alarms.iter().filter(|a| d.owns(&a.tags)).count() {
+        0 => "false".to_string(),
+        n if n == kinds => "true".to_string(),
+        n => format!("{n} of the {kinds} baseline alarms"),
     };
     let rolling = inv.service.as_ref().and_then(|s| s.rolling.as_ref());
     let deployment_alarms = crate::spec::alarms::resolved(&spec.deployment_alarms, |k| d.alarm(k));
@@ -168,20 +236,12 @@ fn scaling_drift(
             rolling.map(|r| r.alarms.join(",")),
             deployment_alarms.join(","),
         ),
-        ("AutoScaling bounds", Some(bounds), want),
-        (
-            "baseline alarms",
-            Some(alarms.to_string()),
-            want_alarms.to_string(),
-        ),
+        ("Alarms", Some(alarms), spec.alarms.to_string()),
     ]
 }
 
 /// (property, live value if the service exists, the properties' value) of the service.
-fn service_drift(
-    spec: &Spec,
-    inv: &crate::plan::Inventory,
-) -> Vec<(&'static str, Option<String>, String)> {
+fn service_drift(spec: &Spec, inv: &Inventory) -> Vec<(&'static str, Option<String>, String)> {
     let svc = inv.service.as_ref();
     let grace = svc.and_then(|s| s.health_check_grace_period_seconds);
     let rolling = svc.and_then(|s| s.rolling.as_ref());
@@ -237,10 +297,7 @@ fn service_drift(
 
 /// (property, live value if the service exists, the properties' value) of the service's
 /// network and of the tags on it (the user's: neither `aws:` nor prod-e's own).
-fn network_drift(
-    spec: &Spec,
-    inv: &crate::plan::Inventory,
-) -> Vec<(&'static str, Option<String>, String)> {
+fn network_drift(spec: &Spec, inv: &Inventory) -> Vec<(&'static str, Option<String>, String)> {
     let svc = inv.service.as_ref();
     let own = inv.security_group.as_ref().map(|g| g.id.as_str());
     let listed = |mut items: Vec<String>| {
@@ -280,3 +337,6 @@ fn network_drift(
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests;

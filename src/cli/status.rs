@@ -62,6 +62,9 @@ impl Status {
         }
         if let Some(path) = &self.properties {
             problems.extend(super::drift::drifted(c, &d, path, &inv).await?);
+            let (line, reasons) = super::drift::not_compared();
+            text.push_str(&line);
+            details["not_compared"] = reasons;
         }
         for p in &problems {
             text.push_str(&format!("! {p}\n"));

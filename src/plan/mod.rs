@@ -8,6 +8,8 @@ mod commit;
 mod create;
 mod delete;
 mod effects;
+#[cfg(test)]
+mod fixture;
 mod inventory;
 mod network;
 mod replace;
@@ -22,6 +24,8 @@ mod watch;
 pub use create::{create, removes_what_it_made, CreateFailed};
 pub use delete::{delete, delete_found};
 pub use effects::effects;
+#[cfg(test)]
+pub use fixture::whole_set;
 pub use inventory::{inventory, Inventory, Part, PartInfo, PARTS};
 pub use replace::{replace, restore};
 pub use update::update;

@@ -153,7 +153,7 @@ pub async fn set_deregistration_delay(
         .target_group_arn(&group.arn)
         .attributes(
             TargetGroupAttribute::builder()
-                .key("deregistration_delay.timeout_seconds")
+                .key(DEREGISTRATION_DELAY)
                 .value(seconds.to_string())
                 .build(),
         )
@@ -168,6 +168,26 @@ pub async fn set_deregistration_delay(
             Error::aws(doing, e)
         })
 }
+
+/// The group's `deregistration_delay.timeout_seconds` (`None` if ELBv2 lists none), with one
+/// DescribeTargetGroupAttributes.
+pub async fn deregistration_delay(elb: &Client, arn: &str) -> Result<Option<String>> {
+    let out = elb
+        .describe_target_group_attributes()
+        .target_group_arn(arn)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("reading attributes of target group ({arn})"), e))?;
+    let delay = out
+        .attributes()
+        .iter()
+        .find(|a| a.key() == Some(DEREGISTRATION_DELAY))
+        .and_then(|a| a.value());
+    Ok(delay.map(str::to_string))
+}
+
+/// The attribute that holds the deregistration delay, seconds (ELBv2 `TargetGroupAttribute`).
+const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
 
 /// The `TargetGroup` dimension of CloudWatch's `AWS/ApplicationELB` metrics, and the target
 /// group half of an ALBRequestCountPerTarget ResourceLabel: the ARN's part from `targetgroup/`

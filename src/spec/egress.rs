@@ -98,6 +98,22 @@ pub struct Rule {
     pub destination: Destination,
 }
 
+impl std::fmt::Display for Rule {
+    /// `tcp 443-443 to 0.0.0.0/0`, `-1 to 10.0.0.0/16` (all traffic has no ports).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let to = match &self.destination {
+            Destination::Cidr(d)
+            | Destination::Ipv6(d)
+            | Destination::PrefixList(d)
+            | Destination::Group(d) => d,
+        };
+        match self.ip_protocol.as_str() {
+            "-1" => write!(f, "-1 to {to}"),
+            p => write!(f, "{p} {}-{} to {to}", self.from_port, self.to_port),
+        }
+    }
+}
+
 impl Rule {
     /// EC2's default outbound rule: all traffic to `0.0.0.0/0`.
     pub fn all_traffic() -> Self {

@@ -7,68 +7,8 @@ use serde_json::json;
 use super::delete_found;
 use crate::fake_aws::FakeAws;
 use crate::naming::{Tags, OWNER_TAG};
-use crate::plan::{Inventory, Owner, Part};
-use crate::resources::scaling::ScalableTarget;
-use crate::resources::target_group::TargetGroup;
-use crate::resources::task_definition::TaskDefinition;
-use crate::resources::{cluster, listener_rule, log_group, role, security_group, service};
+use crate::plan::{whole_set, Owner, Part};
 use crate::spec::Locator;
-
-/// Every part of a set, each carrying `tags`.
-fn whole_set(tags: &Tags) -> Inventory {
-    let role = |name: &str| role::Role {
-        name: name.into(),
-        tags: tags.clone(),
-        ..Default::default()
-    };
-    Inventory {
-        execution_role: Some(role("exec")),
-        task_role: Some(role("task")),
-        security_group: Some(security_group::SecurityGroup {
-            id: "sg-1".into(),
-            tags: tags.clone(),
-            ..Default::default()
-        }),
-        log_group: Some(log_group::LogGroup {
-            name: "/ecs/set".into(),
-            tags: tags.clone(),
-            ..Default::default()
-        }),
-        cluster: Some(cluster::Cluster {
-            name: "prod-e-cluster".into(),
-            tags: tags.clone(),
-            ..Default::default()
-        }),
-        task_definitions: vec![TaskDefinition {
-            arn: "arn:aws:ecs:us-east-1:1:task-definition/prod-e-task:1".into(),
-            tags: tags.clone(),
-        }],
-        target_group: Some(TargetGroup {
-            arn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/tg/1".into(),
-            tags: tags.clone(),
-            ..Default::default()
-        }),
-        listener_rule: Some(listener_rule::ListenerRule {
-            arn: "arn:aws:elasticloadbalancing:us-east-1:1:listener-rule/app/alb/1/2/3".into(),
-            tags: tags.clone(),
-            ..Default::default()
-        }),
-        service: Some(service::Service {
-            name: "prod-e-service".into(),
-            status: "ACTIVE".into(),
-            tags: tags.clone(),
-            ..Default::default()
-        }),
-        scalable_target: Some(ScalableTarget {
-            resource_id: "service/prod-e-cluster/prod-e-service".into(),
-            arn: "arn:aws:application-autoscaling:us-east-1:1:scalable-target/1".into(),
-            min_capacity: 1,
-            max_capacity: 4,
-            tags: tags.clone(),
-        }),
-        alarms: Vec::new(),
-    }
-}
 
 /// The part an action of Delete removes; a write that removes nothing is a failure.
 fn part_of(action: &str) -> Part {

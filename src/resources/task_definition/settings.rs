@@ -43,6 +43,11 @@ use Expand::{Container, Task};
 /// Every property the task definition carries, expand beside flatten.
 pub const SETTINGS: &[Setting] = &[
     Setting {
+        property: "TaskFamily",
+        expand: Task(|s, t| t.family(&s.task_family)),
+        flatten: |td| text(td.family()),
+    },
+    Setting {
         property: "ContainerName",
         expand: Container(|s, c| Ok(c.name(&s.container_name))),
         flatten: |td| text(container(td).and_then(|c| c.name())),
@@ -206,7 +211,6 @@ pub fn expand(spec: &Spec, links: Links<'_>, region: &str) -> Result<Revision, B
         .options("awslogs-stream-prefix", "ecs")
         .build()?;
     let mut task = Revision::builder()
-        .family(&spec.task_family)
         .requires_compatibilities(Compatibility::Fargate)
         .network_mode(NetworkMode::Awsvpc)
         .execution_role_arn(links.execution_role_arn)

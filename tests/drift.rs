@@ -1,0 +1,149 @@
+//! `prod-e status --properties` reads back what people change by hand beyond the revision and
+//! the service: a scaling policy's target, a scheduled action, the target group's
+//! deregistration delay, the load balancer's outbound rule, an outbound rule of the tasks'
+//! group, and the execution role's KMS grant. Each is edited out of band; status names each.
+
+use aws_sdk_applicationautoscaling::types::{
+    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
+    TargetTrackingScalingPolicyConfiguration,
+};
+use aws_sdk_ec2::types::{IpPermission, IpRange};
+use prod_e::resources::role;
+use serde_json::json;
+
+use crate::cli::{prod_e, write_properties};
+use crate::support::{unique, Harness, Stack};
+
+const SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
+const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+#[tokio::test]
+async fn status_reports_drift_in_scaling_network_and_grants_edited_by_hand() {
+    let h = Harness::new().await;
+    let stack = Stack::new("drift");
+    let https = json!({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"});
+    let props = h.properties(json!({
+        "ClusterName": format!("drift-{}", unique()),
+        "AutoScaling": {"MinCapacity": 1, "MaxCapacity": 3, "CpuTarget": 60},
+        "ScheduledActions": [{"ScheduledActionName": "night",
+                              "Schedule": "cron(0 22 * * ? *)", "MaxCapacity": 1}],
+        "LoadBalancerEgress": "managed",
+        "Egress": [https],
+        "Secrets": {"DB_PASSWORD": SECRET},
+        "SecretsKmsKeyArn": KEY,
+    }));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let (id, d) = (out.physical_id(), stack.deployment(&props));
+    let resource_id = format!(
+        "service/{}/prod-e-service",
+        props["ClusterName"].as_str().unwrap()
+    );
+    // Auto scaling: the CPU target moved to 80, the night's action deleted.
+    let metric = PredefinedMetricSpecification::builder()
+        .predefined_metric_type(MetricType::EcsServiceAverageCpuUtilization)
+        .build()
+        .expect("metric");
+    let tracking = TargetTrackingScalingPolicyConfiguration::builder()
+        .target_value(80.0)
+        .predefined_metric_specification(metric)
+        .build()
+        .expect("tracking");
+    let scaling = &h.clients.scaling;
+    scaling
+        .put_scaling_policy()
+        .policy_name(d.scaling_policy("cpu"))
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(&resource_id)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .policy_type(PolicyType::TargetTrackingScaling)
+        .target_tracking_scaling_policy_configuration(tracking)
+        .send()
+        .await
+        .expect("a policy changed by hand");
+    scaling
+        .delete_scheduled_action()
+        .scheduled_action_name(d.scheduled_action("night"))
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(&resource_id)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .send()
+        .await
+        .expect("a scheduled action deleted by hand");
+    // The target group's deregistration delay.
+    let delay = aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute::builder()
+        .key("deregistration_delay.timeout_seconds")
+        .value("120")
+        .build();
+    h.clients
+        .elb
+        .modify_target_group_attributes()
+        .target_group_arn(out.data("TargetGroupArn"))
+        .attributes(delay)
+        .send()
+        .await
+        .expect("a delay changed by hand");
+    // The load balancer's outbound rule to the tasks removed; a way out added to the tasks.
+    let tasks = out.data("SecurityGroupId");
+    let made = prod_e::resources::security_group_rule::find_made(
+        &h.clients.ec2,
+        &h.network.alb_security_group_id,
+        &tasks,
+    );
+    let made: Vec<String> = made
+        .await
+        .expect("the rule")
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(made.len(), 1, "{made:?}");
+    h.clients
+        .ec2
+        .revoke_security_group_egress()
+        .group_id(&h.network.alb_security_group_id)
+        .set_security_group_rule_ids(Some(made))
+        .send()
+        .await
+        .expect("the load balancer's rule revoked by hand");
+    let postgres = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(5432)
+        .to_port(5432)
+        .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/16").build())
+        .build();
+    h.clients
+        .ec2
+        .authorize_security_group_egress()
+        .group_id(&tasks)
+        .ip_permissions(postgres)
+        .send()
+        .await
+        .expect("a way out added by hand");
+    // The execution role's secrets policy without its KMS grant.
+    let grant = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": [SECRET]}]});
+    let exec = d.execution_role();
+    role::put_policy(
+        &h.clients.iam,
+        &exec,
+        role::SECRETS_POLICY_NAME,
+        &grant.to_string(),
+    )
+    .await
+    .expect("a grant changed by hand");
+    let path = write_properties(&props);
+    let (code, out, err) = prod_e(&["status", "--physical-id", &id, "--properties", &path]);
+    assert_eq!(code, 5, "{out}{err}");
+    for line in [
+        "! AutoScaling is 1–3, ECSServiceAverageCPUUtilization 80, the properties say 1–3, \
+         ECSServiceAverageCPUUtilization 60\n",
+        "! ScheduledActions is , the properties say night max 1\n",
+        "! DeregistrationDelaySeconds is 120, the properties say 30\n",
+        "! LoadBalancerEgress is none, the properties say managed\n",
+        "! Egress is tcp 443-443 to 0.0.0.0/0,tcp 5432-5432 to 10.0.0.0/16, the properties say \
+         tcp 443-443 to 0.0.0.0/0\n",
+        &format!("! SecretsKmsKeyArn is none, the properties say {KEY}\n"),
+    ] {
+        assert!(out.contains(line), "{line:?} not in:\n{out}");
+    }
+}
