@@ -53,7 +53,11 @@ macro_rules! spec {
     ) => {
         $(#[$outer])*
         pub struct Spec {
-            $( $(#[$attr])* pub $field: $ty, )*
+            $(
+                #[doc = concat!("The value of [`schema::", stringify!($property), "`].")]
+                $(#[$attr])*
+                pub $field: $ty,
+            )*
         }
 
         /// Every property, in the order of the README's table.
@@ -75,114 +79,80 @@ spec! {
     #[derive(Debug, Clone, PartialEq, Serialize)]
     #[serde(rename_all = "PascalCase")]
     pub struct Spec {
-        /// The `VpcId` property.
         vpc_id: String = VPC_ID,
-        /// The `SubnetIds` property.
         subnet_ids: Vec<String> = SUBNET_IDS,
-        /// The `ListenerArn` property.
         listener_arn: String = LISTENER_ARN,
-        /// The `LoadBalancerSecurityGroupId` property.
         load_balancer_security_group_id: String = LOAD_BALANCER_SECURITY_GROUP_ID,
-        /// The `LoadBalancerEgress` property: whether prod-e makes the load balancer's outbound
+        /// Whether prod-e makes the load balancer's outbound
         /// rule to the tasks.
         load_balancer_egress: bool = LOAD_BALANCER_EGRESS,
-        /// The `SecurityGroupIds` property: groups the tasks join beside prod-e's own.
+        /// Groups the tasks join beside prod-e's own.
         security_group_ids: Vec<String> = SECURITY_GROUP_IDS,
-        /// The `Egress` property: the tasks' group's outbound rules (empty: all traffic out).
+        /// The tasks' group's outbound rules (empty: all traffic out).
         egress: Vec<Object> = EGRESS,
-        /// The `ClusterName` property.
         cluster_name: String = CLUSTER_NAME,
-        /// The `ContainerInsights` property (`None`: the account's default, left as it is).
+        /// `None`: the account's default, left as it is.
         container_insights: Option<String> = CONTAINER_INSIGHTS,
-        /// The `ServiceName` property.
         service_name: String = SERVICE_NAME,
-        /// The `TaskFamily` property.
         task_family: String = TASK_FAMILY,
-        /// The `ContainerName` property.
         container_name: String = CONTAINER_NAME,
-        /// The `Image` property.
         image: String = IMAGE,
         /// The container's command, as in an ECS container definition (empty: see
         /// [`crate::default_server::command`]).
         command: Vec<String> = COMMAND,
         /// The container's entry point (empty: the image's own).
         entry_point: Vec<String> = ENTRY_POINT,
-        /// The `ContainerPort` property.
         container_port: u16 = CONTAINER_PORT,
         /// Fargate CPU units.
         cpu: u32 = CPU,
         /// Fargate memory, MiB.
         memory: u32 = MEMORY,
-        /// The `CpuArchitecture` property (`X86_64` or `ARM64`).
+        /// `X86_64` or `ARM64`.
         cpu_architecture: String = CPU_ARCHITECTURE,
-        /// The `EphemeralStorageGiB` property (`None`: Fargate's 20 GiB).
+        /// `None`: Fargate's 20 GiB.
         #[serde(rename = "EphemeralStorageGiB")]
         ephemeral_storage_gib: Option<u32> = EPHEMERAL_STORAGE_GIB,
-        /// The `ReadonlyRootFilesystem` property.
         readonly_root_filesystem: bool = READONLY_ROOT_FILESYSTEM,
-        /// The `StopTimeout` property, seconds.
+        /// Seconds.
         stop_timeout: u32 = STOP_TIMEOUT,
-        /// The `DesiredCount` property.
         desired_count: u32 = DESIRED_COUNT,
-        /// The `AutoScaling` property (`None`: off).
+        /// `None`: off.
         auto_scaling: Option<Object> = AUTO_SCALING,
-        /// The `ScheduledActions` property.
         scheduled_actions: Vec<Object> = SCHEDULED_ACTIONS,
-        /// The `AssignPublicIp` property.
         assign_public_ip: bool = ASSIGN_PUBLIC_IP,
-        /// The `AllowSingleAz` property.
         allow_single_az: bool = ALLOW_SINGLE_AZ,
-        /// The `HealthCheck` property (every field set: given or defaulted).
+        /// Every field set: given or defaulted.
         health_check: Object = HEALTH_CHECK,
-        /// The `HealthCheckGracePeriodSeconds` property.
         health_check_grace_period_seconds: u32 = HEALTH_CHECK_GRACE_PERIOD_SECONDS,
-        /// The `MinimumHealthyPercent` property.
         minimum_healthy_percent: u32 = MINIMUM_HEALTHY_PERCENT,
-        /// The `MaximumPercent` property.
         maximum_percent: u32 = MAXIMUM_PERCENT,
-        /// The `CircuitBreaker` property.
         circuit_breaker: bool = CIRCUIT_BREAKER,
-        /// The `DeploymentAlarms` property (a baseline alarm as `prod-e:<kind>`: [`alarms`]).
+        /// A baseline alarm as `prod-e:<kind>`: [`alarms`].
         deployment_alarms: Vec<String> = DEPLOYMENT_ALARMS,
-        /// The `Alarms` property.
         alarms: bool = ALARMS,
-        /// The `DeregistrationDelaySeconds` property.
         deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,
-        /// The `ContainerHealthCheck` property.
         container_health_check: Option<Object> = CONTAINER_HEALTH_CHECK,
-        /// The `EnableExecuteCommand` property.
         enable_execute_command: bool = ENABLE_EXECUTE_COMMAND,
-        /// The `CapacityProviderStrategy` property (empty: the FARGATE launch type).
+        /// Empty: the FARGATE launch type.
         capacity_provider_strategy: Vec<Object> = CAPACITY_PROVIDER_STRATEGY,
-        /// The `RulePriority` property (`None`: prod-e chooses a free one).
+        /// `None`: prod-e chooses a free one.
         rule_priority: Option<u32> = RULE_PRIORITY,
-        /// The `PathPatterns` property.
         path_patterns: Vec<String> = PATH_PATTERNS,
-        /// The `HostHeaders` property.
         host_headers: Vec<String> = HOST_HEADERS,
-        /// The `HttpHeader` property.
         http_header: Option<HttpHeader> = HTTP_HEADER,
-        /// The `QueryString` property.
         query_string: Vec<QueryStringValue> = QUERY_STRING,
-        /// The `ShadowedRuleArns` property.
         shadowed_rule_arns: Vec<String> = SHADOWED_RULE_ARNS,
-        /// The `LogRetentionDays` property.
         log_retention_days: i32 = LOG_RETENTION_DAYS,
-        /// The `Environment` property.
         environment: BTreeMap<String, String> = ENVIRONMENT,
-        /// The `Secrets` property: variable name → secret or parameter ARN.
+        /// Variable name → secret or parameter ARN.
         secrets: BTreeMap<String, String> = SECRETS,
-        /// The `SecretsKmsKeyArn` property (`""`: none).
+        /// `""`: none.
         secrets_kms_key_arn: String = SECRETS_KMS_KEY_ARN,
-        /// The `RepositoryCredentials` property.
         repository_credentials: Option<Object> = REPOSITORY_CREDENTIALS,
-        /// The `TaskRolePolicyArns` property.
         task_role_policy_arns: Vec<String> = TASK_ROLE_POLICY_ARNS,
-        /// The `TaskRolePolicy` property, as compact JSON (`None`: none).
+        /// As compact JSON (`None`: none).
         task_role_policy: Option<String> = TASK_ROLE_POLICY,
-        /// The `Tags` property.
         tags: Tags = TAGS,
-        /// The `WaitForSteadyState` property.
         wait_for_steady_state: bool = WAIT_FOR_STEADY_STATE,
     }
 }
