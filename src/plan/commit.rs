@@ -22,7 +22,7 @@ pub(super) async fn commit(c: &Clients, owner: &Owner, spec: &Spec, b: Built) ->
         owner.tags(&spec.tags),
         &spec.listener_arn,
     );
-    let (rule, tg) = (&b.rule, &b.target_group.arn);
+    let (rule, tg) = (&b.parts.rule, &b.parts.target_group.arn);
     let routing = spec.routing();
     let priority = spec
         .rule_priority
@@ -45,7 +45,7 @@ pub(super) async fn commit(c: &Clients, owner: &Owner, spec: &Spec, b: Built) ->
     step(
         format!(
             "routing rule at priority {priority} on listener ({listener}) to ({})",
-            b.target_group.name
+            b.parts.target_group.name
         ),
         route,
     )
@@ -65,7 +65,7 @@ async fn take_over(c: &Clients, owner: &Owner, spec: &Spec, b: &Built) -> Result
         return Ok(());
     }
     let (d, tags) = (&owner.deployment, owner.tags(&spec.tags));
-    let sg = &b.security_group;
+    let sg = &b.parts.security_group;
     let wanted = (
         i32::from(spec.container_port),
         spec.load_balancer_security_group_id.clone(),
@@ -76,9 +76,9 @@ async fn take_over(c: &Clients, owner: &Owner, spec: &Spec, b: &Built) -> Result
     let keep = network::wanted_egress(spec);
     network::narrow_egress(c, &spec.load_balancer_security_group_id, &sg.id, keep).await?;
     network::converge_egress(c, spec, sg, true).await?;
-    let (task, exec) = (&b.task_role, &b.execution_role);
+    let (task, exec) = (&b.parts.task_role, &b.parts.execution_role);
     roles::revoke((c, owner), &Diff::all_in_place(), (spec, spec), task, exec).await?;
-    let cluster = &b.cluster;
+    let cluster = &b.parts.cluster;
     if !d.owns(&cluster.tags) {
         step(
             format!("handing ECS cluster ({}) over", cluster.name),

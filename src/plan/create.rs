@@ -5,7 +5,7 @@
 
 use super::adopt::{cluster_for, ensure_service, security_group_for};
 use super::commit::commit;
-use super::set::{Built, Start};
+use super::set::{Built, Parts, Start};
 use super::traffic::{traffic, without_strays};
 use super::watch::{still_awaited, Awaited};
 use super::{alarms, revisions, scaling};
@@ -15,9 +15,7 @@ use crate::error::{AllOk, Error, Result};
 use crate::naming::Tags;
 use crate::preflight;
 use crate::progress::step;
-use crate::resources::{
-    alarm, cluster, listener_rule, role, security_group, service, target_group, task_definition,
-};
+use crate::resources::{alarm, listener_rule, service, task_definition};
 use crate::spec::scaling::starting_count;
 use crate::spec::{Locator, Spec};
 
@@ -116,17 +114,6 @@ struct Building<'a> {
     wait: bool,
     /// The set's tags (the ownership tags and `Tags`).
     tags: Tags,
-}
-
-/// The set's resources but the service, as the build stage made them.
-struct Parts {
-    execution_role: role::Role,
-    task_role: role::Role,
-    task_definition: task_definition::TaskDefinition,
-    target_group: target_group::TargetGroup,
-    rule: listener_rule::ListenerRule,
-    security_group: security_group::SecurityGroup,
-    cluster: cluster::Cluster,
 }
 
 /// Builds a set in stages, build → service → wait → scaling: every resource but the service
@@ -304,13 +291,11 @@ impl Building<'_> {
             ..parts.task_definition
         };
         Built {
-            rule,
-            execution_role: parts.execution_role,
-            task_role: parts.task_role,
-            task_definition,
-            target_group: parts.target_group,
-            security_group: parts.security_group,
-            cluster: parts.cluster,
+            parts: Parts {
+                rule,
+                task_definition,
+                ..parts
+            },
             service: svc,
             log_group_name: self.owner.deployment.log_group(),
             fresh: self.start.fresh,

@@ -1,5 +1,6 @@
-//! What building a set starts from ([`Start`]) and what it leaves ([`Built`]): shared by
-//! Create's stages (`create`, `traffic`) and the routing that ends them (`commit`).
+//! What building a set starts from ([`Start`]), its resources ([`Parts`]) and what it leaves
+//! ([`Built`]): shared by Create's stages (`create`, `traffic`), the routing that ends them
+//! (`commit`) and Update (which requires the parts it changes).
 
 use super::{Heir, Outputs};
 use crate::naming::Deployment;
@@ -36,19 +37,27 @@ impl Start {
     }
 }
 
-/// A set built but not yet receiving traffic.
-pub(super) struct Built {
+/// The resources of a whole set but its service and its optional parts (scaling, alarms):
+/// what Create builds before the service, and what an Update requires to exist and be ours.
+#[derive(Default)]
+pub(super) struct Parts {
     pub execution_role: role::Role,
     pub task_role: role::Role,
+    /// The revision the set runs (a Create's: the one it registered).
     pub task_definition: task_definition::TaskDefinition,
     pub target_group: target_group::TargetGroup,
+    /// The listener rule that forwards to the target group (while a set is built, matching no
+    /// request yet or, in a replacement, the old set's rule, where the new group has weight 0).
+    pub rule: listener_rule::ListenerRule,
     pub security_group: security_group::SecurityGroup,
     pub cluster: cluster::Cluster,
+}
+
+/// A set built but not yet receiving traffic (or, in an Update, changed in place).
+pub(super) struct Built {
+    pub parts: Parts,
     pub service: service::Service,
     pub log_group_name: String,
-    /// The listener rule that forwards to the target group, matching no request yet (or, in a
-    /// replacement, the old set's rule, where the new group has weight 0).
-    pub rule: listener_rule::ListenerRule,
     /// Built by a Create: nothing was taken over from another set.
     pub fresh: bool,
 }
@@ -59,18 +68,19 @@ impl Built {
     /// `RulePriority` when given (an Update may have just moved the rule there).
     pub(super) fn outputs(self, d: &Deployment, spec: &Spec) -> Outputs {
         let priority = spec.rule_priority.map(|p| p.to_string());
+        let parts = self.parts;
         Outputs {
-            listener_rule_priority: priority.unwrap_or(self.rule.priority),
-            cluster_arn: self.cluster.arn,
-            cluster_name: self.cluster.name,
+            listener_rule_priority: priority.unwrap_or(parts.rule.priority),
+            cluster_arn: parts.cluster.arn,
+            cluster_name: parts.cluster.name,
             service_arn: self.service.arn,
             service_name: self.service.name,
-            task_definition_arn: self.task_definition.arn,
-            target_group_arn: self.target_group.arn,
-            listener_rule_arn: self.rule.arn,
-            security_group_id: self.security_group.id,
-            execution_role_arn: self.execution_role.arn,
-            task_role_arn: self.task_role.arn,
+            task_definition_arn: parts.task_definition.arn,
+            target_group_arn: parts.target_group.arn,
+            listener_rule_arn: parts.rule.arn,
+            security_group_id: parts.security_group.id,
+            execution_role_arn: parts.execution_role.arn,
+            task_role_arn: parts.task_role.arn,
             log_group_name: self.log_group_name,
             alarm_names: super::alarms::attributes(d, spec),
         }

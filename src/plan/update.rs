@@ -1,81 +1,17 @@
 //! Update in place: only the writes the diff calls for, each on the resource it concerns.
 
 use super::revisions::{register_early, retire_early};
-use super::set::Built;
-use super::{alarms, inventory, revisions, roles, scaling, Inventory, Outputs, Owner};
+use super::{alarms, inventory, revisions, roles, scaling, Outputs, Owner};
 use crate::aws::Clients;
-use crate::error::{AllOk, Error, Result};
+use crate::error::{AllOk, Result};
 use crate::naming::{Deployment, Tags};
 use crate::preflight;
 use crate::progress::step;
-use crate::resources::alarm::Alarm;
-use crate::resources::scaling::ScalableTarget;
-use crate::resources::{
-    claim, cluster, listener_rule, log_group, role, security_group, service, tags, target_group,
-    task_definition, Tagged,
-};
+use crate::resources::{listener_rule, log_group, service, tags, target_group, task_definition};
 use crate::spec::scaling::count_change;
 use crate::spec::schema::Effect;
 use crate::spec::{capacity, Diff, Locator, Spec};
-use task_definition::family_of;
-
-/// The resources of the set an Update works on, each required to exist and be ours.
-struct Set {
-    exec: role::Role,
-    task: role::Role,
-    sg: security_group::SecurityGroup,
-    logs: log_group::LogGroup,
-    cluster: cluster::Cluster,
-    tg: target_group::TargetGroup,
-    rule: listener_rule::ListenerRule,
-    service: service::Service,
-    /// Our revisions in any family (ACTIVE or not), newest first.
-    revisions: Vec<task_definition::TaskDefinition>,
-    /// The service's scalable target, if it has one (ours or not: decided when used).
-    scalable_target: Option<ScalableTarget>,
-    /// The baseline alarms that exist under the set's names.
-    alarms: Vec<Alarm>,
-}
-
-impl Set {
-    /// The set in `found`, or [`Error::Missing`] / [`Error::NotOurs`] naming what is not.
-    fn require(d: &Deployment, found: Inventory, old: &Spec) -> Result<Set> {
-        Ok(Set {
-            exec: require(d, found.execution_role, || d.execution_role())?,
-            task: require(d, found.task_role, || d.task_role())?,
-            sg: require(d, found.security_group, || d.security_group())?,
-            logs: require(d, found.log_group, || d.log_group())?,
-            cluster: require(d, found.cluster, || old.cluster_name.clone())?,
-            tg: require(d, found.target_group, || d.target_group())?,
-            rule: require(d, found.listener_rule, || {
-                format!("on {}", old.listener_arn)
-            })?,
-            service: require(d, found.service, || old.service_name.clone())?,
-            revisions: found.task_definitions,
-            scalable_target: found.scalable_target,
-            alarms: found.alarms,
-        })
-    }
-
-    /// The set as built, running revision `task_definition_arn` ([`Built::outputs`]).
-    fn built(self, task_definition_arn: String) -> Built {
-        Built {
-            execution_role: self.exec,
-            task_role: self.task,
-            task_definition: task_definition::TaskDefinition {
-                arn: task_definition_arn,
-                tags: Tags::new(),
-            },
-            target_group: self.tg,
-            security_group: self.sg,
-            cluster: self.cluster,
-            service: self.service,
-            log_group_name: self.logs.name,
-            rule: self.rule,
-            fresh: false,
-        }
-    }
-}
+use existing::Set;
 
 /// One Update's inputs, shared by its steps.
 struct Change<'a> {
@@ -120,7 +56,7 @@ pub async fn update(
         let set = Set::require(d, found?, old)?;
         // A rollback puts back what was accepted before: never blocked by a check.
         if !rolling_back {
-            let ends = (&set.rule, set.sg.id.as_str());
+            let ends = (&set.parts.rule, set.parts.security_group.id.as_str());
             preflight::in_place(c, d, (old, new, diff), ends).await?;
         }
         Ok(set)
@@ -129,7 +65,8 @@ pub async fn update(
         Ok(set) => set,
         Err(err) => return Err(retire_early(c, registered.ok().flatten(), err).await),
     };
-    let roles = (set.exec.arn.as_str(), set.task.arn.as_str());
+    let (task, exec) = (&set.parts.task_role, &set.parts.execution_role);
+    let roles = (exec.arn.as_str(), task.arn.as_str());
     let registered = revisions::early_for(c, owner, roles, registered?).await;
     let change = Change {
         c,
@@ -141,25 +78,15 @@ pub async fn update(
         new_tags,
         registered,
     };
-    roles::grant((c, owner), diff, (old, new), &set.task, &set.exec).await?;
+    roles::grant((c, owner), diff, (old, new), task, exec).await?;
     if new.auto_scaling.is_none() && diff.any(Effect::Scaling) {
         // The scaler stops before DesiredCount takes the count back.
         scaling::remove(c, d, set.scalable_target.clone()).await?;
     }
     let registered = write(&change, &set).await?;
-    let revision = match registered {
-        Some(arn) => arn,
-        // A continuation (writes done): the revision its first invocation registered is our
-        // newest in the new family. Otherwise nothing was registered: the one running.
-        None if diff.is_empty() => set
-            .revisions
-            .iter()
-            .find(|t| family_of(&t.arn) == new.task_family)
-            .map_or(set.service.task_definition.clone(), |t| t.arn.clone()),
-        None => set.service.task_definition.clone(),
-    };
+    let revision = set.revision_to_run(registered, diff, &new.task_family);
     settle(&change, &set, &revision).await?;
-    roles::revoke((c, owner), diff, (old, new), &set.task, &set.exec).await?;
+    roles::revoke((c, owner), diff, (old, new), task, exec).await?;
     Ok(set.built(revision).outputs(d, new))
 }
 
@@ -171,11 +98,17 @@ async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
     let keep = revisions::kept(&set.service, change.registered.as_deref());
     let ((), (), (), (), (), (), registered, ()) = tokio::join!(
         step(
-            format!("updating IAM roles ({}, {})", set.exec.name, set.task.name),
+            format!(
+                "updating IAM roles ({}, {})",
+                set.parts.execution_role.name, set.parts.task_role.name
+            ),
             update_roles(change, set)
         ),
         step(
-            format!("updating security group ({})", set.sg.name),
+            format!(
+                "updating security group ({})",
+                set.parts.security_group.name
+            ),
             update_network(change, set)
         ),
         step(
@@ -183,7 +116,10 @@ async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
             update_logging(change, set)
         ),
         step(
-            format!("updating target group and rule ({})", set.tg.name),
+            format!(
+                "updating target group and rule ({})",
+                set.parts.target_group.name
+            ),
             update_traffic(change, set)
         ),
         update_scaling(change, set),
@@ -200,7 +136,12 @@ async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
 
 async fn update_roles(change: &Change<'_>, set: &Set) -> Result<()> {
     let tags = (&change.old_tags, &change.new_tags);
-    roles::retag(change.c, tags, [&set.exec, &set.task]).await
+    roles::retag(
+        change.c,
+        tags,
+        [&set.parts.execution_role, &set.parts.task_role],
+    )
+    .await
 }
 
 async fn update_network(change: &Change<'_>, set: &Set) -> Result<()> {
@@ -212,7 +153,13 @@ async fn update_network(change: &Change<'_>, set: &Set) -> Result<()> {
         change.diff.any(Effect::Egress),
     );
     let specs = (change.old, change.new);
-    super::network::update(change.c, specs, &set.sg, (source, egress, retag)).await
+    super::network::update(
+        change.c,
+        specs,
+        &set.parts.security_group,
+        (source, egress, retag),
+    )
+    .await
 }
 
 async fn update_logging(change: &Change<'_>, set: &Set) -> Result<()> {
@@ -230,26 +177,26 @@ async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     let (elb, new) = (&change.c.elb, change.new);
     if change.diff.any(Effect::HealthCheck) {
         let check = new.target_health_check();
-        target_group::set_health_check(elb, &set.tg, &check).await?;
+        target_group::set_health_check(elb, &set.parts.target_group, &check).await?;
     }
     if change.diff.any(Effect::Deregistration) {
         let seconds = new.deregistration_delay_seconds;
-        target_group::set_deregistration_delay(elb, &set.tg, seconds).await?;
+        target_group::set_deregistration_delay(elb, &set.parts.target_group, seconds).await?;
     }
     // A priority no longer given stays where it is.
     if let Some(p) = new
         .rule_priority
         .filter(|_| change.diff.any(Effect::Priority))
     {
-        listener_rule::set_priority(elb, &set.rule, p).await?;
+        listener_rule::set_priority(elb, &set.parts.rule, p).await?;
     }
     if change.diff.any(Effect::Routing) {
-        listener_rule::set_routing(elb, &set.rule, &new.routing()).await?;
+        listener_rule::set_routing(elb, &set.parts.rule, &new.routing()).await?;
     }
     if change.retag() {
         let (old_tags, new_tags) = (&change.old_tags, &change.new_tags);
-        tags::elbv2::update(elb, &set.tg.arn, old_tags, new_tags).await?;
-        tags::elbv2::update(elb, &set.rule.arn, old_tags, new_tags).await?;
+        tags::elbv2::update(elb, &set.parts.target_group.arn, old_tags, new_tags).await?;
+        tags::elbv2::update(elb, &set.parts.rule.arn, old_tags, new_tags).await?;
     }
     Ok(())
 }
@@ -261,9 +208,9 @@ async fn update_scaling(change: &Change<'_>, set: &Set) -> Result<()> {
     let found = set.scalable_target.as_ref();
     if new.auto_scaling.is_some() && change.diff.any(Effect::Scaling) {
         let place = scaling::Place {
-            cluster: &set.cluster.name,
+            cluster: &set.parts.cluster.name,
             service: &set.service.name,
-            target_group_arn: &set.tg.arn,
+            target_group_arn: &set.parts.target_group.arn,
         };
         scaling::update(c, d, new, (place, found), &change.new_tags).await?;
     }
@@ -281,9 +228,9 @@ async fn update_alarms(change: &Change<'_>, set: &Set) -> Result<()> {
         (false, true) => return alarms::remove(c, d, set.alarms.clone()).await,
         (true, true) => {
             let watched = alarms::Watched {
-                cluster: &set.cluster.name,
+                cluster: &set.parts.cluster.name,
                 service: &set.service.name,
-                target_group_arn: &set.tg.arn,
+                target_group_arn: &set.parts.target_group.arn,
             };
             alarms::ensure(c, d, new, watched, &set.alarms, &change.new_tags).await?;
         }
@@ -301,7 +248,7 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
     let (ecs, diff, new) = (&change.c.ecs, change.diff, change.new);
     if change.retag() {
         let (old_tags, new_tags) = (&change.old_tags, &change.new_tags);
-        tags::ecs::update(ecs, &set.cluster.arn, old_tags, new_tags).await?;
+        tags::ecs::update(ecs, &set.parts.cluster.arn, old_tags, new_tags).await?;
         tags::ecs::update(ecs, &set.service.arn, old_tags, new_tags).await?;
     }
     let registered = new_revision(change, set).await?;
@@ -329,16 +276,16 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         task_definition_arn: registered.as_deref(),
         network: diff
             .any(Effect::Network)
-            .then_some((new, set.sg.id.as_str())),
+            .then_some((new, set.parts.security_group.id.as_str())),
     };
     if service_change.capacity_provider_strategy.is_some() {
-        super::adopt::capacity_for(change.c, &set.cluster, new).await?;
+        super::adopt::capacity_for(change.c, &set.parts.cluster, new).await?;
     }
     if diff.any(Effect::Insights) {
-        super::adopt::insights_for(change.c, &set.cluster, new).await?;
+        super::adopt::insights_for(change.c, &set.parts.cluster, new).await?;
     }
     if service_change.changes_anything() {
-        let (cluster, name) = (&set.cluster.name, &set.service.name);
+        let (cluster, name) = (&set.parts.cluster.name, &set.service.name);
         service::update(ecs, cluster, name, service_change).await?;
     }
     Ok(registered)
@@ -361,8 +308,8 @@ async fn new_revision(change: &Change<'_>, set: &Set) -> Result<Option<String>> 
         return Ok(None);
     }
     let links = task_definition::Links {
-        execution_role_arn: &set.exec.arn,
-        task_role_arn: &set.task.arn,
+        execution_role_arn: &set.parts.execution_role.arn,
+        task_role_arn: &set.parts.task_role.arn,
         log_group: &set.logs.name,
     };
     let created = task_definition::create(&change.c.ecs, new, links, &change.new_tags).await?;
@@ -381,19 +328,12 @@ async fn settle(change: &Change<'_>, set: &Set, revision: &str) -> Result<()> {
     }
     step(
         format!("waiting for ECS service ({}) to be steady", svc.name),
-        service::wait_steady(ecs, &set.cluster.name, &svc.name, revision),
+        service::wait_steady(ecs, &set.parts.cluster.name, &svc.name, revision),
     )
     .await?;
     revisions::deregister_previous(change.c, svc, &set.revisions, revision).await
 }
 
-/// An Update needs every resource to exist and be ours.
-fn require<T: Tagged>(d: &Deployment, found: Option<T>, name: impl Fn() -> String) -> Result<T> {
-    claim(d, found)?.ok_or_else(|| Error::Missing {
-        kind: T::KIND,
-        name: name(),
-    })
-}
-
+mod existing;
 #[cfg(test)]
 mod tests;

@@ -18,7 +18,7 @@ use crate::spec::Spec;
 mod settings;
 pub use settings::{expand, Setting, SETTINGS};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 /// A task definition revision as found or registered.
 pub struct TaskDefinition {
     /// Its ARN.

@@ -3,11 +3,12 @@
 
 use serde_json::{json, Value};
 
-use super::{write, Change, Set};
+use super::existing::Set;
+use super::{write, Change};
 use crate::fake_aws::FakeAws;
 use crate::naming::{Deployment, Tags};
-use crate::resources::target_group::TargetGroup;
-use crate::resources::{cluster, listener_rule, log_group, role, security_group, service};
+use crate::plan::set::Parts;
+use crate::resources::{log_group, service};
 use crate::spec::Spec;
 
 /// The revision an Update registers.
@@ -33,13 +34,8 @@ fn set() -> Set {
         ..Default::default()
     };
     Set {
-        exec: role::Role::default(),
-        task: role::Role::default(),
-        sg: security_group::SecurityGroup::default(),
+        parts: Parts::default(),
         logs: log_group::LogGroup::default(),
-        cluster: cluster::Cluster::default(),
-        tg: TargetGroup::default(),
-        rule: listener_rule::ListenerRule::default(),
         service,
         revisions: Vec::new(),
         scalable_target: None,

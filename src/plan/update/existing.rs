@@ -1,0 +1,102 @@
+//! The set an Update works on: every part required to exist and be ours, read once.
+
+use super::super::set::{Built, Parts};
+use super::super::Inventory;
+use crate::error::{Error, Result};
+use crate::naming::{Deployment, Tags};
+use crate::resources::alarm::Alarm;
+use crate::resources::scaling::ScalableTarget;
+use crate::resources::task_definition::family_of;
+use crate::resources::{claim, log_group, service, task_definition, Tagged};
+use crate::spec::{Diff, Spec};
+
+/// The resources of the set an Update works on, each required to exist and be ours.
+pub(super) struct Set {
+    pub parts: Parts,
+    pub logs: log_group::LogGroup,
+    pub service: service::Service,
+    /// Our revisions in any family (ACTIVE or not), newest first.
+    pub revisions: Vec<task_definition::TaskDefinition>,
+    /// The service's scalable target, if it has one (ours or not: decided when used).
+    pub scalable_target: Option<ScalableTarget>,
+    /// The baseline alarms that exist under the set's names.
+    pub alarms: Vec<Alarm>,
+}
+
+impl Set {
+    /// The set in `found`, or [`Error::Missing`] / [`Error::NotOurs`] naming what is not.
+    pub(super) fn require(d: &Deployment, found: Inventory, old: &Spec) -> Result<Set> {
+        let service = require(d, found.service, || old.service_name.clone())?;
+        let parts = Parts {
+            execution_role: require(d, found.execution_role, || d.execution_role())?,
+            task_role: require(d, found.task_role, || d.task_role())?,
+            task_definition: revision(&service.task_definition),
+            target_group: require(d, found.target_group, || d.target_group())?,
+            rule: require(d, found.listener_rule, || {
+                format!("on {}", old.listener_arn)
+            })?,
+            security_group: require(d, found.security_group, || d.security_group())?,
+            cluster: require(d, found.cluster, || old.cluster_name.clone())?,
+        };
+        Ok(Set {
+            parts,
+            logs: require(d, found.log_group, || d.log_group())?,
+            service,
+            revisions: found.task_definitions,
+            scalable_target: found.scalable_target,
+            alarms: found.alarms,
+        })
+    }
+
+    /// The set as built, running revision `task_definition_arn` ([`Built::outputs`]).
+    pub(super) fn built(self, task_definition_arn: String) -> Built {
+        Built {
+            parts: Parts {
+                task_definition: revision(&task_definition_arn),
+                ..self.parts
+            },
+            service: self.service,
+            log_group_name: self.logs.name,
+            fresh: false,
+        }
+    }
+}
+
+impl Set {
+    /// The revision the service is to run once the writes are done: the one they
+    /// `registered`; in a continuation (writes done, `diff` empty) the one its first invocation
+    /// registered, our newest in `family`; otherwise the one running.
+    pub(super) fn revision_to_run(
+        &self,
+        registered: Option<String>,
+        diff: &Diff,
+        family: &str,
+    ) -> String {
+        let running = self.service.task_definition.clone();
+        match registered {
+            Some(arn) => arn,
+            None if diff.is_empty() => self
+                .revisions
+                .iter()
+                .find(|t| family_of(&t.arn) == family)
+                .map_or(running, |t| t.arn.clone()),
+            None => running,
+        }
+    }
+}
+
+/// Revision `arn`, as far as the outputs need it.
+fn revision(arn: &str) -> task_definition::TaskDefinition {
+    task_definition::TaskDefinition {
+        arn: arn.to_string(),
+        tags: Tags::new(),
+    }
+}
+
+/// An Update needs every resource to exist and be ours.
+fn require<T: Tagged>(d: &Deployment, found: Option<T>, name: impl Fn() -> String) -> Result<T> {
+    claim(d, found)?.ok_or_else(|| Error::Missing {
+        kind: T::KIND,
+        name: name(),
+    })
+}
