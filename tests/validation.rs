@@ -15,8 +15,8 @@ async fn every_bad_property_is_named_at_once() {
     assert_eq!(out.status(), "FAILED");
     assert_eq!(
         out.reason(),
-        "invalid properties: Colour: unknown property; ContainerPort: 70000 is out of range 1–65535; \
-         RulePriority: 0 is out of range 1–50000; Cpu/Memory: Cpu 256 allows Memory 512, 1024 or 2048, not 4096"
+        "invalid properties: Colour: unknown property; RulePriority: 0 is out of range 1–50000; \
+         ContainerPort: 70000 is out of range 1–65535; Cpu/Memory: Cpu 256 allows Memory 512, 1024 or 2048, not 4096"
     );
     inspect::assert_nothing_of(&h.clients, &stack).await;
     // The rollback Delete of the failed resource succeeds and touches nothing.

@@ -37,21 +37,21 @@ use object::Object;
 pub use problem::{Invalid, Problem};
 use reader::Reader;
 use routing::{HttpHeader, QueryStringValue, Routing};
+use schema::{service_fields, task_fields};
 use schema::{Default, Property, ALIASES, CLOUDFORMATION_PROPERTIES};
 use typed::FromProperty;
 
-/// Declares the [`Spec`] struct from one line per property, `field: Type = CONST` (`CONST` its
-/// [`schema`] entry), and with it [`read`] (each field read as its type says:
-/// [`FromProperty`]) and [`PROPERTIES`] (the table, in the same order): a property is declared
-/// once here and once in [`schema`].
+/// Declares [`Spec`] from the fields each group of the table names (`network_fields!`,
+/// `service_fields!`, `task_fields!` in [`schema`], chained: each hands its fields on to the
+/// next), `field: Type = CONST` (`CONST` its table entry), and with it [`read`] (each field
+/// read as its type says: [`FromProperty`]) and [`PROPERTIES`] (the table, in the same order).
 macro_rules! spec {
-    (
-        $(#[$outer:meta])*
-        pub struct Spec {
-            $( $(#[$attr:meta])* $field:ident : $ty:ty = $property:ident, )*
-        }
-    ) => {
-        $(#[$outer])*
+    ([] $( $(#[$attr:meta])* $field:ident : $ty:ty = $property:ident, )*) => {
+        /// What a deployment should be: one field per property, in the table's order
+        /// (problems are reported in this order). Serialized field names are the property
+        /// names ([`schema`]).
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(rename_all = "PascalCase")]
         pub struct Spec {
             $(
                 #[doc = concat!("The value of [`schema::", stringify!($property), "`].")]
@@ -72,90 +72,7 @@ macro_rules! spec {
     };
 }
 
-spec! {
-    /// What a deployment should be: one field per property, in the table's order (problems
-    /// are reported in this order). Serialized field names are the property names
-    /// ([`schema`]).
-    #[derive(Debug, Clone, PartialEq, Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    pub struct Spec {
-        vpc_id: String = VPC_ID,
-        subnet_ids: Vec<String> = SUBNET_IDS,
-        listener_arn: String = LISTENER_ARN,
-        load_balancer_security_group_id: String = LOAD_BALANCER_SECURITY_GROUP_ID,
-        /// Whether prod-e makes the load balancer's outbound
-        /// rule to the tasks.
-        load_balancer_egress: bool = LOAD_BALANCER_EGRESS,
-        /// Groups the tasks join beside prod-e's own.
-        security_group_ids: Vec<String> = SECURITY_GROUP_IDS,
-        /// The tasks' group's outbound rules (empty: all traffic out).
-        egress: Vec<Object> = EGRESS,
-        cluster_name: String = CLUSTER_NAME,
-        /// `None`: the account's default, left as it is.
-        container_insights: Option<String> = CONTAINER_INSIGHTS,
-        service_name: String = SERVICE_NAME,
-        task_family: String = TASK_FAMILY,
-        container_name: String = CONTAINER_NAME,
-        image: String = IMAGE,
-        /// The container's command, as in an ECS container definition (empty: see
-        /// [`crate::default_server::command`]).
-        command: Vec<String> = COMMAND,
-        /// The container's entry point (empty: the image's own).
-        entry_point: Vec<String> = ENTRY_POINT,
-        container_port: u16 = CONTAINER_PORT,
-        /// Fargate CPU units.
-        cpu: u32 = CPU,
-        /// Fargate memory, MiB.
-        memory: u32 = MEMORY,
-        /// `X86_64` or `ARM64`.
-        cpu_architecture: String = CPU_ARCHITECTURE,
-        /// `None`: Fargate's 20 GiB.
-        #[serde(rename = "EphemeralStorageGiB")]
-        ephemeral_storage_gib: Option<u32> = EPHEMERAL_STORAGE_GIB,
-        readonly_root_filesystem: bool = READONLY_ROOT_FILESYSTEM,
-        /// Seconds.
-        stop_timeout: u32 = STOP_TIMEOUT,
-        desired_count: u32 = DESIRED_COUNT,
-        /// `None`: off.
-        auto_scaling: Option<Object> = AUTO_SCALING,
-        scheduled_actions: Vec<Object> = SCHEDULED_ACTIONS,
-        assign_public_ip: bool = ASSIGN_PUBLIC_IP,
-        allow_single_az: bool = ALLOW_SINGLE_AZ,
-        /// Every field set: given or defaulted.
-        health_check: Object = HEALTH_CHECK,
-        health_check_grace_period_seconds: u32 = HEALTH_CHECK_GRACE_PERIOD_SECONDS,
-        minimum_healthy_percent: u32 = MINIMUM_HEALTHY_PERCENT,
-        maximum_percent: u32 = MAXIMUM_PERCENT,
-        circuit_breaker: bool = CIRCUIT_BREAKER,
-        /// A baseline alarm as `prod-e:<kind>`: [`alarms`].
-        deployment_alarms: Vec<String> = DEPLOYMENT_ALARMS,
-        alarms: bool = ALARMS,
-        deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,
-        container_health_check: Option<Object> = CONTAINER_HEALTH_CHECK,
-        enable_execute_command: bool = ENABLE_EXECUTE_COMMAND,
-        /// Empty: the FARGATE launch type.
-        capacity_provider_strategy: Vec<Object> = CAPACITY_PROVIDER_STRATEGY,
-        /// `None`: prod-e chooses a free one.
-        rule_priority: Option<u32> = RULE_PRIORITY,
-        path_patterns: Vec<String> = PATH_PATTERNS,
-        host_headers: Vec<String> = HOST_HEADERS,
-        http_header: Option<HttpHeader> = HTTP_HEADER,
-        query_string: Vec<QueryStringValue> = QUERY_STRING,
-        shadowed_rule_arns: Vec<String> = SHADOWED_RULE_ARNS,
-        log_retention_days: i32 = LOG_RETENTION_DAYS,
-        environment: BTreeMap<String, String> = ENVIRONMENT,
-        /// Variable name → secret or parameter ARN.
-        secrets: BTreeMap<String, String> = SECRETS,
-        /// `""`: none.
-        secrets_kms_key_arn: String = SECRETS_KMS_KEY_ARN,
-        repository_credentials: Option<Object> = REPOSITORY_CREDENTIALS,
-        task_role_policy_arns: Vec<String> = TASK_ROLE_POLICY_ARNS,
-        /// As compact JSON (`None`: none).
-        task_role_policy: Option<String> = TASK_ROLE_POLICY,
-        tags: Tags = TAGS,
-        wait_for_steady_state: bool = WAIT_FOR_STEADY_STATE,
-    }
-}
+schema::network_fields! { [service_fields, task_fields, spec] }
 
 impl Spec {
     /// Validates `properties` (a JSON object as CloudFormation sends it: scalars may be strings,

@@ -163,3 +163,34 @@ pub const ALLOW_SINGLE_AZ: Property = Property {
     doc: "accept SubnetIds in one Availability Zone (development stacks only: one zone's \
          outage stops the service)",
 };
+
+/// This file's properties as fields of [`crate::spec::Spec`], `field: Type = CONST`, in the
+/// README's order, handed on down the chain that `spec!` (in `crate::spec`) ends: a property
+/// is its `CONST` above and its line here.
+macro_rules! network_fields {
+    ([$next:ident $(, $rest:ident)*] $($fields:tt)*) => {
+        $next! { [$($rest),*] $($fields)*
+            vpc_id: String = VPC_ID,
+            subnet_ids: Vec<String> = SUBNET_IDS,
+            listener_arn: String = LISTENER_ARN,
+            load_balancer_security_group_id: String = LOAD_BALANCER_SECURITY_GROUP_ID,
+            /// Whether prod-e makes the load balancer's outbound
+            /// rule to the tasks.
+            load_balancer_egress: bool = LOAD_BALANCER_EGRESS,
+            /// Groups the tasks join beside prod-e's own.
+            security_group_ids: Vec<String> = SECURITY_GROUP_IDS,
+            /// The tasks' group's outbound rules (empty: all traffic out).
+            egress: Vec<Object> = EGRESS,
+            assign_public_ip: bool = ASSIGN_PUBLIC_IP,
+            allow_single_az: bool = ALLOW_SINGLE_AZ,
+            /// `None`: prod-e chooses a free one.
+            rule_priority: Option<u32> = RULE_PRIORITY,
+            path_patterns: Vec<String> = PATH_PATTERNS,
+            host_headers: Vec<String> = HOST_HEADERS,
+            http_header: Option<HttpHeader> = HTTP_HEADER,
+            query_string: Vec<QueryStringValue> = QUERY_STRING,
+            shadowed_rule_arns: Vec<String> = SHADOWED_RULE_ARNS,
+        }
+    };
+}
+pub(crate) use network_fields;

@@ -218,3 +218,38 @@ pub const CAPACITY_PROVIDER_STRATEGY: Property = Property {
          in CloudFormation (empty: the FARGATE launch type); going to or from a strategy is a \
          replacement, changing one is in place",
 };
+
+/// This file's properties as fields of [`crate::spec::Spec`], `field: Type = CONST`, in the
+/// README's order, handed on down the chain that `spec!` (in `crate::spec`) ends: a property
+/// is its `CONST` above and its line here.
+macro_rules! service_fields {
+    ([$next:ident $(, $rest:ident)*] $($fields:tt)*) => {
+        $next! { [$($rest),*] $($fields)*
+            cluster_name: String = CLUSTER_NAME,
+            /// `None`: the account's default, left as it is.
+            container_insights: Option<String> = CONTAINER_INSIGHTS,
+            service_name: String = SERVICE_NAME,
+            desired_count: u32 = DESIRED_COUNT,
+            /// `None`: off.
+            auto_scaling: Option<Object> = AUTO_SCALING,
+            scheduled_actions: Vec<Object> = SCHEDULED_ACTIONS,
+            /// Every field set: given or defaulted.
+            health_check: Object = HEALTH_CHECK,
+            health_check_grace_period_seconds: u32 = HEALTH_CHECK_GRACE_PERIOD_SECONDS,
+            minimum_healthy_percent: u32 = MINIMUM_HEALTHY_PERCENT,
+            maximum_percent: u32 = MAXIMUM_PERCENT,
+            circuit_breaker: bool = CIRCUIT_BREAKER,
+            /// A baseline alarm as `prod-e:<kind>`: [`alarms`].
+            deployment_alarms: Vec<String> = DEPLOYMENT_ALARMS,
+            alarms: bool = ALARMS,
+            deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,
+            enable_execute_command: bool = ENABLE_EXECUTE_COMMAND,
+            /// Empty: the FARGATE launch type.
+            capacity_provider_strategy: Vec<Object> = CAPACITY_PROVIDER_STRATEGY,
+            log_retention_days: i32 = LOG_RETENTION_DAYS,
+            tags: Tags = TAGS,
+            wait_for_steady_state: bool = WAIT_FOR_STEADY_STATE,
+        }
+    };
+}
+pub(crate) use service_fields;

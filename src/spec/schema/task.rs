@@ -213,3 +213,45 @@ pub const SECRETS_KMS_KEY_ARN: Property = Property {
     doc: "the customer-managed KMS key of the secrets, if any (the execution role may decrypt \
          with it)",
 };
+
+/// This file's properties as fields of [`crate::spec::Spec`], `field: Type = CONST`, in the
+/// README's order, handed on down the chain that `spec!` (in `crate::spec`) ends: a property
+/// is its `CONST` above and its line here.
+macro_rules! task_fields {
+    ([$next:ident $(, $rest:ident)*] $($fields:tt)*) => {
+        $next! { [$($rest),*] $($fields)*
+            task_family: String = TASK_FAMILY,
+            container_name: String = CONTAINER_NAME,
+            image: String = IMAGE,
+            /// The container's command, as in an ECS container definition (empty: see
+            /// [`crate::default_server::command`]).
+            command: Vec<String> = COMMAND,
+            /// The container's entry point (empty: the image's own).
+            entry_point: Vec<String> = ENTRY_POINT,
+            container_port: u16 = CONTAINER_PORT,
+            /// Fargate CPU units.
+            cpu: u32 = CPU,
+            /// Fargate memory, MiB.
+            memory: u32 = MEMORY,
+            /// `X86_64` or `ARM64`.
+            cpu_architecture: String = CPU_ARCHITECTURE,
+            /// `None`: Fargate's 20 GiB.
+            #[serde(rename = "EphemeralStorageGiB")]
+            ephemeral_storage_gib: Option<u32> = EPHEMERAL_STORAGE_GIB,
+            readonly_root_filesystem: bool = READONLY_ROOT_FILESYSTEM,
+            /// Seconds.
+            stop_timeout: u32 = STOP_TIMEOUT,
+            container_health_check: Option<Object> = CONTAINER_HEALTH_CHECK,
+            environment: BTreeMap<String, String> = ENVIRONMENT,
+            /// Variable name → secret or parameter ARN.
+            secrets: BTreeMap<String, String> = SECRETS,
+            /// `""`: none.
+            secrets_kms_key_arn: String = SECRETS_KMS_KEY_ARN,
+            repository_credentials: Option<Object> = REPOSITORY_CREDENTIALS,
+            task_role_policy_arns: Vec<String> = TASK_ROLE_POLICY_ARNS,
+            /// As compact JSON (`None`: none).
+            task_role_policy: Option<String> = TASK_ROLE_POLICY,
+        }
+    };
+}
+pub(crate) use task_fields;
