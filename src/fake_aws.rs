@@ -1,8 +1,8 @@
 //! For unit tests only: [`Clients`] whose every AWS call is answered at once, in memory, by
-//! [`FakeAws`], which records the calls (service and action) in order. An action's answer is
-//! what the test gives for it, else an empty success in the service's protocol (JSON `{}`,
-//! or the Query protocols' empty `<ActionResponse>`), which the SDK reads as an output with no
-//! members. No byte leaves the process.
+//! [`FakeAws`], which records the actions called, in order. An action's answer is what the
+//! test gives for it, else an empty success in the service's protocol (JSON `{}`, the Query
+//! protocols' empty `<ActionResponse>`, or RPC v2 CBOR's empty map: CloudWatch's), which the
+//! SDK reads as an output with no members. No byte leaves the process.
 
 use std::sync::{Arc, Mutex};
 
@@ -19,13 +19,10 @@ use aws_smithy_types::body::SdkBody;
 
 use crate::aws::Clients;
 
-/// One call: the SigV4 service name (`ecs`, `elasticloadbalancing`, …) and the action.
-pub type Call = (String, String);
-
 /// An in-memory AWS: answers every call, recording it.
 #[derive(Debug, Clone)]
 pub struct FakeAws {
-    calls: Arc<Mutex<Vec<Call>>>,
+    calls: Arc<Mutex<Vec<String>>>,
     answers: Arc<Vec<(&'static str, String)>>,
 }
 
@@ -54,8 +51,7 @@ impl FakeAws {
 
     /// The actions called so far, in order.
     pub fn actions(&self) -> Vec<String> {
-        let calls = self.calls.lock().map(|c| c.clone()).unwrap_or_default();
-        calls.into_iter().map(|(_, action)| action).collect()
+        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
     /// The actions called so far that write (neither Describe, List nor Get), in order.
@@ -67,51 +63,85 @@ impl FakeAws {
             .collect()
     }
 
-    fn answer(&self, request: &HttpRequest) -> String {
-        let (service, action, json) = identify(request);
+    /// The answer to `request` (status 200): its body and, for RPC v2 CBOR, its protocol
+    /// header.
+    fn answer(&self, request: &HttpRequest, ok: StatusCode) -> HttpResponse {
+        let (protocol, action) = identify(request);
         if let Ok(mut calls) = self.calls.lock() {
-            calls.push((service.clone(), action.clone()));
+            calls.push(action.clone());
         }
         let given = self.answers.iter().find(|(a, _)| *a == action);
-        match (given, json, service.as_str()) {
-            (Some((_, body)), _, _) => body.clone(),
-            (None, true, _) => "{}".into(),
-            (None, false, "ec2") => format!("<{action}Response></{action}Response>"),
-            (None, false, _) => {
-                format!("<{action}Response><{action}Result></{action}Result></{action}Response>")
+        let body = match (given, protocol) {
+            (Some((_, body)), _) => SdkBody::from(body.clone()),
+            (None, Protocol::Json) => SdkBody::from("{}"),
+            (None, Protocol::Ec2) => {
+                SdkBody::from(format!("<{action}Response></{action}Response>"))
             }
+            (None, Protocol::Query) => SdkBody::from(format!(
+                "<{action}Response><{action}Result></{action}Result></{action}Response>"
+            )),
+            // An empty CBOR map.
+            (None, Protocol::Cbor) => SdkBody::from(vec![0xA0u8]),
+        };
+        let mut response = HttpResponse::new(ok, body);
+        if protocol == Protocol::Cbor {
+            response
+                .headers_mut()
+                .insert("smithy-protocol", "rpc-v2-cbor");
         }
+        response
     }
 }
 
-/// (SigV4 service, action, whether the protocol is JSON) of a signed request.
-fn identify(request: &HttpRequest) -> (String, String, bool) {
+/// How a service's requests and answers are shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    /// AWS JSON (ECS, Logs, KMS, …): the action in `X-Amz-Target`.
+    Json,
+    /// EC2's query protocol: the action in the form body, the answer `<ActionResponse>`.
+    Ec2,
+    /// AWS Query (IAM, ELBv2, CloudFormation): the answer wrapped in `<ActionResult>` too.
+    Query,
+    /// Smithy RPC v2 CBOR (CloudWatch): the action in the path, `/operation/<Action>`.
+    Cbor,
+}
+
+/// The protocol and the action of a signed request.
+fn identify(request: &HttpRequest) -> (Protocol, String) {
     let header = |name: &str| request.headers().get(name).unwrap_or_default().to_string();
-    // `Credential=AKID/20261207/us-east-1/ecs/aws4_request`
+    if header("smithy-protocol") == "rpc-v2-cbor" {
+        let action = request
+            .uri()
+            .rsplit("/operation/")
+            .next()
+            .unwrap_or("Unknown");
+        return (Protocol::Cbor, action.to_string());
+    }
+    if let Some((_, action)) = header("x-amz-target").rsplit_once('.') {
+        return (Protocol::Json, action.to_string());
+    }
+    // The SigV4 scope names the service: `Credential=AKID/20261207/us-east-1/ec2/aws4_request`.
     let authorization = header("authorization");
     let scope = authorization
         .split("Credential=")
         .nth(1)
         .unwrap_or_default();
-    let service = scope.split('/').nth(3).unwrap_or_default().to_string();
-    let target = header("x-amz-target");
-    if let Some((_, action)) = target.rsplit_once('.') {
-        return (service, action.to_string(), true);
-    }
+    let protocol = match scope.split('/').nth(3) {
+        Some("ec2") => Protocol::Ec2,
+        _ => Protocol::Query,
+    };
     let body = request.body().bytes().unwrap_or_default();
     let form = String::from_utf8_lossy(body);
     let action = form
         .split('&')
         .find_map(|pair| pair.strip_prefix("Action="))
         .unwrap_or("Unknown");
-    (service, action.to_string(), false)
+    (protocol, action.to_string())
 }
 
 impl HttpConnector for FakeAws {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let body = self.answer(&request);
-        let ok =
-            StatusCode::try_from(200).map(|status| HttpResponse::new(status, SdkBody::from(body)));
+        let ok = StatusCode::try_from(200).map(|ok| self.answer(&request, ok));
         let response = ok.map_err(|e| {
             aws_smithy_runtime_api::client::result::ConnectorError::other(e.into(), None)
         });

@@ -240,7 +240,7 @@ async fn status_shows_a_live_deployment_and_flags_drift() {
     );
     assert!(
         out.contains(
-            "! TaskRolePolicyArns is , the properties say arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+            "! TaskRolePolicyArns is none, the properties say arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
         ),
         "{out}"
     );
@@ -305,7 +305,7 @@ async fn status_shows_running_tasks_per_zone() {
     for drift in [
         "! MinimumHealthyPercent is 100, the properties say 50",
         "! CircuitBreaker is true, the properties say false",
-        "! DeploymentAlarms is , the properties say api-5xx",
+        "! DeploymentAlarms is none, the properties say api-5xx",
         // A cluster created without the setting reports the default, as ECS does.
         "! ContainerInsights is disabled, the properties say enhanced",
     ] {
@@ -589,18 +589,18 @@ async fn status_reports_drift_in_what_the_console_changes() {
         "! Cpu is 512, the properties say 256".into(),
         "! Memory is 1024, the properties say 512".into(),
         "! Command is nginx, the properties say node -e".into(),
-        "! EntryPoint is /docker-entrypoint.sh, the properties say \n".into(),
-        "! Environment is , the properties say PORT=80".into(),
+        "! EntryPoint is /docker-entrypoint.sh, the properties say none\n".into(),
+        "! Environment is none, the properties say PORT=80".into(),
         format!(
             "! SubnetIds is {}, the properties say {subnets}",
             h.network.subnet_ids[0]
         ),
         "! AssignPublicIp is true, the properties say false".into(),
         format!(
-            "! SecurityGroupIds is {}, the properties say \n",
+            "! SecurityGroupIds is {}, the properties say none\n",
             h.network.alb_security_group_id
         ),
-        "! Tags is owner=someone, the properties say \n".into(),
+        "! Tags is owner=someone, the properties say none\n".into(),
     ] {
         assert!(out.contains(&line), "{line:?} not in:\n{out}");
     }

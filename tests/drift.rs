@@ -8,7 +8,9 @@ use aws_sdk_applicationautoscaling::types::{
     TargetTrackingScalingPolicyConfiguration,
 };
 use aws_sdk_ec2::types::{IpPermission, IpRange};
-use prod_e::resources::role;
+use aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute;
+use prod_e::naming::Deployment;
+use prod_e::resources::{role, security_group_rule};
 use serde_json::json;
 
 use crate::cli::{prod_e, write_properties};
@@ -34,18 +36,42 @@ async fn status_reports_drift_in_scaling_network_and_grants_edited_by_hand() {
     }));
     let out = h.invoke(stack.create(&props)).await;
     out.assert_success();
-    let (id, d) = (out.physical_id(), stack.deployment(&props));
-    let resource_id = format!(
-        "service/{}/prod-e-service",
-        props["ClusterName"].as_str().unwrap()
-    );
-    // Auto scaling: the CPU target moved to 80, the night's action deleted.
+    let d = stack.deployment(&props);
+    let cluster = props["ClusterName"].as_str().expect("cluster");
+    edit_scaling(&h, &d, &format!("service/{cluster}/prod-e-service")).await;
+    edit_delay(&h, &out.data("TargetGroupArn")).await;
+    edit_network(&h, &out.data("SecurityGroupId")).await;
+    edit_grant(&h, &d.execution_role()).await;
+    let path = write_properties(&props);
+    let id = out.physical_id();
+    let (code, out, err) = prod_e(&["status", "--physical-id", &id, "--properties", &path]);
+    assert_eq!(code, 5, "{out}{err}");
+    for line in [
+        "! AutoScaling is bounds as ScheduledActions set them, ECSServiceAverageCPUUtilization 80 \
+         (cooldowns in 300 s, out 60 s), the properties say bounds as ScheduledActions set them, \
+         ECSServiceAverageCPUUtilization 60 (cooldowns in 300 s, out 60 s)\n",
+        "! ScheduledActions is none, the properties say night cron(0 22 * * ? *) Etc/UTC max 1\n",
+        "! DeregistrationDelaySeconds is 120, the properties say 30\n",
+        "! LoadBalancerEgress is none, the properties say managed\n",
+        "! Egress is tcp 443-443 to 0.0.0.0/0,tcp 5432-5432 to 10.0.0.0/16, the properties say \
+         tcp 443-443 to 0.0.0.0/0\n",
+        &format!("! SecretsKmsKeyArn is none, the properties say {KEY}\n"),
+    ] {
+        assert!(out.contains(line), "{line:?} not in:\n{out}");
+    }
+}
+
+/// The set's CPU policy retargeted to 80 % (its cooldowns as they were), its night's action
+/// deleted.
+async fn edit_scaling(h: &Harness, d: &Deployment, resource_id: &str) {
     let metric = PredefinedMetricSpecification::builder()
         .predefined_metric_type(MetricType::EcsServiceAverageCpuUtilization)
         .build()
         .expect("metric");
     let tracking = TargetTrackingScalingPolicyConfiguration::builder()
         .target_value(80.0)
+        .scale_in_cooldown(300)
+        .scale_out_cooldown(60)
         .predefined_metric_specification(metric)
         .build()
         .expect("tracking");
@@ -54,7 +80,7 @@ async fn status_reports_drift_in_scaling_network_and_grants_edited_by_hand() {
         .put_scaling_policy()
         .policy_name(d.scaling_policy("cpu"))
         .service_namespace(ServiceNamespace::Ecs)
-        .resource_id(&resource_id)
+        .resource_id(resource_id)
         .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
         .policy_type(PolicyType::TargetTrackingScaling)
         .target_tracking_scaling_policy_configuration(tracking)
@@ -65,43 +91,35 @@ async fn status_reports_drift_in_scaling_network_and_grants_edited_by_hand() {
         .delete_scheduled_action()
         .scheduled_action_name(d.scheduled_action("night"))
         .service_namespace(ServiceNamespace::Ecs)
-        .resource_id(&resource_id)
+        .resource_id(resource_id)
         .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
         .send()
         .await
         .expect("a scheduled action deleted by hand");
-    // The target group's deregistration delay.
-    let delay = aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute::builder()
+}
+
+/// The target group's deregistration delay set to 120 s.
+async fn edit_delay(h: &Harness, target_group_arn: &str) {
+    let delay = TargetGroupAttribute::builder()
         .key("deregistration_delay.timeout_seconds")
         .value("120")
         .build();
-    h.clients
-        .elb
-        .modify_target_group_attributes()
-        .target_group_arn(out.data("TargetGroupArn"))
-        .attributes(delay)
-        .send()
-        .await
-        .expect("a delay changed by hand");
-    // The load balancer's outbound rule to the tasks removed; a way out added to the tasks.
-    let tasks = out.data("SecurityGroupId");
-    let made = prod_e::resources::security_group_rule::find_made(
-        &h.clients.ec2,
-        &h.network.alb_security_group_id,
-        &tasks,
-    );
-    let made: Vec<String> = made
-        .await
-        .expect("the rule")
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
+    let elb = &h.clients.elb;
+    let modify = elb.modify_target_group_attributes();
+    let modify = modify.target_group_arn(target_group_arn).attributes(delay);
+    modify.send().await.expect("a delay changed by hand");
+}
+
+/// The load balancer's outbound rule to the tasks revoked; a way out to PostgreSQL added to
+/// the tasks' group.
+async fn edit_network(h: &Harness, tasks: &str) {
+    let (ec2, alb) = (&h.clients.ec2, &h.network.alb_security_group_id);
+    let made = security_group_rule::find_made(ec2, alb, tasks).await;
+    let made: Vec<String> = made.expect("the rule").into_iter().map(|m| m.id).collect();
     assert_eq!(made.len(), 1, "{made:?}");
-    h.clients
-        .ec2
-        .revoke_security_group_egress()
-        .group_id(&h.network.alb_security_group_id)
-        .set_security_group_rule_ids(Some(made))
+    let revoke = ec2.revoke_security_group_egress().group_id(alb);
+    let revoke = revoke.set_security_group_rule_ids(Some(made));
+    revoke
         .send()
         .await
         .expect("the load balancer's rule revoked by hand");
@@ -111,39 +129,17 @@ async fn status_reports_drift_in_scaling_network_and_grants_edited_by_hand() {
         .to_port(5432)
         .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/16").build())
         .build();
-    h.clients
-        .ec2
-        .authorize_security_group_egress()
-        .group_id(&tasks)
-        .ip_permissions(postgres)
-        .send()
-        .await
-        .expect("a way out added by hand");
-    // The execution role's secrets policy without its KMS grant.
+    let authorize = ec2.authorize_security_group_egress().group_id(tasks);
+    let authorize = authorize.ip_permissions(postgres);
+    authorize.send().await.expect("a way out added by hand");
+}
+
+/// The execution role's secrets policy without its KMS grant.
+async fn edit_grant(h: &Harness, execution_role: &str) {
     let grant = json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": [SECRET]}]});
-    let exec = d.execution_role();
-    role::put_policy(
-        &h.clients.iam,
-        &exec,
-        role::SECRETS_POLICY_NAME,
-        &grant.to_string(),
-    )
-    .await
-    .expect("a grant changed by hand");
-    let path = write_properties(&props);
-    let (code, out, err) = prod_e(&["status", "--physical-id", &id, "--properties", &path]);
-    assert_eq!(code, 5, "{out}{err}");
-    for line in [
-        "! AutoScaling is 1–3, ECSServiceAverageCPUUtilization 80, the properties say 1–3, \
-         ECSServiceAverageCPUUtilization 60\n",
-        "! ScheduledActions is , the properties say night max 1\n",
-        "! DeregistrationDelaySeconds is 120, the properties say 30\n",
-        "! LoadBalancerEgress is none, the properties say managed\n",
-        "! Egress is tcp 443-443 to 0.0.0.0/0,tcp 5432-5432 to 10.0.0.0/16, the properties say \
-         tcp 443-443 to 0.0.0.0/0\n",
-        &format!("! SecretsKmsKeyArn is none, the properties say {KEY}\n"),
-    ] {
-        assert!(out.contains(line), "{line:?} not in:\n{out}");
-    }
+    let policy = (role::SECRETS_POLICY_NAME, grant.to_string());
+    role::put_policy(&h.clients.iam, execution_role, policy.0, &policy.1)
+        .await
+        .expect("a grant changed by hand");
 }

@@ -39,7 +39,7 @@ async fn compared(
     let mut pairs = drift(d, spec, inv);
     if let Some(svc) = &inv.service {
         if let Some(live) = task_definition::describe(&c.ecs, &svc.task_definition).await? {
-            pairs.extend(task_drift(spec, &live));
+            pairs.extend(task_drift(spec, &live)?);
         }
     }
     if let Some(r) = &inv.task_role {
@@ -115,7 +115,7 @@ async fn role_drift(c: &Clients, spec: &Spec, r: &role::Role) -> Result<Vec<Pair
 fn drift(d: &Deployment, spec: &Spec, inv: &Inventory) -> Vec<Pair> {
     let mut pairs = service_drift(spec, inv);
     pairs.extend(network_drift(spec, inv));
-    pairs.extend(scaling_drift(d, spec, inv));
+    pairs.extend(alarm_drift(d, spec, inv));
     if let Some(priority) = spec.rule_priority {
         let live = inv.listener_rule.as_ref().map(|r| r.priority.clone());
         pairs.push(("RulePriority", live, priority.to_string()));
@@ -182,19 +182,19 @@ fn routing_drift(spec: &Spec, inv: &Inventory) -> Vec<Pair> {
 /// Where the revision the service runs differs from the properties: every setting prod-e
 /// registers ([`task_definition::SETTINGS`]), flattened from the spec's revision and from the
 /// live one.
-fn task_drift(spec: &Spec, live: &task_definition::Revision) -> Vec<Pair> {
+/// Errors: the properties make no revision (a member the SDK requires is missing).
+fn task_drift(spec: &Spec, live: &task_definition::Revision) -> Result<Vec<Pair>, Failure> {
     let links = task_definition::Links {
         execution_role_arn: "",
         task_role_arn: "",
         log_group: "",
     };
-    let want = task_definition::expand(spec, links, "")
-        .unwrap_or_else(|_| task_definition::Revision::builder().build());
+    let want = task_definition::expand(spec, links, "")?;
     let pairs = task_definition::SETTINGS.iter().map(|s| {
         let (live, want) = ((s.flatten)(live), (s.flatten)(&want));
         (s.property, Some(shorter(live)), shorter(want))
     });
-    pairs.collect()
+    Ok(pairs.collect())
 }
 
 /// A value for a line of drift: at most 80 characters (the default server's command is long).
@@ -211,17 +211,15 @@ fn differences(pairs: Vec<Pair>) -> Vec<String> {
         .into_iter()
         .filter_map(|(what, live, want)| {
             let live = live.filter(|l| *l != want)?;
+            let shown = |v: String| if v.is_empty() { "none".to_string() } else { v };
+            let (live, want) = (shown(live), shown(want));
             Some(format!("{what} is {live}, the properties say {want}"))
         })
         .collect()
 }
 
-/// (property, live value, the properties' value) of the scaling and the alarms.
-fn scaling_drift(
-    d: &Deployment,
-    spec: &Spec,
-    inv: &Inventory,
-) -> Vec<(&'static str, Option<String>, String)> {
+/// The pairs of the alarms: the deployment alarms and the baseline ones.
+fn alarm_drift(d: &Deployment, spec: &Spec, inv: &Inventory) -> Vec<Pair> {
     let kinds = crate::spec::alarms::KINDS.len();
     let alarms = match inv.alarms.iter().filter(|a| d.owns(&a.tags)).count() {
         0 => "false".to_string(),
@@ -241,7 +239,7 @@ fn scaling_drift(
 }
 
 /// (property, live value if the service exists, the properties' value) of the service.
-fn service_drift(spec: &Spec, inv: &Inventory) -> Vec<(&'static str, Option<String>, String)> {
+fn service_drift(spec: &Spec, inv: &Inventory) -> Vec<Pair> {
     let svc = inv.service.as_ref();
     let grace = svc.and_then(|s| s.health_check_grace_period_seconds);
     let rolling = svc.and_then(|s| s.rolling.as_ref());
@@ -297,7 +295,7 @@ fn service_drift(spec: &Spec, inv: &Inventory) -> Vec<(&'static str, Option<Stri
 
 /// (property, live value if the service exists, the properties' value) of the service's
 /// network and of the tags on it (the user's: neither `aws:` nor prod-e's own).
-fn network_drift(spec: &Spec, inv: &Inventory) -> Vec<(&'static str, Option<String>, String)> {
+fn network_drift(spec: &Spec, inv: &Inventory) -> Vec<Pair> {
     let svc = inv.service.as_ref();
     let own = inv.security_group.as_ref().map(|g| g.id.as_str());
     let listed = |mut items: Vec<String>| {

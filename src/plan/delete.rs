@@ -1,5 +1,5 @@
 //! Delete: removes exactly what this deployment owns, in the order of the parts' deletion
-//! ranks ([`super::PARTS`]).
+//! ranks ([`super::PARTS`]; `delete/tests.rs` holds this code to them).
 
 use std::future::Future;
 
@@ -24,7 +24,8 @@ pub async fn delete(c: &Clients, deployment: &Deployment, at: &Locator) -> Resul
 }
 
 /// [`delete`] of resources already found (the CLI shows them before it deletes them), rank by
-/// rank ([`super::PartInfo::deletion_rank`]): each `remove` names its part.
+/// rank ([`super::PartInfo::deletion_rank`]): the scalable target, the service, then the rest
+/// together.
 pub async fn delete_found(
     c: &Clients,
     d: &Deployment,

@@ -13,7 +13,7 @@ use crate::naming::Tags;
 use crate::progress::step;
 use crate::resources::security_group::{self, Egress, SecurityGroup};
 use crate::resources::{security_group_rule, tags};
-use crate::spec::egress::{Destination, Rule};
+use crate::spec::egress::{self, Rule};
 use crate::spec::Spec;
 
 /// Brings the outbound rules of the tasks' group `sg` to `spec`'s `Egress`: the missing rules
@@ -34,11 +34,7 @@ pub(super) async fn converge_egress(
         .filter(|r| !current.contains(r))
         .cloned()
         .collect();
-    // IPv6 rules (`Egress` has none) go only once `Egress` restricts the group.
-    let kept_as_is = |r: &Rule| {
-        wanted.contains(r)
-            || (spec.egress.is_empty() && matches!(r.destination, Destination::Ipv6(_)))
-    };
+    let kept_as_is = |r: &Rule| wanted.contains(r) || egress::left_alone(&spec.egress, r);
     let (kept, unwanted): (Vec<Rule>, Vec<Rule>) = current.into_iter().partition(kept_as_is);
     security_group::allow_out(&c.ec2, (&sg.id, &sg.name), &missing).await?;
     let mut now = [kept, missing].concat();

@@ -115,8 +115,9 @@ pub async fn create(
 }
 
 /// The RegisterTaskDefinition request for `td`: every member a revision states that the
-/// request takes (ECS API Reference, RegisterTaskDefinition), so that a setting added to
-/// [`SETTINGS`] reaches ECS without another edit here.
+/// request takes (ECS API Reference, RegisterTaskDefinition; not `inferenceAccelerators`,
+/// which ECS no longer offers), so that a setting added to [`SETTINGS`] reaches ECS without
+/// another edit here.
 fn register(ecs: &Client, td: &Revision) -> RegisterTaskDefinitionFluentBuilder {
     ecs.register_task_definition()
         .set_family(td.family().map(str::to_string))
@@ -124,7 +125,7 @@ fn register(ecs: &Client, td: &Revision) -> RegisterTaskDefinitionFluentBuilder 
         .set_execution_role_arn(td.execution_role_arn().map(str::to_string))
         .set_network_mode(td.network_mode().cloned())
         .set_container_definitions(Some(td.container_definitions().to_vec()))
-        .set_volumes(Some(td.volumes().to_vec()).filter(|v| !v.is_empty()))
+        .set_volumes(listed(td.volumes()))
         .set_requires_compatibilities(Some(td.requires_compatibilities().to_vec()))
         .set_cpu(td.cpu().map(str::to_string))
         .set_memory(td.memory().map(str::to_string))
@@ -132,6 +133,14 @@ fn register(ecs: &Client, td: &Revision) -> RegisterTaskDefinitionFluentBuilder 
         .set_ipc_mode(td.ipc_mode().cloned())
         .set_ephemeral_storage(td.ephemeral_storage().cloned())
         .set_runtime_platform(td.runtime_platform().cloned())
+        .set_placement_constraints(listed(td.placement_constraints()))
+        .set_proxy_configuration(td.proxy_configuration().cloned())
+        .set_enable_fault_injection(td.enable_fault_injection())
+}
+
+/// A list member of a request: `None` (not sent) when empty.
+fn listed<T: Clone>(items: &[T]) -> Option<Vec<T>> {
+    Some(items.to_vec()).filter(|v| !v.is_empty())
 }
 
 /// Revision `arn` as ECS describes it (`None` if ECS returns none).

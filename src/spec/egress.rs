@@ -156,6 +156,13 @@ impl Rule {
     }
 }
 
+/// Whether outbound rule `rule` of the tasks' group stays as it is whatever `Egress` (`items`)
+/// says: its IPv6 rules (which `Egress` cannot name) while `Egress` is not set; once it is,
+/// they go like any rule it does not list.
+pub fn left_alone(items: &[Object], rule: &Rule) -> bool {
+    items.is_empty() && matches!(rule.destination, Destination::Ipv6(_))
+}
+
 /// The list as a whole: each rule names its protocol, exactly one destination, and ports
 /// where its protocol has them (`FromPort` ≤ `ToPort` for TCP and UDP); no rule twice.
 pub fn rules(items: &[Object]) -> Result<(), String> {

@@ -6,9 +6,10 @@ use super::{Failure, Pair};
 use crate::aws::Clients;
 use crate::naming::Deployment;
 use crate::plan::Inventory;
-use crate::resources::scaling::{policy, schedule, ScalableTarget};
+use crate::resources::scaling::schedule::{self, DEFAULT_TIMEZONE};
+use crate::resources::scaling::{policy, ScalableTarget};
 use crate::resources::{role, security_group_rule, target_group};
-use crate::spec::egress::Rule;
+use crate::spec::egress::{self, Rule};
 use crate::spec::scaling::{bounds, targets};
 use crate::spec::Spec;
 
@@ -39,32 +40,27 @@ pub(super) async fn pairs(
             "none"
         };
         pairs.push(("LoadBalancerEgress", Some(live.into()), want.into()));
-        // Without Egress, prod-e leaves IPv6 rules alone.
-        let kept = |r: &Rule| {
-            !spec.egress.is_empty()
-                || !matches!(r.destination, crate::spec::egress::Destination::Ipv6(_))
-        };
-        let live = sg.egress.iter().flat_map(|e| e.rules()).filter(kept);
-        pairs.push((
-            "Egress",
-            Some(rules(live)),
-            rules(spec.egress_rules().into_iter()),
-        ));
+        let live = sg.egress.iter().flat_map(|e| e.rules());
+        let compared = live.filter(|r| !egress::left_alone(&spec.egress, r));
+        let want = rules(spec.egress_rules().into_iter());
+        pairs.push(("Egress", Some(rules(compared)), want));
     }
     if let Some(exec) = &inv.execution_role {
-        let document = role::policy_document(&c.iam, &exec.name, role::SECRETS_POLICY_NAME).await?;
-        let want = Some(spec.secrets_kms_key_arn.clone()).filter(|k| !k.is_empty());
-        pairs.push((
-            "SecretsKmsKeyArn",
-            Some(kms_key(document)),
-            want.unwrap_or_else(|| "none".into()),
-        ));
+        let document = role::policy_document(&c.iam, &exec.name, role::SECRETS_POLICY_NAME);
+        let live = kms_key(document.await?);
+        // The key is granted with the secrets' policy, which exists only with secrets.
+        let key = &spec.secrets_kms_key_arn;
+        let granted = !key.is_empty() && !spec.secret_sources().is_empty();
+        let want = if granted { key.clone() } else { "none".into() };
+        pairs.push(("SecretsKmsKeyArn", Some(live), want));
     }
     Ok(pairs)
 }
 
 /// `AutoScaling` (bounds and target tracking policies) and `ScheduledActions`, as the set's
-/// scalable target has them (`off` and none without one).
+/// scalable target has them (`off` and none without one). With scheduled actions the bounds
+/// are theirs to change (Application Auto Scaling applies an action by setting them), so only
+/// the policies are compared.
 async fn scaling(
     c: &Clients,
     d: &Deployment,
@@ -76,22 +72,29 @@ async fn scaling(
         Some(t) => (policies(c, d, t).await?, actions(c, d, t).await?),
         None => (Vec::new(), Vec::new()),
     };
+    let scheduled = !spec.scheduled_actions.is_empty();
     let live = target.map_or("off".into(), |t| {
-        scaling_text((t.min_capacity, t.max_capacity), policies)
+        scaling_text((t.min_capacity, t.max_capacity), scheduled, policies)
     });
     let want = spec.auto_scaling.as_ref().map_or("off".into(), |o| {
         let (min, max) = bounds(o);
-        let tracked = targets(o)
-            .into_iter()
-            .map(|(metric, value)| format!("{} {value}", policy::metric_type(metric).as_str()));
-        scaling_text((min as i32, max as i32), tracked.collect())
+        let cooldowns = (o.integer("ScaleInCooldown"), o.integer("ScaleOutCooldown"));
+        let tracked = targets(o).into_iter().map(|(metric, value)| {
+            policy_text(policy::metric_type(metric).as_str(), value, cooldowns)
+        });
+        scaling_text((min as i32, max as i32), scheduled, tracked.collect())
     });
-    let scheduled = spec.scheduled_actions.iter().map(|item| {
+    let wanted_actions = spec.scheduled_actions.iter().map(|item| {
         let bound = |f: &str| item.optional_integer(f).and_then(|n| i32::try_from(n).ok());
+        let timezone = Some(item.text("Timezone")).filter(|t| !t.is_empty());
+        let when = (
+            item.text("Schedule"),
+            timezone.unwrap_or(DEFAULT_TIMEZONE.into()),
+        );
         action_text(
             &item.text("ScheduledActionName"),
-            bound("MinCapacity"),
-            bound("MaxCapacity"),
+            (bound("MinCapacity"), bound("MaxCapacity")),
+            when,
         )
     });
     Ok(vec![
@@ -99,27 +102,46 @@ async fn scaling(
         (
             "ScheduledActions",
             Some(sorted(actions)),
-            sorted(scheduled.collect()),
+            sorted(wanted_actions.collect()),
         ),
     ])
 }
 
-/// `1–4, ECSServiceAverageCPUUtilization 60`: the bounds, then each tracked metric.
-fn scaling_text((min, max): (i32, i32), tracked: Vec<String>) -> String {
-    let mut text = format!("{min}–{max}");
+/// `1–4, ECSServiceAverageCPUUtilization 60 …`: the bounds (unless `scheduled` actions set
+/// them), then each tracking policy.
+fn scaling_text((min, max): (i32, i32), scheduled: bool, tracked: Vec<String>) -> String {
+    let mut text = match scheduled {
+        true => "bounds as ScheduledActions set them".to_string(),
+        false => format!("{min}–{max}"),
+    };
     for t in sorted_list(tracked) {
         text.push_str(&format!(", {t}"));
     }
     text
 }
 
-/// The set's target tracking policies on `t`, `METRIC TARGET` each.
+/// `ECSServiceAverageCPUUtilization 60 (cooldowns in 300 s, out 300 s)`.
+fn policy_text(
+    metric: &str,
+    target: impl std::fmt::Display,
+    (scale_in, scale_out): (i64, i64),
+) -> String {
+    format!("{metric} {target} (cooldowns in {scale_in} s, out {scale_out} s)")
+}
+
+/// The set's target tracking policies on `t`.
 async fn policies(c: &Clients, d: &Deployment, t: &ScalableTarget) -> Result<Vec<String>, Failure> {
     let found = policy::find_all(&c.scaling, &t.resource_id).await?;
     let ours = found.into_iter().filter(|p| d.owns_name(&p.name));
-    Ok(ours
-        .map(|p| format!("{} {}", p.metric, p.target_value))
-        .collect())
+    let text = |p: policy::Policy| {
+        let cooldown = |s: Option<i32>| i64::from(s.unwrap_or(0));
+        let cooldowns = (
+            cooldown(p.scale_in_cooldown),
+            cooldown(p.scale_out_cooldown),
+        );
+        policy_text(&p.metric, p.target_value, cooldowns)
+    };
+    Ok(ours.map(text).collect())
 }
 
 /// The set's scheduled actions on `t`, by the name `ScheduledActions` gives them.
@@ -129,16 +151,24 @@ async fn actions(c: &Clients, d: &Deployment, t: &ScalableTarget) -> Result<Vec<
     let ours = found.into_iter().filter(|a| d.owns_name(&a.name));
     let text = |a: schedule::Scheduled| {
         let name = a.name.strip_prefix(&prefix).unwrap_or(&a.name).to_string();
-        action_text(&name, a.min_capacity, a.max_capacity)
+        action_text(
+            &name,
+            (a.min_capacity, a.max_capacity),
+            (a.schedule, a.timezone),
+        )
     };
     Ok(ours.map(text).collect())
 }
 
-/// `nightly min 1 max 2` (a bound not set is left out).
-fn action_text(name: &str, min: Option<i32>, max: Option<i32>) -> String {
+/// `night cron(0 22 * * ? *) Etc/UTC max 1` (a bound not set is left out).
+fn action_text(
+    name: &str,
+    (min, max): (Option<i32>, Option<i32>),
+    (schedule, timezone): (String, String),
+) -> String {
     let min = min.map(|n| format!(" min {n}")).unwrap_or_default();
     let max = max.map(|n| format!(" max {n}")).unwrap_or_default();
-    format!("{name}{min}{max}")
+    format!("{name} {schedule} {timezone}{min}{max}")
 }
 
 /// The resource of the `kms:Decrypt` statement of a policy document, `none` without one.

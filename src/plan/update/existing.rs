@@ -26,21 +26,28 @@ pub(super) struct Set {
 impl Set {
     /// The set in `found`, or [`Error::Missing`] / [`Error::NotOurs`] naming what is not.
     pub(super) fn require(d: &Deployment, found: Inventory, old: &Spec) -> Result<Set> {
+        let execution_role = require(d, found.execution_role, || d.execution_role())?;
+        let task_role = require(d, found.task_role, || d.task_role())?;
+        let security_group = require(d, found.security_group, || d.security_group())?;
+        let logs = require(d, found.log_group, || d.log_group())?;
+        let cluster = require(d, found.cluster, || old.cluster_name.clone())?;
+        let target_group = require(d, found.target_group, || d.target_group())?;
+        let rule = require(d, found.listener_rule, || {
+            format!("on {}", old.listener_arn)
+        })?;
         let service = require(d, found.service, || old.service_name.clone())?;
         let parts = Parts {
-            execution_role: require(d, found.execution_role, || d.execution_role())?,
-            task_role: require(d, found.task_role, || d.task_role())?,
+            execution_role,
+            task_role,
             task_definition: revision(&service.task_definition),
-            target_group: require(d, found.target_group, || d.target_group())?,
-            rule: require(d, found.listener_rule, || {
-                format!("on {}", old.listener_arn)
-            })?,
-            security_group: require(d, found.security_group, || d.security_group())?,
-            cluster: require(d, found.cluster, || old.cluster_name.clone())?,
+            target_group,
+            rule,
+            security_group,
+            cluster,
         };
         Ok(Set {
             parts,
-            logs: require(d, found.log_group, || d.log_group())?,
+            logs,
             service,
             revisions: found.task_definitions,
             scalable_target: found.scalable_target,
@@ -60,9 +67,6 @@ impl Set {
             fresh: false,
         }
     }
-}
-
-impl Set {
     /// The revision the service is to run once the writes are done: the one they
     /// `registered`; in a continuation (writes done, `diff` empty) the one its first invocation
     /// registered, our newest in `family`; otherwise the one running.

@@ -8,6 +8,7 @@ use super::{write, Change};
 use crate::fake_aws::FakeAws;
 use crate::naming::{Deployment, Tags};
 use crate::plan::set::Parts;
+use crate::resources::target_group::TargetGroup;
 use crate::resources::{log_group, service};
 use crate::spec::Spec;
 
@@ -34,7 +35,13 @@ fn set() -> Set {
         ..Default::default()
     };
     Set {
-        parts: Parts::default(),
+        parts: Parts {
+            target_group: TargetGroup {
+                arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/1".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
         logs: log_group::LogGroup::default(),
         service,
         revisions: Vec::new(),
@@ -94,6 +101,8 @@ async fn each_change_writes_only_what_it_calls_for() {
             vec!["RegisterTaskDefinition", "UpdateService"],
         ),
         (json!({"MinimumHealthyPercent": 50}), vec!["UpdateService"]),
+        // CloudWatch speaks RPC v2 CBOR.
+        (json!({"Alarms": true}), vec!["PutMetricAlarm"; 4]),
     ];
     for (changes, expected) in cases {
         let writes = writes_for(changes.clone()).await;

@@ -27,6 +27,10 @@ pub struct Policy {
     pub metric: String,
     /// The value it keeps the metric at.
     pub target_value: f64,
+    /// Seconds after a scale-in before the next one, if set.
+    pub scale_in_cooldown: Option<i32>,
+    /// Seconds after a scale-out before the next one, if set.
+    pub scale_out_cooldown: Option<i32>,
 }
 
 /// What one policy keeps: the metric, its target value, and the cooldowns (seconds).
@@ -78,6 +82,8 @@ pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<Policy>> {
                     m.predefined_metric_type().as_str().to_string()
                 }),
                 target_value: tracking.map_or(0.0, |t| t.target_value()),
+                scale_in_cooldown: tracking.and_then(|t| t.scale_in_cooldown()),
+                scale_out_cooldown: tracking.and_then(|t| t.scale_out_cooldown()),
             }
         })
         .collect())

@@ -15,7 +15,7 @@ use crate::resources::gone;
 use crate::retry::retry_each;
 use crate::spec::object::Object;
 
-/// A scheduled action as found: its name and which bounds it sets.
+/// A scheduled action as found: its name, which bounds it sets, and when.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scheduled {
     /// Its name.
@@ -24,6 +24,10 @@ pub struct Scheduled {
     pub min_capacity: Option<i32>,
     /// The MaxCapacity it sets, if any.
     pub max_capacity: Option<i32>,
+    /// When it runs (`at(…)`, `rate(…)` or `cron(…)`).
+    pub schedule: String,
+    /// The time zone of its schedule ([`DEFAULT_TIMEZONE`] if it names none).
+    pub timezone: String,
 }
 
 /// Every scheduled action of the target `resource_id`.
@@ -46,6 +50,8 @@ pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<Scheduled>>
             name: a.scheduled_action_name().to_string(),
             min_capacity: a.scalable_target_action().and_then(|t| t.min_capacity()),
             max_capacity: a.scalable_target_action().and_then(|t| t.max_capacity()),
+            schedule: a.schedule().to_string(),
+            timezone: a.timezone().unwrap_or(DEFAULT_TIMEZONE).to_string(),
         })
         .collect())
 }
