@@ -186,6 +186,28 @@ fn deployment_failed(
 
 impl std::error::Error for Error {}
 
+/// An SDK call's result as prod-e's: its error named with what was being done
+/// ([`Error::aws`]).
+pub trait Doing<T> {
+    /// The output, or the error named with `doing`.
+    fn doing(self, doing: impl Into<String>) -> Result<T>;
+    /// `()` (the output is not needed), or the error named with `doing`.
+    fn done(self, doing: impl Into<String>) -> Result<()>;
+}
+
+impl<T, E> Doing<T> for std::result::Result<T, E>
+where
+    E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error,
+{
+    fn doing(self, doing: impl Into<String>) -> Result<T> {
+        self.map_err(|e| Error::aws(doing, e))
+    }
+
+    fn done(self, doing: impl Into<String>) -> Result<()> {
+        self.map(|_| ()).map_err(|e| Error::aws(doing, e))
+    }
+}
+
 impl Error {
     /// Wraps an SDK error with what we were doing when it happened.
     pub fn aws<E>(doing: impl Into<String>, err: E) -> Self

@@ -11,7 +11,7 @@ use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
 use aws_sdk_cloudwatch::Client;
 
 use super::{gone, required, tags, Tagged};
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 use crate::naming::Tags;
 
 /// An alarm as found.
@@ -62,7 +62,7 @@ pub async fn find_all(cw: &Client, names: &[String]) -> Result<Vec<Alarm>> {
         .set_alarm_names(Some(names.to_vec()))
         .send()
         .await
-        .map_err(|e| Error::aws("reading CloudWatch alarms", e))?;
+        .doing("reading CloudWatch alarms")?;
     let mut found = Vec::new();
     for alarm in out.metric_alarms() {
         let name = required(alarm.alarm_name(), Alarm::KIND, "AlarmName")?;
@@ -72,7 +72,7 @@ pub async fn find_all(cw: &Client, names: &[String]) -> Result<Vec<Alarm>> {
             .resource_arn(&arn)
             .send()
             .await
-            .map_err(|e| Error::aws(format!("reading tags of alarm ({name})"), e))?;
+            .doing(format!("reading tags of alarm ({name})"))?;
         found.push(Alarm {
             state: alarm.state_value().map_or("", |s| s.as_str()).to_string(),
             tags: tags::cloudwatch::read(listed.tags()),
@@ -105,16 +105,11 @@ pub async fn put(cw: &Client, d: &Definition, tags: &Tags) -> Result<()> {
         .set_tags(Some(tags::cloudwatch::list(tags)))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(format!("putting alarm ({})", d.name), e))
+        .done(format!("putting alarm ({})", d.name))
 }
 
 /// Deletes alarm `name`; gone counts as deleted.
 pub async fn delete(cw: &Client, name: &str) -> Result<()> {
     let deleted = cw.delete_alarms().alarm_names(name).send().await;
-    gone(
-        deleted
-            .map(|_| ())
-            .map_err(|e| Error::aws(format!("deleting alarm ({name})"), e)),
-    )
+    gone(deleted.done(format!("deleting alarm ({name})")))
 }

@@ -8,7 +8,7 @@ use aws_sdk_ecs::Client;
 use super::gone;
 use super::tags;
 use super::{required, Tagged};
-use crate::error::{is_cluster_not_ready, Error, Result};
+use crate::error::{is_cluster_not_ready, Doing, Error, Result};
 use crate::naming::Tags;
 use crate::retry::{poll_until, retry, CAPACITY_PROVIDERS_SHOWN, CLUSTER_NOT_READY};
 
@@ -40,7 +40,7 @@ pub async fn find(ecs: &Client, name: &str) -> Result<Option<Cluster>> {
         .include(ClusterField::Settings)
         .send()
         .await
-        .map_err(|e| Error::aws(format!("reading ECS cluster ({name})"), e))?;
+        .doing(format!("reading ECS cluster ({name})"))?;
     Ok(actives(out.clusters())?.pop())
 }
 
@@ -91,7 +91,7 @@ pub async fn create(
         .set_tags(Some(tags::ecs::list(tags)))
         .send()
         .await
-        .map_err(|e| Error::aws(format!("creating ECS cluster ({name})"), e))?;
+        .doing(format!("creating ECS cluster ({name})"))?;
     let Some(created) = out.cluster() else {
         return Err(Error::Incomplete {
             kind: Cluster::KIND,
@@ -113,13 +113,9 @@ pub async fn set_container_insights(ecs: &Client, name: &str, value: &str) -> Re
         .settings(insights(value))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| {
-            Error::aws(
-                format!("setting Container Insights of ECS cluster ({name})"),
-                e,
-            )
-        })
+        .done(format!(
+            "setting Container Insights of ECS cluster ({name})"
+        ))
 }
 
 /// Associates `providers` with the cluster `name` beside those it has, keeping its default
@@ -168,14 +164,10 @@ async fn put_capacity_providers(ecs: &Client, cluster: &Cluster, all: Vec<String
         .set_default_capacity_provider_strategy(Some(cluster.default_strategy.clone()))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| {
-            let doing = format!(
-                "adding capacity providers to ECS cluster ({})",
-                cluster.name
-            );
-            Error::aws(doing, e)
-        })
+        .done(format!(
+            "adding capacity providers to ECS cluster ({})",
+            cluster.name
+        ))
 }
 
 /// One DeleteCluster, without waiting: a cluster already gone counts as deleted; one that
@@ -183,11 +175,7 @@ async fn put_capacity_providers(ecs: &Client, cluster: &Cluster, all: Vec<String
 /// `CLUSTER_BUSY`, wait while they drain out).
 pub async fn delete(ecs: &Client, name: &str) -> Result<()> {
     let deleted = ecs.delete_cluster().cluster(name).send().await;
-    gone(
-        deleted
-            .map(|_| ())
-            .map_err(|e| Error::aws(format!("deleting ECS cluster ({name})"), e)),
-    )
+    gone(deleted.done(format!("deleting ECS cluster ({name})")))
 }
 
 /// Every ACTIVE cluster in the region, with its tags.
@@ -200,7 +188,7 @@ pub async fn list(ecs: &Client) -> Result<Vec<Cluster>> {
         .send()
         .try_collect()
         .await;
-    let arns = arns.map_err(|e| Error::aws(doing, e))?;
+    let arns = arns.doing(doing)?;
     let mut clusters = Vec::new();
     for batch in arns.chunks(100) {
         let out = ecs
@@ -209,7 +197,7 @@ pub async fn list(ecs: &Client) -> Result<Vec<Cluster>> {
             .include(ClusterField::Tags)
             .send()
             .await
-            .map_err(|e| Error::aws(doing, e))?;
+            .doing(doing)?;
         clusters.extend(actives(out.clusters())?);
     }
     Ok(clusters)

@@ -8,7 +8,7 @@ use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::MacAlgorithmSpec;
 use aws_sdk_kms::Client;
 
-use crate::error::{is_invalid_mac, Error, Result};
+use crate::error::{is_invalid_mac, Doing, Result};
 
 /// The MAC algorithm of the key (`KeySpec: HMAC_256`).
 const ALGORITHM: MacAlgorithmSpec = MacAlgorithmSpec::HmacSha256;
@@ -22,7 +22,7 @@ pub async fn mac(kms: &Client, key_id: &str, message: &[u8]) -> Result<String> {
         .message(Blob::new(message))
         .send()
         .await
-        .map_err(|e| Error::aws(format!("sealing the continuation (KMS key {key_id})"), e))?;
+        .doing(format!("sealing the continuation (KMS key {key_id})"))?;
     let bytes = out.mac().map(Blob::as_ref).unwrap_or_default();
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
@@ -41,7 +41,7 @@ pub async fn verify(kms: &Client, key_id: &str, message: &[u8], mac_hex: &str) -
         .mac(Blob::new(mac))
         .send()
         .await
-        .map_err(|e| Error::aws(format!("checking the continuation (KMS key {key_id})"), e));
+        .doing(format!("checking the continuation (KMS key {key_id})"));
     match out {
         Ok(out) => Ok(out.mac_valid()),
         Err(err) if is_invalid_mac(&err) => Ok(false),

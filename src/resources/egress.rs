@@ -6,7 +6,7 @@ use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, PrefixListId, UserIdG
 use aws_sdk_ec2::Client;
 
 use super::gone;
-use crate::error::{is_already_exists, is_not_found, Error, Result};
+use crate::error::{is_already_exists, is_not_found, Doing, Result};
 use crate::spec::egress::{Destination, Rule};
 
 /// One outbound rule of a group, as far as the way to the tasks is concerned.
@@ -110,8 +110,7 @@ pub async fn allow_out(ec2: &Client, group: Group<'_>, rules: &[Rule]) -> Result
         .set_ip_permissions(Some(rules.iter().map(permission).collect()))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(&doing, e));
+        .done(&doing);
     match added {
         Err(e) if is_already_exists(&e) && rules.len() > 1 => {
             for rule in rules {
@@ -138,7 +137,7 @@ pub async fn revoke_out(ec2: &Client, group: Group<'_>, rules: &[Rule]) -> Resul
         .send()
         .await;
     let doing = format!("revoking outbound rules of security group ({})", group.1);
-    match removed.map(|_| ()).map_err(|e| Error::aws(doing, e)) {
+    match removed.done(doing) {
         Err(e) if is_not_found(&e) && rules.len() > 1 => {
             for rule in rules {
                 Box::pin(revoke_out(ec2, group, std::slice::from_ref(rule))).await?;

@@ -5,7 +5,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
 use aws_sdk_lambda::Client;
 
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 
 /// Queues `payload` as a new asynchronous invocation of `function_arn` (Lambda accepts up to
 /// 256 KB and answers 202 at once).
@@ -17,6 +17,5 @@ pub async fn invoke_later(lambda: &Client, function_arn: &str, payload: Vec<u8>)
         .payload(Blob::new(payload))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(format!("invoking ({function_arn}) to continue"), e))
+        .done(format!("invoking ({function_arn}) to continue"))
 }

@@ -5,7 +5,7 @@ use aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum;
 use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::{found, required};
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 
 /// A load balancer as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,11 +48,7 @@ pub fn metric_dimension_of_listener(listener_arn: &str) -> Option<String> {
 /// The load balancer `arn`; `None` if it does not exist.
 pub async fn find(elb: &Client, arn: &str) -> Result<Option<LoadBalancer>> {
     let out = elb.describe_load_balancers().load_balancer_arns(arn).send();
-    let Some(out) = found(
-        out.await
-            .map_err(|e| Error::aws(format!("reading load balancer ({arn})"), e)),
-    )?
-    else {
+    let Some(out) = found(out.await.doing(format!("reading load balancer ({arn})")))? else {
         return Ok(None);
     };
     let Some(lb) = out.load_balancers().first() else {
@@ -82,7 +78,7 @@ pub async fn listeners(elb: &Client, load_balancer_arn: &str) -> Result<Vec<Stri
         .try_collect()
         .await;
     let doing = format!("listing listeners of ({load_balancer_arn})");
-    let Some(listed) = found(listed.map_err(|e| Error::aws(doing, e)))? else {
+    let Some(listed) = found(listed.doing(doing))? else {
         return Ok(Vec::new());
     };
     Ok(listed
@@ -97,7 +93,7 @@ pub async fn rules_limit(elb: &Client) -> Result<Option<usize>> {
         .describe_account_limits()
         .send()
         .await
-        .map_err(|e| Error::aws("reading the account's load balancer limits", e))?;
+        .doing("reading the account's load balancer limits")?;
     Ok(out
         .limits()
         .iter()

@@ -3,7 +3,7 @@
 use aws_sdk_cloudwatchlogs::Client;
 
 use super::{gone, required, Tagged};
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 use crate::naming::Tags;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -28,7 +28,7 @@ pub async fn find(logs: &Client, name: &str) -> Result<Option<LogGroup>> {
         .log_group_name_prefix(name)
         .send()
         .await
-        .map_err(|e| Error::aws(format!("reading log group ({name})"), e))?;
+        .doing(format!("reading log group ({name})"))?;
     match out
         .log_groups()
         .iter()
@@ -51,7 +51,7 @@ async fn with_tags(
         .resource_arn(&arn)
         .send()
         .await
-        .map_err(|e| Error::aws(format!("reading tags of log group ({name})"), e))?;
+        .doing(format!("reading tags of log group ({name})"))?;
     Ok(LogGroup {
         tags: tags
             .tags()
@@ -72,7 +72,7 @@ pub async fn create(logs: &Client, name: &str, retention_days: i32, tags: &Tags)
         .set_tags(Some(tags.clone().into_iter().collect()))
         .send()
         .await
-        .map_err(|e| Error::aws(format!("creating log group ({name})"), e))?;
+        .doing(format!("creating log group ({name})"))?;
     set_retention(logs, name, retention_days).await
 }
 
@@ -83,18 +83,13 @@ pub async fn set_retention(logs: &Client, name: &str, days: i32) -> Result<()> {
         .retention_in_days(days)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(format!("setting retention of log group ({name})"), e))
+        .done(format!("setting retention of log group ({name})"))
 }
 
 /// Deletes it; what is already gone counts as deleted.
 pub async fn delete(logs: &Client, name: &str) -> Result<()> {
     let deleted = logs.delete_log_group().log_group_name(name).send().await;
-    gone(
-        deleted
-            .map(|_| ())
-            .map_err(|e| Error::aws(format!("deleting log group ({name})"), e)),
-    )
+    gone(deleted.done(format!("deleting log group ({name})")))
 }
 
 /// Every log group whose name starts with `prefix`, with its tags.
@@ -108,7 +103,7 @@ pub async fn list(logs: &Client, prefix: &str) -> Result<Vec<LogGroup>> {
     let listed = listed
         .try_collect()
         .await
-        .map_err(|e| Error::aws(format!("listing log groups ({prefix}*)"), e))?;
+        .doing(format!("listing log groups ({prefix}*)"))?;
     let mut groups = Vec::with_capacity(listed.len());
     for group in &listed {
         groups.push(with_tags(logs, group).await?);
@@ -148,8 +143,7 @@ pub async fn events(logs: &Client, name: &str, start: i64) -> Result<(Vec<Event>
             out.sort_by_key(|e: &Event| e.timestamp);
             return Ok((out, false));
         };
-        let page =
-            page.map_err(|e| Error::aws(format!("reading events of log group ({name})"), e))?;
+        let page = page.doing(format!("reading events of log group ({name})"))?;
         out.extend(page.events().iter().map(|e| Event {
             timestamp: e.timestamp().unwrap_or_default(),
             stream: e.log_stream_name().unwrap_or_default().to_string(),

@@ -5,7 +5,7 @@ use aws_sdk_ec2::types::{Filter, Route, RouteState};
 use aws_sdk_ec2::Client;
 
 use super::required;
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 
 /// A route table as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub async fn find_all_in(ec2: &Client, vpc_id: &str) -> Result<Vec<RouteTable>> 
         .send()
         .try_collect()
         .await
-        .map_err(|e| Error::aws(format!("reading route tables of VPC ({vpc_id})"), e))?;
+        .doing(format!("reading route tables of VPC ({vpc_id})"))?;
     listed
         .iter()
         .map(|t| {

@@ -5,7 +5,7 @@ use aws_sdk_ec2::Client;
 
 use super::{gone, required, tags, Tagged};
 use crate::error::{
-    is_already_exists, is_dependency_violation, is_group_not_yet_visible, Error, Result,
+    is_already_exists, is_dependency_violation, is_group_not_yet_visible, Doing, Result,
 };
 use crate::naming::Tags;
 use crate::retry::{retry, NEW_RESOURCE_VISIBLE, SECURITY_GROUP_IN_USE};
@@ -93,7 +93,7 @@ async fn described(
         .set_filters(Some(filters))
         .send()
         .await
-        .map_err(|e| Error::aws(doing, e))?;
+        .doing(doing)?;
     out.security_groups().iter().map(from_sdk).collect()
 }
 
@@ -144,7 +144,7 @@ pub async fn create(
         )
         .send()
         .await
-        .map_err(|e| Error::aws(format!("creating security group ({name})"), e))?;
+        .doing(format!("creating security group ({name})"))?;
     let group = SecurityGroup {
         id: required(out.group_id(), SecurityGroup::KIND, "GroupId")?,
         name: name.to_string(),
@@ -175,14 +175,10 @@ pub async fn allow(
         .ip_permissions(super::egress::tcp_with_group(port, source_group))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| {
-            let doing = format!(
-                "allowing {source_group} into security group ({})",
-                group.name
-            );
-            Error::aws(doing, e)
-        });
+        .done(format!(
+            "allowing {source_group} into security group ({})",
+            group.name
+        ));
     match added {
         Err(e) if is_already_exists(&e) => Ok(()),
         other => other,
@@ -216,15 +212,10 @@ pub async fn revoke(
         .ip_permissions(super::egress::tcp_with_group(port, source_group))
         .send()
         .await;
-    gone(removed.map(|_| ()).map_err(|e| {
-        Error::aws(
-            format!(
-                "revoking {source_group} from security group ({})",
-                group.name
-            ),
-            e,
-        )
-    }))
+    gone(removed.done(format!(
+        "revoking {source_group} from security group ({})",
+        group.name
+    )))
 }
 
 /// Waits until no network interface uses the group: Fargate releases task ENIs minutes after
@@ -240,7 +231,7 @@ pub async fn wait_unused(ec2: &Client, group: &SecurityGroup) -> Result<()> {
             .filters(Filter::builder().name("group-id").values(&group.id).build())
             .send()
             .await
-            .map_err(|e| Error::aws(format!("listing network interfaces of ({})", group.id), e))?;
+            .doing(format!("listing network interfaces of ({})", group.id))?;
         Ok(out.network_interfaces().is_empty().then_some(()))
     })
     .await
@@ -250,11 +241,7 @@ pub async fn wait_unused(ec2: &Client, group: &SecurityGroup) -> Result<()> {
 pub async fn delete(ec2: &Client, group: &SecurityGroup) -> Result<()> {
     retry(SECURITY_GROUP_IN_USE, is_dependency_violation, || async {
         let deleted = ec2.delete_security_group().group_id(&group.id).send().await;
-        gone(
-            deleted
-                .map(|_| ())
-                .map_err(|e| Error::aws(format!("deleting security group ({})", group.name), e)),
-        )
+        gone(deleted.done(format!("deleting security group ({})", group.name)))
     })
     .await
 }

@@ -7,7 +7,7 @@ use aws_sdk_ec2::types::{Filter, ResourceType, SecurityGroupRule, TagSpecificati
 use aws_sdk_ec2::Client;
 
 use super::tags;
-use crate::error::{is_already_exists, Error, Result};
+use crate::error::{is_already_exists, Doing, Result};
 use crate::naming::{Tags, OWNER_TAG};
 
 /// One outbound rule prod-e made: its id and port.
@@ -30,7 +30,7 @@ pub async fn find_made(ec2: &Client, from: &str, to: &str) -> Result<Vec<Made>> 
         .send()
         .try_collect()
         .await
-        .map_err(|e| Error::aws(format!("reading the rules of security group ({from})"), e))?;
+        .doing(format!("reading the rules of security group ({from})"))?;
     let ours = |r: &&SecurityGroupRule| {
         r.is_egress() == Some(true)
             && r.referenced_group_info().and_then(|g| g.group_id()) == Some(to)
@@ -63,8 +63,7 @@ pub async fn create(ec2: &Client, (from, to): (&str, &str), port: i32, tags: &Ta
         .tag_specifications(tagged)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(format!("allowing {from} out to {to} on port {port}"), e));
+        .done(format!("allowing {from} out to {to} on port {port}"));
     match made {
         Err(e) if is_already_exists(&e) => Ok(()),
         other => other,
@@ -83,9 +82,5 @@ pub async fn delete(ec2: &Client, from: &str, made: &[Made]) -> Result<()> {
         .set_security_group_rule_ids(Some(ids))
         .send()
         .await;
-    super::gone(
-        revoked
-            .map(|_| ())
-            .map_err(|e| Error::aws(format!("revoking outbound rules of ({from})"), e)),
-    )
+    super::gone(revoked.done(format!("revoking outbound rules of ({from})")))
 }

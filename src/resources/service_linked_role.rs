@@ -11,7 +11,7 @@
 use aws_sdk_iam::Client;
 
 use super::found;
-use crate::error::{is_service_linked_role_taken, Error, Result};
+use crate::error::{is_service_linked_role_taken, Doing, Result};
 
 /// The service principal the role is for.
 pub const ECS_SERVICE: &str = "ecs.amazonaws.com";
@@ -23,7 +23,7 @@ pub const ECS_ROLE_NAME: &str = "AWSServiceRoleForECS";
 pub async fn ensure(iam: &Client) -> Result<()> {
     let read = iam.get_role().role_name(ECS_ROLE_NAME).send().await;
     let doing = format!("reading IAM role ({ECS_ROLE_NAME})");
-    if found(read.map_err(|e| Error::aws(doing, e)))?.is_some() {
+    if found(read.doing(doing))?.is_some() {
         return Ok(());
     }
     let created = iam
@@ -31,13 +31,9 @@ pub async fn ensure(iam: &Client) -> Result<()> {
         .aws_service_name(ECS_SERVICE)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| {
-            Error::aws(
-                format!("creating the ECS service-linked role ({ECS_ROLE_NAME})"),
-                e,
-            )
-        });
+        .done(format!(
+            "creating the ECS service-linked role ({ECS_ROLE_NAME})"
+        ));
     match created {
         Err(err) if is_service_linked_role_taken(&err) => Ok(()),
         other => other,

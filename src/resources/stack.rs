@@ -4,7 +4,7 @@
 
 use aws_sdk_cloudformation::Client;
 
-use crate::error::{is_no_such_stack, Error, Result};
+use crate::error::{is_no_such_stack, Doing, Result};
 
 /// A stack resource as `DescribeStackResource` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -22,7 +22,7 @@ pub async fn status(cloudformation: &Client, stack_id: &str) -> Result<Option<St
         .stack_name(stack_id)
         .send()
         .await;
-    let out = out.map_err(|e| Error::aws(format!("reading stack ({stack_id})"), e));
+    let out = out.doing(format!("reading stack ({stack_id})"));
     let Some(out) = absent_if_unknown(out)? else {
         return Ok(None);
     };
@@ -47,7 +47,7 @@ pub async fn resource(
         .send()
         .await;
     let doing = format!("reading stack resource ({logical_id}) of stack ({stack_id})");
-    let Some(out) = absent_if_unknown(out.map_err(|e| Error::aws(doing, e)))? else {
+    let Some(out) = absent_if_unknown(out.doing(doing))? else {
         return Ok(None);
     };
     Ok(out.stack_resource_detail().map(|r| StackResource {
@@ -92,7 +92,7 @@ pub async fn replaced_in_this_operation(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| Error::aws(format!("reading the events of stack ({stack_id})"), e))?;
+            .doing(format!("reading the events of stack ({stack_id})"))?;
         for event in page.stack_events() {
             let status = event
                 .resource_status()

@@ -4,7 +4,7 @@ use aws_sdk_ec2::types::Filter;
 use aws_sdk_ec2::Client;
 
 use super::required;
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 
 /// A subnet as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub async fn find_all(ec2: &Client, ids: &[String]) -> Result<Vec<Subnet>> {
         .send()
         .try_collect()
         .await
-        .map_err(|e| Error::aws(format!("reading subnets ({})", ids.join(", ")), e))?;
+        .doing(format!("reading subnets ({})", ids.join(", ")))?;
     listed
         .iter()
         .map(|s| {

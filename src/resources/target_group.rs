@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::tags;
 use super::{build_error, found, gone, required, Tagged};
-use crate::error::{is_resource_in_use, Error, Result};
+use crate::error::{is_resource_in_use, Doing, Result};
 
 use crate::naming::Tags;
 use crate::retry::{retry, TARGET_GROUP_IN_USE};
@@ -48,7 +48,7 @@ tagged!(TargetGroup, "target group", name);
 /// The resource called `name` if it exists (`None`, not an error, if it does not).
 pub async fn find(elb: &Client, name: &str) -> Result<Option<TargetGroup>> {
     let out = elb.describe_target_groups().names(name).send().await;
-    let out = found(out.map_err(|e| Error::aws(format!("reading target group ({name})"), e)))?;
+    let out = found(out.doing(format!("reading target group ({name})")))?;
     let Some(group) = out.as_ref().and_then(|o| o.target_groups().first()) else {
         return Ok(None);
     };
@@ -105,7 +105,7 @@ pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Resul
         .set_tags(Some(tags::elbv2::list(tags)))
         .send()
         .await
-        .map_err(|e| Error::aws(&doing, e))?;
+        .doing(&doing)?;
     let group = out
         .target_groups()
         .first()
@@ -131,16 +131,10 @@ pub async fn set_health_check(
     check: &TargetHealthCheck,
 ) -> Result<()> {
     let modify = elb.modify_target_group().target_group_arn(&group.arn);
-    with_health_check!(modify, check)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            Error::aws(
-                format!("changing health check of target group ({})", group.name),
-                e,
-            )
-        })
+    with_health_check!(modify, check).send().await.done(format!(
+        "changing health check of target group ({})",
+        group.name
+    ))
 }
 
 /// Sets `deregistration_delay.timeout_seconds` (0–3600; ELBv2 `TargetGroupAttribute`).
@@ -159,14 +153,10 @@ pub async fn set_deregistration_delay(
         )
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| {
-            let doing = format!(
-                "setting deregistration delay of target group ({})",
-                group.name
-            );
-            Error::aws(doing, e)
-        })
+        .done(format!(
+            "setting deregistration delay of target group ({})",
+            group.name
+        ))
 }
 
 /// The group's `deregistration_delay.timeout_seconds` (`None` if ELBv2 lists none), with one
@@ -177,7 +167,7 @@ pub async fn deregistration_delay(elb: &Client, arn: &str) -> Result<Option<Stri
         .target_group_arn(arn)
         .send()
         .await
-        .map_err(|e| Error::aws(format!("reading attributes of target group ({arn})"), e))?;
+        .doing(format!("reading attributes of target group ({arn})"))?;
     let delay = out
         .attributes()
         .iter()
@@ -204,11 +194,7 @@ pub async fn delete(elb: &Client, group: &TargetGroup) -> Result<()> {
             .target_group_arn(&group.arn)
             .send()
             .await;
-        gone(
-            deleted
-                .map(|_| ())
-                .map_err(|e| Error::aws(format!("deleting target group ({})", group.name), e)),
-        )
+        gone(deleted.done(format!("deleting target group ({})", group.name)))
     })
     .await
 }
@@ -223,7 +209,7 @@ pub async fn list(elb: &Client, prefix: &str) -> Result<Vec<TargetGroup>> {
         .try_collect()
         .await;
     let doing = format!("listing target groups ({prefix}*)");
-    let listed = listed.map_err(|e| Error::aws(&doing, e))?;
+    let listed = listed.doing(&doing)?;
     let ours: Vec<_> = listed
         .iter()
         .filter(|g| g.target_group_name().is_some_and(|n| n.starts_with(prefix)))
@@ -251,12 +237,10 @@ pub async fn health(
         .target_group_arn(&group.arn)
         .send()
         .await
-        .map_err(|e| {
-            Error::aws(
-                format!("reading target health of target group ({})", group.name),
-                e,
-            )
-        })?;
+        .doing(format!(
+            "reading target health of target group ({})",
+            group.name
+        ))?;
     let mut counts = std::collections::BTreeMap::new();
     for d in out.target_health_descriptions() {
         let state = d

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ecs::types::DesiredStatus;
 use aws_sdk_ecs::Client;
 
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 
 /// DescribeTasks takes at most 100 tasks per call (ECS API reference).
 const DESCRIBE_BATCH: usize = 100;
@@ -32,7 +32,7 @@ pub async fn running(ecs: &Client, cluster: &str, service: &str) -> Result<Vec<T
         .send()
         .try_collect()
         .await
-        .map_err(|e| Error::aws(&doing, e))?;
+        .doing(&doing)?;
     let mut tasks = Vec::with_capacity(arns.len());
     for batch in arns.chunks(DESCRIBE_BATCH) {
         let out = ecs
@@ -41,7 +41,7 @@ pub async fn running(ecs: &Client, cluster: &str, service: &str) -> Result<Vec<T
             .set_tasks(Some(batch.to_vec()))
             .send()
             .await
-            .map_err(|e| Error::aws(&doing, e))?;
+            .doing(&doing)?;
         tasks.extend(out.tasks().iter().filter_map(|t| {
             Some(Task {
                 arn: t.task_arn()?.to_string(),

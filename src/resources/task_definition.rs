@@ -10,7 +10,7 @@ use aws_sdk_resourcegroupstagging::Client as TaggingClient;
 
 use super::tags;
 use super::{build_error, gone, required, Tagged};
-use crate::error::{is_fresh_role_unusable, is_task_definition_retired, Error, Result};
+use crate::error::{is_fresh_role_unusable, is_task_definition_retired, Doing, Result};
 use crate::naming::{Tags, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
 use crate::retry::{retry, ROLE_PROPAGATION};
 use crate::spec::Spec;
@@ -62,7 +62,7 @@ pub async fn find_ours(
         .send()
         .try_collect()
         .await
-        .map_err(|e| Error::aws(format!("finding the task definitions tagged {owner}"), e))?;
+        .doing(format!("finding the task definitions tagged {owner}"))?;
     let mut found: Vec<TaskDefinition> = pages
         .iter()
         .flat_map(|p| p.resource_tag_mapping_list())
@@ -104,7 +104,7 @@ pub async fn create(
             .set_tags(Some(tags::ecs::list(tags)))
             .send()
             .await
-            .map_err(|e| Error::aws(&doing, e))?;
+            .doing(&doing)?;
         let arn = out.task_definition().and_then(|t| t.task_definition_arn());
         Ok(TaskDefinition {
             arn: required(arn, TaskDefinition::KIND, "taskDefinitionArn")?,
@@ -150,7 +150,7 @@ pub async fn describe(ecs: &Client, arn: &str) -> Result<Option<Revision>> {
         .task_definition(arn)
         .send()
         .await
-        .map_err(|e| Error::aws(format!("reading task definition ({arn})"), e))?;
+        .doing(format!("reading task definition ({arn})"))?;
     Ok(out.task_definition().cloned())
 }
 
@@ -185,8 +185,7 @@ pub async fn deregister(ecs: &Client, arn: &str) -> Result<()> {
         .task_definition(arn)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(format!("deregistering task definition ({arn})"), e));
+        .done(format!("deregistering task definition ({arn})"));
     match deregistered {
         Err(err) if is_task_definition_retired(&err) => Ok(()),
         other => gone(other),
@@ -202,8 +201,7 @@ pub async fn untag(ecs: &Client, arn: &str) -> Result<()> {
         .set_tag_keys(Some(keys.to_vec()))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(format!("untagging task definition ({arn})"), e))
+        .done(format!("untagging task definition ({arn})"))
 }
 
 /// `arn:…:task-definition/FAMILY:REV` → `REV` (0 if unreadable).

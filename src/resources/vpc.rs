@@ -3,7 +3,7 @@
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_ec2::Client;
 
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 
 /// The IPv4 blocks of VPC `id` (its primary and associated ones), or `None` if it does not
 /// exist. A `vpc-id` filter answers an empty list for a VPC that does not exist, where naming
@@ -14,7 +14,7 @@ pub async fn cidrs(ec2: &Client, id: &str) -> Result<Option<Vec<String>>> {
         .filters(Filter::builder().name("vpc-id").values(id).build())
         .send()
         .await
-        .map_err(|e| Error::aws(format!("reading VPC ({id})"), e))?;
+        .doing(format!("reading VPC ({id})"))?;
     let Some(vpc) = out.vpcs().iter().find(|v| v.vpc_id() == Some(id)) else {
         return Ok(None);
     };

@@ -4,7 +4,7 @@ use aws_sdk_ec2::types::{Filter, VpcEndpointType};
 use aws_sdk_ec2::Client;
 
 use super::required;
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 
 /// A VPC endpoint as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub async fn find_all_in(ec2: &Client, vpc_id: &str) -> Result<Vec<VpcEndpoint>>
         .send()
         .try_collect()
         .await
-        .map_err(|e| Error::aws(format!("reading VPC endpoints of VPC ({vpc_id})"), e))?;
+        .doing(format!("reading VPC endpoints of VPC ({vpc_id})"))?;
     listed
         .iter()
         .map(|e| {

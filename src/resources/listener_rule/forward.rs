@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::{conditions, ListenerRule};
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 use crate::spec::routing::Routing;
 
 /// (target group, weight) of each forward, from `ForwardConfig` or the plain `TargetGroupArn`
@@ -93,8 +93,7 @@ async fn set_forwards(elb: &Client, rule: &ListenerRule, doing: &str) -> Result<
         .actions(forward)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(doing, e))
+        .done(doing)
 }
 
 /// Forwards the rule to `target_group_arn` alone, matching `routing`, in one call: the
@@ -111,13 +110,10 @@ pub async fn route(
         .actions(forward(target_group_arn))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| {
-            Error::aws(
-                format!("forwarding rule ({}) to ({target_group_arn})", rule.arn),
-                e,
-            )
-        })
+        .done(format!(
+            "forwarding rule ({}) to ({target_group_arn})",
+            rule.arn
+        ))
 }
 
 /// Replaces the rule's conditions with those of `routing` (its forward unchanged).
@@ -127,8 +123,7 @@ pub async fn set_routing(elb: &Client, rule: &ListenerRule, routing: &Routing) -
         .set_conditions(Some(conditions::to_sdk(routing)))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(format!("changing conditions of rule ({})", rule.arn), e))
+        .done(format!("changing conditions of rule ({})", rule.arn))
 }
 
 pub(super) fn forward(target_group_arn: &str) -> Action {

@@ -17,7 +17,7 @@ use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::tags;
 use super::{found, gone, required, Tagged};
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 use crate::naming::{Deployment, Tags};
 use crate::spec::overlap::Condition;
 use crate::spec::routing::Routing;
@@ -134,7 +134,7 @@ async fn describe(elb: &Client, listener_arn: &str) -> Result<Option<Vec<Rule>>>
         .send()
         .try_collect()
         .await;
-    let Some(rules) = found(listed.map_err(|e| Error::aws(&doing, e)))? else {
+    let Some(rules) = found(listed.doing(&doing))? else {
         return Ok(None);
     };
     let not_default = |r: &Rule| !r.is_default().unwrap_or(false);
@@ -178,12 +178,9 @@ pub async fn create_unrouted(
         .set_tags(Some(tags::elbv2::list(tags)))
         .send()
         .await
-        .map_err(|e| {
-            Error::aws(
-                format!("creating rule at priority {priority} on listener ({listener_arn})"),
-                e,
-            )
-        })?;
+        .doing(format!(
+            "creating rule at priority {priority} on listener ({listener_arn})"
+        ))?;
     let arn = out.rules().first().and_then(|r| r.rule_arn());
     Ok(ListenerRule {
         arn: required(arn, ListenerRule::KIND, "RuleArn")?,
@@ -208,21 +205,11 @@ pub async fn set_priority(elb: &Client, rule: &ListenerRule, priority: u32) -> R
         )
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| {
-            Error::aws(
-                format!("moving rule ({}) to priority {priority}", rule.arn),
-                e,
-            )
-        })
+        .done(format!("moving rule ({}) to priority {priority}", rule.arn))
 }
 
 /// Deletes the rule; a rule already gone counts as deleted.
 pub async fn delete(elb: &Client, rule: &ListenerRule) -> Result<()> {
     let deleted = elb.delete_rule().rule_arn(&rule.arn).send().await;
-    gone(
-        deleted
-            .map(|_| ())
-            .map_err(|e| Error::aws(format!("deleting rule ({})", rule.arn), e)),
-    )
+    gone(deleted.done(format!("deleting rule ({})", rule.arn)))
 }

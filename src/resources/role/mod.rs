@@ -7,7 +7,7 @@ mod documents;
 pub use documents::{ecr_repository, execution_policy, secrets_policy};
 
 use super::{found, gone, required, tags, Tagged};
-use crate::error::{is_delete_conflict, Error, Result};
+use crate::error::{is_delete_conflict, Doing, Result};
 
 use crate::naming::Tags;
 use crate::retry::{retry, ROLE_DELETE_CONFLICT};
@@ -108,8 +108,7 @@ tagged!(Role, "IAM role", name);
 /// The resource called `name` if it exists (`None`, not an error, if it does not).
 pub async fn find(iam: &Client, name: &str) -> Result<Option<Role>> {
     let out = iam.get_role().role_name(name).send().await;
-    let Some(out) = found(out.map_err(|e| Error::aws(format!("reading IAM role ({name})"), e)))?
-    else {
+    let Some(out) = found(out.doing(format!("reading IAM role ({name})")))? else {
         return Ok(None);
     };
     Ok(out.role().map(|r| Role {
@@ -136,7 +135,7 @@ pub async fn create(iam: &Client, name: &str, tags: &Tags, boundary: Option<&str
         .set_tags(Some(tags::iam::list(tags, &doing)?))
         .send()
         .await
-        .map_err(|e| Error::aws(&doing, e))?;
+        .doing(&doing)?;
     let arn = required(out.role().map(|r| r.arn()), Role::KIND, "Arn")?;
     Ok(Role {
         name: name.to_string(),
@@ -153,8 +152,7 @@ pub async fn put_boundary(iam: &Client, name: &str, boundary: &str) -> Result<()
         .permissions_boundary(boundary)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(format!("setting the boundary of IAM role ({name})"), e))
+        .done(format!("setting the boundary of IAM role ({name})"))
 }
 
 /// Attaches a managed policy; attaching one that is already attached is a no-op in IAM.
@@ -164,8 +162,7 @@ pub async fn attach_policy(iam: &Client, name: &str, policy_arn: &str) -> Result
         .policy_arn(policy_arn)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(format!("attaching {policy_arn} to IAM role ({name})"), e))
+        .done(format!("attaching {policy_arn} to IAM role ({name})"))
 }
 
 /// Detaches a managed policy; one not attached counts as detached.
@@ -176,11 +173,7 @@ pub async fn detach_policy(iam: &Client, name: &str, policy_arn: &str) -> Result
         .policy_arn(policy_arn)
         .send()
         .await;
-    gone(
-        detached
-            .map(|_| ())
-            .map_err(|e| Error::aws(format!("detaching {policy_arn} from IAM role ({name})"), e)),
-    )
+    gone(detached.done(format!("detaching {policy_arn} from IAM role ({name})")))
 }
 
 /// The managed policies attached to a role.
@@ -190,7 +183,7 @@ pub async fn attached_policies(iam: &Client, name: &str) -> Result<Vec<String>> 
         .role_name(name)
         .send()
         .await
-        .map_err(|e| Error::aws(format!("listing policies of IAM role ({name})"), e))?;
+        .doing(format!("listing policies of IAM role ({name})"))?;
     Ok(out
         .attached_policies()
         .iter()
@@ -206,8 +199,7 @@ pub async fn put_policy(iam: &Client, name: &str, policy: &str, document: &str) 
         .policy_document(document)
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(format!("putting policy {policy} on IAM role ({name})"), e))
+        .done(format!("putting policy {policy} on IAM role ({name})"))
 }
 
 /// Deletes the inline policy `policy` of role `name`; one already gone counts as deleted.
@@ -218,11 +210,7 @@ pub async fn delete_policy(iam: &Client, name: &str, policy: &str) -> Result<()>
         .policy_name(policy)
         .send()
         .await;
-    gone(
-        deleted
-            .map(|_| ())
-            .map_err(|e| Error::aws(format!("deleting policy {policy} of IAM role ({name})"), e)),
-    )
+    gone(deleted.done(format!("deleting policy {policy} of IAM role ({name})")))
 }
 
 /// The document of role `name`'s inline policy `policy` (`None` if it has none by that name),
@@ -235,7 +223,7 @@ pub async fn policy_document(iam: &Client, name: &str, policy: &str) -> Result<O
         .send()
         .await;
     let doing = format!("reading policy {policy} of IAM role ({name})");
-    let Some(out) = found(out.map_err(|e| Error::aws(doing, e)))? else {
+    let Some(out) = found(out.doing(doing))? else {
         return Ok(None);
     };
     let encoded = percent_encoding::percent_decode_str(out.policy_document());
@@ -245,8 +233,7 @@ pub async fn policy_document(iam: &Client, name: &str, policy: &str) -> Result<O
 /// The names of a role's inline policies.
 pub async fn inline_policies(iam: &Client, name: &str) -> Result<Vec<String>> {
     let out = iam.list_role_policies().role_name(name).send().await;
-    let out =
-        out.map_err(|e| Error::aws(format!("listing inline policies of IAM role ({name})"), e))?;
+    let out = out.doing(format!("listing inline policies of IAM role ({name})"))?;
     Ok(out.policy_names().to_vec())
 }
 
@@ -265,11 +252,7 @@ pub async fn delete(iam: &Client, name: &str) -> Result<()> {
     }
     retry(ROLE_DELETE_CONFLICT, is_delete_conflict, || async {
         let deleted = iam.delete_role().role_name(name).send().await;
-        gone(
-            deleted
-                .map(|_| ())
-                .map_err(|e| Error::aws(format!("deleting IAM role ({name})"), e)),
-        )
+        gone(deleted.done(format!("deleting IAM role ({name})")))
     })
     .await
 }
@@ -284,7 +267,7 @@ pub async fn list(iam: &Client, (prefix, suffix): (&str, &str)) -> Result<Vec<Ro
         .send()
         .try_collect()
         .await;
-    let listed = listed.map_err(|e| Error::aws(format!("listing IAM roles ({prefix}*)"), e))?;
+    let listed = listed.doing(format!("listing IAM roles ({prefix}*)"))?;
     let mut roles = Vec::new();
     for name in listed
         .iter()

@@ -19,9 +19,9 @@ use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace}
 use aws_sdk_applicationautoscaling::Client;
 
 use super::{gone, required, Tagged};
-use crate::error::{is_scalable_target_not_yet_visible, is_scalable_target_tagged_twice};
+use crate::error::Result;
+use crate::error::{is_scalable_target_not_yet_visible, is_scalable_target_tagged_twice, Doing};
 use crate::error::{is_scaling_service_not_yet_visible, is_scaling_update_in_progress};
-use crate::error::{Error, Result};
 use crate::naming::Tags;
 use crate::retry::{retry_each, Case, SCALABLE_TARGET_VISIBLE};
 use crate::retry::{SCALING_SERVICE_VISIBLE, SCALING_UPDATE_PENDING};
@@ -74,7 +74,7 @@ pub async fn find_all(aas: &Client, resource_ids: &[String]) -> Result<Vec<Scala
         .set_resource_ids(Some(resource_ids.to_vec()))
         .send()
         .await
-        .map_err(|e| Error::aws(&doing, e))?;
+        .doing(&doing)?;
     let targets = out.scalable_targets();
     let mut found = Vec::new();
     for id in resource_ids {
@@ -97,7 +97,7 @@ async fn with_tags(
         .resource_arn(&arn)
         .send()
         .await
-        .map_err(|e| Error::aws(format!("reading tags of scalable target ({arn})"), e))?;
+        .doing(format!("reading tags of scalable target ({arn})"))?;
     Ok(ScalableTarget {
         resource_id: target.resource_id().to_string(),
         min_capacity: target.min_capacity(),
@@ -150,8 +150,7 @@ async fn register_once(
             .set_tags(tags.clone())
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| Error::aws(&doing, e))
+            .done(&doing)
     })
     .await
 }
@@ -168,8 +167,7 @@ pub async fn deregister(aas: &Client, resource_id: &str) -> Result<()> {
                 .resource_id(resource_id)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| Error::aws(&doing, e))
+                .done(&doing)
         })
         .await,
     )

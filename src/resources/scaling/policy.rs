@@ -13,7 +13,7 @@ use aws_sdk_applicationautoscaling::types::{
 use aws_sdk_applicationautoscaling::Client;
 
 use super::{DELETE_RETRIES, PUT_RETRIES};
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 use crate::resources::{build_error, gone};
 use crate::retry::retry_each;
 use crate::spec::scaling::Metric;
@@ -70,7 +70,7 @@ pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<Policy>> {
         .send()
         .try_collect()
         .await
-        .map_err(|e| Error::aws(&doing, e))?;
+        .doing(&doing)?;
     Ok(listed
         .iter()
         .map(|p| {
@@ -115,8 +115,7 @@ pub async fn put(aas: &Client, resource_id: &str, name: &str, t: Tracking<'_>) -
             .target_tracking_scaling_policy_configuration(config.clone())
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| Error::aws(&doing, e))
+            .done(&doing)
     })
     .await
 }
@@ -133,8 +132,7 @@ pub async fn delete(aas: &Client, resource_id: &str, name: &str) -> Result<()> {
                 .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| Error::aws(&doing, e))
+                .done(&doing)
         })
         .await,
     )

@@ -10,7 +10,7 @@ use aws_sdk_applicationautoscaling::types::{
 use aws_sdk_applicationautoscaling::Client;
 
 use super::{DELETE_RETRIES, PUT_RETRIES};
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 use crate::resources::gone;
 use crate::retry::retry_each;
 use crate::spec::object::Object;
@@ -43,7 +43,7 @@ pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<Scheduled>>
         .send()
         .try_collect()
         .await
-        .map_err(|e| Error::aws(&doing, e))?;
+        .doing(&doing)?;
     Ok(listed
         .iter()
         .map(|a| Scheduled {
@@ -83,8 +83,7 @@ pub async fn put(aas: &Client, resource_id: &str, name: &str, item: &Object) -> 
             .scalable_target_action(action.clone())
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| Error::aws(&doing, e))
+            .done(&doing)
     })
     .await
 }
@@ -101,8 +100,7 @@ pub async fn delete(aas: &Client, resource_id: &str, name: &str) -> Result<()> {
                 .scheduled_action_name(name)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| Error::aws(&doing, e))
+                .done(&doing)
         })
         .await,
     )

@@ -9,7 +9,7 @@ use super::tags;
 use super::{build_error, gone, required, Tagged};
 use crate::error::{
     is_cluster_not_yet_visible, is_fresh_role_unusable, is_service_busy,
-    is_target_group_not_yet_associated, Error, Result,
+    is_target_group_not_yet_associated, Doing, Error, Result,
 };
 use crate::naming::Tags;
 use crate::retry::{retry, retry_each, Case, NEW_RESOURCE_VISIBLE, ROLE_PROPAGATION, SERVICE_BUSY};
@@ -101,7 +101,7 @@ pub async fn find_named(ecs: &Client, cluster: &str, names: &[String]) -> Result
         .send()
         .await;
     let doing = format!("reading ECS service ({})", names.join(", "));
-    let Some(out) = super::found(out.map_err(|e| Error::aws(doing, e)))? else {
+    let Some(out) = super::found(out.doing(doing))? else {
         return Ok(Vec::new());
     };
     live(out.services())
@@ -217,7 +217,7 @@ pub async fn create(
             .set_tags(Some(tags::ecs::list(tags)))
             .send()
             .await
-            .map_err(|e| Error::aws(&doing, e))?;
+            .doing(&doing)?;
         let Some(created) = out.service() else {
             let (kind, field) = (Service::KIND, "service");
             return Err(Error::Incomplete { kind, field });
@@ -301,8 +301,7 @@ pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>)
         .set_force_new_deployment(new_deployment.then_some(true))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| Error::aws(&doing, e))
+        .done(&doing)
 }
 
 /// Deletes the service with its tasks (`force`: no UpdateService to zero tasks first; ECS
@@ -323,11 +322,7 @@ pub async fn delete(ecs: &Client, cluster: &str, service: &Service) -> Result<()
             .force(true)
             .send()
             .await;
-        gone(
-            deleted
-                .map(|_| ())
-                .map_err(|e| Error::aws(format!("deleting ECS service ({name})"), e)),
-        )
+        gone(deleted.done(format!("deleting ECS service ({name})")))
     })
     .await?;
     wait_inactive(ecs, cluster, name).await
@@ -342,13 +337,7 @@ pub async fn list(ecs: &Client, cluster: &str) -> Result<Vec<Service>> {
         .into_paginator()
         .items()
         .send();
-    let Some(arns) = super::found(
-        listed
-            .try_collect()
-            .await
-            .map_err(|e| Error::aws(&doing, e)),
-    )?
-    else {
+    let Some(arns) = super::found(listed.try_collect().await.doing(&doing))? else {
         return Ok(Vec::new());
     };
     let mut services = Vec::new();
@@ -360,7 +349,7 @@ pub async fn list(ecs: &Client, cluster: &str) -> Result<Vec<Service>> {
             .include(ServiceField::Tags)
             .send()
             .await
-            .map_err(|e| Error::aws(&doing, e))?;
+            .doing(&doing)?;
         services.extend(live(out.services())?);
     }
     Ok(services)

@@ -3,7 +3,7 @@
 use aws_sdk_ec2::types::Tag;
 use aws_sdk_ec2::Client;
 
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 use crate::naming::Tags;
 
 tag_conversions!(Tag);
@@ -18,7 +18,7 @@ pub async fn update(ec2: &Client, id: &str, old: &Tags, new: &Tags) -> Result<()
             .set_tags(Some(list(&set)))
             .send()
             .await
-            .map_err(|e| Error::aws(&doing, e))?;
+            .doing(&doing)?;
     }
     if !remove.is_empty() {
         let keys = remove
@@ -30,7 +30,7 @@ pub async fn update(ec2: &Client, id: &str, old: &Tags, new: &Tags) -> Result<()
             .set_tags(Some(keys))
             .send()
             .await
-            .map_err(|e| Error::aws(&doing, e))?;
+            .doing(&doing)?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! ECS tags (clusters, services, task definitions): TagResource / UntagResource by ARN.
 
+use crate::error::Doing;
 use aws_sdk_ecs::types::Tag;
 use aws_sdk_ecs::Client;
 
@@ -14,7 +15,6 @@ pub async fn of(client: &Client, arn: &str) -> crate::error::Result<crate::namin
         .resource_arn(arn)
         .send()
         .await;
-    let listed =
-        listed.map_err(|e| crate::error::Error::aws(format!("reading tags of ({arn})"), e));
+    let listed = listed.doing(format!("reading tags of ({arn})"));
     Ok(super::super::found(listed)?.map_or_else(Default::default, |out| read(out.tags())))
 }

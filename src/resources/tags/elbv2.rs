@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aws_sdk_elasticloadbalancingv2::types::Tag;
 use aws_sdk_elasticloadbalancingv2::Client;
 
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 use crate::naming::Tags;
 
 tag_conversions!(Tag);
@@ -22,7 +22,7 @@ pub async fn by_arn(elb: &Client, arns: &[String], doing: &str) -> Result<BTreeM
             .set_resource_arns(Some(batch.to_vec()))
             .send()
             .await
-            .map_err(|e| Error::aws(doing, e))?;
+            .doing(doing)?;
         for d in out.tag_descriptions() {
             all.insert(
                 d.resource_arn().unwrap_or_default().to_string(),
@@ -43,7 +43,7 @@ pub async fn update(elb: &Client, arn: &str, old: &Tags, new: &Tags) -> Result<(
             .set_tags(Some(list(&set)))
             .send()
             .await
-            .map_err(|e| Error::aws(&doing, e))?;
+            .doing(&doing)?;
     }
     if !remove.is_empty() {
         elb.remove_tags()
@@ -51,7 +51,7 @@ pub async fn update(elb: &Client, arn: &str, old: &Tags, new: &Tags) -> Result<(
             .set_tag_keys(Some(remove))
             .send()
             .await
-            .map_err(|e| Error::aws(&doing, e))?;
+            .doing(&doing)?;
     }
     Ok(())
 }

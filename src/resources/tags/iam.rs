@@ -3,7 +3,7 @@
 use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 
-use crate::error::{Error, Result};
+use crate::error::{Doing, Result};
 use crate::naming::Tags;
 
 /// Our tags in IAM form. Errors: the SDK's builder refuses an empty key or value.
@@ -31,7 +31,7 @@ pub async fn update_role(iam: &Client, name: &str, old: &Tags, new: &Tags) -> Re
             .set_tags(Some(list(&set, &doing)?))
             .send()
             .await
-            .map_err(|e| Error::aws(&doing, e))?;
+            .doing(&doing)?;
     }
     if !remove.is_empty() {
         iam.untag_role()
@@ -39,7 +39,7 @@ pub async fn update_role(iam: &Client, name: &str, old: &Tags, new: &Tags) -> Re
             .set_tag_keys(Some(remove))
             .send()
             .await
-            .map_err(|e| Error::aws(&doing, e))?;
+            .doing(&doing)?;
     }
     Ok(())
 }

@@ -46,12 +46,12 @@ macro_rules! tag_by_arn {
                 let tags = Some($form(&set));
                 let tagging = client.tag_resource().resource_arn(arn).set_tags(tags);
                 let tagged = tagging.send().await;
-                tagged.map_err(|e| $crate::error::Error::aws(&doing, e))?;
+                $crate::error::Doing::done(tagged, &doing)?;
             }
             if !remove.is_empty() {
                 let untagging = client.untag_resource().resource_arn(arn);
                 let untagged = untagging.set_tag_keys(Some(remove)).send().await;
-                untagged.map_err(|e| $crate::error::Error::aws(&doing, e))?;
+                $crate::error::Doing::done(untagged, &doing)?;
             }
             Ok(())
         }
