@@ -103,7 +103,7 @@ async fn take_over(c: &Clients, owner: &Owner, spec: &Spec, b: &Built) -> Result
         let want = own(&role_tags(&tags, &c.roles.tag_keys));
         step(
             format!("handing IAM role ({}) over", task.name),
-            tags::iam::update_role(&c.iam, &task.name, &own(&task.tags), &want),
+            tags::iam::update(&c.iam, &task.name, &own(&task.tags), &want),
         )
         .await?;
     }

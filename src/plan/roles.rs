@@ -201,7 +201,7 @@ pub(super) async fn retag(
             .filter(|(key, _)| stacks(key))
             .map(|(key, value)| (key.clone(), value.clone()))
             .collect();
-        tags::iam::update_role(&c.iam, &role.name, &have, &want).await?;
+        tags::iam::update(&c.iam, &role.name, &have, &want).await?;
     }
     Ok(())
 }

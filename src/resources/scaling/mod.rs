@@ -12,6 +12,20 @@
 //! with it"), "Application Auto Scaling resource types" (ECS ResourceId
 //! `service/<cluster>/<service>`, dimension `ecs:service:DesiredCount`).
 
+/// `$request` about the desired count of the ECS service `$resource_id`
+/// (`service/<cluster>/<service>`): the namespace, dimension and id every Application Auto
+/// Scaling request of prod-e's names.
+macro_rules! of_service {
+    ($request:expr, $resource_id:expr) => {
+        $request
+            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+            .scalable_dimension(
+                aws_sdk_applicationautoscaling::types::ScalableDimension::EcsServiceDesiredCount,
+            )
+            .resource_id($resource_id)
+    };
+}
+
 pub mod policy;
 pub mod schedule;
 
@@ -141,10 +155,7 @@ async fn register_once(
     let tags: Option<std::collections::HashMap<String, String>> =
         tags.map(|t| t.clone().into_iter().collect());
     retry_each(&REGISTER_RETRIES, || async {
-        aas.register_scalable_target()
-            .service_namespace(ServiceNamespace::Ecs)
-            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-            .resource_id(resource_id)
+        of_service!(aas.register_scalable_target(), resource_id)
             .min_capacity(min as i32)
             .max_capacity(max as i32)
             .set_tags(tags.clone())
@@ -161,10 +172,7 @@ pub async fn deregister(aas: &Client, resource_id: &str) -> Result<()> {
     let doing = format!("deregistering scalable target ({resource_id})");
     gone(
         retry_each(&DELETE_RETRIES, || async {
-            aas.deregister_scalable_target()
-                .service_namespace(ServiceNamespace::Ecs)
-                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                .resource_id(resource_id)
+            of_service!(aas.deregister_scalable_target(), resource_id)
                 .send()
                 .await
                 .done(&doing)

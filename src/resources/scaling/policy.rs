@@ -7,8 +7,7 @@
 //! followed by `targetgroup/<target-group-name>/<target-group-id>`).
 
 use aws_sdk_applicationautoscaling::types::{
-    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
-    TargetTrackingScalingPolicyConfiguration,
+    MetricType, PolicyType, PredefinedMetricSpecification, TargetTrackingScalingPolicyConfiguration,
 };
 use aws_sdk_applicationautoscaling::Client;
 
@@ -60,11 +59,7 @@ pub fn metric_type(metric: Metric) -> MetricType {
 /// Every policy of the target `resource_id`.
 pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<Policy>> {
     let doing = format!("reading scaling policies of ({resource_id})");
-    let listed = aas
-        .describe_scaling_policies()
-        .service_namespace(ServiceNamespace::Ecs)
-        .resource_id(resource_id)
-        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+    let listed = of_service!(aas.describe_scaling_policies(), resource_id)
         .into_paginator()
         .items()
         .send()
@@ -106,11 +101,8 @@ pub async fn put(aas: &Client, resource_id: &str, name: &str, t: Tracking<'_>) -
         .build()
         .map_err(|e| build_error(&doing, e))?;
     retry_each(&PUT_RETRIES, || async {
-        aas.put_scaling_policy()
+        of_service!(aas.put_scaling_policy(), resource_id)
             .policy_name(name)
-            .service_namespace(ServiceNamespace::Ecs)
-            .resource_id(resource_id)
-            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
             .policy_type(PolicyType::TargetTrackingScaling)
             .target_tracking_scaling_policy_configuration(config.clone())
             .send()
@@ -125,11 +117,8 @@ pub async fn delete(aas: &Client, resource_id: &str, name: &str) -> Result<()> {
     let doing = format!("deleting scaling policy ({name})");
     gone(
         retry_each(&DELETE_RETRIES, || async {
-            aas.delete_scaling_policy()
+            of_service!(aas.delete_scaling_policy(), resource_id)
                 .policy_name(name)
-                .service_namespace(ServiceNamespace::Ecs)
-                .resource_id(resource_id)
-                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
                 .send()
                 .await
                 .done(&doing)

@@ -4,9 +4,7 @@
 //! action, specify the parameters that you want to change"; a ScalableTargetAction with
 //! MinCapacity, MaxCapacity or both; Timezone, UTC by default).
 
-use aws_sdk_applicationautoscaling::types::{
-    ScalableDimension, ScalableTargetAction, ServiceNamespace,
-};
+use aws_sdk_applicationautoscaling::types::ScalableTargetAction;
 use aws_sdk_applicationautoscaling::Client;
 
 use super::{DELETE_RETRIES, PUT_RETRIES};
@@ -33,11 +31,7 @@ pub struct Scheduled {
 /// Every scheduled action of the target `resource_id`.
 pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<Scheduled>> {
     let doing = format!("reading scheduled actions of ({resource_id})");
-    let listed = aas
-        .describe_scheduled_actions()
-        .service_namespace(ServiceNamespace::Ecs)
-        .resource_id(resource_id)
-        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+    let listed = of_service!(aas.describe_scheduled_actions(), resource_id)
         .into_paginator()
         .items()
         .send()
@@ -73,10 +67,7 @@ pub async fn put(aas: &Client, resource_id: &str, name: &str, item: &Object) -> 
     let timezone = Some(item.text("Timezone")).filter(|t| !t.is_empty());
     let timezone = timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.to_string());
     retry_each(&PUT_RETRIES, || async {
-        aas.put_scheduled_action()
-            .service_namespace(ServiceNamespace::Ecs)
-            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-            .resource_id(resource_id)
+        of_service!(aas.put_scheduled_action(), resource_id)
             .scheduled_action_name(name)
             .schedule(item.text("Schedule"))
             .timezone(&timezone)
@@ -93,10 +84,7 @@ pub async fn delete(aas: &Client, resource_id: &str, name: &str) -> Result<()> {
     let doing = format!("deleting scheduled action ({name})");
     gone(
         retry_each(&DELETE_RETRIES, || async {
-            aas.delete_scheduled_action()
-                .service_namespace(ServiceNamespace::Ecs)
-                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                .resource_id(resource_id)
+            of_service!(aas.delete_scheduled_action(), resource_id)
                 .scheduled_action_name(name)
                 .send()
                 .await

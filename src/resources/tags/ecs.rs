@@ -6,7 +6,12 @@ use aws_sdk_ecs::Client;
 
 tag_conversions!(Tag);
 
-tag_by_arn!("ECS resource", list);
+tag_update!(
+    "ECS resource",
+    (tag_resource, untag_resource, resource_arn),
+    |set, doing| list(&set),
+    set_tag_keys(|remove| remove)
+);
 
 /// The tags of the ECS resource `arn` (ListTagsForResource); none if it is gone.
 pub async fn of(client: &Client, arn: &str) -> crate::error::Result<crate::naming::Tags> {

@@ -33,25 +33,9 @@ pub async fn by_arn(elb: &Client, arns: &[String], doing: &str) -> Result<BTreeM
     Ok(all)
 }
 
-/// Changes the tags of the ELBv2 resource `arn` from `old` to `new`.
-pub async fn update(elb: &Client, arn: &str, old: &Tags, new: &Tags) -> Result<()> {
-    let doing = format!("tagging load balancer resource ({arn})");
-    let (set, remove) = super::changes(old, new);
-    if !set.is_empty() {
-        elb.add_tags()
-            .resource_arns(arn)
-            .set_tags(Some(list(&set)))
-            .send()
-            .await
-            .doing(&doing)?;
-    }
-    if !remove.is_empty() {
-        elb.remove_tags()
-            .resource_arns(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .doing(&doing)?;
-    }
-    Ok(())
-}
+tag_update!(
+    "load balancer resource",
+    (add_tags, remove_tags, resource_arns),
+    |set, doing| list(&set),
+    set_tag_keys(|remove| remove)
+);

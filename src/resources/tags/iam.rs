@@ -3,7 +3,7 @@
 use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 
-use crate::error::{Doing, Result};
+use crate::error::Result;
 use crate::naming::Tags;
 
 /// Our tags in IAM form. Errors: the SDK's builder refuses an empty key or value.
@@ -21,25 +21,9 @@ pub fn read(tags: &[Tag]) -> Tags {
         .collect()
 }
 
-/// Changes the tags of the role `name` from `old` to `new`.
-pub async fn update_role(iam: &Client, name: &str, old: &Tags, new: &Tags) -> Result<()> {
-    let doing = format!("tagging IAM role ({name})");
-    let (set, remove) = super::changes(old, new);
-    if !set.is_empty() {
-        iam.tag_role()
-            .role_name(name)
-            .set_tags(Some(list(&set, &doing)?))
-            .send()
-            .await
-            .doing(&doing)?;
-    }
-    if !remove.is_empty() {
-        iam.untag_role()
-            .role_name(name)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .doing(&doing)?;
-    }
-    Ok(())
-}
+tag_update!(
+    "IAM role",
+    (tag_role, untag_role, role_name),
+    |set, doing| list(&set, &doing)?,
+    set_tag_keys(|remove| remove)
+);

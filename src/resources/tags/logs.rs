@@ -2,6 +2,9 @@
 
 use aws_sdk_cloudwatchlogs::Client;
 
-use crate::naming::Tags;
-
-tag_by_arn!("log group", |t: &Tags| t.clone().into_iter().collect());
+tag_update!(
+    "log group",
+    (tag_resource, untag_resource, resource_arn),
+    |set, doing| set.clone().into_iter().collect(),
+    set_tag_keys(|remove| remove)
+);

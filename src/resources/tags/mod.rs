@@ -5,7 +5,8 @@
 use crate::naming::Tags;
 
 /// `list` (our tags in the service's form) and `read` (the service's tags in ours) for the
-/// SDKs whose `Tag` has optional key and value and an infallible builder (ECS, ELBv2, EC2).
+/// SDKs whose `Tag` has optional key and value and an infallible builder (ECS, ELBv2, EC2,
+/// CloudWatch).
 macro_rules! tag_conversions {
     ($tag:ty) => {
         /// Our tags in this service's form.
@@ -27,31 +28,33 @@ macro_rules! tag_conversions {
     };
 }
 
-/// `update`: TagResource of what is new or changed and UntagResource of what is gone, by ARN,
-/// for the services whose calls take `resourceArn`, `tags` and `tagKeys` (ECS, CloudWatch
-/// Logs, CloudWatch, Application Auto Scaling); `$form` turns our tags into the service's, and
-/// `$what` names the resource in messages.
-macro_rules! tag_by_arn {
-    ($what:literal, $form:expr) => {
-        /// Changes the tags of the resource `arn` from `old` to `new`.
+/// `update`: tags what is new or changed and untags what is gone, for the resource `id`. The
+/// service's calls are `$tag` and `$untag`, their member naming the resource `$id`; `|set,
+/// doing| $form` is the tags to set in the service's form, and `$keys_member` takes
+/// `|remove| $keys`, the removed keys in it. `$what` names the resource in messages.
+macro_rules! tag_update {
+    (
+        $what:literal,
+        ($tag:ident, $untag:ident, $id:ident),
+        |$set:ident, $doing:ident| $form:expr,
+        $keys_member:ident(|$remove:ident| $keys:expr)
+    ) => {
+        /// Changes the tags of the resource `id` from `old` to `new`.
         pub async fn update(
             client: &Client,
-            arn: &str,
+            id: &str,
             old: &$crate::naming::Tags,
             new: &$crate::naming::Tags,
         ) -> $crate::error::Result<()> {
-            let doing = format!(concat!("tagging ", $what, " ({})"), arn);
-            let (set, remove) = super::changes(old, new);
-            if !set.is_empty() {
-                let tags = Some($form(&set));
-                let tagging = client.tag_resource().resource_arn(arn).set_tags(tags);
-                let tagged = tagging.send().await;
-                $crate::error::Doing::done(tagged, &doing)?;
+            let $doing = format!(concat!("tagging ", $what, " ({})"), id);
+            let ($set, $remove) = super::changes(old, new);
+            if !$set.is_empty() {
+                let tagging = client.$tag().$id(id).set_tags(Some($form));
+                $crate::error::Doing::done(tagging.send().await, &$doing)?;
             }
-            if !remove.is_empty() {
-                let untagging = client.untag_resource().resource_arn(arn);
-                let untagged = untagging.set_tag_keys(Some(remove)).send().await;
-                $crate::error::Doing::done(untagged, &doing)?;
+            if !$remove.is_empty() {
+                let untagging = client.$untag().$id(id).$keys_member(Some($keys));
+                $crate::error::Doing::done(untagging.send().await, &$doing)?;
             }
             Ok(())
         }

@@ -2,9 +2,9 @@
 
 use aws_sdk_applicationautoscaling::Client;
 
-use crate::naming::Tags;
-
-tag_by_arn!("scalable target", |t: &Tags| t
-    .clone()
-    .into_iter()
-    .collect());
+tag_update!(
+    "scalable target",
+    (tag_resource, untag_resource, resource_arn),
+    |set, doing| set.clone().into_iter().collect(),
+    set_tag_keys(|remove| remove)
+);
