@@ -4,6 +4,7 @@
 mod checks;
 pub use checks::*;
 
+use aws_smithy_async::future::pagination_stream::PaginationStream;
 use std::fmt;
 
 /// A provisioning failure, phrased for a CloudFormation `Reason`.
@@ -205,6 +206,21 @@ where
 
     fn done(self, doing: impl Into<String>) -> Result<()> {
         self.map(|_| ()).map_err(|e| Error::aws(doing, e))
+    }
+}
+
+/// A paginated SDK listing (the stream of a paginator's items) read whole.
+pub trait Every<T> {
+    /// Every item, or the first error named with `doing`.
+    fn every(self, doing: impl Into<String>) -> impl std::future::Future<Output = Result<Vec<T>>>;
+}
+
+impl<T, E> Every<T> for PaginationStream<std::result::Result<T, E>>
+where
+    E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error,
+{
+    async fn every(self, doing: impl Into<String>) -> Result<Vec<T>> {
+        self.try_collect().await.doing(doing)
     }
 }
 

@@ -3,7 +3,7 @@
 use aws_sdk_cloudwatchlogs::Client;
 
 use super::{gone, required, Tagged};
-use crate::error::{Doing, Result};
+use crate::error::{Doing, Every, Result};
 use crate::naming::Tags;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -101,9 +101,8 @@ pub async fn list(logs: &Client, prefix: &str) -> Result<Vec<LogGroup>> {
         .items()
         .send();
     let listed = listed
-        .try_collect()
-        .await
-        .doing(format!("listing log groups ({prefix}*)"))?;
+        .every(format!("listing log groups ({prefix}*)"))
+        .await?;
     let mut groups = Vec::with_capacity(listed.len());
     for group in &listed {
         groups.push(with_tags(logs, group).await?);

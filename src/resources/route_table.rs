@@ -5,7 +5,7 @@ use aws_sdk_ec2::types::{Filter, Route, RouteState};
 use aws_sdk_ec2::Client;
 
 use super::required;
-use crate::error::{Doing, Result};
+use crate::error::{Every, Result};
 
 /// A route table as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,9 +45,8 @@ pub async fn find_all_in(ec2: &Client, vpc_id: &str) -> Result<Vec<RouteTable>> 
         .into_paginator()
         .items()
         .send()
-        .try_collect()
-        .await
-        .doing(format!("reading route tables of VPC ({vpc_id})"))?;
+        .every(format!("reading route tables of VPC ({vpc_id})"))
+        .await?;
     listed
         .iter()
         .map(|t| {

@@ -7,7 +7,7 @@ use aws_sdk_ec2::types::{Filter, ResourceType, SecurityGroupRule, TagSpecificati
 use aws_sdk_ec2::Client;
 
 use super::tags;
-use crate::error::{is_already_exists, Doing, Result};
+use crate::error::{is_already_exists, Doing, Every, Result};
 use crate::naming::{Tags, OWNER_TAG};
 
 /// One outbound rule prod-e made: its id and port.
@@ -28,9 +28,8 @@ pub async fn find_made(ec2: &Client, from: &str, to: &str) -> Result<Vec<Made>> 
         .into_paginator()
         .items()
         .send()
-        .try_collect()
-        .await
-        .doing(format!("reading the rules of security group ({from})"))?;
+        .every(format!("reading the rules of security group ({from})"))
+        .await?;
     let ours = |r: &&SecurityGroupRule| {
         r.is_egress() == Some(true)
             && r.referenced_group_info().and_then(|g| g.group_id()) == Some(to)

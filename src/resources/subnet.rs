@@ -4,7 +4,7 @@ use aws_sdk_ec2::types::Filter;
 use aws_sdk_ec2::Client;
 
 use super::required;
-use crate::error::{Doing, Result};
+use crate::error::{Every, Result};
 
 /// A subnet as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,9 +34,8 @@ pub async fn find_all(ec2: &Client, ids: &[String]) -> Result<Vec<Subnet>> {
         .into_paginator()
         .items()
         .send()
-        .try_collect()
-        .await
-        .doing(format!("reading subnets ({})", ids.join(", ")))?;
+        .every(format!("reading subnets ({})", ids.join(", ")))
+        .await?;
     listed
         .iter()
         .map(|s| {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ecs::types::DesiredStatus;
 use aws_sdk_ecs::Client;
 
-use crate::error::{Doing, Result};
+use crate::error::{Doing, Every, Result};
 
 /// DescribeTasks takes at most 100 tasks per call (ECS API reference).
 const DESCRIBE_BATCH: usize = 100;
@@ -30,9 +30,8 @@ pub async fn running(ecs: &Client, cluster: &str, service: &str) -> Result<Vec<T
         .into_paginator()
         .items()
         .send()
-        .try_collect()
-        .await
-        .doing(&doing)?;
+        .every(&doing)
+        .await?;
     let mut tasks = Vec::with_capacity(arns.len());
     for batch in arns.chunks(DESCRIBE_BATCH) {
         let out = ecs

@@ -10,7 +10,7 @@ use aws_sdk_resourcegroupstagging::Client as TaggingClient;
 
 use super::tags;
 use super::{build_error, gone, required, Tagged};
-use crate::error::{is_fresh_role_unusable, is_task_definition_retired, Doing, Result};
+use crate::error::{is_fresh_role_unusable, is_task_definition_retired, Doing, Every, Result};
 use crate::naming::{Tags, LOGICAL_TAG, OWNER_TAG, STACK_TAG};
 use crate::retry::{retry, ROLE_PROPAGATION};
 use crate::spec::Spec;
@@ -60,9 +60,8 @@ pub async fn find_ours(
         .resources_per_page(PAGE)
         .into_paginator()
         .send()
-        .try_collect()
-        .await
-        .doing(format!("finding the task definitions tagged {owner}"))?;
+        .every(format!("finding the task definitions tagged {owner}"))
+        .await?;
     let mut found: Vec<TaskDefinition> = pages
         .iter()
         .flat_map(|p| p.resource_tag_mapping_list())

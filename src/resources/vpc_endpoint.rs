@@ -4,7 +4,7 @@ use aws_sdk_ec2::types::{Filter, VpcEndpointType};
 use aws_sdk_ec2::Client;
 
 use super::required;
-use crate::error::{Doing, Result};
+use crate::error::{Every, Result};
 
 /// A VPC endpoint as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,9 +47,8 @@ pub async fn find_all_in(ec2: &Client, vpc_id: &str) -> Result<Vec<VpcEndpoint>>
         .into_paginator()
         .items()
         .send()
-        .try_collect()
-        .await
-        .doing(format!("reading VPC endpoints of VPC ({vpc_id})"))?;
+        .every(format!("reading VPC endpoints of VPC ({vpc_id})"))
+        .await?;
     listed
         .iter()
         .map(|e| {

@@ -29,8 +29,10 @@ macro_rules! of_service {
 pub mod policy;
 pub mod schedule;
 
+use aws_sdk_applicationautoscaling::error::ProvideErrorMetadata;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_applicationautoscaling::Client;
+use std::future::Future;
 
 use super::{gone, required, Tagged};
 use crate::error::Result;
@@ -76,6 +78,28 @@ const PUT_RETRIES: [Case; 2] = [
 ];
 /// The retries of a delete or deregistration (not found is done, never retried).
 const DELETE_RETRIES: [Case; 1] = [(SCALING_UPDATE_PENDING, is_scaling_update_in_progress)];
+
+/// One put of a policy or scheduled action (`send` makes the call), retried as
+/// [`PUT_RETRIES`] says; the error named with `doing`.
+async fn retried_put<F, Fut, O, E>(doing: &str, send: F) -> Result<()>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = std::result::Result<O, E>>,
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    retry_each(&PUT_RETRIES, || async { send().await.done(doing) }).await
+}
+
+/// One deletion or deregistration (`send` makes the call), retried as [`DELETE_RETRIES`]
+/// says; gone counts as done.
+async fn retried_removal<F, Fut, O, E>(doing: &str, send: F) -> Result<()>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = std::result::Result<O, E>>,
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    gone(retry_each(&DELETE_RETRIES, || async { send().await.done(doing) }).await)
+}
 
 /// The targets of `resource_ids` that exist, in that order, with their tags (one
 /// DescribeScalableTargets for all, then ListTagsForResource of each found).
@@ -170,13 +194,6 @@ async fn register_once(
 /// gone counts as deregistered.
 pub async fn deregister(aas: &Client, resource_id: &str) -> Result<()> {
     let doing = format!("deregistering scalable target ({resource_id})");
-    gone(
-        retry_each(&DELETE_RETRIES, || async {
-            of_service!(aas.deregister_scalable_target(), resource_id)
-                .send()
-                .await
-                .done(&doing)
-        })
-        .await,
-    )
+    let send = || of_service!(aas.deregister_scalable_target(), resource_id).send();
+    retried_removal(&doing, send).await
 }

@@ -11,10 +11,9 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use aws_sdk_applicationautoscaling::Client;
 
-use super::{DELETE_RETRIES, PUT_RETRIES};
-use crate::error::{Doing, Result};
-use crate::resources::{build_error, gone};
-use crate::retry::retry_each;
+use super::{retried_put, retried_removal};
+use crate::error::{Every, Result};
+use crate::resources::build_error;
 use crate::spec::scaling::Metric;
 
 /// A target tracking policy as found.
@@ -63,9 +62,8 @@ pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<Policy>> {
         .into_paginator()
         .items()
         .send()
-        .try_collect()
-        .await
-        .doing(&doing)?;
+        .every(&doing)
+        .await?;
     Ok(listed
         .iter()
         .map(|p| {
@@ -100,29 +98,23 @@ pub async fn put(aas: &Client, resource_id: &str, name: &str, t: Tracking<'_>) -
         .scale_out_cooldown(t.scale_out_cooldown as i32)
         .build()
         .map_err(|e| build_error(&doing, e))?;
-    retry_each(&PUT_RETRIES, || async {
+    let send = || {
         of_service!(aas.put_scaling_policy(), resource_id)
             .policy_name(name)
             .policy_type(PolicyType::TargetTrackingScaling)
             .target_tracking_scaling_policy_configuration(config.clone())
             .send()
-            .await
-            .done(&doing)
-    })
-    .await
+    };
+    retried_put(&doing, send).await
 }
 
 /// Deletes policy `name` (with the alarms target tracking made); gone counts as deleted.
 pub async fn delete(aas: &Client, resource_id: &str, name: &str) -> Result<()> {
     let doing = format!("deleting scaling policy ({name})");
-    gone(
-        retry_each(&DELETE_RETRIES, || async {
-            of_service!(aas.delete_scaling_policy(), resource_id)
-                .policy_name(name)
-                .send()
-                .await
-                .done(&doing)
-        })
-        .await,
-    )
+    let send = || {
+        of_service!(aas.delete_scaling_policy(), resource_id)
+            .policy_name(name)
+            .send()
+    };
+    retried_removal(&doing, send).await
 }

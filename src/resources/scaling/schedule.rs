@@ -7,10 +7,8 @@
 use aws_sdk_applicationautoscaling::types::ScalableTargetAction;
 use aws_sdk_applicationautoscaling::Client;
 
-use super::{DELETE_RETRIES, PUT_RETRIES};
-use crate::error::{Doing, Result};
-use crate::resources::gone;
-use crate::retry::retry_each;
+use super::{retried_put, retried_removal};
+use crate::error::{Every, Result};
 use crate::spec::object::Object;
 
 /// A scheduled action as found: its name, which bounds it sets, and when.
@@ -35,9 +33,8 @@ pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<Scheduled>>
         .into_paginator()
         .items()
         .send()
-        .try_collect()
-        .await
-        .doing(&doing)?;
+        .every(&doing)
+        .await?;
     Ok(listed
         .iter()
         .map(|a| Scheduled {
@@ -66,30 +63,23 @@ pub async fn put(aas: &Client, resource_id: &str, name: &str, item: &Object) -> 
         .build();
     let timezone = Some(item.text("Timezone")).filter(|t| !t.is_empty());
     let timezone = timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.to_string());
-    retry_each(&PUT_RETRIES, || async {
+    let send = || {
         of_service!(aas.put_scheduled_action(), resource_id)
             .scheduled_action_name(name)
             .schedule(item.text("Schedule"))
             .timezone(&timezone)
             .scalable_target_action(action.clone())
             .send()
-            .await
-            .done(&doing)
-    })
-    .await
+    };
+    retried_put(&doing, send).await
 }
 
 /// Deletes action `name`; gone counts as deleted.
 pub async fn delete(aas: &Client, resource_id: &str, name: &str) -> Result<()> {
     let doing = format!("deleting scheduled action ({name})");
-    gone(
-        retry_each(&DELETE_RETRIES, || async {
-            of_service!(aas.delete_scheduled_action(), resource_id)
-                .scheduled_action_name(name)
-                .send()
-                .await
-                .done(&doing)
-        })
-        .await,
-    )
+    let send = || {
+        let request = of_service!(aas.delete_scheduled_action(), resource_id);
+        request.scheduled_action_name(name).send()
+    };
+    retried_removal(&doing, send).await
 }

@@ -9,7 +9,7 @@ use super::tags;
 use super::{build_error, gone, required, Tagged};
 use crate::error::{
     is_cluster_not_yet_visible, is_fresh_role_unusable, is_service_busy,
-    is_target_group_not_yet_associated, Doing, Error, Result,
+    is_target_group_not_yet_associated, Doing, Error, Every, Result,
 };
 use crate::naming::Tags;
 use crate::retry::{retry, retry_each, Case, NEW_RESOURCE_VISIBLE, ROLE_PROPAGATION, SERVICE_BUSY};
@@ -337,7 +337,7 @@ pub async fn list(ecs: &Client, cluster: &str) -> Result<Vec<Service>> {
         .into_paginator()
         .items()
         .send();
-    let Some(arns) = super::found(listed.try_collect().await.doing(&doing))? else {
+    let Some(arns) = super::found(listed.every(&doing).await)? else {
         return Ok(Vec::new());
     };
     let mut services = Vec::new();
