@@ -46,19 +46,8 @@ async fn with_tags(
 ) -> Result<LogGroup> {
     let name = required(group.log_group_name(), LogGroup::KIND, "logGroupName")?;
     let arn = required(group.log_group_arn(), LogGroup::KIND, "logGroupArn")?;
-    let tags = logs
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .doing(format!("reading tags of log group ({name})"))?;
     Ok(LogGroup {
-        tags: tags
-            .tags()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
+        tags: super::tags::logs::of(logs, &arn).await?,
         retention_days: group.retention_in_days(),
         name,
         arn,

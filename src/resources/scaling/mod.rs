@@ -14,8 +14,14 @@
 
 /// `$request` about the desired count of the ECS service `$resource_id`
 /// (`service/<cluster>/<service>`): the namespace, dimension and id every Application Auto
-/// Scaling request of prod-e's names.
+/// Scaling request of prod-e's names; with `every`, all items of such a describe.
 macro_rules! of_service {
+    // Every item of a paginated describe of the service's target, `$what` naming errors.
+    (every $request:expr, $resource_id:expr, $what:literal) => {{
+        let doing = format!(concat!("reading ", $what, " of ({})"), $resource_id);
+        let listed = of_service!($request, $resource_id).into_paginator().items();
+        listed.send().every(doing).await
+    }};
     ($request:expr, $resource_id:expr) => {
         $request
             .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
@@ -130,22 +136,11 @@ async fn with_tags(
 ) -> Result<ScalableTarget> {
     let kind = ScalableTarget::KIND;
     let arn = required(target.scalable_target_arn(), kind, "ScalableTargetARN")?;
-    let tags = aas
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .doing(format!("reading tags of scalable target ({arn})"))?;
     Ok(ScalableTarget {
         resource_id: target.resource_id().to_string(),
         min_capacity: target.min_capacity(),
         max_capacity: target.max_capacity(),
-        tags: tags
-            .tags()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
+        tags: super::tags::scaling::of(aas, &arn).await?,
         arn,
     })
 }

@@ -57,13 +57,8 @@ pub fn metric_type(metric: Metric) -> MetricType {
 
 /// Every policy of the target `resource_id`.
 pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<Policy>> {
-    let doing = format!("reading scaling policies of ({resource_id})");
-    let listed = of_service!(aas.describe_scaling_policies(), resource_id)
-        .into_paginator()
-        .items()
-        .send()
-        .every(&doing)
-        .await?;
+    let listed =
+        of_service!(every aas.describe_scaling_policies(), resource_id, "scaling policies")?;
     Ok(listed
         .iter()
         .map(|p| {

@@ -28,13 +28,8 @@ pub struct Scheduled {
 
 /// Every scheduled action of the target `resource_id`.
 pub async fn find_all(aas: &Client, resource_id: &str) -> Result<Vec<Scheduled>> {
-    let doing = format!("reading scheduled actions of ({resource_id})");
-    let listed = of_service!(aas.describe_scheduled_actions(), resource_id)
-        .into_paginator()
-        .items()
-        .send()
-        .every(&doing)
-        .await?;
+    let listed =
+        of_service!(every aas.describe_scheduled_actions(), resource_id, "scheduled actions")?;
     Ok(listed
         .iter()
         .map(|a| Scheduled {

@@ -61,6 +61,30 @@ macro_rules! tag_update {
     };
 }
 
+/// `of`: the tags of the resource `arn` (ListTagsForResource), for the services that answer
+/// them as a map (CloudWatch Logs, Application Auto Scaling); `$what` names the resource in
+/// messages.
+macro_rules! tags_as_map {
+    ($what:literal) => {
+        /// The tags of the resource `arn`.
+        pub async fn of(client: &Client, arn: &str) -> $crate::error::Result<$crate::naming::Tags> {
+            let listed = client
+                .list_tags_for_resource()
+                .resource_arn(arn)
+                .send()
+                .await;
+            let doing = format!(concat!("reading tags of ", $what, " ({})"), arn);
+            let out = $crate::error::Doing::doing(listed, doing)?;
+            Ok(out
+                .tags()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .collect())
+        }
+    };
+}
+
 pub mod cloudwatch;
 pub mod ec2;
 pub mod ecs;

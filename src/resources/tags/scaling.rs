@@ -8,3 +8,5 @@ tag_update!(
     |set, doing| set.clone().into_iter().collect(),
     set_tag_keys(|remove| remove)
 );
+
+tags_as_map!("scalable target");
