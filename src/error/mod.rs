@@ -1,4 +1,5 @@
-//! The one error type of provisioning; the named checks on AWS error codes live in
+//! The one error type of provisioning, and an SDK call's result turned into it, named with
+//! what was being done ([`Doing`], [`Every`]); the named checks on AWS error codes live in
 //! [`checks`] (re-exported here).
 
 mod checks;

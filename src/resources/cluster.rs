@@ -8,7 +8,7 @@ use aws_sdk_ecs::Client;
 use super::gone;
 use super::tags;
 use super::{required, Tagged};
-use crate::error::{is_cluster_not_ready, Doing, Error, Result};
+use crate::error::{is_cluster_not_ready, Doing, Error, Every, Result};
 use crate::naming::Tags;
 use crate::retry::{poll_until, retry, CAPACITY_PROVIDERS_SHOWN, CLUSTER_NOT_READY};
 
@@ -186,9 +186,8 @@ pub async fn list(ecs: &Client) -> Result<Vec<Cluster>> {
         .into_paginator()
         .items()
         .send()
-        .try_collect()
-        .await;
-    let arns = arns.doing(doing)?;
+        .every(doing)
+        .await?;
     let mut clusters = Vec::new();
     for batch in arns.chunks(100) {
         let out = ecs

@@ -5,7 +5,7 @@ use aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum;
 use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::{found, required};
-use crate::error::{Doing, Result};
+use crate::error::{Doing, Every, Result};
 
 /// A load balancer as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,10 +75,9 @@ pub async fn listeners(elb: &Client, load_balancer_arn: &str) -> Result<Vec<Stri
         .into_paginator()
         .items()
         .send()
-        .try_collect()
+        .every(format!("listing listeners of ({load_balancer_arn})"))
         .await;
-    let doing = format!("listing listeners of ({load_balancer_arn})");
-    let Some(listed) = found(listed.doing(doing))? else {
+    let Some(listed) = found(listed)? else {
         return Ok(Vec::new());
     };
     Ok(listed

@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::tags;
 use super::{build_error, found, gone, required, Tagged};
-use crate::error::{is_resource_in_use, Doing, Result};
+use crate::error::{is_resource_in_use, Doing, Every, Result};
 
 use crate::naming::Tags;
 use crate::retry::{retry, TARGET_GROUP_IN_USE};
@@ -201,15 +201,14 @@ pub async fn delete(elb: &Client, group: &TargetGroup) -> Result<()> {
 
 /// Every target group whose name starts with `prefix`, with its tags.
 pub async fn list(elb: &Client, prefix: &str) -> Result<Vec<TargetGroup>> {
+    let doing = format!("listing target groups ({prefix}*)");
     let listed = elb
         .describe_target_groups()
         .into_paginator()
         .items()
         .send()
-        .try_collect()
-        .await;
-    let doing = format!("listing target groups ({prefix}*)");
-    let listed = listed.doing(&doing)?;
+        .every(&doing)
+        .await?;
     let ours: Vec<_> = listed
         .iter()
         .filter(|g| g.target_group_name().is_some_and(|n| n.starts_with(prefix)))

@@ -17,7 +17,7 @@ use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::tags;
 use super::{found, gone, required, Tagged};
-use crate::error::{Doing, Result};
+use crate::error::{Doing, Every, Result};
 use crate::naming::{Deployment, Tags};
 use crate::spec::overlap::Condition;
 use crate::spec::routing::Routing;
@@ -132,9 +132,9 @@ async fn describe(elb: &Client, listener_arn: &str) -> Result<Option<Vec<Rule>>>
         .into_paginator()
         .items()
         .send()
-        .try_collect()
+        .every(&doing)
         .await;
-    let Some(rules) = found(listed.doing(&doing))? else {
+    let Some(rules) = found(listed)? else {
         return Ok(None);
     };
     let not_default = |r: &Rule| !r.is_default().unwrap_or(false);

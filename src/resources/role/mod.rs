@@ -7,7 +7,7 @@ mod documents;
 pub use documents::{ecr_repository, execution_policy, secrets_policy};
 
 use super::{found, gone, required, tags, Tagged};
-use crate::error::{is_delete_conflict, Doing, Result};
+use crate::error::{is_delete_conflict, Doing, Every, Result};
 
 use crate::naming::Tags;
 use crate::retry::{retry, ROLE_DELETE_CONFLICT};
@@ -265,9 +265,8 @@ pub async fn list(iam: &Client, (prefix, suffix): (&str, &str)) -> Result<Vec<Ro
         .into_paginator()
         .items()
         .send()
-        .try_collect()
-        .await;
-    let listed = listed.doing(format!("listing IAM roles ({prefix}*)"))?;
+        .every(format!("listing IAM roles ({prefix}*)"))
+        .await?;
     let mut roles = Vec::new();
     for name in listed
         .iter()

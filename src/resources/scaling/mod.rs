@@ -1,5 +1,5 @@
 //! Application Auto Scaling of an ECS service's desired count: the scalable target (this
-//! file: `find`, `register`, `deregister`), its target tracking policies ([`policy`]) and
+//! file: `find_all`, `register`, `deregister`), its target tracking policies ([`policy`]) and
 //! its scheduled actions ([`schedule`]). The scalable target is the only taggable resource
 //! of the service (its ARN's resource type is `scalable-target`); policies and scheduled
 //! actions are ours by name ([`crate::naming::Deployment::owns_name`]) on a target that is ours.
@@ -20,7 +20,7 @@ macro_rules! of_service {
     (every $request:expr, $resource_id:expr, $what:literal) => {{
         let doing = format!(concat!("reading ", $what, " of ({})"), $resource_id);
         let listed = of_service!($request, $resource_id).into_paginator().items();
-        listed.send().every(doing).await
+        $crate::error::Every::every(listed.send(), doing).await
     }};
     ($request:expr, $resource_id:expr) => {
         $request
@@ -41,9 +41,10 @@ use aws_sdk_applicationautoscaling::Client;
 use std::future::Future;
 
 use super::{gone, required, Tagged};
-use crate::error::Result;
-use crate::error::{is_scalable_target_not_yet_visible, is_scalable_target_tagged_twice, Doing};
-use crate::error::{is_scaling_service_not_yet_visible, is_scaling_update_in_progress};
+use crate::error::{
+    is_scalable_target_not_yet_visible, is_scalable_target_tagged_twice,
+    is_scaling_service_not_yet_visible, is_scaling_update_in_progress, Doing, Result,
+};
 use crate::naming::Tags;
 use crate::retry::{retry_each, Case, SCALABLE_TARGET_VISIBLE};
 use crate::retry::{SCALING_SERVICE_VISIBLE, SCALING_UPDATE_PENDING};

@@ -12,7 +12,7 @@ use aws_sdk_applicationautoscaling::types::{
 use aws_sdk_applicationautoscaling::Client;
 
 use super::{retried_put, retried_removal};
-use crate::error::{Every, Result};
+use crate::error::Result;
 use crate::resources::build_error;
 use crate::spec::scaling::Metric;
 

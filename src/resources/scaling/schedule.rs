@@ -8,7 +8,7 @@ use aws_sdk_applicationautoscaling::types::ScalableTargetAction;
 use aws_sdk_applicationautoscaling::Client;
 
 use super::{retried_put, retried_removal};
-use crate::error::{Every, Result};
+use crate::error::Result;
 use crate::spec::object::Object;
 
 /// A scheduled action as found: its name, which bounds it sets, and when.

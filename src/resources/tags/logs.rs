@@ -1,4 +1,5 @@
-//! CloudWatch Logs tags (log groups): TagResource / UntagResource by ARN.
+//! CloudWatch Logs tags (log groups): TagResource / UntagResource / ListTagsForResource by
+//! ARN.
 
 use aws_sdk_cloudwatchlogs::Client;
 

@@ -1,6 +1,6 @@
 //! Tagging, one path per AWS service (as Terraform's `tags_gen.go`): each file converts our
-//! tag map to and from its service's form and applies a change (tag what is new or different,
-//! untag what is gone), for every resource of that service.
+//! tag map to and from its service's form, applies a change (tag what is new or different,
+//! untag what is gone: `tag_update!`), and, where a caller needs it, reads a resource's tags.
 
 use crate::naming::Tags;
 
@@ -29,9 +29,11 @@ macro_rules! tag_conversions {
 }
 
 /// `update`: tags what is new or changed and untags what is gone, for the resource `id`. The
-/// service's calls are `$tag` and `$untag`, their member naming the resource `$id`; `|set,
-/// doing| $form` is the tags to set in the service's form, and `$keys_member` takes
-/// `|remove| $keys`, the removed keys in it. `$what` names the resource in messages.
+/// service's calls are `$tag` and `$untag`, their member naming the resource `$id`; `$form` is
+/// the tags to set in the service's form, and `$keys_member` takes `$keys`, the removed keys
+/// in it. `|set, doing|` and `|remove|` are not closures: they name the tags to set, the
+/// message and the keys to remove for those expressions, inside `update` (a `?` in `$form`
+/// returns from it). `$what` names the resource in messages.
 macro_rules! tag_update {
     (
         $what:literal,

@@ -1,4 +1,5 @@
-//! Application Auto Scaling tags (scalable targets): TagResource / UntagResource by ARN.
+//! Application Auto Scaling tags (scalable targets): TagResource / UntagResource /
+//! ListTagsForResource by ARN.
 
 use aws_sdk_applicationautoscaling::Client;
 
