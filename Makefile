@@ -108,7 +108,7 @@ $(VENVS)/%/bin/pip:
 	$(PYTHON) -m venv $(VENVS)/$*
 
 $(VENVS)/moto/bin/moto_server: $(VENVS)/moto/bin/pip
-	$(VENVS)/moto/bin/pip install --quiet 'moto[server]'
+	$(VENVS)/moto/bin/pip install --quiet 'moto[server]==5.2.6'
 
 $(VENVS)/lambda/bin/cargo-lambda: $(VENVS)/lambda/bin/pip
 	$(VENVS)/lambda/bin/pip install --quiet cargo-lambda

@@ -8,7 +8,7 @@ use crate::aws::Clients;
 use crate::naming::{reserved_prefix, Deployment, Tags};
 use crate::plan::Inventory;
 use crate::resources::{role, task_definition};
-use crate::spec::routing::{QueryStringValue, Routing};
+use crate::spec::routing::Routing;
 use crate::spec::Spec;
 
 mod reads;
@@ -36,16 +36,25 @@ async fn compared(
     spec: &Spec,
     inv: &Inventory,
 ) -> Result<Vec<Pair>, Failure> {
-    let mut pairs = drift(d, spec, inv);
-    if let Some(svc) = &inv.service {
-        if let Some(live) = task_definition::describe(&c.ecs, &svc.task_definition).await? {
-            pairs.extend(task_drift(spec, &live)?);
+    let revision = async {
+        match &inv.service {
+            Some(svc) => task_definition::describe(&c.ecs, &svc.task_definition).await,
+            None => Ok(None),
         }
+    };
+    let role = async {
+        match &inv.task_role {
+            Some(r) => role_drift(c, spec, r).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (revision, role, read) = tokio::join!(revision, role, reads::pairs(c, d, spec, inv));
+    let mut pairs = drift(d, spec, inv);
+    if let Some(live) = revision? {
+        pairs.extend(task_drift(spec, &live)?);
     }
-    if let Some(r) = &inv.task_role {
-        pairs.extend(role_drift(c, spec, r).await?);
-    }
-    pairs.extend(reads::pairs(c, d, spec, inv).await?);
+    pairs.extend(role?);
+    pairs.extend(read?);
     Ok(pairs)
 }
 
@@ -81,11 +90,14 @@ type Pair = (&'static str, Option<String>, String);
 /// Where the task role's grants differ from the properties, and whether it lacks a boundary
 /// (a role made before boundaries gets one at its next grant).
 async fn role_drift(c: &Clients, spec: &Spec, r: &role::Role) -> Result<Vec<Pair>, Failure> {
-    let mut attached = role::attached_policies(&c.iam, &r.name).await?;
+    let (attached, document) = tokio::join!(
+        role::attached_policies(&c.iam, &r.name),
+        role::policy_document(&c.iam, &r.name, role::TASK_POLICY_NAME),
+    );
+    let (mut attached, document) = (attached?, document?);
     attached.sort();
     let mut want = spec.task_role_policy_arns.clone();
     want.sort();
-    let document = role::policy_document(&c.iam, &r.name, role::TASK_POLICY_NAME).await?;
     let compact = |d: Option<String>| {
         let parsed = d.and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok());
         parsed.map_or("none".to_string(), |v| v.to_string())
@@ -149,19 +161,9 @@ fn routing_drift(spec: &Spec, inv: &Inventory) -> Vec<Pair> {
     let live = inv.listener_rule.as_ref().map(|r| &r.routing);
     let want = spec.routing();
     let header = |r: &Routing| {
-        let h = r.http_header.as_ref();
-        h.map_or("none".into(), |h| {
-            format!("{}={}", h.http_header_name, h.values.join(","))
-        })
-    };
-    let query = |r: &Routing| {
-        let pair =
-            |q: &QueryStringValue| format!("{}={}", q.key.as_deref().unwrap_or("*"), q.value);
-        r.query_string
-            .iter()
-            .map(pair)
-            .collect::<Vec<_>>()
-            .join(",")
+        r.http_header
+            .as_ref()
+            .map_or("none".into(), |h| h.to_string())
     };
     vec![
         (
@@ -175,7 +177,11 @@ fn routing_drift(spec: &Spec, inv: &Inventory) -> Vec<Pair> {
             want.host_headers.join(","),
         ),
         ("HttpHeader", live.map(header), header(&want)),
-        ("QueryString", live.map(query), query(&want)),
+        (
+            "QueryString",
+            live.map(Routing::query_text),
+            want.query_text(),
+        ),
     ]
 }
 
@@ -192,7 +198,7 @@ fn task_drift(spec: &Spec, live: &task_definition::Revision) -> Result<Vec<Pair>
     let want = task_definition::expand(spec, links, "")?;
     let pairs = task_definition::SETTINGS.iter().map(|s| {
         let (live, want) = ((s.flatten)(live), (s.flatten)(&want));
-        (s.property, Some(shorter(live)), shorter(want))
+        (s.property, Some(live), want)
     });
     Ok(pairs.collect())
 }
@@ -211,7 +217,14 @@ fn differences(pairs: Vec<Pair>) -> Vec<String> {
         .into_iter()
         .filter_map(|(what, live, want)| {
             let live = live.filter(|l| *l != want)?;
-            let shown = |v: String| if v.is_empty() { "none".to_string() } else { v };
+            // Compared whole, shown at most 80 characters (the default command is long).
+            let shown = |v: String| {
+                if v.is_empty() {
+                    "none".to_string()
+                } else {
+                    shorter(v)
+                }
+            };
             let (live, want) = (shown(live), shown(want));
             Some(format!("{what} is {live}, the properties say {want}"))
         })

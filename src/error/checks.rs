@@ -50,6 +50,16 @@ pub fn is_target_group_not_yet_associated(err: &Error) -> bool {
         && err.message_has("does not have an associated load balancer")
 }
 
+/// A security group rule that is not there to revoke: `InvalidPermission.NotFound` (a rule
+/// given by its values) or `InvalidSecurityGroupRuleId.NotFound` (by its id) (EC2 API
+/// reference, error codes). Not the group itself being missing (`InvalidGroup.NotFound`).
+pub fn is_rule_gone(err: &Error) -> bool {
+    err.code_is(&[
+        "InvalidPermission.NotFound",
+        "InvalidSecurityGroupRuleId.NotFound",
+    ])
+}
+
 /// EC2 AuthorizeSecurityGroupIngress right after CreateSecurityGroup: `InvalidGroup.NotFound`
 /// (EC2 Developer Guide, "Eventual consistency"). Only retried on a group just created.
 pub fn is_group_not_yet_visible(err: &Error) -> bool {

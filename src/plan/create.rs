@@ -297,7 +297,6 @@ impl Building<'_> {
                 ..parts
             },
             service: svc,
-            log_group_name: self.owner.deployment.log_group(),
             fresh: self.start.fresh,
         }
     }

@@ -45,6 +45,7 @@ pub async fn delete_found(
         scalable_target,
         alarms,
     } = found;
+    let task_definitions = with_the_services(task_definitions, running.as_ref(), d);
     super::scaling::remove(c, d, scalable_target).await?;
     // The service next: nothing else can go while tasks run.
     remove(d, running, |svc| async move {
@@ -71,6 +72,32 @@ pub async fn delete_found(
     )
     .all_ok()
     .map(|_| ())
+}
+
+/// The revisions found by tag, and those the service (ours) runs or rolls to that the finding
+/// missed: GetResources is eventually consistent (Resource Groups Tagging API Reference,
+/// GetResources), so a revision registered moments before a Delete may not be listed yet.
+/// Those are taken as ours ([`task_definition::delete`] reads their tags before it retires
+/// them).
+fn with_the_services(
+    mut found: Vec<task_definition::TaskDefinition>,
+    running: Option<&service::Service>,
+    d: &Deployment,
+) -> Vec<task_definition::TaskDefinition> {
+    let Some(svc) = running.filter(|s| d.owns(&s.tags)) else {
+        return found;
+    };
+    let named = std::iter::once(&svc.task_definition).chain(&svc.revisions);
+    for arn in named.filter(|a| !a.is_empty()) {
+        if !found.iter().any(|t| &t.arn == arn) {
+            let tags = d.tags(&crate::naming::Tags::new());
+            found.push(task_definition::TaskDefinition {
+                arn: arn.clone(),
+                tags,
+            });
+        }
+    }
+    found
 }
 
 /// Deletes our cluster. DescribeServices leaves out a service created a moment earlier

@@ -57,7 +57,6 @@ pub(super) struct Parts {
 pub(super) struct Built {
     pub parts: Parts,
     pub service: service::Service,
-    pub log_group_name: String,
     /// Built by a Create: nothing was taken over from another set.
     pub fresh: bool,
 }
@@ -81,7 +80,7 @@ impl Built {
             security_group_id: parts.security_group.id,
             execution_role_arn: parts.execution_role.arn,
             task_role_arn: parts.task_role.arn,
-            log_group_name: self.log_group_name,
+            log_group_name: d.log_group(),
             alarm_names: super::alarms::attributes(d, spec),
         }
     }

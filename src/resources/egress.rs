@@ -5,8 +5,7 @@
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, PrefixListId, UserIdGroupPair};
 use aws_sdk_ec2::Client;
 
-use super::gone;
-use crate::error::{is_already_exists, is_not_found, Doing, Result};
+use crate::error::{is_already_exists, is_rule_gone, Doing, Result};
 use crate::spec::egress::{Destination, Rule};
 
 /// One outbound rule of a group, as far as the way to the tasks is concerned.
@@ -124,8 +123,9 @@ pub async fn allow_out(ec2: &Client, group: Group<'_>, rules: &[Rule]) -> Result
 }
 
 /// Revokes the outbound `rules` of `group` (none: nothing is called); rules that are gone
-/// count as revoked (`InvalidPermission.NotFound`, one call per rule then, so that one rule
-/// gone does not leave the others).
+/// count as revoked ([`is_rule_gone`], one call per rule then, so that one rule gone does not
+/// leave the others). A group that EC2 does not find is an error, never "revoked": the rules
+/// it was to lose would stay.
 pub async fn revoke_out(ec2: &Client, group: Group<'_>, rules: &[Rule]) -> Result<()> {
     if rules.is_empty() {
         return Ok(());
@@ -138,13 +138,14 @@ pub async fn revoke_out(ec2: &Client, group: Group<'_>, rules: &[Rule]) -> Resul
         .await;
     let doing = format!("revoking outbound rules of security group ({})", group.1);
     match removed.done(doing) {
-        Err(e) if is_not_found(&e) && rules.len() > 1 => {
+        Err(e) if is_rule_gone(&e) && rules.len() > 1 => {
             for rule in rules {
                 Box::pin(revoke_out(ec2, group, std::slice::from_ref(rule))).await?;
             }
             Ok(())
         }
-        other => gone(other),
+        Err(e) if is_rule_gone(&e) => Ok(()),
+        other => other,
     }
 }
 

@@ -93,6 +93,28 @@ impl Routing {
     }
 }
 
+impl std::fmt::Display for HttpHeader {
+    /// `X-Env=blue,green`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.http_header_name, self.values.join(","))
+    }
+}
+
+impl std::fmt::Display for QueryStringValue {
+    /// `v=2`, `*=2` for a value under any key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.key.as_deref().unwrap_or("*"), self.value)
+    }
+}
+
+impl Routing {
+    /// The `query-string` matches, `,`-separated (`""` if none).
+    pub fn query_text(&self) -> String {
+        let pairs: Vec<String> = self.query_string.iter().map(|q| q.to_string()).collect();
+        pairs.join(",")
+    }
+}
+
 impl std::fmt::Display for Routing {
     /// `host a.example.com,b.example.com path /api/* header X-Env=blue query v=2`, leaving
     /// out what is not set; `any request` if nothing is.
@@ -105,19 +127,10 @@ impl std::fmt::Display for Routing {
             parts.push(format!("path {}", self.path_patterns.join(",")));
         }
         if let Some(h) = &self.http_header {
-            parts.push(format!(
-                "header {}={}",
-                h.http_header_name,
-                h.values.join(",")
-            ));
+            parts.push(format!("header {h}"));
         }
         if !self.query_string.is_empty() {
-            let pairs: Vec<String> = self
-                .query_string
-                .iter()
-                .map(|q| format!("{}={}", q.key.as_deref().unwrap_or("*"), q.value))
-                .collect();
-            parts.push(format!("query {}", pairs.join(",")));
+            parts.push(format!("query {}", self.query_text()));
         }
         match parts.is_empty() {
             true => write!(f, "any request"),

@@ -322,4 +322,10 @@ async fn a_rule_id_the_group_lacks_is_not_revoked() {
     assert!(still.contains(&ids[0].as_str()), "nothing was revoked");
     let known = revoke.security_group_rule_ids(&ids[0]).send().await;
     known.expect("a rule id the group has is revoked");
+    let after = rules(&a.moto).await.expect("rules");
+    let gone = after.security_group_rules().iter();
+    let gone = !gone
+        .filter_map(|r| r.security_group_rule_id())
+        .any(|id| id == ids[0]);
+    assert!(gone, "the known rule is revoked");
 }

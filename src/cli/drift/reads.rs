@@ -4,6 +4,7 @@
 
 use super::{Failure, Pair};
 use crate::aws::Clients;
+use crate::error::{AllOk, Result};
 use crate::naming::Deployment;
 use crate::plan::Inventory;
 use crate::resources::scaling::schedule::{self, DEFAULT_TIMEZONE};
@@ -13,63 +14,77 @@ use crate::spec::egress::{self, Rule};
 use crate::spec::scaling::{bounds, targets};
 use crate::spec::Spec;
 
-/// The pairs of `inv`'s set that need reads of their own.
+/// The pairs of `inv`'s set that need reads of their own, read at once.
 pub(super) async fn pairs(
     c: &Clients,
     d: &Deployment,
     spec: &Spec,
     inv: &Inventory,
-) -> Result<Vec<Pair>, Failure> {
-    let mut pairs = scaling(c, d, spec, inv).await?;
-    if let Some(tg) = &inv.target_group {
-        let delay = target_group::deregistration_delay(&c.elb, &tg.arn).await?;
-        let want = spec.deregistration_delay_seconds.to_string();
-        pairs.push(("DeregistrationDelaySeconds", delay, want));
-    }
-    if let Some(sg) = &inv.security_group {
-        let made =
-            security_group_rule::find_made(&c.ec2, &spec.load_balancer_security_group_id, &sg.id);
-        let live = if made.await?.is_empty() {
-            "none"
-        } else {
-            "managed"
-        };
-        let want = if spec.load_balancer_egress {
-            "managed"
-        } else {
-            "none"
-        };
-        pairs.push(("LoadBalancerEgress", Some(live.into()), want.into()));
-        let live = sg.egress.iter().flat_map(|e| e.rules());
-        let compared = live.filter(|r| !egress::left_alone(&spec.egress, r));
-        let want = rules(spec.egress_rules().into_iter());
-        pairs.push(("Egress", Some(rules(compared)), want));
-    }
-    if let Some(exec) = &inv.execution_role {
-        let document = role::policy_document(&c.iam, &exec.name, role::SECRETS_POLICY_NAME);
-        let live = kms_key(document.await?);
-        // The key is granted with the secrets' policy, which exists only with secrets.
-        let key = &spec.secrets_kms_key_arn;
-        let granted = !key.is_empty() && !spec.secret_sources().is_empty();
-        let want = if granted { key.clone() } else { "none".into() };
-        pairs.push(("SecretsKmsKeyArn", Some(live), want));
-    }
-    Ok(pairs)
+) -> std::result::Result<Vec<Pair>, Failure> {
+    let (scaling, delay, network, grant) = tokio::join!(
+        scaling(c, d, spec, inv),
+        delay(c, spec, inv),
+        network(c, spec, inv),
+        grant(c, spec, inv),
+    )
+    .all_ok()?;
+    Ok([scaling, delay, network, grant].concat())
+}
+
+/// `DeregistrationDelaySeconds`, from the target group's attributes.
+async fn delay(c: &Clients, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>> {
+    let Some(tg) = &inv.target_group else {
+        return Ok(Vec::new());
+    };
+    let delay = target_group::deregistration_delay(&c.elb, &tg.arn).await?;
+    let want = spec.deregistration_delay_seconds.to_string();
+    Ok(vec![("DeregistrationDelaySeconds", delay, want)])
+}
+
+/// `LoadBalancerEgress` (whether the load balancer's group has prod-e's rule to the tasks)
+/// and `Egress` (the tasks' group's outbound rules, as the inventory read them).
+async fn network(c: &Clients, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>> {
+    let Some(sg) = &inv.security_group else {
+        return Ok(Vec::new());
+    };
+    let from = &spec.load_balancer_security_group_id;
+    let made = security_group_rule::find_made(&c.ec2, from, &sg.id).await?;
+    let managed = |on: bool| if on { "managed" } else { "none" }.to_string();
+    let live = sg.egress.iter().flat_map(|e| e.rules());
+    let compared = live.filter(|r| !egress::left_alone(&spec.egress, r));
+    let want = rules(spec.egress_rules().into_iter());
+    Ok(vec![
+        (
+            "LoadBalancerEgress",
+            Some(managed(!made.is_empty())),
+            managed(spec.load_balancer_egress),
+        ),
+        ("Egress", Some(rules(compared)), want),
+    ])
+}
+
+/// `SecretsKmsKeyArn`, from the execution role's secrets policy.
+async fn grant(c: &Clients, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>> {
+    let Some(exec) = &inv.execution_role else {
+        return Ok(Vec::new());
+    };
+    let document = role::policy_document(&c.iam, &exec.name, role::SECRETS_POLICY_NAME);
+    let live = kms_key(document.await?);
+    // The key is granted with the secrets' policy, which exists only with secrets.
+    let key = &spec.secrets_kms_key_arn;
+    let granted = !key.is_empty() && !spec.secret_sources().is_empty();
+    let want = if granted { key.clone() } else { "none".into() };
+    Ok(vec![("SecretsKmsKeyArn", Some(live), want)])
 }
 
 /// `AutoScaling` (bounds and target tracking policies) and `ScheduledActions`, as the set's
 /// scalable target has them (`off` and none without one). With scheduled actions the bounds
 /// are theirs to change (Application Auto Scaling applies an action by setting them), so only
 /// the policies are compared.
-async fn scaling(
-    c: &Clients,
-    d: &Deployment,
-    spec: &Spec,
-    inv: &Inventory,
-) -> Result<Vec<Pair>, Failure> {
+async fn scaling(c: &Clients, d: &Deployment, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>> {
     let target = inv.scalable_target.as_ref().filter(|t| d.owns(&t.tags));
     let (policies, actions) = match target {
-        Some(t) => (policies(c, d, t).await?, actions(c, d, t).await?),
+        Some(t) => tokio::join!(policies(c, d, t), actions(c, d, t)).all_ok()?,
         None => (Vec::new(), Vec::new()),
     };
     let scheduled = !spec.scheduled_actions.is_empty();
@@ -130,7 +145,7 @@ fn policy_text(
 }
 
 /// The set's target tracking policies on `t`.
-async fn policies(c: &Clients, d: &Deployment, t: &ScalableTarget) -> Result<Vec<String>, Failure> {
+async fn policies(c: &Clients, d: &Deployment, t: &ScalableTarget) -> Result<Vec<String>> {
     let found = policy::find_all(&c.scaling, &t.resource_id).await?;
     let ours = found.into_iter().filter(|p| d.owns_name(&p.name));
     let text = |p: policy::Policy| {
@@ -145,7 +160,7 @@ async fn policies(c: &Clients, d: &Deployment, t: &ScalableTarget) -> Result<Vec
 }
 
 /// The set's scheduled actions on `t`, by the name `ScheduledActions` gives them.
-async fn actions(c: &Clients, d: &Deployment, t: &ScalableTarget) -> Result<Vec<String>, Failure> {
+async fn actions(c: &Clients, d: &Deployment, t: &ScalableTarget) -> Result<Vec<String>> {
     let found = schedule::find_all(&c.scaling, &t.resource_id).await?;
     let prefix = d.scheduled_action("");
     let ours = found.into_iter().filter(|a| d.owns_name(&a.name));

@@ -63,7 +63,6 @@ impl Set {
                 ..self.parts
             },
             service: self.service,
-            log_group_name: self.logs.name,
             fresh: false,
         }
     }

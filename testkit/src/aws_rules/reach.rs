@@ -97,7 +97,8 @@ pub async fn referenced(
 /// Rule 26: RevokeSecurityGroupEgress naming rule ids (`SecurityGroupRuleId.N`) of which the
 /// group lacks one is refused whole with `InvalidSecurityGroupRuleId.NotFound` (EC2 API
 /// reference, error codes: "The specified security group rule does not exist"; AWS validates
-/// before it revokes anything); moto ignores ids it does not know.
+/// before it revokes anything); moto 5.2.6 refuses too, but with `InvalidPermission.NotFound`
+/// (`moto/ec2/models/security_groups.py`), so the rule gives AWS's code.
 pub async fn unknown_rules(rules: &AwsRules, moto: &Upstream, fields: &Fields) -> Option<Verdict> {
     let group = fields
         .get("GroupId")
