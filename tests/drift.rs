@@ -52,7 +52,7 @@ async fn status_reports_drift_in_scaling_network_and_grants_edited_by_hand() {
          ECSServiceAverageCPUUtilization 60 (cooldowns in 300 s, out 60 s)\n",
         "! ScheduledActions is none, the properties say night cron(0 22 * * ? *) Etc/UTC max 1\n",
         "! DeregistrationDelaySeconds is 120, the properties say 30\n",
-        "! LoadBalancerEgress is none, the properties say managed\n",
+        "! LoadBalancerEgress is none, the properties say managed (tcp/80)\n",
         "! Egress is tcp 443-443 to 0.0.0.0/0,tcp 5432-5432 to 10.0.0.0/16, the properties say \
          tcp 443-443 to 0.0.0.0/0\n",
         &format!("! SecretsKmsKeyArn is none, the properties say {KEY}\n"),

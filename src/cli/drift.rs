@@ -203,10 +203,14 @@ fn task_drift(spec: &Spec, live: &task_definition::Revision) -> Result<Vec<Pair>
     Ok(pairs.collect())
 }
 
-/// A value for a line of drift: at most 80 characters (the default server's command is long).
+/// The most characters of a value a line of drift shows (the default server's command runs to
+/// hundreds).
+const SHOWN: usize = 160;
+
+/// A value for a line of drift: at most [`SHOWN`] characters.
 fn shorter(value: String) -> String {
-    match value.chars().count() > 80 {
-        true => format!("{}…", value.chars().take(79).collect::<String>()),
+    match value.chars().count() > SHOWN {
+        true => format!("{}…", value.chars().take(SHOWN - 1).collect::<String>()),
         false => value,
     }
 }
@@ -217,7 +221,7 @@ fn differences(pairs: Vec<Pair>) -> Vec<String> {
         .into_iter()
         .filter_map(|(what, live, want)| {
             let live = live.filter(|l| *l != want)?;
-            // Compared whole, shown at most 80 characters (the default command is long).
+            // Compared whole, shown shortened.
             let shown = |v: String| {
                 if v.is_empty() {
                     "none".to_string()

@@ -91,13 +91,16 @@ pub fn unreached(
     missing
 }
 
-/// Whether one of `rules` (TCP 443) lets traffic out `way`.
+/// Whether one of `rules` (TCP 443) lets traffic out `way`. An interface endpoint's addresses
+/// are in its subnets, which preflight does not read: a rule to any part of the VPC's blocks
+/// (a whole block, or the endpoint subnets' blocks within it) counts, so that a way that works
+/// is never refused; a rule that misses the endpoint's subnets is left to the rollout.
 fn allowed(rules: &[&Rule], way: &Way, vpc_cidrs: &[String]) -> bool {
     rules.iter().any(|r| match (&r.destination, way) {
         (Destination::Cidr(c), Way::Internet | Way::PrefixList(_)) => c == "0.0.0.0/0",
-        (Destination::Cidr(c), Way::Endpoint { .. }) => {
-            vpc_cidrs.iter().any(|v| reach::holds(c, v))
-        }
+        (Destination::Cidr(c), Way::Endpoint { .. }) => vpc_cidrs
+            .iter()
+            .any(|v| reach::holds(c, v) || reach::holds(v, c)),
         (Destination::Group(g), Way::Endpoint { groups }) => groups.contains(g),
         (Destination::PrefixList(l), Way::PrefixList(wanted)) => Some(l) == wanted.as_ref(),
         _ => false,

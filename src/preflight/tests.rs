@@ -539,3 +539,15 @@ fn an_image_in_another_regions_ecr_goes_over_the_internet() {
         assert!(problem.contains(&wanted), "{problem}");
     }
 }
+
+#[test]
+fn a_rule_to_the_endpoint_subnets_within_the_vpc_reaches_its_endpoints() {
+    let mut facts = healthy();
+    facts.route_tables = vec![table("rtb-1", true, &[], None)];
+    with_private_ecr_endpoints(&mut facts);
+    let subnets = https_to(&["10.0.1.0/24", "10.0.2.0/24", "pl-s3"]);
+    assert!(problems(&spec(json!({"Image": ECR, "Egress": subnets})), &facts).is_empty());
+    let outside = https_to(&["192.168.0.0/24", "pl-s3"]);
+    let problem = problems(&spec(json!({"Image": ECR, "Egress": outside})), &facts).join("");
+    assert!(problem.contains("ecr.api (its VPC endpoint"), "{problem}");
+}

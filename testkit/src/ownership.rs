@@ -8,7 +8,8 @@ mod scaling;
 use std::sync::Arc;
 
 use prod_e::aws::Clients;
-use prod_e::naming::OWNER_TAG;
+use prod_e::naming::{Tags, OWNER_TAG};
+use prod_e::resources::{role, security_group, tags};
 
 use super::aws_rules::{AwsRules, Upstream};
 use super::rollout::Rollouts;
@@ -54,23 +55,17 @@ async fn role_boundary(c: &Clients, call: &Call) -> Option<String> {
     if call.service != "iam" || call.action == "CreateRole" || reads {
         return None;
     }
-    let out = c.iam.get_role().role_name(name).send().await.ok()?;
-    let boundary = out.role()?.permissions_boundary()?;
-    boundary.permissions_boundary_arn().map(str::to_string)
+    role::find(&c.iam, &name).await.ok()??.boundary
 }
 
 /// The ownership tag of the ECS resource `arn` (a cluster or service).
 async fn ecs_owner(c: &Clients, arn: String) -> Option<String> {
-    use prod_e::naming::OWNER_TAG;
-    let out = c
-        .ecs
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .ok()?;
-    let tag = out.tags().iter().find(|t| t.key() == Some(OWNER_TAG))?;
-    tag.value().map(str::to_string)
+    owner(tags::ecs::of(&c.ecs, &arn).await)
+}
+
+/// The ownership tag among `tags`, if they were read.
+fn owner(tags: prod_e::error::Result<Tags>) -> Option<String> {
+    tags.ok()?.get(OWNER_TAG).cloned()
 }
 
 /// The probe: the ownership tag the resource a changing call acts on carries now (read from
@@ -126,31 +121,24 @@ pub async fn resource_owner(c: &Clients, call: &Call) -> Option<String> {
 
 /// The ownership tag of IAM role `name`.
 async fn role_owner(c: &Clients, name: String) -> Option<String> {
-    let out = c.iam.list_role_tags().role_name(name).send().await.ok()?;
-    let tag = out.tags().iter().find(|t| t.key() == OWNER_TAG)?;
-    Some(tag.value().to_string())
+    owner(Ok(role::find(&c.iam, &name).await.ok()??.tags))
 }
 
 /// The ownership tag of ELBv2 resource `arn`.
 async fn elb_owner(c: &Clients, arn: String) -> Option<String> {
-    let out = c.elb.describe_tags().resource_arns(arn).send().await.ok()?;
-    let tags = out.tag_descriptions().first()?.tags();
-    let tag = tags.iter().find(|t| t.key() == Some(OWNER_TAG))?;
-    tag.value().map(str::to_string)
+    let arns = [arn];
+    let mut by_arn = tags::elbv2::by_arn(&c.elb, &arns, "reading tags")
+        .await
+        .ok()?;
+    owner(Ok(by_arn.remove(&arns[0])?))
 }
 
 /// The ownership tag of log group `arn`.
 async fn logs_owner(c: &Clients, arn: String) -> Option<String> {
-    let tags = c.logs.list_tags_for_resource().resource_arn(arn);
-    let out = tags.send().await.ok()?;
-    out.tags()?.get(OWNER_TAG).cloned()
+    owner(tags::logs::of(&c.logs, &arn).await)
 }
 
 /// The ownership tag of security group `id`.
 async fn sg_owner(c: &Clients, id: String) -> Option<String> {
-    let described = c.ec2.describe_security_groups().group_ids(id);
-    let out = described.send().await.ok()?;
-    let group = out.security_groups().first()?;
-    let tag = group.tags().iter().find(|t| t.key() == Some(OWNER_TAG))?;
-    tag.value().map(str::to_string)
+    owner(Ok(security_group::find_id(&c.ec2, &id).await.ok()??.tags))
 }

@@ -41,7 +41,7 @@ async fn delay(c: &Clients, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>> {
     Ok(vec![("DeregistrationDelaySeconds", delay, want)])
 }
 
-/// `LoadBalancerEgress` (whether the load balancer's group has prod-e's rule to the tasks)
+/// `LoadBalancerEgress` (prod-e's rule from the load balancer's group to the tasks, by port)
 /// and `Egress` (the tasks' group's outbound rules, as the inventory read them).
 async fn network(c: &Clients, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>> {
     let Some(sg) = &inv.security_group else {
@@ -49,15 +49,25 @@ async fn network(c: &Clients, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>>
     };
     let from = &spec.load_balancer_security_group_id;
     let made = security_group_rule::find_made(&c.ec2, from, &sg.id).await?;
-    let managed = |on: bool| if on { "managed" } else { "none" }.to_string();
+    // prod-e's rule, by the port it opens: `managed (tcp/80)`.
+    let managed = |ports: Vec<i32>| match ports.is_empty() {
+        true => "none".to_string(),
+        false => {
+            let ports: Vec<String> = ports.iter().map(|p| format!("tcp/{p}")).collect();
+            format!("managed ({})", ports.join(","))
+        }
+    };
+    let wanted = spec
+        .load_balancer_egress
+        .then_some(i32::from(spec.container_port));
     let live = sg.egress.iter().flat_map(|e| e.rules());
     let compared = live.filter(|r| !egress::left_alone(&spec.egress, r));
     let want = rules(spec.egress_rules().into_iter());
     Ok(vec![
         (
             "LoadBalancerEgress",
-            Some(managed(!made.is_empty())),
-            managed(spec.load_balancer_egress),
+            Some(managed(made.iter().map(|m| m.port).collect())),
+            managed(wanted.into_iter().collect()),
         ),
         ("Egress", Some(rules(compared)), want),
     ])
