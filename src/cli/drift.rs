@@ -137,7 +137,7 @@ fn drift(d: &Deployment, spec: &Spec, inv: &Inventory) -> Vec<Pair> {
         .target_group
         .as_ref()
         .map(|t| t.health_check.to_string());
-    pairs.push(("HealthCheck", check, spec.target_health_check().to_string()));
+    pairs.push(("HealthCheck", check, spec.health_check.to_string()));
     let retention = inv
         .log_group
         .as_ref()

@@ -255,8 +255,9 @@ fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
 /// The scaling's line, when `AutoScaling` is on.
 fn scaling(n: &Names, s: &Spec) -> Option<String> {
     let auto = s.auto_scaling.as_ref()?;
-    let (min, max) = crate::spec::scaling::bounds(auto);
-    let targets: Vec<String> = crate::spec::scaling::targets(auto)
+    let (min, max) = auto.bounds();
+    let targets: Vec<String> = auto
+        .targets()
         .iter()
         .map(|(m, v)| {
             format!(
@@ -285,11 +286,7 @@ fn task_definition(s: &Spec) -> String {
         .container_health_check
         .as_ref()
         .map_or("none".to_string(), |c| {
-            format!(
-                "{:?} every {} s",
-                c.strings("Command"),
-                c.integer("Interval")
-            )
+            format!("{:?} every {} s", c.command, c.interval)
         });
     format!(
         "task definition {} (Fargate {}, awsvpc, {} CPU / {} MiB, ephemeral storage {storage}, \
@@ -372,7 +369,7 @@ fn first_stage(n: &Names, s: &Spec) -> Vec<String> {
              then a listener rule at priority {} that matches no request yet (ECS needs the \
              group associated)",
             n.of(d.target_group()),
-            s.target_health_check(),
+            s.health_check,
             s.deregistration_delay_seconds,
             s.rule_priority
                 .map_or("(a free one, derived)".to_string(), |p| p.to_string())

@@ -143,7 +143,7 @@ pub(super) async fn capacity_for(
     let missing: Vec<String> = spec
         .capacity_provider_strategy
         .iter()
-        .map(|i| i.text("CapacityProvider"))
+        .map(|i| i.capacity_provider.clone())
         .filter(|p| !cluster.capacity_providers.contains(p))
         .collect();
     match missing.is_empty() {

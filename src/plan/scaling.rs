@@ -10,7 +10,6 @@ use crate::naming::{Deployment, Tags};
 use crate::progress::step;
 use crate::resources::scaling::{self, policy, schedule, ScalableTarget};
 use crate::resources::{claim, load_balancer, ours, tags, target_group};
-use crate::spec::scaling::{bounds, targets};
 use crate::spec::Spec;
 
 /// Where the scaled service is: its cluster and name, and what ALB request counts need.
@@ -110,7 +109,7 @@ async fn converge(
         return Ok(());
     };
     let id = at.resource_id();
-    let (min, max) = bounds(auto);
+    let (min, max) = auto.bounds();
     let has_bounds =
         |t: &ScalableTarget| (t.min_capacity, t.max_capacity) == (min as i32, max as i32);
     if !found.is_some_and(has_bounds) {
@@ -136,14 +135,14 @@ async fn converge_policies(
     };
     let id = at.resource_id();
     let label = request_label(spec, at)?;
-    let wanted = targets(auto);
+    let wanted = auto.targets();
     for (metric, target_value) in &wanted {
         let tracking = policy::Tracking {
             metric: *metric,
             target_value: *target_value,
             resource_label: &label,
-            scale_in_cooldown: auto.integer("ScaleInCooldown"),
-            scale_out_cooldown: auto.integer("ScaleOutCooldown"),
+            scale_in_cooldown: auto.scale_in_cooldown,
+            scale_out_cooldown: auto.scale_out_cooldown,
         };
         let name = d.scaling_policy(metric.suffix());
         policy::put(&c.scaling, &id, &name, tracking).await?;
@@ -178,12 +177,12 @@ async fn converge_schedules(
     };
     let mut names = Vec::new();
     for item in &spec.scheduled_actions {
-        let name = d.scheduled_action(&item.text("ScheduledActionName"));
+        let name = d.scheduled_action(&item.scheduled_action_name);
         let dropped = |a: &&schedule::Scheduled| {
-            let gone =
-                |field, had: Option<i32>| had.is_some() && item.optional_integer(field).is_none();
+            let gone = |had: Option<i32>, given: Option<i32>| had.is_some() && given.is_none();
             a.name == name
-                && (gone("MinCapacity", a.min_capacity) || gone("MaxCapacity", a.max_capacity))
+                && (gone(a.min_capacity, item.min_capacity)
+                    || gone(a.max_capacity, item.max_capacity))
         };
         if existing.iter().any(|a| dropped(&a)) {
             schedule::delete(&c.scaling, id, &name).await?;
@@ -206,7 +205,7 @@ fn request_label(spec: &Spec, at: Place<'_>) -> Result<String> {
     let tracks_requests = spec
         .auto_scaling
         .as_ref()
-        .is_some_and(|a| a.optional_integer("RequestsPerTarget").is_some());
+        .is_some_and(|a| a.requests_per_target.is_some());
     if !tracks_requests {
         return Ok(String::new());
     }

@@ -176,8 +176,7 @@ async fn update_logging(change: &Change<'_>, set: &Set) -> Result<()> {
 async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     let (elb, new) = (&change.c.elb, change.new);
     if change.diff.any(Effect::HealthCheck) {
-        let check = new.target_health_check();
-        target_group::set_health_check(elb, &set.parts.target_group, &check).await?;
+        target_group::set_health_check(elb, &set.parts.target_group, &new.health_check).await?;
     }
     if change.diff.any(Effect::Deregistration) {
         let seconds = new.deregistration_delay_seconds;

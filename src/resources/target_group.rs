@@ -92,7 +92,7 @@ fn from_sdk(
 /// errors are AWS's (an "already exists" is adopted by the caller).
 pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Result<TargetGroup> {
     let doing = format!("creating target group ({name})");
-    let check = spec.target_health_check();
+    let check = &spec.health_check;
     let create = elb
         .create_target_group()
         .name(name)
@@ -118,7 +118,7 @@ pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Resul
     let group = TargetGroup {
         name: name.to_string(),
         arn,
-        health_check: check,
+        health_check: check.clone(),
         load_balancer_arns: Vec::new(),
         tags: tags.clone(),
     };

@@ -8,76 +8,54 @@
 //! capacity providers" (FARGATE and FARGATE_SPOT are associated with a cluster by
 //! PutClusterCapacityProviders).
 
-use super::object::{Field, FieldKind, Object};
+use super::object::{integer, object, text};
 
 /// The Fargate capacity providers.
 pub const PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
 
-/// The fields of one strategy item.
-pub const FIELDS: [Field; 3] = [
-    Field {
-        name: "CapacityProvider",
-        kind: FieldKind::Text {
-            check: provider,
-            default: None,
-        },
-        doc: "FARGATE or FARGATE_SPOT",
-    },
-    Field {
-        name: "Weight",
-        kind: FieldKind::Integer {
-            min: 0,
-            max: 1000,
-            default: Some(0),
-        },
-        doc: "its share of the tasks beyond the bases",
-    },
-    Field {
-        name: "Base",
-        kind: FieldKind::Integer {
-            min: 0,
-            max: 100_000,
-            default: Some(0),
-        },
-        doc: "tasks it runs first (one item at most may have a base)",
-    },
-];
+object! {
+    /// One item of `CapacityProviderStrategy`.
+    pub struct CapacityProviderStrategyItem {
+        capacity_provider: String = "CapacityProvider", text(provider, None),
+            "FARGATE or FARGATE_SPOT";
+        weight: i32 = "Weight", integer(0, 1000, Some(0)),
+            "its share of the tasks beyond the bases";
+        base: i32 = "Base", integer(0, 100_000, Some(0)),
+            "tasks it runs first (one item at most may have a base)";
+    }
+}
 
 /// The strategy as a whole: each provider once, named; one base at most; a weight above 0.
-pub fn strategy(items: &[Object]) -> Result<(), String> {
-    if items.iter().any(|i| i.text("CapacityProvider").is_empty()) {
+pub fn strategy(items: &[CapacityProviderStrategyItem]) -> Result<(), String> {
+    if items.iter().any(|i| i.capacity_provider.is_empty()) {
         return Err("every item needs its CapacityProvider".to_string());
     }
-    let providers: Vec<String> = items.iter().map(|i| i.text("CapacityProvider")).collect();
+    let providers: Vec<&String> = items.iter().map(|i| &i.capacity_provider).collect();
     if (1..providers.len()).any(|k| providers[..k].contains(&providers[k])) {
         return Err("names a capacity provider twice".to_string());
     }
-    if items.iter().filter(|i| i.integer("Base") > 0).count() > 1 {
+    if items.iter().filter(|i| i.base > 0).count() > 1 {
         return Err("only one capacity provider may have a Base".to_string());
     }
-    if !items.is_empty() && items.iter().all(|i| i.integer("Weight") == 0) {
+    if !items.is_empty() && items.iter().all(|i| i.weight == 0) {
         return Err("at least one capacity provider needs a Weight above 0".to_string());
     }
     Ok(())
 }
 
 /// `FARGATE base 1 weight 1, FARGATE_SPOT weight 3`, or `FARGATE launch type` for none.
-pub fn describe(items: &[Object]) -> String {
+pub fn describe(items: &[CapacityProviderStrategyItem]) -> String {
     if items.is_empty() {
         return "FARGATE launch type".to_string();
     }
     let parts: Vec<String> = items
         .iter()
         .map(|i| {
-            let base = match i.integer("Base") {
+            let base = match i.base {
                 0 => String::new(),
                 b => format!(" base {b}"),
             };
-            format!(
-                "{}{base} weight {}",
-                i.text("CapacityProvider"),
-                i.integer("Weight")
-            )
+            format!("{}{base} weight {}", i.capacity_provider, i.weight)
         })
         .collect();
     parts.join(", ")

@@ -5,7 +5,6 @@
 //! runs, and whose task families it publishes revisions of, is the operator's to bound, not
 //! each stack author's.
 
-use super::scaling::bounds;
 use super::Spec;
 
 /// `MaxDesiredCount`, as the template passes it (unset or empty: no cap; so for the others).
@@ -98,11 +97,11 @@ impl Caps {
 
     /// (property, what `spec` asks, its cap, the cap's template parameter), in a fixed order.
     fn asked(&self, spec: &Spec) -> [(&'static str, Option<u32>, Option<u32>, &'static str); 5] {
-        let scaled = spec.auto_scaling.as_ref().map(|o| bounds(o).1);
+        let scaled = spec.auto_scaling.as_ref().map(|o| o.bounds().1);
         let scheduled = spec
             .scheduled_actions
             .iter()
-            .filter_map(|a| a.optional_integer("MaxCapacity"))
+            .filter_map(|a| a.max_capacity)
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
             .max();
         let tasks = self.scaling_capacity;

@@ -10,7 +10,7 @@
 
 use std::net::Ipv4Addr;
 
-use super::object::{Field, FieldKind, Object};
+use super::object::{integer, object, text};
 
 /// The most rules `Egress` may list (EC2's default quota of outbound rules per group).
 pub const MAX_RULES: usize = 60;
@@ -18,57 +18,22 @@ pub const MAX_RULES: usize = 60;
 /// The protocols a rule may name: TCP, UDP, ICMP, or `-1` for all.
 pub const PROTOCOLS: [&str; 4] = ["tcp", "udp", "icmp", "-1"];
 
-/// The keys of one rule.
-pub const FIELDS: [Field; 6] = [
-    Field {
-        name: "IpProtocol",
-        kind: FieldKind::Text {
-            check: protocol,
-            default: None,
-        },
-        doc: "tcp, udp, icmp or -1 (all traffic)",
-    },
-    Field {
-        name: "FromPort",
-        kind: port(),
-        doc: "the first port (ICMP: the type; -1 for all), not for -1",
-    },
-    Field {
-        name: "ToPort",
-        kind: port(),
-        doc: "the last port (ICMP: the code; -1 for all), not for -1",
-    },
-    Field {
-        name: "CidrIp",
-        kind: FieldKind::Text {
-            check: cidr,
-            default: None,
-        },
-        doc: "an IPv4 destination block (`10.0.0.0/16`, `0.0.0.0/0`)",
-    },
-    Field {
-        name: "DestinationPrefixListId",
-        kind: FieldKind::Text {
-            check: prefix_list,
-            default: None,
-        },
-        doc: "a prefix list destination (`pl-…`, an S3 gateway endpoint's, say)",
-    },
-    Field {
-        name: "DestinationSecurityGroupId",
-        kind: FieldKind::Text {
-            check: super::checks::security_group_id,
-            default: None,
-        },
-        doc: "a security group destination (`sg-…`, a database's or VPC endpoints' group)",
-    },
-];
-
-const fn port() -> FieldKind {
-    FieldKind::Integer {
-        min: -1,
-        max: 65535,
-        default: None,
+object! {
+    /// One item of `Egress` (CloudFormation's `AWS::EC2::SecurityGroup` `Egress`).
+    pub struct Egress {
+        ip_protocol: String = "IpProtocol", text(protocol, None),
+            "tcp, udp, icmp or -1 (all traffic)";
+        from_port: Option<i32> = "FromPort", integer(-1, 65535, None),
+            "the first port (ICMP: the type; -1 for all), not for -1";
+        to_port: Option<i32> = "ToPort", integer(-1, 65535, None),
+            "the last port (ICMP: the code; -1 for all), not for -1";
+        cidr_ip: String = "CidrIp", text(cidr, None),
+            "an IPv4 destination block (`10.0.0.0/16`, `0.0.0.0/0`)";
+        destination_prefix_list_id: String = "DestinationPrefixListId", text(prefix_list, None),
+            "a prefix list destination (`pl-…`, an S3 gateway endpoint's, say)";
+        destination_security_group_id: String = "DestinationSecurityGroupId",
+            text(super::checks::security_group_id, None),
+            "a security group destination (`sg-…`, a database's or VPC endpoints' group)";
     }
 }
 
@@ -142,30 +107,27 @@ impl Rule {
     }
 
     /// The rule an `Egress` item describes.
-    pub fn of(item: &Object) -> Self {
-        let destination = match (item.text("CidrIp"), item.text("DestinationPrefixListId")) {
-            (cidr, _) if !cidr.is_empty() => Destination::Cidr(network(&cidr)),
-            (_, list) if !list.is_empty() => Destination::PrefixList(list),
-            _ => Destination::Group(item.text("DestinationSecurityGroupId")),
+    pub fn of(item: &Egress) -> Self {
+        let destination = match (&item.cidr_ip, &item.destination_prefix_list_id) {
+            (cidr, _) if !cidr.is_empty() => Destination::Cidr(network(cidr)),
+            (_, list) if !list.is_empty() => Destination::PrefixList(list.clone()),
+            _ => Destination::Group(item.destination_security_group_id.clone()),
         };
-        let ports = (
-            item.integer("FromPort") as i32,
-            item.integer("ToPort") as i32,
-        );
-        Rule::new(&item.text("IpProtocol"), ports, destination)
+        let ports = (item.from_port.unwrap_or(0), item.to_port.unwrap_or(0));
+        Rule::new(&item.ip_protocol, ports, destination)
     }
 }
 
 /// Whether outbound rule `rule` of the tasks' group stays as it is whatever `Egress` (`items`)
 /// says: its IPv6 rules (which `Egress` cannot name) while `Egress` is not set; once it is,
 /// they go like any rule it does not list.
-pub fn left_alone(items: &[Object], rule: &Rule) -> bool {
+pub fn left_alone(items: &[Egress], rule: &Rule) -> bool {
     items.is_empty() && matches!(rule.destination, Destination::Ipv6(_))
 }
 
 /// The list as a whole: each rule names its protocol, exactly one destination, and ports
 /// where its protocol has them (`FromPort` ≤ `ToPort` for TCP and UDP); no rule twice.
-pub fn rules(items: &[Object]) -> Result<(), String> {
+pub fn rules(items: &[Egress]) -> Result<(), String> {
     for (i, item) in items.iter().enumerate() {
         one(item).map_err(|m| format!("item {}: {m}", i + 1))?;
     }
@@ -176,25 +138,23 @@ pub fn rules(items: &[Object]) -> Result<(), String> {
     Ok(())
 }
 
-fn one(item: &Object) -> Result<(), String> {
-    let protocol = item.text("IpProtocol");
+fn one(item: &Egress) -> Result<(), String> {
+    let protocol = &item.ip_protocol;
     if protocol.is_empty() {
         return Err("IpProtocol is required".to_string());
     }
     let destinations = [
-        "CidrIp",
-        "DestinationPrefixListId",
-        "DestinationSecurityGroupId",
+        &item.cidr_ip,
+        &item.destination_prefix_list_id,
+        &item.destination_security_group_id,
     ];
-    let given = destinations.iter().filter(|d| !item.text(d).is_empty());
-    if given.count() != 1 {
-        return Err(format!("needs exactly one of {}", destinations.join(", ")));
+    if destinations.iter().filter(|d| !d.is_empty()).count() != 1 {
+        return Err(
+            "needs exactly one of CidrIp, DestinationPrefixListId, DestinationSecurityGroupId"
+                .to_string(),
+        );
     }
-    let ports = (
-        item.optional_integer("FromPort"),
-        item.optional_integer("ToPort"),
-    );
-    match (protocol.as_str(), ports) {
+    match (protocol.as_str(), (item.from_port, item.to_port)) {
         ("-1", _) => Ok(()),
         (_, (None, _) | (_, None)) => Err(format!("{protocol} needs FromPort and ToPort")),
         ("tcp" | "udp", (Some(from), Some(to))) if from < 0 || from > to => Err(format!(
@@ -205,7 +165,7 @@ fn one(item: &Object) -> Result<(), String> {
 }
 
 /// The rules `items` describe; EC2's default (all traffic out) when there are none.
-pub fn wanted(items: &[Object]) -> Vec<Rule> {
+pub fn wanted(items: &[Egress]) -> Vec<Rule> {
     match items.is_empty() {
         true => vec![Rule::all_traffic()],
         false => items.iter().map(Rule::of).collect(),

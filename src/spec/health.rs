@@ -9,148 +9,49 @@
 //! `HealthCheck` (command starts with `CMD` or `CMD-SHELL`; interval 5–300, timeout 2–60,
 //! retries 1–10, startPeriod 0–300).
 
-use super::object::{Field, FieldKind, Object};
+use super::object::{integer, object, text, FieldKind};
 
-/// The fields of `HealthCheck`. The defaults are prod-e's, tuned for rollouts (issue #16;
-/// README "Rollout defaults"): AWS's for an `ip` target group are 30 s / 5 s / 5 / 2. ECS
-/// Developer Guide, "Optimize load balancer health check parameters": a new target needs one
-/// passing check ("the healthy threshold count only applies when a target recovers from an
-/// unhealthy state"), so the interval sets how soon a new task gets traffic, and suggests
-/// interval 5 s and healthy threshold 2 for services that start within 10 s.
-pub const TARGET_FIELDS: [Field; 6] = [
-    Field {
-        name: "Path",
-        kind: FieldKind::Text {
-            check: super::checks::health_check_path,
-            default: Some("/"),
-        },
-        doc: "the path checked (the old property `HealthCheckPath` is accepted)",
-    },
-    Field {
-        name: "IntervalSeconds",
-        kind: FieldKind::Integer {
-            min: 5,
-            max: 300,
-            default: Some(10),
-        },
-        doc: "seconds between checks (default 10, AWS's 30: a new task passes its first check \
-              within 10 s of answering, and checks stay light on the app)",
-    },
-    Field {
-        name: "TimeoutSeconds",
-        kind: FieldKind::Integer {
-            min: 2,
-            max: 120,
-            default: Some(5),
-        },
-        doc: "seconds without an answer that fail a check, less than IntervalSeconds \
-              (default 5, AWS's: an app that needs longer to answer its check is failing)",
-    },
-    Field {
-        name: "HealthyThresholdCount",
-        kind: FieldKind::Integer {
-            min: 2,
-            max: 10,
-            default: Some(2),
-        },
-        doc: "checks passed in a row before an unhealthy target is healthy again (a new one \
-              needs one) (default 2, AWS's 5: the ECS guide's value, recovery in 20 s, not \
-              150 s)",
-    },
-    Field {
-        name: "UnhealthyThresholdCount",
-        kind: FieldKind::Integer {
-            min: 2,
-            max: 10,
-            default: Some(3),
-        },
-        doc: "checks failed in a row before a target is unhealthy (default 3, AWS's 2: 30 s \
-              of failures at the 10 s interval, not 20 s, before ECS replaces a task)",
-    },
-    Field {
-        name: "Matcher",
-        kind: FieldKind::Text {
-            check: matcher,
-            default: Some("200"),
-        },
-        doc: "success codes: \"200\", \"200,202\" or \"200-299\" (200–499)",
-    },
-];
-
-/// The fields of `ContainerHealthCheck` (ECS's defaults where AWS has one).
-pub const CONTAINER_FIELDS: [Field; 5] = [
-    Field {
-        name: "Command",
-        kind: FieldKind::Strings { check: command },
-        doc: "[\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"] or [\"CMD\", …]",
-    },
-    Field {
-        name: "Interval",
-        kind: FieldKind::Integer {
-            min: 5,
-            max: 300,
-            default: Some(30),
-        },
-        doc: "seconds between checks",
-    },
-    Field {
-        name: "Timeout",
-        kind: FieldKind::Integer {
-            min: 2,
-            max: 60,
-            default: Some(5),
-        },
-        doc: "seconds a check may take",
-    },
-    Field {
-        name: "Retries",
-        kind: FieldKind::Integer {
-            min: 1,
-            max: 10,
-            default: Some(3),
-        },
-        doc: "failures in a row before the container is unhealthy",
-    },
-    Field {
-        name: "StartPeriod",
-        kind: FieldKind::Integer {
-            min: 0,
-            max: 300,
-            default: None,
-        },
-        doc: "seconds after start when failures do not count (off by default)",
-    },
-];
-
-/// The target group's health check, as ModifyTargetGroup takes it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct TargetHealthCheck {
-    /// The path checked.
-    pub path: String,
-    /// Seconds between checks.
-    pub interval_seconds: i32,
-    /// Seconds without an answer that fail a check.
-    pub timeout_seconds: i32,
-    /// Checks passed in a row before a target gets traffic.
-    pub healthy_threshold_count: i32,
-    /// Checks failed in a row before a target is unhealthy.
-    pub unhealthy_threshold_count: i32,
-    /// Success codes.
-    pub matcher: String,
+object! {
+    /// `HealthCheck`: the target group's health check, as ModifyTargetGroup takes it. The
+    /// defaults are prod-e's, tuned for rollouts (issue #16; README "Rollout defaults"): AWS's
+    /// for an `ip` target group are 30 s / 5 s / 5 / 2. ECS Developer Guide, "Optimize load
+    /// balancer health check parameters": a new target needs one passing check ("the healthy
+    /// threshold count only applies when a target recovers from an unhealthy state"), so the
+    /// interval sets how soon a new task gets traffic, and suggests interval 5 s and healthy
+    /// threshold 2 for services that start within 10 s.
+    pub struct TargetHealthCheck {
+        path: String = "Path", text(super::checks::health_check_path, Some("/")),
+            "the path checked (the old property `HealthCheckPath` is accepted)";
+        interval_seconds: i32 = "IntervalSeconds", integer(5, 300, Some(10)),
+            "seconds between checks (default 10, AWS's 30: a new task passes its first check \
+             within 10 s of answering, and checks stay light on the app)";
+        timeout_seconds: i32 = "TimeoutSeconds", integer(2, 120, Some(5)),
+            "seconds without an answer that fail a check, less than IntervalSeconds \
+             (default 5, AWS's: an app that needs longer to answer its check is failing)";
+        healthy_threshold_count: i32 = "HealthyThresholdCount", integer(2, 10, Some(2)),
+            "checks passed in a row before an unhealthy target is healthy again (a new one \
+             needs one) (default 2, AWS's 5: the ECS guide's value, recovery in 20 s, not \
+             150 s)";
+        unhealthy_threshold_count: i32 = "UnhealthyThresholdCount", integer(2, 10, Some(3)),
+            "checks failed in a row before a target is unhealthy (default 3, AWS's 2: 30 s \
+             of failures at the 10 s interval, not 20 s, before ECS replaces a task)";
+        matcher: String = "Matcher", text(matcher, Some("200")),
+            "success codes: \"200\", \"200,202\" or \"200-299\" (200–499)";
+    }
 }
 
-impl TargetHealthCheck {
-    /// The health check a read `HealthCheck` object describes.
-    pub fn of(o: &Object) -> Self {
-        let int = |f: &str| o.integer(f) as i32;
-        TargetHealthCheck {
-            path: o.text("Path"),
-            interval_seconds: int("IntervalSeconds"),
-            timeout_seconds: int("TimeoutSeconds"),
-            healthy_threshold_count: int("HealthyThresholdCount"),
-            unhealthy_threshold_count: int("UnhealthyThresholdCount"),
-            matcher: o.text("Matcher"),
-        }
+object! {
+    /// `ContainerHealthCheck`: the container's own health check (ECS's `HealthCheck`, with
+    /// ECS's defaults where AWS has one).
+    pub struct ContainerHealthCheck {
+        command: Vec<String> = "Command", FieldKind::Strings { check: command },
+            "[\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"] or [\"CMD\", …]";
+        interval: i32 = "Interval", integer(5, 300, Some(30)), "seconds between checks";
+        timeout: i32 = "Timeout", integer(2, 60, Some(5)), "seconds a check may take";
+        retries: i32 = "Retries", integer(1, 10, Some(3)),
+            "failures in a row before the container is unhealthy";
+        start_period: Option<i32> = "StartPeriod", integer(0, 300, None),
+            "seconds after start when failures do not count (off by default)";
     }
 }
 
@@ -171,19 +72,14 @@ impl std::fmt::Display for TargetHealthCheck {
 }
 
 /// `HealthCheck` as a whole: the timeout must be shorter than the interval.
-pub fn target(o: &Object) -> Result<(), String> {
-    let (timeout, interval) = (o.integer("TimeoutSeconds"), o.integer("IntervalSeconds"));
+pub fn target(o: &TargetHealthCheck) -> Result<(), String> {
+    let (timeout, interval) = (o.timeout_seconds, o.interval_seconds);
     match timeout < interval {
         true => Ok(()),
         false => Err(format!(
             "TimeoutSeconds ({timeout}) must be less than IntervalSeconds ({interval})"
         )),
     }
-}
-
-/// `ContainerHealthCheck` as a whole: nothing beyond its fields.
-pub fn container(_o: &Object) -> Result<(), String> {
-    Ok(())
 }
 
 /// An ALB success-code matcher: codes 200–499, as a list or one range.

@@ -31,12 +31,16 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::naming::{Tags, FINGERPRINT_LEN};
+use capacity::CapacityProviderStrategyItem;
 pub use diff::Diff;
+use egress::Egress;
+use health::{ContainerHealthCheck, TargetHealthCheck};
 pub use locator::Locator;
-use object::Object;
 pub use problem::{Invalid, Problem};
 use reader::Reader;
 use routing::{HttpHeader, QueryStringValue, Routing};
+use scaling::{AutoScaling, ScheduledAction};
+use schema::RepositoryCredentials;
 use schema::{service_fields, task_fields};
 use schema::{Default, Property, ALIASES, CLOUDFORMATION_PROPERTIES};
 use typed::FromProperty;
@@ -134,16 +138,11 @@ impl Spec {
         }
     }
 
-    /// The target group's health check.
-    pub fn target_health_check(&self) -> health::TargetHealthCheck {
-        health::TargetHealthCheck::of(&self.health_check)
-    }
-
     /// The secrets the execution role reads for the task: `Secrets`' values and the
     /// `RepositoryCredentials` secret.
     pub fn secret_sources(&self) -> Vec<String> {
         let credentials = self.repository_credentials.as_ref();
-        let credentials = credentials.map(|o| o.text("CredentialsParameter"));
+        let credentials = credentials.map(|o| o.credentials_parameter.clone());
         self.secrets.values().cloned().chain(credentials).collect()
     }
 

@@ -1,10 +1,10 @@
-//! Properties whose value is an object of named fields (`HealthCheck`,
-//! `ContainerHealthCheck`): the table of fields, their reading (numbers may be strings, as
-//! CloudFormation sends them; unknown keys are refused), and the object read.
+//! Properties whose value is an object of named fields (`HealthCheck`, `AutoScaling`, the
+//! items of `Egress`…): [`object!`], which declares an object's typed struct and its table of
+//! fields together; the fields' reading (numbers may be strings, as CloudFormation sends them;
+//! unknown keys are refused); and the object read, before it becomes its typed struct.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
 /// One field of an object property.
@@ -44,35 +44,158 @@ pub enum FieldKind {
     },
 }
 
-/// An object property as read: every field given or defaulted, numbers as numbers.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+/// A whole-number field in `min..=max`, `default` when left out (`None`: AWS's own).
+pub const fn integer(min: i64, max: i64, default: Option<i64>) -> FieldKind {
+    FieldKind::Integer { min, max, default }
+}
+
+/// A text field accepted by `check`, `default` when left out.
+pub const fn text(
+    check: fn(&str) -> Result<(), String>,
+    default: Option<&'static str>,
+) -> FieldKind {
+    FieldKind::Text { check, default }
+}
+
+/// Declares an object property's typed struct and its table of fields (`FIELDS`) together, one
+/// line a field: `field: Type = "Key", kind, "doc";`. The struct is made from the object read
+/// ([`From<&Object>`]), serializes as that object (the keys given or defaulted), and is read
+/// as a [`crate::spec::Spec`] field as `T` (an object whose fields all have defaults),
+/// `Option<T>` or `Vec<T>`. A field without a default is an `Option` or a `String` (`""`: not
+/// given).
+macro_rules! object {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident {
+            $( $field:ident: $ty:ty = $key:literal, $kind:expr, $doc:literal; )*
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $name {
+            $( #[doc = $doc] pub $field: $ty, )*
+        }
+
+        impl $name {
+            /// Its fields: key, type, range, default and doc.
+            pub const FIELDS: &'static [$crate::spec::object::Field] = &[
+                $( $crate::spec::object::Field { name: $key, kind: $kind, doc: $doc }, )*
+            ];
+        }
+
+        impl From<&$crate::spec::object::Object> for $name {
+            fn from(o: &$crate::spec::object::Object) -> Self {
+                use $crate::spec::object::FieldValue;
+                $name { $( $field: FieldValue::get(o, $key), )* }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use $crate::spec::object::FieldValue;
+                let mut map = std::collections::BTreeMap::new();
+                $( if let Some(v) = self.$field.json() { map.insert($key, v); } )*
+                map.serialize(s)
+            }
+        }
+
+        impl $crate::spec::typed::FromProperty for $name {
+            /// An object property whose fields all have defaults.
+            fn read(r: &mut $crate::spec::reader::Reader, p: &$crate::spec::schema::Property) -> Self {
+                r.object(p).map(|o| $name::from(&o)).unwrap_or_default()
+            }
+        }
+
+        impl $crate::spec::typed::FromProperty for Option<$name> {
+            fn read(r: &mut $crate::spec::reader::Reader, p: &$crate::spec::schema::Property) -> Self {
+                r.object(p).map(|o| $name::from(&o))
+            }
+        }
+
+        impl $crate::spec::typed::FromProperty for Vec<$name> {
+            fn read(r: &mut $crate::spec::reader::Reader, p: &$crate::spec::schema::Property) -> Self {
+                r.objects(p).iter().map($name::from).collect()
+            }
+        }
+    };
+}
+pub(crate) use object;
+
+/// An object property as read: every field given or defaulted, numbers as numbers; its typed
+/// struct ([`object!`]) is made from it.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Object(pub BTreeMap<&'static str, Value>);
 
-impl Object {
-    /// The whole number in `field` (0 if absent).
-    pub fn integer(&self, field: &str) -> i64 {
-        self.0.get(field).and_then(Value::as_i64).unwrap_or(0)
-    }
+/// The typed structs made from `items` (a list's whole check takes them).
+pub fn typed<T: for<'a> From<&'a Object>>(items: &[Object]) -> Vec<T> {
+    items.iter().map(T::from).collect()
+}
 
-    /// The whole number in `field`, if it is set.
-    pub fn optional_integer(&self, field: &str) -> Option<i64> {
-        self.0.get(field).and_then(Value::as_i64)
-    }
+/// The Rust type of an object's field: taken from the object read, and back to JSON (`None`:
+/// not given).
+pub trait FieldValue: Sized {
+    /// The value of `key` in `o` (`""`, 0, empty or `None` when absent).
+    fn get(o: &Object, key: &str) -> Self;
+    /// The value as the object holds it; `None` when not given.
+    fn json(&self) -> Option<Value>;
+}
 
-    /// The text in `field` (`""` if absent).
-    pub fn text(&self, field: &str) -> String {
-        self.0
-            .get(field)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
+impl FieldValue for String {
+    fn get(o: &Object, key: &str) -> Self {
+        let text = o.0.get(key).and_then(Value::as_str);
+        text.unwrap_or_default().to_string()
     }
+    fn json(&self) -> Option<Value> {
+        Some(Value::from(self.as_str())).filter(|_| !self.is_empty())
+    }
+}
 
-    /// The strings in `field` (none if absent).
-    pub fn strings(&self, field: &str) -> Vec<String> {
-        let items = self.0.get(field).and_then(Value::as_array);
+impl FieldValue for Vec<String> {
+    fn get(o: &Object, key: &str) -> Self {
+        let items = o.0.get(key).and_then(Value::as_array);
         let strings = items.map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)));
         strings.map(Iterator::collect).unwrap_or_default()
+    }
+    fn json(&self) -> Option<Value> {
+        Some(json!(self)).filter(|_| !self.is_empty())
+    }
+}
+
+impl FieldValue for Option<i64> {
+    fn get(o: &Object, key: &str) -> Self {
+        o.0.get(key).and_then(Value::as_i64)
+    }
+    fn json(&self) -> Option<Value> {
+        self.map(Value::from)
+    }
+}
+
+impl FieldValue for i64 {
+    /// A field with a default (0 if absent).
+    fn get(o: &Object, key: &str) -> Self {
+        Option::<i64>::get(o, key).unwrap_or_default()
+    }
+    fn json(&self) -> Option<Value> {
+        Some(Value::from(*self))
+    }
+}
+
+impl FieldValue for Option<i32> {
+    fn get(o: &Object, key: &str) -> Self {
+        Option::<i64>::get(o, key).and_then(|n| i32::try_from(n).ok())
+    }
+    fn json(&self) -> Option<Value> {
+        self.map(Value::from)
+    }
+}
+
+impl FieldValue for i32 {
+    /// A field with a default in `i32`'s range (0 if absent).
+    fn get(o: &Object, key: &str) -> Self {
+        Option::<i32>::get(o, key).unwrap_or_default()
+    }
+    fn json(&self) -> Option<Value> {
+        Some(Value::from(*self))
     }
 }
 

@@ -10,67 +10,42 @@
 //! none of `:`, `/`, `|`; Schedule: `at(…)`, `rate(…)` or `cron(…)`; Timezone); ECS
 //! Developer Guide, "Service auto scaling" (the service quota of 5,000 tasks).
 
-use super::object::{Field, FieldKind, Object};
+use super::object::{integer, object, text};
 
 /// The most tasks a service may run (ECS service quota "Tasks per service").
 pub const MAX_TASKS: i64 = 5000;
 
-/// A whole-number field in `min..=max`, `default` when left out (its doc set by the caller).
-const fn integer(name: &'static str, (min, max): (i64, i64), default: Option<i64>) -> Field {
-    Field {
-        name,
-        kind: FieldKind::Integer { min, max, default },
-        doc: "",
+object! {
+    /// `AutoScaling`: the bounds of the task count and what target tracking keeps.
+    pub struct AutoScaling {
+        min_capacity: Option<i64> = "MinCapacity", integer(0, MAX_TASKS, None),
+            "the fewest tasks the scaler keeps (required)";
+        max_capacity: Option<i64> = "MaxCapacity", integer(0, MAX_TASKS, None),
+            "the most tasks the scaler starts (required, at least MinCapacity)";
+        cpu_target: Option<i64> = "CpuTarget", integer(1, 100, None),
+            "average CPU utilization to keep, percent";
+        memory_target: Option<i64> = "MemoryTarget", integer(1, 100, None),
+            "average memory utilization to keep, percent";
+        requests_per_target: Option<i64> = "RequestsPerTarget", integer(1, 1_000_000, None),
+            "ALB requests per task per minute to keep (the set's load balancer and target \
+             group)";
+        scale_in_cooldown: i64 = "ScaleInCooldown", integer(0, 3600, Some(300)),
+            "seconds after a scale-in before the next one (ECS's default)";
+        scale_out_cooldown: i64 = "ScaleOutCooldown", integer(0, 3600, Some(60)),
+            "seconds after a scale-out before the next one (ECS's default is 300: prod-e \
+             reacts to load sooner)";
     }
 }
 
-/// The fields of `AutoScaling`.
-pub const FIELDS: [Field; 7] = [
-    Field {
-        doc: "the fewest tasks the scaler keeps (required)",
-        ..integer("MinCapacity", (0, MAX_TASKS), None)
-    },
-    Field {
-        doc: "the most tasks the scaler starts (required, at least MinCapacity)",
-        ..integer("MaxCapacity", (0, MAX_TASKS), None)
-    },
-    Field {
-        doc: "average CPU utilization to keep, percent",
-        ..integer("CpuTarget", (1, 100), None)
-    },
-    Field {
-        doc: "average memory utilization to keep, percent",
-        ..integer("MemoryTarget", (1, 100), None)
-    },
-    Field {
-        doc: "ALB requests per task per minute to keep (the set's load balancer and target \
-              group)",
-        ..integer("RequestsPerTarget", (1, 1_000_000), None)
-    },
-    Field {
-        doc: "seconds after a scale-in before the next one (ECS's default)",
-        ..integer("ScaleInCooldown", (0, 3600), Some(300))
-    },
-    Field {
-        doc: "seconds after a scale-out before the next one (ECS's default is 300: prod-e \
-              reacts to load sooner)",
-        ..integer("ScaleOutCooldown", (0, 3600), Some(60))
-    },
-];
-
 /// `AutoScaling` as a whole: both bounds, in order, and at least one target.
-pub fn auto_scaling(o: &Object) -> Result<(), String> {
-    let (min, max) = (
-        o.optional_integer("MinCapacity"),
-        o.optional_integer("MaxCapacity"),
-    );
-    let (Some(min), Some(max)) = (min, max) else {
+pub fn auto_scaling(o: &AutoScaling) -> Result<(), String> {
+    let (Some(min), Some(max)) = (o.min_capacity, o.max_capacity) else {
         return Err("needs MinCapacity and MaxCapacity".to_string());
     };
     if min > max {
         return Err(format!("MinCapacity {min} is above MaxCapacity {max}"));
     }
-    if targets(o).is_empty() {
+    if o.targets().is_empty() {
         return Err("needs at least one of CpuTarget, MemoryTarget, RequestsPerTarget".into());
     }
     Ok(())
@@ -88,13 +63,6 @@ pub enum Metric {
 }
 
 impl Metric {
-    /// Every metric, with its field.
-    pub const ALL: [(Metric, &'static str); 3] = [
-        (Metric::Cpu, "CpuTarget"),
-        (Metric::Memory, "MemoryTarget"),
-        (Metric::Requests, "RequestsPerTarget"),
-    ];
-
     /// The short name in the scaling policy's name (`<physical id>-cpu`).
     pub fn suffix(self) -> &'static str {
         match self {
@@ -105,91 +73,70 @@ impl Metric {
     }
 }
 
-/// The targets `AutoScaling` sets: (metric, target value).
-pub fn targets(o: &Object) -> Vec<(Metric, i64)> {
-    Metric::ALL
-        .iter()
-        .filter_map(|(m, field)| o.optional_integer(field).map(|v| (*m, v)))
-        .collect()
-}
+impl AutoScaling {
+    /// The targets it sets: (metric, target value).
+    pub fn targets(&self) -> Vec<(Metric, i64)> {
+        let all = [
+            (Metric::Cpu, self.cpu_target),
+            (Metric::Memory, self.memory_target),
+            (Metric::Requests, self.requests_per_target),
+        ];
+        all.into_iter()
+            .filter_map(|(m, target)| target.map(|v| (m, v)))
+            .collect()
+    }
 
-/// The bounds of `AutoScaling`: (MinCapacity, MaxCapacity).
-pub fn bounds(o: &Object) -> (u32, u32) {
-    let get = |f| o.integer(f).clamp(0, MAX_TASKS) as u32;
-    (get("MinCapacity"), get("MaxCapacity"))
+    /// Its bounds: (MinCapacity, MaxCapacity).
+    pub fn bounds(&self) -> (u32, u32) {
+        let get = |n: Option<i64>| n.unwrap_or(0).clamp(0, MAX_TASKS) as u32;
+        (get(self.min_capacity), get(self.max_capacity))
+    }
 }
 
 /// The count a new service starts with: `running` (the count of the service a replacement
 /// replaces) or `desired` (`DesiredCount`), kept within the bounds when scaling is on.
-pub fn starting_count(scaling: Option<&Object>, desired: u32, running: Option<u32>) -> u32 {
+pub fn starting_count(scaling: Option<&AutoScaling>, desired: u32, running: Option<u32>) -> u32 {
     match scaling {
         Some(o) => {
-            let (min, max) = bounds(o);
+            let (min, max) = o.bounds();
             running.unwrap_or(desired).clamp(min, max.max(min))
         }
         None => desired,
     }
 }
 
-/// The fields of one scheduled action.
-pub const SCHEDULED_FIELDS: [Field; 5] = [
-    Field {
-        name: "ScheduledActionName",
-        kind: FieldKind::Text {
-            check: action_name,
-            default: None,
-        },
-        doc: "its name, unique in the list (required)",
-    },
-    Field {
-        name: "Schedule",
-        kind: FieldKind::Text {
-            check: schedule,
-            default: None,
-        },
-        doc: "`at(yyyy-mm-ddThh:mm:ss)`, `rate(value unit)` or `cron(fields)` (required)",
-    },
-    Field {
-        name: "Timezone",
-        kind: FieldKind::Text {
-            check: timezone,
-            default: None,
-        },
-        doc: "IANA time zone of the schedule (UTC if not given)",
-    },
-    Field {
-        doc: "the new MinCapacity",
-        ..integer("MinCapacity", (0, MAX_TASKS), None)
-    },
-    Field {
-        doc: "the new MaxCapacity",
-        ..integer("MaxCapacity", (0, MAX_TASKS), None)
-    },
-];
+object! {
+    /// One item of `ScheduledActions` (the ScalableTargetAction's two bounds flattened).
+    pub struct ScheduledAction {
+        scheduled_action_name: String = "ScheduledActionName", text(action_name, None),
+            "its name, unique in the list (required)";
+        schedule: String = "Schedule", text(schedule, None),
+            "`at(yyyy-mm-ddThh:mm:ss)`, `rate(value unit)` or `cron(fields)` (required)";
+        timezone: String = "Timezone", text(timezone, None),
+            "IANA time zone of the schedule (UTC if not given)";
+        min_capacity: Option<i32> = "MinCapacity", integer(0, MAX_TASKS, None),
+            "the new MinCapacity";
+        max_capacity: Option<i32> = "MaxCapacity", integer(0, MAX_TASKS, None),
+            "the new MaxCapacity";
+    }
+}
 
 /// prod-e's bound on `ScheduledActions` (Application Auto Scaling allows 200 per target).
 pub const SCHEDULED_MAX: usize = 50;
 
 /// The list as a whole: each named, scheduled and setting a bound; names unique.
-pub fn scheduled(items: &[Object]) -> Result<(), String> {
+pub fn scheduled(items: &[ScheduledAction]) -> Result<(), String> {
     for (i, item) in items.iter().enumerate() {
-        let (min, max) = (
-            item.optional_integer("MinCapacity"),
-            item.optional_integer("MaxCapacity"),
-        );
-        let problem = match (min, max) {
-            _ if item.text("ScheduledActionName").is_empty() => "needs a ScheduledActionName",
-            _ if item.text("Schedule").is_empty() => "needs a Schedule",
+        let problem = match (item.min_capacity, item.max_capacity) {
+            _ if item.scheduled_action_name.is_empty() => "needs a ScheduledActionName",
+            _ if item.schedule.is_empty() => "needs a Schedule",
             (None, None) => "needs MinCapacity or MaxCapacity",
             (Some(min), Some(max)) if min > max => "has MinCapacity above MaxCapacity",
             _ => continue,
         };
         return Err(format!("item {}: {problem}", i + 1));
     }
-    let names: Vec<String> = items
-        .iter()
-        .map(|i| i.text("ScheduledActionName"))
-        .collect();
+    let names: Vec<&String> = items.iter().map(|i| &i.scheduled_action_name).collect();
     if (1..names.len()).any(|k| names[..k].contains(&names[k])) {
         return Err("names a scheduled action twice".to_string());
     }

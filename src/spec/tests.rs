@@ -29,10 +29,7 @@ fn defaults_are_the_production_values() {
     assert_eq!((spec.container_port, spec.cpu, spec.memory), (80, 256, 512));
     assert_eq!((spec.desired_count, spec.assign_public_ip), (1, false));
     assert_eq!(
-        (
-            spec.target_health_check().path.as_str(),
-            spec.path_patterns.clone()
-        ),
+        (spec.health_check.path.as_str(), spec.path_patterns.clone()),
         ("/", vec!["/*".to_string()])
     );
     assert_eq!((spec.rule_priority, spec.log_retention_days), (None, 30));
@@ -636,21 +633,15 @@ fn health_checks_take_cloudformation_strings_and_the_old_path_property() {
     props["ContainerHealthCheck"] = json!({"Command": ["CMD-SHELL", "true"], "StartPeriod": "5"});
     let spec = Spec::parse(&props).unwrap();
     assert_eq!(
-        spec.target_health_check().to_string(),
+        spec.health_check.to_string(),
         "path /health every 10 s, timeout 5 s, healthy 2, unhealthy 3, codes 200"
     );
     let container = spec
         .container_health_check
         .clone()
         .expect("container check");
-    assert_eq!(container.strings("Command"), ["CMD-SHELL", "true"]);
-    assert_eq!(
-        (
-            container.integer("Interval"),
-            container.optional_integer("StartPeriod")
-        ),
-        (30, Some(5))
-    );
+    assert_eq!(container.command, ["CMD-SHELL", "true"]);
+    assert_eq!((container.interval, container.start_period), (30, Some(5)));
     let plain = Spec::parse(&required()).unwrap();
     assert_eq!(plain.container_health_check, None);
     assert_eq!(

@@ -1,9 +1,9 @@
 //! The Rust type of each [`super::Spec`] field, read from the Properties as its property's
-//! [`Kind`] says: what lets `spec!` declare a field and its reading in one line.
+//! [`Kind`] says: what lets `spec!` declare a field and its reading in one line (an object
+//! property's struct gets its reading from `object!`).
 
 use std::collections::BTreeMap;
 
-use super::object::Object;
 use super::reader::Reader;
 use super::routing::{HttpHeader, QueryStringValue};
 use super::schema::{Kind, Property};
@@ -78,25 +78,6 @@ impl FromProperty for Vec<String> {
 impl FromProperty for BTreeMap<String, String> {
     fn read(r: &mut Reader, p: &Property) -> Self {
         r.map(p)
-    }
-}
-
-impl FromProperty for Option<Object> {
-    fn read(r: &mut Reader, p: &Property) -> Self {
-        r.object(p)
-    }
-}
-
-impl FromProperty for Object {
-    /// An object property whose fields all have defaults ([`Default::Fields`]).
-    fn read(r: &mut Reader, p: &Property) -> Self {
-        r.object(p).unwrap_or_default()
-    }
-}
-
-impl FromProperty for Vec<Object> {
-    fn read(r: &mut Reader, p: &Property) -> Self {
-        r.objects(p)
     }
 }
 

@@ -11,7 +11,6 @@ use crate::resources::scaling::schedule::{self, DEFAULT_TIMEZONE};
 use crate::resources::scaling::{policy, ScalableTarget};
 use crate::resources::{role, security_group_rule, target_group};
 use crate::spec::egress::{self, Rule};
-use crate::spec::scaling::{bounds, targets};
 use crate::spec::Spec;
 
 /// The pairs of `inv`'s set that need reads of their own, read at once.
@@ -102,23 +101,22 @@ async fn scaling(c: &Clients, d: &Deployment, spec: &Spec, inv: &Inventory) -> R
         scaling_text((t.min_capacity, t.max_capacity), scheduled, policies)
     });
     let want = spec.auto_scaling.as_ref().map_or("off".into(), |o| {
-        let (min, max) = bounds(o);
-        let cooldowns = (o.integer("ScaleInCooldown"), o.integer("ScaleOutCooldown"));
-        let tracked = targets(o).into_iter().map(|(metric, value)| {
+        let (min, max) = o.bounds();
+        let cooldowns = (o.scale_in_cooldown, o.scale_out_cooldown);
+        let tracked = o.targets().into_iter().map(|(metric, value)| {
             policy_text(policy::metric_type(metric).as_str(), value, cooldowns)
         });
         scaling_text((min as i32, max as i32), scheduled, tracked.collect())
     });
     let wanted_actions = spec.scheduled_actions.iter().map(|item| {
-        let bound = |f: &str| item.optional_integer(f).and_then(|n| i32::try_from(n).ok());
-        let timezone = Some(item.text("Timezone")).filter(|t| !t.is_empty());
+        let timezone = Some(item.timezone.clone()).filter(|t| !t.is_empty());
         let when = (
-            item.text("Schedule"),
+            item.schedule.clone(),
             timezone.unwrap_or(DEFAULT_TIMEZONE.into()),
         );
         action_text(
-            &item.text("ScheduledActionName"),
-            (bound("MinCapacity"), bound("MaxCapacity")),
+            &item.scheduled_action_name,
+            (item.min_capacity, item.max_capacity),
             when,
         )
     });

@@ -9,7 +9,7 @@ use aws_sdk_applicationautoscaling::Client;
 
 use super::{retried_put, retried_removal};
 use crate::error::Result;
-use crate::spec::object::Object;
+use crate::spec::scaling::ScheduledAction;
 
 /// A scheduled action as found: its name, which bounds it sets, and when.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,20 +49,24 @@ pub const DEFAULT_TIMEZONE: &str = "Etc/UTC";
 /// `ScheduledActions`. An update keeps a bound it is not given (PutScheduledAction: "specify
 /// the parameters that you want to change"), so the caller deletes an action first whose
 /// bound the item dropped; the time zone is always sent ([`DEFAULT_TIMEZONE`] if none).
-pub async fn put(aas: &Client, resource_id: &str, name: &str, item: &Object) -> Result<()> {
+pub async fn put(
+    aas: &Client,
+    resource_id: &str,
+    name: &str,
+    item: &ScheduledAction,
+) -> Result<()> {
     let doing = format!("putting scheduled action ({name})");
-    let bound = |f| item.optional_integer(f).map(|n| n as i32);
     let action = ScalableTargetAction::builder()
-        .set_min_capacity(bound("MinCapacity"))
-        .set_max_capacity(bound("MaxCapacity"))
+        .set_min_capacity(item.min_capacity)
+        .set_max_capacity(item.max_capacity)
         .build();
-    let timezone = Some(item.text("Timezone")).filter(|t| !t.is_empty());
-    let timezone = timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.to_string());
+    let timezone = Some(item.timezone.as_str()).filter(|t| !t.is_empty());
+    let timezone = timezone.unwrap_or(DEFAULT_TIMEZONE);
     let send = || {
         of_service!(aas.put_scheduled_action(), resource_id)
             .scheduled_action_name(name)
-            .schedule(item.text("Schedule"))
-            .timezone(&timezone)
+            .schedule(&item.schedule)
+            .timezone(timezone)
             .scalable_target_action(action.clone())
             .send()
     };

@@ -2,39 +2,37 @@
 //! capacity provider strategy (and the strategy ECS reports, in prod-e's words).
 
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, DeploymentAlarms,
+    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem as EcsItem, DeploymentAlarms,
     DeploymentCircuitBreaker, DeploymentConfiguration, NetworkConfiguration,
 };
 
-use crate::spec::object::Object;
+use crate::spec::capacity::{self, CapacityProviderStrategyItem};
 use crate::spec::Spec;
 
-/// A strategy ECS reports, in the words of [`crate::spec::capacity::describe`].
-pub(super) fn capacity_described(items: &[CapacityProviderStrategyItem]) -> String {
-    let objects: Vec<Object> = items
+/// A strategy ECS reports, in the words of [`capacity::describe`].
+pub(super) fn capacity_described(items: &[EcsItem]) -> String {
+    let items: Vec<CapacityProviderStrategyItem> = items
         .iter()
-        .map(|i| {
-            Object(std::collections::BTreeMap::from([
-                ("CapacityProvider", i.capacity_provider().into()),
-                ("Weight", i.weight().into()),
-                ("Base", i.base().into()),
-            ]))
+        .map(|i| CapacityProviderStrategyItem {
+            capacity_provider: i.capacity_provider().to_string(),
+            weight: i.weight(),
+            base: i.base(),
         })
         .collect();
-    crate::spec::capacity::describe(&objects)
+    capacity::describe(&items)
 }
 
 /// The ECS form of a `CapacityProviderStrategy` (empty: the FARGATE launch type instead).
 pub(super) fn capacity_strategy(
-    items: &[Object],
-) -> Result<Vec<CapacityProviderStrategyItem>, aws_sdk_ecs::error::BuildError> {
+    items: &[CapacityProviderStrategyItem],
+) -> Result<Vec<EcsItem>, aws_sdk_ecs::error::BuildError> {
     items
         .iter()
         .map(|i| {
-            CapacityProviderStrategyItem::builder()
-                .capacity_provider(i.text("CapacityProvider"))
-                .weight(i.integer("Weight") as i32)
-                .base(i.integer("Base") as i32)
+            EcsItem::builder()
+                .capacity_provider(&i.capacity_provider)
+                .weight(i.weight)
+                .base(i.base)
                 .build()
         })
         .collect()

@@ -13,7 +13,7 @@ use crate::error::{
 };
 use crate::naming::Tags;
 use crate::retry::{retry, retry_each, Case, NEW_RESOURCE_VISIBLE, ROLE_PROPAGATION, SERVICE_BUSY};
-use crate::spec::object::Object;
+use crate::spec::capacity::CapacityProviderStrategyItem;
 use crate::spec::Spec;
 
 mod config;
@@ -251,7 +251,7 @@ pub struct Change<'a> {
     /// ECS Exec on or off; only new tasks take it, so the change forces a new deployment.
     pub enable_execute_command: Option<bool>,
     /// A new capacity provider strategy (a new deployment too, as ECS requires).
-    pub capacity_provider_strategy: Option<&'a [Object]>,
+    pub capacity_provider_strategy: Option<&'a [CapacityProviderStrategyItem]>,
 }
 
 impl Change<'_> {

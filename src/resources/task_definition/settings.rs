@@ -187,7 +187,7 @@ pub const SETTINGS: &[Setting] = &[
             let Some(o) = s.repository_credentials.as_ref() else {
                 return Ok(c);
             };
-            let arn = o.text("CredentialsParameter");
+            let arn = &o.credentials_parameter;
             let credentials = RepositoryCredentials::builder().credentials_parameter(arn);
             Ok(c.repository_credentials(credentials.build()?))
         }),
@@ -241,13 +241,12 @@ fn health_check(spec: &Spec) -> Result<Option<HealthCheck>, BuildError> {
     let Some(o) = &spec.container_health_check else {
         return Ok(None);
     };
-    let seconds = |f: &str| o.optional_integer(f).and_then(|n| i32::try_from(n).ok());
     HealthCheck::builder()
-        .set_command(Some(o.strings("Command")))
-        .set_interval(seconds("Interval"))
-        .set_timeout(seconds("Timeout"))
-        .set_retries(seconds("Retries"))
-        .set_start_period(seconds("StartPeriod"))
+        .set_command(Some(o.command.clone()))
+        .interval(o.interval)
+        .timeout(o.timeout)
+        .retries(o.retries)
+        .set_start_period(o.start_period)
         .build()
         .map(Some)
 }

@@ -2,6 +2,7 @@
 //! requests reach them.
 
 use super::{text, Default, Effect, Kind, Property};
+use crate::spec::object::typed;
 use crate::spec::{checks, egress, routing};
 
 /// The `VpcId` property.
@@ -65,8 +66,8 @@ pub const SECURITY_GROUP_IDS: Property = Property {
 pub const EGRESS: Property = Property {
     name: "Egress",
     kind: Kind::Objects {
-        fields: &egress::FIELDS,
-        check: egress::rules,
+        fields: egress::Egress::FIELDS,
+        check: |items| egress::rules(&typed(items)),
         max: egress::MAX_RULES,
     },
     default: Default::Empty,
@@ -180,7 +181,7 @@ macro_rules! network_fields {
             /// Groups the tasks join beside prod-e's own.
             security_group_ids: Vec<String> = SECURITY_GROUP_IDS,
             /// The tasks' group's outbound rules (empty: all traffic out).
-            egress: Vec<Object> = EGRESS,
+            egress: Vec<Egress> = EGRESS,
             assign_public_ip: bool = ASSIGN_PUBLIC_IP,
             allow_single_az: bool = ALLOW_SINGLE_AZ,
             /// `None`: prod-e chooses a free one.

@@ -2,7 +2,11 @@
 //! prod-e itself behaves.
 
 use super::{text, Default, Effect, Kind, Property, ECS_NAME};
-use crate::spec::{capacity, checks, health, scaling};
+use crate::spec::capacity::{self, CapacityProviderStrategyItem};
+use crate::spec::checks;
+use crate::spec::health::{self, TargetHealthCheck};
+use crate::spec::object::typed;
+use crate::spec::scaling::{self, AutoScaling, ScheduledAction};
 
 /// The `ClusterName` property.
 pub const CLUSTER_NAME: Property = Property {
@@ -43,8 +47,8 @@ pub const DESIRED_COUNT: Property = Property {
 pub const AUTO_SCALING: Property = Property {
     name: "AutoScaling",
     kind: Kind::Object {
-        fields: &scaling::FIELDS,
-        check: scaling::auto_scaling,
+        fields: AutoScaling::FIELDS,
+        check: |o| scaling::auto_scaling(&o.into()),
     },
     default: Default::Empty,
     effect: Effect::Scaling,
@@ -58,8 +62,8 @@ pub const AUTO_SCALING: Property = Property {
 pub const SCHEDULED_ACTIONS: Property = Property {
     name: "ScheduledActions",
     kind: Kind::Objects {
-        fields: &scaling::SCHEDULED_FIELDS,
-        check: scaling::scheduled,
+        fields: ScheduledAction::FIELDS,
+        check: |items| scaling::scheduled(&typed(items)),
         max: scaling::SCHEDULED_MAX,
     },
     default: Default::Empty,
@@ -72,8 +76,8 @@ pub const SCHEDULED_ACTIONS: Property = Property {
 pub const HEALTH_CHECK: Property = Property {
     name: "HealthCheck",
     kind: Kind::Object {
-        fields: &health::TARGET_FIELDS,
-        check: health::target,
+        fields: TargetHealthCheck::FIELDS,
+        check: |o| health::target(&o.into()),
     },
     default: Default::Fields,
     effect: Effect::HealthCheck,
@@ -208,8 +212,8 @@ pub const ENABLE_EXECUTE_COMMAND: Property = Property {
 pub const CAPACITY_PROVIDER_STRATEGY: Property = Property {
     name: "CapacityProviderStrategy",
     kind: Kind::Objects {
-        fields: &capacity::FIELDS,
-        check: capacity::strategy,
+        fields: CapacityProviderStrategyItem::FIELDS,
+        check: |items| capacity::strategy(&typed(items)),
         max: 2,
     },
     default: Default::Empty,
@@ -231,10 +235,10 @@ macro_rules! service_fields {
             service_name: String = SERVICE_NAME,
             desired_count: u32 = DESIRED_COUNT,
             /// `None`: off.
-            auto_scaling: Option<Object> = AUTO_SCALING,
-            scheduled_actions: Vec<Object> = SCHEDULED_ACTIONS,
+            auto_scaling: Option<AutoScaling> = AUTO_SCALING,
+            scheduled_actions: Vec<ScheduledAction> = SCHEDULED_ACTIONS,
             /// Every field set: given or defaulted.
-            health_check: Object = HEALTH_CHECK,
+            health_check: TargetHealthCheck = HEALTH_CHECK,
             health_check_grace_period_seconds: u32 = HEALTH_CHECK_GRACE_PERIOD_SECONDS,
             minimum_healthy_percent: u32 = MINIMUM_HEALTHY_PERCENT,
             maximum_percent: u32 = MAXIMUM_PERCENT,
@@ -245,7 +249,7 @@ macro_rules! service_fields {
             deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,
             enable_execute_command: bool = ENABLE_EXECUTE_COMMAND,
             /// Empty: the FARGATE launch type.
-            capacity_provider_strategy: Vec<Object> = CAPACITY_PROVIDER_STRATEGY,
+            capacity_provider_strategy: Vec<CapacityProviderStrategyItem> = CAPACITY_PROVIDER_STRATEGY,
             log_retention_days: i32 = LOG_RETENTION_DAYS,
             tags: Tags = TAGS,
             wait_for_steady_state: bool = WAIT_FOR_STEADY_STATE,

@@ -1,8 +1,9 @@
 //! The properties of the task definition: the container, its size, platform and health check.
 
 use super::{text, Default, Effect, Kind, Property, ECS_NAME};
-use crate::spec::object::{Field, FieldKind, Object};
-use crate::spec::{checks, health};
+use crate::spec::checks;
+use crate::spec::health::ContainerHealthCheck;
+use crate::spec::object::{object, text as field_text};
 
 /// The `TaskFamily` property.
 pub const TASK_FAMILY: Property = Property {
@@ -80,8 +81,8 @@ pub const MEMORY: Property = Property {
 pub const CONTAINER_HEALTH_CHECK: Property = Property {
     name: "ContainerHealthCheck",
     kind: Kind::Object {
-        fields: &health::CONTAINER_FIELDS,
-        check: health::container,
+        fields: ContainerHealthCheck::FIELDS,
+        check: |_| Ok(()),
     },
     default: Default::Empty,
     effect: Effect::TaskDefinition,
@@ -178,8 +179,8 @@ const MANAGED_POLICIES_PER_ROLE: usize = 20;
 pub const REPOSITORY_CREDENTIALS: Property = Property {
     name: "RepositoryCredentials",
     kind: Kind::Object {
-        fields: &CREDENTIALS_FIELDS,
-        check: credentials,
+        fields: RepositoryCredentials::FIELDS,
+        check: |o| credentials(&o.into()),
     },
     default: Default::Empty,
     effect: Effect::Secrets,
@@ -187,19 +188,17 @@ pub const REPOSITORY_CREDENTIALS: Property = Property {
          `repositoryCredentials`: `{\"CredentialsParameter\": <Secrets Manager secret ARN>}`; \
          only the execution role may read that secret, within the template's SecretsAllowedArns",
 };
-/// The fields of `RepositoryCredentials` (CloudFormation's `RepositoryCredentials`).
-pub const CREDENTIALS_FIELDS: [Field; 1] = [Field {
-    name: "CredentialsParameter",
-    kind: FieldKind::Text {
-        check: checks::secret_arn,
-        default: None,
-    },
-    doc: "the ARN of the Secrets Manager secret holding `username` and `password`",
-}];
+object! {
+    /// `RepositoryCredentials` (CloudFormation's and ECS's `RepositoryCredentials`).
+    pub struct RepositoryCredentials {
+        credentials_parameter: String = "CredentialsParameter", field_text(checks::secret_arn, None),
+            "the ARN of the Secrets Manager secret holding `username` and `password`";
+    }
+}
 
 /// `RepositoryCredentials` names its secret.
-fn credentials(o: &Object) -> Result<(), String> {
-    match o.text("CredentialsParameter").is_empty() {
+fn credentials(o: &RepositoryCredentials) -> Result<(), String> {
+    match o.credentials_parameter.is_empty() {
         true => Err("CredentialsParameter is required".to_string()),
         false => Ok(()),
     }
@@ -241,13 +240,13 @@ macro_rules! task_fields {
             readonly_root_filesystem: bool = READONLY_ROOT_FILESYSTEM,
             /// Seconds.
             stop_timeout: u32 = STOP_TIMEOUT,
-            container_health_check: Option<Object> = CONTAINER_HEALTH_CHECK,
+            container_health_check: Option<ContainerHealthCheck> = CONTAINER_HEALTH_CHECK,
             environment: BTreeMap<String, String> = ENVIRONMENT,
             /// Variable name → secret or parameter ARN.
             secrets: BTreeMap<String, String> = SECRETS,
             /// `""`: none.
             secrets_kms_key_arn: String = SECRETS_KMS_KEY_ARN,
-            repository_credentials: Option<Object> = REPOSITORY_CREDENTIALS,
+            repository_credentials: Option<RepositoryCredentials> = REPOSITORY_CREDENTIALS,
             task_role_policy_arns: Vec<String> = TASK_ROLE_POLICY_ARNS,
             /// As compact JSON (`None`: none).
             task_role_policy: Option<String> = TASK_ROLE_POLICY,
