@@ -128,9 +128,10 @@ fn plan_shows_the_create_graph_and_the_update() {
     );
     for line in [
         format!("  1. IAM role {} (trusted by ecs-tasks.amazonaws.com, write its log group, within its permissions boundary)", id.execution_role()),
-        format!("target group {} (ip, HTTP:80, health check path / every 10 s, timeout 5 s, healthy 2, unhealthy 3, codes 200, deregistration delay 30 s)", id.target_group()),
-        "  2. task definition prod-e-task (Fargate X86_64, awsvpc, 256 CPU / 512 MiB, ephemeral storage 20 GiB (Fargate's), public.ecr.aws/docker/library/node:16".to_string(),
-        "  3. ECS service prod-e-service (1 task(s), FARGATE".to_string(),
+        format!("target group {} (ip, HTTP:80, HealthCheck path / every 10 s, timeout 5 s, healthy 2, unhealthy 3, codes 200, DeregistrationDelaySeconds 30)", id.target_group()),
+        "  2. task definition prod-e-task (Fargate, awsvpc, TaskFamily prod-e-task, ContainerName dummy-container, Image public.ecr.aws/docker/library/node:16, ContainerPort 80, Cpu 256, Memory 512".to_string(),
+        "  3. ECS service prod-e-service (DesiredCount 1, EnableExecuteCommand false, CapacityProviderStrategy FARGATE launch type".to_string(),
+        "  4. listener rule (PathPatterns /*, HostHeaders none, HttpHeader none, QueryString none) → the target group".to_string(),
     ] {
         assert!(out.contains(&line), "{line:?} not in:\n{out}");
     }

@@ -5,11 +5,12 @@
 
 use super::{exit, read_properties, Failure};
 use crate::aws::Clients;
-use crate::naming::{reserved_prefix, Deployment, Tags};
-use crate::plan::Inventory;
-use crate::resources::{role, task_definition};
-use crate::spec::routing::Routing;
-use crate::spec::Spec;
+use crate::naming::Deployment;
+use crate::plan::{for_ecs, Inventory};
+use crate::resources::settings::{compare, shown, Pair};
+use crate::resources::{cluster, listener_rule, log_group, role, security_group, service};
+use crate::resources::{target_group, task_definition};
+use crate::spec::{egress, Spec};
 
 mod reads;
 
@@ -48,13 +49,83 @@ async fn compared(
             None => Ok(Vec::new()),
         }
     };
-    let (revision, role, read) = tokio::join!(revision, role, reads::pairs(c, d, spec, inv));
-    let mut pairs = drift(d, spec, inv);
+    let delay = async {
+        match &inv.target_group {
+            Some(tg) => target_group::deregistration_delay(&c.elb, &tg.arn).await,
+            None => Ok(None),
+        }
+    };
+    let (revision, role, delay, read) =
+        tokio::join!(revision, role, delay, reads::pairs(c, d, spec, inv));
+    let target_group = inv
+        .target_group
+        .clone()
+        .map(|tg| target_group::TargetGroup {
+            deregistration_delay_seconds: delay.clone().ok().flatten(),
+            ..tg
+        });
+    delay?;
+    let mut pairs = resources(d, spec, inv, target_group.as_ref())?;
+    pairs.extend(alarm_drift(d, spec, inv));
     if let Some(live) = revision? {
         pairs.extend(task_drift(spec, &live)?);
     }
     pairs.extend(role?);
     pairs.extend(read?);
+    Ok(pairs)
+}
+
+/// The pairs of each resource of the set the inventory holds, through its kind's table: the
+/// live resource and the kind's expand of `spec`, flattened alike. Left out of the live ones:
+/// the set's own group among the service's (the spec names the others), and the tasks'
+/// group's IPv6 outbound rules while `Egress` is not set ([`egress::left_alone`]); the target
+/// group is `target_group`, its deregistration delay read.
+/// Errors: the properties make no service (a member the SDK requires is missing).
+fn resources(
+    d: &Deployment,
+    spec: &Spec,
+    inv: &Inventory,
+    target_group: Option<&target_group::TargetGroup>,
+) -> Result<Vec<Pair>, Failure> {
+    let service = service::expand(&for_ecs(d, spec)).map_err(|e| Failure {
+        code: exit::INVALID,
+        message: format!("the properties make no ECS service: {e}"),
+    })?;
+    // `SecurityGroupIds` are the groups beside the set's own.
+    let own_group = inv.security_group.as_ref().map(|g| g.id.as_str());
+    let live_service = inv.service.clone().map(|mut s| {
+        let groups = &mut s.network.security_groups;
+        groups.retain(|g| Some(g.as_str()) != own_group);
+        s
+    });
+    let group = inv.security_group.clone().map(|mut g| {
+        let rules = g.egress.iter().flat_map(|e| e.rules());
+        let kept = rules.filter(|r| !egress::left_alone(&spec.egress, r));
+        g.egress = kept.map(|r| security_group::Egress::of(&r)).collect();
+        g
+    });
+    let mut pairs = compare(service::SETTINGS, spec, live_service.as_ref(), &service);
+    let cluster = cluster::expand(spec);
+    pairs.extend(compare(
+        cluster::SETTINGS,
+        spec,
+        inv.cluster.as_ref(),
+        &cluster,
+    ));
+    let rule = listener_rule::expand(spec);
+    let live_rule = inv.listener_rule.as_ref();
+    pairs.extend(compare(listener_rule::SETTINGS, spec, live_rule, &rule));
+    let tg = target_group::expand(spec);
+    pairs.extend(compare(target_group::SETTINGS, spec, target_group, &tg));
+    let logs = log_group::expand(spec);
+    pairs.extend(compare(
+        log_group::SETTINGS,
+        spec,
+        inv.log_group.as_ref(),
+        &logs,
+    ));
+    let sg = security_group::expand(spec);
+    pairs.extend(compare(security_group::SETTINGS, spec, group.as_ref(), &sg));
     Ok(pairs)
 }
 
@@ -83,9 +154,6 @@ pub(super) fn not_compared() -> (String, serde_json::Value) {
         .collect();
     (line, reasons.into())
 }
-
-/// (property, live value if found, the properties' value).
-type Pair = (&'static str, Option<String>, String);
 
 /// Where the task role's grants differ from the properties, and whether it lacks a boundary
 /// (a role made before boundaries gets one at its next grant).
@@ -123,68 +191,6 @@ async fn role_drift(c: &Clients, spec: &Spec, r: &role::Role) -> Result<Vec<Pair
     ])
 }
 
-/// The pairs of the resources the inventory holds as read.
-fn drift(d: &Deployment, spec: &Spec, inv: &Inventory) -> Vec<Pair> {
-    let mut pairs = service_drift(spec, inv);
-    pairs.extend(network_drift(spec, inv));
-    pairs.extend(alarm_drift(d, spec, inv));
-    if let Some(priority) = spec.rule_priority {
-        let live = inv.listener_rule.as_ref().map(|r| r.priority.clone());
-        pairs.push(("RulePriority", live, priority.to_string()));
-    }
-    pairs.extend(routing_drift(spec, inv));
-    let check = inv
-        .target_group
-        .as_ref()
-        .map(|t| t.health_check.to_string());
-    pairs.push(("HealthCheck", check, spec.health_check.to_string()));
-    let retention = inv
-        .log_group
-        .as_ref()
-        .map(|g| g.retention_days.map_or("none".into(), |d| d.to_string()));
-    pairs.push((
-        "LogRetentionDays",
-        retention,
-        spec.log_retention_days.to_string(),
-    ));
-    let sources = inv.security_group.as_ref().map(|g| {
-        let sources: Vec<&str> = g.ingress.iter().map(|(_, s)| s.as_str()).collect();
-        sources.join(",")
-    });
-    let want = spec.load_balancer_security_group_id.clone();
-    pairs.push(("LoadBalancerSecurityGroupId", sources, want));
-    pairs
-}
-
-/// The rule's conditions, one property each.
-fn routing_drift(spec: &Spec, inv: &Inventory) -> Vec<Pair> {
-    let live = inv.listener_rule.as_ref().map(|r| &r.routing);
-    let want = spec.routing();
-    let header = |r: &Routing| {
-        r.http_header
-            .as_ref()
-            .map_or("none".into(), |h| h.to_string())
-    };
-    vec![
-        (
-            "PathPatterns",
-            live.map(|r| r.path_patterns.join(",")),
-            want.path_patterns.join(","),
-        ),
-        (
-            "HostHeaders",
-            live.map(|r| r.host_headers.join(",")),
-            want.host_headers.join(","),
-        ),
-        ("HttpHeader", live.map(header), header(&want)),
-        (
-            "QueryString",
-            live.map(Routing::query_text),
-            want.query_text(),
-        ),
-    ]
-}
-
 /// Where the revision the service runs differs from the properties: every setting prod-e
 /// registers ([`task_definition::SETTINGS`]), flattened from the spec's revision and from the
 /// live one.
@@ -196,23 +202,7 @@ fn task_drift(spec: &Spec, live: &task_definition::Revision) -> Result<Vec<Pair>
         log_group: "",
     };
     let want = task_definition::expand(spec, links, "")?;
-    let pairs = task_definition::SETTINGS.iter().map(|s| {
-        let (live, want) = ((s.flatten)(live), (s.flatten)(&want));
-        (s.property, Some(live), want)
-    });
-    Ok(pairs.collect())
-}
-
-/// The most characters of a value a line of drift shows (the default server's command runs to
-/// hundreds).
-const SHOWN: usize = 160;
-
-/// A value for a line of drift: at most [`SHOWN`] characters.
-fn shorter(value: String) -> String {
-    match value.chars().count() > SHOWN {
-        true => format!("{}…", value.chars().take(SHOWN - 1).collect::<String>()),
-        false => value,
-    }
+    Ok(compare(task_definition::SETTINGS, spec, Some(live), &want))
 }
 
 /// "X is live, the properties say want", for each (X, live, want) found that differ.
@@ -222,20 +212,13 @@ fn differences(pairs: Vec<Pair>) -> Vec<String> {
         .filter_map(|(what, live, want)| {
             let live = live.filter(|l| *l != want)?;
             // Compared whole, shown shortened.
-            let shown = |v: String| {
-                if v.is_empty() {
-                    "none".to_string()
-                } else {
-                    shorter(v)
-                }
-            };
             let (live, want) = (shown(live), shown(want));
             Some(format!("{what} is {live}, the properties say {want}"))
         })
         .collect()
 }
 
-/// The pairs of the alarms: the deployment alarms and the baseline ones.
+/// The pair of the baseline alarms (the deployment alarms are the service's).
 fn alarm_drift(d: &Deployment, spec: &Spec, inv: &Inventory) -> Vec<Pair> {
     let kinds = crate::spec::alarms::KINDS.len();
     let alarms = match inv.alarms.iter().filter(|a| d.owns(&a.tags)).count() {
@@ -243,114 +226,7 @@ fn alarm_drift(d: &Deployment, spec: &Spec, inv: &Inventory) -> Vec<Pair> {
         n if n == kinds => "true".to_string(),
         n => format!("{n} of the {kinds} baseline alarms"),
     };
-    let rolling = inv.service.as_ref().and_then(|s| s.rolling.as_ref());
-    let deployment_alarms = crate::spec::alarms::resolved(&spec.deployment_alarms, |k| d.alarm(k));
-    vec![
-        (
-            "DeploymentAlarms",
-            rolling.map(|r| r.alarms.join(",")),
-            deployment_alarms.join(","),
-        ),
-        ("Alarms", Some(alarms), spec.alarms.to_string()),
-    ]
-}
-
-/// (property, live value if the service exists, the properties' value) of the service.
-fn service_drift(spec: &Spec, inv: &Inventory) -> Vec<Pair> {
-    let svc = inv.service.as_ref();
-    let grace = svc.and_then(|s| s.health_check_grace_period_seconds);
-    let rolling = svc.and_then(|s| s.rolling.as_ref());
-    let insights = inv
-        .cluster
-        .as_ref()
-        .and_then(|c| c.container_insights.clone());
-    // With scaling on the count is the scaler's, not drift.
-    let count = svc.filter(|_| spec.auto_scaling.is_none());
-    let mut pairs = vec![
-        (
-            "DesiredCount",
-            count.map(|s| s.desired_count.to_string()),
-            spec.desired_count.to_string(),
-        ),
-        (
-            "EnableExecuteCommand",
-            svc.map(|s| s.enable_execute_command.to_string()),
-            spec.enable_execute_command.to_string(),
-        ),
-        (
-            "CapacityProviderStrategy",
-            svc.map(|s| s.capacity.clone()),
-            crate::spec::capacity::describe(&spec.capacity_provider_strategy),
-        ),
-        (
-            "HealthCheckGracePeriodSeconds",
-            grace.map(|g| g.to_string()),
-            spec.health_check_grace_period_seconds.to_string(),
-        ),
-        (
-            "MinimumHealthyPercent",
-            rolling.map(|r| r.minimum_healthy_percent.to_string()),
-            spec.minimum_healthy_percent.to_string(),
-        ),
-        (
-            "MaximumPercent",
-            rolling.map(|r| r.maximum_percent.to_string()),
-            spec.maximum_percent.to_string(),
-        ),
-        (
-            "CircuitBreaker",
-            rolling.map(|r| r.circuit_breaker.to_string()),
-            spec.circuit_breaker.to_string(),
-        ),
-    ];
-    // Unset, the account's default is as good as any.
-    if let Some(want) = &spec.container_insights {
-        pairs.push(("ContainerInsights", insights, want.clone()));
-    }
-    pairs
-}
-
-/// (property, live value if the service exists, the properties' value) of the service's
-/// network and of the tags on it (the user's: neither `aws:` nor prod-e's own).
-fn network_drift(spec: &Spec, inv: &Inventory) -> Vec<Pair> {
-    let svc = inv.service.as_ref();
-    let own = inv.security_group.as_ref().map(|g| g.id.as_str());
-    let listed = |mut items: Vec<String>| {
-        items.sort();
-        items.join(",")
-    };
-    let joined = svc.map(|s| {
-        s.network
-            .security_groups
-            .iter()
-            .filter(|g| Some(g.as_str()) != own)
-    });
-    let user_tags = |tags: &Tags| {
-        let user = tags.iter().filter(|(k, _)| reserved_prefix(k).is_none());
-        listed(user.map(|(k, v)| format!("{k}={v}")).collect())
-    };
-    vec![
-        (
-            "SubnetIds",
-            svc.map(|s| listed(s.network.subnets.clone())),
-            listed(spec.subnet_ids.clone()),
-        ),
-        (
-            "AssignPublicIp",
-            svc.map(|s| s.network.assign_public_ip.to_string()),
-            spec.assign_public_ip.to_string(),
-        ),
-        (
-            "SecurityGroupIds",
-            joined.map(|g| listed(g.cloned().collect())),
-            listed(spec.security_group_ids.clone()),
-        ),
-        (
-            "Tags",
-            svc.map(|s| user_tags(&s.tags)),
-            user_tags(&spec.tags),
-        ),
-    ]
+    vec![("Alarms", Some(alarms), spec.alarms.to_string())]
 }
 
 #[cfg(test)]

@@ -8,8 +8,11 @@ use serde_json::json;
 use super::{exit, read_properties, Failure, Outcome};
 use crate::aws::Clients;
 use crate::naming::Deployment;
-use crate::plan::effects;
+use crate::plan::{effects, for_ecs};
 use crate::preflight;
+use crate::resources::settings::describe;
+use crate::resources::{cluster, listener_rule, log_group, security_group, service};
+use crate::resources::{target_group, task_definition};
 use crate::spec::{documents, Diff, Spec};
 
 /// Validate a properties file and show the resources Create would make, in order; or print
@@ -66,7 +69,7 @@ impl Plan {
             &self.logical_id,
             &spec.fingerprint(),
         );
-        let stages = stages(&names, &spec);
+        let stages = stages(&names, &spec)?;
         let mut text = format!("Properties are valid. PhysicalResourceId: {}\n", names.id);
         if self.stack_id.is_none() {
             text.push_str(
@@ -204,39 +207,28 @@ impl Names {
     }
 }
 
-/// The Create graph as `plan::create` runs it, one line per resource.
-fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
+/// The Create graph as `plan::create` runs it, one line per resource, each resource's settings
+/// as its kind's table words them ([`settings::describe`]).
+/// Errors: the properties make no revision or service (a member the SDK requires is missing).
+fn stages(n: &Names, s: &Spec) -> Result<Vec<Vec<String>>, Failure> {
+    let service = service::expand(&for_ecs(&n.d, s)).map_err(no_request)?;
+    let wait = match s.wait_for_steady_state {
+        true => ", then wait until it is steady",
+        false => "",
+    };
+    let rule = listener_rule::expand(s);
     let mut stages = vec![
         first_stage(n, s),
-        vec![task_definition(s)],
+        vec![task_definition(s)?],
         vec![format!(
-            "ECS service {} ({} task(s), {}, subnets {}, public IP {}, health check grace {} s, \
-             deployments {}–{} % with the circuit breaker {}, ECS Exec {}) after everything \
-             else{}",
+            "ECS service {} ({}) after everything else{wait}",
             s.service_name,
-            s.desired_count,
-            crate::spec::capacity::describe(&s.capacity_provider_strategy),
-            s.subnet_ids.join(","),
-            if s.assign_public_ip { "yes" } else { "no" },
-            s.health_check_grace_period_seconds,
-            s.minimum_healthy_percent,
-            s.maximum_percent,
-            if s.circuit_breaker { "on" } else { "off" },
-            if s.enable_execute_command {
-                "on"
-            } else {
-                "off"
-            },
-            if s.wait_for_steady_state {
-                ", then wait until it is steady"
-            } else {
-                ""
-            }
+            describe(service::SETTINGS, s, &service)
         )],
         vec![format!(
-            "listener rule: {} → the target group, last: traffic only reaches a ready \
+            "listener rule ({}) → the target group, last: traffic only reaches a ready \
              service",
-            s.routing()
+            describe(listener_rule::SETTINGS, s, &rule)
         )],
     ];
     if s.alarms {
@@ -249,7 +241,15 @@ fn stages(n: &Names, s: &Spec) -> Vec<Vec<String>> {
     if let Some(line) = scaling(n, s) {
         stages.insert(stages.len() - 1, vec![line]);
     }
-    stages
+    Ok(stages)
+}
+
+/// A request the properties cannot make, as the CLI's failure.
+fn no_request(e: impl std::fmt::Display) -> Failure {
+    Failure {
+        code: exit::INVALID,
+        message: format!("the properties make no valid request: {e}"),
+    }
 }
 
 /// The scaling's line, when `AutoScaling` is on.
@@ -277,36 +277,19 @@ fn scaling(n: &Names, s: &Spec) -> Option<String> {
     ))
 }
 
-/// The task definition's line: size, platform, container and its settings.
-fn task_definition(s: &Spec) -> String {
-    let storage = s
-        .ephemeral_storage_gib
-        .map_or("20 GiB (Fargate's)".to_string(), |g| format!("{g} GiB"));
-    let check = s
-        .container_health_check
-        .as_ref()
-        .map_or("none".to_string(), |c| {
-            format!("{:?} every {} s", c.command, c.interval)
-        });
-    format!(
-        "task definition {} (Fargate {}, awsvpc, {} CPU / {} MiB, ephemeral storage {storage}, \
-         {} as {} on port {}, read-only root {}, stop timeout {} s, container health check \
-         {check}, {} secret(s)) after the roles and log group",
+/// The task definition's line: every setting of the revision Create registers.
+fn task_definition(s: &Spec) -> Result<String, Failure> {
+    let links = task_definition::Links {
+        execution_role_arn: "",
+        task_role_arn: "",
+        log_group: "",
+    };
+    let revision = task_definition::expand(s, links, "").map_err(no_request)?;
+    Ok(format!(
+        "task definition {} (Fargate, awsvpc, {}) after the roles and log group",
         s.task_family,
-        s.cpu_architecture,
-        s.cpu,
-        s.memory,
-        s.image,
-        s.container_name,
-        s.container_port,
-        if s.readonly_root_filesystem {
-            "yes"
-        } else {
-            "no"
-        },
-        s.stop_timeout,
-        s.secrets.len()
-    )
+        describe(task_definition::SETTINGS, s, &revision),
+    ))
 }
 
 /// What the task role is given, under the task-role permissions boundary.
@@ -350,27 +333,29 @@ fn first_stage(n: &Names, s: &Spec) -> Vec<String> {
             task_grants(s)
         ),
         format!(
-            "log group {} (retention {} days)",
+            "log group {} ({})",
             n.of(d.log_group()),
-            s.log_retention_days
+            describe(log_group::SETTINGS, s, &log_group::expand(s))
         ),
         format!(
-            "security group {} in {} (tcp/{port} from {} only)",
+            "security group {} in {} (tcp/{port} in from the load balancer only: {})",
             n.of(d.security_group()),
             s.vpc_id,
-            s.load_balancer_security_group_id
+            describe(security_group::SETTINGS, s, &security_group::expand(s))
         ),
         format!(
-            "the account's ECS service-linked role if it has none, then ECS cluster {}",
-            s.cluster_name
+            "the account's ECS service-linked role if it has none, then ECS cluster {}{}",
+            s.cluster_name,
+            match describe(cluster::SETTINGS, s, &cluster::expand(s)) {
+                settings if settings.is_empty() => settings,
+                settings => format!(" ({settings})"),
+            }
         ),
         format!(
-            "target group {} (ip, HTTP:{port}, health check {}, deregistration delay {} s), \
-             then a listener rule at priority {} that matches no request yet (ECS needs the \
-             group associated)",
+            "target group {} (ip, HTTP:{port}, {}), then a listener rule at priority {} that \
+             matches no request yet (ECS needs the group associated)",
             n.of(d.target_group()),
-            s.health_check,
-            s.deregistration_delay_seconds,
+            describe(target_group::SETTINGS, s, &target_group::expand(s)),
             s.rule_priority
                 .map_or("(a free one, derived)".to_string(), |p| p.to_string())
         ),

@@ -21,6 +21,7 @@ mod traffic;
 mod update;
 mod watch;
 
+pub use alarms::for_ecs;
 pub use create::{create, removes_what_it_made, CreateFailed};
 pub use delete::{delete, delete_found};
 pub use effects::effects;

@@ -10,7 +10,25 @@ use super::tags;
 use super::{required, Tagged};
 use crate::error::{is_cluster_not_ready, Doing, Error, Every, Result};
 use crate::naming::Tags;
+use crate::resources::settings::Setting;
 use crate::retry::{poll_until, retry, CAPACITY_PROVIDERS_SHOWN, CLUSTER_NOT_READY};
+use crate::spec::Spec;
+
+/// The cluster `spec` asks for, as [`find`] reads one (its ARN, tags and providers empty).
+pub fn expand(spec: &Spec) -> Cluster {
+    Cluster {
+        name: spec.cluster_name.clone(),
+        container_insights: spec.container_insights.clone(),
+        ..Cluster::default()
+    }
+}
+
+/// Every property the cluster carries, by its flatten (without `ContainerInsights` the
+/// account's default stays, as good as any).
+pub const SETTINGS: &[Setting<Cluster>] = &[Setting::new("ContainerInsights", |c: &Cluster| {
+    c.container_insights.clone().unwrap_or_default()
+})
+.when(|s| s.container_insights.is_some())];
 
 #[derive(Debug, Clone, PartialEq, Default)]
 /// An ECS cluster as found or created.

@@ -5,6 +5,21 @@ use aws_sdk_cloudwatchlogs::Client;
 use super::{gone, required, Tagged};
 use crate::error::{Doing, Every, Result};
 use crate::naming::Tags;
+use crate::resources::settings::Setting;
+use crate::spec::Spec;
+
+/// The log group `spec` asks for, as [`find`] reads one (its name and ARN empty).
+pub fn expand(spec: &Spec) -> LogGroup {
+    LogGroup {
+        retention_days: Some(spec.log_retention_days),
+        ..LogGroup::default()
+    }
+}
+
+/// Every property the log group carries, by its flatten.
+pub const SETTINGS: &[Setting<LogGroup>] = &[Setting::new("LogRetentionDays", |g| {
+    g.retention_days.map_or("none".into(), |d| d.to_string())
+})];
 
 #[derive(Debug, Clone, PartialEq, Default)]
 /// A log group as found.

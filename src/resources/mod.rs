@@ -31,6 +31,7 @@ pub mod security_group;
 pub mod security_group_rule;
 pub mod service;
 pub mod service_linked_role;
+pub mod settings;
 pub mod stack;
 pub mod subnet;
 pub mod tags;

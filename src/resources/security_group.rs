@@ -8,11 +8,37 @@ use crate::error::{
     is_already_exists, is_dependency_violation, is_group_not_yet_visible, Doing, Result,
 };
 use crate::naming::Tags;
+use crate::resources::settings::{listed, Setting};
 use crate::retry::{retry, NEW_RESOURCE_VISIBLE, SECURITY_GROUP_IN_USE};
 use crate::spec::egress::Rule;
+use crate::spec::Spec;
 
 pub use super::egress::{allow_out, revoke_out, Egress};
 use crate::wait::wait;
+
+/// The tasks' group `spec` asks for, as [`find`] reads one (its id, name and tags empty): TCP
+/// on the container port from the load balancer's group, and the rules of `Egress` (EC2's
+/// default without).
+pub fn expand(spec: &Spec) -> SecurityGroup {
+    let port = i32::from(spec.container_port);
+    SecurityGroup {
+        vpc_id: spec.vpc_id.clone(),
+        ingress: vec![(port, spec.load_balancer_security_group_id.clone())],
+        egress: spec.egress_rules().iter().map(Egress::of).collect(),
+        ..SecurityGroup::default()
+    }
+}
+
+/// Every property the tasks' group carries, by its flatten.
+pub const SETTINGS: &[Setting<SecurityGroup>] = &[
+    Setting::new("LoadBalancerSecurityGroupId", |g| {
+        listed(g.ingress.iter().map(|(_, source)| source.clone()).collect())
+    }),
+    Setting::new("Egress", |g| {
+        let rules = g.egress.iter().flat_map(|e| e.rules());
+        listed(rules.map(|r| r.to_string()).collect())
+    }),
+];
 
 #[derive(Debug, Clone, PartialEq, Default)]
 /// A security group as found or created.

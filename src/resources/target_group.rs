@@ -9,10 +9,29 @@ use super::tags;
 use super::{build_error, found, gone, required, Tagged};
 use crate::error::{is_resource_in_use, Doing, Every, Result};
 
+use super::settings::Setting;
 use crate::naming::Tags;
 use crate::retry::{retry, TARGET_GROUP_IN_USE};
 use crate::spec::health::TargetHealthCheck;
 use crate::spec::Spec;
+
+/// The target group `spec` asks for, as [`find`] and [`deregistration_delay`] read one (its
+/// name and ARN empty).
+pub fn expand(spec: &Spec) -> TargetGroup {
+    TargetGroup {
+        health_check: spec.health_check.clone(),
+        deregistration_delay_seconds: Some(spec.deregistration_delay_seconds.to_string()),
+        ..TargetGroup::default()
+    }
+}
+
+/// Every property the target group carries, by its flatten.
+pub const SETTINGS: &[Setting<TargetGroup>] = &[
+    Setting::new("HealthCheck", |t| t.health_check.to_string()),
+    Setting::new("DeregistrationDelaySeconds", |t| {
+        t.deregistration_delay_seconds.clone().unwrap_or_default()
+    }),
+];
 
 /// `$builder` (CreateTargetGroup's or ModifyTargetGroup's) with every setting of the health
 /// check `$check`; the two builders are distinct types with the same setters.
@@ -37,6 +56,9 @@ pub struct TargetGroup {
     pub arn: String,
     /// Its health check.
     pub health_check: TargetHealthCheck,
+    /// Its `deregistration_delay.timeout_seconds`, seconds, once read apart
+    /// ([`deregistration_delay`]; `find` and `create` leave it `None`).
+    pub deregistration_delay_seconds: Option<String>,
     /// The load balancers that forward to it (as DescribeTargetGroups reports them).
     pub load_balancer_arns: Vec<String>,
     /// Its tags (the ownership tags among them).
@@ -83,6 +105,7 @@ fn from_sdk(
                 .unwrap_or_default()
                 .to_string(),
         },
+        deregistration_delay_seconds: None,
         load_balancer_arns: g.load_balancer_arns().to_vec(),
         tags,
     })
@@ -119,6 +142,7 @@ pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Resul
         name: name.to_string(),
         arn,
         health_check: check.clone(),
+        deregistration_delay_seconds: None,
         load_balancer_arns: Vec::new(),
         tags: tags.clone(),
     };

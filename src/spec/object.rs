@@ -99,24 +99,7 @@ macro_rules! object {
             }
         }
 
-        impl $crate::spec::typed::FromProperty for $name {
-            /// An object property whose fields all have defaults.
-            fn read(r: &mut $crate::spec::reader::Reader, p: &$crate::spec::schema::Property) -> Self {
-                r.object(p).map(|o| $name::from(&o)).unwrap_or_default()
-            }
-        }
-
-        impl $crate::spec::typed::FromProperty for Option<$name> {
-            fn read(r: &mut $crate::spec::reader::Reader, p: &$crate::spec::schema::Property) -> Self {
-                r.object(p).map(|o| $name::from(&o))
-            }
-        }
-
-        impl $crate::spec::typed::FromProperty for Vec<$name> {
-            fn read(r: &mut $crate::spec::reader::Reader, p: &$crate::spec::schema::Property) -> Self {
-                r.objects(p).iter().map($name::from).collect()
-            }
-        }
+        impl $crate::spec::object::Typed for $name {}
     };
 }
 pub(crate) use object;
@@ -125,6 +108,10 @@ pub(crate) use object;
 /// struct ([`object!`]) is made from it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Object(pub BTreeMap<&'static str, Value>);
+
+/// An object property's typed struct ([`object!`]): what a [`crate::spec::Spec`] field of an
+/// object property is read as.
+pub trait Typed: for<'a> From<&'a Object> + Default {}
 
 /// The typed structs made from `items` (a list's whole check takes them).
 pub fn typed<T: for<'a> From<&'a Object>>(items: &[Object]) -> Vec<T> {

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::health::TargetHealthCheck;
+use super::object::Typed;
 use super::reader::Reader;
 use super::routing::{HttpHeader, QueryStringValue};
 use super::schema::{Kind, Property};
@@ -78,6 +80,25 @@ impl FromProperty for Vec<String> {
 impl FromProperty for BTreeMap<String, String> {
     fn read(r: &mut Reader, p: &Property) -> Self {
         r.map(p)
+    }
+}
+
+impl<T: Typed> FromProperty for Option<T> {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        r.object(p).map(|o| T::from(&o))
+    }
+}
+
+impl<T: Typed> FromProperty for Vec<T> {
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        r.objects(p).iter().map(T::from).collect()
+    }
+}
+
+impl FromProperty for TargetHealthCheck {
+    /// An object property whose fields all have defaults ([`Default::Fields`]).
+    fn read(r: &mut Reader, p: &Property) -> Self {
+        r.object(p).map(|o| Self::from(&o)).unwrap_or_default()
     }
 }
 

@@ -9,8 +9,7 @@ use crate::naming::Deployment;
 use crate::plan::Inventory;
 use crate::resources::scaling::schedule::{self, DEFAULT_TIMEZONE};
 use crate::resources::scaling::{policy, ScalableTarget};
-use crate::resources::{role, security_group_rule, target_group};
-use crate::spec::egress::{self, Rule};
+use crate::resources::{role, security_group_rule};
 use crate::spec::Spec;
 
 /// The pairs of `inv`'s set that need reads of their own, read at once.
@@ -20,24 +19,13 @@ pub(super) async fn pairs(
     spec: &Spec,
     inv: &Inventory,
 ) -> std::result::Result<Vec<Pair>, Failure> {
-    let (scaling, delay, network, grant) = tokio::join!(
+    let (scaling, network, grant) = tokio::join!(
         scaling(c, d, spec, inv),
-        delay(c, spec, inv),
         network(c, spec, inv),
         grant(c, spec, inv),
     )
     .all_ok()?;
-    Ok([scaling, delay, network, grant].concat())
-}
-
-/// `DeregistrationDelaySeconds`, from the target group's attributes.
-async fn delay(c: &Clients, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>> {
-    let Some(tg) = &inv.target_group else {
-        return Ok(Vec::new());
-    };
-    let delay = target_group::deregistration_delay(&c.elb, &tg.arn).await?;
-    let want = spec.deregistration_delay_seconds.to_string();
-    Ok(vec![("DeregistrationDelaySeconds", delay, want)])
+    Ok([scaling, network, grant].concat())
 }
 
 /// `LoadBalancerEgress` (prod-e's rule from the load balancer's group to the tasks, by port)
@@ -59,17 +47,11 @@ async fn network(c: &Clients, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>>
     let wanted = spec
         .load_balancer_egress
         .then_some(i32::from(spec.container_port));
-    let live = sg.egress.iter().flat_map(|e| e.rules());
-    let compared = live.filter(|r| !egress::left_alone(&spec.egress, r));
-    let want = rules(spec.egress_rules().into_iter());
-    Ok(vec![
-        (
-            "LoadBalancerEgress",
-            Some(managed(made.iter().map(|m| m.port).collect())),
-            managed(wanted.into_iter().collect()),
-        ),
-        ("Egress", Some(rules(compared)), want),
-    ])
+    Ok(vec![(
+        "LoadBalancerEgress",
+        Some(managed(made.iter().map(|m| m.port).collect())),
+        managed(wanted.into_iter().collect()),
+    )])
 }
 
 /// `SecretsKmsKeyArn`, from the execution role's secrets policy.
@@ -212,11 +194,6 @@ fn kms_key(document: Option<String>) -> String {
         other => other.as_str().unwrap_or_default().to_string(),
     });
     resource.unwrap_or_else(|| "none".into())
-}
-
-/// Rules as text, sorted, `,`-separated.
-fn rules(items: impl Iterator<Item = Rule>) -> String {
-    sorted(items.map(|r| r.to_string()).collect())
 }
 
 fn sorted(items: Vec<String>) -> String {

@@ -15,16 +15,43 @@ pub use forward::{join, release, route, set_routing};
 use aws_sdk_elasticloadbalancingv2::types::{Rule, RulePriorityPair};
 use aws_sdk_elasticloadbalancingv2::Client;
 
+use super::settings::Setting;
 use super::tags;
 use super::{found, gone, required, Tagged};
 use crate::error::{Doing, Every, Result};
 use crate::naming::{Deployment, Tags};
 use crate::spec::overlap::Condition;
 use crate::spec::routing::Routing;
+use crate::spec::Spec;
 
 /// The host-header value of a rule that must match no request yet: `.invalid` is reserved and
 /// never resolves (RFC 2606), so no client sends it by accident.
 pub const UNROUTED_HOST: &str = "prod-e.unrouted.invalid";
+
+/// The rule `spec` asks for once it routes, as [`find`] reads one (its ARN and target groups
+/// empty; its priority `""` when `RulePriority` leaves it to prod-e).
+pub fn expand(spec: &Spec) -> ListenerRule {
+    let priority = spec.rule_priority.map(|p| p.to_string());
+    ListenerRule {
+        priority: priority.unwrap_or_default(),
+        routing: spec.routing(),
+        routed: true,
+        ..ListenerRule::default()
+    }
+}
+
+/// Every property the rule carries, by its flatten.
+pub const SETTINGS: &[Setting<ListenerRule>] = &[
+    Setting::new("RulePriority", |r: &ListenerRule| r.priority.clone())
+        .when(|s| s.rule_priority.is_some()),
+    Setting::new("PathPatterns", |r| r.routing.path_patterns.join(",")),
+    Setting::new("HostHeaders", |r| r.routing.host_headers.join(",")),
+    Setting::new("HttpHeader", |r| {
+        let header = r.routing.http_header.as_ref();
+        header.map(ToString::to_string).unwrap_or_default()
+    }),
+    Setting::new("QueryString", |r| r.routing.query_text()),
+];
 
 #[derive(Debug, Clone, PartialEq, Default)]
 /// A listener rule as found or created.

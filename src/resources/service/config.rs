@@ -124,11 +124,9 @@ pub struct Network {
 }
 
 impl Network {
-    /// The network of service `s` (empty if it has none).
-    pub(super) fn of(s: &aws_sdk_ecs::types::Service) -> Network {
-        let config = s
-            .network_configuration()
-            .and_then(|n| n.awsvpc_configuration());
+    /// The network `n` configures (empty if none): a service's, or [`network`]'s.
+    pub(super) fn of(n: Option<&NetworkConfiguration>) -> Network {
+        let config = n.and_then(|n| n.awsvpc_configuration());
         config.map_or_else(Network::default, |c| Network {
             subnets: c.subnets().to_vec(),
             security_groups: c.security_groups().to_vec(),

@@ -18,10 +18,12 @@ use crate::spec::Spec;
 
 mod config;
 mod placement;
+mod settings;
 mod steady;
 use config::{capacity_described, capacity_strategy, network, rollout};
 pub use config::{Network, Rolling};
 pub use placement::{Unplaceable, PLACEMENT_FAILURE_BOUND};
+pub use settings::{expand, SETTINGS};
 pub use steady::{has_failed, is_steady, wait_inactive, wait_steady};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -166,7 +168,7 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
             .and_then(|l| l.container_name())
             .unwrap_or_default()
             .to_string(),
-        network: Network::of(s),
+        network: Network::of(s.network_configuration()),
         tags: tags::ecs::read(s.tags()),
     })
 }

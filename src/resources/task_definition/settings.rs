@@ -15,11 +15,12 @@ use aws_sdk_ecs::types::{
 
 use super::Links;
 use crate::default_server;
+use crate::resources::settings;
 use crate::spec::Spec;
 
 /// How one property reaches the request prod-e registers.
 #[derive(Clone, Copy)]
-enum Expand {
+pub enum Expand {
     /// A setting of the task definition itself.
     Task(fn(&Spec, TaskDefinitionBuilder) -> TaskDefinitionBuilder),
     /// A setting of its one container.
@@ -28,176 +29,132 @@ enum Expand {
     ),
 }
 
-/// One property the revision carries.
-#[derive(Clone, Copy)]
-pub struct Setting {
-    /// The property (a field of an object property as `Property.Field`).
-    pub property: &'static str,
-    expand: Expand,
-    /// The revision's value as text, with ECS's default where the revision names none.
-    pub flatten: fn(&Revision) -> String,
-}
+/// One property the revision carries: its flatten (the revision's value as text, with ECS's
+/// default where the revision names none) and its [`Expand`].
+pub type Setting = settings::Setting<Revision, Expand>;
+
+/// A flatten of the revision, to which [`settings::Setting::expanding`] adds its [`Expand`].
+type Flattened = settings::Setting<Revision>;
 
 use Expand::{Container, Task};
 
 /// Every property the task definition carries, expand beside flatten.
 pub const SETTINGS: &[Setting] = &[
-    Setting {
-        property: "TaskFamily",
-        expand: Task(|s, t| t.family(&s.task_family)),
-        flatten: |td| text(td.family()),
-    },
-    Setting {
-        property: "ContainerName",
-        expand: Container(|s, c| Ok(c.name(&s.container_name))),
-        flatten: |td| text(container(td).and_then(|c| c.name())),
-    },
-    Setting {
-        property: "Image",
-        expand: Container(|s, c| Ok(c.image(&s.image))),
-        flatten: |td| text(container(td).and_then(|c| c.image())),
-    },
-    Setting {
-        property: "ContainerPort",
-        expand: Container(|s, c| Ok(c.port_mappings(port_mapping(s.container_port)))),
-        flatten: |td| {
-            let mappings = container(td).map(|c| c.port_mappings());
-            let port = mappings.and_then(|m| m.first()?.container_port());
-            port.map(|p| p.to_string()).unwrap_or_default()
-        },
-    },
-    Setting {
-        property: "Cpu",
-        expand: Task(|s, t| t.cpu(s.cpu.to_string())),
-        flatten: |td| text(td.cpu()),
-    },
-    Setting {
-        property: "Memory",
-        expand: Task(|s, t| t.memory(s.memory.to_string())),
-        flatten: |td| text(td.memory()),
-    },
-    Setting {
-        property: "Command",
-        expand: Container(|s, c| {
-            let command = default_server::command(s);
-            Ok(c.set_command(Some(command).filter(|c| !c.is_empty())))
-        }),
-        flatten: |td| {
-            container(td)
-                .map(|c| c.command().join(" "))
-                .unwrap_or_default()
-        },
-    },
-    Setting {
-        property: "EntryPoint",
-        expand: Container(|s, c| {
-            Ok(c.set_entry_point(Some(s.entry_point.clone()).filter(|e| !e.is_empty())))
-        }),
-        flatten: |td| {
-            container(td)
-                .map(|c| c.entry_point().join(" "))
-                .unwrap_or_default()
-        },
-    },
-    Setting {
-        property: "Environment",
-        expand: Container(|s, c| {
-            let pairs = default_server::environment(s).into_iter();
-            let pair = |(k, v)| KeyValuePair::builder().name(k).value(v).build();
-            Ok(c.set_environment(Some(pairs.map(pair).collect())))
-        }),
-        flatten: |td| {
-            let pairs = container(td).map(|c| c.environment()).unwrap_or_default();
-            let pair = |p: &KeyValuePair| format!("{}={}", text(p.name()), text(p.value()));
-            sorted(pairs.iter().map(pair))
-        },
-    },
-    Setting {
-        property: "CpuArchitecture",
-        expand: Task(|s, t| {
-            let platform = RuntimePlatform::builder()
-                .cpu_architecture(CpuArchitecture::from(s.cpu_architecture.as_str()))
-                .operating_system_family(OsFamily::Linux);
-            t.runtime_platform(platform.build())
-        }),
-        flatten: |td| {
-            let platform = td.runtime_platform().and_then(|p| p.cpu_architecture());
-            platform.map_or("X86_64", |a| a.as_str()).to_string()
-        },
-    },
-    Setting {
-        property: "EphemeralStorageGiB",
-        expand: Task(|s, t| {
-            let gib = s.ephemeral_storage_gib.and_then(|g| i32::try_from(g).ok());
-            t.set_ephemeral_storage(gib.map(|g| EphemeralStorage::builder().size_in_gib(g).build()))
-        }),
-        // Fargate's default: ECS Developer Guide, "Fargate task ephemeral storage".
-        flatten: |td| {
-            td.ephemeral_storage()
-                .map_or(20, |e| e.size_in_gib())
-                .to_string()
-        },
-    },
-    Setting {
-        property: "ReadonlyRootFilesystem",
-        expand: Container(|s, c| Ok(c.readonly_root_filesystem(s.readonly_root_filesystem))),
-        flatten: |td| {
-            let readonly = container(td).and_then(|c| c.readonly_root_filesystem());
-            readonly.unwrap_or(false).to_string()
-        },
-    },
-    Setting {
-        property: "StopTimeout",
-        expand: Container(|s, c| Ok(c.set_stop_timeout(i32::try_from(s.stop_timeout).ok()))),
-        // ECS's default for Fargate: ContainerDefinition, stopTimeout.
-        flatten: |td| {
-            let timeout = container(td).and_then(|c| c.stop_timeout());
-            timeout.unwrap_or(30).to_string()
-        },
-    },
-    Setting {
-        property: "ContainerHealthCheck",
-        expand: Container(|s, c| Ok(c.set_health_check(health_check(s)?))),
-        flatten: |td| {
-            let check = container(td).and_then(|c| c.health_check());
-            check.map_or("none".into(), health_check_text)
-        },
-    },
-    Setting {
-        property: "Secrets",
-        expand: Container(|s, c| {
-            let secret = |(name, from): (&String, &String)| {
-                Secret::builder().name(name).value_from(from).build()
-            };
-            let secrets: Vec<Secret> = s.secrets.iter().map(secret).collect::<Result<_, _>>()?;
-            Ok(c.set_secrets(Some(secrets).filter(|s| !s.is_empty())))
-        }),
-        flatten: |td| {
-            let secrets = container(td).map(|c| c.secrets()).unwrap_or_default();
-            sorted(
-                secrets
-                    .iter()
-                    .map(|s| format!("{}={}", s.name(), s.value_from())),
-            )
-        },
-    },
-    Setting {
-        property: "RepositoryCredentials",
-        expand: Container(|s, c| {
-            let Some(o) = s.repository_credentials.as_ref() else {
-                return Ok(c);
-            };
-            let arn = &o.credentials_parameter;
-            let credentials = RepositoryCredentials::builder().credentials_parameter(arn);
-            Ok(c.repository_credentials(credentials.build()?))
-        }),
-        flatten: |td| {
-            let credentials = container(td).and_then(|c| c.repository_credentials());
-            credentials
-                .map_or("none", |c| c.credentials_parameter())
-                .to_string()
-        },
-    },
+    Flattened::new("TaskFamily", |td| text(td.family()))
+        .expanding(Task(|s, t| t.family(&s.task_family))),
+    Flattened::new("ContainerName", |td| {
+        text(container(td).and_then(|c| c.name()))
+    })
+    .expanding(Container(|s, c| Ok(c.name(&s.container_name)))),
+    Flattened::new("Image", |td| text(container(td).and_then(|c| c.image())))
+        .expanding(Container(|s, c| Ok(c.image(&s.image)))),
+    Flattened::new("ContainerPort", |td| {
+        let mappings = container(td).map(|c| c.port_mappings());
+        let port = mappings.and_then(|m| m.first()?.container_port());
+        port.map(|p| p.to_string()).unwrap_or_default()
+    })
+    .expanding(Container(|s, c| {
+        Ok(c.port_mappings(port_mapping(s.container_port)))
+    })),
+    Flattened::new("Cpu", |td| text(td.cpu())).expanding(Task(|s, t| t.cpu(s.cpu.to_string()))),
+    Flattened::new("Memory", |td| text(td.memory()))
+        .expanding(Task(|s, t| t.memory(s.memory.to_string()))),
+    Flattened::new("Command", |td| {
+        container(td)
+            .map(|c| c.command().join(" "))
+            .unwrap_or_default()
+    })
+    .expanding(Container(|s, c| {
+        let command = default_server::command(s);
+        Ok(c.set_command(Some(command).filter(|c| !c.is_empty())))
+    })),
+    Flattened::new("EntryPoint", |td| {
+        container(td)
+            .map(|c| c.entry_point().join(" "))
+            .unwrap_or_default()
+    })
+    .expanding(Container(|s, c| {
+        Ok(c.set_entry_point(Some(s.entry_point.clone()).filter(|e| !e.is_empty())))
+    })),
+    Flattened::new("Environment", |td| {
+        let pairs = container(td).map(|c| c.environment()).unwrap_or_default();
+        let pair = |p: &KeyValuePair| format!("{}={}", text(p.name()), text(p.value()));
+        sorted(pairs.iter().map(pair))
+    })
+    .expanding(Container(|s, c| {
+        let pairs = default_server::environment(s).into_iter();
+        let pair = |(k, v)| KeyValuePair::builder().name(k).value(v).build();
+        Ok(c.set_environment(Some(pairs.map(pair).collect())))
+    })),
+    Flattened::new("CpuArchitecture", |td| {
+        let platform = td.runtime_platform().and_then(|p| p.cpu_architecture());
+        platform.map_or("X86_64", |a| a.as_str()).to_string()
+    })
+    .expanding(Task(|s, t| {
+        let platform = RuntimePlatform::builder()
+            .cpu_architecture(CpuArchitecture::from(s.cpu_architecture.as_str()))
+            .operating_system_family(OsFamily::Linux);
+        t.runtime_platform(platform.build())
+    })),
+    // Fargate's default: ECS Developer Guide, "Fargate task ephemeral storage".
+    Flattened::new("EphemeralStorageGiB", |td| {
+        td.ephemeral_storage()
+            .map_or(20, |e| e.size_in_gib())
+            .to_string()
+    })
+    .expanding(Task(|s, t| {
+        let gib = s.ephemeral_storage_gib.and_then(|g| i32::try_from(g).ok());
+        t.set_ephemeral_storage(gib.map(|g| EphemeralStorage::builder().size_in_gib(g).build()))
+    })),
+    Flattened::new("ReadonlyRootFilesystem", |td| {
+        let readonly = container(td).and_then(|c| c.readonly_root_filesystem());
+        readonly.unwrap_or(false).to_string()
+    })
+    .expanding(Container(|s, c| {
+        Ok(c.readonly_root_filesystem(s.readonly_root_filesystem))
+    })),
+    // ECS's default for Fargate: ContainerDefinition, stopTimeout.
+    Flattened::new("StopTimeout", |td| {
+        let timeout = container(td).and_then(|c| c.stop_timeout());
+        timeout.unwrap_or(30).to_string()
+    })
+    .expanding(Container(|s, c| {
+        Ok(c.set_stop_timeout(i32::try_from(s.stop_timeout).ok()))
+    })),
+    Flattened::new("ContainerHealthCheck", |td| {
+        let check = container(td).and_then(|c| c.health_check());
+        check.map_or("none".into(), health_check_text)
+    })
+    .expanding(Container(|s, c| Ok(c.set_health_check(health_check(s)?)))),
+    Flattened::new("Secrets", |td| {
+        let secrets = container(td).map(|c| c.secrets()).unwrap_or_default();
+        sorted(
+            secrets
+                .iter()
+                .map(|s| format!("{}={}", s.name(), s.value_from())),
+        )
+    })
+    .expanding(Container(|s, c| {
+        let secret = |(name, from): (&String, &String)| {
+            Secret::builder().name(name).value_from(from).build()
+        };
+        let secrets: Vec<Secret> = s.secrets.iter().map(secret).collect::<Result<_, _>>()?;
+        Ok(c.set_secrets(Some(secrets).filter(|s| !s.is_empty())))
+    })),
+    Flattened::new("RepositoryCredentials", |td| {
+        let credentials = container(td).and_then(|c| c.repository_credentials());
+        credentials
+            .map_or("none", |c| c.credentials_parameter())
+            .to_string()
+    })
+    .expanding(Container(|s, c| {
+        let Some(o) = s.repository_credentials.as_ref() else {
+            return Ok(c);
+        };
+        let arn = &o.credentials_parameter;
+        let credentials = RepositoryCredentials::builder().credentials_parameter(arn);
+        Ok(c.repository_credentials(credentials.build()?))
+    })),
 ];
 
 /// The revision prod-e registers for `spec`: Fargate, awsvpc, the two roles, one essential

@@ -249,7 +249,8 @@ macro_rules! service_fields {
             deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,
             enable_execute_command: bool = ENABLE_EXECUTE_COMMAND,
             /// Empty: the FARGATE launch type.
-            capacity_provider_strategy: Vec<CapacityProviderStrategyItem> = CAPACITY_PROVIDER_STRATEGY,
+            capacity_provider_strategy:
+                Vec<CapacityProviderStrategyItem> = CAPACITY_PROVIDER_STRATEGY,
             log_retention_days: i32 = LOG_RETENTION_DAYS,
             tags: Tags = TAGS,
             wait_for_steady_state: bool = WAIT_FOR_STEADY_STATE,

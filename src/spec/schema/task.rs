@@ -191,7 +191,8 @@ pub const REPOSITORY_CREDENTIALS: Property = Property {
 object! {
     /// `RepositoryCredentials` (CloudFormation's and ECS's `RepositoryCredentials`).
     pub struct RepositoryCredentials {
-        credentials_parameter: String = "CredentialsParameter", field_text(checks::secret_arn, None),
+        credentials_parameter: String = "CredentialsParameter",
+            field_text(checks::secret_arn, None),
             "the ARN of the Secrets Manager secret holding `username` and `password`";
     }
 }
