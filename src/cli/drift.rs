@@ -8,8 +8,9 @@ use crate::aws::Clients;
 use crate::naming::Deployment;
 use crate::plan::{for_ecs, Inventory};
 use crate::resources::settings::{compare, shown, Pair};
-use crate::resources::{cluster, listener_rule, log_group, role, security_group, service};
-use crate::resources::{target_group, task_definition};
+use crate::resources::task_definition;
+use crate::resources::{alarm, cluster, listener_rule, log_group, role, scaling};
+use crate::resources::{security_group, security_group_rule, service, target_group};
 use crate::spec::{egress, Spec};
 
 mod reads;
@@ -37,72 +38,63 @@ async fn compared(
     spec: &Spec,
     inv: &Inventory,
 ) -> Result<Vec<Pair>, Failure> {
-    let revision = async {
-        match &inv.service {
-            Some(svc) => task_definition::describe(&c.ecs, &svc.task_definition).await,
-            None => Ok(None),
-        }
-    };
-    let role = async {
-        match &inv.task_role {
-            Some(r) => role_drift(c, spec, r).await,
-            None => Ok(Vec::new()),
-        }
-    };
-    let delay = async {
-        match &inv.target_group {
-            Some(tg) => target_group::deregistration_delay(&c.elb, &tg.arn).await,
-            None => Ok(None),
-        }
-    };
-    let (revision, role, delay, read) =
-        tokio::join!(revision, role, delay, reads::pairs(c, d, spec, inv));
-    let target_group = inv
-        .target_group
-        .clone()
-        .map(|tg| target_group::TargetGroup {
-            deregistration_delay_seconds: delay.clone().ok().flatten(),
-            ..tg
-        });
-    delay?;
-    let mut pairs = resources(d, spec, inv, target_group.as_ref())?;
-    pairs.extend(alarm_drift(d, spec, inv));
-    if let Some(live) = revision? {
-        pairs.extend(task_drift(spec, &live)?);
+    let live = reads::read(c, d, spec, inv).await?;
+    let mut pairs = services(d, spec, inv)?;
+    pairs.extend(network(spec, inv, &live));
+    let tg = target_group::expand(spec);
+    let live_tg = live.target_group.as_ref();
+    pairs.extend(compare(target_group::SETTINGS, spec, live_tg, &tg));
+    let logs = log_group::expand(spec);
+    pairs.extend(compare(
+        log_group::SETTINGS,
+        spec,
+        inv.log_group.as_ref(),
+        &logs,
+    ));
+    let alarms: Vec<_> = inv
+        .alarms
+        .iter()
+        .filter(|a| d.owns(&a.tags))
+        .cloned()
+        .collect();
+    let want = alarm::expand(spec, d);
+    pairs.extend(compare(alarm::SETTINGS, spec, Some(&alarms), &want));
+    let (task, execution) = (role::task_role(spec), role::execution_role(spec));
+    let live_task = live.task_role.as_ref();
+    pairs.extend(compare(role::TASK_ROLE, spec, live_task, &task));
+    let live_execution = live.execution_role.as_ref();
+    pairs.extend(compare(
+        role::EXECUTION_ROLE,
+        spec,
+        live_execution,
+        &execution,
+    ));
+    let scaling = scaling::expand(spec, d);
+    pairs.extend(compare(
+        scaling::SETTINGS,
+        spec,
+        Some(&live.scaling),
+        &scaling,
+    ));
+    if let Some(revision) = &live.revision {
+        pairs.extend(task_drift(spec, revision)?);
     }
-    pairs.extend(role?);
-    pairs.extend(read?);
     Ok(pairs)
 }
 
-/// The pairs of each resource of the set the inventory holds, through its kind's table: the
-/// live resource and the kind's expand of `spec`, flattened alike. Left out of the live ones:
-/// the set's own group among the service's (the spec names the others), and the tasks'
-/// group's IPv6 outbound rules while `Egress` is not set ([`egress::left_alone`]); the target
-/// group is `target_group`, its deregistration delay read.
+/// The pairs of the service, its cluster and its rule. `SecurityGroupIds` are the groups
+/// beside the set's own, which is left out of the live service's.
 /// Errors: the properties make no service (a member the SDK requires is missing).
-fn resources(
-    d: &Deployment,
-    spec: &Spec,
-    inv: &Inventory,
-    target_group: Option<&target_group::TargetGroup>,
-) -> Result<Vec<Pair>, Failure> {
+fn services(d: &Deployment, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>, Failure> {
     let service = service::expand(&for_ecs(d, spec)).map_err(|e| Failure {
         code: exit::INVALID,
         message: format!("the properties make no ECS service: {e}"),
     })?;
-    // `SecurityGroupIds` are the groups beside the set's own.
     let own_group = inv.security_group.as_ref().map(|g| g.id.as_str());
     let live_service = inv.service.clone().map(|mut s| {
         let groups = &mut s.network.security_groups;
         groups.retain(|g| Some(g.as_str()) != own_group);
         s
-    });
-    let group = inv.security_group.clone().map(|mut g| {
-        let rules = g.egress.iter().flat_map(|e| e.rules());
-        let kept = rules.filter(|r| !egress::left_alone(&spec.egress, r));
-        g.egress = kept.map(|r| security_group::Egress::of(&r)).collect();
-        g
     });
     let mut pairs = compare(service::SETTINGS, spec, live_service.as_ref(), &service);
     let cluster = cluster::expand(spec);
@@ -115,18 +107,29 @@ fn resources(
     let rule = listener_rule::expand(spec);
     let live_rule = inv.listener_rule.as_ref();
     pairs.extend(compare(listener_rule::SETTINGS, spec, live_rule, &rule));
-    let tg = target_group::expand(spec);
-    pairs.extend(compare(target_group::SETTINGS, spec, target_group, &tg));
-    let logs = log_group::expand(spec);
-    pairs.extend(compare(
-        log_group::SETTINGS,
-        spec,
-        inv.log_group.as_ref(),
-        &logs,
-    ));
-    let sg = security_group::expand(spec);
-    pairs.extend(compare(security_group::SETTINGS, spec, group.as_ref(), &sg));
     Ok(pairs)
+}
+
+/// The pairs of the tasks' group (its IPv6 outbound rules left out of the live one while
+/// `Egress` is not set: [`egress::left_alone`]) and of prod-e's rule in the load balancer's.
+fn network(spec: &Spec, inv: &Inventory, live: &reads::Live) -> Vec<Pair> {
+    let group = inv.security_group.clone().map(|mut g| {
+        let rules = g.egress.iter().flat_map(|e| e.rules());
+        let kept = rules.filter(|r| !egress::left_alone(&spec.egress, r));
+        g.egress = kept.map(|r| security_group::Egress::of(&r)).collect();
+        g
+    });
+    let sg = security_group::expand(spec);
+    let mut pairs = compare(security_group::SETTINGS, spec, group.as_ref(), &sg);
+    let made = security_group_rule::expand(spec);
+    let live_made = live.load_balancer_rules.as_ref();
+    pairs.extend(compare(
+        security_group_rule::SETTINGS,
+        spec,
+        live_made,
+        &made,
+    ));
+    pairs
 }
 
 /// The properties `prod-e status` does not compare, and why: they are no setting of an AWS
@@ -155,42 +158,6 @@ pub(super) fn not_compared() -> (String, serde_json::Value) {
     (line, reasons.into())
 }
 
-/// Where the task role's grants differ from the properties, and whether it lacks a boundary
-/// (a role made before boundaries gets one at its next grant).
-async fn role_drift(c: &Clients, spec: &Spec, r: &role::Role) -> Result<Vec<Pair>, Failure> {
-    let (attached, document) = tokio::join!(
-        role::attached_policies(&c.iam, &r.name),
-        role::policy_document(&c.iam, &r.name, role::TASK_POLICY_NAME),
-    );
-    let (mut attached, document) = (attached?, document?);
-    attached.sort();
-    let mut want = spec.task_role_policy_arns.clone();
-    want.sort();
-    let compact = |d: Option<String>| {
-        let parsed = d.and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok());
-        parsed.map_or("none".to_string(), |v| v.to_string())
-    };
-    // A role made before boundaries gets one at its next grant.
-    let boundary = r.boundary.as_ref().map_or("none", |_| "set");
-    Ok(vec![
-        (
-            "TaskRolePolicyArns",
-            Some(attached.join(",")),
-            want.join(","),
-        ),
-        (
-            "TaskRolePolicy",
-            Some(compact(document)),
-            compact(spec.task_role_policy.clone()),
-        ),
-        (
-            "task role's permissions boundary",
-            Some(boundary.into()),
-            "set".into(),
-        ),
-    ])
-}
-
 /// Where the revision the service runs differs from the properties: every setting prod-e
 /// registers ([`task_definition::SETTINGS`]), flattened from the spec's revision and from the
 /// live one.
@@ -216,17 +183,6 @@ fn differences(pairs: Vec<Pair>) -> Vec<String> {
             Some(format!("{what} is {live}, the properties say {want}"))
         })
         .collect()
-}
-
-/// The pair of the baseline alarms (the deployment alarms are the service's).
-fn alarm_drift(d: &Deployment, spec: &Spec, inv: &Inventory) -> Vec<Pair> {
-    let kinds = crate::spec::alarms::KINDS.len();
-    let alarms = match inv.alarms.iter().filter(|a| d.owns(&a.tags)).count() {
-        0 => "false".to_string(),
-        n if n == kinds => "true".to_string(),
-        n => format!("{n} of the {kinds} baseline alarms"),
-    };
-    vec![("Alarms", Some(alarms), spec.alarms.to_string())]
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::naming::Deployment;
 use crate::plan::{effects, for_ecs};
 use crate::preflight;
 use crate::resources::settings::describe;
-use crate::resources::{cluster, listener_rule, log_group, security_group, service};
+use crate::resources::{cluster, listener_rule, log_group, scaling, security_group, service};
 use crate::resources::{target_group, task_definition};
 use crate::spec::{documents, Diff, Spec};
 
@@ -254,26 +254,13 @@ fn no_request(e: impl std::fmt::Display) -> Failure {
 
 /// The scaling's line, when `AutoScaling` is on.
 fn scaling(n: &Names, s: &Spec) -> Option<String> {
-    let auto = s.auto_scaling.as_ref()?;
-    let (min, max) = auto.bounds();
-    let targets: Vec<String> = auto
-        .targets()
-        .iter()
-        .map(|(m, v)| {
-            format!(
-                "{} {v} ({})",
-                m.suffix(),
-                n.of(n.d.scaling_policy(m.suffix()))
-            )
-        })
-        .collect();
+    s.auto_scaling.as_ref()?;
+    let want = scaling::expand(s, &n.d);
     Some(format!(
-        "scalable target service/{}/{} ({min}–{max} tasks; target tracking {}; {} scheduled \
-         action(s)) once the service is steady",
+        "scalable target service/{}/{} ({}) once the service is steady",
         s.cluster_name,
         s.service_name,
-        targets.join(", "),
-        s.scheduled_actions.len()
+        describe(scaling::SETTINGS, s, &want)
     ))
 }
 

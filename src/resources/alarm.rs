@@ -12,7 +12,31 @@ use aws_sdk_cloudwatch::Client;
 
 use super::{gone, required, tags, Tagged};
 use crate::error::{Doing, Result};
-use crate::naming::Tags;
+use crate::naming::{Deployment, Tags};
+use crate::resources::settings::Setting;
+use crate::spec::alarms::KINDS;
+use crate::spec::Spec;
+
+/// The baseline alarms `spec` asks for (`Alarms`), as [`find_all`] reads them (only their
+/// names set).
+pub fn expand(spec: &Spec, d: &Deployment) -> Vec<Alarm> {
+    let kinds = KINDS.iter().filter(|_| spec.alarms);
+    let alarm = |kind: &&str| Alarm {
+        name: d.alarm(kind),
+        arn: String::new(),
+        state: String::new(),
+        tags: Tags::new(),
+    };
+    kinds.map(alarm).collect()
+}
+
+/// `Alarms` by its flatten: `true` with every baseline alarm, `false` with none.
+pub const SETTINGS: &[Setting<Vec<Alarm>>] =
+    &[Setting::new("Alarms", |alarms| match alarms.len() {
+        0 => "false".to_string(),
+        n if n == KINDS.len() => "true".to_string(),
+        n => format!("{n} of the {} baseline alarms", KINDS.len()),
+    })];
 
 /// An alarm as found.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,6 +9,31 @@ use aws_sdk_ec2::Client;
 use super::tags;
 use crate::error::{is_already_exists, is_rule_gone, Doing, Every, Result};
 use crate::naming::{Tags, OWNER_TAG};
+use crate::resources::settings::Setting;
+use crate::spec::Spec;
+
+/// The rules `spec` asks prod-e to make (`LoadBalancerEgress: managed`: one, on the container
+/// port), as [`find_made`] reads them (their ids empty).
+pub fn expand(spec: &Spec) -> Vec<Made> {
+    let made = Made {
+        id: String::new(),
+        port: i32::from(spec.container_port),
+    };
+    spec.load_balancer_egress
+        .then_some(made)
+        .into_iter()
+        .collect()
+}
+
+/// `LoadBalancerEgress` by its flatten: `managed (tcp/80)`, by the ports prod-e's rules open,
+/// or `none`.
+pub const SETTINGS: &[Setting<Vec<Made>>] = &[Setting::new("LoadBalancerEgress", |made| {
+    let ports: Vec<String> = made.iter().map(|m| format!("tcp/{}", m.port)).collect();
+    match ports.is_empty() {
+        true => "none".to_string(),
+        false => format!("managed ({})", ports.join(",")),
+    }
+})];
 
 /// One outbound rule prod-e made: its id and port.
 #[derive(Debug, Clone, PartialEq, Eq)]

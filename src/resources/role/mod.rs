@@ -3,8 +3,10 @@
 use aws_sdk_iam::Client;
 
 mod documents;
+mod grants;
 
 pub use documents::{ecr_repository, execution_policy, secrets_policy};
+pub use grants::{execution_role, grants, task_role, Grants, EXECUTION_ROLE, TASK_ROLE};
 
 use super::{found, gone, required, tags, Tagged};
 use crate::error::{is_delete_conflict, Doing, Every, Result};

@@ -34,6 +34,8 @@ macro_rules! of_service {
 
 pub mod policy;
 pub mod schedule;
+mod settings;
+pub use settings::{expand, Scaling, SETTINGS};
 
 use aws_sdk_applicationautoscaling::error::ProvideErrorMetadata;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
