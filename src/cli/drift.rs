@@ -39,47 +39,47 @@ async fn compared(
     inv: &Inventory,
 ) -> Result<Vec<Pair>, Failure> {
     let live = reads::read(c, d, spec, inv).await?;
-    let mut pairs = services(d, spec, inv)?;
-    pairs.extend(network(spec, inv, &live));
-    let tg = target_group::expand(spec);
-    let live_tg = live.target_group.as_ref();
-    pairs.extend(compare(target_group::SETTINGS, spec, live_tg, &tg));
-    let logs = log_group::expand(spec);
-    pairs.extend(compare(
-        log_group::SETTINGS,
-        spec,
-        inv.log_group.as_ref(),
-        &logs,
-    ));
-    let alarms: Vec<_> = inv
-        .alarms
-        .iter()
-        .filter(|a| d.owns(&a.tags))
-        .cloned()
-        .collect();
-    let want = alarm::expand(spec, d);
-    pairs.extend(compare(alarm::SETTINGS, spec, Some(&alarms), &want));
-    let (task, execution) = (role::task_role(spec), role::execution_role(spec));
-    let live_task = live.task_role.as_ref();
-    pairs.extend(compare(role::TASK_ROLE, spec, live_task, &task));
-    let live_execution = live.execution_role.as_ref();
-    pairs.extend(compare(
-        role::EXECUTION_ROLE,
-        spec,
-        live_execution,
-        &execution,
-    ));
-    let scaling = scaling::expand(spec, d);
-    pairs.extend(compare(
-        scaling::SETTINGS,
-        spec,
-        Some(&live.scaling),
-        &scaling,
-    ));
-    if let Some(revision) = &live.revision {
-        pairs.extend(task_drift(spec, revision)?);
-    }
-    Ok(pairs)
+    let alarms = inv.alarms.iter().filter(|a| d.owns(&a.tags)).cloned();
+    let alarms: Vec<alarm::Alarm> = alarms.collect();
+    let tg = live.target_group.as_ref();
+    let (task, execution) = (live.task_role.as_ref(), live.execution_role.as_ref());
+    Ok([
+        services(d, spec, inv)?,
+        network(spec, inv, &live),
+        compare(
+            target_group::SETTINGS,
+            spec,
+            tg,
+            &target_group::expand(spec),
+        ),
+        compare(
+            log_group::SETTINGS,
+            spec,
+            inv.log_group.as_ref(),
+            &log_group::expand(spec),
+        ),
+        compare(
+            alarm::SETTINGS,
+            spec,
+            Some(&alarms),
+            &alarm::expand(spec, d),
+        ),
+        compare(role::TASK_ROLE, spec, task, &role::task_role(spec)),
+        compare(
+            role::EXECUTION_ROLE,
+            spec,
+            execution,
+            &role::execution_role(spec),
+        ),
+        compare(
+            scaling::SETTINGS,
+            spec,
+            Some(&live.scaling),
+            &scaling::expand(spec, d),
+        ),
+        task_drift(spec, live.revision.as_ref())?,
+    ]
+    .concat())
 }
 
 /// The pairs of the service, its cluster and its rule. `SecurityGroupIds` are the groups
@@ -96,18 +96,23 @@ fn services(d: &Deployment, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>, F
         groups.retain(|g| Some(g.as_str()) != own_group);
         s
     });
-    let mut pairs = compare(service::SETTINGS, spec, live_service.as_ref(), &service);
-    let cluster = cluster::expand(spec);
-    pairs.extend(compare(
-        cluster::SETTINGS,
-        spec,
-        inv.cluster.as_ref(),
-        &cluster,
-    ));
-    let rule = listener_rule::expand(spec);
-    let live_rule = inv.listener_rule.as_ref();
-    pairs.extend(compare(listener_rule::SETTINGS, spec, live_rule, &rule));
-    Ok(pairs)
+    let rule = inv.listener_rule.as_ref();
+    Ok([
+        compare(service::SETTINGS, spec, live_service.as_ref(), &service),
+        compare(
+            cluster::SETTINGS,
+            spec,
+            inv.cluster.as_ref(),
+            &cluster::expand(spec),
+        ),
+        compare(
+            listener_rule::SETTINGS,
+            spec,
+            rule,
+            &listener_rule::expand(spec),
+        ),
+    ]
+    .concat())
 }
 
 /// The pairs of the tasks' group (its IPv6 outbound rules left out of the live one while
@@ -119,17 +124,16 @@ fn network(spec: &Spec, inv: &Inventory, live: &reads::Live) -> Vec<Pair> {
         g.egress = kept.map(|r| security_group::Egress::of(&r)).collect();
         g
     });
-    let sg = security_group::expand(spec);
-    let mut pairs = compare(security_group::SETTINGS, spec, group.as_ref(), &sg);
-    let made = security_group_rule::expand(spec);
+    let (sg, made) = (
+        security_group::expand(spec),
+        security_group_rule::expand(spec),
+    );
     let live_made = live.load_balancer_rules.as_ref();
-    pairs.extend(compare(
-        security_group_rule::SETTINGS,
-        spec,
-        live_made,
-        &made,
-    ));
-    pairs
+    [
+        compare(security_group::SETTINGS, spec, group.as_ref(), &sg),
+        compare(security_group_rule::SETTINGS, spec, live_made, &made),
+    ]
+    .concat()
 }
 
 /// The properties `prod-e status` does not compare, and why: they are no setting of an AWS
@@ -162,14 +166,14 @@ pub(super) fn not_compared() -> (String, serde_json::Value) {
 /// registers ([`task_definition::SETTINGS`]), flattened from the spec's revision and from the
 /// live one.
 /// Errors: the properties make no revision (a member the SDK requires is missing).
-fn task_drift(spec: &Spec, live: &task_definition::Revision) -> Result<Vec<Pair>, Failure> {
+fn task_drift(spec: &Spec, live: Option<&task_definition::Revision>) -> Result<Vec<Pair>, Failure> {
     let links = task_definition::Links {
         execution_role_arn: "",
         task_role_arn: "",
         log_group: "",
     };
     let want = task_definition::expand(spec, links, "")?;
-    Ok(compare(task_definition::SETTINGS, spec, Some(live), &want))
+    Ok(compare(task_definition::SETTINGS, spec, live, &want))
 }
 
 /// "X is live, the properties say want", for each (X, live, want) found that differ.

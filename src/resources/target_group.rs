@@ -15,18 +15,26 @@ use crate::retry::{retry, TARGET_GROUP_IN_USE};
 use crate::spec::health::TargetHealthCheck;
 use crate::spec::Spec;
 
-/// The target group `spec` asks for, as [`find`] and [`deregistration_delay`] read one (its
-/// name and ARN empty).
-pub fn expand(spec: &Spec) -> TargetGroup {
-    TargetGroup {
+/// A target group's settings: its health check ([`find`]) and its attributes
+/// ([`deregistration_delay`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Its health check.
+    pub health_check: TargetHealthCheck,
+    /// Its `deregistration_delay.timeout_seconds`, seconds (`None`: ELBv2 lists none).
+    pub deregistration_delay_seconds: Option<String>,
+}
+
+/// The settings `spec` asks for.
+pub fn expand(spec: &Spec) -> Settings {
+    Settings {
         health_check: spec.health_check.clone(),
         deregistration_delay_seconds: Some(spec.deregistration_delay_seconds.to_string()),
-        ..TargetGroup::default()
     }
 }
 
 /// Every property the target group carries, by its flatten.
-pub const SETTINGS: &[Setting<TargetGroup>] = &[
+pub const SETTINGS: &[Setting<Settings>] = &[
     Setting::new("HealthCheck", |t| t.health_check.to_string()),
     Setting::new("DeregistrationDelaySeconds", |t| {
         t.deregistration_delay_seconds.clone().unwrap_or_default()
@@ -56,9 +64,6 @@ pub struct TargetGroup {
     pub arn: String,
     /// Its health check.
     pub health_check: TargetHealthCheck,
-    /// Its `deregistration_delay.timeout_seconds`, seconds, once read apart
-    /// ([`deregistration_delay`]; `find` and `create` leave it `None`).
-    pub deregistration_delay_seconds: Option<String>,
     /// The load balancers that forward to it (as DescribeTargetGroups reports them).
     pub load_balancer_arns: Vec<String>,
     /// Its tags (the ownership tags among them).
@@ -105,7 +110,6 @@ fn from_sdk(
                 .unwrap_or_default()
                 .to_string(),
         },
-        deregistration_delay_seconds: None,
         load_balancer_arns: g.load_balancer_arns().to_vec(),
         tags,
     })
@@ -142,7 +146,6 @@ pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Resul
         name: name.to_string(),
         arn,
         health_check: check.clone(),
-        deregistration_delay_seconds: None,
         load_balancer_arns: Vec::new(),
         tags: tags.clone(),
     };

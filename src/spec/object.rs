@@ -148,43 +148,32 @@ impl FieldValue for Vec<String> {
     }
 }
 
-impl FieldValue for Option<i64> {
-    fn get(o: &Object, key: &str) -> Self {
-        o.0.get(key).and_then(Value::as_i64)
-    }
-    fn json(&self) -> Option<Value> {
-        self.map(Value::from)
-    }
+/// [`FieldValue`] for a whole-number type `$t` and `Option<$t>`: a field with a default is a
+/// `$t` (0 if absent), one without an `Option<$t>`.
+macro_rules! integer_field {
+    ($($t:ty),*) => {$(
+        impl FieldValue for Option<$t> {
+            fn get(o: &Object, key: &str) -> Self {
+                let n = o.0.get(key).and_then(Value::as_i64);
+                n.and_then(|n| <$t>::try_from(n).ok())
+            }
+            fn json(&self) -> Option<Value> {
+                self.map(Value::from)
+            }
+        }
+
+        impl FieldValue for $t {
+            fn get(o: &Object, key: &str) -> Self {
+                Option::<$t>::get(o, key).unwrap_or_default()
+            }
+            fn json(&self) -> Option<Value> {
+                Some(Value::from(*self))
+            }
+        }
+    )*};
 }
 
-impl FieldValue for i64 {
-    /// A field with a default (0 if absent).
-    fn get(o: &Object, key: &str) -> Self {
-        Option::<i64>::get(o, key).unwrap_or_default()
-    }
-    fn json(&self) -> Option<Value> {
-        Some(Value::from(*self))
-    }
-}
-
-impl FieldValue for Option<i32> {
-    fn get(o: &Object, key: &str) -> Self {
-        Option::<i64>::get(o, key).and_then(|n| i32::try_from(n).ok())
-    }
-    fn json(&self) -> Option<Value> {
-        self.map(Value::from)
-    }
-}
-
-impl FieldValue for i32 {
-    /// A field with a default in `i32`'s range (0 if absent).
-    fn get(o: &Object, key: &str) -> Self {
-        Option::<i32>::get(o, key).unwrap_or_default()
-    }
-    fn json(&self) -> Option<Value> {
-        Some(Value::from(*self))
-    }
-}
+integer_field!(i64, i32);
 
 /// Reads `value` as a list of at most `max` objects of `fields`; the first problem found is
 /// the error, naming the item.
@@ -291,4 +280,38 @@ pub fn schema(fields: &[Field]) -> Value {
         .collect();
     json!({"type": "object", "properties": properties, "required": required,
            "additionalProperties": false})
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::spec::Spec;
+
+    /// An object property is read into its struct, and serializes as the object it was read
+    /// from, defaults filled in and numbers as numbers: what the diff and the fingerprint see.
+    #[test]
+    fn an_object_property_is_its_struct_and_serializes_as_its_keys() {
+        let spec = Spec::parse(&json!({
+            "VpcId": "vpc-0abc",
+            "SubnetIds": ["subnet-a1"],
+            "ListenerArn": "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/alb/1/2",
+            "LoadBalancerSecurityGroupId": "sg-0alb",
+            "AutoScaling": {"MinCapacity": "2", "MaxCapacity": 6, "CpuTarget": 60},
+            "Egress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": "443",
+                        "CidrIp": "0.0.0.0/0"}],
+        }))
+        .expect("valid");
+        let auto = spec.auto_scaling.as_ref().expect("scaling");
+        let read = (auto.min_capacity, auto.cpu_target, auto.scale_in_cooldown);
+        assert_eq!(read, (Some(2), Some(60), 300));
+        let auto = serde_json::to_value(auto).expect("json");
+        let keys = json!({"MinCapacity": 2, "MaxCapacity": 6, "CpuTarget": 60,
+                          "ScaleInCooldown": 300, "ScaleOutCooldown": 60});
+        assert_eq!(auto, keys);
+        let egress = serde_json::to_value(&spec.egress).expect("json");
+        let rule = json!([{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                           "CidrIp": "0.0.0.0/0"}]);
+        assert_eq!(egress, rule);
+    }
 }

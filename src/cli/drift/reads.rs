@@ -9,7 +9,7 @@ use crate::plan::Inventory;
 use crate::resources::scaling::schedule::{self, Scheduled};
 use crate::resources::scaling::{policy, ScalableTarget, Scaling};
 use crate::resources::security_group_rule::{self, Made};
-use crate::resources::target_group::{self, TargetGroup};
+use crate::resources::target_group;
 use crate::resources::{role, task_definition};
 use crate::spec::Spec;
 
@@ -22,8 +22,8 @@ pub(super) struct Live {
     pub task_role: Option<role::Grants>,
     /// The execution role's grants (its inline policy [`role::SECRETS_POLICY_NAME`]).
     pub execution_role: Option<role::Grants>,
-    /// The target group, with its deregistration delay.
-    pub target_group: Option<TargetGroup>,
+    /// The target group's settings, its deregistration delay read.
+    pub target_group: Option<target_group::Settings>,
     /// The service's scaling as the set has it (scaling off without the set's target).
     pub scaling: Scaling,
     /// prod-e's rules from the load balancer's group to the tasks' group.
@@ -72,15 +72,15 @@ async fn grants(c: &Clients, r: Option<&role::Role>, policy: &str) -> Result<Opt
     }
 }
 
-/// The inventory's target group with its deregistration delay.
-async fn delay(c: &Clients, inv: &Inventory) -> Result<Option<TargetGroup>> {
+/// The settings of the inventory's target group, its deregistration delay read.
+async fn delay(c: &Clients, inv: &Inventory) -> Result<Option<target_group::Settings>> {
     let Some(tg) = &inv.target_group else {
         return Ok(None);
     };
     let delay = target_group::deregistration_delay(&c.elb, &tg.arn).await?;
-    Ok(Some(TargetGroup {
+    Ok(Some(target_group::Settings {
+        health_check: tg.health_check.clone(),
         deregistration_delay_seconds: delay,
-        ..tg.clone()
     }))
 }
 
