@@ -127,9 +127,10 @@ fn plan_shows_the_create_graph_and_the_update() {
         "{out}"
     );
     for line in [
-        format!("  1. IAM role {} (trusted by ecs-tasks.amazonaws.com, write its log group, within its permissions boundary)", id.execution_role()),
+        format!("  1. IAM role {} (trusted by ecs-tasks.amazonaws.com, write its log group within its permissions boundary, SecretsKmsKeyArn none)", id.execution_role()),
+        format!("IAM role {} (trusted by ecs-tasks.amazonaws.com, TaskRolePolicyArns none, TaskRolePolicy none, task role's permissions boundary set)", id.task_role()),
         format!("target group {} (ip, HTTP:80, HealthCheck path / every 10 s, timeout 5 s, healthy 2, unhealthy 3, codes 200, DeregistrationDelaySeconds 30)", id.target_group()),
-        "  2. task definition prod-e-task (Fargate, awsvpc, TaskFamily prod-e-task, ContainerName dummy-container, Image public.ecr.aws/docker/library/node:16, ContainerPort 80, Cpu 256, Memory 512".to_string(),
+        "  2. task definition (Fargate, awsvpc, TaskFamily prod-e-task, ContainerName dummy-container, Image public.ecr.aws/docker/library/node:16, ContainerPort 80, Cpu 256, Memory 512".to_string(),
         "  3. ECS service prod-e-service (DesiredCount 1, EnableExecuteCommand false, CapacityProviderStrategy FARGATE launch type".to_string(),
         "  4. listener rule (PathPatterns /*, HostHeaders none, HttpHeader none, QueryString none) → the target group".to_string(),
     ] {

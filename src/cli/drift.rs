@@ -71,15 +71,22 @@ async fn compared(
             execution,
             &role::execution_role(spec),
         ),
-        compare(
-            scaling::SETTINGS,
-            spec,
-            Some(&live.scaling),
-            &scaling::expand(spec, d),
-        ),
+        scaling_drift(d, spec, live.scaling),
         task_drift(spec, live.revision.as_ref())?,
     ]
     .concat())
+}
+
+/// The pairs of the scaling; with scheduled actions, the bounds are theirs to change, and only
+/// the policies of `AutoScaling` are compared ([`scaling::Scaling::scheduled`]).
+fn scaling_drift(d: &Deployment, spec: &Spec, live: scaling::Scaling) -> Vec<Pair> {
+    let scheduled = !spec.scheduled_actions.is_empty();
+    let live = scaling::Scaling { scheduled, ..live };
+    let want = scaling::Scaling {
+        scheduled,
+        ..scaling::expand(spec, d)
+    };
+    compare(scaling::SETTINGS, spec, Some(&live), &want)
 }
 
 /// The pairs of the service, its cluster and its rule. `SecurityGroupIds` are the groups

@@ -12,7 +12,7 @@ use crate::plan::{effects, for_ecs};
 use crate::preflight;
 use crate::resources::settings::describe;
 use crate::resources::{cluster, listener_rule, log_group, scaling, security_group, service};
-use crate::resources::{target_group, task_definition};
+use crate::resources::{role, target_group, task_definition};
 use crate::spec::{documents, Diff, Spec};
 
 /// Validate a properties file and show the resources Create would make, in order; or print
@@ -223,12 +223,12 @@ fn stages(n: &Names, s: &Spec) -> Result<Vec<Vec<String>>, Failure> {
         vec![format!(
             "ECS service {} ({}) after everything else{wait}",
             s.service_name,
-            describe(service::SETTINGS, s, &service)
+            describe(service::SETTINGS, &service)
         )],
         vec![format!(
             "listener rule ({}) → the target group, last: traffic only reaches a ready \
              service",
-            describe(listener_rule::SETTINGS, s, &rule)
+            describe(listener_rule::SETTINGS, &rule)
         )],
     ];
     if s.alarms {
@@ -260,7 +260,7 @@ fn scaling(n: &Names, s: &Spec) -> Option<String> {
         "scalable target service/{}/{} ({}) once the service is steady",
         s.cluster_name,
         s.service_name,
-        describe(scaling::SETTINGS, s, &want)
+        describe(scaling::SETTINGS, &want)
     ))
 }
 
@@ -273,34 +273,29 @@ fn task_definition(s: &Spec) -> Result<String, Failure> {
     };
     let revision = task_definition::expand(s, links, "").map_err(no_request)?;
     Ok(format!(
-        "task definition {} (Fargate, awsvpc, {}) after the roles and log group",
-        s.task_family,
-        describe(task_definition::SETTINGS, s, &revision),
+        "task definition (Fargate, awsvpc, {}) after the roles and log group",
+        describe(task_definition::SETTINGS, &revision),
     ))
 }
 
-/// What the task role is given, under the task-role permissions boundary.
+/// What the task role is given ([`role::TASK_ROLE`]), and ECS Exec's actions with it.
 fn task_grants(s: &Spec) -> String {
-    let mut grants: Vec<String> = s.task_role_policy_arns.clone();
-    if s.task_role_policy.is_some() {
-        grants.push("the TaskRolePolicy".into());
-    }
-    if s.enable_execute_command {
-        grants.push("ECS Exec's ssmmessages actions".into());
-    }
-    match grants.is_empty() {
-        true => "no permissions".into(),
-        false => format!("{}, within its permissions boundary", grants.join(", ")),
-    }
+    let exec = match s.enable_execute_command {
+        true => ", ECS Exec's ssmmessages actions",
+        false => "",
+    };
+    format!("{}{exec}", describe(role::TASK_ROLE, &role::task_role(s)))
 }
 
-/// What the execution role may do ([`crate::resources::role::execution_policy`]).
+/// What the execution role may do ([`role::execution_policy`]), within its permissions
+/// boundary, and its secrets' key ([`role::EXECUTION_ROLE`]).
 fn execution_grants(s: &Spec) -> String {
-    let pull = match crate::resources::role::ecr_repository(&s.image).is_some() {
+    let pull = match role::ecr_repository(&s.image).is_some() {
         true => "pull from its image's ECR repository, ",
         false => "",
     };
-    format!("{pull}write its log group, within its permissions boundary")
+    let secrets = describe(role::EXECUTION_ROLE, &role::execution_role(s));
+    format!("{pull}write its log group within its permissions boundary, {secrets}")
 }
 
 /// The resources Create makes first, all at once.
@@ -322,18 +317,18 @@ fn first_stage(n: &Names, s: &Spec) -> Vec<String> {
         format!(
             "log group {} ({})",
             n.of(d.log_group()),
-            describe(log_group::SETTINGS, s, &log_group::expand(s))
+            describe(log_group::SETTINGS, &log_group::expand(s))
         ),
         format!(
-            "security group {} in {} (tcp/{port} in from the load balancer only: {})",
+            "security group {} in {} (tcp/{port} in from the load balancer only; {})",
             n.of(d.security_group()),
             s.vpc_id,
-            describe(security_group::SETTINGS, s, &security_group::expand(s))
+            describe(security_group::SETTINGS, &security_group::expand(s))
         ),
         format!(
             "the account's ECS service-linked role if it has none, then ECS cluster {}{}",
             s.cluster_name,
-            match describe(cluster::SETTINGS, s, &cluster::expand(s)) {
+            match describe(cluster::SETTINGS, &cluster::expand(s)) {
                 settings if settings.is_empty() => settings,
                 settings => format!(" ({settings})"),
             }
@@ -342,7 +337,7 @@ fn first_stage(n: &Names, s: &Spec) -> Vec<String> {
             "target group {} (ip, HTTP:{port}, {}), then a listener rule at priority {} that \
              matches no request yet (ECS needs the group associated)",
             n.of(d.target_group()),
-            describe(target_group::SETTINGS, s, &target_group::expand(s)),
+            describe(target_group::SETTINGS, &target_group::expand(s)),
             s.rule_priority
                 .map_or("(a free one, derived)".to_string(), |p| p.to_string())
         ),

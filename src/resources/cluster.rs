@@ -24,11 +24,10 @@ pub fn expand(spec: &Spec) -> Cluster {
 }
 
 /// Every property the cluster carries, by its flatten (without `ContainerInsights` the
-/// account's default stays, as good as any).
-pub const SETTINGS: &[Setting<Cluster>] = &[Setting::new("ContainerInsights", |c: &Cluster| {
-    c.container_insights.clone().unwrap_or_default()
-})
-.when(|s| s.container_insights.is_some())];
+/// account's default stays, as good as any; a cluster may report none).
+pub const SETTINGS: &[Setting<Cluster>] = &[Setting::reported("ContainerInsights", |c| {
+    c.container_insights.clone()
+})];
 
 #[derive(Debug, Clone, PartialEq, Default)]
 /// An ECS cluster as found or created.

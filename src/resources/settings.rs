@@ -14,34 +14,36 @@ pub struct Setting<R, X = ()> {
     /// The property.
     pub property: &'static str,
     flatten: Flatten<R>,
-    /// Whether a spec states it; when it does not, AWS (or the scaler) keeps it as it is, and
-    /// it is neither compared nor shown.
-    pub stated: fn(&Spec) -> bool,
+    /// Whether `prod-e status` compares it for a spec (where it does not, another owner, the
+    /// scaler say, keeps it).
+    compared: fn(&Spec) -> bool,
     /// How the property reaches the request (`()` where the kind's expand is one function).
     pub expand: X,
 }
 
 /// A setting's value in a resource of its kind, as text (`""`: none).
 enum Flatten<R> {
-    /// Every resource of the kind reports it.
+    /// Every resource of the kind has it.
     Always(fn(&R) -> String),
-    /// `None` where the resource does not report it (then it is not compared).
+    /// `None` where a resource of the kind has none: a live one does not report it, or the
+    /// spec's leaves it to AWS. Then it is not compared, and a spec's is not shown.
     Reported(fn(&R) -> Option<String>),
 }
 
 impl<R> Setting<R> {
-    /// A setting every spec states and every resource of the kind reports.
+    /// A setting every resource of the kind has.
     pub const fn new(property: &'static str, flatten: fn(&R) -> String) -> Self {
         Setting {
             property,
             flatten: Flatten::Always(flatten),
-            stated: always,
+            compared: always,
             expand: (),
         }
     }
 
-    /// A setting a resource of the kind may leave unreported (`None`): where ECS's
-    /// DescribeServices shows no `deploymentConfiguration`, say.
+    /// A setting a resource of the kind may not have (`None`): where ECS's DescribeServices
+    /// shows no `deploymentConfiguration`, or the properties leave `ContainerInsights` to the
+    /// account, say.
     pub const fn reported(property: &'static str, flatten: fn(&R) -> Option<String>) -> Self {
         Setting {
             flatten: Flatten::Reported(flatten),
@@ -49,17 +51,17 @@ impl<R> Setting<R> {
         }
     }
 
-    /// This setting, stated only where `stated` says.
-    pub const fn when(self, stated: fn(&Spec) -> bool) -> Self {
-        Setting { stated, ..self }
+    /// This setting, compared only where `compared` says.
+    pub const fn compared_when(self, compared: fn(&Spec) -> bool) -> Self {
+        Setting { compared, ..self }
     }
 
     /// This setting, reaching the request by `expand`.
-    pub const fn expanding<X: Copy>(self, expand: X) -> Setting<R, X> {
+    pub const fn expanding<X>(self, expand: X) -> Setting<R, X> {
         Setting {
             property: self.property,
             flatten: self.flatten,
-            stated: self.stated,
+            compared: self.compared,
             expand,
         }
     }
@@ -82,32 +84,31 @@ fn always(_: &Spec) -> bool {
 /// (property, the live value as text if the resource was found, the properties' value).
 pub type Pair = (&'static str, Option<String>, String);
 
-/// The pairs of every setting of `table` that `spec` states: `live` (`None`: not found; a
-/// setting it does not report has no live value either) and `want` (the kind's expand of
-/// `spec`), flattened alike.
+/// The pairs of every setting of `table` that `spec` has and compares: `live` (`None`: not
+/// found; a setting it does not report has no live value either) and `want` (the kind's
+/// expand of `spec`), flattened alike.
 pub fn compare<R, X>(
     table: &[Setting<R, X>],
     spec: &Spec,
     live: Option<&R>,
     want: &R,
 ) -> Vec<Pair> {
-    let stated = table.iter().filter(|s| (s.stated)(spec));
+    let compared = table.iter().filter(|s| (s.compared)(spec));
     let pair = |s: &Setting<R, X>| {
-        let live = live.and_then(|l| s.flatten(l));
-        (s.property, live, s.flatten(want).unwrap_or_default())
+        let want = s.flatten(want)?;
+        Some((s.property, live.and_then(|l| s.flatten(l)), want))
     };
-    stated.map(pair).collect()
+    compared.filter_map(pair).collect()
 }
 
-/// `Property value, …` of every setting of `table` that `spec` states, values of `want` (the
-/// kind's expand of `spec`) at most [`SHOWN`] characters, `none` for none.
-pub fn describe<R, X>(table: &[Setting<R, X>], spec: &Spec, want: &R) -> String {
-    let stated = table.iter().filter(|s| (s.stated)(spec));
+/// `Property value, …` of every setting of `table` that `want` (the kind's expand of a spec)
+/// has, values at most [`SHOWN`] characters, `none` for none.
+pub fn describe<R, X>(table: &[Setting<R, X>], want: &R) -> String {
     let line = |s: &Setting<R, X>| {
-        let value = s.flatten(want).unwrap_or_default();
-        format!("{} {}", s.property, shown(value))
+        let value = s.flatten(want)?;
+        Some(format!("{} {}", s.property, shown(value)))
     };
-    stated.map(line).collect::<Vec<_>>().join(", ")
+    table.iter().filter_map(line).collect::<Vec<_>>().join(", ")
 }
 
 /// The most characters of a value shown (the default server's command runs to hundreds).

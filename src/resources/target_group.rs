@@ -36,8 +36,8 @@ pub fn expand(spec: &Spec) -> Settings {
 /// Every property the target group carries, by its flatten.
 pub const SETTINGS: &[Setting<Settings>] = &[
     Setting::new("HealthCheck", |t| t.health_check.to_string()),
-    Setting::new("DeregistrationDelaySeconds", |t| {
-        t.deregistration_delay_seconds.clone().unwrap_or_default()
+    Setting::reported("DeregistrationDelaySeconds", |t| {
+        t.deregistration_delay_seconds.clone()
     }),
 ];
 

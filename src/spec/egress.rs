@@ -20,7 +20,7 @@ pub const PROTOCOLS: [&str; 4] = ["tcp", "udp", "icmp", "-1"];
 
 object! {
     /// One item of `Egress` (CloudFormation's `AWS::EC2::SecurityGroup` `Egress`).
-    pub struct Egress {
+    pub struct EgressItem {
         ip_protocol: String = "IpProtocol", text(protocol, None),
             "tcp, udp, icmp or -1 (all traffic)";
         from_port: Option<i32> = "FromPort", integer(-1, 65535, None),
@@ -107,7 +107,7 @@ impl Rule {
     }
 
     /// The rule an `Egress` item describes.
-    pub fn of(item: &Egress) -> Self {
+    pub fn of(item: &EgressItem) -> Self {
         let destination = match (&item.cidr_ip, &item.destination_prefix_list_id) {
             (cidr, _) if !cidr.is_empty() => Destination::Cidr(network(cidr)),
             (_, list) if !list.is_empty() => Destination::PrefixList(list.clone()),
@@ -121,13 +121,13 @@ impl Rule {
 /// Whether outbound rule `rule` of the tasks' group stays as it is whatever `Egress` (`items`)
 /// says: its IPv6 rules (which `Egress` cannot name) while `Egress` is not set; once it is,
 /// they go like any rule it does not list.
-pub fn left_alone(items: &[Egress], rule: &Rule) -> bool {
+pub fn left_alone(items: &[EgressItem], rule: &Rule) -> bool {
     items.is_empty() && matches!(rule.destination, Destination::Ipv6(_))
 }
 
 /// The list as a whole: each rule names its protocol, exactly one destination, and ports
 /// where its protocol has them (`FromPort` ≤ `ToPort` for TCP and UDP); no rule twice.
-pub fn rules(items: &[Egress]) -> Result<(), String> {
+pub fn rules(items: &[EgressItem]) -> Result<(), String> {
     for (i, item) in items.iter().enumerate() {
         one(item).map_err(|m| format!("item {}: {m}", i + 1))?;
     }
@@ -138,7 +138,7 @@ pub fn rules(items: &[Egress]) -> Result<(), String> {
     Ok(())
 }
 
-fn one(item: &Egress) -> Result<(), String> {
+fn one(item: &EgressItem) -> Result<(), String> {
     let protocol = &item.ip_protocol;
     if protocol.is_empty() {
         return Err("IpProtocol is required".to_string());
@@ -165,7 +165,7 @@ fn one(item: &Egress) -> Result<(), String> {
 }
 
 /// The rules `items` describe; EC2's default (all traffic out) when there are none.
-pub fn wanted(items: &[Egress]) -> Vec<Rule> {
+pub fn wanted(items: &[EgressItem]) -> Vec<Rule> {
     match items.is_empty() {
         true => vec![Rule::all_traffic()],
         false => items.iter().map(Rule::of).collect(),

@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 use crate::naming::{Tags, FINGERPRINT_LEN};
 use capacity::CapacityProviderStrategyItem;
 pub use diff::Diff;
-use egress::Egress;
+use egress::EgressItem;
 use health::{ContainerHealthCheck, TargetHealthCheck};
 pub use locator::Locator;
 pub use problem::{Invalid, Problem};

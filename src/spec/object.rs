@@ -284,9 +284,45 @@ pub fn schema(fields: &[Field]) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde::Serialize;
+    use serde_json::{json, Value};
 
+    use super::{read, Typed};
+    use crate::spec::capacity::CapacityProviderStrategyItem;
+    use crate::spec::egress::EgressItem;
+    use crate::spec::health::{ContainerHealthCheck, TargetHealthCheck};
+    use crate::spec::scaling::{AutoScaling, ScheduledAction};
+    use crate::spec::schema::RepositoryCredentials;
     use crate::spec::Spec;
+
+    /// `T` read from `given` serializes as the object read: a field absent from `given`
+    /// without a default stays absent (a field's type that cannot say "not given" would
+    /// serialize a 0 or `""`, which the diff, the fingerprint and AWS would see).
+    fn round_trip<T: Typed + Serialize>(fields: &[super::Field], given: Value) {
+        let object = read(fields, &given).expect("valid");
+        let typed = serde_json::to_value(T::from(&object)).expect("json");
+        let read = serde_json::to_value(&object.0).expect("json");
+        assert_eq!(typed, read, "{given}");
+    }
+
+    #[test]
+    fn every_object_struct_serializes_as_the_object_read() {
+        let secret = "arn:aws:secretsmanager:us-east-1:1:secret:hub-AbCdEf";
+        let auto = json!({"MinCapacity": 1, "MaxCapacity": 2, "CpuTarget": 50});
+        round_trip::<AutoScaling>(AutoScaling::FIELDS, auto);
+        let action = json!({"ScheduledActionName": "n", "Schedule": "rate(1 hour)",
+                            "MinCapacity": 1});
+        round_trip::<ScheduledAction>(ScheduledAction::FIELDS, action);
+        round_trip::<TargetHealthCheck>(TargetHealthCheck::FIELDS, json!({}));
+        let container = json!({"Command": ["CMD", "true"]});
+        round_trip::<ContainerHealthCheck>(ContainerHealthCheck::FIELDS, container);
+        let item = json!({"CapacityProvider": "FARGATE_SPOT"});
+        round_trip::<CapacityProviderStrategyItem>(CapacityProviderStrategyItem::FIELDS, item);
+        let rule = json!({"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"});
+        round_trip::<EgressItem>(EgressItem::FIELDS, rule);
+        let credentials = json!({"CredentialsParameter": secret});
+        round_trip::<RepositoryCredentials>(RepositoryCredentials::FIELDS, credentials);
+    }
 
     /// An object property is read into its struct, and serializes as the object it was read
     /// from, defaults filled in and numbers as numbers: what the diff and the fingerprint see.

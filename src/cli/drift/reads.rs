@@ -44,7 +44,7 @@ pub(super) async fn read(
             grants(c, inv.task_role.as_ref(), role::TASK_POLICY_NAME),
             grants(c, inv.execution_role.as_ref(), role::SECRETS_POLICY_NAME),
             delay(c, inv),
-            scaling(c, d, spec, inv),
+            scaling(c, d, inv),
             load_balancer_rules(c, spec, inv),
         )
         .all_ok()?;
@@ -100,9 +100,8 @@ async fn load_balancer_rules(
 }
 
 /// The set's scalable target, with the set's policies and scheduled actions on it (their
-/// names as `AutoScaling` and `ScheduledActions` give them); its bounds are the scheduled
-/// actions' where `spec` lists some ([`Scaling::scheduled`]).
-async fn scaling(c: &Clients, d: &Deployment, spec: &Spec, inv: &Inventory) -> Result<Scaling> {
+/// names as `AutoScaling` and `ScheduledActions` give them).
+async fn scaling(c: &Clients, d: &Deployment, inv: &Inventory) -> Result<Scaling> {
     let Some(t) = inv.scalable_target.as_ref().filter(|t| d.owns(&t.tags)) else {
         return Ok(Scaling::default());
     };
@@ -118,7 +117,7 @@ async fn scaling(c: &Clients, d: &Deployment, spec: &Spec, inv: &Inventory) -> R
             .filter(|p| d.owns_name(&p.name))
             .collect(),
         actions,
-        scheduled: !spec.scheduled_actions.is_empty(),
+        scheduled: false,
     })
 }
 

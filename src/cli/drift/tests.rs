@@ -4,10 +4,12 @@
 
 use serde_json::json;
 
-use super::{compared, NOT_COMPARED};
+use super::{compared, differences, NOT_COMPARED};
 use crate::fake_aws::FakeAws;
 use crate::naming::Tags;
 use crate::plan::{whole_set, Owner};
+use crate::resources::settings::compare;
+use crate::resources::{cluster, target_group};
 use crate::spec::{Spec, PROPERTIES};
 
 #[tokio::test]
@@ -42,4 +44,34 @@ async fn every_property_but_the_listed_ones_is_compared() {
     assert!(unchecked.is_empty(), "not compared: {unchecked:?}");
     let compared_and_skipped: Vec<&&str> = skipped.iter().filter(|n| labels.contains(n)).collect();
     assert!(compared_and_skipped.is_empty(), "{compared_and_skipped:?}");
+}
+
+/// What a resource does not report is not drift: a cluster that shows no `containerInsights`
+/// setting, a target group whose attributes list no deregistration delay.
+#[test]
+fn a_setting_a_resource_does_not_report_is_not_drift() {
+    let spec = Spec::parse(&json!({
+        "VpcId": "vpc-0abc",
+        "SubnetIds": ["subnet-a1"],
+        "ListenerArn": "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/alb/1/2",
+        "LoadBalancerSecurityGroupId": "sg-0alb",
+        "ContainerInsights": "enabled",
+    }))
+    .expect("properties");
+    let live = cluster::Cluster::default();
+    let pairs = compare(
+        cluster::SETTINGS,
+        &spec,
+        Some(&live),
+        &cluster::expand(&spec),
+    );
+    assert_eq!(pairs, [("ContainerInsights", None, "enabled".to_string())]);
+    assert_eq!(differences(pairs), Vec::<String>::new());
+    let live = target_group::Settings {
+        health_check: spec.health_check.clone(),
+        deregistration_delay_seconds: None,
+    };
+    let want = target_group::expand(&spec);
+    let pairs = compare(target_group::SETTINGS, &spec, Some(&live), &want);
+    assert_eq!(differences(pairs), Vec::<String>::new());
 }

@@ -42,8 +42,9 @@ pub fn expand(spec: &Spec) -> ListenerRule {
 
 /// Every property the rule carries, by its flatten.
 pub const SETTINGS: &[Setting<ListenerRule>] = &[
-    Setting::new("RulePriority", |r: &ListenerRule| r.priority.clone())
-        .when(|s| s.rule_priority.is_some()),
+    Setting::reported("RulePriority", |r| {
+        Some(r.priority.clone()).filter(|p| !p.is_empty())
+    }),
     Setting::new("PathPatterns", |r| r.routing.path_patterns.join(",")),
     Setting::new("HostHeaders", |r| r.routing.host_headers.join(",")),
     Setting::new("HttpHeader", |r| {

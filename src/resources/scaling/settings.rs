@@ -17,9 +17,9 @@ pub struct Scaling {
     pub policies: Vec<Policy>,
     /// The set's scheduled actions on it, named as `ScheduledActions` names them.
     pub actions: Vec<Scheduled>,
-    /// Whether the bounds are the scheduled actions' to change (`ScheduledActions` lists
-    /// some: Application Auto Scaling applies an action by setting them), and so no part of
-    /// `AutoScaling`'s value.
+    /// Whether `AutoScaling`'s value leaves the bounds out, as the scheduled actions' to
+    /// change (Application Auto Scaling applies an action by setting them): `prod-e status`
+    /// sets it on both sides where `ScheduledActions` lists some; [`expand`] does not.
     pub scheduled: bool,
 }
 
@@ -50,7 +50,7 @@ pub fn expand(spec: &Spec, d: &Deployment) -> Scaling {
         bounds: Some((min as i32, max as i32)),
         policies: auto.targets().into_iter().map(policy).collect(),
         actions: spec.scheduled_actions.iter().map(action).collect(),
-        scheduled: !spec.scheduled_actions.is_empty(),
+        scheduled: false,
     }
 }
 

@@ -8,9 +8,11 @@ use super::config::{capacity_described, capacity_strategy, network, rollout, Net
 use super::Service;
 use crate::naming::{reserved_prefix, Tags};
 use crate::resources::settings::{listed, Setting};
+use crate::spec::scaling::starting_count;
 use crate::spec::Spec;
 
-/// The service `spec` asks for, as [`super::find`] reads one (its name, state and deployments
+/// The service `spec` asks for, as [`super::find`] reads one (the count a new one starts with;
+/// its name, state and deployments
 /// empty; its security groups `SecurityGroupIds`, without the set's own group, which a spec
 /// does not know). `spec.deployment_alarms` are the alarms' names as ECS is told them.
 /// Errors: a member the SDK requires is missing.
@@ -19,7 +21,7 @@ pub fn expand(spec: &Spec) -> Result<Service, BuildError> {
     let mut network = Network::of(Some(&network));
     network.security_groups.retain(|g| !g.is_empty());
     Ok(Service {
-        desired_count: spec.desired_count as i32,
+        desired_count: starting_count(spec.auto_scaling.as_ref(), spec.desired_count, None) as i32,
         enable_execute_command: spec.enable_execute_command,
         health_check_grace_period_seconds: Some(spec.health_check_grace_period_seconds as i32),
         capacity: capacity_described(&capacity_strategy(&spec.capacity_provider_strategy)?),
@@ -34,7 +36,7 @@ pub fn expand(spec: &Spec) -> Result<Service, BuildError> {
 /// scaler's).
 pub const SETTINGS: &[Setting<Service>] = &[
     Setting::new("DesiredCount", |s: &Service| s.desired_count.to_string())
-        .when(|spec| spec.auto_scaling.is_none()),
+        .compared_when(|spec| spec.auto_scaling.is_none()),
     Setting::new("EnableExecuteCommand", |s| {
         s.enable_execute_command.to_string()
     }),

@@ -15,7 +15,7 @@ use aws_sdk_ecs::types::{
 
 use super::Links;
 use crate::default_server;
-use crate::resources::settings;
+use crate::resources::settings::{self, listed};
 use crate::spec::Spec;
 
 /// How one property reaches the request prod-e registers.
@@ -79,7 +79,7 @@ pub const SETTINGS: &[Setting] = &[
     Flattened::new("Environment", |td| {
         let pairs = container(td).map(|c| c.environment()).unwrap_or_default();
         let pair = |p: &KeyValuePair| format!("{}={}", text(p.name()), text(p.value()));
-        sorted(pairs.iter().map(pair))
+        listed(pairs.iter().map(pair).collect())
     })
     .expanding(Container(|s, c| {
         let pairs = default_server::environment(s).into_iter();
@@ -128,11 +128,8 @@ pub const SETTINGS: &[Setting] = &[
     .expanding(Container(|s, c| Ok(c.set_health_check(health_check(s)?)))),
     Flattened::new("Secrets", |td| {
         let secrets = container(td).map(|c| c.secrets()).unwrap_or_default();
-        sorted(
-            secrets
-                .iter()
-                .map(|s| format!("{}={}", s.name(), s.value_from())),
-        )
+        let secret = |s: &Secret| format!("{}={}", s.name(), s.value_from());
+        listed(secrets.iter().map(secret).collect())
     })
     .expanding(Container(|s, c| {
         let secret = |(name, from): (&String, &String)| {
@@ -228,10 +225,4 @@ fn container(td: &Revision) -> Option<&ContainerDefinition> {
 
 fn text(value: Option<&str>) -> String {
     value.unwrap_or_default().to_string()
-}
-
-fn sorted(items: impl Iterator<Item = String>) -> String {
-    let mut all: Vec<String> = items.collect();
-    all.sort();
-    all.join(",")
 }

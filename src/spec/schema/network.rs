@@ -66,7 +66,7 @@ pub const SECURITY_GROUP_IDS: Property = Property {
 pub const EGRESS: Property = Property {
     name: "Egress",
     kind: Kind::Objects {
-        fields: egress::Egress::FIELDS,
+        fields: egress::EgressItem::FIELDS,
         check: |items| egress::rules(&typed(items)),
         max: egress::MAX_RULES,
     },
@@ -181,7 +181,7 @@ macro_rules! network_fields {
             /// Groups the tasks join beside prod-e's own.
             security_group_ids: Vec<String> = SECURITY_GROUP_IDS,
             /// The tasks' group's outbound rules (empty: all traffic out).
-            egress: Vec<Egress> = EGRESS,
+            egress: Vec<EgressItem> = EGRESS,
             assign_public_ip: bool = ASSIGN_PUBLIC_IP,
             allow_single_az: bool = ALLOW_SINGLE_AZ,
             /// `None`: prod-e chooses a free one.
