@@ -40,7 +40,8 @@ help:
 	@echo "make lint   rustfmt, clippy -D warnings; then cfn-lint, sam validate --lint and checkov on the template"
 
 # One build serves demo, invoke and test (the same targets and features: switching between them
-# compiles nothing), with cargo's own progress; the first takes minutes (README, "First run").
+# compiles next to nothing), with cargo's own progress; the first takes minutes
+# (docs/reliability.md, "First run").
 BUILD := $(CARGO) build --workspace --lib --bins --tests --examples
 DEBUG_DIR := $(TARGET_DIR)/debug
 

@@ -154,7 +154,7 @@ impl Deployment {
     }
 
     /// `<prefix><10 hex>`: what every set of one stack resource has in common.
-    fn key(&self) -> &str {
+    pub fn key(&self) -> &str {
         let id = self.physical_id.as_str();
         id.rsplit_once('-').map_or(id, |(key, _fingerprint)| key)
     }

@@ -202,8 +202,15 @@ impl Names {
         Names { id, d }
     }
 
+    /// `name` with the set's id, and the stack resource's key (`<prefix><10 hex>`, what the
+    /// task role is named after), as shown.
     fn of(&self, name: String) -> String {
-        name.replace(self.d.physical_id(), &self.id)
+        let key = self
+            .id
+            .rsplit_once('-')
+            .map_or(self.id.as_str(), |(key, _)| key);
+        let name = name.replace(self.d.physical_id(), &self.id);
+        name.replace(self.d.key(), key)
     }
 }
 
