@@ -187,7 +187,7 @@ async fn a_crash_after_any_call_of_a_create_cloudformation_then_cancels_leaves_n
 async fn a_crash_after_any_call_of_a_delete_converges_on_redelivery() {
     let sweep = sweep_baseline("sweep-d").await;
     let (h, proxy) = (&sweep.h, &sweep.proxy);
-    let mut killed = 0;
+    let (mut killed, mut short) = (0, 0);
     for k in 1..=sweep.delete_calls {
         let (props, stack) = (
             cluster_props(h, &format!("kd{k}")),
@@ -196,8 +196,15 @@ async fn a_crash_after_any_call_of_a_delete_converges_on_redelivery() {
         let mut first = process(proxy).await;
         assert_answered(&mut first, &stack.create(&props), "SUCCESS").await;
         let delete = stack.delete(&deployment_of(&stack, &props), &props);
-        kill_then_redeliver(proxy, first, &delete, k).await;
-        killed += 1;
+        if reached(proxy, first, &delete, k).await {
+            redeliver(proxy, &delete, k).await;
+            killed += 1;
+        } else {
+            // Only the last kill points: this Delete answered in fewer calls.
+            let last = sweep.delete_calls - DELETE_CALLS_VARY;
+            assert!(k > last, "the Delete answered before kill point {k}");
+            short += 1;
+        }
         assert_eq!(
             response_of(&delete).await["Status"],
             "SUCCESS",
@@ -205,10 +212,50 @@ async fn a_crash_after_any_call_of_a_delete_converges_on_redelivery() {
         );
         emulator::assert_nothing_left(h, &deployment_of(&stack, &props), &props).await;
     }
-    assert_eq!(killed, sweep.delete_calls);
+    assert_eq!(killed + short, sweep.delete_calls);
     println!(
-        "FIGURE crash sweep, Delete: {killed} of {} kill points converged (nothing left)",
+        "FIGURE crash sweep, Delete: {killed} of {} kill points converged (nothing left); \
+         {short} Delete(s) answered before their last kill point",
         sweep.delete_calls
+    );
+}
+
+/// How many calls fewer than the baseline's a Delete of [`cluster_props`] may make: the
+/// rounds of its polls and retries while the service and its tasks drain depend on timing
+/// (seen: a Delete that answered before call 52 of a 52-call baseline, in a full suite's run,
+/// 7 December 2026).
+const DELETE_CALLS_VARY: usize = 2;
+
+/// Whether `first`, killed after its `k`-th AWS call while it runs `event`, died there; if
+/// it answered first, it made fewer calls than `k` (its answer is checked by the caller).
+async fn reached(proxy: &Proxy, mut first: Function, event: &Value, k: usize) -> bool {
+    let (kills, since) = (proxy.kills(), proxy.calls().len());
+    proxy.kill_after(k, first.pid());
+    let interrupted = first.invoke(event, INVOCATION).await;
+    proxy.calm();
+    let made = proxy.calls().len() - since;
+    match interrupted {
+        None => {
+            assert_eq!(proxy.kills(), kills + 1, "not killed after call {k}");
+            proxy.settle_after_kill(since).await;
+            true
+        }
+        Some(_) => {
+            assert!(
+                made < k,
+                "answered after {made} calls, not killed after call {k}"
+            );
+            false
+        }
+    }
+}
+
+/// Lambda's retry of `event`, after a kill at call `k`, in a new process that must finish it.
+async fn redeliver(proxy: &Proxy, event: &Value, k: usize) {
+    let mut second = process(proxy).await;
+    assert!(
+        finished(second.retry(event, INVOCATION).await),
+        "re-delivery after kill at call {k}"
     );
 }
 
