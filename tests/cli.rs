@@ -131,8 +131,9 @@ fn plan_shows_the_create_graph_and_the_update() {
         format!("IAM role {} (trusted by ecs-tasks.amazonaws.com, TaskRolePolicyArns none, TaskRolePolicy none, task role's permissions boundary set)", id.task_role()),
         format!("target group {} (ip, HTTP:80, HealthCheck path / every 10 s, timeout 5 s, healthy 2, unhealthy 3, codes 200, DeregistrationDelaySeconds 30)", id.target_group()),
         "  2. task definition (Fargate, awsvpc, TaskFamily prod-e-task, ContainerName dummy-container, Image public.ecr.aws/docker/library/node:16, ContainerPort 80, Cpu 256, Memory 512".to_string(),
-        "  3. ECS service prod-e-service (DesiredCount 1, EnableExecuteCommand false, CapacityProviderStrategy FARGATE launch type".to_string(),
-        "  4. listener rule (PathPatterns /*, HostHeaders none, HttpHeader none, QueryString none) → the target group".to_string(),
+        "  4. ECS service prod-e-service (DesiredCount 1, EnableExecuteCommand false, CapacityProviderStrategy FARGATE launch type".to_string(),
+        format!("  3. CloudWatch alarms {0}-cpu-high, {0}-memory-high, {0}-target-5xx, {0}-unhealthy-targets", id.physical_id()),
+        "  5. listener rule (PathPatterns /*, HostHeaders none, HttpHeader none, QueryString none) → the target group".to_string(),
     ] {
         assert!(out.contains(&line), "{line:?} not in:\n{out}");
     }
@@ -304,10 +305,11 @@ async fn status_shows_running_tasks_per_zone() {
             .expect("run prod-e")
     });
     let text = String::from_utf8_lossy(&status.stdout);
+    let gate = format!("{0}-target-5xx,{0}-unhealthy-targets", out.physical_id());
     for drift in [
         "! MinimumHealthyPercent is 100, the properties say 50",
         "! CircuitBreaker is true, the properties say false",
-        "! DeploymentAlarms is none, the properties say api-5xx",
+        &format!("! DeploymentAlarms is {gate}, the properties say api-5xx"),
         // A cluster created without the setting reports the default, as ECS does.
         "! ContainerInsights is disabled, the properties say enhanced",
     ] {
@@ -370,7 +372,7 @@ async fn teardown_dry_run_and_declined_delete_nothing() {
     let (code, out, _) = prod_e(&["teardown", "--physical-id", &id, "--dry-run"]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("9 resource(s) to delete, in this order:\n   1. ECS service prod-e-service"),
+        out.contains("13 resource(s) to delete, in this order:\n   1. ECS service prod-e-service"),
         "{out}"
     );
     assert!(out.contains("dry run: nothing deleted"), "{out}");
@@ -383,7 +385,7 @@ async fn teardown_dry_run_and_declined_delete_nothing() {
     let (code, out) = prod_e_on_terminal(&["teardown", "--physical-id", &id], ASKS, "no\n");
     assert_eq!(code, 4, "{out}");
     assert!(
-        out.contains("Type yes to delete these 9 resources:"),
+        out.contains("Type yes to delete these 13 resources:"),
         "{out}"
     );
     assert!(out.contains("nothing deleted"), "{out}");
@@ -399,7 +401,7 @@ async fn teardown_with_a_typed_yes_deletes_everything() {
         out.contains("done: deleting ECS service (prod-e-service)"),
         "{out}"
     );
-    assert!(out.contains("deleted 9 resource(s) in"), "{out}");
+    assert!(out.contains("deleted 13 resource(s) in"), "{out}");
     crate::emulator::assert_nothing_left(&h, &id, &props).await;
 }
 
@@ -409,7 +411,7 @@ async fn teardown_with_yes_flag_deletes_everything_found_by_tags() {
     let (code, out, err) = prod_e(&["teardown", "--physical-id", &id, "--yes"]);
     assert_eq!(code, 0, "{out}{err}");
     let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("done: ")).collect();
-    assert_eq!(lines.len(), 9, "{out}");
+    assert_eq!(lines.len(), 13, "{out}");
     crate::emulator::assert_nothing_left(&h, &id, &props).await;
 }
 

@@ -136,9 +136,10 @@ async fn create_provisions_the_whole_set() {
     for (key, want) in expected {
         assert_eq!(out.data(key), want, "Data.{key}");
     }
+    // And the four alarms' names: the alarm gate is on for a new set.
     assert_eq!(
         out.response()["Data"].as_object().map(|d| d.len()),
-        Some(12)
+        Some(16)
     );
 }
 

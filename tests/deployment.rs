@@ -3,7 +3,9 @@
 //! UpdateService and no new revision (asserted on the requests the proxy forwarded: moto drops
 //! `deploymentConfiguration` from what it returns); `ContainerInsights` is the cluster's
 //! setting, changed with one UpdateCluster; `DeploymentAlarms` reach ECS, and a deployment an
-//! alarm fails answers FAILED naming the alarm.
+//! alarm fails answers FAILED naming the alarm; a new set is gated by its 5xx and unhealthy
+//! targets alarms by default, and a set made before that keeps none through an Update whose
+//! properties leave them out (issue #27, the alarm gate).
 
 use serde_json::{json, Value};
 
@@ -25,9 +27,12 @@ async fn insights(h: &Harness, cluster: &str) -> Option<String> {
     settings.first()?.value().map(str::to_string)
 }
 
-fn configuration(min: u32, max: u32, breaker: bool) -> Value {
+/// The deployment configuration prod-e sends: `alarms` (on when any), the percentages and the
+/// circuit breaker.
+fn configuration(alarms: &[String], (min, max): (u32, u32), breaker: bool) -> Value {
+    let on = !alarms.is_empty();
     json!({
-        "alarms": {"alarmNames": [], "enable": false, "rollback": false},
+        "alarms": {"alarmNames": alarms, "enable": on, "rollback": on},
         "deploymentCircuitBreaker": {"enable": breaker, "rollback": breaker},
         "maximumPercent": max,
         "minimumHealthyPercent": min,
@@ -42,13 +47,14 @@ async fn deployment_settings_are_created_and_changed_in_place() {
     let props = h.properties(json!({"ClusterName": cluster, "ContainerInsights": "enhanced"}));
     let out = h.invoke(stack.create(&props)).await;
     out.assert_success();
-    // ECS's own defaults, said explicitly.
+    // ECS's own defaults, said explicitly, and the alarm gate.
+    let id = out.physical_id();
+    let gate = ["target-5xx", "unhealthy-targets"].map(|k| format!("{id}-{k}"));
     assert_eq!(
         h.last_request("CreateService")["deploymentConfiguration"],
-        configuration(100, 200, true)
+        configuration(&gate, (100, 200), true)
     );
     assert_eq!(insights(&h, &cluster).await.as_deref(), Some("enhanced"));
-    let id = out.physical_id();
     let mut changed = props.clone();
     changed["DesiredCount"] = json!(2);
     changed["MinimumHealthyPercent"] = json!(50);
@@ -59,7 +65,7 @@ async fn deployment_settings_are_created_and_changed_in_place() {
     let update = h.last_request("UpdateService");
     assert_eq!(
         update["deploymentConfiguration"],
-        configuration(50, 150, false)
+        configuration(&gate, (50, 150), false)
     );
     assert_eq!(update.get("taskDefinition"), None, "{update}");
     let mut off = changed.clone();
@@ -107,9 +113,7 @@ async fn a_deployment_an_alarm_fails_is_failed_naming_the_alarm() {
         .await
         .assert_success();
     let mut none = props.clone();
-    none.as_object_mut()
-        .expect("object")
-        .remove("DeploymentAlarms");
+    none["DeploymentAlarms"] = json!([]);
     h.invoke(stack.update(&id, &props, &none))
         .await
         .assert_success();
@@ -117,5 +121,73 @@ async fn a_deployment_an_alarm_fails_is_failed_naming_the_alarm() {
         h.last_request("UpdateService")["deploymentConfiguration"]["alarms"],
         json!({"alarmNames": [], "enable": false, "rollback": false})
     );
-    h.invoke(stack.delete(&id, &none)).await.assert_success();
+    // Left out again: the default, the gate on the set's alarms.
+    let mut gated = none.clone();
+    gated
+        .as_object_mut()
+        .expect("object")
+        .remove("DeploymentAlarms");
+    h.invoke(stack.update(&id, &none, &gated))
+        .await
+        .assert_success();
+    let gate = ["target-5xx", "unhealthy-targets"].map(|k| format!("{id}-{k}"));
+    assert_eq!(
+        h.last_request("UpdateService")["deploymentConfiguration"]["alarms"],
+        json!({"alarmNames": gate, "enable": true, "rollback": true})
+    );
+    h.invoke(stack.delete(&id, &gated)).await.assert_success();
+}
+
+#[tokio::test]
+async fn a_new_set_is_gated_by_its_own_alarms_and_a_5xx_burst_rolls_an_update_back() {
+    let h = Harness::new().await;
+    let stack = Stack::new("gate");
+    let props = h.properties(json!({"ClusterName": format!("gate-{}", unique())}));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let id = out.physical_id();
+    let inv = crate::inspect::everything(&h.clients, &id, &props).await;
+    assert_eq!(inv.alarms.len(), 4, "{:?}", inv.alarms);
+    let target_5xx = format!("{id}-target-5xx");
+    h.proxy
+        .rollouts
+        .set_for_all(Rollout::Alarm(target_5xx.clone()));
+    let mut new = props.clone();
+    new["Image"] = json!("nginx:5xx");
+    let failed = h.invoke(stack.update(&id, &props, &new)).await;
+    assert_eq!(failed.status(), "FAILED");
+    let rolled_back =
+        format!("failed and ECS, on deployment alarm(s) {target_5xx}, rolled it back");
+    assert!(
+        failed.reason().contains(&rolled_back),
+        "{}",
+        failed.reason()
+    );
+    h.proxy.rollouts.set_for_all(Rollout::Done);
+    h.invoke(stack.delete(&id, &props)).await.assert_success();
+}
+
+#[tokio::test]
+async fn a_set_made_before_the_gate_keeps_no_alarms_through_an_update() {
+    let h = Harness::new().await;
+    let stack = Stack::new("pre-gate");
+    // The set as an earlier prod-e made it from properties that left Alarms out.
+    let made = h.properties(json!({"ClusterName": format!("pre-gate-{}", unique()),
+                                   "Alarms": false}));
+    let out = h.invoke(stack.create(&made)).await;
+    out.assert_success();
+    let id = out.physical_id();
+    let mut old = made.clone();
+    old.as_object_mut().expect("object").remove("Alarms");
+    let mut new = old.clone();
+    new["MinimumHealthyPercent"] = json!(50);
+    let writes = h.writes_of(stack.update(&id, &old, &new)).await;
+    assert_eq!(writes, ["UpdateService"]);
+    assert_eq!(
+        h.last_request("UpdateService")["deploymentConfiguration"],
+        configuration(&[], (50, 200), true)
+    );
+    let inv = crate::inspect::everything(&h.clients, &id, &new).await;
+    assert!(inv.alarms.is_empty(), "{:?}", inv.alarms);
+    h.invoke(stack.delete(&id, &new)).await.assert_success();
 }

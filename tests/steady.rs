@@ -36,7 +36,7 @@ async fn a_create_whose_rollout_the_circuit_breaker_stops_fails_with_the_events(
     assert_eq!(
         out.reason(),
         format!(
-            "the deployment of ECS service (prod-e-service) failed and the circuit breaker rolled it back; \
+            "the deployment of ECS service (prod-e-service) failed and a deployment alarm or the circuit breaker rolled it back; \
              latest service events: {} | {} (everything created was removed again)",
             EVENTS[0], EVENTS[1]
         )

@@ -6,7 +6,7 @@
 use super::{exit, read_properties, Failure};
 use crate::aws::Clients;
 use crate::naming::Deployment;
-use crate::plan::{for_ecs, Inventory};
+use crate::plan::{for_ecs, kept_alarms, Inventory};
 use crate::resources::settings::{compare, shown, Pair};
 use crate::resources::task_definition;
 use crate::resources::{alarm, cluster, listener_rule, log_group, role, scaling};
@@ -16,17 +16,19 @@ use crate::spec::{egress, Spec};
 mod reads;
 
 /// Where the live resources, and the revision the service runs, differ from the properties
-/// in `path`.
+/// in `path` (`Alarms` and `DeploymentAlarms` they leave out are what the set has, as an
+/// Update keeps them: [`Spec::keep`]).
 pub(super) async fn drifted(
     c: &Clients,
     d: &Deployment,
     path: &std::path::Path,
     inv: &Inventory,
 ) -> Result<Vec<String>, Failure> {
-    let spec = Spec::parse(&read_properties(path)?).map_err(|e| Failure {
+    let mut spec = Spec::parse(&read_properties(path)?).map_err(|e| Failure {
         code: exit::INVALID,
         message: e.to_string(),
     })?;
+    spec.keep(&kept_alarms(d, &inv.alarms, inv.service.as_ref()), None);
     Ok(differences(compared(c, d, &spec, inv).await?))
 }
 

@@ -123,7 +123,7 @@ async fn update(
 ) -> Outcome {
     let e = &request.envelope;
     let accepted = accepted_update(clients, request, (physical_id, old), progress).await;
-    let (current, new, rolling_back) = match accepted {
+    let (current, (prior, new), rolling_back) = match accepted {
         Ok(accepted) => accepted,
         Err(refused) => return refused,
     };
@@ -140,14 +140,14 @@ async fn update(
         let run = (continued, rolling_back);
         return replace(clients, request, from, (&owner, &new), run).await;
     }
-    let (old, diff) = match Spec::parse(old) {
-        Ok(old) if old.fingerprint() == new.fingerprint() => {
+    let (old, diff) = match prior {
+        Some(old) if old.fingerprint() == new.fingerprint() => {
             let diff = old.diff(&new);
             (old, diff)
         }
         // The old properties describe another set: this is CloudFormation rolling back a
         // replacement that failed, and that set is the half-built one.
-        Ok(old) => {
+        Some(old) => {
             let half_built = Deployment::new(&e.stack_id, &e.logical_id, &old.fingerprint());
             tracing::info!(
                 half_built = half_built.physical_id(),
@@ -160,7 +160,7 @@ async fn update(
         }
         // Old properties that no longer validate (e.g. the failed Update being rolled back):
         // re-apply every in-place property, which converges whatever state the resources are in.
-        Err(_) => (new.clone(), Diff::all_in_place()),
+        None => (new.clone(), Diff::all_in_place()),
     };
     let diff = match applied {
         true => Diff::default(),
@@ -171,7 +171,9 @@ async fn update(
     answer(e, physical_id, updated.map(|o| data(&o)), true)
 }
 
-/// The set an Update is for, its new properties and whether it is CloudFormation's rollback
+/// The set an Update is for, its old (`None` if they do not validate) and new properties
+/// (the alarm settings both leave out as the set has them: [`plan::keep_alarms`]), and
+/// whether it is CloudFormation's rollback
 /// (the stack `UPDATE_ROLLBACK_IN_PROGRESS` at its first invocation: a forward Update's
 /// continuation that finds the stack rolling back is not), or the FAILED answer that changes
 /// nothing: an id that is not this stack resource's, an Update CloudFormation does not show,
@@ -181,7 +183,7 @@ async fn accepted_update(
     request: &Request,
     (physical_id, old): (&str, &Value),
     progress: Progress,
-) -> Result<(Deployment, Spec, bool), Outcome> {
+) -> Result<(Deployment, (Option<Spec>, Spec), bool), Outcome> {
     let e = &request.envelope;
     let failed = |reason: String| Outcome::Answer(Response::failed(e, physical_id, reason));
     let Some(current) = Deployment::of(physical_id, &e.stack_id, &e.logical_id) else {
@@ -191,7 +193,7 @@ async fn accepted_update(
     };
     let requested = plan::Requested::Update(physical_id);
     let stack_status = confirmed(clients, e, requested, "Update").await?;
-    let new = Spec::parse(&request.properties)
+    let mut new = Spec::parse(&request.properties)
         .map_err(|invalid| failed(format!("{invalid}; nothing was changed")))?;
     // CloudFormation's rollback restores what ran before: never refused by a cap lowered since.
     let rolling_back = stack_status == "UPDATE_ROLLBACK_IN_PROGRESS"
@@ -203,7 +205,11 @@ async fn accepted_update(
             .check_change(before.as_ref(), &new)
             .map_err(|over| failed(format!("{over}; nothing was changed")))?;
     }
-    Ok((current, new, rolling_back))
+    // Boxed: the future stays off the stack (a test thread has 2 MiB of it).
+    let prior = Box::pin(plan::keep_alarms(clients, &current, old, &mut new))
+        .await
+        .map_err(|error| failed(format!("{error}; nothing was changed")))?;
+    Ok((current, (prior, new), rolling_back))
 }
 
 /// `Ok` if a replacement arriving while the stack rolls back is CloudFormation's rollback of

@@ -1,7 +1,8 @@
 //! The baseline CloudWatch alarms of `Alarms: true` (high CPU, high memory, target 5xx,
 //! unhealthy targets): their definitions from the set's names, made before the service (so
 //! that `DeploymentAlarms` may name them), re-put on an Update, removed on Delete; and the
-//! `DeploymentAlarms` that ECS is given, with `prod-e:<kind>` replaced by the set's names.
+//! `DeploymentAlarms` that ECS is given, with `prod-e:<kind>` replaced by the set's names; and
+//! what an Update keeps of both where its properties leave them out ([`keep`]).
 //!
 //! Metrics: ECS `CPUUtilization` and `MemoryUtilization` (dimensions ClusterName,
 //! ServiceName), ALB `HTTPCode_Target_5XX_Count` and `UnHealthyHostCount` (dimensions
@@ -15,8 +16,10 @@ use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
 use crate::progress::step;
 use crate::resources::alarm::{self, Alarm, Definition};
-use crate::resources::{claim, load_balancer, ours, tags, target_group};
-use crate::spec::{alarms::KINDS, Spec};
+use crate::resources::{claim, load_balancer, ours, service, tags, target_group};
+use crate::spec::alarms::{entries, Kept, KINDS};
+use crate::spec::schema::{ALARMS, DEPLOYMENT_ALARMS};
+use crate::spec::{Locator, Spec};
 
 /// Minutes in a row that raise an alarm (each period is one minute).
 const MINUTES: i32 = 3;
@@ -185,4 +188,56 @@ pub async fn remove(c: &Clients, d: &Deployment, found: Vec<Alarm>) -> Result<()
         });
     futures::future::join_all(deletes).await.all_ok()?;
     Ok(())
+}
+
+/// What set `d` (found `at`) has of the alarm settings an Update keeps where its properties
+/// do not give them ([`Spec::keep`]): whether it has its baseline alarms, and its service's
+/// deployment alarms (a DescribeAlarms and a DescribeServices, at once).
+pub async fn kept(c: &Clients, d: &Deployment, at: &Locator) -> Result<Kept> {
+    let (alarm_names, service_names) = (names(d), d.service_names(&at.service_name));
+    let (alarms, services) = tokio::join!(
+        alarm::find_all(&c.cloudwatch, &alarm_names),
+        service::find_named(&c.ecs, &at.cluster_name, &service_names),
+    )
+    .all_ok()?;
+    Ok(kept_of(
+        d,
+        &alarms,
+        services.iter().find(|s| d.owns(&s.tags)),
+    ))
+}
+
+/// What set `d` has of the alarm settings an Update keeps, from its `alarms` and `service` as
+/// found (the set's own only).
+pub fn kept_of(d: &Deployment, alarms: &[Alarm], service: Option<&service::Service>) -> Kept {
+    let service = service.filter(|s| d.owns(&s.tags));
+    let rolling = service.and_then(|s| s.rolling.as_ref());
+    let deployment_alarms = rolling.map(|r| r.alarms.clone()).unwrap_or_default();
+    Kept {
+        alarms: alarms.iter().any(|a| d.owns(&a.tags)),
+        deployment_alarms: entries(&deployment_alarms, |k| d.alarm(k)),
+    }
+}
+
+/// An Update's old properties' spec (`None`: they do not validate) and its `new` one, with
+/// the alarm settings their properties leave out as set `d` has them ([`kept`], read only
+/// when one is left out).
+pub async fn keep(
+    c: &Clients,
+    d: &Deployment,
+    old: &serde_json::Value,
+    new: &mut Spec,
+) -> Result<Option<Spec>> {
+    let mut prior = Spec::parse(old).ok();
+    let names = [ALARMS.name, DEPLOYMENT_ALARMS.name];
+    let given = |s: &Spec| names.iter().all(|n| s.states(n));
+    if prior.as_ref().is_some_and(given) || given(new) && prior.is_none() {
+        return Ok(prior);
+    }
+    let kept = kept(c, d, &Locator::from_properties(old)).await?;
+    new.keep(&kept, prior.as_ref());
+    if let Some(old) = prior.as_mut() {
+        old.keep(&kept, None);
+    }
+    Ok(prior)
 }

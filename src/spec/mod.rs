@@ -62,6 +62,11 @@ macro_rules! spec {
                 $(#[$attr])*
                 pub $field: $ty,
             )*
+            /// The properties the Properties give (not their defaults): an Update keeps what
+            /// the set has of `Alarms` and `DeploymentAlarms` where they give neither
+            /// ([`Spec::keep`]).
+            #[serde(skip)]
+            pub stated: Vec<&'static str>,
         }
 
         /// Every property, in the order of the README's table.
@@ -71,6 +76,7 @@ macro_rules! spec {
         fn read(r: &mut Reader) -> Spec {
             Spec {
                 $( $field: FromProperty::read(r, &schema::$property), )*
+                stated: PROPERTIES.iter().filter(|p| gives(r.props, p)).map(|p| p.name).collect(),
             }
         }
     };
@@ -100,7 +106,10 @@ impl Spec {
             }
         }
         let mut r = Reader { props, problems };
-        let spec = read(&mut r);
+        let mut spec = read(&mut r);
+        if spec.alarms && !spec.states(schema::DEPLOYMENT_ALARMS.name) {
+            spec.deployment_alarms = alarms::GATE.map(String::from).to_vec();
+        }
         if let Err(message) = checks::fargate_size(spec.cpu, spec.memory) {
             let named = |p: &Problem| p.property == "Cpu" || p.property == "Memory";
             if !r.problems.iter().any(named) {
@@ -135,6 +144,32 @@ impl Spec {
         match r.problems.is_empty() {
             true => Ok(spec),
             false => Err(Invalid(r.problems)),
+        }
+    }
+
+    /// Whether the Properties give property `name` (rather than leave it to its default).
+    pub fn states(&self, name: &str) -> bool {
+        self.stated.contains(&name)
+    }
+
+    /// `Alarms` and `DeploymentAlarms` as the set has them (`kept`) where neither these
+    /// properties nor the `before` ones (an Update's old properties) give them: a set made
+    /// before the alarm gate was the default keeps none until its properties name them.
+    /// `DeploymentAlarms` that name a baseline alarm keep `Alarms` on; with `Alarms` off, the
+    /// baseline entries of `DeploymentAlarms` not given go.
+    pub fn keep(&mut self, kept: &alarms::Kept, before: Option<&Spec>) {
+        let keeps = |s: &Spec, name| !s.states(name) && !before.is_some_and(|b| b.states(name));
+        let (on, entries) = (schema::ALARMS.name, schema::DEPLOYMENT_ALARMS.name);
+        let baseline = |e: &String| alarms::kind_of(e).is_some();
+        let names_baseline = self.states(entries) && self.deployment_alarms.iter().any(baseline);
+        if keeps(self, on) && !names_baseline {
+            self.alarms = kept.alarms;
+        }
+        if keeps(self, entries) {
+            self.deployment_alarms = kept.deployment_alarms.clone();
+        }
+        if !self.alarms && !self.states(entries) {
+            self.deployment_alarms.retain(|e| !baseline(e));
         }
     }
 
@@ -202,6 +237,13 @@ impl Spec {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
+}
+
+/// Whether `props` give `p`, by its name or its old one (`""` and null give nothing).
+fn gives(props: &Map<String, Value>, p: &Property) -> bool {
+    let old = schema::alias_of(p.name).filter(|a| a.field.is_none());
+    let given = |name: &str| props.get(name).is_some_and(|v| !v.is_null() && *v != "");
+    given(p.name) || old.is_some_and(|a| given(a.name))
 }
 
 /// The property called `name`.

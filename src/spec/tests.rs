@@ -215,7 +215,7 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
             "ScheduledActions: item 1: needs MinCapacity or MaxCapacity",
         ),
         (
-            json!({"DeploymentAlarms": ["prod-e:target-5xx"]}),
+            json!({"Alarms": false, "DeploymentAlarms": ["prod-e:target-5xx"]}),
             "DeploymentAlarms: prod-e:target-5xx needs Alarms: true",
         ),
         (

@@ -15,8 +15,11 @@ use crate::spec::Spec;
 /// The revision an Update registers.
 const REVISION: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/prod-e-task:2";
 
+/// The properties of the set before each change (its alarms off, so that turning them on is a
+/// change).
 fn properties() -> Value {
     json!({
+        "Alarms": false,
         "VpcId": "vpc-0abc",
         "SubnetIds": ["subnet-a1", "subnet-b2"],
         "ListenerArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/alb/1/2",
@@ -101,8 +104,15 @@ async fn each_change_writes_only_what_it_calls_for() {
             vec!["RegisterTaskDefinition", "UpdateService"],
         ),
         (json!({"MinimumHealthyPercent": 50}), vec!["UpdateService"]),
-        // CloudWatch speaks RPC v2 CBOR.
-        (json!({"Alarms": true}), vec!["PutMetricAlarm"; 4]),
+        // CloudWatch speaks RPC v2 CBOR; with DeploymentAlarms left out, the gate comes too.
+        (
+            json!({"Alarms": true}),
+            [vec!["PutMetricAlarm"; 4], vec!["UpdateService"]].concat(),
+        ),
+        (
+            json!({"Alarms": true, "DeploymentAlarms": []}),
+            vec!["PutMetricAlarm"; 4],
+        ),
     ];
     for (changes, expected) in cases {
         let writes = writes_for(changes.clone()).await;

@@ -139,10 +139,14 @@ pub const DEPLOYMENT_ALARMS: Property = Property {
         check: checks::alarm_name,
         max: DEPLOYMENT_ALARMS_MAX,
     },
-    default: Default::Empty,
+    default: Default::Chosen(
+        "with Alarms on, `[\"prod-e:target-5xx\", \"prod-e:unhealthy-targets\"]` (the alarm \
+         gate); an Update whose old and new properties both leave it out keeps the service's",
+    ),
     effect: Effect::Deployment,
     doc: "names of CloudWatch alarms that fail a deployment when they go into ALARM: ECS rolls \
-         it back and the operation answers FAILED naming them (ECS deployment alarms)",
+         it back and the operation answers FAILED naming them (ECS deployment alarms); `[]` \
+         turns the gate off and keeps the alarms",
 };
 /// prod-e's bound on `DeploymentAlarms` (ECS documents none).
 const DEPLOYMENT_ALARMS_MAX: usize = 20;
@@ -159,13 +163,16 @@ pub const DEREGISTRATION_DELAY_SECONDS: Property = Property {
 pub const ALARMS: Property = Property {
     name: "Alarms",
     kind: Kind::Boolean,
-    default: Default::Boolean(false),
+    default: Default::Boolean(true),
     effect: Effect::Alarms,
     doc: "baseline CloudWatch alarms, owned and tagged like the rest: high CPU and high memory \
          (80 % for 3 minutes), target 5xx answers (10 or more a minute for 3 minutes) and \
          unhealthy targets (any for 3 minutes); their names are Data attributes, and \
          DeploymentAlarms may name them as `prod-e:cpu-high`, `prod-e:memory-high`, \
-         `prod-e:target-5xx`, `prod-e:unhealthy-targets`",
+         `prod-e:target-5xx`, `prod-e:unhealthy-targets`; CloudWatch bills each alarm \
+         (docs/properties.md, \"The alarm gate\"); an Update whose old and new properties both \
+         leave it out keeps what the set has (a set made before it was on by default keeps \
+         none)",
 };
 /// The `LogRetentionDays` property.
 pub const LOG_RETENTION_DAYS: Property = Property {
