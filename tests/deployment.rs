@@ -10,7 +10,7 @@
 use serde_json::{json, Value};
 
 use crate::support::rollout::Rollout;
-use crate::support::{unique, Harness, Stack};
+use crate::support::{unique, Harness, Stack, ACCOUNT, REGION};
 
 /// The cluster's `containerInsights` setting, as ECS reports it.
 async fn insights(h: &Harness, cluster: &str) -> Option<String> {
@@ -107,7 +107,8 @@ async fn a_deployment_an_alarm_fails_is_failed_naming_the_alarm() {
         "{}",
         failed.reason()
     );
-    // CloudFormation's rollback, once ECS is back on the old revision; then no alarms at all.
+    // CloudFormation's rollback, once ECS is back on the old revision; then no deployment
+    // alarms at all.
     h.proxy.rollouts.set_for_all(Rollout::Done);
     h.invoke(stack.update(&id, &new, &props))
         .await
@@ -149,6 +150,11 @@ async fn a_new_set_is_gated_by_its_own_alarms_and_a_5xx_burst_rolls_an_update_ba
     let inv = crate::inspect::everything(&h.clients, &id, &props).await;
     assert_eq!(inv.alarms.len(), 4, "{:?}", inv.alarms);
     let target_5xx = format!("{id}-target-5xx");
+    let gate = [target_5xx.clone(), format!("{id}-unhealthy-targets")];
+    assert_eq!(
+        h.last_request("CreateService")["deploymentConfiguration"]["alarms"],
+        json!({"alarmNames": gate, "enable": true, "rollback": true})
+    );
     h.proxy
         .rollouts
         .set_for_all(Rollout::Alarm(target_5xx.clone()));
@@ -171,12 +177,17 @@ async fn a_new_set_is_gated_by_its_own_alarms_and_a_5xx_burst_rolls_an_update_ba
 async fn a_set_made_before_the_gate_keeps_no_alarms_through_an_update() {
     let h = Harness::new().await;
     let stack = Stack::new("pre-gate");
-    // The set as an earlier prod-e made it from properties that left Alarms out.
-    let made = h.properties(json!({"ClusterName": format!("pre-gate-{}", unique()),
-                                   "Alarms": false}));
+    // The set as an earlier prod-e made it from properties that left Alarms out: no alarms,
+    // and its service without the mark of the gate's defaults.
+    let cluster = format!("pre-gate-{}", unique());
+    let made = h.properties(json!({"ClusterName": cluster, "Alarms": false}));
     let out = h.invoke(stack.create(&made)).await;
     out.assert_success();
     let id = out.physical_id();
+    let service = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/prod-e-service");
+    let untag = h.clients.ecs.untag_resource().resource_arn(service);
+    let untag = untag.tag_keys(prod_e::plan::ALARM_GATE_TAG).send().await;
+    untag.expect("the mark removed");
     let mut old = made.clone();
     old.as_object_mut().expect("object").remove("Alarms");
     let mut new = old.clone();
@@ -187,6 +198,16 @@ async fn a_set_made_before_the_gate_keeps_no_alarms_through_an_update() {
         h.last_request("UpdateService")["deploymentConfiguration"],
         configuration(&[], (50, 200), true)
     );
+    let inv = crate::inspect::everything(&h.clients, &id, &new).await;
+    assert!(inv.alarms.is_empty(), "{:?}", inv.alarms);
+    // CloudFormation's rollback of an Update that turned them on leaves none either.
+    let mut on = new.clone();
+    on["Alarms"] = json!(true);
+    let writes = h.writes_of(stack.update(&id, &new, &on)).await;
+    assert_eq!(writes.iter().filter(|w| *w == "PutMetricAlarm").count(), 4);
+    h.invoke(stack.update(&id, &on, &new))
+        .await
+        .assert_success();
     let inv = crate::inspect::everything(&h.clients, &id, &new).await;
     assert!(inv.alarms.is_empty(), "{:?}", inv.alarms);
     h.invoke(stack.delete(&id, &new)).await.assert_success();

@@ -6,7 +6,7 @@
 use super::{exit, read_properties, Failure};
 use crate::aws::Clients;
 use crate::naming::Deployment;
-use crate::plan::{for_ecs, kept_alarms, Inventory};
+use crate::plan::{for_ecs, made_gated, Inventory};
 use crate::resources::settings::{compare, shown, Pair};
 use crate::resources::task_definition;
 use crate::resources::{alarm, cluster, listener_rule, log_group, role, scaling};
@@ -16,8 +16,8 @@ use crate::spec::{egress, Spec};
 mod reads;
 
 /// Where the live resources, and the revision the service runs, differ from the properties
-/// in `path` (`Alarms` and `DeploymentAlarms` they leave out are what the set has, as an
-/// Update keeps them: [`Spec::keep`]).
+/// in `path` (with the defaults the set was made with, as an Update has them:
+/// [`Spec::without_gate`]).
 pub(super) async fn drifted(
     c: &Clients,
     d: &Deployment,
@@ -28,7 +28,9 @@ pub(super) async fn drifted(
         code: exit::INVALID,
         message: e.to_string(),
     })?;
-    spec.keep(&kept_alarms(d, &inv.alarms, inv.service.as_ref()), None);
+    if !made_gated(inv.service.as_ref().filter(|s| d.owns(&s.tags))) {
+        spec.without_gate();
+    }
     Ok(differences(compared(c, d, &spec, inv).await?))
 }
 

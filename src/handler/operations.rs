@@ -172,7 +172,7 @@ async fn update(
 }
 
 /// The set an Update is for, its old (`None` if they do not validate) and new properties
-/// (the alarm settings both leave out as the set has them: [`plan::keep_alarms`]), and
+/// (with the defaults the set was made with: [`plan::with_set_defaults`]), and
 /// whether it is CloudFormation's rollback
 /// (the stack `UPDATE_ROLLBACK_IN_PROGRESS` at its first invocation: a forward Update's
 /// continuation that finds the stack rolling back is not), or the FAILED answer that changes
@@ -206,7 +206,7 @@ async fn accepted_update(
             .map_err(|over| failed(format!("{over}; nothing was changed")))?;
     }
     // Boxed: the future stays off the stack (a test thread has 2 MiB of it).
-    let prior = Box::pin(plan::keep_alarms(clients, &current, old, &mut new))
+    let prior = Box::pin(plan::with_set_defaults(clients, &current, old, &mut new))
         .await
         .map_err(|error| failed(format!("{error}; nothing was changed")))?;
     Ok((current, (prior, new), rolling_back))

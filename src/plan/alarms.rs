@@ -2,7 +2,7 @@
 //! unhealthy targets): their definitions from the set's names, made before the service (so
 //! that `DeploymentAlarms` may name them), re-put on an Update, removed on Delete; and the
 //! `DeploymentAlarms` that ECS is given, with `prod-e:<kind>` replaced by the set's names; and
-//! what an Update keeps of both where its properties leave them out ([`keep`]).
+//! which defaults of both a set was made with ([`with_set_defaults`]).
 //!
 //! Metrics: ECS `CPUUtilization` and `MemoryUtilization` (dimensions ClusterName,
 //! ServiceName), ALB `HTTPCode_Target_5XX_Count` and `UnHealthyHostCount` (dimensions
@@ -17,7 +17,7 @@ use crate::naming::{Deployment, Tags};
 use crate::progress::step;
 use crate::resources::alarm::{self, Alarm, Definition};
 use crate::resources::{claim, load_balancer, ours, service, tags, target_group};
-use crate::spec::alarms::{entries, Kept, KINDS};
+use crate::spec::alarms::KINDS;
 use crate::spec::schema::{ALARMS, DEPLOYMENT_ALARMS};
 use crate::spec::{Locator, Spec};
 
@@ -190,54 +190,55 @@ pub async fn remove(c: &Clients, d: &Deployment, found: Vec<Alarm>) -> Result<()
     Ok(())
 }
 
-/// What set `d` (found `at`) has of the alarm settings an Update keeps where its properties
-/// do not give them ([`Spec::keep`]): whether it has its baseline alarms, and its service's
-/// deployment alarms (a DescribeAlarms and a DescribeServices, at once).
-pub async fn kept(c: &Clients, d: &Deployment, at: &Locator) -> Result<Kept> {
-    let (alarm_names, service_names) = (names(d), d.service_names(&at.service_name));
-    let (alarms, services) = tokio::join!(
-        alarm::find_all(&c.cloudwatch, &alarm_names),
-        service::find_named(&c.ecs, &at.cluster_name, &service_names),
-    )
-    .all_ok()?;
-    Ok(kept_of(
-        d,
-        &alarms,
-        services.iter().find(|s| d.owns(&s.tags)),
-    ))
-}
+/// On a set's ECS service (value `default`): the set was made with the alarm gate's defaults;
+/// one without keeps its own, off ([`Spec::without_gate`]).
+pub const ALARM_GATE_TAG: &str = "prod-e:alarm-gate";
 
-/// What set `d` has of the alarm settings an Update keeps, from its `alarms` and `service` as
-/// found (the set's own only).
-pub fn kept_of(d: &Deployment, alarms: &[Alarm], service: Option<&service::Service>) -> Kept {
-    let service = service.filter(|s| d.owns(&s.tags));
-    let rolling = service.and_then(|s| s.rolling.as_ref());
-    let deployment_alarms = rolling.map(|r| r.alarms.clone()).unwrap_or_default();
-    Kept {
-        alarms: alarms.iter().any(|a| d.owns(&a.tags)),
-        deployment_alarms: entries(&deployment_alarms, |k| d.alarm(k)),
+/// The tags of the set's ECS service: `tags`, with [`ALARM_GATE_TAG`] when `spec` has the
+/// alarm gate's defaults (so that an Update knows which defaults the set was made with).
+pub fn service_tags(spec: &Spec, tags: &Tags) -> Tags {
+    let mut tags = tags.clone();
+    if spec.gate {
+        tags.insert(ALARM_GATE_TAG.to_string(), "default".to_string());
     }
+    tags
 }
 
-/// An Update's old properties' spec (`None`: they do not validate) and its `new` one, with
-/// the alarm settings their properties leave out as set `d` has them ([`kept`], read only
-/// when one is left out).
-pub async fn keep(
+/// Whether `service` (a set's) was made with the alarm gate's defaults: it carries
+/// [`ALARM_GATE_TAG`].
+pub fn made_gated(service: Option<&service::Service>) -> bool {
+    service.is_some_and(|s| s.tags.contains_key(ALARM_GATE_TAG))
+}
+
+/// An Update's old properties' spec (`None`: they do not validate) and its `new` one, with the
+/// defaults of the set `current` (the one the Update's id names): without the alarm gate's
+/// ([`Spec::without_gate`]) unless its service carries [`ALARM_GATE_TAG`]. The set is found
+/// from the properties that describe it (the old ones, or the new when the old describe the
+/// half-built set of a failed replacement), with one DescribeServices, read only when a
+/// property is left out.
+pub async fn with_set_defaults(
     c: &Clients,
-    d: &Deployment,
+    current: &Deployment,
     old: &serde_json::Value,
     new: &mut Spec,
 ) -> Result<Option<Spec>> {
     let mut prior = Spec::parse(old).ok();
     let names = [ALARMS.name, DEPLOYMENT_ALARMS.name];
     let given = |s: &Spec| names.iter().all(|n| s.states(n));
-    if prior.as_ref().is_some_and(given) || given(new) && prior.is_none() {
+    if prior.as_ref().is_none_or(given) && given(new) {
         return Ok(prior);
     }
-    let kept = kept(c, d, &Locator::from_properties(old)).await?;
-    new.keep(&kept, prior.as_ref());
-    if let Some(old) = prior.as_mut() {
-        old.keep(&kept, None);
+    let describes = |s: &Spec| current.physical_id().ends_with(&s.fingerprint());
+    let at = match (&prior, describes(new)) {
+        (Some(old), _) if describes(old) => Locator::from(old),
+        (_, true) => Locator::from(&*new),
+        _ => Locator::from_properties(old),
+    };
+    let names = current.service_names(&at.service_name);
+    let found = service::find_named(&c.ecs, &at.cluster_name, &names).await?;
+    if !made_gated(found.iter().find(|s| current.owns(&s.tags))) {
+        new.without_gate();
+        prior.iter_mut().for_each(Spec::without_gate);
     }
     Ok(prior)
 }

@@ -242,7 +242,13 @@ impl Building<'_> {
         };
         let svc = step(
             format!("creating ECS service ({})", spec.service_name),
-            ensure_service(c, self.owner, &seeded, (links, self.start.fresh), tags),
+            ensure_service(
+                c,
+                self.owner,
+                &seeded,
+                (links, self.start.fresh),
+                &alarms::service_tags(spec, tags),
+            ),
         )
         .await?;
         if spec.alarms && svc.name != spec.service_name {

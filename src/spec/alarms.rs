@@ -13,15 +13,6 @@ pub const TOKEN_PREFIX: &str = "prod-e:";
 /// alarm gate): ECS rolls back a deployment whose targets answer 5xx or turn unhealthy.
 pub const GATE: [&str; 2] = ["prod-e:target-5xx", "prod-e:unhealthy-targets"];
 
-/// What a set has of the settings an Update keeps where its properties do not give them.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Kept {
-    /// Whether it has its baseline alarms.
-    pub alarms: bool,
-    /// Its service's deployment alarms, a baseline one as its `prod-e:<kind>` entry.
-    pub deployment_alarms: Vec<String>,
-}
-
 /// The baseline kind a `DeploymentAlarms` entry names, if it names one.
 pub fn kind_of(entry: &str) -> Option<&str> {
     entry.strip_prefix(TOKEN_PREFIX)
@@ -33,16 +24,6 @@ pub fn resolved(entries: &[String], name: impl Fn(&str) -> String) -> Vec<String
         .iter()
         .map(|e| kind_of(e).map_or_else(|| e.clone(), &name))
         .collect()
-}
-
-/// The `DeploymentAlarms` entries of the alarms `names`: a name that is `name(kind)` of a
-/// baseline kind as its `prod-e:<kind>` entry ([`resolved`] backwards).
-pub fn entries(names: &[String], name: impl Fn(&str) -> String) -> Vec<String> {
-    let entry = |n: &String| {
-        let kind = KINDS.iter().find(|k| name(k) == *n);
-        kind.map_or_else(|| n.clone(), |k| format!("{TOKEN_PREFIX}{k}"))
-    };
-    names.iter().map(entry).collect()
 }
 
 /// What is wrong with the baseline entries of `DeploymentAlarms`: an unknown kind, or any
@@ -66,7 +47,7 @@ pub fn problems(entries: &[String], alarms_on: bool) -> Vec<String> {
 mod tests {
     use serde_json::{json, Value};
 
-    use super::{entries, Kept, GATE};
+    use super::GATE;
     use crate::spec::Spec;
 
     fn spec(extra: Value) -> Spec {
@@ -85,7 +66,7 @@ mod tests {
     #[test]
     fn a_new_set_has_the_alarm_gate_unless_its_properties_turn_it_off() {
         let new = spec(json!({}));
-        assert!(new.alarms);
+        assert!(new.alarms && new.gate);
         assert_eq!(new.deployment_alarms, GATE);
         let ungated = spec(json!({"DeploymentAlarms": []}));
         assert!(ungated.alarms && ungated.deployment_alarms.is_empty());
@@ -93,43 +74,19 @@ mod tests {
         assert!(!off.alarms && off.deployment_alarms.is_empty());
     }
 
-    /// An Update keeps what the set has where its old and new properties both leave a
-    /// setting out; a setting given on either side is the properties'.
+    /// A set made before the gate keeps its defaults, off, where its properties leave the
+    /// settings out; what they give is theirs.
     #[test]
-    fn an_update_keeps_what_the_set_has_where_the_properties_leave_it_out() {
-        let none = Kept::default();
-        let (mut old, mut new) = (spec(json!({})), spec(json!({"Image": "nginx"})));
-        new.keep(&none, Some(&old));
-        old.keep(&none, None);
-        assert_eq!((old.alarms, new.alarms), (false, false));
-        assert!(old.deployment_alarms.is_empty() && new.deployment_alarms.is_empty());
+    fn a_set_made_before_the_gate_keeps_its_defaults() {
+        let mut old = spec(json!({}));
+        old.without_gate();
+        assert!(!old.alarms && old.deployment_alarms.is_empty() && !old.gate);
         let mut on = spec(json!({"Alarms": true}));
-        on.keep(&none, Some(&spec(json!({}))));
+        on.without_gate();
         assert!(on.alarms && on.deployment_alarms.is_empty());
-        let mut removed = spec(json!({}));
-        removed.keep(&none, Some(&spec(json!({"Alarms": false}))));
-        assert!(removed.alarms, "a property removed takes its default");
         let mut named = spec(json!({"DeploymentAlarms": ["prod-e:target-5xx"]}));
-        named.keep(&none, Some(&spec(json!({}))));
+        named.without_gate();
         assert!(named.alarms, "a baseline entry keeps the alarms");
-        let gated = Kept {
-            alarms: true,
-            deployment_alarms: GATE.map(String::from).to_vec(),
-        };
-        let mut off = spec(json!({"Alarms": false}));
-        off.keep(&gated, Some(&spec(json!({}))));
-        assert!(
-            off.deployment_alarms.is_empty(),
-            "{:?}",
-            off.deployment_alarms
-        );
-    }
-
-    #[test]
-    fn the_sets_own_alarm_names_read_back_as_their_entries() {
-        let name = |k: &str| format!("prod-e-1-2-{k}");
-        let names = [name("target-5xx"), "team-latency".to_string()];
-        let read = entries(&names, name);
-        assert_eq!(read, ["prod-e:target-5xx", "team-latency"]);
+        assert_eq!(named.deployment_alarms, ["prod-e:target-5xx"]);
     }
 }

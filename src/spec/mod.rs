@@ -62,11 +62,13 @@ macro_rules! spec {
                 $(#[$attr])*
                 pub $field: $ty,
             )*
-            /// The properties the Properties give (not their defaults): an Update keeps what
-            /// the set has of `Alarms` and `DeploymentAlarms` where they give neither
-            /// ([`Spec::keep`]).
+            /// The properties the Properties give (not their defaults).
             #[serde(skip)]
             pub stated: Vec<&'static str>,
+            /// Whether the alarm gate's defaults apply (a new set's; an existing set's only if
+            /// it was made with them: [`Spec::without_gate`]).
+            #[serde(skip)]
+            pub gate: bool,
         }
 
         /// Every property, in the order of the README's table.
@@ -77,6 +79,7 @@ macro_rules! spec {
             Spec {
                 $( $field: FromProperty::read(r, &schema::$property), )*
                 stated: PROPERTIES.iter().filter(|p| gives(r.props, p)).map(|p| p.name).collect(),
+                gate: true,
             }
         }
     };
@@ -152,24 +155,20 @@ impl Spec {
         self.stated.contains(&name)
     }
 
-    /// `Alarms` and `DeploymentAlarms` as the set has them (`kept`) where neither these
-    /// properties nor the `before` ones (an Update's old properties) give them: a set made
-    /// before the alarm gate was the default keeps none until its properties name them.
-    /// `DeploymentAlarms` that name a baseline alarm keep `Alarms` on; with `Alarms` off, the
-    /// baseline entries of `DeploymentAlarms` not given go.
-    pub fn keep(&mut self, kept: &alarms::Kept, before: Option<&Spec>) {
-        let keeps = |s: &Spec, name| !s.states(name) && !before.is_some_and(|b| b.states(name));
-        let (on, entries) = (schema::ALARMS.name, schema::DEPLOYMENT_ALARMS.name);
+    /// These properties with the defaults of a set made before the alarm gate where they
+    /// leave a setting out: `Alarms` off (unless `DeploymentAlarms` names a baseline alarm),
+    /// `DeploymentAlarms` empty. An existing set keeps the defaults it was made with, so that
+    /// it changes only when its properties do.
+    pub fn without_gate(&mut self) {
+        self.gate = false;
+        let given = self.states(schema::DEPLOYMENT_ALARMS.name);
         let baseline = |e: &String| alarms::kind_of(e).is_some();
-        let names_baseline = self.states(entries) && self.deployment_alarms.iter().any(baseline);
-        if keeps(self, on) && !names_baseline {
-            self.alarms = kept.alarms;
+        let named = given && self.deployment_alarms.iter().any(baseline);
+        if !self.states(schema::ALARMS.name) && !named {
+            self.alarms = false;
         }
-        if keeps(self, entries) {
-            self.deployment_alarms = kept.deployment_alarms.clone();
-        }
-        if !self.alarms && !self.states(entries) {
-            self.deployment_alarms.retain(|e| !baseline(e));
+        if !given {
+            self.deployment_alarms.clear();
         }
     }
 

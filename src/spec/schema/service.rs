@@ -141,7 +141,7 @@ pub const DEPLOYMENT_ALARMS: Property = Property {
     },
     default: Default::Chosen(
         "with Alarms on, `[\"prod-e:target-5xx\", \"prod-e:unhealthy-targets\"]` (the alarm \
-         gate); an Update whose old and new properties both leave it out keeps the service's",
+         gate); `[]` for a set made before the gate was the default",
     ),
     effect: Effect::Deployment,
     doc: "names of CloudWatch alarms that fail a deployment when they go into ALARM: ECS rolls \
@@ -170,9 +170,8 @@ pub const ALARMS: Property = Property {
          unhealthy targets (any for 3 minutes); their names are Data attributes, and \
          DeploymentAlarms may name them as `prod-e:cpu-high`, `prod-e:memory-high`, \
          `prod-e:target-5xx`, `prod-e:unhealthy-targets`; CloudWatch bills each alarm \
-         (docs/properties.md, \"The alarm gate\"); an Update whose old and new properties both \
-         leave it out keeps what the set has (a set made before it was on by default keeps \
-         none)",
+         (docs/properties.md, \"The alarm gate\"); a set made before it was on by default \
+         keeps it off until its properties say otherwise",
 };
 /// The `LogRetentionDays` property.
 pub const LOG_RETENTION_DAYS: Property = Property {
