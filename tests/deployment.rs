@@ -184,6 +184,9 @@ async fn a_set_made_before_the_gate_keeps_no_alarms_through_an_update() {
     let out = h.invoke(stack.create(&made)).await;
     out.assert_success();
     let id = out.physical_id();
+    let mark = json!({"key": prod_e::plan::ALARM_GATE_TAG, "value": "default"});
+    let tags = h.last_request("CreateService")["tags"].clone();
+    assert!(tags.as_array().is_some_and(|t| t.contains(&mark)), "{tags}");
     let service = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/prod-e-service");
     let untag = h.clients.ecs.untag_resource().resource_arn(service);
     let untag = untag.tag_keys(prod_e::plan::ALARM_GATE_TAG).send().await;
@@ -210,5 +213,23 @@ async fn a_set_made_before_the_gate_keeps_no_alarms_through_an_update() {
         .assert_success();
     let inv = crate::inspect::everything(&h.clients, &id, &new).await;
     assert!(inv.alarms.is_empty(), "{:?}", inv.alarms);
+    // A replacement's new set keeps the old set's defaults: no alarms, and no mark.
+    let mut moved = new.clone();
+    moved["ClusterName"] = json!(format!("{cluster}-b"));
+    let replaced = h.invoke(stack.update(&id, &new, &moved)).await;
+    replaced.assert_success();
+    let new_id = replaced.physical_id();
+    assert_ne!(new_id, id);
+    let tags = h.last_request("CreateService")["tags"].clone();
+    assert!(
+        !tags.as_array().is_some_and(|t| t.contains(&mark)),
+        "{tags}"
+    );
+    let inv = crate::inspect::everything(&h.clients, &new_id, &moved).await;
+    assert!(inv.alarms.is_empty(), "{:?}", inv.alarms);
+    // CloudFormation's cleanup of the old set, then the stack's deletion.
     h.invoke(stack.delete(&id, &new)).await.assert_success();
+    h.invoke(stack.delete(&new_id, &moved))
+        .await
+        .assert_success();
 }

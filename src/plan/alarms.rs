@@ -212,10 +212,11 @@ pub fn made_gated(service: Option<&service::Service>) -> bool {
 
 /// An Update's old properties' spec (`None`: they do not validate) and its `new` one, with the
 /// defaults of the set `current` (the one the Update's id names): without the alarm gate's
-/// ([`Spec::without_gate`]) unless its service carries [`ALARM_GATE_TAG`]. The set is found
-/// from the properties that describe it (the old ones, or the new when the old describe the
-/// half-built set of a failed replacement), with one DescribeServices, read only when a
-/// property is left out.
+/// ([`Spec::without_gate`]) when its service lacks [`ALARM_GATE_TAG`]. The set is found from
+/// the properties that describe it (the old ones, or the new when the old describe the
+/// half-built set of a failed replacement), with one DescribeServices; it is not read for an
+/// in-place Update whose properties give both settings. A set whose service is not found
+/// keeps a new set's defaults: they only add alarms, never remove them.
 pub async fn with_set_defaults(
     c: &Clients,
     current: &Deployment,
@@ -223,12 +224,13 @@ pub async fn with_set_defaults(
     new: &mut Spec,
 ) -> Result<Option<Spec>> {
     let mut prior = Spec::parse(old).ok();
+    let describes = |s: &Spec| current.physical_id().ends_with(&s.fingerprint());
     let names = [ALARMS.name, DEPLOYMENT_ALARMS.name];
     let given = |s: &Spec| names.iter().all(|n| s.states(n));
-    if prior.as_ref().is_none_or(given) && given(new) {
+    let in_place = prior.as_ref().is_some_and(describes) && describes(new);
+    if in_place && prior.as_ref().is_some_and(given) && given(new) {
         return Ok(prior);
     }
-    let describes = |s: &Spec| current.physical_id().ends_with(&s.fingerprint());
     let at = match (&prior, describes(new)) {
         (Some(old), _) if describes(old) => Locator::from(old),
         (_, true) => Locator::from(&*new),
@@ -236,7 +238,14 @@ pub async fn with_set_defaults(
     };
     let names = current.service_names(&at.service_name);
     let found = service::find_named(&c.ecs, &at.cluster_name, &names).await?;
-    if !made_gated(found.iter().find(|s| current.owns(&s.tags))) {
+    let Some(ours) = found.iter().find(|s| current.owns(&s.tags)) else {
+        tracing::warn!(
+            set = current.physical_id(),
+            "no service: a new set's alarm defaults"
+        );
+        return Ok(prior);
+    };
+    if !made_gated(Some(ours)) {
         new.without_gate();
         prior.iter_mut().for_each(Spec::without_gate);
     }
