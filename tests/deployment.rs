@@ -203,6 +203,11 @@ async fn a_set_made_before_the_gate_keeps_no_alarms_through_an_update() {
     );
     let inv = crate::inspect::everything(&h.clients, &id, &new).await;
     assert!(inv.alarms.is_empty(), "{:?}", inv.alarms);
+    // `prod-e status` reads the properties with the set's defaults too: no drift.
+    let path = crate::cli::write_properties(&new);
+    let (code, out, err) =
+        crate::cli::prod_e(&["status", "--physical-id", &id, "--properties", &path]);
+    assert_eq!(code, 0, "{out}{err}");
     // CloudFormation's rollback of an Update that turned them on leaves none either.
     let mut on = new.clone();
     on["Alarms"] = json!(true);
