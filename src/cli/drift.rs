@@ -3,10 +3,10 @@
 //! the scaling and alarms, the rule, the target group, the log group, the security group, every
 //! setting of the revision the service runs, and the task role's grants.
 
-use super::{exit, read_properties, Failure};
+use super::{exit, no_request, read_properties, Failure};
 use crate::aws::Clients;
 use crate::naming::Deployment;
-use crate::plan::{for_ecs, made_gated, Inventory};
+use crate::plan::{for_ecs, with_defaults_of, Inventory};
 use crate::resources::settings::{compare, shown, Pair};
 use crate::resources::task_definition;
 use crate::resources::{alarm, cluster, listener_rule, log_group, role, scaling};
@@ -28,9 +28,7 @@ pub(super) async fn drifted(
         code: exit::INVALID,
         message: e.to_string(),
     })?;
-    if !made_gated(inv.service.as_ref().filter(|s| d.owns(&s.tags))) {
-        spec.without_gate();
-    }
+    with_defaults_of(d, inv.service.as_ref(), &mut spec);
     Ok(differences(compared(c, d, &spec, inv).await?))
 }
 
@@ -97,10 +95,7 @@ fn scaling_drift(d: &Deployment, spec: &Spec, live: scaling::Scaling) -> Vec<Pai
 /// beside the set's own, which is left out of the live service's.
 /// Errors: the properties make no service (a member the SDK requires is missing).
 fn services(d: &Deployment, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>, Failure> {
-    let service = service::expand(&for_ecs(d, spec)).map_err(|e| Failure {
-        code: exit::INVALID,
-        message: format!("the properties make no ECS service: {e}"),
-    })?;
+    let service = service::expand(&for_ecs(d, spec)).map_err(no_request)?;
     let own_group = inv.security_group.as_ref().map(|g| g.id.as_str());
     let live_service = inv.service.clone().map(|mut s| {
         let groups = &mut s.network.security_groups;
@@ -178,12 +173,8 @@ pub(super) fn not_compared() -> (String, serde_json::Value) {
 /// live one.
 /// Errors: the properties make no revision (a member the SDK requires is missing).
 fn task_drift(spec: &Spec, live: Option<&task_definition::Revision>) -> Result<Vec<Pair>, Failure> {
-    let links = task_definition::Links {
-        execution_role_arn: "",
-        task_role_arn: "",
-        log_group: "",
-    };
-    let want = task_definition::expand(spec, links, "")?;
+    let want =
+        task_definition::expand(spec, task_definition::Links::NONE, "").map_err(no_request)?;
     Ok(compare(task_definition::SETTINGS, spec, live, &want))
 }
 

@@ -66,6 +66,15 @@ pub struct Failure {
     pub message: String,
 }
 
+/// A request the properties cannot make (a member the SDK requires is missing), as the CLI's
+/// failure: invalid properties.
+pub(super) fn no_request(e: impl std::fmt::Display) -> Failure {
+    Failure {
+        code: exit::INVALID,
+        message: format!("the properties make no valid request: {e}"),
+    }
+}
+
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
         Failure {

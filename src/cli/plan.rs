@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::{exit, read_properties, Failure, Outcome};
+use super::{exit, no_request, read_properties, Failure, Outcome};
 use crate::aws::Clients;
 use crate::naming::Deployment;
 use crate::plan::{effects, for_ecs};
@@ -251,14 +251,6 @@ fn stages(n: &Names, s: &Spec) -> Result<Vec<Vec<String>>, Failure> {
     Ok(stages)
 }
 
-/// A request the properties cannot make, as the CLI's failure.
-fn no_request(e: impl std::fmt::Display) -> Failure {
-    Failure {
-        code: exit::INVALID,
-        message: format!("the properties make no valid request: {e}"),
-    }
-}
-
 /// The scaling's line, when `AutoScaling` is on.
 fn scaling(n: &Names, s: &Spec) -> Option<String> {
     s.auto_scaling.as_ref()?;
@@ -273,11 +265,7 @@ fn scaling(n: &Names, s: &Spec) -> Option<String> {
 
 /// The task definition's line: every setting of the revision Create registers.
 fn task_definition(s: &Spec) -> Result<String, Failure> {
-    let links = task_definition::Links {
-        execution_role_arn: "",
-        task_role_arn: "",
-        log_group: "",
-    };
+    let links = task_definition::Links::NONE;
     let revision = task_definition::expand(s, links, "").map_err(no_request)?;
     Ok(format!(
         "task definition (Fargate, awsvpc, {}) after the roles and log group",

@@ -204,19 +204,24 @@ pub fn service_tags(spec: &Spec, tags: &Tags) -> Tags {
     tags
 }
 
-/// Whether `service` (a set's) was made with the alarm gate's defaults: it carries
-/// [`ALARM_GATE_TAG`].
-pub fn made_gated(service: Option<&service::Service>) -> bool {
-    service.is_some_and(|s| s.tags.contains_key(ALARM_GATE_TAG))
+/// `spec` with the defaults set `d` was made with, as its `service` (found, any owner) shows
+/// them: without the alarm gate's ([`Spec::without_gate`]) when the set's own service lacks
+/// [`ALARM_GATE_TAG`]. A set whose service is not found keeps a new set's defaults: they only
+/// add alarms, never remove them. Update and `prod-e status` read properties so.
+pub fn with_defaults_of(d: &Deployment, service: Option<&service::Service>, spec: &mut Spec) {
+    let ours = service.filter(|s| d.owns(&s.tags));
+    if ours.is_some_and(|s| !s.tags.contains_key(ALARM_GATE_TAG)) {
+        spec.without_gate();
+    }
 }
 
 /// An Update's old properties' spec (`None`: they do not validate) and its `new` one, with the
 /// defaults of the set `current` (the one the Update's id names): without the alarm gate's
-/// ([`Spec::without_gate`]) when its service lacks [`ALARM_GATE_TAG`]. The set is found from
-/// the properties that describe it (the old ones, or the new when the old describe the
-/// half-built set of a failed replacement), with one DescribeServices; it is not read for an
-/// in-place Update whose properties give both settings. A set whose service is not found
-/// keeps a new set's defaults: they only add alarms, never remove them.
+/// ([`with_defaults_of`]). The set is found from the properties that describe it (the old
+/// ones, or the new when the old describe the half-built set of a failed replacement), with
+/// one DescribeServices, which the Update's own reads repeat (a cheap call, made before the
+/// diff they follow); it is not read for an in-place Update whose properties give both
+/// settings.
 pub async fn with_set_defaults(
     c: &Clients,
     current: &Deployment,
@@ -238,16 +243,10 @@ pub async fn with_set_defaults(
     };
     let names = current.service_names(&at.service_name);
     let found = service::find_named(&c.ecs, &at.cluster_name, &names).await?;
-    let Some(ours) = found.iter().find(|s| current.owns(&s.tags)) else {
-        tracing::warn!(
-            set = current.physical_id(),
-            "no service: a new set's alarm defaults"
-        );
-        return Ok(prior);
-    };
-    if !made_gated(Some(ours)) {
-        new.without_gate();
-        prior.iter_mut().for_each(Spec::without_gate);
+    let ours = found.iter().find(|s| current.owns(&s.tags));
+    with_defaults_of(current, ours, new);
+    if let Some(old) = prior.as_mut() {
+        with_defaults_of(current, ours, old);
     }
     Ok(prior)
 }

@@ -40,6 +40,16 @@ pub struct Links<'a> {
     pub log_group: &'a str,
 }
 
+impl Links<'_> {
+    /// No links: for a revision that is only described, never registered (`prod-e plan` and
+    /// `status` flatten it; the settings they show name no role or log group).
+    pub const NONE: Links<'static> = Links {
+        execution_role_arn: "",
+        task_role_arn: "",
+        log_group: "",
+    };
+}
+
 /// This deployment's revisions, in any family, newest first, found by their ownership tag
 /// (`owner_tag` = `owner`) with one Resource Groups Tagging API GetResources per page of 100:
 /// the cost is independent of other deployments and of their revisions in a shared family.
@@ -124,7 +134,7 @@ fn register(ecs: &Client, td: &Revision) -> RegisterTaskDefinitionFluentBuilder 
         .set_execution_role_arn(td.execution_role_arn().map(str::to_string))
         .set_network_mode(td.network_mode().cloned())
         .set_container_definitions(Some(td.container_definitions().to_vec()))
-        .set_volumes(listed(td.volumes()))
+        .set_volumes(non_empty(td.volumes()))
         .set_requires_compatibilities(Some(td.requires_compatibilities().to_vec()))
         .set_cpu(td.cpu().map(str::to_string))
         .set_memory(td.memory().map(str::to_string))
@@ -132,13 +142,13 @@ fn register(ecs: &Client, td: &Revision) -> RegisterTaskDefinitionFluentBuilder 
         .set_ipc_mode(td.ipc_mode().cloned())
         .set_ephemeral_storage(td.ephemeral_storage().cloned())
         .set_runtime_platform(td.runtime_platform().cloned())
-        .set_placement_constraints(listed(td.placement_constraints()))
+        .set_placement_constraints(non_empty(td.placement_constraints()))
         .set_proxy_configuration(td.proxy_configuration().cloned())
         .set_enable_fault_injection(td.enable_fault_injection())
 }
 
 /// A list member of a request: `None` (not sent) when empty.
-fn listed<T: Clone>(items: &[T]) -> Option<Vec<T>> {
+fn non_empty<T: Clone>(items: &[T]) -> Option<Vec<T>> {
     Some(items.to_vec()).filter(|v| !v.is_empty())
 }
 

@@ -78,7 +78,7 @@ macro_rules! spec {
         fn read(r: &mut Reader) -> Spec {
             Spec {
                 $( $field: FromProperty::read(r, &schema::$property), )*
-                stated: PROPERTIES.iter().filter(|p| gives(r.props, p)).map(|p| p.name).collect(),
+                stated: std::mem::take(&mut r.stated),
                 gate: true,
             }
         }
@@ -108,7 +108,11 @@ impl Spec {
                 problems.push(Problem::new(name, "unknown property"));
             }
         }
-        let mut r = Reader { props, problems };
+        let mut r = Reader {
+            props,
+            problems,
+            stated: Vec::new(),
+        };
         let mut spec = read(&mut r);
         if spec.alarms && !spec.states(schema::DEPLOYMENT_ALARMS.name) {
             spec.deployment_alarms = alarms::GATE.map(String::from).to_vec();
@@ -236,13 +240,6 @@ impl Spec {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
-}
-
-/// Whether `props` give `p`, by its name or its old one (`""` and null give nothing).
-fn gives(props: &Map<String, Value>, p: &Property) -> bool {
-    let old = schema::alias_of(p.name).filter(|a| a.field.is_none());
-    let given = |name: &str| props.get(name).is_some_and(|v| !v.is_null() && *v != "");
-    given(p.name) || old.is_some_and(|a| given(a.name))
 }
 
 /// The property called `name`.

@@ -15,6 +15,8 @@ use super::Problem;
 pub struct Reader<'a> {
     pub props: &'a Map<String, Value>,
     pub problems: Vec<Problem>,
+    /// The properties found set so far ([`super::Spec::stated`]).
+    pub stated: Vec<&'static str>,
 }
 
 impl Reader<'_> {
@@ -25,7 +27,7 @@ impl Reader<'_> {
     }
 
     /// The value of `p`, or `None` if it is not set (absent, `null` or `""`); a required
-    /// property that is not set is a problem.
+    /// property that is not set is a problem, a set one is recorded in `stated`.
     pub(super) fn given(&mut self, p: &Property) -> Option<&Value> {
         let alias = alias_of(p.name)
             .filter(|a| a.field.is_none())
@@ -42,8 +44,10 @@ impl Reader<'_> {
             Some(Value::String(s)) if s.is_empty() => None,
             Some(v) => Some(v),
         };
-        if value.is_none() && p.default == Default::Required {
-            self.problems.push(Problem::new(p.name, "is required"));
+        match value {
+            None if p.default == Default::Required => self.fail(p.name, "is required", ()),
+            Some(_) if !self.stated.contains(&p.name) => self.stated.push(p.name),
+            _ => {}
         }
         value
     }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::health::TargetHealthCheck;
-use super::object::Typed;
+use super::object::{typed, Typed};
 use super::reader::Reader;
 use super::routing::{HttpHeader, QueryStringValue};
 use super::schema::{Kind, Property};
@@ -91,7 +91,7 @@ impl<T: Typed> FromProperty for Option<T> {
 
 impl<T: Typed> FromProperty for Vec<T> {
     fn read(r: &mut Reader, p: &Property) -> Self {
-        r.objects(p).iter().map(T::from).collect()
+        typed(&r.objects(p))
     }
 }
 

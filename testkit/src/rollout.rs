@@ -49,7 +49,9 @@ pub enum Rollout {
     /// Stopped by the circuit breaker (rolloutState FAILED) with these service events.
     Failed(Vec<String>),
     /// Failed because this deployment alarm went into ALARM (rolloutState FAILED), as
-    /// ListServiceDeployments and DescribeServiceDeployments then tell (moto has neither).
+    /// ListServiceDeployments and DescribeServiceDeployments then tell (moto has neither);
+    /// only for a service whose deployment configuration watches it with rollback (others
+    /// complete).
     Alarm(String),
     /// Tasks ECS cannot place or start (no Spot capacity, the account's Fargate quota, no free
     /// address in the subnets): in progress with no task running and one service event, created
@@ -263,11 +265,19 @@ impl State {
         }
         let arn = text(&s["serviceArn"]);
         let next = self.next.clone();
-        let (rollout, since) = self
+        let (mut rollout, since) = self
             .seen
             .entry(arn.clone())
             .or_insert_with(|| (next, Instant::now()))
             .clone();
+        // An alarm fails only a deployment that watches it with rollback on (ECS Developer
+        // Guide, "How CloudWatch alarms detect Amazon ECS deployment failures").
+        if let Rollout::Alarm(name) = &rollout {
+            if !watches(s, name) {
+                rollout = Rollout::Done;
+                self.seen.insert(arn.clone(), (Rollout::Done, since));
+            }
+        }
         match self.revisions.course(&arn) {
             Course::Runs {
                 latest,
@@ -288,6 +298,16 @@ impl State {
             Course::RollsBack { to, from, done } => rolls_back(s, &arn, to, from, done),
         }
     }
+}
+
+/// Whether service `s`'s deployment configuration (rule 12 shows it as asked) watches alarm
+/// `name`, rolling back when it goes into ALARM.
+fn watches(s: &Value, name: &str) -> bool {
+    let alarms = &s["deploymentConfiguration"]["alarms"];
+    let named = alarms["alarmNames"].as_array();
+    alarms["enable"] == true
+        && alarms["rollback"] == true
+        && named.is_some_and(|n| n.contains(&json!(name)))
 }
 
 fn completed(rollout: &Rollout, since: Instant) -> bool {

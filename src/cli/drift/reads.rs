@@ -125,10 +125,9 @@ async fn scaling(c: &Clients, d: &Deployment, inv: &Inventory) -> Result<Scaling
 async fn actions(c: &Clients, d: &Deployment, t: &ScalableTarget) -> Result<Vec<Scheduled>> {
     let found = schedule::find_all(&c.scaling, &t.resource_id).await?;
     let prefix = d.scheduled_action("");
-    let ours = found.into_iter().filter(|a| d.owns_name(&a.name));
-    let named = |a: Scheduled| Scheduled {
-        name: a.name.strip_prefix(&prefix).unwrap_or(&a.name).to_string(),
-        ..a
+    let ours = |a: Scheduled| {
+        let name = a.name.strip_prefix(&prefix)?.to_string();
+        Some(Scheduled { name, ..a })
     };
-    Ok(ours.map(named).collect())
+    Ok(found.into_iter().filter_map(ours).collect())
 }
