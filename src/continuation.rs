@@ -20,8 +20,7 @@ use crate::resources::continuation_key;
 pub const KEY: &str = "ProdEContinuation";
 /// Lambda's limit for an asynchronous invocation's payload.
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
-/// CloudFormation's default (and largest) `ServiceTimeout` for a custom resource.
-pub const DEFAULT_SERVICE_TIMEOUT: Duration = Duration::from_secs(3600);
+pub use crate::spec::strategy::{service_timeout, DEFAULT_SERVICE_TIMEOUT};
 /// Time kept back from `ServiceTimeout` to answer FAILED before CloudFormation gives up:
 /// a twentieth of it, between these bounds.
 pub const MIN_OVERALL_MARGIN: Duration = Duration::from_secs(1);
@@ -229,18 +228,6 @@ pub fn payload(event: &Value, progress: Progress, mac: &str) -> Result<Vec<u8>, 
     }
 }
 
-/// `ServiceTimeout` from the properties (seconds, 1–3600, string or number), else the default.
-pub fn service_timeout(properties: &Value) -> Duration {
-    let seconds = match properties.get("ServiceTimeout") {
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    };
-    seconds
-        .filter(|s| (1..=DEFAULT_SERVICE_TIMEOUT.as_secs()).contains(s))
-        .map_or(DEFAULT_SERVICE_TIMEOUT, Duration::from_secs)
-}
-
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -299,26 +286,6 @@ mod tests {
         assert!(payload(&event, Progress::first(), "00")
             .unwrap_err()
             .contains("too large"));
-    }
-
-    #[test]
-    fn service_timeout_is_read_leniently() {
-        assert_eq!(
-            service_timeout(&json!({"ServiceTimeout": "120"})),
-            Duration::from_secs(120)
-        );
-        assert_eq!(
-            service_timeout(&json!({"ServiceTimeout": 5})),
-            Duration::from_secs(5)
-        );
-        for bad in [
-            json!({}),
-            json!({"ServiceTimeout": "0"}),
-            json!({"ServiceTimeout": 7200}),
-            json!({"ServiceTimeout": "x"}),
-        ] {
-            assert_eq!(service_timeout(&bad), DEFAULT_SERVICE_TIMEOUT, "{bad}");
-        }
     }
 
     #[test]

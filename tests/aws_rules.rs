@@ -20,6 +20,7 @@ mod iam;
 mod models;
 mod rollouts;
 mod scaling;
+mod strategy;
 
 /// One AWS account: its proxy, clients through it, and clients straight to moto (setup).
 struct Account {

@@ -36,6 +36,7 @@ fn configuration(alarms: &[String], (min, max): (u32, u32), breaker: bool) -> Va
         "deploymentCircuitBreaker": {"enable": breaker, "rollback": breaker},
         "maximumPercent": max,
         "minimumHealthyPercent": min,
+        "strategy": "ROLLING",
     })
 }
 

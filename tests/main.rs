@@ -31,6 +31,7 @@ mod routing;
 mod scaling;
 mod secrets;
 mod steady;
+mod strategy;
 mod task_role;
 mod tidy;
 mod update;

@@ -98,11 +98,11 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         ("TaskRolePolicyArns", json!([ALLOWED_POLICY])),
         ("ContainerInsights", json!("enhanced")),
         ("DeploymentAlarms", json!(["api-5xx"])),
+        ("DeploymentStrategy", json!("BLUE_GREEN")),
         ("MaximumPercent", json!(150)),
         (
             "AutoScaling",
-            json!({"MinCapacity": 2, "MaxCapacity": 4, "MemoryTarget": 70,
-                   "RequestsPerTarget": 100}),
+            json!({"MinCapacity": 2, "MaxCapacity": 4, "MemoryTarget": 70}),
         ),
         ("ScheduledActions", json!([])),
         (

@@ -13,6 +13,7 @@ use crate::preflight;
 use crate::resources::settings::describe;
 use crate::resources::{cluster, listener_rule, log_group, scaling, security_group, service};
 use crate::resources::{role, target_group, task_definition};
+use crate::spec::strategy::STRATEGIES;
 use crate::spec::{documents, Diff, Spec};
 
 /// Validate a properties file and show the resources Create would make, in order; or print
@@ -218,8 +219,13 @@ impl Names {
 /// as its kind's table words them ([`settings::describe`]).
 /// Errors: the properties make no revision or service (a member the SDK requires is missing).
 fn stages(n: &Names, s: &Spec) -> Result<Vec<Vec<String>>, Failure> {
-    let service = service::expand(&for_ecs(&n.d, s)).map_err(no_request)?;
-    let wait = match s.wait_for_steady_state {
+    // Born rolling: a native strategy comes once the set serves (the last stage).
+    let born = Spec {
+        deployment_strategy: STRATEGIES[0].to_string(),
+        ..for_ecs(&n.d, s)
+    };
+    let service = service::expand(&born).map_err(no_request)?;
+    let wait = match s.wait_for_steady_state || s.native_strategy() {
         true => ", then wait until it is steady",
         false => "",
     };
@@ -248,7 +254,36 @@ fn stages(n: &Names, s: &Spec) -> Result<Vec<Vec<String>>, Failure> {
     if let Some(line) = scaling(n, s) {
         stages.insert(stages.len() - 1, vec![line]);
     }
+    if s.native_strategy() {
+        stages.push(vec![native(n, s)]);
+    }
     Ok(stages)
+}
+
+/// The stage a native `DeploymentStrategy` adds once the set serves.
+fn native(n: &Names, s: &Spec) -> String {
+    let (canary, linear) = (&s.canary_configuration, &s.linear_configuration);
+    let settings = match s.deployment_strategy.as_str() {
+        "CANARY" => format!(
+            ", CanaryPercent {} for {} min",
+            canary.canary_percent.0, canary.canary_bake_time_in_minutes
+        ),
+        "LINEAR" => format!(
+            ", StepPercent {} every {} min",
+            linear.step_percent.0, linear.step_bake_time_in_minutes
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "target group {} (as the first, at weight 0 in the rule) and IAM role {} (trusted by \
+         ecs.amazonaws.com: ModifyRule on the set's rule, Register/DeregisterTargets on its two \
+         groups, within its permissions boundary), then UpdateService to DeploymentStrategy \
+         {} (BakeTimeInMinutes {}{settings}) and wait until it is steady",
+        n.of(n.d.alternate_target_group()),
+        n.of(n.d.traffic_role()),
+        s.deployment_strategy,
+        s.bake_time_in_minutes,
+    )
 }
 
 /// The scaling's line, when `AutoScaling` is on.

@@ -97,6 +97,13 @@ pub fn rows(d: &Deployment, inv: &Inventory) -> Vec<Row> {
         let found = Some((a.name.clone(), a.state.clone(), &a.tags));
         rows.push(Row::new(d, Part::Alarm, found));
     }
+    if let Some(g) = &inv.alternate_target_group {
+        let found = Some((g.name.clone(), g.arn.clone(), &g.tags));
+        rows.push(Row::new(d, Part::AlternateTargetGroup, found));
+    }
+    if let Some(r) = &inv.traffic_role {
+        rows.push(Row::new(d, Part::TrafficRole, role(Some(r))));
+    }
     rows
 }
 

@@ -69,8 +69,11 @@ pub struct Watched<'a> {
     pub cluster: &'a str,
     /// The service's name.
     pub service: &'a str,
-    /// The set's target group.
+    /// The target group the service names.
     pub target_group_arn: &'a str,
+    /// With a native strategy, the other of the set's two groups: the ALB alarms add its
+    /// series to the first.
+    pub alternate_target_group_arn: Option<&'a str>,
 }
 
 /// The four alarms of the set `d`, in the order of [`KINDS`].
@@ -87,7 +90,14 @@ pub fn definitions(d: &Deployment, spec: &Spec, at: Watched<'_>) -> Result<Vec<D
         ("ClusterName", at.cluster.to_string()),
         ("ServiceName", at.service.to_string()),
     ];
-    let alb = vec![("TargetGroup", tg), ("LoadBalancer", lb)];
+    let alb = vec![("TargetGroup", tg), ("LoadBalancer", lb.clone())];
+    let alternate = match at.alternate_target_group_arn {
+        Some(arn) => {
+            Some(target_group::metric_dimension(arn).ok_or_else(|| incomplete("alternate"))?)
+        }
+        None => None,
+    };
+    let also = alternate.map(|tg| vec![("TargetGroup", tg), ("LoadBalancer", lb)]);
     let watches = KINDS.iter().zip(WATCHES);
     let made = watches.map(
         |(kind, (on_alb, namespace, metric, statistic, threshold, what))| Definition {
@@ -100,6 +110,7 @@ pub fn definitions(d: &Deployment, spec: &Spec, at: Watched<'_>) -> Result<Vec<D
             period_seconds: 60,
             evaluation_periods: MINUTES,
             description: format!("prod-e {}: {what} for {MINUTES} minutes", d.physical_id()),
+            also: also.clone().filter(|_| on_alb),
         },
     );
     Ok(made.collect())

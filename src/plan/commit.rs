@@ -1,14 +1,16 @@
 //! Routing traffic to a built set, the last step of a Create and of a replacement: the
-//! listener rule moves to the new target group, and what the set took over from the set it
-//! replaces (the cluster, the security group, the task role) becomes its own.
+//! listener rule moves to the new target group, what the set took over from the set it
+//! replaces (the cluster, the security group, the task role) becomes its own, and the service
+//! takes its deployment strategy ([`strategy::converge`]).
 
 use super::set::Built;
-use super::{network, roles, Outputs, Owner};
+use super::{network, roles, strategy, Outputs, Owner};
 use crate::aws::Clients;
-use crate::error::{Error, Result};
-use crate::naming::{role_tags, Tags, OWN_TAG_PREFIX};
+use crate::error::Result;
+use crate::naming::{role_tags, Deployment, Tags, OWN_TAG_PREFIX};
 use crate::progress::step;
-use crate::resources::{listener_rule, security_group, tags};
+use crate::resources::listener_rule::{self, ListenerRule};
+use crate::resources::{security_group, tags};
 use crate::spec::{Diff, Spec};
 
 /// Routes traffic to a built set (the rule's priority first: if it cannot move, traffic has
@@ -22,36 +24,85 @@ pub(super) async fn commit(c: &Clients, owner: &Owner, spec: &Spec, b: Built) ->
         owner.tags(&spec.tags),
         &spec.listener_arn,
     );
-    let (rule, tg) = (&b.parts.rule, &b.parts.target_group.arn);
-    let routing = spec.routing();
+    let rule = &b.parts.rule;
     let priority = spec
         .rule_priority
         .map_or(rule.priority.clone(), |p| p.to_string());
-    let route = async {
-        if let Some(p) = spec
-            .rule_priority
-            .filter(|p| rule.priority != p.to_string())
-        {
-            listener_rule::set_priority(&c.elb, rule, p).await?;
-        }
-        if !rule.routes_only(&routing, tg) {
-            listener_rule::route(&c.elb, rule, &routing, tg).await?;
-        }
-        if !d.owns(&rule.tags) {
-            tags::elbv2::update(&c.elb, &rule.arn, &rule.tags, &tags).await?;
-        }
-        Ok::<_, Error>(())
-    };
-    step(
+    let routed = step(
         format!(
             "routing rule at priority {priority} on listener ({listener}) to ({})",
             b.parts.target_group.name
         ),
-        route,
+        Box::pin(route(c, d, spec, &b, &tags)),
     )
     .await?;
     take_over(c, owner, spec, &b).await?;
+    let place = strategy::Place {
+        cluster: &b.parts.cluster.name,
+        service: &b.service,
+        rule: &routed,
+        primary: &b.parts.target_group,
+    };
+    Box::pin(strategy::converge(c, d, spec, place, &tags)).await?;
     Ok(b.outputs(d, spec))
+}
+
+/// The rule at its priority, matching the set's path, forwarding to the set's serving group
+/// alone, and tagged as the set's. A service already on a native strategy (a continued Create,
+/// a restore) keeps the weights ECS gave its two groups; only the conditions change. Returns
+/// the rule as it now is.
+async fn route(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    b: &Built,
+    tags: &Tags,
+) -> Result<ListenerRule> {
+    let (rule, svc) = (&b.parts.rule, &b.service);
+    let routing = spec.routing();
+    if let Some(p) = spec
+        .rule_priority
+        .filter(|p| rule.priority != p.to_string())
+    {
+        listener_rule::set_priority(&c.elb, rule, p).await?;
+    }
+    let named = [
+        Some(&svc.target_group_arn),
+        svc.alternate_target_group_arn.as_ref(),
+    ];
+    let both = strategy::is_native(svc)
+        && rule
+            .target_group_arns
+            .iter()
+            .all(|a| named.contains(&Some(a)));
+    let routed = match both {
+        true => ListenerRule {
+            routing: routing.clone(),
+            routed: true,
+            ..rule.clone()
+        },
+        false => ListenerRule {
+            target_group_arns: vec![strategy::serving(svc, rule, &b.parts.target_group)],
+            weights: vec![1],
+            routing: routing.clone(),
+            routed: true,
+            ..rule.clone()
+        },
+    };
+    match both {
+        true if !rule.routed || rule.routing != routing => {
+            listener_rule::set_routing(&c.elb, rule, &routing).await?
+        }
+        false if !rule.routes_only(&routing, &routed.target_group_arns[0]) => {
+            let tg = &routed.target_group_arns[0];
+            listener_rule::route(&c.elb, rule, &routing, tg).await?
+        }
+        _ => {}
+    }
+    if !d.owns(&rule.tags) {
+        tags::elbv2::update(&c.elb, &rule.arn, &rule.tags, tags).await?;
+    }
+    Ok(routed)
 }
 
 /// After traffic has moved: a set that was not made by a Create makes exactly its own what it

@@ -17,6 +17,7 @@ use crate::preflight;
 use crate::progress::step;
 use crate::resources::{alarm, listener_rule, service, task_definition};
 use crate::spec::scaling::starting_count;
+use crate::spec::strategy::STRATEGIES;
 use crate::spec::{Locator, Spec};
 
 /// A failed Create: the cause, and whether everything it made has been removed again.
@@ -44,7 +45,8 @@ pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, 
             fresh: true,
             from: None,
         };
-        let wait = spec.wait_for_steady_state;
+        // A native strategy is taken once the first deployment is done (`strategy`).
+        let wait = spec.wait_for_steady_state || spec.native_strategy();
         let built = Box::pin(prepare(c, owner, spec, start, wait)).await?;
         still_awaited(c, owner, &Awaited::Create).await?;
         Box::pin(commit(c, owner, spec, built)).await
@@ -224,6 +226,8 @@ impl Building<'_> {
             cluster: &parts.cluster.name,
             service: &spec.service_name,
             target_group_arn: &parts.target_group.arn,
+            // Born rolling: the alternate group comes with the strategy (`strategy`).
+            alternate_target_group_arn: None,
         };
         if spec.alarms {
             let found = alarm::find_all(&c.cloudwatch, &alarms::names(d)).await?;
@@ -232,6 +236,8 @@ impl Building<'_> {
         let running = self.start.running;
         let seeded = Spec {
             desired_count: starting_count(spec.auto_scaling.as_ref(), spec.desired_count, running),
+            // Born rolling: a native strategy comes once the set serves (`strategy::converge`).
+            deployment_strategy: STRATEGIES[0].to_string(),
             ..alarms::for_ecs(d, spec)
         };
         let links = service::Links {

@@ -44,6 +44,8 @@ pub async fn delete_found(
         service: running,
         scalable_target,
         alarms,
+        alternate_target_group,
+        traffic_role,
     } = found;
     let task_definitions = with_the_services(task_definitions, running.as_ref(), d);
     super::scaling::remove(c, d, scalable_target).await?;
@@ -53,8 +55,13 @@ pub async fn delete_found(
     })
     .await?;
     tokio::join!(
-        remove_traffic(c, d, listener_rule, target_group),
-        remove_task(c, d, task_definitions, [execution_role, task_role]),
+        remove_traffic(c, d, listener_rule, [target_group, alternate_target_group]),
+        remove_task(
+            c,
+            d,
+            task_definitions,
+            [execution_role, task_role, traffic_role]
+        ),
         remove(d, cluster, |cl| async move {
             remove_cluster(c, d, at, &cl.name).await
         }),
@@ -125,22 +132,31 @@ async fn remove_cluster(c: &Clients, d: &Deployment, at: &Locator, name: &str) -
     .await
 }
 
-/// The rule (ours), else our target group's place in a sibling's rule; then the target group.
+/// The rule (ours), else our target groups' places in a sibling's rule; then the target
+/// groups (the primary and a native strategy's alternate).
 async fn remove_traffic(
     c: &Clients,
     d: &Deployment,
     rule: Option<ListenerRule>,
-    tg: Option<TargetGroup>,
+    groups: [Option<TargetGroup>; 2],
 ) -> Result<()> {
-    release_target_group(c, d, rule.as_ref(), tg.as_ref()).await?;
+    let mut rule = rule;
+    for tg in groups.iter().flatten() {
+        rule = release_target_group(c, d, rule, tg).await?;
+    }
     remove(d, rule, |rule| async move {
         listener_rule::delete(&c.elb, &rule).await
     })
     .await?;
-    remove(d, tg, |tg| async move {
-        target_group::delete(&c.elb, &tg).await
-    })
-    .await
+    let removed = groups.into_iter().map(|tg| {
+        remove(d, tg, |tg| async move {
+            target_group::delete(&c.elb, &tg).await
+        })
+    });
+    futures::future::join_all(removed)
+        .await
+        .all_ok()
+        .map(|_| ())
 }
 
 /// The task definition revisions and the roles they named, all at once: no task runs any
@@ -149,14 +165,13 @@ async fn remove_task(
     c: &Clients,
     d: &Deployment,
     revisions: Vec<task_definition::TaskDefinition>,
-    roles: [Option<role::Role>; 2],
+    roles: [Option<role::Role>; 3],
 ) -> Result<()> {
     let deregistered = revisions.into_iter().map(|def| {
         remove(d, Some(def), |def| async move {
             task_definition::delete(&c.ecs, &def.arn).await
         })
     });
-    let [exec, task] = roles;
     let ((), ()) = tokio::join!(
         async {
             futures::future::join_all(deregistered)
@@ -164,54 +179,62 @@ async fn remove_task(
                 .all_ok()
                 .map(|_| ())
         },
-        remove_roles(c, d, [exec, task]),
+        remove_roles(c, d, roles),
     )
     .all_ok()?;
     Ok(())
 }
 
-/// The two roles, at once.
-async fn remove_roles(c: &Clients, d: &Deployment, roles: [Option<role::Role>; 2]) -> Result<()> {
-    let [exec, task] = roles;
-    tokio::join!(
+/// The roles (execution, task, traffic), at once.
+async fn remove_roles(c: &Clients, d: &Deployment, roles: [Option<role::Role>; 3]) -> Result<()> {
+    let removed = roles.into_iter().map(|found| {
         remove(
             d,
-            exec,
-            |r| async move { role::delete(&c.iam, &r.name).await }
-        ),
-        remove(
-            d,
-            task,
-            |r| async move { role::delete(&c.iam, &r.name).await }
-        ),
-    )
-    .all_ok()
-    .map(|_| ())
+            found,
+            |r| async move { role::delete(&c.iam, &r.name).await },
+        )
+    });
+    futures::future::join_all(removed)
+        .await
+        .all_ok()
+        .map(|_| ())
 }
 
 /// A half-built replacement's target group sits at weight 0 in the rule of the set it was to
 /// replace (see `create::traffic`); ELBv2 refuses to delete a group that a rule forwards to
 /// (DeleteTargetGroup reference: `ResourceInUse`), so it is taken out of that rule first.
+/// Returns the rule as it then is.
 async fn release_target_group(
     c: &Clients,
     d: &Deployment,
-    rule: Option<&ListenerRule>,
-    tg: Option<&TargetGroup>,
-) -> Result<()> {
-    let (Some(rule), Some(tg)) = (rule, tg) else {
-        return Ok(());
+    rule: Option<ListenerRule>,
+    tg: &TargetGroup,
+) -> Result<Option<ListenerRule>> {
+    let Some(rule) = rule else {
+        return Ok(None);
     };
     if d.owns(&rule.tags) || !d.owns(&tg.tags) || !rule.target_group_arns.contains(&tg.arn) {
-        return Ok(());
+        return Ok(Some(rule));
     }
     step(
         format!(
             "taking target group ({}) out of rule ({})",
             tg.name, rule.arn
         ),
-        listener_rule::release(&c.elb, rule, &tg.arn),
+        listener_rule::release(&c.elb, &rule, &tg.arn),
     )
-    .await
+    .await?;
+    let kept = rule
+        .target_group_arns
+        .iter()
+        .cloned()
+        .zip(rule.weights.iter().copied());
+    let (arns, weights) = kept.filter(|(a, _)| *a != tg.arn).unzip();
+    Ok(Some(ListenerRule {
+        target_group_arns: arns,
+        weights,
+        ..rule
+    }))
 }
 
 /// Deletes `found` as a named step if it is ours; absent or foreign counts as done.

@@ -14,6 +14,12 @@ pub fn whole_set(tags: &Tags) -> Inventory {
         tags: tags.clone(),
         ..Default::default()
     };
+    let group = |name: &str, id: &str| TargetGroup {
+        name: name.into(),
+        arn: format!("arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/{name}/{id}"),
+        tags: tags.clone(),
+        ..Default::default()
+    };
     Inventory {
         execution_role: Some(role("exec")),
         task_role: Some(role("task")),
@@ -36,11 +42,7 @@ pub fn whole_set(tags: &Tags) -> Inventory {
             arn: "arn:aws:ecs:us-east-1:1:task-definition/prod-e-task:1".into(),
             tags: tags.clone(),
         }],
-        target_group: Some(TargetGroup {
-            arn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/tg/1".into(),
-            tags: tags.clone(),
-            ..Default::default()
-        }),
+        target_group: Some(group("tg", "1")),
         listener_rule: Some(listener_rule::ListenerRule {
             arn: "arn:aws:elasticloadbalancing:us-east-1:1:listener-rule/app/alb/1/2/3".into(),
             tags: tags.clone(),
@@ -60,5 +62,7 @@ pub fn whole_set(tags: &Tags) -> Inventory {
             tags: tags.clone(),
         }),
         alarms: Vec::new(),
+        alternate_target_group: Some(group("tga", "2")),
+        traffic_role: Some(role("traffic")),
     }
 }

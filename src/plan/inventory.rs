@@ -43,6 +43,10 @@ pub enum Part {
     ScalableTarget,
     /// A baseline CloudWatch alarm (with Alarms).
     Alarm,
+    /// The alternate target group (with a native DeploymentStrategy).
+    AlternateTargetGroup,
+    /// The role ECS moves traffic with (with a native DeploymentStrategy).
+    TrafficRole,
 }
 
 /// What a part is called, and when Delete removes it.
@@ -61,7 +65,7 @@ pub struct PartInfo {
 
 /// Every part of a set, in creation order but for the optional ones, last (`prod-e status`
 /// lists them so); indexed by [`Part`].
-pub const PARTS: [PartInfo; 11] = [
+pub const PARTS: [PartInfo; 13] = [
     part(Part::ExecutionRole, "IAM role (execution)", 2),
     part(Part::TaskRole, "IAM role (task)", 2),
     part(Part::SecurityGroup, "security group", 2),
@@ -73,6 +77,8 @@ pub const PARTS: [PartInfo; 11] = [
     part(Part::Service, "ECS service", 1),
     part(Part::ScalableTarget, "scalable target", 0),
     part(Part::Alarm, "CloudWatch alarm", 2),
+    part(Part::AlternateTargetGroup, "target group (alternate)", 2),
+    part(Part::TrafficRole, "IAM role (traffic)", 2),
 ];
 
 const fn part(part: Part, label: &'static str, deletion_rank: u8) -> PartInfo {
@@ -118,6 +124,10 @@ pub struct Inventory {
     pub scalable_target: Option<ScalableTarget>,
     /// The baseline alarms that exist under the set's names.
     pub alarms: Vec<Alarm>,
+    /// The alternate target group (a native strategy's).
+    pub alternate_target_group: Option<TargetGroup>,
+    /// The role ECS moves traffic with (a native strategy's).
+    pub traffic_role: Option<Role>,
 }
 
 /// Reads every resource of `deployment` at once (one round of concurrent calls).
@@ -125,15 +135,23 @@ pub async fn inventory(c: &Clients, deployment: &Deployment, at: &Locator) -> Re
     let service_names = deployment.service_names(&at.service_name);
     let scaled = service_names.map(|s| scaling::resource_id(&at.cluster_name, &s));
     let alarm_names = super::alarms::names(deployment);
-    let (resources, scalable_target, alarms) = tokio::join!(
+    let (alternate, traffic) = (
+        deployment.alternate_target_group(),
+        deployment.traffic_role(),
+    );
+    let (resources, scalable_target, alarms, alternate_target_group, traffic_role) = tokio::join!(
         resources(c, deployment, at),
         scaling::find_all(&c.scaling, &scaled),
         alarm::find_all(&c.cloudwatch, &alarm_names),
+        target_group::find(&c.elb, &alternate),
+        role::find(&c.iam, &traffic),
     )
     .all_ok()?;
     Ok(Inventory {
         scalable_target: ours_else_first(deployment, scalable_target),
         alarms,
+        alternate_target_group,
+        traffic_role,
         ..resources
     })
 }

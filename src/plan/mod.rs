@@ -17,6 +17,7 @@ mod revisions;
 mod roles;
 mod scaling;
 mod set;
+mod strategy;
 mod traffic;
 mod update;
 mod watch;

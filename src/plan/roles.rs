@@ -22,6 +22,17 @@ pub(super) async fn execution_role(c: &Clients, owner: &Owner, tags: &Tags) -> R
     made(c, owner, &name, c.roles.execution.as_deref(), tags).await
 }
 
+/// The role ECS moves the set's traffic with (a native `DeploymentStrategy`), created (or
+/// adopted) under its permissions boundary; [`super::strategy`] gives it its policy.
+pub(super) async fn traffic_role(c: &Clients, d: &Deployment, tags: &Tags) -> Result<Role> {
+    let name = d.traffic_role();
+    let tags = &role_tags(tags, &c.roles.tag_keys);
+    let find = || role::find(&c.iam, &name);
+    let boundary = c.roles.traffic.as_deref();
+    let create = || role::create(&c.iam, (&name, role::TRAFFIC), tags, boundary);
+    create_or_adopt(d, find, create).await
+}
+
 /// The task role: the set's own, else the one it takes over ([`Heir`]), under its permissions
 /// boundary; else created (or adopted) under the stack resource's name, or, where another
 /// stack resource holds that name (a collision of 40-bit keys), under the set's.
@@ -90,7 +101,7 @@ async fn made(
 ) -> Result<Role> {
     let tags = &role_tags(tags, &c.roles.tag_keys);
     let find = || role::find(&c.iam, name);
-    let create = || role::create(&c.iam, name, tags, boundary);
+    let create = || role::create(&c.iam, (name, role::TASKS), tags, boundary);
     let r = create_or_adopt(&owner.deployment, find, create).await?;
     bounded(c, &r, boundary).await?;
     Ok(r)
@@ -187,11 +198,7 @@ pub(super) async fn grant(
 /// The roles' tags, on every Update: from the stack's tags each role carries (`old` or `new`
 /// ones: user tags an older prod-e put there among them; tags someone else added stay) to
 /// those it may carry ([`role_tags`] of `new`). No call when they already are.
-pub(super) async fn retag(
-    c: &Clients,
-    (old, new): (&Tags, &Tags),
-    roles: [&Role; 2],
-) -> Result<()> {
+pub(super) async fn retag(c: &Clients, (old, new): (&Tags, &Tags), roles: &[&Role]) -> Result<()> {
     let want = role_tags(new, &c.roles.tag_keys);
     let stacks = |key: &String| old.contains_key(key) || new.contains_key(key);
     for role in roles {

@@ -73,7 +73,12 @@ pub(super) async fn traffic(
 /// existing group when its settings are the same ("If you attempt to create multiple target
 /// groups with the same settings, each call succeeds", ELBv2 API reference,
 /// CreateTargetGroup), so its tags are read, beside the rule's creation, to know whose it is.
-async fn surely_ours(c: &Clients, d: &Deployment, tg: &TargetGroup, tags: &Tags) -> Result<()> {
+pub(super) async fn surely_ours(
+    c: &Clients,
+    d: &Deployment,
+    tg: &TargetGroup,
+    tags: &Tags,
+) -> Result<()> {
     if tg.tags != *tags {
         return Ok(());
     }

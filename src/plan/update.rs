@@ -1,12 +1,13 @@
 //! Update in place: only the writes the diff calls for, each on the resource it concerns.
 
 use super::revisions::{register_early, retire_early};
-use super::{alarms, inventory, revisions, roles, scaling, Outputs, Owner};
+use super::{alarms, inventory, revisions, roles, scaling, strategy, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Result};
 use crate::naming::{Deployment, Tags};
 use crate::preflight;
 use crate::progress::step;
+use crate::resources::role::Role;
 use crate::resources::{listener_rule, log_group, service, tags, target_group, task_definition};
 use crate::spec::scaling::count_change;
 use crate::spec::schema::Effect;
@@ -136,12 +137,14 @@ async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
 
 async fn update_roles(change: &Change<'_>, set: &Set) -> Result<()> {
     let tags = (&change.old_tags, &change.new_tags);
-    roles::retag(
-        change.c,
-        tags,
-        [&set.parts.execution_role, &set.parts.task_role],
-    )
-    .await
+    let parts = &set.parts;
+    let roles = [
+        Some(&parts.execution_role),
+        Some(&parts.task_role),
+        set.traffic_role.as_ref(),
+    ];
+    let roles: Vec<&Role> = roles.into_iter().flatten().collect();
+    roles::retag(change.c, tags, &roles).await
 }
 
 async fn update_network(change: &Change<'_>, set: &Set) -> Result<()> {
@@ -175,12 +178,20 @@ async fn update_logging(change: &Change<'_>, set: &Set) -> Result<()> {
 
 async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     let (elb, new) = (&change.c.elb, change.new);
-    if change.diff.any(Effect::HealthCheck) {
-        target_group::set_health_check(elb, &set.parts.target_group, &new.health_check).await?;
-    }
-    if change.diff.any(Effect::Deregistration) {
-        let seconds = new.deregistration_delay_seconds;
-        target_group::set_deregistration_delay(elb, &set.parts.target_group, seconds).await?;
+    // A native strategy's alternate group serves after every other deployment: alike.
+    let groups = std::iter::once(&set.parts.target_group).chain(&set.alternate_target_group);
+    for group in groups {
+        if change.diff.any(Effect::HealthCheck) {
+            target_group::set_health_check(elb, group, &new.health_check).await?;
+        }
+        if change.diff.any(Effect::Deregistration) {
+            let seconds = new.deregistration_delay_seconds;
+            target_group::set_deregistration_delay(elb, group, seconds).await?;
+        }
+        if change.retag() {
+            let (old_tags, new_tags) = (&change.old_tags, &change.new_tags);
+            tags::elbv2::update(elb, &group.arn, old_tags, new_tags).await?;
+        }
     }
     // A priority no longer given stays where it is.
     if let Some(p) = new
@@ -194,7 +205,6 @@ async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     }
     if change.retag() {
         let (old_tags, new_tags) = (&change.old_tags, &change.new_tags);
-        tags::elbv2::update(elb, &set.parts.target_group.arn, old_tags, new_tags).await?;
         tags::elbv2::update(elb, &set.parts.rule.arn, old_tags, new_tags).await?;
     }
     Ok(())
@@ -225,12 +235,9 @@ async fn update_alarms(change: &Change<'_>, set: &Set) -> Result<()> {
     let (c, d, new) = (change.c, change.d, change.new);
     match (new.alarms, change.diff.any(Effect::Alarms)) {
         (false, true) => return alarms::remove(c, d, set.alarms.clone()).await,
-        (true, true) => {
-            let watched = alarms::Watched {
-                cluster: &set.parts.cluster.name,
-                service: &set.service.name,
-                target_group_arn: &set.parts.target_group.arn,
-            };
+        // A switch of strategy puts them itself, to watch what the service then names.
+        (true, true) if !strategy::switches(new, &set.service) => {
+            let watched = strategy::watched(set.place());
             alarms::ensure(c, d, new, watched, &set.alarms, &change.new_tags).await?;
         }
         _ => {}
@@ -252,11 +259,15 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
     }
     let registered = new_revision(change, set).await?;
     let for_ecs = alarms::for_ecs(change.d, new);
+    let (c, d, place) = (change.c, change.d, set.place());
+    let to = Box::pin(strategy::to(c, d, new, place, &change.new_tags)).await?;
+    let deploys = diff.any(Effect::Deployment) || diff.any(Effect::Strategy) || to.switching();
     let service_change = service::Change {
         health_check_grace_period_seconds: diff
             .any(Effect::Deployment)
             .then_some(new.health_check_grace_period_seconds),
-        deployment_configuration: diff.any(Effect::Deployment).then_some(&for_ecs),
+        deployment_configuration: deploys.then_some(&for_ecs),
+        load_balancer: to.balancer(place).map(|b| (new, b)),
         // Only when the service differs: each forces a new deployment.
         enable_execute_command: (diff.any(Effect::Exec)
             && set.service.enable_execute_command != new.enable_execute_command)

@@ -7,7 +7,9 @@
 //! specify any alarms that do not exist, you get an error ResourceNotFound and no alarms are
 //! deleted": prod-e deletes one alarm per call), ListTagsForResource (alarm ARN).
 
-use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
+use aws_sdk_cloudwatch::types::{
+    ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic,
+};
 use aws_sdk_cloudwatch::Client;
 
 use super::{gone, required, tags, Tagged};
@@ -76,6 +78,53 @@ pub struct Definition {
     pub evaluation_periods: i32,
     /// What it watches, in words (the alarm's description).
     pub description: String,
+    /// The dimensions of a second series of the same metric that the alarm adds to the first
+    /// (a native strategy's alternate target group, which serves after every other
+    /// deployment): the alarm watches `FILL(m1, 0) + FILL(m2, 0)` (CloudWatch User Guide,
+    /// "Create a CloudWatch alarm based on a metric math expression").
+    pub also: Option<Vec<(&'static str, String)>>,
+}
+
+/// The CloudWatch form of `dimensions`.
+fn sdk_dimensions(dimensions: &[(&'static str, String)]) -> Vec<Dimension> {
+    let dimension =
+        |(k, v): &(&'static str, String)| Dimension::builder().name(*k).value(v).build();
+    dimensions.iter().map(dimension).collect()
+}
+
+/// `d`'s metric with `dimensions`, as query `id` of a metric math alarm.
+fn series(d: &Definition, id: &str, dimensions: &[(&'static str, String)]) -> MetricDataQuery {
+    let metric = Metric::builder()
+        .namespace(d.namespace)
+        .metric_name(d.metric)
+        .set_dimensions(Some(sdk_dimensions(dimensions)))
+        .build();
+    let stat = MetricStat::builder()
+        .metric(metric)
+        .period(d.period_seconds)
+        .stat(d.statistic)
+        .build();
+    MetricDataQuery::builder()
+        .id(id)
+        .metric_stat(stat)
+        .return_data(false)
+        .build()
+}
+
+/// The queries of a metric math alarm summing `d`'s two series, if it has a second.
+fn summed(d: &Definition) -> Option<Vec<MetricDataQuery>> {
+    let also = d.also.as_ref()?;
+    let sum = MetricDataQuery::builder()
+        .id("e1")
+        .expression("FILL(m1, 0) + FILL(m2, 0)")
+        .label(d.metric)
+        .return_data(true)
+        .build();
+    Some(vec![
+        series(d, "m1", &d.dimensions),
+        series(d, "m2", also),
+        sum,
+    ])
 }
 
 /// The alarms called `names` that exist, with their tags (one DescribeAlarms, then
@@ -109,21 +158,19 @@ pub async fn find_all(cw: &Client, names: &[String]) -> Result<Vec<Alarm>> {
 
 /// Creates the alarm, or overwrites its definition; `tags` are applied only on creation.
 pub async fn put(cw: &Client, d: &Definition, tags: &Tags) -> Result<()> {
-    let dimensions = d
-        .dimensions
-        .iter()
-        .map(|(k, v)| Dimension::builder().name(*k).value(v).build())
-        .collect();
+    let summed = summed(d);
+    let single = summed.is_none();
     cw.put_metric_alarm()
         .alarm_name(&d.name)
         .alarm_description(&d.description)
-        .namespace(d.namespace)
-        .metric_name(d.metric)
-        .set_dimensions(Some(dimensions))
-        .statistic(Statistic::from(d.statistic))
+        .set_namespace(single.then(|| d.namespace.to_string()))
+        .set_metric_name(single.then(|| d.metric.to_string()))
+        .set_dimensions(single.then(|| sdk_dimensions(&d.dimensions)))
+        .set_statistic(single.then(|| Statistic::from(d.statistic)))
+        .set_period(single.then_some(d.period_seconds))
+        .set_metrics(summed)
         .threshold(d.threshold)
         .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
-        .period(d.period_seconds)
         .evaluation_periods(d.evaluation_periods)
         .treat_missing_data("notBreaching")
         .set_tags(Some(tags::cloudwatch::list(tags)))

@@ -56,6 +56,9 @@ fn fields_default(kind: &Kind) -> String {
             super::object::FieldKind::Text {
                 default: Some(d), ..
             } => Some(format!("{} `{d}`", f.name)),
+            super::object::FieldKind::Decimal {
+                default: Some(d), ..
+            } => Some(format!("{} `{d}`", f.name)),
             _ => None,
         })
         .collect();

@@ -20,6 +20,7 @@ mod reader;
 pub mod routing;
 pub mod scaling;
 pub mod schema;
+pub mod strategy;
 #[cfg(test)]
 mod tests;
 mod typed;
@@ -43,6 +44,7 @@ use scaling::{AutoScaling, ScheduledAction};
 use schema::RepositoryCredentials;
 use schema::{service_fields, task_fields};
 use schema::{Default, Property, ALIASES, CLOUDFORMATION_PROPERTIES};
+use strategy::{CanaryConfiguration, LinearConfiguration};
 use typed::FromProperty;
 
 /// Declares [`Spec`] from the fields each group of the table names (`network_fields!`,
@@ -140,6 +142,26 @@ impl Spec {
         for message in alarms::problems(&spec.deployment_alarms, spec.alarms) {
             r.problems.push(Problem::new("DeploymentAlarms", &message));
         }
+        let per_target = spec
+            .auto_scaling
+            .as_ref()
+            .and_then(|a| a.requests_per_target);
+        if per_target.is_some() && spec.native_strategy() {
+            // ALBRequestCountPerTarget names one target group (Application Auto Scaling,
+            // PredefinedMetricSpecification `ResourceLabel`); a native strategy serves from
+            // either of two.
+            let message = "RequestsPerTarget tracks one target group, and a native \
+                           DeploymentStrategy moves traffic between two: use CpuTarget or \
+                           MemoryTarget";
+            r.problems.push(Problem::new("AutoScaling", message));
+        }
+        if spec.wait_for_steady_state {
+            let timeout = strategy::service_timeout(properties);
+            if let Err(message) = strategy::fits(spec.bake_minutes(), timeout) {
+                r.problems
+                    .push(Problem::new("DeploymentStrategy", &message));
+            }
+        }
         if !spec.scheduled_actions.is_empty() && spec.auto_scaling.is_none() {
             let message = "needs AutoScaling (the bounds it changes)";
             r.problems.push(Problem::new("ScheduledActions", message));
@@ -174,6 +196,22 @@ impl Spec {
         if !given {
             self.deployment_alarms.clear();
         }
+    }
+
+    /// The minutes a deployment of this strategy bakes ([`strategy::bake_minutes`]).
+    pub fn bake_minutes(&self) -> u64 {
+        let (canary, linear) = (&self.canary_configuration, &self.linear_configuration);
+        strategy::bake_minutes(
+            &self.deployment_strategy,
+            self.bake_time_in_minutes,
+            canary,
+            linear,
+        )
+    }
+
+    /// Whether ECS deploys with its blue/green engine ([`strategy::is_native`]).
+    pub fn native_strategy(&self) -> bool {
+        strategy::is_native(&self.deployment_strategy)
     }
 
     /// The secrets the execution role reads for the task: `Secrets`' values and the

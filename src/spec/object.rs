@@ -30,6 +30,15 @@ pub enum FieldKind {
         /// The value when not given.
         default: Option<i64>,
     },
+    /// A number in `min..=max`, decimals allowed; `default` when left out.
+    Decimal {
+        /// The least allowed.
+        min: f64,
+        /// The most allowed.
+        max: f64,
+        /// The value when not given.
+        default: Option<f64>,
+    },
     /// A string accepted by `check`.
     Text {
         /// The rule.
@@ -47,6 +56,11 @@ pub enum FieldKind {
 /// A whole-number field in `min..=max`, `default` when left out (`None`: AWS's own).
 pub const fn integer(min: i64, max: i64, default: Option<i64>) -> FieldKind {
     FieldKind::Integer { min, max, default }
+}
+
+/// A number field in `min..=max` (decimals allowed), `default` when left out.
+pub const fn decimal(min: f64, max: f64, default: Option<f64>) -> FieldKind {
+    FieldKind::Decimal { min, max, default }
 }
 
 /// A text field accepted by `check`, `default` when left out.
@@ -231,6 +245,19 @@ fn field(f: &Field, value: Option<&Value>) -> Result<Option<Value>, String> {
                 None => Err("must be a whole number".to_string()),
             }
         }
+        (FieldKind::Decimal { default, .. }, None) => Ok(default.map(Value::from)),
+        (FieldKind::Decimal { min, max, .. }, Some(v)) => {
+            let n = match v {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+                _ => None,
+            };
+            match n {
+                Some(n) if (min..=max).contains(&n) => Ok(Some(Value::from(n))),
+                Some(n) => Err(format!("{n} is out of range {min}–{max}")),
+                None => Err("must be a number".to_string()),
+            }
+        }
         (FieldKind::Text { default, .. }, None) => Ok(default.map(Value::from)),
         (FieldKind::Text { check, .. }, Some(Value::String(s))) => {
             check(s).map(|()| Some(Value::from(s.as_str())))
@@ -257,6 +284,16 @@ pub fn schema(fields: &[Field]) -> Value {
                     let mut s = json!({"anyOf": [
                         {"type": "integer", "minimum": min, "maximum": max},
                         {"type": "string", "pattern": "^[0-9]+$"},
+                    ]});
+                    if let Some(d) = default {
+                        s["default"] = json!(d);
+                    }
+                    s
+                }
+                FieldKind::Decimal { min, max, default } => {
+                    let mut s = json!({"anyOf": [
+                        {"type": "number", "minimum": min, "maximum": max},
+                        {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"},
                     ]});
                     if let Some(d) = default {
                         s["default"] = json!(d);

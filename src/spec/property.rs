@@ -111,6 +111,9 @@ pub enum Effect {
     Deregistration,
     /// The service's deployment settings (UpdateService).
     Deployment,
+    /// The deployment strategy and its settings: the alternate target group and ECS's role for
+    /// it made (or removed), and UpdateService with the load balancer's advanced configuration.
+    Strategy,
     /// The service's capacity provider strategy (UpdateService with a new deployment).
     Capacity,
     /// Secrets: the execution role's policy for them, and a new revision.

@@ -9,6 +9,7 @@ use super::object::{typed, Typed};
 use super::reader::Reader;
 use super::routing::{HttpHeader, QueryStringValue};
 use super::schema::{Kind, Property};
+use super::strategy::{CanaryConfiguration, LinearConfiguration};
 
 /// A property's Rust type ([`super::Spec`]'s fields), read from the Properties as the
 /// property's [`Kind`] says.
@@ -95,12 +96,19 @@ impl<T: Typed> FromProperty for Vec<T> {
     }
 }
 
-impl FromProperty for TargetHealthCheck {
-    /// An object property whose fields all have defaults ([`Default::Fields`]).
-    fn read(r: &mut Reader, p: &Property) -> Self {
-        r.object(p).map(|o| Self::from(&o)).unwrap_or_default()
-    }
+/// [`FromProperty`] for object properties whose fields all have defaults
+/// ([`super::schema::Default::Fields`]): never absent.
+macro_rules! all_defaulted {
+    ($($t:ty),*) => {$(
+        impl FromProperty for $t {
+            fn read(r: &mut Reader, p: &Property) -> Self {
+                r.object(p).map(|o| Self::from(&o)).unwrap_or_default()
+            }
+        }
+    )*};
 }
+
+all_defaulted!(TargetHealthCheck, CanaryConfiguration, LinearConfiguration);
 
 impl FromProperty for Option<HttpHeader> {
     fn read(r: &mut Reader, p: &Property) -> Self {

@@ -133,9 +133,13 @@ fn context(call: &Call, fields: &Fields, svc: &str, action: &str) -> Context {
     let field = |k: &str| fields.get(k);
     let mut values = BTreeMap::new();
     if action == "iam:PassRole" {
-        // RegisterTaskDefinition passes the roles to ECS tasks.
-        let service = "ecs-tasks.amazonaws.com".to_string();
-        values.insert("iam:PassedToService".to_string(), service);
+        // RegisterTaskDefinition passes the roles to ECS tasks, UpdateService the traffic
+        // role to ECS itself.
+        let service = match call.action.as_str() {
+            "UpdateService" => "ecs.amazonaws.com",
+            _ => "ecs-tasks.amazonaws.com",
+        };
+        values.insert("iam:PassedToService".to_string(), service.to_string());
     }
     if let Some(policy) = field("PolicyArn") {
         values.insert("iam:PolicyARN".to_string(), policy);

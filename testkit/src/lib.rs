@@ -46,10 +46,14 @@ pub const TASK_ROLE_BOUNDARY: &str = "arn:aws:iam::123456789012:policy/prod-e-ta
 /// The execution roles' permissions boundary, as the template (stack `prod-e`) names it.
 pub const EXECUTION_ROLE_BOUNDARY: &str =
     "arn:aws:iam::123456789012:policy/prod-e-execution-role-boundary";
+/// The traffic roles' permissions boundary, as the template (stack `prod-e`) names it.
+pub const TRAFFIC_ROLE_BOUNDARY: &str =
+    "arn:aws:iam::123456789012:policy/prod-e-traffic-role-boundary";
 /// The function's environment variables the template sets beside Lambda's own.
-pub const TEMPLATE_ENV: [(&str, &str); 2] = [
+pub const TEMPLATE_ENV: [(&str, &str); 3] = [
     (role::TASK_ROLE_BOUNDARY_ENV, TASK_ROLE_BOUNDARY),
     (role::EXECUTION_ROLE_BOUNDARY_ENV, EXECUTION_ROLE_BOUNDARY),
+    (role::TRAFFIC_ROLE_BOUNDARY_ENV, TRAFFIC_ROLE_BOUNDARY),
 ];
 /// The actions only preflight calls (all reads), for tests and the benchmark to find them.
 pub const PREFLIGHT_READS: [&str; 7] = [
@@ -302,6 +306,7 @@ pub async fn clients(endpoint: &str) -> Clients {
         roles: role::RoleSettings {
             task: Some(TASK_ROLE_BOUNDARY.into()),
             execution: Some(EXECUTION_ROLE_BOUNDARY.into()),
+            traffic: Some(TRAFFIC_ROLE_BOUNDARY.into()),
             tag_keys: vec![],
             pull_through_repositories: vec![],
         },

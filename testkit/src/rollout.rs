@@ -114,6 +114,19 @@ impl Rollouts {
         state.revisions.crash_image(image);
     }
 
+    /// Whether a deployment of `task_definition` on the service `arn` will complete: its tasks
+    /// do not crash, and its rollout (once seen, else the one for new services) is not one
+    /// that fails or never ends.
+    pub fn completes(&self, arn: &str, task_definition: &str) -> bool {
+        let state = self.state.lock().expect("rollouts");
+        let rollout = state.seen.get(arn).map_or(&state.next, |(r, _)| r);
+        let ends = matches!(
+            rollout,
+            Rollout::Done | Rollout::Slow(_) | Rollout::Timed(_)
+        );
+        ends && !state.revisions.crashes(task_definition)
+    }
+
     /// Whether the service with this ARN is, as presented, steady.
     pub fn is_steady(&self, arn: &str) -> bool {
         let state = self.state.lock().expect("rollouts");

@@ -5,6 +5,7 @@
 
 use serde_norway::Value as Yaml;
 
+use super::TRAFFIC_ROLE_BOUNDARY;
 use super::{ACCOUNT, EXECUTION_ROLE_BOUNDARY, REGION, TASK_ROLE_BOUNDARY};
 
 /// One statement, resolved.
@@ -206,6 +207,7 @@ impl Resolver<'_> {
         match name {
             "TaskRoleBoundary" => vec![TASK_ROLE_BOUNDARY.into()],
             "ExecutionRoleBoundary" => vec![EXECUTION_ROLE_BOUNDARY.into()],
+            "TrafficRoleBoundary" => vec![TRAFFIC_ROLE_BOUNDARY.into()],
             // Empty, as by default, is a CommaDelimitedList of one empty string.
             "RoleTagKeys" => match self.parameters.role_tag_keys {
                 Some(keys) if !keys.is_empty() => keys.iter().map(|k| k.to_string()).collect(),

@@ -10,7 +10,7 @@ use prod_e::aws::Clients;
 use super::{cluster, described, error, refusal, service, task_definition, Account};
 use crate::support::{unique, Network};
 
-async fn target_group(c: &Clients, vpc: &str) -> String {
+pub(super) async fn target_group(c: &Clients, vpc: &str) -> String {
     let out = c
         .elb
         .create_target_group()
@@ -51,7 +51,7 @@ fn forward(groups: &[(&str, i32)]) -> Action {
 }
 
 /// A listener rule (path `/<unique>`) forwarding to `groups`; its ARN.
-async fn rule(c: &Clients, listener: &str, groups: &[(&str, i32)]) -> String {
+pub(super) async fn rule(c: &Clients, listener: &str, groups: &[(&str, i32)]) -> String {
     let path = RuleCondition::builder().field("path-pattern");
     let out = c
         .elb
@@ -66,7 +66,7 @@ async fn rule(c: &Clients, listener: &str, groups: &[(&str, i32)]) -> String {
     out.rules()[0].rule_arn().expect("rule arn").to_string()
 }
 
-async fn modify_rule(c: &Clients, rule: &str, groups: &[(&str, i32)]) {
+pub(super) async fn modify_rule(c: &Clients, rule: &str, groups: &[(&str, i32)]) {
     let modifying = c.elb.modify_rule().rule_arn(rule).actions(forward(groups));
     modifying.send().await.expect("modify rule");
 }

@@ -136,6 +136,7 @@ async fn named_left(c: &Clients, p: &Place) -> Vec<String> {
         p.d.execution_role(),
         p.d.task_role(),
         p.d.legacy_task_role(),
+        p.d.traffic_role(),
     ];
     for name in names {
         let tags = role(c, &name).await.map(|r| r.tags().to_vec());
@@ -152,8 +153,10 @@ async fn named_left(c: &Clients, p: &Place) -> Vec<String> {
     if log_group(c, &p.d.log_group()).await.is_some() {
         left.push(format!("log group {}", p.d.log_group()));
     }
-    if let Some(tg) = target_group(c, &p.d.target_group()).await {
-        left.push(format!("target group {:?}", tg.target_group_arn()));
+    for name in [p.d.target_group(), p.d.alternate_target_group()] {
+        if let Some(tg) = target_group(c, &name).await {
+            left.push(format!("target group {:?}", tg.target_group_arn()));
+        }
     }
     let alarms = alarms(c, &p.d).await;
     left.extend(alarms.iter().map(|a| format!("alarm {:?}", a.alarm_name())));

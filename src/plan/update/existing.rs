@@ -1,13 +1,14 @@
 //! The set an Update works on: every part required to exist and be ours, read once.
 
 use super::super::set::{Built, Parts};
+use super::super::strategy;
 use super::super::Inventory;
 use crate::error::{Error, Result};
 use crate::naming::{Deployment, Tags};
 use crate::resources::alarm::Alarm;
 use crate::resources::scaling::ScalableTarget;
 use crate::resources::task_definition::family_of;
-use crate::resources::{claim, log_group, service, task_definition, Tagged};
+use crate::resources::{claim, log_group, role, service, target_group, task_definition, Tagged};
 use crate::spec::{Diff, Spec};
 
 /// The resources of the set an Update works on, each required to exist and be ours.
@@ -21,6 +22,10 @@ pub(super) struct Set {
     pub scalable_target: Option<ScalableTarget>,
     /// The baseline alarms that exist under the set's names.
     pub alarms: Vec<Alarm>,
+    /// A native strategy's alternate target group, if the set has one (ours).
+    pub alternate_target_group: Option<target_group::TargetGroup>,
+    /// A native strategy's traffic role, if the set has one (ours).
+    pub traffic_role: Option<role::Role>,
 }
 
 impl Set {
@@ -52,7 +57,19 @@ impl Set {
             revisions: found.task_definitions,
             scalable_target: found.scalable_target,
             alarms: found.alarms,
+            alternate_target_group: claim(d, found.alternate_target_group)?,
+            traffic_role: claim(d, found.traffic_role)?,
         })
+    }
+
+    /// Where its deployment strategy lives ([`strategy::Place`]).
+    pub(super) fn place(&self) -> strategy::Place<'_> {
+        strategy::Place {
+            cluster: &self.parts.cluster.name,
+            service: &self.service,
+            rule: &self.parts.rule,
+            primary: &self.parts.target_group,
+        }
     }
 
     /// The set as built, running revision `task_definition_arn` ([`Built::outputs`]).

@@ -50,6 +50,8 @@ fn set() -> Set {
         revisions: Vec::new(),
         scalable_target: None,
         alarms: Vec::new(),
+        alternate_target_group: None,
+        traffic_role: None,
     }
 }
 

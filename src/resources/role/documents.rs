@@ -124,6 +124,34 @@ fn allow_all(actions: &[&str], resources: Vec<String>) -> serde_json::Value {
     json!({"Effect": "Allow", "Action": actions, "Resource": resources})
 }
 
+/// The traffic role's inline policy: what ECS needs to move traffic between a set's target
+/// groups on its listener rule, on exactly those (ECS Developer Guide, "Amazon ECS
+/// infrastructure IAM role for load balancers": the managed policy's Describe actions, which
+/// take no resource, Register/DeregisterTargets on the groups, ModifyRule on the rule;
+/// ModifyListener is for a Network Load Balancer's listener, which prod-e does not use).
+pub fn traffic_policy(rule_arn: &str, target_group_arns: &[&str]) -> String {
+    let describe = [
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeRules",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTargetHealth",
+    ];
+    let targets = [
+        "elasticloadbalancing:RegisterTargets",
+        "elasticloadbalancing:DeregisterTargets",
+    ];
+    let groups = target_group_arns.iter().map(|a| a.to_string()).collect();
+    let statements = [
+        allow_all(&describe, vec!["*".to_string()]),
+        allow_all(&targets, groups),
+        allow(
+            "elasticloadbalancing:ModifyRule",
+            vec![rule_arn.to_string()],
+        ),
+    ];
+    json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+}
+
 /// One statement allowing `action` on `resources`.
 fn allow(action: &str, resources: Vec<String>) -> serde_json::Value {
     json!({"Effect": "Allow", "Action": action, "Resource": resources})

@@ -1,11 +1,12 @@
-//! IAM roles of the task: the execution role (pulls images, writes logs) and the task role.
+//! IAM roles of a set: the execution role (pulls images, writes logs), the task role, and, with
+//! a native `DeploymentStrategy`, the role ECS moves the listener rule's traffic with.
 
 use aws_sdk_iam::Client;
 
 mod documents;
 mod grants;
 
-pub use documents::{ecr_repository, execution_policy, secrets_policy};
+pub use documents::{ecr_repository, execution_policy, secrets_policy, traffic_policy};
 pub use grants::{execution_role, grants, task_role, Grants, EXECUTION_ROLE, TASK_ROLE};
 
 use super::{found, gone, required, tags, Tagged};
@@ -19,6 +20,37 @@ pub const TRUST_POLICY: &str = concat!(
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","#,
     r#""Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
 );
+/// Only ECS itself may assume the traffic role: the trust of the infrastructure role for load
+/// balancers (ECS Developer Guide, "Amazon ECS infrastructure IAM role for load balancers").
+pub const TRAFFIC_TRUST_POLICY: &str = concat!(
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","#,
+    r#""Principal":{"Service":"ecs.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
+);
+/// The traffic role's inline policy ([`traffic_policy`]).
+pub const TRAFFIC_POLICY_NAME: &str = "prod-e-traffic";
+/// The variable naming the traffic roles' permissions boundary (set by the template).
+pub const TRAFFIC_ROLE_BOUNDARY_ENV: &str = "PROD_E_TRAFFIC_ROLE_BOUNDARY";
+
+/// Who may assume a role, and what it is for (its description).
+#[derive(Debug, Clone, Copy)]
+pub struct Trust {
+    /// The trust policy document.
+    pub policy: &'static str,
+    /// The role's description.
+    pub description: &'static str,
+}
+
+/// A task's roles: ECS tasks assume them.
+pub const TASKS: Trust = Trust {
+    policy: TRUST_POLICY,
+    description: "prod-e ECS task role",
+};
+/// The traffic role: ECS assumes it.
+pub const TRAFFIC: Trust = Trust {
+    policy: TRAFFIC_TRUST_POLICY,
+    description: "prod-e: ECS moves traffic between the set's target groups with it",
+};
+
 /// The AWS managed policy older prod-e versions attached to execution roles, under
 /// `arn:{partition}:iam::aws:policy/` (it allows pulling from every ECR repository): an Update
 /// detaches it once the role has [`execution_policy`].
@@ -55,6 +87,8 @@ pub struct RoleSettings {
     pub task: Option<String>,
     /// Execution roles'.
     pub execution: Option<String>,
+    /// Traffic roles'.
+    pub traffic: Option<String>,
     /// The user tag keys roles may carry ([`ROLE_TAG_KEYS_ENV`]; none by default:
     /// [`crate::naming::role_tags`]).
     pub tag_keys: Vec<String>,
@@ -65,6 +99,7 @@ pub struct RoleSettings {
 
 impl RoleSettings {
     /// From [`TASK_ROLE_BOUNDARY_ENV`], [`EXECUTION_ROLE_BOUNDARY_ENV`],
+    /// [`TRAFFIC_ROLE_BOUNDARY_ENV`],
     /// [`ROLE_TAG_KEYS_ENV`] and [`PULL_THROUGH_REPOSITORIES_ENV`] (unset or empty: none).
     pub fn from_env() -> RoleSettings {
         let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -76,6 +111,7 @@ impl RoleSettings {
         RoleSettings {
             task: var(TASK_ROLE_BOUNDARY_ENV),
             execution: var(EXECUTION_ROLE_BOUNDARY_ENV),
+            traffic: var(TRAFFIC_ROLE_BOUNDARY_ENV),
             tag_keys: list(ROLE_TAG_KEYS_ENV),
             pull_through_repositories: list(PULL_THROUGH_REPOSITORIES_ENV),
         }
@@ -124,15 +160,20 @@ pub async fn find(iam: &Client, name: &str) -> Result<Option<Role>> {
     }))
 }
 
-/// Creates it with `tags` and permissions boundary `boundary` (a managed policy ARN); errors
-/// are AWS's (an "already exists" is adopted by the caller).
-pub async fn create(iam: &Client, name: &str, tags: &Tags, boundary: Option<&str>) -> Result<Role> {
+/// Creates it, assumable as `trust` says, with `tags` and permissions boundary `boundary` (a
+/// managed policy ARN); errors are AWS's (an "already exists" is adopted by the caller).
+pub async fn create(
+    iam: &Client,
+    (name, trust): (&str, Trust),
+    tags: &Tags,
+    boundary: Option<&str>,
+) -> Result<Role> {
     let doing = format!("creating IAM role ({name})");
     let out = iam
         .create_role()
         .role_name(name)
-        .assume_role_policy_document(TRUST_POLICY)
-        .description("prod-e ECS task role")
+        .assume_role_policy_document(trust.policy)
+        .description(trust.description)
         .set_permissions_boundary(boundary.map(str::to_string))
         .set_tags(Some(tags::iam::list(tags, &doing)?))
         .send()

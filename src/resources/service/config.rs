@@ -1,9 +1,12 @@
 //! The service's settings in ECS's types: its network, its deployment configuration, and its
 //! capacity provider strategy (and the strategy ECS reports, in prod-e's words).
 
+use aws_sdk_ecs::types::builders::DeploymentConfigurationBuilder;
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem as EcsItem, DeploymentAlarms,
-    DeploymentCircuitBreaker, DeploymentConfiguration, NetworkConfiguration,
+    AdvancedConfiguration, AssignPublicIp, AwsVpcConfiguration, CanaryConfiguration,
+    CapacityProviderStrategyItem as EcsItem, DeploymentAlarms, DeploymentCircuitBreaker,
+    DeploymentConfiguration, DeploymentStrategy, LinearConfiguration, LoadBalancer,
+    NetworkConfiguration,
 };
 
 use crate::spec::capacity::{self, CapacityProviderStrategyItem};
@@ -38,6 +41,72 @@ pub(super) fn capacity_strategy(
         .collect()
 }
 
+/// The target group ECS registers the tasks in and, with a native strategy, what ECS moves
+/// traffic with ([`Advanced`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Balancer<'a> {
+    /// The primary target group.
+    pub target_group_arn: &'a str,
+    /// The alternate target group, the production rule and the traffic role.
+    pub advanced: Option<Advanced<'a>>,
+}
+
+/// ECS's `advancedConfiguration` of a load balancer: the alternate target group, the
+/// production listener rule whose weights ECS moves, and the role it moves them with.
+#[derive(Debug, Clone, Copy)]
+pub struct Advanced<'a> {
+    /// The alternate target group's ARN.
+    pub alternate_target_group_arn: &'a str,
+    /// The production listener rule's ARN.
+    pub production_listener_rule: &'a str,
+    /// The traffic role's ARN.
+    pub role_arn: &'a str,
+}
+
+/// The service's load balancer: `balancer`'s groups, `spec`'s container and port.
+pub(super) fn load_balancer(spec: &Spec, balancer: Balancer<'_>) -> LoadBalancer {
+    let advanced = balancer.advanced.map(|a| {
+        AdvancedConfiguration::builder()
+            .alternate_target_group_arn(a.alternate_target_group_arn)
+            .production_listener_rule(a.production_listener_rule)
+            .role_arn(a.role_arn)
+            .build()
+    });
+    LoadBalancer::builder()
+        .target_group_arn(balancer.target_group_arn)
+        .container_name(&spec.container_name)
+        .container_port(i32::from(spec.container_port))
+        .set_advanced_configuration(advanced)
+        .build()
+}
+
+/// `spec`'s deployments: its strategy with its bake times (the canary's and the linear
+/// steps' settings only with their strategy; ECS API Reference, `DeploymentConfiguration`),
+/// and the rolling settings below.
+fn strategy(spec: &Spec, b: DeploymentConfigurationBuilder) -> DeploymentConfigurationBuilder {
+    let b = b.strategy(DeploymentStrategy::from(spec.deployment_strategy.as_str()));
+    if !spec.native_strategy() {
+        return b;
+    }
+    let (canary, linear) = (&spec.canary_configuration, &spec.linear_configuration);
+    let b = b.bake_time_in_minutes(spec.bake_time_in_minutes as i32);
+    match spec.deployment_strategy.as_str() {
+        "CANARY" => b.canary_configuration(
+            CanaryConfiguration::builder()
+                .canary_percent(canary.canary_percent.0)
+                .canary_bake_time_in_minutes(canary.canary_bake_time_in_minutes as i32)
+                .build(),
+        ),
+        "LINEAR" => b.linear_configuration(
+            LinearConfiguration::builder()
+                .step_percent(linear.step_percent.0)
+                .step_bake_time_in_minutes(linear.step_bake_time_in_minutes as i32)
+                .build(),
+        ),
+        _ => b,
+    }
+}
+
 /// `spec`'s rolling deployments: its percentages, the circuit breaker with its rollback on or
 /// off together (ECS Developer Guide, "deployment circuit breaker"), and its deployment alarms
 /// with rollback, always sent so that removing them turns them off: UpdateService keeps
@@ -56,7 +125,7 @@ pub(super) fn rollout(
         .enable(on)
         .rollback(on)
         .build()?;
-    Ok(DeploymentConfiguration::builder()
+    Ok(strategy(spec, DeploymentConfiguration::builder())
         .alarms(alarms)
         .deployment_circuit_breaker(breaker)
         .maximum_percent(spec.maximum_percent as i32)
@@ -96,6 +165,14 @@ pub struct Rolling {
     pub circuit_breaker: bool,
     /// The deployment alarms, if they are on.
     pub alarms: Vec<String>,
+    /// `strategy` (ROLLING when ECS shows none).
+    pub strategy: String,
+    /// `bakeTimeInMinutes`, if shown.
+    pub bake_time_in_minutes: Option<i32>,
+    /// `canaryConfiguration` as `<percent> % for <minutes> min`, if shown.
+    pub canary: Option<String>,
+    /// `linearConfiguration` as `<percent> % every <minutes> min`, if shown.
+    pub linear: Option<String>,
 }
 
 impl Rolling {
@@ -107,6 +184,18 @@ impl Rolling {
             maximum_percent: c.maximum_percent().unwrap_or_default(),
             circuit_breaker: c.deployment_circuit_breaker().is_some_and(|b| b.enable()),
             alarms: alarms.map(|a| a.alarm_names().to_vec()).unwrap_or_default(),
+            strategy: c.strategy().map_or("ROLLING", |s| s.as_str()).to_string(),
+            bake_time_in_minutes: c.bake_time_in_minutes(),
+            canary: c.canary_configuration().map(|k| {
+                let percent = k.canary_percent().unwrap_or_default();
+                let bake = k.canary_bake_time_in_minutes().unwrap_or_default();
+                format!("{percent} % for {bake} min")
+            }),
+            linear: c.linear_configuration().map(|k| {
+                let percent = k.step_percent().unwrap_or_default();
+                let bake = k.step_bake_time_in_minutes().unwrap_or_default();
+                format!("{percent} % every {bake} min")
+            }),
         }
     }
 }

@@ -1,8 +1,6 @@
 //! The ECS service: Fargate, REPLICA, in the private subnets, registered with our target group.
 
-use aws_sdk_ecs::types::{
-    LaunchType, LoadBalancer, PropagateTags, SchedulingStrategy, ServiceField,
-};
+use aws_sdk_ecs::types::{LaunchType, PropagateTags, SchedulingStrategy, ServiceField};
 use aws_sdk_ecs::Client;
 
 use super::tags;
@@ -20,8 +18,8 @@ mod config;
 mod placement;
 mod settings;
 mod steady;
-use config::{capacity_described, capacity_strategy, network, rollout};
-pub use config::{Network, Rolling};
+use config::{capacity_described, capacity_strategy, load_balancer, network, rollout};
+pub use config::{Advanced, Balancer, Network, Rolling};
 pub use placement::{Unplaceable, PLACEMENT_FAILURE_BOUND};
 pub use settings::{expand, SETTINGS};
 pub use steady::{has_failed, is_steady, wait_inactive, wait_steady};
@@ -67,6 +65,11 @@ pub struct Service {
     pub capacity: String,
     /// Its rolling deployment settings (`None` if DescribeServices shows none).
     pub rolling: Option<Rolling>,
+    /// The target group ECS registers the tasks in (`loadBalancers[0].targetGroupArn`).
+    pub target_group_arn: String,
+    /// With a native strategy, its alternate target group
+    /// (`loadBalancers[0].advancedConfiguration.alternateTargetGroupArn`).
+    pub alternate_target_group_arn: Option<String>,
     /// Its network (`awsvpcConfiguration`).
     pub network: Network,
     /// Its tags (the ownership tags among them).
@@ -124,6 +127,7 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
         .deployments()
         .iter()
         .find(|d| d.status() == Some("PRIMARY"));
+    let balancer = s.load_balancers().first();
     Ok(Service {
         name: required(s.service_name(), KIND, "serviceName")?,
         arn: required(s.service_arn(), KIND, "serviceArn")?,
@@ -162,15 +166,20 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
         health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
         capacity: capacity_described(s.capacity_provider_strategy()),
         rolling: s.deployment_configuration().map(Rolling::of),
-        container_name: s
-            .load_balancers()
-            .first()
-            .and_then(|l| l.container_name())
-            .unwrap_or_default()
-            .to_string(),
+        container_name: text(balancer.and_then(|l| l.container_name())),
+        target_group_arn: text(balancer.and_then(|l| l.target_group_arn())),
+        alternate_target_group_arn: balancer
+            .and_then(|l| l.advanced_configuration())
+            .and_then(|a| a.alternate_target_group_arn())
+            .map(str::to_string),
         network: Network::of(s.network_configuration()),
         tags: tags::ecs::read(s.tags()),
     })
+}
+
+/// `s`, or `""`.
+fn text(s: Option<&str>) -> String {
+    s.unwrap_or_default().to_string()
 }
 
 /// Creates the service. `client_token` ([`crate::plan::Owner::client_token`]: unique to this
@@ -190,11 +199,11 @@ pub async fn create(
     let doing = format!("creating ECS service ({name})");
     let network = network(spec, links.security_group_id).map_err(|e| build_error(&doing, e))?;
     let deployment = rollout(spec).map_err(|e| build_error(&doing, e))?;
-    let balancer = LoadBalancer::builder()
-        .target_group_arn(links.target_group_arn)
-        .container_name(&spec.container_name)
-        .container_port(i32::from(spec.container_port))
-        .build();
+    let balancer = Balancer {
+        target_group_arn: links.target_group_arn,
+        advanced: None,
+    };
+    let balancer = load_balancer(spec, balancer);
     let strategy =
         capacity_strategy(&spec.capacity_provider_strategy).map_err(|e| build_error(&doing, e))?;
     let launch_type = strategy.is_empty().then_some(LaunchType::Fargate);
@@ -254,6 +263,11 @@ pub struct Change<'a> {
     pub enable_execute_command: Option<bool>,
     /// A new capacity provider strategy (a new deployment too, as ECS requires).
     pub capacity_provider_strategy: Option<&'a [CapacityProviderStrategyItem]>,
+    /// The load balancer, with or without a native strategy's advanced configuration: sent
+    /// when the strategy switches between ROLLING and a native one (ECS Developer Guide,
+    /// "Updating an Amazon ECS service from rolling to blue/green": the load balancer with its
+    /// `advancedConfiguration`, in a rolling deployment).
+    pub load_balancer: Option<(&'a Spec, Balancer<'a>)>,
 }
 
 impl Change<'_> {
@@ -266,6 +280,7 @@ impl Change<'_> {
             || self.deployment_configuration.is_some()
             || self.enable_execute_command.is_some()
             || self.capacity_provider_strategy.is_some()
+            || self.load_balancer.is_some()
     }
 }
 
@@ -288,22 +303,30 @@ pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>)
     // must force a new deployment").
     let new_deployment =
         change.enable_execute_command.is_some() || change.capacity_provider_strategy.is_some();
-    ecs.update_service()
-        .cluster(cluster)
-        .service(name)
-        .set_desired_count(change.desired_count.map(|n| n as i32))
-        .set_task_definition(change.task_definition_arn.map(str::to_string))
-        .set_network_configuration(network)
-        .set_health_check_grace_period_seconds(
-            change.health_check_grace_period_seconds.map(|s| s as i32),
-        )
-        .set_deployment_configuration(deployment)
-        .set_enable_execute_command(change.enable_execute_command)
-        .set_capacity_provider_strategy(strategy)
-        .set_force_new_deployment(new_deployment.then_some(true))
-        .send()
-        .await
-        .done(&doing)
+    let balancers = change
+        .load_balancer
+        .map(|(spec, balancer)| vec![load_balancer(spec, balancer)]);
+    // A traffic role just made: ECS may not be able to assume it yet.
+    retry(ROLE_PROPAGATION, is_fresh_role_unusable, || async {
+        ecs.update_service()
+            .cluster(cluster)
+            .service(name)
+            .set_desired_count(change.desired_count.map(|n| n as i32))
+            .set_task_definition(change.task_definition_arn.map(str::to_string))
+            .set_network_configuration(network.clone())
+            .set_health_check_grace_period_seconds(
+                change.health_check_grace_period_seconds.map(|s| s as i32),
+            )
+            .set_deployment_configuration(deployment.clone())
+            .set_enable_execute_command(change.enable_execute_command)
+            .set_capacity_provider_strategy(strategy.clone())
+            .set_load_balancers(balancers.clone())
+            .set_force_new_deployment(new_deployment.then_some(true))
+            .send()
+            .await
+            .done(&doing)
+    })
+    .await
 }
 
 /// Deletes the service with its tasks (`force`: no UpdateService to zero tasks first; ECS

@@ -55,6 +55,20 @@ pub const SETTINGS: &[Setting<Service>] = &[
         rolling(s, |r| r.circuit_breaker.to_string())
     }),
     Setting::reported("DeploymentAlarms", |s| rolling(s, |r| r.alarms.join(","))),
+    Setting::reported("DeploymentStrategy", |s| rolling(s, |r| r.strategy.clone())),
+    // Shown only with their strategy (`""` without), as ECS is told them.
+    Setting::new("BakeTimeInMinutes", |s| {
+        let bake = s.rolling.as_ref().and_then(|r| r.bake_time_in_minutes);
+        bake.map(|b| b.to_string()).unwrap_or_default()
+    }),
+    Setting::new("CanaryConfiguration", |s| {
+        let canary = s.rolling.as_ref().and_then(|r| r.canary.clone());
+        canary.unwrap_or_default()
+    }),
+    Setting::new("LinearConfiguration", |s| {
+        let linear = s.rolling.as_ref().and_then(|r| r.linear.clone());
+        linear.unwrap_or_default()
+    }),
     Setting::new("SubnetIds", |s| listed(s.network.subnets.clone())),
     Setting::new("AssignPublicIp", |s| s.network.assign_public_ip.to_string()),
     Setting::new("SecurityGroupIds", |s| {

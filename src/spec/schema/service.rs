@@ -7,6 +7,7 @@ use crate::spec::checks;
 use crate::spec::health::{self, TargetHealthCheck};
 use crate::spec::object::typed;
 use crate::spec::scaling::{self, AutoScaling, ScheduledAction};
+use crate::spec::strategy::{self, CanaryConfiguration, LinearConfiguration};
 
 /// The `ClusterName` property.
 pub const CLUSTER_NAME: Property = Property {
@@ -148,6 +149,54 @@ pub const DEPLOYMENT_ALARMS: Property = Property {
          it back and the operation answers FAILED naming them (ECS deployment alarms); `[]` \
          turns the gate off and keeps the alarms",
 };
+/// The `DeploymentStrategy` property.
+pub const DEPLOYMENT_STRATEGY: Property = Property {
+    name: "DeploymentStrategy",
+    kind: text(strategy::strategy, "^(ROLLING|BLUE_GREEN|CANARY|LINEAR)$"),
+    default: Default::Text("ROLLING"),
+    effect: Effect::Strategy,
+    doc: "how ECS deploys a new revision (ECS `deploymentConfiguration.strategy`): ROLLING \
+         replaces tasks in batches; BLUE_GREEN starts the whole new revision on an alternate \
+         target group and moves all traffic at once, CANARY moves CanaryConfiguration's share \
+         first, LINEAR moves LinearConfiguration's steps; these three keep the old revision \
+         for BakeTimeInMinutes and roll back to it at once when a deployment alarm fires \
+         (prod-e makes the alternate target group and the role ECS moves traffic with); \
+         changing it is in place",
+};
+/// The `BakeTimeInMinutes` property.
+pub const BAKE_TIME_IN_MINUTES: Property = Property {
+    name: "BakeTimeInMinutes",
+    kind: Kind::Integer { min: 0, max: 1440 },
+    default: Default::Integer(3),
+    effect: Effect::Strategy,
+    doc: "with BLUE_GREEN, CANARY or LINEAR: minutes the old revision stays ready after all \
+         traffic has moved, a rollback being one listener rule change (ECS \
+         `bakeTimeInMinutes`; default 3: a 3-minute deployment alarm can fire first)",
+};
+/// The `CanaryConfiguration` property.
+pub const CANARY_CONFIGURATION: Property = Property {
+    name: "CanaryConfiguration",
+    kind: Kind::Object {
+        fields: CanaryConfiguration::FIELDS,
+        check: |_| Ok(()),
+    },
+    default: Default::Fields,
+    effect: Effect::Strategy,
+    doc: "with CANARY: CanaryPercent (of production traffic, 0.1–100) and \
+         CanaryBakeTimeInMinutes (0–1440), ECS's keys",
+};
+/// The `LinearConfiguration` property.
+pub const LINEAR_CONFIGURATION: Property = Property {
+    name: "LinearConfiguration",
+    kind: Kind::Object {
+        fields: LinearConfiguration::FIELDS,
+        check: |_| Ok(()),
+    },
+    default: Default::Fields,
+    effect: Effect::Strategy,
+    doc: "with LINEAR: StepPercent (of production traffic each step, 3–100) and \
+         StepBakeTimeInMinutes (between steps, 0–1440), ECS's keys",
+};
 /// prod-e's bound on `DeploymentAlarms` (ECS documents none).
 const DEPLOYMENT_ALARMS_MAX: usize = 20;
 /// The `DeregistrationDelaySeconds` property.
@@ -251,6 +300,13 @@ macro_rules! service_fields {
             circuit_breaker: bool = CIRCUIT_BREAKER,
             /// A baseline alarm as `prod-e:<kind>`: [`alarms`].
             deployment_alarms: Vec<String> = DEPLOYMENT_ALARMS,
+            /// One of [`strategy::STRATEGIES`].
+            deployment_strategy: String = DEPLOYMENT_STRATEGY,
+            bake_time_in_minutes: u32 = BAKE_TIME_IN_MINUTES,
+            /// Every field set: given or defaulted.
+            canary_configuration: CanaryConfiguration = CANARY_CONFIGURATION,
+            /// Every field set: given or defaulted.
+            linear_configuration: LinearConfiguration = LINEAR_CONFIGURATION,
             alarms: bool = ALARMS,
             deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,
             enable_execute_command: bool = ENABLE_EXECUTE_COMMAND,

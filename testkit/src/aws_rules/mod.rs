@@ -34,6 +34,7 @@
 //! | 24 | Every request of a JSON service (ECS, Logs, Application Auto Scaling, KMS, tagging) or a `.member.N` query service (IAM, ELBv2, CloudFormation) is checked against the service's API model, botocore's `service-2.json` read at test time: required members, lengths, patterns, enums, ranges, list and map sizes; a request that breaks one is refused with AWS's `ValidationException` / `ValidationError` and message ([`models`]) | the services' published API models (botocore data) | `models::a_request_that_breaks_its_services_model_is_refused_as_aws_refuses_it` |
 //! | 25 | CreateService / UpdateService naming a security group that does not exist or is not in the subnets' VPC: `InvalidParameterException` … does not appear to belong to the same VPC as the input subnets (moto takes any) ([`ecs::foreign_groups`]) | aws/aws-dotnet-deploy#735 (the CreateService error) | `ecs::a_group_of_another_vpc_is_refused` |
 //! | 26 | RevokeSecurityGroupEgress naming a rule id the group lacks: `InvalidSecurityGroupRuleId.NotFound`, nothing revoked (moto 5.2.6 refuses with `InvalidPermission.NotFound`) ([`reach::unknown_rules`]) | EC2 API reference, error codes | `elbv2::a_rule_id_the_group_lacks_is_not_revoked` |
+//! | 27 | A load balancer's `advancedConfiguration` (ECS blue/green, canary, linear) needs both target groups in the production rule and a role ECS may assume (`InvalidParameterException`); a completed deployment of a new revision on such a service moves the rule's weights to the other group, a rolled-back one leaves them ([`strategy`]) | ECS Developer Guide, "Required resources for Amazon ECS blue/green deployments"; go-to-k/cdk-real-drift#1730, aws/aws-cdk#36649 | `strategy::a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_deployed` |
 
 pub mod alarms;
 pub mod capacity;
@@ -48,6 +49,7 @@ pub mod reach;
 pub mod revisions;
 pub mod scaling;
 pub mod settings;
+pub mod strategy;
 pub mod tasks;
 pub mod upstream;
 pub mod verdict;
@@ -93,6 +95,7 @@ pub enum Rule {
     Models,
     GroupsInVpc,
     UnknownRuleIds,
+    NativeDeployments,
 }
 
 /// How long a deleted service stays DRAINING (tests poll every 150 ms: 1 % of 15 s).
@@ -294,9 +297,13 @@ impl AwsRules {
         if let Some(v) = capacity::unassociated(self, moto, body).await {
             return Some(v);
         }
+        if let Some(v) = strategy::refused(self, moto, body).await {
+            return Some(v);
+        }
         let refused = elbv2::unassociated(self, moto, body).await;
         if refused.is_none() {
             self.tasks_fail(moto, body, false).await;
+            strategy::deploy(self, moto, body).await;
         }
         refused
     }

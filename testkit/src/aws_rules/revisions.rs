@@ -147,7 +147,8 @@ impl Revisions {
         }
     }
 
-    fn crashes(&self, task_definition: &str) -> bool {
+    /// Whether tasks of `task_definition` crash.
+    pub fn crashes(&self, task_definition: &str) -> bool {
         self.containers.get(task_definition).is_some_and(|c| {
             (c.default_command && interactive(&c.image))
                 || self.crashing.contains(unprefixed(&c.image))

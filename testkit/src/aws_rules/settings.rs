@@ -11,11 +11,12 @@ use super::AwsRules;
 use crate::call::Call;
 
 /// The settings kept.
-const KEPT: [&str; 4] = [
+const KEPT: [&str; 5] = [
     "enableExecuteCommand",
     "healthCheckGracePeriodSeconds",
     "deploymentConfiguration",
     "capacityProviderStrategy",
+    "loadBalancers",
 ];
 
 /// Remembers the kept settings a CreateService or UpdateService asked for.

@@ -157,7 +157,15 @@ fn ecs(call: &Call, fields: &Fields, (_, pairs): Needs) -> Option<String> {
             let name = fields.body["services"][0].as_str().unwrap_or_default();
             Some(service(name.to_string()))
         }
-        "ListServiceDeployments" | "UpdateService" | "DeleteService" => {
+        "UpdateService" => {
+            // A native strategy's load balancer passes the traffic role to ECS.
+            let advanced = &fields.body["loadBalancers"][0]["advancedConfiguration"];
+            if let Some(role) = advanced["roleArn"].as_str() {
+                pairs.push(("iam:PassRole".into(), role.to_string()));
+            }
+            Some(service(field("service").unwrap_or_default()))
+        }
+        "ListServiceDeployments" | "DeleteService" => {
             Some(service(field("service").unwrap_or_default()))
         }
         "DescribeServiceDeployments" => fields.body["serviceDeploymentArns"][0]

@@ -1,0 +1,246 @@
+//! A native `DeploymentStrategy` (BLUE_GREEN, CANARY, LINEAR: ECS's own deployment engine) on a
+//! set: the parts it adds (the alternate target group, associated with the listener through
+//! the set's rule at weight 0, and the role ECS moves the rule's weights with, allowed exactly
+//! the set's two groups and its rule), the group that serves production, and the switch of the
+//! service between ROLLING and a native strategy.
+//!
+//! A new set is born ROLLING and takes a native strategy once it serves ([`converge`], the
+//! last step of `commit`): its traffic moves by prod-e's one ModifyRule as every set's does,
+//! and ECS never moves weights on a rule that forwards to another set's group. The switch is
+//! the one ECS documents: UpdateService with the load balancer's `advancedConfiguration`, in
+//! a rolling deployment, once no deployment is in progress (ECS Developer Guide, "Updating an
+//! Amazon ECS service from rolling to blue/green" and back).
+
+use super::adopt::create_or_adopt;
+use super::alarms::{self, Watched};
+use super::roles::traffic_role;
+use super::traffic::surely_ours;
+use crate::aws::Clients;
+use crate::error::{AllOk, Result};
+use crate::naming::{Deployment, Tags};
+use crate::progress::step;
+use crate::resources::alarm;
+use crate::resources::listener_rule::{self, ListenerRule};
+use crate::resources::role::{self, Role};
+use crate::resources::service::{self, Advanced, Balancer, Service};
+use crate::resources::target_group::{self, TargetGroup};
+use crate::spec::Spec;
+
+/// What a native strategy adds to a set.
+pub(super) struct Native {
+    /// The alternate target group.
+    pub alternate: TargetGroup,
+    /// The role ECS moves traffic with.
+    pub role: Role,
+}
+
+/// Where a set's strategy lives: its cluster, service, rule and primary target group.
+#[derive(Clone, Copy)]
+pub(super) struct Place<'a> {
+    pub cluster: &'a str,
+    pub service: &'a Service,
+    pub rule: &'a ListenerRule,
+    pub primary: &'a TargetGroup,
+}
+
+/// Makes (or adopts) the alternate target group and the traffic role, gives the role its
+/// policy on exactly the set's groups and rule, and puts the alternate group in the rule at
+/// weight 0 (associated with the listener, as ECS requires of both groups, and serving
+/// nothing). Converges when repeated.
+pub(super) async fn parts(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    place: Place<'_>,
+    tags: &Tags,
+) -> Result<Native> {
+    let name = d.alternate_target_group();
+    let alternate = async {
+        let find = || target_group::find(&c.elb, &name);
+        let create = || target_group::create(&c.elb, &name, spec, tags);
+        let made = create_or_adopt(d, find, create).await?;
+        surely_ours(c, d, &made, tags).await?;
+        let delay = spec.deregistration_delay_seconds;
+        target_group::set_deregistration_delay(&c.elb, &made, delay).await?;
+        Ok(made)
+    };
+    let making = format!("creating alternate target group ({name}) and traffic role");
+    let (alternate, role) = step(making, async {
+        tokio::join!(alternate, traffic_role(c, d, tags)).all_ok()
+    })
+    .await?;
+    let (rule, primary) = (place.rule, &place.primary.arn);
+    let policy = role::traffic_policy(&rule.arn, &[primary, &alternate.arn]);
+    role::put_policy(&c.iam, &role.name, role::TRAFFIC_POLICY_NAME, &policy).await?;
+    if !rule.target_group_arns.contains(&alternate.arn) {
+        listener_rule::join(&c.elb, rule, &alternate.arn).await?;
+    }
+    Ok(Native { alternate, role })
+}
+
+/// The load balancer a service names: the group that serves (`serving`) and, with a native
+/// strategy, the set's other group as the alternate, the rule and the role (`native`).
+pub(super) fn balancer<'a>(
+    place: Place<'a>,
+    native: Option<&'a Native>,
+    serving: &'a str,
+) -> Balancer<'a> {
+    Balancer {
+        target_group_arn: serving,
+        advanced: native.map(|n| Advanced {
+            alternate_target_group_arn: match serving == n.alternate.arn {
+                true => &place.primary.arn,
+                false => &n.alternate.arn,
+            },
+            production_listener_rule: &place.rule.arn,
+            role_arn: &n.role.arn,
+        }),
+    }
+}
+
+/// Whether the service runs a native strategy (its load balancer names an alternate group).
+pub(super) fn is_native(svc: &Service) -> bool {
+    svc.alternate_target_group_arn.is_some()
+}
+
+/// Whether an Update to `spec` switches `svc` between ROLLING and a native strategy.
+pub(super) fn switches(spec: &Spec, svc: &Service) -> bool {
+    spec.native_strategy() != is_native(svc)
+}
+
+/// What the set's ALB alarms watch while the service names what it names now: its group (the
+/// primary if it names none) and, with a native strategy, the alternate.
+pub(super) fn watched(place: Place<'_>) -> Watched<'_> {
+    let svc = place.service;
+    let named = Some(svc.target_group_arn.as_str()).filter(|a| !a.is_empty());
+    Watched {
+        cluster: place.cluster,
+        service: &svc.name,
+        target_group_arn: named.unwrap_or(&place.primary.arn),
+        alternate_target_group_arn: svc.alternate_target_group_arn.as_deref(),
+    }
+}
+
+/// Puts the set's alarms (with `Alarms`) to watch what the service names once it names
+/// `balancer`: a switch's first write, so that the gate watches the new groups from the
+/// switch's deployment on.
+async fn rewatch(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    (place, balancer): (Place<'_>, &Balancer<'_>),
+    tags: &Tags,
+) -> Result<()> {
+    if !spec.alarms {
+        return Ok(());
+    }
+    let watched = Watched {
+        target_group_arn: balancer.target_group_arn,
+        alternate_target_group_arn: balancer.advanced.map(|a| a.alternate_target_group_arn),
+        ..watched(place)
+    };
+    let found = alarm::find_all(&c.cloudwatch, &alarms::names(d)).await?;
+    alarms::ensure(c, d, spec, watched, &found, tags).await
+}
+
+/// The group that serves a set's production traffic: of the groups the service names, the one
+/// the rule gives weight (ECS moves the weights to the group of the revision it deployed
+/// last); the primary if the rule weighs neither (a rule a replacement has just routed).
+pub(super) fn serving(svc: &Service, rule: &ListenerRule, primary: &TargetGroup) -> String {
+    let named = [
+        Some(&svc.target_group_arn),
+        svc.alternate_target_group_arn.as_ref(),
+    ];
+    let weighted = rule.target_group_arns.iter().zip(&rule.weights);
+    let serving = weighted
+        .filter(|(_, w)| **w > 0)
+        .find(|(arn, _)| named.contains(&Some(*arn)));
+    serving.map_or(primary.arn.clone(), |(arn, _)| arn.clone())
+}
+
+/// Where an in-place Update takes a set's strategy: its native parts (made or adopted when
+/// the new strategy is native), and whether the service switches to or from one.
+pub(super) struct To {
+    native: Option<Native>,
+    switching: bool,
+    serving: String,
+}
+
+impl To {
+    /// Whether the service switches between ROLLING and a native strategy.
+    pub(super) fn switching(&self) -> bool {
+        self.switching
+    }
+
+    /// The load balancer an UpdateService that switches names ([`balancer`]); `None` if it
+    /// does not switch.
+    pub(super) fn balancer<'a>(&'a self, place: Place<'a>) -> Option<Balancer<'a>> {
+        let b = balancer(place, self.native.as_ref(), &self.serving);
+        self.switching.then_some(b)
+    }
+}
+
+/// What an in-place Update to `spec` does with the set's strategy ([`To`]): the native parts
+/// made (or adopted) when `spec`'s strategy is native, in one UpdateService with the rest
+/// when the service switches (one deployment).
+pub(super) async fn to(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    place: Place<'_>,
+    tags: &Tags,
+) -> Result<To> {
+    let native = match spec.native_strategy() {
+        true => Some(Box::pin(parts(c, d, spec, place, tags)).await?),
+        false => None,
+    };
+    let to = To {
+        switching: switches(spec, place.service),
+        serving: serving(place.service, place.rule, place.primary),
+        native,
+    };
+    if let Some(b) = to.balancer(place) {
+        rewatch(c, d, spec, (place, &b), tags).await?;
+    }
+    Ok(to)
+}
+
+/// Brings a serving set's service onto `spec`'s strategy (the end of a Create and of a
+/// replacement, and their continuations): the native parts when the strategy is native, then,
+/// only if the service is not on it yet, one UpdateService and the wait for its rolling
+/// deployment. Returns whether it switched.
+pub(super) async fn converge(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    place: Place<'_>,
+    tags: &Tags,
+) -> Result<bool> {
+    let native = match spec.native_strategy() {
+        true => Some(Box::pin(parts(c, d, spec, place, tags)).await?),
+        false => None,
+    };
+    let svc = place.service;
+    if native.is_some() == is_native(svc) {
+        return Ok(false);
+    }
+    let serving = serving(svc, place.rule, place.primary);
+    let balancer = balancer(place, native.as_ref(), &serving);
+    rewatch(c, d, spec, (place, &balancer), tags).await?;
+    let for_ecs = alarms::for_ecs(d, spec);
+    let change = service::Change {
+        deployment_configuration: Some(&for_ecs),
+        load_balancer: Some((spec, balancer)),
+        ..service::Change::default()
+    };
+    let switching = format!(
+        "switching ECS service ({}) to {} deployments",
+        svc.name, spec.deployment_strategy
+    );
+    let switched = async {
+        service::update(&c.ecs, place.cluster, &svc.name, change).await?;
+        service::wait_steady(&c.ecs, place.cluster, &svc.name, &svc.task_definition).await
+    };
+    step(switching, switched).await?;
+    Ok(true)
+}

@@ -1,0 +1,139 @@
+//! Rule 27: ECS's own blue/green, canary and linear deployments on an Application Load Balancer.
+//! A load balancer's `advancedConfiguration` needs both target groups associated with the
+//! production listener rule, and a role that exists and that ECS may assume
+//! (`InvalidParameterException`; ECS Developer Guide, "Required resources for Amazon ECS
+//! blue/green deployments": "both target groups (production and test) must be associated
+//! with production listener rules"; "Amazon ECS infrastructure IAM role for load balancers",
+//! trusted by `ecs.amazonaws.com`). A deployment of a new revision on a service with one moves
+//! all production traffic to the other group once it completes: ECS rewrites the rule's
+//! forward over the two groups, the new revision's at 100 and the old one's at 0 (public
+//! reports: go-to-k/cdk-real-drift#1730, terraform-aws-modules/terraform-aws-alb#409,
+//! aws/aws-cdk#36649); a deployment rolled back leaves the weights as they were. moto keeps
+//! neither the strategy nor the advanced configuration, and moves no weight.
+
+use aws_sdk_elasticloadbalancingv2::types::TargetGroupTuple;
+use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ForwardActionConfig};
+use serde_json::Value;
+
+use super::upstream::Upstream;
+use super::verdict::{Refusal, Verdict};
+use super::{ecs, AwsRules, Rule};
+
+/// A load balancer's advanced configuration that ECS refuses, with its reason.
+pub async fn refused(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<Verdict> {
+    if !rules.on(Rule::NativeDeployments) {
+        return None;
+    }
+    let balancer = &body["loadBalancers"][0];
+    let advanced = balancer.get("advancedConfiguration")?;
+    let rule = advanced["productionListenerRule"]
+        .as_str()
+        .unwrap_or_default();
+    let groups = [
+        &balancer["targetGroupArn"],
+        &advanced["alternateTargetGroupArn"],
+    ];
+    let forwards = weights(moto, rule).await.unwrap_or_default();
+    let missing = groups
+        .iter()
+        .filter_map(|g| g.as_str())
+        .find(|g| !forwards.iter().any(|(arn, _)| arn == g));
+    let role = advanced["roleArn"].as_str().unwrap_or_default();
+    let name = role.rsplit('/').next().unwrap_or_default();
+    let trusted = match moto.iam.get_role().role_name(name).send().await {
+        Ok(out) => out
+            .role()
+            .and_then(|r| r.assume_role_policy_document())
+            .is_some_and(|d| percent(d).contains("ecs.amazonaws.com")),
+        Err(_) => false,
+    };
+    let message = match (missing, trusted) {
+        (Some(group), _) => format!(
+            "The target group {group} is not associated with the production listener rule {rule}."
+        ),
+        (None, false) => format!("Amazon ECS was unable to assume the role {role}."),
+        (None, true) => return None,
+    };
+    let refusal = Refusal::new("InvalidParameterException", message);
+    Some(Verdict::Refuse(refusal))
+}
+
+/// Before an UpdateService that deploys a new revision on a service with an advanced
+/// configuration (and does not change it): if the deployment will complete, the production
+/// rule's weights move to the group that served nothing.
+pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
+    let revision = body["taskDefinition"].as_str().unwrap_or_default();
+    if !rules.on(Rule::NativeDeployments)
+        || revision.is_empty()
+        || body.get("loadBalancers").is_some()
+    {
+        return;
+    }
+    let arn = ecs::service_arn(body);
+    let kept = rules.with(|s| {
+        s.settings
+            .get(&arn)
+            .and_then(|k| k.get("loadBalancers"))
+            .cloned()
+    });
+    let Some(kept) = kept else { return };
+    let rule = kept[0]["advancedConfiguration"]["productionListenerRule"].as_str();
+    let Some(rule) = rule.map(str::to_string) else {
+        return;
+    };
+    if !moto.rollouts().completes(&arn, revision) {
+        return;
+    }
+    let Some(forwards) = weights(moto, &rule).await else {
+        return;
+    };
+    let total: i32 = forwards.iter().map(|(_, w)| w).sum();
+    let tuples = forwards.iter().map(|(arn, w)| {
+        let weight = if *w == 0 { total.max(1) } else { 0 };
+        TargetGroupTuple::builder()
+            .target_group_arn(arn)
+            .weight(weight)
+            .build()
+    });
+    let forward = ForwardActionConfig::builder().set_target_groups(Some(tuples.collect()));
+    let action = Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .forward_config(forward.build())
+        .build();
+    let moved = moto
+        .elb
+        .modify_rule()
+        .rule_arn(&rule)
+        .actions(action)
+        .send()
+        .await;
+    if let Err(e) = moved {
+        tracing::warn!(error = %e, rule, "could not move the production rule's weights");
+    }
+}
+
+/// The (target group, weight) pairs rule `arn` forwards to, as moto has them.
+async fn weights(moto: &Upstream, arn: &str) -> Option<Vec<(String, i32)>> {
+    let out = moto.elb.describe_rules().rule_arns(arn).send().await.ok()?;
+    let rule = out.rules().first()?;
+    let mut pairs = Vec::new();
+    for action in rule.actions() {
+        let tuples = action
+            .forward_config()
+            .map(|f| f.target_groups())
+            .unwrap_or_default();
+        for t in tuples {
+            let weight = t.weight().unwrap_or(1);
+            pairs.extend(t.target_group_arn().map(|a| (a.to_string(), weight)));
+        }
+        match action.target_group_arn() {
+            Some(a) if !pairs.iter().any(|(p, _)| p == a) => pairs.push((a.to_string(), 1)),
+            _ => {}
+        }
+    }
+    Some(pairs)
+}
+
+fn percent(document: &str) -> String {
+    crate::http::percent_decode(document)
+}

@@ -1,0 +1,102 @@
+//! Rule 27: ECS's own blue/green deployments on an Application Load Balancer. An advanced
+//! configuration needs both groups in its production rule and a role ECS may assume; a
+//! completed deployment of a new revision moves the rule's weights to the other group.
+
+use aws_sdk_ecs::types::{AdvancedConfiguration, LoadBalancer};
+use prod_e::aws::Clients;
+
+use super::elbv2::{modify_rule, rule, target_group};
+use super::{cluster, error, refusal, service, task_definition, Account};
+use crate::support::{unique, Network};
+
+/// A role `principal` may assume: its ARN.
+async fn role(c: &Clients, principal: &str) -> String {
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{principal}"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    let made = c.iam.create_role().role_name(format!("r-{}", unique()));
+    let made = made.assume_role_policy_document(trust).send().await;
+    made.expect("role").role().expect("role").arn().to_string()
+}
+
+/// The weights rule `arn` gives `groups`.
+async fn weights(c: &Clients, arn: &str, groups: [&str; 2]) -> [i32; 2] {
+    let out = c
+        .elb
+        .describe_rules()
+        .rule_arns(arn)
+        .send()
+        .await
+        .expect("rule");
+    let actions = out.rules()[0].actions().to_vec();
+    let tuples = actions[0]
+        .forward_config()
+        .map(|f| f.target_groups().to_vec());
+    let tuples = tuples.unwrap_or_default();
+    let weight = |g: &str| {
+        let t = tuples.iter().find(|t| t.target_group_arn() == Some(g));
+        t.and_then(|t| t.weight()).unwrap_or(-1)
+    };
+    [weight(groups[0]), weight(groups[1])]
+}
+
+#[tokio::test]
+async fn a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_deployed() {
+    let a = Account::with_ecs_role().await;
+    let net = Network::create(&a.moto).await;
+    let (blue, green) = (
+        target_group(&a.moto, &net.vpc_id).await,
+        target_group(&a.moto, &net.vpc_id).await,
+    );
+    let production = rule(&a.moto, &net.listener_arn, &[(&blue, 1)]).await;
+    let (cluster, td) = (
+        cluster(&a.moto).await,
+        task_definition(&a.aws, "nginx:1.27").await,
+    );
+    let plain = LoadBalancer::builder().target_group_arn(&blue);
+    let plain = plain.container_name("web").container_port(8080).build();
+    service(&a.aws, &cluster, "web", &td)
+        .load_balancers(plain)
+        .send()
+        .await
+        .expect("a rolling service");
+    let (tasks_role, ecs_role) = (
+        role(&a.moto, "ecs-tasks.amazonaws.com").await,
+        role(&a.moto, "ecs.amazonaws.com").await,
+    );
+    let advanced = |role: &str| {
+        let config = AdvancedConfiguration::builder()
+            .alternate_target_group_arn(&green)
+            .production_listener_rule(&production)
+            .role_arn(role)
+            .build();
+        let b = LoadBalancer::builder().target_group_arn(&blue);
+        let b = b.container_name("web").container_port(8080);
+        b.advanced_configuration(config).build()
+    };
+    let switch = |role: &str| {
+        let update = a.aws.ecs.update_service().cluster(&cluster).service("web");
+        update.load_balancers(advanced(role))
+    };
+    let message = format!(
+        "The target group {green} is not associated with the production listener rule {production}."
+    );
+    let refused = switch(&ecs_role).send().await;
+    assert_eq!(
+        refusal(refused),
+        error("InvalidParameterException", &message)
+    );
+    modify_rule(&a.moto, &production, &[(&blue, 1), (&green, 0)]).await;
+    let message = format!("Amazon ECS was unable to assume the role {tasks_role}.");
+    let refused = switch(&tasks_role).send().await;
+    assert_eq!(
+        refusal(refused),
+        error("InvalidParameterException", &message)
+    );
+    switch(&ecs_role).send().await.expect("switched");
+    assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [1, 0]);
+    let next = task_definition(&a.aws, "nginx:1.28").await;
+    let deploy = a.aws.ecs.update_service().cluster(&cluster).service("web");
+    deploy.task_definition(next).send().await.expect("deployed");
+    assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [0, 1]);
+}
