@@ -259,3 +259,49 @@ async fn a_strategy_whose_bakes_outlast_service_timeout_is_refused_naming_the_su
     );
     assert_eq!(h.writes_since(before), Vec::<String>::new());
 }
+
+/// A replacement of a native set whose alternate group serves, rolled back by CloudFormation
+/// after it succeeded: the rule goes back to the group the old set's tasks are registered in
+/// (which the rule no longer weighs: target health tells), with its other group at weight 0.
+#[tokio::test]
+async fn a_rolled_back_replacement_routes_to_the_group_the_old_tasks_serve_from() {
+    let h = Harness::new().await;
+    let stack = Stack::new("strategy-back");
+    let props = h.properties(json!({
+        "ClusterName": format!("strategy-back-{}", unique()),
+        "DeploymentStrategy": "BLUE_GREEN",
+    }));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let id = out.physical_id();
+    let d = Deployment::parse(&id).expect("our id");
+    let (rule, primary) = (out.data("ListenerRuleArn"), out.data("TargetGroupArn"));
+    let alternate = group(&h, &d.alternate_target_group()).await;
+    let mut new = props.clone();
+    new["Image"] = json!("nginx:1.27");
+    h.invoke(stack.update(&id, &props, &new))
+        .await
+        .assert_success();
+    assert_eq!(weights(&h, &rule, [&primary, &alternate]).await, [0, 1]);
+    let mut replaced = new.clone();
+    replaced["ContainerPort"] = json!(8080);
+    let out = h.invoke(stack.update(&id, &new, &replaced)).await;
+    let new_id = out.assert_success().physical_id();
+    assert_eq!(
+        forwards(&h, &rule).await.len(),
+        2,
+        "the new set's two groups"
+    );
+    stack.show(
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_IN_PROGRESS",
+        Some(&new_id),
+    );
+    let back = stack.update(&new_id, &replaced, &new);
+    h.invoke(back).await.assert_success();
+    let mut found = forwards(&h, &rule).await;
+    found.sort();
+    let mut want = vec![(primary.clone(), 0), (alternate.clone(), 1)];
+    want.sort();
+    assert_eq!(found, want);
+}

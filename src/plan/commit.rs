@@ -82,7 +82,7 @@ async fn route(
             ..rule.clone()
         },
         false => ListenerRule {
-            target_group_arns: vec![strategy::serving(svc, rule, &b.parts.target_group)],
+            target_group_arns: vec![strategy::serving(c, svc, rule, &b.parts.target_group).await?],
             weights: vec![1],
             routing: routing.clone(),
             routed: true,

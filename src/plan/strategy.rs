@@ -72,8 +72,13 @@ pub(super) async fn parts(
     let (rule, primary) = (place.rule, &place.primary.arn);
     let policy = role::traffic_policy(&rule.arn, &[primary, &alternate.arn]);
     role::put_policy(&c.iam, &role.name, role::TRAFFIC_POLICY_NAME, &policy).await?;
-    if !rule.target_group_arns.contains(&alternate.arn) {
-        listener_rule::join(&c.elb, rule, &alternate.arn).await?;
+    // ECS needs both groups in the production rule; the one missing joins at weight 0 (the
+    // alternate when the strategy is new, the primary after a rollback routed the other).
+    let mut joined = rule.clone();
+    for group in [primary, &alternate.arn] {
+        if !joined.target_group_arns.contains(group) {
+            joined = listener_rule::join(&c.elb, &joined, group).await?;
+        }
     }
     Ok(Native { alternate, role })
 }
@@ -145,17 +150,43 @@ async fn rewatch(
 
 /// The group that serves a set's production traffic: of the groups the service names, the one
 /// the rule gives weight (ECS moves the weights to the group of the revision it deployed
-/// last); the primary if the rule weighs neither (a rule a replacement has just routed).
-pub(super) fn serving(svc: &Service, rule: &ListenerRule, primary: &TargetGroup) -> String {
-    let named = [
-        Some(&svc.target_group_arn),
-        svc.alternate_target_group_arn.as_ref(),
-    ];
+/// last); when the rule weighs neither (a replacement's rollback: the rule forwards to the
+/// other set), the one whose targets are healthy (ELBv2 DescribeTargetHealth: ECS registers a
+/// revision's tasks in its group); else the group the service names first, else the primary.
+pub(super) async fn serving(
+    c: &Clients,
+    svc: &Service,
+    rule: &ListenerRule,
+    primary: &TargetGroup,
+) -> Result<String> {
+    let named: Vec<&String> = std::iter::once(&svc.target_group_arn)
+        .chain(&svc.alternate_target_group_arn)
+        .filter(|a| !a.is_empty())
+        .collect();
     let weighted = rule.target_group_arns.iter().zip(&rule.weights);
-    let serving = weighted
-        .filter(|(_, w)| **w > 0)
-        .find(|(arn, _)| named.contains(&Some(*arn)));
-    serving.map_or(primary.arn.clone(), |(arn, _)| arn.clone())
+    let mut weighted = weighted.filter(|(arn, w)| **w > 0 && named.contains(arn));
+    if let Some((arn, _)) = weighted.next() {
+        return Ok(arn.clone());
+    }
+    let [first, second] = named[..] else {
+        return Ok(named.first().map_or(primary.arn.clone(), |a| a.to_string()));
+    };
+    let healthy = |arn: &String| {
+        let group = TargetGroup {
+            name: arn.clone(),
+            arn: arn.clone(),
+            ..TargetGroup::default()
+        };
+        async move {
+            let counts = target_group::health(&c.elb, &group).await?;
+            Ok::<_, crate::error::Error>(counts.get("healthy").copied().unwrap_or(0))
+        }
+    };
+    let (a, b) = tokio::join!(healthy(first), healthy(second));
+    Ok(match b? > a? {
+        true => second.clone(),
+        false => first.clone(),
+    })
 }
 
 /// Where an in-place Update takes a set's strategy: its native parts (made or adopted when
@@ -196,7 +227,7 @@ pub(super) async fn to(
     };
     let to = To {
         switching: switches(spec, place.service),
-        serving: serving(place.service, place.rule, place.primary),
+        serving: serving(c, place.service, place.rule, place.primary).await?,
         native,
     };
     if let Some(b) = to.balancer(place) {
@@ -224,7 +255,7 @@ pub(super) async fn converge(
     if native.is_some() == is_native(svc) {
         return Ok(false);
     }
-    let serving = serving(svc, place.rule, place.primary);
+    let serving = serving(c, svc, place.rule, place.primary).await?;
     let balancer = balancer(place, native.as_ref(), &serving);
     rewatch(c, d, spec, (place, &balancer), tags).await?;
     let for_ecs = alarms::for_ecs(d, spec);

@@ -126,6 +126,9 @@ struct State {
     settings: HashMap<String, serde_json::Map<String, serde_json::Value>>,
     /// The account's ECR pull-through cache rules' repository prefixes (rule 21).
     pull_through: Vec<String>,
+    /// Service ARN → the target group its tasks are registered in, for services with an
+    /// advanced configuration (rule 27).
+    serving: HashMap<String, String>,
 }
 
 impl Default for AwsRules {
@@ -141,6 +144,7 @@ impl Default for AwsRules {
                 tasks: HashMap::new(),
                 settings: HashMap::new(),
                 pull_through: Vec::new(),
+                serving: HashMap::new(),
             }),
             writes: tokio::sync::Mutex::new(()),
         }
@@ -246,6 +250,7 @@ impl AwsRules {
             ("elasticloadbalancing", "DeleteTargetGroup") => {
                 elbv2::in_use(self, moto, &fields).await
             }
+            ("elasticloadbalancing", "DescribeTargetHealth") => strategy::health(self, &fields),
             ("application-autoscaling", action) => scaling::before(self, moto, action, body).await,
             ("monitoring", "DeleteAlarms") => alarms::delete(self, moto, body).await,
             ("cloudformation", action) if self.on(Rule::CloudFormation) => {

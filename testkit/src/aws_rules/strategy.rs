@@ -8,8 +8,10 @@
 //! all production traffic to the other group once it completes: ECS rewrites the rule's
 //! forward over the two groups, the new revision's at 100 and the old one's at 0 (public
 //! reports: go-to-k/cdk-real-drift#1730, terraform-aws-modules/terraform-aws-alb#409,
-//! aws/aws-cdk#36649); a deployment rolled back leaves the weights as they were. moto keeps
-//! neither the strategy nor the advanced configuration, and moves no weight.
+//! aws/aws-cdk#36649); a deployment rolled back leaves the weights as they were. The tasks of
+//! such a service are registered in the group that serves: DescribeTargetHealth of it lists
+//! them healthy, of the other group none (moto registers no task anywhere). moto keeps neither
+//! the strategy nor the advanced configuration, and moves no weight.
 
 use aws_sdk_elasticloadbalancingv2::types::TargetGroupTuple;
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ForwardActionConfig};
@@ -18,6 +20,7 @@ use serde_json::Value;
 use super::upstream::Upstream;
 use super::verdict::{Refusal, Verdict};
 use super::{ecs, AwsRules, Rule};
+use crate::call::Fields;
 
 /// A load balancer's advanced configuration that ECS refuses, with its reason.
 pub async fn refused(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<Verdict> {
@@ -52,7 +55,15 @@ pub async fn refused(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<
             "The target group {group} is not associated with the production listener rule {rule}."
         ),
         (None, false) => format!("Amazon ECS was unable to assume the role {role}."),
-        (None, true) => return None,
+        (None, true) => {
+            let serving = balancer["targetGroupArn"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let arn = ecs::service_arn(body);
+            rules.with(|s| s.serving.entry(arn).or_insert(serving).clone());
+            return None;
+        }
     };
     let refusal = Refusal::new("InvalidParameterException", message);
     Some(Verdict::Refuse(refusal))
@@ -100,6 +111,11 @@ pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
         .r#type(ActionTypeEnum::Forward)
         .forward_config(forward.build())
         .build();
+    let now = forwards
+        .iter()
+        .find(|(_, w)| *w == 0)
+        .map(|(a, _)| a.clone());
+    rules.with(|s| s.serving.insert(arn.clone(), now.unwrap_or_default()));
     let moved = moto
         .elb
         .modify_rule()
@@ -110,6 +126,40 @@ pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
     if let Err(e) = moved {
         tracing::warn!(error = %e, rule, "could not move the production rule's weights");
     }
+}
+
+/// DescribeTargetHealth of a group a service with an advanced configuration registers its
+/// tasks in (one healthy target), or of such a service's other group (none).
+pub fn health(rules: &AwsRules, fields: &Fields) -> Option<Verdict> {
+    let group = fields.get("TargetGroupArn")?;
+    if !rules.on(Rule::NativeDeployments) {
+        return None;
+    }
+    let (named, serves) = rules.with(|s| {
+        let balancers = s.settings.values().filter_map(|k| k.get("loadBalancers"));
+        let names = |b: &Value| {
+            let advanced = &b[0]["advancedConfiguration"];
+            let groups = [
+                &b[0]["targetGroupArn"],
+                &advanced["alternateTargetGroupArn"],
+            ];
+            advanced.is_object() && groups.iter().any(|g| g.as_str() == Some(group.as_str()))
+        };
+        let named = balancers.into_iter().any(names);
+        (named, s.serving.values().any(|g| *g == group))
+    });
+    if !named {
+        return None;
+    }
+    let target = "<member><Target><Id>10.0.1.10</Id><Port>80</Port></Target><TargetHealth>\
+                  <State>healthy</State></TargetHealth></member>";
+    Some(Verdict::Answer(format!(
+        "<DescribeTargetHealthResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/\
+         2015-12-01/\"><DescribeTargetHealthResult><TargetHealthDescriptions>{}\
+         </TargetHealthDescriptions></DescribeTargetHealthResult><ResponseMetadata><RequestId>\
+         rules</RequestId></ResponseMetadata></DescribeTargetHealthResponse>",
+        if serves { target } else { "" }
+    )))
 }
 
 /// The (target group, weight) pairs rule `arn` forwards to, as moto has them.
