@@ -34,15 +34,17 @@ async fn a_task_slower_to_start_than_the_grace_period_is_not_replaced_with_the_d
         0,
         "no task was replaced"
     );
-    // The model played the slow start: 200 s to RUNNING, healthy 100 s later.
+    // The model played the slow start: 200 s to RUNNING, healthy 100 s later, then the alarm
+    // gate's bake.
     let modeled = h.proxy.rollouts.modeled(started);
+    let baked = 300.0 + f64::from(timing::ALARM_BAKE_SECONDS);
     assert!(
         modeled
             .iter()
-            .any(|(_, what, seconds)| *what == "CreateService" && *seconds == Some(300.0)),
+            .any(|(_, what, seconds)| *what == "CreateService" && *seconds == Some(baked)),
         "{modeled:?}"
     );
-    assert!(started.elapsed() >= timing::played(300.0));
+    assert!(started.elapsed() >= timing::played(baked));
     let deleted = h.invoke(stack.delete(&out.physical_id(), &props)).await;
     deleted.assert_success();
     println!("FIGURE slow start: a 200 s image pull and a 90 s warm-up pass with the defaults, no task replaced");

@@ -305,3 +305,43 @@ async fn a_rolled_back_replacement_routes_to_the_group_the_old_tasks_serve_from(
     want.sort();
     assert_eq!(found, want);
 }
+
+/// ECS changes the strategy only of a service with no deployment in progress: a forward
+/// Update that switches while one runs is refused before any write, and goes through once the
+/// deployment is done.
+#[tokio::test]
+async fn a_switch_while_a_deployment_runs_is_refused_before_any_write() {
+    let h = Harness::new().await;
+    let stack = Stack::new("strategy-busy");
+    let props = h.properties(json!({"ClusterName": format!("strategy-busy-{}", unique()),
+                                    "WaitForSteadyState": false}));
+    let id = h
+        .invoke(stack.create(&props))
+        .await
+        .assert_success()
+        .physical_id();
+    h.proxy.rollouts.set_for_all(Rollout::Stuck);
+    let mut new = props.clone();
+    new["Image"] = json!("nginx:1.27");
+    h.invoke(stack.update(&id, &props, &new))
+        .await
+        .assert_success();
+    let mut switched = new.clone();
+    switched["DeploymentStrategy"] = json!("BLUE_GREEN");
+    let before = h.proxy.calls().len();
+    let refused = h.invoke(stack.update(&id, &new, &switched)).await;
+    assert_eq!(refused.status(), "FAILED");
+    assert!(
+        refused.reason().contains("has a deployment in progress"),
+        "{}",
+        refused.reason()
+    );
+    assert_eq!(h.writes_since(before), Vec::<String>::new());
+    h.proxy.rollouts.set_for_all(Rollout::Done);
+    h.invoke(stack.update(&id, &new, &switched))
+        .await
+        .assert_success();
+    h.invoke(stack.delete(&id, &switched))
+        .await
+        .assert_success();
+}

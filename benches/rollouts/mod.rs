@@ -3,7 +3,10 @@
 //! (`prod_e_testkit::rollout::timing`), once with prod-e's defaults and once with AWS's given
 //! explicitly as Properties. Each row: real-AWS seconds (wall time ÷ the model's time scale,
 //! the provider's own calls included) and the model's seconds for the rollouts and drains
-//! alone, with both defaults and their ratio.
+//! alone, with both defaults and their ratio; then an image Update under each deployment
+//! strategy ([`strategies`]).
+
+mod strategies;
 
 use std::time::{Duration, Instant};
 
@@ -45,6 +48,7 @@ pub async fn run(h: &Harness, proxy: &Proxy) -> Value {
     proxy.rules.draining_for(support::aws_rules::DRAINING_FOR);
     let ours = run_set(h, proxy, "roll-ours", json!({})).await;
     let aws = run_set(h, proxy, "roll-aws", aws_defaults()).await;
+    let strategies = strategies::run(h, proxy, &aws_defaults()).await;
     proxy.rules.draining_for(Duration::ZERO);
     proxy.rollouts.set_for_new(Rollout::Done);
     println!(
@@ -71,7 +75,7 @@ pub async fn run(h: &Harness, proxy: &Proxy) -> Value {
             "ratio_wall": wall, "ratio_model": model}));
     }
     json!({"scale": timing::SCALE, "task_start_s": Startup::TYPICAL.to_running,
-        "warm_up_s": Startup::TYPICAL.warm_up, "operations": rows})
+        "warm_up_s": Startup::TYPICAL.warm_up, "operations": rows, "strategies": strategies})
 }
 
 /// Create, image Update, replacement, cleanup of the old set and Delete of a fresh

@@ -13,7 +13,7 @@ use crate::preflight;
 use crate::resources::settings::describe;
 use crate::resources::{cluster, listener_rule, log_group, scaling, security_group, service};
 use crate::resources::{role, target_group, task_definition};
-use crate::spec::strategy::STRATEGIES;
+use crate::spec::strategy::ROLLING;
 use crate::spec::{documents, Diff, Spec};
 
 /// Validate a properties file and show the resources Create would make, in order; or print
@@ -221,7 +221,7 @@ impl Names {
 fn stages(n: &Names, s: &Spec) -> Result<Vec<Vec<String>>, Failure> {
     // Born rolling: a native strategy comes once the set serves (the last stage).
     let born = Spec {
-        deployment_strategy: STRATEGIES[0].to_string(),
+        deployment_strategy: ROLLING.to_string(),
         ..for_ecs(&n.d, s)
     };
     let service = service::expand(&born).map_err(no_request)?;

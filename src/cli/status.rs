@@ -47,7 +47,7 @@ impl Status {
             });
         }
         if let Some(tg) = &inv.target_group {
-            let health = target_group::health(&c.elb, tg).await?;
+            let health = target_group::health(&c.elb, &tg.arn).await?;
             let counts: Vec<String> = health.iter().map(|(s, n)| format!("{n} {s}")).collect();
             let targets = match counts.is_empty() {
                 true => "none registered".to_string(),

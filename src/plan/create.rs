@@ -17,7 +17,7 @@ use crate::preflight;
 use crate::progress::step;
 use crate::resources::{alarm, listener_rule, service, task_definition};
 use crate::spec::scaling::starting_count;
-use crate::spec::strategy::STRATEGIES;
+use crate::spec::strategy::ROLLING;
 use crate::spec::{Locator, Spec};
 
 /// A failed Create: the cause, and whether everything it made has been removed again.
@@ -237,7 +237,7 @@ impl Building<'_> {
         let seeded = Spec {
             desired_count: starting_count(spec.auto_scaling.as_ref(), spec.desired_count, running),
             // Born rolling: a native strategy comes once the set serves (`strategy::converge`).
-            deployment_strategy: STRATEGIES[0].to_string(),
+            deployment_strategy: ROLLING.to_string(),
             ..alarms::for_ecs(d, spec)
         };
         let links = service::Links {

@@ -216,7 +216,7 @@ async fn release_target_group(
     if d.owns(&rule.tags) || !d.owns(&tg.tags) || !rule.target_group_arns.contains(&tg.arn) {
         return Ok(Some(rule));
     }
-    step(
+    let released = step(
         format!(
             "taking target group ({}) out of rule ({})",
             tg.name, rule.arn
@@ -224,17 +224,7 @@ async fn release_target_group(
         listener_rule::release(&c.elb, &rule, &tg.arn),
     )
     .await?;
-    let kept = rule
-        .target_group_arns
-        .iter()
-        .cloned()
-        .zip(rule.weights.iter().copied());
-    let (arns, weights) = kept.filter(|(a, _)| *a != tg.arn).unzip();
-    Ok(Some(ListenerRule {
-        target_group_arns: arns,
-        weights,
-        ..rule
-    }))
+    Ok(Some(released))
 }
 
 /// Deletes `found` as a named step if it is ours; absent or foreign counts as done.

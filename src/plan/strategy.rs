@@ -16,7 +16,7 @@ use super::alarms::{self, Watched};
 use super::roles::traffic_role;
 use super::traffic::surely_ours;
 use crate::aws::Clients;
-use crate::error::{AllOk, Result};
+use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
 use crate::progress::step;
 use crate::resources::alarm;
@@ -113,6 +113,27 @@ pub(super) fn switches(spec: &Spec, svc: &Service) -> bool {
     spec.native_strategy() != is_native(svc)
 }
 
+/// A forward Update that switches the strategy needs the service idle: ECS switches only a
+/// service with no deployment in progress (ECS Developer Guide, "Update the Amazon ECS
+/// deployment strategy": "Wait for any current deployments to complete"; "Updating an Amazon
+/// ECS service from blue/green to rolling": a service with a deployment in progress cannot be
+/// migrated). Errors: [`Error::Preflight`] naming the service, before any write.
+pub(super) fn ready(spec: &Spec, svc: &Service) -> Result<()> {
+    let rolling_out = svc.rollout.as_deref().is_some_and(|r| r != "COMPLETED");
+    if !switches(spec, svc) || (svc.deployments <= 1 && !rolling_out) {
+        return Ok(());
+    }
+    let problem = format!(
+        "ECS service ({}) has a deployment in progress, and ECS changes DeploymentStrategy only \
+         once none is (ECS Developer Guide, \"Update the Amazon ECS deployment strategy\"): \
+         retry the Update when it is done",
+        svc.name
+    );
+    Err(Error::Preflight {
+        problems: vec![problem],
+    })
+}
+
 /// What the set's ALB alarms watch while the service names what it names now: its group (the
 /// primary if it names none) and, with a native strategy, the alternate.
 pub(super) fn watched(place: Place<'_>) -> Watched<'_> {
@@ -151,8 +172,11 @@ async fn rewatch(
 /// The group that serves a set's production traffic: of the groups the service names, the one
 /// the rule gives weight (ECS moves the weights to the group of the revision it deployed
 /// last); when the rule weighs neither (a replacement's rollback: the rule forwards to the
-/// other set), the one whose targets are healthy (ELBv2 DescribeTargetHealth: ECS registers a
-/// revision's tasks in its group); else the group the service names first, else the primary.
+/// other set), the one with more targets registered and not draining (ELBv2
+/// DescribeTargetHealth: a target of a group no rule forwards to is `unused`; ECS registers a
+/// revision's tasks in the group it deploys it behind, ECS Developer Guide, "Amazon ECS
+/// blue/green service deployments workflow"); else the group the service names first, else
+/// the primary.
 pub(super) async fn serving(
     c: &Clients,
     svc: &Service,
@@ -171,18 +195,13 @@ pub(super) async fn serving(
     let [first, second] = named[..] else {
         return Ok(named.first().map_or(primary.arn.clone(), |a| a.to_string()));
     };
-    let healthy = |arn: &String| {
-        let group = TargetGroup {
-            name: arn.clone(),
-            arn: arn.clone(),
-            ..TargetGroup::default()
-        };
-        async move {
-            let counts = target_group::health(&c.elb, &group).await?;
-            Ok::<_, crate::error::Error>(counts.get("healthy").copied().unwrap_or(0))
-        }
+    // Registered and not leaving: `healthy`, or `unused` in a group no rule forwards to.
+    let registered = |arn: String| async move {
+        let counts = target_group::health(&c.elb, &arn).await?;
+        let leaving = counts.get("draining").copied().unwrap_or(0);
+        Ok::<_, crate::error::Error>(counts.values().sum::<usize>() - leaving)
     };
-    let (a, b) = tokio::join!(healthy(first), healthy(second));
+    let (a, b) = tokio::join!(registered(first.clone()), registered(second.clone()));
     Ok(match b? > a? {
         true => second.clone(),
         false => first.clone(),
@@ -221,10 +240,7 @@ pub(super) async fn to(
     place: Place<'_>,
     tags: &Tags,
 ) -> Result<To> {
-    let native = match spec.native_strategy() {
-        true => Some(Box::pin(parts(c, d, spec, place, tags)).await?),
-        false => None,
-    };
+    let native = native_parts(c, d, spec, place, tags).await?;
     let to = To {
         switching: switches(spec, place.service),
         serving: serving(c, place.service, place.rule, place.primary).await?,
@@ -237,27 +253,28 @@ pub(super) async fn to(
 }
 
 /// Brings a serving set's service onto `spec`'s strategy (the end of a Create and of a
-/// replacement, and their continuations): the native parts when the strategy is native, then,
-/// only if the service is not on it yet, one UpdateService and the wait for its rolling
-/// deployment. Returns whether it switched.
+/// replacement, and their continuations and rollbacks): the native parts when the strategy is
+/// native, the alarms put again to watch what the service names (`prepare` put them on the
+/// primary group alone), then, only if the service is not on the strategy yet, one
+/// UpdateService and the wait for its rolling deployment.
 pub(super) async fn converge(
     c: &Clients,
     d: &Deployment,
     spec: &Spec,
     place: Place<'_>,
     tags: &Tags,
-) -> Result<bool> {
-    let native = match spec.native_strategy() {
-        true => Some(Box::pin(parts(c, d, spec, place, tags)).await?),
-        false => None,
-    };
+) -> Result<()> {
+    let native = native_parts(c, d, spec, place, tags).await?;
     let svc = place.service;
-    if native.is_some() == is_native(svc) {
-        return Ok(false);
-    }
+    let switching = native.is_some() != is_native(svc);
     let serving = serving(c, svc, place.rule, place.primary).await?;
     let balancer = balancer(place, native.as_ref(), &serving);
-    rewatch(c, d, spec, (place, &balancer), tags).await?;
+    if native.is_some() || switching {
+        rewatch(c, d, spec, (place, &balancer), tags).await?;
+    }
+    if !switching {
+        return Ok(());
+    }
     let for_ecs = alarms::for_ecs(d, spec);
     let change = service::Change {
         deployment_configuration: Some(&for_ecs),
@@ -272,6 +289,19 @@ pub(super) async fn converge(
         service::update(&c.ecs, place.cluster, &svc.name, change).await?;
         service::wait_steady(&c.ecs, place.cluster, &svc.name, &svc.task_definition).await
     };
-    step(switching, switched).await?;
-    Ok(true)
+    step(switching, switched).await.map(|_| ())
+}
+
+/// [`parts`] when `spec`'s strategy is native, else none.
+async fn native_parts(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    place: Place<'_>,
+    tags: &Tags,
+) -> Result<Option<Native>> {
+    match spec.native_strategy() {
+        true => Ok(Some(Box::pin(parts(c, d, spec, place, tags)).await?)),
+        false => Ok(None),
+    }
 }

@@ -59,6 +59,7 @@ pub async fn update(
         if !rolling_back {
             let ends = (&set.parts.rule, set.parts.security_group.id.as_str());
             preflight::in_place(c, d, (old, new, diff), ends).await?;
+            strategy::ready(new, &set.service)?;
         }
         Ok(set)
     };
@@ -219,7 +220,8 @@ async fn update_scaling(change: &Change<'_>, set: &Set) -> Result<()> {
         let place = scaling::Place {
             cluster: &set.parts.cluster.name,
             service: &set.service.name,
-            target_group_arn: &set.parts.target_group.arn,
+            // The group the service names: after a native strategy, maybe the alternate.
+            target_group_arn: strategy::watched(set.place()).target_group_arn,
         };
         scaling::update(c, d, new, (place, found), &change.new_tags).await?;
     }
@@ -233,8 +235,12 @@ async fn update_scaling(change: &Change<'_>, set: &Set) -> Result<()> {
 /// they watch changes only with a replacement); our alarms' tags.
 async fn update_alarms(change: &Change<'_>, set: &Set) -> Result<()> {
     let (c, d, new) = (change.c, change.d, change.new);
-    match (new.alarms, change.diff.any(Effect::Alarms)) {
-        (false, true) => return alarms::remove(c, d, set.alarms.clone()).await,
+    // What they watch follows the strategy (both groups with a native one).
+    let changed = change.diff.any(Effect::Alarms) || change.diff.any(Effect::Strategy);
+    match (new.alarms, changed) {
+        (false, true) if change.diff.any(Effect::Alarms) => {
+            return alarms::remove(c, d, set.alarms.clone()).await
+        }
         // A switch of strategy puts them itself, to watch what the service then names.
         (true, true) if !strategy::switches(new, &set.service) => {
             let watched = strategy::watched(set.place());

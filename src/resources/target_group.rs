@@ -253,20 +253,16 @@ pub async fn list(elb: &Client, prefix: &str) -> Result<Vec<TargetGroup>> {
         .collect()
 }
 
-/// How many targets are in each health state ("healthy", "unhealthy", …).
-pub async fn health(
-    elb: &Client,
-    group: &TargetGroup,
-) -> Result<std::collections::BTreeMap<String, usize>> {
+/// How many targets are in each health state ("healthy", "unhealthy", …) in group `arn`
+/// (ELBv2 DescribeTargetHealth; `unused` is a registered target of a group no rule forwards
+/// to, `draining` one leaving).
+pub async fn health(elb: &Client, arn: &str) -> Result<std::collections::BTreeMap<String, usize>> {
     let out = elb
         .describe_target_health()
-        .target_group_arn(&group.arn)
+        .target_group_arn(arn)
         .send()
         .await
-        .doing(format!(
-            "reading target health of target group ({})",
-            group.name
-        ))?;
+        .doing(format!("reading target health of target group ({arn})"))?;
     let mut counts = std::collections::BTreeMap::new();
     for d in out.target_health_descriptions() {
         let state = d

@@ -142,26 +142,7 @@ impl Spec {
         for message in alarms::problems(&spec.deployment_alarms, spec.alarms) {
             r.problems.push(Problem::new("DeploymentAlarms", &message));
         }
-        let per_target = spec
-            .auto_scaling
-            .as_ref()
-            .and_then(|a| a.requests_per_target);
-        if per_target.is_some() && spec.native_strategy() {
-            // ALBRequestCountPerTarget names one target group (Application Auto Scaling,
-            // PredefinedMetricSpecification `ResourceLabel`); a native strategy serves from
-            // either of two.
-            let message = "RequestsPerTarget tracks one target group, and a native \
-                           DeploymentStrategy moves traffic between two: use CpuTarget or \
-                           MemoryTarget";
-            r.problems.push(Problem::new("AutoScaling", message));
-        }
-        if spec.wait_for_steady_state {
-            let timeout = strategy::service_timeout(properties);
-            if let Err(message) = strategy::fits(spec.bake_minutes(), timeout) {
-                r.problems
-                    .push(Problem::new("DeploymentStrategy", &message));
-            }
-        }
+        r.problems.extend(strategy_problems(&spec, properties));
         if !spec.scheduled_actions.is_empty() && spec.auto_scaling.is_none() {
             let message = "needs AutoScaling (the bounds it changes)";
             r.problems.push(Problem::new("ScheduledActions", message));
@@ -278,6 +259,32 @@ impl Spec {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
+}
+
+/// What is wrong with `spec`'s `DeploymentStrategy`: `RequestsPerTarget` with a native one, and
+/// bakes that cannot finish inside `ServiceTimeout` (from `properties`) while waiting.
+fn strategy_problems(spec: &Spec, properties: &Value) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let per_target = spec
+        .auto_scaling
+        .as_ref()
+        .and_then(|a| a.requests_per_target);
+    if per_target.is_some() && spec.native_strategy() {
+        // ALBRequestCountPerTarget names one target group (Application Auto Scaling,
+        // PredefinedMetricSpecification `ResourceLabel`); a native strategy serves from either
+        // of two.
+        let message = "RequestsPerTarget tracks one target group, and a native \
+                       DeploymentStrategy moves traffic between two: use CpuTarget or \
+                       MemoryTarget";
+        problems.push(Problem::new("AutoScaling", message));
+    }
+    if spec.wait_for_steady_state {
+        let timeout = strategy::service_timeout(properties);
+        if let Err(message) = strategy::fits(spec.bake_minutes(), timeout) {
+            problems.push(Problem::new("DeploymentStrategy", &message));
+        }
+    }
+    problems
 }
 
 /// The property called `name`.

@@ -16,8 +16,11 @@ use serde_json::Value;
 
 use super::object::{decimal, integer, object, FieldValue, Object};
 
-/// ECS's deployment strategies, `ROLLING` first (the default).
-pub const STRATEGIES: [&str; 4] = ["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"];
+/// ECS's rolling deployment: the default, and what every new set is born with.
+pub const ROLLING: &str = "ROLLING";
+
+/// ECS's deployment strategies, [`ROLLING`] first.
+pub const STRATEGIES: [&str; 4] = [ROLLING, "BLUE_GREEN", "CANARY", "LINEAR"];
 
 /// CloudFormation's default (and largest) `ServiceTimeout` for a custom resource.
 pub const DEFAULT_SERVICE_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -63,7 +66,7 @@ impl FieldValue for Percent {
 /// Whether `strategy` is one of ECS's own blue/green family (an alternate target group, ECS
 /// moving the production rule's weights), rather than its rolling deployment.
 pub fn is_native(strategy: &str) -> bool {
-    strategy != STRATEGIES[0]
+    strategy != ROLLING
 }
 
 /// A strategy's name: one of [`STRATEGIES`].
@@ -180,5 +183,25 @@ mod tests {
         ] {
             assert_eq!(service_timeout(&bad), DEFAULT_SERVICE_TIMEOUT, "{bad}");
         }
+    }
+
+    #[test]
+    fn requests_per_target_is_refused_with_a_native_strategy() {
+        let properties = |strategy: &str| {
+            serde_json::json!({
+                "VpcId": "vpc-0abc",
+                "SubnetIds": ["subnet-a1"],
+                "ListenerArn": "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/alb/1/2",
+                "LoadBalancerSecurityGroupId": "sg-0alb",
+                "DeploymentStrategy": strategy,
+                "AutoScaling": {"MinCapacity": 1, "MaxCapacity": 2, "RequestsPerTarget": 100},
+            })
+        };
+        assert!(crate::spec::Spec::parse(&properties("ROLLING")).is_ok());
+        let refused = crate::spec::Spec::parse(&properties("CANARY")).expect_err("refused");
+        assert!(
+            refused.to_string().contains("RequestsPerTarget"),
+            "{refused}"
+        );
     }
 }

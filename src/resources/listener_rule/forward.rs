@@ -48,8 +48,13 @@ pub async fn join(
 }
 
 /// Takes `target_group_arn` out of the rule's forward (a half-built replacement's group,
-/// before it is deleted). A rule that forwards to nothing else is left as it is.
-pub async fn release(elb: &Client, rule: &ListenerRule, target_group_arn: &str) -> Result<()> {
+/// before it is deleted). A rule that forwards to nothing else is left as it is. Returns the
+/// rule as it now is.
+pub async fn release(
+    elb: &Client,
+    rule: &ListenerRule,
+    target_group_arn: &str,
+) -> Result<ListenerRule> {
     let (arns, weights): (Vec<String>, Vec<i32>) = rule
         .target_group_arns
         .iter()
@@ -58,7 +63,7 @@ pub async fn release(elb: &Client, rule: &ListenerRule, target_group_arn: &str) 
         .filter(|(arn, _)| arn != target_group_arn)
         .unzip();
     if arns.is_empty() || arns.len() == rule.target_group_arns.len() {
-        return Ok(());
+        return Ok(rule.clone());
     }
     let kept = ListenerRule {
         target_group_arns: arns,
@@ -66,7 +71,8 @@ pub async fn release(elb: &Client, rule: &ListenerRule, target_group_arn: &str) 
         ..rule.clone()
     };
     let doing = format!("taking ({target_group_arn}) out of rule ({})", rule.arn);
-    set_forwards(elb, &kept, &doing).await
+    set_forwards(elb, &kept, &doing).await?;
+    Ok(kept)
 }
 
 async fn set_forwards(elb: &Client, rule: &ListenerRule, doing: &str) -> Result<()> {

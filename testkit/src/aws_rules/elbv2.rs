@@ -118,7 +118,7 @@ pub async fn in_use(rules: &AwsRules, moto: &Upstream, fields: &Fields) -> Optio
 
 /// Whether some listener or rule forwards to the target group; `None` if moto does not know
 /// it (moto's own answer then stands).
-async fn associated(elb: &Client, target_group: &str) -> Option<bool> {
+pub(super) async fn associated(elb: &Client, target_group: &str) -> Option<bool> {
     let vpc = vpc_of(elb, target_group).await?;
     for listener in listeners_in(elb, &vpc).await? {
         if forwards(listener.default_actions(), target_group) {

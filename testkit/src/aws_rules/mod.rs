@@ -250,7 +250,9 @@ impl AwsRules {
             ("elasticloadbalancing", "DeleteTargetGroup") => {
                 elbv2::in_use(self, moto, &fields).await
             }
-            ("elasticloadbalancing", "DescribeTargetHealth") => strategy::health(self, &fields),
+            ("elasticloadbalancing", "DescribeTargetHealth") => {
+                strategy::health(self, moto, &fields).await
+            }
             ("application-autoscaling", action) => scaling::before(self, moto, action, body).await,
             ("monitoring", "DeleteAlarms") => alarms::delete(self, moto, body).await,
             ("cloudformation", action) if self.on(Rule::CloudFormation) => {

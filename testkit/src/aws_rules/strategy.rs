@@ -129,8 +129,9 @@ pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
 }
 
 /// DescribeTargetHealth of a group a service with an advanced configuration registers its
-/// tasks in (one healthy target), or of such a service's other group (none).
-pub fn health(rules: &AwsRules, fields: &Fields) -> Option<Verdict> {
+/// tasks in (one target: `healthy`, or `unused` when no rule forwards to the group, ELB User
+/// Guide, "Target health status"), or of such a service's other group (none).
+pub async fn health(rules: &AwsRules, moto: &Upstream, fields: &Fields) -> Option<Verdict> {
     let group = fields.get("TargetGroupArn")?;
     if !rules.on(Rule::NativeDeployments) {
         return None;
@@ -151,14 +152,20 @@ pub fn health(rules: &AwsRules, fields: &Fields) -> Option<Verdict> {
     if !named {
         return None;
     }
-    let target = "<member><Target><Id>10.0.1.10</Id><Port>80</Port></Target><TargetHealth>\
-                  <State>healthy</State></TargetHealth></member>";
+    let state = match super::elbv2::associated(&moto.elb, &group).await {
+        Some(false) => "unused",
+        _ => "healthy",
+    };
+    let target = format!(
+        "<member><Target><Id>10.0.1.10</Id><Port>80</Port></Target><TargetHealth><State>\
+         {state}</State></TargetHealth></member>"
+    );
     Some(Verdict::Answer(format!(
         "<DescribeTargetHealthResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/\
          2015-12-01/\"><DescribeTargetHealthResult><TargetHealthDescriptions>{}\
          </TargetHealthDescriptions></DescribeTargetHealthResult><ResponseMetadata><RequestId>\
          rules</RequestId></ResponseMetadata></DescribeTargetHealthResponse>",
-        if serves { target } else { "" }
+        if serves { target.as_str() } else { "" }
     )))
 }
 

@@ -13,7 +13,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::super::aws_rules::wire::xml_text;
-use super::timing::Settings;
+use super::timing::{self, Settings, Strategy};
 use crate::aws_rules::wire::text;
 
 /// What started a service's current deployment.
@@ -23,6 +23,10 @@ pub enum Began {
     Created,
     /// UpdateService with a new task definition (or forceNewDeployment).
     Updated,
+    /// UpdateService with a new load balancer: a switch between ROLLING and a native strategy,
+    /// deployed as a rolling deployment (ECS Developer Guide, "Updating an Amazon ECS service
+    /// from rolling to blue/green").
+    Switched,
 }
 
 /// A service's current deployment: how and when it began, and the desired count then (a
@@ -136,6 +140,7 @@ impl Configured {
                 service.task_definition = named;
                 Some(Began::Updated)
             }
+            _ if asked.get("loadBalancers").is_some() => Some(Began::Switched),
             _ => (asked["forceNewDeployment"] == true).then_some(Began::Updated),
         };
         if let Some(group) = asked["loadBalancers"][0]["targetGroupArn"].as_str() {
@@ -193,6 +198,14 @@ impl Configured {
         out.minimum_healthy_percent = number(&configuration["minimumHealthyPercent"], 100);
         out.maximum_percent = number(&configuration["maximumPercent"], 200);
         out.circuit_breaker = configuration["deploymentCircuitBreaker"]["enable"] == true;
+        out.strategy = strategy(&configuration);
+        out.bake_minutes = number(&configuration["bakeTimeInMinutes"], 0);
+        let alarmed = configuration["alarms"]["enable"] == true;
+        out.alarm_bake = if alarmed {
+            timing::ALARM_BAKE_SECONDS
+        } else {
+            0
+        };
         out.desired = s
             .deployment
             .map_or(number(&asked("desiredCount"), 1), |d| d.desired);
@@ -217,6 +230,30 @@ impl Configured {
 fn action_name(began: Began) -> &'static str {
     match began {
         Began::Created => "CreateService",
-        Began::Updated => "UpdateService",
+        Began::Updated | Began::Switched => "UpdateService",
+    }
+}
+
+/// The strategy of a `deploymentConfiguration` as asked (ECS's defaults for what is not):
+/// a linear deployment's steps are `ceil(100 / stepPercent)`.
+fn strategy(configuration: &Value) -> Strategy {
+    let minutes = |v: &Value, or: u64| v.as_u64().unwrap_or(or) as u32;
+    match configuration["strategy"].as_str() {
+        Some("BLUE_GREEN") => Strategy::BlueGreen,
+        Some("CANARY") => Strategy::Canary {
+            bake_minutes: minutes(
+                &configuration["canaryConfiguration"]["canaryBakeTimeInMinutes"],
+                10,
+            ),
+        },
+        Some("LINEAR") => {
+            let linear = &configuration["linearConfiguration"];
+            let step = linear["stepPercent"].as_f64().unwrap_or(10.0).max(1.0);
+            Strategy::Linear {
+                steps: (100.0 / step).ceil() as u32,
+                bake_minutes: minutes(&linear["stepBakeTimeInMinutes"], 6),
+            }
+        }
+        _ => Strategy::Rolling,
     }
 }

@@ -18,6 +18,13 @@ pub fn outcome(configured: &Configured, service: &str, began: Began, startup: St
     match began {
         Began::Created => timing::create(&settings, startup),
         Began::Updated => timing::update(&settings, startup),
+        Began::Switched => {
+            let rolling = timing::Settings {
+                strategy: timing::Strategy::Rolling,
+                ..settings
+            };
+            timing::update(&rolling, startup)
+        }
     }
 }
 
@@ -63,7 +70,12 @@ pub fn modeled(
     let seconds = |arn: &str, what: &str| match what {
         "DeleteService" => Some(timing::leaving(&configured.settings(arn))),
         "CreateService" => outcome(configured, arn, Began::Created, startup_of(arn)).seconds(),
-        _ => outcome(configured, arn, Began::Updated, startup_of(arn)).seconds(),
+        _ => {
+            let began = configured
+                .deployment(arn)
+                .map_or(Began::Updated, |d| d.began);
+            outcome(configured, arn, began, startup_of(arn)).seconds()
+        }
     };
     configured
         .since(since)

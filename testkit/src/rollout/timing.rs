@@ -31,6 +31,19 @@
 //! for and stops as many old ones as `minimumHealthyPercent` allows, and lasts as long as the
 //! slower of the two; with 100 / 200 that is one round of starts, then one of stops. A
 //! deleted service is DRAINING for one stop (drain, then stop timeout).
+//!
+//! With deployment alarms on, ECS watches them for a bake time after a rolling deployment has
+//! scaled out and in, before it is COMPLETED, which it "computes based on the alarm
+//! configuration" (ECS Developer Guide, *How CloudWatch alarms detect Amazon ECS deployment
+//! failures*; aws/copilot-cli#4294: the longest alarm's evaluation time): modelled as
+//! [`ALARM_BAKE_SECONDS`], the window of prod-e's gate alarms.
+//!
+//! ECS's own blue/green, canary and linear deployments ([`Strategy`]; ECS Developer Guide,
+//! *Amazon ECS blue/green deployments*): the whole new revision starts at once beside the old
+//! one (one round of new tasks), production traffic moves to it (a canary's share for its
+//! bake, linear steps with a bake between each, or all at once), both revisions run for
+//! `bakeTimeInMinutes`, then the old tasks leave (deregistration delay and stop, the upper
+//! bound). A switch between ROLLING and a native strategy deploys as a rolling deployment.
 
 use std::time::Duration;
 
@@ -48,6 +61,25 @@ pub const TASK_START_SECONDS: f64 = 45.0;
 /// Seconds from RUNNING until the app answers its health check: an assumption (a small web
 /// server; prod-e's default container listens within a second).
 pub const WARM_UP_SECONDS: f64 = 5.0;
+
+/// The bake ECS adds after a rolling deployment whose deployment alarms are on: the
+/// evaluation window of prod-e's gate alarms (3 periods of 60 s), an assumption (ECS derives
+/// it from the alarms and does not publish how).
+pub const ALARM_BAKE_SECONDS: u32 = 180;
+
+/// How ECS deploys a new revision (`deploymentConfiguration.strategy` and its settings).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Strategy {
+    /// Replaces tasks in rounds.
+    #[default]
+    Rolling,
+    /// All traffic moves at once.
+    BlueGreen,
+    /// A share first, for `bake_minutes`, then the rest.
+    Canary { bake_minutes: u32 },
+    /// `steps` shares, `bake_minutes` between each.
+    Linear { steps: u32, bake_minutes: u32 },
+}
 
 /// How a task comes up, in real-AWS seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,6 +118,11 @@ pub struct Settings {
     pub stop_timeout: u32,
     pub desired: u32,
     pub circuit_breaker: bool,
+    pub strategy: Strategy,
+    /// `bakeTimeInMinutes` (native strategies).
+    pub bake_minutes: u32,
+    /// Seconds ECS bakes a rolling deployment whose alarms are on (0: none).
+    pub alarm_bake: u32,
 }
 
 impl Settings {
@@ -105,6 +142,9 @@ impl Settings {
         stop_timeout: 30,
         desired: 1,
         circuit_breaker: false,
+        strategy: Strategy::Rolling,
+        bake_minutes: 0,
+        alarm_bake: 0,
     };
 }
 
@@ -209,14 +249,45 @@ pub fn leaving(s: &Settings) -> f64 {
     f64::from(s.deregistration_delay) + f64::from(s.stop_timeout)
 }
 
-/// A new service's first deployment (nothing to replace).
+/// A new service's first deployment (nothing to replace; always rolling).
 pub fn create(s: &Settings, startup: Startup) -> Outcome {
-    rolling(s, startup, 0)
+    alarm_baked(s, rolling(s, startup, 0))
 }
 
-/// A new deployment replacing the `desired` running tasks of the one before.
+/// A new deployment replacing the `desired` running tasks of the one before, as its strategy
+/// deploys it.
 pub fn update(s: &Settings, startup: Startup) -> Outcome {
-    rolling(s, startup, s.desired)
+    match s.strategy {
+        Strategy::Rolling => alarm_baked(s, rolling(s, startup, s.desired)),
+        _ => native(s, startup),
+    }
+}
+
+/// `o`, COMPLETED only after the alarms' bake.
+fn alarm_baked(s: &Settings, o: Outcome) -> Outcome {
+    match o {
+        Outcome::Completes(t) => Outcome::Completes(t + f64::from(s.alarm_bake)),
+        other => other,
+    }
+}
+
+/// A blue/green, canary or linear deployment: the new revision's tasks all at once, the
+/// traffic shift's bakes, `bakeTimeInMinutes`, the old tasks leaving.
+fn native(s: &Settings, startup: Startup) -> Outcome {
+    let green = match new_task(s, startup) {
+        Fate::Healthy(after) => after,
+        Fate::Stopped(after) => return flaps(s, after, s.desired),
+    };
+    let shifting = match s.strategy {
+        Strategy::Canary { bake_minutes } => bake_minutes,
+        Strategy::Linear {
+            steps,
+            bake_minutes,
+        } => steps.saturating_sub(1) * bake_minutes,
+        _ => 0,
+    };
+    let baking = f64::from((shifting + s.bake_minutes) * 60);
+    Outcome::Completes(green + baking + leaving(s))
 }
 
 /// The circuit breaker's threshold of failed tasks for `desired` tasks.

@@ -16,6 +16,9 @@ const PROD_E: Settings = Settings {
     stop_timeout: 10,
     desired: 1,
     circuit_breaker: true,
+    strategy: Strategy::Rolling,
+    bake_minutes: 0,
+    alarm_bake: 0,
 };
 
 #[test]
@@ -129,4 +132,43 @@ fn the_percentages_decide_the_batches() {
 fn real_seconds_are_played_at_the_delay_scale() {
     assert_eq!(played(100.0), Duration::from_secs(1));
     assert!((real_seconds(Duration::from_millis(550)) - 55.0).abs() < 1e-9);
+}
+
+#[test]
+fn the_alarm_gate_bakes_a_rolling_update_and_native_strategies_bake_their_own() {
+    let typical = Startup::TYPICAL;
+    // prod-e's: 55 s to a healthy new task, 40 s for the old one to leave.
+    let gated = Settings {
+        alarm_bake: ALARM_BAKE_SECONDS,
+        ..PROD_E
+    };
+    assert_eq!(update(&gated, typical), Outcome::Completes(95.0 + 180.0));
+    let canary = Settings {
+        strategy: Strategy::Canary { bake_minutes: 3 },
+        bake_minutes: 3,
+        ..gated
+    };
+    assert_eq!(
+        update(&canary, typical),
+        Outcome::Completes(55.0 + 360.0 + 40.0)
+    );
+    let linear = Settings {
+        strategy: Strategy::Linear {
+            steps: 4,
+            bake_minutes: 3,
+        },
+        ..canary
+    };
+    assert_eq!(
+        update(&linear, typical),
+        Outcome::Completes(55.0 + 720.0 + 40.0)
+    );
+    let blue_green = Settings {
+        strategy: Strategy::BlueGreen,
+        ..canary
+    };
+    assert_eq!(
+        update(&blue_green, typical),
+        Outcome::Completes(55.0 + 180.0 + 40.0)
+    );
 }
