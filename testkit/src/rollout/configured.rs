@@ -136,11 +136,15 @@ impl Configured {
                 service.task_definition = named.unwrap_or_default();
                 Some(Began::Created)
             }
+            // A switch deploys rolling, a new revision with it too.
+            (_, named) if asked.get("loadBalancers").is_some() => {
+                service.task_definition = named.unwrap_or(service.task_definition.clone());
+                Some(Began::Switched)
+            }
             (_, Some(named)) if named != service.task_definition => {
                 service.task_definition = named;
                 Some(Began::Updated)
             }
-            _ if asked.get("loadBalancers").is_some() => Some(Began::Switched),
             _ => (asked["forceNewDeployment"] == true).then_some(Began::Updated),
         };
         if let Some(group) = asked["loadBalancers"][0]["targetGroupArn"].as_str() {
