@@ -345,3 +345,36 @@ async fn a_switch_while_a_deployment_runs_is_refused_before_any_write() {
         .await
         .assert_success();
 }
+
+/// Under each strategy, an image whose tasks crash is rolled back and answered FAILED, with the
+/// previous revision's group still serving; the next good image deploys.
+#[tokio::test]
+async fn a_crashing_image_fails_under_every_strategy_with_the_old_group_serving() {
+    let h = Harness::new().await;
+    h.proxy.rollouts.crash_image("nginx:crash");
+    for strategy in ["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"] {
+        let stack = Stack::new("strategy-crash");
+        let props = h.properties(json!({
+            "ClusterName": format!("crash-{}", unique()),
+            "DeploymentStrategy": strategy,
+        }));
+        let out = h.invoke(stack.create(&props)).await;
+        let id = out.assert_success().physical_id();
+        let rule = out.data("ListenerRuleArn");
+        let serving = forwards(&h, &rule).await;
+        let mut crashing = props.clone();
+        crashing["Image"] = json!("nginx:crash");
+        let failed = h.invoke(stack.update(&id, &props, &crashing)).await;
+        assert_eq!(failed.status(), "FAILED", "{strategy}: {}", failed.reason());
+        assert_eq!(forwards(&h, &rule).await, serving, "{strategy}");
+        h.invoke(stack.update(&id, &crashing, &props))
+            .await
+            .assert_success();
+        let mut good = props.clone();
+        good["Image"] = json!("nginx:1.27");
+        h.invoke(stack.update(&id, &props, &good))
+            .await
+            .assert_success();
+        h.invoke(stack.delete(&id, &good)).await.assert_success();
+    }
+}
