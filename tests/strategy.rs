@@ -153,6 +153,14 @@ async fn a_native_strategy_moves_traffic_between_its_two_groups() {
         assert_eq!(path.as_deref(), Some("/healthz"), "{name}");
     }
 
+    // `prod-e status` names the group that serves, and the flipped weights are no drift.
+    let properties = crate::cli::write_properties(&routed);
+    let status = ["status", "--physical-id", &id, "--properties", &properties];
+    let (code, out, err) = crate::cli::prod_e(&status);
+    assert_eq!(code, 0, "{out}{err}");
+    let serving = format!(", CANARY, serving {}", d.alternate_target_group());
+    assert!(out.contains(&serving), "{out}");
+
     // Back to ROLLING: the service names the group that serves, and the weights stay.
     let mut rolling = routed.clone();
     rolling["DeploymentStrategy"] = json!("ROLLING");

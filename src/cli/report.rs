@@ -146,10 +146,30 @@ fn listener_rule(inv: &Inventory) -> Found<'_> {
 fn service(inv: &Inventory) -> Found<'_> {
     let s = inv.service.as_ref()?;
     let state = format!(
-        "{} running {}/{} desired",
-        s.status, s.running_count, s.desired_count
+        "{} running {}/{} desired{}",
+        s.status,
+        s.running_count,
+        s.desired_count,
+        native(inv).unwrap_or_default()
     );
     Some((s.name.clone(), state, &s.tags))
+}
+
+/// `, CANARY, serving <group>` for a service on a native strategy: the group of its two that
+/// the rule weighs (ECS moves the weights at each deployment).
+fn native(inv: &Inventory) -> Option<String> {
+    let s = inv.service.as_ref()?;
+    let alternate = s.alternate_target_group_arn.as_ref()?;
+    let strategy = s.rolling.as_ref().map_or("", |r| r.strategy.as_str());
+    let rule = inv.listener_rule.as_ref()?;
+    let weighted = rule.target_group_arns.iter().zip(&rule.weights);
+    let mut serving =
+        weighted.filter(|(a, w)| **w > 0 && (**a == s.target_group_arn || *a == alternate));
+    let name = |arn: &str| arn.split('/').nth(1).unwrap_or(arn).to_string();
+    let group = serving
+        .next()
+        .map_or("neither group".to_string(), |(a, _)| name(a));
+    Some(format!(", {strategy}, serving {group}"))
 }
 
 /// The rows as an aligned text table (comfy-table, without borders).
