@@ -9,6 +9,7 @@
 
 use serde_json::{json, Value};
 
+use crate::support::patience::releasing;
 use crate::support::rollout::Rollout;
 use crate::support::{unique, Harness, Stack, ACCOUNT, REGION};
 
@@ -238,4 +239,72 @@ async fn a_set_made_before_the_gate_keeps_no_alarms_through_an_update() {
     h.invoke(stack.delete(&new_id, &moved))
         .await
         .assert_success();
+}
+
+/// A replacement bakes after its one ModifyRule: when a gate alarm of the new set goes into
+/// ALARM meanwhile, the rule goes back to the old set as it was, the new set is removed, and
+/// the answer is FAILED with the old id, naming the alarm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gate_alarm_during_a_replacements_bake_moves_the_traffic_back() {
+    let h = Harness::new().await;
+    let stack = Stack::new("bake");
+    let props = h.properties(json!({"ClusterName": format!("bake-{}", unique())}));
+    let out = h.invoke(stack.create(&props)).await;
+    let id = out.assert_success().physical_id();
+    let (rule, old_group) = (out.data("ListenerRuleArn"), out.data("TargetGroupArn"));
+    let mut new = props.clone();
+    new["ContainerPort"] = json!(8080);
+    let new_id = stack.deployment(&new).physical_id().to_string();
+    let alarm = format!("{new_id}-target-5xx");
+    let from = h.proxy.calls().len();
+    let baking = || {
+        let calls = h.proxy.calls();
+        // The route (conditions and forward), not the join of the new group at weight 0.
+        let route = |c: &&crate::support::call::Call| {
+            c.action == "ModifyRule" && c.body.contains("Conditions")
+        };
+        let moved = calls[from..].iter().position(|c| route(&c));
+        moved.is_some_and(|i| {
+            calls[from + i..]
+                .iter()
+                .any(|c| c.action == "DescribeAlarms")
+        })
+    };
+    let cloudwatch = h.clients.cloudwatch.clone();
+    let name = alarm.clone();
+    let trip = move || {
+        tokio::spawn(async move {
+            let set = cloudwatch.set_alarm_state().alarm_name(name);
+            let set = set.state_value(aws_sdk_cloudwatch::types::StateValue::Alarm);
+            set.state_reason("a 5xx burst")
+                .send()
+                .await
+                .expect("alarm set");
+        });
+    };
+    let failed = releasing(
+        h.invoke(stack.update(&id, &props, &new)),
+        "the replacement's bake to begin",
+        baking,
+        trip,
+    )
+    .await;
+    assert_eq!(failed.status(), "FAILED");
+    assert_eq!(failed.physical_id(), id);
+    assert!(failed.reason().contains(&alarm), "{}", failed.reason());
+    let rules = h.clients.elb.describe_rules().rule_arns(&rule).send().await;
+    let rules = rules.expect("rule");
+    let action = rules.rules()[0].actions()[0].clone();
+    let groups = action.forward_config().map(|f| f.target_groups().to_vec());
+    let groups: Vec<String> = groups
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| t.target_group_arn().map(str::to_string))
+        .collect();
+    assert_eq!(groups, [old_group]);
+    crate::emulator::assert_nothing_left(&h, &new_id, &new).await;
+    h.invoke(stack.update(&id, &new, &props))
+        .await
+        .assert_success();
+    h.invoke(stack.delete(&id, &props)).await.assert_success();
 }

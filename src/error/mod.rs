@@ -95,7 +95,17 @@ pub enum Error {
         /// Every problem found, each naming the resource and what is wrong.
         problems: Vec<String>,
     },
+    /// A deployment alarm of a replacement's new set went into ALARM during its bake, and the
+    /// traffic went back to the set it replaces.
+    BakeFailed {
+        /// The alarm's name.
+        alarm: String,
+    },
 }
+
+/// How an [`Error::BakeFailed`] reads, after the alarm's name.
+const BAKE_FAILED: &str = "went into ALARM during the replacement's bake: the traffic went \
+                           back to the set it replaces, in one ModifyRule";
 
 /// How an [`Error::Abandoned`] reads, before what CloudFormation shows.
 const ABANDONED: &str = "CloudFormation no longer waits for this operation";
@@ -149,6 +159,7 @@ impl fmt::Display for Error {
                 events,
                 alarms,
             } => deployment_failed(f, service, events, alarms.as_deref()),
+            Error::BakeFailed { alarm } => write!(f, "deployment alarm {alarm} {BAKE_FAILED}"),
             Error::Preflight { problems } => write!(
                 f,
                 "preflight found {} problem(s), nothing was written: {}",

@@ -4,10 +4,10 @@
 //! takes its deployment strategy ([`strategy::converge`]).
 
 use super::set::Built;
-use super::{network, roles, strategy, Outputs, Owner};
+use super::{bake, network, roles, strategy, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::Result;
-use crate::naming::{role_tags, Deployment, Tags, OWN_TAG_PREFIX};
+use crate::naming::{role_tags, Tags, OWN_TAG_PREFIX};
 use crate::progress::step;
 use crate::resources::listener_rule::{self, ListenerRule};
 use crate::resources::{security_group, tags};
@@ -18,7 +18,13 @@ use crate::spec::{Diff, Spec};
 /// set's path (one ModifyRule, so traffic switches at once, from nothing on a Create or from
 /// the set it replaces), and what it took over from another set becomes this set's
 /// ([`take_over`]). Converges when repeated.
-pub(super) async fn commit(c: &Clients, owner: &Owner, spec: &Spec, b: Built) -> Result<Outputs> {
+pub(super) async fn commit(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    b: Built,
+    bakes: bool,
+) -> Result<Outputs> {
     let (d, tags, listener) = (
         &owner.deployment,
         owner.tags(&spec.tags),
@@ -33,9 +39,16 @@ pub(super) async fn commit(c: &Clients, owner: &Owner, spec: &Spec, b: Built) ->
             "routing rule at priority {priority} on listener ({listener}) to ({})",
             b.parts.target_group.name
         ),
-        Box::pin(route(c, d, spec, &b, &tags)),
+        Box::pin(route(c, spec, &b)),
     )
     .await?;
+    if bakes {
+        let new_group = &b.parts.target_group.arn;
+        Box::pin(bake::bake(c, d, spec, rule, new_group)).await?;
+    }
+    if !d.owns(&rule.tags) {
+        tags::elbv2::update(&c.elb, &rule.arn, &rule.tags, &tags).await?;
+    }
     take_over(c, owner, spec, &b).await?;
     let place = strategy::Place {
         cluster: &b.parts.cluster.name,
@@ -48,16 +61,9 @@ pub(super) async fn commit(c: &Clients, owner: &Owner, spec: &Spec, b: Built) ->
 }
 
 /// The rule at its priority, matching the set's path, forwarding to the set's serving group
-/// alone, and tagged as the set's. A service already on a native strategy (a continued Create,
-/// a restore) keeps the weights ECS gave its two groups; only the conditions change. Returns
-/// the rule as it now is.
-async fn route(
-    c: &Clients,
-    d: &Deployment,
-    spec: &Spec,
-    b: &Built,
-    tags: &Tags,
-) -> Result<ListenerRule> {
+/// alone. A service already on a native strategy (a continued Create, a restore) keeps the
+/// weights ECS gave its two groups; only the conditions change. Returns the rule as it now is.
+async fn route(c: &Clients, spec: &Spec, b: &Built) -> Result<ListenerRule> {
     let (rule, svc) = (&b.parts.rule, &b.service);
     let routing = spec.routing();
     if let Some(p) = spec
@@ -98,9 +104,6 @@ async fn route(
             listener_rule::route(&c.elb, rule, &routing, tg).await?
         }
         _ => {}
-    }
-    if !d.owns(&rule.tags) {
-        tags::elbv2::update(&c.elb, &rule.arn, &rule.tags, tags).await?;
     }
     Ok(routed)
 }

@@ -49,7 +49,7 @@ pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, 
         let wait = spec.wait_for_steady_state || spec.native_strategy();
         let built = Box::pin(prepare(c, owner, spec, start, wait)).await?;
         still_awaited(c, owner, &Awaited::Create).await?;
-        Box::pin(commit(c, owner, spec, built)).await
+        Box::pin(commit(c, owner, spec, built, false)).await
     };
     match set_up.await {
         Ok(outputs) => Ok(outputs),

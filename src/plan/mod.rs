@@ -4,6 +4,7 @@
 
 mod adopt;
 mod alarms;
+mod bake;
 mod commit;
 mod create;
 mod delete;

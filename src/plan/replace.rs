@@ -7,7 +7,7 @@ use super::set::Start;
 use super::watch::{still_awaited, Awaited};
 use super::{delete, CreateFailed, Outputs, Owner};
 use crate::aws::Clients;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::naming::Deployment;
 use crate::preflight;
 use crate::progress::step;
@@ -74,12 +74,17 @@ pub async fn replace(
         }
         Err(error) => return Err(remove_unless_pending(c, owner, spec, error).await),
     };
-    commit(c, owner, spec, built)
-        .await
-        .map_err(|error| CreateFailed {
+    // A rollback back to the original set does not bake: it only puts back what was.
+    match Box::pin(commit(c, owner, spec, built, !rolling_back)).await {
+        // The bake moved the traffic back: the new set goes, as when building fails.
+        Err(error @ Error::BakeFailed { .. }) => {
+            Err(remove_unless_pending(c, owner, spec, error).await)
+        }
+        other => other.map_err(|error| CreateFailed {
             error,
             rollback_error: None,
-        })
+        }),
+    }
 }
 
 /// CloudFormation's rollback Update after a failed replacement: the original set of `owner`
@@ -108,7 +113,7 @@ pub async fn restore(
         from: Some(half_built.clone()),
     };
     let built = Box::pin(prepare(c, owner, spec, start, wait)).await?;
-    let outputs = Box::pin(commit(c, owner, spec, built)).await?;
+    let outputs = Box::pin(commit(c, owner, spec, built, false)).await?;
     Box::pin(delete(c, half_built, at)).await?;
     Ok(outputs)
 }

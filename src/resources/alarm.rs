@@ -156,6 +156,22 @@ pub async fn find_all(cw: &Client, names: &[String]) -> Result<Vec<Alarm>> {
     Ok(found)
 }
 
+/// The state of each alarm called `names` that exists: (name, `OK` / `ALARM` /
+/// `INSUFFICIENT_DATA`), one DescribeAlarms.
+pub async fn states(cw: &Client, names: &[String]) -> Result<Vec<(String, String)>> {
+    let out = cw
+        .describe_alarms()
+        .set_alarm_names(Some(names.to_vec()))
+        .send()
+        .await
+        .doing("reading CloudWatch alarms' states")?;
+    let state = |a: &aws_sdk_cloudwatch::types::MetricAlarm| {
+        let name = a.alarm_name().unwrap_or_default().to_string();
+        (name, a.state_value().map_or("", |s| s.as_str()).to_string())
+    };
+    Ok(out.metric_alarms().iter().map(state).collect())
+}
+
 /// Creates the alarm, or overwrites its definition; `tags` are applied only on creation.
 pub async fn put(cw: &Client, d: &Definition, tags: &Tags) -> Result<()> {
     let summed = summed(d);

@@ -280,7 +280,9 @@ fn strategy_problems(spec: &Spec, properties: &Value) -> Vec<Problem> {
     }
     if spec.wait_for_steady_state {
         let timeout = strategy::service_timeout(properties);
-        if let Err(message) = strategy::fits(spec.bake_minutes(), timeout) {
+        // A replacement bakes `BakeTimeInMinutes` too, whatever the strategy.
+        let minutes = spec.bake_minutes().max(u64::from(spec.bake_time_in_minutes));
+        if let Err(message) = strategy::fits(minutes, timeout) {
             problems.push(Problem::new("DeploymentStrategy", &message));
         }
     }

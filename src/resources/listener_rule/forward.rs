@@ -75,7 +75,29 @@ pub async fn release(
     Ok(kept)
 }
 
+/// Gives the rule back `rule`'s conditions and forwards with their weights, in one ModifyRule
+/// (a replacement's bake that failed: the traffic goes back at once).
+pub async fn put_back(elb: &Client, rule: &ListenerRule) -> Result<()> {
+    elb.modify_rule()
+        .rule_arn(&rule.arn)
+        .set_conditions(Some(conditions::to_sdk(&rule.routing)))
+        .actions(weighted(rule))
+        .send()
+        .await
+        .done(format!("putting rule ({}) back as it was", rule.arn))
+}
+
 async fn set_forwards(elb: &Client, rule: &ListenerRule, doing: &str) -> Result<()> {
+    elb.modify_rule()
+        .rule_arn(&rule.arn)
+        .actions(weighted(rule))
+        .send()
+        .await
+        .done(doing)
+}
+
+/// A forward to `rule`'s target groups with their weights.
+fn weighted(rule: &ListenerRule) -> Action {
     let tuples = rule
         .target_group_arns
         .iter()
@@ -86,20 +108,14 @@ async fn set_forwards(elb: &Client, rule: &ListenerRule, doing: &str) -> Result<
                 .weight(*weight)
                 .build()
         });
-    let forward = Action::builder()
+    Action::builder()
         .r#type(ActionTypeEnum::Forward)
         .forward_config(
             ForwardActionConfig::builder()
                 .set_target_groups(Some(tuples.collect()))
                 .build(),
         )
-        .build();
-    elb.modify_rule()
-        .rule_arn(&rule.arn)
-        .actions(forward)
-        .send()
-        .await
-        .done(doing)
+        .build()
 }
 
 /// Forwards the rule to `target_group_arn` alone, matching `routing`, in one call: the

@@ -10,7 +10,7 @@
 mod conditions;
 mod forward;
 
-pub use forward::{join, release, route, set_routing};
+pub use forward::{join, put_back, release, route, set_routing};
 
 use aws_sdk_elasticloadbalancingv2::types::{Rule, RulePriorityPair};
 use aws_sdk_elasticloadbalancingv2::Client;

@@ -169,9 +169,10 @@ pub const BAKE_TIME_IN_MINUTES: Property = Property {
     kind: Kind::Integer { min: 0, max: 1440 },
     default: Default::Integer(3),
     effect: Effect::Strategy,
-    doc: "with BLUE_GREEN, CANARY or LINEAR: minutes the old revision stays ready after all \
-         traffic has moved, a rollback being one listener rule change (ECS \
-         `bakeTimeInMinutes`; default 3: a 3-minute deployment alarm can fire first)",
+    doc: "minutes the old revision stays ready after all traffic has moved, a rollback being \
+         one listener rule change: ECS's `bakeTimeInMinutes` with BLUE_GREEN, CANARY or LINEAR, \
+         and prod-e's own after a replacement's traffic moved, whatever the strategy, while \
+         DeploymentAlarms are watched (default 3: a 3-minute alarm can fire first)",
 };
 /// The `CanaryConfiguration` property.
 pub const CANARY_CONFIGURATION: Property = Property {
