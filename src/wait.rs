@@ -25,6 +25,15 @@ pub async fn hand_over_at<F: Future>(at: Instant, work: F) -> F::Output {
     HAND_OVER.scope(at, work).await
 }
 
+/// Time left before this invocation's waits must stop ([`WAIT_WITHOUT_HAND_OVER`] where no
+/// handler set a hand-over time).
+pub fn time_left() -> Duration {
+    let stop = HAND_OVER.try_with(|at| *at);
+    stop.map_or(WAIT_WITHOUT_HAND_OVER, |at| {
+        at.saturating_duration_since(Instant::now())
+    })
+}
+
 /// Polls `probe` every [`WAIT_INTERVAL`] until it yields `Some`. At the hand-over time it
 /// stops with [`Error::Pending`] naming `waiting_for`, so that the handler can continue the
 /// operation in a new invocation; any error of `probe` ends the wait at once.

@@ -6,9 +6,12 @@
 //! green service revisions are running simultaneously after the production traffic has
 //! shifted", a rollback moving the traffic back) for the changes it can make in place.
 //!
-//! A bake cut short by the invocation's hand-over time is not resumed: the continued
-//! replacement finds the rule moved already, with nothing to put back, and goes on (a bake of
-//! the default 3 minutes ends well inside one invocation).
+//! The bake runs whole inside the invocation that moves the traffic, which alone knows the
+//! forward to put back: with less time left than the bake, the replacement hands over before
+//! the traffic moves ([`ready`]), and a replacement bakes at most
+//! [`crate::spec::strategy::MAX_REPLACEMENT_BAKE_MINUTES`]. A continued replacement whose
+//! rule is already this set's (its bake passed) or forwards to this set's groups alone does not
+//! bake again.
 
 use std::time::{Duration, Instant};
 
@@ -20,38 +23,84 @@ use crate::progress::step;
 use crate::resources::alarm;
 use crate::resources::listener_rule::{self, ListenerRule};
 use crate::retry::scaled;
+use crate::spec::strategy::replacement_bake_minutes;
 use crate::spec::Spec;
-use crate::wait::wait;
+use crate::wait::{time_left, wait, WAIT_INTERVAL};
 
-/// Bakes the set of `d` after its rule moved from `before` (the rule as it was, the old
-/// set's forwards and the new group at weight 0); on a deployment alarm in ALARM, puts
-/// `before` back without the new group. Errors: [`Error::BakeFailed`] naming the alarm,
-/// [`Error::Pending`] at the invocation's hand-over time.
+/// Where the replacement of `d` bakes: its rule as it was before the traffic moved (the old
+/// set's forwards, this set's groups at weight 0), and this set's groups.
+pub(super) struct Baking<'a> {
+    pub before: &'a ListenerRule,
+    pub ours: [&'a str; 2],
+}
+
+impl Baking<'_> {
+    /// `before` without this set's groups: what a failed bake puts back (none to put back: no
+    /// bake).
+    fn back(&self) -> ListenerRule {
+        let b = self.before;
+        let kept = b
+            .target_group_arns
+            .iter()
+            .cloned()
+            .zip(b.weights.iter().copied());
+        let (arns, weights) = kept
+            .filter(|(arn, _)| !self.ours.contains(&arn.as_str()))
+            .unzip();
+        ListenerRule {
+            target_group_arns: arns,
+            weights,
+            ..b.clone()
+        }
+    }
+}
+
+/// The minutes the replacement of `d` bakes here: none once the rule is the set's (its bake
+/// passed) or holds no other set's group.
+fn minutes(d: &Deployment, spec: &Spec, baking: &Baking<'_>) -> u32 {
+    let gated = !spec.deployment_alarms.is_empty();
+    let nothing_back = baking.back().target_group_arns.is_empty();
+    match d.owns(&baking.before.tags) || nothing_back {
+        true => 0,
+        false => replacement_bake_minutes(spec.bake_time_in_minutes, gated),
+    }
+}
+
+/// Before the traffic moves: hands over ([`Error::Pending`]) unless the whole bake fits in
+/// what is left of this invocation.
+pub(super) fn ready(d: &Deployment, spec: &Spec, baking: &Baking<'_>) -> Result<()> {
+    let bake = scaled(Duration::from_secs(
+        u64::from(minutes(d, spec, baking)) * 60,
+    ));
+    match bake.is_zero() || time_left() > bake + scaled(WAIT_INTERVAL) {
+        true => Ok(()),
+        false => Err(Error::Pending {
+            waiting_for: "an invocation with time for the replacement's whole bake".into(),
+        }),
+    }
+}
+
+/// Bakes the set of `d` after its rule moved; on a deployment alarm in ALARM, puts the rule
+/// back as it was (conditions, forwards and priority). Errors: [`Error::BakeFailed`] naming
+/// the alarm.
 pub(super) async fn bake(
     c: &Clients,
     d: &Deployment,
     spec: &Spec,
-    before: &ListenerRule,
-    new_group: &str,
+    baking: &Baking<'_>,
 ) -> Result<()> {
-    let watched = alarms::for_ecs(d, spec).deployment_alarms;
-    let minutes = spec.bake_time_in_minutes;
-    let kept = before
-        .target_group_arns
-        .iter()
-        .cloned()
-        .zip(before.weights.iter().copied());
-    let (arns, weights): (Vec<String>, Vec<i32>) = kept.filter(|(arn, _)| arn != new_group).unzip();
-    if watched.is_empty() || minutes == 0 || arns.is_empty() {
+    let minutes = minutes(d, spec, baking);
+    if minutes == 0 {
         return Ok(());
     }
+    let watched = alarms::for_ecs(d, spec).deployment_alarms;
     let until = Instant::now() + scaled(Duration::from_secs(u64::from(minutes) * 60));
-    let baking = format!(
+    let baking_text = format!(
         "the replacement's bake ({minutes} min), watching {}",
         watched.join(", ")
     );
-    let tripped = step(&baking, async {
-        wait(&baking, || async {
+    let tripped = step(&baking_text, async {
+        wait(&baking_text, || async {
             let states = alarm::states(&c.cloudwatch, &watched).await?;
             if let Some((name, _)) = states.into_iter().find(|(_, s)| s == "ALARM") {
                 return Ok(Some(Some(name)));
@@ -64,15 +113,18 @@ pub(super) async fn bake(
     let Some(alarm) = tripped else {
         return Ok(());
     };
-    let back = ListenerRule {
-        target_group_arns: arns,
-        weights,
-        ..before.clone()
-    };
-    step(
-        format!("moving the traffic back: {alarm} went into ALARM"),
-        listener_rule::put_back(&c.elb, &back),
-    )
+    let back = baking.back();
+    let moving = format!("moving the traffic back: {alarm} went into ALARM");
+    step(moving, async {
+        listener_rule::put_back(&c.elb, &back).await?;
+        match spec.rule_priority.map(|p| p.to_string()) {
+            Some(p) if p != back.priority => {
+                let at = back.priority.parse().unwrap_or_default();
+                listener_rule::set_priority(&c.elb, &back, at).await
+            }
+            _ => Ok(()),
+        }
+    })
     .await?;
     Err(Error::BakeFailed { alarm })
 }

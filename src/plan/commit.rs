@@ -34,6 +34,14 @@ pub(super) async fn commit(
     let priority = spec
         .rule_priority
         .map_or(rule.priority.clone(), |p| p.to_string());
+    let ours = [&b.parts.target_group.arn, &alternate_of(&b)];
+    let baking = bake::Baking {
+        before: rule,
+        ours: [ours[0].as_str(), ours[1].as_str()],
+    };
+    if bakes {
+        bake::ready(d, spec, &baking)?;
+    }
     let routed = step(
         format!(
             "routing rule at priority {priority} on listener ({listener}) to ({})",
@@ -43,8 +51,7 @@ pub(super) async fn commit(
     )
     .await?;
     if bakes {
-        let new_group = &b.parts.target_group.arn;
-        Box::pin(bake::bake(c, d, spec, rule, new_group)).await?;
+        Box::pin(bake::bake(c, d, spec, &baking)).await?;
     }
     if !d.owns(&rule.tags) {
         tags::elbv2::update(&c.elb, &rule.arn, &rule.tags, &tags).await?;
@@ -58,6 +65,14 @@ pub(super) async fn commit(
     };
     Box::pin(strategy::converge(c, d, spec, place, &tags)).await?;
     Ok(b.outputs(d, spec))
+}
+
+/// The set's alternate group as its service names it ("" if none).
+fn alternate_of(b: &Built) -> String {
+    b.service
+        .alternate_target_group_arn
+        .clone()
+        .unwrap_or_default()
 }
 
 /// The rule at its priority, matching the set's path, forwarding to the set's serving group

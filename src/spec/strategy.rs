@@ -100,6 +100,20 @@ pub fn bake_minutes(
     }
 }
 
+/// The longest a replacement bakes after its traffic moved, minutes: the bake must end inside
+/// the invocation that moved the traffic (Lambda's 15 minutes, less the waits before it hands
+/// over), which alone knows the forward to put back.
+pub const MAX_REPLACEMENT_BAKE_MINUTES: u32 = 10;
+
+/// The minutes a replacement bakes: `BakeTimeInMinutes`, at most
+/// [`MAX_REPLACEMENT_BAKE_MINUTES`]; none without deployment alarms to watch.
+pub fn replacement_bake_minutes(bake: u32, alarms: bool) -> u32 {
+    match alarms {
+        true => bake.min(MAX_REPLACEMENT_BAKE_MINUTES),
+        false => 0,
+    }
+}
+
 /// Refuses a strategy whose bakes alone take `ServiceTimeout` or longer: CloudFormation would
 /// give up on the operation before ECS could finish it. The message names the sum.
 pub fn fits(minutes: u64, service_timeout: Duration) -> Result<(), String> {
@@ -109,7 +123,7 @@ pub fn fits(minutes: u64, service_timeout: Duration) -> Result<(), String> {
         false => Err(format!(
             "its bake times add up to {minutes} minutes, which cannot finish inside \
              ServiceTimeout ({limit} s); shorten BakeTimeInMinutes or the canary's or steps' \
-             bake, or set WaitForSteadyState: false"
+             bake"
         )),
     }
 }

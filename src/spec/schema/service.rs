@@ -171,8 +171,9 @@ pub const BAKE_TIME_IN_MINUTES: Property = Property {
     effect: Effect::Strategy,
     doc: "minutes the old revision stays ready after all traffic has moved, a rollback being \
          one listener rule change: ECS's `bakeTimeInMinutes` with BLUE_GREEN, CANARY or LINEAR, \
-         and prod-e's own after a replacement's traffic moved, whatever the strategy, while \
-         DeploymentAlarms are watched (default 3: a 3-minute alarm can fire first)",
+         and prod-e's own after a replacement's traffic moved (at most 10 minutes), whatever \
+         the strategy, while DeploymentAlarms are watched (default 3: a 3-minute alarm can \
+         fire first)",
 };
 /// The `CanaryConfiguration` property.
 pub const CANARY_CONFIGURATION: Property = Property {
