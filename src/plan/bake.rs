@@ -6,12 +6,11 @@
 //! green service revisions are running simultaneously after the production traffic has
 //! shifted", a rollback moving the traffic back) for the changes it can make in place.
 //!
-//! The bake runs whole inside the invocation that moves the traffic, which alone knows the
-//! forward to put back: with less time left than the bake, the replacement hands over before
-//! the traffic moves ([`ready`]), and a replacement bakes at most
-//! [`crate::spec::strategy::MAX_REPLACEMENT_BAKE_MINUTES`]. A continued replacement whose
-//! rule is already this set's (its bake passed) or forwards to this set's groups alone does not
-//! bake again.
+//! The bake runs inside the invocation that moves the traffic, which alone knows the forward
+//! to put back: at most [`crate::spec::strategy::MAX_REPLACEMENT_BAKE_MINUTES`], and no longer
+//! than what is left of the invocation and of `ServiceTimeout` (shortened, with a warning in
+//! the log, when less is left). A continued replacement whose rule is already this set's (its
+//! bake passed) or forwards to this set's groups alone does not bake again.
 
 use std::time::{Duration, Instant};
 
@@ -66,20 +65,6 @@ fn minutes(d: &Deployment, spec: &Spec, baking: &Baking<'_>) -> u32 {
     }
 }
 
-/// Before the traffic moves: hands over ([`Error::Pending`]) unless the whole bake fits in
-/// what is left of this invocation.
-pub(super) fn ready(d: &Deployment, spec: &Spec, baking: &Baking<'_>) -> Result<()> {
-    let bake = scaled(Duration::from_secs(
-        u64::from(minutes(d, spec, baking)) * 60,
-    ));
-    match bake.is_zero() || time_left() > bake + scaled(WAIT_INTERVAL) {
-        true => Ok(()),
-        false => Err(Error::Pending {
-            waiting_for: "an invocation with time for the replacement's whole bake".into(),
-        }),
-    }
-}
-
 /// Bakes the set of `d` after its rule moved; on a deployment alarm in ALARM, puts the rule
 /// back as it was (conditions, forwards and priority). Errors: [`Error::BakeFailed`] naming
 /// the alarm.
@@ -94,7 +79,16 @@ pub(super) async fn bake(
         return Ok(());
     }
     let watched = alarms::for_ecs(d, spec).deployment_alarms;
-    let until = Instant::now() + scaled(Duration::from_secs(u64::from(minutes) * 60));
+    let asked = scaled(Duration::from_secs(u64::from(minutes) * 60));
+    let room = time_left().saturating_sub(scaled(WAIT_INTERVAL));
+    if room < asked {
+        tracing::warn!(
+            ?asked,
+            ?room,
+            "the replacement's bake shortened to the time left"
+        );
+    }
+    let until = Instant::now() + asked.min(room);
     let baking_text = format!(
         "the replacement's bake ({minutes} min), watching {}",
         watched.join(", ")

@@ -39,9 +39,6 @@ pub(super) async fn commit(
         before: rule,
         ours: [ours[0].as_str(), ours[1].as_str()],
     };
-    if bakes {
-        bake::ready(d, spec, &baking)?;
-    }
     let routed = step(
         format!(
             "routing rule at priority {priority} on listener ({listener}) to ({})",

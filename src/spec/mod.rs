@@ -278,13 +278,13 @@ fn strategy_problems(spec: &Spec, properties: &Value) -> Vec<Problem> {
                        MemoryTarget";
         problems.push(Problem::new("AutoScaling", message));
     }
-    // ECS's bakes are waited for with WaitForSteadyState; a replacement bakes with its gate.
-    let waited = spec.bake_minutes() * u64::from(spec.wait_for_steady_state);
-    let gated = !spec.deployment_alarms.is_empty();
-    let replacing = strategy::replacement_bake_minutes(spec.bake_time_in_minutes, gated);
-    let timeout = strategy::service_timeout(properties);
-    if let Err(message) = strategy::fits(waited.max(u64::from(replacing)), timeout) {
-        problems.push(Problem::new("DeploymentStrategy", &message));
+    // ECS's bakes, waited for with WaitForSteadyState (a replacement's own bake takes what
+    // is left of its invocation and of ServiceTimeout: `plan::bake`).
+    if spec.wait_for_steady_state {
+        let timeout = strategy::service_timeout(properties);
+        if let Err(message) = strategy::fits(spec.bake_minutes(), timeout) {
+            problems.push(Problem::new("DeploymentStrategy", &message));
+        }
     }
     problems
 }
