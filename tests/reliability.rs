@@ -42,6 +42,9 @@ fn cluster_props(h: &Harness, prefix: &str) -> Value {
         "ScheduledActions": [{"ScheduledActionName": "night", "Schedule": "rate(1 day)",
                               "MaxCapacity": 1}],
         "Alarms": true,
+        // Born rolling, then the alternate group, the traffic role and the switch: every
+        // call of both a crash may follow.
+        "DeploymentStrategy": "CANARY",
     }))
 }
 

@@ -53,7 +53,7 @@ pub(super) async fn commit(
     if !d.owns(&rule.tags) {
         tags::elbv2::update(&c.elb, &rule.arn, &rule.tags, &tags).await?;
     }
-    take_over(c, owner, spec, &b).await?;
+    Box::pin(take_over(c, owner, spec, &b)).await?;
     let place = strategy::Place {
         cluster: &b.parts.cluster.name,
         service: &b.service,

@@ -247,7 +247,7 @@ pub(super) async fn to(
         native,
     };
     if let Some(b) = to.balancer(place) {
-        rewatch(c, d, spec, (place, &b), tags).await?;
+        Box::pin(rewatch(c, d, spec, (place, &b), tags)).await?;
     }
     Ok(to)
 }
@@ -267,10 +267,10 @@ pub(super) async fn converge(
     let native = native_parts(c, d, spec, place, tags).await?;
     let svc = place.service;
     let switching = native.is_some() != is_native(svc);
-    let serving = serving(c, svc, place.rule, place.primary).await?;
+    let serving = Box::pin(serving(c, svc, place.rule, place.primary)).await?;
     let balancer = balancer(place, native.as_ref(), &serving);
     if native.is_some() || switching {
-        rewatch(c, d, spec, (place, &balancer), tags).await?;
+        Box::pin(rewatch(c, d, spec, (place, &balancer), tags)).await?;
     }
     if !switching {
         return Ok(());
@@ -289,7 +289,7 @@ pub(super) async fn converge(
         service::update(&c.ecs, place.cluster, &svc.name, change).await?;
         service::wait_steady(&c.ecs, place.cluster, &svc.name, &svc.task_definition).await
     };
-    step(switching, switched).await.map(|_| ())
+    step(switching, Box::pin(switched)).await.map(|_| ())
 }
 
 /// [`parts`] when `spec`'s strategy is native, else none.

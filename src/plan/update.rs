@@ -125,10 +125,10 @@ async fn write(change: &Change<'_>, set: &Set) -> Result<Option<String>> {
             update_traffic(change, set)
         ),
         update_scaling(change, set),
-        update_alarms(change, set),
+        Box::pin(update_alarms(change, set)),
         step(
             format!("updating ECS service ({})", set.service.name),
-            update_compute(change, set)
+            Box::pin(update_compute(change, set))
         ),
         revisions::retire_others(change.c, &set.revisions, (&keep, true)),
     )

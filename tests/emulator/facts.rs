@@ -124,6 +124,15 @@ pub async fn settings(h: &Harness, physical_id: &str, properties: &Value) -> Vec
         &mut f,
     )
     .await;
+    // A native strategy's alternate group (its id and dimension; its settings are the
+    // primary's) and traffic role.
+    if let Some(alternate) = target_group(c, &p.d.alternate_target_group()).await {
+        let arn = alternate.target_group_arn().unwrap_or_default();
+        f.id(Some(arn), "<alternate-target-group>");
+        let dimension = arn.find(":targetgroup/").map(|i| &arn[i + 1..]);
+        f.id(dimension, "<alternate-target-group-dimension>");
+    }
+    role_facts(c, &p.d.traffic_role(), "<traffic-role>", &mut f).await;
     rule_facts(&mut f, &rules(c, &p.listeners[0], physical_id).await);
     alarm_facts(&mut f, &alarms(c, &p.d).await);
     f.normalized()
