@@ -37,20 +37,7 @@ impl Baking<'_> {
     /// `before` without this set's groups: what a failed bake puts back (none to put back: no
     /// bake).
     fn back(&self) -> ListenerRule {
-        let b = self.before;
-        let kept = b
-            .target_group_arns
-            .iter()
-            .cloned()
-            .zip(b.weights.iter().copied());
-        let (arns, weights) = kept
-            .filter(|(arn, _)| !self.ours.contains(&arn.as_str()))
-            .unzip();
-        ListenerRule {
-            target_group_arns: arns,
-            weights,
-            ..b.clone()
-        }
+        self.before.without(&self.ours)
     }
 }
 

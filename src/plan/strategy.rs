@@ -14,7 +14,7 @@
 use super::adopt::create_or_adopt;
 use super::alarms::{self, Watched};
 use super::roles::traffic_role;
-use super::traffic::surely_ours;
+use super::traffic::settle;
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
 use crate::naming::{Deployment, Tags};
@@ -59,9 +59,7 @@ pub(super) async fn parts(
         let find = || target_group::find(&c.elb, &name);
         let create = || target_group::create(&c.elb, &name, spec, tags);
         let made = create_or_adopt(d, find, create).await?;
-        surely_ours(c, d, &made, tags).await?;
-        let delay = spec.deregistration_delay_seconds;
-        target_group::set_deregistration_delay(&c.elb, &made, delay).await?;
+        settle(c, d, spec, &made, tags).await?;
         Ok(made)
     };
     let making = format!("creating alternate target group ({name}) and traffic role");
@@ -230,9 +228,10 @@ impl To {
     }
 }
 
-/// What an in-place Update to `spec` does with the set's strategy ([`To`]): the native parts
-/// made (or adopted) when `spec`'s strategy is native, in one UpdateService with the rest
-/// when the service switches (one deployment).
+/// Where a set goes with `spec`'s strategy ([`To`]): the native parts made (or adopted) when
+/// `spec`'s strategy is native, the group that serves, and, when the service switches, its
+/// alarms put to watch what it will name (before the UpdateService: an in-place Update's,
+/// with its other changes, or [`converge`]'s).
 pub(super) async fn to(
     c: &Clients,
     d: &Deployment,
@@ -243,7 +242,7 @@ pub(super) async fn to(
     let native = native_parts(c, d, spec, place, tags).await?;
     let to = To {
         switching: switches(spec, place.service),
-        serving: serving(c, place.service, place.rule, place.primary).await?,
+        serving: Box::pin(serving(c, place.service, place.rule, place.primary)).await?,
         native,
     };
     if let Some(b) = to.balancer(place) {
@@ -253,10 +252,9 @@ pub(super) async fn to(
 }
 
 /// Brings a serving set's service onto `spec`'s strategy (the end of a Create and of a
-/// replacement, and their continuations and rollbacks): the native parts when the strategy is
-/// native, the alarms put again to watch what the service names (`prepare` put them on the
-/// primary group alone), then, only if the service is not on the strategy yet, one
-/// UpdateService and the wait for its rolling deployment.
+/// replacement, and their continuations and rollbacks): what [`to`] does, the alarms put again
+/// on a native set that does not switch (`prepare` put them on the primary group alone), then,
+/// only if the service switches, one UpdateService and the wait for its rolling deployment.
 pub(super) async fn converge(
     c: &Clients,
     d: &Deployment,
@@ -264,18 +262,15 @@ pub(super) async fn converge(
     place: Place<'_>,
     tags: &Tags,
 ) -> Result<()> {
-    let native = native_parts(c, d, spec, place, tags).await?;
-    let svc = place.service;
-    let switching = native.is_some() != is_native(svc);
-    let serving = Box::pin(serving(c, svc, place.rule, place.primary)).await?;
-    let balancer = balancer(place, native.as_ref(), &serving);
-    if native.is_some() || switching {
-        Box::pin(rewatch(c, d, spec, (place, &balancer), tags)).await?;
-    }
-    if !switching {
+    let to = Box::pin(to(c, d, spec, place, tags)).await?;
+    let Some(balancer) = to.balancer(place) else {
+        if to.native.is_some() {
+            let kept = balancer(place, to.native.as_ref(), &to.serving);
+            Box::pin(rewatch(c, d, spec, (place, &kept), tags)).await?;
+        }
         return Ok(());
-    }
-    let for_ecs = alarms::for_ecs(d, spec);
+    };
+    let (svc, for_ecs) = (place.service, alarms::for_ecs(d, spec));
     let change = service::Change {
         deployment_configuration: Some(&for_ecs),
         load_balancer: Some((spec, balancer)),

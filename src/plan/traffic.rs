@@ -55,17 +55,33 @@ pub(super) async fn traffic(
             None => create_at_free_priority(c, d, listener, start.priority, &tg.arn, tags).await,
         }
     };
-    let delay = spec.deregistration_delay_seconds;
-    let (rule, (), ()) = tokio::join!(
+    let (rule, ()) = tokio::join!(
         step(
             format!("associating target group ({tg_name}) with listener ({listener})"),
             associate,
         ),
-        target_group::set_deregistration_delay(&c.elb, &tg, delay),
-        surely_ours(c, d, &tg, tags),
+        settle(c, d, spec, &tg, tags),
     )
     .all_ok()?;
     Ok((tg, rule))
+}
+
+/// What a target group CreateTargetGroup answered with still needs, at once: its
+/// deregistration delay (an attribute), and the check that it is ours ([`surely_ours`]).
+pub(super) async fn settle(
+    c: &Clients,
+    d: &Deployment,
+    spec: &Spec,
+    tg: &TargetGroup,
+    tags: &Tags,
+) -> Result<()> {
+    let delay = spec.deregistration_delay_seconds;
+    tokio::join!(
+        target_group::set_deregistration_delay(&c.elb, tg, delay),
+        surely_ours(c, d, tg, tags),
+    )
+    .all_ok()
+    .map(|_| ())
 }
 
 /// Whether the target group CreateTargetGroup answered with is ours. moto answers an existing

@@ -127,6 +127,20 @@ impl Rollouts {
         ends && !state.revisions.crashes(task_definition)
     }
 
+    /// Whether the service with this ARN, as presented, has a deployment in progress: one that
+    /// neither completed nor failed (a service not seen yet has none).
+    pub fn in_progress(&self, arn: &str) -> bool {
+        let state = self.state.lock().expect("rollouts");
+        state.seen.get(arn).is_some_and(|(r, since)| match r {
+            Rollout::Failed(_) | Rollout::Alarm(_) => false,
+            Rollout::Timed(startup) => matches!(
+                timed::now(&state.configured, arn, *startup, &Value::Null),
+                Rollout::Stuck
+            ),
+            r => !completed(r, *since),
+        })
+    }
+
     /// Whether the service with this ARN is, as presented, steady.
     pub fn is_steady(&self, arn: &str) -> bool {
         let state = self.state.lock().expect("rollouts");

@@ -1,5 +1,6 @@
 //! Rule 27: ECS's own blue/green deployments on an Application Load Balancer. An advanced
-//! configuration needs both groups in its production rule and a role ECS may assume; a
+//! configuration needs both groups in its production rule and a role ECS may assume, and is
+//! added only to a service with no deployment in progress; a
 //! completed deployment of a new revision moves the rule's weights to the other group.
 
 use aws_sdk_ecs::types::{AdvancedConfiguration, LoadBalancer};
@@ -7,6 +8,7 @@ use prod_e::aws::Clients;
 
 use super::elbv2::{modify_rule, rule, target_group};
 use super::{cluster, error, refusal, service, task_definition, Account};
+use crate::support::rollout::Rollout;
 use crate::support::{unique, Network};
 
 /// A role `principal` may assume: its ARN.
@@ -87,6 +89,14 @@ async fn a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_dep
         error("InvalidParameterException", &message)
     );
     modify_rule(&a.moto, &production, &[(&blue, 1), (&green, 0)]).await;
+    // Not while a deployment runs.
+    let arn = format!("arn:aws:ecs:us-east-1:123456789012:service/{cluster}/web");
+    a.proxy.rollouts.set_for(&arn, Rollout::Stuck);
+    let busy = "The service has a deployment in progress: its deployment strategy cannot be \
+                changed until the deployment completes.";
+    let refused = switch(&ecs_role).send().await;
+    assert_eq!(refusal(refused), error("InvalidParameterException", busy));
+    a.proxy.rollouts.set_for(&arn, Rollout::Done);
     let message = format!("Amazon ECS was unable to assume the role {tasks_role}.");
     let refused = switch(&tasks_role).send().await;
     assert_eq!(

@@ -55,21 +55,10 @@ pub async fn release(
     rule: &ListenerRule,
     target_group_arn: &str,
 ) -> Result<ListenerRule> {
-    let (arns, weights): (Vec<String>, Vec<i32>) = rule
-        .target_group_arns
-        .iter()
-        .cloned()
-        .zip(rule.weights.iter().copied())
-        .filter(|(arn, _)| arn != target_group_arn)
-        .unzip();
-    if arns.is_empty() || arns.len() == rule.target_group_arns.len() {
+    let kept = rule.without(&[target_group_arn]);
+    if kept.target_group_arns.is_empty() || kept.weights.len() == rule.weights.len() {
         return Ok(rule.clone());
     }
-    let kept = ListenerRule {
-        target_group_arns: arns,
-        weights,
-        ..rule.clone()
-    };
     let doing = format!("taking ({target_group_arn}) out of rule ({})", rule.arn);
     set_forwards(elb, &kept, &doing).await?;
     Ok(kept)

@@ -76,6 +76,23 @@ pub struct ListenerRule {
 tagged!(ListenerRule, "listener rule", arn);
 
 impl ListenerRule {
+    /// The rule forwarding to its groups but `groups`, with their weights (nothing written).
+    pub fn without(&self, groups: &[&str]) -> ListenerRule {
+        let kept = self
+            .target_group_arns
+            .iter()
+            .cloned()
+            .zip(self.weights.iter().copied());
+        let (target_group_arns, weights) = kept
+            .filter(|(arn, _)| !groups.contains(&arn.as_str()))
+            .unzip();
+        ListenerRule {
+            target_group_arns,
+            weights,
+            ..self.clone()
+        }
+    }
+
     /// Whether it sends every request `routing` matches to `target_group_arn` alone.
     pub fn routes_only(&self, routing: &Routing, target_group_arn: &str) -> bool {
         self.routed && self.target_group_arns == [target_group_arn] && self.routing == *routing

@@ -34,7 +34,7 @@
 //! | 24 | Every request of a JSON service (ECS, Logs, Application Auto Scaling, KMS, tagging) or a `.member.N` query service (IAM, ELBv2, CloudFormation) is checked against the service's API model, botocore's `service-2.json` read at test time: required members, lengths, patterns, enums, ranges, list and map sizes; a request that breaks one is refused with AWS's `ValidationException` / `ValidationError` and message ([`models`]) | the services' published API models (botocore data) | `models::a_request_that_breaks_its_services_model_is_refused_as_aws_refuses_it` |
 //! | 25 | CreateService / UpdateService naming a security group that does not exist or is not in the subnets' VPC: `InvalidParameterException` … does not appear to belong to the same VPC as the input subnets (moto takes any) ([`ecs::foreign_groups`]) | aws/aws-dotnet-deploy#735 (the CreateService error) | `ecs::a_group_of_another_vpc_is_refused` |
 //! | 26 | RevokeSecurityGroupEgress naming a rule id the group lacks: `InvalidSecurityGroupRuleId.NotFound`, nothing revoked (moto 5.2.6 refuses with `InvalidPermission.NotFound`) ([`reach::unknown_rules`]) | EC2 API reference, error codes | `elbv2::a_rule_id_the_group_lacks_is_not_revoked` |
-//! | 27 | A load balancer's `advancedConfiguration` (ECS blue/green, canary, linear) needs both target groups in the production rule and a role ECS may assume (`InvalidParameterException`); a completed deployment of a new revision on such a service moves the rule's weights to the other group, a rolled-back one leaves them ([`strategy`]) | ECS Developer Guide, "Required resources for Amazon ECS blue/green deployments"; go-to-k/cdk-real-drift#1730, aws/aws-cdk#36649 | `strategy::a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_deployed` |
+//! | 27 | A load balancer's `advancedConfiguration` (ECS blue/green, canary, linear) needs both target groups in the production rule and a role ECS may assume, and is added or dropped only on a service with no deployment in progress (`InvalidParameterException`); a completed deployment of a new revision on such a service moves the rule's weights to the other group, a rolled-back one leaves them ([`strategy`]) | ECS Developer Guide, "Required resources for Amazon ECS blue/green deployments"; go-to-k/cdk-real-drift#1730, aws/aws-cdk#36649 | `strategy::a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_deployed` |
 
 pub mod alarms;
 pub mod capacity;
@@ -302,6 +302,9 @@ impl AwsRules {
             return Some(v);
         }
         if let Some(v) = capacity::unassociated(self, moto, body).await {
+            return Some(v);
+        }
+        if let Some(v) = strategy::mid_deployment(self, moto, body) {
             return Some(v);
         }
         if let Some(v) = strategy::refused(self, moto, body).await {

@@ -1,4 +1,5 @@
 //! Rule 27: ECS's own blue/green, canary and linear deployments on an Application Load Balancer.
+//! A switch between ROLLING and them needs a service with no deployment in progress.
 //! A load balancer's `advancedConfiguration` needs both target groups associated with the
 //! production listener rule, and a role that exists and that ECS may assume
 //! (`InvalidParameterException`; ECS Developer Guide, "Required resources for Amazon ECS
@@ -21,6 +22,32 @@ use super::upstream::Upstream;
 use super::verdict::{Refusal, Verdict};
 use super::{ecs, AwsRules, Rule};
 use crate::call::Fields;
+
+/// An UpdateService that adds or drops a load balancer's advanced configuration (a switch
+/// between ROLLING and a native strategy) while the service has a deployment in progress: ECS
+/// switches only an idle service (ECS Developer Guide, "Update the Amazon ECS deployment
+/// strategy": "Wait for any current deployments to complete"; "Updating an Amazon ECS service
+/// from blue/green to rolling": a service with a deployment in progress cannot be migrated).
+pub fn mid_deployment(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<Verdict> {
+    let asked = body.get("loadBalancers")?;
+    if !rules.on(Rule::NativeDeployments) {
+        return None;
+    }
+    let arn = ecs::service_arn(body);
+    let kept = rules.with(|s| {
+        s.settings
+            .get(&arn)
+            .and_then(|k| k.get("loadBalancers"))
+            .cloned()
+    });
+    let advanced = |b: &Value| b[0].get("advancedConfiguration").is_some();
+    let switches = kept.is_some_and(|k| advanced(&k) != advanced(asked));
+    (switches && moto.rollouts().in_progress(&arn)).then(|| {
+        let message = "The service has a deployment in progress: its deployment strategy cannot \
+                       be changed until the deployment completes.";
+        Verdict::Refuse(Refusal::new("InvalidParameterException", message))
+    })
+}
 
 /// A load balancer's advanced configuration that ECS refuses, with its reason.
 pub async fn refused(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<Verdict> {
