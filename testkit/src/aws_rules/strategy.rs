@@ -34,12 +34,7 @@ pub fn mid_deployment(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option
         return None;
     }
     let arn = ecs::service_arn(body);
-    let kept = rules.with(|s| {
-        s.settings
-            .get(&arn)
-            .and_then(|k| k.get("loadBalancers"))
-            .cloned()
-    });
+    let kept = kept_balancers(rules, &arn);
     let advanced = |b: &Value| b[0].get("advancedConfiguration").is_some();
     let switches = kept.is_some_and(|k| advanced(&k) != advanced(asked));
     (switches && moto.rollouts().in_progress(&arn)).then(|| {
@@ -108,12 +103,7 @@ pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
         return;
     }
     let arn = ecs::service_arn(body);
-    let kept = rules.with(|s| {
-        s.settings
-            .get(&arn)
-            .and_then(|k| k.get("loadBalancers"))
-            .cloned()
-    });
+    let kept = kept_balancers(rules, &arn);
     let Some(kept) = kept else { return };
     let rule = kept[0]["advancedConfiguration"]["productionListenerRule"].as_str();
     let Some(rule) = rule.map(str::to_string) else {
@@ -194,6 +184,11 @@ pub async fn health(rules: &AwsRules, moto: &Upstream, fields: &Fields) -> Optio
          rules</RequestId></ResponseMetadata></DescribeTargetHealthResponse>",
         if serves { target.as_str() } else { "" }
     )))
+}
+
+/// The `loadBalancers` the service `arn` was last given (rule 12 keeps them), if any.
+fn kept_balancers(rules: &AwsRules, arn: &str) -> Option<Value> {
+    rules.with(|s| s.settings.get(arn)?.get("loadBalancers").cloned())
 }
 
 /// The (target group, weight) pairs rule `arn` forwards to, as moto has them.
