@@ -18,6 +18,7 @@ mod elbv2;
 mod fresh;
 mod iam;
 mod models;
+mod one_off;
 mod rollouts;
 mod scaling;
 mod strategy;

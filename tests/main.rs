@@ -19,6 +19,7 @@ mod groups;
 mod health;
 mod inspect;
 mod logs;
+mod migration;
 mod placement;
 mod policy;
 mod preflight;

@@ -99,6 +99,7 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         ("ContainerInsights", json!("enhanced")),
         ("DeploymentAlarms", json!(["api-5xx"])),
         ("DeploymentStrategy", json!("BLUE_GREEN")),
+        ("MigrationCommand", json!(["./migrate"])),
         ("MaximumPercent", json!(150)),
         (
             "AutoScaling",
@@ -181,6 +182,13 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         .assert_success();
     let out = h.invoke(stack.update(&id, &new, &replaced)).await;
     assert_eq!(out.assert_success().physical_id(), new_id);
+    // An Update that hands over while its migration runs: the Delete stops the task.
+    proxy.rules.one_offs_run_for(u32::MAX);
+    let mut left_running = replaced.clone();
+    left_running["Image"] = json!("nginx:3");
+    let migrating = stack.update(&new_id, &replaced, &left_running);
+    let handed_over = h.invoke_with_time(migrating, SHORT_LAMBDA_TIME).await;
+    assert!(handed_over.response.is_none(), "{:?}", handed_over.response);
     h.invoke(stack.delete(&id, &new)).await.assert_success();
     crate::emulator::assert_nothing_left(&h, &id, &new).await;
     h.invoke(stack.delete(&new_id, &replaced))

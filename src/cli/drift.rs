@@ -145,7 +145,7 @@ fn network(spec: &Spec, inv: &Inventory, live: &reads::Live) -> Vec<Pair> {
 /// The properties `prod-e status` does not compare, and why: they are no setting of an AWS
 /// resource, or they say where the set is (another value finds another set, or none, and
 /// `status` shows its parts missing).
-pub const NOT_COMPARED: [(&str, &str); 7] = [
+pub const NOT_COMPARED: [(&str, &str); 8] = [
     ("VpcId", "where the set is"),
     ("ListenerArn", "where the set is"),
     ("ClusterName", "where the set is"),
@@ -153,6 +153,10 @@ pub const NOT_COMPARED: [(&str, &str); 7] = [
     ("AllowSingleAz", "a check before Create and Update"),
     ("ShadowedRuleArns", "a consent to shadow other rules"),
     ("WaitForSteadyState", "how an operation waits"),
+    (
+        "MigrationCommand",
+        "a one-off task's command, run before a deployment",
+    ),
 ];
 
 /// [`NOT_COMPARED`] for people (one line) and as JSON (property → why).

@@ -116,6 +116,12 @@ pub fn is_cluster_with_services(err: &Error) -> bool {
     err.code_is(&["ClusterContainsServicesException"])
 }
 
+/// ECS: DeleteCluster of a cluster that still has active tasks (ClusterContainsTasksException,
+/// ECS API reference: DeleteCluster): a one-off task still running.
+pub fn is_cluster_with_tasks(err: &Error) -> bool {
+    err.code_is(&["ClusterContainsTasksException"])
+}
+
 /// ECS: a service cannot be deleted while its deployments are active.
 pub fn is_service_busy(err: &Error) -> bool {
     err.code_is(&["InvalidParameterException"]) && err.message_has("deployments")

@@ -95,6 +95,14 @@ pub enum Error {
         /// Every problem found, each naming the resource and what is wrong.
         problems: Vec<String>,
     },
+    /// `MigrationCommand`'s task did not exit 0: nothing of the new revision was deployed.
+    MigrationFailed {
+        /// How it ended: "exited with code 3 (task …; log stream …)".
+        outcome: String,
+    },
+    /// A wait of an in-place Update that comes before its writes (its migration task): the
+    /// writes are still to do when it goes on in the next invocation.
+    BeforeWrites(Box<Error>),
     /// A deployment alarm of a replacement's new set went into ALARM during its bake, and the
     /// traffic went back to the set it replaces.
     BakeFailed {
@@ -160,6 +168,8 @@ impl fmt::Display for Error {
                 alarms,
             } => deployment_failed(f, service, events, alarms.as_deref()),
             Error::BakeFailed { alarm } => write!(f, "deployment alarm {alarm} {BAKE_FAILED}"),
+            Error::MigrationFailed { outcome } => write!(f, "MigrationCommand {outcome}"),
+            Error::BeforeWrites(error) => error.fmt(f),
             Error::Preflight { problems } => write!(
                 f,
                 "preflight found {} problem(s), nothing was written: {}",
@@ -258,6 +268,7 @@ impl Error {
     pub fn pending(&self) -> Option<Vec<String>> {
         match self {
             Error::Pending { waiting_for } => Some(vec![waiting_for.clone()]),
+            Error::BeforeWrites(error) => error.pending(),
             Error::Several(errors) => errors.iter().try_fold(Vec::new(), |mut all, e| {
                 all.extend(e.pending()?);
                 Some(all)

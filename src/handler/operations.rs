@@ -167,8 +167,10 @@ async fn update(
         false => diff,
     };
     let updated = plan::update(clients, &owner, (&old, &new), (&diff, rolling_back)).await;
-    // Only the final wait can be pending, so the writes are done (`applied`).
-    answer(e, physical_id, updated.map(|o| data(&o)), true)
+    // A wait before the writes (the migration task) leaves them to do; any other is the
+    // final wait, after them (`applied`).
+    let applied = !matches!(updated, Err(Error::BeforeWrites(_)));
+    answer(e, physical_id, updated.map(|o| data(&o)), applied)
 }
 
 /// The set an Update is for, its old (`None` if they do not validate) and new properties

@@ -8,7 +8,7 @@ use super::commit::commit;
 use super::set::{Built, Parts, Start};
 use super::traffic::{traffic, without_strays};
 use super::watch::{still_awaited, Awaited};
-use super::{alarms, revisions, scaling};
+use super::{alarms, migration, revisions, scaling};
 use super::{delete, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
@@ -201,6 +201,13 @@ impl Building<'_> {
     /// once, the wait until it is steady (if asked) and the retirement of our revisions it
     /// does not run.
     async fn running(&self, parts: &Parts) -> Result<service::Service> {
+        let place = migration::Place {
+            cluster: &parts.cluster.name,
+            security_group_id: &parts.security_group.id,
+            log_group: &self.owner.deployment.log_group(),
+        };
+        let revision = &parts.task_definition.arn;
+        migration::before_service(self.c, self.owner, self.spec, place, revision).await?;
         let svc = self.service(parts).await?;
         let (c, cluster) = (self.c, &parts.cluster.name);
         let waited = async {

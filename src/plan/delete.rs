@@ -5,7 +5,9 @@ use std::future::Future;
 
 use super::{inventory, Inventory};
 use crate::aws::Clients;
-use crate::error::{is_cluster_busy, is_cluster_with_services, AllOk, Result};
+use crate::error::{
+    is_cluster_busy, is_cluster_with_services, is_cluster_with_tasks, AllOk, Result,
+};
 use crate::naming::Deployment;
 use crate::progress::step;
 use crate::resources::listener_rule::ListenerRule;
@@ -118,6 +120,10 @@ async fn remove_cluster(c: &Clients, d: &Deployment, at: &Locator, name: &str) -
     retry(CLUSTER_BUSY, is_cluster_busy, || async {
         let refused = match cluster::delete(&c.ecs, name).await {
             Err(e) if is_cluster_with_services(&e) => e,
+            Err(e) if is_cluster_with_tasks(&e) => {
+                super::migration::stop_running(c, d, name, &at.task_family).await;
+                return Err(e);
+            }
             done => return done,
         };
         let names = d.service_names(&at.service_name);

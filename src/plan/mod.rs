@@ -12,6 +12,7 @@ mod effects;
 #[cfg(test)]
 mod fixture;
 mod inventory;
+mod migration;
 mod network;
 mod replace;
 mod revisions;
@@ -86,14 +87,16 @@ impl Owner {
     /// (ECS API reference, "Ensuring idempotency"); another token meets the documented name
     /// conflict ("not idempotent"), which Create resolves by adopting the service.
     pub fn client_token(&self, revision: &str) -> String {
-        use sha2::{Digest, Sha256};
         let (id, request) = (self.deployment.physical_id(), &self.request_id);
-        let seed = format!("{id}\n{request}\n{revision}");
-        Sha256::digest(seed.as_bytes())
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex_digest(&format!("{id}\n{request}\n{revision}"), 16)
+    }
+
+    /// The `startedBy` of the one-off tasks this request runs for this set
+    /// (`MigrationCommand`): `<PhysicalResourceId>/<16 hex digits of the request>`, within
+    /// ECS's 128 letters, digits, hyphens, slashes and underscores (RunTask API reference).
+    pub fn started_by(&self) -> String {
+        let id = self.deployment.physical_id();
+        format!("{id}/{}", hex_digest(&self.request_id, 8))
     }
 
     /// Ownership tags plus the user's tags.
@@ -192,4 +195,14 @@ pub struct Outputs {
     /// The baseline alarms' names (`CpuHighAlarmName`, …), with `Alarms: true`.
     #[serde(flatten)]
     pub alarm_names: std::collections::BTreeMap<String, String>,
+}
+
+/// The first `bytes` bytes of the SHA-256 of `seed`, in hex.
+fn hex_digest(seed: &str, bytes: usize) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(seed.as_bytes())
+        .iter()
+        .take(bytes)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

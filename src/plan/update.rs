@@ -1,7 +1,7 @@
 //! Update in place: only the writes the diff calls for, each on the resource it concerns.
 
 use super::revisions::{register_early, retire_early};
-use super::{alarms, inventory, revisions, roles, scaling, strategy, Outputs, Owner};
+use super::{alarms, inventory, migration, revisions, roles, scaling, strategy, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Result};
 use crate::naming::{Deployment, Tags};
@@ -70,6 +70,10 @@ pub async fn update(
     let (task, exec) = (&set.parts.task_role, &set.parts.execution_role);
     let roles = (exec.arn.as_str(), task.arn.as_str());
     let registered = revisions::early_for(c, owner, roles, registered?).await;
+    roles::grant((c, owner), diff, (old, new), task, exec).await?;
+    let migrating = (new, diff, rolling_back);
+    let at = (set.migration_place(), set.links());
+    let registered = migration::before_update(c, owner, migrating, at, registered).await?;
     let change = Change {
         c,
         d,
@@ -80,7 +84,6 @@ pub async fn update(
         new_tags,
         registered,
     };
-    roles::grant((c, owner), diff, (old, new), task, exec).await?;
     if new.auto_scaling.is_none() && diff.any(Effect::Scaling) {
         // The scaler stops before DesiredCount takes the count back.
         scaling::remove(c, d, set.scalable_target.clone()).await?;
@@ -323,11 +326,7 @@ async fn new_revision(change: &Change<'_>, set: &Set) -> Result<Option<String>> 
     if !(changes || change.retag() && runs_ours) {
         return Ok(None);
     }
-    let links = task_definition::Links {
-        execution_role_arn: &set.parts.execution_role.arn,
-        task_role_arn: &set.parts.task_role.arn,
-        log_group: &set.logs.name,
-    };
+    let links = set.links();
     let created = task_definition::create(&change.c.ecs, new, links, &change.new_tags).await?;
     Ok(Some(created.arn))
 }

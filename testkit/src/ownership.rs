@@ -37,6 +37,9 @@ pub fn probe(c: Clients, rules: Arc<AwsRules>) -> Probe {
                 "application-autoscaling" | "monitoring" => {
                     scaling::owner(&moto, &rules, &call).await
                 }
+                "ecs" if call.action == "StopTask" => {
+                    rules.one_off_owner(&Fields::of(&call).get("task").unwrap_or_default())
+                }
                 _ => resource_owner(&c, &call).await,
             };
             Probed {

@@ -114,6 +114,12 @@ impl Rollouts {
         state.revisions.crash_image(image);
     }
 
+    /// Whether a task of `task_definition` crashes whatever its command ([`Rollouts::crash_image`]).
+    pub fn image_crashes(&self, task_definition: &str) -> bool {
+        let state = self.state.lock().expect("rollouts");
+        state.revisions.image_crashes(task_definition)
+    }
+
     /// Whether a deployment of `task_definition` on the service `arn` will complete: its tasks
     /// do not crash, and its rollout (once seen, else the one for new services) is not one
     /// that fails or never ends.

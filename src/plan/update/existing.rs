@@ -29,6 +29,24 @@ pub(super) struct Set {
 }
 
 impl Set {
+    /// What a revision registered for this set names: its roles and log group.
+    pub(super) fn links(&self) -> task_definition::Links<'_> {
+        task_definition::Links {
+            execution_role_arn: &self.parts.execution_role.arn,
+            task_role_arn: &self.parts.task_role.arn,
+            log_group: &self.logs.name,
+        }
+    }
+
+    /// Where this set's one-off tasks run.
+    pub(super) fn migration_place(&self) -> super::super::migration::Place<'_> {
+        super::super::migration::Place {
+            cluster: &self.parts.cluster.name,
+            security_group_id: &self.parts.security_group.id,
+            log_group: &self.logs.name,
+        }
+    }
+
     /// The set in `found`, or [`Error::Missing`] / [`Error::NotOurs`] naming what is not.
     pub(super) fn require(d: &Deployment, found: Inventory, old: &Spec) -> Result<Set> {
         let execution_role = require(d, found.execution_role, || d.execution_role())?;

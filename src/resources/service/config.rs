@@ -26,7 +26,7 @@ pub(super) fn capacity_described(items: &[EcsItem]) -> String {
 }
 
 /// The ECS form of a `CapacityProviderStrategy` (empty: the FARGATE launch type instead).
-pub(super) fn capacity_strategy(
+pub(crate) fn capacity_strategy(
     items: &[CapacityProviderStrategyItem],
 ) -> Result<Vec<EcsItem>, aws_sdk_ecs::error::BuildError> {
     items
@@ -133,7 +133,7 @@ pub(super) fn rollout(
         .build())
 }
 
-pub(super) fn network(
+pub(crate) fn network(
     spec: &Spec,
     security_group_id: &str,
 ) -> Result<NetworkConfiguration, aws_sdk_ecs::error::BuildError> {

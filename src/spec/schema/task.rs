@@ -46,6 +46,16 @@ pub const ENTRY_POINT: Property = Property {
     effect: Effect::TaskDefinition,
     doc: "the container's entry point (ECS `entryPoint`; empty: the image's)",
 };
+/// The `MigrationCommand` property.
+pub const MIGRATION_COMMAND: Property = Property {
+    name: "MigrationCommand",
+    kind: Kind::Strings,
+    default: Default::Empty,
+    effect: Effect::Behaviour,
+    doc: "a command (ECS `command`) run once as a one-off task of each new revision, with the \
+         service's network, roles and secrets, before any task of it starts; a non-zero exit \
+         fails the operation and deploys nothing (empty: none)",
+};
 /// The `ContainerPort` property.
 pub const CONTAINER_PORT: Property = Property {
     name: "ContainerPort",
@@ -228,6 +238,9 @@ macro_rules! task_fields {
             command: Vec<String> = COMMAND,
             /// The container's entry point (empty: the image's own).
             entry_point: Vec<String> = ENTRY_POINT,
+            /// Run before each new revision deploys (empty: none): [`crate::plan`]'s
+            /// migration.
+            migration_command: Vec<String> = MIGRATION_COMMAND,
             container_port: u16 = CONTAINER_PORT,
             /// Fargate CPU units.
             cpu: u32 = CPU,

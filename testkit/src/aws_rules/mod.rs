@@ -35,6 +35,7 @@
 //! | 25 | CreateService / UpdateService naming a security group that does not exist or is not in the subnets' VPC: `InvalidParameterException` … does not appear to belong to the same VPC as the input subnets (moto takes any) ([`ecs::foreign_groups`]) | aws/aws-dotnet-deploy#735 (the CreateService error) | `ecs::a_group_of_another_vpc_is_refused` |
 //! | 26 | RevokeSecurityGroupEgress naming a rule id the group lacks: `InvalidSecurityGroupRuleId.NotFound`, nothing revoked (moto 5.2.6 refuses with `InvalidPermission.NotFound`) ([`reach::unknown_rules`]) | EC2 API reference, error codes | `elbv2::a_rule_id_the_group_lacks_is_not_revoked` |
 //! | 27 | A load balancer's `advancedConfiguration` (ECS blue/green, canary, linear) needs both target groups in the production rule and a role ECS may assume, and is added or dropped only on a service with no deployment in progress (`InvalidParameterException`); a completed deployment of a new revision on such a service moves the rule's weights to the other group, a rolled-back one leaves them ([`strategy`]) | ECS Developer Guide, "Required resources for Amazon ECS blue/green deployments"; go-to-k/cdk-real-drift#1730, aws/aws-cdk#36649 | `strategy::a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_deployed` |
+//! | 28 | One-off tasks (RunTask; moto never ends them) stop after a few reads with their container's exit code (0, a test's code for the command, 1 for a crashing image); ListTasks by `startedBy` allows no other filter (`InvalidParameterException`) and lists RUNNING tasks only; StopTask stops one; DeleteCluster while one runs: `ClusterContainsTasksException` ([`one_off`]) | ECS API reference, RunTask, ListTasks, DescribeTasks, StopTask, DeleteCluster | `one_off::a_one_off_task_ends_with_its_exit_code_and_holds_its_cluster` |
 
 pub mod alarms;
 pub mod capacity;
@@ -44,6 +45,7 @@ pub mod elbv2;
 pub mod fresh;
 pub mod iam;
 pub mod models;
+pub mod one_off;
 pub mod outbound;
 pub mod reach;
 pub mod revisions;
@@ -96,6 +98,7 @@ pub enum Rule {
     GroupsInVpc,
     UnknownRuleIds,
     NativeDeployments,
+    OneOffTasks,
 }
 
 /// How long a deleted service stays DRAINING (tests poll every 150 ms: 1 % of 15 s).
@@ -129,6 +132,8 @@ struct State {
     /// Service ARN → the target group its tasks are registered in, for services with an
     /// advanced configuration (rule 27).
     serving: HashMap<String, String>,
+    /// One-off tasks (rule 28).
+    one_offs: one_off::Memory,
 }
 
 impl Default for AwsRules {
@@ -145,6 +150,7 @@ impl Default for AwsRules {
                 settings: HashMap::new(),
                 pull_through: Vec::new(),
                 serving: HashMap::new(),
+                one_offs: one_off::Memory::default(),
             }),
             writes: tokio::sync::Mutex::new(()),
         }
@@ -241,9 +247,19 @@ impl AwsRules {
             ("ecs", "UpdateService") => self.update_service(moto, body).await,
             ("ecs", "CreateCluster") => ecs::existing_cluster(self, moto, body).await,
             ("ecs", "PutClusterCapacityProviders") => fresh::cluster_activating(self, body),
-            ("ecs", "DeleteCluster") => ecs::cluster_with_services(self, moto, body).await,
-            ("ecs", "ListTasks") => tasks::list(self, moto, body).await,
-            ("ecs", "DescribeTasks") => tasks::describe(self, body),
+            ("ecs", "DeleteCluster") => match one_off::cluster_with_tasks(self, body) {
+                None => ecs::cluster_with_services(self, moto, body).await,
+                refused => refused,
+            },
+            ("ecs", "RunTask") => one_off::run(self, moto, body).await,
+            ("ecs", "StopTask") => one_off::stop(self, body),
+            ("ecs", "ListTasks") => match one_off::list(self, body) {
+                None => tasks::list(self, moto, body).await,
+                listed => listed,
+            },
+            ("ecs", "DescribeTasks") => {
+                one_off::describe(self, body).or_else(|| tasks::describe(self, body))
+            }
             ("elasticloadbalancing", "CreateTargetGroup") => {
                 elbv2::existing(self, moto, &fields).await
             }

@@ -147,6 +147,16 @@ impl Revisions {
         }
     }
 
+    /// Whether `task_definition`'s image crashes whatever command it is given (a one-off
+    /// task's overridden command included).
+    pub fn image_crashes(&self, task_definition: &str) -> bool {
+        let image = self
+            .containers
+            .get(task_definition)
+            .map(|c| unprefixed(&c.image));
+        image.is_some_and(|image| self.crashing.contains(image))
+    }
+
     /// Whether tasks of `task_definition` crash.
     pub fn crashes(&self, task_definition: &str) -> bool {
         self.containers.get(task_definition).is_some_and(|c| {

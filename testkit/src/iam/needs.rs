@@ -172,6 +172,26 @@ fn ecs(call: &Call, fields: &Fields, (_, pairs): Needs) -> Option<String> {
             .as_str()
             .map(str::to_string),
         "TagResource" | "UntagResource" | "ListTagsForResource" => field("resourceArn"),
+        _ => ecs_tasks(call, fields, (&cluster, pairs)),
+    }
+}
+
+/// ECS tasks: one-off tasks run (tagged on create), read, listed and stopped.
+fn ecs_tasks(
+    call: &Call,
+    fields: &Fields,
+    (cluster, pairs): (&str, &mut Vec<(String, String)>),
+) -> Option<String> {
+    let field = |k: &str| fields.get(k);
+    match call.action.as_str() {
+        "RunTask" => {
+            let task = arn("ecs", format!("task/{cluster}/new"));
+            pairs.push(("ecs:TagResource".into(), task));
+            field("taskDefinition")
+        }
+        "StopTask" => field("task"),
+        "DescribeTasks" => fields.body["tasks"][0].as_str().map(str::to_string),
+        "ListTasks" => Some("*".into()),
         _ => None,
     }
 }
