@@ -45,6 +45,8 @@ fn cluster_props(h: &Harness, prefix: &str) -> Value {
         // Born rolling, then the alternate group, the traffic role and the switch: every
         // call of both a crash may follow.
         "DeploymentStrategy": "CANARY",
+        // A one-off task before the service: a crash after its RunTask must not run it again.
+        "MigrationCommand": ["./migrate"],
     }))
 }
 
@@ -138,6 +140,19 @@ async fn a_crash_after_any_call_of_a_create_converges_on_redelivery() {
         inspect::assert_one_set(h, &pid, &props).await;
         let got = emulator::settings(h, &pid, &props).await;
         emulator::assert_same_settings(&sweep.settings, &got, &format!("kill after call {k}"));
+        let cluster = format!(
+            "\"cluster\":\"{}\"",
+            props["ClusterName"].as_str().unwrap_or_default()
+        );
+        let calls = proxy.calls();
+        let runs = calls
+            .iter()
+            .filter(|c| c.action == "RunTask" && c.body.contains(&cluster));
+        assert_eq!(
+            runs.count(),
+            1,
+            "kill after call {k}: the migration ran again"
+        );
         let delete = stack.delete(&pid, &props);
         assert_answered(&mut second, &delete, "SUCCESS").await;
         emulator::assert_nothing_left(h, &pid, &props).await;
