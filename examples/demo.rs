@@ -19,6 +19,7 @@ use prod_e::naming::Deployment;
 use prod_e::plan::inventory;
 use prod_e::spec::{Locator, Spec};
 use serde_json::{json, Value};
+use support::cloudformation::update_stack;
 use support::{moto, s3, Harness};
 
 /// The first invoke may compile the function; moto makes the rest quick.
@@ -71,6 +72,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         let response = s3::read_response(event["ResponseURL"].as_str().unwrap_or_default())
             .await
             .ok_or("no response reached the ResponseURL")?;
+        support::cloudformation::answered(&event, &response);
         println!("function returned {returned}; {}", watch.timing(started));
         println!(
             "CloudFormation received:\n{}",
@@ -107,6 +109,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 endpoint,
                 &["teardown", "--physical-id", &physical_id, "--dry-run"],
             );
+            deploy(endpoint, &mut watch, &event).await;
         }
     }
     watch.stop();
@@ -188,13 +191,49 @@ fn operator(endpoint: &str, args: &[&str]) {
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .output();
     match out {
+        // Progress (stderr) came first, then the result (stdout).
         Ok(out) => println!(
             "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
         ),
         Err(e) => println!("(could not run prod-e: {e})"),
     }
+}
+
+/// `prod-e deploy` as a CI job runs it: the stack's `Image` parameter alone changed, the
+/// UpdateStack played by the test world's CloudFormation (the Update it sends to the function,
+/// through `cargo lambda invoke`), the CLI following the stack to its end.
+async fn deploy(endpoint: &str, watch: &mut Watch, event: &Value) {
+    let stack = support::Stack {
+        id: event["StackId"].as_str().unwrap_or_default().to_string(),
+        logical_id: event["LogicalResourceId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    let properties = &event["ResourceProperties"];
+    let parameters = [("Image", "Image"), ("DesiredCount", "DesiredCount")];
+    update_stack::deployed(&stack.id, &stack.logical_id, properties, &parameters);
+    let endpoint = endpoint.to_string();
+    let name = stack.id.split('/').nth(1).unwrap_or_default().to_string();
+    let cli = std::thread::spawn(move || {
+        let args = ["deploy", "--stack", &name, "--image", "nginx:1.28"];
+        operator(&endpoint, &args);
+    });
+    let invoke = |e: Value| {
+        let url = e["ResponseURL"].as_str().unwrap_or_default().to_string();
+        if let Err(err) = watch.invoke(&e) {
+            println!(
+                "(the deploy's {} was not delivered: {err})",
+                e["RequestType"]
+            );
+        }
+        async move { s3::read_response(&url).await.unwrap_or_default() }
+    };
+    let response = update_stack::play(&stack, invoke).await;
+    let _ = cli.join();
+    println!("the deploy's Update was answered {}\n", response["Status"]);
 }
 
 /// A sample event with the emulator's network and a presigned local ResponseURL.

@@ -10,6 +10,7 @@ mod capacity;
 mod cli;
 mod create;
 mod delete;
+mod deploy;
 mod deployment;
 mod drift;
 mod emulator;

@@ -386,3 +386,108 @@ async fn a_crashing_image_fails_under_every_strategy_with_the_old_group_serving(
         h.invoke(stack.delete(&id, &good)).await.assert_success();
     }
 }
+
+/// One sample of the production rule during a deployment: the groups it sends traffic to
+/// (weight above 0), and whether each is the group the set's tasks are registered in (a
+/// native set's: the one ECS last switched to; a rolling set's: its only group).
+async fn sample(h: &Harness, rule: &str, (service, primary): (&str, &str)) -> (Vec<String>, bool) {
+    let serving = || {
+        h.proxy
+            .rules
+            .serving(service)
+            .unwrap_or_else(|| primary.to_string())
+    };
+    // Read around the weights: a switch between the reads leaves tasks in both groups (the
+    // old ones stay for the bake).
+    let before = serving();
+    let found = forwards(h, rule).await.into_iter();
+    let weighted: Vec<String> = found.filter(|(_, w)| *w > 0).map(|(g, _)| g).collect();
+    let after = serving();
+    let ok = !weighted.is_empty() && weighted.iter().all(|g| *g == before || *g == after);
+    (weighted, ok)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_strategy_deploys_an_image_with_traffic_only_on_the_group_that_serves() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let h = Arc::new(Harness::new().await);
+    for strategy in ["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"] {
+        let stack = Stack::new(&format!("sampled-{}", strategy.to_lowercase()));
+        let props = h.properties(json!({
+            "ClusterName": format!("sampled-{}", unique()),
+            "DeploymentStrategy": strategy,
+        }));
+        let out = h.invoke(stack.create(&props)).await;
+        out.assert_success();
+        let (rule, service) = (out.data("ListenerRuleArn"), out.data("ServiceArn"));
+        let primary = out.data("TargetGroupArn");
+        let before = sample(&h, &rule, (&service, &primary)).await;
+        // The new revision rolls out until the rule was sampled 10 times since its
+        // UpdateService; ECS then moves a native set's traffic to the tasks that run.
+        h.proxy.rollouts.set_for_all(Rollout::Stuck);
+        let (samples, stop) = (
+            Arc::new(Mutex::new(Vec::new())),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let sampler = {
+            let (h, samples, stop) = (h.clone(), samples.clone(), stop.clone());
+            let (rule, service, primary) = (rule.clone(), service.clone(), primary.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::SeqCst) {
+                    let s = sample(&h, &rule, (&service, &primary)).await;
+                    samples.lock().expect("samples").push(s);
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            })
+        };
+        let mut new = props.clone();
+        new["Image"] = json!("nginx:2");
+        let calls = h.proxy.calls().len();
+        let taken = |n: usize| {
+            let (h, samples) = (h.clone(), samples.clone());
+            let mut from = None;
+            move || {
+                let count = samples.lock().expect("samples").len();
+                let updated = h.proxy.calls()[calls..]
+                    .iter()
+                    .any(|c| c.action == "UpdateService");
+                from = from.or(updated.then_some(count));
+                from.is_some_and(|f| count >= f + n)
+            }
+        };
+        let updated = crate::support::patience::releasing(
+            h.invoke(stack.update(&out.physical_id(), &props, &new)),
+            "10 samples while the new revision rolls out",
+            taken(10),
+            || h.proxy.rollouts.set_for_all(Rollout::Done),
+        )
+        .await;
+        let after = sample(&h, &rule, (&service, &primary)).await;
+        stop.store(true, Ordering::SeqCst);
+        sampler.await.expect("sampler");
+        updated.assert_success();
+        let mut samples = samples.lock().expect("samples").clone();
+        samples.push(after.clone());
+        let bad: Vec<_> = samples.iter().filter(|(_, ok)| !ok).collect();
+        assert!(
+            bad.is_empty(),
+            "{strategy}: {} of {} samples sent traffic to a group no task serves from: {bad:?}",
+            bad.len(),
+            samples.len()
+        );
+        assert!(
+            samples.len() >= 10,
+            "{strategy}: only {} samples",
+            samples.len()
+        );
+        // A native strategy's deployment ends on the other group; a rolling one on its own.
+        let moved = before.0 != after.0;
+        assert_eq!(
+            moved,
+            strategy != "ROLLING",
+            "{strategy}: {before:?} → {after:?}"
+        );
+        println!("FIGURE zero downtime, {strategy}: {} of {} rule samples during an image Update sent traffic only to the group that serves", samples.len(), samples.len());
+    }
+}

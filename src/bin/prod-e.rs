@@ -1,11 +1,12 @@
-//! `prod-e`, the operator CLI: plan, status, teardown, orphans and logs of prod-e deployments.
+//! `prod-e`, the operator CLI: plan, status, teardown, orphans, logs and deploy of prod-e
+//! deployments.
 //! Uses the standard AWS environment (profile, region, `AWS_ENDPOINT_URL`).
 
 use clap::{Parser, Subcommand};
 use prod_e::aws::Clients;
 use prod_e::cli::{
-    exit, logs::Logs, orphans::Orphans, plan::Plan, status::Status, teardown::Teardown, Outcome,
-    Output,
+    deploy::Deploy, exit, logs::Logs, orphans::Orphans, plan::Plan, status::Status,
+    teardown::Teardown, Outcome, Output,
 };
 
 /// Operate prod-e deployments (the resources behind each Custom::ProdEService).
@@ -36,6 +37,9 @@ enum Command {
     Orphans(Orphans),
     /// Show a deployment's container logs, oldest first, with the task of each line.
     Logs(Logs),
+    /// Deploy a new image through CloudFormation (UpdateStack, only the image parameter
+    /// changed) and follow the stack and the ECS deployment to the end.
+    Deploy(Deploy),
 }
 
 #[tokio::main]
@@ -48,6 +52,7 @@ async fn main() {
         Command::Teardown(teardown) => teardown.run(&Clients::from_env().await, cli.output).await,
         Command::Logs(logs) => logs.run(&Clients::from_env().await, cli.output).await,
         Command::Orphans(orphans) => orphans.run(&Clients::from_env().await).await,
+        Command::Deploy(deploy) => deploy.run(&Clients::from_env().await, cli.output).await,
     };
     std::process::exit(match result {
         Ok(Outcome { code, text, json }) => {

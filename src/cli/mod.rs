@@ -1,6 +1,7 @@
 //! The operator CLI `prod-e`, one file per command. It uses the same library as the Lambda:
 //! the same validation, names, ownership rule, inventory and Delete.
 
+pub mod deploy;
 pub mod discover;
 mod drift;
 pub mod logs;

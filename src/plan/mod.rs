@@ -24,7 +24,9 @@ mod traffic;
 mod update;
 mod watch;
 
-pub use alarms::{for_ecs, with_defaults_of, with_set_defaults, ALARM_GATE_TAG};
+pub use alarms::{
+    for_ecs, names as alarm_names, with_defaults_of, with_set_defaults, ALARM_GATE_TAG,
+};
 pub use create::{create, removes_what_it_made, CreateFailed};
 pub use delete::{delete, delete_found};
 pub use effects::effects;

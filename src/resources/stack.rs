@@ -1,7 +1,9 @@
-//! CloudFormation stacks, read only: a stack's status (does the stack that owns a deployment
-//! still exist?), one stack resource as CloudFormation sees it (does it still wait for an
-//! operation of ours?), and the stack's events (did its running operation replace a resource?).
+//! CloudFormation stacks: a stack's status (does the stack that owns a deployment still
+//! exist?), one stack resource as CloudFormation sees it (does it still wait for an operation
+//! of ours?), and the stack's events (did its running operation replace a resource?); for
+//! `prod-e deploy`, a stack's parameters, an UpdateStack of one of them, and its new events.
 
+use aws_sdk_cloudformation::types::{Capability, Parameter};
 use aws_sdk_cloudformation::Client;
 
 use crate::error::{is_no_such_stack, Doing, Result};
@@ -17,20 +19,7 @@ pub struct StackResource {
 
 /// The stack's status, or `None` if CloudFormation no longer knows it.
 pub async fn status(cloudformation: &Client, stack_id: &str) -> Result<Option<String>> {
-    let out = cloudformation
-        .describe_stacks()
-        .stack_name(stack_id)
-        .send()
-        .await;
-    let out = out.doing(format!("reading stack ({stack_id})"));
-    let Some(out) = absent_if_unknown(out)? else {
-        return Ok(None);
-    };
-    Ok(out
-        .stacks()
-        .first()
-        .and_then(|s| s.stack_status())
-        .map(|s| s.as_str().to_string()))
+    Ok(describe(cloudformation, stack_id).await?.map(|s| s.status))
 }
 
 /// Stack resource `logical_id` of stack `stack_id` (its ARN), or `None` if CloudFormation
@@ -83,8 +72,31 @@ pub async fn replaced_in_this_operation(
     stack_id: &str,
     (logical_id, from, to): (&str, &str, &str),
 ) -> Result<bool> {
-    let mut token: Option<String> = None;
-    let mut completed = false;
+    let (mut completed, mut replaced) = (false, false);
+    walk_events(cloudformation, stack_id, |e| {
+        let id = e.physical_id.as_deref();
+        if id == Some(stack_id) && e.status == "UPDATE_IN_PROGRESS" {
+            return true;
+        }
+        if e.logical_id != logical_id {
+            return false;
+        }
+        completed |= e.status == "UPDATE_COMPLETE" && id == Some(to);
+        replaced = completed && e.status == "UPDATE_IN_PROGRESS" && id == Some(from);
+        replaced
+    })
+    .await?;
+    Ok(replaced)
+}
+
+/// Reads stack `stack_id`'s events newest first, page by page (at most [`MAX_EVENT_PAGES`]),
+/// handing each to `visit` until it returns true.
+async fn walk_events(
+    cloudformation: &Client,
+    stack_id: &str,
+    mut visit: impl FnMut(Event) -> bool,
+) -> Result<()> {
+    let mut token = None;
     for _ in 0..MAX_EVENT_PAGES {
         let page = cloudformation
             .describe_stack_events()
@@ -93,27 +105,128 @@ pub async fn replaced_in_this_operation(
             .send()
             .await
             .doing(format!("reading the events of stack ({stack_id})"))?;
-        for event in page.stack_events() {
-            let status = event
-                .resource_status()
-                .map(|s| s.as_str())
-                .unwrap_or_default();
-            let id = event.physical_resource_id();
-            if id == Some(stack_id) && status == "UPDATE_IN_PROGRESS" {
-                return Ok(false);
-            }
-            if event.logical_resource_id() != Some(logical_id) {
-                continue;
-            }
-            completed |= status == "UPDATE_COMPLETE" && id == Some(to);
-            if completed && status == "UPDATE_IN_PROGRESS" && id == Some(from) {
-                return Ok(true);
+        for e in page.stack_events() {
+            let event = Event {
+                id: e.event_id().unwrap_or_default().to_string(),
+                logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
+                physical_id: e.physical_resource_id().map(str::to_string),
+                status: e
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                reason: e.resource_status_reason().unwrap_or_default().to_string(),
+            };
+            if visit(event) {
+                return Ok(());
             }
         }
         match page.next_token() {
             Some(next) => token = Some(next.to_string()),
-            None => return Ok(false),
+            None => return Ok(()),
         }
     }
-    Ok(false)
+    Ok(())
+}
+
+/// A stack as DescribeStacks shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Stack {
+    /// Its ARN.
+    pub id: String,
+    /// Its status.
+    pub status: String,
+    /// Its parameters' names.
+    pub parameters: Vec<String>,
+}
+
+/// Stack `name` (a name or an ARN), or `None` if CloudFormation does not know it.
+pub async fn describe(cloudformation: &Client, name: &str) -> Result<Option<Stack>> {
+    let out = cloudformation
+        .describe_stacks()
+        .stack_name(name)
+        .send()
+        .await;
+    let Some(out) = absent_if_unknown(out.doing(format!("reading stack ({name})")))? else {
+        return Ok(None);
+    };
+    Ok(out.stacks().first().map(|s| Stack {
+        id: s.stack_id().unwrap_or(name).to_string(),
+        status: s
+            .stack_status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        parameters: s
+            .parameters()
+            .iter()
+            .filter_map(|p| p.parameter_key().map(str::to_string))
+            .collect(),
+    }))
+}
+
+/// The capabilities an UpdateStack of a SAM template needs: it creates IAM resources and
+/// expands a transform (CloudFormation API Reference, UpdateStack, `Capabilities`).
+const CAPABILITIES: [Capability; 3] = [
+    Capability::CapabilityIam,
+    Capability::CapabilityNamedIam,
+    Capability::CapabilityAutoExpand,
+];
+
+/// UpdateStack of `stack` with its template and every parameter as it was
+/// (`UsePreviousValue`: a parameter left out would take its template default) but `parameter`,
+/// which gets `value`.
+pub async fn update_parameter(
+    cloudformation: &Client,
+    stack: &Stack,
+    (parameter, value): (&str, &str),
+) -> Result<()> {
+    let parameters = stack.parameters.iter().map(|key| {
+        let p = Parameter::builder().parameter_key(key);
+        match key == parameter {
+            true => p.parameter_value(value).build(),
+            false => p.use_previous_value(true).build(),
+        }
+    });
+    cloudformation
+        .update_stack()
+        .stack_name(&stack.id)
+        .use_previous_template(true)
+        .set_parameters(Some(parameters.collect()))
+        .set_capabilities(Some(CAPABILITIES.to_vec()))
+        .send()
+        .await
+        .done(format!("updating stack ({})", stack.id))
+}
+
+/// A stack event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Event {
+    /// Its `EventId`.
+    pub id: String,
+    /// The resource's logical id (the stack's name for the stack's own events).
+    pub logical_id: String,
+    /// The resource's PhysicalResourceId, if any.
+    pub physical_id: Option<String>,
+    /// Its `ResourceStatus`.
+    pub status: String,
+    /// Its `ResourceStatusReason` (empty: none).
+    pub reason: String,
+}
+
+/// The events of stack `stack_id` newer than event `after` (all, up to [`MAX_EVENT_PAGES`]
+/// pages, if `None`), newest first.
+pub async fn events_after(
+    cloudformation: &Client,
+    stack_id: &str,
+    after: Option<&str>,
+) -> Result<Vec<Event>> {
+    let mut events = Vec::new();
+    walk_events(cloudformation, stack_id, |e| {
+        let seen = after == Some(e.id.as_str());
+        if !seen {
+            events.push(e);
+        }
+        seen
+    })
+    .await?;
+    Ok(events)
 }

@@ -108,5 +108,8 @@ async fn a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_dep
     let next = task_definition(&a.aws, "nginx:1.28").await;
     let deploy = a.aws.ecs.update_service().cluster(&cluster).service("web");
     deploy.task_definition(next).send().await.expect("deployed");
+    // The weights move once the deployment has completed, as a read of the service shows it.
+    assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [1, 0]);
+    super::described(&a.aws, &cluster, "web").await;
     assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [0, 1]);
 }

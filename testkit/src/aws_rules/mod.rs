@@ -34,7 +34,7 @@
 //! | 24 | Every request of a JSON service (ECS, Logs, Application Auto Scaling, KMS, tagging) or a `.member.N` query service (IAM, ELBv2, CloudFormation) is checked against the service's API model, botocore's `service-2.json` read at test time: required members, lengths, patterns, enums, ranges, list and map sizes; a request that breaks one is refused with AWS's `ValidationException` / `ValidationError` and message ([`models`]) | the services' published API models (botocore data) | `models::a_request_that_breaks_its_services_model_is_refused_as_aws_refuses_it` |
 //! | 25 | CreateService / UpdateService naming a security group that does not exist or is not in the subnets' VPC: `InvalidParameterException` … does not appear to belong to the same VPC as the input subnets (moto takes any) ([`ecs::foreign_groups`]) | aws/aws-dotnet-deploy#735 (the CreateService error) | `ecs::a_group_of_another_vpc_is_refused` |
 //! | 26 | RevokeSecurityGroupEgress naming a rule id the group lacks: `InvalidSecurityGroupRuleId.NotFound`, nothing revoked (moto 5.2.6 refuses with `InvalidPermission.NotFound`) ([`reach::unknown_rules`]) | EC2 API reference, error codes | `elbv2::a_rule_id_the_group_lacks_is_not_revoked` |
-//! | 27 | A load balancer's `advancedConfiguration` (ECS blue/green, canary, linear) needs both target groups in the production rule and a role ECS may assume, and is added or dropped only on a service with no deployment in progress (`InvalidParameterException`); a completed deployment of a new revision on such a service moves the rule's weights to the other group, a rolled-back one leaves them ([`strategy`]) | ECS Developer Guide, "Required resources for Amazon ECS blue/green deployments"; go-to-k/cdk-real-drift#1730, aws/aws-cdk#36649 | `strategy::a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_deployed` |
+//! | 27 | A load balancer's `advancedConfiguration` (ECS blue/green, canary, linear) needs both target groups in the production rule and a role ECS may assume, and is added or dropped only on a service with no deployment in progress (`InvalidParameterException`); a deployment of a new revision on such a service moves the rule's weights to the other group once it has completed, a rolled-back one leaves them ([`strategy`]) | ECS Developer Guide, "Required resources for Amazon ECS blue/green deployments"; go-to-k/cdk-real-drift#1730, aws/aws-cdk#36649 | `strategy::a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_deployed` |
 //! | 28 | One-off tasks (RunTask; moto never ends them) stop after a few reads with their container's exit code (0, a test's code for the command, 1 for a crashing image); ListTasks by `startedBy` allows no other filter (`InvalidParameterException`) and lists RUNNING tasks only; StopTask stops one; DeleteCluster while one runs: `ClusterContainsTasksException` ([`one_off`]) | ECS API reference, RunTask, ListTasks, DescribeTasks, StopTask, DeleteCluster | `one_off::a_one_off_task_ends_with_its_exit_code_and_holds_its_cluster` |
 
 pub mod alarms;
@@ -132,6 +132,8 @@ struct State {
     /// Service ARN → the target group its tasks are registered in, for services with an
     /// advanced configuration (rule 27).
     serving: HashMap<String, String>,
+    /// Service ARN → the production rule its deployment of a revision moves, and the revision.
+    shifts: HashMap<String, (String, String)>,
     /// One-off tasks (rule 28).
     one_offs: one_off::Memory,
 }
@@ -150,6 +152,7 @@ impl Default for AwsRules {
                 settings: HashMap::new(),
                 pull_through: Vec::new(),
                 serving: HashMap::new(),
+                shifts: HashMap::new(),
                 one_offs: one_off::Memory::default(),
             }),
             writes: tokio::sync::Mutex::new(()),
@@ -257,6 +260,10 @@ impl AwsRules {
                 None => tasks::list(self, moto, body).await,
                 listed => listed,
             },
+            ("ecs", "DescribeServices") => {
+                strategy::shift_when_done(self, moto, body).await;
+                None
+            }
             ("ecs", "DescribeTasks") => {
                 one_off::describe(self, body).or_else(|| tasks::describe(self, body))
             }
@@ -329,7 +336,7 @@ impl AwsRules {
         let refused = elbv2::unassociated(self, moto, body).await;
         if refused.is_none() {
             self.tasks_fail(moto, body, false).await;
-            strategy::deploy(self, moto, body).await;
+            strategy::deploy(self, body);
         }
         refused
     }

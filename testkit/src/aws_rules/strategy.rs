@@ -9,7 +9,9 @@
 //! all production traffic to the other group once it completes: ECS rewrites the rule's
 //! forward over the two groups, the new revision's at 100 and the old one's at 0 (public
 //! reports: go-to-k/cdk-real-drift#1730, terraform-aws-modules/terraform-aws-alb#409,
-//! aws/aws-cdk#36649); a deployment rolled back leaves the weights as they were. The tasks of
+//! aws/aws-cdk#36649), played at the first read of the service after its deployment
+//! completed (ECS shifts traffic only to tasks that run); a deployment rolled back leaves the
+//! weights as they were. The tasks of
 //! such a service are registered in the group that serves: DescribeTargetHealth of it lists
 //! them healthy, of the other group none (moto registers no task anywhere). moto keeps neither
 //! the strategy nor the advanced configuration, and moves no weight.
@@ -92,9 +94,10 @@ pub async fn refused(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<
 }
 
 /// Before an UpdateService that deploys a new revision on a service with an advanced
-/// configuration (and does not change it): if the deployment will complete, the production
-/// rule's weights move to the group that served nothing.
-pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
+/// configuration (and does not change it): the production rule's weights move to the group
+/// that served nothing once the deployment has completed ([`shift_when_done`]; a deployment
+/// rolled back moves none).
+pub fn deploy(rules: &AwsRules, body: &Value) {
     let revision = body["taskDefinition"].as_str().unwrap_or_default();
     if !rules.on(Rule::NativeDeployments)
         || revision.is_empty()
@@ -109,10 +112,35 @@ pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
     let Some(rule) = rule.map(str::to_string) else {
         return;
     };
-    if !moto.rollouts().completes(&arn, revision) {
-        return;
+    rules.with(|s| s.shifts.insert(arn, (rule, revision.to_string())));
+}
+
+/// Before a DescribeServices: the services asked for whose deployment has completed since
+/// their UpdateService ([`deploy`]) have their production traffic moved now, as ECS moves it
+/// only to tasks that run (a read of the service shows the move done).
+pub async fn shift_when_done(rules: &AwsRules, moto: &Upstream, body: &Value) {
+    let names = body["services"].as_array().cloned().unwrap_or_default();
+    for name in names {
+        let asked = serde_json::json!({"cluster": body["cluster"], "service": name});
+        let arn = ecs::service_arn(&asked);
+        let Some((rule, revision)) = rules.with(|s| s.shifts.get(&arn).cloned()) else {
+            continue;
+        };
+        let rollouts = moto.rollouts();
+        if rollouts.in_progress(&arn) {
+            continue;
+        }
+        // Ended: completed (the traffic moves), or rolled back (it stays).
+        rules.with(|s| s.shifts.remove(&arn));
+        if rollouts.is_steady(&arn) && rollouts.completes(&arn, &revision) {
+            shift(rules, moto, &arn, &rule).await;
+        }
     }
-    let Some(forwards) = weights(moto, &rule).await else {
+}
+
+/// Moves all of rule `rule`'s weight to the group of service `arn` that served nothing.
+async fn shift(rules: &AwsRules, moto: &Upstream, arn: &str, rule: &str) {
+    let Some(forwards) = weights(moto, rule).await else {
         return;
     };
     let total: i32 = forwards.iter().map(|(_, w)| w).sum();
@@ -132,16 +160,24 @@ pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
         .iter()
         .find(|(_, w)| *w == 0)
         .map(|(a, _)| a.clone());
-    rules.with(|s| s.serving.insert(arn.clone(), now.unwrap_or_default()));
+    rules.with(|s| s.serving.insert(arn.to_string(), now.unwrap_or_default()));
     let moved = moto
         .elb
         .modify_rule()
-        .rule_arn(&rule)
+        .rule_arn(rule)
         .actions(action)
         .send()
         .await;
     if let Err(e) = moved {
         tracing::warn!(error = %e, rule, "could not move the production rule's weights");
+    }
+}
+
+impl AwsRules {
+    /// The target group the tasks of service `arn` (with an advanced configuration) are
+    /// registered in, once ECS has switched it.
+    pub fn serving(&self, arn: &str) -> Option<String> {
+        self.with(|s| s.serving.get(arn).cloned())
     }
 }
 

@@ -28,6 +28,8 @@
 //!   (aws-cloudformation/cloudformation-coverage-roadmap#1814, remind101/empire#918,
 //!   binxio/cfn-certificate-provider#31). [`generated_id`] makes such an id.
 
+pub mod update_stack;
+
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
@@ -53,10 +55,16 @@ pub struct Shown {
 struct Stack {
     status: String,
     resources: HashMap<String, (String, Option<String>)>,
-    /// (LogicalResourceId, PhysicalResourceId, ResourceStatus); the stack's own events have
-    /// no logical id here (the stack's name in the answer) and its ARN as physical id.
-    events: Vec<(Option<String>, Option<String>, String)>,
+    /// (LogicalResourceId, PhysicalResourceId, ResourceStatus, ResourceStatusReason); the
+    /// stack's own events have no logical id here (the stack's name in the answer) and its ARN
+    /// as physical id.
+    events: Vec<Event>,
+    /// Its template's parameters, for a stack an operator updates ([`update_stack`]).
+    template: Option<update_stack::Template>,
 }
+
+/// One stack event: (LogicalResourceId, PhysicalResourceId, ResourceStatus, reason).
+type Event = (Option<String>, Option<String>, String, String);
 
 /// Stack ARN → the stack.
 fn stacks() -> &'static Mutex<HashMap<String, Stack>> {
@@ -100,16 +108,21 @@ pub fn sends(event: &Value) {
         &stack_id,
         &logical_id,
         stack_status,
-        (status.to_string(), id),
+        ((status.to_string(), id), ""),
     );
 }
 
 /// The stack enters `status`, an event of its own.
-fn starts(stack_id: &str, status: &str) {
+pub(crate) fn starts(stack_id: &str, status: &str) {
     let mut all = stacks().lock().expect("stacks");
     let stack = all.entry(stack_id.to_string()).or_default();
     stack.status = status.to_string();
-    let own = (None, Some(stack_id.to_string()), status.to_string());
+    let own = (
+        None,
+        Some(stack_id.to_string()),
+        status.to_string(),
+        String::new(),
+    );
     stack.events.push(own);
 }
 
@@ -179,20 +192,22 @@ pub fn answered(event: &Value, response: &Value) {
         ("Delete", false) => (None, "DELETE_FAILED"),
         _ => return,
     };
+    let reason = response["Reason"].as_str().filter(|_| !success);
     set(
         &stack_id,
         &logical_id,
         stack_status,
-        (status.to_string(), id),
+        ((status.to_string(), id), reason.unwrap_or_default()),
     );
 }
 
-/// Moves the stack (to `stack_status`, if given) and sets one resource.
+/// Moves the stack (to `stack_status`, if given) and sets one resource (`reason`: why it
+/// failed, for its event).
 fn set(
     stack_id: &str,
     logical_id: &str,
     stack_status: Option<&str>,
-    resource: (String, Option<String>),
+    (resource, reason): ((String, Option<String>), &str),
 ) {
     let mut all = stacks().lock().expect("stacks");
     let stack = all.entry(stack_id.to_string()).or_default();
@@ -203,14 +218,20 @@ fn set(
         None => {}
     }
     if stack.status != before {
-        let own = (None, Some(stack_id.to_string()), stack.status.clone());
+        let own = (
+            None,
+            Some(stack_id.to_string()),
+            stack.status.clone(),
+            String::new(),
+        );
         stack.events.push(own);
     }
     if stack.resources.get(logical_id) != Some(&resource) {
         let (status, id) = resource.clone();
+        let reason = reason.to_string();
         stack
             .events
-            .push((Some(logical_id.to_string()), id, status));
+            .push((Some(logical_id.to_string()), id, status, reason));
     }
     stack.resources.insert(logical_id.to_string(), resource);
 }
@@ -219,7 +240,12 @@ fn set(
 /// leads to, e.g. a stack deleted while a Create runs).
 pub fn show(stack_id: &str, logical_id: &str, shown: Shown) {
     let resource = (shown.status, shown.physical_id);
-    set(stack_id, logical_id, Some(&shown.stack_status), resource);
+    set(
+        stack_id,
+        logical_id,
+        Some(&shown.stack_status),
+        (resource, ""),
+    );
 }
 
 /// What CloudFormation shows for a stack resource, if its stack has sent an event.
@@ -262,11 +288,16 @@ pub fn generated_id(stack_id: &str, logical_id: &str) -> String {
 /// The answer to `action` with `form` (query parameters), for a stack the tests run; `None`
 /// for any other (moto answers).
 pub fn answer(action: &str, form: &dyn Fn(&str) -> Option<String>) -> Option<Verdict> {
-    let stack_id = form("StackName")?;
-    let all = stacks().lock().expect("stacks");
-    let stack = all.get(&stack_id)?;
+    let named = form("StackName")?;
+    let mut all = stacks().lock().expect("stacks");
+    let stack_id = all
+        .keys()
+        .find(|id| **id == named || name_of(id) == named)?
+        .clone();
+    let stack = all.get_mut(&stack_id)?;
     let body = match action {
-        "DescribeStacks" => describe_stacks(&stack_id, &stack.status),
+        "UpdateStack" => return Some(update_stack::answer(&stack_id, stack, form)),
+        "DescribeStacks" => describe_stacks(&stack_id, stack),
         "DescribeStackResource" => {
             let logical_id = form("LogicalResourceId")?;
             let Some((status, id)) = stack.resources.get(&logical_id) else {
@@ -290,14 +321,17 @@ fn name_of(stack_id: &str) -> &str {
     stack_id.split('/').nth(1).unwrap_or(stack_id)
 }
 
-fn describe_stacks(stack_id: &str, status: &str) -> String {
+fn describe_stacks(stack_id: &str, stack: &Stack) -> String {
+    let parameters = stack.template.as_ref().map(update_stack::Template::members);
     format!(
         "<DescribeStacksResponse xmlns=\"{NS}\"><DescribeStacksResult><Stacks><member>\
          <StackName>{}</StackName><StackId>{}</StackId><CreationTime>{SOME_TIME}</CreationTime>\
-         <StackStatus>{status}</StackStatus></member></Stacks></DescribeStacksResult>\
+         <StackStatus>{}</StackStatus>{}</member></Stacks></DescribeStacksResult>\
          <ResponseMetadata><RequestId>player</RequestId></ResponseMetadata></DescribeStacksResponse>",
         escape(name_of(stack_id)),
-        escape(stack_id)
+        escape(stack_id),
+        stack.status,
+        parameters.unwrap_or_default()
     )
 }
 
@@ -327,16 +361,13 @@ fn describe_stack_resource(
 
 /// The stack's events, newest first, in one page (CloudFormation API Reference,
 /// DescribeStackEvents: "in reverse chronological order").
-fn describe_stack_events(
-    stack_id: &str,
-    events: &[(Option<String>, Option<String>, String)],
-) -> String {
+fn describe_stack_events(stack_id: &str, events: &[Event]) -> String {
     let name = escape(name_of(stack_id));
     let members: String = events
         .iter()
         .enumerate()
         .rev()
-        .map(|(n, (logical_id, physical_id, status))| {
+        .map(|(n, (logical_id, physical_id, status, reason))| {
             let (logical, kind) = match logical_id {
                 Some(l) => (escape(l), "Custom::ProdEService"),
                 None => (name.clone(), "AWS::CloudFormation::Stack"),
@@ -345,11 +376,18 @@ fn describe_stack_events(
                 .as_deref()
                 .map(|id| format!("<PhysicalResourceId>{}</PhysicalResourceId>", escape(id)))
                 .unwrap_or_default();
+            let reason = match reason.is_empty() {
+                true => String::new(),
+                false => format!(
+                    "<ResourceStatusReason>{}</ResourceStatusReason>",
+                    escape(reason)
+                ),
+            };
             format!(
                 "<member><StackId>{}</StackId><EventId>{n}</EventId><StackName>{name}</StackName>\
                  <LogicalResourceId>{logical}</LogicalResourceId>{physical}\
                  <ResourceType>{kind}</ResourceType><Timestamp>{SOME_TIME}</Timestamp>\
-                 <ResourceStatus>{status}</ResourceStatus></member>",
+                 <ResourceStatus>{status}</ResourceStatus>{reason}</member>",
                 escape(stack_id)
             )
         })

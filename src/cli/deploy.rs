@@ -1,0 +1,212 @@
+//! `prod-e deploy --stack NAME --image IMAGE`: a new image through CloudFormation, as a CI
+//! job runs it. UpdateStack keeps the stack's template and every parameter but the one the
+//! image comes from (`--parameter`, the template's `Image` by default); then the stack's
+//! events and the set's ECS deployment are followed (rollout, tasks, traffic share of a native
+//! strategy, the deployment alarms) until the stack's operation ends: exit 0 on
+//! `UPDATE_COMPLETE`, else [`exit::FAILED`] with the custom resource's Reason.
+
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use super::{discover, exit, Failure, Outcome, Output};
+use crate::aws::Clients;
+use crate::naming::Deployment;
+use crate::plan::alarm_names;
+use crate::resources::stack::{self, Event, Stack};
+use crate::resources::{alarm, listener_rule, service};
+use crate::spec::Locator;
+
+/// How often the stack and the service are read again (the AWS CLI's CloudFormation waiters
+/// poll every 30 s; a person watching wants less).
+const POLL: Duration = Duration::from_secs(5);
+
+/// Deploy a new image: UpdateStack with only the image parameter changed, then follow it.
+#[derive(Debug, clap::Args)]
+pub struct Deploy {
+    /// The stack (its name or ARN).
+    #[arg(long)]
+    pub stack: String,
+    /// The image to deploy (`repository:tag` or `repository@sha256:…`).
+    #[arg(long)]
+    pub image: String,
+    /// The template parameter the custom resource's `Image` property comes from.
+    #[arg(long, default_value = "Image")]
+    pub parameter: String,
+    /// How long to follow the stack before giving up (CloudFormation goes on), e.g. `90m`.
+    #[arg(long, default_value = "2h", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+}
+
+impl Deploy {
+    /// Starts the update and follows it to its end.
+    pub async fn run(&self, c: &Clients, output: Output) -> Result<Outcome, Failure> {
+        let cf = &c.cloudformation;
+        let found = stack::describe(cf, &self.stack).await?;
+        let stack = found.ok_or_else(|| Failure {
+            code: exit::DRIFT,
+            message: format!("stack {} not found", self.stack),
+        })?;
+        self.check(&stack)?;
+        let newest = stack::events_after(cf, &stack.id, None).await?;
+        let since = newest.first().map(|e| e.id.clone());
+        stack::update_parameter(cf, &stack, (&self.parameter, &self.image)).await?;
+        let ended = follow(c, &stack, since, (self.timeout, output)).await?;
+        Ok(outcome(&stack, &self.image, ended))
+    }
+
+    /// The stack takes the update: no operation running, and the parameter exists.
+    fn check(&self, stack: &Stack) -> Result<(), Failure> {
+        if stack.status.ends_with("_IN_PROGRESS") {
+            let message = format!(
+                "stack {} is {}: wait for its operation to end",
+                stack.id, stack.status
+            );
+            return Err(message.into());
+        }
+        if !stack.parameters.contains(&self.parameter) {
+            return Err(Failure {
+                code: exit::USAGE,
+                message: format!(
+                    "stack {} has no parameter {}: name the one its image comes from with \
+                     --parameter",
+                    stack.id, self.parameter
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// How the stack's operation ended: its status and the custom resource's failure reason.
+struct Ended {
+    status: String,
+    reason: Option<String>,
+}
+
+/// Follows the stack from event `since` on until its operation ends (or `timeout` passes):
+/// each new event a line, the set's deployment on a progress line.
+async fn follow(
+    c: &Clients,
+    stack: &Stack,
+    mut since: Option<String>,
+    (timeout, output): (Duration, Output),
+) -> Result<Ended, Failure> {
+    let bar = progress(output);
+    let (started, mut reason, mut set) = (Instant::now(), None, None);
+    let mut shown = String::new();
+    loop {
+        let events = stack::events_after(&c.cloudformation, &stack.id, since.as_deref()).await?;
+        for e in events.iter().rev() {
+            bar.suspend(|| eprintln!("{}", event_line(e)));
+            if e.status.ends_with("_FAILED") && !e.reason.is_empty() {
+                reason.get_or_insert(e.reason.clone());
+            }
+            set = set.or_else(|| e.physical_id.as_deref().and_then(Deployment::parse));
+        }
+        since = events.first().map(|e| e.id.clone()).or(since);
+        let status = stack::status(&c.cloudformation, &stack.id)
+            .await?
+            .unwrap_or_default();
+        if !status.ends_with("_IN_PROGRESS") {
+            bar.finish_and_clear();
+            return Ok(Ended { status, reason });
+        }
+        if started.elapsed() > timeout {
+            bar.finish_and_clear();
+            let message = format!("gave up following stack {} after {timeout:?}", stack.id);
+            return Err(message.into());
+        }
+        if let Some(d) = &set {
+            let line = format!("{status} · {}", deployment_line(c, d).await);
+            // Without a terminal (a CI log) each new state is a line of its own.
+            if bar.is_hidden() && output == Output::Text && line != shown {
+                eprintln!("{line}");
+            }
+            bar.set_message(line.clone());
+            shown = line;
+        }
+        tokio::time::sleep(crate::retry::scaled(POLL)).await;
+    }
+}
+
+/// A spinner on stderr for people (hidden for `--output json` and without a terminal, where
+/// [`follow`] prints each new state as a line).
+fn progress(output: Output) -> ProgressBar {
+    let bar = match output {
+        Output::Text => ProgressBar::new_spinner(),
+        Output::Json => ProgressBar::hidden(),
+    };
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn event_line(e: &Event) -> String {
+    let reason = match e.reason.is_empty() {
+        true => String::new(),
+        false => format!(": {}", e.reason),
+    };
+    format!("{} {}{reason}", e.logical_id, e.status)
+}
+
+/// The set's deployment in one line: rollout, tasks, traffic share (a native strategy's
+/// rule weighs two groups), alarms; what cannot be read is left out.
+async fn deployment_line(c: &Clients, d: &Deployment) -> String {
+    let Ok(at) = discover::locate(c, d).await else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    if let Ok(Some(svc)) = service::find(&c.ecs, &at.cluster_name, &at.service_name).await {
+        let rollout = svc.rollout.as_deref().unwrap_or("no rollout");
+        let tasks = format!("{}/{} tasks", svc.running_count, svc.desired_count);
+        parts.push(format!(
+            "ECS {rollout}, {tasks}, {} deployment(s)",
+            svc.deployments
+        ));
+    }
+    if let Some(share) = traffic_share(c, d, &at).await {
+        parts.push(share);
+    }
+    if let Ok(states) = alarm::states(&c.cloudwatch, &alarm_names(d)).await {
+        let alarms: Vec<String> = states.iter().map(|(n, s)| format!("{n} {s}")).collect();
+        parts.extend((!alarms.is_empty()).then(|| format!("alarms: {}", alarms.join(", "))));
+    }
+    parts.join(" · ")
+}
+
+/// "traffic 10 % / 90 %" when the set's rule weighs two groups.
+async fn traffic_share(c: &Clients, d: &Deployment, at: &Locator) -> Option<String> {
+    let listener = at.listener_arn.as_deref()?;
+    let rule = listener_rule::find(&c.elb, listener, d).await.ok()??;
+    let total: i32 = rule.weights.iter().sum();
+    (rule.weights.len() == 2 && total > 0).then(|| {
+        let shares: Vec<String> = rule
+            .weights
+            .iter()
+            .map(|w| format!("{} %", w * 100 / total))
+            .collect();
+        format!("traffic {}", shares.join(" / "))
+    })
+}
+
+fn outcome(stack: &Stack, image: &str, ended: Ended) -> Outcome {
+    let done = ended.status == "UPDATE_COMPLETE";
+    let reason = ended
+        .reason
+        .unwrap_or_else(|| "no reason given".to_string());
+    let text = match done {
+        true => format!("deployed {image}: stack {} UPDATE_COMPLETE\n", stack.id),
+        false => format!(
+            "deploying {image} failed: stack {} {}: {reason}\n",
+            stack.id, ended.status
+        ),
+    };
+    let json = json!({"stack": stack.id, "image": image, "status": ended.status,
+                      "reason": (!done).then_some(reason)});
+    let code = if done { exit::OK } else { exit::FAILED };
+    Outcome { code, text, json }
+}
