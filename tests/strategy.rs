@@ -388,22 +388,16 @@ async fn a_crashing_image_fails_under_every_strategy_with_the_old_group_serving(
 }
 
 /// One sample of the production rule during a deployment: the groups it sends traffic to
-/// (weight above 0), and whether each is the group the set's tasks are registered in (a
-/// native set's: the one ECS last switched to; a rolling set's: its only group).
-async fn sample(h: &Harness, rule: &str, (service, primary): (&str, &str)) -> (Vec<String>, bool) {
-    let serving = || {
-        h.proxy
-            .rules
-            .serving(service)
-            .unwrap_or_else(|| primary.to_string())
-    };
-    // Read around the weights: a switch between the reads leaves tasks in both groups (the
-    // old ones stay for the bake).
-    let before = serving();
+/// (weight above 0), and whether that is safe: every one is `initial` (the group that served
+/// before the deployment, whose tasks stay until it ends), or the service's new revision has
+/// rolled out (the rollout player shows it steady), read before or after the weights.
+async fn sample(h: &Harness, rule: &str, (service, initial): (&str, &str)) -> (Vec<String>, bool) {
+    let steady = || h.proxy.rollouts.is_steady(service);
+    let before = steady();
     let found = forwards(h, rule).await.into_iter();
     let weighted: Vec<String> = found.filter(|(_, w)| *w > 0).map(|(g, _)| g).collect();
-    let after = serving();
-    let ok = !weighted.is_empty() && weighted.iter().all(|g| *g == before || *g == after);
+    let rolled_out = before || steady();
+    let ok = !weighted.is_empty() && weighted.iter().all(|g| g == initial || rolled_out);
     (weighted, ok)
 }
 
@@ -423,6 +417,7 @@ async fn every_strategy_deploys_an_image_with_traffic_only_on_the_group_that_ser
         let (rule, service) = (out.data("ListenerRuleArn"), out.data("ServiceArn"));
         let primary = out.data("TargetGroupArn");
         let before = sample(&h, &rule, (&service, &primary)).await;
+        let initial = before.0.first().cloned().unwrap_or_default();
         // The new revision rolls out until the rule was sampled 10 times since its
         // UpdateService; ECS then moves a native set's traffic to the tasks that run.
         h.proxy.rollouts.set_for_all(Rollout::Stuck);
@@ -432,17 +427,20 @@ async fn every_strategy_deploys_an_image_with_traffic_only_on_the_group_that_ser
         );
         let sampler = {
             let (h, samples, stop) = (h.clone(), samples.clone(), stop.clone());
-            let (rule, service, primary) = (rule.clone(), service.clone(), primary.clone());
+            let (rule, service, initial) = (rule.clone(), service.clone(), initial.clone());
             tokio::spawn(async move {
                 while !stop.load(Ordering::SeqCst) {
-                    let s = sample(&h, &rule, (&service, &primary)).await;
+                    let s = sample(&h, &rule, (&service, &initial)).await;
                     samples.lock().expect("samples").push(s);
                     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 }
             })
         };
+        // A new image and new routing: prod-e writes the rule's conditions while ECS owns its
+        // weights.
         let mut new = props.clone();
         new["Image"] = json!("nginx:2");
+        new["PathPatterns"] = json!(["/v2/*"]);
         let calls = h.proxy.calls().len();
         let taken = |n: usize| {
             let (h, samples) = (h.clone(), samples.clone());
@@ -463,7 +461,7 @@ async fn every_strategy_deploys_an_image_with_traffic_only_on_the_group_that_ser
             || h.proxy.rollouts.set_for_all(Rollout::Done),
         )
         .await;
-        let after = sample(&h, &rule, (&service, &primary)).await;
+        let after = sample(&h, &rule, (&service, &initial)).await;
         stop.store(true, Ordering::SeqCst);
         sampler.await.expect("sampler");
         updated.assert_success();
@@ -472,7 +470,7 @@ async fn every_strategy_deploys_an_image_with_traffic_only_on_the_group_that_ser
         let bad: Vec<_> = samples.iter().filter(|(_, ok)| !ok).collect();
         assert!(
             bad.is_empty(),
-            "{strategy}: {} of {} samples sent traffic to a group no task serves from: {bad:?}",
+            "{strategy}: {} of {} samples sent traffic to the new revision's group before it rolled out: {bad:?}",
             bad.len(),
             samples.len()
         );
@@ -481,6 +479,10 @@ async fn every_strategy_deploys_an_image_with_traffic_only_on_the_group_that_ser
             "{strategy}: only {} samples",
             samples.len()
         );
+        let wrote = h.proxy.calls()[calls..]
+            .iter()
+            .any(|c| c.action == "ModifyRule");
+        assert!(wrote, "{strategy}: the rule's conditions were not written");
         // A native strategy's deployment ends on the other group; a rolling one on its own.
         let moved = before.0 != after.0;
         assert_eq!(
@@ -488,6 +490,6 @@ async fn every_strategy_deploys_an_image_with_traffic_only_on_the_group_that_ser
             strategy != "ROLLING",
             "{strategy}: {before:?} → {after:?}"
         );
-        println!("FIGURE zero downtime, {strategy}: {} of {} rule samples during an image Update sent traffic only to the group that serves", samples.len(), samples.len());
+        println!("FIGURE zero downtime, {strategy}: {} of {} rule samples during an image Update sent traffic only to tasks that run (the Update's rule write among them)", samples.len(), samples.len());
     }
 }
