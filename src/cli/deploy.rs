@@ -111,6 +111,10 @@ async fn follow(
             .unwrap_or_default();
         if !status.ends_with("_IN_PROGRESS") {
             bar.finish_and_clear();
+            // Where the set's deployment ended, for the log.
+            if let Some(d) = set.as_ref().filter(|_| output == Output::Text) {
+                eprintln!("{status} · {}", deployment_line(c, d).await);
+            }
             return Ok(Ended { status, reason });
         }
         if started.elapsed() > timeout {
