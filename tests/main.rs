@@ -18,6 +18,7 @@ mod events;
 mod forged;
 mod groups;
 mod health;
+mod hooks;
 mod inspect;
 mod logs;
 mod migration;

@@ -15,7 +15,7 @@ use crate::support::{unique, Harness, Stack, TRAFFIC_ROLE_BOUNDARY};
 use prod_e::naming::Deployment;
 
 /// The (target group ARN, weight) pairs of rule `arn`, as moto has them.
-async fn forwards(h: &Harness, arn: &str) -> Vec<(String, i32)> {
+pub(crate) async fn forwards(h: &Harness, arn: &str) -> Vec<(String, i32)> {
     let out = h.clients.elb.describe_rules().rule_arns(arn).send().await;
     let out = out.expect("rule");
     let rule = out.rules().first().expect("one rule").clone();

@@ -58,6 +58,8 @@ pub enum Error {
         /// With deployment alarms on, those that went into ALARM (empty: not known); `None`
         /// without deployment alarms (the circuit breaker stopped it).
         alarms: Option<Vec<String>>,
+        /// The lifecycle hooks that failed, `<arn> (<status> at <stage>)` (empty: none known).
+        hooks: Vec<String>,
     },
     /// ECS has not been able to place or start the service's tasks for too long
     /// ([`crate::resources::service::PLACEMENT_FAILURE_BOUND`]).
@@ -111,6 +113,9 @@ pub enum Error {
     },
 }
 
+/// How an [`Error::Draining`] reads, after the service's name.
+const DRAINING: &str = "is being deleted (DRAINING) under the wait";
+
 /// How an [`Error::BakeFailed`] reads, after the alarm's name.
 const BAKE_FAILED: &str = "went into ALARM during the replacement's bake: the traffic went \
                            back to the set it replaces, in one ModifyRule";
@@ -155,18 +160,14 @@ impl fmt::Display for Error {
                 "ECS has not placed or started the tasks of ECS service ({service}) for \
                  {seconds} s: {event}"
             ),
-            Error::Draining { service } => {
-                write!(
-                    f,
-                    "ECS service ({service}) is being deleted (DRAINING) under the wait"
-                )
-            }
+            Error::Draining { service } => write!(f, "ECS service ({service}) {DRAINING}"),
             Error::Abandoned { reason } => write!(f, "{ABANDONED}: {reason}"),
             Error::DeploymentFailed {
                 service,
                 events,
                 alarms,
-            } => deployment_failed(f, service, events, alarms.as_deref()),
+                hooks,
+            } => deployment_failed(f, service, events, (alarms.as_deref(), hooks)),
             Error::BakeFailed { alarm } => write!(f, "deployment alarm {alarm} {BAKE_FAILED}"),
             Error::MigrationFailed { outcome } => write!(f, "MigrationCommand {outcome}"),
             Error::BeforeWrites(error) => error.fmt(f),
@@ -189,9 +190,10 @@ fn deployment_failed(
     f: &mut fmt::Formatter<'_>,
     service: &str,
     events: &[String],
-    alarms: Option<&[String]>,
+    (alarms, hooks): (Option<&[String]>, &[String]),
 ) -> fmt::Result {
     let by = match alarms {
+        _ if !hooks.is_empty() => format!("ECS, on lifecycle hook(s) {},", hooks.join(", ")),
         None => "the circuit breaker".to_string(),
         Some([]) => "a deployment alarm or the circuit breaker".to_string(),
         Some(names) => format!("ECS, on deployment alarm(s) {},", names.join(", ")),

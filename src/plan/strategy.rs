@@ -68,7 +68,12 @@ pub(super) async fn parts(
     })
     .await?;
     let (rule, primary) = (place.rule, &place.primary.arn);
-    let policy = role::traffic_policy(&rule.arn, &[primary, &alternate.arn]);
+    let hooks = spec
+        .lifecycle_hooks
+        .iter()
+        .map(|h| h.hook_target_arn.as_str());
+    let hooks: Vec<&str> = hooks.collect();
+    let policy = role::traffic_policy(&rule.arn, &[primary, &alternate.arn], &hooks);
     role::put_policy(&c.iam, &role.name, role::TRAFFIC_POLICY_NAME, &policy).await?;
     // ECS needs both groups in the production rule; the one missing joins at weight 0 (the
     // alternate when the strategy is new, the primary after a rollback routed the other).
@@ -220,6 +225,11 @@ impl To {
         self.switching
     }
 
+    /// The role ECS invokes `LifecycleHooks` with: the traffic role, with a native strategy.
+    pub(super) fn hooks_role(&self) -> Option<&str> {
+        self.native.as_ref().map(|n| n.role.arn.as_str())
+    }
+
     /// The load balancer an UpdateService that switches names ([`balancer`]); `None` if it
     /// does not switch.
     pub(super) fn balancer<'a>(&'a self, place: Place<'a>) -> Option<Balancer<'a>> {
@@ -272,7 +282,7 @@ pub(super) async fn converge(
     };
     let (svc, for_ecs) = (place.service, alarms::for_ecs(d, spec));
     let change = service::Change {
-        deployment_configuration: Some(&for_ecs),
+        deployment_configuration: Some((&for_ecs, to.hooks_role())),
         load_balancer: Some((spec, balancer)),
         ..service::Change::default()
     };

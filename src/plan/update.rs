@@ -275,7 +275,7 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         health_check_grace_period_seconds: diff
             .any(Effect::Deployment)
             .then_some(new.health_check_grace_period_seconds),
-        deployment_configuration: deploys.then_some(&for_ecs),
+        deployment_configuration: deploys.then_some((&for_ecs, to.hooks_role())),
         load_balancer: to.balancer(place).map(|b| (new, b)),
         // Only when the service differs: each forces a new deployment.
         enable_execute_command: (diff.any(Effect::Exec)

@@ -3,8 +3,10 @@
 //! families it may register into (`TaskFamilyPrefix`), passed to the function as environment
 //! variables. Anyone who may create a stack can use the ServiceToken, so the size of what it
 //! runs, and whose task families it publishes revisions of, is the operator's to bound, not
-//! each stack author's.
+//! each stack author's. So are the Lambda functions ECS may invoke as a set's lifecycle hooks
+//! (`LifecycleHookFunctionArns`, which bounds the traffic roles too).
 
+use super::overlap::globs_meet;
 use super::Spec;
 
 /// `MaxDesiredCount`, as the template passes it (unset or empty: no cap; so for the others).
@@ -17,6 +19,8 @@ pub const MAX_TASK_MEMORY_ENV: &str = "PROD_E_MAX_TASK_MEMORY";
 pub const MAX_SCALING_CAPACITY_ENV: &str = "PROD_E_MAX_SCALING_CAPACITY";
 /// `TaskFamilyPrefix`.
 pub const TASK_FAMILY_PREFIX_ENV: &str = "PROD_E_TASK_FAMILY_PREFIX";
+/// `LifecycleHookFunctionArns`, comma-separated (set and empty: none).
+pub const HOOK_FUNCTIONS_ENV: &str = "PROD_E_LIFECYCLE_HOOK_FUNCTIONS";
 
 /// The most one stack resource may ask for; `None`: no cap.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,6 +37,9 @@ pub struct Caps {
     /// (`ecs:RegisterTaskDefinition`), and another team's family would get a newest revision
     /// it did not write.
     pub task_family_prefix: Option<String>,
+    /// The ARN patterns (`*`, `?`) every `LifecycleHooks` function must match: ECS invokes
+    /// hooks with the set's traffic role, whose permissions boundary allows exactly these.
+    pub hook_functions: Option<Vec<String>>,
 }
 
 impl Caps {
@@ -47,6 +54,10 @@ impl Caps {
             task_family_prefix: std::env::var(TASK_FAMILY_PREFIX_ENV)
                 .ok()
                 .filter(|p| !p.is_empty()),
+            hook_functions: std::env::var(HOOK_FUNCTIONS_ENV).ok().map(|v| {
+                let patterns = v.split(',').map(str::trim).filter(|p| !p.is_empty());
+                patterns.map(str::to_string).collect()
+            }),
         }
     }
 
@@ -75,6 +86,7 @@ impl Caps {
             })
             .collect();
         over.extend(self.outside_the_families(new));
+        over.extend(self.hooks_not_allowed(new));
         match over.is_empty() {
             true => Ok(()),
             false => Err(over.join("; ")),
@@ -93,6 +105,24 @@ impl Caps {
                  (TaskFamilyPrefix {prefix:?})"
             )
         })
+    }
+
+    /// The refusal of each `LifecycleHooks` function outside the operator's: the traffic
+    /// role's boundary would keep ECS from invoking it, and the deployment would roll back.
+    fn hooks_not_allowed(&self, new: &Spec) -> Vec<String> {
+        let Some(allowed) = self.hook_functions.as_ref() else {
+            return Vec::new();
+        };
+        let arns = new.lifecycle_hooks.iter().map(|h| &h.hook_target_arn);
+        arns.filter(|arn| !allowed.iter().any(|p| globs_meet(p, arn, false)))
+            .map(|arn| {
+                format!(
+                    "LifecycleHooks function {arn} is not among the operator's \
+                     (LifecycleHookFunctionArns {:?})",
+                    allowed.join(",")
+                )
+            })
+            .collect()
     }
 
     /// (property, what `spec` asks, its cap, the cap's template parameter), in a fixed order.
@@ -153,6 +183,7 @@ mod tests {
             memory: None,
             scaling_capacity: Some(10),
             task_family_prefix: None,
+            hook_functions: None,
         };
         assert_eq!(caps.check(&spec(json!({"DesiredCount": 4}))), Ok(()));
         let big = spec(json!({"DesiredCount": 5, "Cpu": 2048, "Memory": 4096,
@@ -208,5 +239,27 @@ mod tests {
         );
         assert!(caps.check_change(Some(&ours), &theirs).is_err());
         assert!(caps.check_change(Some(&theirs), &theirs).is_err());
+    }
+
+    #[test]
+    fn a_hook_must_be_among_the_operators_functions() {
+        let hooked = spec(json!({"DeploymentStrategy": "CANARY", "LifecycleHooks": [
+            {"HookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:team-a-check",
+             "LifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"]}]}));
+        let allowing = |patterns: &[&str]| Caps {
+            hook_functions: Some(patterns.iter().map(|p| p.to_string()).collect()),
+            ..Caps::default()
+        };
+        let team_a = "arn:aws:lambda:us-east-1:123456789012:function:team-a-*";
+        assert_eq!(allowing(&[team_a]).check(&hooked), Ok(()));
+        assert_eq!(
+            allowing(&[]).check(&hooked),
+            Err(
+                "LifecycleHooks function arn:aws:lambda:us-east-1:123456789012:function:\
+                 team-a-check is not among the operator's (LifecycleHookFunctionArns \"\")"
+                    .to_string()
+            )
+        );
+        assert_eq!(Caps::default().check(&hooked), Ok(()));
     }
 }

@@ -166,10 +166,10 @@ fn kind_schema(kind: &Kind) -> Value {
             ]
         }),
         Kind::Values { .. } | Kind::HttpHeader | Kind::QueryString => condition_schema(kind),
-        Kind::Object { fields, .. } => super::object::schema(fields),
+        Kind::Object { fields, .. } => object_schema(fields),
         Kind::PolicyDocument => json!({"type": ["object", "string"]}),
         Kind::Objects { fields, max, .. } => {
-            json!({"type": "array", "items": super::object::schema(fields), "maxItems": max})
+            json!({"type": "array", "items": object_schema(fields), "maxItems": max})
         }
         Kind::Map { max, .. } => {
             let mut map = json!({
@@ -213,4 +213,52 @@ fn condition_schema(kind: &Kind) -> Value {
         }),
         _ => json!({}),
     }
+}
+
+/// The JSON Schema of an object of `fields`.
+fn object_schema(fields: &[super::object::Field]) -> Value {
+    let properties: serde_json::Map<String, Value> = fields
+        .iter()
+        .map(|f| {
+            let mut s = match f.kind {
+                super::object::FieldKind::Integer { min, max, default } => {
+                    let mut s = json!({"anyOf": [
+                        {"type": "integer", "minimum": min, "maximum": max},
+                        {"type": "string", "pattern": "^[0-9]+$"},
+                    ]});
+                    if let Some(d) = default {
+                        s["default"] = json!(d);
+                    }
+                    s
+                }
+                super::object::FieldKind::Decimal { min, max, default } => {
+                    let mut s = json!({"anyOf": [
+                        {"type": "number", "minimum": min, "maximum": max},
+                        {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"},
+                    ]});
+                    if let Some(d) = default {
+                        s["default"] = json!(d);
+                    }
+                    s
+                }
+                super::object::FieldKind::Text { default, .. } => match default {
+                    Some(d) => json!({"type": "string", "default": d}),
+                    None => json!({"type": "string"}),
+                },
+                super::object::FieldKind::Strings { .. } => {
+                    json!({"type": "array", "items": {"type": "string"}})
+                }
+                super::object::FieldKind::Json => json!({"type": ["object", "string"]}),
+            };
+            s["description"] = json!(f.doc);
+            (f.name.to_string(), s)
+        })
+        .collect();
+    let required: Vec<&str> = fields
+        .iter()
+        .filter(|f| matches!(f.kind, super::object::FieldKind::Strings { .. }))
+        .map(|f| f.name)
+        .collect();
+    json!({"type": "object", "properties": properties, "required": required,
+           "additionalProperties": false})
 }

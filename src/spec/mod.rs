@@ -10,6 +10,7 @@ mod diff;
 pub mod documents;
 pub mod egress;
 pub mod health;
+pub mod hooks;
 mod locator;
 pub mod object;
 pub mod overlap;
@@ -36,6 +37,7 @@ use capacity::CapacityProviderStrategyItem;
 pub use diff::Diff;
 use egress::EgressItem;
 use health::{ContainerHealthCheck, TargetHealthCheck};
+use hooks::LifecycleHook;
 pub use locator::Locator;
 pub use problem::{Invalid, Problem};
 use reader::Reader;
@@ -261,8 +263,9 @@ impl Spec {
     }
 }
 
-/// What is wrong with `spec`'s `DeploymentStrategy`: `RequestsPerTarget` with a native one, and
-/// bakes that cannot finish inside `ServiceTimeout` (from `properties`) while waiting.
+/// What is wrong with `spec`'s `DeploymentStrategy`: `RequestsPerTarget` with a native one,
+/// `LifecycleHooks` without one, and bakes that cannot finish inside `ServiceTimeout` (from
+/// `properties`) while waiting.
 fn strategy_problems(spec: &Spec, properties: &Value) -> Vec<Problem> {
     let mut problems = Vec::new();
     let per_target = spec
@@ -277,6 +280,14 @@ fn strategy_problems(spec: &Spec, properties: &Value) -> Vec<Problem> {
                        DeploymentStrategy moves traffic between two: use CpuTarget or \
                        MemoryTarget";
         problems.push(Problem::new("AutoScaling", message));
+    }
+    if !spec.lifecycle_hooks.is_empty() && !spec.native_strategy() {
+        // The stages are those of a deployment with a blue and a green revision (ECS API
+        // Reference, `DeploymentLifecycleHook.lifecycleStages`); prod-e's rolling
+        // deployments run none.
+        let message = "LifecycleHooks run at the stages of a BLUE_GREEN, CANARY or LINEAR \
+                       deployment: set DeploymentStrategy to one of them";
+        problems.push(Problem::new("LifecycleHooks", message));
     }
     // ECS's bakes, waited for with WaitForSteadyState (a replacement's own bake takes what
     // is left of its invocation and of ServiceTimeout: `plan::bake`).

@@ -51,6 +51,9 @@ pub enum FieldKind {
         /// The rule for the whole list.
         check: fn(&[String]) -> Result<(), String>,
     },
+    /// A JSON object, or a string holding one (CloudFormation's `Json` type), passed on as
+    /// given; optional.
+    Json,
 }
 
 /// A whole-number field in `min..=max`, `default` when left out (`None`: AWS's own).
@@ -148,6 +151,15 @@ impl FieldValue for String {
     }
     fn json(&self) -> Option<Value> {
         Some(Value::from(self.as_str())).filter(|_| !self.is_empty())
+    }
+}
+
+impl FieldValue for Option<Value> {
+    fn get(o: &Object, key: &str) -> Self {
+        o.0.get(key).cloned()
+    }
+    fn json(&self) -> Option<Value> {
+        self.clone()
     }
 }
 
@@ -271,52 +283,20 @@ fn field(f: &Field, value: Option<&Value>) -> Result<Option<Value>, String> {
             let strings = strings.ok_or("must be a list of strings")?;
             check(&strings).map(|()| Some(json!(strings)))
         }
+        (FieldKind::Json, None) => Ok(None),
+        (FieldKind::Json, Some(v)) => json_object(v).map(Some),
     }
 }
 
-/// The JSON Schema of an object of `fields`.
-pub fn schema(fields: &[Field]) -> Value {
-    let properties: serde_json::Map<String, Value> = fields
-        .iter()
-        .map(|f| {
-            let mut s = match f.kind {
-                FieldKind::Integer { min, max, default } => {
-                    let mut s = json!({"anyOf": [
-                        {"type": "integer", "minimum": min, "maximum": max},
-                        {"type": "string", "pattern": "^[0-9]+$"},
-                    ]});
-                    if let Some(d) = default {
-                        s["default"] = json!(d);
-                    }
-                    s
-                }
-                FieldKind::Decimal { min, max, default } => {
-                    let mut s = json!({"anyOf": [
-                        {"type": "number", "minimum": min, "maximum": max},
-                        {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"},
-                    ]});
-                    if let Some(d) = default {
-                        s["default"] = json!(d);
-                    }
-                    s
-                }
-                FieldKind::Text { default, .. } => match default {
-                    Some(d) => json!({"type": "string", "default": d}),
-                    None => json!({"type": "string"}),
-                },
-                FieldKind::Strings { .. } => json!({"type": "array", "items": {"type": "string"}}),
-            };
-            s["description"] = json!(f.doc);
-            (f.name.to_string(), s)
-        })
-        .collect();
-    let required: Vec<&str> = fields
-        .iter()
-        .filter(|f| matches!(f.kind, FieldKind::Strings { .. }))
-        .map(|f| f.name)
-        .collect();
-    json!({"type": "object", "properties": properties, "required": required,
-           "additionalProperties": false})
+/// A JSON object as given, or the object a string holds.
+fn json_object(v: &Value) -> Result<Value, String> {
+    let parsed = match v {
+        Value::String(s) => serde_json::from_str(s).ok(),
+        other => Some(other.clone()),
+    };
+    parsed
+        .filter(Value::is_object)
+        .ok_or_else(|| "must be a JSON object (or a string holding one)".to_string())
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 //! long as one of its tasks takes to leave.
 
 mod configured;
+mod deployments;
 mod present;
 mod timed;
 pub mod timing;
@@ -32,6 +33,7 @@ use super::aws_rules::wire;
 use super::aws_rules::wire::text;
 use crate::http::percent_decode;
 use configured::Configured;
+pub use deployments::Invocation;
 use present::{failed, on_revisions, present, rolls_back, still_failed};
 pub use timing::Startup;
 
@@ -53,6 +55,9 @@ pub enum Rollout {
     /// only for a service whose deployment configuration watches it with rollback (others
     /// complete).
     Alarm(String),
+    /// Rolled back because lifecycle hook `function` failed at `stage` (rolloutState
+    /// FAILED), as the service deployments then tell ([`deployments`]).
+    Hook { function: String, stage: String },
     /// Tasks ECS cannot place or start (no Spot capacity, the account's Fargate quota, no free
     /// address in the subnets): in progress with no task running and one service event, created
     /// when the service is first seen, saying `message` (ECS shows an event again only once its
@@ -82,6 +87,8 @@ struct State {
     revisions: Revisions,
     /// What the provider configured, for [`Rollout::Timed`].
     configured: Configured,
+    /// Lifecycle hooks: invoked, and which fail ([`deployments`]).
+    hooks: deployments::Hooks,
 }
 
 impl Rollouts {
@@ -138,7 +145,7 @@ impl Rollouts {
     pub fn in_progress(&self, arn: &str) -> bool {
         let state = self.state.lock().expect("rollouts");
         state.seen.get(arn).is_some_and(|(r, since)| match r {
-            Rollout::Failed(_) | Rollout::Alarm(_) => false,
+            Rollout::Failed(_) | Rollout::Alarm(_) | Rollout::Hook { .. } => false,
             Rollout::Timed(startup) => matches!(
                 timed::now(&state.configured, arn, *startup, &Value::Null),
                 Rollout::Stuck
@@ -224,50 +231,6 @@ impl Rollouts {
         reply
     }
 
-    /// The answer to ListServiceDeployments or DescribeServiceDeployments (`request` its body),
-    /// which moto lacks: a service whose rollout an alarm failed has one deployment, rolled
-    /// back, whose alarm triggered; other services have none.
-    pub fn service_deployments(&self, action: &str, request: &str) -> Option<String> {
-        let asked: Value = serde_json::from_str(request).ok()?;
-        let state = self.state.lock().expect("rollouts");
-        let alarmed = |arn: &str| match state.seen.get(arn) {
-            Some((Rollout::Alarm(name), _)) => Some(name.clone()),
-            _ => None,
-        };
-        let deployment =
-            |service: &str| service.replace(":service/", ":service-deployment/") + "/1";
-        match action {
-            "ListServiceDeployments" => {
-                let name = text(&asked["service"]);
-                let tail = format!("/{}", name.rsplit('/').next().unwrap_or_default());
-                let found: Vec<Value> = state
-                    .seen
-                    .keys()
-                    .filter(|arn| arn.ends_with(&tail))
-                    .filter(|arn| alarmed(arn).is_some())
-                    .map(|arn| {
-                        json!({"serviceDeploymentArn": deployment(arn), "serviceArn": arn,
-                        "status": "ROLLBACK_SUCCESSFUL"})
-                    })
-                    .collect();
-                Some(json!({"serviceDeployments": found}).to_string())
-            }
-            "DescribeServiceDeployments" => {
-                let described: Vec<Value> = state
-                    .seen
-                    .keys()
-                    .filter_map(|arn| Some((deployment(arn), alarmed(arn)?)))
-                    .filter(|(d, _)| asked["serviceDeploymentArns"].as_array().is_some_and(|a| a.contains(&json!(d))))
-                    .map(|(d, alarm)| json!({"serviceDeploymentArn": d, "status": "ROLLBACK_SUCCESSFUL",
-                        "createdAt": 1.7e9,
-                        "alarms": {"status": "TRIGGERED", "alarmNames": [alarm], "triggeredAlarmNames": [alarm]}}))
-                    .collect();
-                Some(json!({"serviceDeployments": described, "failures": []}).to_string())
-            }
-            _ => None,
-        }
-    }
-
     /// Shows one service (as moto gave it) as ECS would now.
     pub fn present(&self, service: &mut Value) {
         self.state.lock().expect("rollouts").show(service);
@@ -351,7 +314,11 @@ fn completed(rollout: &Rollout, since: Instant) -> bool {
             recovers_after.is_some_and(|d| since.elapsed() >= d)
         }
         // Timed rollouts are shown as one of the others ([`timed::now`]).
-        Rollout::Stuck | Rollout::Failed(_) | Rollout::Alarm(_) | Rollout::Timed(_) => false,
+        Rollout::Stuck
+        | Rollout::Failed(_)
+        | Rollout::Alarm(_)
+        | Rollout::Hook { .. }
+        | Rollout::Timed(_) => false,
     }
 }
 

@@ -2,9 +2,14 @@
 //! configuration needs both groups in its production rule and a role ECS may assume, and is
 //! added only to a service with no deployment in progress; a
 //! completed deployment of a new revision moves the rule's weights to the other group.
+//! Rule 27b: its lifecycle hooks run stage by stage, and one that fails rolls it back.
 
-use aws_sdk_ecs::types::{AdvancedConfiguration, LoadBalancer};
+use aws_sdk_ecs::types::{
+    AdvancedConfiguration, DeploymentConfiguration, DeploymentLifecycleHook, DeploymentStrategy,
+    LoadBalancer,
+};
 use prod_e::aws::Clients;
+use serde_json::json;
 
 use super::elbv2::{modify_rule, rule, target_group};
 use super::{cluster, error, refusal, service, task_definition, Account};
@@ -112,4 +117,119 @@ async fn a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_dep
     assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [1, 0]);
     super::described(&a.aws, &cluster, "web").await;
     assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [0, 1]);
+}
+
+#[tokio::test]
+async fn lifecycle_hooks_run_stage_by_stage_and_one_that_fails_rolls_back() {
+    let a = Account::with_ecs_role().await;
+    a.proxy.rules.fresh_reads(0);
+    let net = Network::create(&a.moto).await;
+    let (blue, green) = (
+        target_group(&a.moto, &net.vpc_id).await,
+        target_group(&a.moto, &net.vpc_id).await,
+    );
+    let production = rule(&a.moto, &net.listener_arn, &[(&blue, 1), (&green, 0)]).await;
+    let (cluster, td) = (
+        cluster(&a.moto).await,
+        task_definition(&a.aws, "nginx:1.27").await,
+    );
+    let ecs_role = role(&a.moto, "ecs.amazonaws.com").await;
+    let config = AdvancedConfiguration::builder()
+        .alternate_target_group_arn(&green)
+        .production_listener_rule(&production)
+        .role_arn(&ecs_role)
+        .build();
+    let balancer = LoadBalancer::builder().target_group_arn(&blue);
+    let balancer = balancer.container_name("web").container_port(8080);
+    service(&a.aws, &cluster, "web", &td)
+        .load_balancers(balancer.advanced_configuration(config).build())
+        .send()
+        .await
+        .expect("a blue/green service");
+    let check = "arn:aws:lambda:us-east-1:123456789012:function:check";
+    let hook = DeploymentLifecycleHook::builder()
+        .hook_target_arn(check)
+        .role_arn(&ecs_role)
+        .lifecycle_stages("POST_TEST_TRAFFIC_SHIFT".into())
+        .lifecycle_stages("PRE_SCALE_UP".into())
+        .build();
+    let deployments = DeploymentConfiguration::builder()
+        .strategy(DeploymentStrategy::BlueGreen)
+        .lifecycle_hooks(hook)
+        .build();
+    let deploy = |image: &'static str| {
+        let (aws, cluster, deployments) = (&a.aws, &cluster, deployments.clone());
+        async move {
+            let next = task_definition(aws, image).await;
+            let update = aws.ecs.update_service().cluster(cluster).service("web");
+            let update = update
+                .task_definition(next)
+                .deployment_configuration(deployments);
+            update.send().await.expect("deployed");
+            super::described(aws, cluster, "web")
+                .await
+                .expect("service")
+        }
+    };
+    // The role may not invoke the function: the deployment rolls back at the first stage.
+    let failed = deploy("nginx:1.28").await;
+    assert_eq!(
+        failed.deployments()[0].rollout_state().map(|s| s.as_str()),
+        Some("FAILED")
+    );
+    assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [1, 0]);
+    let invoke = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": [check]}]});
+    let name = ecs_role.rsplit('/').next().expect("name");
+    let put = a
+        .moto
+        .iam
+        .put_role_policy()
+        .role_name(name)
+        .policy_name("hooks");
+    put.policy_document(invoke.to_string())
+        .send()
+        .await
+        .expect("policy");
+    deploy("nginx:1.29").await;
+    let stages: Vec<String> = a
+        .proxy
+        .rollouts
+        .invocations()
+        .iter()
+        .map(|i| i.stage.clone())
+        .collect();
+    assert_eq!(
+        stages,
+        ["PRE_SCALE_UP", "PRE_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT"]
+    );
+    assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [0, 1]);
+    // The function answers FAILED for this image: rolled back at its first stage.
+    a.proxy.rollouts.fail_hook(check, "nginx:1.30");
+    deploy("nginx:1.30").await;
+    assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [0, 1]);
+    let listed = a
+        .aws
+        .ecs
+        .list_service_deployments()
+        .cluster(&cluster)
+        .service("web");
+    let listed = listed.send().await.expect("listed");
+    let arns = listed
+        .service_deployments()
+        .iter()
+        .filter_map(|d| d.service_deployment_arn());
+    let described = a.aws.ecs.describe_service_deployments();
+    let described = described.set_service_deployment_arns(Some(arns.map(String::from).collect()));
+    let described = described.send().await.expect("described");
+    let deployment = &described.service_deployments()[0];
+    assert_eq!(
+        deployment.lifecycle_stage().map(|s| s.as_str()),
+        Some("PRE_SCALE_UP")
+    );
+    let detail = &deployment.lifecycle_hook_details()[0];
+    assert_eq!(
+        (detail.target_arn(), detail.status().map(|s| s.as_str())),
+        (Some(check), Some("FAILED"))
+    );
 }

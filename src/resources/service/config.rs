@@ -5,11 +5,14 @@ use aws_sdk_ecs::types::builders::DeploymentConfigurationBuilder;
 use aws_sdk_ecs::types::{
     AdvancedConfiguration, AssignPublicIp, AwsVpcConfiguration, CanaryConfiguration,
     CapacityProviderStrategyItem as EcsItem, DeploymentAlarms, DeploymentCircuitBreaker,
-    DeploymentConfiguration, DeploymentStrategy, LinearConfiguration, LoadBalancer,
+    DeploymentConfiguration, DeploymentLifecycleHook, DeploymentLifecycleHookStage,
+    DeploymentLifecycleHookTargetType, DeploymentStrategy, LinearConfiguration, LoadBalancer,
     NetworkConfiguration,
 };
+use aws_smithy_types::{Document, Number};
 
 use crate::spec::capacity::{self, CapacityProviderStrategyItem};
+use crate::spec::hooks::LifecycleHook;
 use crate::spec::Spec;
 
 /// A strategy ECS reports, in the words of [`capacity::describe`].
@@ -82,14 +85,22 @@ pub(super) fn load_balancer(spec: &Spec, balancer: Balancer<'_>) -> LoadBalancer
 
 /// `spec`'s deployments: its strategy with its bake times (the canary's and the linear
 /// steps' settings only with their strategy; ECS API Reference, `DeploymentConfiguration`),
-/// and the rolling settings below.
-fn strategy(spec: &Spec, b: DeploymentConfigurationBuilder) -> DeploymentConfigurationBuilder {
+/// its lifecycle hooks invoked with `hooks_role` (always sent with a native strategy, so that
+/// removing them removes them), and the rolling settings below.
+fn strategy(
+    spec: &Spec,
+    hooks_role: Option<&str>,
+    b: DeploymentConfigurationBuilder,
+) -> DeploymentConfigurationBuilder {
     let b = b.strategy(DeploymentStrategy::from(spec.deployment_strategy.as_str()));
     if !spec.native_strategy() {
         return b;
     }
     let (canary, linear) = (&spec.canary_configuration, &spec.linear_configuration);
-    let b = b.bake_time_in_minutes(spec.bake_time_in_minutes as i32);
+    let hooks = spec.lifecycle_hooks.iter().map(|h| hook(h, hooks_role));
+    let b = b
+        .bake_time_in_minutes(spec.bake_time_in_minutes as i32)
+        .set_lifecycle_hooks(Some(hooks.collect()));
     match spec.deployment_strategy.as_str() {
         "CANARY" => b.canary_configuration(
             CanaryConfiguration::builder()
@@ -107,6 +118,37 @@ fn strategy(spec: &Spec, b: DeploymentConfigurationBuilder) -> DeploymentConfigu
     }
 }
 
+/// One `LifecycleHooks` item as ECS takes it: a Lambda hook ECS invokes with `role`.
+fn hook(h: &LifecycleHook, role: Option<&str>) -> DeploymentLifecycleHook {
+    let stages = h.lifecycle_stages.iter().map(|s| s.as_str().into());
+    DeploymentLifecycleHook::builder()
+        .target_type(DeploymentLifecycleHookTargetType::AwsLambda)
+        .hook_target_arn(&h.hook_target_arn)
+        .set_role_arn(role.map(str::to_string))
+        .set_lifecycle_stages(Some(stages.collect::<Vec<DeploymentLifecycleHookStage>>()))
+        .set_hook_details(h.hook_details.as_ref().map(document))
+        .build()
+}
+
+/// A JSON value as the SDK's document type.
+fn document(v: &serde_json::Value) -> Document {
+    use serde_json::Value;
+    match v {
+        Value::Null => Document::Null,
+        Value::Bool(b) => Document::Bool(*b),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Document::Number(Number::PosInt(u)),
+            (None, Some(i)) => Document::Number(Number::NegInt(i)),
+            _ => Document::Number(Number::Float(n.as_f64().unwrap_or_default())),
+        },
+        Value::String(s) => Document::String(s.clone()),
+        Value::Array(a) => Document::Array(a.iter().map(document).collect()),
+        Value::Object(o) => {
+            Document::Object(o.iter().map(|(k, v)| (k.clone(), document(v))).collect())
+        }
+    }
+}
+
 /// `spec`'s rolling deployments: its percentages, the circuit breaker with its rollback on or
 /// off together (ECS Developer Guide, "deployment circuit breaker"), and its deployment alarms
 /// with rollback, always sent so that removing them turns them off: UpdateService keeps
@@ -114,6 +156,7 @@ fn strategy(spec: &Spec, b: DeploymentConfigurationBuilder) -> DeploymentConfigu
 /// ECS deployment failures"; aws/copilot-cli#4565 sends `[]` with `enable: false` for that).
 pub(super) fn rollout(
     spec: &Spec,
+    hooks_role: Option<&str>,
 ) -> Result<DeploymentConfiguration, aws_sdk_ecs::error::BuildError> {
     let breaker = DeploymentCircuitBreaker::builder()
         .enable(spec.circuit_breaker)
@@ -125,12 +168,14 @@ pub(super) fn rollout(
         .enable(on)
         .rollback(on)
         .build()?;
-    Ok(strategy(spec, DeploymentConfiguration::builder())
-        .alarms(alarms)
-        .deployment_circuit_breaker(breaker)
-        .maximum_percent(spec.maximum_percent as i32)
-        .minimum_healthy_percent(spec.minimum_healthy_percent as i32)
-        .build())
+    Ok(
+        strategy(spec, hooks_role, DeploymentConfiguration::builder())
+            .alarms(alarms)
+            .deployment_circuit_breaker(breaker)
+            .maximum_percent(spec.maximum_percent as i32)
+            .minimum_healthy_percent(spec.minimum_healthy_percent as i32)
+            .build(),
+    )
 }
 
 pub(crate) fn network(
@@ -173,6 +218,8 @@ pub struct Rolling {
     pub canary: Option<String>,
     /// `linearConfiguration` as `<percent> % every <minutes> min`, if shown.
     pub linear: Option<String>,
+    /// `lifecycleHooks` as `<function ARN> at <stage>+<stage>`, `; `-separated.
+    pub hooks: String,
 }
 
 impl Rolling {
@@ -196,8 +243,19 @@ impl Rolling {
                 let bake = k.step_bake_time_in_minutes().unwrap_or_default();
                 format!("{percent} % every {bake} min")
             }),
+            hooks: hooks_described(c.lifecycle_hooks()),
         }
     }
+}
+
+/// Lifecycle hooks in the words of [`Rolling::hooks`] (their roles and details left out).
+fn hooks_described(hooks: &[DeploymentLifecycleHook]) -> String {
+    let one = |h: &DeploymentLifecycleHook| {
+        let stages: Vec<&str> = h.lifecycle_stages().iter().map(|s| s.as_str()).collect();
+        let arn = h.hook_target_arn().unwrap_or_default();
+        format!("{arn} at {}", stages.join("+"))
+    };
+    hooks.iter().map(one).collect::<Vec<_>>().join("; ")
 }
 
 /// A service's network as ECS reports it (`awsvpcConfiguration`), beside [`network`] which

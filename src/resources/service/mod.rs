@@ -199,7 +199,7 @@ pub async fn create(
 ) -> Result<Service> {
     let doing = format!("creating ECS service ({name})");
     let network = network(spec, links.security_group_id).map_err(|e| build_error(&doing, e))?;
-    let deployment = rollout(spec).map_err(|e| build_error(&doing, e))?;
+    let deployment = rollout(spec, None).map_err(|e| build_error(&doing, e))?;
     let balancer = Balancer {
         target_group_arn: links.target_group_arn,
         advanced: None,
@@ -258,8 +258,9 @@ pub struct Change<'a> {
     pub network: Option<(&'a Spec, &'a str)>,
     /// Seconds after a task starts during which failed health checks do not count.
     pub health_check_grace_period_seconds: Option<u32>,
-    /// The rolling deployment settings of this spec (percentages, circuit breaker).
-    pub deployment_configuration: Option<&'a Spec>,
+    /// The deployment settings of this spec (percentages, circuit breaker, strategy), and
+    /// the role ECS invokes its `LifecycleHooks` with (the set's traffic role).
+    pub deployment_configuration: Option<(&'a Spec, Option<&'a str>)>,
     /// ECS Exec on or off; only new tasks take it, so the change forces a new deployment.
     pub enable_execute_command: Option<bool>,
     /// A new capacity provider strategy (a new deployment too, as ECS requires).
@@ -297,7 +298,7 @@ pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>)
         None => None,
     };
     let deployment = match change.deployment_configuration {
-        Some(spec) => Some(rollout(spec).map_err(|e| build_error(&doing, e))?),
+        Some((spec, role)) => Some(rollout(spec, role).map_err(|e| build_error(&doing, e))?),
         None => None,
     };
     // ECS Exec reaches only new tasks, and a new strategy needs a new deployment (ECS: "you

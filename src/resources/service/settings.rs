@@ -25,7 +25,7 @@ pub fn expand(spec: &Spec) -> Result<Service, BuildError> {
         enable_execute_command: spec.enable_execute_command,
         health_check_grace_period_seconds: Some(spec.health_check_grace_period_seconds as i32),
         capacity: capacity_described(&capacity_strategy(&spec.capacity_provider_strategy)?),
-        rolling: Some(Rolling::of(&rollout(spec)?)),
+        rolling: Some(Rolling::of(&rollout(spec, None)?)),
         network,
         tags: spec.tags.clone(),
         ..Service::default()
@@ -68,6 +68,12 @@ pub const SETTINGS: &[Setting<Service>] = &[
     Setting::new("LinearConfiguration", |s| {
         let linear = s.rolling.as_ref().and_then(|r| r.linear.clone());
         linear.unwrap_or_default()
+    }),
+    Setting::new("LifecycleHooks", |s| {
+        s.rolling
+            .as_ref()
+            .map(|r| r.hooks.clone())
+            .unwrap_or_default()
     }),
     Setting::new("SubnetIds", |s| listed(s.network.subnets.clone())),
     Setting::new("AssignPublicIp", |s| s.network.assign_public_ip.to_string()),

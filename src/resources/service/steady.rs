@@ -1,7 +1,10 @@
 //! When a service is done: steady on the revision an operation asked for, failed by the
-//! circuit breaker or a deployment alarm (and which alarms), or gone (INACTIVE) after a delete.
+//! circuit breaker, a deployment alarm or a lifecycle hook (and which), or gone (INACTIVE)
+//! after a delete.
 
-use aws_sdk_ecs::types::ServiceDeploymentStatus;
+use aws_sdk_ecs::types::{
+    DeploymentLifecycleHookStatus, ServiceDeployment, ServiceDeploymentStatus,
+};
 use aws_sdk_ecs::Client;
 
 use super::{find, Service};
@@ -64,18 +67,18 @@ pub async fn wait_steady(
             });
         }
         if has_failed(&service, revision) {
-            let alarmed = service
-                .rolling
-                .as_ref()
-                .is_some_and(|r| !r.alarms.is_empty());
-            let alarms = match alarmed {
-                true => Some(triggered_alarms(ecs, cluster, name).await),
-                false => None,
+            let rolling = service.rolling.as_ref();
+            let alarmed = rolling.is_some_and(|r| !r.alarms.is_empty());
+            let hooked = rolling.is_some_and(|r| !r.hooks.is_empty());
+            let why = match alarmed || hooked {
+                true => rolled_back_by(ecs, cluster, name).await,
+                false => RolledBackBy::default(),
             };
             return Err(Error::DeploymentFailed {
                 service: name.to_string(),
                 events: service.events,
-                alarms,
+                alarms: alarmed.then_some(why.alarms),
+                hooks: why.hooks,
             });
         }
         if is_steady(&service, revision) {
@@ -102,12 +105,22 @@ pub async fn wait_inactive(ecs: &Client, cluster: &str, name: &str) -> Result<()
     .await
 }
 
-/// The deployment alarms that went into ALARM during the service's latest rolled-back or
-/// stopped deployment (ECS API Reference, ListServiceDeployments and
-/// DescribeServiceDeployments: `alarms.triggeredAlarmNames`; the list's order is not
-/// documented, so the newest by `createdAt` counts). Best effort: the deployment has failed
-/// either way, so a read that fails only leaves the alarms unnamed.
-async fn triggered_alarms(ecs: &Client, cluster: &str, name: &str) -> Vec<String> {
+/// What rolled the service's latest deployment back, as ECS tells it.
+#[derive(Debug, Default)]
+struct RolledBackBy {
+    /// The deployment alarms that went into ALARM.
+    alarms: Vec<String>,
+    /// The lifecycle hooks that failed or timed out, as `<arn> (<status> at <stage>)`.
+    hooks: Vec<String>,
+}
+
+/// The deployment alarms that went into ALARM and the lifecycle hooks that failed during the
+/// service's latest rolled-back or stopped deployment (ECS API Reference,
+/// ListServiceDeployments and DescribeServiceDeployments: `alarms.triggeredAlarmNames`,
+/// `lifecycleHookDetails` and `lifecycleStage`; the list's order is not documented, so the
+/// newest by `createdAt` counts). Best effort: the deployment has failed either way, so a read
+/// that fails only leaves them unnamed.
+async fn rolled_back_by(ecs: &Client, cluster: &str, name: &str) -> RolledBackBy {
     use ServiceDeploymentStatus::{
         RollbackFailed, RollbackInProgress, RollbackRequested, RollbackSuccessful, Stopped,
     };
@@ -134,7 +147,7 @@ async fn triggered_alarms(ecs: &Client, cluster: &str, name: &str) -> Vec<String
         Err(e) => return unnamed(name, &e),
     };
     if arns.is_empty() {
-        return Vec::new();
+        return RolledBackBy::default();
     }
     let described = ecs
         .describe_service_deployments()
@@ -146,15 +159,35 @@ async fn triggered_alarms(ecs: &Client, cluster: &str, name: &str) -> Vec<String
             .service_deployments()
             .iter()
             .max_by_key(|d| d.created_at().map(|t| (t.secs(), t.subsec_nanos())))
-            .and_then(|d| d.alarms())
-            .map(|a| a.triggered_alarm_names().to_vec())
+            .map(by)
             .unwrap_or_default(),
         Err(e) => unnamed(name, &e),
     }
 }
 
-/// No alarm names: why, in the log.
-fn unnamed(service: &str, e: &dyn std::fmt::Debug) -> Vec<String> {
-    tracing::warn!(service, error = ?e, "could not read which deployment alarms triggered");
-    Vec::new()
+/// The alarms and failed hooks of one service deployment.
+fn by(d: &ServiceDeployment) -> RolledBackBy {
+    let alarms = d.alarms().map(|a| a.triggered_alarm_names().to_vec());
+    let stage = d.lifecycle_stage().map_or("", |s| s.as_str());
+    let failed = d.lifecycle_hook_details().iter().filter(|h| {
+        matches!(
+            h.status(),
+            Some(DeploymentLifecycleHookStatus::Failed | DeploymentLifecycleHookStatus::TimedOut)
+        )
+    });
+    let hooks = failed.map(|h| {
+        let status = h.status().map_or("", |s| s.as_str());
+        let arn = h.target_arn().unwrap_or_default();
+        format!("{arn} ({status} at {stage})")
+    });
+    RolledBackBy {
+        alarms: alarms.unwrap_or_default(),
+        hooks: hooks.collect(),
+    }
+}
+
+/// No alarm or hook named: why, in the log.
+fn unnamed(service: &str, e: &dyn std::fmt::Debug) -> RolledBackBy {
+    tracing::warn!(service, error = ?e, "could not read what rolled the deployment back");
+    RolledBackBy::default()
 }

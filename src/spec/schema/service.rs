@@ -5,6 +5,7 @@ use super::{text, Default, Effect, Kind, Property, ECS_NAME};
 use crate::spec::capacity::{self, CapacityProviderStrategyItem};
 use crate::spec::checks;
 use crate::spec::health::{self, TargetHealthCheck};
+use crate::spec::hooks::{self, LifecycleHook};
 use crate::spec::object::typed;
 use crate::spec::scaling::{self, AutoScaling, ScheduledAction};
 use crate::spec::strategy::{self, CanaryConfiguration, LinearConfiguration};
@@ -199,6 +200,22 @@ pub const LINEAR_CONFIGURATION: Property = Property {
     doc: "with LINEAR: StepPercent (of production traffic each step, 3–100) and \
          StepBakeTimeInMinutes (between steps, 0–1440), ECS's keys",
 };
+/// The `LifecycleHooks` property.
+pub const LIFECYCLE_HOOKS: Property = Property {
+    name: "LifecycleHooks",
+    kind: Kind::Objects {
+        fields: LifecycleHook::FIELDS,
+        check: |items| hooks::distinct(&typed(items)),
+        max: hooks::HOOKS_MAX,
+    },
+    default: Default::Empty,
+    effect: Effect::Strategy,
+    doc: "with BLUE_GREEN, CANARY or LINEAR: a list of {HookTargetArn, LifecycleStages, \
+         HookDetails}, ECS's keys: Lambda functions ECS invokes at those stages of each \
+         deployment, a FAILED answer rolling it back and the operation answering FAILED \
+         naming the hook; ECS invokes them with the set's traffic role, allowed exactly these \
+         functions, among the template's LifecycleHookFunctionArns; changing them is in place",
+};
 /// prod-e's bound on `DeploymentAlarms` (ECS documents none).
 const DEPLOYMENT_ALARMS_MAX: usize = 20;
 /// The `DeregistrationDelaySeconds` property.
@@ -309,6 +326,7 @@ macro_rules! service_fields {
             canary_configuration: CanaryConfiguration = CANARY_CONFIGURATION,
             /// Every field set: given or defaulted.
             linear_configuration: LinearConfiguration = LINEAR_CONFIGURATION,
+            lifecycle_hooks: Vec<LifecycleHook> = LIFECYCLE_HOOKS,
             alarms: bool = ALARMS,
             deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,
             enable_execute_command: bool = ENABLE_EXECUTE_COMMAND,

@@ -76,7 +76,7 @@ fn cached(rules: &AwsRules, containers: &[Value]) -> Option<String> {
 }
 
 /// Whether an inline policy of role `name` allows `action` on `resource`.
-async fn allowed(moto: &Upstream, name: &str, (action, resource): (&str, &str)) -> bool {
+pub(super) async fn allowed(moto: &Upstream, name: &str, (action, resource): (&str, &str)) -> bool {
     let Ok(policies) = role::inline_policies(&moto.iam, name).await else {
         return true;
     };

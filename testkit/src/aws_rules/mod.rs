@@ -35,6 +35,7 @@
 //! | 25 | CreateService / UpdateService naming a security group that does not exist or is not in the subnets' VPC: `InvalidParameterException` … does not appear to belong to the same VPC as the input subnets (moto takes any) ([`ecs::foreign_groups`]) | aws/aws-dotnet-deploy#735 (the CreateService error) | `ecs::a_group_of_another_vpc_is_refused` |
 //! | 26 | RevokeSecurityGroupEgress naming a rule id the group lacks: `InvalidSecurityGroupRuleId.NotFound`, nothing revoked (moto 5.2.6 refuses with `InvalidPermission.NotFound`) ([`reach::unknown_rules`]) | EC2 API reference, error codes | `elbv2::a_rule_id_the_group_lacks_is_not_revoked` |
 //! | 27 | A load balancer's `advancedConfiguration` (ECS blue/green, canary, linear) needs both target groups in the production rule and a role ECS may assume, and is added or dropped only on a service with no deployment in progress (`InvalidParameterException`); a deployment of a new revision on such a service moves the rule's weights to the other group once it has completed, a rolled-back one leaves them ([`strategy`]) | ECS Developer Guide, "Required resources for Amazon ECS blue/green deployments"; go-to-k/cdk-real-drift#1730, aws/aws-cdk#36649 | `strategy::a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_deployed` |
+//! | 27b | Lifecycle hooks of such a deployment run stage by stage (PRE_SCALE_UP to POST_PRODUCTION_TRAFFIC_SHIFT), each invoked with its `roleArn`; one that answers FAILED (`Rollouts::fail_hook`) or that its role may not invoke (`lambda:InvokeFunction`) rolls the deployment back, ListServiceDeployments and DescribeServiceDeployments showing it FAILED in `lifecycleHookDetails` ([`hooks`]) | ECS API Reference, DeploymentLifecycleHook, DeploymentLifecycleHookDetail; ECS Developer Guide, "Lambda hooks for Amazon ECS service deployments", "Permissions required for Lambda functions in Amazon ECS blue/green deployments" | `strategy::lifecycle_hooks_run_stage_by_stage_and_one_that_fails_rolls_back` |
 //! | 28 | One-off tasks (RunTask; moto never ends them) stop after a few reads with their container's exit code (0, a test's code for the command, 1 for a crashing image); ListTasks by `startedBy` allows no other filter (`InvalidParameterException`) and lists RUNNING tasks only; StopTask stops one; DeleteCluster while one runs: `ClusterContainsTasksException` ([`one_off`]) | ECS API reference, RunTask, ListTasks, DescribeTasks, StopTask, DeleteCluster | `one_off::a_one_off_task_ends_with_its_exit_code_and_holds_its_cluster` |
 
 pub mod alarms;
@@ -43,6 +44,7 @@ pub mod credentials;
 pub mod ecs;
 pub mod elbv2;
 pub mod fresh;
+pub mod hooks;
 pub mod iam;
 pub mod models;
 pub mod one_off;
@@ -63,8 +65,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::call::Call;
-use crate::call::Fields;
+use crate::call::{Call, Fields};
 pub use upstream::Upstream;
 pub use verdict::{Refusal, Verdict};
 
@@ -336,7 +337,7 @@ impl AwsRules {
         let refused = elbv2::unassociated(self, moto, body).await;
         if refused.is_none() {
             self.tasks_fail(moto, body, false).await;
-            strategy::deploy(self, body);
+            strategy::deploy(self, moto, body).await;
         }
         refused
     }

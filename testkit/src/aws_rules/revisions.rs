@@ -157,6 +157,12 @@ impl Revisions {
         image.is_some_and(|image| self.crashing.contains(image))
     }
 
+    /// The image ("repo:tag") of `task_definition`'s essential container, if it was seen.
+    pub fn image(&self, task_definition: &str) -> Option<&str> {
+        let container = self.containers.get(task_definition);
+        container.map(|c| unprefixed(&c.image))
+    }
+
     /// Whether tasks of `task_definition` crash.
     pub fn crashes(&self, task_definition: &str) -> bool {
         self.containers.get(task_definition).is_some_and(|c| {

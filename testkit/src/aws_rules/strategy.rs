@@ -94,10 +94,10 @@ pub async fn refused(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<
 }
 
 /// Before an UpdateService that deploys a new revision on a service with an advanced
-/// configuration (and does not change it): the production rule's weights move to the group
-/// that served nothing once the deployment has completed ([`shift_when_done`]; a deployment
-/// rolled back moves none).
-pub fn deploy(rules: &AwsRules, body: &Value) {
+/// configuration (and does not change it): its lifecycle hooks run ([`super::hooks`]), and
+/// the production rule's weights move to the group that served nothing once the deployment
+/// has completed ([`shift_when_done`]; a deployment rolled back moves none).
+pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
     let revision = body["taskDefinition"].as_str().unwrap_or_default();
     if !rules.on(Rule::NativeDeployments)
         || revision.is_empty()
@@ -112,7 +112,8 @@ pub fn deploy(rules: &AwsRules, body: &Value) {
     let Some(rule) = rule.map(str::to_string) else {
         return;
     };
-    rules.with(|s| s.shifts.insert(arn, (rule, revision.to_string())));
+    rules.with(|s| s.shifts.insert(arn.clone(), (rule, revision.to_string())));
+    super::hooks::invoke(rules, moto, &arn, body).await;
 }
 
 /// Before a DescribeServices: the services asked for whose deployment has completed since

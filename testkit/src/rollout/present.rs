@@ -19,7 +19,7 @@ pub(super) fn present(s: &mut Value, rollout: &Rollout, since: Instant) {
         .unwrap_or_else(|| json!({"status": "PRIMARY"}));
     let (state, running, deployments) = match rollout {
         _ if completed(rollout, since) => ("COMPLETED", desired, 1),
-        Rollout::Failed(_) | Rollout::Alarm(_) => ("FAILED", 0, 1),
+        Rollout::Failed(_) | Rollout::Alarm(_) | Rollout::Hook { .. } => ("FAILED", 0, 1),
         _ => ("IN_PROGRESS", 0, 2),
     };
     primary["rolloutState"] = json!(state);

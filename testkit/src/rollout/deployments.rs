@@ -1,0 +1,126 @@
+//! What ECS tells of a service's deployments beyond DescribeServices (moto has neither
+//! ListServiceDeployments nor DescribeServiceDeployments): a rollout a deployment alarm
+//! failed is rolled back with the alarm in `alarms.triggeredAlarmNames`; one a lifecycle hook
+//! failed is rolled back at that hook's `lifecycleStage`, with the hook `FAILED` in
+//! `lifecycleHookDetails` (ECS API Reference, `ServiceDeployment`, `ServiceDeploymentAlarms`,
+//! `DeploymentLifecycleHookDetail`; ECS Developer Guide, "Lifecycle hooks for Amazon ECS
+//! service deployments", "Lifecycle hook details"). Also the lifecycle hooks ECS invoked, as
+//! rule 27b of [`crate::aws_rules`] plays them, and which fail.
+
+use serde_json::{json, Value};
+
+use super::{Rollout, Rollouts, State};
+use crate::aws_rules::wire::text;
+
+/// One invocation of a lifecycle hook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invocation {
+    /// The service whose deployment invoked it.
+    pub service: String,
+    /// The lifecycle stage.
+    pub stage: String,
+    /// The Lambda function's ARN.
+    pub function: String,
+    /// The `hookDetails` ECS passed.
+    pub details: Value,
+}
+
+/// The lifecycle hooks invoked, and (function, image) pairs that answer FAILED.
+#[derive(Debug, Default)]
+pub(super) struct Hooks {
+    invoked: Vec<Invocation>,
+    failing: Vec<(String, String)>,
+}
+
+impl Rollouts {
+    /// Lifecycle hook `function` answers FAILED when it is invoked for a deployment of a
+    /// revision whose essential container runs `image` ("repo:tag").
+    pub fn fail_hook(&self, function: &str, image: &str) {
+        let mut state = self.state.lock().expect("rollouts");
+        let pair = (function.to_string(), image.to_string());
+        state.hooks.failing.push(pair);
+    }
+
+    /// Whether `function` answers FAILED for a deployment of `task_definition`.
+    pub fn hook_fails(&self, function: &str, task_definition: &str) -> bool {
+        let state = self.state.lock().expect("rollouts");
+        let image = state.revisions.image(task_definition).unwrap_or_default();
+        let failing = &state.hooks.failing;
+        failing.iter().any(|(f, i)| f == function && *i == image)
+    }
+
+    /// Records an invocation.
+    pub fn invoked(&self, invocation: Invocation) {
+        let mut state = self.state.lock().expect("rollouts");
+        state.hooks.invoked.push(invocation);
+    }
+
+    /// Every lifecycle hook invoked so far, in order.
+    pub fn invocations(&self) -> Vec<Invocation> {
+        self.state.lock().expect("rollouts").hooks.invoked.clone()
+    }
+
+    /// Service `arn`'s deployment passed its hooks: an earlier hook's rollback is over.
+    pub fn hooks_passed(&self, arn: &str) {
+        let mut state = self.state.lock().expect("rollouts");
+        if let Some((rollout @ Rollout::Hook { .. }, _)) = state.seen.get_mut(arn) {
+            *rollout = Rollout::Done;
+        }
+    }
+
+    /// The answer to ListServiceDeployments or DescribeServiceDeployments (`request` its body):
+    /// a service whose rollout an alarm or a hook failed has one deployment, rolled back;
+    /// other services have none.
+    pub fn service_deployments(&self, action: &str, request: &str) -> Option<String> {
+        let asked: Value = serde_json::from_str(request).ok()?;
+        let state = self.state.lock().expect("rollouts");
+        let deployment =
+            |service: &str| service.replace(":service/", ":service-deployment/") + "/1";
+        match action {
+            "ListServiceDeployments" => {
+                let name = text(&asked["service"]);
+                let tail = format!("/{}", name.rsplit('/').next().unwrap_or_default());
+                let found: Vec<Value> = rolled_back(&state)
+                    .filter(|(arn, _)| arn.ends_with(&tail))
+                    .map(|(arn, _)| {
+                        json!({"serviceDeploymentArn": deployment(arn), "serviceArn": arn,
+                        "status": "ROLLBACK_SUCCESSFUL"})
+                    })
+                    .collect();
+                Some(json!({"serviceDeployments": found}).to_string())
+            }
+            "DescribeServiceDeployments" => {
+                let wanted = asked["serviceDeploymentArns"].as_array().cloned();
+                let wanted = wanted.unwrap_or_default();
+                let described: Vec<Value> = rolled_back(&state)
+                    .map(|(arn, why)| (deployment(arn), why))
+                    .filter(|(d, _)| wanted.contains(&json!(d)))
+                    .map(|(d, mut why)| {
+                        why["serviceDeploymentArn"] = json!(d);
+                        why["status"] = json!("ROLLBACK_SUCCESSFUL");
+                        why["createdAt"] = json!(1.7e9);
+                        why
+                    })
+                    .collect();
+                Some(json!({"serviceDeployments": described, "failures": []}).to_string())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The services whose rollout an alarm or a hook rolled back, with what their deployment
+/// shows of it.
+fn rolled_back(state: &State) -> impl Iterator<Item = (&String, Value)> {
+    state.seen.iter().filter_map(|(arn, (rollout, _))| {
+        let why = match rollout {
+            Rollout::Alarm(alarm) => json!({"alarms": {"status": "TRIGGERED",
+                "alarmNames": [alarm], "triggeredAlarmNames": [alarm]}}),
+            Rollout::Hook { function, stage } => json!({"lifecycleStage": stage,
+                "lifecycleHookDetails": [{"hookId": "hook-1", "targetType": "AWS_LAMBDA",
+                    "targetArn": function, "status": "FAILED"}]}),
+            _ => return None,
+        };
+        Some((arn, why))
+    })
+}
