@@ -58,8 +58,9 @@ pub enum Error {
         /// With deployment alarms on, those that went into ALARM (empty: not known); `None`
         /// without deployment alarms (the circuit breaker stopped it).
         alarms: Option<Vec<String>>,
-        /// The lifecycle hooks that failed, `<arn> (<status> at <stage>)` (empty: none known).
-        hooks: Vec<String>,
+        /// With lifecycle hooks, those that failed, `<arn> (<status> at <stage>)` (empty: not
+        /// known); `None` without hooks.
+        hooks: Option<Vec<String>>,
     },
     /// ECS has not been able to place or start the service's tasks for too long
     /// ([`crate::resources::service::PLACEMENT_FAILURE_BOUND`]).
@@ -167,7 +168,7 @@ impl fmt::Display for Error {
                 events,
                 alarms,
                 hooks,
-            } => deployment_failed(f, service, events, (alarms.as_deref(), hooks)),
+            } => deployment_failed(f, service, events, (alarms.as_deref(), hooks.as_deref())),
             Error::BakeFailed { alarm } => write!(f, "deployment alarm {alarm} {BAKE_FAILED}"),
             Error::MigrationFailed { outcome } => write!(f, "MigrationCommand {outcome}"),
             Error::BeforeWrites(error) => error.fmt(f),
@@ -190,14 +191,9 @@ fn deployment_failed(
     f: &mut fmt::Formatter<'_>,
     service: &str,
     events: &[String],
-    (alarms, hooks): (Option<&[String]>, &[String]),
+    (alarms, hooks): (Option<&[String]>, Option<&[String]>),
 ) -> fmt::Result {
-    let by = match alarms {
-        _ if !hooks.is_empty() => format!("ECS, on lifecycle hook(s) {},", hooks.join(", ")),
-        None => "the circuit breaker".to_string(),
-        Some([]) => "a deployment alarm or the circuit breaker".to_string(),
-        Some(names) => format!("ECS, on deployment alarm(s) {},", names.join(", ")),
-    };
+    let by = rolled_back_by(alarms, hooks);
     let events = match events.is_empty() {
         true => "none".to_string(),
         false => events.join(" | "),
@@ -207,6 +203,32 @@ fn deployment_failed(
         "the deployment of ECS service ({service}) failed and {by} rolled it back; latest \
          service events: {events}"
     )
+}
+
+/// Who rolled a deployment back: ECS on the hooks and alarms named, else any of those that
+/// were on, or the circuit breaker.
+fn rolled_back_by(alarms: Option<&[String]>, hooks: Option<&[String]>) -> String {
+    let named = |kind: &str, names: Option<&[String]>| {
+        let names = names.filter(|n| !n.is_empty())?;
+        Some(format!("{kind}(s) {}", names.join(", ")))
+    };
+    let causes: Vec<String> = [
+        named("lifecycle hook", hooks),
+        named("deployment alarm", alarms),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !causes.is_empty() {
+        return format!("ECS, on {},", causes.join(" and "));
+    }
+    let maybe = [
+        hooks.map(|_| "a lifecycle hook"),
+        alarms.map(|_| "a deployment alarm"),
+    ];
+    let mut maybe: Vec<&str> = maybe.into_iter().flatten().collect();
+    maybe.push("the circuit breaker");
+    maybe.join(" or ")
 }
 
 impl std::error::Error for Error {}
@@ -348,3 +370,25 @@ all_ok!(A a, B b, C c, D d, E e, F f);
 all_ok!(A a, B b, C c, D d, E e, F f, G g);
 all_ok!(A a, B b, C c, D d, E e, F f, G g, H h);
 all_ok!(A a, B b, C c, D d, E e, F f, G g, H h, I i);
+
+#[cfg(test)]
+mod tests {
+    use super::rolled_back_by;
+
+    #[test]
+    fn a_rollback_names_what_ecs_named_else_what_could_have() {
+        let (hook, alarm) = (
+            vec!["h (FAILED at PRE_SCALE_UP)".to_string()],
+            vec!["a".into()],
+        );
+        assert_eq!(
+            rolled_back_by(Some(&alarm), Some(&hook)),
+            "ECS, on lifecycle hook(s) h (FAILED at PRE_SCALE_UP) and deployment alarm(s) a,"
+        );
+        assert_eq!(
+            rolled_back_by(Some(&[]), Some(&[])),
+            "a lifecycle hook or a deployment alarm or the circuit breaker"
+        );
+        assert_eq!(rolled_back_by(None, None), "the circuit breaker");
+    }
+}

@@ -68,13 +68,19 @@ pub(super) async fn parts(
     })
     .await?;
     let (rule, primary) = (place.rule, &place.primary.arn);
-    let hooks = spec
-        .lifecycle_hooks
-        .iter()
-        .map(|h| h.hook_target_arn.as_str());
-    let hooks: Vec<&str> = hooks.collect();
-    let policy = role::traffic_policy(&rule.arn, &[primary, &alternate.arn], &hooks);
+    let policy = role::traffic_policy(&rule.arn, &[primary, &alternate.arn]);
     role::put_policy(&c.iam, &role.name, role::TRAFFIC_POLICY_NAME, &policy).await?;
+    let live = place
+        .service
+        .rolling
+        .as_ref()
+        .map(|r| r.hook_functions.clone());
+    grant_hooks(
+        c,
+        &role.name,
+        hook_functions(spec, live.unwrap_or_default()),
+    )
+    .await?;
     // ECS needs both groups in the production rule; the one missing joins at weight 0 (the
     // alternate when the strategy is new, the primary after a rollback routed the other).
     let mut joined = rule.clone();
@@ -225,9 +231,14 @@ impl To {
         self.switching
     }
 
-    /// The role ECS invokes `LifecycleHooks` with: the traffic role, with a native strategy.
+    /// The role ECS invokes `LifecycleHooks` with: the traffic role, with a native strategy;
+    /// `Some("")` when the service leaves one (its hooks cleared, none to invoke).
     pub(super) fn hooks_role(&self) -> Option<&str> {
-        self.native.as_ref().map(|n| n.role.arn.as_str())
+        match (&self.native, self.switching) {
+            (Some(n), _) => Some(n.role.arn.as_str()),
+            (None, true) => Some(""),
+            (None, false) => None,
+        }
     }
 
     /// The load balancer an UpdateService that switches names ([`balancer`]); `None` if it
@@ -308,5 +319,48 @@ async fn native_parts(
     match spec.native_strategy() {
         true => Ok(Some(Box::pin(parts(c, d, spec, place, tags)).await?)),
         false => Ok(None),
+    }
+}
+
+/// `spec`'s hook functions with those of `live` (the service's now) that it drops: ECS may
+/// invoke either until the deployment that drops them is done ([`narrow_hooks`] then).
+fn hook_functions(spec: &Spec, live: Vec<String>) -> Vec<String> {
+    let named = spec
+        .lifecycle_hooks
+        .iter()
+        .map(|h| h.hook_target_arn.clone());
+    let mut all: Vec<String> = named.collect();
+    for function in live {
+        if !all.contains(&function) {
+            all.push(function);
+        }
+    }
+    all
+}
+
+/// Puts the traffic role `role`'s hooks policy on exactly `functions` (none: nothing put).
+async fn grant_hooks(c: &Clients, role: &str, functions: Vec<String>) -> Result<()> {
+    if functions.is_empty() {
+        return Ok(());
+    }
+    let policy = role::hooks_policy(&functions);
+    role::put_policy(&c.iam, role, role::HOOKS_POLICY_NAME, &policy).await
+}
+
+/// Once an Update that changed the strategy or its hooks is done: the traffic role may invoke
+/// exactly `new`'s hooks (its hooks policy put on them, or deleted without any). Only for a
+/// set that has a traffic role (`old` or `new` native).
+pub(super) async fn narrow_hooks(
+    c: &Clients,
+    d: &Deployment,
+    (old, new): (&Spec, &Spec),
+) -> Result<()> {
+    if !old.native_strategy() && !new.native_strategy() {
+        return Ok(());
+    }
+    let role = d.traffic_role();
+    match new.native_strategy() && !new.lifecycle_hooks.is_empty() {
+        true => grant_hooks(c, &role, hook_functions(new, Vec::new())).await,
+        false => role::delete_policy(&c.iam, &role, role::HOOKS_POLICY_NAME).await,
     }
 }

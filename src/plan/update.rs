@@ -92,6 +92,9 @@ pub async fn update(
     let revision = set.revision_to_run(registered, diff, &new.task_family);
     settle(&change, &set, &revision).await?;
     roles::revoke((c, owner), diff, (old, new), task, exec).await?;
+    if diff.any(Effect::Strategy) {
+        strategy::narrow_hooks(c, d, (old, new)).await?;
+    }
     Ok(set.built(revision).outputs(d, new))
 }
 

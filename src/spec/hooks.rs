@@ -14,12 +14,13 @@ use super::object::{object, text, FieldKind};
 
 /// The stages of an ECS deployment a hook can run at, in the order ECS reaches them (ECS API
 /// Reference, `DeploymentLifecycleHook.lifecycleStages`).
-pub const STAGES: [&str; 7] = [
+pub const STAGES: [&str; 8] = [
     "RECONCILE_SERVICE",
     "PRE_SCALE_UP",
     "POST_SCALE_UP",
     "TEST_TRAFFIC_SHIFT",
     "POST_TEST_TRAFFIC_SHIFT",
+    "PRE_PRODUCTION_TRAFFIC_SHIFT",
     "PRODUCTION_TRAFFIC_SHIFT",
     "POST_PRODUCTION_TRAFFIC_SHIFT",
 ];
@@ -31,12 +32,12 @@ object! {
     /// One item of `LifecycleHooks`.
     pub struct LifecycleHook {
         hook_target_arn: String = "HookTargetArn", text(function_arn, None),
-            "the Lambda function's ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME), among \
-             the template's LifecycleHookFunctionArns";
+            "the Lambda function's ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME, no \
+             wildcard), among the template's LifecycleHookFunctionArns (required)";
         lifecycle_stages: Vec<String> = "LifecycleStages", FieldKind::Strings { check: stages },
             "the stages ECS invokes it at (RECONCILE_SERVICE, PRE_SCALE_UP, POST_SCALE_UP, \
-             TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, \
-             POST_PRODUCTION_TRAFFIC_SHIFT)";
+             TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT, PRE_PRODUCTION_TRAFFIC_SHIFT, \
+             PRODUCTION_TRAFFIC_SHIFT, POST_PRODUCTION_TRAFFIC_SHIFT)";
         hook_details: Option<serde_json::Value> = "HookDetails", FieldKind::Json,
             "an object ECS passes to every invocation (as CloudFormation sends it: its \
              numbers and booleans as strings)";
@@ -44,7 +45,8 @@ object! {
 }
 
 /// A Lambda function's ARN, with an optional version or alias:
-/// `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`.
+/// `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`, no wildcard anywhere (the
+/// operator's patterns are matched against it).
 pub fn function_arn(s: &str) -> Result<(), String> {
     let parts: Vec<&str> = s.split(':').collect();
     let name_ok = |n: &str| {
@@ -53,10 +55,15 @@ pub fn function_arn(s: &str) -> Result<(), String> {
             && n.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     };
+    let word = |w: &str| {
+        let lower = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+        !w.is_empty() && w.chars().all(lower)
+    };
     let shaped = matches!(parts.len(), 7 | 8)
         && parts[0] == "arn"
+        && word(parts[1])
         && parts[2] == "lambda"
-        && !parts[3].is_empty()
+        && word(parts[3])
         && parts[4].len() == 12
         && parts[4].chars().all(|c| c.is_ascii_digit())
         && parts[5] == "function"
@@ -89,8 +96,12 @@ fn stages(given: &[String]) -> Result<(), String> {
     }
 }
 
-/// No function twice: ECS would invoke it twice at a stage both name.
-pub fn distinct(hooks: &[LifecycleHook]) -> Result<(), String> {
+/// Every item names its function, and none twice (ECS would invoke it twice at a stage both
+/// name).
+pub fn items(hooks: &[LifecycleHook]) -> Result<(), String> {
+    if let Some(i) = hooks.iter().position(|h| h.hook_target_arn.is_empty()) {
+        return Err(format!("item {} needs a HookTargetArn", i + 1));
+    }
     let arns: Vec<&str> = hooks.iter().map(|h| h.hook_target_arn.as_str()).collect();
     match arns
         .iter()
@@ -115,6 +126,7 @@ mod tests {
         assert!(function_arn("arn:aws:lambda:us-east-1:123456789012:layer:check").is_err());
         assert!(function_arn("arn:aws:sns:us-east-1:123456789012:function:check").is_err());
         assert!(function_arn("check").is_err());
+        assert!(function_arn("arn:*:lambda:*:123456789012:function:check").is_err());
         let owned = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(stages(&owned(&["POST_TEST_TRAFFIC_SHIFT"])).is_ok());
         assert!(stages(&owned(&[])).is_err());
@@ -145,5 +157,12 @@ mod tests {
         let item = twice["LifecycleHooks"][0].clone();
         twice["LifecycleHooks"] = serde_json::json!([item.clone(), item]);
         assert!(crate::spec::Spec::parse(&twice).is_err());
+        let mut nameless = props("CANARY");
+        nameless["LifecycleHooks"][0]["HookTargetArn"] = serde_json::json!("");
+        let refused = crate::spec::Spec::parse(&nameless).expect_err("refused");
+        assert!(
+            refused.to_string().contains("needs a HookTargetArn"),
+            "{refused}"
+        );
     }
 }

@@ -128,10 +128,8 @@ fn allow_all(actions: &[&str], resources: Vec<String>) -> serde_json::Value {
 /// groups on its listener rule, on exactly those (ECS Developer Guide, "Amazon ECS
 /// infrastructure IAM role for load balancers": the managed policy's Describe actions, which
 /// take no resource, Register/DeregisterTargets on the groups, ModifyRule on the rule;
-/// ModifyListener is for a Network Load Balancer's listener, which prod-e does not use), and
-/// `lambda:InvokeFunction` on exactly the set's lifecycle hooks, `hook_arns` (ECS Developer
-/// Guide, "Permissions required for Lambda functions in Amazon ECS blue/green deployments").
-pub fn traffic_policy(rule_arn: &str, target_group_arns: &[&str], hook_arns: &[&str]) -> String {
+/// ModifyListener is for a Network Load Balancer's listener, which prod-e does not use).
+pub fn traffic_policy(rule_arn: &str, target_group_arns: &[&str]) -> String {
     let describe = [
         "elasticloadbalancing:DescribeListeners",
         "elasticloadbalancing:DescribeRules",
@@ -143,7 +141,7 @@ pub fn traffic_policy(rule_arn: &str, target_group_arns: &[&str], hook_arns: &[&
         "elasticloadbalancing:DeregisterTargets",
     ];
     let groups = target_group_arns.iter().map(|a| a.to_string()).collect();
-    let mut statements = vec![
+    let statements = [
         allow_all(&describe, vec!["*".to_string()]),
         allow_all(&targets, groups),
         allow(
@@ -151,11 +149,15 @@ pub fn traffic_policy(rule_arn: &str, target_group_arns: &[&str], hook_arns: &[&
             vec![rule_arn.to_string()],
         ),
     ];
-    if !hook_arns.is_empty() {
-        let hooks = hook_arns.iter().map(|a| a.to_string()).collect();
-        statements.push(allow("lambda:InvokeFunction", hooks));
-    }
     json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+}
+
+/// The traffic role's inline policy for a set's lifecycle hooks: `lambda:InvokeFunction` on
+/// exactly the functions `hook_arns` (ECS Developer Guide, "Permissions required for Lambda
+/// functions in Amazon ECS blue/green deployments"; ECS invokes the hooks with the role).
+pub fn hooks_policy(hook_arns: &[String]) -> String {
+    let statement = allow("lambda:InvokeFunction", hook_arns.to_vec());
+    json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
 }
 
 /// One statement allowing `action` on `resources`.

@@ -6,7 +6,9 @@ use aws_sdk_iam::Client;
 mod documents;
 mod grants;
 
-pub use documents::{ecr_repository, execution_policy, secrets_policy, traffic_policy};
+pub use documents::{
+    ecr_repository, execution_policy, hooks_policy, secrets_policy, traffic_policy,
+};
 pub use grants::{execution_role, grants, task_role, Grants, EXECUTION_ROLE, TASK_ROLE};
 
 use super::{found, gone, required, tags, Tagged};
@@ -28,6 +30,9 @@ pub const TRAFFIC_TRUST_POLICY: &str = concat!(
 );
 /// The traffic role's inline policy ([`traffic_policy`]).
 pub const TRAFFIC_POLICY_NAME: &str = "prod-e-traffic";
+/// The traffic role's inline policy for the set's `LifecycleHooks` ([`hooks_policy`]; none
+/// without any).
+pub const HOOKS_POLICY_NAME: &str = "prod-e-hooks";
 /// The variable naming the traffic roles' permissions boundary (set by the template).
 pub const TRAFFIC_ROLE_BOUNDARY_ENV: &str = "PROD_E_TRAFFIC_ROLE_BOUNDARY";
 

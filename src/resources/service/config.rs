@@ -86,7 +86,8 @@ pub(super) fn load_balancer(spec: &Spec, balancer: Balancer<'_>) -> LoadBalancer
 /// `spec`'s deployments: its strategy with its bake times (the canary's and the linear
 /// steps' settings only with their strategy; ECS API Reference, `DeploymentConfiguration`),
 /// its lifecycle hooks invoked with `hooks_role` (always sent with a native strategy, so that
-/// removing them removes them), and the rolling settings below.
+/// removing them removes them; with ROLLING, none, sent as `[]` when `hooks_role` is given:
+/// the service leaves a native strategy), and the rolling settings below.
 fn strategy(
     spec: &Spec,
     hooks_role: Option<&str>,
@@ -94,7 +95,7 @@ fn strategy(
 ) -> DeploymentConfigurationBuilder {
     let b = b.strategy(DeploymentStrategy::from(spec.deployment_strategy.as_str()));
     if !spec.native_strategy() {
-        return b;
+        return b.set_lifecycle_hooks(hooks_role.map(|_| Vec::new()));
     }
     let (canary, linear) = (&spec.canary_configuration, &spec.linear_configuration);
     let hooks = spec.lifecycle_hooks.iter().map(|h| hook(h, hooks_role));
@@ -220,6 +221,8 @@ pub struct Rolling {
     pub linear: Option<String>,
     /// `lifecycleHooks` as `<function ARN> at <stage>+<stage>`, `; `-separated.
     pub hooks: String,
+    /// The functions of `lifecycleHooks`.
+    pub hook_functions: Vec<String>,
 }
 
 impl Rolling {
@@ -244,6 +247,11 @@ impl Rolling {
                 format!("{percent} % every {bake} min")
             }),
             hooks: hooks_described(c.lifecycle_hooks()),
+            hook_functions: c
+                .lifecycle_hooks()
+                .iter()
+                .filter_map(|h| h.hook_target_arn().map(str::to_string))
+                .collect(),
         }
     }
 }

@@ -78,7 +78,7 @@ pub async fn wait_steady(
                 service: name.to_string(),
                 events: service.events,
                 alarms: alarmed.then_some(why.alarms),
-                hooks: why.hooks,
+                hooks: hooked.then_some(why.hooks),
             });
         }
         if is_steady(&service, revision) {

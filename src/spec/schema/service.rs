@@ -205,7 +205,7 @@ pub const LIFECYCLE_HOOKS: Property = Property {
     name: "LifecycleHooks",
     kind: Kind::Objects {
         fields: LifecycleHook::FIELDS,
-        check: |items| hooks::distinct(&typed(items)),
+        check: |items| hooks::items(&typed(items)),
         max: hooks::HOOKS_MAX,
     },
     default: Default::Empty,

@@ -12,7 +12,9 @@
 //! function answers FAILED for which image (`Rollouts::fail_hook`); a role's inline policies
 //! are read from moto as rule 20 reads them (its permissions boundary is the policy check's).
 //! RECONCILE_SERVICE runs only when a deployment starts with more than one revision ACTIVE,
-//! which the player never shows.
+//! which the player never shows; PRODUCTION_TRAFFIC_SHIFT once, as for BLUE_GREEN (ECS runs it
+//! at each step of a canary or linear shift). A deployment with no hook ends an earlier hook's
+//! rollback.
 
 use serde_json::Value;
 
@@ -53,9 +55,9 @@ pub async fn invoke(rules: &AwsRules, moto: &Upstream, arn: &str, body: &Value) 
             };
             moto.rollouts().invoked(invocation);
             let role = hook["roleArn"].as_str().unwrap_or_default();
-            let role = role.rsplit('/').next().unwrap_or_default();
-            let invokable = allowed(moto, role, ("lambda:InvokeFunction", function)).await;
-            if !invokable || moto.rollouts().hook_fails(function, revision) {
+            if !invokable(moto, role, function).await
+                || moto.rollouts().hook_fails(function, revision)
+            {
                 let failed = Rollout::Hook {
                     function: function.to_string(),
                     stage: stage.to_string(),
@@ -66,6 +68,14 @@ pub async fn invoke(rules: &AwsRules, moto: &Upstream, arn: &str, body: &Value) 
         }
     }
     moto.rollouts().hooks_passed(arn);
+}
+
+/// Whether ECS can invoke `function` with role `role` (an ARN): the role exists, and one of
+/// its inline policies allows `lambda:InvokeFunction` on the function.
+async fn invokable(moto: &Upstream, role: &str, function: &str) -> bool {
+    let name = role.rsplit('/').next().unwrap_or_default();
+    let exists = moto.iam.get_role().role_name(name).send().await.is_ok();
+    exists && allowed(moto, name, ("lambda:InvokeFunction", function)).await
 }
 
 /// Whether `hook` runs at `stage`.
