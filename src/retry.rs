@@ -203,6 +203,15 @@ pub(crate) fn scaled(delay: Duration) -> Duration {
     delay.mul_f64(*DELAY_SCALE.get_or_init(|| 1.0))
 }
 
+/// The time `played` stands for before [`set_delay_scale`]'s scale (itself at scale 0).
+pub(crate) fn unscaled(played: Duration) -> Duration {
+    let scale = *DELAY_SCALE.get_or_init(|| 1.0);
+    match scale > 0.0 {
+        true => played.div_f64(scale),
+        false => played,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use crate::support::aws_rules::Rule;
 use crate::support::call::{Call, Fields};
 use crate::support::cloudformation::update_stack;
 use crate::support::proxy::Proxy;
+use crate::support::rollout::{Rollout, Startup};
 use crate::support::{clients, moto, unique, Harness, Stack, LAMBDA_TIME};
 use prod_e::aws::Clients;
 use prod_e::cli::deploy::Deploy;
@@ -22,10 +23,11 @@ fn deploy(stack: &Stack, image: &str) -> Deploy {
     }
 }
 
-/// The operator's clients: through a proxy of their own (their calls are not the provider's,
-/// so the policy judgement leaves them out) that answers for the stacks the test plays.
-async fn operator() -> (Proxy, Clients) {
-    let proxy = Proxy::start(moto::endpoint()).await;
+/// The operator's clients: through a proxy of their own in `h`'s account (their calls are not
+/// the provider's, so the policy judgement leaves them out) that answers for the stacks the
+/// test plays.
+async fn operator(h: &Harness) -> (Proxy, Clients) {
+    let proxy = Proxy::start_in(moto::endpoint(), &h.proxy).await;
     proxy.not_the_provider();
     proxy.rules.set(Rule::CloudFormation, true);
     let c = clients(&proxy.endpoint).await;
@@ -35,7 +37,7 @@ async fn operator() -> (Proxy, Clients) {
 /// Runs `prod-e deploy` beside CloudFormation's side of the UpdateStack it makes; its outcome,
 /// the custom resource's answer, and the UpdateStack it made.
 async fn deployed(h: &Harness, stack: &Stack, image: &str) -> (prod_e::cli::Outcome, Value, Call) {
-    let (proxy, c) = operator().await;
+    let (proxy, c) = operator(h).await;
     let cli = deploy(stack, image);
     let invoke = |event: Value| async move {
         let out = h.invoke_directly(event, LAMBDA_TIME).await;
@@ -132,7 +134,7 @@ async fn deploy_updates_the_image_parameter_alone_and_reports_a_rollback() {
     // before anything is asked.
     let mut unknown = deploy(&stack, "nginx:3");
     unknown.parameter = "ImageUri".into();
-    let (_proxy, c) = operator().await;
+    let (_proxy, c) = operator(&h).await;
     let refused = unknown.run(&c, Output::Json).await;
     assert_eq!(refused.expect_err("refused").code, exit::USAGE);
     stack.show("UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", None);
@@ -144,4 +146,35 @@ async fn deploy_updates_the_image_parameter_alone_and_reports_a_rollback() {
         message.contains("wait for its operation to end"),
         "{message}"
     );
+}
+
+#[tokio::test]
+async fn deploy_shows_a_native_deployments_stage_and_the_bake_time_left() {
+    let h = Harness::new().await;
+    let stack = Stack::new("deploy-bake");
+    let cluster = format!("deploy-bake-{}", unique());
+    let props = h.properties(json!({"ClusterName": cluster, "Image": "nginx:1",
+        "DeploymentStrategy": "CANARY"}));
+    h.invoke(stack.create(&props)).await.assert_success();
+    update_stack::deployed(&stack.id, &stack.logical_id, &props, &[("Image", "Image")]);
+    // The image's deployment as the timed model plays it: the canary's shift, then the bake.
+    h.proxy
+        .rollouts
+        .set_for_all(Rollout::Timed(Startup::TYPICAL));
+    let (outcome, response, _) = deployed(&h, &stack, "nginx:2").await;
+    assert_eq!(response["Status"], "SUCCESS");
+    assert_eq!(outcome.code, exit::OK, "{}", outcome.text);
+    let progress: Vec<&str> = outcome.json["progress"]
+        .as_array()
+        .map(|p| p.iter().filter_map(|l| l.as_str()).collect())
+        .unwrap_or_default();
+    let shifting = progress
+        .iter()
+        .any(|l| l.contains("stage PRODUCTION_TRAFFIC_SHIFT"));
+    assert!(shifting, "{progress:#?}");
+    let baking = progress
+        .iter()
+        .find(|l| l.contains("stage BAKE_TIME"))
+        .unwrap_or_else(|| panic!("no bake seen: {progress:#?}"));
+    assert!(baking.contains("bake: at most 3 min left"), "{baking}");
 }

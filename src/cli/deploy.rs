@@ -79,10 +79,36 @@ impl Deploy {
     }
 }
 
-/// How the stack's operation ended: its status and the custom resource's failure reason.
+/// How the stack's operation ended: its status, the custom resource's failure reason, and
+/// each state of the set's deployment seen on the way.
 struct Ended {
     status: String,
     reason: Option<String>,
+    progress: Vec<String>,
+}
+
+/// When the bake of the deployment followed was first seen (ECS's `BAKE_TIME` stage).
+#[derive(Default)]
+struct Bake {
+    since: Option<Instant>,
+}
+
+impl Bake {
+    /// "bake: at most N min left" while `stage` is BAKE_TIME of a `minutes` bake, counted from
+    /// when it was first seen (so at most the time left); `None` otherwise.
+    fn left(&mut self, stage: Option<&str>, minutes: Option<i32>) -> Option<String> {
+        if stage != Some("BAKE_TIME") {
+            self.since = None;
+            return None;
+        }
+        let since = *self.since.get_or_insert_with(Instant::now);
+        let total = Duration::from_secs(60 * u64::try_from(minutes?).ok()?);
+        let left = total.saturating_sub(crate::retry::unscaled(since.elapsed()));
+        Some(format!(
+            "bake: at most {} min left",
+            left.as_secs().div_ceil(60)
+        ))
+    }
 }
 
 /// Follows the stack from event `since` on until its operation ends (or `timeout` passes):
@@ -95,7 +121,7 @@ async fn follow(
 ) -> Result<Ended, Failure> {
     let bar = progress(output);
     let (started, mut reason, mut set) = (Instant::now(), None, None);
-    let mut shown = String::new();
+    let (mut shown, mut progress, mut bake) = (String::new(), Vec::new(), Bake::default());
     loop {
         let events = stack::events_after(&c.cloudformation, &stack.id, since.as_deref()).await?;
         for e in events.iter().rev() {
@@ -113,9 +139,13 @@ async fn follow(
             bar.finish_and_clear();
             // Where the set's deployment ended, for the log.
             if let Some(d) = set.as_ref().filter(|_| output == Output::Text) {
-                eprintln!("{status} · {}", deployment_line(c, d).await);
+                eprintln!("{status} · {}", deployment_line(c, d, &mut bake).await);
             }
-            return Ok(Ended { status, reason });
+            return Ok(Ended {
+                status,
+                reason,
+                progress,
+            });
         }
         if started.elapsed() > timeout {
             bar.finish_and_clear();
@@ -123,10 +153,13 @@ async fn follow(
             return Err(message.into());
         }
         if let Some(d) = &set {
-            let line = format!("{status} · {}", deployment_line(c, d).await);
+            let line = format!("{status} · {}", deployment_line(c, d, &mut bake).await);
             // Without a terminal (a CI log) each new state is a line of its own.
-            if bar.is_hidden() && output == Output::Text && line != shown {
-                eprintln!("{line}");
+            if line != shown {
+                if bar.is_hidden() && output == Output::Text {
+                    eprintln!("{line}");
+                }
+                progress.push(line.clone());
             }
             bar.set_message(line.clone());
             shown = line;
@@ -157,9 +190,10 @@ fn event_line(e: &Event) -> String {
     format!("{} {}{reason}", e.logical_id, e.status)
 }
 
-/// The set's deployment in one line: rollout, tasks, traffic share (a native strategy's
-/// rule weighs two groups), alarms; what cannot be read is left out.
-async fn deployment_line(c: &Clients, d: &Deployment) -> String {
+/// The set's deployment in one line: rollout, tasks, its lifecycle stage and the bake time
+/// left, traffic share (a native strategy's rule weighs two groups), alarms; what cannot be
+/// read is left out.
+async fn deployment_line(c: &Clients, d: &Deployment, bake: &mut Bake) -> String {
     let Ok(at) = discover::locate(c, d).await else {
         return String::new();
     };
@@ -171,6 +205,11 @@ async fn deployment_line(c: &Clients, d: &Deployment) -> String {
             "ECS {rollout}, {tasks}, {} deployment(s)",
             svc.deployments
         ));
+        let stage = service::stage(&c.ecs, &at.cluster_name, &at.service_name).await;
+        let minutes = svc.rolling.as_ref().and_then(|r| r.bake_time_in_minutes);
+        let left = bake.left(stage.as_deref(), minutes);
+        parts.extend(stage.map(|s| format!("stage {s}")));
+        parts.extend(left);
     }
     if let Some(share) = traffic_share(c, d, &at).await {
         parts.push(share);
@@ -210,7 +249,7 @@ fn outcome(stack: &Stack, image: &str, ended: Ended) -> Outcome {
         ),
     };
     let json = json!({"stack": stack.id, "image": image, "status": ended.status,
-                      "reason": (!done).then_some(reason)});
+                      "reason": (!done).then_some(reason), "progress": ended.progress});
     let code = if done { exit::OK } else { exit::FAILED };
     Outcome { code, text, json }
 }

@@ -75,10 +75,22 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 impl Proxy {
     /// Starts a proxy in front of `upstream` on a free loopback port.
     pub async fn start(upstream: &str) -> Proxy {
+        let account = (Arc::default(), Arc::default());
+        Proxy::start_with(upstream, account).await
+    }
+
+    /// Starts a second endpoint of `account`'s AWS account (its rollouts and rules shared) in
+    /// front of `upstream`: an operator's, beside the provider's.
+    pub async fn start_in(upstream: &str, account: &Proxy) -> Proxy {
+        let shared = (account.rollouts.clone(), account.rules.clone());
+        Proxy::start_with(upstream, shared).await
+    }
+
+    async fn start_with(upstream: &str, account: (Arc<Rollouts>, Arc<AwsRules>)) -> Proxy {
+        let (rollouts, rules) = account;
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let endpoint = format!("http://{}", listener.local_addr().expect("proxy addr"));
         let clients = super::clients(upstream).await;
-        let (rollouts, rules) = (Arc::new(Rollouts::default()), Arc::new(AwsRules::default()));
         let log = std::env::var_os(CALL_LOG).map(std::path::PathBuf::from);
         let probe = log
             .as_ref()

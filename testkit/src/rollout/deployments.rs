@@ -4,8 +4,9 @@
 //! failed is rolled back at that hook's `lifecycleStage`, with the hook `FAILED` in
 //! `lifecycleHookDetails` (ECS API Reference, `ServiceDeployment`, `ServiceDeploymentAlarms`,
 //! `DeploymentLifecycleHookDetail`; ECS Developer Guide, "Lifecycle hooks for Amazon ECS
-//! service deployments", "Lifecycle hook details"). Also the lifecycle hooks ECS invoked, as
-//! rule 27b of [`crate::aws_rules`] plays them, and which fail.
+//! service deployments", "Lifecycle hook details"); a timed native deployment in progress is
+//! shown at its `lifecycleStage` ([`super::timing::native_stage`]). Also the lifecycle hooks
+//! ECS invoked, as rule 27b of [`crate::aws_rules`] plays them, and which fail.
 
 use serde_json::{json, Value};
 
@@ -69,22 +70,25 @@ impl Rollouts {
     }
 
     /// The answer to ListServiceDeployments or DescribeServiceDeployments (`request` its body):
-    /// a service whose rollout an alarm or a hook failed has one deployment, rolled back;
-    /// other services have none.
+    /// a service whose rollout an alarm or a hook failed has one deployment, rolled back; one
+    /// whose timed native deployment runs has it IN_PROGRESS at its lifecycle stage; other
+    /// services have none. ListServiceDeployments keeps to the `status` asked for, if any.
     pub fn service_deployments(&self, action: &str, request: &str) -> Option<String> {
         let asked: Value = serde_json::from_str(request).ok()?;
         let state = self.state.lock().expect("rollouts");
-        let deployment =
-            |service: &str| service.replace(":service/", ":service-deployment/") + "/1";
+        let all = deployments(&state);
         match action {
             "ListServiceDeployments" => {
                 let name = text(&asked["service"]);
                 let tail = format!("/{}", name.rsplit('/').next().unwrap_or_default());
-                let found: Vec<Value> = rolled_back(&state)
-                    .filter(|(arn, _)| arn.ends_with(&tail))
-                    .map(|(arn, _)| {
-                        json!({"serviceDeploymentArn": deployment(arn), "serviceArn": arn,
-                        "status": "ROLLBACK_SUCCESSFUL"})
+                let statuses = asked["status"].as_array();
+                let wanted = |d: &Value| statuses.is_none_or(|s| s.contains(&d["status"]));
+                let found: Vec<Value> = all
+                    .into_iter()
+                    .filter(|d| text(&d["serviceArn"]).ends_with(&tail) && wanted(d))
+                    .map(|d| {
+                        json!({"serviceDeploymentArn": d["serviceDeploymentArn"],
+                        "serviceArn": d["serviceArn"], "status": d["status"]})
                     })
                     .collect();
                 Some(json!({"serviceDeployments": found}).to_string())
@@ -92,21 +96,41 @@ impl Rollouts {
             "DescribeServiceDeployments" => {
                 let wanted = asked["serviceDeploymentArns"].as_array().cloned();
                 let wanted = wanted.unwrap_or_default();
-                let described: Vec<Value> = rolled_back(&state)
-                    .map(|(arn, why)| (deployment(arn), why))
-                    .filter(|(d, _)| wanted.contains(&json!(d)))
-                    .map(|(d, mut why)| {
-                        why["serviceDeploymentArn"] = json!(d);
-                        why["status"] = json!("ROLLBACK_SUCCESSFUL");
-                        why["createdAt"] = json!(1.7e9);
-                        why
-                    })
+                let described: Vec<Value> = all
+                    .into_iter()
+                    .filter(|d| wanted.contains(&d["serviceDeploymentArn"]))
                     .collect();
                 Some(json!({"serviceDeployments": described, "failures": []}).to_string())
             }
             _ => None,
         }
     }
+}
+
+/// Every service deployment ECS would show: those rolled back ([`rolled_back`]) and those in
+/// progress at a stage.
+fn deployments(state: &State) -> Vec<Value> {
+    let arn_of = |service: &str, n: u8| {
+        service.replace(":service/", ":service-deployment/") + &format!("/{n}")
+    };
+    let back = rolled_back(state).map(|(arn, mut why)| {
+        why["serviceDeploymentArn"] = json!(arn_of(arn, 1));
+        why["serviceArn"] = json!(arn);
+        why["status"] = json!("ROLLBACK_SUCCESSFUL");
+        why["createdAt"] = json!(1.7e9);
+        why
+    });
+    let running = state.seen.iter().filter_map(|(arn, (rollout, _))| {
+        let Rollout::Timed(startup) = rollout else {
+            return None;
+        };
+        let stage = super::timed::stage(&state.configured, arn, *startup)?;
+        Some(
+            json!({"serviceDeploymentArn": arn_of(arn, 2), "serviceArn": arn,
+            "status": "IN_PROGRESS", "lifecycleStage": stage, "createdAt": 1.7e9}),
+        )
+    });
+    back.chain(running).collect()
 }
 
 /// The services whose rollout an alarm or a hook rolled back, with what their deployment

@@ -45,6 +45,22 @@ pub fn now(configured: &Configured, service: &str, startup: Startup, shown: &Val
     }
 }
 
+/// The lifecycle stage of `service`'s current deployment now, if it is a native one in
+/// progress ([`timing::native_stage`]).
+pub fn stage(configured: &Configured, service: &str, startup: Startup) -> Option<&'static str> {
+    let deployment = configured.deployment(service)?;
+    if deployment.began != Began::Updated {
+        return None;
+    }
+    let settings = configured.settings(service);
+    let elapsed = timing::real_seconds(deployment.at.elapsed());
+    let outcome = timing::update(&settings, startup);
+    if outcome.completed(elapsed) {
+        return None;
+    }
+    timing::native_stage(&settings, startup, elapsed)
+}
+
 /// Tasks of the current deployment of `service` stopped for failed ELB health checks so far.
 pub fn stopped(configured: &Configured, service: &str, startup: Startup) -> u32 {
     let Some(deployment) = configured.deployment(service) else {
