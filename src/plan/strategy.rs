@@ -26,6 +26,12 @@ use crate::resources::service::{self, Advanced, Balancer, Service};
 use crate::resources::target_group::{self, TargetGroup};
 use crate::spec::Spec;
 
+/// How long a new `lambda:InvokeFunction` grant is given to take effect before ECS may use
+/// it: IAM is eventually consistent (IAM User Guide, "Troubleshoot IAM", "Changes that I make
+/// are not always immediately visible"), and a failed invocation rolls the deployment back,
+/// which no retry of prod-e's can undo. An assumption: AWS publishes no bound.
+const HOOK_GRANT_PROPAGATION: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// What a native strategy adds to a set.
 pub(super) struct Native {
     /// The alternate target group.
@@ -70,17 +76,17 @@ pub(super) async fn parts(
     let (rule, primary) = (place.rule, &place.primary.arn);
     let policy = role::traffic_policy(&rule.arn, &[primary, &alternate.arn]);
     role::put_policy(&c.iam, &role.name, role::TRAFFIC_POLICY_NAME, &policy).await?;
-    let live = place
-        .service
-        .rolling
-        .as_ref()
-        .map(|r| r.hook_functions.clone());
-    grant_hooks(
-        c,
-        &role.name,
-        hook_functions(spec, live.unwrap_or_default()),
-    )
-    .await?;
+    let live = place.service.rolling.as_ref();
+    let live = live.map(|r| r.hook_functions.clone()).unwrap_or_default();
+    let fresh = spec
+        .lifecycle_hooks
+        .iter()
+        .any(|h| !live.contains(&h.hook_target_arn));
+    grant_hooks(c, &role.name, hook_functions(spec, live)).await?;
+    if fresh {
+        // ECS may invoke a new hook at the deployment's first stage, moments from now.
+        tokio::time::sleep(crate::retry::scaled(HOOK_GRANT_PROPAGATION)).await;
+    }
     // ECS needs both groups in the production rule; the one missing joins at weight 0 (the
     // alternate when the strategy is new, the primary after a rollback routed the other).
     let mut joined = rule.clone();
