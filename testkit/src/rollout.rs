@@ -154,6 +154,19 @@ impl Rollouts {
         })
     }
 
+    /// The percent of production traffic a timed native deployment of service `arn` in
+    /// progress has moved to its new revision (`first`: the canary's or a linear step's
+    /// percent); `None` for any other rollout.
+    pub fn native_share(&self, arn: &str, first: f64) -> Option<f64> {
+        let state = self.state.lock().expect("rollouts");
+        match state.seen.get(arn) {
+            Some((Rollout::Timed(startup), _)) => {
+                timed::share(&state.configured, arn, *startup, first)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the service with this ARN is, as presented, steady.
     pub fn is_steady(&self, arn: &str) -> bool {
         let state = self.state.lock().expect("rollouts");

@@ -6,12 +6,14 @@
 //! blue/green deployments": "both target groups (production and test) must be associated
 //! with production listener rules"; "Amazon ECS infrastructure IAM role for load balancers",
 //! trusted by `ecs.amazonaws.com`). A deployment of a new revision on a service with one moves
-//! all production traffic to the other group once it completes: ECS rewrites the rule's
-//! forward over the two groups, the new revision's at 100 and the old one's at 0 (public
-//! reports: go-to-k/cdk-real-drift#1730, terraform-aws-modules/terraform-aws-alb#409,
-//! aws/aws-cdk#36649), played at the first read of the service after its deployment
-//! completed (ECS shifts traffic only to tasks that run); a deployment rolled back leaves the
-//! weights as they were. The tasks of
+//! all production traffic to the other group: ECS rewrites the rule's forward over the two
+//! groups, the new revision's at 100 and the old one's at 0 (public reports:
+//! go-to-k/cdk-real-drift#1730, terraform-aws-modules/terraform-aws-alb#409,
+//! aws/aws-cdk#36649). Under the timed model the weights move at each read of the service as
+//! the deployment's steps reach them (the canary's share, each linear step; ECS Developer
+//! Guide, "canary deployments", "linear deployments"); otherwise all at once at the first read
+//! after it completed (ECS shifts traffic only to tasks that run). A deployment rolled back
+//! puts them back on the group that served. The tasks of
 //! such a service are registered in the group that serves: DescribeTargetHealth of it lists
 //! them healthy, of the other group none (moto registers no task anywhere). moto keeps neither
 //! the strategy nor the advanced configuration, and moves no weight.
@@ -112,8 +114,56 @@ pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
     let Some(rule) = rule.map(str::to_string) else {
         return;
     };
-    rules.with(|s| s.shifts.insert(arn.clone(), (rule, revision.to_string())));
+    let forwards = weights(moto, &rule).await.unwrap_or_default();
+    let from = forwards
+        .iter()
+        .find(|(_, w)| *w > 0)
+        .map(|(g, _)| g.clone());
+    let first = first_step(&kept_config(rules, &arn, body));
+    let shift = Shift {
+        rule,
+        revision: revision.to_string(),
+        from: from.unwrap_or_default(),
+        first,
+    };
+    rules.with(|s| s.shifts.insert(arn.clone(), shift));
     super::hooks::invoke(rules, moto, &arn, body).await;
+}
+
+/// A deployment's move of production traffic on a native service.
+#[derive(Debug, Clone)]
+pub struct Shift {
+    /// The production rule.
+    rule: String,
+    /// The revision deployed.
+    revision: String,
+    /// The group that served before it.
+    from: String,
+    /// The percent of the first step (the canary's, a linear step's; 100 for blue/green).
+    first: f64,
+}
+
+/// The deployment configuration `body` asks for, else the one service `arn` keeps.
+fn kept_config(rules: &AwsRules, arn: &str, body: &Value) -> Value {
+    match body.get("deploymentConfiguration") {
+        Some(c) => c.clone(),
+        None => rules
+            .with(|s| s.settings.get(arn)?.get("deploymentConfiguration").cloned())
+            .unwrap_or_default(),
+    }
+}
+
+/// The first step's percent under `config` (ECS's defaults: a 5 % canary, 10 % steps).
+fn first_step(config: &Value) -> f64 {
+    match config["strategy"].as_str() {
+        Some("CANARY") => config["canaryConfiguration"]["canaryPercent"]
+            .as_f64()
+            .unwrap_or(5.0),
+        Some("LINEAR") => config["linearConfiguration"]["stepPercent"]
+            .as_f64()
+            .unwrap_or(10.0),
+        _ => 100.0,
+    }
 }
 
 /// Before a DescribeServices: the services asked for whose deployment has completed since
@@ -124,31 +174,48 @@ pub async fn shift_when_done(rules: &AwsRules, moto: &Upstream, body: &Value) {
     for name in names {
         let asked = serde_json::json!({"cluster": body["cluster"], "service": name});
         let arn = ecs::service_arn(&asked);
-        let Some((rule, revision)) = rules.with(|s| s.shifts.get(&arn).cloned()) else {
+        let Some(shift) = rules.with(|s| s.shifts.get(&arn).cloned()) else {
             continue;
         };
         let rollouts = moto.rollouts();
         if rollouts.in_progress(&arn) {
+            if let Some(share) = rollouts.native_share(&arn, shift.first) {
+                move_to(rules, moto, (&arn, &shift), share).await;
+            }
             continue;
         }
-        // Ended: completed (the traffic moves), or rolled back (it stays).
+        // Ended: completed (all the traffic moves), or rolled back (it goes back).
         rules.with(|s| s.shifts.remove(&arn));
-        if rollouts.is_steady(&arn) && rollouts.completes(&arn, &revision) {
-            shift(rules, moto, &arn, &rule).await;
-        }
+        let done = rollouts.is_steady(&arn) && rollouts.completes(&arn, &shift.revision);
+        move_to(rules, moto, (&arn, &shift), if done { 100.0 } else { 0.0 }).await;
     }
 }
 
-/// Moves all of rule `rule`'s weight to the group of service `arn` that served nothing.
-async fn shift(rules: &AwsRules, moto: &Upstream, arn: &str, rule: &str) {
-    let Some(forwards) = weights(moto, rule).await else {
+/// Gives the group that did not serve before `shift` `share` percent of its rule's weight
+/// (the group that served the rest): all of it (or none) as the rule weighs now, a share out
+/// of 100; nothing is written if nothing changes. The group the service's tasks are
+/// registered in is then the one with the larger share.
+async fn move_to(rules: &AwsRules, moto: &Upstream, (arn, shift): (&str, &Shift), share: f64) {
+    let Some(forwards) = weights(moto, &shift.rule).await else {
         return;
     };
-    let total: i32 = forwards.iter().map(|(_, w)| w).sum();
-    let tuples = forwards.iter().map(|(arn, w)| {
-        let weight = if *w == 0 { total.max(1) } else { 0 };
+    let total: i32 = forwards.iter().map(|(_, w)| w).sum::<i32>().max(1);
+    let (to_new, from_keeps) = match share.round().clamp(0.0, 100.0) as i32 {
+        100 => (total, 0),
+        0 => (0, total),
+        partial => (partial, 100 - partial),
+    };
+    let wanted = |group: &str| match group == shift.from {
+        true => from_keeps,
+        false => to_new,
+    };
+    if shift.from.is_empty() || forwards.iter().all(|(g, w)| *w == wanted(g)) {
+        return;
+    }
+    let tuples = forwards.iter().map(|(group, _)| {
+        let weight = wanted(group);
         TargetGroupTuple::builder()
-            .target_group_arn(arn)
+            .target_group_arn(group)
             .weight(weight)
             .build()
     });
@@ -157,20 +224,20 @@ async fn shift(rules: &AwsRules, moto: &Upstream, arn: &str, rule: &str) {
         .r#type(ActionTypeEnum::Forward)
         .forward_config(forward.build())
         .build();
-    let now = forwards
-        .iter()
-        .find(|(_, w)| *w == 0)
-        .map(|(a, _)| a.clone());
-    rules.with(|s| s.serving.insert(arn.to_string(), now.unwrap_or_default()));
+    let serving = forwards.iter().map(|(g, _)| g).max_by_key(|g| wanted(g));
+    rules.with(|s| {
+        s.serving
+            .insert(arn.to_string(), serving.cloned().unwrap_or_default())
+    });
     let moved = moto
         .elb
         .modify_rule()
-        .rule_arn(rule)
+        .rule_arn(&shift.rule)
         .actions(action)
         .send()
         .await;
     if let Err(e) = moved {
-        tracing::warn!(error = %e, rule, "could not move the production rule's weights");
+        tracing::warn!(error = %e, rule = shift.rule, "could not move the production rule's weights");
     }
 }
 

@@ -61,6 +61,19 @@ pub fn stage(configured: &Configured, service: &str, startup: Startup) -> Option
     timing::native_stage(&settings, startup, elapsed)
 }
 
+/// The percent of production traffic on the new revision of `service`'s current native
+/// deployment, if one is in progress ([`timing::traffic_share`]; `first` the canary's or a
+/// linear step's percent).
+pub fn share(configured: &Configured, service: &str, startup: Startup, first: f64) -> Option<f64> {
+    let deployment = configured.deployment(service)?;
+    if deployment.began != Began::Updated {
+        return None;
+    }
+    let settings = configured.settings(service);
+    let elapsed = timing::real_seconds(deployment.at.elapsed());
+    timing::traffic_share(&settings, startup, elapsed, first)
+}
+
 /// Tasks of the current deployment of `service` stopped for failed ELB health checks so far.
 pub fn stopped(configured: &Configured, service: &str, startup: Startup) -> u32 {
     let Some(deployment) = configured.deployment(service) else {

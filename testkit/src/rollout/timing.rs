@@ -47,6 +47,9 @@
 
 use std::time::Duration;
 
+use native::native;
+pub use native::{native_stage, traffic_share};
+
 /// The time scale: one real-AWS second is played as `SCALE` seconds (10 ms), the scale of
 /// every delay of the provider in tests and the benchmark (`PROD_E_DELAY_SCALE` = 0.01, see
 /// [`crate::DELAY_SCALE`] and [`crate::runtime`]), so that its polling keeps pace.
@@ -271,52 +274,6 @@ fn alarm_baked(s: &Settings, o: Outcome) -> Outcome {
     }
 }
 
-/// A blue/green, canary or linear deployment: the new revision's tasks all at once, the
-/// traffic shift's bakes, `bakeTimeInMinutes`, the old tasks leaving.
-fn native(s: &Settings, startup: Startup) -> Outcome {
-    let green = match new_task(s, startup) {
-        Fate::Healthy(after) => after,
-        Fate::Stopped(after) => return flaps(s, after, s.desired),
-    };
-    let baking = f64::from((shifting_minutes(s) + s.bake_minutes) * 60);
-    Outcome::Completes(green + baking + leaving(s))
-}
-
-/// The lifecycle stage (ECS API Reference, `ServiceDeployment.lifecycleStage`) of a native
-/// deployment `elapsed` seconds after it began, as [`native`] times it: SCALE_UP until the new
-/// revision is healthy, PRODUCTION_TRAFFIC_SHIFT through the canary's or linear steps' bakes,
-/// BAKE_TIME for `bakeTimeInMinutes`, then CLEAN_UP; `None` for a rolling deployment or one
-/// whose tasks never become healthy.
-pub fn native_stage(s: &Settings, startup: Startup, elapsed: f64) -> Option<&'static str> {
-    if s.strategy == Strategy::Rolling {
-        return None;
-    }
-    let Fate::Healthy(green) = new_task(s, startup) else {
-        return None;
-    };
-    let shifted = green + f64::from(shifting_minutes(s) * 60);
-    let baked = shifted + f64::from(s.bake_minutes * 60);
-    Some(match elapsed {
-        e if e < green => "SCALE_UP",
-        e if e < shifted => "PRODUCTION_TRAFFIC_SHIFT",
-        e if e < baked => "BAKE_TIME",
-        _ => "CLEAN_UP",
-    })
-}
-
-/// Minutes a native deployment's production traffic shift takes: the canary's bake, or the
-/// bakes between linear steps; none for blue/green.
-fn shifting_minutes(s: &Settings) -> u32 {
-    match s.strategy {
-        Strategy::Canary { bake_minutes } => bake_minutes,
-        Strategy::Linear {
-            steps,
-            bake_minutes,
-        } => steps.saturating_sub(1) * bake_minutes,
-        _ => 0,
-    }
-}
-
 /// The circuit breaker's threshold of failed tasks for `desired` tasks.
 pub fn breaker_threshold(desired: u32) -> u32 {
     (f64::from(desired) * 0.5).ceil().clamp(3.0, 200.0) as u32
@@ -377,5 +334,6 @@ pub fn real_seconds(played: Duration) -> f64 {
     played.as_secs_f64() / SCALE
 }
 
+mod native;
 #[cfg(test)]
 mod tests;
