@@ -168,13 +168,22 @@ async fn deploy_shows_a_native_deployments_stage_and_the_bake_time_left() {
         .as_array()
         .map(|p| p.iter().filter_map(|l| l.as_str()).collect())
         .unwrap_or_default();
-    let shifting = progress
-        .iter()
-        .any(|l| l.contains("stage PRODUCTION_TRAFFIC_SHIFT"));
-    assert!(shifting, "{progress:#?}");
+    // The canary's 10 % (prod-e's default) during its bake, then all of it during the bake.
+    let canary = progress.iter().any(|l| {
+        l.contains("stage PRODUCTION_TRAFFIC_SHIFT")
+            && (l.contains("traffic 90 % / 10 %") || l.contains("traffic 10 % / 90 %"))
+    });
+    assert!(canary, "{progress:#?}");
     let baking = progress
         .iter()
         .find(|l| l.contains("stage BAKE_TIME"))
         .unwrap_or_else(|| panic!("no bake seen: {progress:#?}"));
     assert!(baking.contains("bake: at most 3 min left"), "{baking}");
+    let all = baking.contains("traffic 100 % / 0 %") || baking.contains("traffic 0 % / 100 %");
+    assert!(all, "{baking}");
+    // The count goes down as the bake goes on.
+    let later = progress
+        .iter()
+        .any(|l| l.contains("bake: at most 1 min left"));
+    assert!(later, "{progress:#?}");
 }

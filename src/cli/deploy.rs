@@ -1,9 +1,10 @@
 //! `prod-e deploy --stack NAME --image IMAGE`: a new image through CloudFormation, as a CI
 //! job runs it. UpdateStack keeps the stack's template and every parameter but the one the
 //! image comes from (`--parameter`, the template's `Image` by default); then the stack's
-//! events and the set's ECS deployment are followed (rollout, tasks, traffic share of a native
-//! strategy, the deployment alarms) until the stack's operation ends: exit 0 on
-//! `UPDATE_COMPLETE`, else [`exit::FAILED`] with the custom resource's Reason.
+//! events and the set's ECS deployment are followed (rollout, tasks, a native strategy's
+//! lifecycle stage, bake time left and traffic share, the deployment alarms; with JSON output,
+//! each state in `progress`) until the stack's operation ends: exit 0 on `UPDATE_COMPLETE`,
+//! else [`exit::FAILED`] with the custom resource's Reason.
 
 use std::time::{Duration, Instant};
 
@@ -95,11 +96,17 @@ struct Bake {
 
 impl Bake {
     /// "bake: at most N min left" while `stage` is BAKE_TIME of a `minutes` bake, counted from
-    /// when it was first seen (so at most the time left); `None` otherwise.
+    /// when it was first seen (so at most the time left); `None` otherwise. Another stage
+    /// read ends the count; no stage read (an error) keeps it.
     fn left(&mut self, stage: Option<&str>, minutes: Option<i32>) -> Option<String> {
-        if stage != Some("BAKE_TIME") {
-            self.since = None;
-            return None;
+        match stage {
+            Some("BAKE_TIME") => {}
+            // A read that failed (or no deployment in progress) keeps the count.
+            None => return None,
+            Some(_) => {
+                self.since = None;
+                return None;
+            }
         }
         let since = *self.since.get_or_insert_with(Instant::now);
         let total = Duration::from_secs(60 * u64::try_from(minutes?).ok()?);
@@ -138,8 +145,12 @@ async fn follow(
         if !status.ends_with("_IN_PROGRESS") {
             bar.finish_and_clear();
             // Where the set's deployment ended, for the log.
-            if let Some(d) = set.as_ref().filter(|_| output == Output::Text) {
-                eprintln!("{status} · {}", deployment_line(c, d, &mut bake).await);
+            if let Some(d) = &set {
+                let line = format!("{status} · {}", deployment_line(c, d, &mut bake).await);
+                if output == Output::Text {
+                    eprintln!("{line}");
+                }
+                progress.push(line);
             }
             return Ok(Ended {
                 status,
@@ -205,7 +216,11 @@ async fn deployment_line(c: &Clients, d: &Deployment, bake: &mut Bake) -> String
             "ECS {rollout}, {tasks}, {} deployment(s)",
             svc.deployments
         ));
-        let stage = service::stage(&c.ecs, &at.cluster_name, &at.service_name).await;
+        // Only ECS's own strategies report stages worth showing (two more reads a poll).
+        let stage = match svc.alternate_target_group_arn.is_some() {
+            true => service::stage(&c.ecs, &at.cluster_name, &at.service_name).await,
+            false => None,
+        };
         let minutes = svc.rolling.as_ref().and_then(|r| r.bake_time_in_minutes);
         let left = bake.left(stage.as_deref(), minutes);
         parts.extend(stage.map(|s| format!("stage {s}")));

@@ -85,7 +85,13 @@ pub(super) async fn parts(
     grant_hooks(c, &role.name, hook_functions(spec, live)).await?;
     if fresh {
         // ECS may invoke a new hook at the deployment's first stage, moments from now.
-        tokio::time::sleep(crate::retry::scaled(HOOK_GRANT_PROPAGATION)).await;
+        let waiting = format!("waiting {HOOK_GRANT_PROPAGATION:?} for IAM to propagate the grant");
+        let sleep = tokio::time::sleep(crate::retry::scaled(HOOK_GRANT_PROPAGATION));
+        step(waiting, async {
+            sleep.await;
+            Ok::<_, Error>(())
+        })
+        .await?;
     }
     // ECS needs both groups in the production rule; the one missing joins at weight 0 (the
     // alternate when the strategy is new, the primary after a rollback routed the other).
@@ -203,8 +209,9 @@ pub(super) async fn serving(
         .filter(|a| !a.is_empty())
         .collect();
     let weighted = rule.target_group_arns.iter().zip(&rule.weights);
-    let mut weighted = weighted.filter(|(arn, w)| **w > 0 && named.contains(arn));
-    if let Some((arn, _)) = weighted.next() {
+    let weighted = weighted.filter(|(arn, w)| **w > 0 && named.contains(arn));
+    // The heaviest: a deployment stopped mid-shift leaves both weighted.
+    if let Some((arn, _)) = weighted.max_by_key(|(_, w)| **w) {
         return Ok(arn.clone());
     }
     let [first, second] = named[..] else {

@@ -165,24 +165,33 @@ pub async fn describe(ecs: &Client, arn: &str) -> Result<Option<Revision>> {
 
 /// Retires a revision: [`deregister`], then [`untag`]. In that order: a revision that lost
 /// its tags while still ACTIVE would be an orphan no one finds. One that no longer carries the
-/// ownership tag (read first, ListTagsForResource) was retired already, by another removal of
-/// the same set (CloudFormation's Delete beside the Create it gave up on, a re-delivered
-/// Delete): nothing is left to do, and IAM would refuse the untag (the function may untag only
-/// what carries the tag). A failure to untag is logged, not returned: the revision is
-/// INACTIVE already, and a later retirement finds it so.
+/// ownership tag was retired already, by another removal of the same set (CloudFormation's
+/// Delete beside the Create it gave up on, a re-delivered Delete): nothing is left to do, and
+/// IAM would refuse the untag (the function may untag only what carries the tag). So the tag
+/// is read before the deregistration and again before the untag (ListTagsForResource), which
+/// leaves two concurrent retirements a moment, not a call, to both untag. A failure to untag
+/// is logged, not returned: the revision is INACTIVE already, and a later retirement finds it
+/// so.
 pub async fn delete(ecs: &Client, arn: &str) -> Result<()> {
-    let tags = match tags::ecs::of(ecs, arn).await {
-        Err(err) if is_task_definition_retired(&err) => return Ok(()),
-        other => other?,
-    };
-    if !tags.contains_key(OWNER_TAG) {
+    if !owned(ecs, arn).await? {
         return Ok(());
     }
     deregister(ecs, arn).await?;
+    if !owned(ecs, arn).await? {
+        return Ok(());
+    }
     if let Err(err) = untag(ecs, arn).await {
         tracing::warn!(%err, "a retired task definition keeps its ownership tags");
     }
     Ok(())
+}
+
+/// Whether revision `arn` still carries the ownership tag (one gone counts as not).
+async fn owned(ecs: &Client, arn: &str) -> Result<bool> {
+    match tags::ecs::of(ecs, arn).await {
+        Err(err) if is_task_definition_retired(&err) => Ok(false),
+        other => Ok(other?.contains_key(OWNER_TAG)),
+    }
 }
 
 /// Deregisters a revision (INACTIVE: tasks already running keep it until they are

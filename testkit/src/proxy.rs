@@ -79,8 +79,8 @@ impl Proxy {
         Proxy::start_with(upstream, account).await
     }
 
-    /// Starts a second endpoint of `account`'s AWS account (its rollouts and rules shared) in
-    /// front of `upstream`: an operator's, beside the provider's.
+    /// Starts a second endpoint of `account`'s AWS account (its rollouts and rules shared:
+    /// switching a rule on either switches it on both) in front of `upstream`: an operator's.
     pub async fn start_in(upstream: &str, account: &Proxy) -> Proxy {
         let shared = (account.rollouts.clone(), account.rules.clone());
         Proxy::start_with(upstream, shared).await

@@ -6,7 +6,7 @@
 
 use aws_sdk_ecs::types::{
     AdvancedConfiguration, DeploymentConfiguration, DeploymentLifecycleHook, DeploymentStrategy,
-    LoadBalancer,
+    LoadBalancer, ServiceDeploymentStatus,
 };
 use prod_e::aws::Clients;
 use serde_json::json;
@@ -208,13 +208,19 @@ async fn lifecycle_hooks_run_stage_by_stage_and_one_that_fails_rolls_back() {
     a.proxy.rollouts.fail_hook(check, "nginx:1.30");
     deploy("nginx:1.30").await;
     assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [0, 1]);
-    let listed = a
-        .aws
-        .ecs
-        .list_service_deployments()
-        .cluster(&cluster)
-        .service("web");
-    let listed = listed.send().await.expect("listed");
+    let listing = || {
+        let ecs = &a.aws.ecs;
+        ecs.list_service_deployments()
+            .cluster(&cluster)
+            .service("web")
+    };
+    // Rolled back: none in progress.
+    let running = listing()
+        .status(ServiceDeploymentStatus::InProgress)
+        .send()
+        .await;
+    assert!(running.expect("listed").service_deployments().is_empty());
+    let listed = listing().send().await.expect("listed");
     let arns = listed
         .service_deployments()
         .iter()

@@ -1,5 +1,6 @@
 //! Where a service's deployment in progress is: its lifecycle stage (ECS API Reference,
-//! ListServiceDeployments with `status` IN_PROGRESS, then DescribeServiceDeployments:
+//! ListServiceDeployments with `status` IN_PROGRESS or ROLLBACK_IN_PROGRESS, then
+//! DescribeServiceDeployments:
 //! `lifecycleStage`, e.g. `SCALE_UP`, `PRODUCTION_TRAFFIC_SHIFT`, `BAKE_TIME`, `CLEAN_UP`).
 
 use aws_sdk_ecs::types::ServiceDeploymentStatus;
@@ -13,6 +14,7 @@ pub async fn stage(ecs: &Client, cluster: &str, name: &str) -> Option<String> {
         .cluster(cluster)
         .service(name)
         .status(ServiceDeploymentStatus::InProgress)
+        .status(ServiceDeploymentStatus::RollbackInProgress)
         .send()
         .await
         .ok()?;

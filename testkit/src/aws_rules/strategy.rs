@@ -115,10 +115,13 @@ pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
         return;
     };
     let forwards = weights(moto, &rule).await.unwrap_or_default();
-    let from = forwards
+    // The group that serves: the one the rule weighs most (an earlier deployment superseded
+    // mid-shift may have left both weighted).
+    let heaviest = forwards
         .iter()
-        .find(|(_, w)| *w > 0)
-        .map(|(g, _)| g.clone());
+        .filter(|(_, w)| *w > 0)
+        .max_by_key(|(_, w)| *w);
+    let from = heaviest.map(|(g, _)| g.clone());
     let first = first_step(&kept_config(rules, &arn, body));
     let shift = Shift {
         rule,
@@ -192,18 +195,20 @@ pub async fn shift_when_done(rules: &AwsRules, moto: &Upstream, body: &Value) {
 }
 
 /// Gives the group that did not serve before `shift` `share` percent of its rule's weight
-/// (the group that served the rest): all of it (or none) as the rule weighs now, a share out
-/// of 100; nothing is written if nothing changes. The group the service's tasks are
+/// (the group that served the rest): all of it (or none) as the rule weighs now, a share in
+/// between out of 1000; nothing is written if nothing changes. The group the service's tasks are
 /// registered in is then the one with the larger share.
 async fn move_to(rules: &AwsRules, moto: &Upstream, (arn, shift): (&str, &Shift), share: f64) {
     let Some(forwards) = weights(moto, &shift.rule).await else {
         return;
     };
     let total: i32 = forwards.iter().map(|(_, w)| w).sum::<i32>().max(1);
-    let (to_new, from_keeps) = match share.round().clamp(0.0, 100.0) as i32 {
-        100 => (total, 0),
+    // A share in between is given out of 1000 (ELBv2 weights are 0–999 each): a 0.1 % canary
+    // still takes a request in a thousand.
+    let (to_new, from_keeps) = match (share * 10.0).round().clamp(0.0, 1000.0) as i32 {
+        1000 => (total, 0),
         0 => (0, total),
-        partial => (partial, 100 - partial),
+        permille => (permille, 1000 - permille),
     };
     let wanted = |group: &str| match group == shift.from {
         true => from_keeps,

@@ -80,7 +80,14 @@ impl Rollouts {
         match action {
             "ListServiceDeployments" => {
                 let name = text(&asked["service"]);
-                let tail = format!("/{}", name.rsplit('/').next().unwrap_or_default());
+                let name = name.rsplit('/').next().unwrap_or_default().to_string();
+                let cluster = text(&asked["cluster"]);
+                let cluster = cluster.rsplit('/').next().unwrap_or_default();
+                // Within the cluster asked for (its name or ARN), if any.
+                let tail = match cluster.is_empty() {
+                    true => format!("/{name}"),
+                    false => format!("/{cluster}/{name}"),
+                };
                 let statuses = asked["status"].as_array();
                 let wanted = |d: &Value| statuses.is_none_or(|s| s.contains(&d["status"]));
                 let found: Vec<Value> = all

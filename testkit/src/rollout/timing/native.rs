@@ -53,8 +53,12 @@ pub fn traffic_share(s: &Settings, startup: Startup, elapsed: f64, first: f64) -
         Strategy::BlueGreen => 100.0,
         Strategy::Canary { bake_minutes } if since < f64::from(bake_minutes * 60) => first,
         Strategy::Canary { .. } => 100.0,
+        // No wait between steps: every step at once.
+        Strategy::Linear {
+            bake_minutes: 0, ..
+        } => 100.0,
         Strategy::Linear { bake_minutes, .. } => {
-            let steps = (since / f64::from(bake_minutes.max(1) * 60)).floor() + 1.0;
+            let steps = (since / f64::from(bake_minutes * 60)).floor() + 1.0;
             (steps * first).min(100.0)
         }
     })
