@@ -181,9 +181,4 @@ async fn deploy_shows_a_native_deployments_stage_and_the_bake_time_left() {
     assert!(baking.contains("bake: at most 3 min left"), "{baking}");
     let all = baking.contains("traffic 100 % / 0 %") || baking.contains("traffic 0 % / 100 %");
     assert!(all, "{baking}");
-    // The count goes down as the bake goes on.
-    let later = progress
-        .iter()
-        .any(|l| l.contains("bake: at most 1 min left"));
-    assert!(later, "{progress:#?}");
 }

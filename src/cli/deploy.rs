@@ -109,13 +109,16 @@ impl Bake {
             }
         }
         let since = *self.since.get_or_insert_with(Instant::now);
-        let total = Duration::from_secs(60 * u64::try_from(minutes?).ok()?);
-        let left = total.saturating_sub(crate::retry::unscaled(since.elapsed()));
-        Some(format!(
-            "bake: at most {} min left",
-            left.as_secs().div_ceil(60)
-        ))
+        let baked = crate::retry::unscaled(since.elapsed());
+        let left = minutes_left(u64::try_from(minutes?).ok()?, baked);
+        Some(format!("bake: at most {left} min left"))
     }
+}
+
+/// Whole minutes (rounded up) left of a bake of `minutes` after `baked`.
+fn minutes_left(minutes: u64, baked: Duration) -> u64 {
+    let total = Duration::from_secs(60 * minutes);
+    total.saturating_sub(baked).as_secs().div_ceil(60)
 }
 
 /// Follows the stack from event `since` on until its operation ends (or `timeout` passes):
@@ -267,4 +270,26 @@ fn outcome(stack: &Stack, image: &str, ended: Ended) -> Outcome {
                       "reason": (!done).then_some(reason), "progress": ended.progress});
     let code = if done { exit::OK } else { exit::FAILED };
     Outcome { code, text, json }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bake_left_counts_down_in_whole_minutes_rounded_up() {
+        let s = Duration::from_secs;
+        assert_eq!(minutes_left(3, s(0)), 3);
+        assert_eq!(minutes_left(3, s(61)), 2);
+        assert_eq!(minutes_left(3, s(179)), 1);
+        assert_eq!(minutes_left(3, s(400)), 0);
+        let mut bake = Bake::default();
+        assert_eq!(bake.left(Some("SCALE_UP"), Some(3)), None);
+        assert!(bake.left(Some("BAKE_TIME"), Some(3)).is_some());
+        // A failed read keeps the count; another stage ends it.
+        assert_eq!(bake.left(None, Some(3)), None);
+        assert!(bake.since.is_some());
+        assert_eq!(bake.left(Some("CLEAN_UP"), Some(3)), None);
+        assert!(bake.since.is_none());
+    }
 }

@@ -89,6 +89,8 @@ struct State {
     configured: Configured,
     /// Lifecycle hooks: invoked, and which fail ([`deployments`]).
     hooks: deployments::Hooks,
+    /// Services whose completed deployment still has its traffic to move ([`Rollouts::hold`]).
+    held: std::collections::HashSet<String>,
 }
 
 impl Rollouts {
@@ -165,6 +167,23 @@ impl Rollouts {
             }
             _ => None,
         }
+    }
+
+    /// Service `arn` is shown in progress, even once its rollout is done, until
+    /// [`Rollouts::release`]: rule 27 moves a native deployment's traffic at a read of the
+    /// service, and a read that finds the rollout still running must not be answered with it
+    /// done before the traffic has moved (the rollout may end between the two).
+    pub fn hold(&self, arn: &str) {
+        self.state
+            .lock()
+            .expect("rollouts")
+            .held
+            .insert(arn.to_string());
+    }
+
+    /// Ends [`Rollouts::hold`].
+    pub fn release(&self, arn: &str) {
+        self.state.lock().expect("rollouts").held.remove(arn);
     }
 
     /// Whether the service with this ARN is, as presented, steady.
@@ -295,6 +314,8 @@ impl State {
             } => {
                 let rollout = match rollout {
                     Rollout::Timed(startup) => timed::now(&self.configured, &arn, startup, s),
+                    // Its traffic is still to move ([`Rollouts::hold`]).
+                    Rollout::Done if self.held.contains(&arn) => Rollout::Stuck,
                     other => other,
                 };
                 present(s, &rollout, since);

@@ -114,22 +114,15 @@ pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
     let Some(rule) = rule.map(str::to_string) else {
         return;
     };
-    let forwards = weights(moto, &rule).await.unwrap_or_default();
-    // The group that serves: the one the rule weighs most (an earlier deployment superseded
-    // mid-shift may have left both weighted).
-    let heaviest = forwards
-        .iter()
-        .filter(|(_, w)| *w > 0)
-        .max_by_key(|(_, w)| *w);
-    let from = heaviest.map(|(g, _)| g.clone());
     let first = first_step(&kept_config(rules, &arn, body));
     let shift = Shift {
         rule,
         revision: revision.to_string(),
-        from: from.unwrap_or_default(),
+        from: None,
         first,
     };
     rules.with(|s| s.shifts.insert(arn.clone(), shift));
+    moto.rollouts().hold(&arn);
     super::hooks::invoke(rules, moto, &arn, body).await;
 }
 
@@ -140,8 +133,10 @@ pub struct Shift {
     rule: String,
     /// The revision deployed.
     revision: String,
-    /// The group that served before it.
-    from: String,
+    /// The group that served before it: the one the rule weighed most when the world first
+    /// moved its weights (read then, not at the UpdateService, which prod-e's own rule writes
+    /// of the same Update may race).
+    from: Option<String>,
     /// The percent of the first step (the canary's, a linear step's; 100 for blue/green).
     first: f64,
 }
@@ -177,20 +172,36 @@ pub async fn shift_when_done(rules: &AwsRules, moto: &Upstream, body: &Value) {
     for name in names {
         let asked = serde_json::json!({"cluster": body["cluster"], "service": name});
         let arn = ecs::service_arn(&asked);
-        let Some(shift) = rules.with(|s| s.shifts.get(&arn).cloned()) else {
+        let Some(mut shift) = rules.with(|s| s.shifts.get(&arn).cloned()) else {
             continue;
         };
         let rollouts = moto.rollouts();
         if rollouts.in_progress(&arn) {
-            if let Some(share) = rollouts.native_share(&arn, shift.first) {
-                move_to(rules, moto, (&arn, &shift), share).await;
+            let Some(share) = rollouts.native_share(&arn, shift.first) else {
+                continue;
+            };
+            if shift.from.is_none() {
+                // Before the first move: the heaviest group is the one that served.
+                shift.from = heaviest(moto, &shift.rule).await;
+                let keep = shift.clone();
+                rules.with(|s| {
+                    s.shifts.entry(arn.clone()).and_modify(|e| *e = keep);
+                });
             }
+            move_to(rules, moto, (&arn, &shift), share).await;
             continue;
         }
-        // Ended: completed (all the traffic moves), or rolled back (it goes back).
-        rules.with(|s| s.shifts.remove(&arn));
+        // Ended: completed (all the traffic moves), or rolled back (it goes back); taken out
+        // at once, so that of two reads at once only one moves the weights.
+        let Some(mut shift) = rules.with(|s| s.shifts.remove(&arn)) else {
+            continue;
+        };
+        if shift.from.is_none() {
+            shift.from = heaviest(moto, &shift.rule).await;
+        }
         let done = rollouts.is_steady(&arn) && rollouts.completes(&arn, &shift.revision);
         move_to(rules, moto, (&arn, &shift), if done { 100.0 } else { 0.0 }).await;
+        rollouts.release(&arn);
     }
 }
 
@@ -210,11 +221,12 @@ async fn move_to(rules: &AwsRules, moto: &Upstream, (arn, shift): (&str, &Shift)
         0 => (0, total),
         permille => (permille, 1000 - permille),
     };
-    let wanted = |group: &str| match group == shift.from {
+    let from = shift.from.as_deref().unwrap_or_default();
+    let wanted = |group: &str| match group == from {
         true => from_keeps,
         false => to_new,
     };
-    if shift.from.is_empty() || forwards.iter().all(|(g, w)| *w == wanted(g)) {
+    if from.is_empty() || forwards.iter().all(|(g, w)| *w == wanted(g)) {
         return;
     }
     let tuples = forwards.iter().map(|(group, _)| {
@@ -298,6 +310,14 @@ pub async fn health(rules: &AwsRules, moto: &Upstream, fields: &Fields) -> Optio
 /// The `loadBalancers` the service `arn` was last given (rule 12 keeps them), if any.
 fn kept_balancers(rules: &AwsRules, arn: &str) -> Option<Value> {
     rules.with(|s| s.settings.get(arn)?.get("loadBalancers").cloned())
+}
+
+/// The group rule `arn` weighs most (an earlier deployment superseded mid-shift may have left
+/// both weighted); `None` if it weighs none.
+async fn heaviest(moto: &Upstream, arn: &str) -> Option<String> {
+    let forwards = weights(moto, arn).await?;
+    let weighted = forwards.into_iter().filter(|(_, w)| *w > 0);
+    weighted.max_by_key(|(_, w)| *w).map(|(g, _)| g)
 }
 
 /// The (target group, weight) pairs rule `arn` forwards to, as moto has them.
