@@ -263,8 +263,16 @@ pub async fn wait_unused(ec2: &Client, group: &SecurityGroup) -> Result<()> {
     .await
 }
 
-/// Deletes the group, retrying (bounded) while AWS still reports it in use.
+/// Deletes the group, retrying (bounded) while AWS still reports it in use. A group gone by
+/// then (another removal of the same set, CloudFormation's Delete beside the Create it gave up
+/// on, deleted it meanwhile) counts as deleted, read just before: IAM judges a delete of a
+/// group that no longer carries the ownership tag as not allowed.
 pub async fn delete(ec2: &Client, group: &SecurityGroup) -> Result<()> {
+    let doing = format!("reading security group ({})", group.name);
+    let by_id = (filter("group-id", [group.id.as_str()]), None);
+    if described(ec2, by_id, &doing).await?.is_empty() {
+        return Ok(());
+    }
     retry(SECURITY_GROUP_IN_USE, is_dependency_violation, || async {
         let deleted = ec2.delete_security_group().group_id(&group.id).send().await;
         gone(deleted.done(format!("deleting security group ({})", group.name)))

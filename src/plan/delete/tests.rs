@@ -37,7 +37,14 @@ async fn delete_goes_rank_by_rank_and_writes_only_removals() {
     let tags = owner.tags(&Tags::new());
     // The revision's tags, as ECS reads them back: ours.
     let ours = json!({"tags": [{"key": OWNER_TAG, "value": d.physical_id()}]});
-    let aws = FakeAws::new(vec![("ListTagsForResource", ours.to_string())]);
+    // The tasks' group, still there when its delete reads it.
+    let group = "<DescribeSecurityGroupsResponse><securityGroupInfo><item><groupId>sg-1</groupId>\
+                 <groupName>set</groupName><vpcId>vpc-1</vpcId></item></securityGroupInfo>\
+                 </DescribeSecurityGroupsResponse>";
+    let aws = FakeAws::new(vec![
+        ("ListTagsForResource", ours.to_string()),
+        ("DescribeSecurityGroups", group.to_string()),
+    ]);
     let at = Locator {
         cluster_name: "prod-e-cluster".into(),
         service_name: "prod-e-service".into(),
