@@ -56,27 +56,10 @@ async fn deployed(h: &Harness, stack: &Stack, image: &str) -> (prod_e::cli::Outc
 
 /// The image the set's service runs now, as moto has it.
 async fn running_image(h: &Harness, cluster: &str) -> String {
-    let ecs = &h.clients.ecs;
-    let out = ecs
-        .describe_services()
-        .cluster(cluster)
-        .services("prod-e-service");
-    let out = out.send().await.expect("service");
-    let td = out.services()[0]
-        .task_definition()
-        .unwrap_or_default()
-        .to_string();
-    let out = ecs
-        .describe_task_definition()
-        .task_definition(td)
-        .send()
-        .await;
-    let out = out.expect("revision");
-    let def = out.task_definition().expect("revision");
-    def.container_definitions()[0]
-        .image()
-        .unwrap_or_default()
-        .to_string()
+    let svc = crate::inspect::service(&h.clients, cluster, "prod-e-service").await;
+    crate::inspect::task_definition(&h.clients, &svc.task_definition)
+        .await
+        .image
 }
 
 #[tokio::test]
@@ -138,9 +121,7 @@ async fn deploy_updates_the_image_parameter_alone_and_reports_a_rollback() {
     let refused = unknown.run(&c, Output::Json).await;
     assert_eq!(refused.expect_err("refused").code, exit::USAGE);
     stack.show("UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", None);
-    let busy = deploy(&stack, "nginx:3")
-        .run(&h.provider.clients, Output::Json)
-        .await;
+    let busy = deploy(&stack, "nginx:3").run(&c, Output::Json).await;
     let message = busy.expect_err("refused").message;
     assert!(
         message.contains("wait for its operation to end"),

@@ -32,15 +32,8 @@ fn requests(h: &Harness, from: usize, action: &str) -> Vec<(usize, Value)> {
 /// The revision the set's service runs, as moto has it.
 async fn service_revision(h: &Harness, props: &Value) -> String {
     let cluster = props["ClusterName"].as_str().unwrap_or_default();
-    let out = h
-        .clients
-        .ecs
-        .describe_services()
-        .cluster(cluster)
-        .services("prod-e-service");
-    let out = out.send().await.expect("service");
-    let service = out.services().first().expect("one service");
-    service.task_definition().unwrap_or_default().to_string()
+    let svc = crate::inspect::service(&h.clients, cluster, "prod-e-service").await;
+    svc.task_definition
 }
 
 #[tokio::test]
@@ -127,19 +120,8 @@ async fn a_failing_migration_deploys_nothing_and_names_its_exit_code_and_log_str
     assert_eq!(service_revision(&h, &props).await, running);
     // The revision it ran on is retired again.
     let revision = run["taskDefinition"].as_str().unwrap_or_default();
-    let described = h
-        .clients
-        .ecs
-        .describe_task_definition()
-        .task_definition(revision);
-    let described = described.send().await.expect("revision");
-    let status = described
-        .task_definition()
-        .and_then(|t| t.status().cloned());
-    assert_eq!(
-        status.map(|s| s.as_str().to_string()).as_deref(),
-        Some("INACTIVE")
-    );
+    let described = crate::inspect::task_definition(&h.clients, revision).await;
+    assert_eq!(described.status, "INACTIVE");
 }
 
 #[tokio::test]

@@ -50,8 +50,7 @@ impl Deploy {
             message: format!("stack {} not found", self.stack),
         })?;
         self.check(&stack)?;
-        let newest = stack::events_after(cf, &stack.id, None).await?;
-        let since = newest.first().map(|e| e.id.clone());
+        let since = stack::newest_event_id(cf, &stack.id).await?;
         stack::update_parameter(cf, &stack, (&self.parameter, &self.image)).await?;
         let ended = follow(c, &stack, since, (self.timeout, output)).await?;
         Ok(outcome(&stack, &self.image, ended))
@@ -130,26 +129,31 @@ async fn follow(
     (timeout, output): (Duration, Output),
 ) -> Result<Ended, Failure> {
     let bar = progress(output);
-    let (started, mut reason, mut set) = (Instant::now(), None, None);
+    let (started, mut reason) = (Instant::now(), None);
     let (mut shown, mut progress, mut bake) = (String::new(), Vec::new(), Bake::default());
+    // Where the set is: found once (an image Update keeps the set), then read each poll.
+    let mut at: Option<(Deployment, Locator)> = None;
     loop {
         let events = stack::events_after(&c.cloudformation, &stack.id, since.as_deref()).await?;
-        for e in events.iter().rev() {
-            bar.suspend(|| eprintln!("{}", event_line(e)));
-            if e.status.ends_with("_FAILED") && !e.reason.is_empty() {
-                reason.get_or_insert(e.reason.clone());
-            }
-            set = set.or_else(|| e.physical_id.as_deref().and_then(Deployment::parse));
+        let set = shown_events(&events, &bar, &mut reason);
+        if let (Some(d), None) = (set, &at) {
+            at = discover::locate(c, &d).await.ok().map(|l| (d, l));
         }
         since = events.first().map(|e| e.id.clone()).or(since);
         let status = stack::status(&c.cloudformation, &stack.id)
             .await?
             .unwrap_or_default();
+        let line = match &at {
+            Some(at) => Some(format!(
+                "{status} · {}",
+                deployment_line(c, at, &mut bake).await
+            )),
+            None => None,
+        };
         if !status.ends_with("_IN_PROGRESS") {
             bar.finish_and_clear();
             // Where the set's deployment ended, for the log.
-            if let Some(d) = &set {
-                let line = format!("{status} · {}", deployment_line(c, d, &mut bake).await);
+            if let Some(line) = line {
                 if output == Output::Text {
                     eprintln!("{line}");
                 }
@@ -166,20 +170,35 @@ async fn follow(
             let message = format!("gave up following stack {} after {timeout:?}", stack.id);
             return Err(message.into());
         }
-        if let Some(d) = &set {
-            let line = format!("{status} · {}", deployment_line(c, d, &mut bake).await);
+        if let Some(line) = line.filter(|l| *l != shown) {
             // Without a terminal (a CI log) each new state is a line of its own.
-            if line != shown {
-                if bar.is_hidden() && output == Output::Text {
-                    eprintln!("{line}");
-                }
-                progress.push(line.clone());
+            if bar.is_hidden() && output == Output::Text {
+                eprintln!("{line}");
             }
+            progress.push(line.clone());
             bar.set_message(line.clone());
             shown = line;
         }
         tokio::time::sleep(crate::retry::scaled(POLL)).await;
     }
+}
+
+/// Prints `events` (newest first) oldest first above the spinner; the first failure's reason
+/// goes into `reason`. Returns the set a custom resource event names, if any.
+fn shown_events(
+    events: &[Event],
+    bar: &ProgressBar,
+    reason: &mut Option<String>,
+) -> Option<Deployment> {
+    let mut set = None;
+    for e in events.iter().rev() {
+        bar.suspend(|| eprintln!("{}", event_line(e)));
+        if e.status.ends_with("_FAILED") && !e.reason.is_empty() {
+            reason.get_or_insert(e.reason.clone());
+        }
+        set = set.or_else(|| e.physical_id.as_deref().and_then(Deployment::parse));
+    }
+    set
 }
 
 /// A spinner on stderr for people (hidden for `--output json` and without a terminal, where
@@ -207,10 +226,7 @@ fn event_line(e: &Event) -> String {
 /// The set's deployment in one line: rollout, tasks, its lifecycle stage and the bake time
 /// left, traffic share (a native strategy's rule weighs two groups), alarms; what cannot be
 /// read is left out.
-async fn deployment_line(c: &Clients, d: &Deployment, bake: &mut Bake) -> String {
-    let Ok(at) = discover::locate(c, d).await else {
-        return String::new();
-    };
+async fn deployment_line(c: &Clients, (d, at): &(Deployment, Locator), bake: &mut Bake) -> String {
     let mut parts = Vec::new();
     if let Ok(Some(svc)) = service::find(&c.ecs, &at.cluster_name, &at.service_name).await {
         let rollout = svc.rollout.as_deref().unwrap_or("no rollout");
@@ -229,7 +245,7 @@ async fn deployment_line(c: &Clients, d: &Deployment, bake: &mut Bake) -> String
         parts.extend(stage.map(|s| format!("stage {s}")));
         parts.extend(left);
     }
-    if let Some(share) = traffic_share(c, d, &at).await {
+    if let Some(share) = traffic_share(c, d, at).await {
         parts.push(share);
     }
     if let Ok(states) = alarm::states(&c.cloudwatch, &alarm_names(d)).await {

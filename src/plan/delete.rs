@@ -117,11 +117,16 @@ fn with_the_services(
 /// and deletes the service found, if ours. Rounds: `CLUSTER_BUSY`, while services or tasks
 /// drain out.
 async fn remove_cluster(c: &Clients, d: &Deployment, at: &Locator, name: &str) -> Result<()> {
+    // The set's one-off tasks are stopped once, at the first refusal for tasks (the service's
+    // own draining tasks refuse it too, round after round).
+    let stopped = std::sync::atomic::AtomicBool::new(false);
     retry(CLUSTER_BUSY, is_cluster_busy, || async {
         let refused = match cluster::delete(&c.ecs, name).await {
             Err(e) if is_cluster_with_services(&e) => e,
             Err(e) if is_cluster_with_tasks(&e) => {
-                super::migration::stop_running(c, d, name, &at.task_family).await;
+                if !stopped.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    super::migration::stop_running(c, d, name, &at.task_family).await;
+                }
                 return Err(e);
             }
             done => return done,

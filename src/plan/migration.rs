@@ -17,7 +17,6 @@ use crate::naming::Deployment;
 use crate::progress::step;
 use crate::resources::task::{self, Run, Task};
 use crate::resources::{service, task_definition};
-use crate::spec::schema::Effect;
 use crate::spec::{Diff, Spec};
 use crate::wait;
 
@@ -54,8 +53,9 @@ pub(super) async fn before_service(
 
 /// Before an in-place Update's writes: when it deploys a new revision and is not
 /// CloudFormation's rollback, runs the migration on it (registered now if the set was read
-/// without one: `links`). Returns the revision to deploy. A failure retires the revision; a
-/// wait that goes on in the next invocation is [`Error::BeforeWrites`] (the writes are to do).
+/// without one: `links`). Returns the revision to deploy. A failure retires the revision, and
+/// so does a wait that goes on in the next invocation ([`Error::BeforeWrites`]: the writes are
+/// to do; that invocation registers its own revision and finds the task by its `startedBy`).
 pub(super) async fn before_update(
     c: &Clients,
     owner: &Owner,
@@ -63,8 +63,7 @@ pub(super) async fn before_update(
     (place, links): (Place<'_>, task_definition::Links<'_>),
     registered: Option<String>,
 ) -> Result<Option<String>> {
-    let deploys = diff.any(Effect::TaskDefinition) || diff.any(Effect::Secrets);
-    if new.migration_command.is_empty() || rolling_back || !deploys {
+    if new.migration_command.is_empty() || rolling_back || !diff.revises_task_definition() {
         return Ok(registered);
     }
     let revision = match registered {
@@ -145,8 +144,7 @@ async fn earlier(
 
 /// Ok for exit code 0; else [`Error::MigrationFailed`] naming the exit code (or why the task
 /// stopped without one) and where its output is: awslogs names a task's stream
-/// `<prefix>/<container>/<task id>` (ECS Developer Guide, "Using the awslogs log driver"), and
-/// the prefix is `ecs`.
+/// `<prefix>/<container>/<task id>` ([`task_definition::AWSLOGS_STREAM_PREFIX`]).
 fn judge(ended: &Task, log_group: &str, container: &str) -> Result<()> {
     let how = match ended.exit_code {
         Some(0) => return Ok(()),
@@ -156,7 +154,8 @@ fn judge(ended: &Task, log_group: &str, container: &str) -> Result<()> {
             ended.stopped_reason
         ),
     };
-    let stream = format!("ecs/{container}/{}", ended.id());
+    let prefix = task_definition::AWSLOGS_STREAM_PREFIX;
+    let stream = format!("{prefix}/{container}/{}", ended.id());
     Err(Error::MigrationFailed {
         outcome: format!(
             "{how} (task {}; its output: log group {log_group}, log stream {stream}); \

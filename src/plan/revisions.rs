@@ -12,7 +12,6 @@ use crate::progress::step;
 use crate::resources::role;
 use crate::resources::service::Service;
 use crate::resources::task_definition::{self, TaskDefinition};
-use crate::spec::schema::Effect;
 use crate::spec::{Diff, Spec};
 
 /// A new revision when the task definition changes, registered while the set is read (a
@@ -27,7 +26,7 @@ pub(super) async fn register_early(
     (new, diff): (&Spec, &Diff),
     tags: &Tags,
 ) -> Result<Option<String>> {
-    if !(diff.any(Effect::TaskDefinition) || diff.any(Effect::Secrets)) {
+    if !diff.revises_task_definition() {
         return Ok(None);
     }
     let d = &owner.deployment;

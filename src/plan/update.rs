@@ -325,7 +325,7 @@ async fn new_revision(change: &Change<'_>, set: &Set) -> Result<Option<String>> 
         .revisions
         .iter()
         .any(|t| t.arn == set.service.task_definition);
-    let changes = diff.any(Effect::TaskDefinition) || diff.any(Effect::Secrets);
+    let changes = diff.revises_task_definition();
     if !(changes || change.retag() && runs_ours) {
         return Ok(None);
     }

@@ -268,9 +268,7 @@ pub async fn wait_unused(ec2: &Client, group: &SecurityGroup) -> Result<()> {
 /// on, deleted it meanwhile) counts as deleted, read just before: IAM judges a delete of a
 /// group that no longer carries the ownership tag as not allowed.
 pub async fn delete(ec2: &Client, group: &SecurityGroup) -> Result<()> {
-    let doing = format!("reading security group ({})", group.name);
-    let by_id = (filter("group-id", [group.id.as_str()]), None);
-    if described(ec2, by_id, &doing).await?.is_empty() {
+    if find_id(ec2, &group.id).await?.is_none() {
         return Ok(());
     }
     retry(SECURITY_GROUP_IN_USE, is_dependency_violation, || async {

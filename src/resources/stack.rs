@@ -212,6 +212,17 @@ pub struct Event {
     pub reason: String,
 }
 
+/// The id of stack `stack_id`'s newest event (`None` without any): one page read.
+pub async fn newest_event_id(cloudformation: &Client, stack_id: &str) -> Result<Option<String>> {
+    let mut newest = None;
+    walk_events(cloudformation, stack_id, |e| {
+        newest = Some(e.id);
+        true
+    })
+    .await?;
+    Ok(newest)
+}
+
 /// The events of stack `stack_id` newer than event `after` (all, up to [`MAX_EVENT_PAGES`]
 /// pages, if `None`), newest first.
 pub async fn events_after(

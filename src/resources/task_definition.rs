@@ -16,7 +16,7 @@ use crate::retry::{retry, ROLE_PROPAGATION};
 use crate::spec::Spec;
 
 mod settings;
-pub use settings::{expand, Setting, SETTINGS};
+pub use settings::{expand, Setting, AWSLOGS_STREAM_PREFIX, SETTINGS};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 /// A task definition revision as found or registered.

@@ -30,6 +30,12 @@ impl Diff {
         names
     }
 
+    /// Whether a changed property needs a new task definition revision: the task definition
+    /// itself, or its secrets.
+    pub fn revises_task_definition(&self) -> bool {
+        self.any(Effect::TaskDefinition) || self.any(Effect::Secrets)
+    }
+
     /// Whether a changed property has `effect`.
     pub fn any(&self, effect: Effect) -> bool {
         !self.with(|p| p.effect == effect).is_empty()

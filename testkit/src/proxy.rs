@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 use super::aws_rules::wire::identify;
-use super::aws_rules::{AwsRules, Upstream, Verdict};
+use super::aws_rules::{strategy, AwsRules, Upstream, Verdict};
 use super::cbor;
 use super::http::{read_request, Request};
 use super::rollout::Rollouts;
@@ -368,6 +368,7 @@ impl Shared {
                 if let Some((service, time)) = self.rollouts.draining_time(&call.action, &reply) {
                     self.rules.drains_for(&service, time);
                 }
+                strategy::presented(&self.rules, &self.moto, &call.action, &reply).await;
                 (reply, faulted)
             }
         };
@@ -380,9 +381,7 @@ impl Shared {
                 .status();
             return None;
         }
-        if faulted {
-            self.with(|s| s.calls[index].faulted = true);
-        }
+        self.with(|s| s.calls[index].faulted |= faulted);
         Some(reply)
     }
 }

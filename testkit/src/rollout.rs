@@ -89,8 +89,6 @@ struct State {
     configured: Configured,
     /// Lifecycle hooks: invoked, and which fail ([`deployments`]).
     hooks: deployments::Hooks,
-    /// Services whose completed deployment still has its traffic to move ([`Rollouts::hold`]).
-    held: std::collections::HashSet<String>,
 }
 
 impl Rollouts {
@@ -129,19 +127,6 @@ impl Rollouts {
         state.revisions.image_crashes(task_definition)
     }
 
-    /// Whether a deployment of `task_definition` on the service `arn` will complete: its tasks
-    /// do not crash, and its rollout (once seen, else the one for new services) is not one
-    /// that fails or never ends.
-    pub fn completes(&self, arn: &str, task_definition: &str) -> bool {
-        let state = self.state.lock().expect("rollouts");
-        let rollout = state.seen.get(arn).map_or(&state.next, |(r, _)| r);
-        let ends = matches!(
-            rollout,
-            Rollout::Done | Rollout::Slow(_) | Rollout::Timed(_)
-        );
-        ends && !state.revisions.crashes(task_definition)
-    }
-
     /// Whether the service with this ARN, as presented, has a deployment in progress: one that
     /// neither completed nor failed (a service not seen yet has none).
     pub fn in_progress(&self, arn: &str) -> bool {
@@ -167,23 +152,6 @@ impl Rollouts {
             }
             _ => None,
         }
-    }
-
-    /// Service `arn` is shown in progress, even once its rollout is done, until
-    /// [`Rollouts::release`]: rule 27 moves a native deployment's traffic at a read of the
-    /// service, and a read that finds the rollout still running must not be answered with it
-    /// done before the traffic has moved (the rollout may end between the two).
-    pub fn hold(&self, arn: &str) {
-        self.state
-            .lock()
-            .expect("rollouts")
-            .held
-            .insert(arn.to_string());
-    }
-
-    /// Ends [`Rollouts::hold`].
-    pub fn release(&self, arn: &str) {
-        self.state.lock().expect("rollouts").held.remove(arn);
     }
 
     /// Whether the service with this ARN is, as presented, steady.
@@ -314,8 +282,6 @@ impl State {
             } => {
                 let rollout = match rollout {
                     Rollout::Timed(startup) => timed::now(&self.configured, &arn, startup, s),
-                    // Its traffic is still to move ([`Rollouts::hold`]).
-                    Rollout::Done if self.held.contains(&arn) => Rollout::Stuck,
                     other => other,
                 };
                 present(s, &rollout, since);

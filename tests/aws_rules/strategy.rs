@@ -115,7 +115,12 @@ async fn a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_dep
     deploy.task_definition(next).send().await.expect("deployed");
     // The weights move once the deployment has completed, as a read of the service shows it.
     assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [1, 0]);
-    super::described(&a.aws, &cluster, "web").await;
+    // A read that shows the service (rule 8 may leave it out of the first ones).
+    for _ in 0..10 {
+        if super::described(&a.aws, &cluster, "web").await.is_some() {
+            break;
+        }
+    }
     assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [0, 1]);
 }
 

@@ -15,16 +15,16 @@ use crate::spec::capacity::CapacityProviderStrategyItem;
 use crate::spec::Spec;
 
 mod config;
+mod deployments;
 mod placement;
 mod settings;
-mod stage;
 mod steady;
 use config::{capacity_described, load_balancer, rollout};
 pub(crate) use config::{capacity_strategy, network};
 pub use config::{Advanced, Balancer, Network, Rolling};
+pub use deployments::stage;
 pub use placement::{Unplaceable, PLACEMENT_FAILURE_BOUND};
 pub use settings::{expand, SETTINGS};
-pub use stage::stage;
 pub use steady::{has_failed, is_steady, wait_inactive, wait_steady};
 
 #[derive(Debug, Clone, PartialEq, Default)]

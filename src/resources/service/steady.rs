@@ -115,10 +115,9 @@ struct RolledBackBy {
 }
 
 /// The deployment alarms that went into ALARM and the lifecycle hooks that failed during the
-/// service's latest rolled-back or stopped deployment (ECS API Reference,
-/// ListServiceDeployments and DescribeServiceDeployments: `alarms.triggeredAlarmNames`,
-/// `lifecycleHookDetails` and `lifecycleStage`; the list's order is not documented, so the
-/// newest by `createdAt` counts). Best effort: the deployment has failed either way, so a read
+/// service's newest rolled-back or stopped deployment ([`super::deployments::newest`]; ECS API
+/// Reference, ServiceDeployment: `alarms.triggeredAlarmNames`, `lifecycleHookDetails` and
+/// `lifecycleStage`). Best effort: the deployment has failed either way, so a read
 /// that fails only leaves them unnamed.
 async fn rolled_back_by(ecs: &Client, cluster: &str, name: &str) -> RolledBackBy {
     use ServiceDeploymentStatus::{
@@ -131,36 +130,8 @@ async fn rolled_back_by(ecs: &Client, cluster: &str, name: &str) -> RolledBackBy
         RollbackFailed,
         Stopped,
     ];
-    let listed = ecs
-        .list_service_deployments()
-        .cluster(cluster)
-        .service(name)
-        .set_status(Some(statuses))
-        .send()
-        .await;
-    let arns: Vec<String> = match listed {
-        Ok(out) => out
-            .service_deployments()
-            .iter()
-            .filter_map(|d| d.service_deployment_arn().map(str::to_string))
-            .collect(),
-        Err(e) => return unnamed(name, &e),
-    };
-    if arns.is_empty() {
-        return RolledBackBy::default();
-    }
-    let described = ecs
-        .describe_service_deployments()
-        .set_service_deployment_arns(Some(arns))
-        .send()
-        .await;
-    match described {
-        Ok(out) => out
-            .service_deployments()
-            .iter()
-            .max_by_key(|d| d.created_at().map(|t| (t.secs(), t.subsec_nanos())))
-            .map(by)
-            .unwrap_or_default(),
+    match super::deployments::newest(ecs, cluster, name, statuses).await {
+        Ok(newest) => newest.as_ref().map(by).unwrap_or_default(),
         Err(e) => unnamed(name, &e),
     }
 }

@@ -154,6 +154,10 @@ pub const SETTINGS: &[Setting] = &[
     })),
 ];
 
+/// The awslogs stream prefix of the container: its task's stream is
+/// `<prefix>/<container>/<task id>` (ECS Developer Guide, "Using the awslogs log driver").
+pub const AWSLOGS_STREAM_PREFIX: &str = "ecs";
+
 /// The revision prod-e registers for `spec`: Fargate, awsvpc, the two roles, one essential
 /// container logging to the set's log group in `region`, and every [`SETTINGS`] entry's
 /// expand. Errors: a part the SDK refuses to build (a required member missing).
@@ -162,7 +166,7 @@ pub fn expand(spec: &Spec, links: Links<'_>, region: &str) -> Result<Revision, B
         .log_driver(LogDriver::Awslogs)
         .options("awslogs-group", links.log_group)
         .options("awslogs-region", region)
-        .options("awslogs-stream-prefix", "ecs")
+        .options("awslogs-stream-prefix", AWSLOGS_STREAM_PREFIX)
         .build()?;
     let mut task = Revision::builder()
         .requires_compatibilities(Compatibility::Fargate)

@@ -75,21 +75,31 @@ fn cached(rules: &AwsRules, containers: &[Value]) -> Option<String> {
     })
 }
 
-/// Whether an inline policy of role `name` allows `action` on `resource`.
-pub(super) async fn allowed(moto: &Upstream, name: &str, (action, resource): (&str, &str)) -> bool {
-    let Ok(policies) = role::inline_policies(&moto.iam, name).await else {
-        return true;
-    };
+/// Whether an inline policy of role `name` allows `action` on `resource` (a role whose
+/// policies cannot be read counts as allowing it: the rules here judge the grant, not the
+/// role).
+async fn allowed(moto: &Upstream, name: &str, (action, resource): (&str, &str)) -> bool {
+    grants(moto, name, (action, resource)).await.unwrap_or(true)
+}
+
+/// Whether an inline policy of role `name` allows `action` on `resource`; `None` if its
+/// policies cannot be read (no such role).
+pub(super) async fn grants(
+    moto: &Upstream,
+    name: &str,
+    (action, resource): (&str, &str),
+) -> Option<bool> {
+    let policies = role::inline_policies(&moto.iam, name).await.ok()?;
     for policy in policies {
         let Ok(Some(document)) = role::policy_document(&moto.iam, name, &policy).await else {
             continue;
         };
         let document: Value = serde_json::from_str(&document).unwrap_or_default();
         if allows(&document, action, resource) {
-            return true;
+            return Some(true);
         }
     }
-    false
+    Some(false)
 }
 
 /// Whether `document` has an Allow of `action` on `resource` (strings or lists of patterns

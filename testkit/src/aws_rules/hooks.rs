@@ -18,34 +18,38 @@
 
 use serde_json::Value;
 
-use prod_e::spec::hooks::STAGES;
-
-use super::credentials::allowed;
-use super::{AwsRules, Rule, Upstream};
+use super::credentials::grants;
+use super::Upstream;
 use crate::rollout::{Invocation, Rollout};
 
+/// The stages a deployment of a new revision goes through, in order (ECS API Reference,
+/// `DeploymentLifecycleHook.lifecycleStages`; RECONCILE_SERVICE left out, as above).
+const STAGES: [&str; 7] = [
+    "PRE_SCALE_UP",
+    "POST_SCALE_UP",
+    "TEST_TRAFFIC_SHIFT",
+    "POST_TEST_TRAFFIC_SHIFT",
+    "PRE_PRODUCTION_TRAFFIC_SHIFT",
+    "PRODUCTION_TRAFFIC_SHIFT",
+    "POST_PRODUCTION_TRAFFIC_SHIFT",
+];
+
 /// At an UpdateService (`body`) that deploys a new revision on service `arn` with an advanced
-/// configuration: invokes the hooks of its deployment configuration (the one asked for, else
-/// the one it keeps) stage by stage until one fails; the rollout is then rolled back by that
-/// hook, else it goes on as it would (a rollout an earlier hook failed is done with).
-pub async fn invoke(rules: &AwsRules, moto: &Upstream, arn: &str, body: &Value) {
-    let config = match body.get("deploymentConfiguration") {
-        Some(c) => c.clone(),
-        None => rules
-            .with(|s| s.settings.get(arn)?.get("deploymentConfiguration").cloned())
-            .unwrap_or_default(),
-    };
-    let hooks = config["lifecycleHooks"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if hooks.is_empty() || !rules.on(Rule::NativeDeployments) {
-        return;
-    }
+/// configuration, `config` its deployment configuration (the one asked for, else the one it
+/// keeps): invokes its hooks stage by stage until one fails; the rollout is then rolled back
+/// by that hook, else it goes on as it would (a rollout an earlier hook failed is done with).
+pub async fn invoke(moto: &Upstream, arn: &str, (body, config): (&Value, &Value)) {
+    let hooks = config["lifecycleHooks"].as_array().cloned();
+    let hooks = hooks.unwrap_or_default();
     let revision = body["taskDefinition"].as_str().unwrap_or_default();
-    // In ECS's order; RECONCILE_SERVICE (the first) left out, as above.
-    for stage in &STAGES[1..] {
-        for hook in hooks.iter().filter(|h| names(h, stage)) {
+    // Whether ECS may invoke each hook's function with its role, read once.
+    let mut may = Vec::new();
+    for hook in &hooks {
+        may.push(invokable(moto, hook).await);
+    }
+    for stage in STAGES {
+        let at_stage = hooks.iter().zip(&may).filter(|(h, _)| names(h, stage));
+        for (hook, may) in at_stage {
             let function = hook["hookTargetArn"].as_str().unwrap_or_default();
             let invocation = Invocation {
                 service: arn.to_string(),
@@ -54,10 +58,7 @@ pub async fn invoke(rules: &AwsRules, moto: &Upstream, arn: &str, body: &Value) 
                 details: hook["hookDetails"].clone(),
             };
             moto.rollouts().invoked(invocation);
-            let role = hook["roleArn"].as_str().unwrap_or_default();
-            if !invokable(moto, role, function).await
-                || moto.rollouts().hook_fails(function, revision)
-            {
+            if !may || moto.rollouts().hook_fails(function, revision) {
                 let failed = Rollout::Hook {
                     function: function.to_string(),
                     stage: stage.to_string(),
@@ -70,12 +71,14 @@ pub async fn invoke(rules: &AwsRules, moto: &Upstream, arn: &str, body: &Value) 
     moto.rollouts().hooks_passed(arn);
 }
 
-/// Whether ECS can invoke `function` with role `role` (an ARN): the role exists, and one of
-/// its inline policies allows `lambda:InvokeFunction` on the function.
-async fn invokable(moto: &Upstream, role: &str, function: &str) -> bool {
-    let name = role.rsplit('/').next().unwrap_or_default();
-    let exists = moto.iam.get_role().role_name(name).send().await.is_ok();
-    exists && allowed(moto, name, ("lambda:InvokeFunction", function)).await
+/// Whether ECS can invoke `hook`'s function with its `roleArn`: one of the role's inline
+/// policies (read from moto; none if the role is missing) allows `lambda:InvokeFunction` on
+/// it.
+async fn invokable(moto: &Upstream, hook: &Value) -> bool {
+    let role = hook["roleArn"].as_str().unwrap_or_default();
+    let name = super::wire::short(role);
+    let function = hook["hookTargetArn"].as_str().unwrap_or_default();
+    grants(moto, name, ("lambda:InvokeFunction", function)).await == Some(true)
 }
 
 /// Whether `hook` runs at `stage`.

@@ -150,10 +150,7 @@ impl Revisions {
     /// Whether `task_definition`'s image crashes whatever command it is given (a one-off
     /// task's overridden command included).
     pub fn image_crashes(&self, task_definition: &str) -> bool {
-        let image = self
-            .containers
-            .get(task_definition)
-            .map(|c| unprefixed(&c.image));
+        let image = self.image(task_definition);
         image.is_some_and(|image| self.crashing.contains(image))
     }
 

@@ -97,8 +97,8 @@ pub async fn refused(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<
 
 /// Before an UpdateService that deploys a new revision on a service with an advanced
 /// configuration (and does not change it): its lifecycle hooks run ([`super::hooks`]), and
-/// the production rule's weights move to the group that served nothing once the deployment
-/// has completed ([`shift_when_done`]; a deployment rolled back moves none).
+/// the production rule's weights move to the group that served nothing as reads of the
+/// service show the deployment go ([`presented`]).
 pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
     let revision = body["taskDefinition"].as_str().unwrap_or_default();
     if !rules.on(Rule::NativeDeployments)
@@ -114,16 +114,15 @@ pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
     let Some(rule) = rule.map(str::to_string) else {
         return;
     };
-    let first = first_step(&kept_config(rules, &arn, body));
+    let config = kept_config(rules, &arn, body);
     let shift = Shift {
         rule,
         revision: revision.to_string(),
         from: None,
-        first,
+        first: first_step(&config),
     };
     rules.with(|s| s.shifts.insert(arn.clone(), shift));
-    moto.rollouts().hold(&arn);
-    super::hooks::invoke(rules, moto, &arn, body).await;
+    super::hooks::invoke(moto, &arn, (body, &config)).await;
 }
 
 /// A deployment's move of production traffic on a native service.
@@ -142,7 +141,7 @@ pub struct Shift {
 }
 
 /// The deployment configuration `body` asks for, else the one service `arn` keeps.
-fn kept_config(rules: &AwsRules, arn: &str, body: &Value) -> Value {
+pub(super) fn kept_config(rules: &AwsRules, arn: &str, body: &Value) -> Value {
     match body.get("deploymentConfiguration") {
         Some(c) => c.clone(),
         None => rules
@@ -164,55 +163,64 @@ fn first_step(config: &Value) -> f64 {
     }
 }
 
-/// Before a DescribeServices: the services asked for whose deployment has completed since
-/// their UpdateService ([`deploy`]) have their production traffic moved now, as ECS moves it
-/// only to tasks that run (a read of the service shows the move done).
-pub async fn shift_when_done(rules: &AwsRules, moto: &Upstream, body: &Value) {
-    let names = body["services"].as_array().cloned().unwrap_or_default();
-    for name in names {
-        let asked = serde_json::json!({"cluster": body["cluster"], "service": name});
-        let arn = ecs::service_arn(&asked);
-        let Some(mut shift) = rules.with(|s| s.shifts.get(&arn).cloned()) else {
+/// After a DescribeServices, from its answer as the caller gets it (`reply`, the rollout
+/// player's rewrite included, so that what moves and what is shown are one reading): each
+/// service shown whose deployment ([`deploy`]) runs has its production traffic moved as far as
+/// the deployment has gone (the timed model's share; none otherwise), and one whose
+/// deployment ended has all of it moved if the deployment completed on its revision, else
+/// put back (ECS moves traffic only to tasks that run; a rolled-back deployment serves from
+/// the group that served).
+pub async fn presented(rules: &AwsRules, moto: &Upstream, action: &str, reply: &[u8]) {
+    if action != "DescribeServices" {
+        return;
+    }
+    let services = super::wire::ok_json(reply).map(|d| d["services"].clone());
+    for s in services
+        .and_then(|s| s.as_array().cloned())
+        .unwrap_or_default()
+    {
+        let arn = super::wire::text(&s["serviceArn"]);
+        let Some(shift) = rules.with(|st| st.shifts.get(&arn).cloned()) else {
             continue;
         };
-        let rollouts = moto.rollouts();
-        if rollouts.in_progress(&arn) {
-            let Some(share) = rollouts.native_share(&arn, shift.first) else {
-                continue;
-            };
-            if shift.from.is_none() {
-                // Before the first move: the heaviest group is the one that served.
-                shift.from = heaviest(moto, &shift.rule).await;
-                let keep = shift.clone();
-                rules.with(|s| {
-                    s.shifts.entry(arn.clone()).and_modify(|e| *e = keep);
+        let primary = &s["deployments"][0];
+        if primary["rolloutState"] == "IN_PROGRESS" {
+            if let Some(share) = moto.rollouts().native_share(&arn, shift.first) {
+                let from = move_to(rules, moto, (&arn, &shift), share).await;
+                rules.with(|st| {
+                    st.shifts.entry(arn).and_modify(|e| e.from = from);
                 });
             }
-            move_to(rules, moto, (&arn, &shift), share).await;
             continue;
         }
-        // Ended: completed (all the traffic moves), or rolled back (it goes back); taken out
-        // at once, so that of two reads at once only one moves the weights.
-        let Some(mut shift) = rules.with(|s| s.shifts.remove(&arn)) else {
+        // Taken out at once: of two reads at once, one moves the weights.
+        let Some(shift) = rules.with(|st| st.shifts.remove(&arn)) else {
             continue;
         };
-        if shift.from.is_none() {
-            shift.from = heaviest(moto, &shift.rule).await;
-        }
-        let done = rollouts.is_steady(&arn) && rollouts.completes(&arn, &shift.revision);
+        let on_revision = s["taskDefinition"] == shift.revision.as_str();
+        let done = primary["rolloutState"] == "COMPLETED" && on_revision;
         move_to(rules, moto, (&arn, &shift), if done { 100.0 } else { 0.0 }).await;
-        rollouts.release(&arn);
     }
 }
 
 /// Gives the group that did not serve before `shift` `share` percent of its rule's weight
-/// (the group that served the rest): all of it (or none) as the rule weighs now, a share in
-/// between out of 1000; nothing is written if nothing changes. The group the service's tasks are
-/// registered in is then the one with the larger share.
-async fn move_to(rules: &AwsRules, moto: &Upstream, (arn, shift): (&str, &Shift), share: f64) {
-    let Some(forwards) = weights(moto, &shift.rule).await else {
-        return;
+/// (the group that served the rest, the heaviest before the first move: an earlier
+/// deployment superseded mid-shift may have left both weighted): all of it (or none) as the
+/// rule weighs now, a share in between out of 1000; nothing is written if nothing changes.
+/// The group the service's tasks are registered in is then the one with the larger share.
+/// Returns the group that served.
+async fn move_to(
+    rules: &AwsRules,
+    moto: &Upstream,
+    (arn, shift): (&str, &Shift),
+    share: f64,
+) -> Option<String> {
+    let forwards = weights(moto, &shift.rule).await?;
+    let heaviest = || {
+        let weighted = forwards.iter().filter(|(_, w)| *w > 0);
+        weighted.max_by_key(|(_, w)| *w).map(|(g, _)| g.clone())
     };
+    let from = shift.from.clone().or_else(heaviest)?;
     let total: i32 = forwards.iter().map(|(_, w)| w).sum::<i32>().max(1);
     // A share in between is given out of 1000 (ELBv2 weights are 0–999 each): a 0.1 % canary
     // still takes a request in a thousand.
@@ -221,13 +229,12 @@ async fn move_to(rules: &AwsRules, moto: &Upstream, (arn, shift): (&str, &Shift)
         0 => (0, total),
         permille => (permille, 1000 - permille),
     };
-    let from = shift.from.as_deref().unwrap_or_default();
     let wanted = |group: &str| match group == from {
         true => from_keeps,
         false => to_new,
     };
-    if from.is_empty() || forwards.iter().all(|(g, w)| *w == wanted(g)) {
-        return;
+    if forwards.iter().all(|(g, w)| *w == wanted(g)) {
+        return Some(from);
     }
     let tuples = forwards.iter().map(|(group, _)| {
         let weight = wanted(group);
@@ -256,14 +263,7 @@ async fn move_to(rules: &AwsRules, moto: &Upstream, (arn, shift): (&str, &Shift)
     if let Err(e) = moved {
         tracing::warn!(error = %e, rule = shift.rule, "could not move the production rule's weights");
     }
-}
-
-impl AwsRules {
-    /// The target group the tasks of service `arn` (with an advanced configuration) are
-    /// registered in, once ECS has switched it.
-    pub fn serving(&self, arn: &str) -> Option<String> {
-        self.with(|s| s.serving.get(arn).cloned())
-    }
+    Some(from)
 }
 
 /// DescribeTargetHealth of a group a service with an advanced configuration registers its
@@ -310,14 +310,6 @@ pub async fn health(rules: &AwsRules, moto: &Upstream, fields: &Fields) -> Optio
 /// The `loadBalancers` the service `arn` was last given (rule 12 keeps them), if any.
 fn kept_balancers(rules: &AwsRules, arn: &str) -> Option<Value> {
     rules.with(|s| s.settings.get(arn)?.get("loadBalancers").cloned())
-}
-
-/// The group rule `arn` weighs most (an earlier deployment superseded mid-shift may have left
-/// both weighted); `None` if it weighs none.
-async fn heaviest(moto: &Upstream, arn: &str) -> Option<String> {
-    let forwards = weights(moto, arn).await?;
-    let weighted = forwards.into_iter().filter(|(_, w)| *w > 0);
-    weighted.max_by_key(|(_, w)| *w).map(|(g, _)| g)
 }
 
 /// The (target group, weight) pairs rule `arn` forwards to, as moto has them.

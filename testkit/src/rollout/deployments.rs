@@ -11,7 +11,6 @@
 use serde_json::{json, Value};
 
 use super::{Rollout, Rollouts, State};
-use crate::aws_rules::wire::text;
 
 /// One invocation of a lifecycle hook.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,20 +78,13 @@ impl Rollouts {
         let all = deployments(&state);
         match action {
             "ListServiceDeployments" => {
-                let name = text(&asked["service"]);
-                let name = name.rsplit('/').next().unwrap_or_default().to_string();
-                let cluster = text(&asked["cluster"]);
-                let cluster = cluster.rsplit('/').next().unwrap_or_default();
-                // Within the cluster asked for (its name or ARN), if any.
-                let tail = match cluster.is_empty() {
-                    true => format!("/{name}"),
-                    false => format!("/{cluster}/{name}"),
-                };
+                // The service asked for, in its cluster (`default` if none is named).
+                let service = crate::aws_rules::ecs::service_arn(&asked);
                 let statuses = asked["status"].as_array();
                 let wanted = |d: &Value| statuses.is_none_or(|s| s.contains(&d["status"]));
                 let found: Vec<Value> = all
                     .into_iter()
-                    .filter(|d| text(&d["serviceArn"]).ends_with(&tail) && wanted(d))
+                    .filter(|d| d["serviceArn"] == service.as_str() && wanted(d))
                     .map(|d| {
                         json!({"serviceDeploymentArn": d["serviceDeploymentArn"],
                         "serviceArn": d["serviceArn"], "status": d["status"]})

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::configured::{Began, Configured};
 use super::present::digits;
-use super::timing::{self, Outcome, Startup};
+use super::timing::{self, Outcome, Settings, Startup};
 use super::Rollout;
 use crate::aws_rules::wire::text;
 
@@ -45,19 +45,24 @@ pub fn now(configured: &Configured, service: &str, startup: Startup, shown: &Val
     }
 }
 
-/// The lifecycle stage of `service`'s current deployment now, if it is a native one in
-/// progress ([`timing::native_stage`]).
-pub fn stage(configured: &Configured, service: &str, startup: Startup) -> Option<&'static str> {
+/// The settings of `service`'s current deployment and the real-AWS seconds since it began,
+/// if it is an UpdateService's that has not completed (a native strategy's stages and
+/// shares are those of a deployment of a new revision).
+fn updating(configured: &Configured, service: &str, startup: Startup) -> Option<(Settings, f64)> {
     let deployment = configured.deployment(service)?;
     if deployment.began != Began::Updated {
         return None;
     }
     let settings = configured.settings(service);
     let elapsed = timing::real_seconds(deployment.at.elapsed());
-    let outcome = timing::update(&settings, startup);
-    if outcome.completed(elapsed) {
-        return None;
-    }
+    let completed = timing::update(&settings, startup).completed(elapsed);
+    (!completed).then_some((settings, elapsed))
+}
+
+/// The lifecycle stage of `service`'s current deployment now, if it is a native one in
+/// progress ([`timing::native_stage`]).
+pub fn stage(configured: &Configured, service: &str, startup: Startup) -> Option<&'static str> {
+    let (settings, elapsed) = updating(configured, service, startup)?;
     timing::native_stage(&settings, startup, elapsed)
 }
 
@@ -65,12 +70,7 @@ pub fn stage(configured: &Configured, service: &str, startup: Startup) -> Option
 /// deployment, if one is in progress ([`timing::traffic_share`]; `first` the canary's or a
 /// linear step's percent).
 pub fn share(configured: &Configured, service: &str, startup: Startup, first: f64) -> Option<f64> {
-    let deployment = configured.deployment(service)?;
-    if deployment.began != Began::Updated {
-        return None;
-    }
-    let settings = configured.settings(service);
-    let elapsed = timing::real_seconds(deployment.at.elapsed());
+    let (settings, elapsed) = updating(configured, service, startup)?;
     timing::traffic_share(&settings, startup, elapsed, first)
 }
 
