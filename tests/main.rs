@@ -36,6 +36,7 @@ mod secrets;
 mod steady;
 mod strategy;
 mod task_role;
+mod test_route;
 mod tidy;
 mod update;
 mod validation;

@@ -159,7 +159,7 @@ async fn stacks_created_concurrently_on_one_listener_never_collide() {
 }
 
 /// Another owner's rule on the harness's listener: `host` at `priority`, answering itself.
-async fn host_rule(h: &Harness, host: &str, priority: i32) -> String {
+pub(crate) async fn host_rule(h: &Harness, host: &str, priority: i32) -> String {
     use aws_sdk_elasticloadbalancingv2::types::{
         Action, ActionTypeEnum, FixedResponseActionConfig, HostHeaderConditionConfig, RuleCondition,
     };

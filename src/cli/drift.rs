@@ -91,7 +91,7 @@ fn scaling_drift(d: &Deployment, spec: &Spec, live: scaling::Scaling) -> Vec<Pai
     compare(scaling::SETTINGS, spec, Some(&live), &want)
 }
 
-/// The pairs of the service, its cluster and its rule. `SecurityGroupIds` are the groups
+/// The pairs of the service, its cluster and its rules. `SecurityGroupIds` are the groups
 /// beside the set's own, which is left out of the live service's.
 /// Errors: the properties make no service (a member the SDK requires is missing).
 fn services(d: &Deployment, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>, Failure> {
@@ -116,6 +116,12 @@ fn services(d: &Deployment, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>, F
             spec,
             rule,
             &listener_rule::expand(spec),
+        ),
+        compare(
+            listener_rule::TEST_SETTINGS,
+            spec,
+            inv.test_listener_rule.as_ref(),
+            &listener_rule::expand_test(spec),
         ),
     ]
     .concat())

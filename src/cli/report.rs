@@ -2,6 +2,7 @@
 
 use crate::naming::{Deployment, Tags};
 use crate::plan::{Inventory, Part};
+use crate::resources::listener_rule::ListenerRule;
 use crate::resources::role::Role;
 use crate::resources::service::Service;
 use crate::resources::task_definition::TaskDefinition;
@@ -84,7 +85,11 @@ pub fn rows(d: &Deployment, inv: &Inventory) -> Vec<Row> {
     }
     rows.extend([
         Row::new(d, Part::TargetGroup, target_group(inv)),
-        Row::new(d, Part::ListenerRule, listener_rule(inv)),
+        Row::new(
+            d,
+            Part::ListenerRule,
+            listener_rule(inv.listener_rule.as_ref()),
+        ),
         Row::new(d, Part::Service, service(inv)),
     ]);
     // Optional parts (AutoScaling, Alarms): listed only when they exist.
@@ -103,6 +108,9 @@ pub fn rows(d: &Deployment, inv: &Inventory) -> Vec<Row> {
     }
     if let Some(r) = &inv.traffic_role {
         rows.push(Row::new(d, Part::TrafficRole, role(Some(r))));
+    }
+    if let Some(r) = &inv.test_listener_rule {
+        rows.push(Row::new(d, Part::TestListenerRule, listener_rule(Some(r))));
     }
     rows
 }
@@ -136,8 +144,8 @@ fn target_group(inv: &Inventory) -> Found<'_> {
     Some((t.name.clone(), detail, &t.tags))
 }
 
-fn listener_rule(inv: &Inventory) -> Found<'_> {
-    let r = inv.listener_rule.as_ref()?;
+fn listener_rule(r: Option<&ListenerRule>) -> Found<'_> {
+    let r = r?;
     let tail = r.arn.rsplit('/').next().unwrap_or(&r.arn).to_string();
     let detail = format!("priority {} {}", r.priority, r.routing);
     Some((tail, detail, &r.tags))

@@ -43,6 +43,7 @@ pub async fn delete_found(
         task_definitions,
         target_group,
         listener_rule,
+        test_listener_rule,
         service: running,
         scalable_target,
         alarms,
@@ -57,7 +58,12 @@ pub async fn delete_found(
     })
     .await?;
     tokio::join!(
-        remove_traffic(c, d, listener_rule, [target_group, alternate_target_group]),
+        remove_traffic(
+            c,
+            d,
+            [listener_rule, test_listener_rule],
+            [target_group, alternate_target_group]
+        ),
         remove_task(
             c,
             d,
@@ -143,22 +149,25 @@ async fn remove_cluster(c: &Clients, d: &Deployment, at: &Locator, name: &str) -
     .await
 }
 
-/// The rule (ours), else our target groups' places in a sibling's rule; then the target
-/// groups (the primary and a native strategy's alternate).
+/// The rules (the production rule if ours, else our target groups' places in a sibling's
+/// rule; the test rule), then the target groups (the primary and a native strategy's
+/// alternate), which ELBv2 deletes only once no rule forwards to them.
 async fn remove_traffic(
     c: &Clients,
     d: &Deployment,
-    rule: Option<ListenerRule>,
+    [rule, test]: [Option<ListenerRule>; 2],
     groups: [Option<TargetGroup>; 2],
 ) -> Result<()> {
     let mut rule = rule;
     for tg in groups.iter().flatten() {
         rule = release_target_group(c, d, rule, tg).await?;
     }
-    remove(d, rule, |rule| async move {
-        listener_rule::delete(&c.elb, &rule).await
-    })
-    .await?;
+    for rule in [rule, test] {
+        remove(d, rule, |rule| async move {
+            listener_rule::delete(&c.elb, &rule).await
+        })
+        .await?;
+    }
     let removed = groups.into_iter().map(|tg| {
         remove(d, tg, |tg| async move {
             target_group::delete(&c.elb, &tg).await

@@ -43,11 +43,8 @@ pub fn whole_set(tags: &Tags) -> Inventory {
             tags: tags.clone(),
         }],
         target_group: Some(group("tg", "1")),
-        listener_rule: Some(listener_rule::ListenerRule {
-            arn: "arn:aws:elasticloadbalancing:us-east-1:1:listener-rule/app/alb/1/2/3".into(),
-            tags: tags.clone(),
-            ..Default::default()
-        }),
+        listener_rule: Some(rule("3", tags.clone())),
+        test_listener_rule: Some(rule("4", listener_rule::test_tags(tags))),
         service: Some(service::Service {
             name: "prod-e-service".into(),
             status: "ACTIVE".into(),
@@ -64,5 +61,14 @@ pub fn whole_set(tags: &Tags) -> Inventory {
         alarms: Vec::new(),
         alternate_target_group: Some(group("tga", "2")),
         traffic_role: Some(role("traffic")),
+    }
+}
+
+/// A rule of the set's listener, ending in `id`, tagged `tags`.
+fn rule(id: &str, tags: Tags) -> listener_rule::ListenerRule {
+    listener_rule::ListenerRule {
+        arn: format!("arn:aws:elasticloadbalancing:us-east-1:1:listener-rule/app/alb/1/2/{id}"),
+        tags,
+        ..Default::default()
     }
 }

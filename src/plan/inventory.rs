@@ -47,6 +47,8 @@ pub enum Part {
     AlternateTargetGroup,
     /// The role ECS moves traffic with (with a native DeploymentStrategy).
     TrafficRole,
+    /// The test listener rule (with a native DeploymentStrategy and a test route).
+    TestListenerRule,
 }
 
 /// What a part is called, and when Delete removes it.
@@ -65,7 +67,7 @@ pub struct PartInfo {
 
 /// Every part of a set, in creation order but for the optional ones, last (`prod-e status`
 /// lists them so); indexed by [`Part`].
-pub const PARTS: [PartInfo; 13] = [
+pub const PARTS: [PartInfo; 14] = [
     part(Part::ExecutionRole, "IAM role (execution)", 2),
     part(Part::TaskRole, "IAM role (task)", 2),
     part(Part::SecurityGroup, "security group", 2),
@@ -79,6 +81,7 @@ pub const PARTS: [PartInfo; 13] = [
     part(Part::Alarm, "CloudWatch alarm", 2),
     part(Part::AlternateTargetGroup, "target group (alternate)", 2),
     part(Part::TrafficRole, "IAM role (traffic)", 2),
+    part(Part::TestListenerRule, "listener rule (test)", 2),
 ];
 
 const fn part(part: Part, label: &'static str, deletion_rank: u8) -> PartInfo {
@@ -118,6 +121,8 @@ pub struct Inventory {
     pub target_group: Option<TargetGroup>,
     /// The listener rule (ours, else a sibling set's).
     pub listener_rule: Option<ListenerRule>,
+    /// The test listener rule (a native strategy's test route; ours).
+    pub test_listener_rule: Option<ListenerRule>,
     /// The ECS service.
     pub service: Option<Service>,
     /// The service's scalable target (Application Auto Scaling), under either service name.
@@ -160,8 +165,8 @@ pub async fn inventory(c: &Clients, deployment: &Deployment, at: &Locator) -> Re
 async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result<Inventory> {
     let rule = async {
         match &at.listener_arn {
-            Some(listener) => listener_rule::find(&c.elb, listener, deployment).await,
-            None => Ok(None),
+            Some(listener) => listener_rule::find_both(&c.elb, listener, deployment).await,
+            None => Ok((None, None)),
         }
     };
     let exec_name = deployment.execution_role();
@@ -188,7 +193,8 @@ async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result
         cluster,
         task_definitions: defs,
         target_group: tg,
-        listener_rule: rule,
+        listener_rule: rule.0,
+        test_listener_rule: rule.1,
         service: ours_else_first(deployment, service),
         ..Inventory::default()
     })

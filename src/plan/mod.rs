@@ -20,6 +20,7 @@ mod roles;
 mod scaling;
 mod set;
 mod strategy;
+mod test_route;
 mod traffic;
 mod update;
 mod watch;

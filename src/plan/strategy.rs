@@ -38,6 +38,8 @@ pub(super) struct Native {
     pub alternate: TargetGroup,
     /// The role ECS moves traffic with.
     pub role: Role,
+    /// The test listener rule, with a test route (`TestHostHeaders`, `TestPathPatterns`).
+    pub test: Option<ListenerRule>,
 }
 
 /// Where a set's strategy lives: its cluster, service, rule and primary target group.
@@ -49,10 +51,11 @@ pub(super) struct Place<'a> {
     pub primary: &'a TargetGroup,
 }
 
-/// Makes (or adopts) the alternate target group and the traffic role, gives the role its
-/// policy on exactly the set's groups and rule, and puts the alternate group in the rule at
-/// weight 0 (associated with the listener, as ECS requires of both groups, and serving
-/// nothing). Converges when repeated.
+/// Makes (or adopts) the alternate target group and the traffic role, puts the alternate
+/// group in the rule at weight 0 (associated with the listener, as ECS requires of both
+/// groups, and serving nothing), makes the test rule `spec` asks for ([`test_route::ensure`]),
+/// and gives the role its policy on exactly the set's groups and rules. Converges when
+/// repeated.
 pub(super) async fn parts(
     c: &Clients,
     d: &Deployment,
@@ -74,7 +77,20 @@ pub(super) async fn parts(
     })
     .await?;
     let (rule, primary) = (place.rule, &place.primary.arn);
-    let policy = role::traffic_policy(&rule.arn, &[primary, &alternate.arn]);
+    // ECS needs both groups in the production rule; the one missing joins at weight 0 (the
+    // alternate when the strategy is new, the primary after a rollback routed the other).
+    let mut joined = rule.clone();
+    for group in [primary, &alternate.arn] {
+        if !joined.target_group_arns.contains(group) {
+            joined = listener_rule::join(&c.elb, &joined, group).await?;
+        }
+    }
+    let test = super::test_route::ensure(c, d, spec, &joined, tags).await?;
+    let rules: Vec<&str> = std::iter::once(&rule.arn)
+        .chain(test.as_ref().map(|t| &t.arn))
+        .map(String::as_str)
+        .collect();
+    let policy = role::traffic_policy(&rules, &[primary, &alternate.arn]);
     role::put_policy(&c.iam, &role.name, role::TRAFFIC_POLICY_NAME, &policy).await?;
     let live = place.service.rolling.as_ref();
     let live = live.map(|r| r.hook_functions.clone()).unwrap_or_default();
@@ -93,15 +109,11 @@ pub(super) async fn parts(
         })
         .await?;
     }
-    // ECS needs both groups in the production rule; the one missing joins at weight 0 (the
-    // alternate when the strategy is new, the primary after a rollback routed the other).
-    let mut joined = rule.clone();
-    for group in [primary, &alternate.arn] {
-        if !joined.target_group_arns.contains(group) {
-            joined = listener_rule::join(&c.elb, &joined, group).await?;
-        }
-    }
-    Ok(Native { alternate, role })
+    Ok(Native {
+        alternate,
+        role,
+        test,
+    })
 }
 
 /// The load balancer a service names: the group that serves (`serving`) and, with a native
@@ -120,6 +132,7 @@ pub(super) fn balancer<'a>(
             },
             production_listener_rule: &place.rule.arn,
             role_arn: &n.role.arn,
+            test_listener_rule: n.test.as_ref().map(|t| t.arn.as_str()),
         }),
     }
 }
@@ -254,11 +267,13 @@ impl To {
         }
     }
 
-    /// The load balancer an UpdateService that switches names ([`balancer`]); `None` if it
-    /// does not switch.
+    /// The load balancer an UpdateService names ([`balancer`]) when it switches or the test
+    /// rule the service names changes; `None` otherwise.
     pub(super) fn balancer<'a>(&'a self, place: Place<'a>) -> Option<Balancer<'a>> {
         let b = balancer(place, self.native.as_ref(), &self.serving);
-        self.switching.then_some(b)
+        let test = b.advanced.and_then(|a| a.test_listener_rule);
+        let retested = self.native.is_some() && place.service.test_listener_rule.as_deref() != test;
+        (self.switching || retested).then_some(b)
     }
 }
 

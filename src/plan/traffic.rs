@@ -130,7 +130,7 @@ pub(super) async fn without_strays(
     let mut ours: Vec<ListenerRule> = listener_rule::find_all(&c.elb, listener)
         .await?
         .into_iter()
-        .filter(|r| d.owns(&r.tags))
+        .filter(|r| d.owns(&r.tags) && !listener_rule::is_test(&r.tags))
         .collect();
     if !ours.iter().any(|r| r.arn == made.arn) {
         ours.push(made); // not readable yet: still ours
@@ -176,7 +176,8 @@ async fn create_at_free_priority(
             other => return other,
         };
         let rules = listener_rule::find_all(&c.elb, listener).await?;
-        if let Some(ours) = rules.iter().find(|r| d.owns(&r.tags)) {
+        let production = |r: &&ListenerRule| d.owns(&r.tags) && !listener_rule::is_test(&r.tags);
+        if let Some(ours) = rules.iter().find(production) {
             return Ok(ours.clone());
         }
         let taken: Vec<u32> = rules

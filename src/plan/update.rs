@@ -94,6 +94,7 @@ pub async fn update(
     roles::revoke((c, owner), diff, (old, new), task, exec).await?;
     if diff.any(Effect::Strategy) {
         strategy::narrow_hooks(c, d, (old, new)).await?;
+        super::test_route::retire(c, d, new).await?;
     }
     Ok(set.built(revision).outputs(d, new))
 }
@@ -212,7 +213,10 @@ async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     }
     if change.retag() {
         let (old_tags, new_tags) = (&change.old_tags, &change.new_tags);
-        tags::elbv2::update(elb, &set.parts.rule.arn, old_tags, new_tags).await?;
+        let rules = std::iter::once(&set.parts.rule).chain(&set.test_listener_rule);
+        for rule in rules {
+            tags::elbv2::update(elb, &rule.arn, old_tags, new_tags).await?;
+        }
     }
     Ok(())
 }

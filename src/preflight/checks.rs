@@ -7,6 +7,7 @@ use super::egress::{self, Network};
 use super::facts::Facts;
 use super::{priority, shadowing, Check};
 use crate::resources::load_balancer::LoadBalancer;
+use crate::spec::routing::Routing;
 use crate::spec::Spec;
 
 /// The VPC, the subnets, and their Availability Zones.
@@ -231,22 +232,37 @@ pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
         },
     };
     checks.push(takes_no_traffic(spec, facts, chosen));
-    let rules = priorities.len() + facts.other_rules;
-    if let Some(limit) = facts.rules_limit {
-        let full = rules >= limit && facts.rule.is_none();
-        let problem = full.then(|| {
-            format!(
-                "the load balancer has {rules} rules, the account's limit \
-                 ({}) is {limit}",
-                crate::resources::load_balancer::RULES_LIMIT
-            )
-        });
-        checks.push(Check::new(
-            format!("the load balancer has room for a rule ({rules} of {limit})"),
-            problem,
+    if let Some(test) = spec.test_routing() {
+        checks.push(test_takes_no_traffic(
+            spec,
+            facts,
+            (&test, priorities),
+            chosen,
         ));
     }
+    checks.extend(room(spec, facts, priorities.len()));
     (checks, chosen)
+}
+
+/// That the load balancer has room for the set's rules (one, two with a test route; its
+/// listener's `listed` and its other listeners' rules against the account's limit), if the
+/// limit is known.
+fn room(spec: &Spec, facts: &Facts, listed: usize) -> Option<Check> {
+    let rules = listed + facts.other_rules;
+    let limit = facts.rules_limit?;
+    let needed = 1 + usize::from(spec.test_routing().is_some());
+    let full = rules + needed > limit && facts.rule.is_none();
+    let problem = full.then(|| {
+        format!(
+            "the load balancer has {rules} rules, the account's limit \
+             ({}) is {limit}",
+            crate::resources::load_balancer::RULES_LIMIT
+        )
+    });
+    Some(Check::new(
+        format!("the load balancer has room for {needed} rule(s) ({rules} of {limit})"),
+        problem,
+    ))
 }
 
 /// That the rule, at the priority it will have (`RulePriority`, else where this stack
@@ -254,14 +270,35 @@ pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
 /// rule matches ([`shadowing`]).
 fn takes_no_traffic(spec: &Spec, facts: &Facts, chosen: u32) -> Check {
     let own = shadowing::own(&facts.neighbours);
-    // The rule keeps its priority unless RulePriority moves it (this stack resource's rule,
-    // whether or not its conditions overlap the new ones).
-    let kept = facts.rule.as_ref().and_then(|r| r.priority.parse().ok());
-    let effective = spec
-        .rule_priority
-        .or(own.map(|(p, _)| p))
-        .or(kept)
-        .unwrap_or(chosen);
+    let effective = effective(spec, facts, chosen);
     let shadowed = shadowing::shadowed(spec, &facts.neighbours, effective, own);
     shadowing::check(spec, &shadowed, effective)
+}
+
+/// The priority the rule will have: `RulePriority`, else where this stack resource's rule
+/// already is (it keeps its priority unless RulePriority moves it, whether or not its
+/// conditions overlap the new ones), else `chosen`.
+fn effective(spec: &Spec, facts: &Facts, chosen: u32) -> u32 {
+    let own = shadowing::own(&facts.neighbours);
+    let kept = facts.rule.as_ref().and_then(|r| r.priority.parse().ok());
+    spec.rule_priority
+        .or(own.map(|(p, _)| p))
+        .or(kept)
+        .unwrap_or(chosen)
+}
+
+/// That the test rule (`test`), made at the free priority nearest below the rule's (of the
+/// listener's `priorities`), matches first for no request another owner's rule matches.
+fn test_takes_no_traffic(
+    spec: &Spec,
+    facts: &Facts,
+    (test, priorities): (&Routing, &[u32]),
+    chosen: u32,
+) -> Check {
+    let below = effective(spec, facts, chosen);
+    let at = crate::resources::listener_rule::priority_below(below, priorities);
+    let shadowed = at.map_or(Vec::new(), |p| {
+        shadowing::shadowed(spec, &facts.test_neighbours, p, None)
+    });
+    shadowing::test_check(test, &shadowed, (at, below))
 }

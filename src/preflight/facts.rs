@@ -47,6 +47,8 @@ pub struct Facts {
     pub priority_ours: bool,
     /// The listener's rules whose conditions overlap the rule's ([`shadowing::neighbours`]).
     pub neighbours: Vec<shadowing::Neighbour>,
+    /// The listener's rules whose conditions overlap the test rule's (none without one).
+    pub test_neighbours: Vec<shadowing::Neighbour>,
     /// The load balancer's security groups, with their outbound rules.
     pub load_balancer_groups: Vec<SecurityGroup>,
     /// The ids of this stack resource's security groups in `VpcId` (a replacement keeps its
@@ -103,10 +105,22 @@ async fn second_round(
     let routing = spec.routing();
     let lb = facts.load_balancer.as_ref();
     let lb_groups = lb.map(|lb| lb.security_groups.clone()).unwrap_or_default();
+    let test = async {
+        match spec.test_routing() {
+            Some(test) => shadowing::neighbours(c, d, &listed, &test).await,
+            None => Ok(Vec::new()),
+        }
+    };
     let groups;
-    (facts.other_rules, facts.neighbours, groups) = tokio::join!(
+    (
+        facts.other_rules,
+        facts.neighbours,
+        facts.test_neighbours,
+        groups,
+    ) = tokio::join!(
         count_rules(c, others),
         shadowing::neighbours(c, d, &listed, &routing),
+        test,
         groups_on_the_way(c, d, &spec.vpc_id, lb_groups),
     )
     .all_ok()?;
@@ -187,6 +201,7 @@ async fn ours(
         return Ok((None, false));
     }
     let mut found = listener_rule::find_all(&c.elb, &spec.listener_arn).await?;
+    found.retain(|r| !listener_rule::is_test(&r.tags));
     let of_ours = |r: &ListenerRule| d.owns(&r.tags) || d.sibling_owns(&r.tags);
     let wanted = spec.rule_priority.map(|p| p.to_string());
     let priority_ours = found

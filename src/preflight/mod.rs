@@ -82,6 +82,15 @@ pub async fn in_place(
         let check = shadowing::in_place(c, d, new, rule);
         step("checking the listener's other rules", check).await?;
     }
+    let retests = old.test_routing() != new.test_routing() || !old.native_strategy();
+    if new.test_routing().is_some() && retests {
+        let check = shadowing::test_in_place(c, d, new, rule);
+        step(
+            "checking the listener's other rules for the test rule",
+            check,
+        )
+        .await?;
+    }
     if old.load_balancer_egress && !new.load_balancer_egress {
         let check = reach::in_place(c, new, group);
         step("checking the load balancer's way to the tasks", check).await?;

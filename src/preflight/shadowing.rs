@@ -98,10 +98,7 @@ pub fn check(spec: &Spec, shadowed: &[&Listed], priority: u32) -> Check {
     let routing = spec.routing();
     let what =
         format!("the rule ({routing}) at priority {priority} takes no other owner's requests");
-    let named: Vec<String> = shadowed
-        .iter()
-        .map(|r| format!("{} (priority {})", r.arn, r.priority))
-        .collect();
+    let named = named(shadowed);
     let problem = (!named.is_empty()).then(|| {
         format!(
             "at priority {priority} the rule ({routing}) would match first for requests that \
@@ -112,6 +109,85 @@ pub fn check(spec: &Spec, shadowed: &[&Listed], priority: u32) -> Check {
         )
     });
     Check::new(what, problem)
+}
+
+/// The checklist line for the test listener rule (`routing`) at `priority` (`None`: no
+/// priority below the listener rule's `below` is free), with the rules it would take traffic
+/// from.
+pub fn test_check(
+    routing: &Routing,
+    shadowed: &[&Listed],
+    (priority, below): (Option<u32>, u32),
+) -> Check {
+    let Some(priority) = priority else {
+        let problem = format!(
+            "the test listener rule ({routing}) is evaluated before the listener rule, and no \
+             priority below the listener rule's ({below}) is free: give a higher RulePriority"
+        );
+        return Check::new(
+            "a priority below the listener rule's is free",
+            Some(problem),
+        );
+    };
+    let what = format!(
+        "the test listener rule ({routing}) at priority {priority} takes no other owner's \
+         requests"
+    );
+    let named = named(shadowed);
+    let problem = (!named.is_empty()).then(|| {
+        format!(
+            "at priority {priority} the test listener rule ({routing}) would match first for \
+             requests that another owner's listener rule matches, and take its traffic: {}; \
+             give narrower TestHostHeaders/TestPathPatterns, or name the rule in \
+             ShadowedRuleArns if that is intended",
+            named.join(", ")
+        )
+    });
+    Check::new(what, problem)
+}
+
+/// Each of `shadowed` as a Reason names it: `<arn> (priority <n>)`.
+fn named(shadowed: &[&Listed]) -> Vec<String> {
+    let name = |r: &&Listed| format!("{} (priority {})", r.arn, r.priority);
+    shadowed.iter().map(name).collect()
+}
+
+/// Before an in-place Update makes the test listener rule or changes its conditions: the
+/// same refusal as preflight's ([`test_check`]) for the rule at its priority (the one it has,
+/// else the free one nearest below `production`'s), before any write ([`Error::Preflight`]).
+pub async fn test_in_place(
+    c: &Clients,
+    d: &Deployment,
+    new: &Spec,
+    production: &ListenerRule,
+) -> Result<()> {
+    let Some(routing) = new.test_routing() else {
+        return Ok(());
+    };
+    let listener = &new.listener_arn;
+    let (listed, found) = tokio::join!(
+        listener_rule::listed(&c.elb, listener),
+        listener_rule::find_both(&c.elb, listener, d),
+    );
+    let (listed, test) = (listed?.unwrap_or_default(), found?.1);
+    let below = production.priority.parse().unwrap_or_default();
+    let taken: Vec<u32> = listed.iter().map(|r| r.priority).collect();
+    let current = test
+        .as_ref()
+        .map(|t| (t.priority.parse().unwrap_or_default(), t));
+    let priority = current
+        .map(|(p, _)| p)
+        .or_else(|| listener_rule::priority_below(below, &taken));
+    let near = neighbours(c, d, &listed, &routing).await?;
+    let conditions = current.map(|(p, t)| (p, t.routing.conditions()));
+    let own = conditions.as_ref().map(|(p, c)| (*p, &c[..]));
+    let shadowed = priority.map_or(Vec::new(), |p| shadowed(new, &near, p, own));
+    match test_check(&routing, &shadowed, (priority, below)).problem {
+        Some(problem) => Err(Error::Preflight {
+            problems: vec![problem],
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Before an in-place Update changes the conditions or the priority of `rule` (this set's, as

@@ -196,6 +196,7 @@ fn healthy() -> Facts {
         rule: None,
         priority_ours: false,
         neighbours: Vec::new(),
+        test_neighbours: Vec::new(),
     }
 }
 
@@ -378,6 +379,34 @@ fn a_rule_ahead_of_another_owners_rule_it_overlaps_is_refused_unless_named() {
     assert!(problems(&named, &facts).is_empty());
     // Behind it, the rule takes only what that rule leaves.
     assert!(problems(&spec(json!({"RulePriority": 501})), &facts).is_empty());
+}
+
+#[test]
+fn a_test_route_goes_just_below_the_rule_and_takes_no_other_owners_requests() {
+    let mut facts = healthy();
+    facts.test_neighbours = vec![neighbour(API_RULE, 700, "api.example.com", false)];
+    facts.priorities = Some(vec![599, 700]);
+    let test = |priority: u32| {
+        spec(
+            json!({"RulePriority": priority, "DeploymentStrategy": "BLUE_GREEN",
+                    "HostHeaders": ["app.example.com"], "TestHostHeaders": ["api.example.com"]}),
+        )
+    };
+    // At 600 the test rule takes 598 (599 is taken): ahead of 700's rule it would take its host.
+    let found = problems(&test(600), &facts);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("test listener rule") && found[0].contains("at priority 598"),
+        "{found:?}"
+    );
+    assert!(found[0].contains("/l1/api (priority 700)"), "{found:?}");
+    // Behind that rule it takes nothing; at 1 nothing is free below.
+    assert!(problems(&test(702), &facts).is_empty());
+    let found = problems(&test(1), &facts);
+    assert!(
+        found[0].contains("no priority below the listener rule's (1)"),
+        "{found:?}"
+    );
 }
 
 #[test]

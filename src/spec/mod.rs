@@ -220,6 +220,24 @@ impl Spec {
         }
     }
 
+    /// The test listener rule's conditions: the listener rule's with `TestHostHeaders` and
+    /// `TestPathPatterns` in place of `HostHeaders` and `PathPatterns`; `None` when both are
+    /// empty (no test rule).
+    pub fn test_routing(&self) -> Option<Routing> {
+        let (hosts, paths) = (&self.test_host_headers, &self.test_path_patterns);
+        if hosts.is_empty() && paths.is_empty() {
+            return None;
+        }
+        let mut routing = self.routing();
+        if !hosts.is_empty() {
+            routing.host_headers = hosts.clone();
+        }
+        if !paths.is_empty() {
+            routing.path_patterns = paths.clone();
+        }
+        Some(routing)
+    }
+
     /// Names of the properties whose values differ between `self` (old) and `new`.
     pub fn diff(&self, new: &Spec) -> Diff {
         let (old_map, new_map) = (as_map(self), as_map(new));
@@ -289,6 +307,7 @@ fn strategy_problems(spec: &Spec, properties: &Value) -> Vec<Problem> {
                        deployment: set DeploymentStrategy to one of them";
         problems.push(Problem::new("LifecycleHooks", message));
     }
+    problems.extend(test_route_problems(spec));
     // ECS's bakes, waited for with WaitForSteadyState (a replacement's own bake takes what
     // is left of its invocation and of ServiceTimeout: `plan::bake`).
     if spec.wait_for_steady_state {
@@ -296,6 +315,35 @@ fn strategy_problems(spec: &Spec, properties: &Value) -> Vec<Problem> {
         if let Err(message) = strategy::fits(spec.bake_minutes(), timeout) {
             problems.push(Problem::new("DeploymentStrategy", &message));
         }
+    }
+    problems
+}
+
+/// What is wrong with the test listener rule: one without a native strategy (ECS's
+/// `advancedConfiguration.testListenerRule` is a native strategy's), one that matches exactly
+/// what the listener rule matches (it would take all production traffic), and ALB's limits.
+fn test_route_problems(spec: &Spec) -> Vec<Problem> {
+    let Some(test) = spec.test_routing() else {
+        return Vec::new();
+    };
+    let name = match spec.test_host_headers.is_empty() {
+        true => schema::TEST_PATH_PATTERNS.name,
+        false => schema::TEST_HOST_HEADERS.name,
+    };
+    let mut problems = Vec::new();
+    if !spec.native_strategy() {
+        let message = "a test listener rule is ECS's, for BLUE_GREEN, CANARY or LINEAR \
+                       deployments: set DeploymentStrategy to one of them";
+        problems.push(Problem::new(name, message));
+    }
+    if test == spec.routing() {
+        let message = "the test listener rule would match exactly the requests the listener \
+                       rule matches, and take all production traffic first: give other hosts \
+                       or paths than HostHeaders/PathPatterns";
+        problems.push(Problem::new(name, message));
+    }
+    for message in test.problems() {
+        problems.push(Problem::new("test listener rule conditions", &message));
     }
     problems
 }

@@ -372,6 +372,18 @@ fn bad_properties() -> Vec<(Value, &'static str)> {
             "HostHeaders: \"localhost\" must be a host name",
         ),
         (
+            json!({"TestHostHeaders": ["test.example.com"]}),
+            "TestHostHeaders: a test listener rule is ECS's, for BLUE_GREEN, CANARY or LINEAR",
+        ),
+        (
+            json!({"DeploymentStrategy": "CANARY", "TestPathPatterns": ["/*"]}),
+            "TestPathPatterns: the test listener rule would match exactly the requests",
+        ),
+        (
+            json!({"DeploymentStrategy": "CANARY", "TestHostHeaders": ["a_b.example.com"]}),
+            "TestHostHeaders: \"a_b.example.com\" must be a host name",
+        ),
+        (
             json!({"HttpHeader": {"HttpHeaderName": "X-Env"}}),
             "HttpHeader: must be {\"HttpHeaderName\": string, \"Values\": [strings]}",
         ),

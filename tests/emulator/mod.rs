@@ -7,7 +7,7 @@
 
 mod facts;
 mod network;
-mod reads;
+pub(crate) mod reads;
 
 pub use facts::{assert_same_settings, settings};
 

@@ -102,7 +102,7 @@ pub(super) async fn target_group(c: &Clients, name: &str) -> Option<TargetGroup>
 }
 
 /// The rules of `listener` that carry set `id`'s ownership tag.
-pub(super) async fn rules(c: &Clients, listener: &str, id: &str) -> Vec<Rule> {
+pub(crate) async fn rules(c: &Clients, listener: &str, id: &str) -> Vec<Rule> {
     let (mut all, mut marker) = (Vec::new(), None);
     loop {
         let out = c

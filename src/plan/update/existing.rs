@@ -6,6 +6,7 @@ use super::super::Inventory;
 use crate::error::{Error, Result};
 use crate::naming::{Deployment, Tags};
 use crate::resources::alarm::Alarm;
+use crate::resources::listener_rule::ListenerRule;
 use crate::resources::scaling::ScalableTarget;
 use crate::resources::task_definition::family_of;
 use crate::resources::{claim, log_group, role, service, target_group, task_definition, Tagged};
@@ -26,6 +27,8 @@ pub(super) struct Set {
     pub alternate_target_group: Option<target_group::TargetGroup>,
     /// A native strategy's traffic role, if the set has one (ours).
     pub traffic_role: Option<role::Role>,
+    /// A native strategy's test listener rule, if the set has one (ours).
+    pub test_listener_rule: Option<ListenerRule>,
 }
 
 impl Set {
@@ -77,6 +80,7 @@ impl Set {
             alarms: found.alarms,
             alternate_target_group: claim(d, found.alternate_target_group)?,
             traffic_role: claim(d, found.traffic_role)?,
+            test_listener_rule: claim(d, found.test_listener_rule)?,
         })
     }
 

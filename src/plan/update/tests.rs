@@ -51,6 +51,7 @@ fn set() -> Set {
         scalable_target: None,
         alarms: Vec::new(),
         alternate_target_group: None,
+        test_listener_rule: None,
         traffic_role: None,
     }
 }

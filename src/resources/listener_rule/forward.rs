@@ -86,7 +86,7 @@ async fn set_forwards(elb: &Client, rule: &ListenerRule, doing: &str) -> Result<
 }
 
 /// A forward to `rule`'s target groups with their weights.
-fn weighted(rule: &ListenerRule) -> Action {
+pub(super) fn weighted(rule: &ListenerRule) -> Action {
     let tuples = rule
         .target_group_arns
         .iter()

@@ -9,8 +9,12 @@
 
 mod conditions;
 mod forward;
+mod test_route;
 
 pub use forward::{join, put_back, release, route, set_routing};
+pub use test_route::{
+    create_test, expand_test, is_test, priority_below, test_tags, TEST_SETTINGS, TEST_TAG,
+};
 
 use aws_sdk_elasticloadbalancingv2::types::{Rule, RulePriorityPair};
 use aws_sdk_elasticloadbalancingv2::Client;
@@ -99,18 +103,33 @@ impl ListenerRule {
     }
 }
 
-/// The rule on `listener_arn` that carries this deployment's ownership tag, or else one of
-/// another set of the same stack resource (which a replacement takes over). Rules have no
-/// names, so they are recognised by their tags alone; a missing listener means no rule.
+/// The production rule on `listener_arn` that carries this deployment's ownership tag, or else
+/// one of another set of the same stack resource (which a replacement takes over). Rules have
+/// no names, so they are recognised by their tags alone; a missing listener means no rule.
 pub async fn find(
     elb: &Client,
     listener_arn: &str,
     deployment: &Deployment,
 ) -> Result<Option<ListenerRule>> {
-    let mut rules = find_all(elb, listener_arn).await?;
+    Ok(find_both(elb, listener_arn, deployment).await?.0)
+}
+
+/// The production rule ([`find`]) and this deployment's own test rule ([`is_test`]), from one
+/// reading of the listener.
+pub async fn find_both(
+    elb: &Client,
+    listener_arn: &str,
+    deployment: &Deployment,
+) -> Result<(Option<ListenerRule>, Option<ListenerRule>)> {
+    let (mut test, mut rules): (Vec<_>, Vec<_>) = find_all(elb, listener_arn)
+        .await?
+        .into_iter()
+        .partition(|r| is_test(&r.tags));
     let ours = rules.iter().position(|r| deployment.owns(&r.tags));
     let sibling = || rules.iter().position(|r| deployment.sibling_owns(&r.tags));
-    Ok(ours.or_else(sibling).map(|i| rules.swap_remove(i)))
+    let production = ours.or_else(sibling).map(|i| rules.swap_remove(i));
+    let own_test = test.iter().position(|r| deployment.owns(&r.tags));
+    Ok((production, own_test.map(|i| test.swap_remove(i))))
 }
 
 /// Every rule of `listener_arn` but its default rule, with tags (none if the listener does

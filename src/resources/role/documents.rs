@@ -125,11 +125,12 @@ fn allow_all(actions: &[&str], resources: Vec<String>) -> serde_json::Value {
 }
 
 /// The traffic role's inline policy: what ECS needs to move traffic between a set's target
-/// groups on its listener rule, on exactly those (ECS Developer Guide, "Amazon ECS
-/// infrastructure IAM role for load balancers": the managed policy's Describe actions, which
-/// take no resource, Register/DeregisterTargets on the groups, ModifyRule on the rule;
-/// ModifyListener is for a Network Load Balancer's listener, which prod-e does not use).
-pub fn traffic_policy(rule_arn: &str, target_group_arns: &[&str]) -> String {
+/// groups on its listener rules (production and test), on exactly those (ECS Developer Guide,
+/// "Amazon ECS infrastructure IAM role for load balancers": the managed policy's Describe
+/// actions, which take no resource, Register/DeregisterTargets on the groups, ModifyRule on
+/// the rules; ModifyListener is for a Network Load Balancer's listener, which prod-e does not
+/// use).
+pub fn traffic_policy(rule_arns: &[&str], target_group_arns: &[&str]) -> String {
     let describe = [
         "elasticloadbalancing:DescribeListeners",
         "elasticloadbalancing:DescribeRules",
@@ -146,7 +147,7 @@ pub fn traffic_policy(rule_arn: &str, target_group_arns: &[&str]) -> String {
         allow_all(&targets, groups),
         allow(
             "elasticloadbalancing:ModifyRule",
-            vec![rule_arn.to_string()],
+            rule_arns.iter().map(|a| a.to_string()).collect(),
         ),
     ];
     json!({"Version": "2012-10-17", "Statement": statements}).to_string()

@@ -64,6 +64,8 @@ pub struct Advanced<'a> {
     pub production_listener_rule: &'a str,
     /// The traffic role's ARN.
     pub role_arn: &'a str,
+    /// The test listener rule's ARN, with a test route.
+    pub test_listener_rule: Option<&'a str>,
 }
 
 /// The service's load balancer: `balancer`'s groups, `spec`'s container and port.
@@ -73,6 +75,7 @@ pub(super) fn load_balancer(spec: &Spec, balancer: Balancer<'_>) -> LoadBalancer
             .alternate_target_group_arn(a.alternate_target_group_arn)
             .production_listener_rule(a.production_listener_rule)
             .role_arn(a.role_arn)
+            .set_test_listener_rule(a.test_listener_rule.map(str::to_string))
             .build()
     });
     LoadBalancer::builder()

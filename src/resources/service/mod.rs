@@ -73,6 +73,9 @@ pub struct Service {
     /// With a native strategy, its alternate target group
     /// (`loadBalancers[0].advancedConfiguration.alternateTargetGroupArn`).
     pub alternate_target_group_arn: Option<String>,
+    /// With a native strategy and a test route, its test listener rule
+    /// (`loadBalancers[0].advancedConfiguration.testListenerRule`).
+    pub test_listener_rule: Option<String>,
     /// Its network (`awsvpcConfiguration`).
     pub network: Network,
     /// Its tags (the ownership tags among them).
@@ -131,6 +134,7 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
         .iter()
         .find(|d| d.status() == Some("PRIMARY"));
     let balancer = s.load_balancers().first();
+    let advanced = balancer.and_then(|l| l.advanced_configuration());
     Ok(Service {
         name: required(s.service_name(), KIND, "serviceName")?,
         arn: required(s.service_arn(), KIND, "serviceArn")?,
@@ -171,9 +175,11 @@ fn from_sdk(s: &aws_sdk_ecs::types::Service) -> Result<Service> {
         rolling: s.deployment_configuration().map(Rolling::of),
         container_name: text(balancer.and_then(|l| l.container_name())),
         target_group_arn: text(balancer.and_then(|l| l.target_group_arn())),
-        alternate_target_group_arn: balancer
-            .and_then(|l| l.advanced_configuration())
+        alternate_target_group_arn: advanced
             .and_then(|a| a.alternate_target_group_arn())
+            .map(str::to_string),
+        test_listener_rule: advanced
+            .and_then(|a| a.test_listener_rule())
             .map(str::to_string),
         network: Network::of(s.network_configuration()),
         tags: tags::ecs::read(s.tags()),

@@ -140,6 +140,32 @@ pub const QUERY_STRING: Property = Property {
     doc: "listener rule query-string condition, a list of `{\"Key\": …, \"Value\": …}` \
          (Key optional), any of which matches",
 };
+/// The `TestHostHeaders` property.
+pub const TEST_HOST_HEADERS: Property = Property {
+    name: "TestHostHeaders",
+    kind: Kind::Values {
+        check: checks::host_header,
+        max: routing::MAX_VALUES_PER_CONDITION,
+    },
+    default: Default::Empty,
+    effect: Effect::Strategy,
+    doc: "with BLUE_GREEN, CANARY or LINEAR: host names of a test listener rule (the listener \
+         rule's conditions with these in place of HostHeaders) that ECS points at the new \
+         revision in each deployment before production traffic moves (ECS's \
+         testListenerRule); with TestPathPatterns also empty, no test rule",
+};
+/// The `TestPathPatterns` property.
+pub const TEST_PATH_PATTERNS: Property = Property {
+    name: "TestPathPatterns",
+    kind: Kind::Values {
+        check: checks::path_pattern,
+        max: routing::MAX_VALUES_PER_CONDITION,
+    },
+    default: Default::Empty,
+    effect: Effect::Strategy,
+    doc: "with BLUE_GREEN, CANARY or LINEAR: path patterns of the test listener rule, in place \
+         of PathPatterns (see TestHostHeaders)",
+};
 /// The `ShadowedRuleArns` property.
 pub const SHADOWED_RULE_ARNS: Property = Property {
     name: "ShadowedRuleArns",
@@ -190,6 +216,8 @@ macro_rules! network_fields {
             host_headers: Vec<String> = HOST_HEADERS,
             http_header: Option<HttpHeader> = HTTP_HEADER,
             query_string: Vec<QueryStringValue> = QUERY_STRING,
+            test_host_headers: Vec<String> = TEST_HOST_HEADERS,
+            test_path_patterns: Vec<String> = TEST_PATH_PATTERNS,
             shadowed_rule_arns: Vec<String> = SHADOWED_RULE_ARNS,
         }
     };

@@ -13,7 +13,11 @@
 //! the deployment's steps reach them (the canary's share, each linear step; ECS Developer
 //! Guide, "canary deployments", "linear deployments"); otherwise all at once at the first read
 //! after it completed (ECS shifts traffic only to tasks that run). A deployment rolled back
-//! puts them back on the group that served. The tasks of
+//! puts them back on the group that served. A test listener rule the load balancer names
+//! (`testListenerRule`) sends all its traffic to the new revision's group from the
+//! deployment's first step, as ECS's TEST_TRAFFIC_SHIFT stage comes before
+//! PRODUCTION_TRAFFIC_SHIFT, and back on a rollback (ECS Developer Guide, "Amazon ECS
+//! blue/green service deployments workflow"). The tasks of
 //! such a service are registered in the group that serves: DescribeTargetHealth of it lists
 //! them healthy, of the other group none (moto registers no task anywhere). moto keeps neither
 //! the strategy nor the advanced configuration, and moves no weight.
@@ -110,13 +114,24 @@ pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
     let arn = ecs::service_arn(body);
     let kept = kept_balancers(rules, &arn);
     let Some(kept) = kept else { return };
-    let rule = kept[0]["advancedConfiguration"]["productionListenerRule"].as_str();
-    let Some(rule) = rule.map(str::to_string) else {
+    // A switch deploys by rolling ([`mid_deployment`]); balancers asked without one are
+    // deployed as they ask.
+    let advanced = |b: &Value| b[0]["advancedConfiguration"].clone();
+    let asked = body.get("loadBalancers");
+    if asked.is_some_and(|a| advanced(a).is_object() != advanced(&kept).is_object()) {
+        return;
+    }
+    let advanced = advanced(asked.unwrap_or(&kept));
+    let Some(rule) = advanced["productionListenerRule"]
+        .as_str()
+        .map(str::to_string)
+    else {
         return;
     };
     let config = kept_config(rules, &arn, body);
     let shift = Shift {
         rule,
+        test: advanced["testListenerRule"].as_str().map(str::to_string),
         revision: revision.to_string(),
         from: None,
         first: first_step(&config),
@@ -130,6 +145,10 @@ pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
 pub struct Shift {
     /// The production rule.
     rule: String,
+    /// The test rule, if the load balancer names one: all its traffic goes to the new
+    /// revision's group from the deployment's first step (TEST_TRAFFIC_SHIFT comes before
+    /// PRODUCTION_TRAFFIC_SHIFT), and back if the deployment is rolled back.
+    test: Option<String>,
     /// The revision deployed.
     revision: String,
     /// The group that served before it: the one the rule weighed most when the world first
@@ -187,6 +206,7 @@ pub async fn presented(rules: &AwsRules, moto: &Upstream, action: &str, reply: &
         if primary["rolloutState"] == "IN_PROGRESS" {
             if let Some(share) = moto.rollouts().native_share(&arn, shift.first) {
                 let from = move_to(rules, moto, (&arn, &shift), share).await;
+                retest(moto, &shift, from.as_deref(), 100.0).await;
                 rules.with(|st| {
                     st.shifts.entry(arn).and_modify(|e| e.from = from);
                 });
@@ -199,28 +219,48 @@ pub async fn presented(rules: &AwsRules, moto: &Upstream, action: &str, reply: &
         };
         let on_revision = s["taskDefinition"] == shift.revision.as_str();
         let done = primary["rolloutState"] == "COMPLETED" && on_revision;
-        move_to(rules, moto, (&arn, &shift), if done { 100.0 } else { 0.0 }).await;
+        let share = if done { 100.0 } else { 0.0 };
+        let from = move_to(rules, moto, (&arn, &shift), share).await;
+        retest(moto, &shift, from.as_deref(), share).await;
+    }
+}
+
+/// Moves `shift`'s test rule, if it has one, as the production rule moved from `from`: all
+/// its weight on the other group (`share` 100) or back on `from` (0).
+async fn retest(moto: &Upstream, shift: &Shift, from: Option<&str>, share: f64) {
+    if let (Some(test), Some(from)) = (&shift.test, from) {
+        reweigh(moto, test, from, share).await;
     }
 }
 
 /// Gives the group that did not serve before `shift` `share` percent of its rule's weight
-/// (the group that served the rest, the heaviest before the first move: an earlier
-/// deployment superseded mid-shift may have left both weighted): all of it (or none) as the
-/// rule weighs now, a share in between out of 1000; nothing is written if nothing changes.
-/// The group the service's tasks are registered in is then the one with the larger share.
-/// Returns the group that served.
+/// ([`reweigh`]) and records the group the service's tasks are then registered in (the one
+/// with the larger share). Returns the group that served: the heaviest before the first move
+/// (an earlier deployment superseded mid-shift may have left both weighted).
 async fn move_to(
     rules: &AwsRules,
     moto: &Upstream,
     (arn, shift): (&str, &Shift),
     share: f64,
 ) -> Option<String> {
-    let forwards = weights(moto, &shift.rule).await?;
-    let heaviest = || {
-        let weighted = forwards.iter().filter(|(_, w)| *w > 0);
-        weighted.max_by_key(|(_, w)| *w).map(|(g, _)| g.clone())
+    let heaviest = |forwards: Vec<(String, i32)>| {
+        let weighted = forwards.into_iter().filter(|(_, w)| *w > 0);
+        weighted.max_by_key(|(_, w)| *w).map(|(g, _)| g)
     };
-    let from = shift.from.clone().or_else(heaviest)?;
+    let from = match shift.from.clone() {
+        Some(from) => from,
+        None => heaviest(weights(moto, &shift.rule).await?)?,
+    };
+    let serving = reweigh(moto, &shift.rule, &from, share).await?;
+    rules.with(|s| s.serving.insert(arn.to_string(), serving));
+    Some(from)
+}
+
+/// Gives rule `rule`'s groups but `from` `share` percent of its weight and `from` the rest:
+/// all of it (or none) as the rule weighs now, a share in between out of 1000; nothing is
+/// written if nothing changes. Returns the group with the larger share.
+async fn reweigh(moto: &Upstream, rule: &str, from: &str, share: f64) -> Option<String> {
+    let forwards = weights(moto, rule).await?;
     let total: i32 = forwards.iter().map(|(_, w)| w).sum::<i32>().max(1);
     // A share in between is given out of 1000 (ELBv2 weights are 0–999 each): a 0.1 % canary
     // still takes a request in a thousand.
@@ -233,14 +273,18 @@ async fn move_to(
         true => from_keeps,
         false => to_new,
     };
+    let serving = forwards
+        .iter()
+        .map(|(g, _)| g)
+        .max_by_key(|g| wanted(g))
+        .cloned();
     if forwards.iter().all(|(g, w)| *w == wanted(g)) {
-        return Some(from);
+        return serving;
     }
     let tuples = forwards.iter().map(|(group, _)| {
-        let weight = wanted(group);
         TargetGroupTuple::builder()
             .target_group_arn(group)
-            .weight(weight)
+            .weight(wanted(group))
             .build()
     });
     let forward = ForwardActionConfig::builder().set_target_groups(Some(tuples.collect()));
@@ -248,22 +292,17 @@ async fn move_to(
         .r#type(ActionTypeEnum::Forward)
         .forward_config(forward.build())
         .build();
-    let serving = forwards.iter().map(|(g, _)| g).max_by_key(|g| wanted(g));
-    rules.with(|s| {
-        s.serving
-            .insert(arn.to_string(), serving.cloned().unwrap_or_default())
-    });
     let moved = moto
         .elb
         .modify_rule()
-        .rule_arn(&shift.rule)
+        .rule_arn(rule)
         .actions(action)
         .send()
         .await;
     if let Err(e) = moved {
-        tracing::warn!(error = %e, rule = shift.rule, "could not move the production rule's weights");
+        tracing::warn!(error = %e, rule, "could not move the rule's weights");
     }
-    Some(from)
+    serving
 }
 
 /// DescribeTargetHealth of a group a service with an advanced configuration registers its
