@@ -236,13 +236,26 @@ async fn a_replacement_brings_its_own_test_route_ahead_of_the_old_one() {
     let old_test = set_rules(&h, &old).await.1.expect("old test rule");
     let mut moved = props.clone();
     moved["ContainerPort"] = json!("8080");
+    let before = h.proxy.calls().len();
     let new = h.invoke(stack.update(&old, &props, &moved)).await;
     let new = new.assert_success().physical_id();
     assert_ne!(new, old, "a replacement");
+    // Its test rule is made before the one ModifyRule that routes production traffic to it.
+    let calls = &h.proxy.calls()[before..];
+    let at = |wanted: &dyn Fn(&prod_e_testkit::call::Call) -> bool| calls.iter().position(wanted);
+    let made = at(&|c| c.action == "CreateRule").expect("test rule made");
+    let routed = at(&|c| c.action == "ModifyRule" && c.body.contains("Conditions"));
+    assert!(made < routed.expect("routed"), "test rule after the route");
     // Both sets' test rules match the same requests: the new set's is evaluated first.
     let new_test = set_rules(&h, &new).await.1.expect("new test rule");
     assert!(priority(&new_test) < priority(&old_test));
     assert_eq!(conditions(&new_test).1, ["/test/*"]);
+    let test_arn = new_test.rule_arn().unwrap_or_default();
+    assert_eq!(
+        forwards(&h, test_arn).await.len(),
+        2,
+        "both groups, for ECS"
+    );
     let switch = h.last_request("UpdateService");
     let advanced = &switch["loadBalancers"][0]["advancedConfiguration"];
     assert_eq!(

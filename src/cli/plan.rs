@@ -274,11 +274,14 @@ fn native(n: &Names, s: &Spec) -> String {
         ),
         _ => String::new(),
     };
+    let test = s.test_routing().map_or(String::new(), |t| {
+        format!(", a test listener rule ({t}) at the free priority just below the rule's")
+    });
     format!(
-        "target group {} (as the first, at weight 0 in the rule) and IAM role {} (trusted by \
-         ecs.amazonaws.com: ModifyRule on the set's rule, Register/DeregisterTargets on its two \
-         groups, within its permissions boundary), then UpdateService to DeploymentStrategy \
-         {} (BakeTimeInMinutes {}{settings}) and wait until it is steady",
+        "target group {} (as the first, at weight 0 in the rule){test} and IAM role {} \
+         (trusted by ecs.amazonaws.com: ModifyRule on the set's rules, Register/DeregisterTargets \
+         on its two groups, within its permissions boundary), then UpdateService to \
+         DeploymentStrategy {} (BakeTimeInMinutes {}{settings}) and wait until it is steady",
         n.of(n.d.alternate_target_group()),
         n.of(n.d.traffic_role()),
         s.deployment_strategy,

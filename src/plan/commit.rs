@@ -1,7 +1,9 @@
 //! Routing traffic to a built set, the last step of a Create and of a replacement: the
 //! listener rule moves to the new target group, what the set took over from the set it
 //! replaces (the cluster, the security group, the task role) becomes its own, and the service
-//! takes its deployment strategy ([`strategy::converge`]).
+//! takes its deployment strategy ([`strategy::converge`]). A test route (with a native
+//! strategy) is made first, so that test traffic reaches the new set before production
+//! traffic moves.
 
 use super::set::Built;
 use super::{bake, network, roles, strategy, Outputs, Owner};
@@ -39,6 +41,15 @@ pub(super) async fn commit(
         before: rule,
         ours: [ours[0].as_str(), ours[1].as_str()],
     };
+    if spec.native_strategy() {
+        // Test traffic reaches the new set before production traffic moves.
+        let first = ListenerRule {
+            target_group_arns: vec![b.parts.target_group.arn.clone()],
+            weights: vec![1],
+            ..rule.clone()
+        };
+        Box::pin(super::test_route::ensure(c, d, spec, &first, &tags)).await?;
+    }
     let routed = step(
         format!(
             "routing rule at priority {priority} on listener ({listener}) to ({})",

@@ -79,13 +79,8 @@ pub(super) async fn parts(
     let (rule, primary) = (place.rule, &place.primary.arn);
     // ECS needs both groups in the production rule; the one missing joins at weight 0 (the
     // alternate when the strategy is new, the primary after a rollback routed the other).
-    let mut joined = rule.clone();
-    for group in [primary, &alternate.arn] {
-        if !joined.target_group_arns.contains(group) {
-            joined = listener_rule::join(&c.elb, &joined, group).await?;
-        }
-    }
-    let test = super::test_route::ensure(c, d, spec, &joined, tags).await?;
+    let joined = listener_rule::join_all(&c.elb, rule.clone(), &[primary, &alternate.arn]).await?;
+    let test = Box::pin(super::test_route::ensure(c, d, spec, &joined, tags)).await?;
     let rules: Vec<&str> = std::iter::once(&rule.arn)
         .chain(test.as_ref().map(|t| &t.arn))
         .map(String::as_str)

@@ -16,8 +16,9 @@ use crate::spec::Spec;
 
 /// The set's test rule as `spec` asks for it (`None` without a test route): the one it has,
 /// given `spec`'s conditions if they changed, else one made now forwarding as `production`
-/// does (both of the set's groups: ECS moves the test rule's weights as the production
-/// rule's).
+/// does; either way with every group `production` forwards to (a missing one at weight 0: ECS
+/// moves the test rule's weights as the production rule's, and a rule made before the set
+/// took its strategy lacks the alternate group).
 pub(super) async fn ensure(
     c: &Clients,
     d: &Deployment,
@@ -30,22 +31,30 @@ pub(super) async fn ensure(
     };
     let listener = &spec.listener_arn;
     let (_, found) = listener_rule::find_both(&c.elb, listener, d).await?;
-    if let Some(rule) = found.as_ref().filter(|r| r.routing == routing) {
-        return Ok(Some(rule.clone()));
-    }
-    let doing = format!("putting the test listener rule ({routing}) on listener ({listener})");
-    step(doing, async {
-        let made = match found {
-            Some(rule) => {
-                listener_rule::set_routing(&c.elb, &rule, &routing).await?;
-                let routing = routing.clone();
-                ListenerRule { routing, ..rule }
-            }
-            None => create(c, d, (listener, &routing), production, tags).await?,
-        };
-        Ok(Some(made))
-    })
-    .await
+    let rule = match found {
+        Some(rule) if rule.routing == routing => rule,
+        found => {
+            let doing =
+                format!("putting the test listener rule ({routing}) on listener ({listener})");
+            step(doing, async {
+                match found {
+                    Some(rule) => {
+                        listener_rule::set_routing(&c.elb, &rule, &routing).await?;
+                        let routing = routing.clone();
+                        Ok(ListenerRule { routing, ..rule })
+                    }
+                    None => create(c, d, (listener, &routing), production, tags).await,
+                }
+            })
+            .await?
+        }
+    };
+    let groups: Vec<&str> = production
+        .target_group_arns
+        .iter()
+        .map(String::as_str)
+        .collect();
+    Ok(Some(listener_rule::join_all(&c.elb, rule, &groups).await?))
 }
 
 /// Creates the test rule at the free priority nearest below `production`'s, probing on while

@@ -94,7 +94,7 @@ pub async fn update(
     roles::revoke((c, owner), diff, (old, new), task, exec).await?;
     if diff.any(Effect::Strategy) {
         strategy::narrow_hooks(c, d, (old, new)).await?;
-        super::test_route::retire(c, d, new).await?;
+        Box::pin(super::test_route::retire(c, d, new)).await?;
     }
     Ok(set.built(revision).outputs(d, new))
 }

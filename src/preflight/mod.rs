@@ -84,7 +84,7 @@ pub async fn in_place(
     }
     let retests = old.test_routing() != new.test_routing() || !old.native_strategy();
     if new.test_routing().is_some() && retests {
-        let check = shadowing::test_in_place(c, d, new, rule);
+        let check = Box::pin(shadowing::test_in_place(c, d, new, rule));
         step(
             "checking the listener's other rules for the test rule",
             check,

@@ -47,6 +47,22 @@ pub async fn join(
     Ok(joined)
 }
 
+/// [`join`]s each of `target_group_arns` the rule does not forward to yet, one ModifyRule
+/// each. Returns the rule as it now is.
+pub async fn join_all(
+    elb: &Client,
+    rule: ListenerRule,
+    target_group_arns: &[&str],
+) -> Result<ListenerRule> {
+    let mut joined = rule;
+    for group in target_group_arns {
+        if !joined.target_group_arns.iter().any(|a| a == group) {
+            joined = join(elb, &joined, group).await?;
+        }
+    }
+    Ok(joined)
+}
+
 /// Takes `target_group_arn` out of the rule's forward (a half-built replacement's group,
 /// before it is deleted). A rule that forwards to nothing else is left as it is. Returns the
 /// rule as it now is.

@@ -11,7 +11,7 @@ mod conditions;
 mod forward;
 mod test_route;
 
-pub use forward::{join, put_back, release, route, set_routing};
+pub use forward::{join, join_all, put_back, release, route, set_routing};
 pub use test_route::{
     create_test, expand_test, is_test, priority_below, test_tags, TEST_SETTINGS, TEST_TAG,
 };
