@@ -162,8 +162,17 @@ async fn a_test_route_follows_each_deployment_and_lives_and_dies_with_its_proper
         .assert_success();
     let (_, again) = set_rules(&h, &id).await;
     assert_eq!(conditions(&again.expect("test rule")).1, ["/test/*"]);
-    h.invoke(stack.delete(&id, &paths)).await.assert_success();
-    assert_nothing_left(&h, &id, &paths).await;
+    // The rule moved ahead of it: the test rule follows, just below.
+    let mut ahead = paths.clone();
+    ahead["RulePriority"] = json!(500);
+    h.invoke(stack.update(&id, &paths, &ahead))
+        .await
+        .assert_success();
+    let (production, test) = set_rules(&h, &id).await;
+    assert_eq!(priority(&production.expect("rule")), 500);
+    assert_eq!(priority(&test.expect("test rule")), 499);
+    h.invoke(stack.delete(&id, &ahead)).await.assert_success();
+    assert_nothing_left(&h, &id, &ahead).await;
 }
 
 #[tokio::test]

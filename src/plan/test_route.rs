@@ -1,9 +1,10 @@
 //! A native strategy's test listener rule over its life: made (or adopted) at the free
-//! priority nearest below the production rule's, its conditions kept to `TestHostHeaders` /
-//! `TestPathPatterns`, and deleted once the service no longer names it. Preflight (Create,
-//! replacement) and an in-place Update have checked before any write that it takes no other
-//! owner's requests (`preflight::shadowing::test_check`). Its forward is ECS's: prod-e sets
-//! it only when it creates the rule (as the production rule forwards then).
+//! priority nearest below the production rule's, kept below it (moved when `RulePriority`
+//! moves the production rule), its conditions kept to `TestHostHeaders` / `TestPathPatterns`,
+//! and deleted once the service is steady without it. Preflight (Create, replacement) and an
+//! in-place Update have checked before any write that it takes no other owner's requests
+//! (`preflight::shadowing::test_check`). Its forward is ECS's: prod-e sets it when it creates
+//! the rule (as the production rule forwards then) and adds a group of the set it lacks.
 
 use crate::aws::Clients;
 use crate::error::{is_priority_in_use, Error, Result};
@@ -11,14 +12,17 @@ use crate::naming::{Deployment, Tags};
 use crate::preflight::priority;
 use crate::progress::step;
 use crate::resources::listener_rule::{self, ListenerRule};
+use crate::resources::Tagged;
 use crate::spec::routing::Routing;
 use crate::spec::Spec;
 
 /// The set's test rule as `spec` asks for it (`None` without a test route): the one it has,
-/// given `spec`'s conditions if they changed, else one made now forwarding as `production`
-/// does; either way with every group `production` forwards to (a missing one at weight 0: ECS
-/// moves the test rule's weights as the production rule's, and a rule made before the set
-/// took its strategy lacks the alternate group).
+/// given `spec`'s conditions if they changed and moved below the production rule if it is
+/// not (the production rule's priority being `RulePriority` if given, else `production`'s),
+/// else one made now forwarding as `production` does; either way with every group
+/// `production` forwards to (a missing one at weight 0: ECS moves the test rule's weights as
+/// the production rule's, and a rule made before the set took its strategy lacks the
+/// alternate group).
 pub(super) async fn ensure(
     c: &Clients,
     d: &Deployment,
@@ -29,7 +33,8 @@ pub(super) async fn ensure(
     let Some(routing) = spec.test_routing() else {
         return Ok(None);
     };
-    let listener = &spec.listener_arn;
+    let listener = spec.listener_arn.as_str();
+    let below = (spec.rule_priority).unwrap_or(production.priority.parse().unwrap_or(0));
     let (_, found) = listener_rule::find_both(&c.elb, listener, d).await?;
     let rule = match found {
         Some(rule) if rule.routing == routing => rule,
@@ -43,12 +48,13 @@ pub(super) async fn ensure(
                         let routing = routing.clone();
                         Ok(ListenerRule { routing, ..rule })
                     }
-                    None => create(c, d, (listener, &routing), production, tags).await,
+                    None => create(c, d, (listener, &routing, below), production, tags).await,
                 }
             })
             .await?
         }
     };
+    let rule = keep_below(c, listener, rule, below).await?;
     let groups: Vec<&str> = production
         .target_group_arns
         .iter()
@@ -57,60 +63,105 @@ pub(super) async fn ensure(
     Ok(Some(listener_rule::join_all(&c.elb, rule, &groups).await?))
 }
 
-/// Creates the test rule at the free priority nearest below `production`'s, probing on while
+/// `rule` at a priority below `below`: where it is if it is, else moved to the free one
+/// nearest below. Errors: [`Error::GaveUp`] when none is free.
+async fn keep_below(
+    c: &Clients,
+    listener: &str,
+    rule: ListenerRule,
+    below: u32,
+) -> Result<ListenerRule> {
+    if rule.priority.parse::<u32>().is_ok_and(|p| p < below) {
+        return Ok(rule);
+    }
+    let at = free_below(c, listener, below).await?;
+    listener_rule::set_priority(&c.elb, &rule, at).await?;
+    let priority = at.to_string();
+    Ok(ListenerRule { priority, ..rule })
+}
+
+/// The free priority nearest below `below` on `listener`, read now. Errors:
+/// [`Error::GaveUp`] when none is (preflight found one: others took them since).
+async fn free_below(c: &Clients, listener: &str, below: u32) -> Result<u32> {
+    let listed = listener_rule::listed(&c.elb, listener).await?;
+    let taken: Vec<u32> = listed
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.priority)
+        .collect();
+    listener_rule::priority_below(below, &taken).ok_or_else(|| Error::GaveUp {
+        doing: format!("finding a free priority below {below} on listener ({listener})"),
+        after: format!("{} rules", taken.len()),
+    })
+}
+
+/// Creates the test rule at the free priority nearest below `below`, probing on while
 /// concurrent stacks take priorities (`PriorityInUse`, at most [`priority::ATTEMPTS`]
-/// reads); a test rule of ours made meanwhile (a concurrent attempt) is adopted. Errors:
-/// [`Error::GaveUp`] when no priority below the production rule's is free (preflight found
-/// one: others took them since).
+/// reads); then keeps one test rule of ours ([`one_rule`]: a concurrent attempt may have
+/// made another). Errors: [`Error::GaveUp`] when no priority below `below` is free.
 async fn create(
     c: &Clients,
     d: &Deployment,
-    (listener, routing): (&str, &Routing),
+    (listener, routing, below): (&str, &Routing, u32),
     production: &ListenerRule,
     tags: &Tags,
 ) -> Result<ListenerRule> {
-    let below = production.priority.parse().unwrap_or(0);
     let mut attempt = 1;
     loop {
-        let listed = listener_rule::listed(&c.elb, listener).await?;
-        let taken: Vec<u32> = listed
-            .unwrap_or_default()
-            .iter()
-            .map(|r| r.priority)
-            .collect();
-        let Some(at) = listener_rule::priority_below(below, &taken) else {
-            return Err(Error::GaveUp {
-                doing: format!("finding a free priority below {below} on listener ({listener})"),
-                after: format!("{} rules", taken.len()),
-            });
-        };
+        let at = free_below(c, listener, below).await?;
         let made = listener_rule::create_test(&c.elb, (listener, at), routing, production, tags);
         match made.await {
             Err(err) if is_priority_in_use(&err) && attempt < priority::ATTEMPTS => {
                 tracing::warn!(priority = at, error = %err, "priority taken meanwhile: probing on");
-                if let (_, Some(ours)) = listener_rule::find_both(&c.elb, listener, d).await? {
-                    return Ok(ours);
-                }
             }
-            other => return other,
+            Ok(made) => return one_rule(c, d, listener, made).await,
+            Err(err) => return Err(err),
         }
         attempt += 1;
     }
 }
 
-/// Deletes the set's test rule when `spec` has no test route (the service, updated, no longer
-/// names it); nothing when it has one or the set has none.
-pub(super) async fn retire(c: &Clients, d: &Deployment, spec: &Spec) -> Result<()> {
-    if spec.test_routing().is_some() {
-        return Ok(());
+/// After `made`: the set's one test rule. Of several (attempts at once), every attempt keeps
+/// the same one, the nearest the production rule (the highest priority), and deletes the
+/// others, so that the Delete finds the only one.
+async fn one_rule(
+    c: &Clients,
+    d: &Deployment,
+    listener: &str,
+    made: ListenerRule,
+) -> Result<ListenerRule> {
+    let all = listener_rule::find_all(&c.elb, listener).await?;
+    let ours = |r: &ListenerRule| d.owns(&r.tags) && listener_rule::is_test(&r.tags);
+    let mut rules: Vec<ListenerRule> = all.into_iter().filter(ours).collect();
+    if !rules.iter().any(|r| r.arn == made.arn) {
+        rules.push(made); // not readable yet: still ours
     }
-    let (_, found) = listener_rule::find_both(&c.elb, &spec.listener_arn, d).await?;
-    let Some(rule) = found else {
+    rules.sort_by_key(|r| std::cmp::Reverse(r.priority.parse::<u32>().unwrap_or(0)));
+    let mut rules = rules.into_iter();
+    let Some(kept) = rules.next() else {
+        return Err(Error::Missing {
+            kind: ListenerRule::KIND,
+            name: format!("test rule on {listener}"),
+        });
+    };
+    for stray in rules {
+        let deleting = format!("deleting a second test listener rule ({})", stray.arn);
+        step(deleting, listener_rule::delete(&c.elb, &stray)).await?;
+    }
+    Ok(kept)
+}
+
+/// Deletes the set's test rule `found` when `spec` has no test route and the service is
+/// steady without it (`WaitForSteadyState`: until then a rollback may name it again; without
+/// the wait, the next Update or the Delete removes it).
+pub(super) async fn retire(c: &Clients, spec: &Spec, found: Option<&ListenerRule>) -> Result<()> {
+    let Some(rule) = found.filter(|_| spec.test_routing().is_none() && spec.wait_for_steady_state)
+    else {
         return Ok(());
     };
     step(
         format!("deleting the test listener rule ({})", rule.arn),
-        listener_rule::delete(&c.elb, &rule),
+        listener_rule::delete(&c.elb, rule),
     )
     .await
 }

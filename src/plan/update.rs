@@ -91,12 +91,20 @@ pub async fn update(
     let registered = write(&change, &set).await?;
     let revision = set.revision_to_run(registered, diff, &new.task_family);
     settle(&change, &set, &revision).await?;
+    Box::pin(narrow(&change, owner, &set)).await?;
+    Ok(set.built(revision).outputs(d, new))
+}
+
+/// Once the service is steady (or the Update does not wait): what the old properties needed
+/// and the new ones do not is taken away: the roles' grants, the hooks' grant, the test rule.
+async fn narrow(change: &Change<'_>, owner: &Owner, set: &Set) -> Result<()> {
+    let (c, d, diff, old, new) = (change.c, change.d, change.diff, change.old, change.new);
+    let (task, exec) = (&set.parts.task_role, &set.parts.execution_role);
     roles::revoke((c, owner), diff, (old, new), task, exec).await?;
     if diff.any(Effect::Strategy) {
         strategy::narrow_hooks(c, d, (old, new)).await?;
-        Box::pin(super::test_route::retire(c, d, new)).await?;
     }
-    Ok(set.built(revision).outputs(d, new))
+    super::test_route::retire(c, new, set.test_listener_rule.as_ref()).await
 }
 
 /// Every write the diff calls for, concurrently per resource, and, beside them, the retirement

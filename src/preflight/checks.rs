@@ -250,8 +250,10 @@ pub fn rule(spec: &Spec, facts: &Facts, derived: u32) -> (Vec<Check>, u32) {
 fn room(spec: &Spec, facts: &Facts, listed: usize) -> Option<Check> {
     let rules = listed + facts.other_rules;
     let limit = facts.rules_limit?;
-    let needed = 1 + usize::from(spec.test_routing().is_some());
-    let full = rules + needed > limit && facts.rule.is_none();
+    // The rule, unless this stack resource has it (a replacement, a re-delivered Create), and
+    // the test rule, which each set has of its own.
+    let needed = usize::from(facts.rule.is_none()) + usize::from(spec.test_routing().is_some());
+    let full = needed > 0 && rules + needed > limit;
     let problem = full.then(|| {
         format!(
             "the load balancer has {rules} rules, the account's limit \
@@ -260,7 +262,7 @@ fn room(spec: &Spec, facts: &Facts, listed: usize) -> Option<Check> {
         )
     });
     Some(Check::new(
-        format!("the load balancer has room for {needed} rule(s) ({rules} of {limit})"),
+        format!("the load balancer has room for {needed} more rule(s) ({rules} of {limit})"),
         problem,
     ))
 }

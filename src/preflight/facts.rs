@@ -196,7 +196,8 @@ async fn ours(
     let wanted = spec.rule_priority.unwrap_or_else(|| priority::derived(d));
     let taken = priorities.contains(&wanted);
     let rules = priorities.len() + facts.other_rules;
-    let full = facts.rules_limit.is_some_and(|l| rules >= l);
+    // Room for two rules (with a test route) is judged with our own rule known.
+    let full = facts.rules_limit.is_some_and(|l| rules + 1 >= l);
     if !taken && !full {
         return Ok((None, false));
     }

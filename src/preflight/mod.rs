@@ -82,7 +82,9 @@ pub async fn in_place(
         let check = shadowing::in_place(c, d, new, rule);
         step("checking the listener's other rules", check).await?;
     }
-    let retests = old.test_routing() != new.test_routing() || !old.native_strategy();
+    let retests = old.test_routing() != new.test_routing()
+        || !old.native_strategy()
+        || diff.any(Effect::Priority);
     if new.test_routing().is_some() && retests {
         let check = Box::pin(shadowing::test_in_place(c, d, new, rule));
         step(

@@ -23,6 +23,8 @@ pub struct Neighbour {
     pub rule: Listed,
     /// Whether it is this stack resource's (this set's or a sibling set's).
     pub own: bool,
+    /// Whether it is a test rule ([`listener_rule::is_test`]).
+    pub test: bool,
 }
 
 /// The routed rules of `listed` whose conditions overlap `routing`'s, each marked as this stack
@@ -48,18 +50,21 @@ pub async fn neighbours(
         tags.get(arn)
             .is_some_and(|t| d.owns(t) || d.sibling_owns(t))
     };
+    let test = |arn: &str| tags.get(arn).is_some_and(listener_rule::is_test);
     Ok(near
         .into_iter()
         .map(|r| Neighbour {
             own: own(&r.arn),
+            test: test(&r.arn),
             rule: r.clone(),
         })
         .collect())
 }
 
-/// The rule this stack resource has among `neighbours`: its priority and conditions.
+/// The (production) rule this stack resource has among `neighbours`: its priority and
+/// conditions.
 pub fn own(neighbours: &[Neighbour]) -> Option<(u32, &[Condition])> {
-    let n = neighbours.iter().find(|n| n.own)?;
+    let n = neighbours.iter().find(|n| n.own && !n.test)?;
     Some((n.rule.priority, &n.rule.conditions))
 }
 
@@ -152,9 +157,10 @@ fn named(shadowed: &[&Listed]) -> Vec<String> {
     shadowed.iter().map(name).collect()
 }
 
-/// Before an in-place Update makes the test listener rule or changes its conditions: the
-/// same refusal as preflight's ([`test_check`]) for the rule at its priority (the one it has,
-/// else the free one nearest below `production`'s), before any write ([`Error::Preflight`]).
+/// Before an in-place Update makes the test listener rule, changes its conditions or moves
+/// the rule ahead of it: the same refusal as preflight's ([`test_check`]) for the test rule at
+/// its priority (the one it has while that is below the rule's, `RulePriority` or
+/// `production`'s, else the free one nearest below), before any write ([`Error::Preflight`]).
 pub async fn test_in_place(
     c: &Clients,
     d: &Deployment,
@@ -170,14 +176,15 @@ pub async fn test_in_place(
         listener_rule::find_both(&c.elb, listener, d),
     );
     let (listed, test) = (listed?.unwrap_or_default(), found?.1);
-    let below = production.priority.parse().unwrap_or_default();
+    let current = production.priority.parse().unwrap_or_default();
+    let below = new.rule_priority.unwrap_or(current);
     let taken: Vec<u32> = listed.iter().map(|r| r.priority).collect();
     let current = test
         .as_ref()
         .map(|t| (t.priority.parse().unwrap_or_default(), t));
-    let priority = current
-        .map(|(p, _)| p)
-        .or_else(|| listener_rule::priority_below(below, &taken));
+    // It stays where it is while that is below the rule; else it moves just below.
+    let kept = current.map(|(p, _)| p).filter(|p| *p < below);
+    let priority = kept.or_else(|| listener_rule::priority_below(below, &taken));
     let near = neighbours(c, d, &listed, &routing).await?;
     let conditions = current.map(|(p, t)| (p, t.routing.conditions()));
     let own = conditions.as_ref().map(|(p, c)| (*p, &c[..]));

@@ -362,6 +362,7 @@ fn neighbour(arn: &str, priority: u32, host: &str, own: bool) -> shadowing::Neig
             routed: true,
         },
         own,
+        test: false,
     }
 }
 
@@ -400,6 +401,12 @@ fn a_test_route_goes_just_below_the_rule_and_takes_no_other_owners_requests() {
         "{found:?}"
     );
     assert!(found[0].contains("/l1/api (priority 700)"), "{found:?}");
+    // This stack resource's own test rule is not its rule: a rule moved to 600 keeps 600.
+    let mut own_test = neighbour("arn:rule/test", 598, "api.example.com", true);
+    own_test.test = true;
+    facts.neighbours = vec![own_test, neighbour("arn:rule/ours", 600, "*", true)];
+    assert_eq!(shadowing::own(&facts.neighbours).map(|(p, _)| p), Some(600));
+    facts.neighbours.clear();
     // Behind that rule it takes nothing; at 1 nothing is free below.
     assert!(problems(&test(702), &facts).is_empty());
     let found = problems(&test(1), &facts);

@@ -114,8 +114,8 @@ pub async fn find(
     Ok(find_both(elb, listener_arn, deployment).await?.0)
 }
 
-/// The production rule ([`find`]) and this deployment's own test rule ([`is_test`]), from one
-/// reading of the listener.
+/// The production rule ([`find`]) and this deployment's own test rule ([`is_test`]; of two,
+/// the one with the highest priority), from one reading of the listener.
 pub async fn find_both(
     elb: &Client,
     listener_arn: &str,
@@ -128,8 +128,10 @@ pub async fn find_both(
     let ours = rules.iter().position(|r| deployment.owns(&r.tags));
     let sibling = || rules.iter().position(|r| deployment.sibling_owns(&r.tags));
     let production = ours.or_else(sibling).map(|i| rules.swap_remove(i));
-    let own_test = test.iter().position(|r| deployment.owns(&r.tags));
-    Ok((production, own_test.map(|i| test.swap_remove(i))))
+    // Of two (attempts at once), the one every attempt keeps: the highest priority.
+    test.retain(|r| deployment.owns(&r.tags));
+    let highest = |r: &ListenerRule| r.priority.parse::<u32>().unwrap_or(0);
+    Ok((production, test.into_iter().max_by_key(highest)))
 }
 
 /// Every rule of `listener_arn` but its default rule, with tags (none if the listener does

@@ -100,15 +100,12 @@ pub async fn refused(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<
 }
 
 /// Before an UpdateService that deploys a new revision on a service with an advanced
-/// configuration (and does not change it): its lifecycle hooks run ([`super::hooks`]), and
+/// configuration (and does not switch it off or on): its lifecycle hooks run ([`super::hooks`]), and
 /// the production rule's weights move to the group that served nothing as reads of the
 /// service show the deployment go ([`presented`]).
 pub async fn deploy(rules: &AwsRules, moto: &Upstream, body: &Value) {
     let revision = body["taskDefinition"].as_str().unwrap_or_default();
-    if !rules.on(Rule::NativeDeployments)
-        || revision.is_empty()
-        || body.get("loadBalancers").is_some()
-    {
+    if !rules.on(Rule::NativeDeployments) || revision.is_empty() {
         return;
     }
     let arn = ecs::service_arn(body);
@@ -243,15 +240,13 @@ async fn move_to(
     (arn, shift): (&str, &Shift),
     share: f64,
 ) -> Option<String> {
-    let heaviest = |forwards: Vec<(String, i32)>| {
-        let weighted = forwards.into_iter().filter(|(_, w)| *w > 0);
-        weighted.max_by_key(|(_, w)| *w).map(|(g, _)| g)
+    let forwards = weights(moto, &shift.rule).await?;
+    let heaviest = || {
+        let weighted = forwards.iter().filter(|(_, w)| *w > 0);
+        weighted.max_by_key(|(_, w)| *w).map(|(g, _)| g.clone())
     };
-    let from = match shift.from.clone() {
-        Some(from) => from,
-        None => heaviest(weights(moto, &shift.rule).await?)?,
-    };
-    let serving = reweigh(moto, &shift.rule, &from, share).await?;
+    let from = shift.from.clone().or_else(heaviest)?;
+    let serving = reweighed(moto, (&shift.rule, &forwards), &from, share).await?;
     rules.with(|s| s.serving.insert(arn.to_string(), serving));
     Some(from)
 }
@@ -261,6 +256,16 @@ async fn move_to(
 /// written if nothing changes. Returns the group with the larger share.
 async fn reweigh(moto: &Upstream, rule: &str, from: &str, share: f64) -> Option<String> {
     let forwards = weights(moto, rule).await?;
+    reweighed(moto, (rule, &forwards), from, share).await
+}
+
+/// [`reweigh`] of a rule whose `forwards` were just read.
+async fn reweighed(
+    moto: &Upstream,
+    (rule, forwards): (&str, &[(String, i32)]),
+    from: &str,
+    share: f64,
+) -> Option<String> {
     let total: i32 = forwards.iter().map(|(_, w)| w).sum::<i32>().max(1);
     // A share in between is given out of 1000 (ELBv2 weights are 0–999 each): a 0.1 % canary
     // still takes a request in a thousand.
