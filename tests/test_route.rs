@@ -15,31 +15,53 @@ use crate::strategy::forwards;
 use crate::support::{unique, Harness, Stack};
 use prod_e::naming::Deployment;
 
-/// The set's rules on the harness's listener: (production, test), each `None` if missing.
-async fn set_rules(h: &Harness, id: &str) -> (Option<Rule>, Option<Rule>) {
+/// The set's rules on the harness's listener: (its production rule, its test rules).
+async fn set_rules_all(h: &Harness, id: &str) -> (Option<Rule>, Vec<Rule>) {
     let rules = reads::rules(&h.clients, &h.network.listener_arn, id).await;
-    let mut production = None;
-    let mut test = None;
+    let (mut production, mut tests) = (None, Vec::new());
     for rule in rules {
         let arn = rule.rule_arn().unwrap_or_default().to_string();
-        let tags = h
-            .clients
-            .elb
-            .describe_tags()
-            .resource_arns(&arn)
-            .send()
-            .await;
-        let tags = tags.expect("rule tags");
-        let tagged = tags.tag_descriptions()[0].tags().iter();
-        match tagged
-            .into_iter()
-            .any(|t| t.key() == Some("prod-e:route") && t.value() == Some("test"))
-        {
-            true => test = Some(rule),
+        let tags = h.clients.elb.describe_tags().resource_arns(&arn).send();
+        let tags = tags.await.expect("rule tags");
+        let mut tagged = tags.tag_descriptions()[0].tags().iter();
+        match tagged.any(|t| t.key() == Some("prod-e:route") && t.value() == Some("test")) {
+            true => tests.push(rule),
             false => production = Some(rule),
         }
     }
-    (production, test)
+    (production, tests)
+}
+
+/// The set's rules on the harness's listener: (production, test), each `None` if missing.
+async fn set_rules(h: &Harness, id: &str) -> (Option<Rule>, Option<Rule>) {
+    let (production, tests) = set_rules_all(h, id).await;
+    (production, tests.into_iter().next())
+}
+
+/// A second test rule of the set, as attempts at once would leave: a copy of `rule` (its
+/// conditions, forward and tags) at `priority`.
+async fn second_copy(h: &Harness, rule: &Rule, priority: i32) {
+    let elb = &h.clients.elb;
+    let arn = rule.rule_arn().unwrap_or_default();
+    let tags = elb.describe_tags().resource_arns(arn).send().await;
+    let tags = tags.expect("rule tags").tag_descriptions()[0]
+        .tags()
+        .to_vec();
+    let made = elb
+        .create_rule()
+        .listener_arn(&h.network.listener_arn)
+        .priority(priority)
+        .set_conditions(Some(rule.conditions().to_vec()))
+        .set_actions(Some(rule.actions().to_vec()))
+        .set_tags(Some(tags))
+        .send()
+        .await;
+    made.expect("a second test rule");
+}
+
+/// How many test rules the set has.
+async fn test_rules(h: &Harness, id: &str) -> usize {
+    set_rules_all(h, id).await.1.len()
 }
 
 /// A rule's (host-header values, path-pattern values).
@@ -118,6 +140,9 @@ async fn a_test_route_follows_each_deployment_and_lives_and_dies_with_its_proper
     assert_eq!(moved.iter().map(|(_, w)| *w).collect::<Vec<_>>(), [0, 1]);
     assert_eq!(forwards(&h, &test_arn).await, moved);
 
+    // A second test rule of the set (attempts at once): the next Update keeps one.
+    second_copy(&h, &test, 3).await;
+    assert_eq!(test_rules(&h, &id).await, 2);
     // New hosts: the same rule, new conditions, the service's load balancer untouched.
     let mut qa = image.clone();
     qa["TestHostHeaders"] = json!(["qa.example.com"]);
@@ -128,6 +153,7 @@ async fn a_test_route_follows_each_deployment_and_lives_and_dies_with_its_proper
     let changed = changed.expect("test rule kept");
     assert_eq!(changed.rule_arn(), Some(test_arn.as_str()));
     assert_eq!(conditions(&changed).0, ["qa.example.com"]);
+    assert_eq!(test_rules(&h, &id).await, 1);
     assert_eq!(h.last_request("UpdateService").get("loadBalancers"), None);
     // `prod-e status` shows the test rule, and where it differs from the properties.
     let mut other = qa.clone();
@@ -170,7 +196,10 @@ async fn a_test_route_follows_each_deployment_and_lives_and_dies_with_its_proper
         .assert_success();
     let (production, test) = set_rules(&h, &id).await;
     assert_eq!(priority(&production.expect("rule")), 500);
-    assert_eq!(priority(&test.expect("test rule")), 499);
+    let test = test.expect("test rule");
+    assert_eq!(priority(&test), 499);
+    // Two at the Delete: both go, then the target groups.
+    second_copy(&h, &test, 4).await;
     h.invoke(stack.delete(&id, &ahead)).await.assert_success();
     assert_nothing_left(&h, &id, &ahead).await;
 }

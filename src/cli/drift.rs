@@ -120,7 +120,7 @@ fn services(d: &Deployment, spec: &Spec, inv: &Inventory) -> Result<Vec<Pair>, F
         compare(
             listener_rule::TEST_SETTINGS,
             spec,
-            inv.test_listener_rule.as_ref(),
+            inv.test_listener_rules.first(),
             &listener_rule::expand_test(spec),
         ),
     ]

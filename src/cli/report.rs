@@ -109,7 +109,7 @@ pub fn rows(d: &Deployment, inv: &Inventory) -> Vec<Row> {
     if let Some(r) = &inv.traffic_role {
         rows.push(Row::new(d, Part::TrafficRole, role(Some(r))));
     }
-    if let Some(r) = &inv.test_listener_rule {
+    for r in &inv.test_listener_rules {
         rows.push(Row::new(d, Part::TestListenerRule, listener_rule(Some(r))));
     }
     rows

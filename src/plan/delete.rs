@@ -43,7 +43,7 @@ pub async fn delete_found(
         task_definitions,
         target_group,
         listener_rule,
-        test_listener_rule,
+        test_listener_rules,
         service: running,
         scalable_target,
         alarms,
@@ -61,7 +61,7 @@ pub async fn delete_found(
         remove_traffic(
             c,
             d,
-            [listener_rule, test_listener_rule],
+            (listener_rule, test_listener_rules),
             [target_group, alternate_target_group]
         ),
         remove_task(
@@ -150,19 +150,19 @@ async fn remove_cluster(c: &Clients, d: &Deployment, at: &Locator, name: &str) -
 }
 
 /// The rules (the production rule if ours, else our target groups' places in a sibling's
-/// rule; the test rule), then the target groups (the primary and a native strategy's
+/// rule; the test rules), then the target groups (the primary and a native strategy's
 /// alternate), which ELBv2 deletes only once no rule forwards to them.
 async fn remove_traffic(
     c: &Clients,
     d: &Deployment,
-    [rule, test]: [Option<ListenerRule>; 2],
+    (rule, tests): (Option<ListenerRule>, Vec<ListenerRule>),
     groups: [Option<TargetGroup>; 2],
 ) -> Result<()> {
     let mut rule = rule;
     for tg in groups.iter().flatten() {
         rule = release_target_group(c, d, rule, tg).await?;
     }
-    for rule in [rule, test] {
+    for rule in std::iter::once(rule).chain(tests.into_iter().map(Some)) {
         remove(d, rule, |rule| async move {
             listener_rule::delete(&c.elb, &rule).await
         })

@@ -44,7 +44,7 @@ pub fn whole_set(tags: &Tags) -> Inventory {
         }],
         target_group: Some(group("tg", "1")),
         listener_rule: Some(rule("3", tags.clone())),
-        test_listener_rule: Some(rule("4", listener_rule::test_tags(tags))),
+        test_listener_rules: vec![rule("4", listener_rule::test_tags(tags))],
         service: Some(service::Service {
             name: "prod-e-service".into(),
             status: "ACTIVE".into(),

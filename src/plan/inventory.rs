@@ -121,8 +121,9 @@ pub struct Inventory {
     pub target_group: Option<TargetGroup>,
     /// The listener rule (ours, else a sibling set's).
     pub listener_rule: Option<ListenerRule>,
-    /// The test listener rule (a native strategy's test route; ours).
-    pub test_listener_rule: Option<ListenerRule>,
+    /// The test listener rules (a native strategy's test route; ours): one, but attempts at
+    /// once may have made two; the highest priority first.
+    pub test_listener_rules: Vec<ListenerRule>,
     /// The ECS service.
     pub service: Option<Service>,
     /// The service's scalable target (Application Auto Scaling), under either service name.
@@ -166,7 +167,7 @@ async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result
     let rule = async {
         match &at.listener_arn {
             Some(listener) => listener_rule::find_both(&c.elb, listener, deployment).await,
-            None => Ok((None, None)),
+            None => Ok((None, Vec::new())),
         }
     };
     let exec_name = deployment.execution_role();
@@ -194,7 +195,7 @@ async fn resources(c: &Clients, deployment: &Deployment, at: &Locator) -> Result
         task_definitions: defs,
         target_group: tg,
         listener_rule: rule.0,
-        test_listener_rule: rule.1,
+        test_listener_rules: rule.1,
         service: ours_else_first(deployment, service),
         ..Inventory::default()
     })

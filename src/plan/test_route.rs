@@ -36,7 +36,7 @@ pub(super) async fn ensure(
     let listener = spec.listener_arn.as_str();
     let below = (spec.rule_priority).unwrap_or(production.priority.parse().unwrap_or(0));
     let (_, found) = listener_rule::find_both(&c.elb, listener, d).await?;
-    let rule = match found {
+    let rule = match one(c, found).await? {
         Some(rule) if rule.routing == routing => rule,
         found => {
             let doing =
@@ -97,8 +97,8 @@ async fn free_below(c: &Clients, listener: &str, below: u32) -> Result<u32> {
 
 /// Creates the test rule at the free priority nearest below `below`, probing on while
 /// concurrent stacks take priorities (`PriorityInUse`, at most [`priority::ATTEMPTS`]
-/// reads); then keeps one test rule of ours ([`one_rule`]: a concurrent attempt may have
-/// made another). Errors: [`Error::GaveUp`] when no priority below `below` is free.
+/// reads); then keeps one test rule of ours ([`one`]: a concurrent attempt may have made
+/// another). Errors: [`Error::GaveUp`] when no priority below `below` is free.
 async fn create(
     c: &Clients,
     d: &Deployment,
@@ -114,36 +114,31 @@ async fn create(
             Err(err) if is_priority_in_use(&err) && attempt < priority::ATTEMPTS => {
                 tracing::warn!(priority = at, error = %err, "priority taken meanwhile: probing on");
             }
-            Ok(made) => return one_rule(c, d, listener, made).await,
+            Ok(made) => {
+                let (_, mut all) = listener_rule::find_both(&c.elb, listener, d).await?;
+                if !all.iter().any(|r| r.arn == made.arn) {
+                    all.push(made); // not readable yet: still ours
+                }
+                let kept = one(c, all).await?;
+                return kept.ok_or_else(|| Error::Missing {
+                    kind: ListenerRule::KIND,
+                    name: format!("test rule on {listener}"),
+                });
+            }
             Err(err) => return Err(err),
         }
         attempt += 1;
     }
 }
 
-/// After `made`: the set's one test rule. Of several (attempts at once), every attempt keeps
-/// the same one, the nearest the production rule (the highest priority), and deletes the
-/// others, so that the Delete finds the only one.
-async fn one_rule(
-    c: &Clients,
-    d: &Deployment,
-    listener: &str,
-    made: ListenerRule,
-) -> Result<ListenerRule> {
-    let all = listener_rule::find_all(&c.elb, listener).await?;
-    let ours = |r: &ListenerRule| d.owns(&r.tags) && listener_rule::is_test(&r.tags);
-    let mut rules: Vec<ListenerRule> = all.into_iter().filter(ours).collect();
-    if !rules.iter().any(|r| r.arn == made.arn) {
-        rules.push(made); // not readable yet: still ours
-    }
-    rules.sort_by_key(|r| std::cmp::Reverse(r.priority.parse::<u32>().unwrap_or(0)));
-    let mut rules = rules.into_iter();
-    let Some(kept) = rules.next() else {
-        return Err(Error::Missing {
-            kind: ListenerRule::KIND,
-            name: format!("test rule on {listener}"),
-        });
-    };
+/// Of the set's test rules `found`: the one every attempt keeps, the nearest the production
+/// rule (the highest priority), the others deleted (attempts at once, a crash between them), so
+/// that one rule is named and the Delete's target groups are left forwarded to by none.
+async fn one(c: &Clients, found: Vec<ListenerRule>) -> Result<Option<ListenerRule>> {
+    let mut found = found;
+    found.sort_by_key(|r| std::cmp::Reverse(r.priority.parse::<u32>().unwrap_or(0)));
+    let mut rules = found.into_iter();
+    let kept = rules.next();
     for stray in rules {
         let deleting = format!("deleting a second test listener rule ({})", stray.arn);
         step(deleting, listener_rule::delete(&c.elb, &stray)).await?;
@@ -151,17 +146,16 @@ async fn one_rule(
     Ok(kept)
 }
 
-/// Deletes the set's test rule `found` when `spec` has no test route and the service is
+/// Deletes the set's test rules `found` when `spec` has no test route and the service is
 /// steady without it (`WaitForSteadyState`: until then a rollback may name it again; without
 /// the wait, the next Update or the Delete removes it).
-pub(super) async fn retire(c: &Clients, spec: &Spec, found: Option<&ListenerRule>) -> Result<()> {
-    let Some(rule) = found.filter(|_| spec.test_routing().is_none() && spec.wait_for_steady_state)
-    else {
+pub(super) async fn retire(c: &Clients, spec: &Spec, found: &[ListenerRule]) -> Result<()> {
+    if spec.test_routing().is_some() || !spec.wait_for_steady_state {
         return Ok(());
-    };
-    step(
-        format!("deleting the test listener rule ({})", rule.arn),
-        listener_rule::delete(&c.elb, rule),
-    )
-    .await
+    }
+    for rule in found {
+        let deleting = format!("deleting the test listener rule ({})", rule.arn);
+        step(deleting, listener_rule::delete(&c.elb, rule)).await?;
+    }
+    Ok(())
 }

@@ -104,7 +104,7 @@ async fn narrow(change: &Change<'_>, owner: &Owner, set: &Set) -> Result<()> {
     if diff.any(Effect::Strategy) {
         strategy::narrow_hooks(c, d, (old, new)).await?;
     }
-    super::test_route::retire(c, new, set.test_listener_rule.as_ref()).await
+    super::test_route::retire(c, new, &set.test_listener_rules).await
 }
 
 /// Every write the diff calls for, concurrently per resource, and, beside them, the retirement
@@ -221,7 +221,7 @@ async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     }
     if change.retag() {
         let (old_tags, new_tags) = (&change.old_tags, &change.new_tags);
-        let rules = std::iter::once(&set.parts.rule).chain(&set.test_listener_rule);
+        let rules = std::iter::once(&set.parts.rule).chain(&set.test_listener_rules);
         for rule in rules {
             tags::elbv2::update(elb, &rule.arn, old_tags, new_tags).await?;
         }

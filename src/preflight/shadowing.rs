@@ -175,7 +175,7 @@ pub async fn test_in_place(
         listener_rule::listed(&c.elb, listener),
         listener_rule::find_both(&c.elb, listener, d),
     );
-    let (listed, test) = (listed?.unwrap_or_default(), found?.1);
+    let (listed, test) = (listed?.unwrap_or_default(), found?.1.into_iter().next());
     let current = production.priority.parse().unwrap_or_default();
     let below = new.rule_priority.unwrap_or(current);
     let taken: Vec<u32> = listed.iter().map(|r| r.priority).collect();

@@ -27,8 +27,8 @@ pub(super) struct Set {
     pub alternate_target_group: Option<target_group::TargetGroup>,
     /// A native strategy's traffic role, if the set has one (ours).
     pub traffic_role: Option<role::Role>,
-    /// A native strategy's test listener rule, if the set has one (ours).
-    pub test_listener_rule: Option<ListenerRule>,
+    /// A native strategy's test listener rules (ours; one, the highest priority first).
+    pub test_listener_rules: Vec<ListenerRule>,
 }
 
 impl Set {
@@ -80,7 +80,8 @@ impl Set {
             alarms: found.alarms,
             alternate_target_group: claim(d, found.alternate_target_group)?,
             traffic_role: claim(d, found.traffic_role)?,
-            test_listener_rule: claim(d, found.test_listener_rule)?,
+            // Found by this set's own tag alone: ours.
+            test_listener_rules: found.test_listener_rules,
         })
     }
 

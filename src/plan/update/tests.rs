@@ -51,7 +51,7 @@ fn set() -> Set {
         scalable_target: None,
         alarms: Vec::new(),
         alternate_target_group: None,
-        test_listener_rule: None,
+        test_listener_rules: Vec::new(),
         traffic_role: None,
     }
 }

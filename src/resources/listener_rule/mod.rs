@@ -114,13 +114,14 @@ pub async fn find(
     Ok(find_both(elb, listener_arn, deployment).await?.0)
 }
 
-/// The production rule ([`find`]) and this deployment's own test rule ([`is_test`]; of two,
-/// the one with the highest priority), from one reading of the listener.
+/// The production rule ([`find`]) and this deployment's own test rules ([`is_test`]: one,
+/// but attempts at once may have made two), the highest priority first, from one reading of
+/// the listener.
 pub async fn find_both(
     elb: &Client,
     listener_arn: &str,
     deployment: &Deployment,
-) -> Result<(Option<ListenerRule>, Option<ListenerRule>)> {
+) -> Result<(Option<ListenerRule>, Vec<ListenerRule>)> {
     let (mut test, mut rules): (Vec<_>, Vec<_>) = find_all(elb, listener_arn)
         .await?
         .into_iter()
@@ -128,10 +129,9 @@ pub async fn find_both(
     let ours = rules.iter().position(|r| deployment.owns(&r.tags));
     let sibling = || rules.iter().position(|r| deployment.sibling_owns(&r.tags));
     let production = ours.or_else(sibling).map(|i| rules.swap_remove(i));
-    // Of two (attempts at once), the one every attempt keeps: the highest priority.
     test.retain(|r| deployment.owns(&r.tags));
-    let highest = |r: &ListenerRule| r.priority.parse::<u32>().unwrap_or(0);
-    Ok((production, test.into_iter().max_by_key(highest)))
+    test.sort_by_key(|r| std::cmp::Reverse(r.priority.parse::<u32>().unwrap_or(0)));
+    Ok((production, test))
 }
 
 /// Every rule of `listener_arn` but its default rule, with tags (none if the listener does
