@@ -305,6 +305,17 @@ async fn a_replacement_brings_its_own_test_route_ahead_of_the_old_one() {
     assert_nothing_left(&h, &old, &props).await;
     let kept = set_rules(&h, &new).await.1.expect("new test rule kept");
     assert_eq!(kept.rule_arn(), new_test.rule_arn());
+    // A second replacement's goes ahead again, though the first one's place is free now.
+    let mut again = moved.clone();
+    again["ContainerPort"] = json!("8081");
+    let third = h.invoke(stack.update(&new, &moved, &again)).await;
+    let third = third.assert_success().physical_id();
+    let third_test = set_rules(&h, &third).await.1.expect("third test rule");
+    assert!(priority(&third_test) < priority(&kept));
     h.invoke(stack.delete(&new, &moved)).await.assert_success();
     assert_nothing_left(&h, &new, &moved).await;
+    h.invoke(stack.delete(&third, &again))
+        .await
+        .assert_success();
+    assert_nothing_left(&h, &third, &again).await;
 }

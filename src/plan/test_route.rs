@@ -95,7 +95,8 @@ async fn free_below(c: &Clients, listener: &str, below: u32) -> Result<u32> {
     })
 }
 
-/// Creates the test rule at the free priority nearest below `below`, probing on while
+/// Creates the test rule at the free priority nearest below `below` and below every test
+/// rule of another set of this stack resource ([`ahead_of_siblings`]), probing on while
 /// concurrent stacks take priorities (`PriorityInUse`, at most [`priority::ATTEMPTS`]
 /// reads); then keeps one test rule of ours ([`one`]: a concurrent attempt may have made
 /// another). Errors: [`Error::GaveUp`] when no priority below `below` is free.
@@ -106,6 +107,7 @@ async fn create(
     production: &ListenerRule,
     tags: &Tags,
 ) -> Result<ListenerRule> {
+    let below = ahead_of_siblings(c, d, listener, below).await?;
     let mut attempt = 1;
     loop {
         let at = free_below(c, listener, below).await?;
@@ -129,6 +131,20 @@ async fn create(
         }
         attempt += 1;
     }
+}
+
+/// `below`, or the priority of the first test rule of another set of this stack resource if
+/// that is lower: a replacement's test rule must match before the old set's (ALB evaluates the
+/// lowest number first), whichever priorities earlier replacements left.
+async fn ahead_of_siblings(c: &Clients, d: &Deployment, listener: &str, below: u32) -> Result<u32> {
+    let rules = listener_rule::find_all(&c.elb, listener).await?;
+    let siblings = rules
+        .iter()
+        .filter(|r| d.sibling_owns(&r.tags) && listener_rule::is_test(&r.tags));
+    let first = siblings
+        .filter_map(|r| r.priority.parse::<u32>().ok())
+        .min();
+    Ok(first.map_or(below, |p| p.min(below)))
 }
 
 /// Of the set's test rules `found`: the one every attempt keeps, the nearest the production

@@ -289,7 +289,8 @@ fn effective(spec: &Spec, facts: &Facts, chosen: u32) -> u32 {
         .unwrap_or(chosen)
 }
 
-/// That the test rule (`test`), made at the free priority nearest below the rule's (of the
+/// That the test rule (`test`), made at the free priority nearest below the rule's and below
+/// this stack resource's other test rules it overlaps (a replacement's goes first; of the
 /// listener's `priorities`), matches first for no request another owner's rule matches.
 fn test_takes_no_traffic(
     spec: &Spec,
@@ -297,7 +298,11 @@ fn test_takes_no_traffic(
     (test, priorities): (&Routing, &[u32]),
     chosen: u32,
 ) -> Check {
-    let below = effective(spec, facts, chosen);
+    let siblings = facts.test_neighbours.iter().filter(|n| n.own && n.test);
+    let first = siblings.map(|n| n.rule.priority).min();
+    let below = first.map_or(effective(spec, facts, chosen), |p| {
+        p.min(effective(spec, facts, chosen))
+    });
     let at = crate::resources::listener_rule::priority_below(below, priorities);
     let shadowed = at.map_or(Vec::new(), |p| {
         shadowing::shadowed(spec, &facts.test_neighbours, p, None)

@@ -414,6 +414,13 @@ fn a_test_route_goes_just_below_the_rule_and_takes_no_other_owners_requests() {
         found[0].contains("no priority below the listener rule's (1)"),
         "{found:?}"
     );
+    // A replacement's test rule goes ahead of this stack resource's other one.
+    let mut sibling = neighbour("arn:rule/old-test", 300, "api.example.com", true);
+    sibling.test = true;
+    facts.test_neighbours = vec![sibling];
+    let report = evaluate(&test(702), &facts, 2000);
+    let at = |c: &Check| c.what.contains("test listener rule") && c.what.contains("priority 299");
+    assert!(report.checks.iter().any(at), "{report:?}");
 }
 
 #[test]
