@@ -230,20 +230,25 @@ async fn assert_traffic_role(h: &Harness, d: &Deployment, rule: &str, groups: [&
         .permissions_boundary()
         .and_then(|b| b.permissions_boundary_arn());
     assert_eq!(boundary, Some(TRAFFIC_ROLE_BOUNDARY));
-    let policy = iam
+    let document = traffic_policy(h, d).await;
+    let statements = document["Statement"].as_array().expect("statements");
+    assert_eq!(statements[1]["Resource"], json!(groups));
+    assert_eq!(statements[2]["Resource"], json!([rule]));
+}
+
+/// The traffic role's inline policy `prod-e-traffic`, as a document.
+pub(crate) async fn traffic_policy(h: &Harness, d: &Deployment) -> Value {
+    let policy = h
+        .clients
+        .iam
         .get_role_policy()
         .role_name(d.traffic_role())
         .policy_name("prod-e-traffic")
         .send()
         .await
         .expect("traffic policy");
-    let document: Value = serde_json::from_str(&prod_e_testkit::http::percent_decode(
-        policy.policy_document(),
-    ))
-    .expect("json");
-    let statements = document["Statement"].as_array().expect("statements");
-    assert_eq!(statements[1]["Resource"], json!(groups));
-    assert_eq!(statements[2]["Resource"], json!([rule]));
+    let text = prod_e_testkit::http::percent_decode(policy.policy_document());
+    serde_json::from_str(&text).expect("json")
 }
 
 #[tokio::test]

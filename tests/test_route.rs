@@ -87,18 +87,7 @@ fn priority(rule: &Rule) -> u32 {
 
 /// The traffic role's `ModifyRule` resources.
 async fn modifiable(h: &Harness, d: &Deployment) -> Value {
-    let policy = h
-        .clients
-        .iam
-        .get_role_policy()
-        .role_name(d.traffic_role())
-        .policy_name("prod-e-traffic")
-        .send()
-        .await
-        .expect("traffic policy");
-    let text = prod_e_testkit::http::percent_decode(policy.policy_document());
-    let document: Value = serde_json::from_str(&text).expect("json");
-    document["Statement"][2]["Resource"].clone()
+    crate::strategy::traffic_policy(h, d).await["Statement"][2]["Resource"].clone()
 }
 
 #[tokio::test]

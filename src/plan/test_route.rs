@@ -35,8 +35,8 @@ pub(super) async fn ensure(
     };
     let listener = spec.listener_arn.as_str();
     let below = (spec.rule_priority).unwrap_or(production.priority.parse().unwrap_or(0));
-    let (_, found) = listener_rule::find_both(&c.elb, listener, d).await?;
-    let rule = match one(c, found).await? {
+    let mut read = Listener::read(c, d, listener, below).await?;
+    let rule = match one(c, std::mem::take(&mut read.own)).await? {
         Some(rule) if rule.routing == routing => rule,
         found => {
             let doing =
@@ -48,13 +48,15 @@ pub(super) async fn ensure(
                         let routing = routing.clone();
                         Ok(ListenerRule { routing, ..rule })
                     }
-                    None => create(c, d, (listener, &routing, below), production, tags).await,
+                    None => {
+                        create(c, d, (listener, &routing), production, (read.clone(), tags)).await
+                    }
                 }
             })
             .await?
         }
     };
-    let rule = keep_below(c, listener, rule, below).await?;
+    let rule = keep_below(c, rule, &read).await?;
     let groups: Vec<&str> = production
         .target_group_arns
         .iter()
@@ -63,61 +65,95 @@ pub(super) async fn ensure(
     Ok(Some(listener_rule::join_all(&c.elb, rule, &groups).await?))
 }
 
-/// `rule` at a priority below `below`: where it is if it is, else moved to the free one
-/// nearest below. Errors: [`Error::GaveUp`] when none is free.
-async fn keep_below(
-    c: &Clients,
-    listener: &str,
-    rule: ListenerRule,
+/// The listener as the test rule's place needs it, from one reading (DescribeRules and the
+/// rules' tags): the set's own test rules, the priority a test rule must be below, and the
+/// priorities taken.
+#[derive(Clone)]
+struct Listener {
+    /// Its ARN.
+    arn: String,
+    /// The set's own test rules.
+    own: Vec<ListenerRule>,
+    /// `below` (the production rule's priority), or the priority of the first test rule of
+    /// another set of this stack resource if that is lower: a replacement's test rule must
+    /// match before the old set's (ALB evaluates the lowest number first), whichever
+    /// priorities earlier replacements left.
     below: u32,
-) -> Result<ListenerRule> {
-    if rule.priority.parse::<u32>().is_ok_and(|p| p < below) {
+    /// Every rule's priority.
+    taken: Vec<u32>,
+}
+
+impl Listener {
+    async fn read(c: &Clients, d: &Deployment, arn: &str, below: u32) -> Result<Listener> {
+        let rules = listener_rule::find_all(&c.elb, arn).await?;
+        let priority = |r: &ListenerRule| r.priority.parse::<u32>().ok();
+        let taken = rules.iter().filter_map(priority).collect();
+        let tests = rules
+            .into_iter()
+            .filter(|r| listener_rule::is_test(&r.tags));
+        let (own, others): (Vec<_>, Vec<_>) = tests.partition(|r| d.owns(&r.tags));
+        let siblings = others.iter().filter(|r| d.sibling_owns(&r.tags));
+        let first = siblings.filter_map(priority).min();
+        Ok(Listener {
+            arn: arn.to_string(),
+            own,
+            below: first.map_or(below, |p| p.min(below)),
+            taken,
+        })
+    }
+
+    /// The free priority nearest below [`Listener::below`]. Errors: [`Error::GaveUp`] when
+    /// none is (preflight found one: others took them since).
+    fn free_below(&self) -> Result<u32> {
+        priority::free_below(self.below, &self.taken).ok_or_else(|| Error::GaveUp {
+            doing: format!(
+                "finding a free priority below {} on listener ({})",
+                self.below, self.arn
+            ),
+            after: format!("{} rules", self.taken.len()),
+        })
+    }
+}
+
+/// `rule` at a priority below the listener's `below`: where it is if it is, else moved to the
+/// free one nearest below. Errors: [`Error::GaveUp`] when none is free.
+async fn keep_below(c: &Clients, rule: ListenerRule, listener: &Listener) -> Result<ListenerRule> {
+    if rule
+        .priority
+        .parse::<u32>()
+        .is_ok_and(|p| p < listener.below)
+    {
         return Ok(rule);
     }
-    let at = free_below(c, listener, below).await?;
+    let at = listener.free_below()?;
     listener_rule::set_priority(&c.elb, &rule, at).await?;
     let priority = at.to_string();
     Ok(ListenerRule { priority, ..rule })
 }
 
-/// The free priority nearest below `below` on `listener`, read now. Errors:
-/// [`Error::GaveUp`] when none is (preflight found one: others took them since).
-async fn free_below(c: &Clients, listener: &str, below: u32) -> Result<u32> {
-    let listed = listener_rule::listed(&c.elb, listener).await?;
-    let taken: Vec<u32> = listed
-        .unwrap_or_default()
-        .iter()
-        .map(|r| r.priority)
-        .collect();
-    listener_rule::priority_below(below, &taken).ok_or_else(|| Error::GaveUp {
-        doing: format!("finding a free priority below {below} on listener ({listener})"),
-        after: format!("{} rules", taken.len()),
-    })
-}
-
-/// Creates the test rule at the free priority nearest below `below` and below every test
-/// rule of another set of this stack resource ([`ahead_of_siblings`]), probing on while
-/// concurrent stacks take priorities (`PriorityInUse`, at most [`priority::ATTEMPTS`]
-/// reads); then keeps one test rule of ours ([`one`]: a concurrent attempt may have made
-/// another). Errors: [`Error::GaveUp`] when no priority below `below` is free.
+/// Creates the test rule at the free priority nearest below the listener's `below` (as `read`
+/// shows it, then as read again), probing on while concurrent stacks take priorities
+/// (`PriorityInUse`, at most [`priority::ATTEMPTS`] tries); then keeps one test rule of ours
+/// ([`one`]: a concurrent attempt may have made another). Errors: [`Error::GaveUp`] when no
+/// priority below is free.
 async fn create(
     c: &Clients,
     d: &Deployment,
-    (listener, routing, below): (&str, &Routing, u32),
+    (listener, routing): (&str, &Routing),
     production: &ListenerRule,
-    tags: &Tags,
+    (read, tags): (Listener, &Tags),
 ) -> Result<ListenerRule> {
-    let below = ahead_of_siblings(c, d, listener, below).await?;
+    let mut read = read;
     let mut attempt = 1;
     loop {
-        let at = free_below(c, listener, below).await?;
+        let at = read.free_below()?;
         let made = listener_rule::create_test(&c.elb, (listener, at), routing, production, tags);
         match made.await {
             Err(err) if is_priority_in_use(&err) && attempt < priority::ATTEMPTS => {
                 tracing::warn!(priority = at, error = %err, "priority taken meanwhile: probing on");
             }
             Ok(made) => {
-                let (_, mut all) = listener_rule::find_both(&c.elb, listener, d).await?;
+                let mut all = Listener::read(c, d, listener, read.below).await?.own;
                 if !all.iter().any(|r| r.arn == made.arn) {
                     all.push(made); // not readable yet: still ours
                 }
@@ -129,22 +165,9 @@ async fn create(
             }
             Err(err) => return Err(err),
         }
+        read = Listener::read(c, d, listener, read.below).await?;
         attempt += 1;
     }
-}
-
-/// `below`, or the priority of the first test rule of another set of this stack resource if
-/// that is lower: a replacement's test rule must match before the old set's (ALB evaluates the
-/// lowest number first), whichever priorities earlier replacements left.
-async fn ahead_of_siblings(c: &Clients, d: &Deployment, listener: &str, below: u32) -> Result<u32> {
-    let rules = listener_rule::find_all(&c.elb, listener).await?;
-    let siblings = rules
-        .iter()
-        .filter(|r| d.sibling_owns(&r.tags) && listener_rule::is_test(&r.tags));
-    let first = siblings
-        .filter_map(|r| r.priority.parse::<u32>().ok())
-        .min();
-    Ok(first.map_or(below, |p| p.min(below)))
 }
 
 /// Of the set's test rules `found`: the one every attempt keeps, the nearest the production

@@ -57,7 +57,8 @@ pub async fn update(
         let set = Set::require(d, found?, old)?;
         // A rollback puts back what was accepted before: never blocked by a check.
         if !rolling_back {
-            let ends = (&set.parts.rule, set.parts.security_group.id.as_str());
+            let test = set.test_listener_rules.first();
+            let ends = (&set.parts.rule, test, set.parts.security_group.id.as_str());
             preflight::in_place(c, d, (old, new, diff), ends).await?;
             strategy::ready(new, &set.service)?;
         }

@@ -300,10 +300,9 @@ fn test_takes_no_traffic(
 ) -> Check {
     let siblings = facts.test_neighbours.iter().filter(|n| n.own && n.test);
     let first = siblings.map(|n| n.rule.priority).min();
-    let below = first.map_or(effective(spec, facts, chosen), |p| {
-        p.min(effective(spec, facts, chosen))
-    });
-    let at = crate::resources::listener_rule::priority_below(below, priorities);
+    let below = effective(spec, facts, chosen);
+    let below = first.map_or(below, |p| p.min(below));
+    let at = priority::free_below(below, priorities);
     let shadowed = at.map_or(Vec::new(), |p| {
         shadowing::shadowed(spec, &facts.test_neighbours, p, None)
     });

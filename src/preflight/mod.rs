@@ -67,7 +67,9 @@ impl Report {
 /// The checks an in-place Update from `old` to `new` runs before any write (none on
 /// CloudFormation's rollback, which puts back what was accepted: the caller's to skip): when
 /// the rule's conditions or priority change, that it takes no other owner's traffic
-/// ([`shadowing::in_place`]); when prod-e stops managing the load balancer's outbound rule to
+/// ([`shadowing::in_place`]), and when the test route (`test`, the set's test rule) is new,
+/// changes or the rule moves, the same of the test rule ([`shadowing::test_in_place`]); when
+/// prod-e stops managing the load balancer's outbound rule to
 /// the tasks' group `group`, that the load balancer still reaches them ([`reach::in_place`]);
 /// on the network read now ([`network_in_place`]), that changed `SecurityGroupIds` exist in
 /// `VpcId`, and, with `Egress`, when it or what the tasks reach out to changes, that the
@@ -76,7 +78,7 @@ pub async fn in_place(
     c: &Clients,
     d: &Deployment,
     (old, new, diff): (&Spec, &Spec, &Diff),
-    (rule, group): (&ListenerRule, &str),
+    (rule, test, group): (&ListenerRule, Option<&ListenerRule>, &str),
 ) -> Result<()> {
     if diff.reroutes(new) {
         let check = shadowing::in_place(c, d, new, rule);
@@ -86,7 +88,7 @@ pub async fn in_place(
         || !old.native_strategy()
         || diff.any(Effect::Priority);
     if new.test_routing().is_some() && retests {
-        let check = Box::pin(shadowing::test_in_place(c, d, new, rule));
+        let check = Box::pin(shadowing::test_in_place(c, d, new, (rule, test)));
         step(
             "checking the listener's other rules for the test rule",
             check,

@@ -37,6 +37,13 @@ pub fn next_free_from(start: u32, lowest: u32, taken: &[u32]) -> Option<u32> {
         .find(|p| !taken.contains(p))
 }
 
+/// The free priority nearest below `below` (a test rule's: ALB evaluates the lowest number
+/// first, so it matches before the rule at `below`): the highest of 1..`below` not in
+/// `taken`; `None` if every one is.
+pub fn free_below(below: u32, taken: &[u32]) -> Option<u32> {
+    (1..below).rev().find(|p| !taken.contains(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,5 +68,13 @@ mod tests {
         assert_eq!(next_free_from(2000, 30000, &[30000]), Some(30001));
         assert_eq!(next_free_from(LAST, 30000, &[LAST]), Some(30000));
         assert_eq!(next_free_from(2000, LAST + 1, &[]), None);
+    }
+
+    #[test]
+    fn a_test_rule_takes_the_free_priority_nearest_below() {
+        assert_eq!(free_below(1000, &[999, 998, 1000]), Some(997));
+        assert_eq!(free_below(3, &[2]), Some(1));
+        assert_eq!(free_below(2, &[1]), None);
+        assert_eq!(free_below(1, &[]), None);
     }
 }

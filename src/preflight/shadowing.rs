@@ -158,33 +158,28 @@ fn named(shadowed: &[&Listed]) -> Vec<String> {
 }
 
 /// Before an in-place Update makes the test listener rule, changes its conditions or moves
-/// the rule ahead of it: the same refusal as preflight's ([`test_check`]) for the test rule at
-/// its priority (the one it has while that is below the rule's, `RulePriority` or
-/// `production`'s, else the free one nearest below), before any write ([`Error::Preflight`]).
+/// the rule ahead of it: the same refusal as preflight's ([`test_check`]) for the test rule
+/// (`test`, the set's as it is, if it has one) at its priority (the one it has while that is
+/// below the rule's, `RulePriority` or `production`'s, else the free one nearest below),
+/// before any write ([`Error::Preflight`]).
 pub async fn test_in_place(
     c: &Clients,
     d: &Deployment,
     new: &Spec,
-    production: &ListenerRule,
+    (production, test): (&ListenerRule, Option<&ListenerRule>),
 ) -> Result<()> {
     let Some(routing) = new.test_routing() else {
         return Ok(());
     };
-    let listener = &new.listener_arn;
-    let (listed, found) = tokio::join!(
-        listener_rule::listed(&c.elb, listener),
-        listener_rule::find_both(&c.elb, listener, d),
-    );
-    let (listed, test) = (listed?.unwrap_or_default(), found?.1.into_iter().next());
+    let listed = listener_rule::listed(&c.elb, &new.listener_arn).await?;
+    let listed = listed.unwrap_or_default();
     let current = production.priority.parse().unwrap_or_default();
     let below = new.rule_priority.unwrap_or(current);
     let taken: Vec<u32> = listed.iter().map(|r| r.priority).collect();
-    let current = test
-        .as_ref()
-        .map(|t| (t.priority.parse().unwrap_or_default(), t));
+    let current = test.map(|t| (t.priority.parse().unwrap_or_default(), t));
     // It stays where it is while that is below the rule; else it moves just below.
     let kept = current.map(|(p, _)| p).filter(|p| *p < below);
-    let priority = kept.or_else(|| listener_rule::priority_below(below, &taken));
+    let priority = kept.or_else(|| super::priority::free_below(below, &taken));
     let near = neighbours(c, d, &listed, &routing).await?;
     let conditions = current.map(|(p, t)| (p, t.routing.conditions()));
     let own = conditions.as_ref().map(|(p, c)| (*p, &c[..]));

@@ -12,11 +12,9 @@ mod forward;
 mod test_route;
 
 pub use forward::{join, join_all, put_back, release, route, set_routing};
-pub use test_route::{
-    create_test, expand_test, is_test, priority_below, test_tags, TEST_SETTINGS, TEST_TAG,
-};
+pub use test_route::{create_test, expand_test, is_test, test_tags, TEST_SETTINGS, TEST_TAG};
 
-use aws_sdk_elasticloadbalancingv2::types::{Rule, RulePriorityPair};
+use aws_sdk_elasticloadbalancingv2::types::{Action, Rule, RuleCondition, RulePriorityPair};
 use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::settings::Setting;
@@ -235,13 +233,37 @@ pub async fn create_unrouted(
     target_group_arn: &str,
     tags: &Tags,
 ) -> Result<ListenerRule> {
+    let rule = ListenerRule {
+        priority: priority.to_string(),
+        target_group_arns: vec![target_group_arn.to_string()],
+        weights: vec![1],
+        tags: tags.clone(),
+        ..ListenerRule::default()
+    };
+    let asked = (
+        vec![conditions::unrouted()],
+        forward::forward(target_group_arn),
+    );
+    create(elb, listener_arn, rule, asked).await
+}
+
+/// CreateRule of `rule` (its priority and tags; its ARN empty) on `listener_arn` with the
+/// conditions and action `asked`. Returns `rule` with its ARN. Errors: `PriorityInUse` if
+/// another rule holds the priority (ELBv2 CreateRule reference).
+async fn create(
+    elb: &Client,
+    listener_arn: &str,
+    rule: ListenerRule,
+    (conditions, action): (Vec<RuleCondition>, Action),
+) -> Result<ListenerRule> {
+    let priority = &rule.priority;
     let out = elb
         .create_rule()
         .listener_arn(listener_arn)
-        .priority(priority as i32)
-        .conditions(conditions::unrouted())
-        .actions(forward::forward(target_group_arn))
-        .set_tags(Some(tags::elbv2::list(tags)))
+        .priority(priority.parse().unwrap_or_default())
+        .set_conditions(Some(conditions))
+        .actions(action)
+        .set_tags(Some(tags::elbv2::list(&rule.tags)))
         .send()
         .await
         .doing(format!(
@@ -250,12 +272,7 @@ pub async fn create_unrouted(
     let arn = out.rules().first().and_then(|r| r.rule_arn());
     Ok(ListenerRule {
         arn: required(arn, ListenerRule::KIND, "RuleArn")?,
-        priority: priority.to_string(),
-        routing: Routing::default(),
-        target_group_arns: vec![target_group_arn.to_string()],
-        weights: vec![1],
-        routed: false,
-        tags: tags.clone(),
+        ..rule
     })
 }
 

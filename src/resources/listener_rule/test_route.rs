@@ -9,8 +9,8 @@
 use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::super::settings::Setting;
-use super::{conditions, forward, required, tags, ListenerRule, Tagged};
-use crate::error::{Doing, Result};
+use super::{conditions, forward, ListenerRule};
+use crate::error::Result;
 use crate::naming::Tags;
 use crate::spec::routing::Routing;
 use crate::spec::Spec;
@@ -48,13 +48,6 @@ pub fn test_tags(tags: &Tags) -> Tags {
     tagged
 }
 
-/// The free priority nearest below `production` (ALB evaluates the lowest number first, so
-/// the test rule matches before the production rule): the highest of 1..`production` not in
-/// `taken`; `None` if every one is.
-pub fn priority_below(production: u32, taken: &[u32]) -> Option<u32> {
-    (1..production).rev().find(|p| !taken.contains(p))
-}
-
 /// Creates the test rule at `priority`, matching `routing` and forwarding to the groups of
 /// `production` with their weights (ECS moves them as it moves the production rule's), tagged
 /// `tags` and [`TEST_TAG`]. Errors: `PriorityInUse` if another rule holds `priority` (ELBv2
@@ -66,42 +59,22 @@ pub async fn create_test(
     production: &ListenerRule,
     tags: &Tags,
 ) -> Result<ListenerRule> {
-    let tagged = test_tags(tags);
-    let out = elb
-        .create_rule()
-        .listener_arn(listener_arn)
-        .priority(priority as i32)
-        .set_conditions(Some(conditions::to_sdk(routing)))
-        .actions(forward::weighted(production))
-        .set_tags(Some(tags::elbv2::list(&tagged)))
-        .send()
-        .await
-        .doing(format!(
-            "creating test rule at priority {priority} on listener ({listener_arn})"
-        ))?;
-    let arn = out.rules().first().and_then(|r| r.rule_arn());
-    Ok(ListenerRule {
-        arn: required(arn, ListenerRule::KIND, "RuleArn")?,
+    let rule = ListenerRule {
         priority: priority.to_string(),
         routing: routing.clone(),
         target_group_arns: production.target_group_arns.clone(),
         weights: production.weights.clone(),
         routed: true,
-        tags: tagged,
-    })
+        tags: test_tags(tags),
+        ..ListenerRule::default()
+    };
+    let asked = (conditions::to_sdk(routing), forward::weighted(production));
+    super::create(elb, listener_arn, rule, asked).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_test_rule_takes_the_free_priority_nearest_below_production() {
-        assert_eq!(priority_below(1000, &[999, 998, 1000]), Some(997));
-        assert_eq!(priority_below(3, &[2]), Some(1));
-        assert_eq!(priority_below(2, &[1]), None);
-        assert_eq!(priority_below(1, &[]), None);
-    }
 
     #[test]
     fn only_a_rule_tagged_test_is_a_test_rule() {
