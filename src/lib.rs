@@ -37,5 +37,6 @@ pub mod preflight;
 pub mod progress;
 pub mod resources;
 pub mod retry;
+pub mod smoke_check;
 pub mod spec;
 pub mod wait;

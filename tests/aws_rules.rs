@@ -19,6 +19,7 @@ mod fresh;
 mod iam;
 mod models;
 mod one_off;
+mod pause;
 mod rollouts;
 mod scaling;
 mod strategy;

@@ -33,6 +33,7 @@ mod rollouts;
 mod routing;
 mod scaling;
 mod secrets;
+mod smoke;
 mod steady;
 mod strategy;
 mod task_role;

@@ -20,7 +20,7 @@ fn properties(h: &Harness) -> Value {
 }
 
 /// The bodies of the provider's calls of `action` from call `from` on, and where each was.
-fn requests(h: &Harness, from: usize, action: &str) -> Vec<(usize, Value)> {
+pub(crate) fn requests(h: &Harness, from: usize, action: &str) -> Vec<(usize, Value)> {
     let calls = h.proxy.calls();
     let found = calls.iter().enumerate().skip(from);
     found

@@ -25,7 +25,8 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
     h.provider.clients.roles.tag_keys = vec!["a".into(), "b".into()];
     proxy.probe(ownership::probe(h.clients.clone(), proxy.rules.clone()));
     // A whole life: a Create whose rollout outlasts its invocation (so that it goes on in
-    // another), an Update of every in-place group, a replacement cut short and rolled back, a
+    // another), an Update of every in-place group, a failed deployment alarm and smoke check
+    // and their rollbacks, a replacement cut short and rolled back, a
     // replacement rolled back after it succeeded, a replacement, CloudFormation's cleanup
     // Delete of the replaced set, the stack's Delete.
     let stack = Stack::new("policy");
@@ -100,6 +101,8 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
         ("DeploymentAlarms", json!(["api-5xx"])),
         ("DeploymentStrategy", json!("BLUE_GREEN")),
         ("MigrationCommand", json!(["./migrate"])),
+        ("TestHostHeaders", json!(["test.example.com"])),
+        ("SmokeChecks", json!([{"Path": "/x/health"}])),
         ("MaximumPercent", json!(150)),
         (
             "AutoScaling",
@@ -134,6 +137,20 @@ async fn the_function_policy_allows_exactly_what_the_code_calls() {
     assert_eq!(failed.status(), "FAILED");
     proxy.rollouts.set_for_all(Rollout::Done);
     h.invoke(stack.update(&id, &alarmed, &new))
+        .await
+        .assert_success();
+    // A smoke check the new image fails (its answer read from the task's output), then the
+    // rollback Update, whose paused deployment goes on unchecked.
+    proxy.rules.smoke_answers("nginx:bad", "/x/health", "503");
+    let mut bad = new.clone();
+    bad["Image"] = json!("nginx:bad");
+    let failed = h.invoke(stack.update(&id, &new, &bad)).await;
+    assert!(
+        failed.reason().contains("answered 503"),
+        "{}",
+        failed.reason()
+    );
+    h.invoke(stack.update(&id, &bad, &new))
         .await
         .assert_success();
     // An operator added an inline policy to our role: Delete must remove it first.

@@ -98,8 +98,11 @@ pub enum Error {
         /// Every problem found, each naming the resource and what is wrong.
         problems: Vec<String>,
     },
-    /// `MigrationCommand`'s task did not exit 0: nothing of the new revision was deployed.
-    MigrationFailed {
+    /// A one-off task of a new revision (`MigrationCommand`, `SmokeChecks`) did not exit 0:
+    /// nothing of the new revision was deployed, or its deployment was rolled back.
+    OneOffFailed {
+        /// The property whose task it was.
+        property: &'static str,
         /// How it ended: "exited with code 3 (task …; log stream …)".
         outcome: String,
     },
@@ -170,7 +173,7 @@ impl fmt::Display for Error {
                 hooks,
             } => deployment_failed(f, service, events, (alarms.as_deref(), hooks.as_deref())),
             Error::BakeFailed { alarm } => write!(f, "deployment alarm {alarm} {BAKE_FAILED}"),
-            Error::MigrationFailed { outcome } => write!(f, "MigrationCommand {outcome}"),
+            Error::OneOffFailed { property, outcome } => write!(f, "{property} {outcome}"),
             Error::BeforeWrites(error) => error.fmt(f),
             Error::Preflight { problems } => write!(
                 f,

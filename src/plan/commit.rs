@@ -6,7 +6,8 @@
 //! traffic moves.
 
 use super::set::Built;
-use super::{bake, network, roles, strategy, Outputs, Owner};
+use super::smoke::Smoke;
+use super::{bake, migration, network, roles, strategy, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::Result;
 use crate::naming::{role_tags, Tags, OWN_TAG_PREFIX};
@@ -16,16 +17,17 @@ use crate::resources::{security_group, tags};
 use crate::spec::{Diff, Spec};
 
 /// Routes traffic to a built set (the rule's priority first: if it cannot move, traffic has
-/// not moved either): the listener rule forwards to its target group alone and matches the
-/// set's path (one ModifyRule, so traffic switches at once, from nothing on a Create or from
-/// the set it replaces), and what it took over from another set becomes this set's
-/// ([`take_over`]). Converges when repeated.
+/// not moved either; `SmokeChecks` before, if `checks`; a bake after, if `bakes`): the
+/// listener rule forwards to its target group alone and matches the set's path (one
+/// ModifyRule, so traffic switches at once, from nothing on a Create or from the set it
+/// replaces), and what it took over from another set becomes this set's ([`take_over`]).
+/// Converges when repeated.
 pub(super) async fn commit(
     c: &Clients,
     owner: &Owner,
     spec: &Spec,
     b: Built,
-    bakes: bool,
+    (bakes, checks): (bool, bool),
 ) -> Result<Outputs> {
     let (d, tags, listener) = (
         &owner.deployment,
@@ -50,6 +52,10 @@ pub(super) async fn commit(
         };
         Box::pin(super::test_route::ensure(c, d, spec, &first, &tags)).await?;
     }
+    let log_group = d.log_group();
+    let at = place(&b, &log_group);
+    let smoke = Smoke::new(c, (owner, spec), at, &b.service.task_definition).checking(checks);
+    smoke.before_routing().await?;
     let routed = step(
         format!(
             "routing rule at priority {priority} on listener ({listener}) to ({})",
@@ -71,8 +77,17 @@ pub(super) async fn commit(
         rule: &routed,
         primary: &b.parts.target_group,
     };
-    Box::pin(strategy::converge(c, d, spec, place, &tags)).await?;
+    Box::pin(strategy::converge(c, (d, &smoke), spec, place, &tags)).await?;
     Ok(b.outputs(d, spec))
+}
+
+/// Where the built set's one-off tasks run, writing to `log_group`.
+fn place<'a>(b: &'a Built, log_group: &'a str) -> migration::Place<'a> {
+    migration::Place {
+        cluster: &b.parts.cluster.name,
+        security_group_id: &b.parts.security_group.id,
+        log_group,
+    }
 }
 
 /// The set's alternate group as its service names it ("" if none).

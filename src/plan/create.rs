@@ -6,6 +6,7 @@
 use super::adopt::{cluster_for, ensure_service, security_group_for};
 use super::commit::commit;
 use super::set::{Built, Parts, Start};
+use super::smoke::Smoke;
 use super::traffic::{traffic, without_strays};
 use super::watch::{still_awaited, Awaited};
 use super::{alarms, migration, revisions, scaling};
@@ -49,7 +50,7 @@ pub async fn create(c: &Clients, owner: &Owner, spec: &Spec) -> Result<Outputs, 
         let wait = spec.wait_for_steady_state || spec.native_strategy();
         let built = Box::pin(prepare(c, owner, spec, start, wait)).await?;
         still_awaited(c, owner, &Awaited::Create).await?;
-        Box::pin(commit(c, owner, spec, built, false)).await
+        Box::pin(commit(c, owner, spec, built, (false, true))).await
     };
     match set_up.await {
         Ok(outputs) => Ok(outputs),
@@ -215,7 +216,10 @@ impl Building<'_> {
                 return Ok(());
             }
             let waiting = format!("waiting for ECS service ({}) to be steady", svc.name);
-            let steady = service::wait_steady(&c.ecs, cluster, &svc.name, &svc.task_definition);
+            let smoke = Smoke::new(c, (self.owner, self.spec), place, revision);
+            let at = (cluster.as_str(), svc.name.as_str());
+            let steady =
+                service::wait_steady(&c.ecs, at, &svc.task_definition, |p| smoke.at_pause(p));
             step(waiting, steady).await.map(|_| ())
         };
         let retired = revisions::retire_unused(c, &self.owner.deployment, &svc);

@@ -106,6 +106,7 @@ async fn run(
                 security_group_id: place.security_group_id,
                 command: (&spec.container_name, &spec.migration_command),
                 started_by: &started_by,
+                environment: &[],
             };
             let tags = owner.tags(&spec.tags);
             let running = task::run(ecs, spec, run, &tags);
@@ -126,7 +127,7 @@ async fn run(
 }
 
 /// The task this request started on `cluster` before, if any: running, else stopped.
-async fn earlier(
+pub(super) async fn earlier(
     c: &Clients,
     cluster: &str,
     family: &str,
@@ -142,7 +143,7 @@ async fn earlier(
         .map(|t| t.arn))
 }
 
-/// Ok for exit code 0; else [`Error::MigrationFailed`] naming the exit code (or why the task
+/// Ok for exit code 0; else [`Error::OneOffFailed`] naming the exit code (or why the task
 /// stopped without one) and where its output is: awslogs names a task's stream
 /// `<prefix>/<container>/<task id>` ([`task_definition::AWSLOGS_STREAM_PREFIX`]).
 fn judge(ended: &Task, log_group: &str, container: &str) -> Result<()> {
@@ -156,7 +157,8 @@ fn judge(ended: &Task, log_group: &str, container: &str) -> Result<()> {
     };
     let prefix = task_definition::AWSLOGS_STREAM_PREFIX;
     let stream = format!("{prefix}/{container}/{}", ended.id());
-    Err(Error::MigrationFailed {
+    Err(Error::OneOffFailed {
+        property: "MigrationCommand",
         outcome: format!(
             "{how} (task {}; its output: log group {log_group}, log stream {stream}); \
              nothing of the new revision was deployed",

@@ -19,6 +19,7 @@ mod revisions;
 mod roles;
 mod scaling;
 mod set;
+mod smoke;
 mod strategy;
 mod test_route;
 mod traffic;

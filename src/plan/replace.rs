@@ -3,7 +3,7 @@
 
 use super::commit::commit;
 use super::create::{check, prepare, remove_unless_pending};
-use super::set::Start;
+use super::set::{Built, Start};
 use super::watch::{still_awaited, Awaited};
 use super::{delete, CreateFailed, Outputs, Owner};
 use crate::aws::Clients;
@@ -38,8 +38,7 @@ pub async fn replace(
         true => Awaited::RollBack { current },
         false => Awaited::Replace { current },
     };
-    // Boxed, like every operation's top future: these are deep, and debug builds keep them on the
-    // stack.
+    // Boxed, like every operation's top future: deep, and debug builds keep them on the stack.
     let building = async {
         if continued {
             still_awaited(c, owner, &awaited).await?;
@@ -74,10 +73,29 @@ pub async fn replace(
         }
         Err(error) => return Err(remove_unless_pending(c, owner, spec, error).await),
     };
-    // A rollback back to the original set does not bake: it only puts back what was.
-    match Box::pin(commit(c, owner, spec, built, !rolling_back)).await {
-        // The bake moved the traffic back: the new set goes, as when building fails.
-        Err(error @ Error::BakeFailed { .. }) => {
+    Box::pin(route_new(c, owner, spec, built, rolling_back)).await
+}
+
+/// The last step of [`replace`]: the built set's checks, its traffic and its bake (none of
+/// them for `rolling_back`).
+async fn route_new(
+    c: &Clients,
+    owner: &Owner,
+    spec: &Spec,
+    built: Built,
+    rolling_back: bool,
+) -> Result<Outputs, CreateFailed> {
+    // A rollback back to the original set neither checks nor bakes: it puts back what was.
+    let routed = Box::pin(commit(
+        c,
+        owner,
+        spec,
+        built,
+        (!rolling_back, !rolling_back),
+    ));
+    match routed.await {
+        // Traffic moved back (the bake) or never moved (the checks): the new set goes.
+        Err(error @ (Error::BakeFailed { .. } | Error::OneOffFailed { .. })) => {
             Err(remove_unless_pending(c, owner, spec, error).await)
         }
         other => other.map_err(|error| CreateFailed {
@@ -113,7 +131,7 @@ pub async fn restore(
         from: Some(half_built.clone()),
     };
     let built = Box::pin(prepare(c, owner, spec, start, wait)).await?;
-    let outputs = Box::pin(commit(c, owner, spec, built, false)).await?;
+    let outputs = Box::pin(commit(c, owner, spec, built, (false, false))).await?;
     Box::pin(delete(c, half_built, at)).await?;
     Ok(outputs)
 }

@@ -14,6 +14,7 @@
 use super::adopt::create_or_adopt;
 use super::alarms::{self, Watched};
 use super::roles::traffic_role;
+use super::smoke::Smoke;
 use super::traffic::settle;
 use crate::aws::Clients;
 use crate::error::{AllOk, Error, Result};
@@ -301,7 +302,7 @@ pub(super) async fn to(
 /// only if the service switches, one UpdateService and the wait for its rolling deployment.
 pub(super) async fn converge(
     c: &Clients,
-    d: &Deployment,
+    (d, smoke): (&Deployment, &Smoke<'_>),
     spec: &Spec,
     place: Place<'_>,
     tags: &Tags,
@@ -326,7 +327,9 @@ pub(super) async fn converge(
     );
     let switched = async {
         service::update(&c.ecs, place.cluster, &svc.name, change).await?;
-        service::wait_steady(&c.ecs, place.cluster, &svc.name, &svc.task_definition).await
+        let at = (place.cluster, svc.name.as_str());
+        let steady = |p| smoke.at_pause(p);
+        service::wait_steady(&c.ecs, at, &svc.task_definition, steady).await
     };
     step(switching, Box::pin(switched)).await.map(|_| ())
 }

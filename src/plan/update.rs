@@ -1,6 +1,7 @@
 //! Update in place: only the writes the diff calls for, each on the resource it concerns.
 
 use super::revisions::{register_early, retire_early};
+use super::smoke::Smoke;
 use super::{alarms, inventory, migration, revisions, roles, scaling, strategy, Outputs, Owner};
 use crate::aws::Clients;
 use crate::error::{AllOk, Result};
@@ -17,6 +18,7 @@ use existing::Set;
 /// One Update's inputs, shared by its steps.
 struct Change<'a> {
     c: &'a Clients,
+    owner: &'a Owner,
     d: &'a Deployment,
     old: &'a Spec,
     new: &'a Spec,
@@ -25,6 +27,8 @@ struct Change<'a> {
     new_tags: Tags,
     /// The revision registered while the set was read ([`register_early`]), if any.
     registered: Option<String>,
+    /// Whether this is CloudFormation's rollback (no check may block it).
+    rolling_back: bool,
 }
 
 impl Change<'_> {
@@ -77,6 +81,7 @@ pub async fn update(
     let registered = migration::before_update(c, owner, migrating, at, registered).await?;
     let change = Change {
         c,
+        owner,
         d,
         old,
         new,
@@ -84,6 +89,7 @@ pub async fn update(
         old_tags: owner.tags(&old.tags),
         new_tags,
         registered,
+        rolling_back,
     };
     if new.auto_scaling.is_none() && diff.any(Effect::Scaling) {
         // The scaler stops before DesiredCount takes the count back.
@@ -357,9 +363,17 @@ async fn settle(change: &Change<'_>, set: &Set, revision: &str) -> Result<()> {
     if !change.new.wait_for_steady_state {
         return Ok(());
     }
+    let smoke = Smoke::new(
+        change.c,
+        (change.owner, change.new),
+        set.migration_place(),
+        revision,
+    );
+    let smoke = smoke.checking(!change.rolling_back);
+    let cluster = set.parts.cluster.name.as_str();
     step(
         format!("waiting for ECS service ({}) to be steady", svc.name),
-        service::wait_steady(ecs, &set.parts.cluster.name, &svc.name, revision),
+        service::wait_steady(ecs, (cluster, &svc.name), revision, |p| smoke.at_pause(p)),
     )
     .await?;
     revisions::deregister_previous(change.c, svc, &set.revisions, revision).await

@@ -86,6 +86,36 @@ pub async fn listeners(elb: &Client, load_balancer_arn: &str) -> Result<Vec<Stri
         .collect())
 }
 
+/// The base URL of listener `arn`: `<http|https>://<its load balancer's DNS name>:<port>`
+/// (ELBv2 DescribeListeners `Protocol`, `Port`; DescribeLoadBalancers `DNSName`). Errors: the
+/// listener or its load balancer is gone.
+pub async fn listener_url(elb: &Client, arn: &str) -> Result<String> {
+    let doing = format!("reading listener ({arn})");
+    let out = elb.describe_listeners().listener_arns(arn).send();
+    let out = out.await.doing(&doing)?;
+    let listener = out.listeners().first();
+    let lb_arn = required(
+        listener.and_then(|l| l.load_balancer_arn()),
+        "listener",
+        "LoadBalancerArn",
+    )?;
+    let scheme = match listener.and_then(|l| l.protocol()).map(|p| p.as_str()) {
+        Some("HTTPS") => "https",
+        _ => "http",
+    };
+    let port = listener.and_then(|l| l.port()).unwrap_or(80);
+    let lbs = elb
+        .describe_load_balancers()
+        .load_balancer_arns(&lb_arn)
+        .send();
+    let lbs = lbs
+        .await
+        .doing(format!("reading load balancer ({lb_arn})"))?;
+    let dns = lbs.load_balancers().first().and_then(|l| l.dns_name());
+    let dns = required(dns, KIND, "DNSName")?;
+    Ok(format!("{scheme}://{dns}:{port}"))
+}
+
 /// The account's limit on rules per Application Load Balancer ([`RULES_LIMIT`]), if listed.
 pub async fn rules_limit(elb: &Client) -> Result<Option<usize>> {
     let out = elb

@@ -157,3 +157,24 @@ pub async fn events(logs: &Client, name: &str, start: i64) -> Result<(Vec<Event>
     out.sort_by_key(|e| e.timestamp);
     Ok((out, pages.next().await.is_some()))
 }
+
+/// Events one [`stream_lines`] call reads at most (GetLogEvents answers up to 10,000: CloudWatch
+/// Logs API Reference, GetLogEvents `limit`).
+pub const STREAM_LINES: i32 = 100;
+
+/// The first [`STREAM_LINES`] lines of stream `stream` in group `group`, oldest first.
+pub async fn stream_lines(logs: &Client, group: &str, stream: &str) -> Result<Vec<String>> {
+    let out = logs
+        .get_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .start_from_head(true)
+        .limit(STREAM_LINES)
+        .send()
+        .await
+        .doing(format!(
+            "reading log stream ({stream}) of log group ({group})"
+        ))?;
+    let lines = out.events().iter().filter_map(|e| e.message());
+    Ok(lines.map(|m| m.trim_end().to_string()).collect())
+}

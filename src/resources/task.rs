@@ -11,7 +11,9 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::operation::list_tasks::builders::ListTasksFluentBuilder;
-use aws_sdk_ecs::types::{ContainerOverride, DesiredStatus, LaunchType, TaskOverride};
+use aws_sdk_ecs::types::{
+    ContainerOverride, DesiredStatus, KeyValuePair, LaunchType, TaskOverride,
+};
 use aws_sdk_ecs::Client;
 
 use super::service::{capacity_strategy, network};
@@ -99,6 +101,14 @@ pub struct Run<'a> {
     pub command: (&'a str, &'a [String]),
     /// The task's `startedBy`: how it is found again.
     pub started_by: &'a str,
+    /// Environment variables set for the container, beside its own.
+    pub environment: &'a [(String, String)],
+}
+
+/// `pairs` as ECS's key-value pairs.
+fn variables(pairs: &[(String, String)]) -> Vec<KeyValuePair> {
+    let pair = |(k, v): &(String, String)| KeyValuePair::builder().name(k).value(v).build();
+    pairs.iter().map(pair).collect()
 }
 
 /// Runs one task of `run.task_definition_arn` in the spec's subnets (Fargate, or the spec's
@@ -114,6 +124,7 @@ pub async fn run(ecs: &Client, spec: &Spec, run: Run<'_>, tags: &Tags) -> Result
             ContainerOverride::builder()
                 .name(container)
                 .set_command(Some(command.to_vec()))
+                .set_environment(Some(variables(run.environment)).filter(|v| !v.is_empty()))
                 .build(),
         )
         .build();

@@ -21,6 +21,7 @@ mod reader;
 pub mod routing;
 pub mod scaling;
 pub mod schema;
+pub mod smoke;
 pub mod strategy;
 #[cfg(test)]
 mod tests;
@@ -46,6 +47,7 @@ use scaling::{AutoScaling, ScheduledAction};
 use schema::RepositoryCredentials;
 use schema::{service_fields, task_fields};
 use schema::{Default, Property, ALIASES, CLOUDFORMATION_PROPERTIES};
+use smoke::SmokeCheck;
 use strategy::{CanaryConfiguration, LinearConfiguration};
 use typed::FromProperty;
 
@@ -308,6 +310,8 @@ fn strategy_problems(spec: &Spec, properties: &Value) -> Vec<Problem> {
         problems.push(Problem::new("LifecycleHooks", message));
     }
     problems.extend(test_route_problems(spec));
+    let smoke = smoke::problems(spec).into_iter();
+    problems.extend(smoke.map(|m| Problem::new(schema::SMOKE_CHECKS.name, &m)));
     // ECS's bakes, waited for with WaitForSteadyState (a replacement's own bake takes what
     // is left of its invocation and of ServiceTimeout: `plan::bake`).
     if spec.wait_for_steady_state {

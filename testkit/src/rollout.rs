@@ -33,7 +33,7 @@ use super::aws_rules::wire;
 use super::aws_rules::wire::text;
 use crate::http::percent_decode;
 use configured::Configured;
-pub use deployments::Invocation;
+pub use deployments::{Invocation, Pause};
 use present::{failed, on_revisions, present, rolls_back, still_failed};
 pub use timing::Startup;
 

@@ -27,7 +27,7 @@ async fn role(c: &Clients, principal: &str) -> String {
 }
 
 /// The weights rule `arn` gives `groups`.
-async fn weights(c: &Clients, arn: &str, groups: [&str; 2]) -> [i32; 2] {
+pub(super) async fn weights(c: &Clients, arn: &str, groups: [&str; 2]) -> [i32; 2] {
     let out = c
         .elb
         .describe_rules()
@@ -124,9 +124,22 @@ async fn a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_dep
     assert_eq!(weights(&a.moto, &production, [&blue, &green]).await, [0, 1]);
 }
 
-#[tokio::test]
-async fn lifecycle_hooks_run_stage_by_stage_and_one_that_fails_rolls_back() {
-    let a = Account::with_ecs_role().await;
+/// A blue/green service and what it stands on.
+pub(super) struct BlueGreen {
+    /// Its cluster (its service is `web`, on `nginx:1.27`).
+    pub cluster: String,
+    /// The group that serves first.
+    pub blue: String,
+    /// The alternate group.
+    pub green: String,
+    /// The production rule: all on blue.
+    pub production: String,
+    /// The role ECS shifts traffic with.
+    pub role: String,
+}
+
+/// A blue/green service `web` in a new network and cluster of account `a`.
+pub(super) async fn blue_green(a: &Account) -> BlueGreen {
     a.proxy.rules.fresh_reads(0);
     let net = Network::create(&a.moto).await;
     let (blue, green) = (
@@ -138,11 +151,11 @@ async fn lifecycle_hooks_run_stage_by_stage_and_one_that_fails_rolls_back() {
         cluster(&a.moto).await,
         task_definition(&a.aws, "nginx:1.27").await,
     );
-    let ecs_role = role(&a.moto, "ecs.amazonaws.com").await;
+    let role = role(&a.moto, "ecs.amazonaws.com").await;
     let config = AdvancedConfiguration::builder()
         .alternate_target_group_arn(&green)
         .production_listener_rule(&production)
-        .role_arn(&ecs_role)
+        .role_arn(&role)
         .build();
     let balancer = LoadBalancer::builder().target_group_arn(&blue);
     let balancer = balancer.container_name("web").container_port(8080);
@@ -151,6 +164,43 @@ async fn lifecycle_hooks_run_stage_by_stage_and_one_that_fails_rolls_back() {
         .send()
         .await
         .expect("a blue/green service");
+    BlueGreen {
+        cluster,
+        blue,
+        green,
+        production,
+        role,
+    }
+}
+
+/// Deploys `image` to service `web` in `cluster` with `deployments`; the service then.
+pub(super) async fn deploy(
+    a: &Account,
+    cluster: &str,
+    deployments: &DeploymentConfiguration,
+    image: &str,
+) -> aws_sdk_ecs::types::Service {
+    let next = task_definition(&a.aws, image).await;
+    let update = a.aws.ecs.update_service().cluster(cluster).service("web");
+    let update = update
+        .task_definition(next)
+        .deployment_configuration(deployments.clone());
+    update.send().await.expect("deployed");
+    super::described(&a.aws, cluster, "web")
+        .await
+        .expect("service")
+}
+
+#[tokio::test]
+async fn lifecycle_hooks_run_stage_by_stage_and_one_that_fails_rolls_back() {
+    let a = Account::with_ecs_role().await;
+    let BlueGreen {
+        cluster,
+        blue,
+        green,
+        production,
+        role: ecs_role,
+    } = blue_green(&a).await;
     let check = "arn:aws:lambda:us-east-1:123456789012:function:check";
     let hook = DeploymentLifecycleHook::builder()
         .hook_target_arn(check)
@@ -162,20 +212,7 @@ async fn lifecycle_hooks_run_stage_by_stage_and_one_that_fails_rolls_back() {
         .strategy(DeploymentStrategy::BlueGreen)
         .lifecycle_hooks(hook)
         .build();
-    let deploy = |image: &'static str| {
-        let (aws, cluster, deployments) = (&a.aws, &cluster, deployments.clone());
-        async move {
-            let next = task_definition(aws, image).await;
-            let update = aws.ecs.update_service().cluster(cluster).service("web");
-            let update = update
-                .task_definition(next)
-                .deployment_configuration(deployments);
-            update.send().await.expect("deployed");
-            super::described(aws, cluster, "web")
-                .await
-                .expect("service")
-        }
-    };
+    let deploy = |image: &'static str| deploy(&a, &cluster, &deployments, image);
     // The role may not invoke the function: the deployment rolls back at the first stage.
     let failed = deploy("nginx:1.28").await;
     assert_eq!(

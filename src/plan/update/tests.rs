@@ -6,8 +6,9 @@ use serde_json::{json, Value};
 use super::existing::Set;
 use super::{write, Change};
 use crate::fake_aws::FakeAws;
-use crate::naming::{Deployment, Tags};
+use crate::naming::Tags;
 use crate::plan::set::Parts;
+use crate::plan::Owner;
 use crate::resources::target_group::TargetGroup;
 use crate::resources::{log_group, service};
 use crate::spec::Spec;
@@ -68,20 +69,22 @@ async fn writes_for(changes: Value) -> Vec<String> {
     let registered = json!({"taskDefinition": {"taskDefinitionArn": REVISION}});
     let aws = FakeAws::new(vec![("RegisterTaskDefinition", registered.to_string())]);
     let c = aws.clients();
-    let d = Deployment::new(
+    let owner = Owner::new(
         "arn:aws:cloudformation:us-east-1:1:stack/s/1",
         "Svc",
         "0a1b2c3d",
     );
     let change = Change {
         c: &c,
-        d: &d,
+        owner: &owner,
+        d: &owner.deployment,
         old: &old,
         new: &new,
         diff: &diff,
         old_tags: Tags::new(),
         new_tags: Tags::new(),
         registered: None,
+        rolling_back: false,
     };
     write(&change, &set()).await.expect("the writes");
     aws.writes()

@@ -5,9 +5,10 @@ use aws_sdk_ecs::types::builders::DeploymentConfigurationBuilder;
 use aws_sdk_ecs::types::{
     AdvancedConfiguration, AssignPublicIp, AwsVpcConfiguration, CanaryConfiguration,
     CapacityProviderStrategyItem as EcsItem, DeploymentAlarms, DeploymentCircuitBreaker,
-    DeploymentConfiguration, DeploymentLifecycleHook, DeploymentLifecycleHookStage,
-    DeploymentLifecycleHookTargetType, DeploymentStrategy, LinearConfiguration, LoadBalancer,
-    NetworkConfiguration,
+    DeploymentConfiguration, DeploymentLifecycleHook, DeploymentLifecycleHookAction,
+    DeploymentLifecycleHookStage, DeploymentLifecycleHookTargetType,
+    DeploymentLifecycleHookTimeoutConfiguration, DeploymentStrategy, LinearConfiguration,
+    LoadBalancer, NetworkConfiguration,
 };
 use aws_smithy_types::{Document, Number};
 
@@ -101,7 +102,9 @@ fn strategy(
         return b.set_lifecycle_hooks(hooks_role.map(|_| Vec::new()));
     }
     let (canary, linear) = (&spec.canary_configuration, &spec.linear_configuration);
+    let pause = (!spec.smoke_checks.is_empty()).then(pause);
     let hooks = spec.lifecycle_hooks.iter().map(|h| hook(h, hooks_role));
+    let hooks = hooks.chain(pause);
     let b = b
         .bake_time_in_minutes(spec.bake_time_in_minutes as i32)
         .set_lifecycle_hooks(Some(hooks.collect()));
@@ -131,6 +134,33 @@ fn hook(h: &LifecycleHook, role: Option<&str>) -> DeploymentLifecycleHook {
         .set_role_arn(role.map(str::to_string))
         .set_lifecycle_stages(Some(stages.collect::<Vec<DeploymentLifecycleHookStage>>()))
         .set_hook_details(h.hook_details.as_ref().map(document))
+        .build()
+}
+
+/// How long ECS keeps a deployment paused for `SmokeChecks` before it rolls it back: as long as
+/// CloudFormation waits for a custom resource at most (`ServiceTimeout`, 3600 s at most and
+/// by default: CloudFormation User Guide, "Custom resources"), so that a deployment whose
+/// operation CloudFormation gave up on does not stay paused. Rollback, not continue: no check
+/// passed.
+pub const PAUSE_MINUTES: i32 = 60;
+
+/// The stage `SmokeChecks` pause at: the new revision has all the test traffic and none of
+/// production's (ECS API Reference, `DeploymentLifecycleHook.lifecycleStages`).
+pub const PAUSE_STAGE: DeploymentLifecycleHookStage =
+    DeploymentLifecycleHookStage::PostTestTrafficShift;
+
+/// The `PAUSE` hook of `SmokeChecks`: the deployment waits at [`PAUSE_STAGE`] until prod-e
+/// calls ContinueServiceDeployment, or rolls back after [`PAUSE_MINUTES`] (ECS Developer
+/// Guide, "Pause hooks for Amazon ECS service deployments"; `PAUSE` takes no function or role).
+fn pause() -> DeploymentLifecycleHook {
+    let timeout = DeploymentLifecycleHookTimeoutConfiguration::builder()
+        .timeout_in_minutes(PAUSE_MINUTES)
+        .action(DeploymentLifecycleHookAction::Rollback)
+        .build();
+    DeploymentLifecycleHook::builder()
+        .target_type(DeploymentLifecycleHookTargetType::Pause)
+        .set_lifecycle_stages(Some(vec![PAUSE_STAGE]))
+        .timeout_configuration(timeout)
         .build()
 }
 
@@ -226,6 +256,9 @@ pub struct Rolling {
     pub hooks: String,
     /// The functions of `lifecycleHooks`.
     pub hook_functions: Vec<String>,
+    /// The `PAUSE` hooks of `lifecycleHooks` as `pause at <stage>+<stage>, <action> after
+    /// <minutes> min`, `; `-separated ("" with none).
+    pub pauses: String,
 }
 
 impl Rolling {
@@ -250,6 +283,7 @@ impl Rolling {
                 format!("{percent} % every {bake} min")
             }),
             hooks: hooks_described(c.lifecycle_hooks()),
+            pauses: pauses_described(c.lifecycle_hooks()),
             hook_functions: c
                 .lifecycle_hooks()
                 .iter()
@@ -259,14 +293,38 @@ impl Rolling {
     }
 }
 
-/// Lifecycle hooks in the words of [`Rolling::hooks`] (their roles and details left out).
+/// Lifecycle hooks in the words of [`Rolling::hooks`] (their roles and details left out;
+/// `PAUSE` hooks are [`Rolling::pauses`]).
 fn hooks_described(hooks: &[DeploymentLifecycleHook]) -> String {
     let one = |h: &DeploymentLifecycleHook| {
-        let stages: Vec<&str> = h.lifecycle_stages().iter().map(|s| s.as_str()).collect();
         let arn = h.hook_target_arn().unwrap_or_default();
-        format!("{arn} at {}", stages.join("+"))
+        format!("{arn} at {}", stages(h))
     };
-    hooks.iter().map(one).collect::<Vec<_>>().join("; ")
+    let lambdas = hooks.iter().filter(|h| !is_pause(h));
+    lambdas.map(one).collect::<Vec<_>>().join("; ")
+}
+
+/// `PAUSE` hooks in the words of [`Rolling::pauses`].
+fn pauses_described(hooks: &[DeploymentLifecycleHook]) -> String {
+    let one = |h: &DeploymentLifecycleHook| {
+        let timeout = h.timeout_configuration();
+        let action = timeout.and_then(|t| t.action()).map_or("", |a| a.as_str());
+        let minutes = timeout.and_then(|t| t.timeout_in_minutes()).unwrap_or(1440);
+        format!("pause at {}, {action} after {minutes} min", stages(h))
+    };
+    let pauses = hooks.iter().filter(|h| is_pause(h));
+    pauses.map(one).collect::<Vec<_>>().join("; ")
+}
+
+/// A hook's stages, `+`-separated.
+fn stages(h: &DeploymentLifecycleHook) -> String {
+    let stages: Vec<&str> = h.lifecycle_stages().iter().map(|s| s.as_str()).collect();
+    stages.join("+")
+}
+
+/// Whether `h` is a `PAUSE` hook (ECS's default target type is `AWS_LAMBDA`).
+fn is_pause(h: &DeploymentLifecycleHook) -> bool {
+    h.target_type() == Some(&DeploymentLifecycleHookTargetType::Pause)
 }
 
 /// A service's network as ECS reports it (`awsvpcConfiguration`), beside [`network`] which

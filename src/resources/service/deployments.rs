@@ -54,3 +54,60 @@ pub async fn stage(ecs: &Client, cluster: &str, name: &str) -> Option<String> {
     let stage = running.ok()??.lifecycle_stage()?.as_str().to_string();
     Some(stage)
 }
+
+/// A deployment waiting at a `PAUSE` lifecycle hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paused {
+    /// The service deployment's ARN.
+    pub deployment_arn: String,
+    /// The hook's id, for ContinueServiceDeployment.
+    pub hook_id: String,
+}
+
+/// Service `name`'s deployment in progress, if it waits at a `PAUSE` hook: one of its
+/// `lifecycleHookDetails` of target type `PAUSE` is `AWAITING_ACTION` (ECS Developer Guide,
+/// "Pause hooks for Amazon ECS service deployments": the `hookId` comes from
+/// DescribeServiceDeployments).
+pub async fn paused(ecs: &Client, cluster: &str, name: &str) -> Result<Option<Paused>> {
+    use aws_sdk_ecs::types::{DeploymentLifecycleHookStatus, DeploymentLifecycleHookTargetType};
+    let running = newest(
+        ecs,
+        cluster,
+        name,
+        vec![ServiceDeploymentStatus::InProgress],
+    )
+    .await?;
+    let Some(d) = running else {
+        return Ok(None);
+    };
+    let waiting = d.lifecycle_hook_details().iter().find(|h| {
+        h.target_type() == Some(&DeploymentLifecycleHookTargetType::Pause)
+            && h.status() == Some(&DeploymentLifecycleHookStatus::AwaitingAction)
+    });
+    Ok(waiting.and_then(|h| {
+        Some(Paused {
+            deployment_arn: d.service_deployment_arn()?.to_string(),
+            hook_id: h.hook_id()?.to_string(),
+        })
+    }))
+}
+
+/// Ends the pause `p`: the deployment goes on (`rollback` false) or rolls back to the
+/// revision it replaces (ECS API Reference, ContinueServiceDeployment, `action` CONTINUE or
+/// ROLLBACK; the hook must be `AWAITING_ACTION` and the deployment `IN_PROGRESS`).
+pub async fn resume(ecs: &Client, p: &Paused, rollback: bool) -> Result<()> {
+    use aws_sdk_ecs::types::DeploymentLifecycleHookAction::{Continue, Rollback};
+    let action = if rollback { Rollback } else { Continue };
+    ecs.continue_service_deployment()
+        .service_deployment_arn(&p.deployment_arn)
+        .hook_id(&p.hook_id)
+        .action(action.clone())
+        .send()
+        .await
+        .doing(format!(
+            "answering {} to the paused deployment ({})",
+            action.as_str(),
+            p.deployment_arn
+        ))?;
+    Ok(())
+}

@@ -22,7 +22,7 @@ mod steady;
 use config::{capacity_described, load_balancer, rollout};
 pub(crate) use config::{capacity_strategy, network};
 pub use config::{Advanced, Balancer, Network, Rolling};
-pub use deployments::stage;
+pub use deployments::{paused, resume, stage, Paused};
 pub use placement::{Unplaceable, PLACEMENT_FAILURE_BOUND};
 pub use settings::{expand, SETTINGS};
 pub use steady::{has_failed, is_steady, wait_inactive, wait_steady};

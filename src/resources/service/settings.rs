@@ -75,6 +75,10 @@ pub const SETTINGS: &[Setting<Service>] = &[
             .map(|r| r.hooks.clone())
             .unwrap_or_default()
     }),
+    Setting::new("SmokeChecks", |s| {
+        let pauses = s.rolling.as_ref().map(|r| r.pauses.clone());
+        pauses.unwrap_or_default()
+    }),
     Setting::new("SubnetIds", |s| listed(s.network.subnets.clone())),
     Setting::new("AssignPublicIp", |s| s.network.assign_public_ip.to_string()),
     Setting::new("SecurityGroupIds", |s| {

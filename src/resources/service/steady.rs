@@ -7,6 +7,9 @@ use aws_sdk_ecs::types::{
 };
 use aws_sdk_ecs::Client;
 
+use std::future::Future;
+
+use super::deployments::Paused;
 use super::{find, Service};
 use crate::error::{Error, Result};
 use crate::retry::NEW_SERVICE_MISSING_READS;
@@ -39,13 +42,20 @@ pub fn has_failed(s: &Service, revision: &str) -> bool {
 /// Waits until the service is steady on `revision` ([`is_steady`]); a rollout the circuit
 /// breaker stopped or rolled back is an error carrying the service's latest events, and so is
 /// one whose tasks ECS could not place for [`super::PLACEMENT_FAILURE_BOUND`]. A new
-/// service may be missing from the first reads ([`NEW_SERVICE_MISSING_READS`]).
-pub async fn wait_steady(
+/// service may be missing from the first reads ([`NEW_SERVICE_MISSING_READS`]). While the
+/// service's deployment waits at a `PAUSE` hook (read only when its configuration has one),
+/// each read calls `at_pause`, which ends the pause or returns to wait more; its error ends
+/// the wait.
+pub async fn wait_steady<F, Fut>(
     ecs: &Client,
-    cluster: &str,
-    name: &str,
+    (cluster, name): (&str, &str),
     revision: &str,
-) -> Result<Service> {
+    at_pause: F,
+) -> Result<Service>
+where
+    F: Fn(Paused) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
     let waiting_for = format!("ECS service ({name}) to reach a steady state");
     let missing = std::sync::atomic::AtomicU32::new(0);
     wait(&waiting_for, || async {
@@ -67,33 +77,48 @@ pub async fn wait_steady(
             });
         }
         if has_failed(&service, revision) {
-            let rolling = service.rolling.as_ref();
-            let alarmed = rolling.is_some_and(|r| !r.alarms.is_empty());
-            let hooked = rolling.is_some_and(|r| !r.hooks.is_empty());
-            let why = match alarmed || hooked {
-                true => rolled_back_by(ecs, cluster, name).await,
-                false => RolledBackBy::default(),
-            };
-            return Err(Error::DeploymentFailed {
-                service: name.to_string(),
-                events: service.events,
-                alarms: alarmed.then_some(why.alarms),
-                hooks: hooked.then_some(why.hooks),
-            });
+            return Err(failure(ecs, (cluster, name), service).await);
         }
         if is_steady(&service, revision) {
             return Ok(Some(service));
         }
-        match service.unplaceable.filter(|u| u.too_long()) {
-            Some(u) => Err(Error::Unplaceable {
+        if let Some(u) = service.unplaceable.clone().filter(|u| u.too_long()) {
+            return Err(Error::Unplaceable {
                 service: name.to_string(),
                 seconds: u.for_how_long().as_secs(),
                 event: u.message,
-            }),
-            None => Ok(None),
+            });
         }
+        let pauses = service
+            .rolling
+            .as_ref()
+            .is_some_and(|r| !r.pauses.is_empty());
+        if pauses {
+            if let Some(p) = super::deployments::paused(ecs, cluster, name).await? {
+                at_pause(p).await?;
+            }
+        }
+        Ok(None)
     })
     .await
+}
+
+/// The failed deployment of `service`, with the alarms and hooks that failed it when it
+/// watches any.
+async fn failure(ecs: &Client, (cluster, name): (&str, &str), service: Service) -> Error {
+    let rolling = service.rolling.as_ref();
+    let alarmed = rolling.is_some_and(|r| !r.alarms.is_empty());
+    let hooked = rolling.is_some_and(|r| !r.hooks.is_empty() || !r.pauses.is_empty());
+    let why = match alarmed || hooked {
+        true => rolled_back_by(ecs, cluster, name).await,
+        false => RolledBackBy::default(),
+    };
+    Error::DeploymentFailed {
+        service: name.to_string(),
+        events: service.events,
+        alarms: alarmed.then_some(why.alarms),
+        hooks: hooked.then_some(why.hooks),
+    }
 }
 
 /// Waits until the service is INACTIVE (gone): a DRAINING service still holds its name.

@@ -8,6 +8,7 @@ use crate::spec::health::{self, TargetHealthCheck};
 use crate::spec::hooks::{self, LifecycleHook};
 use crate::spec::object::typed;
 use crate::spec::scaling::{self, AutoScaling, ScheduledAction};
+use crate::spec::smoke::{self, SmokeCheck};
 use crate::spec::strategy::{self, CanaryConfiguration, LinearConfiguration};
 
 /// The `ClusterName` property.
@@ -216,6 +217,23 @@ pub const LIFECYCLE_HOOKS: Property = Property {
          naming the hook; ECS invokes them with the set's traffic role, allowed exactly these \
          functions, among the template's LifecycleHookFunctionArns; changing them is in place",
 };
+/// The `SmokeChecks` property.
+pub const SMOKE_CHECKS: Property = Property {
+    name: "SmokeChecks",
+    kind: Kind::Objects {
+        fields: SmokeCheck::FIELDS,
+        check: |items| smoke::items(&typed(items)),
+        max: smoke::CHECKS_MAX,
+    },
+    default: Default::Empty,
+    effect: Effect::Strategy,
+    doc: "with a test route (TestHostHeaders or TestPathPatterns): a list of {Path, \
+         ExpectedStatus, TimeoutSeconds}, GET requests a one-off task of each new revision \
+         sends through the test listener rule from the tasks' subnets before production \
+         traffic moves (ECS pauses the deployment after its test traffic shift); a wrong \
+         status rolls the deployment back and the operation answers FAILED naming the check \
+         and the answer; the image needs sh and curl or wget; changing them is in place",
+};
 /// prod-e's bound on `DeploymentAlarms` (ECS documents none).
 const DEPLOYMENT_ALARMS_MAX: usize = 20;
 /// The `DeregistrationDelaySeconds` property.
@@ -327,6 +345,7 @@ macro_rules! service_fields {
             /// Every field set: given or defaulted.
             linear_configuration: LinearConfiguration = LINEAR_CONFIGURATION,
             lifecycle_hooks: Vec<LifecycleHook> = LIFECYCLE_HOOKS,
+            smoke_checks: Vec<SmokeCheck> = SMOKE_CHECKS,
             alarms: bool = ALARMS,
             deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,
             enable_execute_command: bool = ENABLE_EXECUTE_COMMAND,

@@ -36,7 +36,9 @@
 //! | 26 | RevokeSecurityGroupEgress naming a rule id the group lacks: `InvalidSecurityGroupRuleId.NotFound`, nothing revoked (moto 5.2.6 refuses with `InvalidPermission.NotFound`) ([`reach::unknown_rules`]) | EC2 API reference, error codes | `elbv2::a_rule_id_the_group_lacks_is_not_revoked` |
 //! | 27 | A load balancer's `advancedConfiguration` (ECS blue/green, canary, linear) needs both target groups in the production rule and a role ECS may assume, and is added or dropped only on a service with no deployment in progress (`InvalidParameterException`); a deployment of a new revision on such a service moves the rule's weights to the other group, step by step under the timed model (the canary's share, each linear step), else all at once when it has completed; a rolled-back one puts them back; a test listener rule it names follows the new revision from the first step ([`strategy`]) | ECS Developer Guide, "Required resources for Amazon ECS blue/green deployments", "canary deployments", "linear deployments"; go-to-k/cdk-real-drift#1730, aws/aws-cdk#36649 | `strategy::a_blue_green_load_balancer_needs_both_groups_and_moves_weights_when_deployed`, `deploy::deploy_shows_a_native_deployments_stage_and_the_bake_time_left`, `test_route::a_test_route_follows_each_deployment_and_lives_and_dies_with_its_property` |
 //! | 27b | Lifecycle hooks of such a deployment run stage by stage (PRE_SCALE_UP to POST_PRODUCTION_TRAFFIC_SHIFT), each invoked with its `roleArn`; one that answers FAILED (`Rollouts::fail_hook`) or that its role may not invoke (`lambda:InvokeFunction`) rolls the deployment back, ListServiceDeployments and DescribeServiceDeployments showing it FAILED in `lifecycleHookDetails` ([`hooks`]) | ECS API Reference, DeploymentLifecycleHook, DeploymentLifecycleHookDetail; ECS Developer Guide, "Lambda hooks for Amazon ECS service deployments", "Permissions required for Lambda functions in Amazon ECS blue/green deployments" | `strategy::lifecycle_hooks_run_stage_by_stage_and_one_that_fails_rolls_back` |
+//! | 27c | A `PAUSE` lifecycle hook stops such a deployment at its stage, IN_PROGRESS, DescribeServiceDeployments showing the hook `AWAITING_ACTION` with its `hookId`, the test listener rule on the new revision's group; ContinueServiceDeployment (moto has none) goes on to the next stage (`CONTINUE`) or rolls the deployment back (`ROLLBACK`), and refuses a hook that is not awaiting action ([`hooks::resume`]) | ECS API Reference, ContinueServiceDeployment, DeploymentLifecycleHookDetail; ECS Developer Guide, "Pause hooks for Amazon ECS service deployments", "Continuing service deployments" | `pause::a_pause_hook_waits_for_continue_service_deployment` |
 //! | 28 | One-off tasks (RunTask; moto never ends them) stop after a few reads with their container's exit code (0, a test's code for the command, 1 for a crashing image); ListTasks by `startedBy` allows no other filter (`InvalidParameterException`) and lists RUNNING tasks only; StopTask stops one; DeleteCluster while one runs: `ClusterContainsTasksException` ([`one_off`]) | ECS API reference, RunTask, ListTasks, DescribeTasks, StopTask, DeleteCluster | `one_off::a_one_off_task_ends_with_its_exit_code_and_holds_its_cluster` |
+//! | 28b | prod-e's `SmokeChecks` task (RunTask with the smoke-check variables): each check gets the status a test gave the revision's image for its path (`AwsRules::smoke_answers`; 200 otherwise), the task prints the script's line per check to its awslogs stream in moto and exits with the number of the first check that got another status ([`smoke`]) | ECS API reference, RunTask (`containerOverrides.environment`); ECS Developer Guide, "Using the awslogs log driver" (stream `prefix/container/task id`) | `smoke::a_failing_check_rolls_the_paused_deployment_back_naming_the_check` |
 
 pub mod alarms;
 pub mod capacity;
@@ -53,6 +55,7 @@ pub mod reach;
 pub mod revisions;
 pub mod scaling;
 pub mod settings;
+pub mod smoke;
 pub mod strategy;
 pub mod tasks;
 pub mod upstream;
@@ -256,6 +259,7 @@ impl AwsRules {
                 refused => refused,
             },
             ("ecs", "RunTask") => one_off::run(self, moto, body).await,
+            ("ecs", "ContinueServiceDeployment") => hooks::resume(self, moto, body).await,
             ("ecs", "StopTask") => one_off::stop(self, body),
             ("ecs", "ListTasks") => match one_off::list(self, body) {
                 None => tasks::list(self, moto, body).await,

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use super::ecs::cluster_of;
+use super::smoke;
 use super::wire::{short, text};
 use super::{AwsRules, Refusal, Rule, Upstream, Verdict};
 
@@ -35,6 +36,9 @@ pub struct Memory {
     exits: HashMap<Vec<String>, i64>,
     /// DescribeTasks reads a new task is shown RUNNING.
     runs_for: u32,
+    /// (image, path) → the status a revision running that image answers a smoke check of
+    /// that path with ("200" when not set).
+    pub(super) answers: HashMap<(String, String), String>,
 }
 
 impl Default for Memory {
@@ -43,6 +47,7 @@ impl Default for Memory {
             tasks: HashMap::new(),
             exits: HashMap::new(),
             runs_for: RUNS_FOR,
+            answers: HashMap::new(),
         }
     }
 }
@@ -63,6 +68,13 @@ impl AwsRules {
     /// reading: moto knows none of these tasks).
     pub fn one_off_owner(&self, arn: &str) -> Option<String> {
         self.with(|s| s.one_offs.tasks.get(arn)?.owner.clone())
+    }
+
+    /// A revision whose essential container runs `image` ("repo:tag") answers `status` (a
+    /// status code, or `no response within 5s`) to a smoke check of `path`.
+    pub fn smoke_answers(&self, image: &str, path: &str, status: &str) {
+        let key = (image.to_string(), path.to_string());
+        self.with(|s| s.one_offs.answers.insert(key, status.to_string()));
     }
 
     /// Every running one-off task stops at its next read.
@@ -124,16 +136,10 @@ pub async fn run(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<Verd
         .as_array()
         .map(|c| c.iter().map(text).collect())
         .unwrap_or_default();
-    let exit_code = match moto.rollouts().image_crashes(&definition) {
-        true => 1,
-        false => rules.with(|s| s.one_offs.exits.get(&command).copied().unwrap_or(0)),
-    };
-    let mut owner = body["tags"].as_array().into_iter().flatten();
-    let owner = owner
-        .find(|t| t["key"] == "prod-e:physical-id")
-        .map(|t| text(&t["value"]));
+    let checked = smoke::outcome(rules, moto, &definition, overridden);
+    let exit_code = exit_code(rules, moto, (&definition, &command), checked.as_ref());
     let played = OneOff {
-        owner,
+        owner: owner_of(body),
         cluster: cluster_of(body),
         definition,
         started_by: text(&body["startedBy"]),
@@ -149,8 +155,34 @@ pub async fn run(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<Verd
         s.one_offs.tasks.insert(arn.clone(), played.clone());
         arn
     });
+    if let Some((_, lines)) = checked {
+        let task = (played.container.as_str(), short(&arn));
+        smoke::log(moto, &played.definition, task, &lines).await;
+    }
     let answer = json!({"tasks": [shown_as(&arn, &played)], "failures": []});
     Some(Verdict::Answer(answer.to_string()))
+}
+
+/// The `prod-e:physical-id` tag RunTask `body` gives the task, if any.
+fn owner_of(body: &Value) -> Option<String> {
+    let mut tags = body["tags"].as_array().into_iter().flatten();
+    let owner = tags.find(|t| t["key"] == "prod-e:physical-id");
+    owner.map(|t| text(&t["value"]))
+}
+
+/// How a one-off task of `definition` running `command` ends: 1 if its image crashes, else as
+/// its smoke checks went (`checked`), else the code a test gave the command (0 by default).
+fn exit_code(
+    rules: &AwsRules,
+    moto: &Upstream,
+    (definition, command): (&str, &Vec<String>),
+    checked: Option<&(i64, Vec<String>)>,
+) -> i64 {
+    match (moto.rollouts().image_crashes(definition), checked) {
+        (true, _) => 1,
+        (false, Some((code, _))) => *code,
+        (false, None) => rules.with(|s| s.one_offs.exits.get(command).copied().unwrap_or(0)),
+    }
 }
 
 /// ListTasks not by service: by `startedBy` alone (else refused), or by family and desired

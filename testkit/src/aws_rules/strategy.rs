@@ -201,7 +201,12 @@ pub async fn presented(rules: &AwsRules, moto: &Upstream, action: &str, reply: &
         };
         let primary = &s["deployments"][0];
         if primary["rolloutState"] == "IN_PROGRESS" {
-            if let Some(share) = moto.rollouts().native_share(&arn, shift.first) {
+            // A deployment paused at a hook has shifted test traffic, no production traffic.
+            let share = match moto.rollouts().is_paused(&arn) {
+                true => Some(0.0),
+                false => moto.rollouts().native_share(&arn, shift.first),
+            };
+            if let Some(share) = share {
                 let from = move_to(rules, moto, (&arn, &shift), share).await;
                 retest(moto, &shift, from.as_deref(), 100.0).await;
                 rules.with(|st| {

@@ -131,6 +131,12 @@ impl Upstream {
         self.json("ecs", "1.1", target, body).await
     }
 
+    /// One CloudWatch Logs call; its answer if moto answered 200.
+    pub async fn logs(&self, action: &str, body: Value) -> Option<Value> {
+        let target = format!("Logs_20140328.{action}");
+        self.json("logs", "1.1", target, body).await
+    }
+
     /// One Application Auto Scaling call; its answer if moto answered 200.
     pub async fn scaling(&self, action: &str, body: Value) -> Option<Value> {
         let target = format!("AnyScaleFrontendService.{action}");

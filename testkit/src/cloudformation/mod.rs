@@ -9,8 +9,9 @@
 //! - Create: resource `CREATE_IN_PROGRESS` with no id, stack `CREATE_IN_PROGRESS`.
 //! - Update: resource `UPDATE_IN_PROGRESS` under the id sent, stack `UPDATE_IN_PROGRESS`; a
 //!   rollback Update (old properties that make another set than the id sent, the shape
-//!   prod-e's `restore` answers) under stack `UPDATE_ROLLBACK_IN_PROGRESS` (CancelUpdateStack:
-//!   "the stack proceeds to the UPDATE_ROLLBACK_IN_PROGRESS state").
+//!   prod-e's `restore` answers, or any Update after one answered FAILED) under stack
+//!   `UPDATE_ROLLBACK_IN_PROGRESS` (CancelUpdateStack: "the stack proceeds to the
+//!   UPDATE_ROLLBACK_IN_PROGRESS state").
 //! - Delete of a prod-e id: resource `DELETE_IN_PROGRESS` under it; the stack keeps its status.
 //!   When the resource holds another id (the Delete is the cleanup after a replacement, or of
 //!   a failed replacement's set after the rollback), the stack turns
@@ -28,6 +29,7 @@
 //!   (aws-cloudformation/cloudformation-coverage-roadmap#1814, remind101/empire#918,
 //!   binxio/cfn-certificate-provider#31). [`generated_id`] makes such an id.
 
+mod rollback;
 pub mod update_stack;
 
 use std::collections::HashMap;
@@ -86,7 +88,7 @@ pub fn sends(event: &Value) {
     let ours = id.as_deref().and_then(prod_e::naming::Deployment::parse);
     let (stack_status, status) = match text(event, "RequestType").as_str() {
         "Create" => (Some("CREATE_IN_PROGRESS"), "CREATE_IN_PROGRESS"),
-        "Update" if rolls_back(event) => {
+        "Update" if rollback::rolls_back(event) || rollback::after_failure(event) => {
             (Some("UPDATE_ROLLBACK_IN_PROGRESS"), "UPDATE_IN_PROGRESS")
         }
         "Update" => (Some("UPDATE_IN_PROGRESS"), "UPDATE_IN_PROGRESS"),
@@ -262,15 +264,6 @@ pub fn current(stack_id: &str, logical_id: &str) -> Option<Shown> {
 
 /// An Update whose old properties make another set than the id it is sent for: CloudFormation
 /// rolling a failed replacement back.
-fn rolls_back(event: &Value) -> bool {
-    let Ok(old) = prod_e::spec::Spec::parse(&event["OldResourceProperties"]) else {
-        return false;
-    };
-    let (stack_id, logical_id) = (text(event, "StackId"), text(event, "LogicalResourceId"));
-    let old = prod_e::naming::Deployment::new(&stack_id, &logical_id, &old.fingerprint());
-    Some(old.physical_id()) != event["PhysicalResourceId"].as_str()
-}
-
 /// A PhysicalResourceId as CloudFormation generates it for a resource it gave none:
 /// `<stack name>-<logical id>-<12 upper-case letters and digits>` (the shape of its generated
 /// names, CloudFormation User Guide, "Name type").

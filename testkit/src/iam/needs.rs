@@ -115,6 +115,10 @@ fn logs(call: &Call, fields: &Fields, (_, pairs): Needs) -> Option<String> {
             tagged(pairs, "logs:TagResource", g)
         }
         "TagResource" | "UntagResource" | "ListTagsForResource" => field("resourceArn"),
+        "GetLogEvents" => {
+            let (g, s) = (field("logGroupName"), field("logStreamName"));
+            Some(arn("logs", format!("log-group:{}:log-stream:{}", g?, s?)))
+        }
         _ => field("logGroupName").map(|g| arn("logs", format!("log-group:{g}"))),
     }
 }
@@ -171,6 +175,7 @@ fn ecs(call: &Call, fields: &Fields, (_, pairs): Needs) -> Option<String> {
         "DescribeServiceDeployments" => fields.body["serviceDeploymentArns"][0]
             .as_str()
             .map(str::to_string),
+        "ContinueServiceDeployment" => field("serviceDeploymentArn"),
         "TagResource" | "UntagResource" | "ListTagsForResource" => field("resourceArn"),
         _ => ecs_tasks(call, fields, (&cluster, pairs)),
     }

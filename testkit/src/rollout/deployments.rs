@@ -25,11 +25,32 @@ pub struct Invocation {
     pub details: Value,
 }
 
-/// The lifecycle hooks invoked, and (function, image) pairs that answer FAILED.
+/// A deployment waiting at a `PAUSE` hook.
+#[derive(Debug, Clone)]
+pub struct Pause {
+    /// The stage it waits at (an index into the stages rule 27b plays).
+    pub stage: usize,
+    /// That stage's name.
+    pub at: &'static str,
+    /// The UpdateService that began it.
+    pub body: Value,
+    /// Its deployment configuration.
+    pub config: Value,
+}
+
+/// The lifecycle hooks invoked, (function, image) pairs that answer FAILED, and the services
+/// whose deployment waits at a `PAUSE` hook (with how they rolled out before, the hook's id).
 #[derive(Debug, Default)]
 pub(super) struct Hooks {
     invoked: Vec<Invocation>,
     failing: Vec<(String, String)>,
+    paused: std::collections::HashMap<String, (Pause, Rollout, String)>,
+    pauses: u32,
+}
+
+/// The ARN of service `service`'s `n`th deployment as the player shows it.
+fn deployment_arn(service: &str, n: u8) -> String {
+    service.replace(":service/", ":service-deployment/") + &format!("/{n}")
 }
 
 impl Rollouts {
@@ -39,6 +60,22 @@ impl Rollouts {
         let mut state = self.state.lock().expect("rollouts");
         let pair = (function.to_string(), image.to_string());
         state.hooks.failing.push(pair);
+    }
+
+    /// The image ("repo:tag") of `task_definition`'s essential container, if it was seen.
+    pub fn image_of(&self, task_definition: &str) -> Option<String> {
+        let state = self.state.lock().expect("rollouts");
+        state.revisions.image(task_definition).map(str::to_string)
+    }
+
+    /// Service `arn`'s deployment no longer waits at a `PAUSE` hook (a new one replaced it).
+    pub fn unpause(&self, arn: &str) {
+        self.state
+            .lock()
+            .expect("rollouts")
+            .hooks
+            .paused
+            .remove(arn);
     }
 
     /// Whether `function` answers FAILED for a deployment of `task_definition`.
@@ -53,6 +90,47 @@ impl Rollouts {
     pub fn invoked(&self, invocation: Invocation) {
         let mut state = self.state.lock().expect("rollouts");
         state.hooks.invoked.push(invocation);
+    }
+
+    /// Service `arn`'s deployment waits at a `PAUSE` hook: in progress until [`Rollouts::take_pause`].
+    pub fn pause(&self, arn: &str, pause: Pause) {
+        let mut state = self.state.lock().expect("rollouts");
+        let before = state
+            .seen
+            .get(arn)
+            .map_or(state.next.clone(), |(r, _)| r.clone());
+        state.hooks.pauses += 1;
+        let hook = format!("ecs-pause-{}", state.hooks.pauses);
+        state
+            .hooks
+            .paused
+            .insert(arn.to_string(), (pause, before, hook));
+        state
+            .seen
+            .insert(arn.to_string(), (Rollout::Stuck, std::time::Instant::now()));
+    }
+
+    /// Whether service `arn`'s deployment waits at a `PAUSE` hook.
+    pub fn is_paused(&self, arn: &str) -> bool {
+        self.state
+            .lock()
+            .expect("rollouts")
+            .hooks
+            .paused
+            .contains_key(arn)
+    }
+
+    /// The pause of deployment `deployment` at hook `hook`, ended: the service's ARN, the
+    /// pause, and how the service rolled out before it (`None` if none waits so).
+    pub fn take_pause(&self, deployment: &str, hook: &str) -> Option<(String, Pause, Rollout)> {
+        let mut state = self.state.lock().expect("rollouts");
+        let paused = &state.hooks.paused;
+        let arn = paused
+            .iter()
+            .find(|(arn, (_, _, id))| id == hook && deployment_arn(arn, 2) == deployment)
+            .map(|(arn, _)| arn.clone())?;
+        let (pause, before, _) = state.hooks.paused.remove(&arn)?;
+        Some((arn, pause, before))
     }
 
     /// Every lifecycle hook invoked so far, in order.
@@ -106,12 +184,10 @@ impl Rollouts {
     }
 }
 
-/// Every service deployment ECS would show: those rolled back ([`rolled_back`]) and those in
-/// progress at a stage.
+/// Every service deployment ECS would show: those rolled back ([`rolled_back`]), those in
+/// progress at a stage, and those waiting at a `PAUSE` hook.
 fn deployments(state: &State) -> Vec<Value> {
-    let arn_of = |service: &str, n: u8| {
-        service.replace(":service/", ":service-deployment/") + &format!("/{n}")
-    };
+    let arn_of = deployment_arn;
     let back = rolled_back(state).map(|(arn, mut why)| {
         why["serviceDeploymentArn"] = json!(arn_of(arn, 1));
         why["serviceArn"] = json!(arn);
@@ -129,7 +205,13 @@ fn deployments(state: &State) -> Vec<Value> {
             "status": "IN_PROGRESS", "lifecycleStage": stage, "createdAt": 1.7e9}),
         )
     });
-    back.chain(running).collect()
+    let paused = state.hooks.paused.iter().map(|(arn, (pause, _, hook))| {
+        json!({"serviceDeploymentArn": arn_of(arn, 2), "serviceArn": arn,
+            "status": "IN_PROGRESS", "lifecycleStage": pause.at, "createdAt": 1.7e9,
+            "lifecycleHookDetails": [{"hookId": hook, "targetType": "PAUSE",
+                "status": "AWAITING_ACTION", "timeoutAction": "ROLLBACK"}]})
+    });
+    back.chain(running).chain(paused).collect()
 }
 
 /// The services whose rollout an alarm or a hook rolled back, with what their deployment
@@ -139,6 +221,10 @@ fn rolled_back(state: &State) -> impl Iterator<Item = (&String, Value)> {
         let why = match rollout {
             Rollout::Alarm(alarm) => json!({"alarms": {"status": "TRIGGERED",
                 "alarmNames": [alarm], "triggeredAlarmNames": [alarm]}}),
+            // A function-less hook is a `PAUSE` hook rolled back by ContinueServiceDeployment.
+            Rollout::Hook { function, stage } if function.is_empty() => json!({
+                "lifecycleStage": stage, "lifecycleHookDetails": [{"hookId": "hook-1",
+                    "targetType": "PAUSE", "status": "FAILED"}]}),
             Rollout::Hook { function, stage } => json!({"lifecycleStage": stage,
                 "lifecycleHookDetails": [{"hookId": "hook-1", "targetType": "AWS_LAMBDA",
                     "targetArn": function, "status": "FAILED"}]}),
