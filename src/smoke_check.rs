@@ -2,8 +2,10 @@
 //! command overridden, as for `MigrationCommand`) that sends each check's GET through the
 //! load balancer's listener with the test route's host, header and query string, with `curl`
 //! or else `wget` (GNU or BusyBox), and its environment. It prints one line per check
-//! ([`LINE_PREFIX`]) and exits with the number of the first check that got another status
-//! (1 for the first), [`NO_CLIENT`] when the image has neither client, 0 when all passed.
+//! ([`LINE_PREFIX`]) and exits [`FAILED_BASE`] plus the number of the first check that got
+//! another status (1 for the first), [`NO_CLIENT`] when the image has neither client, and
+//! [`PASSED`] when every check passed: not 0, which an image's ENTRYPOINT that never runs its
+//! command may well exit with.
 
 use crate::spec::smoke::{SmokeCheck, TestRequest};
 
@@ -22,10 +24,15 @@ pub const CHECKS: &str = "PROD_E_SMOKE_CHECKS";
 pub const LINE_PREFIX: &str = "prod-e smoke check ";
 /// The exit code when the image has neither `curl` nor `wget`.
 pub const NO_CLIENT: i32 = 125;
+/// The exit code when every check passed.
+pub const PASSED: i32 = 100;
+/// The exit code of a failed check, less its number.
+pub const FAILED_BASE: i32 = 64;
 
 /// The script (`sh -c`). TLS certificates are not verified: the request names the load
 /// balancer by its DNS name and the test host in `Host`, which a certificate for the test
-/// host does not cover; the request never leaves AWS's network.
+/// host does not cover; the request never leaves AWS's network. Redirects are not followed
+/// (curl, GNU wget: an expected 301 is a 301), one attempt each; BusyBox's wget follows them.
 pub const SCRIPT: &str = r#"u="$PROD_E_SMOKE_URL"; h="$PROD_E_SMOKE_HOST"
 x="$PROD_E_SMOKE_HEADER"; q="$PROD_E_SMOKE_QUERY"
 get() {
@@ -33,7 +40,8 @@ get() {
   if command -v curl >/dev/null 2>&1; then
     curl -k -s -o /dev/null -w '%{http_code}' -m "$2" ${h:+-H "Host: $h"} ${x:+-H "$x"} "$t"
   elif command -v wget >/dev/null 2>&1; then
-    wget -S -O /dev/null -T "$2" --no-check-certificate \
+    o=""; wget --version 2>/dev/null | grep -q "GNU Wget" && o="-t 1 --max-redirect=0"
+    wget -S -O /dev/null -T "$2" --no-check-certificate $o \
       ${h:+--header "Host: $h"} ${x:+--header "$x"} "$t" 2>&1 |
       awk '/^ *HTTP\//{c=$2} END{print c}'
   else
@@ -50,11 +58,20 @@ while read -r p s t; do
     ""|000) g="no response within ${t}s";;
   esac
   echo "prod-e smoke check $n: GET $p answered $g (expected $s)"
-  [ "$g" = "$s" ] || exit "$n"
+  [ "$g" = "$s" ] || exit $((64+n))
 done <<E
 $PROD_E_SMOKE_CHECKS
 E
+echo "prod-e smoke checks: all $n passed"
+exit 100
 "#;
+
+/// The check that exit code `code` names as failed (1 for the first), if it names one.
+pub fn failed_check(code: i32) -> Option<usize> {
+    usize::try_from(code.checked_sub(FAILED_BASE)?)
+        .ok()
+        .filter(|n| *n >= 1)
+}
 
 /// The command the task's container runs.
 pub fn command() -> Vec<String> {
@@ -110,6 +127,10 @@ mod tests {
     #[test]
     fn the_script_prints_and_exits_as_documented() {
         assert!(SCRIPT.contains(&format!("exit {NO_CLIENT};")));
+        assert!(SCRIPT.contains(&format!("exit $(({FAILED_BASE}+n))")));
+        assert!(SCRIPT.ends_with(&format!("exit {PASSED}\n")));
+        assert_eq!(failed_check(FAILED_BASE + 2), Some(2));
+        assert_eq!((failed_check(FAILED_BASE), failed_check(0)), (None, None));
         assert!(SCRIPT.contains(&format!("echo \"{LINE_PREFIX}$n: GET $p answered")));
         for variable in [URL, HOST, HEADER, QUERY, CHECKS] {
             assert!(SCRIPT.contains(&format!("${variable}")), "{variable}");

@@ -12,6 +12,7 @@ use crate::emulator::assert_nothing_left;
 use crate::migration::requests;
 use crate::strategy::forwards;
 use crate::support::patience::{releasing, SHORT_LAMBDA_TIME};
+use crate::support::proxy::Fault;
 use crate::support::{unique, Harness, Stack};
 
 /// A BLUE_GREEN set with a test host and two checks.
@@ -91,8 +92,11 @@ async fn passing_checks_continue_the_paused_deployment() {
             "timeoutConfiguration": {"timeoutInMinutes": 60, "action": "ROLLBACK"}}])
     );
 
-    // A new image: the deployment pauses, the checks run, prod-e answers CONTINUE, and
-    // production traffic moves to the new revision.
+    // A new image: the deployment pauses, the checks run, prod-e answers CONTINUE (the reply
+    // lost: the SDK's retry is refused, the pause having ended), and production traffic moves
+    // to the new revision.
+    h.proxy
+        .fail_first("ContinueServiceDeployment", 1, Fault::Lost);
     let from = h.proxy.calls().len();
     let mut next = props.clone();
     next["Image"] = json!("nginx:1.28");
@@ -102,11 +106,12 @@ async fn passing_checks_continue_the_paused_deployment() {
     let [(ran, _)] = requests(&h, from, "RunTask")
         .try_into()
         .expect("one RunTask");
-    let [(answered, answer)] = requests(&h, from, "ContinueServiceDeployment")
+    let [(answered, answer), (_, again)] = requests(&h, from, "ContinueServiceDeployment")
         .try_into()
-        .expect("one answer");
+        .expect("an answer and its retry");
     assert!(ran < answered);
-    assert_eq!(answer["action"], "CONTINUE");
+    let actions = (&answer["action"], &again["action"]);
+    assert_eq!(actions, (&json!("CONTINUE"), &json!("CONTINUE")));
     let moved = forwards(&h, &rule).await;
     assert_eq!(moved.iter().map(|(_, w)| *w).collect::<Vec<_>>(), [0, 1]);
 
@@ -223,4 +228,49 @@ async fn checks_that_outlast_their_invocation_are_waited_for_not_run_again() {
     let answers = requests(&h, before, "ContinueServiceDeployment");
     let actions: Vec<&Value> = answers.iter().map(|(_, a)| &a["action"]).collect();
     assert_eq!(actions, [&json!("CONTINUE")]);
+}
+
+#[tokio::test]
+async fn checks_that_never_ran_or_never_end_fail_rather_than_pass() {
+    let h = Harness::new().await;
+    let stack = Stack::new("smoke-unrun");
+    let props = checked(&h);
+    let out = h.invoke(stack.create(&props)).await;
+    let id = out.assert_success().physical_id();
+    // An image whose ENTRYPOINT ignores its command: the task exits 0 without a check.
+    let script = prod_e::smoke_check::command();
+    let script: Vec<&str> = script.iter().map(String::as_str).collect();
+    h.proxy.rules.one_off_exits(&script, 0);
+    let mut ignoring = props.clone();
+    ignoring["Image"] = json!("nginx:entrypoint");
+    let failed = h.invoke(stack.update(&id, &props, &ignoring)).await;
+    assert_eq!(failed.status(), "FAILED");
+    let reason = failed.reason();
+    assert!(
+        reason.contains("task exited with code 0 before its checks ended"),
+        "{reason}"
+    );
+    h.invoke(stack.roll_back(&id, &ignoring, &props))
+        .await
+        .assert_success();
+
+    // A task that never ends: stopped once past its time, and the deployment rolled back.
+    h.proxy.rules.one_off_exits(&script, 100);
+    h.proxy.rules.one_offs_run_for(u32::MAX);
+    h.proxy.rules.one_offs_created_ago(367.0);
+    let from = h.proxy.calls().len();
+    let mut hanging = props.clone();
+    hanging["Image"] = json!("nginx:hangs");
+    let failed = h.invoke(stack.update(&id, &props, &hanging)).await;
+    assert_eq!(failed.status(), "FAILED");
+    let reason = failed.reason();
+    assert!(
+        reason.contains("task ran past 367 s without ending its checks"),
+        "{reason}"
+    );
+    assert_eq!(requests(&h, from, "StopTask").len(), 1);
+    let [(_, answer)] = requests(&h, from, "ContinueServiceDeployment")
+        .try_into()
+        .expect("one answer");
+    assert_eq!(answer["action"], "ROLLBACK");
 }

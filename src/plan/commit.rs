@@ -43,19 +43,11 @@ pub(super) async fn commit(
         before: rule,
         ours: [ours[0].as_str(), ours[1].as_str()],
     };
-    if spec.native_strategy() {
-        // Test traffic reaches the new set before production traffic moves.
-        let first = ListenerRule {
-            target_group_arns: vec![b.parts.target_group.arn.clone()],
-            weights: vec![1],
-            ..rule.clone()
-        };
-        Box::pin(super::test_route::ensure(c, d, spec, &first, &tags)).await?;
-    }
+    Box::pin(before_routing(c, (owner, spec), &b, checks, &tags)).await?;
     let log_group = d.log_group();
-    let at = place(&b, &log_group);
-    let smoke = Smoke::new(c, (owner, spec), at, &b.service.task_definition).checking(checks);
-    smoke.before_routing().await?;
+    let revision = b.service.task_definition.as_str();
+    // Checked before routing: a pause of the switch that follows goes on.
+    let smoke = Smoke::new(c, (owner, spec), place(&b, &log_group), revision).checking(false);
     let routed = step(
         format!(
             "routing rule at priority {priority} on listener ({listener}) to ({})",
@@ -79,6 +71,31 @@ pub(super) async fn commit(
     };
     Box::pin(strategy::converge(c, (d, &smoke), spec, place, &tags)).await?;
     Ok(b.outputs(d, spec))
+}
+
+/// What comes before a new set's production traffic: its test route (a native strategy's),
+/// so that test traffic reaches the new set first, then its `SmokeChecks` through it (if
+/// `checks`).
+async fn before_routing(
+    c: &Clients,
+    (owner, spec): (&Owner, &Spec),
+    b: &Built,
+    checks: bool,
+    tags: &Tags,
+) -> Result<()> {
+    let d = &owner.deployment;
+    if spec.native_strategy() {
+        let first = ListenerRule {
+            target_group_arns: vec![b.parts.target_group.arn.clone()],
+            weights: vec![1],
+            ..b.parts.rule.clone()
+        };
+        Box::pin(super::test_route::ensure(c, d, spec, &first, tags)).await?;
+    }
+    let log_group = d.log_group();
+    let revision = b.service.task_definition.as_str();
+    let smoke = Smoke::new(c, (owner, spec), place(b, &log_group), revision);
+    smoke.checking(checks).before_routing().await
 }
 
 /// Where the built set's one-off tasks run, writing to `log_group`.

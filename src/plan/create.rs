@@ -216,7 +216,9 @@ impl Building<'_> {
                 return Ok(());
             }
             let waiting = format!("waiting for ECS service ({}) to be steady", svc.name);
-            let smoke = Smoke::new(c, (self.owner, self.spec), place, revision);
+            // A new set's checks run before its routing ([`commit`]); a pause here (an
+            // adopted service's) goes on.
+            let smoke = Smoke::new(c, (self.owner, self.spec), place, revision).checking(false);
             let at = (cluster.as_str(), svc.name.as_str());
             let steady =
                 service::wait_steady(&c.ecs, at, &svc.task_definition, |p| smoke.at_pause(p));

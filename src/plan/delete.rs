@@ -10,6 +10,7 @@ use crate::error::{
 };
 use crate::naming::Deployment;
 use crate::progress::step;
+use crate::resources::cluster::Cluster;
 use crate::resources::listener_rule::ListenerRule;
 use crate::resources::target_group::TargetGroup;
 use crate::resources::{
@@ -26,8 +27,8 @@ pub async fn delete(c: &Clients, deployment: &Deployment, at: &Locator) -> Resul
 }
 
 /// [`delete`] of resources already found (the CLI shows them before it deletes them), rank by
-/// rank ([`super::PartInfo::deletion_rank`]): the scalable target, the service, then the rest
-/// together.
+/// rank ([`super::PartInfo::deletion_rank`]): the scalable target, the service (nothing else
+/// can go while tasks run) and the set's one-off tasks, then the rest together.
 pub async fn delete_found(
     c: &Clients,
     d: &Deployment,
@@ -52,11 +53,11 @@ pub async fn delete_found(
     } = found;
     let task_definitions = with_the_services(task_definitions, running.as_ref(), d);
     super::scaling::remove(c, d, scalable_target).await?;
-    // The service next: nothing else can go while tasks run.
     remove(d, running, |svc| async move {
         service::delete(&c.ecs, &at.cluster_name, &svc).await
     })
     .await?;
+    stop_one_offs(c, d, at, cluster.as_ref()).await;
     tokio::join!(
         remove_traffic(
             c,
@@ -87,6 +88,15 @@ pub async fn delete_found(
     )
     .all_ok()
     .map(|_| ())
+}
+
+/// One-off tasks of the set (a migration, smoke checks) on a cluster it does not own would
+/// hold its security group: stopped now; our own `cluster` stops them when its DeleteCluster
+/// is refused ([`remove_cluster`]).
+async fn stop_one_offs(c: &Clients, d: &Deployment, at: &Locator, cluster: Option<&Cluster>) {
+    if !cluster.is_some_and(|cl| d.owns(&cl.tags)) {
+        super::migration::stop_running(c, d, &at.cluster_name, &at.task_family).await;
+    }
 }
 
 /// The revisions found by tag, and those the service (ours) runs or rolls to that the finding

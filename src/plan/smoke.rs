@@ -12,10 +12,12 @@
 //!   routes production traffic; a failure leaves production traffic where it was.
 //!
 //! The task is found again by its `startedBy` (the request's, [`Owner::started_by`], with
-//! `/smoke`), so a continued invocation waits for the task an earlier one started; a Delete
-//! stops it with the set's other one-off tasks ([`super::migration::stop_running`]).
+//! `/smoke`), so a continued invocation waits for the task an earlier one started; one that
+//! outlasts [`overdue_after`] is stopped and fails the checks; a Delete stops it with the set's
+//! other one-off tasks ([`super::migration::stop_running`]).
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
 
 use super::migration::{earlier, Place};
 use super::Owner;
@@ -30,6 +32,10 @@ use crate::spec::smoke::test_request;
 use crate::spec::Spec;
 use crate::wait;
 
+/// prod-e's allowance for a Fargate task to be placed, pull its image and start, beside the
+/// checks' own time limits (a large image takes minutes to pull).
+pub const START_ALLOWANCE: Duration = Duration::from_secs(300);
+
 /// The checks of one operation on one revision.
 #[derive(Debug)]
 pub(super) struct Smoke<'a> {
@@ -40,8 +46,24 @@ pub(super) struct Smoke<'a> {
     revision: &'a str,
     /// Whether the checks run (not for CloudFormation's rollback: no check blocks one).
     checking: bool,
-    /// The pauses this invocation has ended (a read may still show one as waiting).
-    ended: Mutex<Vec<String>>,
+    seen: Mutex<Seen>,
+}
+
+/// What this invocation has seen of the checks.
+#[derive(Debug, Default)]
+struct Seen {
+    /// The task, once started or found (ListTasks may not list a new one yet).
+    task: Option<String>,
+    /// The pauses it ended (a read may still show one as waiting).
+    ended: Vec<String>,
+}
+
+/// The checks' task as one read finds it.
+enum Polled {
+    Running,
+    Stopped(Task),
+    /// Still running past [`overdue_after`]: stopped now.
+    Overdue(Task),
 }
 
 impl<'a> Smoke<'a> {
@@ -52,8 +74,8 @@ impl<'a> Smoke<'a> {
         place: Place<'a>,
         revision: &'a str,
     ) -> Self {
-        let ended = Mutex::new(Vec::new());
         let checking = !spec.smoke_checks.is_empty();
+        let seen = Mutex::new(Seen::default());
         Smoke {
             c,
             owner,
@@ -61,7 +83,7 @@ impl<'a> Smoke<'a> {
             place,
             revision,
             checking,
-            ended,
+            seen,
         }
     }
 
@@ -81,11 +103,17 @@ impl<'a> Smoke<'a> {
         }
         let waiting = "SmokeChecks' task to stop";
         let ended = step(format!("waiting for {waiting}"), async {
-            wait::wait(waiting, || self.poll()).await
+            wait::wait(waiting, || async {
+                Ok(match self.poll().await? {
+                    Polled::Running => None,
+                    done => Some(done),
+                })
+            })
+            .await
         });
         let ended = Box::pin(ended).await?;
-        let consequence = "production traffic was not moved to the new set";
-        self.judge(&ended, consequence).await
+        self.judge(&ended, "production traffic was not moved to the new set")
+            .await
     }
 
     /// One read of a wait whose deployment waits at a `PAUSE` hook: without checks to run (a
@@ -93,41 +121,73 @@ impl<'a> Smoke<'a> {
     /// the checks' task runs, and once it stops the deployment goes on if they passed, or is
     /// rolled back and the failure returned.
     pub async fn at_pause(&self, paused: Paused) -> Result<()> {
-        if self.lock().contains(&paused.hook_id) {
+        if self.lock().ended.contains(&paused.hook_id) {
             return Ok(());
         }
         let verdict = match self.checking {
             false => Ok(()),
             true => match self.poll().await? {
-                None => return Ok(()),
-                Some(ended) => {
+                Polled::Running => return Ok(()),
+                done => {
                     let consequence = "the deployment was rolled back to the previous revision";
-                    self.judge(&ended, consequence).await
+                    self.judge(&done, consequence).await
                 }
             },
         };
-        let ecs = &self.c.ecs;
-        service::resume(ecs, &paused, verdict.is_err()).await?;
-        self.lock().push(paused.hook_id);
+        self.resume(&paused, verdict.is_err()).await?;
+        self.lock().ended.push(paused.hook_id);
         verdict
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
-        self.ended.lock().unwrap_or_else(|e| e.into_inner())
+    /// ContinueServiceDeployment on `paused`. ECS refuses it for a hook no longer awaiting
+    /// action (ECS Developer Guide, "Continuing service deployments"): an earlier answer (an
+    /// earlier invocation's, or a lost reply to this one) has ended the pause, which is what
+    /// was asked; the refusal stands only while the hook still waits.
+    async fn resume(&self, paused: &Paused, rollback: bool) -> Result<()> {
+        let Err(err) = service::resume(&self.c.ecs, paused, rollback).await else {
+            return Ok(());
+        };
+        let (ecs, cluster) = (&self.c.ecs, self.place.cluster);
+        match service::paused(ecs, cluster, &paused.service).await? {
+            Some(still) if still == *paused => Err(err),
+            _ => Ok(()),
+        }
     }
 
-    /// The checks' task once it has stopped (`None` while it runs): started now if this
-    /// request has none yet.
-    async fn poll(&self) -> Result<Option<Task>> {
+    fn lock(&self) -> MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The checks' task as it is now, started if this request has none yet; stopped if it
+    /// runs past [`overdue_after`].
+    async fn poll(&self) -> Result<Polled> {
         let (ecs, cluster) = (&self.c.ecs, self.place.cluster);
         let started_by = format!("{}/smoke", self.owner.started_by());
-        let family = &self.spec.task_family;
-        let arn = match earlier(self.c, cluster, family, &started_by).await? {
+        let known = self.lock().task.clone();
+        let arn = match known {
             Some(arn) => arn,
-            None => self.start(&started_by).await?,
+            None => match earlier(self.c, cluster, &self.spec.task_family, &started_by).await? {
+                Some(arn) => arn,
+                None => self.start(&started_by).await?,
+            },
         };
+        self.lock().task = Some(arn.clone());
         let found = task::describe(ecs, cluster, &[arn], &self.spec.container_name).await?;
-        Ok(found.into_iter().find(Task::stopped))
+        let Some(found) = found.into_iter().next() else {
+            return Ok(Polled::Running);
+        };
+        let age = found
+            .created_at
+            .and_then(|at| SystemTime::now().duration_since(at).ok());
+        match found.stopped() {
+            true => Ok(Polled::Stopped(found)),
+            false if age.is_some_and(|a| a >= overdue_after(self.spec)) => {
+                let reason = "prod-e: SmokeChecks ran past their time";
+                task::stop(ecs, cluster, &found.arn, reason).await?;
+                Ok(Polled::Overdue(found))
+            }
+            false => Ok(Polled::Running),
+        }
     }
 
     /// Starts the checks' task on the revision.
@@ -150,54 +210,80 @@ impl<'a> Smoke<'a> {
         step("running SmokeChecks as a one-off task", running).await
     }
 
-    /// Ok when the task exited 0; else [`Error::OneOffFailed`] naming the first check that
-    /// failed and what it got (read from the task's log stream, best effort), the task and
-    /// where its output is, and `consequence`.
-    async fn judge(&self, ended: &Task, consequence: &str) -> Result<()> {
-        let container = &self.spec.container_name;
-        let prefix = task_definition::AWSLOGS_STREAM_PREFIX;
-        let stream = format!("{prefix}/{container}/{}", ended.id());
-        let group = self.place.log_group;
-        let how = match ended.exit_code {
-            Some(0) => return Ok(()),
-            Some(smoke_check::NO_CLIENT) => "could not run: the image has neither curl nor \
-                                              wget (nor sh)"
-                .to_string(),
-            Some(code) => match self.check(code) {
-                Some((n, check)) => {
-                    let lines = log_group::stream_lines(&self.c.logs, group, &stream).await;
-                    let lines = lines.unwrap_or_else(|err| {
-                        tracing::warn!(%err, "reading the SmokeChecks task's output");
-                        Vec::new()
-                    });
-                    let got = smoke_check::answer(&lines, n);
-                    let got = got.map_or("failed".to_string(), |g| format!("answered {g}"));
-                    format!(
-                        "check {n} (GET {} through the test listener rule, expected {}) {got}",
-                        check.path, check.expected_status
-                    )
-                }
-                None => format!("task exited with code {code}"),
-            },
-            None => format!(
-                "task stopped before its checks ended ({})",
-                ended.stopped_reason
-            ),
+    /// Ok when every check passed; else [`Error::OneOffFailed`] naming how they failed, the
+    /// task and where its output is, and `consequence`.
+    async fn judge(&self, ended: &Polled, consequence: &str) -> Result<()> {
+        let (Polled::Stopped(task) | Polled::Overdue(task)) = ended else {
+            return Ok(());
         };
+        let prefix = task_definition::AWSLOGS_STREAM_PREFIX;
+        let stream = format!("{prefix}/{}/{}", self.spec.container_name, task.id());
+        let how = match ended {
+            Polled::Overdue(_) => format!(
+                "task ran past {} s without ending its checks (stopped)",
+                overdue_after(self.spec).as_secs()
+            ),
+            _ => match self.failure(task, &stream).await {
+                Some(how) => how,
+                None => return Ok(()),
+            },
+        };
+        let group = self.place.log_group;
         Err(Error::OneOffFailed {
             property: "SmokeChecks",
             outcome: format!(
                 "{how} (task {}; its output: log group {group}, log stream {stream}); \
                  {consequence}",
-                ended.arn
+                task.arn
             ),
         })
     }
 
-    /// The check an exit code names (1 for the first), with its number.
-    fn check(&self, code: i32) -> Option<(usize, &crate::spec::smoke::SmokeCheck)> {
-        let n = usize::try_from(code).ok()?;
-        let check = self.spec.smoke_checks.get(n.checked_sub(1)?)?;
-        Some((n, check))
+    /// How the stopped `task` failed (`None`: every check passed): the first failed check and
+    /// what it got (read from its awslogs `stream`, best effort), or why none ran.
+    async fn failure(&self, task: &Task, stream: &str) -> Option<String> {
+        let code = match task.exit_code {
+            Some(smoke_check::PASSED) => return None,
+            Some(code) => code,
+            None => {
+                return Some(format!(
+                    "task stopped before its checks ended ({})",
+                    task.stopped_reason
+                ))
+            }
+        };
+        if code == smoke_check::NO_CLIENT {
+            return Some("could not run: the image has neither curl nor wget".to_string());
+        }
+        let Some((n, check)) = smoke_check::failed_check(code)
+            .and_then(|n| Some((n, self.spec.smoke_checks.get(n - 1)?)))
+        else {
+            return Some(format!(
+                "task exited with code {code} before its checks ended (an image ENTRYPOINT must \
+                 run the command it is given, as `exec \"$@\"` does)"
+            ));
+        };
+        let lines = log_group::stream_lines(&self.c.logs, self.place.log_group, stream).await;
+        let lines = lines.unwrap_or_else(|err| {
+            tracing::warn!(%err, "reading the SmokeChecks task's output");
+            Vec::new()
+        });
+        let got = smoke_check::answer(&lines, n);
+        let got = got.map_or("failed".to_string(), |g| format!("answered {g}"));
+        Some(format!(
+            "check {n} (GET {} through the test listener rule, expected {}) {got}",
+            check.path, check.expected_status
+        ))
     }
+}
+
+/// How long the checks' task may run: [`START_ALLOWANCE`], each check's `TimeoutSeconds`, and
+/// a minute more.
+pub fn overdue_after(spec: &Spec) -> Duration {
+    let checks: u64 = spec
+        .smoke_checks
+        .iter()
+        .map(|c| c.timeout_seconds.max(0) as u64)
+        .sum();
+    START_ALLOWANCE + Duration::from_secs(checks + 60)
 }

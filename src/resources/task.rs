@@ -40,6 +40,8 @@ pub struct Task {
     pub exit_code: Option<i32>,
     /// Why the task or its container stopped (`stoppedReason`, the container's `reason`).
     pub stopped_reason: String,
+    /// When ECS created it (`createdAt`), if it says.
+    pub created_at: Option<std::time::SystemTime>,
 }
 
 impl Task {
@@ -222,6 +224,9 @@ fn from_sdk(t: &aws_sdk_ecs::types::Task, container: &str) -> Task {
         started_by: t.started_by().unwrap_or_default().to_string(),
         exit_code: named.and_then(|c| c.exit_code()),
         stopped_reason: reasons.join(": "),
+        created_at: t
+            .created_at()
+            .and_then(|at| std::time::SystemTime::try_from(*at).ok()),
     }
 }
 

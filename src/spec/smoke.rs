@@ -27,14 +27,19 @@ object! {
     }
 }
 
-/// A path a check requests: `/…`, no whitespace, no wildcard (`*`, `?`: the request is one
-/// path), no fragment.
+/// The longest `Path`: ten of them and the script stay well inside the 8,192 characters of a
+/// RunTask's `overrides` (ECS API Reference, RunTask).
+pub const PATH_MAX: usize = 200;
+
+/// A path a check requests: `/…`, at most [`PATH_MAX`] characters, no whitespace, no
+/// wildcard (`*`, `?`: the request is one path), no fragment.
 fn path(s: &str) -> Result<(), String> {
     let bad = |c: char| c.is_whitespace() || matches!(c, '*' | '?' | '#');
-    match s.starts_with('/') && s.len() <= 1024 && !s.chars().any(bad) {
+    match s.starts_with('/') && s.len() <= PATH_MAX && !s.chars().any(bad) {
         true => Ok(()),
         false => Err(format!(
-            "{s:?} must be a path beginning with / (no spaces, wildcards, query or fragment)"
+            "{s:?} must be a path beginning with / of at most {PATH_MAX} characters (no \
+             spaces, wildcards, query or fragment)"
         )),
     }
 }
@@ -72,19 +77,33 @@ pub fn problems(spec: &Spec) -> Vec<String> {
                 .to_string(),
         ];
     };
+    let mut problems = Vec::new();
+    if !spec.wait_for_steady_state {
+        problems.push(
+            "SmokeChecks need WaitForSteadyState: prod-e answers ECS's pause of each deployment \
+             while it waits"
+                .to_string(),
+        );
+    }
+    if !spec.entry_point.is_empty() {
+        problems.push(
+            "SmokeChecks replace the container's command, which an EntryPoint would get as \
+             arguments: leave EntryPoint empty"
+                .to_string(),
+        );
+    }
     let patterns = &test.path_patterns;
     let missed = spec.smoke_checks.iter().filter(|c| {
         !patterns.is_empty() && !patterns.iter().any(|p| globs_meet(&c.path, p, false))
     });
-    missed
-        .map(|c| {
-            format!(
-                "the path {} matches none of the test listener rule's path patterns ({})",
-                c.path,
-                patterns.join(", ")
-            )
-        })
-        .collect()
+    problems.extend(missed.map(|c| {
+        format!(
+            "the path {} matches none of the test listener rule's path patterns ({})",
+            c.path,
+            patterns.join(", ")
+        )
+    }));
+    problems
 }
 
 /// The request that reaches `spec`'s test listener rule (`None` without one): its first host,
@@ -152,6 +171,13 @@ mod tests {
         assert_eq!(spec.smoke_checks[0].timeout_seconds, 5);
         let request = test_request(&spec).expect("a test route");
         assert_eq!(request.host.as_deref(), Some("smoke.test.example.com"));
+        let unwaited = json!({"SmokeChecks": checks, "TestHostHeaders": ["t.example.com"],
+            "WaitForSteadyState": false, "EntryPoint": ["/bin/sh", "-c"]});
+        let refused = Spec::parse(&props(unwaited))
+            .expect_err("refused")
+            .to_string();
+        assert!(refused.contains("need WaitForSteadyState"), "{refused}");
+        assert!(refused.contains("leave EntryPoint empty"), "{refused}");
         let wild = json!({"SmokeChecks": [{"Path": "/a*"}], "TestPathPatterns": ["/a*"]});
         assert!(Spec::parse(&props(wild)).is_err());
         let nameless = json!({"SmokeChecks": [{"ExpectedStatus": 200}],

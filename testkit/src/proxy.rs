@@ -287,6 +287,10 @@ impl Shared {
         }
         let reply = match decision {
             Decision::Fault(Fault::Reset) => return None,
+            Decision::Fault(Fault::Lost) => {
+                self.under_rules(&call, index, &req, None).await?;
+                return None;
+            }
             Decision::Fault(Fault::Hang) => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 return None;

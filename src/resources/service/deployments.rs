@@ -62,6 +62,8 @@ pub struct Paused {
     pub deployment_arn: String,
     /// The hook's id, for ContinueServiceDeployment.
     pub hook_id: String,
+    /// The service's name.
+    pub service: String,
 }
 
 /// Service `name`'s deployment in progress, if it waits at a `PAUSE` hook: one of its
@@ -88,6 +90,7 @@ pub async fn paused(ecs: &Client, cluster: &str, name: &str) -> Result<Option<Pa
         Some(Paused {
             deployment_arn: d.service_deployment_arn()?.to_string(),
             hook_id: h.hook_id()?.to_string(),
+            service: name.to_string(),
         })
     }))
 }

@@ -173,7 +173,8 @@ fn by(d: &ServiceDeployment) -> RolledBackBy {
     });
     let hooks = failed.map(|h| {
         let status = h.status().map_or("", |s| s.as_str());
-        let arn = h.target_arn().unwrap_or_default();
+        // A PAUSE hook has no target: SmokeChecks' pause, which prod-e answers.
+        let arn = h.target_arn().unwrap_or("the PAUSE hook");
         format!("{arn} ({status} at {stage})")
     });
     RolledBackBy {

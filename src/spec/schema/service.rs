@@ -227,12 +227,13 @@ pub const SMOKE_CHECKS: Property = Property {
     },
     default: Default::Empty,
     effect: Effect::Strategy,
-    doc: "with a test route (TestHostHeaders or TestPathPatterns): a list of {Path, \
-         ExpectedStatus, TimeoutSeconds}, GET requests a one-off task of each new revision \
-         sends through the test listener rule from the tasks' subnets before production \
-         traffic moves (ECS pauses the deployment after its test traffic shift); a wrong \
-         status rolls the deployment back and the operation answers FAILED naming the check \
-         and the answer; the image needs sh and curl or wget; changing them is in place",
+    doc: "with a test route (TestHostHeaders or TestPathPatterns) and WaitForSteadyState: a \
+         list of {Path, ExpectedStatus, TimeoutSeconds}, GET requests a one-off task of each \
+         new revision sends through the test listener rule from the tasks' subnets before \
+         production traffic moves (ECS pauses the deployment after its test traffic shift); a \
+         wrong status rolls the deployment back and the operation answers FAILED naming the \
+         check and the answer; the image needs sh and curl or wget, and no EntryPoint; \
+         changing them is in place",
 };
 /// prod-e's bound on `DeploymentAlarms` (ECS documents none).
 const DEPLOYMENT_ALARMS_MAX: usize = 20;

@@ -39,6 +39,8 @@ pub struct Memory {
     /// (image, path) → the status a revision running that image answers a smoke check of
     /// that path with ("200" when not set).
     pub(super) answers: HashMap<(String, String), String>,
+    /// Seconds before now that new tasks are shown created (their `createdAt`).
+    created_ago: f64,
 }
 
 impl Default for Memory {
@@ -48,6 +50,7 @@ impl Default for Memory {
             exits: HashMap::new(),
             runs_for: RUNS_FOR,
             answers: HashMap::new(),
+            created_ago: 0.0,
         }
     }
 }
@@ -77,6 +80,12 @@ impl AwsRules {
         self.with(|s| s.one_offs.answers.insert(key, status.to_string()));
     }
 
+    /// One-off tasks started from now on show a `createdAt` `seconds` before they started
+    /// (a task that has run that long, without the test waiting for it).
+    pub fn one_offs_created_ago(&self, seconds: f64) {
+        self.with(|s| s.one_offs.created_ago = seconds);
+    }
+
     /// Every running one-off task stops at its next read.
     pub fn one_offs_end(&self) {
         self.with(|s| s.one_offs.tasks.values_mut().for_each(|t| t.reads_left = 0));
@@ -99,6 +108,8 @@ pub struct OneOff {
     exit_code: Option<i64>,
     /// DescribeTasks reads left before it stops.
     reads_left: u32,
+    /// When it was started (seconds since the epoch), its `createdAt`.
+    created_at: f64,
     stopped: bool,
     reason: String,
 }
@@ -146,6 +157,7 @@ pub async fn run(rules: &AwsRules, moto: &Upstream, body: &Value) -> Option<Verd
         container: text(&overridden["name"]),
         exit_code: Some(exit_code),
         reads_left: rules.with(|s| s.one_offs.runs_for),
+        created_at: now() - rules.with(|s| s.one_offs.created_ago),
         stopped: false,
         reason: "Essential container in task exited".to_string(),
     };
@@ -170,18 +182,20 @@ fn owner_of(body: &Value) -> Option<String> {
     owner.map(|t| text(&t["value"]))
 }
 
-/// How a one-off task of `definition` running `command` ends: 1 if its image crashes, else as
-/// its smoke checks went (`checked`), else the code a test gave the command (0 by default).
+/// How a one-off task of `definition` running `command` ends: 1 if its image crashes, else
+/// the code a test gave the command, else as its smoke checks went (`checked`), else 0.
 fn exit_code(
     rules: &AwsRules,
     moto: &Upstream,
     (definition, command): (&str, &Vec<String>),
     checked: Option<&(i64, Vec<String>)>,
 ) -> i64 {
-    match (moto.rollouts().image_crashes(definition), checked) {
-        (true, _) => 1,
-        (false, Some((code, _))) => *code,
-        (false, None) => rules.with(|s| s.one_offs.exits.get(command).copied().unwrap_or(0)),
+    let given = rules.with(|s| s.one_offs.exits.get(command).copied());
+    match (moto.rollouts().image_crashes(definition), given, checked) {
+        (true, _, _) => 1,
+        (false, Some(code), _) => code,
+        (false, None, Some((code, _))) => *code,
+        (false, None, None) => 0,
     }
 }
 
@@ -240,6 +254,7 @@ fn shown_as(arn: &str, t: &OneOff) -> Value {
     let mut task = json!({
         "taskArn": arn, "taskDefinitionArn": t.definition, "startedBy": t.started_by,
         "lastStatus": status, "desiredStatus": status, "launchType": "FARGATE",
+        "createdAt": t.created_at,
         "clusterArn": format!("{ARN_PREFIX}cluster/{}", t.cluster),
     });
     if t.stopped {
@@ -278,6 +293,12 @@ pub fn cluster_with_tasks(rules: &AwsRules, body: &Value) -> Option<Verdict> {
     let message = "The Cluster cannot be deleted while Tasks are active.";
     (running && rules.on(Rule::OneOffTasks))
         .then(|| Verdict::Refuse(Refusal::new("ClusterContainsTasksException", message)))
+}
+
+/// Seconds since the epoch, now.
+fn now() -> f64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since.map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// The family of a task definition ARN (`…:task-definition/<family>:<revision>`).

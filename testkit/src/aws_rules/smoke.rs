@@ -3,7 +3,8 @@
 //! check gets the status a test gave the revision's image for its path
 //! ([`AwsRules::smoke_answers`]; 200 otherwise), the task prints one line per check (the
 //! script's own words, [`prod_e::smoke_check::LINE_PREFIX`]) to its awslogs stream in moto
-//! and exits with the number of the first check that got another status (0 if none did).
+//! and exits as the script does: 64 plus the number of the first check that got another
+//! status, 100 if none did.
 //! The answer stands for what the revision's tasks would send back through the test listener
 //! rule: the tests check separately when the task runs (after the test rule exists and, in a
 //! paused deployment, routes to the new revision).
@@ -12,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::wire::text;
 use super::{AwsRules, Upstream};
-use prod_e::smoke_check::{CHECKS, LINE_PREFIX};
+use prod_e::smoke_check::{CHECKS, FAILED_BASE, LINE_PREFIX, PASSED};
 
 /// For a smoke-check task of `definition` (its container override `overridden`): its exit
 /// code and the lines it prints; `None` for any other one-off task.
@@ -37,10 +38,11 @@ pub fn outcome(
             "{LINE_PREFIX}{n}: GET {path} answered {got} (expected {expected})"
         ));
         if got != expected {
-            return Some((n as i64, lines));
+            return Some((i64::from(FAILED_BASE) + n as i64, lines));
         }
     }
-    Some((0, lines))
+    lines.push(format!("prod-e smoke checks: all {} passed", lines.len()));
+    Some((i64::from(PASSED), lines))
 }
 
 /// Writes `lines` to the awslogs stream of container `container` of task `task_id`, of

@@ -21,6 +21,9 @@ pub enum Fault {
     Answer(&'static str),
     /// Close the connection without answering.
     Reset,
+    /// Carry the call out (the AWS rules, moto), then close the connection without its
+    /// answer: a reply lost on the way, which the caller retries.
+    Lost,
     /// Never answer.
     Hang,
 }
@@ -81,7 +84,7 @@ pub(super) fn error_reply(service: &str, fault: &Fault) -> Vec<u8> {
             message,
         } => (*status, *code, *message),
         Fault::Answer(body) => return wire::answer(service, body),
-        Fault::Reset | Fault::Hang => (500, "InternalFailure", "unreachable"),
+        Fault::Reset | Fault::Hang | Fault::Lost => (500, "InternalFailure", "unreachable"),
     };
     wire::error(service, status, code, message)
 }
