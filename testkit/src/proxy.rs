@@ -22,16 +22,9 @@ use super::http::{read_request, Request};
 use super::rollout::Rollouts;
 pub use crate::call::{Call, Network, Probe, Probed, CALL_LOG};
 pub use faults::Fault;
-use faults::{decide, error_reply, Decision};
+use faults::{decide, error_reply, Decision, Rule};
 
 mod faults;
-
-#[derive(Debug)]
-struct Rule {
-    action: String,
-    remaining: u32,
-    fault: Fault,
-}
 
 #[derive(Default)]
 struct State {

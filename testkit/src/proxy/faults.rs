@@ -28,6 +28,14 @@ pub enum Fault {
     Hang,
 }
 
+/// A fault for the next `remaining` calls of `action`.
+#[derive(Debug)]
+pub(super) struct Rule {
+    pub(super) action: String,
+    pub(super) remaining: u32,
+    pub(super) fault: Fault,
+}
+
 /// What the proxy does with one call.
 pub(super) enum Decision {
     Forward { kill: Option<u32> },
