@@ -330,3 +330,71 @@ async fn baseline_alarms_are_owned_named_in_data_and_usable_as_deployment_alarms
     h.invoke(stack.delete(&id, &props)).await.assert_success();
     assert_nothing_left(&h, &id, &props).await;
 }
+
+/// Each of set `id`'s alarms: (its `AlarmActions`, its `OKActions`), read from moto.
+async fn alarm_actions(h: &Harness, id: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let cw = &h.clients.cloudwatch;
+    let out = cw.describe_alarms().alarm_name_prefix(format!("{id}-"));
+    let out = out.send().await.expect("alarms");
+    let each = out.metric_alarms().iter();
+    each.map(|a| (a.alarm_actions().to_vec(), a.ok_actions().to_vec()))
+        .collect()
+}
+
+#[tokio::test]
+async fn alarm_actions_notify_sns_topics_and_change_in_place() {
+    let h = Harness::new().await;
+    let stack = Stack::new("alarm-actions");
+    let pager = "arn:aws:sns:us-east-1:123456789012:ops-pager";
+    let props = h.properties(json!({
+        "ClusterName": format!("alarm-actions-{}", unique()),
+        "AlarmActions": [pager],
+    }));
+    let out = h.invoke(stack.create(&props)).await;
+    let id = out.assert_success().physical_id();
+    let both = |topics: &[&str]| {
+        let topics: Vec<String> = topics.iter().map(|t| t.to_string()).collect();
+        vec![(topics.clone(), topics); 4]
+    };
+    assert_eq!(alarm_actions(&h, &id).await, both(&[pager]));
+
+    // Another topic beside: the alarms are put again, nothing else is written.
+    let chat = "arn:aws:sns:us-east-1:123456789012:ops-chat.fifo";
+    let mut more = props.clone();
+    more["AlarmActions"] = json!([pager, chat]);
+    let writes = h.writes_of(stack.update(&id, &props, &more)).await;
+    assert_eq!(writes, ["PutMetricAlarm"; 4], "{writes:?}");
+    assert_eq!(alarm_actions(&h, &id).await, both(&[pager, chat]));
+    let mut none = more.clone();
+    none["AlarmActions"] = json!([]);
+    h.invoke(stack.update(&id, &more, &none))
+        .await
+        .assert_success();
+    assert_eq!(alarm_actions(&h, &id).await, both(&[]));
+
+    // Refused before any write: actions without the alarms, and what is not a topic.
+    let from = h.proxy.calls().len();
+    let mut off = none.clone();
+    off["Alarms"] = json!(false);
+    off["AlarmActions"] = json!([pager]);
+    let mut queue = none.clone();
+    queue["AlarmActions"] = json!(["arn:aws:sqs:us-east-1:123456789012:q"]);
+    let mut far = none.clone();
+    far["AlarmActions"] = json!(["arn:aws:sns:eu-west-1:123456789012:pager"]);
+    for (bad, why) in [
+        (off, "they need Alarms: true"),
+        (queue, "must be an SNS topic's ARN"),
+        (far, "notify topics of their own region only"),
+    ] {
+        let refused = h.invoke(stack.update(&id, &none, &bad)).await;
+        assert_eq!(refused.status(), "FAILED");
+        assert!(refused.reason().contains(why), "{}", refused.reason());
+    }
+    assert!(
+        h.writes_since(from).is_empty(),
+        "{:?}",
+        h.writes_since(from)
+    );
+    h.invoke(stack.delete(&id, &none)).await.assert_success();
+    assert_nothing_left(&h, &id, &none).await;
+}

@@ -111,6 +111,7 @@ pub fn definitions(d: &Deployment, spec: &Spec, at: Watched<'_>) -> Result<Vec<D
             evaluation_periods: MINUTES,
             description: format!("prod-e {}: {what} for {MINUTES} minutes", d.physical_id()),
             also: also.clone().filter(|_| on_alb),
+            actions: spec.alarm_actions.clone(),
         },
     );
     Ok(made.collect())

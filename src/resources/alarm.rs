@@ -27,18 +27,26 @@ pub fn expand(spec: &Spec, d: &Deployment) -> Vec<Alarm> {
         name: d.alarm(kind),
         arn: String::new(),
         state: String::new(),
+        actions: spec.alarm_actions.clone(),
         tags: Tags::new(),
     };
     kinds.map(alarm).collect()
 }
 
-/// `Alarms` by its flatten: `true` with every baseline alarm, `false` with none.
-pub const SETTINGS: &[Setting<Vec<Alarm>>] =
-    &[Setting::new("Alarms", |alarms| match alarms.len() {
+/// `Alarms` by its flatten: `true` with every baseline alarm, `false` with none; and
+/// `AlarmActions`, each alarm's (all alike: one list; else each alarm's in turn).
+pub const SETTINGS: &[Setting<Vec<Alarm>>] = &[
+    Setting::new("Alarms", |alarms| match alarms.len() {
         0 => "false".to_string(),
         n if n == KINDS.len() => "true".to_string(),
         n => format!("{n} of the {} baseline alarms", KINDS.len()),
-    })];
+    }),
+    Setting::new("AlarmActions", |alarms| {
+        let mut each: Vec<String> = alarms.iter().map(|a| a.actions.join(", ")).collect();
+        each.dedup();
+        each.join("; ")
+    }),
+];
 
 /// An alarm as found.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +57,8 @@ pub struct Alarm {
     pub arn: String,
     /// Its state (`OK`, `ALARM`, `INSUFFICIENT_DATA`).
     pub state: String,
+    /// The SNS topics it notifies in ALARM (`AlarmActions`; prod-e gives OK the same).
+    pub actions: Vec<String>,
     /// Its tags (the ownership tags among them).
     pub tags: Tags,
 }
@@ -83,6 +93,8 @@ pub struct Definition {
     /// deployment): the alarm watches `FILL(m1, 0) + FILL(m2, 0)` (CloudWatch User Guide,
     /// "Create a CloudWatch alarm based on a metric math expression").
     pub also: Option<Vec<(&'static str, String)>>,
+    /// SNS topics notified when it goes into ALARM and back to OK (`AlarmActions`).
+    pub actions: Vec<String>,
 }
 
 /// The CloudWatch form of `dimensions`.
@@ -148,6 +160,7 @@ pub async fn find_all(cw: &Client, names: &[String]) -> Result<Vec<Alarm>> {
             .doing(format!("reading tags of alarm ({name})"))?;
         found.push(Alarm {
             state: alarm.state_value().map_or("", |s| s.as_str()).to_string(),
+            actions: alarm.alarm_actions().to_vec(),
             tags: tags::cloudwatch::read(listed.tags()),
             name,
             arn,
@@ -189,6 +202,9 @@ pub async fn put(cw: &Client, d: &Definition, tags: &Tags) -> Result<()> {
         .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
         .evaluation_periods(d.evaluation_periods)
         .treat_missing_data("notBreaching")
+        // Always sent: PutMetricAlarm replaces the whole definition, so `[]` removes them.
+        .set_alarm_actions(Some(d.actions.clone()))
+        .set_ok_actions(Some(d.actions.clone()))
         .set_tags(Some(tags::cloudwatch::list(tags)))
         .send()
         .await

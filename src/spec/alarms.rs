@@ -13,6 +13,67 @@ pub const TOKEN_PREFIX: &str = "prod-e:";
 /// alarm gate): ECS rolls back a deployment whose targets answer 5xx or turn unhealthy.
 pub const GATE: [&str; 2] = ["prod-e:target-5xx", "prod-e:unhealthy-targets"];
 
+/// The most actions an alarm state takes (CloudWatch API Reference, PutMetricAlarm,
+/// `AlarmActions` and `OKActions`: "Maximum number of 5 items").
+pub const ACTIONS_MAX: usize = 5;
+
+/// An SNS topic's ARN, `arn:PARTITION:sns:REGION:ACCOUNT:NAME`, no wildcard (CloudWatch takes
+/// it as an alarm action: CloudWatch API Reference, PutMetricAlarm `AlarmActions`; a topic
+/// name is up to 256 letters, digits, `-` and `_`, with `.fifo` for a FIFO topic).
+pub fn topic_arn(s: &str) -> Result<(), String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    let name = |n: &str| {
+        let base = n.strip_suffix(".fifo").unwrap_or(n);
+        !base.is_empty()
+            && n.len() <= 256
+            && base
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let shaped = parts.len() == 6
+        && parts[0] == "arn"
+        && word(parts[1])
+        && parts[2] == "sns"
+        && word(parts[3])
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && name(parts[5]);
+    match shaped {
+        true => Ok(()),
+        false => Err(format!(
+            "{s:?} must be an SNS topic's ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+        )),
+    }
+}
+
+/// The topics of `actions` that the alarms cannot notify: CloudWatch alarms notify SNS topics
+/// of their own partition and region only (PutMetricAlarm: `ValidationError` "Invalid region
+/// … specified"; public reports: cds-snc/notification-terraform#128), and a set's alarms are
+/// in its listener's (`listener_arn`'s) region.
+pub fn foreign_topics(actions: &[String], listener_arn: &str) -> Vec<String> {
+    let (partition, region) = place(listener_arn);
+    let elsewhere = actions.iter().filter(|a| place(a) != (partition, region));
+    let message = |a: &String| {
+        format!(
+            "{a} is in another region or partition than the alarms, which are in the \
+             listener's ({}): CloudWatch alarms notify topics of their own region only",
+            region.unwrap_or_default()
+        )
+    };
+    elsewhere.map(message).collect()
+}
+
+/// An ARN's (partition, region).
+fn place(arn: &str) -> (Option<&str>, Option<&str>) {
+    let mut parts = arn.split(':');
+    (parts.nth(1), parts.nth(1))
+}
+
 /// The baseline kind a `DeploymentAlarms` entry names, if it names one.
 pub fn kind_of(entry: &str) -> Option<&str> {
     entry.strip_prefix(TOKEN_PREFIX)

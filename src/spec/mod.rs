@@ -146,6 +146,13 @@ impl Spec {
         for message in alarms::problems(&spec.deployment_alarms, spec.alarms) {
             r.problems.push(Problem::new("DeploymentAlarms", &message));
         }
+        if !spec.alarm_actions.is_empty() && !spec.alarms {
+            let message = "are the baseline alarms' actions: they need Alarms: true";
+            r.problems.push(Problem::new("AlarmActions", message));
+        }
+        for message in alarms::foreign_topics(&spec.alarm_actions, &spec.listener_arn) {
+            r.problems.push(Problem::new("AlarmActions", &message));
+        }
         r.problems.extend(strategy_problems(&spec, properties));
         if !spec.scheduled_actions.is_empty() && spec.auto_scaling.is_none() {
             let message = "needs AutoScaling (the bounds it changes)";

@@ -10,7 +10,7 @@ use aws_sdk_applicationautoscaling::types::{
     TargetTrackingScalingPolicyConfiguration,
 };
 
-use super::{cluster, described, refusal, service, task_definition, Account};
+use super::{cluster, described, error, refusal, service, task_definition, Account};
 
 #[tokio::test]
 async fn a_scalable_target_keeps_its_tags_and_takes_its_policies_with_it() {
@@ -154,4 +154,32 @@ async fn deleting_a_missing_alarm_deletes_nothing() {
         .send()
         .await;
     one.expect("deleted");
+}
+
+#[tokio::test]
+async fn an_alarm_notifies_topics_of_its_own_region_only() {
+    let a = Account::new().await;
+    let put = |topic: &str| {
+        let name = format!("rules-{}", crate::support::unique());
+        let operator = aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold;
+        a.aws
+            .cloudwatch
+            .put_metric_alarm()
+            .alarm_name(name)
+            .namespace("AWS/ECS")
+            .metric_name("CPUUtilization")
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+            .period(60)
+            .evaluation_periods(1)
+            .threshold(80.0)
+            .comparison_operator(operator)
+            .alarm_actions(topic)
+            .send()
+    };
+    put("arn:aws:sns:us-east-1:123456789012:pager")
+        .await
+        .expect("a topic of the alarm's region");
+    let message = "Invalid region eu-west-1 specified. Only us-east-1 is supported.";
+    let elsewhere = put("arn:aws:sns:eu-west-1:123456789012:pager").await;
+    assert_eq!(refusal(elsewhere), error("ValidationError", message));
 }

@@ -2,6 +2,7 @@
 //! prod-e itself behaves.
 
 use super::{text, Default, Effect, Kind, Property, ECS_NAME};
+use crate::spec::alarms;
 use crate::spec::capacity::{self, CapacityProviderStrategyItem};
 use crate::spec::checks;
 use crate::spec::health::{self, TargetHealthCheck};
@@ -260,6 +261,20 @@ pub const ALARMS: Property = Property {
          (docs/properties.md, \"The alarm gate\"); a set made before it was on by default \
          keeps it off until its properties say otherwise",
 };
+/// The `AlarmActions` property.
+pub const ALARM_ACTIONS: Property = Property {
+    name: "AlarmActions",
+    kind: Kind::Values {
+        check: alarms::topic_arn,
+        max: alarms::ACTIONS_MAX,
+    },
+    default: Default::Empty,
+    effect: Effect::Alarms,
+    doc: "with Alarms: SNS topic ARNs (arn:aws:sns:REGION:ACCOUNT:NAME) each baseline alarm \
+         notifies when it goes into ALARM and back to OK (CloudWatch's AlarmActions and \
+         OKActions); the topic's access policy must let cloudwatch.amazonaws.com publish; \
+         changing them is in place",
+};
 /// The `LogRetentionDays` property.
 pub const LOG_RETENTION_DAYS: Property = Property {
     name: "LogRetentionDays",
@@ -348,6 +363,7 @@ macro_rules! service_fields {
             lifecycle_hooks: Vec<LifecycleHook> = LIFECYCLE_HOOKS,
             smoke_checks: Vec<SmokeCheck> = SMOKE_CHECKS,
             alarms: bool = ALARMS,
+            alarm_actions: Vec<String> = ALARM_ACTIONS,
             deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,
             enable_execute_command: bool = ENABLE_EXECUTE_COMMAND,
             /// Empty: the FARGATE launch type.

@@ -23,6 +23,7 @@
 //! | 13 | A capacity provider strategy may only name providers associated with the cluster: `InvalidParameterException` | dask/dask-cloudprovider#328 (the ECS error text) | `capacity::a_strategy_naming_a_provider_the_cluster_lacks_is_refused` |
 //! | 14 | Application Auto Scaling (`Rule::ScalableTargets`): a scalable target keeps the `Tags` it was created with — ListTagsForResource / TagResource / UntagResource answered by the rules (an ARN that names no target: `ResourceNotFoundException`); DeregisterScalableTarget deletes the target's scaling policies and scheduled actions first (no target: `ObjectNotFoundException`); PutScalingPolicy of an existing name updates that policy (moto's old target tracking alarms deleted, not leaked); DeleteScalingPolicy / DeleteScheduledAction of one that does not exist, and PutScalingPolicy / PutScheduledAction on a target that does not exist: `ObjectNotFoundException`; DescribeScalingPolicies / DescribeScheduledActions keep only the items of exactly the ResourceId asked for; `Tags` for a target that exists are refused (`ValidationException` … tried to tag already exists); a registration moves the ECS service's desired count into its bounds; PutScheduledAction of an existing name keeps the bounds and time zone it is not given (moto: tags dropped, count left, the action replaced) | Application Auto Scaling API Reference: RegisterScalableTarget (`Tags`: "tag the scalable target when it is created"), TagResource / ListTagsForResource, DeregisterScalableTarget ("deletes the scaling policies and the scheduled actions that are associated with it"), PutScalingPolicy ("only the properties you specify are updated"), ObjectNotFoundException | `scaling::a_scalable_target_keeps_its_tags_and_takes_its_policies_with_it` |
 //! | 15 | CloudWatch DeleteAlarms naming an alarm that does not exist deletes nothing: `ResourceNotFound` (moto deletes the others, 200) | CloudWatch API Reference, DeleteAlarms | `scaling::deleting_a_missing_alarm_deletes_nothing` |
+//! | 15b | CloudWatch PutMetricAlarm whose SNS action is in another region or partition than the alarm's: `ValidationError` "Invalid region … specified. Only us-east-1 is supported." (moto stores it) ([`alarms`]) | public reports: cds-snc/notification-terraform#128, aws-samples/amazon-cloudwatch-auto-alarms#61 | `scaling::an_alarm_notifies_topics_of_its_own_region_only` |
 //! | 16 | CreateTargetGroup of an existing name with the same settings returns that group (moto: `DuplicateTargetGroupName`); with other settings `DuplicateTargetGroupName` | ELBv2 API reference, CreateTargetGroup ("If you attempt to create multiple target groups with the same settings, each call succeeds") | `elbv2::a_target_group_created_again_with_the_same_settings_is_returned` |
 //! | 17 | CloudFormation's DescribeStacks / DescribeStackResource / DescribeStackEvents of a stack the tests run answer what CloudFormation shows while it waits for, cancels or rolls back an operation (moto cannot run custom resources) | CloudFormation API Reference, DescribeStackResource, DescribeStackEvents, CancelUpdateStack; cloudformation-coverage-roadmap#1814, remind101/empire#918 | `cloudformation::cloudformation_shows_each_resource_as_the_events_it_sent_left_it` |
 //! | 18 | A service behind a load balancer none of whose security groups lets TCP out to its tasks on the container port never has a healthy target: its rollout fails with the unhealthy-target event ([`reach`]) | ELB guide, Security groups for your Application Load Balancer; ECS Developer Guide, Troubleshooting service load balancers | `elbv2::a_service_whose_groups_let_nothing_out_never_becomes_healthy` |
@@ -181,8 +182,7 @@ impl AwsRules {
         });
     }
 
-    /// The account has an ECR pull-through cache rule for repositories under `prefix/` (moto
-    /// has none): rule 21.
+    /// The account has an ECR pull-through cache rule for `prefix/` repositories (rule 21).
     pub fn pull_through_cache(&self, prefix: &str) {
         self.with(|s| s.pull_through.push(prefix.to_string()));
     }
@@ -278,7 +278,7 @@ impl AwsRules {
                 strategy::health(self, moto, &fields).await
             }
             ("application-autoscaling", action) => scaling::before(self, moto, action, body).await,
-            ("monitoring", "DeleteAlarms") => alarms::delete(self, moto, body).await,
+            ("monitoring", action) => alarms::before(self, moto, action, body).await,
             ("cloudformation", action) if self.on(Rule::CloudFormation) => {
                 crate::cloudformation::answer(action, &|k| fields.get(k))
             }
