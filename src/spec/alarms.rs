@@ -21,12 +21,6 @@ pub const ACTIONS_MAX: usize = 5;
 /// it as an alarm action: CloudWatch API Reference, PutMetricAlarm `AlarmActions`; a topic
 /// name is up to 256 letters, digits, `-` and `_`, with `.fifo` for a FIFO topic).
 pub fn topic_arn(s: &str) -> Result<(), String> {
-    let parts: Vec<&str> = s.split(':').collect();
-    let word = |w: &str| {
-        !w.is_empty()
-            && w.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    };
     let name = |n: &str| {
         let base = n.strip_suffix(".fifo").unwrap_or(n);
         !base.is_empty()
@@ -35,14 +29,8 @@ pub fn topic_arn(s: &str) -> Result<(), String> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     };
-    let shaped = parts.len() == 6
-        && parts[0] == "arn"
-        && word(parts[1])
-        && parts[2] == "sns"
-        && word(parts[3])
-        && parts[4].len() == 12
-        && parts[4].chars().all(|c| c.is_ascii_digit())
-        && name(parts[5]);
+    let shaped =
+        super::checks::arn_of(s, "sns").is_some_and(|rest| rest.len() == 1 && name(rest[0]));
     match shaped {
         true => Ok(()),
         false => Err(format!(

@@ -335,3 +335,22 @@ pub fn fargate_size(cpu: u32, memory: u32) -> Result<(), String> {
         ))
     }
 }
+
+/// The parts after the account of `s`, an ARN of `service` (`arn:PARTITION:SERVICE:REGION:
+/// ACCOUNT:…`, partition and region in lower-case letters, digits and `-`, a 12-digit account);
+/// `None` if it is not one.
+pub fn arn_of<'a>(s: &'a str, service: &str) -> Option<Vec<&'a str>> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let word = |w: &str| {
+        let lower = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+        !w.is_empty() && w.chars().all(lower)
+    };
+    let head = parts.len() > 5
+        && parts[0] == "arn"
+        && word(parts[1])
+        && parts[2] == service
+        && word(parts[3])
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit());
+    head.then(|| parts[5..].to_vec())
+}

@@ -48,27 +48,18 @@ object! {
 /// `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`, no wildcard anywhere (the
 /// operator's patterns are matched against it).
 pub fn function_arn(s: &str) -> Result<(), String> {
-    let parts: Vec<&str> = s.split(':').collect();
     let name_ok = |n: &str| {
         !n.is_empty()
             && n.len() <= 64
             && n.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     };
-    let word = |w: &str| {
-        let lower = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
-        !w.is_empty() && w.chars().all(lower)
-    };
-    let shaped = matches!(parts.len(), 7 | 8)
-        && parts[0] == "arn"
-        && word(parts[1])
-        && parts[2] == "lambda"
-        && word(parts[3])
-        && parts[4].len() == 12
-        && parts[4].chars().all(|c| c.is_ascii_digit())
-        && parts[5] == "function"
-        && name_ok(parts[6])
-        && parts.get(7).is_none_or(|q| name_ok(q) || *q == "$LATEST");
+    let shaped = super::checks::arn_of(s, "lambda").is_some_and(|rest| {
+        matches!(rest.len(), 2 | 3)
+            && rest[0] == "function"
+            && name_ok(rest[1])
+            && rest.get(2).is_none_or(|q| name_ok(q) || *q == "$LATEST")
+    });
     match shaped {
         true => Ok(()),
         false => Err(format!(

@@ -109,24 +109,30 @@ async fn a_scalable_target_keeps_its_tags_and_takes_its_policies_with_it() {
 }
 
 /// Rule 15: DeleteAlarms naming a missing alarm deletes none of them.
-#[tokio::test]
-async fn deleting_a_missing_alarm_deletes_nothing() {
-    let a = Account::new().await;
-    let name = format!("rules-{}", crate::support::unique());
+/// A PutMetricAlarm of an ECS CPU alarm called `name`.
+fn cpu_alarm(
+    a: &Account,
+    name: &str,
+) -> aws_sdk_cloudwatch::operation::put_metric_alarm::builders::PutMetricAlarmFluentBuilder {
+    let operator = aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold;
     a.aws
         .cloudwatch
         .put_metric_alarm()
-        .alarm_name(&name)
+        .alarm_name(name)
         .namespace("AWS/ECS")
         .metric_name("CPUUtilization")
         .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
         .period(60)
         .evaluation_periods(1)
         .threshold(80.0)
-        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
-        .send()
-        .await
-        .expect("alarm");
+        .comparison_operator(operator)
+}
+
+#[tokio::test]
+async fn deleting_a_missing_alarm_deletes_nothing() {
+    let a = Account::new().await;
+    let name = format!("rules-{}", crate::support::unique());
+    cpu_alarm(&a, &name).send().await.expect("alarm");
     let both = a
         .aws
         .cloudwatch
@@ -161,20 +167,7 @@ async fn an_alarm_notifies_topics_of_its_own_region_only() {
     let a = Account::new().await;
     let put = |topic: &str| {
         let name = format!("rules-{}", crate::support::unique());
-        let operator = aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold;
-        a.aws
-            .cloudwatch
-            .put_metric_alarm()
-            .alarm_name(name)
-            .namespace("AWS/ECS")
-            .metric_name("CPUUtilization")
-            .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
-            .period(60)
-            .evaluation_periods(1)
-            .threshold(80.0)
-            .comparison_operator(operator)
-            .alarm_actions(topic)
-            .send()
+        cpu_alarm(&a, &name).alarm_actions(topic).send()
     };
     put("arn:aws:sns:us-east-1:123456789012:pager")
         .await
