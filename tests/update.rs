@@ -113,6 +113,43 @@ async fn traffic_settings_change_where_they_live() {
 }
 
 #[tokio::test]
+async fn slow_start_ramps_new_targets_and_changes_in_place() {
+    let mut live = Live::new("upd-slow").await;
+    let attribute = |h: &crate::support::Harness, arn: String| {
+        let elb = h.clients.elb.clone();
+        async move {
+            let out = elb.describe_target_group_attributes().target_group_arn(arn);
+            let out = out.send().await.expect("attributes");
+            let found = out
+                .attributes()
+                .iter()
+                .find(|a| a.key() == Some("slow_start.duration_seconds"));
+            found.and_then(|a| a.value()).map(str::to_string)
+        }
+    };
+    let from = live.h.proxy.calls().len();
+    live.update(json!({"SlowStartSeconds": 120}))
+        .await
+        .assert_success();
+    assert_eq!(live.h.writes_since(from), ["ModifyTargetGroupAttributes"]);
+    let c = &live.h.clients.clone();
+    let tg = inspect::everything(c, &live.id, &live.props)
+        .await
+        .target_group
+        .expect("tg");
+    assert_eq!(attribute(&live.h, tg.arn).await.as_deref(), Some("120"));
+    let refused = live.update(json!({"SlowStartSeconds": 10})).await;
+    assert_eq!(refused.status(), "FAILED");
+    assert!(
+        refused
+            .reason()
+            .contains("must be 0 (off) or 30–900 seconds"),
+        "{}",
+        refused.reason()
+    );
+}
+
+#[tokio::test]
 async fn network_settings_change_in_place() {
     let mut live = Live::new("upd-net").await;
     let c = &live.h.clients.clone();

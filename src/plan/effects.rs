@@ -45,7 +45,7 @@ pub const EFFECTS: &[(Effect, &str, &str)] = &[
     (
         Effect::Deregistration,
         "target group",
-        "change the deregistration delay",
+        "change its attributes (deregistration delay, slow start)",
     ),
     (
         Effect::Deployment,

@@ -75,9 +75,8 @@ pub(super) async fn settle(
     tg: &TargetGroup,
     tags: &Tags,
 ) -> Result<()> {
-    let delay = spec.deregistration_delay_seconds;
     tokio::join!(
-        target_group::set_deregistration_delay(&c.elb, tg, delay),
+        target_group::set_attributes(&c.elb, tg, spec),
         surely_ours(c, d, tg, tags),
     )
     .all_ok()

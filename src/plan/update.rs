@@ -208,8 +208,7 @@ async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
             target_group::set_health_check(elb, group, &new.health_check).await?;
         }
         if change.diff.any(Effect::Deregistration) {
-            let seconds = new.deregistration_delay_seconds;
-            target_group::set_deregistration_delay(elb, group, seconds).await?;
+            target_group::set_attributes(elb, group, new).await?;
         }
         if change.retag() {
             let (old_tags, new_tags) = (&change.old_tags, &change.new_tags);

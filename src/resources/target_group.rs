@@ -16,13 +16,15 @@ use crate::spec::health::TargetHealthCheck;
 use crate::spec::Spec;
 
 /// A target group's settings: its health check ([`find`]) and its attributes
-/// ([`deregistration_delay`]).
+/// ([`attributes`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// Its health check.
     pub health_check: TargetHealthCheck,
     /// Its `deregistration_delay.timeout_seconds`, seconds (`None`: ELBv2 lists none).
     pub deregistration_delay_seconds: Option<String>,
+    /// Its `slow_start.duration_seconds`, seconds (`None`: ELBv2 lists none).
+    pub slow_start_seconds: Option<String>,
 }
 
 /// The settings `spec` asks for.
@@ -30,6 +32,7 @@ pub fn expand(spec: &Spec) -> Settings {
     Settings {
         health_check: spec.health_check.clone(),
         deregistration_delay_seconds: Some(spec.deregistration_delay_seconds.to_string()),
+        slow_start_seconds: Some(spec.slow_start_seconds.to_string()),
     }
 }
 
@@ -39,6 +42,7 @@ pub const SETTINGS: &[Setting<Settings>] = &[
     Setting::reported("DeregistrationDelaySeconds", |t| {
         t.deregistration_delay_seconds.clone()
     }),
+    Setting::reported("SlowStartSeconds", |t| t.slow_start_seconds.clone()),
 ];
 
 /// `$builder` (CreateTargetGroup's or ModifyTargetGroup's) with every setting of the health
@@ -115,7 +119,7 @@ fn from_sdk(
     })
 }
 
-/// Creates it with `tags` (its deregistration delay is set apart: [`set_deregistration_delay`]);
+/// Creates it with `tags` (its attributes are set apart: [`set_attributes`]);
 /// errors are AWS's (an "already exists" is adopted by the caller).
 pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Result<TargetGroup> {
     let doing = format!("creating target group ({name})");
@@ -164,47 +168,51 @@ pub async fn set_health_check(
     ))
 }
 
-/// Sets `deregistration_delay.timeout_seconds` (0–3600; ELBv2 `TargetGroupAttribute`).
-pub async fn set_deregistration_delay(
-    elb: &Client,
-    group: &TargetGroup,
-    seconds: u32,
-) -> Result<()> {
+/// Sets the attributes `spec` gives the group, in one call: `deregistration_delay.
+/// timeout_seconds` (0–3600) and `slow_start.duration_seconds` (0, 30–900) (ELBv2
+/// `TargetGroupAttribute`).
+pub async fn set_attributes(elb: &Client, group: &TargetGroup, spec: &Spec) -> Result<()> {
+    let pairs = [
+        (DEREGISTRATION_DELAY, spec.deregistration_delay_seconds),
+        (SLOW_START, spec.slow_start_seconds),
+    ];
+    let attribute = |(key, seconds): (&str, u32)| {
+        TargetGroupAttribute::builder()
+            .key(key)
+            .value(seconds.to_string())
+            .build()
+    };
     elb.modify_target_group_attributes()
         .target_group_arn(&group.arn)
-        .attributes(
-            TargetGroupAttribute::builder()
-                .key(DEREGISTRATION_DELAY)
-                .value(seconds.to_string())
-                .build(),
-        )
+        .set_attributes(Some(pairs.map(attribute).to_vec()))
         .send()
         .await
         .done(format!(
-            "setting deregistration delay of target group ({})",
+            "setting attributes of target group ({})",
             group.name
         ))
 }
 
-/// The group's `deregistration_delay.timeout_seconds` (`None` if ELBv2 lists none), with one
-/// DescribeTargetGroupAttributes.
-pub async fn deregistration_delay(elb: &Client, arn: &str) -> Result<Option<String>> {
+/// The group's (`deregistration_delay.timeout_seconds`, `slow_start.duration_seconds`), each
+/// `None` if ELBv2 lists none, with one DescribeTargetGroupAttributes.
+pub async fn attributes(elb: &Client, arn: &str) -> Result<(Option<String>, Option<String>)> {
     let out = elb
         .describe_target_group_attributes()
         .target_group_arn(arn)
         .send()
         .await
         .doing(format!("reading attributes of target group ({arn})"))?;
-    let delay = out
-        .attributes()
-        .iter()
-        .find(|a| a.key() == Some(DEREGISTRATION_DELAY))
-        .and_then(|a| a.value());
-    Ok(delay.map(str::to_string))
+    let value = |key: &str| {
+        let found = out.attributes().iter().find(|a| a.key() == Some(key));
+        found.and_then(|a| a.value()).map(str::to_string)
+    };
+    Ok((value(DEREGISTRATION_DELAY), value(SLOW_START)))
 }
 
 /// The attribute that holds the deregistration delay, seconds (ELBv2 `TargetGroupAttribute`).
 const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
+/// The attribute that holds the slow start's duration, seconds (ELBv2 `TargetGroupAttribute`).
+const SLOW_START: &str = "slow_start.duration_seconds";
 
 /// The `TargetGroup` dimension of CloudWatch's `AWS/ApplicationELB` metrics, and the target
 /// group half of an ALBRequestCountPerTarget ResourceLabel: the ARN's part from `targetgroup/`

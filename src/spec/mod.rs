@@ -146,6 +146,11 @@ impl Spec {
         for message in alarms::problems(&spec.deployment_alarms, spec.alarms) {
             r.problems.push(Problem::new("DeploymentAlarms", &message));
         }
+        if (1..30).contains(&spec.slow_start_seconds) {
+            // ELBv2 TargetGroupAttribute: "The range is 30-900 seconds (15 minutes)".
+            let message = "must be 0 (off) or 30–900 seconds";
+            r.problems.push(Problem::new("SlowStartSeconds", message));
+        }
         if !spec.alarm_actions.is_empty() && !spec.alarms {
             let message = "are the baseline alarms' actions: they need Alarms: true";
             r.problems.push(Problem::new("AlarmActions", message));

@@ -107,7 +107,7 @@ pub enum Effect {
     Egress,
     /// The target group's health check.
     HealthCheck,
-    /// The target group's deregistration delay (an attribute).
+    /// The target group's attributes (deregistration delay, slow start).
     Deregistration,
     /// The service's deployment settings (UpdateService).
     Deployment,

@@ -77,10 +77,11 @@ async fn delay(c: &Clients, inv: &Inventory) -> Result<Option<target_group::Sett
     let Some(tg) = &inv.target_group else {
         return Ok(None);
     };
-    let delay = target_group::deregistration_delay(&c.elb, &tg.arn).await?;
+    let (delay, slow_start) = target_group::attributes(&c.elb, &tg.arn).await?;
     Ok(Some(target_group::Settings {
         health_check: tg.health_check.clone(),
         deregistration_delay_seconds: delay,
+        slow_start_seconds: slow_start,
     }))
 }
 

@@ -247,6 +247,16 @@ pub const DEREGISTRATION_DELAY_SECONDS: Property = Property {
     doc: "seconds a target leaving the group keeps its connections (default 30, AWS's 300: \
          requests up to 30 s finish; the ECS guide's 5 s suits only sub-second APIs)",
 };
+/// The `SlowStartSeconds` property.
+pub const SLOW_START_SECONDS: Property = Property {
+    name: "SlowStartSeconds",
+    kind: Kind::Integer { min: 0, max: 900 },
+    default: Default::Integer(0),
+    effect: Effect::Deregistration,
+    doc: "seconds a new target's share of requests ramps up for (ELBv2's \
+         slow_start.duration_seconds: 30–900, 0 off), for services that warm up (a JVM's JIT, \
+         caches); changing it is in place",
+};
 /// The `Alarms` property.
 pub const ALARMS: Property = Property {
     name: "Alarms",
@@ -365,6 +375,7 @@ macro_rules! service_fields {
             alarms: bool = ALARMS,
             alarm_actions: Vec<String> = ALARM_ACTIONS,
             deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,
+            slow_start_seconds: u32 = SLOW_START_SECONDS,
             enable_execute_command: bool = ENABLE_EXECUTE_COMMAND,
             /// Empty: the FARGATE launch type.
             capacity_provider_strategy:
