@@ -29,6 +29,32 @@ pub(crate) fn requests(h: &Harness, from: usize, action: &str) -> Vec<(usize, Va
         .collect()
 }
 
+/// Delivers `update`, whose one-off task (a migration, smoke checks) runs until the Update has
+/// handed over to another invocation; asserts that the Update succeeded in more than one
+/// invocation and ran one task, not two. Returns the index of its first call.
+pub(crate) async fn across_invocations(h: &Harness, update: Value) -> usize {
+    h.proxy.rules.one_offs_run_for(u32::MAX);
+    let (before, queued) = (h.proxy.calls().len(), h.proxy.invocations().len());
+    let (updated, invocations) = releasing(
+        h.invoke_to_the_end(update, SHORT_LAMBDA_TIME),
+        "the Update to hand over while its one-off task runs",
+        || h.proxy.invocations().len() > queued,
+        || h.proxy.rules.one_offs_end(),
+    )
+    .await;
+    updated.assert_success();
+    assert!(
+        invocations >= 2,
+        "the Update did not go on in another invocation"
+    );
+    assert_eq!(
+        requests(h, before, "RunTask").len(),
+        1,
+        "the one-off task ran again"
+    );
+    before
+}
+
 /// The revision the set's service runs, as moto has it.
 async fn service_revision(h: &Harness, props: &Value) -> String {
     let cluster = props["ClusterName"].as_str().unwrap_or_default();
@@ -132,27 +158,9 @@ async fn a_migration_that_outlasts_its_invocation_is_waited_for_not_run_again() 
     let out = h.invoke(stack.create(&props)).await;
     out.assert_success();
     let id = out.physical_id();
-    h.proxy.rules.one_offs_run_for(u32::MAX);
     let mut new = props.clone();
     new["Image"] = json!("nginx:2");
-    let (before, queued) = (h.proxy.calls().len(), h.proxy.invocations().len());
-    let (updated, invocations) = releasing(
-        h.invoke_to_the_end(stack.update(&id, &props, &new), SHORT_LAMBDA_TIME),
-        "the Update to hand over during its migration",
-        || h.proxy.invocations().len() > queued,
-        || h.proxy.rules.one_offs_end(),
-    )
-    .await;
-    updated.assert_success();
-    assert!(
-        invocations >= 2,
-        "the Update did not go on in another invocation"
-    );
-    assert_eq!(
-        requests(&h, before, "RunTask").len(),
-        1,
-        "the migration ran again"
-    );
+    let before = across_invocations(&h, stack.update(&id, &props, &new)).await;
     let [(_, update)] = requests(&h, before, "UpdateService")
         .try_into()
         .expect("one");

@@ -9,9 +9,8 @@
 use serde_json::{json, Value};
 
 use crate::emulator::assert_nothing_left;
-use crate::migration::requests;
+use crate::migration::{across_invocations, requests};
 use crate::strategy::forwards;
-use crate::support::patience::{releasing, SHORT_LAMBDA_TIME};
 use crate::support::proxy::Fault;
 use crate::support::{unique, Harness, Stack};
 
@@ -204,27 +203,9 @@ async fn checks_that_outlast_their_invocation_are_waited_for_not_run_again() {
     let props = checked(&h);
     let out = h.invoke(stack.create(&props)).await;
     let id = out.assert_success().physical_id();
-    h.proxy.rules.one_offs_run_for(u32::MAX);
     let mut next = props.clone();
     next["Image"] = json!("nginx:1.28");
-    let (before, queued) = (h.proxy.calls().len(), h.proxy.invocations().len());
-    let (updated, invocations) = releasing(
-        h.invoke_to_the_end(stack.update(&id, &props, &next), SHORT_LAMBDA_TIME),
-        "the Update to hand over while its checks run",
-        || h.proxy.invocations().len() > queued,
-        || h.proxy.rules.one_offs_end(),
-    )
-    .await;
-    updated.assert_success();
-    assert!(
-        invocations >= 2,
-        "the Update did not go on in another invocation"
-    );
-    assert_eq!(
-        requests(&h, before, "RunTask").len(),
-        1,
-        "the checks ran again"
-    );
+    let before = across_invocations(&h, stack.update(&id, &props, &next)).await;
     let answers = requests(&h, before, "ContinueServiceDeployment");
     let actions: Vec<&Value> = answers.iter().map(|(_, a)| &a["action"]).collect();
     assert_eq!(actions, [&json!("CONTINUE")]);

@@ -145,7 +145,7 @@ pub(super) async fn earlier(
 
 /// Ok for exit code 0; else [`Error::OneOffFailed`] naming the exit code (or why the task
 /// stopped without one) and where its output is: awslogs names a task's stream
-/// `<prefix>/<container>/<task id>` ([`task_definition::AWSLOGS_STREAM_PREFIX`]).
+/// `<prefix>/<container>/<task id>` ([`Task::log_stream`]).
 fn judge(ended: &Task, log_group: &str, container: &str) -> Result<()> {
     let how = match ended.exit_code {
         Some(0) => return Ok(()),
@@ -155,8 +155,7 @@ fn judge(ended: &Task, log_group: &str, container: &str) -> Result<()> {
             ended.stopped_reason
         ),
     };
-    let prefix = task_definition::AWSLOGS_STREAM_PREFIX;
-    let stream = format!("{prefix}/{container}/{}", ended.id());
+    let stream = ended.log_stream(container);
     Err(Error::OneOffFailed {
         property: "MigrationCommand",
         outcome: format!(

@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::progress::step;
 use crate::resources::service::{self, Paused};
 use crate::resources::task::{self, Run, Task};
-use crate::resources::{load_balancer, log_group, task_definition};
+use crate::resources::{load_balancer, log_group};
 use crate::smoke_check;
 use crate::spec::smoke::test_request;
 use crate::spec::Spec;
@@ -216,8 +216,7 @@ impl<'a> Smoke<'a> {
         let (Polled::Stopped(task) | Polled::Overdue(task)) = ended else {
             return Ok(());
         };
-        let prefix = task_definition::AWSLOGS_STREAM_PREFIX;
-        let stream = format!("{prefix}/{}/{}", self.spec.container_name, task.id());
+        let stream = task.log_stream(&self.spec.container_name);
         let how = match ended {
             Polled::Overdue(_) => format!(
                 "task ran past {} s without ending its checks (stopped)",

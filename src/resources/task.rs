@@ -54,6 +54,13 @@ impl Task {
     pub fn id(&self) -> &str {
         self.arn.rsplit('/').next().unwrap_or(&self.arn)
     }
+
+    /// The awslogs stream of its container `container` in a revision prod-e registered:
+    /// `<prefix>/<container>/<task id>` ([`super::task_definition::AWSLOGS_STREAM_PREFIX`]).
+    pub fn log_stream(&self, container: &str) -> String {
+        let prefix = super::task_definition::AWSLOGS_STREAM_PREFIX;
+        format!("{prefix}/{container}/{}", self.id())
+    }
 }
 
 /// The running tasks of `service` (ListTasks, then DescribeTasks in batches).
