@@ -185,6 +185,19 @@ async fn a_delete_stops_the_migration_its_set_left_running() {
     let (created, deleted) = tokio::join!(h.invoke(stack.create(&props)), cancelled);
     deleted.assert_success();
     assert_eq!(created.status(), "FAILED", "{}", created.reason());
+    // The Create leaves the removal to the Delete that stopped its migration: two removals of
+    // one set race each other (IAM refuses the second untag of a revision).
+    assert!(
+        created.reason().contains("stopped by the set's removal"),
+        "{}",
+        created.reason()
+    );
+    let untags = requests(&h, 0, "UntagResource").into_iter();
+    let revisions = untags.filter(|(_, b)| {
+        let arn = b["resourceArn"].as_str().unwrap_or_default();
+        arn.contains(":task-definition/")
+    });
+    assert_eq!(revisions.count(), 1, "the revision was not untagged once");
     assert_eq!(
         requests(&h, 0, "StopTask").len(),
         1,

@@ -72,11 +72,12 @@ pub enum Error {
         /// The service event that says why.
         event: String,
     },
-    /// The service an operation waits for is being deleted (DRAINING) under the wait: someone
-    /// else (CloudFormation's Delete or rollback, an operator) is removing the set.
-    Draining {
-        /// The service's name.
-        service: String,
+    /// Someone else (CloudFormation's Delete or rollback, an operator) is removing the set
+    /// under this operation's wait: the service it waits for is DRAINING, or the set's Delete
+    /// stopped the one-off task it waits for.
+    BeingRemoved {
+        /// What shows it, e.g. "ECS service (web) is being deleted (DRAINING)".
+        what: String,
     },
     /// A wait reached the time this invocation had for it; the work goes on in the next one.
     Pending {
@@ -117,8 +118,8 @@ pub enum Error {
     },
 }
 
-/// How an [`Error::Draining`] reads, after the service's name.
-const DRAINING: &str = "is being deleted (DRAINING) under the wait";
+/// How an [`Error::BeingRemoved`] reads, after what shows it.
+const BEING_REMOVED: &str = "under the wait: another operation is removing the set";
 
 /// How an [`Error::BakeFailed`] reads, after the alarm's name.
 const BAKE_FAILED: &str = "went into ALARM during the replacement's bake: the traffic went \
@@ -164,7 +165,7 @@ impl fmt::Display for Error {
                 "ECS has not placed or started the tasks of ECS service ({service}) for \
                  {seconds} s: {event}"
             ),
-            Error::Draining { service } => write!(f, "ECS service ({service}) {DRAINING}"),
+            Error::BeingRemoved { what } => write!(f, "{what} {BEING_REMOVED}"),
             Error::Abandoned { reason } => write!(f, "{ABANDONED}: {reason}"),
             Error::DeploymentFailed {
                 service,

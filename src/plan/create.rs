@@ -78,11 +78,12 @@ pub(super) async fn check(
 /// Not when the work only goes on in another invocation; not on a preflight's word (it wrote
 /// nothing, and what exists is an earlier invocation's or, on a late re-delivery, the live set,
 /// left for CloudFormation's Delete or rollback); and not while someone else is removing the
-/// set (its service DRAINING under the wait: CloudFormation's Delete or rollback): a second
+/// set ([`Error::BeingRemoved`]: CloudFormation's Delete or rollback): a second
 /// removal beside it only races it, and the second retirement of a revision is refused once
 /// the first has removed the tag the function's policy requires.
 pub fn removes_what_it_made(error: &Error) -> bool {
-    error.pending().is_none() && !matches!(error, Error::Preflight { .. } | Error::Draining { .. })
+    error.pending().is_none()
+        && !matches!(error, Error::Preflight { .. } | Error::BeingRemoved { .. })
 }
 
 /// What [`create`] and a replacement do when building fails: remove what the new set owns

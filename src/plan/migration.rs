@@ -145,8 +145,18 @@ pub(super) async fn earlier(
 
 /// Ok for exit code 0; else [`Error::OneOffFailed`] naming the exit code (or why the task
 /// stopped without one) and where its output is: awslogs names a task's stream
-/// `<prefix>/<container>/<task id>` ([`Task::log_stream`]).
+/// `<prefix>/<container>/<task id>` ([`Task::log_stream`]). [`Error::BeingRemoved`] when a
+/// removal of the set stopped the task: that removal (CloudFormation's Delete of a Create it
+/// cancelled) removes what this attempt made; a second removal beside it would only race it.
 fn judge(ended: &Task, log_group: &str, container: &str) -> Result<()> {
+    if ended.stopped_by_removal() {
+        return Err(Error::BeingRemoved {
+            what: format!(
+                "MigrationCommand's task ({}) was stopped by the set's removal",
+                ended.arn
+            ),
+        });
+    }
     let how = match ended.exit_code {
         Some(0) => return Ok(()),
         Some(code) => format!("exited with code {code}"),
@@ -177,7 +187,7 @@ pub(super) async fn stop_running(c: &Clients, d: &Deployment, cluster: &str, fam
         Vec::new()
     });
     for ours in running.iter().filter(|t| t.started_by.starts_with(&prefix)) {
-        let reason = "prod-e: its set is being deleted";
+        let reason = task::STOPPED_BY_REMOVAL;
         if let Err(err) = task::stop(&c.ecs, cluster, &ours.arn, reason).await {
             tracing::warn!(%err, task = ours.arn, "stopping a one-off task");
         }

@@ -59,10 +59,14 @@ pub(super) async fn retire_early(c: &Clients, registered: Option<String>, err: E
     err
 }
 
-/// Retires revision `arn`, which this attempt registered and will not use; best effort (a
-/// failure is logged: the Delete finds it by its tag).
+/// Deregisters revision `arn`, which this attempt registered and will not use; best effort (a
+/// failure is logged). Its ownership tags stay: whoever removes the set untags it (the Delete
+/// CloudFormation sends after a failed Create, or the next Update, find it by tag). A failed
+/// attempt that untagged too would race a concurrent removal of the same set (CloudFormation's
+/// Delete of a Create it cancelled) to the untag, and IAM refuses the second (the function may
+/// untag only what carries the tag).
 pub(super) async fn retire_mine(c: &Clients, arn: &str) {
-    if let Err(err) = task_definition::delete(&c.ecs, arn).await {
+    if let Err(err) = task_definition::deregister(&c.ecs, arn).await {
         tracing::warn!(%err, "retiring an unused revision: left for the Delete");
     }
 }

@@ -211,11 +211,20 @@ impl<'a> Smoke<'a> {
     }
 
     /// Ok when every check passed; else [`Error::OneOffFailed`] naming how they failed, the
-    /// task and where its output is, and `consequence`.
+    /// task and where its output is, and `consequence`; [`Error::BeingRemoved`] when a removal
+    /// of the set stopped the task (that removal, not this operation, removes what it made).
     async fn judge(&self, ended: &Polled, consequence: &str) -> Result<()> {
         let (Polled::Stopped(task) | Polled::Overdue(task)) = ended else {
             return Ok(());
         };
+        if task.stopped_by_removal() {
+            return Err(Error::BeingRemoved {
+                what: format!(
+                    "SmokeChecks' task ({}) was stopped by the set's removal",
+                    task.arn
+                ),
+            });
+        }
         let stream = task.log_stream(&self.spec.container_name);
         let how = match ended {
             Polled::Overdue(_) => format!(

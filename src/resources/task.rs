@@ -25,6 +25,9 @@ use crate::spec::Spec;
 /// DescribeTasks takes at most 100 tasks per call (ECS API reference).
 const DESCRIBE_BATCH: usize = 100;
 
+/// The reason a removal of the set gives StopTask for the set's one-off tasks.
+pub const STOPPED_BY_REMOVAL: &str = "prod-e: its set is being deleted";
+
 /// A task as DescribeTasks shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Task {
@@ -48,6 +51,13 @@ impl Task {
     /// Whether it has stopped.
     pub fn stopped(&self) -> bool {
         self.last_status == "STOPPED"
+    }
+
+    /// Whether a removal of its set stopped it ([`STOPPED_BY_REMOVAL`] is its stop reason:
+    /// StopTask's `reason` "appears in subsequent DescribeTasks API operations on this task",
+    /// ECS API Reference, StopTask).
+    pub fn stopped_by_removal(&self) -> bool {
+        self.stopped() && self.stopped_reason.starts_with(STOPPED_BY_REMOVAL)
     }
 
     /// Its task id (the last part of its ARN), which names its awslogs stream.

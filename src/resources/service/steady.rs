@@ -72,8 +72,8 @@ where
         // DeleteService: "the service status moves from ACTIVE to DRAINING" (ECS API
         // Reference); someone (a rollback, an operator) is deleting it under this wait.
         if service.status == "DRAINING" {
-            return Err(Error::Draining {
-                service: name.to_string(),
+            return Err(Error::BeingRemoved {
+                what: format!("ECS service ({name}) is being deleted (DRAINING)"),
             });
         }
         if has_failed(&service, revision) {
