@@ -1,5 +1,8 @@
 //! Update in place: each group of in-place properties, same PhysicalResourceId, no stray writes.
 
+use std::collections::BTreeMap;
+
+use aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute as Attribute;
 use serde_json::{json, Value};
 
 use crate::inspect;
@@ -112,41 +115,83 @@ async fn traffic_settings_change_where_they_live() {
     assert_eq!(out.data("ListenerRuleArn"), rule.arn);
 }
 
+/// The target group's attributes, key → value, as moto holds them.
+async fn attributes(live: &Live) -> BTreeMap<String, String> {
+    let c = &live.h.clients;
+    let tg = inspect::everything(c, &live.id, &live.props).await;
+    let arn = tg.target_group.expect("the target group").arn;
+    let out = c
+        .elb
+        .describe_target_group_attributes()
+        .target_group_arn(arn);
+    let out = out.send().await.expect("attributes");
+    let pairs = out.attributes().iter();
+    let pair = |a: &Attribute| Some((a.key()?.to_string(), a.value()?.to_string()));
+    pairs.filter_map(pair).collect()
+}
+
 #[tokio::test]
-async fn slow_start_ramps_new_targets_and_changes_in_place() {
-    let mut live = Live::new("upd-slow").await;
-    let attribute = |h: &crate::support::Harness, arn: String| {
-        let elb = h.clients.elb.clone();
-        async move {
-            let out = elb.describe_target_group_attributes().target_group_arn(arn);
-            let out = out.send().await.expect("attributes");
-            let found = out
-                .attributes()
-                .iter()
-                .find(|a| a.key() == Some("slow_start.duration_seconds"));
-            found.and_then(|a| a.value()).map(str::to_string)
-        }
-    };
+async fn target_group_attributes_change_in_place_and_refuse_what_elbv2_does_not_honour() {
+    let mut live = Live::new("upd-attrs").await;
     let from = live.h.proxy.calls().len();
     live.update(json!({"SlowStartSeconds": 120}))
         .await
         .assert_success();
     assert_eq!(live.h.writes_since(from), ["ModifyTargetGroupAttributes"]);
-    let c = &live.h.clients.clone();
-    let tg = inspect::everything(c, &live.id, &live.props)
-        .await
-        .target_group
-        .expect("tg");
-    assert_eq!(attribute(&live.h, tg.arn).await.as_deref(), Some("120"));
-    let refused = live.update(json!({"SlowStartSeconds": 10})).await;
-    assert_eq!(refused.status(), "FAILED");
-    assert!(
-        refused
-            .reason()
-            .contains("must be 0 (off) or 30–900 seconds"),
-        "{}",
-        refused.reason()
+    assert_eq!(
+        attributes(&live).await["slow_start.duration_seconds"],
+        "120"
     );
+    let sticky = json!({"Type": "app_cookie", "CookieName": "SESSION", "DurationSeconds": 600});
+    let changes = json!({"SlowStartSeconds": 0, "LoadBalancingAlgorithm":
+        "least_outstanding_requests", "Stickiness": sticky});
+    let from = live.h.proxy.calls().len();
+    live.update(changes).await.assert_success();
+    assert_eq!(live.h.writes_since(from), ["ModifyTargetGroupAttributes"]);
+    let found = attributes(&live).await;
+    let want = [
+        ("slow_start.duration_seconds", "0"),
+        (
+            "load_balancing.algorithm.type",
+            "least_outstanding_requests",
+        ),
+        ("stickiness.enabled", "true"),
+        ("stickiness.type", "app_cookie"),
+        ("stickiness.app_cookie.cookie_name", "SESSION"),
+        ("stickiness.app_cookie.duration_seconds", "600"),
+    ];
+    for (key, value) in want {
+        assert_eq!(found.get(key).map(String::as_str), Some(value), "{key}");
+    }
+    // ALB User Guide, "Edit target group attributes": slow start only with round robin;
+    // weighted random without sticky sessions; app cookies not across weighted groups.
+    let refused = [
+        (
+            json!({"SlowStartSeconds": 10}),
+            "must be 0 (off) or 30–900 seconds",
+        ),
+        (
+            json!({"SlowStartSeconds": 60}),
+            "works only with LoadBalancingAlgorithm round_robin",
+        ),
+        (
+            json!({"LoadBalancingAlgorithm": "weighted_random"}),
+            "does not work with LoadBalancingAlgorithm weighted_random",
+        ),
+        (
+            json!({"DeploymentStrategy": "BLUE_GREEN"}),
+            "app_cookie does not work with weighted",
+        ),
+        (
+            json!({"Stickiness": {"Type": "app_cookie", "CookieName": "AWSALBX"}}),
+            "AWSALB",
+        ),
+    ];
+    for (change, reason) in refused {
+        let out = live.update(change.clone()).await;
+        assert_eq!(out.status(), "FAILED", "{change}");
+        assert!(out.reason().contains(reason), "{change}: {}", out.reason());
+    }
 }
 
 #[tokio::test]

@@ -43,9 +43,9 @@ pub const EFFECTS: &[(Effect, &str, &str)] = &[
         "change the health check",
     ),
     (
-        Effect::Deregistration,
+        Effect::TargetGroupAttributes,
         "target group",
-        "change its attributes (deregistration delay, slow start)",
+        "change its attributes (deregistration delay, slow start, routing algorithm, stickiness)",
     ),
     (
         Effect::Deployment,

@@ -207,7 +207,7 @@ async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
         if change.diff.any(Effect::HealthCheck) {
             target_group::set_health_check(elb, group, &new.health_check).await?;
         }
-        if change.diff.any(Effect::Deregistration) {
+        if change.diff.any(Effect::TargetGroupAttributes) {
             target_group::set_attributes(elb, group, new).await?;
         }
         if change.retag() {

@@ -3,6 +3,8 @@
 use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroupAttribute, TargetTypeEnum,
 };
+use std::collections::BTreeMap;
+
 use aws_sdk_elasticloadbalancingv2::Client;
 
 use super::tags;
@@ -21,18 +23,19 @@ use crate::spec::Spec;
 pub struct Settings {
     /// Its health check.
     pub health_check: TargetHealthCheck,
-    /// Its `deregistration_delay.timeout_seconds`, seconds (`None`: ELBv2 lists none).
-    pub deregistration_delay_seconds: Option<String>,
-    /// Its `slow_start.duration_seconds`, seconds (`None`: ELBv2 lists none).
-    pub slow_start_seconds: Option<String>,
+    /// Its attributes, ELBv2 key → value (those ELBv2 lists; those prod-e sets).
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// The settings `spec` asks for.
 pub fn expand(spec: &Spec) -> Settings {
+    let attributes = ATTRIBUTES
+        .iter()
+        .filter_map(|(key, value)| Some((key.to_string(), value(spec)?)))
+        .collect();
     Settings {
         health_check: spec.health_check.clone(),
-        deregistration_delay_seconds: Some(spec.deregistration_delay_seconds.to_string()),
-        slow_start_seconds: Some(spec.slow_start_seconds.to_string()),
+        attributes,
     }
 }
 
@@ -40,10 +43,76 @@ pub fn expand(spec: &Spec) -> Settings {
 pub const SETTINGS: &[Setting<Settings>] = &[
     Setting::new("HealthCheck", |t| t.health_check.to_string()),
     Setting::reported("DeregistrationDelaySeconds", |t| {
-        t.deregistration_delay_seconds.clone()
+        t.attributes.get(DEREGISTRATION_DELAY).cloned()
     }),
-    Setting::reported("SlowStartSeconds", |t| t.slow_start_seconds.clone()),
+    Setting::reported("SlowStartSeconds", |t| {
+        t.attributes.get(SLOW_START).cloned()
+    }),
+    Setting::reported("LoadBalancingAlgorithm", |t| {
+        t.attributes.get(ALGORITHM).cloned()
+    }),
+    Setting::reported("Stickiness", |t| stickiness(&t.attributes)),
 ];
+
+/// The attribute that holds the deregistration delay, seconds.
+const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
+/// The attribute that holds the slow start's duration, seconds.
+const SLOW_START: &str = "slow_start.duration_seconds";
+/// The attribute that holds the routing algorithm.
+const ALGORITHM: &str = "load_balancing.algorithm.type";
+/// The attribute that turns sticky sessions on.
+const STICKY: &str = "stickiness.enabled";
+/// The attribute that holds the kind of sticky sessions (lb_cookie, app_cookie).
+const STICKY_TYPE: &str = "stickiness.type";
+/// The attribute that holds the application cookie's name.
+const APP_COOKIE_NAME: &str = "stickiness.app_cookie.cookie_name";
+
+/// The attributes prod-e sets, each ELBv2 key with its value for a spec (`None`: not sent).
+/// ELBv2 API Reference, `TargetGroupAttribute`: `deregistration_delay.timeout_seconds`
+/// (0–3600), `slow_start.duration_seconds` (0, 30–900), `load_balancing.algorithm.type`,
+/// `stickiness.enabled`, `stickiness.type`, `stickiness.<type>.duration_seconds` (1–604800),
+/// `stickiness.app_cookie.cookie_name`.
+type Attribute = (&'static str, fn(&Spec) -> Option<String>);
+const ATTRIBUTES: &[Attribute] = &[
+    (DEREGISTRATION_DELAY, |s| {
+        Some(s.deregistration_delay_seconds.to_string())
+    }),
+    (SLOW_START, |s| Some(s.slow_start_seconds.to_string())),
+    (ALGORITHM, |s| Some(s.load_balancing_algorithm.clone())),
+    (STICKY, |s| Some(s.stickiness.is_some().to_string())),
+    (STICKY_TYPE, |s| Some(s.stickiness.as_ref()?.kind.clone())),
+    ("stickiness.lb_cookie.duration_seconds", |s| {
+        sticky_seconds(s, "lb_cookie")
+    }),
+    ("stickiness.app_cookie.duration_seconds", |s| {
+        sticky_seconds(s, "app_cookie")
+    }),
+    (APP_COOKIE_NAME, |s| {
+        let sticky = s.stickiness.as_ref().filter(|t| t.kind == "app_cookie")?;
+        Some(sticky.cookie_name.clone())
+    }),
+];
+
+/// The stickiness duration `spec` gives, if its stickiness is of `kind`.
+fn sticky_seconds(spec: &Spec, kind: &str) -> Option<String> {
+    let sticky = spec.stickiness.as_ref().filter(|t| t.kind == kind)?;
+    Some(sticky.duration_seconds.to_string())
+}
+
+/// Stickiness as the attributes `found` say: `off`, `lb_cookie 86400 s` or
+/// `app_cookie SESSION 86400 s` (`None`: ELBv2 lists no `stickiness.enabled`).
+fn stickiness(found: &BTreeMap<String, String>) -> Option<String> {
+    if found.get(STICKY)? != "true" {
+        return Some("off".to_string());
+    }
+    let kind = found.get(STICKY_TYPE).map_or("lb_cookie", String::as_str);
+    let get = |key: &str| found.get(key).map_or("", String::as_str);
+    let seconds = get(&format!("stickiness.{kind}.duration_seconds"));
+    Some(match kind {
+        "app_cookie" => format!("{kind} {} {seconds} s", get(APP_COOKIE_NAME)),
+        _ => format!("{kind} {seconds} s"),
+    })
+}
 
 /// `$builder` (CreateTargetGroup's or ModifyTargetGroup's) with every setting of the health
 /// check `$check`; the two builders are distinct types with the same setters.
@@ -168,23 +237,19 @@ pub async fn set_health_check(
     ))
 }
 
-/// Sets the attributes `spec` gives the group, in one call: `deregistration_delay.
-/// timeout_seconds` (0–3600) and `slow_start.duration_seconds` (0, 30–900) (ELBv2
-/// `TargetGroupAttribute`).
+/// Sets the attributes `spec` gives the group ([`ATTRIBUTES`]), in one
+/// ModifyTargetGroupAttributes.
 pub async fn set_attributes(elb: &Client, group: &TargetGroup, spec: &Spec) -> Result<()> {
-    let pairs = [
-        (DEREGISTRATION_DELAY, spec.deregistration_delay_seconds),
-        (SLOW_START, spec.slow_start_seconds),
-    ];
-    let attribute = |(key, seconds): (&str, u32)| {
+    let attribute = |(key, value): (String, String)| {
         TargetGroupAttribute::builder()
             .key(key)
-            .value(seconds.to_string())
+            .value(value)
             .build()
     };
+    let attributes = expand(spec).attributes.into_iter().map(attribute);
     elb.modify_target_group_attributes()
         .target_group_arn(&group.arn)
-        .set_attributes(Some(pairs.map(attribute).to_vec()))
+        .set_attributes(Some(attributes.collect()))
         .send()
         .await
         .done(format!(
@@ -193,26 +258,18 @@ pub async fn set_attributes(elb: &Client, group: &TargetGroup, spec: &Spec) -> R
         ))
 }
 
-/// The group's (`deregistration_delay.timeout_seconds`, `slow_start.duration_seconds`), each
-/// `None` if ELBv2 lists none, with one DescribeTargetGroupAttributes.
-pub async fn attributes(elb: &Client, arn: &str) -> Result<(Option<String>, Option<String>)> {
+/// The group's attributes, key → value, with one DescribeTargetGroupAttributes.
+pub async fn attributes(elb: &Client, arn: &str) -> Result<BTreeMap<String, String>> {
     let out = elb
         .describe_target_group_attributes()
         .target_group_arn(arn)
         .send()
         .await
         .doing(format!("reading attributes of target group ({arn})"))?;
-    let value = |key: &str| {
-        let found = out.attributes().iter().find(|a| a.key() == Some(key));
-        found.and_then(|a| a.value()).map(str::to_string)
-    };
-    Ok((value(DEREGISTRATION_DELAY), value(SLOW_START)))
+    let pairs = out.attributes().iter();
+    let pairs = pairs.filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string())));
+    Ok(pairs.collect())
 }
-
-/// The attribute that holds the deregistration delay, seconds (ELBv2 `TargetGroupAttribute`).
-const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
-/// The attribute that holds the slow start's duration, seconds (ELBv2 `TargetGroupAttribute`).
-const SLOW_START: &str = "slow_start.duration_seconds";
 
 /// The `TargetGroup` dimension of CloudWatch's `AWS/ApplicationELB` metrics, and the target
 /// group half of an ALBRequestCountPerTarget ResourceLabel: the ARN's part from `targetgroup/`

@@ -3,6 +3,7 @@
 //! Delete.
 
 pub mod alarms;
+pub mod balancing;
 pub mod capacity;
 pub mod caps;
 pub mod checks;
@@ -34,6 +35,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::naming::{Tags, FINGERPRINT_LEN};
+use balancing::Stickiness;
 use capacity::CapacityProviderStrategyItem;
 pub use diff::Diff;
 use egress::EgressItem;
@@ -45,16 +47,17 @@ use reader::Reader;
 use routing::{HttpHeader, QueryStringValue, Routing};
 use scaling::{AutoScaling, ScheduledAction};
 use schema::RepositoryCredentials;
-use schema::{service_fields, task_fields};
+use schema::{service_fields, target_group_fields, task_fields};
 use schema::{Default, Property, ALIASES, CLOUDFORMATION_PROPERTIES};
 use smoke::SmokeCheck;
 use strategy::{CanaryConfiguration, LinearConfiguration};
 use typed::FromProperty;
 
 /// Declares [`Spec`] from the fields each group of the table names (`network_fields!`,
-/// `service_fields!`, `task_fields!` in [`schema`], chained: each hands its fields on to the
-/// next), `field: Type = CONST` (`CONST` its table entry), and with it [`read`] (each field
-/// read as its type says: [`FromProperty`]) and [`PROPERTIES`] (the table, in the same order).
+/// `service_fields!`, `target_group_fields!`, `task_fields!` in [`schema`], chained: each hands
+/// its fields on to the next), `field: Type = CONST` (`CONST` its table entry), and with it
+/// [`read`] (each field read as its type says: [`FromProperty`]) and [`PROPERTIES`] (the table,
+/// in the same order).
 macro_rules! spec {
     ([] $( $(#[$attr:meta])* $field:ident : $ty:ty = $property:ident, )*) => {
         /// What a deployment should be: one field per property, in the table's order
@@ -91,7 +94,7 @@ macro_rules! spec {
     };
 }
 
-schema::network_fields! { [service_fields, task_fields, spec] }
+schema::network_fields! { [service_fields, target_group_fields, task_fields, spec] }
 
 impl Spec {
     /// Validates `properties` (a JSON object as CloudFormation sends it: scalars may be strings,
@@ -146,11 +149,7 @@ impl Spec {
         for message in alarms::problems(&spec.deployment_alarms, spec.alarms) {
             r.problems.push(Problem::new("DeploymentAlarms", &message));
         }
-        if (1..30).contains(&spec.slow_start_seconds) {
-            // ELBv2 TargetGroupAttribute: "The range is 30-900 seconds (15 minutes)".
-            let message = "must be 0 (off) or 30–900 seconds";
-            r.problems.push(Problem::new("SlowStartSeconds", message));
-        }
+        r.problems.extend(balancing::problems(&spec));
         if !spec.alarm_actions.is_empty() && !spec.alarms {
             let message = "are the baseline alarms' actions: they need Alarms: true";
             r.problems.push(Problem::new("AlarmActions", message));

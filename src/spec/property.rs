@@ -107,8 +107,9 @@ pub enum Effect {
     Egress,
     /// The target group's health check.
     HealthCheck,
-    /// The target group's attributes (deregistration delay, slow start).
-    Deregistration,
+    /// The target group's attributes (deregistration delay, slow start, routing algorithm,
+    /// stickiness).
+    TargetGroupAttributes,
     /// The service's deployment settings (UpdateService).
     Deployment,
     /// The deployment strategy and its settings: the alternate target group and ECS's role for

@@ -72,16 +72,14 @@ async fn grants(c: &Clients, r: Option<&role::Role>, policy: &str) -> Result<Opt
     }
 }
 
-/// The settings of the inventory's target group, its deregistration delay read.
+/// The settings of the inventory's target group, its attributes read.
 async fn delay(c: &Clients, inv: &Inventory) -> Result<Option<target_group::Settings>> {
     let Some(tg) = &inv.target_group else {
         return Ok(None);
     };
-    let (delay, slow_start) = target_group::attributes(&c.elb, &tg.arn).await?;
     Ok(Some(target_group::Settings {
         health_check: tg.health_check.clone(),
-        deregistration_delay_seconds: delay,
-        slow_start_seconds: slow_start,
+        attributes: target_group::attributes(&c.elb, &tg.arn).await?,
     }))
 }
 

@@ -69,8 +69,7 @@ fn a_setting_a_resource_does_not_report_is_not_drift() {
     assert_eq!(differences(pairs), Vec::<String>::new());
     let live = target_group::Settings {
         health_check: spec.health_check.clone(),
-        deregistration_delay_seconds: None,
-        slow_start_seconds: None,
+        attributes: Default::default(),
     };
     let want = target_group::expand(&spec);
     let pairs = compare(target_group::SETTINGS, &spec, Some(&live), &want);

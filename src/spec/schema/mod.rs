@@ -1,16 +1,19 @@
 //! The one table of `Custom::ProdEService` Properties, one file per group (the network, the
-//! service, the task definition): each property's entry (name, type, default, what a change
-//! does, one line of documentation) and its line in the group's field list (`*_fields!`: its
-//! Rust field and type in [`super::Spec`]). The parser ([`super::Spec::parse`]), the
-//! unknown-name check, the update diff and its effects, `prod-e plan`, the README's property
-//! table and the JSON Schema ([`super::documents`]) all come from it.
+//! service, its target group, the task definition): each property's entry (name, type, default,
+//! what a change does, one line of documentation) and its line in the group's field list
+//! (`*_fields!`: its Rust field and type in [`super::Spec`]). The parser
+//! ([`super::Spec::parse`]), the unknown-name check, the update diff and its effects, `prod-e
+//! plan`, the README's property table and the JSON Schema ([`super::documents`]) all come from
+//! it.
 
 mod network;
 mod service;
+mod target_group;
 mod task;
 
 pub use network::*;
 pub use service::*;
+pub use target_group::*;
 pub use task::*;
 
 pub use super::property::{Default, Effect, Kind, Property};

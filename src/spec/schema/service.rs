@@ -1,11 +1,10 @@
-//! The properties of the cluster, the service, its target group, logs and tags, and how
+//! The properties of the cluster, the service, its alarms, logs and tags, and how
 //! prod-e itself behaves.
 
 use super::{text, Default, Effect, Kind, Property, ECS_NAME};
 use crate::spec::alarms;
 use crate::spec::capacity::{self, CapacityProviderStrategyItem};
 use crate::spec::checks;
-use crate::spec::health::{self, TargetHealthCheck};
 use crate::spec::hooks::{self, LifecycleHook};
 use crate::spec::object::typed;
 use crate::spec::scaling::{self, AutoScaling, ScheduledAction};
@@ -75,18 +74,6 @@ pub const SCHEDULED_ACTIONS: Property = Property {
     doc: "scheduled changes of AutoScaling's bounds: a list of {ScheduledActionName, Schedule, \
          Timezone, MinCapacity, MaxCapacity} (Application Auto Scaling's keys, the \
          ScalableTargetAction's two flattened); needs AutoScaling",
-};
-/// The `HealthCheck` property.
-pub const HEALTH_CHECK: Property = Property {
-    name: "HealthCheck",
-    kind: Kind::Object {
-        fields: TargetHealthCheck::FIELDS,
-        check: |o| health::target(&o.into()),
-    },
-    default: Default::Fields,
-    effect: Effect::HealthCheck,
-    doc: "the target group's health check: Path, IntervalSeconds, TimeoutSeconds, \
-         HealthyThresholdCount, UnhealthyThresholdCount, Matcher (CloudFormation's keys)",
 };
 /// The `HealthCheckGracePeriodSeconds` property.
 pub const HEALTH_CHECK_GRACE_PERIOD_SECONDS: Property = Property {
@@ -238,25 +225,6 @@ pub const SMOKE_CHECKS: Property = Property {
 };
 /// prod-e's bound on `DeploymentAlarms` (ECS documents none).
 const DEPLOYMENT_ALARMS_MAX: usize = 20;
-/// The `DeregistrationDelaySeconds` property.
-pub const DEREGISTRATION_DELAY_SECONDS: Property = Property {
-    name: "DeregistrationDelaySeconds",
-    kind: Kind::Integer { min: 0, max: 3600 },
-    default: Default::Integer(30),
-    effect: Effect::Deregistration,
-    doc: "seconds a target leaving the group keeps its connections (default 30, AWS's 300: \
-         requests up to 30 s finish; the ECS guide's 5 s suits only sub-second APIs)",
-};
-/// The `SlowStartSeconds` property.
-pub const SLOW_START_SECONDS: Property = Property {
-    name: "SlowStartSeconds",
-    kind: Kind::Integer { min: 0, max: 900 },
-    default: Default::Integer(0),
-    effect: Effect::Deregistration,
-    doc: "seconds a new target's share of requests ramps up for (ELBv2's \
-         slow_start.duration_seconds: 30–900, 0 off), for services that warm up (a JVM's JIT, \
-         caches); changing it is in place",
-};
 /// The `Alarms` property.
 pub const ALARMS: Property = Property {
     name: "Alarms",
@@ -355,8 +323,6 @@ macro_rules! service_fields {
             /// `None`: off.
             auto_scaling: Option<AutoScaling> = AUTO_SCALING,
             scheduled_actions: Vec<ScheduledAction> = SCHEDULED_ACTIONS,
-            /// Every field set: given or defaulted.
-            health_check: TargetHealthCheck = HEALTH_CHECK,
             health_check_grace_period_seconds: u32 = HEALTH_CHECK_GRACE_PERIOD_SECONDS,
             minimum_healthy_percent: u32 = MINIMUM_HEALTHY_PERCENT,
             maximum_percent: u32 = MAXIMUM_PERCENT,
@@ -374,8 +340,6 @@ macro_rules! service_fields {
             smoke_checks: Vec<SmokeCheck> = SMOKE_CHECKS,
             alarms: bool = ALARMS,
             alarm_actions: Vec<String> = ALARM_ACTIONS,
-            deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,
-            slow_start_seconds: u32 = SLOW_START_SECONDS,
             enable_execute_command: bool = ENABLE_EXECUTE_COMMAND,
             /// Empty: the FARGATE launch type.
             capacity_provider_strategy:

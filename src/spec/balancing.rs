@@ -1,0 +1,122 @@
+//! How the load balancer spreads requests over the set's targets: the target group's routing
+//! algorithm (`LoadBalancingAlgorithm`), sticky sessions (`Stickiness`) and slow start
+//! (`SlowStartSeconds`), and the combinations ELBv2 refuses or does not honour, checked
+//! offline.
+//!
+//! Sources: ELBv2 API Reference, `TargetGroupAttribute` (`load_balancing.algorithm.type`
+//! round_robin, least_outstanding_requests or weighted_random, default round_robin;
+//! `slow_start.duration_seconds` 30–900, 0 off; `stickiness.lb_cookie.duration_seconds` and
+//! `stickiness.app_cookie.duration_seconds` 1–604800, default 86400;
+//! `stickiness.app_cookie.cookie_name`: names beginning AWSALB, AWSALBAPP or AWSALBTG are not
+//! allowed); ALB User Guide, "Edit target group attributes" ("You can't enable slow start
+//! mode when using the least outstanding requests or weighted random routing algorithms";
+//! weighted random "can not be used with sticky sessions"; "Application-based stickiness does
+//! not work with weighted target groups").
+
+use super::object::{integer, object, text};
+use super::problem::Problem;
+use super::Spec;
+
+/// ELBv2's routing algorithms (`load_balancing.algorithm.type`), its default first.
+pub const ALGORITHMS: [&str; 3] = [
+    "round_robin",
+    "least_outstanding_requests",
+    "weighted_random",
+];
+
+/// ELBv2's sticky session kinds (`stickiness.type` of an ALB target group).
+pub const STICKINESS_TYPES: [&str; 2] = ["lb_cookie", "app_cookie"];
+
+/// The prefix of the cookie names the load balancer keeps for itself (AWSALB, AWSALBAPP,
+/// AWSALBTG).
+const RESERVED_COOKIE_PREFIX: &str = "AWSALB";
+
+/// A routing algorithm: one of [`ALGORITHMS`].
+pub fn algorithm(s: &str) -> Result<(), String> {
+    match ALGORITHMS.contains(&s) {
+        true => Ok(()),
+        false => Err(format!("{s:?} must be one of {}", ALGORITHMS.join(", "))),
+    }
+}
+
+object! {
+    /// `Stickiness`: sticky sessions, as the target group's `stickiness.*` attributes.
+    pub struct Stickiness {
+        kind: String = "Type", text(stickiness_type, Some("lb_cookie")),
+            "lb_cookie (the load balancer's AWSALB cookie) or app_cookie (the app's own \
+             cookie, CookieName) (default lb_cookie)";
+        duration_seconds: i64 = "DurationSeconds", integer(1, 604_800, Some(86_400)),
+            "seconds a client stays with its target (1 s to 7 days, default 1 day, AWS's)";
+        cookie_name: String = "CookieName", text(cookie_name, None),
+            "the app's cookie (app_cookie only; not beginning with AWSALB)";
+    }
+}
+
+fn stickiness_type(s: &str) -> Result<(), String> {
+    match STICKINESS_TYPES.contains(&s) {
+        true => Ok(()),
+        false => Err(format!("{s:?} must be lb_cookie or app_cookie")),
+    }
+}
+
+/// A cookie name: an RFC 6265 token (no spaces, controls or separators), not one the load
+/// balancer keeps for itself.
+fn cookie_name(s: &str) -> Result<(), String> {
+    let separator = |c: char| "()<>@,;:\\\"/[]?={}".contains(c);
+    let bad = |c: char| !c.is_ascii_graphic() || separator(c);
+    if s.is_empty() || s.chars().any(bad) {
+        return Err(format!(
+            "{s:?} must be a cookie name (no spaces or separators)"
+        ));
+    }
+    match s.starts_with(RESERVED_COOKIE_PREFIX) {
+        true => Err(format!(
+            "{s:?}: names beginning {RESERVED_COOKIE_PREFIX} are the load balancer's"
+        )),
+        false => Ok(()),
+    }
+}
+
+/// `Stickiness` as a whole: app_cookie names its cookie, lb_cookie names none.
+pub fn stickiness(o: &Stickiness) -> Result<(), String> {
+    match (o.kind.as_str(), o.cookie_name.is_empty()) {
+        ("app_cookie", true) => Err("app_cookie needs CookieName".to_string()),
+        ("lb_cookie", false) => Err("CookieName is for app_cookie only".to_string()),
+        _ => Ok(()),
+    }
+}
+
+/// The problems across these properties and others: slow start's range and the algorithms it
+/// works with, weighted random without stickiness, and application cookies, which weighted
+/// target groups (a native strategy's shift) do not honour.
+pub fn problems(spec: &Spec) -> Vec<Problem> {
+    let algorithm = spec.load_balancing_algorithm.as_str();
+    let mut found = Vec::new();
+    if (1..30).contains(&spec.slow_start_seconds) {
+        found.push((
+            "SlowStartSeconds",
+            "must be 0 (off) or 30–900 seconds".to_string(),
+        ));
+    }
+    if spec.slow_start_seconds > 0 && algorithm != ALGORITHMS[0] {
+        let message =
+            format!("works only with LoadBalancingAlgorithm round_robin, not {algorithm}");
+        found.push(("SlowStartSeconds", message));
+    }
+    if let Some(sticky) = &spec.stickiness {
+        if algorithm == "weighted_random" {
+            let message = "does not work with LoadBalancingAlgorithm weighted_random";
+            found.push(("Stickiness", message.to_string()));
+        }
+        if sticky.kind == "app_cookie" && spec.native_strategy() {
+            let message = format!(
+                "app_cookie does not work with weighted target groups, which \
+                 DeploymentStrategy {} shifts traffic between: use lb_cookie",
+                spec.deployment_strategy
+            );
+            found.push(("Stickiness", message));
+        }
+    }
+    let problem = |(property, message): (&str, String)| Problem::new(property, &message);
+    found.into_iter().map(problem).collect()
+}
