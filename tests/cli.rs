@@ -129,7 +129,7 @@ fn plan_shows_the_create_graph_and_the_update() {
     for line in [
         format!("  1. IAM role {} (trusted by ecs-tasks.amazonaws.com, write its log group within its permissions boundary, SecretsKmsKeyArn none)", id.execution_role()),
         format!("IAM role {} (trusted by ecs-tasks.amazonaws.com, TaskRolePolicyArns none, TaskRolePolicy none, task role's permissions boundary set)", id.task_role()),
-        format!("target group {} (ip, HTTP:80, HealthCheck path / every 10 s, timeout 5 s, healthy 2, unhealthy 3, codes 200, DeregistrationDelaySeconds 30, SlowStartSeconds 0, LoadBalancingAlgorithm round_robin, Stickiness off)", id.target_group()),
+        format!("target group {} (ip, port 80, TargetProtocol HTTP, ProtocolVersion HTTP1, HealthCheck path / every 10 s, timeout 5 s, healthy 2, unhealthy 3, codes 200, DeregistrationDelaySeconds 30, SlowStartSeconds 0, LoadBalancingAlgorithm round_robin, Stickiness off)", id.target_group()),
         "  2. task definition (Fargate, awsvpc, TaskFamily prod-e-task, ContainerName dummy-container, Image public.ecr.aws/docker/library/node:16, ContainerPort 80, Cpu 256, Memory 512".to_string(),
         "  4. ECS service prod-e-service (DesiredCount 1, EnableExecuteCommand false, CapacityProviderStrategy FARGATE launch type".to_string(),
         format!("  3. CloudWatch alarms {0}-cpu-high, {0}-memory-high, {0}-target-5xx, {0}-unhealthy-targets", id.physical_id()),

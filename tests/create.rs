@@ -79,7 +79,7 @@ async fn create_provisions_the_whole_set() {
     // Target group and rule.
     let tg = inv.target_group.expect("target group");
     let spec = prod_e::spec::Spec::parse(&props).expect("valid");
-    assert_eq!(tg.health_check, spec.health_check);
+    assert_eq!(tg.health_check, spec.target_health_check());
     assert_eq!(
         tg.health_check.to_string(),
         "path / every 10 s, timeout 5 s, healthy 2, unhealthy 3, codes 200"

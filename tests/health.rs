@@ -158,6 +158,77 @@ async fn health_checks_platform_and_hardening_are_created_and_changed_in_place()
     );
 }
 
+#[tokio::test]
+async fn grpc_and_https_targets_deploy_with_their_health_checks() {
+    let h = Harness::new().await;
+    let grpc = json!({"ClusterName": format!("grpc-{}", unique()), "ProtocolVersion": "GRPC",
+                      "HealthCheck": {"Path": "/grpc.health.v1.Health/Check", "GrpcCode": "0"}});
+    let refused = h
+        .invoke(Stack::new("grpc-http").create(&h.properties(grpc.clone())))
+        .await;
+    assert_eq!(refused.status(), "FAILED");
+    assert!(
+        refused
+            .reason()
+            .contains("ProtocolVersion GRPC needs an HTTPS listener"),
+        "{}",
+        refused.reason()
+    );
+    let listener = h.network.https_listener(&h.clients).await;
+    let group = &h.network.alb_security_group_id;
+    h.proxy.deploys_behind(&h.network.vpc_id, &listener, group);
+    let mut props = h.properties(grpc);
+    props["ListenerArn"] = json!(listener);
+    let stack = Stack::new("grpc");
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let tg = target_group(&h, &out.data("TargetGroupArn")).await;
+    let version = (tg.protocol_version(), tg.health_check_path());
+    assert_eq!(
+        version,
+        (Some("GRPC"), Some("/grpc.health.v1.Health/Check"))
+    );
+    let matcher = tg.matcher().map(|m| (m.grpc_code(), m.http_code()));
+    assert_eq!(
+        matcher,
+        Some((Some("0"), None)),
+        "a gRPC group matches gRPC codes"
+    );
+    let mut changed = props.clone();
+    changed["HealthCheck"]["GrpcCode"] = json!("0-2");
+    let id = out.physical_id();
+    let updated = h.invoke(stack.update(&id, &props, &changed)).await;
+    updated.assert_success();
+    assert_eq!(updated.physical_id(), id, "a health check changes in place");
+    // The request as ELBv2 takes it (moto drops the gRPC codes of a ModifyTargetGroup; the
+    // proxy shows them to the provider's reads: rule 12b).
+    let calls = h.proxy.calls();
+    let modified = calls.iter().filter(|c| c.action == "ModifyTargetGroup");
+    let bodies: Vec<&str> = modified.map(|c| c.body.as_str()).collect();
+    let [body] = bodies[..] else {
+        panic!("one ModifyTargetGroup: {bodies:?}");
+    };
+    assert!(
+        body.contains("Matcher.GrpcCode=0-2") && !body.contains("HttpCode"),
+        "{body}"
+    );
+    // HTTPS to the tasks, checked over HTTPS, behind the plain HTTP listener.
+    let https = json!({"ClusterName": format!("tls-{}", unique()), "TargetProtocol": "HTTPS"});
+    let out = h
+        .invoke(Stack::new("tls").create(&h.properties(https)))
+        .await;
+    out.assert_success();
+    let tg = target_group(&h, &out.data("TargetGroupArn")).await;
+    let protocols = (
+        tg.protocol(),
+        tg.health_check_protocol(),
+        tg.protocol_version(),
+    );
+    let https = Some(&aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Https);
+    assert_eq!(protocols, (https, https, Some("HTTP1")));
+    assert_eq!(tg.matcher().and_then(|m| m.http_code()), Some("200"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ecs_exec_is_turned_on_and_off_in_place() {
     let h = Harness::new().await;

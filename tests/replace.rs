@@ -137,6 +137,12 @@ async fn cluster_name() {
 }
 
 #[tokio::test]
+async fn target_protocol() {
+    let h = Harness::new().await;
+    replaces(h, "rp-protocol", json!({"TargetProtocol": "HTTPS"})).await;
+}
+
+#[tokio::test]
 async fn listener_arn() {
     let h = Harness::new().await;
     let listener = h.network.another_listener(&h.clients).await;

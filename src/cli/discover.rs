@@ -93,9 +93,9 @@ pub async fn locate(c: &Clients, d: &Deployment) -> Result<Locator> {
     if let Some(tg) = target?.filter(|t| d.owns(&t.tags)) {
         'search: for lb in &tg.load_balancer_arns {
             for listener in load_balancer::listeners(&c.elb, lb).await? {
-                let rule = listener_rule::find(&c.elb, &listener, d).await?;
+                let rule = listener_rule::find(&c.elb, &listener.arn, d).await?;
                 if rule.is_some_and(|r| d.owns(&r.tags)) {
-                    listener_arn = Some(listener);
+                    listener_arn = Some(listener.arn);
                     break 'search;
                 }
             }

@@ -367,7 +367,7 @@ fn first_stage(n: &Names, s: &Spec) -> Vec<String> {
             }
         ),
         format!(
-            "target group {} (ip, HTTP:{port}, {}), then a listener rule at priority {} that \
+            "target group {} (ip, port {port}, {}), then a listener rule at priority {} that \
              matches no request yet (ECS needs the group associated)",
             n.of(d.target_group()),
             describe(target_group::SETTINGS, &target_group::expand(s)),

@@ -205,7 +205,7 @@ async fn update_traffic(change: &Change<'_>, set: &Set) -> Result<()> {
     let groups = std::iter::once(&set.parts.target_group).chain(&set.alternate_target_group);
     for group in groups {
         if change.diff.any(Effect::HealthCheck) {
-            target_group::set_health_check(elb, group, &new.health_check).await?;
+            target_group::set_health_check(elb, group, &new.target_health_check()).await?;
         }
         if change.diff.any(Effect::TargetGroupAttributes) {
             target_group::set_attributes(elb, group, new).await?;

@@ -7,6 +7,7 @@ use super::egress::{self, Network};
 use super::facts::Facts;
 use super::{priority, shadowing, Check};
 use crate::resources::load_balancer::LoadBalancer;
+use crate::spec::balancing;
 use crate::spec::routing::Routing;
 use crate::spec::Spec;
 
@@ -99,6 +100,7 @@ pub fn load_balancer(spec: &Spec, facts: &Facts) -> Vec<Check> {
         format!("the load balancer is in {}", spec.vpc_id),
         vpc,
     ));
+    checks.extend(listener_protocol(spec, facts));
     for s in &facts.subnets {
         let zone = &s.availability_zone;
         let problem = (!lb.zones.contains(zone)).then(|| {
@@ -116,6 +118,26 @@ pub fn load_balancer(spec: &Spec, facts: &Facts) -> Vec<Check> {
     }
     checks.push(security_group(spec, facts, lb));
     checks
+}
+
+/// `ProtocolVersion` HTTP2 or GRPC: the listener is HTTPS (ALB User Guide, "Target groups for
+/// your Application Load Balancers": "The only supported listener protocol is HTTPS").
+fn listener_protocol(spec: &Spec, facts: &Facts) -> Option<Check> {
+    let version = &spec.protocol_version;
+    if !balancing::needs_https_listener(version) {
+        return None;
+    }
+    let protocol = facts.listener_protocol.as_deref().unwrap_or("unknown");
+    let problem = (protocol != "HTTPS").then(|| {
+        format!(
+            "ProtocolVersion {version} needs an HTTPS listener: listener {} is {protocol}",
+            spec.listener_arn
+        )
+    });
+    Some(Check::new(
+        format!("the listener is HTTPS, as ProtocolVersion {version} needs"),
+        problem,
+    ))
 }
 
 /// `LoadBalancerSecurityGroupId`: in the VPC and attached to the load balancer.

@@ -33,6 +33,8 @@ pub struct Facts {
     pub load_balancer: Option<LoadBalancer>,
     /// The priorities of the listener's rules; `None` if the listener does not exist.
     pub priorities: Option<Vec<u32>>,
+    /// The listener's protocol (`HTTP`, `HTTPS`), if it exists.
+    pub listener_protocol: Option<String>,
     /// Rules on the load balancer's other listeners.
     pub other_rules: usize,
     /// The account's limit on rules per Application Load Balancer, if it says.
@@ -81,7 +83,13 @@ pub async fn gather(c: &Clients, d: &Deployment, spec: &Spec) -> Result<Facts> {
         rules_limit: limit,
         ..network
     };
-    let others: Vec<&String> = listeners.iter().filter(|l| *l != listener).collect();
+    let this = listeners.iter().find(|l| l.arn == listener);
+    facts.listener_protocol = this.map(|l| l.protocol.clone());
+    let others: Vec<&String> = listeners
+        .iter()
+        .map(|l| &l.arn)
+        .filter(|l| *l != listener)
+        .collect();
     second_round(
         c,
         (d, spec),

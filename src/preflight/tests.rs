@@ -187,6 +187,7 @@ fn healthy() -> Facts {
             security_groups: vec!["sg-alb".into()],
         }),
         priorities: Some(vec![1, 2000]),
+        listener_protocol: Some("HTTP".into()),
         other_rules: 3,
         rules_limit: Some(100),
         load_balancer_security_group: Some(alb_group(all_out("0.0.0.0/0"))),
@@ -240,6 +241,22 @@ fn problems(spec: &Spec, facts: &Facts) -> Vec<String> {
         .into_iter()
         .filter_map(|c| c.problem)
         .collect()
+}
+
+#[test]
+fn http2_and_grpc_targets_need_an_https_listener() {
+    for version in ["HTTP2", "GRPC"] {
+        let grpc = spec(json!({"ProtocolVersion": version}));
+        let found = problems(&grpc, &healthy());
+        assert!(
+            found.iter().any(|p| p.contains("needs an HTTPS listener")),
+            "{found:?}"
+        );
+        let mut https = healthy();
+        https.listener_protocol = Some("HTTPS".into());
+        assert_eq!(problems(&grpc, &https), Vec::<String>::new());
+    }
+    assert_eq!(problems(&spec(json!({})), &healthy()), Vec::<String>::new());
 }
 
 #[test]

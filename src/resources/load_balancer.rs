@@ -67,8 +67,17 @@ pub async fn find(elb: &Client, arn: &str) -> Result<Option<LoadBalancer>> {
     }))
 }
 
+/// A listener of a load balancer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Listener {
+    /// Its ARN.
+    pub arn: String,
+    /// Its protocol (`HTTP`, `HTTPS`).
+    pub protocol: String,
+}
+
 /// The listeners of a load balancer (none if it does not exist).
-pub async fn listeners(elb: &Client, load_balancer_arn: &str) -> Result<Vec<String>> {
+pub async fn listeners(elb: &Client, load_balancer_arn: &str) -> Result<Vec<Listener>> {
     let listed = elb
         .describe_listeners()
         .load_balancer_arn(load_balancer_arn)
@@ -80,10 +89,13 @@ pub async fn listeners(elb: &Client, load_balancer_arn: &str) -> Result<Vec<Stri
     let Some(listed) = found(listed)? else {
         return Ok(Vec::new());
     };
-    Ok(listed
-        .iter()
-        .filter_map(|l| l.listener_arn().map(str::to_string))
-        .collect())
+    let listener = |l: &aws_sdk_elasticloadbalancingv2::types::Listener| {
+        Some(Listener {
+            arn: l.listener_arn()?.to_string(),
+            protocol: l.protocol().map_or("", |p| p.as_str()).to_string(),
+        })
+    };
+    Ok(listed.iter().filter_map(listener).collect())
 }
 
 /// The base URL of listener `arn`: `<http|https>://<its load balancer's DNS name>:<port>`

@@ -1,4 +1,5 @@
-//! The ALB target group (type `ip`, HTTP on the container port) the listener rule forwards to.
+//! The ALB target group (type `ip`, `TargetProtocol` and `ProtocolVersion` on the container
+//! port) the listener rule forwards to.
 
 use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroupAttribute, TargetTypeEnum,
@@ -21,6 +22,10 @@ use crate::spec::Spec;
 /// ([`attributes`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
+    /// Its protocol (`HTTP`, `HTTPS`).
+    pub protocol: String,
+    /// Its protocol version (`HTTP1`, `HTTP2`, `GRPC`).
+    pub protocol_version: String,
     /// Its health check.
     pub health_check: TargetHealthCheck,
     /// Its attributes, ELBv2 key → value (those ELBv2 lists; those prod-e sets).
@@ -34,13 +39,17 @@ pub fn expand(spec: &Spec) -> Settings {
         .filter_map(|(key, value)| Some((key.to_string(), value(spec)?)))
         .collect();
     Settings {
-        health_check: spec.health_check.clone(),
+        protocol: spec.target_protocol.clone(),
+        protocol_version: spec.protocol_version.clone(),
+        health_check: spec.target_health_check(),
         attributes,
     }
 }
 
 /// Every property the target group carries, by its flatten.
 pub const SETTINGS: &[Setting<Settings>] = &[
+    Setting::new("TargetProtocol", |t| t.protocol.clone()),
+    Setting::new("ProtocolVersion", |t| t.protocol_version.clone()),
     Setting::new("HealthCheck", |t| t.health_check.to_string()),
     Setting::reported("DeregistrationDelaySeconds", |t| {
         t.attributes.get(DEREGISTRATION_DELAY).cloned()
@@ -124,8 +133,17 @@ macro_rules! with_health_check {
             .health_check_timeout_seconds($check.timeout_seconds)
             .healthy_threshold_count($check.healthy_threshold_count)
             .unhealthy_threshold_count($check.unhealthy_threshold_count)
-            .matcher(Matcher::builder().http_code(&$check.matcher).build())
+            .matcher(matcher(&$check))
     };
+}
+
+/// The matcher of health check `check`: its gRPC codes if it has them, else its HTTP codes
+/// ([`TargetHealthCheck::for_version`]).
+fn matcher(check: &TargetHealthCheck) -> Matcher {
+    match check.grpc_code.is_empty() {
+        true => Matcher::builder().http_code(&check.matcher).build(),
+        false => Matcher::builder().grpc_code(&check.grpc_code).build(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -135,6 +153,10 @@ pub struct TargetGroup {
     pub name: String,
     /// Its ARN.
     pub arn: String,
+    /// Its protocol (`HTTP`, `HTTPS`).
+    pub protocol: String,
+    /// Its protocol version (`HTTP1`, `HTTP2`, `GRPC`).
+    pub protocol_version: String,
     /// Its health check.
     pub health_check: TargetHealthCheck,
     /// The load balancers that forward to it (as DescribeTargetGroups reports them).
@@ -171,6 +193,8 @@ fn from_sdk(
     Ok(TargetGroup {
         name: required(g.target_group_name(), KIND, "TargetGroupName")?,
         arn: required(g.target_group_arn(), KIND, "TargetGroupArn")?,
+        protocol: g.protocol().map_or("", |p| p.as_str()).to_string(),
+        protocol_version: g.protocol_version().unwrap_or_default().to_string(),
         health_check: TargetHealthCheck {
             path: g.health_check_path().unwrap_or("/").to_string(),
             interval_seconds: g.health_check_interval_seconds().unwrap_or_default(),
@@ -180,6 +204,11 @@ fn from_sdk(
             matcher: g
                 .matcher()
                 .and_then(|m| m.http_code())
+                .unwrap_or_default()
+                .to_string(),
+            grpc_code: g
+                .matcher()
+                .and_then(|m| m.grpc_code())
                 .unwrap_or_default()
                 .to_string(),
         },
@@ -192,15 +221,17 @@ fn from_sdk(
 /// errors are AWS's (an "already exists" is adopted by the caller).
 pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Result<TargetGroup> {
     let doing = format!("creating target group ({name})");
-    let check = &spec.health_check;
+    let check = spec.target_health_check();
+    let protocol = ProtocolEnum::from(spec.target_protocol.as_str());
     let create = elb
         .create_target_group()
         .name(name)
-        .protocol(ProtocolEnum::Http)
+        .protocol(protocol.clone())
+        .protocol_version(&spec.protocol_version)
         .port(i32::from(spec.container_port))
         .vpc_id(&spec.vpc_id)
         .target_type(TargetTypeEnum::Ip)
-        .health_check_protocol(ProtocolEnum::Http);
+        .health_check_protocol(protocol);
     let out = with_health_check!(create, check)
         .set_tags(Some(tags::elbv2::list(tags)))
         .send()
@@ -218,7 +249,9 @@ pub async fn create(elb: &Client, name: &str, spec: &Spec, tags: &Tags) -> Resul
     let group = TargetGroup {
         name: name.to_string(),
         arn,
-        health_check: check.clone(),
+        protocol: spec.target_protocol.clone(),
+        protocol_version: spec.protocol_version.clone(),
+        health_check: check,
         load_balancer_arns: Vec::new(),
         tags: tags.clone(),
     };

@@ -1,5 +1,6 @@
-//! How the load balancer spreads requests over the set's targets: the target group's routing
-//! algorithm (`LoadBalancingAlgorithm`), sticky sessions (`Stickiness`) and slow start
+//! How the load balancer talks to the set's targets and spreads requests over them: the
+//! target group's protocol (`TargetProtocol`, `ProtocolVersion`), routing algorithm
+//! (`LoadBalancingAlgorithm`), sticky sessions (`Stickiness`) and slow start
 //! (`SlowStartSeconds`), and the combinations ELBv2 refuses or does not honour, checked
 //! offline.
 //!
@@ -17,6 +18,39 @@ use super::object::{integer, object, text};
 use super::problem::Problem;
 use super::Spec;
 
+/// The protocols a target group of an ALB speaks to its targets (ELBv2 CreateTargetGroup
+/// `Protocol`; HTTPS: "The load balancer does not validate these certificates", ALB User
+/// Guide, "Target groups for your Application Load Balancers").
+pub const TARGET_PROTOCOLS: [&str; 2] = ["HTTP", "HTTPS"];
+
+/// The protocol versions of an ALB target group, its default first (ELBv2 CreateTargetGroup
+/// `ProtocolVersion`).
+pub const PROTOCOL_VERSIONS: [&str; 3] = ["HTTP1", "HTTP2", super::health::GRPC];
+
+/// A target protocol: one of [`TARGET_PROTOCOLS`].
+pub fn target_protocol(s: &str) -> Result<(), String> {
+    one_of(s, &TARGET_PROTOCOLS)
+}
+
+/// A protocol version: one of [`PROTOCOL_VERSIONS`].
+pub fn protocol_version(s: &str) -> Result<(), String> {
+    one_of(s, &PROTOCOL_VERSIONS)
+}
+
+/// Whether target group protocol version `version` needs an HTTPS listener (ALB User Guide,
+/// "Target groups for your Application Load Balancers", HTTP/2 and gRPC: "The only supported
+/// listener protocol is HTTPS").
+pub fn needs_https_listener(version: &str) -> bool {
+    version != PROTOCOL_VERSIONS[0]
+}
+
+fn one_of(s: &str, allowed: &[&str]) -> Result<(), String> {
+    match allowed.contains(&s) {
+        true => Ok(()),
+        false => Err(format!("{s:?} must be one of {}", allowed.join(", "))),
+    }
+}
+
 /// ELBv2's routing algorithms (`load_balancing.algorithm.type`), its default first.
 pub const ALGORITHMS: [&str; 3] = [
     "round_robin",
@@ -33,10 +67,7 @@ const RESERVED_COOKIE_PREFIX: &str = "AWSALB";
 
 /// A routing algorithm: one of [`ALGORITHMS`].
 pub fn algorithm(s: &str) -> Result<(), String> {
-    match ALGORITHMS.contains(&s) {
-        true => Ok(()),
-        false => Err(format!("{s:?} must be one of {}", ALGORITHMS.join(", "))),
-    }
+    one_of(s, &ALGORITHMS)
 }
 
 object! {
@@ -53,10 +84,7 @@ object! {
 }
 
 fn stickiness_type(s: &str) -> Result<(), String> {
-    match STICKINESS_TYPES.contains(&s) {
-        true => Ok(()),
-        false => Err(format!("{s:?} must be lb_cookie or app_cookie")),
-    }
+    one_of(s, &STICKINESS_TYPES)
 }
 
 /// A cookie name: an RFC 6265 token (no spaces, controls or separators), not one the load

@@ -37,6 +37,10 @@ object! {
              of failures at the 10 s interval, not 20 s, before ECS replaces a task)";
         matcher: String = "Matcher", text(matcher, Some("200")),
             "success codes: \"200\", \"200,202\" or \"200-299\" (200–499)";
+        grpc_code: String = "GrpcCode", text(grpc_code, Some("12")),
+            "with ProtocolVersion GRPC, in place of Matcher: gRPC status codes of a healthy \
+             target, \"12\", \"0,12\" or \"0-99\" (0–99; default 12, AWS's: a server that \
+             answers the check's path UNIMPLEMENTED is up)";
     }
 }
 
@@ -55,18 +59,36 @@ object! {
     }
 }
 
+impl TargetHealthCheck {
+    /// This check as ELBv2 takes it for target group `protocol_version`: a GRPC group's
+    /// matcher is its `GrpcCode`, any other's its `HttpCode` (ELBv2 API Reference, `Matcher`);
+    /// the other is left empty.
+    pub fn for_version(&self, protocol_version: &str) -> TargetHealthCheck {
+        let mut check = self.clone();
+        match protocol_version == GRPC {
+            true => check.matcher.clear(),
+            false => check.grpc_code.clear(),
+        }
+        check
+    }
+}
+
 impl std::fmt::Display for TargetHealthCheck {
-    /// `path /health every 10 s, timeout 5 s, healthy 2, unhealthy 2, codes 200-299`.
+    /// `path /health every 10 s, timeout 5 s, healthy 2, unhealthy 2, codes 200-299` (or
+    /// `gRPC codes 12`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let codes = match self.matcher.is_empty() {
+            true => format!("gRPC codes {}", self.grpc_code),
+            false => format!("codes {}", self.matcher),
+        };
         write!(
             f,
-            "path {} every {} s, timeout {} s, healthy {}, unhealthy {}, codes {}",
+            "path {} every {} s, timeout {} s, healthy {}, unhealthy {}, {codes}",
             self.path,
             self.interval_seconds,
             self.timeout_seconds,
             self.healthy_threshold_count,
             self.unhealthy_threshold_count,
-            self.matcher
         )
     }
 }
@@ -96,6 +118,27 @@ fn matcher(s: &str) -> Result<(), String> {
         )),
     }
 }
+
+/// A gRPC matcher: status codes 0–99, as a list or one range (ELBv2 API Reference,
+/// `Matcher.GrpcCode`: "values between 0 and 99 … a range (for example, "0-5")").
+fn grpc_code(s: &str) -> Result<(), String> {
+    let code = |c: &str| c.parse::<u8>().is_ok_and(|n| n <= 99);
+    let ok = match s.split_once('-') {
+        Some((low, high)) => {
+            code(low) && code(high) && low.parse::<u8>().ok() < high.parse::<u8>().ok()
+        }
+        None => !s.is_empty() && s.split(',').all(code),
+    };
+    match ok {
+        true => Ok(()),
+        false => Err(format!(
+            "{s:?} must be gRPC codes 0–99: \"12\", \"0,12\" or \"0-99\""
+        )),
+    }
+}
+
+/// The target group protocol version whose health check matches gRPC status codes.
+pub const GRPC: &str = "GRPC";
 
 /// A container health check command: `CMD` or `CMD-SHELL`, then what to run.
 fn command(c: &[String]) -> Result<(), String> {

@@ -205,6 +205,12 @@ impl Spec {
         )
     }
 
+    /// The target group's health check as ELBv2 takes it for `ProtocolVersion`
+    /// ([`TargetHealthCheck::for_version`]).
+    pub fn target_health_check(&self) -> TargetHealthCheck {
+        self.health_check.for_version(&self.protocol_version)
+    }
+
     /// Whether ECS deploys with its blue/green engine ([`strategy::is_native`]).
     pub fn native_strategy(&self) -> bool {
         strategy::is_native(&self.deployment_strategy)

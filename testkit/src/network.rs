@@ -4,8 +4,9 @@
 //! deploys behind, and what preflight checks).
 
 use aws_sdk_ec2::types::{Filter, Tag as Ec2Tag};
+use aws_sdk_elasticloadbalancingv2::operation::create_listener::builders::CreateListenerFluentBuilder;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, FixedResponseActionConfig, LoadBalancerSchemeEnum,
+    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, LoadBalancerSchemeEnum,
     LoadBalancerTypeEnum, ProtocolEnum,
 };
 use prod_e::aws::Clients;
@@ -97,6 +98,17 @@ impl Network {
     /// A second listener (port 8080) on the same ALB.
     pub async fn another_listener(&self, c: &Clients) -> String {
         listener(c, &self.load_balancer_arn, 8080).await
+    }
+
+    /// An HTTPS listener (port 443) on the same ALB, with an IAM server certificate's ARN
+    /// (moto registers an ACM one in ACM, which the test world does not otherwise use).
+    pub async fn https_listener(&self, c: &Clients) -> String {
+        let certificate = Certificate::builder()
+            .certificate_arn("arn:aws:iam::123456789012:server-certificate/prod-e-test")
+            .build();
+        let created = c.elb.create_listener().certificates(certificate);
+        let created = created.protocol(ProtocolEnum::Https).port(443);
+        listener_from(created, &self.load_balancer_arn).await
     }
 
     /// A second security group in the same VPC, attached to the ALB beside the first (an
@@ -251,12 +263,14 @@ async fn associate(c: &Clients, table: &str, subnet: &str) {
 
 /// An HTTP listener on `port` whose default action answers 404.
 async fn listener(c: &Clients, load_balancer_arn: &str, port: i32) -> String {
-    let out = c
-        .elb
-        .create_listener()
+    let created = c.elb.create_listener().protocol(ProtocolEnum::Http);
+    listener_from(created.port(port), load_balancer_arn).await
+}
+
+/// The listener `created` makes on `load_balancer_arn`, its default action answering 404.
+async fn listener_from(created: CreateListenerFluentBuilder, load_balancer_arn: &str) -> String {
+    let out = created
         .load_balancer_arn(load_balancer_arn)
-        .protocol(ProtocolEnum::Http)
-        .port(port)
         .default_actions(
             Action::builder()
                 .r#type(ActionTypeEnum::FixedResponse)

@@ -159,6 +159,49 @@ async fn a_target_group_created_again_with_the_same_settings_is_returned() {
     assert_eq!(other.0, "DuplicateTargetGroupName", "{other:?}");
 }
 
+/// Rule 12b: a gRPC target group's success codes change with ModifyTargetGroup (moto drops
+/// them) and show in DescribeTargetGroups.
+#[tokio::test]
+async fn a_target_groups_grpc_codes_change_in_place() {
+    use aws_sdk_elasticloadbalancingv2::types::Matcher;
+    let a = Account::new().await;
+    let net = Network::create(&a.moto).await;
+    let created = a
+        .aws
+        .elb
+        .create_target_group()
+        .name(format!("grpc-{}", unique()));
+    let created = created
+        .protocol(ProtocolEnum::Http)
+        .protocol_version("GRPC")
+        .port(50051);
+    let grpc = |code: &str| Matcher::builder().grpc_code(code).build();
+    let created = created.vpc_id(&net.vpc_id).target_type(TargetTypeEnum::Ip);
+    let out = created.matcher(grpc("12")).send().await.expect("created");
+    let arn = out.target_groups()[0]
+        .target_group_arn()
+        .unwrap_or_default()
+        .to_string();
+    let modified = a.aws.elb.modify_target_group().target_group_arn(&arn);
+    modified
+        .matcher(grpc("0-5"))
+        .send()
+        .await
+        .expect("modified");
+    let found = a
+        .aws
+        .elb
+        .describe_target_groups()
+        .target_group_arns(&arn)
+        .send()
+        .await;
+    let found = found.expect("described");
+    let matcher = found.target_groups()[0]
+        .matcher()
+        .and_then(|m| m.grpc_code());
+    assert_eq!(matcher, Some("0-5"));
+}
+
 /// Rule 18: a load balancer none of whose security groups lets traffic out to the tasks on the
 /// container port never sees them healthy; the circuit breaker stops the rollout.
 #[tokio::test]

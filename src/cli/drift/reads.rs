@@ -78,6 +78,8 @@ async fn delay(c: &Clients, inv: &Inventory) -> Result<Option<target_group::Sett
         return Ok(None);
     };
     Ok(Some(target_group::Settings {
+        protocol: tg.protocol.clone(),
+        protocol_version: tg.protocol_version.clone(),
         health_check: tg.health_check.clone(),
         attributes: target_group::attributes(&c.elb, &tg.arn).await?,
     }))

@@ -68,7 +68,9 @@ fn a_setting_a_resource_does_not_report_is_not_drift() {
     assert_eq!(pairs, [("ContainerInsights", None, "enabled".to_string())]);
     assert_eq!(differences(pairs), Vec::<String>::new());
     let live = target_group::Settings {
-        health_check: spec.health_check.clone(),
+        protocol: spec.target_protocol.clone(),
+        protocol_version: spec.protocol_version.clone(),
+        health_check: spec.target_health_check(),
         attributes: Default::default(),
     };
     let want = target_group::expand(&spec);

@@ -1,5 +1,6 @@
-//! The properties of the target group the listener rule forwards to: its health check and
-//! how it spreads requests over the set's tasks ([`crate::spec::balancing`]).
+//! The properties of the target group the listener rule forwards to: its protocol, its
+//! health check and how it spreads requests over the set's tasks
+//! ([`crate::spec::balancing`]).
 
 use super::{text, Default, Effect, Kind, Property};
 use crate::spec::balancing::{self, Stickiness};
@@ -15,7 +16,8 @@ pub const HEALTH_CHECK: Property = Property {
     default: Default::Fields,
     effect: Effect::HealthCheck,
     doc: "the target group's health check: Path, IntervalSeconds, TimeoutSeconds, \
-         HealthyThresholdCount, UnhealthyThresholdCount, Matcher (CloudFormation's keys)",
+         HealthyThresholdCount, UnhealthyThresholdCount, Matcher (CloudFormation's keys), and \
+         GrpcCode in place of Matcher with ProtocolVersion GRPC",
 };
 /// The `DeregistrationDelaySeconds` property.
 pub const DEREGISTRATION_DELAY_SECONDS: Property = Property {
@@ -35,6 +37,26 @@ pub const SLOW_START_SECONDS: Property = Property {
     doc: "seconds a new target's share of requests ramps up for (ELBv2's \
          slow_start.duration_seconds: 30–900, 0 off), for services that warm up (a JVM's JIT, \
          caches); changing it is in place",
+};
+/// The `TargetProtocol` property.
+pub const TARGET_PROTOCOL: Property = Property {
+    name: "TargetProtocol",
+    kind: text(balancing::target_protocol, "^(HTTP|HTTPS)$"),
+    default: Default::Text("HTTP"),
+    effect: Effect::Replacement,
+    doc: "how the load balancer reaches the tasks on ContainerPort, and checks their health: \
+         HTTP, or HTTPS (TLS to the container, which may use a self-signed certificate: the \
+         load balancer does not validate it)",
+};
+/// The `ProtocolVersion` property.
+pub const PROTOCOL_VERSION: Property = Property {
+    name: "ProtocolVersion",
+    kind: text(balancing::protocol_version, "^(HTTP1|HTTP2|GRPC)$"),
+    default: Default::Text("HTTP1"),
+    effect: Effect::Replacement,
+    doc: "the requests' protocol to the tasks (ELBv2's target group ProtocolVersion): HTTP1, \
+         HTTP2, or GRPC (health checks then match HealthCheck's GrpcCode); HTTP2 and GRPC need \
+         an HTTPS listener (preflight checks it)",
 };
 /// The `LoadBalancingAlgorithm` property.
 pub const LOAD_BALANCING_ALGORITHM: Property = Property {
@@ -70,6 +92,10 @@ pub const STICKINESS: Property = Property {
 macro_rules! target_group_fields {
     ([$next:ident $(, $rest:ident)*] $($fields:tt)*) => {
         $next! { [$($rest),*] $($fields)*
+            /// One of [`balancing::TARGET_PROTOCOLS`].
+            target_protocol: String = TARGET_PROTOCOL,
+            /// One of [`balancing::PROTOCOL_VERSIONS`].
+            protocol_version: String = PROTOCOL_VERSION,
             /// Every field set: given or defaulted.
             health_check: TargetHealthCheck = HEALTH_CHECK,
             deregistration_delay_seconds: u32 = DEREGISTRATION_DELAY_SECONDS,

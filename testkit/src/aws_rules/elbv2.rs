@@ -37,8 +37,30 @@ pub async fn existing(rules: &AwsRules, moto: &Upstream, fields: &Fields) -> Opt
         .await
         .ok()?;
     let g = out.target_groups().first()?;
+    let has = settings_of(g);
+    let same = has
+        .into_iter()
+        .all(|(key, value)| fields.get(key).is_none_or(|asked| Some(asked) == value));
+    let arn = g.target_group_arn()?;
+    same.then(|| {
+        Verdict::Answer(format!(
+            "<CreateTargetGroupResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/\
+             2015-12-01/\"><CreateTargetGroupResult><TargetGroups><member><TargetGroupArn>{}\
+             </TargetGroupArn><TargetGroupName>{}</TargetGroupName></member></TargetGroups>\
+             </CreateTargetGroupResult><ResponseMetadata><RequestId>rules</RequestId>\
+             </ResponseMetadata></CreateTargetGroupResponse>",
+            escape(arn),
+            escape(&name)
+        ))
+    })
+}
+
+/// The settings of group `g` a CreateTargetGroup may give, by their request keys.
+fn settings_of(
+    g: &aws_sdk_elasticloadbalancingv2::types::TargetGroup,
+) -> Vec<(&'static str, Option<String>)> {
     let number = |n: Option<i32>| n.map(|n| n.to_string());
-    let has = [
+    vec![
         ("Protocol", g.protocol().map(|p| p.as_str().to_string())),
         ("Port", number(g.port())),
         ("VpcId", g.vpc_id().map(str::to_string)),
@@ -64,22 +86,12 @@ pub async fn existing(rules: &AwsRules, moto: &Upstream, fields: &Fields) -> Opt
             "Matcher.HttpCode",
             g.matcher().and_then(|m| m.http_code()).map(str::to_string),
         ),
-    ];
-    let same = has
-        .into_iter()
-        .all(|(key, value)| fields.get(key).is_none_or(|asked| Some(asked) == value));
-    let arn = g.target_group_arn()?;
-    same.then(|| {
-        Verdict::Answer(format!(
-            "<CreateTargetGroupResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/\
-             2015-12-01/\"><CreateTargetGroupResult><TargetGroups><member><TargetGroupArn>{}\
-             </TargetGroupArn><TargetGroupName>{}</TargetGroupName></member></TargetGroups>\
-             </CreateTargetGroupResult><ResponseMetadata><RequestId>rules</RequestId>\
-             </ResponseMetadata></CreateTargetGroupResponse>",
-            escape(arn),
-            escape(&name)
-        ))
-    })
+        (
+            "Matcher.GrpcCode",
+            g.matcher().and_then(|m| m.grpc_code()).map(str::to_string),
+        ),
+        ("ProtocolVersion", g.protocol_version().map(str::to_string)),
+    ]
 }
 
 /// Rule 1: CreateService / UpdateService naming a target group nothing forwards to.

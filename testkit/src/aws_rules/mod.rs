@@ -19,6 +19,7 @@
 //! | 10 | UpdateService of a service that is not ACTIVE (DRAINING or INACTIVE): `ServiceNotActiveException` | ECS API reference, UpdateService errors | `ecs::a_deleted_service_cannot_be_updated` |
 //! | 11 | A service runs tasks (moto launches none): ListTasks of a service lists its running tasks; DescribeTasks puts them round-robin in its subnets' zones | ECS task placement ("Fargate will try its best to spread tasks across accessible Availability Zones"); ECS `Task` reference | `cli::status_shows_running_tasks_per_zone` |
 //! | 12 | Service settings moto drops from DescribeServices (`enableExecuteCommand`, `healthCheckGracePeriodSeconds`, `deploymentConfiguration`, `capacityProviderStrategy`) are shown as asked | ECS API reference, `Service` | `health::ecs_exec_is_turned_on_and_off_in_place` |
+//! | 12b | A target group's gRPC codes (`Matcher.GrpcCode`), which moto's ModifyTargetGroup drops, shown in DescribeTargetGroups | ELBv2 API Reference, ModifyTargetGroup `Matcher` | `elbv2::a_target_groups_grpc_codes_change_in_place` |
 //! | 9b | ListServiceDeployments / DescribeServiceDeployments (moto has neither): a rollout a deployment alarm failed (`Rollout::Alarm`, only for a service whose `deploymentConfiguration.alarms` names it, enabled, with rollback) is ROLLBACK_SUCCESSFUL with the alarm in `triggeredAlarmNames`; a timed native deployment in progress is IN_PROGRESS at its `lifecycleStage`; ListServiceDeployments keeps to the cluster and `status` asked; played by [`super::rollout`] | ECS API Reference, ServiceDeploymentAlarms, ListServiceDeployments (`cluster`, `status`), ServiceDeployment (`lifecycleStage`); ECS Developer Guide, "How CloudWatch alarms detect Amazon ECS deployment failures" | `deployment::a_deployment_an_alarm_fails_is_failed_naming_the_alarm` |
 //! | 13 | A capacity provider strategy may only name providers associated with the cluster: `InvalidParameterException` | dask/dask-cloudprovider#328 (the ECS error text) | `capacity::a_strategy_naming_a_provider_the_cluster_lacks_is_refused` |
 //! | 14 | Application Auto Scaling (`Rule::ScalableTargets`): a scalable target keeps the `Tags` it was created with — ListTagsForResource / TagResource / UntagResource answered by the rules (an ARN that names no target: `ResourceNotFoundException`); DeregisterScalableTarget deletes the target's scaling policies and scheduled actions first (no target: `ObjectNotFoundException`); PutScalingPolicy of an existing name updates that policy (moto's old target tracking alarms deleted, not leaked); DeleteScalingPolicy / DeleteScheduledAction of one that does not exist, and PutScalingPolicy / PutScheduledAction on a target that does not exist: `ObjectNotFoundException`; DescribeScalingPolicies / DescribeScheduledActions keep only the items of exactly the ResourceId asked for; `Tags` for a target that exists are refused (`ValidationException` … tried to tag already exists); a registration moves the ECS service's desired count into its bounds; PutScheduledAction of an existing name keeps the bounds and time zone it is not given (moto: tags dropped, count left, the action replaced) | Application Auto Scaling API Reference: RegisterScalableTarget (`Tags`: "tag the scalable target when it is created"), TagResource / ListTagsForResource, DeregisterScalableTarget ("deletes the scaling policies and the scheduled actions that are associated with it"), PutScalingPolicy ("only the properties you specify are updated"), ObjectNotFoundException | `scaling::a_scalable_target_keeps_its_tags_and_takes_its_policies_with_it` |
@@ -130,7 +131,7 @@ struct State {
     ecs: ecs::Memory,
     /// Task ARNs listed by rule 11 → their Availability Zone.
     tasks: HashMap<String, String>,
-    /// Service ARN → the settings moto drops (rule 12).
+    /// Service or target group ARN → the settings moto drops (rules 12, 12b).
     settings: HashMap<String, serde_json::Map<String, serde_json::Value>>,
     /// The account's ECR pull-through cache rules' repository prefixes (rule 21).
     pull_through: Vec<String>,
@@ -379,22 +380,16 @@ impl AwsRules {
             settings::record(self, call, &reply);
         }
         match (call.service.as_str(), call.action.as_str()) {
-            ("ecs", "DescribeServices") => return self.describe_services(reply),
+            ("ecs", "DescribeServices") => return settings::describe_services(self, reply),
+            ("elasticloadbalancing", "DescribeTargetGroups") => {
+                return (settings::show_grpc_codes(self, reply), false)
+            }
+            ("elasticloadbalancing", "ModifyTargetGroup") => settings::record_grpc_code(self, call),
             ("ecs", "CreateService") => ecs::created(self, call, &reply),
             ("ecs", "DeleteService") => ecs::deleted(self, &reply),
             _ => {}
         }
         fresh::record(self, call, &reply);
         (reply, false)
-    }
-
-    fn describe_services(&self, reply: Vec<u8>) -> (Vec<u8>, bool) {
-        let Some(mut doc) = wire::ok_json(&reply) else {
-            return (reply, false);
-        };
-        ecs::show_draining(self, &mut doc);
-        settings::show(self, &mut doc);
-        let delayed = fresh::leave_out_services(self, &mut doc);
-        (wire::with_body(&reply, &doc.to_string()), delayed)
     }
 }
