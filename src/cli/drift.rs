@@ -3,13 +3,15 @@
 //! the scaling and alarms, the rule, the target group, the log group, the security group, every
 //! setting of the revision the service runs, and the task role's grants.
 
+use serde_json::Value;
+
 use super::{exit, no_request, read_properties, Failure};
 use crate::aws::Clients;
 use crate::naming::Deployment;
 use crate::plan::{for_ecs, with_defaults_of, Inventory};
 use crate::resources::settings::{compare, shown, Pair};
-use crate::resources::task_definition;
 use crate::resources::{alarm, cluster, listener_rule, log_group, role, scaling};
+use crate::resources::{overrides, task_definition};
 use crate::resources::{security_group, security_group_rule, service, target_group};
 use crate::spec::{egress, Spec};
 
@@ -73,10 +75,34 @@ async fn compared(
             execution,
             &role::execution_role(spec),
         ),
+        overrides_drift(spec, &live.overridden),
         scaling_drift(d, spec, live.scaling),
         task_drift(spec, live.revision.as_ref())?,
     ]
     .concat())
+}
+
+/// The pairs of `TaskDefinitionOverrides` and `ServiceOverrides`, if set: each override, and
+/// what the live revision or service (`found`, ECS's JSON) has at its members.
+fn overrides_drift(spec: &Spec, found: &(Option<Value>, Option<Value>)) -> Vec<Pair> {
+    let pair = |name: &'static str, set: &Option<String>, live: &Option<Value>| {
+        let want: Value = serde_json::from_str(set.as_deref()?).ok()?;
+        let live = live
+            .as_ref()
+            .map(|l| overrides::live_at(&want, l).to_string());
+        Some((name, live, want.to_string()))
+    };
+    [
+        pair(
+            "TaskDefinitionOverrides",
+            &spec.task_definition_overrides,
+            &found.0,
+        ),
+        pair("ServiceOverrides", &spec.service_overrides, &found.1),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The pairs of the scaling; with scheduled actions, the bounds are theirs to change, and only

@@ -317,6 +317,10 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         network: diff
             .any(Effect::Network)
             .then_some((new, set.parts.security_group.id.as_str())),
+        overrides: new
+            .service_overrides
+            .as_deref()
+            .filter(|_| diff.any(Effect::Deployment)),
     };
     if service_change.capacity_provider_strategy.is_some() {
         super::adopt::capacity_for(change.c, &set.parts.cluster, new).await?;

@@ -24,6 +24,7 @@ pub mod function;
 pub mod listener_rule;
 pub mod load_balancer;
 pub mod log_group;
+pub mod overrides;
 pub mod role;
 pub mod route_table;
 pub mod scaling;

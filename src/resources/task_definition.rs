@@ -96,7 +96,8 @@ const RESOURCE_TYPE: &str = "ecs:task-definition";
 /// Resources per GetResources page (the API's maximum).
 const PAGE: i32 = 100;
 
-/// Registers a new revision ([`expand`]ed from `spec`), retrying (bounded) while ECS cannot
+/// Registers a new revision ([`expand`]ed from `spec`, with its `TaskDefinitionOverrides`
+/// merged into the request: [`super::overrides`]), retrying (bounded) while ECS cannot
 /// yet use a fresh role (not assumable, or `iam:PassRole` not yet granted on it).
 pub async fn create(
     ecs: &Client,
@@ -108,9 +109,12 @@ pub async fn create(
     let region = ecs.config().region().map(|r| r.to_string());
     let td =
         expand(spec, links, &region.unwrap_or_default()).map_err(|e| build_error(&doing, e))?;
+    let overrides = spec.task_definition_overrides.as_deref();
     retry(ROLE_PROPAGATION, is_fresh_role_unusable, || async {
         let out = register(ecs, &td)
             .set_tags(Some(tags::ecs::list(tags)))
+            .customize()
+            .mutate_request(super::overrides::merging(overrides))
             .send()
             .await
             .doing(&doing)?;
@@ -161,6 +165,21 @@ pub async fn describe(ecs: &Client, arn: &str) -> Result<Option<Revision>> {
         .await
         .doing(format!("reading task definition ({arn})"))?;
     Ok(out.task_definition().cloned())
+}
+
+/// Revision `arn` as ECS's JSON describes it (`taskDefinition`; `None` if there is none), for
+/// comparing `TaskDefinitionOverrides` ([`super::overrides::live_at`]).
+pub async fn describe_json(ecs: &Client, arn: &str) -> Result<Option<serde_json::Value>> {
+    let captured = super::overrides::Captured::default();
+    let described = ecs.describe_task_definition().task_definition(arn);
+    let described = described.customize().interceptor(captured.clone()).send();
+    described
+        .await
+        .doing(format!("reading task definition ({arn})"))?;
+    Ok(captured
+        .body()
+        .map(|b| b["taskDefinition"].clone())
+        .filter(|t| !t.is_null()))
 }
 
 /// Retires a revision: [`deregister`], then [`untag`]. In that order: a revision that lost

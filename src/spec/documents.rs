@@ -38,7 +38,11 @@ pub fn markdown_table() -> String {
 fn unset_is_none(kind: &Kind) -> bool {
     matches!(
         kind,
-        Kind::HttpHeader | Kind::Object { .. } | Kind::Text { .. } | Kind::PolicyDocument
+        Kind::HttpHeader
+            | Kind::Object { .. }
+            | Kind::Text { .. }
+            | Kind::PolicyDocument
+            | Kind::Overrides { .. }
     )
 }
 
@@ -167,7 +171,7 @@ fn kind_schema(kind: &Kind) -> Value {
         }),
         Kind::Values { .. } | Kind::HttpHeader | Kind::QueryString => condition_schema(kind),
         Kind::Object { fields, .. } => object_schema(fields),
-        Kind::PolicyDocument => json!({"type": ["object", "string"]}),
+        Kind::PolicyDocument | Kind::Overrides { .. } => json!({"type": ["object", "string"]}),
         Kind::Objects { fields, max, .. } => {
             json!({"type": "array", "items": object_schema(fields), "maxItems": max})
         }

@@ -7,6 +7,7 @@ pub mod balancing;
 pub mod capacity;
 pub mod caps;
 pub mod checks;
+mod deployment;
 mod diff;
 pub mod documents;
 pub mod egress;
@@ -15,6 +16,7 @@ pub mod hooks;
 mod locator;
 pub mod object;
 pub mod overlap;
+pub mod overrides;
 pub mod policy;
 pub mod problem;
 pub mod property;
@@ -150,6 +152,7 @@ impl Spec {
             r.problems.push(Problem::new("DeploymentAlarms", &message));
         }
         r.problems.extend(balancing::problems(&spec));
+        r.problems.extend(overrides::problems(&spec));
         if !spec.alarm_actions.is_empty() && !spec.alarms {
             let message = "are the baseline alarms' actions: they need Alarms: true";
             r.problems.push(Problem::new("AlarmActions", message));
@@ -157,7 +160,8 @@ impl Spec {
         for message in alarms::foreign_topics(&spec.alarm_actions, &spec.listener_arn) {
             r.problems.push(Problem::new("AlarmActions", &message));
         }
-        r.problems.extend(strategy_problems(&spec, properties));
+        r.problems
+            .extend(deployment::strategy_problems(&spec, properties));
         if !spec.scheduled_actions.is_empty() && spec.auto_scaling.is_none() {
             let message = "needs AutoScaling (the bounds it changes)";
             r.problems.push(Problem::new("ScheduledActions", message));
@@ -280,9 +284,13 @@ impl Spec {
     /// of sets without one stay what they were.
     pub fn fingerprint(&self) -> String {
         let all = as_map(self);
+        let at_default = |name: &str| {
+            let default = HASHED_WHEN_SET.iter().find(|(n, _)| *n == name);
+            default.is_some_and(|(_, d)| all.get(name) == Some(&Value::from(*d)))
+        };
         let mut fixed: Map<String, Value> = PROPERTIES
             .iter()
-            .filter(|p| p.needs_replacement())
+            .filter(|p| p.needs_replacement() && !at_default(p.name))
             .map(|p| {
                 let value = all.get(p.name).cloned().unwrap_or(Value::Null);
                 (p.name.to_string(), value)
@@ -300,74 +308,11 @@ impl Spec {
     }
 }
 
-/// What is wrong with `spec`'s `DeploymentStrategy`: `RequestsPerTarget` with a native one,
-/// `LifecycleHooks` without one, and bakes that cannot finish inside `ServiceTimeout` (from
-/// `properties`) while waiting.
-fn strategy_problems(spec: &Spec, properties: &Value) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    let per_target = spec
-        .auto_scaling
-        .as_ref()
-        .and_then(|a| a.requests_per_target);
-    if per_target.is_some() && spec.native_strategy() {
-        // ALBRequestCountPerTarget names one target group (Application Auto Scaling,
-        // PredefinedMetricSpecification `ResourceLabel`); a native strategy serves from either
-        // of two.
-        let message = "RequestsPerTarget tracks one target group, and a native \
-                       DeploymentStrategy moves traffic between two: use CpuTarget or \
-                       MemoryTarget";
-        problems.push(Problem::new("AutoScaling", message));
-    }
-    if !spec.lifecycle_hooks.is_empty() && !spec.native_strategy() {
-        // The stages are those of a deployment with a blue and a green revision (ECS API
-        // Reference, `DeploymentLifecycleHook.lifecycleStages`); prod-e's rolling
-        // deployments run none.
-        let message = "LifecycleHooks run at the stages of a BLUE_GREEN, CANARY or LINEAR \
-                       deployment: set DeploymentStrategy to one of them";
-        problems.push(Problem::new("LifecycleHooks", message));
-    }
-    problems.extend(test_route_problems(spec));
-    let smoke = smoke::problems(spec).into_iter();
-    problems.extend(smoke.map(|m| Problem::new(schema::SMOKE_CHECKS.name, &m)));
-    // ECS's bakes, waited for with WaitForSteadyState (a replacement's own bake takes what
-    // is left of its invocation and of ServiceTimeout: `plan::bake`).
-    if spec.wait_for_steady_state {
-        let timeout = strategy::service_timeout(properties);
-        if let Err(message) = strategy::fits(spec.bake_minutes(), timeout) {
-            problems.push(Problem::new("DeploymentStrategy", &message));
-        }
-    }
-    problems
-}
-
-/// What is wrong with the test listener rule: one without a native strategy (ECS's
-/// `advancedConfiguration.testListenerRule` is a native strategy's), one that matches exactly
-/// what the listener rule matches (it would take all production traffic), and ALB's limits.
-fn test_route_problems(spec: &Spec) -> Vec<Problem> {
-    let Some(test) = spec.test_routing() else {
-        return Vec::new();
-    };
-    let name = match spec.test_host_headers.is_empty() {
-        true => schema::TEST_PATH_PATTERNS.name,
-        false => schema::TEST_HOST_HEADERS.name,
-    };
-    let mut problems = Vec::new();
-    if !spec.native_strategy() {
-        let message = "a test listener rule is ECS's, for BLUE_GREEN, CANARY or LINEAR \
-                       deployments: set DeploymentStrategy to one of them";
-        problems.push(Problem::new(name, message));
-    }
-    if test == spec.routing() {
-        let message = "the test listener rule would match exactly the requests the listener \
-                       rule matches, and take all production traffic first: give other hosts \
-                       or paths than HostHeaders/PathPatterns";
-        problems.push(Problem::new(name, message));
-    }
-    for message in test.problems() {
-        problems.push(Problem::new("test listener rule conditions", &message));
-    }
-    problems
-}
+/// Replacement properties added once sets existed, with their defaults: each enters the
+/// fingerprint only when set otherwise, so that the ids of sets made before stay what they
+/// were (CloudFormation keeps a resource's PhysicalResourceId; a set's names derive from it).
+const HASHED_WHEN_SET: [(&str, &str); 2] =
+    [("TargetProtocol", "HTTP"), ("ProtocolVersion", "HTTP1")];
 
 /// The property called `name`.
 pub fn property(name: &str) -> Option<&'static Property> {

@@ -57,6 +57,12 @@ pub enum Kind {
     },
     /// An IAM policy document: a JSON object, or a string holding one ([`super::policy`]).
     PolicyDocument,
+    /// An overrides object ([`super::overrides`]): a JSON object, or a string holding one,
+    /// that `check` accepts.
+    Overrides {
+        /// The rule.
+        check: fn(&serde_json::Value) -> Result<(), String>,
+    },
     /// A map of string to string whose keys `check_key` accepts; at most `max.0` entries
     /// (`max.1` says what they are and why, for the message).
     Map {

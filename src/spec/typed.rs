@@ -29,6 +29,7 @@ impl FromProperty for Option<String> {
     fn read(r: &mut Reader, p: &Property) -> Self {
         match p.kind {
             Kind::PolicyDocument => r.policy_document(p),
+            Kind::Overrides { check } => r.overrides(p, check),
             _ => Some(r.text(p)).filter(|t| !t.is_empty()),
         }
     }

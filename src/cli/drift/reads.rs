@@ -2,6 +2,8 @@
 //! the roles' grants, the target group's deregistration delay, the scaling, and prod-e's rule
 //! in the load balancer's group.
 
+use serde_json::Value;
+
 use crate::aws::Clients;
 use crate::error::{AllOk, Result};
 use crate::naming::Deployment;
@@ -10,7 +12,7 @@ use crate::resources::scaling::schedule::{self, Scheduled};
 use crate::resources::scaling::{policy, ScalableTarget, Scaling};
 use crate::resources::security_group_rule::{self, Made};
 use crate::resources::target_group;
-use crate::resources::{role, task_definition};
+use crate::resources::{role, service, task_definition};
 use crate::spec::Spec;
 
 /// The live resources of a set that the inventory does not hold as compared (`None`: the
@@ -28,6 +30,9 @@ pub(super) struct Live {
     pub scaling: Scaling,
     /// prod-e's rules from the load balancer's group to the tasks' group.
     pub load_balancer_rules: Option<Vec<Made>>,
+    /// The revision and the service as ECS's JSON has them, read only if the properties
+    /// override them (`TaskDefinitionOverrides`, `ServiceOverrides`).
+    pub overridden: (Option<Value>, Option<Value>),
 }
 
 /// Reads what [`Live`] holds for `inv`'s set, at once (prod-e's rules from the load balancer's
@@ -55,7 +60,32 @@ pub(super) async fn read(
         target_group,
         scaling,
         load_balancer_rules,
+        overridden: overridden(c, spec, inv).await?,
     })
+}
+
+/// The revision and the service as JSON, each only if the properties override it.
+async fn overridden(
+    c: &Clients,
+    spec: &Spec,
+    inv: &Inventory,
+) -> Result<(Option<Value>, Option<Value>)> {
+    let Some(svc) = &inv.service else {
+        return Ok((None, None));
+    };
+    let task = async {
+        match spec.task_definition_overrides {
+            Some(_) => task_definition::describe_json(&c.ecs, &svc.task_definition).await,
+            None => Ok(None),
+        }
+    };
+    let service = async {
+        match spec.service_overrides {
+            Some(_) => service::describe_json(&c.ecs, &spec.cluster_name, &svc.name).await,
+            None => Ok(None),
+        }
+    };
+    tokio::join!(task, service).all_ok()
 }
 
 async fn revision(c: &Clients, inv: &Inventory) -> Result<Option<task_definition::Revision>> {

@@ -26,6 +26,8 @@ async fn every_property_but_the_listed_ones_is_compared() {
         "LoadBalancerSecurityGroupId": "sg-0alb",
         "RulePriority": 7,
         "ContainerInsights": "enabled",
+        "TaskDefinitionOverrides": {"pidMode": "task"},
+        "ServiceOverrides": {"platformVersion": "1.4.0"},
     }))
     .expect("properties");
     let revision = json!({"taskDefinition": {"family": "prod-e-task"}});

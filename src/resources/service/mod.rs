@@ -3,22 +3,23 @@
 use aws_sdk_ecs::types::{LaunchType, PropagateTags, SchedulingStrategy, ServiceField};
 use aws_sdk_ecs::Client;
 
-use super::tags;
 use super::{build_error, gone, required, Tagged};
+use super::{overrides, tags};
 use crate::error::{
     is_cluster_not_yet_visible, is_fresh_role_unusable, is_service_busy,
     is_target_group_not_yet_associated, Doing, Error, Every, Result,
 };
 use crate::naming::Tags;
 use crate::retry::{retry, retry_each, Case, NEW_RESOURCE_VISIBLE, ROLE_PROPAGATION, SERVICE_BUSY};
-use crate::spec::capacity::CapacityProviderStrategyItem;
 use crate::spec::Spec;
 
+mod change;
 mod config;
 mod deployments;
 mod placement;
 mod settings;
 mod steady;
+pub use change::{update, Change};
 use config::{capacity_described, load_balancer, rollout};
 pub(crate) use config::{capacity_strategy, network};
 pub use config::{Advanced, Balancer, Network, Rolling};
@@ -100,6 +101,23 @@ pub struct Links<'a> {
 /// The service unless it is INACTIVE (deleted) or its cluster is gone.
 pub async fn find(ecs: &Client, cluster: &str, name: &str) -> Result<Option<Service>> {
     Ok(find_named(ecs, cluster, &[name.to_string()]).await?.pop())
+}
+
+/// Service `name` as ECS's JSON describes it (`None` if there is none), for comparing
+/// `ServiceOverrides` ([`overrides::live_at`]).
+pub async fn describe_json(
+    ecs: &Client,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<serde_json::Value>> {
+    let captured = overrides::Captured::default();
+    let described = ecs.describe_services().cluster(cluster).services(name);
+    let described = described.customize().interceptor(captured.clone()).send();
+    described
+        .await
+        .doing(format!("reading ECS service ({name})"))?;
+    let found = captured.body().map(|b| b["services"][0].clone());
+    Ok(found.filter(|s| !s.is_null()))
 }
 
 /// Those of `names` that exist and are not INACTIVE, in one call (a missing cluster means none).
@@ -235,6 +253,8 @@ pub async fn create(
             .enable_ecs_managed_tags(true)
             .client_token(client_token)
             .set_tags(Some(tags::ecs::list(tags)))
+            .customize()
+            .mutate_request(overrides::merging(spec.service_overrides.as_deref()))
             .send()
             .await
             .doing(&doing)?;
@@ -253,90 +273,6 @@ pub async fn create(
         (NEW_RESOURCE_VISIBLE, is_target_group_not_yet_associated),
     ];
     retry_each(&cases, attempt).await
-}
-
-/// One UpdateService call with only the fields that change.
-#[derive(Debug, Clone, Default)]
-pub struct Change<'a> {
-    /// Tasks it should run.
-    pub desired_count: Option<u32>,
-    /// The task definition revision it runs.
-    pub task_definition_arn: Option<&'a str>,
-    /// New subnets / public IP / security group, as a whole network configuration.
-    pub network: Option<(&'a Spec, &'a str)>,
-    /// Seconds after a task starts during which failed health checks do not count.
-    pub health_check_grace_period_seconds: Option<u32>,
-    /// The deployment settings of this spec (percentages, circuit breaker, strategy), and
-    /// the role ECS invokes its `LifecycleHooks` with (the set's traffic role).
-    pub deployment_configuration: Option<(&'a Spec, Option<&'a str>)>,
-    /// ECS Exec on or off; only new tasks take it, so the change forces a new deployment.
-    pub enable_execute_command: Option<bool>,
-    /// A new capacity provider strategy (a new deployment too, as ECS requires).
-    pub capacity_provider_strategy: Option<&'a [CapacityProviderStrategyItem]>,
-    /// The load balancer, with or without a native strategy's advanced configuration: sent
-    /// when the strategy switches between ROLLING and a native one (ECS Developer Guide,
-    /// "Updating an Amazon ECS service from rolling to blue/green": the load balancer with its
-    /// `advancedConfiguration`, in a rolling deployment).
-    pub load_balancer: Option<(&'a Spec, Balancer<'a>)>,
-}
-
-impl Change<'_> {
-    /// Whether any field is set (else there is no UpdateService to make).
-    pub fn changes_anything(&self) -> bool {
-        self.desired_count.is_some()
-            || self.task_definition_arn.is_some()
-            || self.network.is_some()
-            || self.health_check_grace_period_seconds.is_some()
-            || self.deployment_configuration.is_some()
-            || self.enable_execute_command.is_some()
-            || self.capacity_provider_strategy.is_some()
-            || self.load_balancer.is_some()
-    }
-}
-
-/// One UpdateService with the fields of `change` that are set.
-pub async fn update(ecs: &Client, cluster: &str, name: &str, change: Change<'_>) -> Result<()> {
-    let doing = format!("updating ECS service ({name})");
-    let network = match change.network {
-        Some((spec, sg)) => Some(network(spec, sg).map_err(|e| build_error(&doing, e))?),
-        None => None,
-    };
-    let strategy = match change.capacity_provider_strategy {
-        Some(items) => Some(capacity_strategy(items).map_err(|e| build_error(&doing, e))?),
-        None => None,
-    };
-    let deployment = match change.deployment_configuration {
-        Some((spec, role)) => Some(rollout(spec, role).map_err(|e| build_error(&doing, e))?),
-        None => None,
-    };
-    // ECS Exec reaches only new tasks, and a new strategy needs a new deployment (ECS: "you
-    // must force a new deployment").
-    let new_deployment =
-        change.enable_execute_command.is_some() || change.capacity_provider_strategy.is_some();
-    let balancers = change
-        .load_balancer
-        .map(|(spec, balancer)| vec![load_balancer(spec, balancer)]);
-    // A traffic role just made: ECS may not be able to assume it yet.
-    retry(ROLE_PROPAGATION, is_fresh_role_unusable, || async {
-        ecs.update_service()
-            .cluster(cluster)
-            .service(name)
-            .set_desired_count(change.desired_count.map(|n| n as i32))
-            .set_task_definition(change.task_definition_arn.map(str::to_string))
-            .set_network_configuration(network.clone())
-            .set_health_check_grace_period_seconds(
-                change.health_check_grace_period_seconds.map(|s| s as i32),
-            )
-            .set_deployment_configuration(deployment.clone())
-            .set_enable_execute_command(change.enable_execute_command)
-            .set_capacity_provider_strategy(strategy.clone())
-            .set_load_balancers(balancers.clone())
-            .set_force_new_deployment(new_deployment.then_some(true))
-            .send()
-            .await
-            .done(&doing)
-    })
-    .await
 }
 
 /// Deletes the service with its tasks (`force`: no UpdateService to zero tasks first; ECS

@@ -7,6 +7,7 @@ use crate::spec::capacity::{self, CapacityProviderStrategyItem};
 use crate::spec::checks;
 use crate::spec::hooks::{self, LifecycleHook};
 use crate::spec::object::typed;
+use crate::spec::overrides;
 use crate::spec::scaling::{self, AutoScaling, ScheduledAction};
 use crate::spec::smoke::{self, SmokeCheck};
 use crate::spec::strategy::{self, CanaryConfiguration, LinearConfiguration};
@@ -309,6 +310,21 @@ pub const CAPACITY_PROVIDER_STRATEGY: Property = Property {
          replacement, changing one is in place",
 };
 
+/// The `ServiceOverrides` property.
+pub const SERVICE_OVERRIDES: Property = Property {
+    name: "ServiceOverrides",
+    kind: Kind::Overrides {
+        check: overrides::service,
+    },
+    default: Default::Empty,
+    effect: Effect::Deployment,
+    doc: "the escape hatch: CreateService and UpdateService members, in ECS's own names, \
+         merged into the requests prod-e sends: availabilityZoneRebalancing, platformVersion, \
+         placementConstraints, placementStrategy, serviceRegistries, \
+         serviceConnectConfiguration, volumeConfigurations, vpcLatticeConfigurations (others \
+         are prod-e's or a property's); a member removed later keeps its value on the service",
+};
+
 /// This file's properties as fields of [`crate::spec::Spec`], `field: Type = CONST`, in the
 /// README's order, handed on down the chain that `spec!` (in `crate::spec`) ends: a property
 /// is its `CONST` above and its line here.
@@ -347,6 +363,8 @@ macro_rules! service_fields {
             log_retention_days: i32 = LOG_RETENTION_DAYS,
             tags: Tags = TAGS,
             wait_for_steady_state: bool = WAIT_FOR_STEADY_STATE,
+            /// Compact JSON, `None`: none.
+            service_overrides: Option<String> = SERVICE_OVERRIDES,
         }
     };
 }

@@ -4,6 +4,7 @@ use super::{text, Default, Effect, Kind, Property, ECS_NAME};
 use crate::spec::checks;
 use crate::spec::health::ContainerHealthCheck;
 use crate::spec::object::{object, text as field_text};
+use crate::spec::overrides;
 
 /// The `TaskFamily` property.
 pub const TASK_FAMILY: Property = Property {
@@ -224,6 +225,20 @@ pub const SECRETS_KMS_KEY_ARN: Property = Property {
          with it)",
 };
 
+/// The `TaskDefinitionOverrides` property.
+pub const TASK_DEFINITION_OVERRIDES: Property = Property {
+    name: "TaskDefinitionOverrides",
+    kind: Kind::Overrides {
+        check: overrides::task_definition,
+    },
+    default: Default::Empty,
+    effect: Effect::TaskDefinition,
+    doc: "the escape hatch: RegisterTaskDefinition members, in ECS's own names (pidMode, \
+         volumes, …), merged into the request prod-e sends; `containerDefinitions` items merge \
+         into the container their `name` names (ulimits, linuxParameters, dockerLabels, …); \
+         what prod-e owns or a property sets is refused, naming it",
+};
+
 /// This file's properties as fields of [`crate::spec::Spec`], `field: Type = CONST`, in the
 /// README's order, handed on down the chain that `spec!` (in `crate::spec`) ends: a property
 /// is its `CONST` above and its line here.
@@ -264,6 +279,8 @@ macro_rules! task_fields {
             task_role_policy_arns: Vec<String> = TASK_ROLE_POLICY_ARNS,
             /// As compact JSON (`None`: none).
             task_role_policy: Option<String> = TASK_ROLE_POLICY,
+            /// Compact JSON, `None`: none.
+            task_definition_overrides: Option<String> = TASK_DEFINITION_OVERRIDES,
         }
     };
 }
