@@ -37,7 +37,7 @@ help:
 	@echo "make package  the arm64 deployment zip, and its size"
 	@echo "make sam-build  sam build (rust-cargolambda), offline"
 	@echo "make deploy / destroy   sam build + sam deploy --guided / sam delete (needs an AWS account)"
-	@echo "make lint   rustfmt, clippy -D warnings; then cfn-lint, sam validate --lint and checkov on the template"
+	@echo "make lint   rustfmt, clippy -D warnings; then cfn-lint, sam validate --lint and checkov on the templates"
 
 # One build serves demo, invoke and test (the same targets and features: switching between them
 # compiles next to nothing), with cargo's own progress; the first takes minutes
@@ -98,9 +98,10 @@ lint: deps-rust
 	$(CARGO) fmt --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	@$(MAKE) --no-print-directory $(VENVS)/cfn-lint/bin/cfn-lint $(VENVS)/sam/bin/sam $(VENVS)/checkov/bin/checkov
-	cfn-lint bootstrap-template.yaml
+	cfn-lint bootstrap-template.yaml network-template.yaml
 	$(SAM_ENV) sam validate --lint -t bootstrap-template.yaml
-	checkov -f bootstrap-template.yaml --framework cloudformation --skip-download --compact --quiet
+	$(SAM_ENV) sam validate --lint -t network-template.yaml
+	checkov -f bootstrap-template.yaml -f network-template.yaml --framework cloudformation --skip-download --compact --quiet
 
 fmt:
 	$(CARGO) fmt

@@ -116,6 +116,16 @@ async fn create_provisions_the_whole_set() {
 
     // Data for Fn::GetAtt.
     let (_, cluster_arn, cluster_tags) = inspect::cluster(c, &cluster).await;
+    let lbs = c.elb.describe_load_balancers();
+    let lbs = lbs
+        .load_balancer_arns(&h.network.load_balancer_arn)
+        .send()
+        .await;
+    let dns = lbs.expect("load balancer").load_balancers()[0]
+        .dns_name()
+        .map(str::to_string);
+    // The listener is HTTP on 80 and the rule matches any host on /*.
+    let url = format!("http://{}/", dns.unwrap_or_default());
     assert_eq!(cluster_tags.get("prod-e:physical-id"), Some(&id));
     let expected = [
         ("ClusterArn", cluster_arn.as_str()),
@@ -132,6 +142,7 @@ async fn create_provisions_the_whole_set() {
         ("ExecutionRoleArn", exec.arn.as_str()),
         ("TaskRoleArn", task.arn.as_str()),
         ("LogGroupName", logs.name.as_str()),
+        ("Url", url.as_str()),
     ];
     for (key, want) in expected {
         assert_eq!(out.data(key), want, "Data.{key}");
@@ -139,7 +150,7 @@ async fn create_provisions_the_whole_set() {
     // And the four alarms' names: the alarm gate is on for a new set.
     assert_eq!(
         out.response()["Data"].as_object().map(|d| d.len()),
-        Some(16)
+        Some(17)
     );
 }
 

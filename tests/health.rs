@@ -161,7 +161,10 @@ async fn health_checks_platform_and_hardening_are_created_and_changed_in_place()
 #[tokio::test]
 async fn grpc_and_https_targets_deploy_with_their_health_checks() {
     let h = Harness::new().await;
+    // An image that serves them: the default one's built-in server speaks HTTP/1.1 only.
+    let image = "public.ecr.aws/docker/library/envoy:v1.31";
     let grpc = json!({"ClusterName": format!("grpc-{}", unique()), "ProtocolVersion": "GRPC",
+                      "Image": image,
                       "HealthCheck": {"Path": "/grpc.health.v1.Health/Check", "GrpcCode": "0"}});
     let refused = h
         .invoke(Stack::new("grpc-http").create(&h.properties(grpc.clone())))
@@ -213,7 +216,8 @@ async fn grpc_and_https_targets_deploy_with_their_health_checks() {
         "{body}"
     );
     // HTTPS to the tasks, checked over HTTPS, behind the plain HTTP listener.
-    let https = json!({"ClusterName": format!("tls-{}", unique()), "TargetProtocol": "HTTPS"});
+    let https = json!({"ClusterName": format!("tls-{}", unique()), "TargetProtocol": "HTTPS",
+                       "Image": image});
     let out = h
         .invoke(Stack::new("tls").create(&h.properties(https)))
         .await;

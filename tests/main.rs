@@ -22,6 +22,7 @@ mod hooks;
 mod inspect;
 mod logs;
 mod migration;
+mod network;
 mod overrides;
 mod placement;
 mod policy;

@@ -28,6 +28,21 @@ async fn overrides_reach_aws_and_fields_prod_e_owns_are_refused_naming_them() {
             json!({"ServiceOverrides": {"loadBalancers": []}}),
             "loadBalancers is not one ServiceOverrides may set",
         ),
+        (
+            json!({"ServiceOverrides": {"volumeConfigurations": []}}),
+            "volumeConfigurations is not one ServiceOverrides may set",
+        ),
+        // CloudFormation's object: its numbers arrive as strings.
+        (
+            json!({"TaskDefinitionOverrides": {"containerDefinitions": [{"name": "dummy-container",
+                "ulimits": [{"name": "nofile", "softLimit": "4096", "hardLimit": "8192"}]}]}}),
+            "containerDefinitions[0].ulimits[0].hardLimit is a number or a boolean as a string",
+        ),
+        (
+            json!({"ServiceOverrides": {"serviceConnectConfiguration": {"enabled": true,
+                "services": [{"portName": "web", "tls": {"roleArn": "arn:aws:iam::1:role/x"}}]}}}),
+            "tls.roleArn passes a role",
+        ),
     ];
     for (extra, reason) in refused {
         let out = h
@@ -73,6 +88,9 @@ async fn overrides_reach_aws_and_fields_prod_e_owns_are_refused_naming_them() {
     changed["ServiceOverrides"] = json!({"platformVersion": "LATEST"});
     changed["TaskDefinitionOverrides"]["containerDefinitions"][0]["dockerLabels"] =
         json!({"team": "billing"});
+    // As a JSON string (what keeps a CloudFormation template's numbers numbers).
+    let as_string = changed["TaskDefinitionOverrides"].to_string();
+    changed["TaskDefinitionOverrides"] = json!(as_string);
     let before = h.proxy.calls().len();
     let id = out.physical_id();
     let updated = h.invoke(stack.update(&id, &props, &changed)).await;
@@ -81,6 +99,13 @@ async fn overrides_reach_aws_and_fields_prod_e_owns_are_refused_naming_them() {
     let label = |b: &Value| b["containerDefinitions"][0]["dockerLabels"]["team"].clone();
     let registered = requests(&h, before, "RegisterTaskDefinition");
     let labels: Vec<Value> = registered.iter().map(|(_, b)| label(b)).collect();
+    let limits = registered
+        .iter()
+        .map(|(_, b)| &b["containerDefinitions"][0]["ulimits"]);
+    assert!(
+        limits.clone().all(|l| *l == container["ulimits"]),
+        "typed: {registered:?}"
+    );
     assert!(
         !labels.is_empty() && labels.iter().all(|l| l == "billing"),
         "{labels:?}"

@@ -139,7 +139,9 @@ async fn cluster_name() {
 #[tokio::test]
 async fn target_protocol() {
     let h = Harness::new().await;
-    replaces(h, "rp-protocol", json!({"TargetProtocol": "HTTPS"})).await;
+    let image = "public.ecr.aws/docker/library/envoy:v1.31";
+    let changes = json!({"TargetProtocol": "HTTPS", "Image": image});
+    replaces(h, "rp-protocol", changes).await;
 }
 
 #[tokio::test]

@@ -180,18 +180,33 @@ async fn target_group_attributes_change_in_place_and_refuse_what_elbv2_does_not_
         ),
         (
             json!({"DeploymentStrategy": "BLUE_GREEN"}),
-            "app_cookie does not work with weighted",
+            "does not work with DeploymentStrategy BLUE_GREEN",
         ),
         (
             json!({"Stickiness": {"Type": "app_cookie", "CookieName": "AWSALBX"}}),
             "AWSALB",
         ),
     ];
+    let from = live.h.proxy.calls().len();
     for (change, reason) in refused {
         let out = live.update(change.clone()).await;
         assert_eq!(out.status(), "FAILED", "{change}");
         assert!(out.reason().contains(reason), "{change}: {}", out.reason());
     }
+    assert!(
+        live.h.writes_since(from).is_empty(),
+        "a refused change wrote"
+    );
+    // lb_cookie, then off: the attributes follow in place.
+    let lb = json!({"Stickiness": {"Type": "lb_cookie", "DurationSeconds": 60}});
+    live.update(lb).await.assert_success();
+    let found = attributes(&live).await;
+    assert_eq!(found["stickiness.type"], "lb_cookie");
+    assert_eq!(found["stickiness.lb_cookie.duration_seconds"], "60");
+    live.update(json!({"Stickiness": ""}))
+        .await
+        .assert_success();
+    assert_eq!(attributes(&live).await["stickiness.enabled"], "false");
 }
 
 #[tokio::test]

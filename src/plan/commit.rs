@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::naming::{role_tags, Tags, OWN_TAG_PREFIX};
 use crate::progress::step;
 use crate::resources::listener_rule::{self, ListenerRule};
-use crate::resources::{security_group, tags};
+use crate::resources::{security_group, tags, target_group};
 use crate::spec::{Diff, Spec};
 
 /// Routes traffic to a built set (the rule's priority first: if it cannot move, traffic has
@@ -56,6 +56,11 @@ pub(super) async fn commit(
         Box::pin(route(c, spec, &b)),
     )
     .await?;
+    if spec.stickiness.is_some() {
+        // Only now that the rule forwards to this group alone (`traffic::settle`).
+        let sticky = target_group::set_attributes(&c.elb, &b.parts.target_group, spec);
+        step("turning sticky sessions on", sticky).await?;
+    }
     if bakes {
         Box::pin(bake::bake(c, d, spec, &baking)).await?;
     }
@@ -69,8 +74,10 @@ pub(super) async fn commit(
         rule: &routed,
         primary: &b.parts.target_group,
     };
-    Box::pin(strategy::converge(c, (d, &smoke), spec, place, &tags)).await?;
-    Ok(b.outputs(d, spec))
+    let converged = Box::pin(strategy::converge(c, (d, &smoke), spec, place, &tags));
+    let (converged, url) = tokio::join!(converged, super::url::of(c, spec));
+    converged?;
+    Ok(b.outputs(d, spec, url))
 }
 
 /// What comes before a new set's production traffic: its test route (a native strategy's),

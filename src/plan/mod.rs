@@ -24,6 +24,7 @@ mod strategy;
 mod test_route;
 mod traffic;
 mod update;
+pub mod url;
 mod watch;
 
 pub use alarms::{
@@ -196,6 +197,9 @@ pub struct Outputs {
     pub task_role_arn: String,
     /// The container log group.
     pub log_group_name: String,
+    /// Where the set answers: the listener's scheme, the rule's first exact host (else the
+    /// load balancer's DNS name) and first path ([`url::url`]).
+    pub url: String,
     /// The baseline alarms' names (`CpuHighAlarmName`, …), with `Alarms: true`.
     #[serde(flatten)]
     pub alarm_names: std::collections::BTreeMap<String, String>,

@@ -65,7 +65,7 @@ impl Built {
     /// What the set reports (the `Fn::GetAtt` attributes), under `spec`: the one place a
     /// Create, a replacement and an Update build their [`Outputs`]. The rule's priority is
     /// `RulePriority` when given (an Update may have just moved the rule there).
-    pub(super) fn outputs(self, d: &Deployment, spec: &Spec) -> Outputs {
+    pub(super) fn outputs(self, d: &Deployment, spec: &Spec, url: String) -> Outputs {
         let priority = spec.rule_priority.map(|p| p.to_string());
         let parts = self.parts;
         Outputs {
@@ -81,6 +81,7 @@ impl Built {
             execution_role_arn: parts.execution_role.arn,
             task_role_arn: parts.task_role.arn,
             log_group_name: d.log_group(),
+            url,
             alarm_names: super::alarms::attributes(d, spec),
         }
     }

@@ -66,8 +66,14 @@ pub(super) async fn traffic(
     Ok((tg, rule))
 }
 
-/// What a target group CreateTargetGroup answered with still needs, at once: its
-/// deregistration delay (an attribute), and the check that it is ours ([`surely_ours`]).
+/// What a target group CreateTargetGroup answered with still needs, at once: its attributes
+/// but sticky sessions, and the check that it is ours ([`surely_ours`]). A new group may share
+/// the forward of the rule it joins with another (a replacement's); ELBv2 takes target-group
+/// stickiness there only with group stickiness in the rule (ALB User Guide, "Edit target group
+/// attributes": "If you have a forward action with multiple target groups, and sticky sessions
+/// are enabled for one or more of the target groups, you must enable stickiness at the target
+/// group level"), so `Stickiness` is turned on once the rule forwards to the group alone
+/// (`commit`).
 pub(super) async fn settle(
     c: &Clients,
     d: &Deployment,
@@ -75,8 +81,12 @@ pub(super) async fn settle(
     tg: &TargetGroup,
     tags: &Tags,
 ) -> Result<()> {
+    let unsticky = Spec {
+        stickiness: None,
+        ..spec.clone()
+    };
     tokio::join!(
-        target_group::set_attributes(&c.elb, tg, spec),
+        target_group::set_attributes(&c.elb, tg, &unsticky),
         surely_ours(c, d, tg, tags),
     )
     .all_ok()

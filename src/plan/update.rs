@@ -98,8 +98,10 @@ pub async fn update(
     let registered = write(&change, &set).await?;
     let revision = set.revision_to_run(registered, diff, &new.task_family);
     settle(&change, &set, &revision).await?;
-    Box::pin(narrow(&change, owner, &set)).await?;
-    Ok(set.built(revision).outputs(d, new))
+    let narrowed = Box::pin(narrow(&change, owner, &set));
+    let (narrowed, url) = tokio::join!(narrowed, super::url::of(c, new));
+    narrowed?;
+    Ok(set.built(revision).outputs(d, new, url))
 }
 
 /// Once the service is steady (or the Update does not wait): what the old properties needed
@@ -317,10 +319,11 @@ async fn update_compute(change: &Change<'_>, set: &Set) -> Result<Option<String>
         network: diff
             .any(Effect::Network)
             .then_some((new, set.parts.security_group.id.as_str())),
+        // Only when they change: some members start a new deployment each time they are sent.
         overrides: new
             .service_overrides
             .as_deref()
-            .filter(|_| diff.any(Effect::Deployment)),
+            .filter(|_| change.old.service_overrides != new.service_overrides),
     };
     if service_change.capacity_provider_strategy.is_some() {
         super::adopt::capacity_for(change.c, &set.parts.cluster, new).await?;

@@ -246,7 +246,7 @@ fn problems(spec: &Spec, facts: &Facts) -> Vec<String> {
 #[test]
 fn http2_and_grpc_targets_need_an_https_listener() {
     for version in ["HTTP2", "GRPC"] {
-        let grpc = spec(json!({"ProtocolVersion": version}));
+        let grpc = spec(json!({"ProtocolVersion": version, "Image": "example/grpc:1"}));
         let found = problems(&grpc, &healthy());
         assert!(
             found.iter().any(|p| p.contains("needs an HTTPS listener")),

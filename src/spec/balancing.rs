@@ -11,8 +11,9 @@
 //! `stickiness.app_cookie.cookie_name`: names beginning AWSALB, AWSALBAPP or AWSALBTG are not
 //! allowed); ALB User Guide, "Edit target group attributes" ("You can't enable slow start
 //! mode when using the least outstanding requests or weighted random routing algorithms";
-//! weighted random "can not be used with sticky sessions"; "Application-based stickiness does
-//! not work with weighted target groups").
+//! weighted random "can not be used with sticky sessions"; "If you have a forward action with
+//! multiple target groups, and sticky sessions are enabled for one or more of the target
+//! groups, you must enable stickiness at the target group level").
 
 use super::object::{integer, object, text};
 use super::problem::Problem;
@@ -131,18 +132,35 @@ pub fn problems(spec: &Spec) -> Vec<Problem> {
             format!("works only with LoadBalancingAlgorithm round_robin, not {algorithm}");
         found.push(("SlowStartSeconds", message));
     }
-    if let Some(sticky) = &spec.stickiness {
-        if algorithm == "weighted_random" {
-            let message = "does not work with LoadBalancingAlgorithm weighted_random";
-            found.push(("Stickiness", message.to_string()));
-        }
-        if sticky.kind == "app_cookie" && spec.native_strategy() {
+    let built_in = spec.image == crate::default_server::DEFAULT_IMAGE
+        && spec.command.is_empty()
+        && spec.entry_point.is_empty();
+    if built_in
+        && (spec.target_protocol != TARGET_PROTOCOLS[0]
+            || needs_https_listener(&spec.protocol_version))
+    {
+        let message = format!(
+            "{} {}: the default Image's built-in server answers plain HTTP/1.1 only; give an \
+             Image that serves it",
+            spec.target_protocol, spec.protocol_version
+        );
+        found.push(("TargetProtocol", message));
+    }
+    if spec.stickiness.is_some() {
+        if spec.native_strategy() {
+            // ALB User Guide, "Edit target group attributes": with a forward to several
+            // target groups, sticky sessions need stickiness at the target group level in the
+            // rule, which ECS's traffic shifts do not set.
             let message = format!(
-                "app_cookie does not work with weighted target groups, which \
-                 DeploymentStrategy {} shifts traffic between: use lb_cookie",
+                "does not work with DeploymentStrategy {}: its rule forwards to two weighted \
+                 target groups",
                 spec.deployment_strategy
             );
             found.push(("Stickiness", message));
+        }
+        if algorithm == "weighted_random" {
+            let message = "does not work with LoadBalancingAlgorithm weighted_random";
+            found.push(("Stickiness", message.to_string()));
         }
     }
     let problem = |(property, message): (&str, String)| Problem::new(property, &message);

@@ -48,15 +48,14 @@ const CONTAINER_OWNED: [(&str, Option<&str>); 12] = [
 
 /// The CreateService members `ServiceOverrides` may set: those UpdateService takes too (so a
 /// change reaches the running service) and prod-e does not set itself.
-pub const SERVICE_FREE: [&str; 8] = [
+/// Not `placementConstraints` / `placementStrategy` (ECS does not place Fargate tasks: prod-e
+/// runs no other), nor `volumeConfigurations` / `vpcLatticeConfigurations` (each passes an
+/// infrastructure role, which the function may not: [`passes_no_role`]).
+pub const SERVICE_FREE: [&str; 4] = [
     "availabilityZoneRebalancing",
     "platformVersion",
-    "placementConstraints",
-    "placementStrategy",
     "serviceRegistries",
     "serviceConnectConfiguration",
-    "volumeConfigurations",
-    "vpcLatticeConfigurations",
 ];
 
 impl Reader<'_> {
@@ -73,12 +72,65 @@ impl Reader<'_> {
                 Ok(v) => v,
                 Err(e) => return self.fail(p.name, &format!("is not JSON: {e}"), None),
             },
-            other => other,
+            other => match stringified(&other, "") {
+                Some(at) => return self.fail(p.name, &stringified_message(&at), None),
+                None => other,
+            },
         };
-        match check(&value) {
+        match check(&value).and_then(|()| passes_no_role(&value, "")) {
             Ok(()) => Some(value.to_string()),
             Err(message) => self.fail(p.name, &message, None),
         }
+    }
+}
+
+/// Where `value` (an overrides object as CloudFormation passed it) holds a string that reads
+/// as a number or a boolean: CloudFormation passes a custom resource's properties with every
+/// scalar as a string (CloudFormation User Guide, custom resources: "all values are
+/// strings"), so an object's `4096` or `true` reaches prod-e as `"4096"` or `"true"`, which ECS
+/// refuses in a number's or a boolean's place; given as a JSON string, the object keeps them.
+fn stringified(value: &Value, at: &str) -> Option<String> {
+    match value {
+        Value::String(s) if s.parse::<f64>().is_ok() || s == "true" || s == "false" => {
+            Some(at.to_string())
+        }
+        Value::Object(members) => members
+            .iter()
+            .find_map(|(key, v)| stringified(v, &format!("{at}.{key}"))),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| stringified(v, &format!("{at}[{i}]"))),
+        _ => None,
+    }
+}
+
+fn stringified_message(at: &str) -> String {
+    format!(
+        "{} is a number or a boolean as a string, as CloudFormation passes an object's values: \
+         give the overrides as a JSON string (Fn::ToJsonString, or a YAML block) so that ECS \
+         gets them typed",
+        at.trim_start_matches('.')
+    )
+}
+
+/// No member named `roleArn` anywhere (Service Connect's TLS, a VPC Lattice or volume
+/// configuration's infrastructure role): the function may pass only the roles it makes
+/// (the template's `iam:PassRole` grants), so such a request fails with AccessDenied.
+fn passes_no_role(value: &Value, at: &str) -> Result<(), String> {
+    match value {
+        Value::Object(members) if members.contains_key("roleArn") => Err(format!(
+            "{}roleArn passes a role: the function may pass only the roles prod-e makes",
+            at.trim_start_matches('.')
+        )),
+        Value::Object(members) => members
+            .iter()
+            .try_for_each(|(key, v)| passes_no_role(v, &format!("{at}{key}."))),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| passes_no_role(v, &format!("{at}{i}."))),
+        _ => Ok(()),
     }
 }
 
@@ -96,7 +148,7 @@ pub fn task_definition(value: &Value) -> Result<(), String> {
     };
     for (i, item) in items.iter().enumerate() {
         let at = format!("containerDefinitions[{i}].");
-        let fields = object(item).map_err(|e| format!("{at} {e}"))?;
+        let fields = object(item).map_err(|e| format!("containerDefinitions[{i}] {e}"))?;
         if !fields.get("name").is_some_and(Value::is_string) {
             return Err(format!("{at}name must name the container it changes"));
         }

@@ -116,7 +116,22 @@ pub async fn describe_json(
     described
         .await
         .doing(format!("reading ECS service ({name})"))?;
-    let found = captured.body().map(|b| b["services"][0].clone());
+    let mut found = captured.body().map(|b| b["services"][0].clone());
+    // Service Connect's configuration shows on the deployments, not on the service (ECS API
+    // Reference, `Service`, `Deployment.serviceConnectConfiguration`): the PRIMARY one's.
+    if let Some(service) = found
+        .as_mut()
+        .filter(|s| s["serviceConnectConfiguration"].is_null())
+    {
+        let deployments = service["deployments"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let primary = deployments.into_iter().find(|d| d["status"] == "PRIMARY");
+        if let Some(connect) = primary.map(|d| d["serviceConnectConfiguration"].clone()) {
+            service["serviceConnectConfiguration"] = connect;
+        }
+    }
     Ok(found.filter(|s| !s.is_null()))
 }
 

@@ -320,9 +320,8 @@ pub const SERVICE_OVERRIDES: Property = Property {
     effect: Effect::Deployment,
     doc: "the escape hatch: CreateService and UpdateService members, in ECS's own names, \
          merged into the requests prod-e sends: availabilityZoneRebalancing, platformVersion, \
-         placementConstraints, placementStrategy, serviceRegistries, \
-         serviceConnectConfiguration, volumeConfigurations, vpcLatticeConfigurations (others \
-         are prod-e's or a property's); a member removed later keeps its value on the service",
+         serviceRegistries, serviceConnectConfiguration (without a roleArn; others are \
+         prod-e's, a property's, or pass a role); a member removed later keeps its value",
 };
 
 /// This file's properties as fields of [`crate::spec::Spec`], `field: Type = CONST`, in the

@@ -82,8 +82,8 @@ pub const STICKINESS: Property = Property {
     default: Default::Empty,
     effect: Effect::TargetGroupAttributes,
     doc: "sticky sessions (ELBv2's stickiness.* attributes; off by default): Type lb_cookie or \
-         app_cookie, DurationSeconds, CookieName (app_cookie's); app_cookie does not work with \
-         a native DeploymentStrategy (weighted target groups); changing it is in place",
+         app_cookie, DurationSeconds, CookieName (app_cookie's); not with a native \
+         DeploymentStrategy (two weighted target groups); changing it is in place",
 };
 
 /// This file's properties as fields of [`crate::spec::Spec`], `field: Type = CONST`, in the
