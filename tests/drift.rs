@@ -143,3 +143,43 @@ async fn edit_grant(h: &Harness, execution_role: &str) {
         .await
         .expect("a grant changed by hand");
 }
+
+/// `TaskDefinitionOverrides` and `ServiceOverrides` as deployed are no drift; a member changed
+/// by hand (a new revision registered without the container's label, the service moved onto
+/// it) is named.
+#[tokio::test]
+async fn status_compares_the_members_overrides_set() {
+    let h = Harness::new().await;
+    let stack = Stack::new("drift-ovr");
+    let container = json!({"name": "dummy-container", "dockerLabels": {"team": "payments"},
+        "ulimits": [{"name": "nofile", "softLimit": 4096, "hardLimit": 8192}]});
+    let props = h.properties(json!({
+        "ClusterName": format!("drift-ovr-{}", unique()),
+        "TaskDefinitionOverrides": {"containerDefinitions": [container]},
+        "ServiceOverrides": {"platformVersion": "1.4.0"},
+    }));
+    let out = h.invoke(stack.create(&props)).await;
+    out.assert_success();
+    let path = write_properties(&props);
+    let id = out.physical_id();
+    let (code, text, err) = prod_e(&["status", "--physical-id", &id, "--properties", &path]);
+    assert_eq!(code, 0, "{text}{err}");
+    assert!(!text.contains("Overrides is"), "{text}");
+    let cluster = out.data("ClusterName");
+    let service = h
+        .clients
+        .ecs
+        .update_service()
+        .cluster(&cluster)
+        .service(out.data("ServiceName"));
+    service
+        .platform_version("LATEST")
+        .send()
+        .await
+        .expect("edited by hand");
+    let (code, text, err) = prod_e(&["status", "--physical-id", &id, "--properties", &path]);
+    assert_eq!(code, 5, "{text}{err}");
+    let line = "! ServiceOverrides is {\"platformVersion\":\"LATEST\"}, the properties say \
+                {\"platformVersion\":\"1.4.0\"}\n";
+    assert!(text.contains(line), "{line:?} not in:\n{text}");
+}

@@ -103,8 +103,8 @@ impl Intercept for Captured {
 }
 
 /// What `live` (a resource as ECS describes it, JSON) has at each member `overrides` sets, in
-/// the shape of `overrides` (containers by name, a missing member `null`): equal to
-/// `overrides` while nothing has drifted.
+/// the shape of `overrides` (containers by name, other lists item by item, a missing member
+/// `null`): equal to `overrides` while nothing has drifted.
 pub fn live_at(overrides: &Value, live: &Value) -> Value {
     let Value::Object(members) = overrides else {
         return live.clone();
@@ -122,6 +122,14 @@ pub fn live_at(overrides: &Value, live: &Value) -> Value {
                     .collect(),
             ),
             (_, Value::Object(_)) => live_at(value, &live[key]),
+            // Item by item, each as its own: ECS may add members to a list's items.
+            (_, Value::Array(items)) if live[key].is_array() => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| live_at(item, &live[key][i]))
+                    .collect(),
+            ),
             _ => live[key].clone(),
         };
         (key.clone(), found)
@@ -142,6 +150,9 @@ mod tests {
         let live = json!({"pidMode": "task", "family": "f", "containerDefinitions":
             [{"name": "app", "image": "i", "dockerLabels": {"a": "1", "b": "2"}}]});
         assert_eq!(live_at(&overrides, &live), overrides);
+        let normalised = json!({"volumes": [{"name": "v", "host": {}}]});
+        let volumes = json!({"volumes": [{"name": "v"}]});
+        assert_eq!(live_at(&volumes, &normalised), volumes);
         let drifted = json!({"containerDefinitions": [{"name": "app", "dockerLabels": {}}]});
         let found = live_at(&overrides, &drifted);
         assert_eq!(found["pidMode"], json!(null));

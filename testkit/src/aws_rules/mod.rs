@@ -113,8 +113,8 @@ pub const DRAINING_FOR: Duration = Duration::from_millis(300);
 /// One AWS account's rules and what they remember.
 pub struct AwsRules {
     state: Mutex<State>,
-    /// Held from check to record by calls that create or delete ECS services and clusters, so
-    /// that concurrent ones meet each other's results as on AWS.
+    /// Held from check to record by calls that create or delete ECS services and clusters or
+    /// register scalable targets, so that concurrent ones meet each other's results as on AWS.
     writes: tokio::sync::Mutex<()>,
 }
 
@@ -226,6 +226,7 @@ impl AwsRules {
             "DeleteService",
             "CreateCluster",
             "DeleteCluster",
+            "RegisterScalableTarget",
         ];
         match writes.contains(&action) {
             true => Some(self.writes.lock().await),
