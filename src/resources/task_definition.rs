@@ -156,30 +156,24 @@ fn non_empty<T: Clone>(items: &[T]) -> Option<Vec<T>> {
     Some(items.to_vec()).filter(|v| !v.is_empty())
 }
 
-/// Revision `arn` as ECS describes it (`None` if ECS returns none).
-pub async fn describe(ecs: &Client, arn: &str) -> Result<Option<Revision>> {
-    let out = ecs
-        .describe_task_definition()
-        .task_definition(arn)
-        .send()
-        .await
-        .doing(format!("reading task definition ({arn})"))?;
-    Ok(out.task_definition().cloned())
-}
-
-/// Revision `arn` as ECS's JSON describes it (`taskDefinition`; `None` if there is none), for
-/// comparing `TaskDefinitionOverrides` ([`super::overrides::live_at`]).
-pub async fn describe_json(ecs: &Client, arn: &str) -> Result<Option<serde_json::Value>> {
+/// Revision `arn` as ECS describes it (`None` if ECS returns none), and as ECS's JSON has it
+/// (`taskDefinition`), for comparing `TaskDefinitionOverrides` with the members the SDK's types
+/// cannot show as JSON ([`super::overrides::live_at`]).
+pub async fn describe(
+    ecs: &Client,
+    arn: &str,
+) -> Result<(Option<Revision>, Option<serde_json::Value>)> {
     let captured = super::overrides::Captured::default();
     let described = ecs.describe_task_definition().task_definition(arn);
     let described = described.customize().interceptor(captured.clone()).send();
-    described
+    let out = described
         .await
         .doing(format!("reading task definition ({arn})"))?;
-    Ok(captured
-        .body()
-        .map(|b| b["taskDefinition"].clone())
-        .filter(|t| !t.is_null()))
+    let json = captured.body().map(|b| b["taskDefinition"].clone());
+    Ok((
+        out.task_definition().cloned(),
+        json.filter(|t| !t.is_null()),
+    ))
 }
 
 /// Retires a revision: [`deregister`], then [`untag`]. In that order: a revision that lost

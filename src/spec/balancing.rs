@@ -15,6 +15,7 @@
 //! multiple target groups, and sticky sessions are enabled for one or more of the target
 //! groups, you must enable stickiness at the target group level").
 
+use super::checks::one_of;
 use super::object::{integer, object, text};
 use super::problem::Problem;
 use super::Spec;
@@ -43,13 +44,6 @@ pub fn protocol_version(s: &str) -> Result<(), String> {
 /// listener protocol is HTTPS").
 pub fn needs_https_listener(version: &str) -> bool {
     version != PROTOCOL_VERSIONS[0]
-}
-
-fn one_of(s: &str, allowed: &[&str]) -> Result<(), String> {
-    match allowed.contains(&s) {
-        true => Ok(()),
-        false => Err(format!("{s:?} must be one of {}", allowed.join(", "))),
-    }
 }
 
 /// ELBv2's routing algorithms (`load_balancing.algorithm.type`), its default first.

@@ -12,6 +12,14 @@ pub const LOG_RETENTION_DAYS: [i64; 22] = [
     3288, 3653,
 ];
 
+/// `s` is one of `allowed` (else the message lists them).
+pub fn one_of(s: &str, allowed: &[&str]) -> Result<(), String> {
+    match allowed.contains(&s) {
+        true => Ok(()),
+        false => Err(format!("{s:?} must be one of {}", allowed.join(", "))),
+    }
+}
+
 /// A VPC id (`vpc-…`).
 pub fn vpc_id(s: &str) -> Result<(), String> {
     prefixed(s, "vpc-")

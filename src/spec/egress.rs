@@ -186,10 +186,7 @@ fn network(cidr: &str) -> String {
 }
 
 fn protocol(s: &str) -> Result<(), String> {
-    match PROTOCOLS.contains(&s) {
-        true => Ok(()),
-        false => Err(format!("{s:?} must be one of {}", PROTOCOLS.join(", "))),
-    }
+    super::checks::one_of(s, &PROTOCOLS)
 }
 
 fn cidr(s: &str) -> Result<(), String> {

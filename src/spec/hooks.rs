@@ -74,9 +74,9 @@ fn stages(given: &[String]) -> Result<(), String> {
     if given.is_empty() {
         return Err("names no stage".to_string());
     }
-    if let Some(s) = given.iter().find(|s| !STAGES.contains(&s.as_str())) {
-        return Err(format!("{s:?} must be one of {}", STAGES.join(", ")));
-    }
+    given
+        .iter()
+        .try_for_each(|s| super::checks::one_of(s, &STAGES))?;
     match given
         .iter()
         .enumerate()

@@ -72,15 +72,36 @@ impl Reader<'_> {
                 Ok(v) => v,
                 Err(e) => return self.fail(p.name, &format!("is not JSON: {e}"), None),
             },
-            other => match stringified(&other, "") {
+            other => match stringified(&other) {
                 Some(at) => return self.fail(p.name, &stringified_message(&at), None),
                 None => other,
             },
         };
-        match check(&value).and_then(|()| passes_no_role(&value, "")) {
+        match check(&value).and_then(|()| passes_no_role(&value)) {
             Ok(()) => Some(value.to_string()),
             Err(message) => self.fail(p.name, &message, None),
         }
+    }
+}
+
+/// The path (`a.b[0].c`) of the first place in `value`, depth first, where `found` holds.
+fn first_where(value: &Value, at: &str, found: &dyn Fn(&Value) -> bool) -> Option<String> {
+    if found(value) {
+        return Some(at.to_string());
+    }
+    let member = |key: &str| match at.is_empty() {
+        true => key.to_string(),
+        false => format!("{at}.{key}"),
+    };
+    match value {
+        Value::Object(members) => members
+            .iter()
+            .find_map(|(key, v)| first_where(v, &member(key), found)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| first_where(v, &format!("{at}[{i}]"), found)),
+        _ => None,
     }
 }
 
@@ -89,48 +110,35 @@ impl Reader<'_> {
 /// scalar as a string (CloudFormation User Guide, custom resources: "all values are
 /// strings"), so an object's `4096` or `true` reaches prod-e as `"4096"` or `"true"`, which ECS
 /// refuses in a number's or a boolean's place; given as a JSON string, the object keeps them.
-fn stringified(value: &Value, at: &str) -> Option<String> {
-    match value {
-        Value::String(s) if s.parse::<f64>().is_ok() || s == "true" || s == "false" => {
-            Some(at.to_string())
-        }
-        Value::Object(members) => members
-            .iter()
-            .find_map(|(key, v)| stringified(v, &format!("{at}.{key}"))),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| stringified(v, &format!("{at}[{i}]"))),
-        _ => None,
-    }
+fn stringified(value: &Value) -> Option<String> {
+    let typed = |v: &Value| {
+        v.as_str()
+            .is_some_and(|s| s.parse::<f64>().is_ok() || s == "true" || s == "false")
+    };
+    first_where(value, "", &typed)
 }
 
 fn stringified_message(at: &str) -> String {
     format!(
-        "{} is a number or a boolean as a string, as CloudFormation passes an object's values: \
+        "{at} is a number or a boolean as a string, as CloudFormation passes an object's values: \
          give the overrides as a JSON string (Fn::ToJsonString, or a YAML block) so that ECS \
-         gets them typed",
-        at.trim_start_matches('.')
+         gets them typed"
     )
 }
 
 /// No member named `roleArn` anywhere (Service Connect's TLS, a VPC Lattice or volume
 /// configuration's infrastructure role): the function may pass only the roles it makes
 /// (the template's `iam:PassRole` grants), so such a request fails with AccessDenied.
-fn passes_no_role(value: &Value, at: &str) -> Result<(), String> {
-    match value {
-        Value::Object(members) if members.contains_key("roleArn") => Err(format!(
+fn passes_no_role(value: &Value) -> Result<(), String> {
+    match first_where(value, "", &|v| v.get("roleArn").is_some()) {
+        Some(at) => Err(format!(
             "{}roleArn passes a role: the function may pass only the roles prod-e makes",
-            at.trim_start_matches('.')
+            match at.is_empty() {
+                true => String::new(),
+                false => format!("{at}."),
+            }
         )),
-        Value::Object(members) => members
-            .iter()
-            .try_for_each(|(key, v)| passes_no_role(v, &format!("{at}{key}."))),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, v)| passes_no_role(v, &format!("{at}{i}."))),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 

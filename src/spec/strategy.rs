@@ -71,10 +71,7 @@ pub fn is_native(strategy: &str) -> bool {
 
 /// A strategy's name: one of [`STRATEGIES`].
 pub fn strategy(s: &str) -> Result<(), String> {
-    match STRATEGIES.contains(&s) {
-        true => Ok(()),
-        false => Err(format!("{s:?} must be one of {}", STRATEGIES.join(", "))),
-    }
+    super::checks::one_of(s, &STRATEGIES)
 }
 
 /// The minutes a deployment of `strategy` waits by its settings alone, traffic shifts and task

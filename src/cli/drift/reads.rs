@@ -30,8 +30,8 @@ pub(super) struct Live {
     pub scaling: Scaling,
     /// prod-e's rules from the load balancer's group to the tasks' group.
     pub load_balancer_rules: Option<Vec<Made>>,
-    /// The revision and the service as ECS's JSON has them, read only if the properties
-    /// override them (`TaskDefinitionOverrides`, `ServiceOverrides`).
+    /// The revision and the service as ECS's JSON has them (the service's read only if
+    /// `ServiceOverrides` is set), for comparing the overrides.
     pub overridden: (Option<Value>, Option<Value>),
 }
 
@@ -43,7 +43,7 @@ pub(super) async fn read(
     spec: &Spec,
     inv: &Inventory,
 ) -> Result<Live> {
-    let (revision, task_role, execution_role, target_group, scaling, load_balancer_rules) =
+    let ((revision, revision_json), task_role, execution_role, target_group, scaling, rules, json) =
         tokio::join!(
             revision(c, inv),
             grants(c, inv.task_role.as_ref(), role::TASK_POLICY_NAME),
@@ -51,6 +51,7 @@ pub(super) async fn read(
             delay(c, inv),
             scaling(c, d, inv),
             load_balancer_rules(c, spec, inv),
+            service_json(c, spec, inv),
         )
         .all_ok()?;
     Ok(Live {
@@ -59,39 +60,27 @@ pub(super) async fn read(
         execution_role,
         target_group,
         scaling,
-        load_balancer_rules,
-        overridden: overridden(c, spec, inv).await?,
+        load_balancer_rules: rules,
+        overridden: (revision_json, json),
     })
 }
 
-/// The revision and the service as JSON, each only if the properties override it.
-async fn overridden(
+/// The revision the service runs, as the SDK reads it and as ECS's JSON has it.
+async fn revision(
     c: &Clients,
-    spec: &Spec,
     inv: &Inventory,
-) -> Result<(Option<Value>, Option<Value>)> {
-    let Some(svc) = &inv.service else {
-        return Ok((None, None));
-    };
-    let task = async {
-        match spec.task_definition_overrides {
-            Some(_) => task_definition::describe_json(&c.ecs, &svc.task_definition).await,
-            None => Ok(None),
-        }
-    };
-    let service = async {
-        match spec.service_overrides {
-            Some(_) => service::describe_json(&c.ecs, &spec.cluster_name, &svc.name).await,
-            None => Ok(None),
-        }
-    };
-    tokio::join!(task, service).all_ok()
-}
-
-async fn revision(c: &Clients, inv: &Inventory) -> Result<Option<task_definition::Revision>> {
+) -> Result<(Option<task_definition::Revision>, Option<Value>)> {
     match &inv.service {
         Some(svc) => task_definition::describe(&c.ecs, &svc.task_definition).await,
-        None => Ok(None),
+        None => Ok((None, None)),
+    }
+}
+
+/// The service as ECS's JSON has it, only if the properties override it.
+async fn service_json(c: &Clients, spec: &Spec, inv: &Inventory) -> Result<Option<Value>> {
+    match (&inv.service, &spec.service_overrides) {
+        (Some(svc), Some(_)) => service::describe_json(&c.ecs, &spec.cluster_name, &svc.name).await,
+        _ => Ok(None),
     }
 }
 
